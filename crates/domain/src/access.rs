@@ -1,0 +1,355 @@
+//! Access rules: modules, actions, data scopes, built-in roles and the
+//! rules for usernames and passwords.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::validation::{FieldError, Invalid, is_email};
+
+/// A business area a permission applies to. Later areas add their module here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Module {
+    /// Users, departments, roles, API tokens.
+    Access,
+    Audit,
+    Settings,
+}
+
+impl Module {
+    pub const ALL: [Module; 3] = [Module::Access, Module::Audit, Module::Settings];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Module::Access => "access",
+            Module::Audit => "audit",
+            Module::Settings => "settings",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Module> {
+        Module::ALL.into_iter().find(|m| m.code() == code)
+    }
+}
+
+/// What a permission allows within a module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    View,
+    Create,
+    Edit,
+    Delete,
+    Approve,
+    Export,
+    Administer,
+}
+
+impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::View,
+        Action::Create,
+        Action::Edit,
+        Action::Delete,
+        Action::Approve,
+        Action::Export,
+        Action::Administer,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::View => "view",
+            Action::Create => "create",
+            Action::Edit => "edit",
+            Action::Delete => "delete",
+            Action::Approve => "approve",
+            Action::Export => "export",
+            Action::Administer => "administer",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.code() == code)
+    }
+}
+
+/// Which records of other people a role may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataScope {
+    /// Only records the user owns.
+    Own,
+    /// Records owned by anyone in the user's own department or team.
+    Team,
+    /// The user's department and every department below it.
+    Department,
+    /// Everything.
+    All,
+}
+
+impl DataScope {
+    pub const ALL: [DataScope; 4] = [
+        DataScope::Own,
+        DataScope::Team,
+        DataScope::Department,
+        DataScope::All,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DataScope::Own => "own",
+            DataScope::Team => "team",
+            DataScope::Department => "department",
+            DataScope::All => "all",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<DataScope> {
+        DataScope::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// The permissions of a role: for each module, the actions allowed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Permissions(pub BTreeMap<Module, BTreeSet<Action>>);
+
+impl Permissions {
+    pub fn allows(&self, module: Module, action: Action) -> bool {
+        self.0.get(&module).is_some_and(|a| a.contains(&action))
+    }
+
+    pub fn grant(&mut self, module: Module, actions: &[Action]) {
+        self.0.entry(module).or_default().extend(actions.iter().copied());
+    }
+
+    /// Every action on every module.
+    pub fn everything() -> Self {
+        let mut p = Self::default();
+        for m in Module::ALL {
+            p.grant(m, &Action::ALL);
+        }
+        p
+    }
+
+    /// Reads the stored form, `{"module": ["action", …]}`, ignoring codes
+    /// this version does not know (a newer node may have written them).
+    pub fn from_codes(codes: &BTreeMap<String, Vec<String>>) -> Self {
+        let mut p = Self::default();
+        for (module, actions) in codes {
+            if let Some(m) = Module::parse(module) {
+                let actions: Vec<Action> = actions.iter().filter_map(|a| Action::parse(a)).collect();
+                if !actions.is_empty() {
+                    p.grant(m, &actions);
+                }
+            }
+        }
+        p
+    }
+
+    pub fn to_codes(&self) -> BTreeMap<String, Vec<String>> {
+        self.0
+            .iter()
+            .filter(|(_, a)| !a.is_empty())
+            .map(|(m, a)| (m.code().to_owned(), a.iter().map(|a| a.code().to_owned()).collect()))
+            .collect()
+    }
+}
+
+/// A role shipped with the product; administrators may edit them afterwards.
+pub struct BuiltInRole {
+    pub code: &'static str,
+    pub name_zh: &'static str,
+    pub name_en: &'static str,
+    pub scope: DataScope,
+    pub permissions: Permissions,
+}
+
+/// The roles every installation starts with. Later areas add their grants here.
+pub fn built_in_roles() -> Vec<BuiltInRole> {
+    use Action::*;
+    use Module::*;
+    let view_all = {
+        let mut p = Permissions::default();
+        for m in Module::ALL {
+            p.grant(m, &[View, Export]);
+        }
+        p
+    };
+    let mut manager = Permissions::default();
+    manager.grant(Access, &[View]);
+    manager.grant(Audit, &[View]);
+    manager.grant(Settings, &[View]);
+    let mut staff = Permissions::default();
+    staff.grant(Settings, &[View]);
+    vec![
+        BuiltInRole {
+            code: "admin",
+            name_zh: "系统管理员",
+            name_en: "Administrator",
+            scope: DataScope::All,
+            permissions: Permissions::everything(),
+        },
+        BuiltInRole {
+            code: "sales_manager",
+            name_zh: "销售主管",
+            name_en: "Sales manager",
+            scope: DataScope::Department,
+            permissions: manager,
+        },
+        BuiltInRole {
+            code: "salesperson",
+            name_zh: "销售顾问",
+            name_en: "Salesperson",
+            scope: DataScope::Own,
+            permissions: staff.clone(),
+        },
+        BuiltInRole {
+            code: "marketing",
+            name_zh: "营销管理",
+            name_en: "Marketing",
+            scope: DataScope::Team,
+            permissions: staff.clone(),
+        },
+        BuiltInRole {
+            code: "warehouse",
+            name_zh: "仓库管理",
+            name_en: "Warehouse",
+            scope: DataScope::Team,
+            permissions: staff.clone(),
+        },
+        BuiltInRole {
+            code: "after_sales",
+            name_zh: "售后服务",
+            name_en: "After-sales",
+            scope: DataScope::Team,
+            permissions: staff,
+        },
+        BuiltInRole {
+            code: "management",
+            name_zh: "公司管理层",
+            name_en: "Management",
+            scope: DataScope::All,
+            permissions: view_all,
+        },
+    ]
+}
+
+pub const USERNAME_MAX: usize = 50;
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 128;
+pub const NAME_MAX: usize = 100;
+pub const EMAIL_MAX: usize = 254;
+
+/// Usernames: 2–50 letters (any script), digits, `.`, `_` or `-`; never an `@`,
+/// so that sign-in can tell a username from an e-mail address.
+pub fn check_username(invalid: &mut Invalid, username: &str) {
+    let n = username.chars().count();
+    if username.trim().is_empty() {
+        invalid.push(FieldError::new("username", "required"));
+    } else if n > USERNAME_MAX {
+        invalid.push(FieldError::new("username", "too_long").with("max", USERNAME_MAX));
+    } else if n < 2
+        || !username
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        invalid.push(FieldError::new("username", "invalid_username"));
+    }
+}
+
+pub fn check_email(invalid: &mut Invalid, field: &str, email: &str) {
+    if email.trim().is_empty() {
+        invalid.push(FieldError::new(field, "required"));
+    } else if email.chars().count() > EMAIL_MAX {
+        invalid.push(FieldError::new(field, "too_long").with("max", EMAIL_MAX));
+    } else if !is_email(email) {
+        invalid.push(FieldError::new(field, "invalid_email"));
+    }
+}
+
+/// Password policy: 8–128 characters, not the username itself.
+pub fn check_password(invalid: &mut Invalid, field: &str, password: &str, username: &str) {
+    let n = password.chars().count();
+    if n < PASSWORD_MIN {
+        invalid.push(FieldError::new(field, "password_too_short").with("min", PASSWORD_MIN));
+    } else if n > PASSWORD_MAX {
+        invalid.push(FieldError::new(field, "too_long").with("max", PASSWORD_MAX));
+    } else if !username.is_empty() && password.eq_ignore_ascii_case(username) {
+        invalid.push(FieldError::new(field, "password_is_username"));
+    }
+}
+
+/// How many wrong passwords in a row lock an account for a while.
+pub const ACCOUNT_FAILURE_LIMIT: u64 = 5;
+/// How long an account stays throttled after the limit is reached.
+pub const ACCOUNT_LOCK_MINUTES: i64 = 15;
+/// Failed sign-ins allowed from one address within a minute.
+pub const ADDRESS_FAILURE_LIMIT: u64 = 20;
+/// A password-reset link is valid this long.
+pub const RESET_LINK_MINUTES: i64 = 30;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permissions_round_trip_and_ignore_unknown() {
+        let mut codes = BTreeMap::new();
+        codes.insert("access".to_owned(), vec!["view".to_owned(), "fly".to_owned()]);
+        codes.insert("spaceships".to_owned(), vec!["view".to_owned()]);
+        let p = Permissions::from_codes(&codes);
+        assert!(p.allows(Module::Access, Action::View));
+        assert!(!p.allows(Module::Access, Action::Edit));
+        assert!(!p.allows(Module::Audit, Action::View));
+        let back = p.to_codes();
+        assert_eq!(back.len(), 1);
+        assert_eq!(back["access"], vec!["view".to_owned()]);
+    }
+
+    #[test]
+    fn built_in_roles_are_complete() {
+        let roles = built_in_roles();
+        let codes: Vec<&str> = roles.iter().map(|r| r.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "admin",
+                "sales_manager",
+                "salesperson",
+                "marketing",
+                "warehouse",
+                "after_sales",
+                "management"
+            ]
+        );
+        let admin = &roles[0];
+        assert!(admin.permissions.allows(Module::Access, Action::Administer));
+        let sales = &roles[2];
+        assert_eq!(sales.scope, DataScope::Own);
+        assert!(!sales.permissions.allows(Module::Access, Action::View));
+        let management = &roles[6];
+        assert!(management.permissions.allows(Module::Audit, Action::View));
+        assert!(!management.permissions.allows(Module::Access, Action::Edit));
+    }
+
+    #[test]
+    fn usernames_and_passwords() {
+        let mut invalid = Invalid::new();
+        check_username(&mut invalid, "zhang.wei");
+        check_username(&mut invalid, "张伟");
+        assert!(invalid.is_empty());
+        check_username(&mut invalid, "a@b");
+        check_username(&mut invalid, "x");
+        check_username(&mut invalid, "with space");
+        assert_eq!(invalid.0.len(), 3);
+
+        let mut invalid = Invalid::new();
+        check_password(&mut invalid, "password", "short", "u");
+        check_password(&mut invalid, "password", "ZhangWei", "zhangwei");
+        check_password(&mut invalid, "password", "correct horse", "zhangwei");
+        let codes: Vec<&str> = invalid.0.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(codes, ["password_too_short", "password_is_username"]);
+    }
+}

@@ -1,0 +1,11 @@
+//! Salesflow's business rules: pure Rust, no I/O, no database.
+//!
+//! Every rule lives here once; the store and the web layer call it.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod money;
+pub mod settings;
+pub mod validation;
+
+pub use validation::{FieldError, Invalid};

@@ -1,0 +1,222 @@
+//! Company settings and how dates, times and money render through them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+use crate::validation::{FieldError, Invalid};
+
+/// The languages the UI speaks.
+pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
+
+/// Picks a supported locale from an `Accept-Language` header value.
+pub fn locale_from_accept_language(header: &str) -> Option<&'static str> {
+    let mut best: Option<(f32, &'static str)> = None;
+    for part in header.split(',') {
+        let mut pieces = part.trim().split(';');
+        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = pieces
+            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .unwrap_or(1.0);
+        let locale = if tag.starts_with("zh") {
+            "zh-CN"
+        } else if tag.starts_with("en") {
+            "en"
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, locale));
+        }
+    }
+    best.map(|(_, l)| l)
+}
+
+/// Normalises a locale code to a supported one.
+pub fn supported_locale(code: &str) -> Option<&'static str> {
+    LOCALES.into_iter().find(|l| l.eq_ignore_ascii_case(code))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DateFormat {
+    #[serde(rename = "YYYY-MM-DD")]
+    Iso,
+    #[serde(rename = "YYYY/MM/DD")]
+    Slashes,
+    #[serde(rename = "DD/MM/YYYY")]
+    DayFirst,
+    #[serde(rename = "MM/DD/YYYY")]
+    MonthFirst,
+}
+
+impl DateFormat {
+    pub const ALL: [DateFormat; 4] = [
+        DateFormat::Iso,
+        DateFormat::Slashes,
+        DateFormat::DayFirst,
+        DateFormat::MonthFirst,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DateFormat::Iso => "YYYY-MM-DD",
+            DateFormat::Slashes => "YYYY/MM/DD",
+            DateFormat::DayFirst => "DD/MM/YYYY",
+            DateFormat::MonthFirst => "MM/DD/YYYY",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<DateFormat> {
+        DateFormat::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    fn pattern(self) -> &'static str {
+        match self {
+            DateFormat::Iso => "%Y-%m-%d",
+            DateFormat::Slashes => "%Y/%m/%d",
+            DateFormat::DayFirst => "%d/%m/%Y",
+            DateFormat::MonthFirst => "%m/%d/%Y",
+        }
+    }
+}
+
+/// The company-wide settings (one row in the database).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub company_name: String,
+    /// ISO 4217 code, e.g. `CNY`.
+    pub currency: String,
+    pub currency_symbol: String,
+    pub date_format: DateFormat,
+    /// IANA time zone name, e.g. `Asia/Shanghai`.
+    pub time_zone: String,
+    /// 1 = January.
+    pub fiscal_year_start_month: u32,
+    pub default_locale: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            company_name: "Salesflow".to_owned(),
+            currency: "CNY".to_owned(),
+            currency_symbol: "¥".to_owned(),
+            date_format: DateFormat::Iso,
+            time_zone: "Asia/Shanghai".to_owned(),
+            fiscal_year_start_month: 1,
+            default_locale: "zh-CN".to_owned(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let mut invalid = Invalid::new();
+        invalid.text("company_name", &self.company_name, 100);
+        if self.currency.len() != 3 || !self.currency.chars().all(|c| c.is_ascii_uppercase()) {
+            invalid.push(FieldError::new("currency", "invalid_currency"));
+        }
+        invalid.text("currency_symbol", &self.currency_symbol, 5);
+        if self.time_zone.parse::<Tz>().is_err() {
+            invalid.push(FieldError::new("time_zone", "invalid_time_zone"));
+        }
+        if !(1..=12).contains(&self.fiscal_year_start_month) {
+            invalid.push(FieldError::new("fiscal_year_start_month", "out_of_range").with("min", 1).with("max", 12));
+        }
+        if supported_locale(&self.default_locale).is_none() {
+            invalid.push(FieldError::new("default_locale", "invalid_choice"));
+        }
+        invalid.into_result()
+    }
+
+    fn tz(&self) -> Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+
+    pub fn format_date(&self, date: NaiveDate) -> String {
+        date.format(self.date_format.pattern()).to_string()
+    }
+
+    /// A UTC instant shown in the company's time zone.
+    pub fn format_datetime(&self, at: DateTime<Utc>) -> String {
+        let local = at.with_timezone(&self.tz());
+        format!("{} {}", local.format(self.date_format.pattern()), local.format("%H:%M"))
+    }
+
+    pub fn format_money(&self, amount: Money) -> String {
+        amount.display(&self.currency_symbol)
+    }
+
+    /// The first day of the fiscal year that contains `date`.
+    pub fn fiscal_year_start(&self, date: NaiveDate) -> NaiveDate {
+        use chrono::Datelike;
+        let month = self.fiscal_year_start_month.clamp(1, 12);
+        let year = if date.month() >= month { date.year() } else { date.year() - 1 };
+        NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(date)
+    }
+}
+
+/// Common time zones offered in the settings form (any IANA name is accepted).
+pub const COMMON_TIME_ZONES: [&str; 12] = [
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+    "UTC",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert!(Settings::default().validate().is_ok());
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        let s = Settings {
+            company_name: String::new(),
+            currency: "rmb".into(),
+            time_zone: "Mars/Olympus".into(),
+            fiscal_year_start_month: 13,
+            default_locale: "fr".into(),
+            ..Settings::default()
+        };
+        let fields: Vec<String> = s.validate().unwrap_err().0.into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["company_name", "currency", "time_zone", "fiscal_year_start_month", "default_locale"]
+        );
+    }
+
+    #[test]
+    fn formats_through_settings() {
+        let s = Settings { date_format: DateFormat::DayFirst, ..Settings::default() };
+        let at = Utc.with_ymd_and_hms(2026, 3, 31, 17, 30, 0).unwrap();
+        // 17:30 UTC is 01:30 the next day in Shanghai.
+        assert_eq!(s.format_datetime(at), "01/04/2026 01:30");
+        assert_eq!(s.format_money(Money(123_456_700)), "¥1,234,567.00");
+        let april = Settings { fiscal_year_start_month: 4, ..Settings::default() };
+        let d = NaiveDate::from_ymd_opt(2026, 2, 10).unwrap();
+        assert_eq!(april.fiscal_year_start(d), NaiveDate::from_ymd_opt(2025, 4, 1).unwrap());
+    }
+
+    #[test]
+    fn accept_language() {
+        assert_eq!(locale_from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Some("zh-CN"));
+        assert_eq!(locale_from_accept_language("en-US,en;q=0.9"), Some("en"));
+        assert_eq!(locale_from_accept_language("fr-FR,en;q=0.5,zh;q=0.7"), Some("zh-CN"));
+        assert_eq!(locale_from_accept_language("fr"), None);
+    }
+}

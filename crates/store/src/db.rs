@@ -1,0 +1,88 @@
+//! Connecting: an embedded SQLite file by default, PostgreSQL by URL scheme.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm_migration::MigratorTrait;
+
+use crate::error::StoreResult;
+use crate::migrations::Migrator;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The handle every area module works through.
+///
+/// SQLite allows one writer at a time; a transaction that starts reading
+/// and later writes fails at once with `SQLITE_BUSY` when another writer got
+/// in between. So on SQLite all writes go through a one-connection pool and
+/// wait their turn, while reads use the larger pool. On PostgreSQL both are
+/// the same pool.
+#[derive(Clone)]
+pub struct Store {
+    read: DatabaseConnection,
+    write: DatabaseConnection,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens (and for SQLite creates) the database. Does not migrate.
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut opts = ConnectOptions::new(url.to_owned());
+            opts.max_connections(20)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            let conn = Database::connect(opts).await?;
+            return Ok(Store { read: conn.clone(), write: conn, backend: Backend::Postgres });
+        }
+        let read = Self::sqlite_pool(url, 8).await?;
+        let write = Self::sqlite_pool(url, 1).await?;
+        Ok(Store { read, write, backend: Backend::Sqlite })
+    }
+
+    async fn sqlite_pool(url: &str, size: u32) -> StoreResult<DatabaseConnection> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(size)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        Ok(Database::connect(opts).await?)
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        Migrator::up(&self.write, None).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// For reads and scope-filtered lists.
+    pub fn reader(&self) -> &DatabaseConnection {
+        &self.read
+    }
+
+    /// Starts the one transaction a write runs in.
+    pub async fn begin(&self) -> StoreResult<DatabaseTransaction> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// `SELECT 1`, for the readiness probe.
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.read.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+}

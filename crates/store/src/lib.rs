@@ -1,0 +1,21 @@
+//! Salesflow's persistence: SeaORM entities, migrations and one module per
+//! business area. Every write runs in one transaction with its audit row;
+//! every list takes the caller's data scope.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod audit;
+mod db;
+pub mod entity;
+mod error;
+pub mod idempotency;
+pub mod jobs;
+mod migrations;
+pub mod notifications;
+pub mod paging;
+pub mod scope;
+pub mod settings;
+
+pub use db::{Backend, Store};
+pub use error::{StoreError, StoreResult};
+pub use scope::Actor;

@@ -1,0 +1,96 @@
+//! One migration set, portable across SQLite and PostgreSQL.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_foundation::Migration)]
+    }
+}
+
+/// Shorthands for the column kinds every table uses.
+pub(crate) mod cols {
+    use sea_orm_migration::prelude::*;
+
+    pub fn id() -> ColumnDef {
+        ColumnDef::new(Alias::new("id"))
+            .big_integer()
+            .not_null()
+            .auto_increment()
+            .primary_key()
+            .to_owned()
+    }
+
+    pub fn text(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).string().not_null().to_owned()
+    }
+
+    pub fn text_null(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).string().null().to_owned()
+    }
+
+    pub fn long_text_null(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).text().null().to_owned()
+    }
+
+    pub fn long_text(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).text().not_null().to_owned()
+    }
+
+    pub fn int(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).integer().not_null().to_owned()
+    }
+
+    pub fn big(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).big_integer().not_null().to_owned()
+    }
+
+    pub fn big_null(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).big_integer().null().to_owned()
+    }
+
+    pub fn flag(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).boolean().not_null().to_owned()
+    }
+
+    pub fn time(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name))
+            .timestamp_with_time_zone()
+            .not_null()
+            .to_owned()
+    }
+
+    pub fn time_null(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name))
+            .timestamp_with_time_zone()
+            .null()
+            .to_owned()
+    }
+
+    pub fn version() -> ColumnDef {
+        ColumnDef::new(Alias::new("version"))
+            .big_integer()
+            .not_null()
+            .default(1)
+            .to_owned()
+    }
+
+    /// `CREATE INDEX idx_<table>_<cols> ON <table> (<cols>)`.
+    pub fn index(table: &str, columns: &[&str], unique: bool) -> IndexCreateStatement {
+        let mut stmt = Index::create();
+        stmt.name(format!("idx_{table}_{}", columns.join("_")))
+            .table(Alias::new(table));
+        for c in columns {
+            stmt.col(Alias::new(*c));
+        }
+        if unique {
+            stmt.unique();
+        }
+        stmt.to_owned()
+    }
+}

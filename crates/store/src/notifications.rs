@@ -1,0 +1,80 @@
+//! The e-mail outbox. Every message is written here first, in the
+//! transaction that caused it; a sender delivers it by SMTP when one is
+//! configured, otherwise administrators read it in the UI.
+
+use chrono::{DateTime, Utc};
+use salesflow_domain::access::{Action, Module};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+use serde::Serialize;
+
+use crate::Store;
+use crate::entity::outbox_message::{self, Column, Entity};
+use crate::error::StoreResult;
+use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
+use crate::scope::Actor;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub to_address: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}
+
+impl From<outbox_message::Model> for OutboxMessage {
+    fn from(m: outbox_message::Model) -> Self {
+        OutboxMessage {
+            id: m.id,
+            to_address: m.to_address,
+            subject: m.subject,
+            body: m.body,
+            created_at: m.created_at,
+            sent_at: m.sent_at,
+            error: m.error,
+        }
+    }
+}
+
+pub async fn enqueue<C: ConnectionTrait>(conn: &C, to: &str, subject: &str, body: &str) -> StoreResult<i64> {
+    let row = outbox_message::ActiveModel {
+        to_address: Set(to.to_owned()),
+        subject: Set(subject.to_owned()),
+        body: Set(body.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(row.id)
+}
+
+pub async fn get(store: &Store, id: i64) -> StoreResult<Option<OutboxMessage>> {
+    Ok(Entity::find_by_id(id).one(store.reader()).await?.map(Into::into))
+}
+
+/// Records the outcome of a delivery attempt.
+pub async fn mark(store: &Store, id: i64, error: Option<String>) -> StoreResult<()> {
+    let txn = store.begin().await?;
+    let mut update = Entity::update_many().filter(Column::Id.eq(id));
+    update = match error {
+        None => update.col_expr(Column::SentAt, Expr::value(Utc::now())).col_expr(Column::Error, Expr::value(Option::<String>::None)),
+        Some(e) => update.col_expr(Column::Error, Expr::value(e)),
+    };
+    update.exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+const SORTS: [SortField<Column>; 1] = [SortField { name: "id", column: Column::Id }];
+
+/// The outbox, newest first: administrators only (it holds reset links).
+pub async fn list(store: &Store, actor: &Actor, page: &PageRequest) -> StoreResult<Page<OutboxMessage>> {
+    actor.require(Module::Access, Action::Administer)?;
+    let keyset = Keyset::parse(page, &SORTS, "-id")?;
+    let rows = keyset.apply(Entity::find(), Column::Id).all(store.reader()).await?;
+    Ok(keyset.finish(rows, |m, _| (Key::Int(m.id), m.id)).map(Into::into))
+}

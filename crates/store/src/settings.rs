@@ -1,0 +1,99 @@
+//! The company settings row.
+
+use chrono::Utc;
+use salesflow_domain::access::{Action, Module};
+use salesflow_domain::settings::{DateFormat, Settings};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+use serde::Serialize;
+
+use crate::Store;
+use crate::audit;
+use crate::entity::company_settings::{self, Column, Entity};
+use crate::error::{StoreError, StoreResult};
+use crate::scope::Actor;
+
+const ROW: i64 = 1;
+
+/// The settings with the version an update must name.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionedSettings {
+    #[serde(flatten)]
+    pub settings: Settings,
+    pub version: i64,
+}
+
+fn from_model(m: company_settings::Model) -> VersionedSettings {
+    VersionedSettings {
+        settings: Settings {
+            company_name: m.company_name,
+            currency: m.currency,
+            currency_symbol: m.currency_symbol,
+            date_format: DateFormat::parse(&m.date_format).unwrap_or(DateFormat::Iso),
+            time_zone: m.time_zone,
+            fiscal_year_start_month: m.fiscal_year_start_month.clamp(1, 12) as u32,
+            default_locale: m.default_locale,
+        },
+        version: m.version,
+    }
+}
+
+/// Inserts the default row when there is none (first start).
+pub(crate) async fn ensure<C: ConnectionTrait>(conn: &C) -> StoreResult<()> {
+    if Entity::find_by_id(ROW).one(conn).await?.is_some() {
+        return Ok(());
+    }
+    let d = Settings::default();
+    company_settings::ActiveModel {
+        id: Set(ROW),
+        company_name: Set(d.company_name),
+        currency: Set(d.currency),
+        currency_symbol: Set(d.currency_symbol),
+        date_format: Set(d.date_format.code().to_owned()),
+        time_zone: Set(d.time_zone),
+        fiscal_year_start_month: Set(d.fiscal_year_start_month as i32),
+        default_locale: Set(d.default_locale),
+        version: Set(1),
+        updated_at: Set(Utc::now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Everyone signed in reads the settings: they shape how pages render.
+pub async fn get(store: &Store) -> StoreResult<VersionedSettings> {
+    let row = Entity::find_by_id(ROW).one(store.reader()).await?.ok_or(StoreError::NotFound)?;
+    Ok(from_model(row))
+}
+
+/// Replaces the settings if `version` is still current.
+pub async fn update(store: &Store, actor: &Actor, new: Settings, version: i64) -> StoreResult<VersionedSettings> {
+    actor.require(Module::Settings, Action::Edit)?;
+    new.validate()?;
+    let txn = store.begin().await?;
+    let before = Entity::find_by_id(ROW).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let result = Entity::update_many()
+        .col_expr(Column::CompanyName, Expr::value(new.company_name.trim()))
+        .col_expr(Column::Currency, Expr::value(new.currency.clone()))
+        .col_expr(Column::CurrencySymbol, Expr::value(new.currency_symbol.trim()))
+        .col_expr(Column::DateFormat, Expr::value(new.date_format.code()))
+        .col_expr(Column::TimeZone, Expr::value(new.time_zone.clone()))
+        .col_expr(Column::FiscalYearStartMonth, Expr::value(new.fiscal_year_start_month as i32))
+        .col_expr(Column::DefaultLocale, Expr::value(new.default_locale.clone()))
+        .col_expr(Column::Version, Expr::value(version + 1))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(ROW))
+        .filter(Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(StoreError::Conflict("stale version".into()));
+    }
+    let after = Entity::find_by_id(ROW).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let (before, after) = (from_model(before), from_model(after));
+    audit::record(&txn, actor, "settings.update", "settings", Some(ROW), audit::snapshot(&before), audit::snapshot(&after)).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
