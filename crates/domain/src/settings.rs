@@ -134,6 +134,11 @@ impl Settings {
         self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
     }
 
+    /// Today's date in the company's time zone.
+    pub fn today(&self) -> NaiveDate {
+        Utc::now().with_timezone(&self.tz()).date_naive()
+    }
+
     pub fn format_date(&self, date: NaiveDate) -> String {
         date.format(self.date_format.pattern()).to_string()
     }

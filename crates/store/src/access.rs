@@ -563,7 +563,7 @@ pub async fn confirm_password_reset(store: &Store, token: &str, new: &str, ip: &
 
 // ---------------------------------------------------------------- users
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: i64,
     pub username: String,
@@ -951,7 +951,7 @@ pub async fn user_names(store: &Store) -> StoreResult<Vec<(i64, String)>> {
 
 // ---------------------------------------------------------------- departments
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DepartmentView {
     pub id: i64,
     pub name: String,
@@ -1183,12 +1183,14 @@ pub async fn restore_department(store: &Store, actor: &Actor, id: i64) -> StoreR
 
 // ---------------------------------------------------------------- roles
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RoleView {
     pub id: i64,
     pub code: String,
     pub name: String,
+    #[schema(value_type = String, example = "own")]
     pub data_scope: DataScope,
+    /// `{"module": ["action", …]}`.
     pub permissions: BTreeMap<String, Vec<String>>,
     pub built_in: bool,
     pub version: i64,
@@ -1317,7 +1319,7 @@ pub async fn delete_role(store: &Store, actor: &Actor, id: i64) -> StoreResult<(
 
 // ---------------------------------------------------------------- API tokens
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiTokenView {
     pub id: i64,
     pub name: String,
@@ -1398,4 +1400,13 @@ pub async fn revoke_api_token(store: &Store, actor: &Actor, id: i64) -> StoreRes
     audit::record(&txn, actor, "api_token.revoke", "api_token", Some(id), audit::snapshot(&token_view(t)), None).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Active and deactivated users in the caller's scope (dashboard figures).
+pub async fn user_counts(store: &Store, actor: &Actor) -> StoreResult<(u64, u64)> {
+    actor.require(Module::Access, Action::View)?;
+    let base = user::Entity::find().filter(actor.scope_condition(user::Column::Id)).filter(user::Column::DeletedAt.is_null());
+    let active = base.clone().filter(user::Column::Active.eq(true)).count(store.reader()).await?;
+    let inactive = base.filter(user::Column::Active.eq(false)).count(store.reader()).await?;
+    Ok((active, inactive))
 }

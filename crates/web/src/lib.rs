@@ -1,1 +1,18 @@
+//! Salesflow's web layer: the HTML UI (askama + htmx) and the JSON API
+//! (`/api/v1`, OpenAPI), one router, one process.
+#![forbid(unsafe_code)]
 
+rust_i18n::i18n!("locales", fallback = "en");
+
+pub mod api;
+mod assets;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod i18n;
+pub mod mail;
+mod server;
+pub mod ui;
+
+pub use config::WebConfig;
+pub use server::{AppState, router, serve};

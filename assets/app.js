@@ -1,0 +1,55 @@
+// Salesflow's own small script: CSRF header for htmx, sidebar drawer,
+// confirmations, busy buttons, dismissible flash. No inline scripts (CSP).
+(function () {
+  "use strict";
+  var csrf = document.querySelector('meta[name="csrf-token"]');
+  document.addEventListener("htmx:configRequest", function (e) {
+    if (csrf) e.detail.headers["X-CSRF-Token"] = csrf.content;
+  });
+
+  document.addEventListener("click", function (e) {
+    var t = e.target.closest("[data-toggle-sidebar]");
+    if (t) {
+      document.body.classList.toggle("sidebar-open");
+      t.setAttribute("aria-expanded", document.body.classList.contains("sidebar-open"));
+      return;
+    }
+    if (e.target.closest("[data-close-sidebar]")) {
+      document.body.classList.remove("sidebar-open");
+      return;
+    }
+    var d = e.target.closest("[data-dismiss]");
+    if (d) {
+      var box = d.closest("[data-flash]");
+      if (box) box.remove();
+      return;
+    }
+    var c = e.target.closest("[data-confirm]");
+    if (c && !window.confirm(c.getAttribute("data-confirm"))) {
+      e.preventDefault();
+    }
+  });
+
+  // A slow submit shows a spinner on the button that started it.
+  document.addEventListener("submit", function (e) {
+    if (e.defaultPrevented) return;
+    var b = e.submitter || e.target.querySelector("[data-busy]");
+    if (b && b.hasAttribute("data-busy")) {
+      setTimeout(function () { b.classList.add("busy"); b.setAttribute("aria-busy", "true"); }, 150);
+    }
+  });
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") {
+      document.body.classList.remove("sidebar-open");
+      document.querySelectorAll("details.user-menu[open]").forEach(function (m) { m.removeAttribute("open"); });
+    }
+  });
+
+  // Close the user menu when clicking elsewhere.
+  document.addEventListener("click", function (e) {
+    document.querySelectorAll("details.user-menu[open]").forEach(function (m) {
+      if (!m.contains(e.target)) m.removeAttribute("open");
+    });
+  });
+})();

@@ -1,0 +1,56 @@
+//! `salesflow serve`.
+
+use salesflow_store::access::{self, NewUser};
+use salesflow_store::{Actor, Store};
+use salesflow_web::{AppState, WebConfig};
+
+use crate::ServeArgs;
+
+pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let store = super::open(url).await?;
+    ensure_admin(&store).await?;
+    if args.demo {
+        super::demo::load_if_missing(&store).await?;
+    }
+    let config = WebConfig {
+        public_url: args.public_url.unwrap_or_else(|| format!("http://{}", args.listen)),
+        secure_cookies: args.secure_cookies,
+        trust_proxy: args.trust_proxy,
+        smtp_url: args.smtp_url.filter(|u| !u.is_empty()),
+        mail_from: args.mail_from,
+        node_name: args.node_name.unwrap_or_else(|| format!("node-{}", args.listen)),
+    };
+    tracing::info!(?config, backend = ?store.backend(), "starting");
+    println!("Salesflow: open {} in your browser", config.public_url);
+    salesflow_web::serve(AppState { store, config }, args.listen).await
+}
+
+/// On first start, creates the administrator `admin`. The password comes
+/// from `SALESFLOW_ADMIN_PASSWORD`, or is generated and printed once.
+async fn ensure_admin(store: &Store) -> anyhow::Result<()> {
+    if access::count_users(store).await? > 0 {
+        return Ok(());
+    }
+    let given = std::env::var("SALESFLOW_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    let password = given.clone().unwrap_or_else(super::generate_password);
+    let role = access::role_by_code(store, "admin").await?.ok_or_else(|| anyhow::anyhow!("the admin role is missing"))?;
+    let admin = NewUser {
+        username: "admin".into(),
+        email: "admin@salesflow.local".into(),
+        display_name: "系统管理员 Administrator".into(),
+        password: password.clone(),
+        role_id: role.id,
+        department_id: None,
+        locale: None,
+    };
+    access::create_user(store, &Actor::system(), admin)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the administrator: {e}"))?;
+    if given.is_some() {
+        println!("Created the administrator 'admin' with the password from SALESFLOW_ADMIN_PASSWORD.");
+    } else {
+        println!("Created the administrator 'admin' with the password: {password}");
+        println!("(shown only this once; change it under the user menu after signing in)");
+    }
+    Ok(())
+}

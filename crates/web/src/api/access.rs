@@ -1,0 +1,376 @@
+//! Users, departments, roles and API tokens.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use salesflow_domain::access::{DataScope, Permissions};
+use salesflow_domain::Invalid;
+use salesflow_store::access::{
+    self, ApiTokenView, DepartmentInput, DepartmentView, NewUser, RoleInput, RoleView, UserFilter, UserPatch, UserView,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{ApiJson, ApiQuery, OrApi, Page, PageParams, nullable};
+use crate::auth::ApiCaller;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::server::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(get_user, update_user, delete_user))
+        .routes(routes!(restore_user))
+        .routes(routes!(list_departments, create_department))
+        .routes(routes!(update_department, delete_department))
+        .routes(routes!(restore_department))
+        .routes(routes!(list_roles, create_role))
+        .routes(routes!(get_role, update_role, delete_role))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+}
+
+// ---------------------------------------------------------------- users
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Part of a username, display name or e-mail address.
+    pub q: Option<String>,
+    pub role_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub active: Option<bool>,
+    /// `true` lists deleted users (to restore them).
+    pub deleted: Option<bool>,
+}
+
+/// Users in the caller's data scope. Sort: `display_name` (default),
+/// `username`, `created_at`, `updated_at`, `id`.
+#[utoipa::path(get, path = "/users", tag = "access", params(UserQuery, PageParams),
+    responses((status = 200, body = Page<UserView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_users(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<UserQuery>,
+    ApiQuery(paging): ApiQuery<PageParams>,
+) -> ApiResult<Json<Page<UserView>>> {
+    let filter = UserFilter {
+        q: q.q.clone(),
+        role_id: q.role_id,
+        department_id: q.department_id,
+        active: q.active,
+        deleted: q.deleted.unwrap_or(false),
+    };
+    let page = access::list_users(&state.store, &session.actor, &filter, &paging.page()).await.api(&meta)?;
+    Ok(Json(page.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserBody {
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+    pub role_id: i64,
+    pub department_id: Option<i64>,
+    /// `zh-CN` or `en`; empty follows the browser.
+    pub locale: Option<String>,
+}
+
+#[utoipa::path(post, path = "/users", tag = "access", request_body = NewUserBody,
+    responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn create_user(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiJson(body): ApiJson<NewUserBody>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let new = NewUser {
+        username: body.username,
+        email: body.email,
+        display_name: body.display_name,
+        password: body.password,
+        role_id: body.role_id,
+        department_id: body.department_id,
+        locale: body.locale,
+    };
+    let user = access::create_user(&state.store, &session.actor, new).await.api(&meta)?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[utoipa::path(get, path = "/users/{id}", tag = "access", params(("id" = i64, Path)),
+    responses((status = 200, body = UserView), (status = 404, body = Problem)))]
+async fn get_user(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(access::get_user(&state.store, &session.actor, id).await.api(&meta)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatchBody {
+    /// The `version` last read; a stale one is refused with 409.
+    pub version: i64,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub role_id: Option<i64>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub department_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub locale: Option<Option<String>>,
+    /// `false` deactivates: the user's sessions and tokens stop at once.
+    pub active: Option<bool>,
+}
+
+#[utoipa::path(patch, path = "/users/{id}", tag = "access", params(("id" = i64, Path)), request_body = UserPatchBody,
+    responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn update_user(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<UserPatchBody>,
+) -> ApiResult<Json<UserView>> {
+    let patch = UserPatch {
+        version: body.version,
+        email: body.email,
+        display_name: body.display_name,
+        role_id: body.role_id,
+        department_id: body.department_id,
+        locale: body.locale,
+        active: body.active,
+    };
+    Ok(Json(access::update_user(&state.store, &session.actor, id, patch).await.api(&meta)?))
+}
+
+/// Soft-deletes a user (restorable); their sessions and tokens end.
+#[utoipa::path(delete, path = "/users/{id}", tag = "access", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn delete_user(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    access::set_user_deleted(&state.store, &session.actor, id, true).await.api(&meta)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/users/{id}/restore", tag = "access", params(("id" = i64, Path)),
+    responses((status = 200, body = UserView), (status = 404, body = Problem)))]
+async fn restore_user(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(access::set_user_deleted(&state.store, &session.actor, id, false).await.api(&meta)?))
+}
+
+// ---------------------------------------------------------------- departments
+
+/// The department tree, parents before children.
+#[utoipa::path(get, path = "/departments", tag = "access", responses((status = 200, body = Vec<DepartmentView>)))]
+async fn list_departments(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+) -> ApiResult<Json<Vec<DepartmentView>>> {
+    Ok(Json(access::list_departments(&state.store, &session.actor).await.api(&meta)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentBody {
+    pub name: String,
+    pub parent_id: Option<i64>,
+    pub manager_id: Option<i64>,
+    /// Required when updating.
+    pub version: Option<i64>,
+}
+
+impl DepartmentBody {
+    fn input(&self) -> DepartmentInput {
+        DepartmentInput { name: self.name.clone(), parent_id: self.parent_id, manager_id: self.manager_id }
+    }
+}
+
+#[utoipa::path(post, path = "/departments", tag = "access", request_body = DepartmentBody,
+    responses((status = 201, body = DepartmentView), (status = 422, body = Problem)))]
+async fn create_department(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiJson(body): ApiJson<DepartmentBody>,
+) -> ApiResult<(StatusCode, Json<DepartmentView>)> {
+    let d = access::create_department(&state.store, &session.actor, body.input()).await.api(&meta)?;
+    Ok((StatusCode::CREATED, Json(d)))
+}
+
+/// Replaces name, parent and manager.
+#[utoipa::path(patch, path = "/departments/{id}", tag = "access", params(("id" = i64, Path)), request_body = DepartmentBody,
+    responses((status = 204), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn update_department(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<DepartmentBody>,
+) -> ApiResult<StatusCode> {
+    let version = body.version.ok_or_else(|| ApiError::invalid(Invalid::one("version", "required")).in_locale(&meta.locale))?;
+    access::update_department(&state.store, &session.actor, id, version, body.input()).await.api(&meta)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Soft-deletes an empty department.
+#[utoipa::path(delete, path = "/departments/{id}", tag = "access", params(("id" = i64, Path)),
+    responses((status = 204), (status = 422, body = Problem)))]
+async fn delete_department(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    access::delete_department(&state.store, &session.actor, id).await.api(&meta)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/departments/{id}/restore", tag = "access", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn restore_department(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    access::restore_department(&state.store, &session.actor, id).await.api(&meta)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- roles
+
+#[utoipa::path(get, path = "/roles", tag = "access", responses((status = 200, body = Vec<RoleView>)))]
+async fn list_roles(State(state): State<AppState>, ApiCaller(session, meta): ApiCaller) -> ApiResult<Json<Vec<RoleView>>> {
+    Ok(Json(access::list_roles(&state.store, &session.actor).await.api(&meta)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBody {
+    /// Lower-case letters, digits and `_`; fixed after creation.
+    pub code: String,
+    pub name: String,
+    /// `own|team|department|all`.
+    pub data_scope: String,
+    /// `{"module": ["view", "create", …]}`.
+    pub permissions: BTreeMap<String, Vec<String>>,
+    /// Required when updating.
+    pub version: Option<i64>,
+}
+
+impl RoleBody {
+    fn input(&self) -> Result<RoleInput, ApiError> {
+        let data_scope = DataScope::parse(&self.data_scope)
+            .ok_or_else(|| ApiError::invalid(Invalid::one("data_scope", "invalid_choice")))?;
+        Ok(RoleInput {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            data_scope,
+            permissions: Permissions::from_codes(&self.permissions),
+        })
+    }
+}
+
+#[utoipa::path(post, path = "/roles", tag = "access", request_body = RoleBody,
+    responses((status = 201, body = RoleView), (status = 422, body = Problem)))]
+async fn create_role(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiJson(body): ApiJson<RoleBody>,
+) -> ApiResult<(StatusCode, Json<RoleView>)> {
+    let input = body.input().map_err(|e| e.in_locale(&meta.locale))?;
+    Ok((StatusCode::CREATED, Json(access::create_role(&state.store, &session.actor, input).await.api(&meta)?)))
+}
+
+#[utoipa::path(get, path = "/roles/{id}", tag = "access", params(("id" = i64, Path)),
+    responses((status = 200, body = RoleView), (status = 404, body = Problem)))]
+async fn get_role(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<RoleView>> {
+    Ok(Json(access::get_role(&state.store, &session.actor, id).await.api(&meta)?))
+}
+
+#[utoipa::path(patch, path = "/roles/{id}", tag = "access", params(("id" = i64, Path)), request_body = RoleBody,
+    responses((status = 200, body = RoleView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn update_role(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<RoleBody>,
+) -> ApiResult<Json<RoleView>> {
+    let input = body.input().map_err(|e| e.in_locale(&meta.locale))?;
+    let version = body.version.ok_or_else(|| ApiError::invalid(Invalid::one("version", "required")).in_locale(&meta.locale))?;
+    Ok(Json(access::update_role(&state.store, &session.actor, id, version, input).await.api(&meta)?))
+}
+
+/// Deletes a custom role nobody holds.
+#[utoipa::path(delete, path = "/roles/{id}", tag = "access", params(("id" = i64, Path)),
+    responses((status = 204), (status = 422, body = Problem)))]
+async fn delete_role(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    access::delete_role(&state.store, &session.actor, id).await.api(&meta)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- API tokens
+
+#[utoipa::path(get, path = "/api-tokens", tag = "access", responses((status = 200, body = Vec<ApiTokenView>)))]
+async fn list_tokens(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+) -> ApiResult<Json<Vec<ApiTokenView>>> {
+    Ok(Json(access::list_api_tokens(&state.store, &session.actor).await.api(&meta)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenBody {
+    pub name: String,
+    /// The user the token acts as.
+    pub user_id: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewTokenAnswer {
+    /// Shown this once; only its hash is stored.
+    pub secret: String,
+    pub token: ApiTokenView,
+}
+
+#[utoipa::path(post, path = "/api-tokens", tag = "access", request_body = NewTokenBody,
+    responses((status = 201, body = NewTokenAnswer), (status = 422, body = Problem)))]
+async fn create_token(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiJson(body): ApiJson<NewTokenBody>,
+) -> ApiResult<(StatusCode, Json<NewTokenAnswer>)> {
+    let (token, secret) = access::create_api_token(&state.store, &session.actor, &body.name, body.user_id).await.api(&meta)?;
+    Ok((StatusCode::CREATED, Json(NewTokenAnswer { secret, token })))
+}
+
+#[utoipa::path(delete, path = "/api-tokens/{id}", tag = "access", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn revoke_token(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    access::revoke_api_token(&state.store, &session.actor, id).await.api(&meta)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+

@@ -1,0 +1,232 @@
+//! The JSON API under `/api/v1`, documented by the OpenAPI document it is
+//! generated from. Conventions live here once: problem JSON errors, strict
+//! JSON bodies, cursor pages, `Idempotency-Key`.
+
+mod access;
+pub(crate) mod audit;
+mod auth;
+pub(crate) mod settings;
+
+use std::sync::LazyLock;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use salesflow_store::paging::PageRequest;
+use salesflow_store::{StoreResult, idempotency};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::auth::{RequestMeta, Session};
+use crate::error::{ApiError, ApiResult};
+use crate::server::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Salesflow API", version = "1", description = "Sales process management: the public API (v1)."),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(crate::error::Problem))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let v1 = OpenApiRouter::new().merge(auth::routes()).merge(access::routes()).merge(audit::routes()).merge(settings::routes());
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
+}
+
+static OPENAPI_JSON: LazyLock<String> =
+    LazyLock::new(|| api_router().1.to_pretty_json().unwrap_or_else(|_| "{}".to_owned()));
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let (api, _) = api_router();
+    api.layer(axum::middleware::from_fn_with_state(state.clone(), idempotent))
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/api/docs", get(docs_page))
+}
+
+/// The OpenAPI 3 document, generated from the handlers' annotations.
+pub fn openapi_document() -> &'static str {
+    &OPENAPI_JSON
+}
+
+async fn openapi_json() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_document()).into_response()
+}
+
+/// Swagger UI from the embedded npm package; works without the internet.
+async fn docs_page() -> Response {
+    let html = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Salesflow API</title>
+<link rel="stylesheet" href="/assets/vendor/swagger-ui.css"></head>
+<body><div id="swagger-ui" data-url="/api/openapi.json"></div>
+<script src="/assets/vendor/swagger-ui-bundle.js"></script>
+<script src="/assets/docs.js"></script></body></html>"#;
+    // Swagger UI sets inline styles on its elements.
+    let csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+               connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+    ([(header::CONTENT_SECURITY_POLICY, csp)], Html(html)).into_response()
+}
+
+// ---------------------------------------------------------------- extractors
+
+/// A JSON body, strictly parsed: malformed JSON is 400, wrong types,
+/// missing or unknown fields are 422, all as problem JSON.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let locale = req.extensions().get::<RequestMeta>().map(|m| m.locale.clone()).unwrap_or_else(|| "en".into());
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => {
+                let (status, kind) = match &rejection {
+                    JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-body"),
+                    JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed"),
+                    JsonRejection::MissingJsonContentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "media-type"),
+                    other => (other.status(), "malformed"),
+                };
+                Err(ApiError::new(status, kind, rejection.body_text()).in_locale(&locale))
+            }
+        }
+    }
+}
+
+/// Query parameters; a malformed one is a 400 problem.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e: QueryRejection| ApiError::bad_request(e.body_text()))
+    }
+}
+
+/// Store results into API results, with messages in the caller's language.
+pub trait OrApi<T> {
+    fn api(self, meta: &RequestMeta) -> ApiResult<T>;
+}
+
+impl<T> OrApi<T> for StoreResult<T> {
+    fn api(self, meta: &RequestMeta) -> ApiResult<T> {
+        self.map_err(|e| ApiError::from(e).in_locale(&meta.locale))
+    }
+}
+
+/// `limit`, `cursor`, `sort` of every list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// 1–500, default 50.
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// A field name, `-` first for descending.
+    pub sort: Option<String>,
+}
+
+impl PageParams {
+    pub fn page(&self) -> PageRequest {
+        PageRequest { limit: self.limit, cursor: self.cursor.clone(), sort: self.sort.clone() }
+    }
+}
+
+/// `{"items": [...], "next_cursor": "…" | null}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> From<salesflow_store::paging::Page<T>> for Page<T> {
+    fn from(p: salesflow_store::paging::Page<T>) -> Self {
+        Page { items: p.items, next_cursor: p.next_cursor }
+    }
+}
+
+/// For PATCH bodies: tells "absent" (`None`) from "set to null" (`Some(None)`).
+pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+// ---------------------------------------------------------------- idempotency
+
+const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// A POST with `Idempotency-Key` that succeeded is answered again from the
+/// saved response when retried, instead of being done twice.
+async fn idempotent(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let key = match request.headers().get(IDEMPOTENCY_HEADER).map(|v| v.to_str()) {
+        None => return next.run(request).await,
+        Some(Ok(k)) if !k.is_empty() && k.len() <= 200 => k.to_owned(),
+        Some(_) => return ApiError::bad_request("Idempotency-Key must be 1–200 visible characters").into_response(),
+    };
+    let Some(user_id) = request.extensions().get::<Session>().and_then(|s| s.actor.user_id) else {
+        return next.run(request).await;
+    };
+    let path = request.uri().path().to_owned();
+    match idempotency::find(&state.store, user_id, &key).await {
+        Ok(Some(saved)) if saved.request_path == path => {
+            let status = StatusCode::from_u16(saved.status).unwrap_or(StatusCode::OK);
+            return (
+                status,
+                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                [("idempotent-replayed", "true")],
+                saved.body,
+            )
+                .into_response();
+        }
+        Ok(Some(_)) => {
+            return ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency", "this Idempotency-Key was used for another request")
+                .into_response();
+        }
+        Ok(None) => {}
+        Err(e) => return ApiError::from(e).into_response(),
+    }
+    let response = next.run(request).await;
+    if !response.status().is_success() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    if let Err(e) = idempotency::save(&state.store, user_id, &key, &path, parts.status.as_u16(), &text).await {
+        tracing::warn!(error = %e, "idempotency key not saved");
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+pub use audit::parse_bound;
+pub use settings::SettingsBody;

@@ -1,0 +1,86 @@
+//! Company settings.
+
+use axum::Json;
+use axum::extract::State;
+use salesflow_domain::Invalid;
+use salesflow_domain::settings::{DateFormat, Settings};
+use salesflow_store::settings::{self, VersionedSettings};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{ApiJson, OrApi};
+use crate::auth::ApiCaller;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::server::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_settings, update_settings))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsBody {
+    pub company_name: String,
+    /// ISO 4217, e.g. `CNY`.
+    pub currency: String,
+    pub currency_symbol: String,
+    /// `YYYY-MM-DD`, `YYYY/MM/DD`, `DD/MM/YYYY` or `MM/DD/YYYY`.
+    pub date_format: String,
+    /// IANA name, e.g. `Asia/Shanghai`.
+    pub time_zone: String,
+    /// 1–12.
+    pub fiscal_year_start_month: u32,
+    /// `zh-CN` or `en`.
+    pub default_locale: String,
+    pub version: i64,
+}
+
+impl From<VersionedSettings> for SettingsBody {
+    fn from(v: VersionedSettings) -> Self {
+        let s = v.settings;
+        SettingsBody {
+            company_name: s.company_name,
+            currency: s.currency,
+            currency_symbol: s.currency_symbol,
+            date_format: s.date_format.code().to_owned(),
+            time_zone: s.time_zone,
+            fiscal_year_start_month: s.fiscal_year_start_month,
+            default_locale: s.default_locale,
+            version: v.version,
+        }
+    }
+}
+
+impl SettingsBody {
+    pub fn settings(&self) -> Result<Settings, Invalid> {
+        let date_format = DateFormat::parse(&self.date_format).ok_or_else(|| Invalid::one("date_format", "invalid_choice"))?;
+        Ok(Settings {
+            company_name: self.company_name.clone(),
+            currency: self.currency.trim().to_uppercase(),
+            currency_symbol: self.currency_symbol.clone(),
+            date_format,
+            time_zone: self.time_zone.trim().to_owned(),
+            fiscal_year_start_month: self.fiscal_year_start_month,
+            default_locale: self.default_locale.clone(),
+        })
+    }
+}
+
+#[utoipa::path(get, path = "/settings", tag = "settings", responses((status = 200, body = SettingsBody)))]
+async fn get_settings(State(state): State<AppState>, ApiCaller(_session, meta): ApiCaller) -> ApiResult<Json<SettingsBody>> {
+    Ok(Json(settings::get(&state.store).await.api(&meta)?.into()))
+}
+
+/// Replaces all settings; `version` must be the one last read.
+#[utoipa::path(patch, path = "/settings", tag = "settings", request_body = SettingsBody,
+    responses((status = 200, body = SettingsBody), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn update_settings(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiJson(body): ApiJson<SettingsBody>,
+) -> ApiResult<Json<SettingsBody>> {
+    let new = body.settings().map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
+    Ok(Json(settings::update(&state.store, &session.actor, new, body.version).await.api(&meta)?.into()))
+}

@@ -1,0 +1,45 @@
+//! Static files embedded into the binary, served with ETags and a long
+//! cache (the URLs carry no version, so `no-cache` + ETag would also do;
+//! we use a day and revalidation).
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rust_embed::Embed;
+
+use crate::server::AppState;
+
+#[derive(Embed)]
+#[folder = "../../assets/"]
+#[include = "app.css"]
+#[include = "app.js"]
+#[include = "docs.js"]
+#[include = "logo.svg"]
+#[include = "icons.svg"]
+#[include = "vendor/*"]
+struct Assets;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/assets/{*path}", get(serve_asset))
+}
+
+async fn serve_asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
+    let Some(file) = Assets::get(&path) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..12]));
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let mime = file.metadata.mimetype().to_owned();
+    let mut response = file.data.into_owned().into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400, must-revalidate"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    response
+}

@@ -1,0 +1,143 @@
+//! The audit log page: search by who, what, which record and when.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum_extra::extract::cookie::CookieJar;
+use salesflow_store::audit::{self, AuditEntry, AuditFilter};
+use salesflow_store::paging::PageRequest;
+use salesflow_store::access;
+use serde::Deserialize;
+
+use super::{FormErrors, PageCtx, page_ctx, render, store_error_page};
+use crate::api::parse_bound;
+use crate::auth::UiUser;
+use crate::server::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/admin/audit", get(audit_page))
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct AuditQuery {
+    actor_id: Option<String>,
+    action: Option<String>,
+    entity_type: Option<String>,
+    entity_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
+}
+
+impl AuditQuery {
+    fn base_query(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("actor_id", &self.actor_id),
+            ("action", &self.action),
+            ("entity_type", &self.entity_type),
+            ("entity_id", &self.entity_id),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                out.append_pair(k, v);
+            }
+        }
+        out.finish()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit/list.html")]
+struct AuditPage {
+    ctx: PageCtx,
+    rows: AuditRows,
+    query: AuditQuery,
+    users: Vec<(i64, String)>,
+    errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "audit/rows.html")]
+struct AuditRows {
+    ctx: PageCtx,
+    entries: Vec<AuditEntry>,
+    next_url: Option<String>,
+    first_page: bool,
+}
+
+impl AuditRows {
+    /// The change as short `field: before → after` lines.
+    fn changes(&self, e: &AuditEntry) -> Vec<String> {
+        let (Some(serde_json::Value::Object(before)), Some(serde_json::Value::Object(after))) = (&e.before, &e.after) else {
+            return e
+                .after
+                .as_ref()
+                .or(e.before.as_ref())
+                .map(|v| vec![shorten(&v.to_string())])
+                .unwrap_or_default();
+        };
+        after
+            .iter()
+            .filter(|(k, v)| before.get(*k) != Some(v) && !matches!(k.as_str(), "version" | "updated_at"))
+            .map(|(k, v)| format!("{k}: {} → {}", before.get(k).map(|b| shorten(&b.to_string())).unwrap_or_default(), shorten(&v.to_string())))
+            .collect()
+    }
+}
+
+fn shorten(text: &str) -> String {
+    if text.chars().count() > 80 { format!("{}…", text.chars().take(80).collect::<String>()) } else { text.to_owned() }
+}
+
+impl AuditPage {
+    fn actor_selected(&self, id: &i64) -> bool {
+        self.query.actor_id.as_deref() == Some(id.to_string().as_str())
+    }
+
+    fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Query(query): Query<AuditQuery>,
+) -> Response {
+    let mut errors = FormErrors::default();
+    let from = parse_bound(query.from.as_deref(), false).unwrap_or_else(|_| {
+        errors = FormErrors::one(&meta.locale, "from", "invalid_date");
+        None
+    });
+    let to = parse_bound(query.to.as_deref(), true).unwrap_or_else(|_| {
+        errors = FormErrors::one(&meta.locale, "to", "invalid_date");
+        None
+    });
+    let filter = AuditFilter {
+        actor_id: query.actor_id.as_deref().and_then(|v| v.parse().ok()),
+        action: query.action.clone(),
+        entity_type: query.entity_type.clone(),
+        entity_id: query.entity_id.as_deref().and_then(|v| v.parse().ok()),
+        from,
+        to,
+    };
+    let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: None };
+    let page = match audit::list(&state.store, &session.actor, &filter, &req).await {
+        Ok(p) => p,
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
+    let ctx = page_ctx(&state, &session, &meta, &jar, "/admin/audit").await;
+    let base = query.base_query();
+    let next_url = page.next_cursor.map(|c| format!("/admin/audit?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
+    let rows = AuditRows { ctx: ctx.clone(), entries: page.items, next_url, first_page: query.cursor.is_none() };
+    if meta.is_htmx {
+        return render(&rows.ctx, &rows);
+    }
+    let users = access::user_names(&state.store).await.unwrap_or_default();
+    let page = AuditPage { ctx, rows, query, users, errors };
+    render(&page.ctx, &page)
+}

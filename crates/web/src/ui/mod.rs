@@ -1,0 +1,305 @@
+//! The HTML pages: server-rendered askama templates, htmx for partial
+//! updates, post/redirect/get with flash messages.
+
+pub(crate) mod access;
+pub(crate) mod audit;
+pub(crate) mod auth;
+mod home;
+pub(crate) mod settings;
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::{DateTime, Utc};
+use salesflow_domain::access::{Action, Module};
+use salesflow_domain::settings::Settings;
+use salesflow_domain::{FieldError, Invalid};
+use salesflow_store::{Actor, StoreError};
+
+use crate::auth::{RequestMeta, Session};
+use crate::i18n;
+use crate::server::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().merge(home::routes()).merge(auth::routes()).merge(access::routes()).merge(audit::routes()).merge(settings::routes())
+}
+
+const FLASH_COOKIE: &str = "sf_flash";
+
+/// One entry of the sidebar.
+#[derive(Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub icon: &'static str,
+    pub active: bool,
+}
+
+#[derive(Clone)]
+pub struct NavGroup {
+    pub label: String,
+    pub items: Vec<NavItem>,
+}
+
+/// What every page template needs: language, user, navigation, CSRF
+/// token, flash message and the settings dates and money render through.
+#[derive(Clone)]
+pub struct PageCtx {
+    pub locale: String,
+    pub csrf: String,
+    pub user_name: String,
+    pub username: String,
+    pub role_code: String,
+    pub nav: Vec<NavGroup>,
+    pub flash: Option<String>,
+    pub settings: Settings,
+    pub path: String,
+}
+
+impl PageCtx {
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(&self.locale, key)
+    }
+
+    pub fn dt(&self, at: &DateTime<Utc>) -> String {
+        self.settings.format_datetime(*at)
+    }
+
+    pub fn dt_opt(&self, at: &Option<DateTime<Utc>>) -> String {
+        at.as_ref().map(|a| self.dt(a)).unwrap_or_else(|| "—".to_owned())
+    }
+
+    /// ISO time for `<time datetime>` (the title shows it exactly).
+    pub fn iso(&self, at: &DateTime<Utc>) -> String {
+        at.to_rfc3339()
+    }
+
+    /// "3 days ago" / "3 天前".
+    pub fn ago(&self, at: &DateTime<Utc>) -> String {
+        let secs = (Utc::now() - *at).num_seconds().max(0);
+        let (n, unit) = match secs {
+            0..60 => return self.t("time.just_now"),
+            60..3600 => (secs / 60, "minutes"),
+            3600..86400 => (secs / 3600, "hours"),
+            _ => (secs / 86400, "days"),
+        };
+        self.t(&format!("time.{unit}_ago")).replace("%{n}", &n.to_string())
+    }
+
+    /// The translated name of a code in a group (`roles`, `modules`,
+    /// `audit_actions` …), or the code itself when there is none.
+    pub fn label(&self, group: &str, code: &str) -> String {
+        let key = format!("{group}.{code}");
+        let text = self.t(&key);
+        if text.ends_with(&key) { code.to_owned() } else { text }
+    }
+
+    /// The first letter of the user's name, for the avatar.
+    pub fn initial(&self) -> String {
+        self.user_name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()
+    }
+
+    pub fn is_zh(&self) -> bool {
+        self.locale == "zh-CN"
+    }
+
+    pub fn lang_attr(&self) -> &str {
+        if self.is_zh() { "zh-CN" } else { "en" }
+    }
+}
+
+/// Builds the context for a signed-in page and takes the flash message.
+pub async fn page_ctx(state: &AppState, session: &Session, meta: &RequestMeta, jar: &CookieJar, path: &str) -> PageCtx {
+    let settings = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+    let flash = jar.get(FLASH_COOKIE).map(|c| c.value().to_owned()).filter(|k| valid_flash(k));
+    PageCtx {
+        locale: meta.locale.clone(),
+        csrf: meta.csrf_token.clone(),
+        user_name: session.actor.display_name.clone(),
+        username: session.actor.username.clone(),
+        role_code: session.actor.role_code.clone(),
+        nav: navigation(&session.actor, &meta.locale, path),
+        flash: flash.map(|k| i18n::t(&meta.locale, &k)),
+        settings,
+        path: path.to_owned(),
+    }
+}
+
+/// A context for pages shown before signing in.
+pub async fn public_ctx(state: &AppState, meta: &RequestMeta) -> PageCtx {
+    let settings = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+    PageCtx {
+        locale: meta.locale.clone(),
+        csrf: meta.csrf_token.clone(),
+        user_name: String::new(),
+        username: String::new(),
+        role_code: String::new(),
+        nav: Vec::new(),
+        flash: None,
+        settings,
+        path: String::new(),
+    }
+}
+
+fn valid_flash(key: &str) -> bool {
+    key.strip_prefix("flash.").is_some_and(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+}
+
+/// The sidebar: only areas that exist and that the user may open.
+fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
+    let t = |k: &str| i18n::t(locale, k);
+    let item = |href: &'static str, key: &str, icon: &'static str| NavItem {
+        href,
+        label: t(key),
+        icon,
+        active: if href == "/" { path == "/" } else { path.starts_with(href) },
+    };
+    let mut groups = vec![NavGroup { label: String::new(), items: vec![item("/", "nav.dashboard", "home")] }];
+    let mut admin = Vec::new();
+    if actor.can(Module::Access, Action::View) {
+        admin.push(item("/admin/users", "nav.users", "users"));
+        admin.push(item("/admin/departments", "nav.departments", "tree"));
+        admin.push(item("/admin/roles", "nav.roles", "shield"));
+    }
+    if actor.can(Module::Access, Action::Administer) {
+        admin.push(item("/admin/api-tokens", "nav.api_tokens", "key"));
+        admin.push(item("/admin/outbox", "nav.outbox", "mail"));
+    }
+    if actor.can(Module::Audit, Action::View) {
+        admin.push(item("/admin/audit", "nav.audit", "list"));
+    }
+    if actor.can(Module::Settings, Action::Edit) {
+        admin.push(item("/admin/settings", "nav.settings", "cog"));
+    }
+    if !admin.is_empty() {
+        groups.push(NavGroup { label: t("nav.group_system"), items: admin });
+    }
+    groups
+}
+
+/// Renders a template; clears the flash cookie the page has shown.
+pub fn render(ctx: &PageCtx, template: &impl Template) -> Response {
+    let html = match template.render() {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            return error_page(&ctx.locale, StatusCode::INTERNAL_SERVER_ERROR, "errors.server_page");
+        }
+    };
+    let mut response = Html(html).into_response();
+    if ctx.flash.is_some() {
+        let mut clear = Cookie::build((FLASH_COOKIE, "")).path("/").build();
+        clear.make_removal();
+        if let Ok(v) = HeaderValue::from_str(&clear.to_string()) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// Post/redirect/get: go to `to` and show a translated message there.
+pub fn redirect_flash(to: &str, flash_key: &str) -> Response {
+    let cookie = Cookie::build((FLASH_COOKIE, flash_key.to_owned())).path("/").same_site(SameSite::Lax).http_only(true).build();
+    (CookieJar::new().add(cookie), Redirect::to(to)).into_response()
+}
+
+/// Field errors, translated, by field name.
+#[derive(Default)]
+pub struct FormErrors(pub HashMap<String, String>);
+
+impl FormErrors {
+    pub fn from_invalid(locale: &str, invalid: &Invalid) -> Self {
+        let mut map = HashMap::new();
+        for e in &invalid.0 {
+            map.entry(e.field.clone()).or_insert_with(|| i18n::field_message(locale, e));
+        }
+        FormErrors(map)
+    }
+
+    pub fn one(locale: &str, field: &str, code: &str) -> Self {
+        Self::from_invalid(locale, &Invalid(vec![FieldError::new(field, code)]))
+    }
+
+    pub fn get(&self, field: &str) -> Option<&String> {
+        self.0.get(field)
+    }
+
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+
+    /// Errors for fields the form does not show, as one line.
+    pub fn others(&self, shown: &[&str]) -> Vec<String> {
+        self.0.iter().filter(|(f, _)| !shown.contains(&f.as_str())).map(|(_, m)| m.clone()).collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    lang: String,
+    title: String,
+    message: String,
+    home: String,
+    status: u16,
+}
+
+/// A full error page in the product's style.
+pub fn error_page(locale: &str, status: StatusCode, message_key: &str) -> Response {
+    let page = ErrorPage {
+        lang: locale.to_owned(),
+        title: i18n::t(locale, &format!("errors.status_{}", status.as_u16())),
+        message: i18n::t(locale, message_key),
+        home: i18n::t(locale, "errors.back_home"),
+        status: status.as_u16(),
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => status.into_response(),
+    }
+}
+
+/// Turns a store error into the right page (404 for out-of-scope too).
+pub fn store_error_page(locale: &str, err: StoreError) -> Response {
+    match err {
+        StoreError::NotFound => error_page(locale, StatusCode::NOT_FOUND, "errors.not_found_page"),
+        StoreError::Forbidden => error_page(locale, StatusCode::FORBIDDEN, "errors.forbidden_page"),
+        StoreError::Conflict(_) => error_page(locale, StatusCode::CONFLICT, "errors.conflict_page"),
+        StoreError::Invalid(_) => error_page(locale, StatusCode::UNPROCESSABLE_ENTITY, "errors.invalid_page"),
+        StoreError::Throttled { .. } => error_page(locale, StatusCode::TOO_MANY_REQUESTS, "errors.throttled"),
+        StoreError::Unauthorized => Redirect::to("/login").into_response(),
+        other => {
+            tracing::error!(error = %other, "page failed");
+            error_page(locale, StatusCode::INTERNAL_SERVER_ERROR, "errors.server_page")
+        }
+    }
+}
+
+/// The 404 for any unknown path: problem JSON under `/api/`, a page elsewhere.
+pub async fn not_found(request: axum::extract::Request) -> Response {
+    let locale = request.extensions().get::<RequestMeta>().map(|m| m.locale.clone()).unwrap_or_else(|| "en".into());
+    if request.uri().path().starts_with("/api/") {
+        return crate::error::ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such endpoint")
+            .in_locale(&locale)
+            .into_response();
+    }
+    error_page(&locale, StatusCode::NOT_FOUND, "errors.not_found_page")
+}
+
+/// `Some(value)` unless blank.
+pub fn non_empty(value: &str) -> Option<String> {
+    let v = value.trim();
+    (!v.is_empty()).then(|| v.to_owned())
+}
+
+/// Parses an optional id from a form select ("" = none).
+pub fn opt_id(value: &str) -> Result<Option<i64>, ()> {
+    match value.trim() {
+        "" => Ok(None),
+        v => v.parse().map(Some).map_err(|_| ()),
+    }
+}
