@@ -89,12 +89,7 @@ pub enum DataScope {
 }
 
 impl DataScope {
-    pub const ALL: [DataScope; 4] = [
-        DataScope::Own,
-        DataScope::Team,
-        DataScope::Department,
-        DataScope::All,
-    ];
+    pub const ALL: [DataScope; 4] = [DataScope::Own, DataScope::Team, DataScope::Department, DataScope::All];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -250,11 +245,7 @@ pub fn check_username(invalid: &mut Invalid, username: &str) {
         invalid.push(FieldError::new("username", "required"));
     } else if n > USERNAME_MAX {
         invalid.push(FieldError::new("username", "too_long").with("max", USERNAME_MAX));
-    } else if n < 2
-        || !username
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
-    {
+    } else if n < 2 || !username.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-')) {
         invalid.push(FieldError::new("username", "invalid_username"));
     }
 }
@@ -314,15 +305,7 @@ mod tests {
         let codes: Vec<&str> = roles.iter().map(|r| r.code).collect();
         assert_eq!(
             codes,
-            [
-                "admin",
-                "sales_manager",
-                "salesperson",
-                "marketing",
-                "warehouse",
-                "after_sales",
-                "management"
-            ]
+            ["admin", "sales_manager", "salesperson", "marketing", "warehouse", "after_sales", "management"]
         );
         let admin = &roles[0];
         assert!(admin.permissions.allows(Module::Access, Action::Administer));

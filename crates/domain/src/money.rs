@@ -38,16 +38,9 @@ impl Money {
         if frac.len() > 2 {
             return Err(MoneyError::TooPrecise);
         }
-        let whole: i64 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().map_err(|_| MoneyError::OutOfRange)?
-        };
+        let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| MoneyError::OutOfRange)? };
         let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| MoneyError::Malformed)?;
-        let minor = whole
-            .checked_mul(100)
-            .and_then(|w| w.checked_add(frac))
-            .ok_or(MoneyError::OutOfRange)?;
+        let minor = whole.checked_mul(100).and_then(|w| w.checked_add(frac)).ok_or(MoneyError::OutOfRange)?;
         Ok(Money(if negative { -minor } else { minor }))
     }
 
@@ -57,7 +50,7 @@ impl Money {
         let whole = (abs / 100).to_string();
         let mut out = String::new();
         for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);

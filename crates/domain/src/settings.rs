@@ -16,9 +16,7 @@ pub fn locale_from_accept_language(header: &str) -> Option<&'static str> {
     for part in header.split(',') {
         let mut pieces = part.trim().split(';');
         let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = pieces
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-            .unwrap_or(1.0);
+        let q = pieces.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
         let locale = if tag.starts_with("zh") {
             "zh-CN"
         } else if tag.starts_with("en") {
@@ -51,12 +49,8 @@ pub enum DateFormat {
 }
 
 impl DateFormat {
-    pub const ALL: [DateFormat; 4] = [
-        DateFormat::Iso,
-        DateFormat::Slashes,
-        DateFormat::DayFirst,
-        DateFormat::MonthFirst,
-    ];
+    pub const ALL: [DateFormat; 4] =
+        [DateFormat::Iso, DateFormat::Slashes, DateFormat::DayFirst, DateFormat::MonthFirst];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -199,10 +193,7 @@ mod tests {
             ..Settings::default()
         };
         let fields: Vec<String> = s.validate().unwrap_err().0.into_iter().map(|e| e.field).collect();
-        assert_eq!(
-            fields,
-            ["company_name", "currency", "time_zone", "fiscal_year_start_month", "default_locale"]
-        );
+        assert_eq!(fields, ["company_name", "currency", "time_zone", "fiscal_year_start_month", "default_locale"]);
     }
 
     #[test]

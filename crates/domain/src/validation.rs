@@ -17,11 +17,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, code: &str) -> Self {
-        Self {
-            field: field.to_owned(),
-            code: code.to_owned(),
-            params: Vec::new(),
-        }
+        Self { field: field.to_owned(), code: code.to_owned(), params: Vec::new() }
     }
 
     pub fn with(mut self, name: &str, value: impl ToString) -> Self {
@@ -76,11 +72,7 @@ impl Invalid {
 
 impl std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let fields: Vec<String> = self
-            .0
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.code))
-            .collect();
+        let fields: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.code)).collect();
         write!(f, "invalid input ({})", fields.join(", "))
     }
 }

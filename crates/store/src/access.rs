@@ -643,11 +643,7 @@ async fn check_references<C: ConnectionTrait>(
         invalid.push(salesflow_domain::FieldError::new("role_id", "unknown_reference"));
     }
     if let Some(d) = department_id
-        && department::Entity::find_by_id(d)
-            .filter(department::Column::DeletedAt.is_null())
-            .one(conn)
-            .await?
-            .is_none()
+        && department::Entity::find_by_id(d).filter(department::Column::DeletedAt.is_null()).one(conn).await?.is_none()
     {
         invalid.push(salesflow_domain::FieldError::new("department_id", "unknown_reference"));
     }
@@ -667,10 +663,9 @@ async fn check_unique<C: ConnectionTrait>(
     email: Option<&str>,
     except: Option<i64>,
 ) -> StoreResult<()> {
-    for (field, column, value) in [
-        ("username", user::Column::UsernameKey, username),
-        ("email", user::Column::EmailKey, email),
-    ] {
+    for (field, column, value) in
+        [("username", user::Column::UsernameKey, username), ("email", user::Column::EmailKey, email)]
+    {
         let Some(value) = value else { continue };
         let mut q = user::Entity::find().filter(column.eq(identifier_key(value)));
         if let Some(id) = except {
@@ -836,8 +831,16 @@ pub async fn set_own_locale(store: &Store, actor: &Actor, locale: &str) -> Store
         .filter(user::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    audit::record(&txn, actor, "user.set_locale", "user", Some(id), None, Some(serde_json::json!({ "locale": locale })))
-        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "user.set_locale",
+        "user",
+        Some(id),
+        None,
+        Some(serde_json::json!({ "locale": locale })),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -892,7 +895,12 @@ const USER_SORTS: [SortField<user::Column>; 5] = [
     SortField { name: "updated_at", column: user::Column::UpdatedAt },
 ];
 
-pub async fn list_users(store: &Store, actor: &Actor, filter: &UserFilter, page: &PageRequest) -> StoreResult<Page<UserView>> {
+pub async fn list_users(
+    store: &Store,
+    actor: &Actor,
+    filter: &UserFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<UserView>> {
     use sea_orm::sea_query::ExprTrait;
     actor.require(Module::Access, Action::View)?;
     let keyset = Keyset::parse(page, &USER_SORTS, "display_name")?;
@@ -1055,7 +1063,9 @@ async fn check_department<C: ConnectionTrait>(conn: &C, input: &DepartmentInput,
 }
 
 fn department_snapshot(d: &department::Model) -> Option<serde_json::Value> {
-    Some(serde_json::json!({ "name": d.name, "parent_id": d.parent_id, "manager_id": d.manager_id, "version": d.version }))
+    Some(
+        serde_json::json!({ "name": d.name, "parent_id": d.parent_id, "manager_id": d.manager_id, "version": d.version }),
+    )
 }
 
 pub async fn create_department(store: &Store, actor: &Actor, input: DepartmentInput) -> StoreResult<DepartmentView> {
@@ -1118,8 +1128,16 @@ pub async fn update_department(
         return Err(StoreError::Conflict("stale version".into()));
     }
     let after = department::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    audit::record(&txn, actor, "department.update", "department", Some(id), department_snapshot(&before), department_snapshot(&after))
-        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "department.update",
+        "department",
+        Some(id),
+        department_snapshot(&before),
+        department_snapshot(&after),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -1176,7 +1194,8 @@ pub async fn restore_department(store: &Store, actor: &Actor, id: i64) -> StoreR
         .filter(department::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    audit::record(&txn, actor, "department.restore", "department", Some(id), None, department_snapshot(&before)).await?;
+    audit::record(&txn, actor, "department.restore", "department", Some(id), None, department_snapshot(&before))
+        .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -1270,7 +1289,13 @@ pub async fn create_role(store: &Store, actor: &Actor, input: RoleInput) -> Stor
 }
 
 /// Edits a role's name, scope and permissions (the code stays).
-pub async fn update_role(store: &Store, actor: &Actor, id: i64, version: i64, input: RoleInput) -> StoreResult<RoleView> {
+pub async fn update_role(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    input: RoleInput,
+) -> StoreResult<RoleView> {
     actor.require(Module::Access, Action::Administer)?;
     check_role(&input)?;
     let txn = store.begin().await?;
@@ -1282,7 +1307,10 @@ pub async fn update_role(store: &Store, actor: &Actor, id: i64, version: i64, in
     let res = role::Entity::update_many()
         .col_expr(role::Column::Name, Expr::value(input.name.trim()))
         .col_expr(role::Column::DataScope, Expr::value(input.data_scope.code()))
-        .col_expr(role::Column::Permissions, Expr::value(serde_json::to_string(&input.permissions.to_codes()).unwrap_or_default()))
+        .col_expr(
+            role::Column::Permissions,
+            Expr::value(serde_json::to_string(&input.permissions.to_codes()).unwrap_or_default()),
+        )
         .col_expr(role::Column::Version, Expr::value(version + 1))
         .col_expr(role::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(role::Column::Id.eq(id))
@@ -1294,7 +1322,8 @@ pub async fn update_role(store: &Store, actor: &Actor, id: i64, version: i64, in
     }
     let after = role::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let (before, after) = (role_view(before), role_view(after));
-    audit::record(&txn, actor, "role.update", "role", Some(id), audit::snapshot(&before), audit::snapshot(&after)).await?;
+    audit::record(&txn, actor, "role.update", "role", Some(id), audit::snapshot(&before), audit::snapshot(&after))
+        .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -1345,7 +1374,12 @@ fn token_view(t: api_token::Model) -> ApiTokenView {
 }
 
 /// Creates a token acting as `user_id`; the secret is returned only here.
-pub async fn create_api_token(store: &Store, actor: &Actor, name: &str, user_id: i64) -> StoreResult<(ApiTokenView, String)> {
+pub async fn create_api_token(
+    store: &Store,
+    actor: &Actor,
+    name: &str,
+    user_id: i64,
+) -> StoreResult<(ApiTokenView, String)> {
     actor.require(Module::Access, Action::Administer)?;
     let mut invalid = Invalid::new();
     invalid.text("name", name, rules::NAME_MAX);
@@ -1397,7 +1431,8 @@ pub async fn revoke_api_token(store: &Store, actor: &Actor, id: i64) -> StoreRes
         .filter(api_token::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    audit::record(&txn, actor, "api_token.revoke", "api_token", Some(id), audit::snapshot(&token_view(t)), None).await?;
+    audit::record(&txn, actor, "api_token.revoke", "api_token", Some(id), audit::snapshot(&token_view(t)), None)
+        .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -1405,7 +1440,8 @@ pub async fn revoke_api_token(store: &Store, actor: &Actor, id: i64) -> StoreRes
 /// Active and deactivated users in the caller's scope (dashboard figures).
 pub async fn user_counts(store: &Store, actor: &Actor) -> StoreResult<(u64, u64)> {
     actor.require(Module::Access, Action::View)?;
-    let base = user::Entity::find().filter(actor.scope_condition(user::Column::Id)).filter(user::Column::DeletedAt.is_null());
+    let base =
+        user::Entity::find().filter(actor.scope_condition(user::Column::Id)).filter(user::Column::DeletedAt.is_null());
     let active = base.clone().filter(user::Column::Active.eq(true)).count(store.reader()).await?;
     let inactive = base.filter(user::Column::Active.eq(false)).count(store.reader()).await?;
     Ok((active, inactive))

@@ -93,7 +93,12 @@ pub struct AuditFilter {
 const SORTS: [SortField<Column>; 1] = [SortField { name: "id", column: Column::Id }];
 
 /// Audit entries of actors inside the caller's scope, newest first.
-pub async fn list(store: &Store, actor: &Actor, filter: &AuditFilter, page: &PageRequest) -> StoreResult<Page<AuditEntry>> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    filter: &AuditFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<AuditEntry>> {
     actor.require(Module::Audit, Action::View)?;
     let keyset = Keyset::parse(page, &SORTS, "-id")?;
     let mut query = Entity::find().filter(actor.scope_condition(Column::ActorId));

@@ -33,10 +33,7 @@ impl Store {
     pub async fn connect(url: &str) -> StoreResult<Store> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut opts = ConnectOptions::new(url.to_owned());
-            opts.max_connections(20)
-                .min_connections(1)
-                .acquire_timeout(Duration::from_secs(10))
-                .sqlx_logging(false);
+            opts.max_connections(20).min_connections(1).acquire_timeout(Duration::from_secs(10)).sqlx_logging(false);
             let conn = Database::connect(opts).await?;
             return Ok(Store { read: conn.clone(), write: conn, backend: Backend::Postgres });
         }

@@ -35,9 +35,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(msg)) => {
-                StoreError::Conflict(format!("duplicate: {msg}"))
-            }
+            Some(SqlErr::UniqueConstraintViolation(msg)) => StoreError::Conflict(format!("duplicate: {msg}")),
             _ => StoreError::Db(err),
         }
     }

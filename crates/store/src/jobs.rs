@@ -2,8 +2,8 @@
 //! takes the lease runs the job and the others skip it until it expires.
 
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::Store;
 use crate::entity::job_lease::{self, Column, Entity};

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use salesflow_domain::access::{Action, Module};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
 use crate::Store;
@@ -61,7 +61,9 @@ pub async fn mark(store: &Store, id: i64, error: Option<String>) -> StoreResult<
     let txn = store.begin().await?;
     let mut update = Entity::update_many().filter(Column::Id.eq(id));
     update = match error {
-        None => update.col_expr(Column::SentAt, Expr::value(Utc::now())).col_expr(Column::Error, Expr::value(Option::<String>::None)),
+        None => update
+            .col_expr(Column::SentAt, Expr::value(Utc::now()))
+            .col_expr(Column::Error, Expr::value(Option::<String>::None)),
         Some(e) => update.col_expr(Column::Error, Expr::value(e)),
     };
     update.exec(&txn).await?;

@@ -98,7 +98,8 @@ impl<C: ColumnTrait + Copy> Keyset<C> {
         }
         let after = match &req.cursor {
             Some(text) if !text.is_empty() => {
-                let cursor = decode(text).ok_or_else(|| StoreError::Invalid(Invalid::one("cursor", "invalid_cursor")))?;
+                let cursor =
+                    decode(text).ok_or_else(|| StoreError::Invalid(Invalid::one("cursor", "invalid_cursor")))?;
                 if cursor.sort != sort_text {
                     return Err(StoreError::Invalid(Invalid::one("cursor", "invalid_cursor")));
                 }
@@ -119,11 +120,9 @@ impl<C: ColumnTrait + Copy> Keyset<C> {
             let cond = if is_id {
                 Condition::all().add(past(id, after.id.into()))
             } else {
-                Condition::any().add(past(self.field.column, value.clone())).add(
-                    Condition::all()
-                        .add(self.field.column.eq(value))
-                        .add(past(id, after.id.into())),
-                )
+                Condition::any()
+                    .add(past(self.field.column, value.clone()))
+                    .add(Condition::all().add(self.field.column.eq(value)).add(past(id, after.id.into())))
             };
             query = query.filter(cond);
         }

@@ -3,8 +3,8 @@
 use chrono::Utc;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::settings::{DateFormat, Settings};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
 use crate::Store;
@@ -92,8 +92,16 @@ pub async fn update(store: &Store, actor: &Actor, new: Settings, version: i64) -
     }
     let after = Entity::find_by_id(ROW).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let (before, after) = (from_model(before), from_model(after));
-    audit::record(&txn, actor, "settings.update", "settings", Some(ROW), audit::snapshot(&before), audit::snapshot(&after)).await?;
+    audit::record(
+        &txn,
+        actor,
+        "settings.update",
+        "settings",
+        Some(ROW),
+        audit::snapshot(&before),
+        audit::snapshot(&after),
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
-

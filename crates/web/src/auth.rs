@@ -46,11 +46,8 @@ pub struct Session {
 
 fn client_ip(parts: &Parts, trust_proxy: bool) -> String {
     if trust_proxy
-        && let Some(first) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+        && let Some(first) =
+            parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
     {
         return first.trim().to_owned();
     }
@@ -103,18 +100,17 @@ pub async fn identify(State(state): State<AppState>, request: Request, next: Nex
 
     let locale = match found.as_ref().and_then(|(a, _)| a.actor.locale.clone()) {
         Some(l) => l,
-        None => match jar
-            .get(LANG_COOKIE)
-            .and_then(|c| supported_locale(c.value()))
-            .or_else(|| {
-                parts
-                    .headers
-                    .get(header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(locale_from_accept_language)
-            }) {
+        None => match jar.get(LANG_COOKIE).and_then(|c| supported_locale(c.value())).or_else(|| {
+            parts
+                .headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(locale_from_accept_language)
+        }) {
             Some(l) => l.to_owned(),
-            None => settings::get(&state.store).await.map(|s| s.settings.default_locale).unwrap_or_else(|_| "zh-CN".into()),
+            None => {
+                settings::get(&state.store).await.map(|s| s.settings.default_locale).unwrap_or_else(|_| "zh-CN".into())
+            }
         },
     };
 
@@ -157,7 +153,13 @@ pub async fn identify(State(state): State<AppState>, request: Request, next: Nex
         }
     }
 
-    let meta = RequestMeta { ip: ip.clone(), request_id: request_id.clone(), locale, is_htmx: parts.headers.contains_key("hx-request"), csrf_token };
+    let meta = RequestMeta {
+        ip: ip.clone(),
+        request_id: request_id.clone(),
+        locale,
+        is_htmx: parts.headers.contains_key("hx-request"),
+        csrf_token,
+    };
     parts.extensions.insert(meta);
     if let Some((a, token)) = found {
         let mut actor = a.actor;
@@ -232,7 +234,8 @@ impl<S: Send + Sync> FromRequestParts<S> for UiUser {
             Some(s) => Ok(UiUser(s.clone(), meta)),
             None => {
                 let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                let target = format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                let target =
+                    format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
                 if meta.is_htmx {
                     // htmx follows HX-Redirect with a full page load.
                     Err(([("HX-Redirect", target)], StatusCode::UNAUTHORIZED).into_response())

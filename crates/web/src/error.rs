@@ -41,7 +41,14 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, kind: &'static str, detail: impl Into<String>) -> Self {
-        ApiError { status, kind, detail: Some(detail.into()), errors: Vec::new(), retry_after: None, locale: "en".into() }
+        ApiError {
+            status,
+            kind,
+            detail: Some(detail.into()),
+            errors: Vec::new(),
+            retry_after: None,
+            locale: "en".into(),
+        }
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {

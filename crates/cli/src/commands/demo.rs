@@ -23,7 +23,9 @@ const DEPARTMENTS: [(&str, &str, Option<&str>); 9] = [
 ];
 
 /// (username, display name, role, department key, locale, manages department)
-const PEOPLE: [(&str, &str, &str, &str, Option<&str>, bool); 18] = [
+type Person = (&'static str, &'static str, &'static str, &'static str, Option<&'static str>, bool);
+
+const PEOPLE: [Person; 18] = [
     ("chen.jianguo", "陈建国", "management", "mgmt", Some("zh-CN"), true),
     ("emily.wang", "Emily Wang 王艾米", "management", "mgmt", Some("en"), false),
     ("liu.yang", "刘洋", "sales_manager", "sales", Some("zh-CN"), true),
@@ -66,9 +68,13 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
     let mut dept_ids = std::collections::HashMap::new();
     for (key, name, parent) in DEPARTMENTS {
         let parent_id = parent.and_then(|p| dept_ids.get(p).copied());
-        let d = access::create_department(store, &system, DepartmentInput { name: name.into(), parent_id, manager_id: None })
-            .await
-            .with_context(|| format!("department {name}"))?;
+        let d = access::create_department(
+            store,
+            &system,
+            DepartmentInput { name: name.into(), parent_id, manager_id: None },
+        )
+        .await
+        .with_context(|| format!("department {name}"))?;
         dept_ids.insert(key, d.id);
     }
     let roles = access::list_roles(store, &system).await?;
@@ -91,7 +97,8 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("user {username}"))?;
         if manages && let Some(d) = department_id {
-            let (dname, parent) = DEPARTMENTS.iter().find(|(k, _, _)| *k == dept).map(|(_, n, p)| (*n, *p)).unwrap_or_default();
+            let (dname, parent) =
+                DEPARTMENTS.iter().find(|(k, _, _)| *k == dept).map(|(_, n, p)| (*n, *p)).unwrap_or_default();
             let parent_id = parent.and_then(|p| dept_ids.get(p).copied());
             let input = DepartmentInput { name: dname.into(), parent_id, manager_id: Some(user.id) };
             access::update_department(store, &system, d, 1, input).await?;

@@ -35,10 +35,14 @@ fn progress(total: u64, what: &str) -> ProgressBar {
     bar
 }
 
-const SURNAMES: [&str; 20] =
-    ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗"];
-const GIVEN: [&str; 20] =
-    ["伟", "芳", "娜", "敏", "静", "磊", "强", "洋", "艳", "杰", "涛", "明", "超", "秀英", "华", "丽", "军", "平", "刚", "桂英"];
+const SURNAMES: [&str; 20] = [
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗",
+];
+const GIVEN: [&str; 20] = [
+    "伟", "芳", "娜", "敏", "静", "磊", "强", "洋", "艳", "杰", "涛", "明", "超", "秀英", "华", "丽", "军", "平", "刚",
+    "桂英",
+];
 
 pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     let system = Actor::system();
@@ -46,10 +50,20 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     let mut user_ids: Vec<i64> = Vec::new();
     if args.users > 0 {
         let teams = 20;
-        let root = access::create_department(store, &system, DepartmentInput { name: format!("Bench {}", Utc::now().timestamp()), ..Default::default() }).await?;
+        let root = access::create_department(
+            store,
+            &system,
+            DepartmentInput { name: format!("Bench {}", Utc::now().timestamp()), ..Default::default() },
+        )
+        .await?;
         let mut depts = Vec::new();
         for i in 0..teams {
-            let d = access::create_department(store, &system, DepartmentInput { name: format!("Bench team {i}"), parent_id: Some(root.id), manager_id: None }).await?;
+            let d = access::create_department(
+                store,
+                &system,
+                DepartmentInput { name: format!("Bench team {i}"), parent_id: Some(root.id), manager_id: None },
+            )
+            .await?;
             depts.push(d.id);
         }
         let role = access::role_by_code(store, "salesperson").await?.ok_or_else(|| anyhow::anyhow!("role missing"))?;
@@ -66,7 +80,11 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
                 .map(|i| {
                     let username = format!("bench{tag}_{i}");
                     let created = now - Duration::minutes(rng.random_range(0..2 * 365 * 24 * 60));
-                    let name = format!("{}{} {i}", SURNAMES[rng.random_range(0..SURNAMES.len())], GIVEN[rng.random_range(0..GIVEN.len())]);
+                    let name = format!(
+                        "{}{} {i}",
+                        SURNAMES[rng.random_range(0..SURNAMES.len())],
+                        GIVEN[rng.random_range(0..GIVEN.len())]
+                    );
                     user::ActiveModel {
                         username_key: Set(username.clone()),
                         email: Set(format!("{username}@bench.local")),
@@ -99,7 +117,8 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
             user_ids = access::user_names(store).await?.into_iter().map(|(id, _)| id).collect();
         }
         anyhow::ensure!(!user_ids.is_empty(), "no users to attribute audit entries to");
-        let actions = ["auth.login", "auth.login", "auth.logout", "user.update", "auth.login_failed", "settings.update"];
+        let actions =
+            ["auth.login", "auth.login", "auth.logout", "user.update", "auth.login_failed", "settings.update"];
         let bar = progress(args.audit, "audit");
         let mut rng = rand::rng();
         let mut done = 0;

@@ -33,7 +33,8 @@ async fn ensure_admin(store: &Store) -> anyhow::Result<()> {
     }
     let given = std::env::var("SALESFLOW_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
     let password = given.clone().unwrap_or_else(super::generate_password);
-    let role = access::role_by_code(store, "admin").await?.ok_or_else(|| anyhow::anyhow!("the admin role is missing"))?;
+    let role =
+        access::role_by_code(store, "admin").await?.ok_or_else(|| anyhow::anyhow!("the admin role is missing"))?;
     let admin = NewUser {
         username: "admin".into(),
         email: "admin@salesflow.local".into(),

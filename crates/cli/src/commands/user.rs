@@ -7,7 +7,8 @@ use salesflow_store::{Actor, StoreError};
 fn explain(err: StoreError) -> anyhow::Error {
     match err {
         StoreError::Invalid(invalid) => {
-            let lines: Vec<String> = invalid.0.iter().map(|e| format!("  {}: {}", e.field, e.code.replace('_', " "))).collect();
+            let lines: Vec<String> =
+                invalid.0.iter().map(|e| format!("  {}: {}", e.field, e.code.replace('_', " "))).collect();
             anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
         }
         StoreError::NotFound => anyhow::anyhow!("no such user"),

@@ -18,12 +18,7 @@ pub(crate) mod cols {
     use sea_orm_migration::prelude::*;
 
     pub fn id() -> ColumnDef {
-        ColumnDef::new(Alias::new("id"))
-            .big_integer()
-            .not_null()
-            .auto_increment()
-            .primary_key()
-            .to_owned()
+        ColumnDef::new(Alias::new("id")).big_integer().not_null().auto_increment().primary_key().to_owned()
     }
 
     pub fn text(name: &str) -> ColumnDef {
@@ -59,32 +54,21 @@ pub(crate) mod cols {
     }
 
     pub fn time(name: &str) -> ColumnDef {
-        ColumnDef::new(Alias::new(name))
-            .timestamp_with_time_zone()
-            .not_null()
-            .to_owned()
+        ColumnDef::new(Alias::new(name)).timestamp_with_time_zone().not_null().to_owned()
     }
 
     pub fn time_null(name: &str) -> ColumnDef {
-        ColumnDef::new(Alias::new(name))
-            .timestamp_with_time_zone()
-            .null()
-            .to_owned()
+        ColumnDef::new(Alias::new(name)).timestamp_with_time_zone().null().to_owned()
     }
 
     pub fn version() -> ColumnDef {
-        ColumnDef::new(Alias::new("version"))
-            .big_integer()
-            .not_null()
-            .default(1)
-            .to_owned()
+        ColumnDef::new(Alias::new("version")).big_integer().not_null().default(1).to_owned()
     }
 
     /// `CREATE INDEX idx_<table>_<cols> ON <table> (<cols>)`.
     pub fn index(table: &str, columns: &[&str], unique: bool) -> IndexCreateStatement {
         let mut stmt = Index::create();
-        stmt.name(format!("idx_{table}_{}", columns.join("_")))
-            .table(Alias::new(table));
+        stmt.name(format!("idx_{table}_{}", columns.join("_"))).table(Alias::new(table));
         for c in columns {
             stmt.col(Alias::new(*c));
         }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use salesflow_domain::access::{DataScope, Permissions};
 use salesflow_domain::Invalid;
+use salesflow_domain::access::{DataScope, Permissions};
 use salesflow_store::access::{
     self, ApiTokenView, DepartmentInput, DepartmentView, NewUser, RoleInput, RoleView, UserFilter, UserPatch, UserView,
 };
@@ -219,7 +219,8 @@ async fn update_department(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<DepartmentBody>,
 ) -> ApiResult<StatusCode> {
-    let version = body.version.ok_or_else(|| ApiError::invalid(Invalid::one("version", "required")).in_locale(&meta.locale))?;
+    let version =
+        body.version.ok_or_else(|| ApiError::invalid(Invalid::one("version", "required")).in_locale(&meta.locale))?;
     access::update_department(&state.store, &session.actor, id, version, body.input()).await.api(&meta)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -250,7 +251,10 @@ async fn restore_department(
 // ---------------------------------------------------------------- roles
 
 #[utoipa::path(get, path = "/roles", tag = "access", responses((status = 200, body = Vec<RoleView>)))]
-async fn list_roles(State(state): State<AppState>, ApiCaller(session, meta): ApiCaller) -> ApiResult<Json<Vec<RoleView>>> {
+async fn list_roles(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+) -> ApiResult<Json<Vec<RoleView>>> {
     Ok(Json(access::list_roles(&state.store, &session.actor).await.api(&meta)?))
 }
 
@@ -311,7 +315,8 @@ async fn update_role(
     ApiJson(body): ApiJson<RoleBody>,
 ) -> ApiResult<Json<RoleView>> {
     let input = body.input().map_err(|e| e.in_locale(&meta.locale))?;
-    let version = body.version.ok_or_else(|| ApiError::invalid(Invalid::one("version", "required")).in_locale(&meta.locale))?;
+    let version =
+        body.version.ok_or_else(|| ApiError::invalid(Invalid::one("version", "required")).in_locale(&meta.locale))?;
     Ok(Json(access::update_role(&state.store, &session.actor, id, version, input).await.api(&meta)?))
 }
 
@@ -359,7 +364,8 @@ async fn create_token(
     ApiCaller(session, meta): ApiCaller,
     ApiJson(body): ApiJson<NewTokenBody>,
 ) -> ApiResult<(StatusCode, Json<NewTokenAnswer>)> {
-    let (token, secret) = access::create_api_token(&state.store, &session.actor, &body.name, body.user_id).await.api(&meta)?;
+    let (token, secret) =
+        access::create_api_token(&state.store, &session.actor, &body.name, body.user_id).await.api(&meta)?;
     Ok((StatusCode::CREATED, Json(NewTokenAnswer { secret, token })))
 }
 
@@ -373,4 +379,3 @@ async fn revoke_token(
     access::revoke_api_token(&state.store, &session.actor, id).await.api(&meta)?;
     Ok(StatusCode::NO_CONTENT)
 }
-

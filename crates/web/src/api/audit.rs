@@ -33,14 +33,18 @@ pub struct AuditQuery {
     pub to: Option<String>,
 }
 
+/// A date bound that is neither a day nor an instant.
+#[derive(Debug)]
+pub struct BadDate;
+
 /// Parses a day or an instant; a day as `to` means the end of that day.
-pub fn parse_bound(text: Option<&str>, end: bool) -> Result<Option<DateTime<Utc>>, ()> {
+pub fn parse_bound(text: Option<&str>, end: bool) -> Result<Option<DateTime<Utc>>, BadDate> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(Some(at.with_timezone(&Utc)));
     }
-    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| ())?;
-    let day = if end { day.succ_opt().ok_or(())? } else { day };
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| BadDate)?;
+    let day = if end { day.succ_opt().ok_or(BadDate)? } else { day };
     Ok(day.and_hms_opt(0, 0, 0).map(|d| d.and_utc()))
 }
 

@@ -46,7 +46,11 @@ pub struct LoginAnswer {
 #[utoipa::path(post, path = "/auth/login", tag = "auth", security(()),
     request_body = LoginBody,
     responses((status = 200, body = LoginAnswer), (status = 401, body = Problem), (status = 429, body = Problem)))]
-async fn login(State(state): State<AppState>, meta: RequestMeta, ApiJson(body): ApiJson<LoginBody>) -> ApiResult<Json<LoginAnswer>> {
+async fn login(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> ApiResult<Json<LoginAnswer>> {
     let session = access::login(
         &state.store,
         LoginRequest {
@@ -60,7 +64,12 @@ async fn login(State(state): State<AppState>, meta: RequestMeta, ApiJson(body): 
     )
     .await
     .api(&meta)?;
-    Ok(Json(LoginAnswer { token: session.token, token_type: "Bearer", expires_at: session.expires_at, user: session.user }))
+    Ok(Json(LoginAnswer {
+        token: session.token,
+        token_type: "Bearer",
+        expires_at: session.expires_at,
+        user: session.user,
+    }))
 }
 
 /// Ends the session or bearer token used for this call.
@@ -109,9 +118,15 @@ async fn change_password(
     ApiCaller(session, meta): ApiCaller,
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> ApiResult<StatusCode> {
-    access::change_own_password(&state.store, &session.actor, &body.current_password, &body.new_password, Some(&session.token))
-        .await
-        .api(&meta)?;
+    access::change_own_password(
+        &state.store,
+        &session.actor,
+        &body.current_password,
+        &body.new_password,
+        Some(&session.token),
+    )
+    .await
+    .api(&meta)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

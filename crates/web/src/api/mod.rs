@@ -52,7 +52,11 @@ impl Modify for BearerAuth {
 }
 
 fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let v1 = OpenApiRouter::new().merge(auth::routes()).merge(access::routes()).merge(audit::routes()).merge(settings::routes());
+    let v1 = OpenApiRouter::new()
+        .merge(auth::routes())
+        .merge(access::routes())
+        .merge(audit::routes())
+        .merge(settings::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 
@@ -207,8 +211,12 @@ async fn idempotent(State(state): State<AppState>, request: Request, next: Next)
                 .into_response();
         }
         Ok(Some(_)) => {
-            return ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency", "this Idempotency-Key was used for another request")
-                .into_response();
+            return ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency",
+                "this Idempotency-Key was used for another request",
+            )
+            .into_response();
         }
         Ok(None) => {}
         Err(e) => return ApiError::from(e).into_response(),

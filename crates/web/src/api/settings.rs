@@ -55,7 +55,8 @@ impl From<VersionedSettings> for SettingsBody {
 
 impl SettingsBody {
     pub fn settings(&self) -> Result<Settings, Invalid> {
-        let date_format = DateFormat::parse(&self.date_format).ok_or_else(|| Invalid::one("date_format", "invalid_choice"))?;
+        let date_format =
+            DateFormat::parse(&self.date_format).ok_or_else(|| Invalid::one("date_format", "invalid_choice"))?;
         Ok(Settings {
             company_name: self.company_name.clone(),
             currency: self.currency.trim().to_uppercase(),
@@ -69,7 +70,10 @@ impl SettingsBody {
 }
 
 #[utoipa::path(get, path = "/settings", tag = "settings", responses((status = 200, body = SettingsBody)))]
-async fn get_settings(State(state): State<AppState>, ApiCaller(_session, meta): ApiCaller) -> ApiResult<Json<SettingsBody>> {
+async fn get_settings(
+    State(state): State<AppState>,
+    ApiCaller(_session, meta): ApiCaller,
+) -> ApiResult<Json<SettingsBody>> {
     Ok(Json(settings::get(&state.store).await.api(&meta)?.into()))
 }
 

@@ -382,7 +382,8 @@ async fn update_user(
         Ok(_) => redirect_flash(&format!("/admin/users/{id}"), "flash.saved"),
         Err(StoreError::Invalid(invalid)) => {
             let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            user_form(&state, &session, &meta, &jar, form, Some(current), errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            user_form(&state, &session, &meta, &jar, form, Some(current), errors, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
         Err(StoreError::Conflict(_)) => {
             let errors = FormErrors::one(&meta.locale, "version", "stale_version");
@@ -467,7 +468,9 @@ struct DepartmentsPage {
 
 impl DepartmentsPage {
     fn user_name(&self, id: &Option<i64>) -> String {
-        id.and_then(|id| self.users.iter().find(|(u, _)| *u == id)).map(|(_, n)| n.clone()).unwrap_or_else(|| "—".into())
+        id.and_then(|id| self.users.iter().find(|(u, _)| *u == id))
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| "—".into())
     }
 
     fn indent(&self, d: &DepartmentView) -> String {
@@ -483,6 +486,7 @@ impl DepartmentsPage {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn departments_view(
     state: &AppState,
     session: &crate::auth::Session,
@@ -505,8 +509,17 @@ async fn departments_view(
 }
 
 async fn departments_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    departments_view(&state, &session, &meta, &jar, DepartmentForm::default(), None, FormErrors::default(), StatusCode::OK)
-        .await
+    departments_view(
+        &state,
+        &session,
+        &meta,
+        &jar,
+        DepartmentForm::default(),
+        None,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn create_department(
@@ -570,7 +583,8 @@ async fn update_department(
         Ok(()) => redirect_flash("/admin/departments", "flash.saved"),
         Err(StoreError::Invalid(invalid)) => {
             let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            departments_view(&state, &session, &meta, &jar, form, editing, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            departments_view(&state, &session, &meta, &jar, form, editing, errors, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
         Err(StoreError::Conflict(_)) => {
             let errors = FormErrors::one(&meta.locale, "version", "stale_version");
@@ -580,7 +594,11 @@ async fn update_department(
     }
 }
 
-async fn delete_department(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
+async fn delete_department(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    Path(id): Path<i64>,
+) -> Response {
     match access::delete_department(&state.store, &session.actor, id).await {
         Ok(()) => redirect_flash("/admin/departments", "flash.department_deleted"),
         Err(StoreError::Invalid(_)) => redirect_flash("/admin/departments", "flash.department_not_empty"),
@@ -720,7 +738,14 @@ async fn edit_role_page(
     }
 }
 
-async fn save_role(state: AppState, session: crate::auth::Session, meta: crate::auth::RequestMeta, jar: CookieJar, id: Option<i64>, body: axum::body::Bytes) -> Response {
+async fn save_role(
+    state: AppState,
+    session: crate::auth::Session,
+    meta: crate::auth::RequestMeta,
+    jar: CookieJar,
+    id: Option<i64>,
+    body: axum::body::Bytes,
+) -> Response {
     let fields = parse_role_form(&body);
     let (code, name, scope, permissions, version) = fields.clone();
     let existing = match id {
@@ -755,7 +780,12 @@ async fn save_role(state: AppState, session: crate::auth::Session, meta: crate::
     }
 }
 
-async fn create_role(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar, body: axum::body::Bytes) -> Response {
+async fn create_role(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    body: axum::body::Bytes,
+) -> Response {
     save_role(state, session, meta, jar, None, body).await
 }
 

@@ -6,9 +6,9 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
+use salesflow_store::access;
 use salesflow_store::audit::{self, AuditEntry, AuditFilter};
 use salesflow_store::paging::PageRequest;
-use salesflow_store::access;
 use serde::Deserialize;
 
 use super::{FormErrors, PageCtx, page_ctx, render, store_error_page};
@@ -72,24 +72,30 @@ struct AuditRows {
 impl AuditRows {
     /// The change as short `field: before → after` lines.
     fn changes(&self, e: &AuditEntry) -> Vec<String> {
-        let (Some(serde_json::Value::Object(before)), Some(serde_json::Value::Object(after))) = (&e.before, &e.after) else {
-            return e
-                .after
-                .as_ref()
-                .or(e.before.as_ref())
-                .map(|v| vec![shorten(&v.to_string())])
-                .unwrap_or_default();
+        let (Some(serde_json::Value::Object(before)), Some(serde_json::Value::Object(after))) = (&e.before, &e.after)
+        else {
+            return e.after.as_ref().or(e.before.as_ref()).map(|v| vec![shorten(&v.to_string())]).unwrap_or_default();
         };
         after
             .iter()
             .filter(|(k, v)| before.get(*k) != Some(v) && !matches!(k.as_str(), "version" | "updated_at"))
-            .map(|(k, v)| format!("{k}: {} → {}", before.get(k).map(|b| shorten(&b.to_string())).unwrap_or_default(), shorten(&v.to_string())))
+            .map(|(k, v)| {
+                format!(
+                    "{k}: {} → {}",
+                    before.get(k).map(|b| shorten(&b.to_string())).unwrap_or_default(),
+                    shorten(&v.to_string())
+                )
+            })
             .collect()
     }
 }
 
 fn shorten(text: &str) -> String {
-    if text.chars().count() > 80 { format!("{}…", text.chars().take(80).collect::<String>()) } else { text.to_owned() }
+    if text.chars().count() > 80 {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    } else {
+        text.to_owned()
+    }
 }
 
 impl AuditPage {
@@ -132,7 +138,8 @@ async fn audit_page(
     };
     let ctx = page_ctx(&state, &session, &meta, &jar, "/admin/audit").await;
     let base = query.base_query();
-    let next_url = page.next_cursor.map(|c| format!("/admin/audit?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
+    let next_url =
+        page.next_cursor.map(|c| format!("/admin/audit?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
     let rows = AuditRows { ctx: ctx.clone(), entries: page.items, next_url, first_page: query.cursor.is_none() };
     if meta.is_htmx {
         return render(&rows.ctx, &rows);

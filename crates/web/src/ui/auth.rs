@@ -257,8 +257,14 @@ async fn password_submit(
     let result = if form.new_password != form.confirm_password {
         Err(StoreError::Invalid(salesflow_domain::Invalid::one("confirm_password", "passwords_differ")))
     } else {
-        access::change_own_password(&state.store, &session.actor, &form.current_password, &form.new_password, Some(&session.token))
-            .await
+        access::change_own_password(
+            &state.store,
+            &session.actor,
+            &form.current_password,
+            &form.new_password,
+            Some(&session.token),
+        )
+        .await
     };
     match result {
         Ok(()) => redirect_flash("/account/password", "flash.password_changed"),

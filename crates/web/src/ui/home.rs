@@ -7,9 +7,9 @@ use axum::response::Response;
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use salesflow_domain::access::{Action, Module};
+use salesflow_store::access;
 use salesflow_store::audit::{self, AuditEntry, AuditFilter};
 use salesflow_store::paging::PageRequest;
-use salesflow_store::access;
 
 use super::{PageCtx, page_ctx, render};
 use crate::auth::UiUser;
@@ -38,7 +38,8 @@ async fn dashboard(State(state): State<AppState>, UiUser(session, meta): UiUser,
     let today = ctx.settings.format_date(ctx.settings.today());
     let can_view = actor.can(Module::Access, Action::View);
     let users = if can_view { access::user_counts(&state.store, actor).await.ok() } else { None };
-    let departments = if can_view { access::list_departments(&state.store, actor).await.ok().map(|d| d.len()) } else { None };
+    let departments =
+        if can_view { access::list_departments(&state.store, actor).await.ok().map(|d| d.len()) } else { None };
     let roles = if can_view { access::list_roles(&state.store, actor).await.ok().map(|r| r.len()) } else { None };
     let can_audit = actor.can(Module::Audit, Action::View);
     let recent = if can_audit {

@@ -25,7 +25,12 @@ use crate::i18n;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(home::routes()).merge(auth::routes()).merge(access::routes()).merge(audit::routes()).merge(settings::routes())
+    Router::new()
+        .merge(home::routes())
+        .merge(auth::routes())
+        .merge(access::routes())
+        .merge(audit::routes())
+        .merge(settings::routes())
 }
 
 const FLASH_COOKIE: &str = "sf_flash";
@@ -203,7 +208,8 @@ pub fn render(ctx: &PageCtx, template: &impl Template) -> Response {
 
 /// Post/redirect/get: go to `to` and show a translated message there.
 pub fn redirect_flash(to: &str, flash_key: &str) -> Response {
-    let cookie = Cookie::build((FLASH_COOKIE, flash_key.to_owned())).path("/").same_site(SameSite::Lax).http_only(true).build();
+    let cookie =
+        Cookie::build((FLASH_COOKIE, flash_key.to_owned())).path("/").same_site(SameSite::Lax).http_only(true).build();
     (CookieJar::new().add(cookie), Redirect::to(to)).into_response()
 }
 
@@ -297,9 +303,9 @@ pub fn non_empty(value: &str) -> Option<String> {
 }
 
 /// Parses an optional id from a form select ("" = none).
-pub fn opt_id(value: &str) -> Result<Option<i64>, ()> {
+pub fn opt_id(value: &str) -> Result<Option<i64>, std::num::ParseIntError> {
     match value.trim() {
         "" => Ok(None),
-        v => v.parse().map(Some).map_err(|_| ()),
+        v => v.parse().map(Some),
     }
 }

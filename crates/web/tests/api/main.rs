@@ -1,0 +1,8 @@
+//! API and HTML tests on a real database (SQLite, or PostgreSQL when
+//! `SALESFLOW_TEST_DATABASE_URL` is set), through the real router.
+
+mod access;
+mod auth;
+mod conventions;
+mod helpers;
+mod pages;

@@ -1,0 +1,154 @@
+//! HTML pages: sign-in with a cookie, CSRF, headers, field errors.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+
+use crate::helpers::{ADMIN_PASSWORD, TestApp};
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+        let (pair, _) = c.split_once(';').unwrap_or((c, ""));
+        let (k, v) = pair.split_once('=')?;
+        (k == name && !v.is_empty()).then(|| v.to_owned())
+    })
+}
+
+fn form(path: &str, cookies: &str, body: &str) -> Request<Body> {
+    Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::COOKIE, cookies)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", "192.0.2.1")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+fn get(path: &str, cookies: &str) -> Request<Body> {
+    Request::builder()
+        .uri(path)
+        .header(header::COOKIE, cookies)
+        .header("accept-language", "en")
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// Signs in through the login form; returns the cookie header and the CSRF token of the session.
+async fn sign_in(app: &TestApp) -> (String, String) {
+    let (_, h, _) = app.send(get("/login", "")).await;
+    let anon = cookie(&h, "sf_csrf").expect("anonymous CSRF cookie");
+    let body = format!("_csrf={anon}&username=admin&password={ADMIN_PASSWORD}&next=%2Fadmin%2Fusers");
+    let (s, h, _) = app.send(form("/login", &format!("sf_csrf={anon}"), &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), "/admin/users");
+    let set =
+        h.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>().join("\n");
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    let session = cookie(&h, "sf_session").expect("session cookie");
+    let cookies = format!("sf_session={session}; sf_csrf={anon}");
+    let (s, _, page) = app.send(get("/", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = page.as_str().unwrap();
+    let csrf = html.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    (cookies, csrf)
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_carry_security_headers() {
+    let app = TestApp::new().await;
+    let (s, h, _) = app.send(get("/admin/users", "")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), "/login?next=%2Fadmin%2Fusers");
+    let (s, h, page) = app.send(get("/login", "")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains("Sign in"));
+    let csp = h.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert_eq!(h.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
+    assert_eq!(h.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+    assert!(h.contains_key("x-request-id"));
+    let (s, _, page) = app.send(get("/no/such/page", "")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(page.as_str().unwrap().contains("404"));
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused() {
+    let app = TestApp::new().await;
+    // The login form itself needs the anonymous token.
+    let (s, _, _) = app.send(form("/login", "", &format!("username=admin&password={ADMIN_PASSWORD}"))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (cookies, csrf) = sign_in(&app).await;
+    let (s, _, _) = app.send(form("/admin/departments", &cookies, "name=%E9%94%80%E5%94%AE%E9%83%A8")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = app.send(form("/admin/departments", &cookies, "_csrf=wrong&name=x")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // The API called with the cookie needs the header too.
+    let json = |token: Option<&str>| {
+        let mut b = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/departments")
+            .header(header::COOKIE, &cookies)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = token {
+            b = b.header("x-csrf-token", t);
+        }
+        b.body(Body::from(r#"{"name": "华南销售组"}"#)).unwrap()
+    };
+    let (s, _, p) = app.send(json(None)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(p["status"], 403);
+    let (s, _, _) = app.send(json(Some(&csrf))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    // With the token the form works and redirects with a flash message.
+    let (s, h, _) =
+        app.send(form("/admin/departments", &cookies, &format!("_csrf={csrf}&name=%E9%94%80%E5%94%AE%E9%83%A8"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(cookie(&h, "sf_flash").is_some());
+}
+
+#[tokio::test]
+async fn form_errors_are_shown_under_their_fields_and_keep_the_input() {
+    let app = TestApp::new().await;
+    let (cookies, csrf) = sign_in(&app).await;
+    let role = app.role_id("salesperson").await;
+    let body = format!(
+        "_csrf={csrf}&username=li.na&display_name=%E6%9D%8E%E5%A8%9C&email=bad&password=123&role_id={role}&department_id=&locale="
+    );
+    let (s, _, page) = app.send(form("/admin/users", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("id=\"email-error\""), "email error shown");
+    assert!(html.contains("id=\"password-error\""), "password error shown");
+    assert!(html.contains("value=\"李娜\""), "typed name kept");
+    assert!(!html.contains("value=\"123\""), "password not echoed");
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session_and_language_is_kept() {
+    let app = TestApp::new().await;
+    let (cookies, csrf) = sign_in(&app).await;
+    let (s, h, _) = app.send(form("/locale", &cookies, &format!("_csrf={csrf}&locale=zh-CN&next=%2F"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(cookie(&h, "sf_lang").as_deref(), Some("zh-CN"));
+    // Kept on the account: Chinese even though the browser asks for English.
+    let (_, _, page) = app.send(get("/", &cookies)).await;
+    assert!(page.as_str().unwrap().contains("工作台"));
+    let (s, h, _) = app.send(form("/logout", &cookies, &format!("_csrf={csrf}"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), "/login?done=logout");
+    let (s, _, _) = app.send(get("/", &cookies)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn assets_are_cached_with_etags() {
+    let app = TestApp::new().await;
+    let (s, h, _) = app.send(get("/assets/app.css", "")).await;
+    assert_eq!(s, StatusCode::OK);
+    let etag = h.get(header::ETAG).unwrap().to_str().unwrap().to_owned();
+    let req =
+        Request::builder().uri("/assets/app.css").header(header::IF_NONE_MATCH, &etag).body(Body::empty()).unwrap();
+    let (s, _, _) = app.send(req).await;
+    assert_eq!(s, StatusCode::NOT_MODIFIED);
+}
