@@ -41,10 +41,18 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Argon2id with the crate's recommended parameters. CPU-heavy on purpose:
-/// it runs on the blocking pool so the async runtime keeps serving.
+/// Argon2 runs on the blocking pool so the async runtime keeps serving,
+/// at most this many at once so a burst of sign-ins cannot exhaust memory
+/// (each takes 19 MiB).
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    tokio::sync::Semaphore::new(cores * 2)
+});
+
+/// Argon2id with the crate's recommended parameters. CPU-heavy on purpose.
 pub async fn hash_password(password: &str) -> StoreResult<String> {
     let password = password.to_owned();
+    let _permit = HASHING.acquire().await.map_err(|e| StoreError::Internal(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         use argon2::password_hash::PasswordHasher;
         argon2::Argon2::default()
@@ -58,6 +66,7 @@ pub async fn hash_password(password: &str) -> StoreResult<String> {
 
 pub async fn verify_password(hash: &str, password: &str) -> bool {
     let (hash, password) = (hash.to_owned(), password.to_owned());
+    let Ok(_permit) = HASHING.acquire().await else { return false };
     tokio::task::spawn_blocking(move || {
         use argon2::password_hash::PasswordVerifier;
         use argon2::password_hash::phc::PasswordHash;
@@ -499,6 +508,15 @@ pub async fn request_password_reset(
     let Some(u) = find_by_identifier(store.reader(), &key).await?.filter(|u| u.active) else {
         return Ok(None);
     };
+    // No more than three links an hour per account: nobody gets e-mail-bombed.
+    let recent = password_reset::Entity::find()
+        .filter(password_reset::Column::UserId.eq(u.id))
+        .filter(password_reset::Column::CreatedAt.gt(Utc::now() - Duration::hours(1)))
+        .count(store.reader())
+        .await?;
+    if recent >= 3 {
+        return Ok(None);
+    }
     let token = new_token();
     let now = Utc::now();
     let txn = store.begin().await?;

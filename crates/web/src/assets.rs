@@ -22,7 +22,10 @@ use crate::server::AppState;
 struct Assets;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/assets/{*path}", get(serve_asset))
+    Router::new()
+        .route("/assets/{*path}", get(serve_asset))
+        // Browsers ask for it on every page that names no icon (the API docs).
+        .route("/favicon.ico", get(|| async { axum::response::Redirect::permanent("/assets/logo.svg") }))
 }
 
 async fn serve_asset(Path(path): Path<String>, headers: HeaderMap) -> Response {

@@ -70,23 +70,30 @@ struct AuditRows {
 }
 
 impl AuditRows {
-    /// The change as short `field: before → after` lines.
+    /// The change as short lines: `field: before → after` for updates,
+    /// the identifying fields for a record created or removed.
     fn changes(&self, e: &AuditEntry) -> Vec<String> {
-        let (Some(serde_json::Value::Object(before)), Some(serde_json::Value::Object(after))) = (&e.before, &e.after)
-        else {
-            return e.after.as_ref().or(e.before.as_ref()).map(|v| vec![shorten(&v.to_string())]).unwrap_or_default();
-        };
-        after
-            .iter()
-            .filter(|(k, v)| before.get(*k) != Some(v) && !matches!(k.as_str(), "version" | "updated_at"))
-            .map(|(k, v)| {
-                format!(
-                    "{k}: {} → {}",
-                    before.get(k).map(|b| shorten(&b.to_string())).unwrap_or_default(),
-                    shorten(&v.to_string())
-                )
-            })
-            .collect()
+        use serde_json::Value;
+        match (&e.before, &e.after) {
+            (Some(Value::Object(before)), Some(Value::Object(after))) => after
+                .iter()
+                .filter(|(k, v)| before.get(*k) != Some(v) && !matches!(k.as_str(), "version" | "updated_at"))
+                .map(|(k, v)| {
+                    let old = before.get(k).map(|b| shorten(&b.to_string())).unwrap_or_default();
+                    format!("{k}: {old} → {}", shorten(&v.to_string()))
+                })
+                .collect(),
+            (Some(Value::Object(one)), _) | (_, Some(Value::Object(one))) => {
+                const KEYS: [&str; 7] = ["name", "username", "display_name", "code", "email", "kind", "identifier"];
+                let lines: Vec<String> = KEYS
+                    .iter()
+                    .filter_map(|k| one.get(*k).map(|v| format!("{k}: {}", shorten(&v.to_string()))))
+                    .collect();
+                if lines.is_empty() { vec![shorten(&Value::Object(one.clone()).to_string())] } else { lines }
+            }
+            (Some(v), _) | (_, Some(v)) => vec![shorten(&v.to_string())],
+            (None, None) => Vec::new(),
+        }
     }
 }
 

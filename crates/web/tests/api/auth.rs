@@ -234,3 +234,16 @@ async fn api_tokens_are_shown_once_and_can_be_revoked() {
     let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&secret), None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn reset_links_are_limited_to_three_an_hour() {
+    let app = TestApp::new().await;
+    for _ in 0..5 {
+        let (s, _) = app
+            .api(Method::POST, "/api/v1/auth/password-reset", None, Some(json!({"email": "admin@example.com"})))
+            .await;
+        assert_eq!(s, StatusCode::ACCEPTED);
+    }
+    let (_, outbox) = app.api(Method::GET, "/api/v1/outbox", Some(&app.admin), None).await;
+    assert_eq!(outbox["items"].as_array().unwrap().len(), 3);
+}
