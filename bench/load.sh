@@ -20,6 +20,7 @@ export SALESFLOW_DATA_DIR="$data" SALESFLOW_ADMIN_PASSWORD=bench-admin-password 
 unset DATABASE_URL
 echo "== generating $users users and $audit audit entries"
 $bin migrate
+printf 'bench-admin-password\n' | $bin user create --username admin --email admin@bench.local --role admin --password-stdin
 $bin gen --users "$users" --audit "$audit"
 $bin serve --listen "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
 server=$!
