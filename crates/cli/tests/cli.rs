@@ -1,0 +1,79 @@
+//! The `salesflow` binary as a user runs it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn salesflow(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_salesflow"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run salesflow");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("salesflow-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn help_describes_every_command() {
+    let dir = temp_dir("help");
+    let out = salesflow(&dir, &["--help"], "");
+    assert!(out.status.success());
+    let help = text(&out);
+    for command in ["serve", "migrate", "user", "demo", "gen"] {
+        assert!(help.contains(command), "{command} missing from:\n{help}");
+    }
+    let out = salesflow(&dir, &["user", "--help"], "");
+    assert!(text(&out).contains("reset-password"));
+}
+
+#[test]
+fn wrong_arguments_fail_with_a_message() {
+    let dir = temp_dir("wrong");
+    let out = salesflow(&dir, &["serve", "--listen", "not-an-address"], "");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--listen"), "{}", text(&out));
+    let out = salesflow(&dir, &["user", "create", "--username", "x"], "");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("required"), "{}", text(&out));
+}
+
+#[test]
+fn users_are_created_and_reset_from_the_command_line() {
+    let dir = temp_dir("users");
+    let create = ["user", "create", "--username", "zhang.wei", "--email", "zhang.wei@example.com", "--role"];
+    let out = salesflow(&dir, &[&create[..], &["sales_manager", "--password-stdin"]].concat(), "first-password\n");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("created user zhang.wei"));
+
+    let out = salesflow(&dir, &[&create[..], &["astronaut", "--password-stdin"]].concat(), "first-password\n");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("unknown role 'astronaut'"), "{}", text(&out));
+
+    let out = salesflow(&dir, &[&create[..], &["salesperson", "--password-stdin"]].concat(), "short\n");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("username: already taken"), "{}", text(&out));
+    assert!(text(&out).contains("password: password too short"), "{}", text(&out));
+
+    let out = salesflow(&dir, &["user", "reset-password", "zhang.wei", "--password-stdin"], "second-password\n");
+    assert!(out.status.success(), "{}", text(&out));
+    let out = salesflow(&dir, &["user", "reset-password", "nobody", "--password-stdin"], "second-password\n");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("no such user"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
