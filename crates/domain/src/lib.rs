@@ -4,7 +4,9 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod customers;
 pub mod money;
+pub mod search;
 pub mod settings;
 pub mod validation;
 
