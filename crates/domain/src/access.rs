@@ -15,16 +15,19 @@ pub enum Module {
     Access,
     Audit,
     Settings,
+    /// Customers (companies), their contacts and the public pool.
+    Customers,
 }
 
 impl Module {
-    pub const ALL: [Module; 3] = [Module::Access, Module::Audit, Module::Settings];
+    pub const ALL: [Module; 4] = [Module::Access, Module::Audit, Module::Settings, Module::Customers];
 
     pub fn code(self) -> &'static str {
         match self {
             Module::Access => "access",
             Module::Audit => "audit",
             Module::Settings => "settings",
+            Module::Customers => "customers",
         }
     }
 
@@ -176,8 +179,13 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     manager.grant(Access, &[View]);
     manager.grant(Audit, &[View]);
     manager.grant(Settings, &[View]);
+    manager.grant(Customers, &[View, Create, Edit, Delete, Export, Administer]);
     let mut staff = Permissions::default();
     staff.grant(Settings, &[View]);
+    let mut sales = staff.clone();
+    sales.grant(Customers, &[View, Create, Edit, Export]);
+    let mut support = staff.clone();
+    support.grant(Customers, &[View]);
     vec![
         BuiltInRole {
             code: "admin",
@@ -198,14 +206,14 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
             name_zh: "销售顾问",
             name_en: "Salesperson",
             scope: DataScope::Own,
-            permissions: staff.clone(),
+            permissions: sales.clone(),
         },
         BuiltInRole {
             code: "marketing",
             name_zh: "营销管理",
             name_en: "Marketing",
             scope: DataScope::Team,
-            permissions: staff.clone(),
+            permissions: sales,
         },
         BuiltInRole {
             code: "warehouse",
@@ -218,8 +226,8 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
             code: "after_sales",
             name_zh: "售后服务",
             name_en: "After-sales",
-            scope: DataScope::Team,
-            permissions: staff,
+            scope: DataScope::All,
+            permissions: support,
         },
         BuiltInRole {
             code: "management",

@@ -115,7 +115,10 @@ pub fn phone_key(phone: &str) -> Option<String> {
         return None;
     }
     let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
-    let digits = digits.strip_prefix("0086").or_else(|| trimmed.starts_with('+').then(|| digits.strip_prefix("86")).flatten()).unwrap_or(&digits);
+    let digits = digits
+        .strip_prefix("0086")
+        .or_else(|| trimmed.starts_with('+').then(|| digits.strip_prefix("86")).flatten())
+        .unwrap_or(&digits);
     (6..=15).contains(&digits.len()).then(|| digits.to_owned())
 }
 

@@ -292,3 +292,94 @@ pub mod job_lease {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod customer {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "customers")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        /// Normalised name for duplicate checks.
+        pub name_key: String,
+        pub grade: Option<String>,
+        pub industry: Option<String>,
+        pub province: Option<String>,
+        pub city: Option<String>,
+        pub address: Option<String>,
+        pub source: Option<String>,
+        pub kind: Option<String>,
+        /// Comma-separated.
+        pub tags: String,
+        /// Minor units.
+        pub credit_limit: i64,
+        /// `None`: in the public pool.
+        pub owner_id: Option<i64>,
+        pub notes: String,
+        pub last_activity_at: DateTimeUtc,
+        pub claimed_at: Option<DateTimeUtc>,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub deleted_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod contact {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "contacts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub customer_id: i64,
+        pub name: String,
+        pub title: Option<String>,
+        pub phone: Option<String>,
+        pub mobile: Option<String>,
+        pub phone_key: Option<String>,
+        pub mobile_key: Option<String>,
+        pub email: Option<String>,
+        pub email_key: Option<String>,
+        pub role: String,
+        pub notes: String,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub deleted_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod search_gram {
+    use sea_orm::entity::prelude::*;
+
+    /// One bigram of a searchable row's text (see `salesflow_domain::search`).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "search_grams")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub gram: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub kind: i16,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub entity_id: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod customers;
 mod db;
 pub mod entity;
 mod error;
@@ -14,6 +15,7 @@ mod migrations;
 pub mod notifications;
 pub mod paging;
 pub mod scope;
+pub mod search;
 pub mod settings;
 
 pub use db::{Backend, Store};

@@ -3,7 +3,9 @@
 //! management, with Chinese and English names.
 
 use anyhow::Context;
+use salesflow_domain::money::Money;
 use salesflow_store::access::{self, DepartmentInput, NewUser, UserPatch};
+use salesflow_store::customers::{self, ContactInput, CustomerInput};
 use salesflow_store::{Actor, Store};
 
 /// Every demo account signs in with this password (printed on loading).
@@ -108,10 +110,96 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
             access::update_user(store, &system, user.id, patch).await?;
         }
     }
+    load_customers(store, &system).await?;
     println!(
-        "Loaded the demo company: {} departments, {} people. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
+        "Loaded the demo company: {} departments, {} people, {} customers. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),
-        PEOPLE.len()
+        PEOPLE.len(),
+        CUSTOMERS.len()
     );
+    Ok(())
+}
+
+/// (name, grade, industry, province, city, source, owner username or pool, credit limit in yuan)
+type DemoCustomer =
+    (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, Option<&'static str>, i64);
+
+const CUSTOMERS: [DemoCustomer; 16] = [
+    ("上海华信科技有限公司", "A", "制造业", "上海", "上海", "展会", Some("li.na"), 800_000),
+    ("杭州云帆网络科技有限公司", "A", "互联网", "浙江", "杭州", "老客户介绍", Some("li.na"), 500_000),
+    ("苏州精工机械股份有限公司", "B", "制造业", "江苏", "苏州", "电话营销", Some("wang.fang"), 300_000),
+    ("Shanghai Bright Pharma Co., Ltd.", "A", "医药", "上海", "上海", "官网", Some("david.zhou"), 1_200_000),
+    ("南京金陵建设集团", "B", "建筑", "江苏", "南京", "广告", Some("zhang.wei"), 400_000),
+    ("广州南方贸易有限公司", "B", "贸易", "广东", "广州", "展会", Some("zhao.lei"), 200_000),
+    ("深圳创新电子有限公司", "A", "电子", "广东", "深圳", "老客户介绍", Some("zhao.lei"), 900_000),
+    ("Pearl River Logistics Ltd.", "C", "物流", "广东", "广州", "官网", Some("huang.min"), 100_000),
+    ("中国能源投资集团", "A", "能源", "北京", "北京", "高层拜访", Some("michael.lin"), 3_000_000),
+    ("国药控股华北有限公司", "A", "医药", "北京", "北京", "招投标", Some("zhou.jie"), 2_000_000),
+    ("宁波港口物流有限公司", "C", "物流", "浙江", "宁波", "电话营销", None, 0),
+    ("厦门海润食品有限公司", "C", "食品", "福建", "厦门", "广告", None, 0),
+    ("Chengdu Panda Foods", "B", "食品", "四川", "成都", "官网", None, 0),
+    ("武汉光谷生物科技有限公司", "B", "医药", "湖北", "武汉", "展会", None, 0),
+    ("合肥新能源汽车零部件有限公司", "B", "汽车", "安徽", "合肥", "老客户介绍", Some("wang.fang"), 600_000),
+    ("青岛海景酒店管理有限公司", "C", "酒店", "山东", "青岛", "到访", Some("sun.li"), 50_000),
+];
+
+/// (customer index, name, title, mobile, email, role)
+const CONTACTS: [(usize, &str, &str, &str, &str, &str); 14] = [
+    (0, "陈静", "采购经理", "13800138001", "chen.jing@huaxin-tech.cn", "handler"),
+    (0, "周国强", "总经理", "13900139002", "zhou.gq@huaxin-tech.cn", "decision_maker"),
+    (1, "林晓", "IT 总监", "13600136003", "lin.xiao@yunfan.com", "evaluator"),
+    (2, "王磊", "设备科长", "13700137004", "wang.lei@jinggong.com", "handler"),
+    (3, "Grace Liu 刘佳", "Procurement Director", "13500135005", "grace.liu@brightpharma.com", "decision_maker"),
+    (4, "孙建华", "项目经理", "13300133006", "sun.jh@jinling-group.cn", "handler"),
+    (5, "黄丽", "采购专员", "13200132007", "huang.li@nanfang-trade.cn", "handler"),
+    (6, "张敏", "副总裁", "13100131008", "zhang.min@cx-elec.com", "executive"),
+    (6, "李强", "工程师", "13000130009", "li.qiang@cx-elec.com", "supporter"),
+    (7, "Tom Chan 陈志明", "Operations Manager", "13800138010", "tom.chan@pearlriver.com", "handler"),
+    (8, "赵海", "信息中心主任", "13900139011", "zhao.hai@cei-group.cn", "decision_maker"),
+    (9, "吴芳", "采购部长", "13600136012", "wu.fang@sinopharm-hb.cn", "decision_maker"),
+    (10, "郑伟", "仓储主管", "13700137013", "zheng.wei@nbport.cn", "handler"),
+    (14, "何军", "技术总监", "13500135014", "he.jun@hefei-nev.cn", "evaluator"),
+];
+
+async fn load_customers(store: &Store, system: &Actor) -> anyhow::Result<()> {
+    let users = access::list_users(
+        store,
+        system,
+        &Default::default(),
+        &salesflow_store::paging::PageRequest { limit: Some(500), ..Default::default() },
+    )
+    .await?;
+    let id_of = |username: &str| users.items.iter().find(|u| u.username == username).map(|u| u.id);
+    let mut ids = Vec::new();
+    for (name, grade, industry, province, city, source, owner, credit) in CUSTOMERS {
+        let owner_id = owner.and_then(id_of);
+        let input = CustomerInput {
+            name: name.into(),
+            grade: Some(grade.into()),
+            industry: Some(industry.into()),
+            province: Some(province.into()),
+            city: Some(city.into()),
+            source: Some(source.into()),
+            credit_limit: Money(credit * 100),
+            owner_id,
+            to_pool: owner_id.is_none(),
+            tags: if grade == "A" { vec!["重点客户".into()] } else { Vec::new() },
+            ..Default::default()
+        };
+        let c = customers::create_customer(store, system, input).await.with_context(|| format!("customer {name}"))?;
+        ids.push(c.id);
+    }
+    for (index, name, title, mobile, email, role) in CONTACTS {
+        let input = ContactInput {
+            customer_id: ids[index],
+            name: name.into(),
+            title: Some(title.into()),
+            mobile: Some(mobile.into()),
+            email: Some(email.into()),
+            role: role.into(),
+            ..Default::default()
+        };
+        customers::create_contact(store, system, input).await.with_context(|| format!("contact {name}"))?;
+    }
     Ok(())
 }

@@ -5,6 +5,7 @@
 mod access;
 pub(crate) mod audit;
 mod auth;
+pub(crate) mod customers;
 pub(crate) mod settings;
 
 use std::sync::LazyLock;
@@ -56,7 +57,8 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::routes())
         .merge(access::routes())
         .merge(audit::routes())
-        .merge(settings::routes());
+        .merge(settings::routes())
+        .merge(customers::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

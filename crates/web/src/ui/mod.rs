@@ -4,6 +4,7 @@
 pub(crate) mod access;
 pub(crate) mod audit;
 pub(crate) mod auth;
+mod customers;
 mod home;
 pub(crate) mod settings;
 
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(home::routes())
         .merge(auth::routes())
+        .merge(customers::routes())
         .merge(access::routes())
         .merge(audit::routes())
         .merge(settings::routes())
@@ -163,7 +165,11 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
         icon,
         active: if href == "/" { path == "/" } else { path.starts_with(href) },
     };
-    let mut groups = vec![NavGroup { label: String::new(), items: vec![item("/", "nav.dashboard", "home")] }];
+    let mut work = vec![item("/", "nav.dashboard", "home")];
+    if actor.can(Module::Customers, Action::View) {
+        work.push(item("/customers", "nav.customers", "building"));
+    }
+    let mut groups = vec![NavGroup { label: String::new(), items: work }];
     let mut admin = Vec::new();
     if actor.can(Module::Access, Action::View) {
         admin.push(item("/admin/users", "nav.users", "users"));

@@ -4,5 +4,6 @@
 mod access;
 mod auth;
 mod conventions;
+mod customers;
 mod helpers;
 mod pages;

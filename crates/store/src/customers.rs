@@ -1,0 +1,867 @@
+//! Customers (companies) and their contacts, with the public pool (公海).
+//!
+//! Scope: a customer is visible when its owner is in the caller's scope or
+//! it sits in the pool (no owner). Contacts follow their customer.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use salesflow_domain::Invalid;
+use salesflow_domain::access::{Action, Module};
+use salesflow_domain::customers::{
+    self as rules, ContactRole, Grade, NOTES_MAX, TEXT_MAX, check_credit_limit, check_optional_email, check_phone,
+    check_tags, name_key, phone_key,
+};
+use salesflow_domain::money::Money;
+use salesflow_domain::validation::FieldError;
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
+};
+use serde::Serialize;
+
+use crate::Store;
+use crate::audit;
+use crate::entity::{contact, customer, user};
+use crate::error::{StoreError, StoreResult};
+use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
+use crate::scope::Actor;
+use crate::search::{self, Kind};
+
+/// How many customers one person may claim from the pool per day.
+pub const DAILY_CLAIM_LIMIT: u64 = 20;
+
+// ---------------------------------------------------------------- views
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CustomerView {
+    pub id: i64,
+    pub name: String,
+    /// `A`, `B` or `C`.
+    pub grade: Option<String>,
+    pub industry: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub address: Option<String>,
+    pub source: Option<String>,
+    /// Customer type.
+    pub kind: Option<String>,
+    pub tags: Vec<String>,
+    /// Decimal string in the company currency.
+    pub credit_limit: String,
+    /// `null`: in the public pool.
+    pub owner_id: Option<i64>,
+    pub owner_name: Option<String>,
+    pub notes: String,
+    pub last_activity_at: DateTime<Utc>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+fn tags_of(stored: &str) -> Vec<String> {
+    stored.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
+}
+
+/// Tags are stored as `,a,b,` so that one tag matches with `LIKE '%,a,%'`.
+fn stored_tags(tags: &[String]) -> String {
+    if tags.is_empty() { String::new() } else { format!(",{},", tags.join(",")) }
+}
+
+fn view(m: customer::Model, names: &HashMap<i64, String>) -> CustomerView {
+    CustomerView {
+        owner_name: m.owner_id.and_then(|o| names.get(&o).cloned()),
+        id: m.id,
+        name: m.name,
+        grade: m.grade,
+        industry: m.industry,
+        province: m.province,
+        city: m.city,
+        address: m.address,
+        source: m.source,
+        kind: m.kind,
+        tags: tags_of(&m.tags),
+        credit_limit: Money(m.credit_limit).to_string(),
+        owner_id: m.owner_id,
+        notes: m.notes,
+        last_activity_at: m.last_activity_at,
+        claimed_at: m.claimed_at,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        deleted_at: m.deleted_at,
+    }
+}
+
+/// Owner names for a page of rows, in one query.
+async fn owner_names<C: ConnectionTrait>(
+    conn: &C,
+    ids: impl Iterator<Item = i64>,
+) -> StoreResult<HashMap<i64, String>> {
+    let ids: Vec<i64> = ids.collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, String)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+async fn one_view<C: ConnectionTrait>(conn: &C, m: customer::Model) -> StoreResult<CustomerView> {
+    let names = owner_names(conn, m.owner_id.into_iter()).await?;
+    Ok(view(m, &names))
+}
+
+// ---------------------------------------------------------------- scope
+
+/// Customers the actor may see: owned by someone in scope, or in the pool.
+fn visible(actor: &Actor) -> Condition {
+    match &actor.visible_users {
+        None => Condition::all(),
+        Some(_) => Condition::any()
+            .add(actor.scope_condition(customer::Column::OwnerId))
+            .add(customer::Column::OwnerId.is_null()),
+    }
+}
+
+async fn find_visible<C: ConnectionTrait>(conn: &C, actor: &Actor, id: i64) -> StoreResult<customer::Model> {
+    customer::Entity::find_by_id(id).filter(visible(actor)).one(conn).await?.ok_or(StoreError::NotFound)
+}
+
+/// Changing a customer needs it in one's own scope; pool customers only by
+/// those who administer customers (others claim them first).
+fn require_owned(actor: &Actor, c: &customer::Model) -> StoreResult<()> {
+    match c.owner_id {
+        Some(owner) if actor.sees_owner(Some(owner)) => Ok(()),
+        None if actor.can(Module::Customers, Action::Administer) => Ok(()),
+        _ => Err(StoreError::Forbidden),
+    }
+}
+
+// ---------------------------------------------------------------- customers
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomerInput {
+    pub name: String,
+    pub grade: Option<String>,
+    pub industry: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub address: Option<String>,
+    pub source: Option<String>,
+    pub kind: Option<String>,
+    pub tags: Vec<String>,
+    pub credit_limit: Money,
+    /// `None`: the caller (or the pool when `to_pool`).
+    pub owner_id: Option<i64>,
+    pub to_pool: bool,
+    pub notes: String,
+    /// Create or save even when a possible duplicate exists.
+    pub allow_duplicate: bool,
+}
+
+fn clean(value: &Option<String>) -> Option<String> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+fn check_input(input: &CustomerInput) -> Invalid {
+    let mut invalid = Invalid::new();
+    invalid.text("name", &input.name, rules::NAME_MAX);
+    if let Some(g) = clean(&input.grade)
+        && Grade::parse(&g).is_none()
+    {
+        invalid.push(FieldError::new("grade", "invalid_choice"));
+    }
+    for (field, value) in [
+        ("industry", &input.industry),
+        ("province", &input.province),
+        ("city", &input.city),
+        ("source", &input.source),
+        ("kind", &input.kind),
+    ] {
+        if let Some(v) = value {
+            invalid.optional_text(field, v.trim(), TEXT_MAX);
+        }
+    }
+    if let Some(a) = &input.address {
+        invalid.optional_text("address", a.trim(), 300);
+    }
+    invalid.optional_text("notes", &input.notes, NOTES_MAX);
+    check_tags(&mut invalid, &input.tags);
+    check_credit_limit(&mut invalid, input.credit_limit);
+    invalid
+}
+
+/// The owner a new or changed customer gets, checked against the scope.
+async fn check_owner<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    invalid: &mut Invalid,
+    owner: Option<i64>,
+) -> StoreResult<()> {
+    let Some(owner) = owner else { return Ok(()) };
+    let exists = user::Entity::find_by_id(owner)
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::DeletedAt.is_null())
+        .count(conn)
+        .await?
+        > 0;
+    if !exists {
+        invalid.push(FieldError::new("owner_id", "unknown_reference"));
+    } else if !actor.sees_owner(Some(owner)) {
+        invalid.push(FieldError::new("owner_id", "owner_outside_scope"));
+    }
+    Ok(())
+}
+
+/// A record that may be the same customer or person.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Duplicate {
+    pub id: i64,
+    pub name: String,
+    pub owner_name: Option<String>,
+}
+
+/// Customers with the same normalised name (soft-deleted ones excluded).
+pub async fn duplicates_by_name<C: ConnectionTrait>(
+    conn: &C,
+    name: &str,
+    except: Option<i64>,
+) -> StoreResult<Vec<Duplicate>> {
+    let mut q = customer::Entity::find()
+        .filter(customer::Column::NameKey.eq(name_key(name)))
+        .filter(customer::Column::DeletedAt.is_null());
+    if let Some(id) = except {
+        q = q.filter(customer::Column::Id.ne(id));
+    }
+    let rows = q.limit(5).all(conn).await?;
+    let names = owner_names(conn, rows.iter().filter_map(|c| c.owner_id)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| Duplicate { id: c.id, owner_name: c.owner_id.and_then(|o| names.get(&o).cloned()), name: c.name })
+        .collect())
+}
+
+fn duplicate_error(field: &str, found: &[Duplicate]) -> Invalid {
+    let ids: Vec<String> = found.iter().map(|d| d.id.to_string()).collect();
+    let names: Vec<String> = found.iter().map(|d| d.name.clone()).collect();
+    Invalid(vec![
+        FieldError::new(field, "possible_duplicate").with("ids", ids.join(",")).with("names", names.join("、")),
+    ])
+}
+
+pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput) -> StoreResult<CustomerView> {
+    actor.require(Module::Customers, Action::Create)?;
+    let owner = if input.to_pool { None } else { input.owner_id.or(actor.user_id) };
+    let mut invalid = check_input(&input);
+    let txn = store.begin().await?;
+    check_owner(&txn, actor, &mut invalid, owner).await?;
+    invalid.into_result()?;
+    if !input.allow_duplicate {
+        let found = duplicates_by_name(&txn, &input.name, None).await?;
+        if !found.is_empty() {
+            return Err(duplicate_error("name", &found).into());
+        }
+    }
+    let now = Utc::now();
+    let m = customer::ActiveModel {
+        name: Set(input.name.trim().to_owned()),
+        name_key: Set(name_key(&input.name)),
+        grade: Set(clean(&input.grade).and_then(|g| Grade::parse(&g)).map(|g| g.code().to_owned())),
+        industry: Set(clean(&input.industry)),
+        province: Set(clean(&input.province)),
+        city: Set(clean(&input.city)),
+        address: Set(clean(&input.address)),
+        source: Set(clean(&input.source)),
+        kind: Set(clean(&input.kind)),
+        tags: Set(stored_tags(&input.tags)),
+        credit_limit: Set(input.credit_limit.minor()),
+        owner_id: Set(owner),
+        notes: Set(input.notes.trim().to_owned()),
+        last_activity_at: Set(now),
+        claimed_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    search::index(&txn, Kind::Customer, m.id, &[&m.name]).await?;
+    let v = one_view(&txn, m).await?;
+    audit::record(&txn, actor, "customer.create", "customer", Some(v.id), None, audit::snapshot(&v)).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+pub async fn get_customer(store: &Store, actor: &Actor, id: i64) -> StoreResult<CustomerView> {
+    actor.require(Module::Customers, Action::View)?;
+    let m = find_visible(store.reader(), actor, id).await?;
+    one_view(store.reader(), m).await
+}
+
+/// Replaces a customer's fields (`version` must be current). The owner
+/// changes only through `owner_id` when given; the pool through claim/release.
+pub async fn update_customer(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    input: CustomerInput,
+) -> StoreResult<CustomerView> {
+    actor.require(Module::Customers, Action::Edit)?;
+    let mut invalid = check_input(&input);
+    let txn = store.begin().await?;
+    let before = find_visible(&txn, actor, id).await?;
+    require_owned(actor, &before)?;
+    if before.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    let owner = input.owner_id.or(before.owner_id);
+    if input.owner_id.is_some() && input.owner_id != before.owner_id {
+        check_owner(&txn, actor, &mut invalid, owner).await?;
+    }
+    invalid.into_result()?;
+    if !input.allow_duplicate && name_key(&input.name) != before.name_key {
+        let found = duplicates_by_name(&txn, &input.name, Some(id)).await?;
+        if !found.is_empty() {
+            return Err(duplicate_error("name", &found).into());
+        }
+    }
+    let now = Utc::now();
+    let res = customer::Entity::update_many()
+        .col_expr(customer::Column::Name, Expr::value(input.name.trim()))
+        .col_expr(customer::Column::NameKey, Expr::value(name_key(&input.name)))
+        .col_expr(
+            customer::Column::Grade,
+            Expr::value(clean(&input.grade).and_then(|g| Grade::parse(&g)).map(|g| g.code().to_owned())),
+        )
+        .col_expr(customer::Column::Industry, Expr::value(clean(&input.industry)))
+        .col_expr(customer::Column::Province, Expr::value(clean(&input.province)))
+        .col_expr(customer::Column::City, Expr::value(clean(&input.city)))
+        .col_expr(customer::Column::Address, Expr::value(clean(&input.address)))
+        .col_expr(customer::Column::Source, Expr::value(clean(&input.source)))
+        .col_expr(customer::Column::Kind, Expr::value(clean(&input.kind)))
+        .col_expr(customer::Column::Tags, Expr::value(stored_tags(&input.tags)))
+        .col_expr(customer::Column::CreditLimit, Expr::value(input.credit_limit.minor()))
+        .col_expr(customer::Column::OwnerId, Expr::value(owner))
+        .col_expr(customer::Column::Notes, Expr::value(input.notes.trim()))
+        .col_expr(customer::Column::Version, Expr::value(version + 1))
+        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
+        .filter(customer::Column::Id.eq(id))
+        .filter(customer::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict("stale version".into()));
+    }
+    let after = customer::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    if after.name != before.name {
+        search::index(&txn, Kind::Customer, id, &[&after.name]).await?;
+    }
+    let names = owner_names(&txn, [before.owner_id, after.owner_id].into_iter().flatten()).await?;
+    let (before, after) = (view(before, &names), view(after, &names));
+    audit::record(
+        &txn,
+        actor,
+        "customer.update",
+        "customer",
+        Some(id),
+        audit::snapshot(&before),
+        audit::snapshot(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Soft-deletes (`deleted = true`) or restores a customer.
+pub async fn set_customer_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -> StoreResult<CustomerView> {
+    actor.require(Module::Customers, Action::Delete)?;
+    let txn = store.begin().await?;
+    let before = find_visible(&txn, actor, id).await?;
+    require_owned(actor, &before)?;
+    if before.deleted_at.is_some() == deleted {
+        return if deleted { Err(StoreError::NotFound) } else { one_view(&txn, before).await };
+    }
+    let now = Utc::now();
+    customer::Entity::update_many()
+        .col_expr(customer::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
+        .col_expr(customer::Column::Version, Expr::value(before.version + 1))
+        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
+        .filter(customer::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let after = customer::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let v = one_view(&txn, after).await?;
+    let action = if deleted { "customer.delete" } else { "customer.restore" };
+    audit::record(&txn, actor, action, "customer", Some(id), None, audit::snapshot(&v)).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// Takes a customer from the public pool. Two people claiming at once:
+/// the second gets a conflict.
+pub async fn claim(store: &Store, actor: &Actor, id: i64) -> StoreResult<CustomerView> {
+    actor.require(Module::Customers, Action::Edit)?;
+    let me = actor.user_id.ok_or(StoreError::Forbidden)?;
+    let now = Utc::now();
+    let txn = store.begin().await?;
+    let before = find_visible(&txn, actor, id).await?;
+    if before.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    if before.owner_id.is_some() {
+        return Err(Invalid::one("owner_id", "not_in_pool").into());
+    }
+    let today = customer::Entity::find()
+        .filter(customer::Column::OwnerId.eq(me))
+        .filter(customer::Column::ClaimedAt.gt(now - Duration::days(1)))
+        .count(&txn)
+        .await?;
+    if today >= DAILY_CLAIM_LIMIT {
+        return Err(Invalid(vec![FieldError::new("owner_id", "claim_limit").with("max", DAILY_CLAIM_LIMIT)]).into());
+    }
+    let res = customer::Entity::update_many()
+        .col_expr(customer::Column::OwnerId, Expr::value(me))
+        .col_expr(customer::Column::ClaimedAt, Expr::value(now))
+        .col_expr(customer::Column::LastActivityAt, Expr::value(now))
+        .col_expr(customer::Column::Version, Expr::value(before.version + 1))
+        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
+        .filter(customer::Column::Id.eq(id))
+        .filter(customer::Column::OwnerId.is_null())
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict("claimed by someone else".into()));
+    }
+    let after = customer::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let v = one_view(&txn, after).await?;
+    let detail = Some(serde_json::json!({ "owner_id": me }));
+    audit::record(&txn, actor, "customer.claim", "customer", Some(id), None, detail).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// Puts a customer back into the public pool.
+pub async fn release(store: &Store, actor: &Actor, id: i64) -> StoreResult<CustomerView> {
+    actor.require(Module::Customers, Action::Edit)?;
+    let txn = store.begin().await?;
+    let before = find_visible(&txn, actor, id).await?;
+    if before.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    let Some(owner) = before.owner_id else {
+        return Err(Invalid::one("owner_id", "already_in_pool").into());
+    };
+    let mine = actor.user_id == Some(owner);
+    let manages = actor.can(Module::Customers, Action::Administer) && actor.sees_owner(Some(owner));
+    if !(mine || manages) {
+        return Err(StoreError::Forbidden);
+    }
+    let now = Utc::now();
+    customer::Entity::update_many()
+        .col_expr(customer::Column::OwnerId, Expr::value(Option::<i64>::None))
+        .col_expr(customer::Column::ClaimedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(customer::Column::Version, Expr::value(before.version + 1))
+        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
+        .filter(customer::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let after = customer::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let v = one_view(&txn, after).await?;
+    let detail = Some(serde_json::json!({ "previous_owner_id": owner }));
+    audit::record(&txn, actor, "customer.release", "customer", Some(id), None, detail).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    /// Part of the name, in any script.
+    pub q: Option<String>,
+    pub owner_id: Option<i64>,
+    /// Only the public pool.
+    pub pool: bool,
+    pub grade: Option<String>,
+    pub industry: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub source: Option<String>,
+    pub kind: Option<String>,
+    pub tag: Option<String>,
+    pub deleted: bool,
+}
+
+const CUSTOMER_SORTS: [SortField<customer::Column>; 5] = [
+    SortField { name: "last_activity_at", column: customer::Column::LastActivityAt },
+    SortField { name: "created_at", column: customer::Column::CreatedAt },
+    SortField { name: "updated_at", column: customer::Column::UpdatedAt },
+    SortField { name: "name", column: customer::Column::Name },
+    SortField { name: "id", column: customer::Column::Id },
+];
+
+pub async fn list_customers(
+    store: &Store,
+    actor: &Actor,
+    filter: &CustomerFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<CustomerView>> {
+    actor.require(Module::Customers, Action::View)?;
+    let keyset = Keyset::parse(page, &CUSTOMER_SORTS, "-last_activity_at")?;
+    let mut query = customer::Entity::find().filter(visible(actor));
+    query = if filter.deleted {
+        query.filter(customer::Column::DeletedAt.is_not_null())
+    } else {
+        query.filter(customer::Column::DeletedAt.is_null())
+    };
+    if let Some(q) = filter.q.as_deref()
+        && let Some(ids) = search::matching(Kind::Customer, q)
+    {
+        query = query.filter(customer::Column::Id.in_subquery(ids));
+    }
+    if filter.pool {
+        query = query.filter(customer::Column::OwnerId.is_null());
+    } else if let Some(o) = filter.owner_id {
+        query = query.filter(customer::Column::OwnerId.eq(o));
+    }
+    for (column, value) in [
+        (customer::Column::Grade, filter.grade.as_deref().and_then(Grade::parse).map(|g| g.code().to_owned())),
+        (customer::Column::Industry, clean(&filter.industry)),
+        (customer::Column::Province, clean(&filter.province)),
+        (customer::Column::City, clean(&filter.city)),
+        (customer::Column::Source, clean(&filter.source)),
+        (customer::Column::Kind, clean(&filter.kind)),
+    ] {
+        if let Some(v) = value {
+            query = query.filter(column.eq(v));
+        }
+    }
+    if let Some(tag) = clean(&filter.tag) {
+        query = query.filter(customer::Column::Tags.contains(format!(",{tag},")));
+    }
+    let rows = keyset.apply(query, customer::Column::Id).all(store.reader()).await?;
+    let names = owner_names(store.reader(), rows.iter().filter_map(|c| c.owner_id)).await?;
+    let page = keyset.finish(rows, |c, field| {
+        let key = match field {
+            "last_activity_at" => Key::Time(c.last_activity_at),
+            "created_at" => Key::Time(c.created_at),
+            "updated_at" => Key::Time(c.updated_at),
+            "name" => Key::Text(c.name.clone()),
+            _ => Key::Int(c.id),
+        };
+        (key, c.id)
+    });
+    Ok(page.map(|c| view(c, &names)))
+}
+
+// ---------------------------------------------------------------- contacts
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ContactView {
+    pub id: i64,
+    pub customer_id: i64,
+    pub name: String,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    /// `handler|decision_maker|evaluator|supporter|executive|other`.
+    pub role: String,
+    pub notes: String,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn contact_view(m: contact::Model) -> ContactView {
+    ContactView {
+        id: m.id,
+        customer_id: m.customer_id,
+        name: m.name,
+        title: m.title,
+        phone: m.phone,
+        mobile: m.mobile,
+        email: m.email,
+        role: m.role,
+        notes: m.notes,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    pub customer_id: i64,
+    pub name: String,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    pub role: String,
+    pub notes: String,
+    pub allow_duplicate: bool,
+}
+
+fn check_contact(input: &ContactInput) -> Invalid {
+    let mut invalid = Invalid::new();
+    invalid.text("name", &input.name, TEXT_MAX);
+    if let Some(t) = &input.title {
+        invalid.optional_text("title", t.trim(), TEXT_MAX);
+    }
+    check_phone(&mut invalid, "phone", input.phone.as_deref().unwrap_or(""));
+    check_phone(&mut invalid, "mobile", input.mobile.as_deref().unwrap_or(""));
+    check_optional_email(&mut invalid, "email", input.email.as_deref().unwrap_or(""));
+    if ContactRole::parse(&input.role).is_none() {
+        invalid.push(FieldError::new("role", "invalid_choice"));
+    }
+    invalid.optional_text("notes", &input.notes, NOTES_MAX);
+    invalid
+}
+
+/// Contacts with the same phone, mobile or e-mail (excluding `except`).
+async fn contact_duplicates<C: ConnectionTrait>(
+    conn: &C,
+    input: &ContactInput,
+    except: Option<i64>,
+) -> StoreResult<Vec<(String, Duplicate)>> {
+    let phones: Vec<String> =
+        [&input.phone, &input.mobile].into_iter().filter_map(|p| p.as_deref().and_then(phone_key)).collect();
+    let email = clean(&input.email).map(|e| e.to_lowercase());
+    let mut found = Vec::new();
+    for (field, cond) in [
+        (
+            "phone",
+            (!phones.is_empty()).then(|| {
+                Condition::any()
+                    .add(contact::Column::PhoneKey.is_in(phones.clone()))
+                    .add(contact::Column::MobileKey.is_in(phones.clone()))
+            }),
+        ),
+        ("email", email.map(|e| Condition::all().add(contact::Column::EmailKey.eq(e)))),
+    ] {
+        let Some(cond) = cond else { continue };
+        let mut q = contact::Entity::find().filter(cond).filter(contact::Column::DeletedAt.is_null());
+        if let Some(id) = except {
+            q = q.filter(contact::Column::Id.ne(id));
+        }
+        for c in q.limit(5).all(conn).await? {
+            found.push((field.to_owned(), Duplicate { id: c.customer_id, name: c.name, owner_name: None }));
+        }
+    }
+    Ok(found)
+}
+
+fn contact_keys(input: &ContactInput) -> (Option<String>, Option<String>, Option<String>) {
+    (
+        input.phone.as_deref().and_then(phone_key),
+        input.mobile.as_deref().and_then(phone_key),
+        clean(&input.email).map(|e| e.to_lowercase()),
+    )
+}
+
+fn contact_texts(m: &contact::Model) -> Vec<String> {
+    [Some(m.name.clone()), m.phone.clone(), m.mobile.clone(), m.email.clone()].into_iter().flatten().collect()
+}
+
+pub async fn create_contact(store: &Store, actor: &Actor, input: ContactInput) -> StoreResult<ContactView> {
+    actor.require(Module::Customers, Action::Edit)?;
+    let invalid = check_contact(&input);
+    let txn = store.begin().await?;
+    let parent = find_visible(&txn, actor, input.customer_id)
+        .await
+        .map_err(|_| StoreError::Invalid(Invalid::one("customer_id", "unknown_reference")))?;
+    require_owned(actor, &parent)?;
+    invalid.into_result()?;
+    if !input.allow_duplicate {
+        let found = contact_duplicates(&txn, &input, None).await?;
+        if let Some((field, _)) = found.first() {
+            let list: Vec<Duplicate> = found.iter().map(|(_, d)| d.clone()).collect();
+            return Err(duplicate_error(field, &list).into());
+        }
+    }
+    let (phone_key, mobile_key, email_key) = contact_keys(&input);
+    let now = Utc::now();
+    let m = contact::ActiveModel {
+        customer_id: Set(input.customer_id),
+        name: Set(input.name.trim().to_owned()),
+        title: Set(clean(&input.title)),
+        phone: Set(clean(&input.phone)),
+        mobile: Set(clean(&input.mobile)),
+        phone_key: Set(phone_key),
+        mobile_key: Set(mobile_key),
+        email: Set(clean(&input.email)),
+        email_key: Set(email_key),
+        role: Set(input.role.clone()),
+        notes: Set(input.notes.trim().to_owned()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let texts = contact_texts(&m);
+    search::index(&txn, Kind::Contact, m.id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+    let v = contact_view(m);
+    audit::record(&txn, actor, "contact.create", "contact", Some(v.id), None, audit::snapshot(&v)).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+async fn find_contact<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    id: i64,
+) -> StoreResult<(contact::Model, customer::Model)> {
+    let c = contact::Entity::find_by_id(id)
+        .filter(contact::Column::DeletedAt.is_null())
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let parent = find_visible(conn, actor, c.customer_id).await?;
+    Ok((c, parent))
+}
+
+pub async fn get_contact(store: &Store, actor: &Actor, id: i64) -> StoreResult<ContactView> {
+    actor.require(Module::Customers, Action::View)?;
+    Ok(contact_view(find_contact(store.reader(), actor, id).await?.0))
+}
+
+pub async fn update_contact(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    input: ContactInput,
+) -> StoreResult<ContactView> {
+    actor.require(Module::Customers, Action::Edit)?;
+    let invalid = check_contact(&input);
+    let txn = store.begin().await?;
+    let (before, parent) = find_contact(&txn, actor, id).await?;
+    require_owned(actor, &parent)?;
+    invalid.into_result()?;
+    if !input.allow_duplicate {
+        let found = contact_duplicates(&txn, &input, Some(id)).await?;
+        if let Some((field, _)) = found.first() {
+            let list: Vec<Duplicate> = found.iter().map(|(_, d)| d.clone()).collect();
+            return Err(duplicate_error(field, &list).into());
+        }
+    }
+    let (phone_key, mobile_key, email_key) = contact_keys(&input);
+    let res = contact::Entity::update_many()
+        .col_expr(contact::Column::Name, Expr::value(input.name.trim()))
+        .col_expr(contact::Column::Title, Expr::value(clean(&input.title)))
+        .col_expr(contact::Column::Phone, Expr::value(clean(&input.phone)))
+        .col_expr(contact::Column::Mobile, Expr::value(clean(&input.mobile)))
+        .col_expr(contact::Column::PhoneKey, Expr::value(phone_key))
+        .col_expr(contact::Column::MobileKey, Expr::value(mobile_key))
+        .col_expr(contact::Column::Email, Expr::value(clean(&input.email)))
+        .col_expr(contact::Column::EmailKey, Expr::value(email_key))
+        .col_expr(contact::Column::Role, Expr::value(input.role.clone()))
+        .col_expr(contact::Column::Notes, Expr::value(input.notes.trim()))
+        .col_expr(contact::Column::Version, Expr::value(version + 1))
+        .col_expr(contact::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(contact::Column::Id.eq(id))
+        .filter(contact::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict("stale version".into()));
+    }
+    let after = contact::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let texts = contact_texts(&after);
+    search::index(&txn, Kind::Contact, id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+    let (before, after) = (contact_view(before), contact_view(after));
+    audit::record(
+        &txn,
+        actor,
+        "contact.update",
+        "contact",
+        Some(id),
+        audit::snapshot(&before),
+        audit::snapshot(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete_contact(store: &Store, actor: &Actor, id: i64) -> StoreResult<()> {
+    actor.require(Module::Customers, Action::Edit)?;
+    let txn = store.begin().await?;
+    let (before, parent) = find_contact(&txn, actor, id).await?;
+    require_owned(actor, &parent)?;
+    contact::Entity::update_many()
+        .col_expr(contact::Column::DeletedAt, Expr::value(Utc::now()))
+        .col_expr(contact::Column::Version, Expr::value(before.version + 1))
+        .filter(contact::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    audit::record(&txn, actor, "contact.delete", "contact", Some(id), audit::snapshot(&contact_view(before)), None)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ContactFilter {
+    pub customer_id: Option<i64>,
+    /// Part of the name, phone or e-mail.
+    pub q: Option<String>,
+    pub role: Option<String>,
+}
+
+const CONTACT_SORTS: [SortField<contact::Column>; 3] = [
+    SortField { name: "name", column: contact::Column::Name },
+    SortField { name: "created_at", column: contact::Column::CreatedAt },
+    SortField { name: "id", column: contact::Column::Id },
+];
+
+/// Contacts of customers in scope.
+pub async fn list_contacts(
+    store: &Store,
+    actor: &Actor,
+    filter: &ContactFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<ContactView>> {
+    actor.require(Module::Customers, Action::View)?;
+    let keyset = Keyset::parse(page, &CONTACT_SORTS, "name")?;
+    let mut query = contact::Entity::find().filter(contact::Column::DeletedAt.is_null());
+    if let Some(id) = filter.customer_id {
+        // One customer: check it is visible once instead of a sub-query.
+        find_visible(store.reader(), actor, id).await?;
+        query = query.filter(contact::Column::CustomerId.eq(id));
+    } else if actor.visible_users.is_some() {
+        let mut visible_customers = sea_orm::sea_query::Query::select();
+        visible_customers.column(customer::Column::Id).from(customer::Entity).cond_where(visible(actor));
+        query = query.filter(contact::Column::CustomerId.in_subquery(visible_customers));
+    }
+    if let Some(q) = filter.q.as_deref()
+        && let Some(ids) = search::matching(Kind::Contact, q)
+    {
+        query = query.filter(contact::Column::Id.in_subquery(ids));
+    }
+    if let Some(role) = clean(&filter.role) {
+        query = query.filter(contact::Column::Role.eq(role));
+    }
+    let rows = keyset.apply(query, contact::Column::Id).all(store.reader()).await?;
+    let page = keyset.finish(rows, |c, field| {
+        let key = match field {
+            "name" => Key::Text(c.name.clone()),
+            "created_at" => Key::Time(c.created_at),
+            _ => Key::Int(c.id),
+        };
+        (key, c.id)
+    });
+    Ok(page.map(contact_view))
+}

@@ -1,0 +1,211 @@
+//! Customers and contacts: scope, Chinese search, duplicates, the pool.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
+}
+
+async fn customer(app: &TestApp, token: &str, body: Value) -> Value {
+    let (s, c) = app.api(Method::POST, "/api/v1/customers", Some(token), Some(body)).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    c
+}
+
+async fn department(app: &TestApp, name: &str) -> i64 {
+    let (_, d) = app.api(Method::POST, "/api/v1/departments", Some(&app.admin), Some(json!({"name": name}))).await;
+    d["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn salespeople_see_only_their_own_customers() {
+    let app = TestApp::new().await;
+    let east = department(&app, "华东销售组").await;
+    app.create_user("li.na", "salesperson", Some(east)).await;
+    app.create_user("wang.fang", "salesperson", Some(east)).await;
+    app.create_user("zhang.wei", "sales_manager", Some(east)).await;
+    let li = app.login("li.na", "password-123").await;
+    let wang = app.login("wang.fang", "password-123").await;
+    let manager = app.login("zhang.wei", "password-123").await;
+
+    let c = customer(
+        &app,
+        &li,
+        json!({"name": "上海华信科技有限公司", "grade": "A", "credit_limit": "500000.00",
+        "province": "上海", "tags": ["重点", "华东"]}),
+    )
+    .await;
+    let id = c["id"].as_i64().unwrap();
+    assert_eq!(c["credit_limit"], "500000.00");
+    assert_eq!(c["owner_name"], "li.na");
+
+    let (s, _) = app.api(Method::GET, &format!("/api/v1/customers/{id}"), Some(&wang), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, page) = app.api(Method::GET, "/api/v1/customers", Some(&wang), None).await;
+    assert!(ids(&page).is_empty());
+    let (_, page) = app.api(Method::GET, "/api/v1/customers?grade=A", Some(&manager), None).await;
+    assert_eq!(ids(&page), vec![id]);
+    // Nor may she add contacts to it, or assign customers to someone outside her scope.
+    let (s, _) = app
+        .api(
+            Method::POST,
+            "/api/v1/contacts",
+            Some(&wang),
+            Some(json!({"customer_id": id, "name": "陈静", "role": "handler"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, me) = app.api(Method::GET, "/api/v1/me", Some(&li), None).await;
+    let (s, p) = app
+        .api(
+            Method::POST,
+            "/api/v1/customers",
+            Some(&wang),
+            Some(json!({"name": "Acme", "owner_id": me["user"]["id"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["code"], "owner_outside_scope");
+}
+
+#[tokio::test]
+async fn chinese_names_phones_and_emails_are_found() {
+    let app = TestApp::new().await;
+    let hx = customer(&app, &app.admin, json!({"name": "上海华信科技有限公司"})).await;
+    customer(&app, &app.admin, json!({"name": "Beijing Acme Trading"})).await;
+    let hx_id = hx["id"].as_i64().unwrap();
+    let (s, contact) = app
+        .api(
+            Method::POST,
+            "/api/v1/contacts",
+            Some(&app.admin),
+            Some(json!({"customer_id": hx_id, "name": "李娜", "mobile": "+86 138-0013-8000",
+                        "email": "li.na@huaxin.cn", "role": "decision_maker", "title": "采购经理"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{contact}");
+    for q in ["华信", "华", "huaxin", "上海华信科技"] {
+        let (_, page) =
+            app.api(Method::GET, &format!("/api/v1/customers?q={}", urlencode(q)), Some(&app.admin), None).await;
+        if q == "huaxin" {
+            assert!(ids(&page).is_empty(), "names only: {q}");
+        } else {
+            assert_eq!(ids(&page), vec![hx_id], "{q}");
+        }
+    }
+    let (_, page) = app.api(Method::GET, "/api/v1/customers?q=acme", Some(&app.admin), None).await;
+    assert_eq!(ids(&page).len(), 1);
+    for q in ["李娜", "13800138000", "0013", "li.na@huaxin", "HUAXIN.CN"] {
+        let (_, page) =
+            app.api(Method::GET, &format!("/api/v1/contacts?q={}", urlencode(q)), Some(&app.admin), None).await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "{q}");
+    }
+    let (_, page) =
+        app.api(Method::GET, &format!("/api/v1/contacts?q={}", urlencode("张伟")), Some(&app.admin), None).await;
+    assert!(page["items"].as_array().unwrap().is_empty());
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' || b == b'@' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn duplicates_warn_until_confirmed() {
+    let app = TestApp::new().await;
+    let first = customer(&app, &app.admin, json!({"name": "上海华信科技有限公司"})).await;
+    let (s, p) =
+        app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海 华信科技"}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["code"], "possible_duplicate");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("上海华信科技有限公司"), "{p}");
+    customer(&app, &app.admin, json!({"name": "上海 华信科技", "allow_duplicate": true})).await;
+    let id = first["id"].as_i64().unwrap();
+    let contact = json!({"customer_id": id, "name": "王芳", "phone": "021-6234 5678", "role": "handler"});
+    let (s, _) = app.api(Method::POST, "/api/v1/contacts", Some(&app.admin), Some(contact)).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let again = json!({"customer_id": id, "name": "王芳芳", "mobile": "02162345678", "role": "other"});
+    let (s, p) = app.api(Method::POST, "/api/v1/contacts", Some(&app.admin), Some(again)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "phone");
+}
+
+#[tokio::test]
+async fn the_public_pool_is_claimed_once_and_released_by_the_owner() {
+    let app = TestApp::new().await;
+    app.create_user("li.na", "salesperson", None).await;
+    app.create_user("zhao.lei", "salesperson", None).await;
+    let li = app.login("li.na", "password-123").await;
+    let zhao = app.login("zhao.lei", "password-123").await;
+    let c = customer(&app, &app.admin, json!({"name": "广州南方贸易", "to_pool": true})).await;
+    let id = c["id"].as_i64().unwrap();
+    assert!(c["owner_id"].is_null());
+    let (_, pool) = app.api(Method::GET, "/api/v1/customers?pool=true", Some(&zhao), None).await;
+    assert_eq!(ids(&pool), vec![id]);
+
+    let (s, claimed) = app.api(Method::POST, &format!("/api/v1/customers/{id}/claim"), Some(&li), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(claimed["owner_name"], "li.na");
+    let (s, p) = app.api(Method::POST, &format!("/api/v1/customers/{id}/claim"), Some(&zhao), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "now li.na's, out of zhao's scope: {p}");
+    let (s, _) = app.api(Method::POST, &format!("/api/v1/customers/{id}/release"), Some(&li), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app.api(Method::POST, &format!("/api/v1/customers/{id}/claim"), Some(&zhao), None).await;
+    assert_eq!(s, StatusCode::OK);
+    // The moves are in the audit log.
+    let (_, log) = app
+        .api(Method::GET, &format!("/api/v1/audit-log?entity_type=customer&entity_id={id}"), Some(&app.admin), None)
+        .await;
+    let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["customer.claim", "customer.release", "customer.claim", "customer.create"]);
+}
+
+#[tokio::test]
+async fn bad_customer_input_is_field_level() {
+    let app = TestApp::new().await;
+    let (s, p) = app
+        .api(
+            Method::POST,
+            "/api/v1/customers",
+            Some(&app.admin),
+            Some(json!({"name": "", "grade": "D", "credit_limit": "-5"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    fields.sort();
+    assert_eq!(fields, ["credit_limit", "grade", "name"]);
+    let (s, p) = app
+        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "X", "credit_limit": "lots"})))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["code"], "invalid_amount");
+    let c = customer(&app, &app.admin, json!({"name": "深圳创新电子"})).await;
+    let (s, p) = app
+        .api(
+            Method::POST,
+            "/api/v1/contacts",
+            Some(&app.admin),
+            Some(json!({"customer_id": c["id"], "name": "周杰", "phone": "call me", "email": "nope", "role": "boss"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"].as_array().unwrap().len(), 3, "{p}");
+    // A stale version changes nothing.
+    let path = format!("/api/v1/customers/{}", c["id"]);
+    let (s, _) =
+        app.api(Method::PATCH, &path, Some(&app.admin), Some(json!({"name": "深圳创新电子科技", "version": 1}))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app.api(Method::PATCH, &path, Some(&app.admin), Some(json!({"name": "Other", "version": 1}))).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}
