@@ -77,3 +77,15 @@ fn users_are_created_and_reset_from_the_command_line() {
     assert!(text(&out).contains("no such user"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn demo_and_gen_load_into_a_fresh_database() {
+    let dir = temp_dir("demo");
+    let out = salesflow(&dir, &["demo"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("16 customers"), "{}", text(&out));
+    let out = salesflow(&dir, &["gen", "--users", "30", "--audit", "200"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("generated 30 users and 200 audit entries"), "{}", text(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -140,7 +140,7 @@ const CUSTOMERS: [DemoCustomer; 16] = [
     ("Chengdu Panda Foods", "B", "食品", "四川", "成都", "官网", None, 0),
     ("武汉光谷生物科技有限公司", "B", "医药", "湖北", "武汉", "展会", None, 0),
     ("合肥新能源汽车零部件有限公司", "B", "汽车", "安徽", "合肥", "老客户介绍", Some("wang.fang"), 600_000),
-    ("青岛海景酒店管理有限公司", "C", "酒店", "山东", "青岛", "到访", Some("sun.li"), 50_000),
+    ("青岛海景酒店管理有限公司", "C", "酒店", "山东", "青岛", "到访", Some("zhang.wei"), 50_000),
 ];
 
 /// (customer index, name, title, mobile, email, role)

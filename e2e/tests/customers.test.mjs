@@ -1,0 +1,45 @@
+// A salesperson creates a customer with a Chinese name and finds it again
+// by two characters of its name.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launchBrowser, signIn } from "../lib.mjs";
+
+let server, browser;
+before(async () => {
+  server = await startServer({ demo: true });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("create a customer with a Chinese name and find it by two characters", async () => {
+  const context = await browser.newContext({ locale: "zh-CN" });
+  const page = await context.newPage();
+  await signIn(page, server.base, "li.na", "salesflow-demo");
+  await page.goto(`${server.base}/customers/new`);
+  await page.fill("#name", "");
+  await page.click("#main form.form button[type=submit]");
+  // Field-level error, nothing created.
+  assert.match(await page.textContent("#name-error"), /必填/);
+
+  await page.fill("#name", "成都蜀锦丝绸有限公司");
+  await page.selectOption("#grade", "A");
+  await page.fill("#credit_limit", "abc");
+  await page.click("#main form.form button[type=submit]");
+  assert.match(await page.textContent("#credit_limit-error"), /金额/);
+  assert.equal(await page.inputValue("#name"), "成都蜀锦丝绸有限公司", "the form keeps what was typed");
+
+  await page.fill("#credit_limit", "120000");
+  await Promise.all([page.waitForURL(/\/customers\/\d+$/), page.click("#main form.form button[type=submit]")]);
+  assert.match(await page.textContent("h1"), /成都蜀锦丝绸有限公司/);
+  assert.match(await page.textContent(".record-head"), /¥120,000\.00/);
+
+  await page.goto(`${server.base}/customers`);
+  await page.fill("#q", "蜀锦");
+  await page.waitForFunction(() => document.querySelectorAll("#customer-rows tr").length === 1 &&
+    document.querySelector("#customer-rows").textContent.includes("成都蜀锦丝绸有限公司"));
+  assert.match(new URL(page.url()).search, /q=/, "the search is in the address, so it can be shared");
+  await context.close();
+});
