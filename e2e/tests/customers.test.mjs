@@ -43,3 +43,28 @@ test("create a customer with a Chinese name and find it by two characters", asyn
   assert.match(new URL(page.url()).search, /q=/, "the search is in the address, so it can be shared");
   await context.close();
 });
+
+test("log a visit with a follow-up date and find the reminder", async () => {
+  const context = await browser.newContext({ locale: "zh-CN" });
+  const page = await context.newPage();
+  await signIn(page, server.base, "li.na", "salesflow-demo");
+  await page.goto(`${server.base}/customers`);
+  await page.click("text=上海华信科技有限公司");
+  await page.waitForSelector("#log-activity");
+  await page.fill("#activity-subject", "");
+  await page.click("#log-activity button[type=submit]");
+  assert.match(await page.textContent("#activity-subject-error"), /必填/);
+
+  await page.fill("#activity-subject", "上门拜访：演示方案");
+  await page.fill("#activity-outcome", "客户认可方案，需要报价");
+  await page.fill("#activity-next_step", "发送正式报价");
+  // Follow up today: the reminder is due at once (or at 09:00 if that is later).
+  const today = await page.inputValue("#activity-occurred_at");
+  await page.fill("#activity-next_at", today.slice(0, 10));
+  await Promise.all([page.waitForLoadState("load"), page.click("#log-activity button[type=submit]")]);
+  assert.match(await page.textContent(".timeline"), /上门拜访：演示方案/);
+
+  await page.goto(`${server.base}/notifications`);
+  assert.match(await page.textContent(".notice-list"), /上海华信科技有限公司 · 发送正式报价/);
+  await context.close();
+});

@@ -143,6 +143,25 @@ impl Settings {
         format!("{} {}", local.format(self.date_format.pattern()), local.format("%H:%M"))
     }
 
+    /// A wall-clock time typed in the company's time zone
+    /// (`2026-03-31T14:30` from a `datetime-local` field), in UTC.
+    pub fn parse_local_datetime(&self, text: &str) -> Option<DateTime<Utc>> {
+        use chrono::TimeZone;
+        let naive = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M").ok()?;
+        self.tz().from_local_datetime(&naive).earliest().map(|t| t.with_timezone(&Utc))
+    }
+
+    /// A day as a reminder time: 09:00 that day in the company's time zone.
+    pub fn morning_of(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
+        use chrono::TimeZone;
+        self.tz().from_local_datetime(&date.and_hms_opt(9, 0, 0)?).earliest().map(|t| t.with_timezone(&Utc))
+    }
+
+    /// `YYYY-MM-DDTHH:MM` in the company's time zone, for form fields.
+    pub fn local_input(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.tz()).format("%Y-%m-%dT%H:%M").to_string()
+    }
+
     pub fn format_money(&self, amount: Money) -> String {
         amount.display(&self.currency_symbol)
     }
@@ -203,6 +222,11 @@ mod tests {
         // 17:30 UTC is 01:30 the next day in Shanghai.
         assert_eq!(s.format_datetime(at), "01/04/2026 01:30");
         assert_eq!(s.format_money(Money(123_456_700)), "¥1,234,567.00");
+        let typed = s.parse_local_datetime("2026-04-01T01:30").unwrap();
+        assert_eq!(typed, at, "a time typed in Shanghai is stored in UTC");
+        assert_eq!(s.local_input(at), "2026-04-01T01:30");
+        let nine = s.morning_of(NaiveDate::from_ymd_opt(2026, 4, 2).unwrap()).unwrap();
+        assert_eq!(nine, Utc.with_ymd_and_hms(2026, 4, 2, 1, 0, 0).unwrap());
         let april = Settings { fiscal_year_start_month: 4, ..Settings::default() };
         let d = NaiveDate::from_ymd_opt(2026, 2, 10).unwrap();
         assert_eq!(april.fiscal_year_start(d), NaiveDate::from_ymd_opt(2025, 4, 1).unwrap());

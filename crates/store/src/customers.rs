@@ -132,13 +132,13 @@ fn visible(actor: &Actor) -> Condition {
     }
 }
 
-async fn find_visible<C: ConnectionTrait>(conn: &C, actor: &Actor, id: i64) -> StoreResult<customer::Model> {
+pub(crate) async fn find_visible<C: ConnectionTrait>(conn: &C, actor: &Actor, id: i64) -> StoreResult<customer::Model> {
     customer::Entity::find_by_id(id).filter(visible(actor)).one(conn).await?.ok_or(StoreError::NotFound)
 }
 
 /// Changing a customer needs it in one's own scope; pool customers only by
 /// those who administer customers (others claim them first).
-fn require_owned(actor: &Actor, c: &customer::Model) -> StoreResult<()> {
+pub(crate) fn require_owned(actor: &Actor, c: &customer::Model) -> StoreResult<()> {
     match c.owner_id {
         Some(owner) if actor.sees_owner(Some(owner)) => Ok(()),
         None if actor.can(Module::Customers, Action::Administer) => Ok(()),

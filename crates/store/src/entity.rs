@@ -383,3 +383,58 @@ pub mod search_gram {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod activity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "activities")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub customer_id: i64,
+        pub contact_id: Option<i64>,
+        pub kind: String,
+        pub subject: String,
+        pub occurred_at: DateTimeUtc,
+        pub participants: Option<String>,
+        pub outcome: String,
+        pub next_step: Option<String>,
+        pub next_at: Option<DateTimeUtc>,
+        /// Who recorded it.
+        pub owner_id: i64,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub deleted_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod notification {
+    use sea_orm::entity::prelude::*;
+
+    /// An in-app reminder or notice for one user, shown from `due_at` on.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "notifications")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub user_id: i64,
+        pub kind: String,
+        pub title: String,
+        pub link: Option<String>,
+        pub due_at: DateTimeUtc,
+        pub read_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

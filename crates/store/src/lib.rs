@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod activities;
 pub mod audit;
 pub mod customers;
 mod db;

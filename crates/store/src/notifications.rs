@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use salesflow_domain::access::{Action, Module};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde::Serialize;
 
 use crate::Store;
@@ -79,4 +79,90 @@ pub async fn list(store: &Store, actor: &Actor, page: &PageRequest) -> StoreResu
     let keyset = Keyset::parse(page, &SORTS, "-id")?;
     let rows = keyset.apply(Entity::find(), Column::Id).all(store.reader()).await?;
     Ok(keyset.finish(rows, |m, _| (Key::Int(m.id), m.id)).map(Into::into))
+}
+
+// ---------------------------------------------------------------- in-app notices
+
+use crate::entity::notification;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Notice {
+    pub id: i64,
+    /// `follow_up` …
+    pub kind: String,
+    pub title: String,
+    pub link: Option<String>,
+    pub due_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl From<notification::Model> for Notice {
+    fn from(m: notification::Model) -> Self {
+        Notice { id: m.id, kind: m.kind, title: m.title, link: m.link, due_at: m.due_at, read_at: m.read_at }
+    }
+}
+
+/// Schedules a notice for a user (inside the caller's transaction).
+pub async fn remind<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    kind: &str,
+    title: &str,
+    link: &str,
+    due_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    notification::ActiveModel {
+        user_id: Set(user_id),
+        kind: Set(kind.to_owned()),
+        title: Set(title.to_owned()),
+        link: Set(Some(link.to_owned())),
+        due_at: Set(due_at),
+        read_at: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The caller's notices: due ones first (newest due first), then upcoming.
+pub async fn my_notices(store: &Store, actor: &Actor, include_upcoming: bool) -> StoreResult<Vec<Notice>> {
+    use sea_orm::QueryOrder;
+    let Some(me) = actor.user_id else { return Ok(Vec::new()) };
+    let mut q = notification::Entity::find().filter(notification::Column::UserId.eq(me));
+    if !include_upcoming {
+        q = q.filter(notification::Column::DueAt.lte(Utc::now()));
+    }
+    let rows = q.order_by_desc(notification::Column::DueAt).limit(100).all(store.reader()).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// How many due notices the caller has not read (the bell's count).
+pub async fn unread_count(store: &Store, actor: &Actor) -> StoreResult<u64> {
+    use sea_orm::PaginatorTrait;
+    let Some(me) = actor.user_id else { return Ok(0) };
+    Ok(notification::Entity::find()
+        .filter(notification::Column::UserId.eq(me))
+        .filter(notification::Column::ReadAt.is_null())
+        .filter(notification::Column::DueAt.lte(Utc::now()))
+        .count(store.reader())
+        .await?)
+}
+
+/// Marks one of the caller's notices read.
+pub async fn mark_read(store: &Store, actor: &Actor, id: i64) -> StoreResult<()> {
+    let me = actor.user_id.ok_or(crate::StoreError::Forbidden)?;
+    let txn = store.begin().await?;
+    let res = notification::Entity::update_many()
+        .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
+        .filter(notification::Column::Id.eq(id))
+        .filter(notification::Column::UserId.eq(me))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(crate::StoreError::NotFound);
+    }
+    txn.commit().await?;
+    Ok(())
 }

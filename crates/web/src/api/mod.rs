@@ -3,6 +3,7 @@
 //! JSON bodies, cursor pages, `Idempotency-Key`.
 
 mod access;
+pub(crate) mod activities;
 pub(crate) mod audit;
 mod auth;
 pub(crate) mod customers;
@@ -58,7 +59,8 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(access::routes())
         .merge(audit::routes())
         .merge(settings::routes())
-        .merge(customers::routes());
+        .merge(customers::routes())
+        .merge(activities::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

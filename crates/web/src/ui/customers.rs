@@ -9,13 +9,16 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::CookieJar;
 use salesflow_domain::access::{Action, Module};
+use salesflow_domain::activities::ActivityKind;
 use salesflow_domain::customers::{ContactRole, Grade, parse_tags};
 use salesflow_domain::money::Money;
 use salesflow_domain::{FieldError, Invalid};
 use salesflow_store::StoreError;
+use salesflow_store::activities::{self, ActivityInput, ActivityView};
 use salesflow_store::customers::{
     self, ContactFilter, ContactInput, ContactView, CustomerFilter, CustomerInput, CustomerView,
 };
+use salesflow_store::notifications::{self, Notice};
 use salesflow_store::paging::PageRequest;
 use serde::Deserialize;
 
@@ -34,6 +37,9 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/{id}/delete", post(delete))
         .route("/customers/{id}/contacts", post(add_contact))
         .route("/contacts/{id}/delete", post(delete_contact))
+        .route("/customers/{id}/activities", post(log_activity))
+        .route("/notifications", get(notices_page))
+        .route("/notifications/{id}/read", post(read_notice))
 }
 
 // ---------------------------------------------------------------- list
@@ -380,6 +386,9 @@ struct ShowPage {
     contact: ContactForm,
     errors: FormErrors,
     roles: [ContactRole; 6],
+    timeline: Vec<ActivityView>,
+    activity: ActivityForm,
+    kinds: [ActivityKind; 5],
     can_edit: bool,
     can_delete: bool,
     mine: bool,
@@ -412,6 +421,7 @@ async fn show_page(
     jar: &CookieJar,
     id: i64,
     contact: ContactForm,
+    activity: ActivityForm,
     errors: FormErrors,
     duplicate: bool,
 ) -> Response {
@@ -432,7 +442,23 @@ async fn show_page(
         Ok(p) => p.items,
         Err(e) => return store_error_page(&meta.locale, e),
     };
+    let timeline = match activities::list_for_customer(
+        &state.store,
+        actor,
+        id,
+        &PageRequest { limit: Some(50), ..Default::default() },
+    )
+    .await
+    {
+        Ok(p) => p.items,
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
     let ctx = page_ctx(state, session, meta, jar, "/customers").await;
+    let activity = if activity.occurred_at.is_empty() {
+        ActivityForm { occurred_at: ctx.settings.local_input(chrono::Utc::now()), kind: "visit".into(), ..activity }
+    } else {
+        activity
+    };
     let in_scope = c.owner_id.is_some() && actor.sees_owner(c.owner_id);
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ShowPage {
@@ -446,6 +472,9 @@ async fn show_page(
         contact,
         errors,
         roles: ContactRole::ALL,
+        timeline,
+        activity,
+        kinds: ActivityKind::ALL,
         duplicate,
     };
     (status, render(&page.ctx, &page)).into_response()
@@ -458,7 +487,7 @@ async fn show(
     Path(id): Path<i64>,
 ) -> Response {
     let contact = ContactForm { role: "handler".into(), ..Default::default() };
-    show_page(&state, &session, &meta, &jar, id, contact, FormErrors::default(), false).await
+    show_page(&state, &session, &meta, &jar, id, contact, ActivityForm::default(), FormErrors::default(), false).await
 }
 
 async fn add_contact(
@@ -484,7 +513,8 @@ async fn add_contact(
         Ok(_) => redirect_flash(&format!("/customers/{id}"), "flash.contact_added"),
         Err(StoreError::Invalid(invalid)) => {
             let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            show_page(&state, &session, &meta, &jar, id, form, errors, is_duplicate(&invalid)).await
+            show_page(&state, &session, &meta, &jar, id, form, ActivityForm::default(), errors, is_duplicate(&invalid))
+                .await
         }
         Err(e) => store_error_page(&meta.locale, e),
     }
@@ -521,6 +551,89 @@ async fn release(State(state): State<AppState>, UiUser(session, meta): UiUser, P
 async fn delete(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
     match customers::set_customer_deleted(&state.store, &session.actor, id, true).await {
         Ok(_) => redirect_flash("/customers", "flash.customer_deleted"),
+        Err(e) => store_error_page(&meta.locale, e),
+    }
+}
+
+// ---------------------------------------------------------------- activities
+
+#[derive(Debug, Deserialize, Default, Clone)]
+struct ActivityForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    occurred_at: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    next_step: String,
+    #[serde(default)]
+    next_at: String,
+}
+
+async fn log_activity(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(form): Form<ActivityForm>,
+) -> Response {
+    let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+    let occurred_at = company.parse_local_datetime(&form.occurred_at);
+    let next_at = occurred_at.map(|at| crate::api::activities::follow_up(Some(&form.next_at), &company, at));
+    let result = match (occurred_at, next_at) {
+        (None, _) | (_, None) => Err(StoreError::Invalid(Invalid::one("occurred_at", "invalid_date"))),
+        (_, Some(Err(invalid))) => Err(StoreError::Invalid(invalid)),
+        (Some(occurred_at), Some(Ok(next_at))) => {
+            let input = ActivityInput {
+                customer_id: id,
+                contact_id: None,
+                kind: form.kind.clone(),
+                subject: form.subject.clone(),
+                occurred_at,
+                participants: None,
+                outcome: form.outcome.clone(),
+                next_step: Some(form.next_step.clone()),
+                next_at,
+            };
+            activities::create_activity(&state.store, &session.actor, input).await.map(|_| ())
+        }
+    };
+    match result {
+        Ok(()) => redirect_flash(&format!("/customers/{id}"), "flash.activity_logged"),
+        Err(StoreError::Invalid(invalid)) => {
+            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
+            let contact = ContactForm { role: "handler".into(), ..Default::default() };
+            show_page(&state, &session, &meta, &jar, id, contact, form, errors, false).await
+        }
+        Err(e) => store_error_page(&meta.locale, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "customers/notices.html")]
+struct NoticesPage {
+    ctx: PageCtx,
+    notices: Vec<Notice>,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+async fn notices_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
+    match notifications::my_notices(&state.store, &session.actor, true).await {
+        Ok(notices) => {
+            let ctx = page_ctx(&state, &session, &meta, &jar, "/notifications").await;
+            let page = NoticesPage { ctx, notices, now: chrono::Utc::now() };
+            render(&page.ctx, &page)
+        }
+        Err(e) => store_error_page(&meta.locale, e),
+    }
+}
+
+async fn read_notice(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
+    match notifications::mark_read(&state.store, &session.actor, id).await {
+        Ok(()) => redirect_flash("/notifications", "flash.saved"),
         Err(e) => store_error_page(&meta.locale, e),
     }
 }

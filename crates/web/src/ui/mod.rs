@@ -65,6 +65,8 @@ pub struct PageCtx {
     pub flash: Option<String>,
     pub settings: Settings,
     pub path: String,
+    /// Due reminders not read yet (the bell's count).
+    pub notice_count: u64,
 }
 
 impl PageCtx {
@@ -123,7 +125,9 @@ impl PageCtx {
 pub async fn page_ctx(state: &AppState, session: &Session, meta: &RequestMeta, jar: &CookieJar, path: &str) -> PageCtx {
     let settings = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
     let flash = jar.get(FLASH_COOKIE).map(|c| c.value().to_owned()).filter(|k| valid_flash(k));
+    let notice_count = salesflow_store::notifications::unread_count(&state.store, &session.actor).await.unwrap_or(0);
     PageCtx {
+        notice_count,
         locale: meta.locale.clone(),
         csrf: meta.csrf_token.clone(),
         user_name: session.actor.display_name.clone(),
@@ -149,6 +153,7 @@ pub async fn public_ctx(state: &AppState, meta: &RequestMeta) -> PageCtx {
         flash: None,
         settings,
         path: String::new(),
+        notice_count: 0,
     }
 }
 

@@ -209,3 +209,52 @@ async fn bad_customer_input_is_field_level() {
     let (s, _) = app.api(Method::PATCH, &path, Some(&app.admin), Some(json!({"name": "Other", "version": 1}))).await;
     assert_eq!(s, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn a_visit_moves_last_activity_and_reminds_the_owner() {
+    let app = TestApp::new().await;
+    app.create_user("li.na", "salesperson", None).await;
+    let li = app.login("li.na", "password-123").await;
+    let c = customer(&app, &li, json!({"name": "杭州云帆网络科技"})).await;
+    let id = c["id"].as_i64().unwrap();
+    let visit = json!({"customer_id": id, "kind": "visit", "subject": "初次拜访，介绍方案",
+        "occurred_at": "2030-01-10T02:00:00Z", "outcome": "客户有兴趣", "next_step": "发送报价",
+        "next_at": "2030-01-09"});
+    let (s, p) = app.api(Method::POST, "/api/v1/activities", Some(&li), Some(visit.clone())).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "follow-up before the visit: {p}");
+    assert_eq!(p["errors"][0]["field"], "next_at");
+
+    let mut ok = visit.clone();
+    ok["occurred_at"] = json!("2026-01-10T02:00:00Z");
+    ok["next_at"] = json!("2026-01-12");
+    let (s, a) = app.api(Method::POST, "/api/v1/activities", Some(&li), Some(ok)).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    // 09:00 in Shanghai is 01:00 UTC.
+    assert_eq!(a["next_at"], "2026-01-12T01:00:00Z");
+    let (_, timeline) = app.api(Method::GET, &format!("/api/v1/activities?customer_id={id}"), Some(&li), None).await;
+    assert_eq!(timeline["items"][0]["subject"], "初次拜访，介绍方案");
+    // The reminder is due (its date has passed) and belongs to the owner.
+    let (_, notices) = app.api(Method::GET, "/api/v1/notifications", Some(&li), None).await;
+    let list = notices.as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert!(list[0]["title"].as_str().unwrap().contains("发送报价"));
+    let (_, admin_notices) = app.api(Method::GET, "/api/v1/notifications", Some(&app.admin), None).await;
+    assert!(admin_notices.as_array().unwrap().is_empty());
+    let nid = list[0]["id"].as_i64().unwrap();
+    let (s, _) = app.api(Method::POST, &format!("/api/v1/notifications/{nid}/read"), Some(&app.admin), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "nobody reads another's reminders");
+    let (s, _) = app.api(Method::POST, &format!("/api/v1/notifications/{nid}/read"), Some(&li), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // Another salesperson cannot log visits on li.na's customer.
+    app.create_user("zhao.lei", "salesperson", None).await;
+    let zhao = app.login("zhao.lei", "password-123").await;
+    let (s, _) = app
+        .api(
+            Method::POST,
+            "/api/v1/activities",
+            Some(&zhao),
+            Some(json!({"customer_id": id, "kind": "call", "subject": "x"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -1,0 +1,77 @@
+//! Visits and contact records (拜访记录, 联系记录).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::validation::{FieldError, Invalid};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    Call,
+    Visit,
+    Meeting,
+    Email,
+    Note,
+}
+
+impl ActivityKind {
+    pub const ALL: [ActivityKind; 5] =
+        [ActivityKind::Call, ActivityKind::Visit, ActivityKind::Meeting, ActivityKind::Email, ActivityKind::Note];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ActivityKind::Call => "call",
+            ActivityKind::Visit => "visit",
+            ActivityKind::Meeting => "meeting",
+            ActivityKind::Email => "email",
+            ActivityKind::Note => "note",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<ActivityKind> {
+        ActivityKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+pub const SUBJECT_MAX: usize = 200;
+pub const OUTCOME_MAX: usize = 5000;
+
+/// The rules of one activity record.
+pub fn check(
+    kind: &str,
+    subject: &str,
+    outcome: &str,
+    next_step: &str,
+    occurred_at: DateTime<Utc>,
+    next_at: Option<DateTime<Utc>>,
+) -> Result<(), Invalid> {
+    let mut invalid = Invalid::new();
+    if ActivityKind::parse(kind).is_none() {
+        invalid.push(FieldError::new("kind", "invalid_choice"));
+    }
+    invalid.text("subject", subject, SUBJECT_MAX);
+    invalid.optional_text("outcome", outcome, OUTCOME_MAX);
+    invalid.optional_text("next_step", next_step, SUBJECT_MAX);
+    if next_at.is_some_and(|n| n < occurred_at) {
+        invalid.push(FieldError::new("next_at", "next_before_occurred"));
+    }
+    invalid.into_result()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn follow_up_cannot_precede_the_activity() {
+        let now = Utc::now();
+        assert!(check("visit", "初次拜访", "", "", now, Some(now + Duration::days(3))).is_ok());
+        let err = check("visit", "初次拜访", "", "", now, Some(now - Duration::days(1))).unwrap_err();
+        assert_eq!(err.0[0].code, "next_before_occurred");
+        let err = check("fax", "", "", "", now, None).unwrap_err();
+        let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["kind", "subject"]);
+    }
+}
