@@ -88,6 +88,11 @@ pub struct Settings {
     /// 1 = January.
     pub fiscal_year_start_month: u32,
     pub default_locale: String,
+    /// A customer whose owner records no activity for this many days
+    /// returns to the public pool.
+    pub pool_return_days: u32,
+    /// How many customers one person may claim from the pool per day.
+    pub pool_claim_limit: u32,
 }
 
 impl Default for Settings {
@@ -100,6 +105,8 @@ impl Default for Settings {
             time_zone: "Asia/Shanghai".to_owned(),
             fiscal_year_start_month: 1,
             default_locale: "zh-CN".to_owned(),
+            pool_return_days: 30,
+            pool_claim_limit: 20,
         }
     }
 }
@@ -117,6 +124,12 @@ impl Settings {
         }
         if !(1..=12).contains(&self.fiscal_year_start_month) {
             invalid.push(FieldError::new("fiscal_year_start_month", "out_of_range").with("min", 1).with("max", 12));
+        }
+        if !(1..=3650).contains(&self.pool_return_days) {
+            invalid.push(FieldError::new("pool_return_days", "out_of_range").with("min", 1).with("max", 3650));
+        }
+        if !(1..=10_000).contains(&self.pool_claim_limit) {
+            invalid.push(FieldError::new("pool_claim_limit", "out_of_range").with("min", 1).with("max", 10_000));
         }
         if supported_locale(&self.default_locale).is_none() {
             invalid.push(FieldError::new("default_locale", "invalid_choice"));

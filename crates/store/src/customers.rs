@@ -28,9 +28,6 @@ use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
 
-/// How many customers one person may claim from the pool per day.
-pub const DAILY_CLAIM_LIMIT: u64 = 20;
-
 // ---------------------------------------------------------------- views
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -427,8 +424,9 @@ pub async fn claim(store: &Store, actor: &Actor, id: i64) -> StoreResult<Custome
         .filter(customer::Column::ClaimedAt.gt(now - Duration::days(1)))
         .count(&txn)
         .await?;
-    if today >= DAILY_CLAIM_LIMIT {
-        return Err(Invalid(vec![FieldError::new("owner_id", "claim_limit").with("max", DAILY_CLAIM_LIMIT)]).into());
+    let limit = u64::from(crate::settings::get(store).await?.settings.pool_claim_limit);
+    if today >= limit {
+        return Err(Invalid(vec![FieldError::new("owner_id", "claim_limit").with("max", limit)]).into());
     }
     let res = customer::Entity::update_many()
         .col_expr(customer::Column::OwnerId, Expr::value(me))
@@ -482,6 +480,38 @@ pub async fn release(store: &Store, actor: &Actor, id: i64) -> StoreResult<Custo
     audit::record(&txn, actor, "customer.release", "customer", Some(id), None, detail).await?;
     txn.commit().await?;
     Ok(v)
+}
+
+/// Returns customers whose owner recorded no activity for the configured
+/// number of days to the public pool, at most `batch` per call; each move is
+/// audited. Run by the background job under its lease.
+pub async fn return_idle_to_pool(store: &Store, batch: u64) -> StoreResult<u64> {
+    let days = crate::settings::get(store).await?.settings.pool_return_days;
+    let cutoff = Utc::now() - Duration::days(i64::from(days));
+    let txn = store.begin().await?;
+    let idle = customer::Entity::find()
+        .filter(customer::Column::OwnerId.is_not_null())
+        .filter(customer::Column::DeletedAt.is_null())
+        .filter(customer::Column::LastActivityAt.lt(cutoff))
+        .limit(batch)
+        .all(&txn)
+        .await?;
+    let system = Actor::system();
+    for c in &idle {
+        customer::Entity::update_many()
+            .col_expr(customer::Column::OwnerId, Expr::value(Option::<i64>::None))
+            .col_expr(customer::Column::ClaimedAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(customer::Column::Version, Expr::value(c.version + 1))
+            .col_expr(customer::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(customer::Column::Id.eq(c.id))
+            .filter(customer::Column::Version.eq(c.version))
+            .exec(&txn)
+            .await?;
+        let detail = Some(serde_json::json!({ "previous_owner_id": c.owner_id, "idle_days": days }));
+        audit::record(&txn, &system, "customer.returned_to_pool", "customer", Some(c.id), None, detail).await?;
+    }
+    txn.commit().await?;
+    Ok(idle.len() as u64)
 }
 
 #[derive(Debug, Clone, Default)]

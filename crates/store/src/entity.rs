@@ -177,6 +177,8 @@ pub mod company_settings {
         pub default_locale: String,
         pub version: i64,
         pub updated_at: DateTimeUtc,
+        pub pool_return_days: i32,
+        pub pool_claim_limit: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

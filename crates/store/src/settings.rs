@@ -33,6 +33,8 @@ fn from_model(m: company_settings::Model) -> VersionedSettings {
             time_zone: m.time_zone,
             fiscal_year_start_month: m.fiscal_year_start_month.clamp(1, 12) as u32,
             default_locale: m.default_locale,
+            pool_return_days: m.pool_return_days.max(1) as u32,
+            pool_claim_limit: m.pool_claim_limit.max(1) as u32,
         },
         version: m.version,
     }
@@ -53,6 +55,8 @@ pub(crate) async fn ensure<C: ConnectionTrait>(conn: &C) -> StoreResult<()> {
         time_zone: Set(d.time_zone),
         fiscal_year_start_month: Set(d.fiscal_year_start_month as i32),
         default_locale: Set(d.default_locale),
+        pool_return_days: Set(d.pool_return_days as i32),
+        pool_claim_limit: Set(d.pool_claim_limit as i32),
         version: Set(1),
         updated_at: Set(Utc::now()),
     }
@@ -81,6 +85,8 @@ pub async fn update(store: &Store, actor: &Actor, new: Settings, version: i64) -
         .col_expr(Column::TimeZone, Expr::value(new.time_zone.clone()))
         .col_expr(Column::FiscalYearStartMonth, Expr::value(new.fiscal_year_start_month as i32))
         .col_expr(Column::DefaultLocale, Expr::value(new.default_locale.clone()))
+        .col_expr(Column::PoolReturnDays, Expr::value(new.pool_return_days as i32))
+        .col_expr(Column::PoolClaimLimit, Expr::value(new.pool_claim_limit as i32))
         .col_expr(Column::Version, Expr::value(version + 1))
         .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(Column::Id.eq(ROW))

@@ -107,7 +107,8 @@ async fn run_jobs(state: AppState) {
         if matches!(lease, Ok(true)) {
             let purged = salesflow_store::access::purge_expired(&state.store).await;
             let keys = salesflow_store::idempotency::purge(&state.store).await;
-            tracing::info!(?purged, ?keys, "housekeeping done");
+            let returned = salesflow_store::customers::return_idle_to_pool(&state.store, 1000).await;
+            tracing::info!(?purged, ?keys, ?returned, "housekeeping done");
         }
     }
 }

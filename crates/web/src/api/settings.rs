@@ -34,6 +34,10 @@ pub struct SettingsBody {
     pub fiscal_year_start_month: u32,
     /// `zh-CN` or `en`.
     pub default_locale: String,
+    /// Days without activity before a customer returns to the public pool.
+    pub pool_return_days: u32,
+    /// Customers one person may claim from the pool per day.
+    pub pool_claim_limit: u32,
     pub version: i64,
 }
 
@@ -48,6 +52,8 @@ impl From<VersionedSettings> for SettingsBody {
             time_zone: s.time_zone,
             fiscal_year_start_month: s.fiscal_year_start_month,
             default_locale: s.default_locale,
+            pool_return_days: s.pool_return_days,
+            pool_claim_limit: s.pool_claim_limit,
             version: v.version,
         }
     }
@@ -65,6 +71,8 @@ impl SettingsBody {
             time_zone: self.time_zone.trim().to_owned(),
             fiscal_year_start_month: self.fiscal_year_start_month,
             default_locale: self.default_locale.clone(),
+            pool_return_days: self.pool_return_days,
+            pool_claim_limit: self.pool_claim_limit,
         })
     }
 }

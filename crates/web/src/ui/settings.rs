@@ -32,6 +32,16 @@ struct SettingsPage {
     months: Vec<u32>,
 }
 
+impl SettingsPage {
+    /// The public-pool numbers: field, value, maximum.
+    fn pool_fields(&self) -> Vec<(&'static str, u32, u32)> {
+        vec![
+            ("pool_return_days", self.form.pool_return_days, 3650),
+            ("pool_claim_limit", self.form.pool_claim_limit, 10_000),
+        ]
+    }
+}
+
 async fn show(
     state: &AppState,
     session: &Session,
@@ -74,6 +84,8 @@ struct SettingsForm {
     time_zone: String,
     fiscal_year_start_month: u32,
     default_locale: String,
+    pool_return_days: u32,
+    pool_claim_limit: u32,
     version: i64,
 }
 
@@ -91,6 +103,8 @@ async fn save_settings(
         time_zone: f.time_zone,
         fiscal_year_start_month: f.fiscal_year_start_month,
         default_locale: f.default_locale,
+        pool_return_days: f.pool_return_days,
+        pool_claim_limit: f.pool_claim_limit,
         version: f.version,
     };
     let result = match form.settings() {

@@ -258,3 +258,47 @@ async fn a_visit_moves_last_activity_and_reminds_the_owner() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn idle_customers_return_to_the_pool_and_claims_are_limited() {
+    use salesflow_store::entity::customer;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let app = TestApp::new().await;
+    app.create_user("li.na", "salesperson", None).await;
+    let li = app.login("li.na", "password-123").await;
+    let idle = customer(&app, &li, json!({"name": "宁波港口物流"})).await;
+    let fresh = customer(&app, &li, json!({"name": "厦门海润食品"})).await;
+    // Thirty-one days without activity (the default limit is thirty).
+    let txn = app.store.begin().await.unwrap();
+    customer::Entity::update_many()
+        .col_expr(customer::Column::LastActivityAt, Expr::value(chrono::Utc::now() - chrono::Duration::days(31)))
+        .filter(customer::Column::Id.eq(idle["id"].as_i64().unwrap()))
+        .exec(&txn)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    let moved = salesflow_store::customers::return_idle_to_pool(&app.store, 100).await.unwrap();
+    assert_eq!(moved, 1);
+    let (_, pool) = app.api(Method::GET, "/api/v1/customers?pool=true", Some(&li), None).await;
+    assert_eq!(ids(&pool), vec![idle["id"].as_i64().unwrap()]);
+    let (_, still) = app.api(Method::GET, &format!("/api/v1/customers/{}", fresh["id"]), Some(&li), None).await;
+    assert!(still["owner_id"].is_i64());
+    let (_, log) =
+        app.api(Method::GET, "/api/v1/audit-log?action=customer.returned_to_pool", Some(&app.admin), None).await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 1);
+
+    // One claim a day: the second is refused with a field error.
+    let (_, settings) = app.api(Method::GET, "/api/v1/settings", Some(&app.admin), None).await;
+    let mut s = settings.clone();
+    s["pool_claim_limit"] = json!(1);
+    let (status, _) = app.api(Method::PATCH, "/api/v1/settings", Some(&app.admin), Some(s)).await;
+    assert_eq!(status, StatusCode::OK);
+    let other = customer(&app, &app.admin, json!({"name": "Chengdu Panda Foods", "to_pool": true})).await;
+    let (status, _) = app.api(Method::POST, &format!("/api/v1/customers/{}/claim", idle["id"]), Some(&li), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, p) = app.api(Method::POST, &format!("/api/v1/customers/{}/claim", other["id"]), Some(&li), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["code"], "claim_limit");
+}
