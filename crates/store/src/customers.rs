@@ -14,7 +14,7 @@ use salesflow_domain::customers::{
 };
 use salesflow_domain::money::Money;
 use salesflow_domain::validation::FieldError;
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
@@ -512,6 +512,38 @@ pub async fn return_idle_to_pool(store: &Store, batch: u64) -> StoreResult<u64> 
     }
     txn.commit().await?;
     Ok(idle.len() as u64)
+}
+
+/// Moves every customer of one person to another, in one transaction (when
+/// someone leaves, the customers stay with the company). Both people must
+/// be in the caller's scope. Returns how many moved.
+pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> StoreResult<u64> {
+    actor.require(Module::Customers, Action::Administer)?;
+    if !actor.sees_owner(Some(from)) {
+        return Err(StoreError::NotFound);
+    }
+    let mut invalid = Invalid::new();
+    if from == to {
+        invalid.push(FieldError::new("to_user_id", "same_user"));
+    }
+    let txn = store.begin().await?;
+    check_owner(&txn, actor, &mut invalid, Some(to)).await?;
+    if invalid.0.iter().any(|e| e.field == "owner_id") {
+        invalid.0.iter_mut().for_each(|e| e.field = "to_user_id".into());
+    }
+    invalid.into_result()?;
+    let now = Utc::now();
+    let res = customer::Entity::update_many()
+        .col_expr(customer::Column::OwnerId, Expr::value(to))
+        .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
+        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
+        .filter(customer::Column::OwnerId.eq(from))
+        .exec(&txn)
+        .await?;
+    let detail = Some(serde_json::json!({ "from_user_id": from, "to_user_id": to, "customers": res.rows_affected }));
+    audit::record(&txn, actor, "customer.transfer", "user", Some(from), None, detail).await?;
+    txn.commit().await?;
+    Ok(res.rows_affected)
 }
 
 #[derive(Debug, Clone, Default)]

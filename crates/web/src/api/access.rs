@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, update_user, delete_user))
         .routes(routes!(restore_user))
+        .routes(routes!(transfer_user))
         .routes(routes!(list_departments, create_department))
         .routes(routes!(update_department, delete_department))
         .routes(routes!(restore_department))
@@ -170,6 +171,33 @@ async fn restore_user(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(access::set_user_deleted(&state.store, &session.actor, id, false).await.api(&meta)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferBody {
+    pub to_user_id: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferAnswer {
+    /// How many customers moved.
+    pub customers: u64,
+}
+
+/// Moves all of a user's customers to another user (for example when
+/// someone leaves). Needs the administer right on customers.
+#[utoipa::path(post, path = "/users/{id}/transfer", tag = "access", params(("id" = i64, Path)), request_body = TransferBody,
+    responses((status = 200, body = TransferAnswer), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn transfer_user(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<TransferBody>,
+) -> ApiResult<Json<TransferAnswer>> {
+    let customers =
+        salesflow_store::customers::transfer(&state.store, &session.actor, id, body.to_user_id).await.api(&meta)?;
+    Ok(Json(TransferAnswer { customers }))
 }
 
 // ---------------------------------------------------------------- departments

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/active", post(set_active))
         .route("/admin/users/{id}/delete", post(delete_user))
         .route("/admin/users/{id}/restore", post(restore_user))
+        .route("/admin/users/{id}/transfer", post(transfer_user))
         .route("/admin/departments", get(departments_page).post(create_department))
         .route("/admin/departments/{id}", get(edit_department_page).post(update_department))
         .route("/admin/departments/{id}/delete", post(delete_department))
@@ -210,6 +211,9 @@ struct UserFormPage {
     locales: [&'static str; 2],
     can_delete: bool,
     can_set_role: bool,
+    can_transfer: bool,
+    /// Everyone a user's customers can be handed to.
+    people: Vec<(i64, String)>,
     is_self: bool,
 }
 
@@ -293,6 +297,8 @@ async fn user_form(
         locales: LOCALES,
         can_delete: session.actor.can(Module::Access, Action::Delete),
         can_set_role: session.actor.can(Module::Access, Action::Administer),
+        can_transfer: session.actor.can(Module::Customers, Action::Administer),
+        people: access::user_names(&state.store).await.unwrap_or_default(),
         is_self,
     };
     (status, render(&page.ctx, &page)).into_response()
@@ -428,6 +434,25 @@ async fn delete_user(State(state): State<AppState>, UiUser(session, meta): UiUse
 async fn restore_user(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
     match access::set_user_deleted(&state.store, &session.actor, id, false).await {
         Ok(_) => redirect_flash(&format!("/admin/users/{id}"), "flash.user_restored"),
+        Err(e) => store_error_page(&meta.locale, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct TransferForm {
+    to_user_id: String,
+}
+
+async fn transfer_user(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    Path(id): Path<i64>,
+    Form(form): Form<TransferForm>,
+) -> Response {
+    let to = form.to_user_id.parse::<i64>().unwrap_or(0);
+    match salesflow_store::customers::transfer(&state.store, &session.actor, id, to).await {
+        Ok(_) => redirect_flash(&format!("/admin/users/{id}"), "flash.transferred"),
+        Err(StoreError::Invalid(_)) => redirect_flash(&format!("/admin/users/{id}"), "flash.transfer_refused"),
         Err(e) => store_error_page(&meta.locale, e),
     }
 }

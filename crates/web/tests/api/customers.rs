@@ -302,3 +302,45 @@ async fn idle_customers_return_to_the_pool_and_claims_are_limited() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["code"], "claim_limit");
 }
+
+#[tokio::test]
+async fn a_manager_hands_over_all_customers_of_someone_who_leaves() {
+    let app = TestApp::new().await;
+    let east = department(&app, "华东销售组").await;
+    let leaving = app.create_user("sun.li", "salesperson", Some(east)).await;
+    let taking = app.create_user("li.na", "salesperson", Some(east)).await;
+    app.create_user("zhang.wei", "sales_manager", Some(east)).await;
+    let sun = app.login("sun.li", "password-123").await;
+    for name in ["青岛海景酒店", "烟台葡萄酒业", "Weihai Marine"] {
+        customer(&app, &sun, json!({"name": name})).await;
+    }
+    let manager = app.login("zhang.wei", "password-123").await;
+    let (s, p) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/users/{leaving}/transfer"),
+            Some(&manager),
+            Some(json!({"to_user_id": leaving})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "to_user_id");
+    let (s, moved) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/users/{leaving}/transfer"),
+            Some(&manager),
+            Some(json!({"to_user_id": taking})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{moved}");
+    assert_eq!(moved["customers"], 3);
+    let li = app.login("li.na", "password-123").await;
+    let (_, mine) = app.api(Method::GET, &format!("/api/v1/customers?owner_id={taking}"), Some(&li), None).await;
+    assert_eq!(ids(&mine).len(), 3);
+    // A salesperson may not hand over anyone's customers.
+    let (s, _) = app
+        .api(Method::POST, &format!("/api/v1/users/{taking}/transfer"), Some(&li), Some(json!({"to_user_id": leaving})))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
