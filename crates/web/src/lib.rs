@@ -9,6 +9,7 @@ mod assets;
 pub mod auth;
 pub mod config;
 pub mod error;
+mod export;
 pub mod i18n;
 pub mod mail;
 mod server;

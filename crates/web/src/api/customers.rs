@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_customers, create_customer))
         .routes(routes!(get_customer, update_customer, delete_customer))
         .routes(routes!(restore_customer))
+        .routes(routes!(export_customers))
         .routes(routes!(claim_customer))
         .routes(routes!(release_customer))
         .routes(routes!(list_contacts, create_contact))
@@ -77,6 +78,21 @@ async fn list_customers(
 ) -> ApiResult<Json<Page<CustomerView>>> {
     let page = customers::list_customers(&state.store, &session.actor, &q.filter(), &paging.page()).await.api(&meta)?;
     Ok(Json(page.into()))
+}
+
+/// The filtered list as CSV (UTF-8 with BOM, streamed; needs the export right).
+#[utoipa::path(get, path = "/customers/export.csv", tag = "customers", params(CustomerQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem)))]
+async fn export_customers(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<CustomerQuery>,
+) -> ApiResult<axum::response::Response> {
+    let t = |k: &str| crate::i18n::t(&meta.locale, k);
+    let header = crate::export::customer_header(&t);
+    crate::export::customers_csv(state.store.clone(), session.actor.clone(), q.filter(), header, "customers.csv")
+        .await
+        .api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/customers", get(list_page).post(create))
         .route("/customers/new", get(new_page))
+        .route("/customers/export.csv", get(export_csv))
         .route("/customers/{id}", get(show).post(update))
         .route("/customers/{id}/edit", get(edit_page))
         .route("/customers/{id}/claim", post(claim))
@@ -56,6 +57,21 @@ struct ListQuery {
 }
 
 impl ListQuery {
+    fn filter(&self, actor: &salesflow_store::Actor) -> CustomerFilter {
+        CustomerFilter {
+            q: self.q.clone(),
+            grade: self.grade.clone(),
+            province: self.province.clone(),
+            pool: self.scope.as_deref() == Some("pool"),
+            owner_id: if self.scope.as_deref() == Some("mine") { actor.user_id } else { None },
+            ..Default::default()
+        }
+    }
+
+    fn export_link(&self) -> String {
+        format!("/customers/export.csv?{}", self.base_query(None))
+    }
+
     fn base_query(&self, sort: Option<&str>) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
@@ -85,6 +101,7 @@ struct ListPage {
     query: ListQuery,
     grades: [Grade; 3],
     can_create: bool,
+    can_export: bool,
     filtered: bool,
 }
 
@@ -120,14 +137,7 @@ async fn list_page(
     Query(query): Query<ListQuery>,
 ) -> Response {
     let actor = &session.actor;
-    let filter = CustomerFilter {
-        q: query.q.clone(),
-        grade: query.grade.clone(),
-        province: query.province.clone(),
-        pool: query.scope.as_deref() == Some("pool"),
-        owner_id: if query.scope.as_deref() == Some("mine") { actor.user_id } else { None },
-        ..Default::default()
-    };
+    let filter = query.filter(actor);
     let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: query.sort.clone() };
     let page = match customers::list_customers(&state.store, actor, &filter, &req).await {
         Ok(p) => p,
@@ -156,9 +166,26 @@ async fn list_page(
         query,
         grades: Grade::ALL,
         can_create: actor.can(Module::Customers, Action::Create),
+        can_export: actor.can(Module::Customers, Action::Export),
         filtered,
     };
     render(&page.ctx, &page)
+}
+
+/// The list as it is filtered, as a CSV file Excel opens correctly.
+async fn export_csv(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let filter = query.filter(&session.actor);
+    let t = |k: &str| crate::i18n::t(&meta.locale, k);
+    let header = crate::export::customer_header(&t);
+    let name = format!("customers-{}.csv", chrono::Utc::now().format("%Y%m%d"));
+    match crate::export::customers_csv(state.store.clone(), session.actor.clone(), filter, header, &name).await {
+        Ok(r) => r,
+        Err(e) => store_error_page(&meta.locale, e),
+    }
 }
 
 // ---------------------------------------------------------------- form

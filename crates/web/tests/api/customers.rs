@@ -344,3 +344,38 @@ async fn a_manager_hands_over_all_customers_of_someone_who_leaves() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn exports_are_csv_with_a_bom_and_follow_the_filters() {
+    let app = TestApp::new().await;
+    for i in 0..3 {
+        customer(&app, &app.admin, json!({"name": format!("北京测试客户{i}"), "grade": "A"})).await;
+    }
+    customer(&app, &app.admin, json!({"name": "Other Co", "grade": "C"})).await;
+    let (s, headers, body) = app
+        .send(crate::helpers::api_request(
+            Method::GET,
+            "/api/v1/customers/export.csv?grade=A",
+            Some(&app.admin),
+            None,
+            &[("accept-language", "zh-CN")],
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/csv"));
+    let text = body.as_str().unwrap();
+    assert!(text.starts_with('\u{feff}'), "UTF-8 byte-order mark for Excel");
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("名称,等级"), "{}", lines[0]);
+    assert_eq!(lines.len(), 4, "header and three A customers: {lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("北京测试客户1,A")));
+    // Salespeople without the export right (a custom role) are refused.
+    let (s, _) = app
+        .api(Method::POST, "/api/v1/roles", Some(&app.admin), Some(json!({"code": "viewer", "name": "Viewer", "data_scope": "all", "permissions": {"customers": ["view"]}})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    app.create_user("viewer1", "viewer", None).await;
+    let token = app.login("viewer1", "password-123").await;
+    let (s, _) = app.api(Method::GET, "/api/v1/customers/export.csv", Some(&token), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
