@@ -84,8 +84,16 @@ fn demo_and_gen_load_into_a_fresh_database() {
     let out = salesflow(&dir, &["demo"], "");
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("16 customers"), "{}", text(&out));
-    let out = salesflow(&dir, &["gen", "--users", "30", "--audit", "200"], "");
+    let out = salesflow(
+        &dir,
+        &["gen", "--users", "30", "--audit", "200", "--customers", "600", "--contacts", "700", "--activities", "900"],
+        "",
+    );
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("generated 30 users and 200 audit entries"), "{}", text(&out));
+    assert!(
+        text(&out).contains("generated 30 users, 200 audit entries, 600 customers, 700 contacts and 900 activities"),
+        "{}",
+        text(&out)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

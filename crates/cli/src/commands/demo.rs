@@ -189,6 +189,7 @@ async fn load_customers(store: &Store, system: &Actor) -> anyhow::Result<()> {
         let c = customers::create_customer(store, system, input).await.with_context(|| format!("customer {name}"))?;
         ids.push(c.id);
     }
+    load_history(store, &ids).await?;
     for (index, name, title, mobile, email, role) in CONTACTS {
         let input = ContactInput {
             customer_id: ids[index],
@@ -200,6 +201,59 @@ async fn load_customers(store: &Store, system: &Actor) -> anyhow::Result<()> {
             ..Default::default()
         };
         customers::create_contact(store, system, input).await.with_context(|| format!("contact {name}"))?;
+    }
+    Ok(())
+}
+
+/// What salespeople wrote down over two years: (kind, subject, outcome).
+const HISTORY: [(&str, &str, &str); 8] = [
+    ("call", "电话邀约：介绍公司与产品", "对方有兴趣，约定上门拜访"),
+    ("visit", "上门拜访，初步调研需求", "了解到明年有设备更新计划"),
+    ("email", "Sent the product brochure and references", "They forwarded it to their IT director"),
+    ("meeting", "方案演示与技术交流", "技术部门认可方案，需要正式报价"),
+    ("call", "跟进方案反馈", "决策人出差，下周再联系"),
+    ("visit", "Visit with our engineer: site survey", "Measured the plant; two open questions on power supply"),
+    ("meeting", "商务谈判：价格与付款方式", "同意分期付款，等待领导审批"),
+    ("note", "竞争对手也在接触该客户", "对方报价低约 8%，需突出售后优势"),
+];
+
+/// Two years of visits and calls on every owned demo customer, the last
+/// one with a follow-up date (some due already, some coming).
+async fn load_history(store: &Store, customer_ids: &[i64]) -> anyhow::Result<()> {
+    use chrono::{Duration, Utc};
+    use salesflow_store::activities::{self, ActivityInput};
+    use salesflow_store::entity::user;
+    use sea_orm::EntityTrait;
+    let now = Utc::now();
+    for (n, id) in customer_ids.iter().enumerate() {
+        let c = customers::get_customer(store, &Actor::system(), *id).await?;
+        let Some(owner) = c.owner_id else { continue };
+        let Some(owner) = user::Entity::find_by_id(owner).one(store.reader()).await? else { continue };
+        let actor = access::actor_for(store.reader(), &owner).await?;
+        let count = 3 + n % 6;
+        for i in 0..count {
+            // Spread from two years ago to a few days ago, oldest first (the
+            // last within the pool's 30 days, so nobody loses the customer).
+            let days_ago = 720 * (count - 1 - i) as i64 / (count - 1) as i64 + 2 + (n as i64 % 15);
+            let (kind, subject, outcome) = HISTORY[(n + i) % HISTORY.len()];
+            let last = i + 1 == count;
+            let occurred_at = now - Duration::days(days_ago) - Duration::hours(i as i64 % 8);
+            let next_at = last.then(|| now + Duration::days(n as i64 % 7 - 2));
+            let input = ActivityInput {
+                customer_id: *id,
+                contact_id: None,
+                kind: kind.into(),
+                subject: subject.into(),
+                occurred_at,
+                participants: None,
+                outcome: outcome.into(),
+                next_step: last.then(|| "再次跟进 / follow up".to_owned()),
+                next_at: next_at.filter(|n| *n >= occurred_at),
+            };
+            activities::create_activity(store, &actor, input)
+                .await
+                .with_context(|| format!("history of {}", c.name))?;
+        }
     }
     Ok(())
 }

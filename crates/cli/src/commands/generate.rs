@@ -4,8 +4,9 @@ use chrono::{Duration, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::Rng;
+use salesflow_domain::search::index_grams;
 use salesflow_store::access::{self, DepartmentInput};
-use salesflow_store::entity::{audit_entry, user};
+use salesflow_store::entity::{activity, audit_entry, contact, customer, search_gram, user};
 use salesflow_store::{Actor, Store};
 use sea_orm::{EntityTrait, Set};
 
@@ -17,6 +18,15 @@ pub struct GenArgs {
     /// How many audit-log entries to add (sign-ins and changes over two years).
     #[arg(long, default_value_t = 0)]
     audit: u64,
+    /// How many customers to add (owned by the users, a fifth in the public pool).
+    #[arg(long, default_value_t = 0)]
+    customers: u64,
+    /// How many contacts to add, spread over the generated customers.
+    #[arg(long, default_value_t = 0)]
+    contacts: u64,
+    /// How many visits and calls to add, spread over the generated customers.
+    #[arg(long, default_value_t = 0)]
+    activities: u64,
     /// Password of every generated user.
     #[arg(long, default_value = "bench-password")]
     password: String,
@@ -153,6 +163,197 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
         }
         bar.finish();
     }
-    println!("generated {} users and {} audit entries in {:.1?}", args.users, args.audit, started.elapsed());
+    if args.customers > 0 {
+        if user_ids.is_empty() {
+            user_ids = access::user_names(store).await?.into_iter().map(|(id, _)| id).collect();
+        }
+        generate_customers(store, &args, &user_ids).await?;
+    }
+    println!(
+        "generated {} users, {} audit entries, {} customers, {} contacts and {} activities in {:.1?}",
+        args.users,
+        args.audit,
+        args.customers,
+        args.contacts,
+        args.activities,
+        started.elapsed()
+    );
+    Ok(())
+}
+
+const CITIES: [&str; 16] = [
+    "上海", "北京", "广州", "深圳", "杭州", "南京", "苏州", "成都", "武汉", "西安", "重庆", "天津", "青岛", "厦门",
+    "宁波", "合肥",
+];
+const WORDS: [&str; 20] = [
+    "华信", "云帆", "精工", "金陵", "南方", "创新", "海润", "光谷", "新能", "海景", "宏达", "恒通", "瑞丰", "鼎盛",
+    "天成", "博远", "中科", "东方", "长江", "明珠",
+];
+const TRADES: [&str; 12] =
+    ["科技", "机械", "贸易", "电子", "医药", "物流", "食品", "建设", "能源", "汽车零部件", "网络", "化工"];
+const EN: [&str; 8] = ["Bright", "Pearl River", "Panda", "Golden Gate", "Summit", "Harbor", "Jade", "Lotus"];
+const EN_TRADE: [&str; 6] = ["Pharma", "Logistics", "Foods", "Trading", "Electronics", "Machinery"];
+const GRADES: [&str; 3] = ["A", "B", "C"];
+
+async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> anyhow::Result<()> {
+    anyhow::ensure!(!user_ids.is_empty(), "no users to own the customers");
+    let mut rng = rand::rng();
+    let bar = progress(args.customers, "customers");
+    let now = Utc::now();
+    let mut new_ids: Vec<i64> = Vec::with_capacity(args.customers as usize);
+    let mut done = 0;
+    while done < args.customers {
+        let n = BATCH.min(args.customers - done);
+        let mut rows = Vec::with_capacity(n as usize);
+        let mut names = Vec::with_capacity(n as usize);
+        for i in done..done + n {
+            let name = if i % 7 == 0 {
+                format!(
+                    "{} {} {} Co., Ltd. {i}",
+                    CITIES[rng.random_range(0..CITIES.len())],
+                    EN[rng.random_range(0..EN.len())],
+                    EN_TRADE[rng.random_range(0..EN_TRADE.len())]
+                )
+            } else {
+                format!(
+                    "{}{}{}有限公司{i}",
+                    CITIES[rng.random_range(0..CITIES.len())],
+                    WORDS[rng.random_range(0..WORDS.len())],
+                    TRADES[rng.random_range(0..TRADES.len())]
+                )
+            };
+            let created = now - Duration::minutes(rng.random_range(0..2 * 365 * 24 * 60));
+            let last = created + Duration::minutes(rng.random_range(0..(now - created).num_minutes().max(1)));
+            let owner = (rng.random_range(0..5) != 0).then(|| user_ids[rng.random_range(0..user_ids.len())]);
+            names.push(name.clone());
+            rows.push(customer::ActiveModel {
+                name_key: Set(salesflow_domain::customers::name_key(&name)),
+                name: Set(name),
+                grade: Set(Some(GRADES[rng.random_range(0..3)].to_owned())),
+                industry: Set(Some(TRADES[rng.random_range(0..TRADES.len())].to_owned())),
+                province: Set(Some(CITIES[rng.random_range(0..CITIES.len())].to_owned())),
+                city: Set(None),
+                address: Set(None),
+                source: Set(Some("展会".to_owned())),
+                kind: Set(None),
+                tags: Set(String::new()),
+                credit_limit: Set(rng.random_range(0..1000) * 100_000),
+                owner_id: Set(owner),
+                notes: Set(String::new()),
+                last_activity_at: Set(last),
+                claimed_at: Set(None),
+                version: Set(1),
+                created_at: Set(created),
+                updated_at: Set(last),
+                ..Default::default()
+            });
+        }
+        let txn = store.begin().await?;
+        let ids = customer::Entity::insert_many(rows).exec_with_returning_keys(&txn).await?;
+        new_ids.extend(ids.iter().copied());
+        let grams: Vec<search_gram::ActiveModel> = names
+            .iter()
+            .zip(ids)
+            .flat_map(|(name, id)| {
+                index_grams(name).into_iter().map(move |gram| search_gram::ActiveModel {
+                    gram: Set(gram),
+                    kind: Set(salesflow_store::search::Kind::Customer as i16),
+                    entity_id: Set(id),
+                })
+            })
+            .collect();
+        for chunk in grams.chunks(1000) {
+            search_gram::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        }
+        txn.commit().await?;
+        done += n;
+        bar.set_position(done);
+    }
+    bar.finish();
+
+    let bar = progress(args.contacts, "contacts");
+    let mut done = 0;
+    while done < args.contacts {
+        let n = BATCH.min(args.contacts - done);
+        let mut rows = Vec::with_capacity(n as usize);
+        let mut texts = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let name =
+                format!("{}{}", SURNAMES[rng.random_range(0..SURNAMES.len())], GIVEN[rng.random_range(0..GIVEN.len())]);
+            let mobile = format!("1{}{:09}", rng.random_range(3..9), rng.random_range(0..1_000_000_000u64));
+            texts.push(format!("{name} {mobile}"));
+            rows.push(contact::ActiveModel {
+                customer_id: Set(new_ids[rng.random_range(0..new_ids.len())]),
+                name: Set(name),
+                title: Set(None),
+                phone: Set(None),
+                mobile_key: Set(Some(mobile.clone())),
+                mobile: Set(Some(mobile)),
+                phone_key: Set(None),
+                email: Set(None),
+                email_key: Set(None),
+                role: Set("handler".to_owned()),
+                notes: Set(String::new()),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            });
+        }
+        let txn = store.begin().await?;
+        let ids = contact::Entity::insert_many(rows).exec_with_returning_keys(&txn).await?;
+        let grams: Vec<search_gram::ActiveModel> = texts
+            .iter()
+            .zip(ids)
+            .flat_map(|(text, id)| {
+                index_grams(text).into_iter().map(move |gram| search_gram::ActiveModel {
+                    gram: Set(gram),
+                    kind: Set(salesflow_store::search::Kind::Contact as i16),
+                    entity_id: Set(id),
+                })
+            })
+            .collect();
+        for chunk in grams.chunks(1000) {
+            search_gram::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        }
+        txn.commit().await?;
+        done += n;
+        bar.set_position(done);
+    }
+    bar.finish();
+
+    let kinds = ["call", "visit", "meeting", "email", "note"];
+    let bar = progress(args.activities, "activities");
+    let mut done = 0;
+    while done < args.activities {
+        let n = BATCH.min(args.activities - done);
+        let rows: Vec<activity::ActiveModel> = (0..n)
+            .map(|_| {
+                let at = now - Duration::minutes(rng.random_range(0..2 * 365 * 24 * 60));
+                activity::ActiveModel {
+                    customer_id: Set(new_ids[rng.random_range(0..new_ids.len())]),
+                    contact_id: Set(None),
+                    kind: Set(kinds[rng.random_range(0..kinds.len())].to_owned()),
+                    subject: Set("跟进 follow-up".to_owned()),
+                    occurred_at: Set(at),
+                    participants: Set(None),
+                    outcome: Set(String::new()),
+                    next_step: Set(None),
+                    next_at: Set(None),
+                    owner_id: Set(user_ids[rng.random_range(0..user_ids.len())]),
+                    version: Set(1),
+                    created_at: Set(at),
+                    updated_at: Set(at),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let txn = store.begin().await?;
+        activity::Entity::insert_many(rows).exec(&txn).await?;
+        txn.commit().await?;
+        done += n;
+        bar.set_position(done);
+    }
+    bar.finish();
     Ok(())
 }
