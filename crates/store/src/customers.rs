@@ -586,7 +586,7 @@ pub async fn list_customers(
         query.filter(customer::Column::DeletedAt.is_null())
     };
     if let Some(q) = filter.q.as_deref()
-        && let Some(ids) = search::matching(Kind::Customer, q)
+        && let Some(ids) = search::matching(store.reader(), Kind::Customer, q).await?
     {
         query = query.filter(customer::Column::Id.in_subquery(ids));
     }
@@ -909,7 +909,7 @@ pub async fn list_contacts(
         query = query.filter(contact::Column::CustomerId.in_subquery(visible_customers));
     }
     if let Some(q) = filter.q.as_deref()
-        && let Some(ids) = search::matching(Kind::Contact, q)
+        && let Some(ids) = search::matching(store.reader(), Kind::Contact, q).await?
     {
         query = query.filter(contact::Column::Id.in_subquery(ids));
     }

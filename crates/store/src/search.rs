@@ -2,8 +2,8 @@
 //! as a sub-query that any list can filter by.
 
 use salesflow_domain::search::{Lookup, index_grams, lookup};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
 
 use crate::entity::search_gram::{self, Column, Entity};
 use crate::error::StoreResult;
@@ -36,24 +36,54 @@ pub async fn index<C: ConnectionTrait>(conn: &C, kind: Kind, id: i64, texts: &[&
 
 /// `SELECT entity_id …` of the rows of `kind` whose text contains `query`;
 /// `None` when the query has nothing to search for.
-pub fn matching(kind: Kind, query: &str) -> Option<SelectStatement> {
+///
+/// Several bigrams are intersected starting from the rarest one (counted
+/// first, capped), each further bigram checked by a primary-key lookup, so
+/// a common word in the query does not make the search scan its whole list.
+pub async fn matching<C: ConnectionTrait>(conn: &C, kind: Kind, query: &str) -> StoreResult<Option<SelectStatement>> {
+    let first = Alias::new("g0");
     let mut select = Query::select();
-    select.column(Column::EntityId).from(Entity).and_where(Expr::col(Column::Kind).eq(kind as i16));
+    select
+        .column((first.clone(), Column::EntityId))
+        .from_as(Entity, first.clone())
+        .and_where(Expr::col((first.clone(), Column::Kind)).eq(kind as i16));
     match lookup(query) {
-        Lookup::Empty => None,
+        Lookup::Empty => return Ok(None),
         Lookup::Prefix(c) => {
             // Bigrams starting with the character (LIKE, since a range
             // would depend on the database's collation).
-            select.and_where(Column::Gram.starts_with(c)).distinct();
-            Some(select)
+            select.and_where(Expr::col((first, Column::Gram)).like(format!("{c}%"))).distinct();
         }
         Lookup::All(grams) => {
-            let n = grams.len() as i64;
-            select
-                .and_where(Expr::col(Column::Gram).is_in(grams))
-                .group_by_col(Column::EntityId)
-                .and_having(Expr::col(Column::Gram).count().eq(n));
-            Some(select)
+            let mut counted = Vec::with_capacity(grams.len());
+            for gram in grams {
+                let n = Entity::find()
+                    .filter(Column::Kind.eq(kind as i16))
+                    .filter(Column::Gram.eq(gram.clone()))
+                    .limit(RARITY_CAP)
+                    .count(conn)
+                    .await?;
+                counted.push((n, gram));
+            }
+            counted.sort();
+            let mut grams = counted.into_iter().map(|(_, g)| g);
+            let rarest = grams.next().unwrap_or_default();
+            select.and_where(Expr::col((first.clone(), Column::Gram)).eq(rarest));
+            for (i, gram) in grams.enumerate() {
+                let other = Alias::new(format!("g{}", i + 1));
+                let mut exists = Query::select();
+                exists
+                    .expr(Expr::val(1))
+                    .from_as(Entity, other.clone())
+                    .and_where(Expr::col((other.clone(), Column::Gram)).eq(gram))
+                    .and_where(Expr::col((other.clone(), Column::Kind)).eq(kind as i16))
+                    .and_where(Expr::col((other, Column::EntityId)).equals((first.clone(), Column::EntityId)));
+                select.and_where(Expr::exists(exists));
+            }
         }
     }
+    Ok(Some(select))
 }
+
+/// Counting a bigram's rows stops here: enough to tell rare from common.
+const RARITY_CAP: u64 = 5000;

@@ -418,6 +418,7 @@ struct ShowPage {
     kinds: [ActivityKind; 5],
     can_edit: bool,
     can_delete: bool,
+    can_claim: bool,
     mine: bool,
     duplicate: bool,
 }
@@ -493,6 +494,7 @@ async fn show_page(
         can_edit: actor.can(Module::Customers, Action::Edit)
             && (in_scope || actor.can(Module::Customers, Action::Administer)),
         can_delete: actor.can(Module::Customers, Action::Delete) && in_scope,
+        can_claim: actor.can(Module::Customers, Action::Edit) && actor.user_id.is_some(),
         ctx,
         c,
         contacts,
