@@ -25,12 +25,25 @@ pub async fn index<C: ConnectionTrait>(conn: &C, kind: Kind, id: i64, texts: &[&
     if grams.is_empty() {
         return Ok(());
     }
-    let rows = grams.into_iter().map(|gram| search_gram::ActiveModel {
-        gram: Set(gram),
-        kind: Set(kind as i16),
-        entity_id: Set(id),
-    });
-    Entity::insert_many(rows).exec(conn).await?;
+    insert(conn, grams.into_iter().map(|gram| row(kind, id, gram)).collect()).await
+}
+
+/// Indexes many new rows at once (bulk loads): `(id, text)` pairs.
+pub async fn index_new<C: ConnectionTrait>(conn: &C, kind: Kind, rows: &[(i64, String)]) -> StoreResult<()> {
+    let grams =
+        rows.iter().flat_map(|(id, text)| index_grams(text).into_iter().map(move |g| row(kind, *id, g))).collect();
+    insert(conn, grams).await
+}
+
+fn row(kind: Kind, id: i64, gram: String) -> search_gram::ActiveModel {
+    search_gram::ActiveModel { gram: Set(gram), kind: Set(kind as i16), entity_id: Set(id) }
+}
+
+async fn insert<C: ConnectionTrait>(conn: &C, rows: Vec<search_gram::ActiveModel>) -> StoreResult<()> {
+    // Bounded statements: SQLite limits the number of bound parameters.
+    for chunk in rows.chunks(1000) {
+        Entity::insert_many(chunk.to_vec()).exec(conn).await?;
+    }
     Ok(())
 }
 

@@ -4,9 +4,9 @@ use chrono::{Duration, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::Rng;
-use salesflow_domain::search::index_grams;
 use salesflow_store::access::{self, DepartmentInput};
-use salesflow_store::entity::{activity, audit_entry, contact, customer, search_gram, user};
+use salesflow_store::entity::{activity, audit_entry, contact, customer, user};
+use salesflow_store::search::{self, Kind};
 use salesflow_store::{Actor, Store};
 use sea_orm::{EntityTrait, Set};
 
@@ -251,20 +251,8 @@ async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> 
         let txn = store.begin().await?;
         let ids = customer::Entity::insert_many(rows).exec_with_returning_keys(&txn).await?;
         new_ids.extend(ids.iter().copied());
-        let grams: Vec<search_gram::ActiveModel> = names
-            .iter()
-            .zip(ids)
-            .flat_map(|(name, id)| {
-                index_grams(name).into_iter().map(move |gram| search_gram::ActiveModel {
-                    gram: Set(gram),
-                    kind: Set(salesflow_store::search::Kind::Customer as i16),
-                    entity_id: Set(id),
-                })
-            })
-            .collect();
-        for chunk in grams.chunks(1000) {
-            search_gram::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
-        }
+        let indexed: Vec<(i64, String)> = ids.into_iter().zip(names).collect();
+        search::index_new(&txn, Kind::Customer, &indexed).await?;
         txn.commit().await?;
         done += n;
         bar.set_position(done);
@@ -302,20 +290,8 @@ async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> 
         }
         let txn = store.begin().await?;
         let ids = contact::Entity::insert_many(rows).exec_with_returning_keys(&txn).await?;
-        let grams: Vec<search_gram::ActiveModel> = texts
-            .iter()
-            .zip(ids)
-            .flat_map(|(text, id)| {
-                index_grams(text).into_iter().map(move |gram| search_gram::ActiveModel {
-                    gram: Set(gram),
-                    kind: Set(salesflow_store::search::Kind::Contact as i16),
-                    entity_id: Set(id),
-                })
-            })
-            .collect();
-        for chunk in grams.chunks(1000) {
-            search_gram::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
-        }
+        let indexed: Vec<(i64, String)> = ids.into_iter().zip(texts).collect();
+        search::index_new(&txn, Kind::Contact, &indexed).await?;
         txn.commit().await?;
         done += n;
         bar.set_position(done);
