@@ -889,6 +889,23 @@ const CONTACT_SORTS: [SortField<contact::Column>; 3] = [
     SortField { name: "id", column: contact::Column::Id },
 ];
 
+/// Names of customers by id, for a page of contacts (one query).
+pub async fn customer_names(store: &Store, ids: impl Iterator<Item = i64>) -> StoreResult<HashMap<i64, String>> {
+    let ids: Vec<i64> = ids.collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, String)> = customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Id)
+        .column(customer::Column::Name)
+        .filter(customer::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(store.reader())
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Contacts of customers in scope.
 pub async fn list_contacts(
     store: &Store,

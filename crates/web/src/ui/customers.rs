@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/{id}/release", post(release))
         .route("/customers/{id}/delete", post(delete))
         .route("/customers/{id}/contacts", post(add_contact))
+        .route("/contacts", get(contacts_page))
         .route("/contacts/{id}/delete", post(delete_contact))
         .route("/customers/{id}/activities", post(log_activity))
         .route("/notifications", get(notices_page))
@@ -665,4 +666,62 @@ async fn read_notice(State(state): State<AppState>, UiUser(session, meta): UiUse
         Ok(()) => redirect_flash("/notifications", "flash.saved"),
         Err(e) => store_error_page(&meta.locale, e),
     }
+}
+
+// ---------------------------------------------------------------- contacts list
+
+#[derive(Debug, Deserialize, Default)]
+struct ContactQuery {
+    q: Option<String>,
+    role: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "customers/contacts.html")]
+struct ContactsPage {
+    ctx: PageCtx,
+    contacts: Vec<ContactView>,
+    names: std::collections::HashMap<i64, String>,
+    query: ContactQuery,
+    roles: [ContactRole; 6],
+    next_url: Option<String>,
+}
+
+impl ContactsPage {
+    fn customer(&self, id: &i64) -> String {
+        self.names.get(id).cloned().unwrap_or_default()
+    }
+
+    fn role_selected(&self, code: &str) -> bool {
+        self.query.role.as_deref() == Some(code)
+    }
+}
+
+async fn contacts_page(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Query(query): Query<ContactQuery>,
+) -> Response {
+    let filter = ContactFilter { customer_id: None, q: query.q.clone(), role: query.role.clone() };
+    let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: None };
+    let page = match customers::list_contacts(&state.store, &session.actor, &filter, &req).await {
+        Ok(p) => p,
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
+    let names =
+        customers::customer_names(&state.store, page.items.iter().map(|c| c.customer_id)).await.unwrap_or_default();
+    let next_url = page.next_cursor.map(|c| {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [("q", query.q.as_deref()), ("role", query.role.as_deref()), ("cursor", Some(c.as_str()))] {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                out.append_pair(k, v);
+            }
+        }
+        format!("/contacts?{}", out.finish())
+    });
+    let ctx = page_ctx(&state, &session, &meta, &jar, "/contacts").await;
+    let page = ContactsPage { ctx, contacts: page.items, names, query, roles: ContactRole::ALL, next_url };
+    render(&page.ctx, &page)
 }

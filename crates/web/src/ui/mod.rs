@@ -173,6 +173,7 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     let mut work = vec![item("/", "nav.dashboard", "home")];
     if actor.can(Module::Customers, Action::View) {
         work.push(item("/customers", "nav.customers", "building"));
+        work.push(item("/contacts", "nav.contacts", "users"));
     }
     let mut groups = vec![NavGroup { label: String::new(), items: work }];
     let mut admin = Vec::new();

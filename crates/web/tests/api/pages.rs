@@ -152,3 +152,23 @@ async fn assets_are_cached_with_etags() {
     let (s, _, _) = app.send(req).await;
     assert_eq!(s, StatusCode::NOT_MODIFIED);
 }
+
+#[tokio::test]
+async fn the_contacts_page_searches_in_chinese() {
+    use axum::http::Method;
+    use serde_json::json;
+    let app = TestApp::new().await;
+    let (_, c) =
+        app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技"}))).await;
+    for (name, mobile) in [("李娜", "13800138000"), ("王芳", "13900139000")] {
+        let body = json!({"customer_id": c["id"], "name": name, "mobile": mobile, "role": "handler"});
+        let (s, _) = app.api(Method::POST, "/api/v1/contacts", Some(&app.admin), Some(body)).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (cookies, _) = sign_in(&app).await;
+    let (s, _, page) = app.send(get("/contacts?q=%E6%9D%8E%E5%A8%9C", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("李娜") && html.contains("上海华信科技"));
+    assert!(!html.contains("王芳"));
+}
