@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::Store;
 use crate::audit;
-use crate::customers::{find_visible, require_owned};
+use crate::customers::{clean, find_visible, require_owned};
 use crate::entity::{activity, contact, customer};
 use crate::error::{StoreError, StoreResult};
 use crate::notifications;
@@ -67,10 +67,6 @@ pub struct ActivityInput {
     pub next_step: Option<String>,
     /// The follow-up date: a reminder for the customer's owner.
     pub next_at: Option<DateTime<Utc>>,
-}
-
-fn clean(value: &Option<String>) -> Option<String> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
 }
 
 pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput) -> StoreResult<ActivityView> {

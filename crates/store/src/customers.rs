@@ -165,7 +165,8 @@ pub struct CustomerInput {
     pub allow_duplicate: bool,
 }
 
-fn clean(value: &Option<String>) -> Option<String> {
+/// A trimmed optional text; blank means none.
+pub(crate) fn clean(value: &Option<String>) -> Option<String> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
 }
 

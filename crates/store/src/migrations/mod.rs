@@ -25,6 +25,11 @@ impl MigratorTrait for Migrator {
 pub(crate) mod cols {
     use sea_orm_migration::prelude::*;
 
+    /// `CREATE TABLE IF NOT EXISTS <name>`, to add columns to.
+    pub fn table(name: &str) -> TableCreateStatement {
+        Table::create().table(Alias::new(name)).if_not_exists().to_owned()
+    }
+
     pub fn id() -> ColumnDef {
         ColumnDef::new(Alias::new("id")).big_integer().not_null().auto_increment().primary_key().to_owned()
     }
