@@ -46,6 +46,24 @@
     }
   });
 
+  // Bulk actions: the bar shows once a row is selected; "select all" ticks
+  // every loaded row.
+  function updateBulk() {
+    var bar = document.querySelector("[data-bulk]");
+    if (!bar) return;
+    var n = document.querySelectorAll("[data-row-select]:checked").length;
+    bar.classList.toggle("active", n > 0);
+    var count = bar.querySelector("[data-bulk-count]");
+    if (count) count.setAttribute("data-count", n);
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("[data-select-all]")) {
+      document.querySelectorAll("[data-row-select]").forEach(function (b) { b.checked = e.target.checked; });
+    }
+    if (e.target.matches("[data-select-all], [data-row-select]")) updateBulk();
+  });
+  document.addEventListener("htmx:afterSwap", updateBulk);
+
   // Close the user menu when clicking elsewhere.
   document.addEventListener("click", function (e) {
     document.querySelectorAll("details.user-menu[open]").forEach(function (m) {

@@ -34,6 +34,31 @@ impl ActivityKind {
     }
 }
 
+/// How likely a prospect is to buy, as judged at a visit (意向程度).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intention {
+    High,
+    Medium,
+    Low,
+}
+
+impl Intention {
+    pub const ALL: [Intention; 3] = [Intention::High, Intention::Medium, Intention::Low];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Intention::High => "high",
+            Intention::Medium => "medium",
+            Intention::Low => "low",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Intention> {
+        Intention::ALL.into_iter().find(|i| i.code() == code.trim())
+    }
+}
+
 pub const SUBJECT_MAX: usize = 200;
 pub const OUTCOME_MAX: usize = 5000;
 
@@ -45,10 +70,14 @@ pub fn check(
     next_step: &str,
     occurred_at: DateTime<Utc>,
     next_at: Option<DateTime<Utc>>,
+    intention: Option<&str>,
 ) -> Result<(), Invalid> {
     let mut invalid = Invalid::new();
     if ActivityKind::parse(kind).is_none() {
         invalid.push(FieldError::new("kind", "invalid_choice"));
+    }
+    if intention.is_some_and(|i| Intention::parse(i).is_none()) {
+        invalid.push(FieldError::new("intention", "invalid_choice"));
     }
     invalid.text("subject", subject, SUBJECT_MAX);
     invalid.optional_text("outcome", outcome, OUTCOME_MAX);
@@ -67,11 +96,11 @@ mod tests {
     #[test]
     fn follow_up_cannot_precede_the_activity() {
         let now = Utc::now();
-        assert!(check("visit", "初次拜访", "", "", now, Some(now + Duration::days(3))).is_ok());
-        let err = check("visit", "初次拜访", "", "", now, Some(now - Duration::days(1))).unwrap_err();
+        assert!(check("visit", "初次拜访", "", "", now, Some(now + Duration::days(3)), Some("high")).is_ok());
+        let err = check("visit", "初次拜访", "", "", now, Some(now - Duration::days(1)), None).unwrap_err();
         assert_eq!(err.0[0].code, "next_before_occurred");
-        let err = check("fax", "", "", "", now, None).unwrap_err();
+        let err = check("fax", "", "", "", now, None, Some("eager")).unwrap_err();
         let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["kind", "subject"]);
+        assert_eq!(fields, ["kind", "intention", "subject"]);
     }
 }

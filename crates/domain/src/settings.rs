@@ -137,7 +137,7 @@ impl Settings {
         invalid.into_result()
     }
 
-    fn tz(&self) -> Tz {
+    pub fn tz(&self) -> Tz {
         self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
     }
 
@@ -168,6 +168,12 @@ impl Settings {
     pub fn morning_of(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
         use chrono::TimeZone;
         self.tz().from_local_datetime(&date.and_hms_opt(9, 0, 0)?).earliest().map(|t| t.with_timezone(&Utc))
+    }
+
+    /// The start of a day (00:00) in the company's time zone.
+    pub fn start_of(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
+        use chrono::TimeZone;
+        self.tz().from_local_datetime(&date.and_hms_opt(0, 0, 0)?).earliest().map(|t| t.with_timezone(&Utc))
     }
 
     /// `YYYY-MM-DDTHH:MM` in the company's time zone, for form fields.

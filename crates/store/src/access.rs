@@ -975,6 +975,22 @@ pub async fn user_names(store: &Store) -> StoreResult<Vec<(i64, String)>> {
         .await?)
 }
 
+/// Active people inside the actor's data scope, by name: whom they may
+/// assign records to.
+pub async fn people_in_scope(store: &Store, actor: &Actor) -> StoreResult<Vec<(i64, String)>> {
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::DeletedAt.is_null())
+        .filter(user::Column::Active.eq(true))
+        .filter(actor.scope_condition(user::Column::Id))
+        .order_by_asc(user::Column::DisplayName)
+        .into_tuple()
+        .all(store.reader())
+        .await?)
+}
+
 // ---------------------------------------------------------------- departments
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

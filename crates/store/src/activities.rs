@@ -6,18 +6,19 @@ use chrono::{DateTime, Utc};
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::activities::check;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
 use crate::Store;
 use crate::audit;
-use crate::customers::{clean, find_visible, require_owned};
+use crate::customers::{clean, customer_names, find_visible, owner_names, require_owned, visible};
 use crate::entity::{activity, contact, customer};
 use crate::error::{StoreError, StoreResult};
 use crate::notifications;
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
+use crate::search::{self, Kind};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ActivityView {
@@ -32,7 +33,13 @@ pub struct ActivityView {
     pub outcome: String,
     pub next_step: Option<String>,
     pub next_at: Option<DateTime<Utc>>,
+    /// `high|medium|low`: the prospect's intention noted at a visit.
+    pub intention: Option<String>,
+    /// Who recorded it.
     pub owner_id: i64,
+    pub owner_name: Option<String>,
+    /// Filled in lists across customers.
+    pub customer_name: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
 }
@@ -49,7 +56,10 @@ fn view(m: activity::Model) -> ActivityView {
         outcome: m.outcome,
         next_step: m.next_step,
         next_at: m.next_at,
+        intention: m.intention,
         owner_id: m.owner_id,
+        owner_name: None,
+        customer_name: None,
         version: m.version,
         created_at: m.created_at,
     }
@@ -67,6 +77,7 @@ pub struct ActivityInput {
     pub next_step: Option<String>,
     /// The follow-up date: a reminder for the customer's owner.
     pub next_at: Option<DateTime<Utc>>,
+    pub intention: Option<String>,
 }
 
 pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput) -> StoreResult<ActivityView> {
@@ -79,6 +90,7 @@ pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput)
         input.next_step.as_deref().unwrap_or(""),
         input.occurred_at,
         input.next_at,
+        clean(&input.intention).as_deref(),
     );
     let txn = store.begin().await?;
     let parent = find_visible(&txn, actor, input.customer_id)
@@ -107,6 +119,7 @@ pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput)
         outcome: Set(input.outcome.trim().to_owned()),
         next_step: Set(clean(&input.next_step)),
         next_at: Set(input.next_at),
+        intention: Set(clean(&input.intention)),
         owner_id: Set(me),
         version: Set(1),
         created_at: Set(now),
@@ -152,5 +165,96 @@ pub async fn list_for_customer(
         .filter(activity::Column::CustomerId.eq(customer_id))
         .filter(activity::Column::DeletedAt.is_null());
     let rows = keyset.apply(query, activity::Column::Id).all(store.reader()).await?;
-    Ok(keyset.finish(rows, |a, _| (Key::Time(a.occurred_at), a.id)).map(view))
+    let page = keyset.finish(rows, |a, _| (Key::Time(a.occurred_at), a.id)).map(view);
+    with_names(store, page).await
+}
+
+/// Who recorded each activity and for which customer, in two queries.
+async fn with_names(store: &Store, mut page: Page<ActivityView>) -> StoreResult<Page<ActivityView>> {
+    let owners = owner_names(store.reader(), page.items.iter().map(|a| a.owner_id)).await?;
+    let customers = customer_names(store, page.items.iter().map(|a| a.customer_id)).await?;
+    for a in &mut page.items {
+        a.owner_name = owners.get(&a.owner_id).cloned();
+        a.customer_name = customers.get(&a.customer_id).cloned();
+    }
+    Ok(page)
+}
+
+/// What the list of all visits and contact records can be narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityFilter {
+    /// Part of the customer's name.
+    pub q: Option<String>,
+    pub customer_id: Option<i64>,
+    pub kind: Option<String>,
+    /// Who recorded it.
+    pub owner_id: Option<i64>,
+    pub intention: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Only records with a follow-up date.
+    pub follow_up: bool,
+    /// `Some(false)`: customers that have not closed a deal yet; `Some(true)`: closed ones.
+    pub closed: Option<bool>,
+}
+
+/// Visits and contact records of every customer the actor sees, newest
+/// first. The archives 到访客户意向登记表 and 客户跟踪档案 are this list
+/// with fixed filters.
+pub async fn list_activities(
+    store: &Store,
+    actor: &Actor,
+    filter: &ActivityFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<ActivityView>> {
+    actor.require(Module::Customers, Action::View)?;
+    let keyset = Keyset::parse(page, &SORTS, "-occurred_at")?;
+    let mut query = activity::Entity::find().filter(activity::Column::DeletedAt.is_null());
+    // The customer side: scope, name search and closed or not, as one sub-query.
+    let mut customers = Query::select();
+    customers.column(customer::Column::Id).from(customer::Entity).and_where(customer::Column::DeletedAt.is_null());
+    let mut narrowed = actor.visible_users.is_some();
+    customers.cond_where(visible(actor));
+    if let Some(q) = filter.q.as_deref()
+        && let Some(ids) = search::matching(store.reader(), Kind::Customer, q).await?
+    {
+        customers.and_where(customer::Column::Id.in_subquery(ids));
+        narrowed = true;
+    }
+    if let Some(closed) = filter.closed {
+        customers.and_where(if closed {
+            customer::Column::ClosedAt.is_not_null()
+        } else {
+            customer::Column::ClosedAt.is_null()
+        });
+        narrowed = true;
+    }
+    if let Some(id) = filter.customer_id {
+        find_visible(store.reader(), actor, id).await?;
+        query = query.filter(activity::Column::CustomerId.eq(id));
+    }
+    if narrowed {
+        query = query.filter(activity::Column::CustomerId.in_subquery(customers));
+    }
+    if let Some(kind) = clean(&filter.kind) {
+        query = query.filter(activity::Column::Kind.eq(kind));
+    }
+    if let Some(intention) = clean(&filter.intention) {
+        query = query.filter(activity::Column::Intention.eq(intention));
+    }
+    if let Some(owner) = filter.owner_id {
+        query = query.filter(activity::Column::OwnerId.eq(owner));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(activity::Column::OccurredAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(activity::Column::OccurredAt.lt(to));
+    }
+    if filter.follow_up {
+        query = query.filter(activity::Column::NextAt.is_not_null());
+    }
+    let rows = keyset.apply(query, activity::Column::Id).all(store.reader()).await?;
+    let page = keyset.finish(rows, |a, _| (Key::Time(a.occurred_at), a.id)).map(view);
+    with_names(store, page).await
 }

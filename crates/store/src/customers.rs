@@ -16,13 +16,14 @@ use salesflow_domain::money::Money;
 use salesflow_domain::validation::FieldError;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use serde::Serialize;
 
 use crate::Store;
 use crate::audit;
-use crate::entity::{contact, customer, user};
+use crate::entity::{activity, audit_entry, contact, customer, user};
 use crate::error::{StoreError, StoreResult};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
@@ -52,6 +53,10 @@ pub struct CustomerView {
     pub notes: String,
     pub last_activity_at: DateTime<Utc>,
     pub claimed_at: Option<DateTime<Utc>>,
+    /// When the customer first closed a deal (成交); `null`: a prospect.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Set on a customer merged into another one.
+    pub merged_into_id: Option<i64>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -85,6 +90,8 @@ fn view(m: customer::Model, names: &HashMap<i64, String>) -> CustomerView {
         notes: m.notes,
         last_activity_at: m.last_activity_at,
         claimed_at: m.claimed_at,
+        closed_at: m.closed_at,
+        merged_into_id: m.merged_into_id,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -93,7 +100,7 @@ fn view(m: customer::Model, names: &HashMap<i64, String>) -> CustomerView {
 }
 
 /// Owner names for a page of rows, in one query.
-async fn owner_names<C: ConnectionTrait>(
+pub(crate) async fn owner_names<C: ConnectionTrait>(
     conn: &C,
     ids: impl Iterator<Item = i64>,
 ) -> StoreResult<HashMap<i64, String>> {
@@ -120,7 +127,7 @@ async fn one_view<C: ConnectionTrait>(conn: &C, m: customer::Model) -> StoreResu
 // ---------------------------------------------------------------- scope
 
 /// Customers the actor may see: owned by someone in scope, or in the pool.
-fn visible(actor: &Actor) -> Condition {
+pub(crate) fn visible(actor: &Actor) -> Condition {
     match &actor.visible_users {
         None => Condition::all(),
         Some(_) => Condition::any()
@@ -161,6 +168,8 @@ pub struct CustomerInput {
     pub owner_id: Option<i64>,
     pub to_pool: bool,
     pub notes: String,
+    /// When the customer first closed a deal (成交).
+    pub closed_at: Option<DateTime<Utc>>,
     /// Create or save even when a possible duplicate exists.
     pub allow_duplicate: bool,
 }
@@ -286,6 +295,7 @@ pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput)
         notes: Set(input.notes.trim().to_owned()),
         last_activity_at: Set(now),
         claimed_at: Set(None),
+        closed_at: Set(input.closed_at),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -352,6 +362,7 @@ pub async fn update_customer(
         .col_expr(customer::Column::CreditLimit, Expr::value(input.credit_limit.minor()))
         .col_expr(customer::Column::OwnerId, Expr::value(owner))
         .col_expr(customer::Column::Notes, Expr::value(input.notes.trim()))
+        .col_expr(customer::Column::ClosedAt, Expr::value(input.closed_at))
         .col_expr(customer::Column::Version, Expr::value(version + 1))
         .col_expr(customer::Column::UpdatedAt, Expr::value(now))
         .filter(customer::Column::Id.eq(id))
@@ -561,15 +572,20 @@ pub struct CustomerFilter {
     pub source: Option<String>,
     pub kind: Option<String>,
     pub tag: Option<String>,
+    /// `Some(true)`: customers that closed a deal (成交客户档案); `Some(false)`: prospects.
+    pub closed: Option<bool>,
+    /// Only these customers (an export of selected rows).
+    pub ids: Option<Vec<i64>>,
     pub deleted: bool,
 }
 
-const CUSTOMER_SORTS: [SortField<customer::Column>; 5] = [
+const CUSTOMER_SORTS: [SortField<customer::Column>; 6] = [
     SortField { name: "last_activity_at", column: customer::Column::LastActivityAt },
     SortField { name: "created_at", column: customer::Column::CreatedAt },
     SortField { name: "updated_at", column: customer::Column::UpdatedAt },
     SortField { name: "name", column: customer::Column::Name },
     SortField { name: "id", column: customer::Column::Id },
+    SortField { name: "closed_at", column: customer::Column::ClosedAt },
 ];
 
 pub async fn list_customers(
@@ -611,6 +627,16 @@ pub async fn list_customers(
     if let Some(tag) = clean(&filter.tag) {
         query = query.filter(customer::Column::Tags.contains(format!(",{tag},")));
     }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(customer::Column::Id.is_in(ids.iter().copied()));
+    }
+    // Sorting by the closing date only makes sense among closed customers.
+    let closed = if keyset.field.name == "closed_at" { Some(true) } else { filter.closed };
+    match closed {
+        Some(true) => query = query.filter(customer::Column::ClosedAt.is_not_null()),
+        Some(false) => query = query.filter(customer::Column::ClosedAt.is_null()),
+        None => {}
+    }
     let rows = keyset.apply(query, customer::Column::Id).all(store.reader()).await?;
     let names = owner_names(store.reader(), rows.iter().filter_map(|c| c.owner_id)).await?;
     let page = keyset.finish(rows, |c, field| {
@@ -619,11 +645,230 @@ pub async fn list_customers(
             "created_at" => Key::Time(c.created_at),
             "updated_at" => Key::Time(c.updated_at),
             "name" => Key::Text(c.name.clone()),
+            // Only sorted by with `closed = true`, where it is never empty.
+            "closed_at" => Key::Time(c.closed_at.unwrap_or(c.created_at)),
             _ => Key::Int(c.id),
         };
         (key, c.id)
     });
     Ok(page.map(|c| view(c, &names)))
+}
+
+/// The audit actions that change who owns a customer: shown on its timeline.
+pub const OWNERSHIP_ACTIONS: [&str; 5] =
+    ["customer.claim", "customer.release", "customer.returned_to_pool", "customer.assign", "customer.merge"];
+
+/// Claims, releases, returns to the pool, reassignments and merges of one
+/// customer, newest first (from the audit log; anyone who sees the customer
+/// sees these).
+pub async fn ownership_history(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    limit: u64,
+) -> StoreResult<Vec<audit::AuditEntry>> {
+    actor.require(Module::Customers, Action::View)?;
+    find_visible(store.reader(), actor, id).await?;
+    let rows = audit_entry::Entity::find()
+        .filter(audit_entry::Column::EntityType.eq("customer"))
+        .filter(audit_entry::Column::EntityId.eq(id))
+        .filter(audit_entry::Column::Action.is_in(OWNERSHIP_ACTIONS))
+        .order_by_desc(audit_entry::Column::Id)
+        .limit(limit)
+        .all(store.reader())
+        .await?;
+    Ok(rows.into_iter().map(audit::AuditEntry::from).collect())
+}
+
+// ---------------------------------------------------------------- merge
+
+/// What a merge moved to the surviving customer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MergeOutcome {
+    pub customer: CustomerView,
+    pub contacts_moved: u64,
+    pub activities_moved: u64,
+}
+
+/// Merges `other` into `survivor` (administrators only): contacts and
+/// activities move to the survivor, its empty fields are filled from the
+/// other, tags are joined; the other is soft-deleted with a pointer to the
+/// survivor. Both customers must be in the caller's scope.
+pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64) -> StoreResult<MergeOutcome> {
+    actor.require(Module::Customers, Action::Administer)?;
+    if survivor_id == other_id {
+        return Err(Invalid::one("other_id", "same_customer").into());
+    }
+    let txn = store.begin().await?;
+    let survivor = find_visible(&txn, actor, survivor_id).await?;
+    let other = find_visible(&txn, actor, other_id)
+        .await
+        .map_err(|_| StoreError::Invalid(Invalid::one("other_id", "unknown_reference")))?;
+    if survivor.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    if other.deleted_at.is_some() {
+        return Err(Invalid::one("other_id", "unknown_reference").into());
+    }
+    require_owned(actor, &survivor)?;
+    require_owned(actor, &other)?;
+    let now = Utc::now();
+    let contacts = contact::Entity::update_many()
+        .col_expr(contact::Column::CustomerId, Expr::value(survivor_id))
+        .col_expr(contact::Column::UpdatedAt, Expr::value(now))
+        .filter(contact::Column::CustomerId.eq(other_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let activities = activity::Entity::update_many()
+        .col_expr(activity::Column::CustomerId, Expr::value(survivor_id))
+        .filter(activity::Column::CustomerId.eq(other_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let either = |a: &Option<String>, b: &Option<String>| a.clone().or_else(|| b.clone());
+    let mut tags = tags_of(&survivor.tags);
+    for t in tags_of(&other.tags) {
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    let notes = match (survivor.notes.is_empty(), other.notes.is_empty()) {
+        (_, true) => survivor.notes.clone(),
+        (true, false) => other.notes.clone(),
+        (false, false) => format!("{}\n\n{}", survivor.notes, other.notes),
+    };
+    let closed_at = match (survivor.closed_at, other.closed_at) {
+        (Some(a), Some(b)) => Some(std::cmp::min(a, b)),
+        (a, b) => a.or(b),
+    };
+    customer::Entity::update_many()
+        .col_expr(customer::Column::Grade, Expr::value(either(&survivor.grade, &other.grade)))
+        .col_expr(customer::Column::Industry, Expr::value(either(&survivor.industry, &other.industry)))
+        .col_expr(customer::Column::Province, Expr::value(either(&survivor.province, &other.province)))
+        .col_expr(customer::Column::City, Expr::value(either(&survivor.city, &other.city)))
+        .col_expr(customer::Column::Address, Expr::value(either(&survivor.address, &other.address)))
+        .col_expr(customer::Column::Source, Expr::value(either(&survivor.source, &other.source)))
+        .col_expr(customer::Column::Kind, Expr::value(either(&survivor.kind, &other.kind)))
+        .col_expr(customer::Column::Tags, Expr::value(stored_tags(&tags)))
+        .col_expr(customer::Column::CreditLimit, Expr::value(std::cmp::max(survivor.credit_limit, other.credit_limit)))
+        .col_expr(customer::Column::Notes, Expr::value(notes))
+        .col_expr(customer::Column::ClosedAt, Expr::value(closed_at))
+        .col_expr(
+            customer::Column::LastActivityAt,
+            Expr::value(std::cmp::max(survivor.last_activity_at, other.last_activity_at)),
+        )
+        .col_expr(customer::Column::Version, Expr::value(survivor.version + 1))
+        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
+        .filter(customer::Column::Id.eq(survivor_id))
+        .exec(&txn)
+        .await?;
+    customer::Entity::update_many()
+        .col_expr(customer::Column::MergedIntoId, Expr::value(survivor_id))
+        .col_expr(customer::Column::DeletedAt, Expr::value(now))
+        .col_expr(customer::Column::Version, Expr::value(other.version + 1))
+        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
+        .filter(customer::Column::Id.eq(other_id))
+        .exec(&txn)
+        .await?;
+    search::index(&txn, Kind::Customer, other_id, &[]).await?;
+    let after = customer::Entity::find_by_id(survivor_id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let names = owner_names(&txn, [survivor.owner_id, other.owner_id, after.owner_id].into_iter().flatten()).await?;
+    let (before, merged, after) = (view(survivor, &names), view(other, &names), view(after, &names));
+    let detail = serde_json::json!({
+        "merged_customer_id": other_id,
+        "merged_customer": audit::snapshot(&merged),
+        "contacts_moved": contacts,
+        "activities_moved": activities,
+    });
+    audit::record(&txn, actor, "customer.merge", "customer", Some(survivor_id), audit::snapshot(&before), Some(detail))
+        .await?;
+    let detail = Some(serde_json::json!({ "merged_into_id": survivor_id }));
+    audit::record(&txn, actor, "customer.merged_into", "customer", Some(other_id), audit::snapshot(&merged), detail)
+        .await?;
+    txn.commit().await?;
+    Ok(MergeOutcome { customer: after, contacts_moved: contacts, activities_moved: activities })
+}
+
+// ---------------------------------------------------------------- bulk actions
+
+/// At most this many customers in one bulk action.
+pub const BULK_MAX: usize = 500;
+
+#[derive(Debug, Clone)]
+pub enum BulkAction {
+    AssignOwner(i64),
+    AddTag(String),
+    Delete,
+}
+
+/// Applies one action to selected customers, all or none: every customer
+/// must be in the caller's scope and changeable by them. Each change is
+/// audited. Returns how many changed.
+pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: BulkAction) -> StoreResult<u64> {
+    let needed = if matches!(action, BulkAction::Delete) { Action::Delete } else { Action::Edit };
+    actor.require(Module::Customers, needed)?;
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > BULK_MAX {
+        return Err(Invalid(vec![FieldError::new("ids", "out_of_range").with("min", 1).with("max", BULK_MAX)]).into());
+    }
+    let mut invalid = Invalid::new();
+    let txn = store.begin().await?;
+    match &action {
+        BulkAction::AssignOwner(owner) => check_owner(&txn, actor, &mut invalid, Some(*owner)).await?,
+        BulkAction::AddTag(tag) => check_tags(&mut invalid, std::slice::from_ref(tag)),
+        BulkAction::Delete => {}
+    }
+    if let BulkAction::AddTag(tag) = &action
+        && tag.trim().is_empty()
+    {
+        invalid.push(FieldError::new("tag", "required"));
+    }
+    invalid.into_result()?;
+    let rows = customer::Entity::find()
+        .filter(customer::Column::Id.is_in(ids.iter().copied()))
+        .filter(customer::Column::DeletedAt.is_null())
+        .filter(visible(actor))
+        .all(&txn)
+        .await?;
+    if rows.len() != ids.len() {
+        return Err(StoreError::NotFound);
+    }
+    for c in &rows {
+        require_owned(actor, c)?;
+    }
+    let now = Utc::now();
+    for c in rows {
+        let mut update = customer::Entity::update_many()
+            .col_expr(customer::Column::Version, Expr::value(c.version + 1))
+            .col_expr(customer::Column::UpdatedAt, Expr::value(now))
+            .filter(customer::Column::Id.eq(c.id));
+        let (code, detail) = match &action {
+            BulkAction::AssignOwner(owner) => {
+                update = update.col_expr(customer::Column::OwnerId, Expr::value(*owner));
+                ("customer.assign", serde_json::json!({ "from_owner_id": c.owner_id, "owner_id": owner }))
+            }
+            BulkAction::AddTag(tag) => {
+                let mut tags = tags_of(&c.tags);
+                let tag = tag.trim().to_owned();
+                if !tags.contains(&tag) {
+                    tags.push(tag.clone());
+                }
+                update = update.col_expr(customer::Column::Tags, Expr::value(stored_tags(&tags)));
+                ("customer.tag", serde_json::json!({ "tag": tag }))
+            }
+            BulkAction::Delete => {
+                update = update.col_expr(customer::Column::DeletedAt, Expr::value(now));
+                ("customer.delete", serde_json::json!({ "bulk": true }))
+            }
+        };
+        update.exec(&txn).await?;
+        audit::record(&txn, actor, code, "customer", Some(c.id), None, Some(detail)).await?;
+    }
+    txn.commit().await?;
+    Ok(ids.len() as u64)
 }
 
 // ---------------------------------------------------------------- contacts

@@ -322,6 +322,10 @@ pub mod customer {
         pub notes: String,
         pub last_activity_at: DateTimeUtc,
         pub claimed_at: Option<DateTimeUtc>,
+        /// When the customer first closed a deal (成交); `None`: a prospect.
+        pub closed_at: Option<DateTimeUtc>,
+        /// Set when merged into another customer (and soft-deleted).
+        pub merged_into_id: Option<i64>,
         pub version: i64,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
@@ -403,6 +407,8 @@ pub mod activity {
         pub outcome: String,
         pub next_step: Option<String>,
         pub next_at: Option<DateTimeUtc>,
+        /// The prospect's intention level noted at a visit: `high|medium|low`.
+        pub intention: Option<String>,
         /// Who recorded it.
         pub owner_id: i64,
         pub version: i64,
@@ -433,6 +439,51 @@ pub mod notification {
         pub due_at: DateTimeUtc,
         pub read_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod saved_view {
+    use sea_orm::entity::prelude::*;
+
+    /// A list's filters saved under a name by one person.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "saved_views")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub user_id: i64,
+        /// `customers`, `activities`, …
+        pub list: String,
+        pub name: String,
+        /// The list page's query string.
+        pub query: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod list_column {
+    use sea_orm::entity::prelude::*;
+
+    /// The columns one person chose to see in a list.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "list_columns")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub user_id: i64,
+        pub list: String,
+        /// Comma-separated column codes, in order.
+        pub columns: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

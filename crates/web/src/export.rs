@@ -1,39 +1,59 @@
-//! Streaming CSV exports: UTF-8 with a byte-order mark so that Excel opens
-//! Chinese text correctly, written page by page so a million rows never sit
-//! in memory.
+//! Exports of any list, with its filters: CSV in UTF-8 with a byte-order
+//! mark (so Excel opens Chinese text correctly), streamed page by page so a
+//! million rows never sit in memory; or an Excel workbook written in
+//! constant-memory mode (rows go to a temporary file as they come).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
+use salesflow_domain::access::{Action, Module};
+use salesflow_store::activities::{self, ActivityFilter, ActivityView};
 use salesflow_store::customers::{self, CustomerFilter, CustomerView};
 use salesflow_store::paging::PageRequest;
-use salesflow_store::{Actor, Store, StoreResult};
+use salesflow_store::{Actor, Store, StoreError, StoreResult};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 const PAGE: u64 = 500;
+/// Excel's sheet holds 1,048,576 rows, one of them the header.
+const XLSX_MAX_ROWS: u32 = 1_048_575;
 
-/// Column headers and one row of the customer export.
-pub fn customer_header(t: &dyn Fn(&str) -> String) -> Vec<String> {
-    [
-        "fields.name",
-        "fields.grade",
-        "fields.industry",
-        "fields.province",
-        "fields.city",
-        "fields.address",
-        "fields.source",
-        "fields.kind",
-        "fields.tags",
-        "fields.credit_limit",
-        "customers.owner",
-        "customers.last_activity",
-        "fields.created_at",
-    ]
-    .iter()
-    .map(|k| t(k))
-    .collect()
+/// One page of rows and the cursor of the next page.
+pub type Rows = (Vec<Vec<String>>, Option<String>);
+/// Fetches the page at a cursor (`None`: the first page).
+pub type Fetch = Arc<dyn Fn(Option<String>) -> Pin<Box<dyn Future<Output = StoreResult<Rows>> + Send>> + Send + Sync>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
 }
+
+/// A translated header from message keys.
+pub fn header(t: &dyn Fn(&str) -> String, keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| t(k)).collect()
+}
+
+pub const CUSTOMER_COLUMNS: [&str; 14] = [
+    "fields.name",
+    "fields.grade",
+    "fields.industry",
+    "fields.province",
+    "fields.city",
+    "fields.address",
+    "fields.source",
+    "fields.kind",
+    "fields.tags",
+    "fields.credit_limit",
+    "customers.owner",
+    "customers.last_activity",
+    "fields.closed_at",
+    "fields.created_at",
+];
 
 fn customer_row(c: &CustomerView) -> Vec<String> {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -50,8 +70,67 @@ fn customer_row(c: &CustomerView) -> Vec<String> {
         c.credit_limit.clone(),
         o(&c.owner_name),
         c.last_activity_at.to_rfc3339(),
+        c.closed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
         c.created_at.to_rfc3339(),
     ]
+}
+
+/// The customers list, page after page (needs the export right).
+pub fn customers(store: Store, actor: Actor, filter: CustomerFilter) -> StoreResult<Fetch> {
+    actor.require(Module::Customers, Action::Export)?;
+    Ok(Arc::new(move |cursor| {
+        let (store, actor, filter) = (store.clone(), actor.clone(), filter.clone());
+        Box::pin(async move {
+            let req = PageRequest { limit: Some(PAGE), cursor, sort: None };
+            let page = customers::list_customers(&store, &actor, &filter, &req).await?;
+            Ok((page.items.iter().map(customer_row).collect(), page.next_cursor))
+        })
+    }))
+}
+
+pub const ACTIVITY_COLUMNS: [&str; 11] = [
+    "activities.occurred_at",
+    "activities.customer",
+    "activities.kind",
+    "activities.subject",
+    "activities.participants",
+    "activities.intention",
+    "activities.outcome",
+    "activities.next_step",
+    "activities.next_at",
+    "activities.recorded_by",
+    "fields.created_at",
+];
+
+fn activity_row(a: &ActivityView, t: &dyn Fn(&str) -> String) -> Vec<String> {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    vec![
+        a.occurred_at.to_rfc3339(),
+        o(&a.customer_name),
+        t(&format!("activity_kinds.{}", a.kind)),
+        a.subject.clone(),
+        o(&a.participants),
+        a.intention.as_ref().map(|i| t(&format!("intentions.{i}"))).unwrap_or_default(),
+        a.outcome.clone(),
+        o(&a.next_step),
+        a.next_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        o(&a.owner_name),
+        a.created_at.to_rfc3339(),
+    ]
+}
+
+/// Visits and contact records across customers (needs the export right).
+pub fn activities(store: Store, actor: Actor, filter: ActivityFilter, locale: String) -> StoreResult<Fetch> {
+    actor.require(Module::Customers, Action::Export)?;
+    Ok(Arc::new(move |cursor| {
+        let (store, actor, filter, locale) = (store.clone(), actor.clone(), filter.clone(), locale.clone());
+        Box::pin(async move {
+            let req = PageRequest { limit: Some(PAGE), cursor, sort: None };
+            let page = activities::list_activities(&store, &actor, &filter, &req).await?;
+            let t = |k: &str| crate::i18n::t(&locale, k);
+            Ok((page.items.iter().map(|a| activity_row(a, &t)).collect(), page.next_cursor))
+        })
+    }))
 }
 
 fn csv_bytes(rows: impl IntoIterator<Item = Vec<String>>) -> Bytes {
@@ -63,43 +142,69 @@ fn csv_bytes(rows: impl IntoIterator<Item = Vec<String>>) -> Bytes {
     Bytes::from(writer.into_inner().unwrap_or_default())
 }
 
-/// Checks the first page (so permission and filter errors answer as usual),
-/// then streams the rest.
-pub async fn customers_csv(
-    store: Store,
-    actor: Actor,
-    filter: CustomerFilter,
-    header: Vec<String>,
-    file_name: &str,
-) -> StoreResult<Response> {
-    actor.require(salesflow_domain::access::Module::Customers, salesflow_domain::access::Action::Export)?;
-    let first =
-        customers::list_customers(&store, &actor, &filter, &PageRequest { limit: Some(PAGE), ..Default::default() })
-            .await?;
+/// The export as a download named `<file_stem>.<csv|xlsx>`. The first page
+/// is fetched before answering, so permission and filter errors answer as
+/// usual.
+pub async fn respond(format: Format, file_stem: &str, header: Vec<String>, fetch: Fetch) -> StoreResult<Response> {
+    let (first, next) = fetch(None).await?;
+    let (content_type, body) = match format {
+        Format::Csv => ("text/csv; charset=utf-8", csv_body(header, first, next, fetch)),
+        Format::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Body::from(xlsx_bytes(header, first, next, fetch).await?),
+        ),
+    };
+    let extension = if format == Format::Csv { "csv" } else { "xlsx" };
+    let disposition = format!("attachment; filename=\"{file_stem}.{extension}\"");
+    Ok(([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
+        .into_response())
+}
+
+fn csv_body(header: Vec<String>, first: Vec<Vec<String>>, next: Option<String>, fetch: Fetch) -> Body {
     let mut head = BOM.to_vec();
     head.extend_from_slice(&csv_bytes([header]));
-    head.extend_from_slice(&csv_bytes(first.items.iter().map(customer_row)));
-    let state = (store, actor, filter, first.next_cursor);
-    let rest = futures_util::stream::unfold(Some(state), |state| async move {
-        let (store, actor, filter, cursor) = state?;
-        let cursor = cursor?;
-        let req = PageRequest { limit: Some(PAGE), cursor: Some(cursor), sort: None };
-        match customers::list_customers(&store, &actor, &filter, &req).await {
-            Ok(page) => {
-                let bytes = csv_bytes(page.items.iter().map(customer_row));
-                Some((Ok::<Bytes, std::io::Error>(bytes), Some((store, actor, filter, page.next_cursor))))
-            }
+    head.extend_from_slice(&csv_bytes(first));
+    let rest = futures_util::stream::unfold(next.map(|c| (c, fetch)), |state| async move {
+        let (cursor, fetch) = state?;
+        match fetch(Some(cursor)).await {
+            Ok((rows, next)) => Some((Ok::<Bytes, std::io::Error>(csv_bytes(rows)), next.map(|c| (c, fetch)))),
             Err(e) => {
                 tracing::error!(error = %e, "export stopped");
                 Some((Err(std::io::Error::other(e.to_string())), None))
             }
         }
     });
-    let body = Body::from_stream(futures_util::stream::once(async move { Ok(Bytes::from(head)) }).chain(rest));
-    let disposition = format!("attachment; filename=\"{file_name}\"");
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
-        body,
-    )
-        .into_response())
+    Body::from_stream(futures_util::stream::once(async move { Ok(Bytes::from(head)) }).chain(rest))
+}
+
+async fn xlsx_bytes(
+    header: Vec<String>,
+    first: Vec<Vec<String>>,
+    mut next: Option<String>,
+    fetch: Fetch,
+) -> StoreResult<Vec<u8>> {
+    let failed = |e: rust_xlsxwriter::XlsxError| StoreError::Internal(format!("excel export: {e}"));
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let sheet = workbook.add_worksheet_with_constant_memory().map_err(failed)?;
+    sheet.write_row_with_format(0, 0, &header, &bold).map_err(failed)?;
+    let mut row: u32 = 1;
+    let mut rows = first;
+    loop {
+        for r in &rows {
+            if row > XLSX_MAX_ROWS {
+                break;
+            }
+            sheet.write_row(row, 0, r).map_err(failed)?;
+            row += 1;
+        }
+        match next.take() {
+            Some(cursor) if row <= XLSX_MAX_ROWS => (rows, next) = fetch(Some(cursor)).await?,
+            _ => break,
+        }
+    }
+    tokio::task::spawn_blocking(move || workbook.save_to_buffer())
+        .await
+        .map_err(|e| StoreError::Internal(format!("excel export: {e}")))?
+        .map_err(failed)
 }

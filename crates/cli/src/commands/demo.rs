@@ -171,8 +171,11 @@ async fn load_customers(store: &Store, system: &Actor) -> anyhow::Result<()> {
     .await?;
     let id_of = |username: &str| users.items.iter().find(|u| u.username == username).map(|u| u.id);
     let mut ids = Vec::new();
-    for (name, grade, industry, province, city, source, owner, credit) in CUSTOMERS {
+    for (n, (name, grade, industry, province, city, source, owner, credit)) in CUSTOMERS.into_iter().enumerate() {
         let owner_id = owner.and_then(id_of);
+        // Every third owned customer has closed a deal (成交客户档案).
+        let closed_at = (owner_id.is_some() && n % 3 == 0)
+            .then(|| chrono::Utc::now() - chrono::Duration::days(30 + (n as i64 * 47) % 600));
         let input = CustomerInput {
             name: name.into(),
             grade: Some(grade.into()),
@@ -184,6 +187,7 @@ async fn load_customers(store: &Store, system: &Actor) -> anyhow::Result<()> {
             owner_id,
             to_pool: owner_id.is_none(),
             tags: if grade == "A" { vec!["重点客户".into()] } else { Vec::new() },
+            closed_at,
             ..Default::default()
         };
         let c = customers::create_customer(store, system, input).await.with_context(|| format!("customer {name}"))?;
@@ -245,10 +249,12 @@ async fn load_history(store: &Store, customer_ids: &[i64]) -> anyhow::Result<()>
                 kind: kind.into(),
                 subject: subject.into(),
                 occurred_at,
-                participants: None,
+                participants: (kind == "visit" || kind == "meeting").then(|| c.owner_name.clone()).flatten(),
                 outcome: outcome.into(),
                 next_step: last.then(|| "再次跟进 / follow up".to_owned()),
                 next_at: next_at.filter(|n| *n >= occurred_at),
+                // The intention noted at each visit (到访客户意向登记表).
+                intention: (kind == "visit").then(|| ["high", "medium", "low"][(n + i) % 3].to_owned()),
             };
             activities::create_activity(store, &actor, input)
                 .await

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use salesflow_domain::Invalid;
-use salesflow_store::activities::{self, ActivityInput, ActivityView};
+use salesflow_store::activities::{self, ActivityFilter, ActivityInput, ActivityView};
 use salesflow_store::notifications::{self, Notice};
 use salesflow_store::settings;
 use serde::Deserialize;
@@ -16,11 +16,14 @@ use utoipa_axum::routes;
 use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::export::{self, Format};
 use crate::server::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_activities, create_activity))
+        .routes(routes!(export_activities_csv))
+        .routes(routes!(export_activities_xlsx))
         .routes(routes!(list_notifications))
         .routes(routes!(read_notification))
 }
@@ -28,21 +31,101 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ActivityQuery {
-    pub customer_id: i64,
+    /// One customer's timeline (404 when outside the caller's scope).
+    pub customer_id: Option<i64>,
+    /// Part of the customer's name.
+    pub q: Option<String>,
+    /// `call|visit|meeting|email|note`.
+    pub kind: Option<String>,
+    /// Who recorded it.
+    pub owner_id: Option<i64>,
+    /// `high|medium|low`.
+    pub intention: Option<String>,
+    /// From this day (`YYYY-MM-DD`, company time) on.
+    pub from: Option<String>,
+    /// Up to and including this day.
+    pub to: Option<String>,
+    /// `true`: only records with a follow-up date.
+    pub follow_up: Option<bool>,
+    /// `true`: customers that closed a deal; `false`: prospects.
+    pub closed: Option<bool>,
 }
 
-/// A customer's timeline, newest first.
+impl ActivityQuery {
+    pub fn filter(&self, settings: &salesflow_domain::settings::Settings) -> Result<ActivityFilter, Invalid> {
+        let day = |field: &str, text: &Option<String>, next: bool| -> Result<Option<DateTime<Utc>>, Invalid> {
+            let Some(text) = text.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+            let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Invalid::one(field, "invalid_date"))?;
+            let day = if next { day.succ_opt().unwrap_or(day) } else { day };
+            settings.start_of(day).map(Some).ok_or_else(|| Invalid::one(field, "invalid_date"))
+        };
+        Ok(ActivityFilter {
+            q: self.q.clone(),
+            customer_id: self.customer_id,
+            kind: self.kind.clone(),
+            owner_id: self.owner_id,
+            intention: self.intention.clone(),
+            from: day("from", &self.from, false)?,
+            to: day("to", &self.to, true)?,
+            follow_up: self.follow_up.unwrap_or(false),
+            closed: self.closed,
+        })
+    }
+}
+
+/// Visits and contact records of the customers in the caller's scope,
+/// newest first; with `customer_id`, one customer's timeline.
 #[utoipa::path(get, path = "/activities", tag = "customers", params(ActivityQuery, PageParams),
-    responses((status = 200, body = Page<ActivityView>), (status = 404, body = Problem)))]
+    responses((status = 200, body = Page<ActivityView>), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn list_activities(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     ApiQuery(q): ApiQuery<ActivityQuery>,
     ApiQuery(paging): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Page<ActivityView>>> {
-    let page =
-        activities::list_for_customer(&state.store, &session.actor, q.customer_id, &paging.page()).await.api(&meta)?;
+    let company = settings::get(&state.store).await.api(&meta)?.settings;
+    let filter = q.filter(&company).map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
+    let page = activities::list_activities(&state.store, &session.actor, &filter, &paging.page()).await.api(&meta)?;
     Ok(Json(page.into()))
+}
+
+/// The filtered list as CSV (UTF-8 with BOM, streamed; needs the export right).
+#[utoipa::path(get, path = "/activities/export.csv", tag = "customers", params(ActivityQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem)))]
+async fn export_activities_csv(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<ActivityQuery>,
+) -> ApiResult<axum::response::Response> {
+    export_activities(state, session, meta, q, Format::Csv).await
+}
+
+/// The filtered list as an Excel workbook (needs the export right).
+#[utoipa::path(get, path = "/activities/export.xlsx", tag = "customers", params(ActivityQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    body = Vec<u8>), (status = 403, body = Problem)))]
+async fn export_activities_xlsx(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<ActivityQuery>,
+) -> ApiResult<axum::response::Response> {
+    export_activities(state, session, meta, q, Format::Xlsx).await
+}
+
+async fn export_activities(
+    state: AppState,
+    session: crate::auth::Session,
+    meta: crate::auth::RequestMeta,
+    q: ActivityQuery,
+    format: Format,
+) -> ApiResult<axum::response::Response> {
+    let company = settings::get(&state.store).await.api(&meta)?.settings;
+    let filter = q.filter(&company).map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
+    let t = |k: &str| crate::i18n::t(&meta.locale, k);
+    let header = export::header(&t, &export::ACTIVITY_COLUMNS);
+    let fetch =
+        export::activities(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()).api(&meta)?;
+    export::respond(format, "activities", header, fetch).await.api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -62,6 +145,8 @@ pub struct ActivityBody {
     /// Follow-up: RFC 3339, or a day `YYYY-MM-DD` (09:00 company time).
     /// The customer's owner is reminded then.
     pub next_at: Option<String>,
+    /// The prospect's intention noted at a visit: `high|medium|low`.
+    pub intention: Option<String>,
 }
 
 /// Parses a follow-up given as an instant or a day. A day means 09:00
@@ -104,6 +189,7 @@ async fn create_activity(
         outcome: body.outcome,
         next_step: body.next_step,
         next_at,
+        intention: body.intention,
     };
     let a = activities::create_activity(&state.store, &session.actor, input).await.api(&meta)?;
     Ok((StatusCode::CREATED, Json(a)))

@@ -5,9 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use salesflow_domain::Invalid;
 use salesflow_domain::money::Money;
+use salesflow_domain::settings::Settings;
 use salesflow_store::customers::{
-    self, ContactFilter, ContactInput, ContactView, CustomerFilter, CustomerInput, CustomerView,
+    self, BulkAction, ContactFilter, ContactInput, ContactView, CustomerFilter, CustomerInput, CustomerView,
+    MergeOutcome,
 };
+use salesflow_store::settings;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -16,6 +19,7 @@ use utoipa_axum::routes;
 use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::export::{self, Format};
 use crate::server::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -23,7 +27,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_customers, create_customer))
         .routes(routes!(get_customer, update_customer, delete_customer))
         .routes(routes!(restore_customer))
-        .routes(routes!(export_customers))
+        .routes(routes!(export_customers_csv))
+        .routes(routes!(export_customers_xlsx))
+        .routes(routes!(bulk_customers))
+        .routes(routes!(merge_customer))
         .routes(routes!(claim_customer))
         .routes(routes!(release_customer))
         .routes(routes!(list_contacts, create_contact))
@@ -45,6 +52,8 @@ pub struct CustomerQuery {
     pub source: Option<String>,
     pub kind: Option<String>,
     pub tag: Option<String>,
+    /// `true`: customers that closed a deal (成交客户档案); `false`: prospects.
+    pub closed: Option<bool>,
     pub deleted: Option<bool>,
 }
 
@@ -61,6 +70,8 @@ impl CustomerQuery {
             source: self.source.clone(),
             kind: self.kind.clone(),
             tag: self.tag.clone(),
+            closed: self.closed,
+            ids: None,
             deleted: self.deleted.unwrap_or(false),
         }
     }
@@ -83,16 +94,98 @@ async fn list_customers(
 /// The filtered list as CSV (UTF-8 with BOM, streamed; needs the export right).
 #[utoipa::path(get, path = "/customers/export.csv", tag = "customers", params(CustomerQuery),
     responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem)))]
-async fn export_customers(
+async fn export_customers_csv(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     ApiQuery(q): ApiQuery<CustomerQuery>,
 ) -> ApiResult<axum::response::Response> {
+    export_customers(state, session, meta, q, Format::Csv).await
+}
+
+/// The filtered list as an Excel workbook (needs the export right).
+#[utoipa::path(get, path = "/customers/export.xlsx", tag = "customers", params(CustomerQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    body = Vec<u8>), (status = 403, body = Problem)))]
+async fn export_customers_xlsx(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<CustomerQuery>,
+) -> ApiResult<axum::response::Response> {
+    export_customers(state, session, meta, q, Format::Xlsx).await
+}
+
+async fn export_customers(
+    state: AppState,
+    session: crate::auth::Session,
+    meta: crate::auth::RequestMeta,
+    q: CustomerQuery,
+    format: Format,
+) -> ApiResult<axum::response::Response> {
     let t = |k: &str| crate::i18n::t(&meta.locale, k);
-    let header = crate::export::customer_header(&t);
-    crate::export::customers_csv(state.store.clone(), session.actor.clone(), q.filter(), header, "customers.csv")
-        .await
-        .api(&meta)
+    let header = export::header(&t, &export::CUSTOMER_COLUMNS);
+    let fetch = export::customers(state.store.clone(), session.actor.clone(), q.filter()).api(&meta)?;
+    export::respond(format, "customers", header, fetch).await.api(&meta)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkBody {
+    /// At most 500 customers, all in the caller's scope (all or none change).
+    pub ids: Vec<i64>,
+    /// `assign_owner` (with `owner_id`), `add_tag` (with `tag`) or `delete`.
+    pub action: String,
+    pub owner_id: Option<i64>,
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct BulkResult {
+    pub changed: u64,
+}
+
+/// One action on selected customers: assign an owner, add a tag, delete.
+#[utoipa::path(post, path = "/customers/bulk", tag = "customers", request_body = BulkBody,
+    responses((status = 200, body = BulkResult), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn bulk_customers(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiJson(body): ApiJson<BulkBody>,
+) -> ApiResult<Json<BulkResult>> {
+    let action = bulk_action(&body.action, body.owner_id, body.tag.as_deref())
+        .map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
+    let changed = customers::bulk(&state.store, &session.actor, &body.ids, action).await.api(&meta)?;
+    Ok(Json(BulkResult { changed }))
+}
+
+/// The bulk action named by a form or request, with what it needs.
+pub fn bulk_action(action: &str, owner_id: Option<i64>, tag: Option<&str>) -> Result<BulkAction, Invalid> {
+    match action {
+        "assign_owner" => owner_id.map(BulkAction::AssignOwner).ok_or_else(|| Invalid::one("owner_id", "required")),
+        "add_tag" => Ok(BulkAction::AddTag(tag.unwrap_or_default().to_owned())),
+        "delete" => Ok(BulkAction::Delete),
+        _ => Err(Invalid::one("action", "invalid_choice")),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    /// The customer merged into this one (then deleted, pointing here).
+    pub other_id: i64,
+}
+
+/// Merges another customer into this one (administrators): contacts and
+/// activities move here, empty fields are filled, the other is deleted.
+#[utoipa::path(post, path = "/customers/{id}/merge", tag = "customers", params(("id" = i64, Path)),
+    request_body = MergeBody,
+    responses((status = 200, body = MergeOutcome), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn merge_customer(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<MergeBody>,
+) -> ApiResult<Json<MergeOutcome>> {
+    Ok(Json(customers::merge(&state.store, &session.actor, id, body.other_id).await.api(&meta)?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -118,6 +211,8 @@ pub struct CustomerBody {
     pub to_pool: bool,
     #[serde(default)]
     pub notes: String,
+    /// When the customer first closed a deal: RFC 3339 or `YYYY-MM-DD`.
+    pub closed_at: Option<String>,
     /// Save although a customer with the same name exists.
     #[serde(default)]
     pub allow_duplicate: bool,
@@ -126,7 +221,13 @@ pub struct CustomerBody {
 }
 
 impl CustomerBody {
-    fn input(&self) -> Result<CustomerInput, Invalid> {
+    fn input(&self, settings: &Settings) -> Result<CustomerInput, Invalid> {
+        let closed_at = match self.closed_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(text) => {
+                Some(instant_or_day(text, settings).ok_or_else(|| Invalid::one("closed_at", "invalid_date"))?)
+            }
+        };
         let credit_limit = match self.credit_limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Money(0),
             Some(text) => Money::parse(text).map_err(|_| Invalid::one("credit_limit", "invalid_amount"))?,
@@ -145,6 +246,7 @@ impl CustomerBody {
             owner_id: self.owner_id,
             to_pool: self.to_pool,
             notes: self.notes.clone(),
+            closed_at,
             allow_duplicate: self.allow_duplicate,
         })
     }
@@ -157,7 +259,8 @@ async fn create_customer(
     ApiCaller(session, meta): ApiCaller,
     ApiJson(body): ApiJson<CustomerBody>,
 ) -> ApiResult<(StatusCode, Json<CustomerView>)> {
-    let input = body.input().map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
+    let company = settings::get(&state.store).await.api(&meta)?.settings;
+    let input = body.input(&company).map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
     let c = customers::create_customer(&state.store, &session.actor, input).await.api(&meta)?;
     Ok((StatusCode::CREATED, Json(c)))
 }
@@ -181,7 +284,8 @@ async fn update_customer(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<CustomerBody>,
 ) -> ApiResult<Json<CustomerView>> {
-    let input = body.input().map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
+    let company = settings::get(&state.store).await.api(&meta)?.settings;
+    let input = body.input(&company).map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
     let version =
         body.version.ok_or_else(|| ApiError::invalid(Invalid::one("version", "required")).in_locale(&meta.locale))?;
     Ok(Json(customers::update_customer(&state.store, &session.actor, id, version, input).await.api(&meta)?))
@@ -228,6 +332,15 @@ async fn release_customer(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<CustomerView>> {
     Ok(Json(customers::release(&state.store, &session.actor, id).await.api(&meta)?))
+}
+
+/// An instant given as RFC 3339, or a day as `YYYY-MM-DD` (09:00 company time).
+pub fn instant_or_day(text: &str, settings: &Settings) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&chrono::Utc));
+    }
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    settings.morning_of(day)
 }
 
 // ---------------------------------------------------------------- contacts

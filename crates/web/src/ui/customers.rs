@@ -9,33 +9,39 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::CookieJar;
 use salesflow_domain::access::{Action, Module};
-use salesflow_domain::activities::ActivityKind;
+use salesflow_domain::activities::{ActivityKind, Intention};
 use salesflow_domain::customers::{ContactRole, Grade, parse_tags};
 use salesflow_domain::money::Money;
 use salesflow_domain::{FieldError, Invalid};
 use salesflow_store::StoreError;
 use salesflow_store::activities::{self, ActivityInput, ActivityView};
+use salesflow_store::audit::AuditEntry;
 use salesflow_store::customers::{
     self, ContactFilter, ContactInput, ContactView, CustomerFilter, CustomerInput, CustomerView,
 };
 use salesflow_store::notifications::{self, Notice};
 use salesflow_store::paging::PageRequest;
+use salesflow_store::views::{self, SavedView};
 use serde::Deserialize;
 
 use super::{FormErrors, PageCtx, page_ctx, redirect_flash, render, store_error_page};
 use crate::auth::{RequestMeta, Session, UiUser};
+use crate::export;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/customers", get(list_page).post(create))
         .route("/customers/new", get(new_page))
+        .route("/customers/bulk", post(bulk))
         .route("/customers/export.csv", get(export_csv))
+        .route("/customers/export.xlsx", get(export_xlsx))
         .route("/customers/{id}", get(show).post(update))
         .route("/customers/{id}/edit", get(edit_page))
         .route("/customers/{id}/claim", post(claim))
         .route("/customers/{id}/release", post(release))
         .route("/customers/{id}/delete", post(delete))
+        .route("/customers/{id}/merge", post(merge))
         .route("/customers/{id}/contacts", post(add_contact))
         .route("/contacts", get(contacts_page))
         .route("/contacts/{id}/delete", post(delete_contact))
@@ -46,13 +52,50 @@ pub fn routes() -> Router<AppState> {
 
 // ---------------------------------------------------------------- list
 
+/// Columns the customer list can show besides the name, which always shows.
+pub(super) const COLUMNS: [&str; 11] = [
+    "grade",
+    "industry",
+    "region",
+    "owner",
+    "last_activity_at",
+    "source",
+    "kind",
+    "tags",
+    "credit_limit",
+    "closed_at",
+    "created_at",
+];
+const DEFAULT_COLUMNS: [&str; 5] = ["grade", "industry", "region", "owner", "last_activity_at"];
+/// Columns the list can be sorted by (besides the name).
+const SORTABLE: [&str; 3] = ["last_activity_at", "created_at", "closed_at"];
+
+/// The message key of a column's heading.
+fn column_label(code: &str) -> &'static str {
+    match code {
+        "grade" => "fields.grade",
+        "industry" => "fields.industry",
+        "region" => "fields.region",
+        "owner" => "customers.owner",
+        "last_activity_at" => "customers.last_activity",
+        "source" => "fields.source",
+        "kind" => "fields.kind",
+        "tags" => "fields.tags",
+        "credit_limit" => "fields.credit_limit",
+        "closed_at" => "fields.closed_at",
+        _ => "fields.created_at",
+    }
+}
+
 #[derive(Debug, Deserialize, Default)]
 struct ListQuery {
     q: Option<String>,
     grade: Option<String>,
-    /// `mine`, `pool` or empty for everything in scope.
+    /// `mine`, `pool`, `closed` (成交客户档案) or empty for everything in scope.
     scope: Option<String>,
     province: Option<String>,
+    industry: Option<String>,
+    tag: Option<String>,
     sort: Option<String>,
     cursor: Option<String>,
 }
@@ -63,16 +106,20 @@ impl ListQuery {
             q: self.q.clone(),
             grade: self.grade.clone(),
             province: self.province.clone(),
+            industry: self.industry.clone(),
+            tag: self.tag.clone(),
             pool: self.scope.as_deref() == Some("pool"),
             owner_id: if self.scope.as_deref() == Some("mine") { actor.user_id } else { None },
+            closed: (self.scope.as_deref() == Some("closed")).then_some(true),
             ..Default::default()
         }
     }
 
-    fn export_link(&self) -> String {
-        format!("/customers/export.csv?{}", self.base_query(None))
+    fn export_link(&self, format: &str) -> String {
+        format!("/customers/export.{format}?{}", self.base_query(None))
     }
 
+    /// The filters (and sort) as a query string, without the cursor.
     fn base_query(&self, sort: Option<&str>) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
@@ -80,6 +127,8 @@ impl ListQuery {
             ("grade", self.grade.as_deref()),
             ("scope", self.scope.as_deref()),
             ("province", self.province.as_deref()),
+            ("industry", self.industry.as_deref()),
+            ("tag", self.tag.as_deref()),
             ("sort", sort.or(self.sort.as_deref())),
         ] {
             if let Some(v) = v.filter(|v| !v.is_empty()) {
@@ -92,6 +141,10 @@ impl ListQuery {
     fn is(&self, value: &Option<String>, option: &str) -> bool {
         value.as_deref().unwrap_or("") == option
     }
+
+    fn default_sort(&self) -> &'static str {
+        if self.scope.as_deref() == Some("closed") { "-closed_at" } else { "-last_activity_at" }
+    }
 }
 
 #[derive(Template)]
@@ -101,24 +154,52 @@ struct ListPage {
     rows: Rows,
     query: ListQuery,
     grades: [Grade; 3],
+    views: Vec<SavedView>,
+    people: Vec<(i64, String)>,
     can_create: bool,
     can_export: bool,
+    can_bulk: bool,
+    can_delete: bool,
     filtered: bool,
 }
 
 impl ListPage {
     fn sort_link(&self, field: &str) -> String {
-        let current = self.query.sort.as_deref().unwrap_or("-last_activity_at");
+        let current = self.query.sort.as_deref().unwrap_or(self.query.default_sort());
         let next = if current == field { format!("-{field}") } else { field.to_owned() };
         format!("/customers?{}", self.query.base_query(Some(&next)))
     }
 
     fn sort_mark(&self, field: &str) -> &'static str {
-        match self.query.sort.as_deref().unwrap_or("-last_activity_at") {
+        match self.query.sort.as_deref().unwrap_or(self.query.default_sort()) {
             s if s == field => "▲",
             s if s.strip_prefix('-') == Some(field) => "▼",
             _ => "",
         }
+    }
+
+    fn sortable(&self, column: &str) -> bool {
+        SORTABLE.contains(&column) && (column != "closed_at" || self.query.scope.as_deref() == Some("closed"))
+    }
+
+    fn all_columns(&self) -> [&'static str; 11] {
+        COLUMNS
+    }
+
+    fn shows(&self, column: &str) -> bool {
+        self.rows.columns.iter().any(|c| c == column)
+    }
+
+    fn current_query(&self) -> String {
+        self.query.base_query(None)
+    }
+
+    fn back(&self) -> String {
+        format!("/customers?{}", self.query.base_query(None))
+    }
+
+    fn view_active(&self, view: &SavedView) -> bool {
+        view.query == self.query.base_query(None)
     }
 }
 
@@ -127,8 +208,39 @@ impl ListPage {
 struct Rows {
     ctx: PageCtx,
     customers: Vec<CustomerView>,
+    columns: Vec<String>,
+    selectable: bool,
     next_url: Option<String>,
     first_page: bool,
+}
+
+impl Rows {
+    fn span(&self) -> usize {
+        self.columns.len() + 1 + usize::from(self.selectable)
+    }
+
+    fn money(&self, amount: &str) -> String {
+        Money::parse(amount).map(|m| self.ctx.settings.format_money(m)).unwrap_or_else(|_| amount.to_owned())
+    }
+
+    /// Phones show the first two columns only.
+    fn cell_class(&self, index: &usize) -> &'static str {
+        if *index < 2 { "" } else { "hide-sm" }
+    }
+}
+
+/// The columns a person chose for a list, or the default ones.
+pub(super) async fn chosen_columns(
+    state: &AppState,
+    actor: &salesflow_store::Actor,
+    list: &str,
+    all: &[&str],
+    default: &[&str],
+) -> Vec<String> {
+    match views::columns(&state.store, actor, list).await {
+        Ok(Some(chosen)) if !chosen.is_empty() => chosen.into_iter().filter(|c| all.contains(&c.as_str())).collect(),
+        _ => default.iter().map(|c| (*c).to_owned()).collect(),
+    }
 }
 
 async fn list_page(
@@ -139,11 +251,13 @@ async fn list_page(
 ) -> Response {
     let actor = &session.actor;
     let filter = query.filter(actor);
-    let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: query.sort.clone() };
+    let sort = query.sort.clone().or_else(|| Some(query.default_sort().to_owned()));
+    let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: sort.clone() };
     let page = match customers::list_customers(&state.store, actor, &filter, &req).await {
         Ok(p) => p,
         Err(StoreError::Invalid(_)) => {
-            match customers::list_customers(&state.store, actor, &filter, &PageRequest::default()).await {
+            let req = PageRequest { sort: Some(query.default_sort().to_owned()), ..Default::default() };
+            match customers::list_customers(&state.store, actor, &filter, &req).await {
                 Ok(p) => p,
                 Err(e) => return store_error_page(&meta.locale, e),
             }
@@ -154,11 +268,20 @@ async fn list_page(
     let base = query.base_query(None);
     let next_url =
         page.next_cursor.map(|c| format!("/customers?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
-    let rows = Rows { ctx: ctx.clone(), customers: page.items, next_url, first_page: query.cursor.is_none() };
+    let columns = chosen_columns(&state, actor, "customers", &COLUMNS, &DEFAULT_COLUMNS).await;
+    let can_bulk = actor.can(Module::Customers, Action::Edit) || actor.can(Module::Customers, Action::Export);
+    let rows = Rows {
+        ctx: ctx.clone(),
+        customers: page.items,
+        columns,
+        selectable: can_bulk,
+        next_url,
+        first_page: query.cursor.is_none(),
+    };
     if meta.is_htmx {
         return render(&rows.ctx, &rows);
     }
-    let filtered = [&query.q, &query.grade, &query.scope, &query.province]
+    let filtered = [&query.q, &query.grade, &query.scope, &query.province, &query.industry, &query.tag]
         .iter()
         .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
     let page = ListPage {
@@ -166,8 +289,16 @@ async fn list_page(
         rows,
         query,
         grades: Grade::ALL,
+        views: views::list_views(&state.store, actor, "customers").await.unwrap_or_default(),
+        people: if actor.can(Module::Customers, Action::Edit) {
+            salesflow_store::access::people_in_scope(&state.store, actor).await.unwrap_or_default()
+        } else {
+            Vec::new()
+        },
         can_create: actor.can(Module::Customers, Action::Create),
         can_export: actor.can(Module::Customers, Action::Export),
+        can_bulk,
+        can_delete: actor.can(Module::Customers, Action::Delete),
         filtered,
     };
     render(&page.ctx, &page)
@@ -179,12 +310,60 @@ async fn export_csv(
     UiUser(session, meta): UiUser,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    let filter = query.filter(&session.actor);
+    export_customers(&state, &session, &meta, query.filter(&session.actor), export::Format::Csv).await
+}
+
+/// The list as it is filtered, as an Excel workbook.
+async fn export_xlsx(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    export_customers(&state, &session, &meta, query.filter(&session.actor), export::Format::Xlsx).await
+}
+
+async fn export_customers(
+    state: &AppState,
+    session: &Session,
+    meta: &RequestMeta,
+    filter: CustomerFilter,
+    format: export::Format,
+) -> Response {
     let t = |k: &str| crate::i18n::t(&meta.locale, k);
-    let header = crate::export::customer_header(&t);
-    let name = format!("customers-{}.csv", chrono::Utc::now().format("%Y%m%d"));
-    match crate::export::customers_csv(state.store.clone(), session.actor.clone(), filter, header, &name).await {
-        Ok(r) => r,
+    let header = export::header(&t, &export::CUSTOMER_COLUMNS);
+    let name = format!("customers-{}", chrono::Utc::now().format("%Y%m%d"));
+    let result = match export::customers(state.store.clone(), session.actor.clone(), filter) {
+        Ok(fetch) => export::respond(format, &name, header, fetch).await,
+        Err(e) => Err(e),
+    };
+    result.unwrap_or_else(|e| store_error_page(&meta.locale, e))
+}
+
+/// A bulk action on the selected rows: assign an owner, add a tag, export
+/// or delete. The form repeats `ids`, so it is read as pairs.
+async fn bulk(State(state): State<AppState>, UiUser(session, meta): UiUser, body: axum::body::Bytes) -> Response {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let ids: Vec<i64> = pairs.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).collect();
+    let back = Some(field("back")).filter(|b| b.starts_with("/customers")).unwrap_or_else(|| "/customers".into());
+    if ids.is_empty() {
+        return redirect_flash(&back, "flash.bulk_none_selected");
+    }
+    let action = field("action");
+    if action == "export" {
+        let filter = CustomerFilter { ids: Some(ids), ..Default::default() };
+        return export_customers(&state, &session, &meta, filter, export::Format::Csv).await;
+    }
+    let owner = field("owner_id").parse().ok();
+    let tag = field("tag");
+    let result = match crate::api::customers::bulk_action(&action, owner, Some(&tag)) {
+        Ok(action) => customers::bulk(&state.store, &session.actor, &ids, action).await,
+        Err(invalid) => Err(StoreError::Invalid(invalid)),
+    };
+    match result {
+        Ok(_) => redirect_flash(&back, "flash.bulk_done"),
+        Err(StoreError::Invalid(_)) => redirect_flash(&back, "flash.bulk_invalid"),
+        Err(StoreError::NotFound) | Err(StoreError::Forbidden) => redirect_flash(&back, "flash.bulk_refused"),
         Err(e) => store_error_page(&meta.locale, e),
     }
 }
@@ -215,6 +394,9 @@ struct CustomerForm {
     credit_limit: String,
     #[serde(default)]
     notes: String,
+    /// `YYYY-MM-DD`: the day of the first deal.
+    #[serde(default)]
+    closed_at: String,
     #[serde(default)]
     to_pool: Option<String>,
     #[serde(default)]
@@ -224,7 +406,7 @@ struct CustomerForm {
 }
 
 impl CustomerForm {
-    fn from_view(c: &CustomerView) -> Self {
+    fn from_view(c: &CustomerView, settings: &salesflow_domain::settings::Settings) -> Self {
         CustomerForm {
             name: c.name.clone(),
             grade: c.grade.clone().unwrap_or_default(),
@@ -237,16 +419,24 @@ impl CustomerForm {
             tags: c.tags.join(", "),
             credit_limit: c.credit_limit.clone(),
             notes: c.notes.clone(),
+            closed_at: c.closed_at.map(|t| settings.local_input(t)[..10].to_owned()).unwrap_or_default(),
             to_pool: None,
             allow_duplicate: None,
             version: c.version,
         }
     }
 
-    fn input(&self) -> Result<CustomerInput, Invalid> {
+    fn input(&self, settings: &salesflow_domain::settings::Settings) -> Result<CustomerInput, Invalid> {
         let credit_limit = match self.credit_limit.trim() {
             "" => Money(0),
             text => Money::parse(text).map_err(|_| Invalid(vec![FieldError::new("credit_limit", "invalid_amount")]))?,
+        };
+        let closed_at = match self.closed_at.trim() {
+            "" => None,
+            text => Some(
+                crate::api::customers::instant_or_day(text, settings)
+                    .ok_or_else(|| Invalid::one("closed_at", "invalid_date"))?,
+            ),
         };
         let opt = |v: &str| Some(v.to_owned());
         Ok(CustomerInput {
@@ -263,6 +453,7 @@ impl CustomerForm {
             owner_id: None,
             to_pool: self.to_pool.is_some(),
             notes: self.notes.clone(),
+            closed_at,
             allow_duplicate: self.allow_duplicate.is_some(),
         })
     }
@@ -327,7 +518,8 @@ async fn create(
     jar: CookieJar,
     Form(form): Form<CustomerForm>,
 ) -> Response {
-    let result = match form.input() {
+    let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+    let result = match form.input(&company) {
         Ok(input) => customers::create_customer(&state.store, &session.actor, input).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
@@ -349,8 +541,9 @@ async fn edit_page(
 ) -> Response {
     match customers::get_customer(&state.store, &session.actor, id).await {
         Ok(c) => {
-            form_page(&state, &session, &meta, &jar, CustomerForm::from_view(&c), Some(c), FormErrors::default(), false)
-                .await
+            let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+            let form = CustomerForm::from_view(&c, &company);
+            form_page(&state, &session, &meta, &jar, form, Some(c), FormErrors::default(), false).await
         }
         Err(e) => store_error_page(&meta.locale, e),
     }
@@ -367,7 +560,8 @@ async fn update(
         Ok(c) => c,
         Err(e) => return store_error_page(&meta.locale, e),
     };
-    let result = match form.input() {
+    let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+    let result = match form.input(&company) {
         Ok(input) => customers::update_customer(&state.store, &session.actor, id, form.version, input).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
@@ -414,9 +608,13 @@ struct ShowPage {
     contact: ContactForm,
     errors: FormErrors,
     roles: [ContactRole; 6],
-    timeline: Vec<ActivityView>,
+    timeline: Vec<TimelineItem>,
     activity: ActivityForm,
     kinds: [ActivityKind; 5],
+    intentions: [Intention; 3],
+    /// Other customers with the same name, offered for merging.
+    merge_candidates: Vec<customers::Duplicate>,
+    can_merge: bool,
     can_edit: bool,
     can_delete: bool,
     can_claim: bool,
@@ -439,6 +637,22 @@ impl ShowPage {
 
     fn money(&self, amount: &str) -> String {
         Money::parse(amount).map(|m| self.ctx.settings.format_money(m)).unwrap_or_else(|_| amount.to_owned())
+    }
+}
+
+/// One entry of a customer's timeline: a visit or contact record, or a
+/// change of owner (claim, release, return to the pool, reassignment, merge).
+enum TimelineItem {
+    Activity(ActivityView),
+    Move(AuditEntry),
+}
+
+impl TimelineItem {
+    fn at(&self) -> chrono::DateTime<chrono::Utc> {
+        match self {
+            TimelineItem::Activity(a) => a.occurred_at,
+            TimelineItem::Move(m) => m.at,
+        }
     }
 }
 
@@ -482,6 +696,19 @@ async fn show_page(
         Ok(p) => p.items,
         Err(e) => return store_error_page(&meta.locale, e),
     };
+    let moves = match customers::ownership_history(&state.store, actor, id, 50).await {
+        Ok(m) => m,
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
+    let mut timeline: Vec<TimelineItem> =
+        timeline.into_iter().map(TimelineItem::Activity).chain(moves.into_iter().map(TimelineItem::Move)).collect();
+    timeline.sort_by_key(|item| std::cmp::Reverse(item.at()));
+    let can_merge = actor.can(Module::Customers, Action::Administer) && c.deleted_at.is_none();
+    let merge_candidates = if can_merge {
+        customers::duplicates_by_name(state.store.reader(), &c.name, Some(id)).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let ctx = page_ctx(state, session, meta, jar, "/customers").await;
     let activity = if activity.occurred_at.is_empty() {
         ActivityForm { occurred_at: ctx.settings.local_input(chrono::Utc::now()), kind: "visit".into(), ..activity }
@@ -505,6 +732,9 @@ async fn show_page(
         timeline,
         activity,
         kinds: ActivityKind::ALL,
+        intentions: Intention::ALL,
+        merge_candidates,
+        can_merge,
         duplicate,
     };
     (status, render(&page.ctx, &page)).into_response()
@@ -585,6 +815,35 @@ async fn delete(State(state): State<AppState>, UiUser(session, meta): UiUser, Pa
     }
 }
 
+#[derive(Debug, Deserialize)]
+struct MergeForm {
+    /// The other customer's number.
+    #[serde(default)]
+    other_id: String,
+}
+
+async fn merge(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(form): Form<MergeForm>,
+) -> Response {
+    let result = match form.other_id.trim().trim_start_matches('#').parse::<i64>() {
+        Ok(other) => customers::merge(&state.store, &session.actor, id, other).await.map(|_| ()),
+        Err(_) => Err(StoreError::Invalid(Invalid::one("other_id", "unknown_reference"))),
+    };
+    match result {
+        Ok(()) => redirect_flash(&format!("/customers/{id}"), "flash.customer_merged"),
+        Err(StoreError::Invalid(invalid)) => {
+            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
+            let contact = ContactForm { role: "handler".into(), ..Default::default() };
+            show_page(&state, &session, &meta, &jar, id, contact, ActivityForm::default(), errors, false).await
+        }
+        Err(e) => store_error_page(&meta.locale, e),
+    }
+}
+
 // ---------------------------------------------------------------- activities
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -601,6 +860,8 @@ struct ActivityForm {
     next_step: String,
     #[serde(default)]
     next_at: String,
+    #[serde(default)]
+    intention: String,
 }
 
 async fn log_activity(
@@ -627,6 +888,7 @@ async fn log_activity(
                 outcome: form.outcome.clone(),
                 next_step: Some(form.next_step.clone()),
                 next_at,
+                intention: Some(form.intention.clone()),
             };
             activities::create_activity(&state.store, &session.actor, input).await.map(|_| ())
         }

@@ -2,11 +2,15 @@
 //! updates, post/redirect/get with flash messages.
 
 pub(crate) mod access;
+mod activities;
 pub(crate) mod audit;
 pub(crate) mod auth;
 mod customers;
 mod home;
 pub(crate) mod settings;
+mod views;
+
+pub use views::allowed_columns;
 
 use std::collections::HashMap;
 
@@ -30,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .merge(home::routes())
         .merge(auth::routes())
         .merge(customers::routes())
+        .merge(activities::routes())
+        .merge(views::routes())
         .merge(access::routes())
         .merge(audit::routes())
         .merge(settings::routes())
@@ -76,6 +82,11 @@ impl PageCtx {
 
     pub fn dt(&self, at: &DateTime<Utc>) -> String {
         self.settings.format_datetime(*at)
+    }
+
+    /// Only the day, in the company's time zone.
+    pub fn date(&self, at: &DateTime<Utc>) -> String {
+        self.settings.format_date(at.with_timezone(&self.settings.tz()).date_naive())
     }
 
     pub fn dt_opt(&self, at: &Option<DateTime<Utc>>) -> String {
@@ -174,6 +185,7 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     if actor.can(Module::Customers, Action::View) {
         work.push(item("/customers", "nav.customers", "building"));
         work.push(item("/contacts", "nav.contacts", "users"));
+        work.push(item("/activities", "nav.activities", "list"));
     }
     let mut groups = vec![NavGroup { label: String::new(), items: work }];
     let mut admin = Vec::new();

@@ -172,3 +172,86 @@ async fn the_contacts_page_searches_in_chinese() {
     assert!(html.contains("李娜") && html.contains("上海华信科技"));
     assert!(!html.contains("王芳"));
 }
+
+#[tokio::test]
+async fn list_pages_save_views_choose_columns_and_act_in_bulk() {
+    let app = TestApp::new().await;
+    let (cookies, csrf) = sign_in(&app).await;
+    let id_of = |c: &serde_json::Value| c["id"].as_i64().unwrap();
+    let (_, a) = app
+        .api(
+            Method::POST,
+            "/api/v1/customers",
+            Some(&app.admin),
+            Some(serde_json::json!({"name": "杭州西湖茶业", "grade": "A"})),
+        )
+        .await;
+    let (_, b) = app
+        .api(
+            Method::POST,
+            "/api/v1/customers",
+            Some(&app.admin),
+            Some(serde_json::json!({"name": "苏州园林设计院", "grade": "A"})),
+        )
+        .await;
+    // Save a view of the A-grade customers; it shows as a chip on the list.
+    let body = format!("_csrf={csrf}&list=customers&name=A%E7%BA%A7&query=grade%3DA&back=%2Fcustomers");
+    let (s, h, _) = app.send(form("/views", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), "/customers?grade=A");
+    // Only two columns, the closing date among them.
+    let body = format!("_csrf={csrf}&columns=owner&columns=closed_at&back=%2Fcustomers");
+    let (s, _, _) = app.send(form("/columns/customers", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, page) = app.send(get("/customers?grade=A", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("view-chip on") && html.contains("A级"), "the saved view is shown and active");
+    let head = html.split("<thead>").nth(1).unwrap().split("</thead>").next().unwrap();
+    assert!(head.contains("Closed on") && !head.contains("Industry"), "the chosen columns: {head}");
+    assert!(html.contains("id=\"bulk-form\"") && html.contains("data-row-select"));
+    // Tag both in one go; the form repeats `ids`.
+    let body = format!(
+        "_csrf={csrf}&ids={}&ids={}&action=add_tag&tag=%E5%B1%95%E4%BC%9A&back=%2Fcustomers",
+        id_of(&a),
+        id_of(&b)
+    );
+    let (s, h, _) = app.send(form("/customers/bulk", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), "/customers");
+    let (_, c) = app.api(Method::GET, &format!("/api/v1/customers/{}", id_of(&b)), Some(&app.admin), None).await;
+    assert_eq!(c["tags"], serde_json::json!(["展会"]));
+    // Export the selection.
+    let body = format!("_csrf={csrf}&ids={}&action=export", id_of(&a));
+    let (s, h, csv) = app.send(form("/customers/bulk", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    let csv = csv.as_str().unwrap();
+    assert!(csv.contains("杭州西湖茶业") && !csv.contains("苏州园林设计院"));
+
+    // Release to the pool and claim back: both moves are on the timeline.
+    let id = id_of(&a);
+    for action in ["release", "claim"] {
+        let (s, _, _) = app.send(form(&format!("/customers/{id}/{action}"), &cookies, &format!("_csrf={csrf}"))).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+    }
+    let (_, _, page) = app.send(get(&format!("/customers/{id}"), &cookies)).await;
+    let html = page.as_str().unwrap();
+    assert_eq!(html.matches("data-testid=\"ownership-move\"").count(), 2, "claim and release on the timeline");
+    // The named archives render.
+    for path in ["/activities?archive=visits", "/activities?archive=follow_up", "/customers?scope=closed"] {
+        let (s, _, page) = app.send(get(path, &cookies)).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        let html = page.as_str().unwrap();
+        assert!(html.contains("Closed-customer archive"), "{path}");
+        assert!(path.starts_with("/customers") || html.contains("Visitor intention register"), "{path}");
+    }
+    // Merging from the customer page: a bad number is a field error.
+    let (s, _, page) =
+        app.send(form(&format!("/customers/{id}/merge"), &cookies, &format!("_csrf={csrf}&other_id=abc"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.as_str().unwrap().contains("merge-other_id-error"));
+    let body = format!("_csrf={csrf}&other_id={}", id_of(&b));
+    let (s, _, _) = app.send(form(&format!("/customers/{id}/merge"), &cookies, &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+}

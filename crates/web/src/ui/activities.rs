@@ -1,0 +1,278 @@
+//! The list of all visits and contact records in one's scope, with the two
+//! named archives over it: the visitor intention register
+//! (到访客户意向登记表: visits to customers not closed yet, with the
+//! intention noted) and the follow-up archive (客户跟踪档案: every contact
+//! record of customers not closed yet).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum_extra::extract::cookie::CookieJar;
+use salesflow_domain::access::{Action, Module};
+use salesflow_domain::activities::{ActivityKind, Intention};
+use salesflow_store::activities::{self, ActivityFilter, ActivityView};
+use salesflow_store::paging::PageRequest;
+use salesflow_store::views::{self, SavedView};
+use serde::Deserialize;
+
+use super::customers::chosen_columns;
+use super::{FormErrors, PageCtx, page_ctx, render, store_error_page};
+use crate::auth::{RequestMeta, Session, UiUser};
+use crate::export;
+use crate::server::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/activities", get(list_page))
+        .route("/activities/export.csv", get(export_csv))
+        .route("/activities/export.xlsx", get(export_xlsx))
+}
+
+/// Columns the list can show besides the time and the customer.
+pub(super) const COLUMNS: [&str; 8] =
+    ["kind", "subject", "participants", "intention", "outcome", "next_step", "next_at", "recorded_by"];
+const DEFAULT_COLUMNS: [&str; 6] = ["kind", "subject", "intention", "next_step", "next_at", "recorded_by"];
+const VISIT_REGISTER_COLUMNS: [&str; 7] =
+    ["participants", "intention", "subject", "outcome", "next_step", "next_at", "recorded_by"];
+const FOLLOW_UP_COLUMNS: [&str; 6] = ["kind", "subject", "outcome", "next_step", "next_at", "recorded_by"];
+
+#[derive(Debug, Deserialize, Default)]
+struct ListQuery {
+    q: Option<String>,
+    kind: Option<String>,
+    intention: Option<String>,
+    /// `mine`: only what I recorded.
+    owner: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    /// `1`: only records with a follow-up date.
+    follow_up: Option<String>,
+    /// `visits` (到访客户意向登记表) or `follow_up` (客户跟踪档案).
+    archive: Option<String>,
+    cursor: Option<String>,
+}
+
+impl ListQuery {
+    fn archive(&self) -> &str {
+        self.archive.as_deref().unwrap_or("")
+    }
+
+    fn filter(
+        &self,
+        actor: &salesflow_store::Actor,
+        settings: &salesflow_domain::settings::Settings,
+    ) -> Result<ActivityFilter, salesflow_domain::Invalid> {
+        let api = crate::api::activities::ActivityQuery {
+            customer_id: None,
+            q: self.q.clone(),
+            kind: if self.archive() == "visits" { Some("visit".into()) } else { self.kind.clone() },
+            owner_id: if self.owner.as_deref() == Some("mine") { actor.user_id } else { None },
+            intention: self.intention.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            follow_up: Some(self.follow_up.as_deref() == Some("1")),
+            closed: matches!(self.archive(), "visits" | "follow_up").then_some(false),
+        };
+        api.filter(settings)
+    }
+
+    fn base_query(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("archive", self.archive.as_deref()),
+            ("q", self.q.as_deref()),
+            ("kind", self.kind.as_deref()),
+            ("intention", self.intention.as_deref()),
+            ("owner", self.owner.as_deref()),
+            ("from", self.from.as_deref()),
+            ("to", self.to.as_deref()),
+            ("follow_up", self.follow_up.as_deref()),
+        ] {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                out.append_pair(k, v);
+            }
+        }
+        out.finish()
+    }
+
+    fn is(&self, value: &Option<String>, option: &str) -> bool {
+        value.as_deref().unwrap_or("") == option
+    }
+}
+
+/// The message key of a column's heading.
+fn column_label(code: &str) -> &'static str {
+    match code {
+        "kind" => "activities.kind",
+        "subject" => "activities.subject",
+        "participants" => "activities.participants",
+        "intention" => "activities.intention",
+        "outcome" => "activities.outcome",
+        "next_step" => "activities.next_step",
+        "next_at" => "activities.next_at",
+        _ => "activities.recorded_by",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "activities/list.html")]
+struct ListPage {
+    ctx: PageCtx,
+    rows: Rows,
+    query: ListQuery,
+    kinds: [ActivityKind; 5],
+    intentions: [Intention; 3],
+    views: Vec<SavedView>,
+    errors: FormErrors,
+    can_export: bool,
+}
+
+impl ListPage {
+    fn title_key(&self) -> &'static str {
+        match self.query.archive() {
+            "visits" => "archives.visit_register",
+            "follow_up" => "archives.follow_up",
+            _ => "activities.list_title",
+        }
+    }
+
+    fn hint_key(&self) -> &'static str {
+        match self.query.archive() {
+            "visits" => "archives.visit_register_hint",
+            "follow_up" => "archives.follow_up_hint",
+            _ => "activities.list_subtitle",
+        }
+    }
+
+    fn all_columns(&self) -> [&'static str; 8] {
+        COLUMNS
+    }
+
+    fn shows(&self, column: &str) -> bool {
+        self.rows.columns.iter().any(|c| c == column)
+    }
+
+    fn back(&self) -> String {
+        format!("/activities?{}", self.query.base_query())
+    }
+
+    fn current_query(&self) -> String {
+        self.query.base_query()
+    }
+
+    fn view_active(&self, view: &SavedView) -> bool {
+        view.query == self.query.base_query()
+    }
+
+    fn export_link(&self, format: &str) -> String {
+        format!("/activities/export.{format}?{}", self.query.base_query())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "activities/rows.html")]
+struct Rows {
+    ctx: PageCtx,
+    activities: Vec<ActivityView>,
+    columns: Vec<String>,
+    next_url: Option<String>,
+    first_page: bool,
+}
+
+impl Rows {
+    fn span(&self) -> usize {
+        self.columns.len() + 2
+    }
+
+    fn cell_class(&self, index: &usize) -> &'static str {
+        if *index < 1 { "" } else { "hide-sm" }
+    }
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let actor = &session.actor;
+    let ctx = page_ctx(&state, &session, &meta, &jar, "/activities").await;
+    let (filter, errors) = match query.filter(actor, &ctx.settings) {
+        Ok(f) => (f, FormErrors::default()),
+        Err(invalid) => (ActivityFilter::default(), FormErrors::from_invalid(&meta.locale, &invalid)),
+    };
+    let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: None };
+    let page = match activities::list_activities(&state.store, actor, &filter, &req).await {
+        Ok(p) => p,
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
+    let base = query.base_query();
+    let next_url =
+        page.next_cursor.map(|c| format!("/activities?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
+    let columns = match query.archive() {
+        "visits" => VISIT_REGISTER_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+        "follow_up" => FOLLOW_UP_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+        _ => chosen_columns(&state, actor, "activities", &COLUMNS, &DEFAULT_COLUMNS).await,
+    };
+    let rows = Rows { ctx: ctx.clone(), activities: page.items, columns, next_url, first_page: query.cursor.is_none() };
+    if meta.is_htmx {
+        return render(&rows.ctx, &rows);
+    }
+    let page = ListPage {
+        ctx,
+        rows,
+        query,
+        kinds: ActivityKind::ALL,
+        intentions: Intention::ALL,
+        views: views::list_views(&state.store, actor, "activities").await.unwrap_or_default(),
+        errors,
+        can_export: actor.can(Module::Customers, Action::Export),
+    };
+    render(&page.ctx, &page)
+}
+
+async fn export_csv(state: State<AppState>, user: UiUser, query: Query<ListQuery>) -> Response {
+    export_list(state, user, query, export::Format::Csv).await
+}
+
+async fn export_xlsx(state: State<AppState>, user: UiUser, query: Query<ListQuery>) -> Response {
+    export_list(state, user, query, export::Format::Xlsx).await
+}
+
+async fn export_list(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    Query(query): Query<ListQuery>,
+    format: export::Format,
+) -> Response {
+    export_activities(&state, &session, &meta, &query, format).await
+}
+
+async fn export_activities(
+    state: &AppState,
+    session: &Session,
+    meta: &RequestMeta,
+    query: &ListQuery,
+    format: export::Format,
+) -> Response {
+    let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+    let filter = match query.filter(&session.actor, &company) {
+        Ok(f) => f,
+        Err(invalid) => return store_error_page(&meta.locale, salesflow_store::StoreError::Invalid(invalid)),
+    };
+    let t = |k: &str| crate::i18n::t(&meta.locale, k);
+    let header = export::header(&t, &export::ACTIVITY_COLUMNS);
+    let stem = match query.archive() {
+        "visits" => "visit-register",
+        "follow_up" => "follow-up-archive",
+        _ => "activities",
+    };
+    let name = format!("{stem}-{}", chrono::Utc::now().format("%Y%m%d"));
+    let result = match export::activities(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()) {
+        Ok(fetch) => export::respond(format, &name, header, fetch).await,
+        Err(e) => Err(e),
+    };
+    result.unwrap_or_else(|e| store_error_page(&meta.locale, e))
+}

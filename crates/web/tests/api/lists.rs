@@ -1,0 +1,331 @@
+//! Lists beyond one record: bulk actions, merging duplicates, saved views
+//! and columns, the activity list with its named archives, and exports.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let (s, v) = app.api(Method::POST, path, Some(token), Some(body)).await;
+    assert!(s.is_success(), "{path}: {s} {v}");
+    v
+}
+
+async fn department(app: &TestApp, name: &str) -> i64 {
+    post(app, &app.admin, "/api/v1/departments", json!({"name": name})).await["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn bulk_actions_change_all_selected_or_none() {
+    let app = TestApp::new().await;
+    let east = department(&app, "华东销售组").await;
+    let li_id = app.create_user("li.na", "salesperson", Some(east)).await;
+    app.create_user("wang.fang", "salesperson", Some(east)).await;
+    let li = app.login("li.na", "password-123").await;
+    let wang = app.login("wang.fang", "password-123").await;
+    let a = post(&app, &li, "/api/v1/customers", json!({"name": "杭州西湖茶业"})).await["id"].as_i64().unwrap();
+    let b = post(&app, &li, "/api/v1/customers", json!({"name": "苏州园林设计院"})).await["id"].as_i64().unwrap();
+    let other = post(&app, &wang, "/api/v1/customers", json!({"name": "无锡太湖船舶"})).await["id"].as_i64().unwrap();
+
+    // One customer outside her scope: nothing changes.
+    let (s, _) = app
+        .api(
+            Method::POST,
+            "/api/v1/customers/bulk",
+            Some(&li),
+            Some(json!({"ids": [a, b, other], "action": "add_tag", "tag": "展会"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, c) = app.api(Method::GET, &format!("/api/v1/customers/{a}"), Some(&li), None).await;
+    assert_eq!(c["tags"], json!([]));
+
+    let r = post(&app, &li, "/api/v1/customers/bulk", json!({"ids": [a, b], "action": "add_tag", "tag": "展会"})).await;
+    assert_eq!(r["changed"], 2);
+    let (_, page) = app.api(Method::GET, "/api/v1/customers?tag=%E5%B1%95%E4%BC%9A", Some(&li), None).await;
+    assert_eq!(ids(&page).len(), 2);
+
+    // Bad input: an empty tag, an unknown action, no owner, too many ids.
+    for (body, field) in [
+        (json!({"ids": [a], "action": "add_tag", "tag": " "}), "tag"),
+        (json!({"ids": [a], "action": "archive"}), "action"),
+        (json!({"ids": [a], "action": "assign_owner"}), "owner_id"),
+        (json!({"ids": (1..=501).collect::<Vec<i64>>(), "action": "add_tag", "tag": "x"}), "ids"),
+    ] {
+        let (s, p) = app.api(Method::POST, "/api/v1/customers/bulk", Some(&li), Some(body)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert_eq!(p["errors"][0]["field"], field, "{p}");
+    }
+
+    // The administrator assigns both to Wang, then deletes one.
+    let wang_id = app.api(Method::GET, "/api/v1/me", Some(&wang), None).await.1["user"]["id"].as_i64().unwrap();
+    post(
+        &app,
+        &app.admin,
+        "/api/v1/customers/bulk",
+        json!({"ids": [a, b], "action": "assign_owner", "owner_id": wang_id}),
+    )
+    .await;
+    let (s, _) = app.api(Method::GET, &format!("/api/v1/customers/{a}"), Some(&li), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "no longer hers");
+    let (_, c) = app.api(Method::GET, &format!("/api/v1/customers/{a}"), Some(&wang), None).await;
+    assert_eq!(c["owner_id"], wang_id);
+    post(&app, &app.admin, "/api/v1/customers/bulk", json!({"ids": [b], "action": "delete"})).await;
+    let (s, _) = app.api(Method::GET, &format!("/api/v1/customers/{b}"), Some(&wang), None).await;
+    assert_eq!(s, StatusCode::OK, "soft-deleted customers stay readable by id");
+    let (_, page) = app.api(Method::GET, "/api/v1/customers", Some(&wang), None).await;
+    assert!(!ids(&page).contains(&b));
+    // A salesperson may not delete (no delete right) even her own.
+    let mine = post(&app, &li, "/api/v1/customers", json!({"name": "宁波港务"})).await["id"].as_i64().unwrap();
+    let (s, _) = app
+        .api(Method::POST, "/api/v1/customers/bulk", Some(&li), Some(json!({"ids": [mine], "action": "delete"})))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Every change is in the audit log, with the previous owner.
+    let (_, log) = app
+        .api(Method::GET, &format!("/api/v1/audit-log?entity_type=customer&entity_id={a}"), Some(&app.admin), None)
+        .await;
+    let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"customer.assign") && actions.contains(&"customer.tag"), "{actions:?}");
+    let assign = log["items"].as_array().unwrap().iter().find(|e| e["action"] == "customer.assign").unwrap();
+    assert_eq!(assign["after"]["from_owner_id"], li_id);
+}
+
+#[tokio::test]
+async fn merging_moves_contacts_and_visits_to_the_survivor() {
+    let app = TestApp::new().await;
+    let keep = post(
+        &app,
+        &app.admin,
+        "/api/v1/customers",
+        json!({"name": "深圳云帆科技有限公司", "grade": "A", "tags": ["重点"]}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let dup = post(
+        &app,
+        &app.admin,
+        "/api/v1/customers",
+        json!({"name": "深圳云帆科技", "industry": "软件", "tags": ["华南"], "closed_at": "2026-03-01",
+            "allow_duplicate": true}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    post(&app, &app.admin, "/api/v1/contacts", json!({"customer_id": dup, "name": "林晓", "role": "evaluator"})).await;
+    post(&app, &app.admin, "/api/v1/activities", json!({"customer_id": dup, "kind": "visit", "subject": "初次拜访"}))
+        .await;
+
+    // Not for salespeople; not with itself; not with an unknown customer.
+    app.create_user("li.na", "salesperson", None).await;
+    let li = app.login("li.na", "password-123").await;
+    let (s, _) = app
+        .api(Method::POST, &format!("/api/v1/customers/{keep}/merge"), Some(&li), Some(json!({"other_id": dup})))
+        .await;
+    assert!(s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND, "{s}");
+    for other in [keep, 999_999] {
+        let (s, p) = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/customers/{keep}/merge"),
+                Some(&app.admin),
+                Some(json!({"other_id": other})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert_eq!(p["errors"][0]["field"], "other_id");
+    }
+
+    let out = post(&app, &app.admin, &format!("/api/v1/customers/{keep}/merge"), json!({"other_id": dup})).await;
+    assert_eq!(out["contacts_moved"], 1);
+    assert_eq!(out["activities_moved"], 1);
+    let c = &out["customer"];
+    assert_eq!(c["grade"], "A", "the survivor's own fields win");
+    assert_eq!(c["industry"], "软件", "empty fields are filled from the other");
+    assert_eq!(c["tags"], json!(["重点", "华南"]));
+    assert!(c["closed_at"].is_string());
+    let (_, contacts) =
+        app.api(Method::GET, &format!("/api/v1/contacts?customer_id={keep}"), Some(&app.admin), None).await;
+    assert_eq!(contacts["items"][0]["name"], "林晓");
+    let (_, timeline) =
+        app.api(Method::GET, &format!("/api/v1/activities?customer_id={keep}"), Some(&app.admin), None).await;
+    assert_eq!(timeline["items"][0]["subject"], "初次拜访");
+    let (_, gone) = app.api(Method::GET, &format!("/api/v1/customers/{dup}"), Some(&app.admin), None).await;
+    assert!(gone["deleted_at"].is_string());
+    assert_eq!(gone["merged_into_id"], keep);
+    let (_, log) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/audit-log?entity_type=customer&entity_id={keep}&action=customer.merge"),
+            Some(&app.admin),
+            None,
+        )
+        .await;
+    assert_eq!(log["items"][0]["after"]["merged_customer_id"], dup);
+}
+
+#[tokio::test]
+async fn saved_views_and_columns_belong_to_one_person() {
+    let app = TestApp::new().await;
+    app.create_user("li.na", "salesperson", None).await;
+    let li = app.login("li.na", "password-123").await;
+    let v = post(
+        &app,
+        &li,
+        "/api/v1/saved-views",
+        json!({"list": "customers", "name": "我的华东 A 级客户", "query": "?grade=A&province=%E4%B8%8A%E6%B5%B7&cursor=abc"}),
+    )
+    .await;
+    assert_eq!(v["query"], "grade=A&province=%E4%B8%8A%E6%B5%B7", "the paging position is not kept");
+    // The same name again replaces the filters.
+    post(
+        &app,
+        &li,
+        "/api/v1/saved-views",
+        json!({"list": "customers", "name": "我的华东 A 级客户", "query": "grade=B"}),
+    )
+    .await;
+    let (_, mine) = app.api(Method::GET, "/api/v1/saved-views?list=customers", Some(&li), None).await;
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["query"], "grade=B");
+    let (_, theirs) = app.api(Method::GET, "/api/v1/saved-views?list=customers", Some(&app.admin), None).await;
+    assert!(theirs.as_array().unwrap().is_empty());
+    let id = v["id"].as_i64().unwrap();
+    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/saved-views/{id}"), Some(&app.admin), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "nobody deletes another's view");
+    for (body, field) in [
+        (json!({"list": "customers", "name": "", "query": ""}), "name"),
+        (json!({"list": "orders", "name": "x", "query": ""}), "list"),
+        (json!({"list": "customers", "name": "x".repeat(61), "query": ""}), "name"),
+    ] {
+        let (s, p) = app.api(Method::POST, "/api/v1/saved-views", Some(&li), Some(body)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(p["errors"][0]["field"], field);
+    }
+    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/saved-views/{id}"), Some(&li), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+
+    let (s, _) = app
+        .api(Method::PUT, "/api/v1/list-columns/customers", Some(&li), Some(json!({"columns": ["owner", "closed_at"]})))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, cols) = app.api(Method::GET, "/api/v1/list-columns/customers", Some(&li), None).await;
+    assert_eq!(cols["columns"], json!(["owner", "closed_at"]));
+    let (_, cols) = app.api(Method::GET, "/api/v1/list-columns/customers", Some(&app.admin), None).await;
+    assert_eq!(cols["columns"], json!([]));
+    let (s, _) =
+        app.api(Method::PUT, "/api/v1/list-columns/customers", Some(&li), Some(json!({"columns": ["password"]}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn activity_list_and_the_named_archives() {
+    let app = TestApp::new().await;
+    let east = department(&app, "华东销售组").await;
+    app.create_user("li.na", "salesperson", Some(east)).await;
+    app.create_user("wang.fang", "salesperson", Some(east)).await;
+    let li = app.login("li.na", "password-123").await;
+    let wang = app.login("wang.fang", "password-123").await;
+    let prospect = post(&app, &li, "/api/v1/customers", json!({"name": "南京金陵药业"})).await["id"].as_i64().unwrap();
+    let closed = post(&app, &li, "/api/v1/customers", json!({"name": "合肥新能源汽车", "closed_at": "2026-05-20"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let hers = post(&app, &wang, "/api/v1/customers", json!({"name": "无锡太湖船舶"})).await["id"].as_i64().unwrap();
+    let visit = |c: i64, intention: &str| json!({"customer_id": c, "kind": "visit", "subject": "到访洽谈", "intention": intention, "occurred_at": "2026-06-01T02:00:00Z"});
+    post(&app, &li, "/api/v1/activities", visit(prospect, "high")).await;
+    post(&app, &li, "/api/v1/activities", visit(closed, "medium")).await;
+    post(
+        &app,
+        &li,
+        "/api/v1/activities",
+        json!({"customer_id": prospect, "kind": "call", "subject": "电话回访", "next_at": "2099-01-05"}),
+    )
+    .await;
+    post(&app, &wang, "/api/v1/activities", visit(hers, "low")).await;
+    let (s, p) = app
+        .api(
+            Method::POST,
+            "/api/v1/activities",
+            Some(&li),
+            Some(json!({"customer_id": prospect, "kind": "visit", "subject": "x", "intention": "eager"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "intention");
+
+    let names = |page: &Value| -> Vec<String> {
+        page["items"].as_array().unwrap().iter().map(|a| a["customer_name"].as_str().unwrap().to_owned()).collect()
+    };
+    // Her scope: her three records, newest first, none of Wang's.
+    let (_, all) = app.api(Method::GET, "/api/v1/activities", Some(&li), None).await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 3);
+    assert!(!names(&all).contains(&"无锡太湖船舶".to_owned()));
+    // 到访客户意向登记表: visits to customers not closed yet.
+    let (_, register) = app.api(Method::GET, "/api/v1/activities?kind=visit&closed=false", Some(&li), None).await;
+    assert_eq!(names(&register), ["南京金陵药业"]);
+    assert_eq!(register["items"][0]["intention"], "high");
+    // 客户跟踪档案: every record of customers not closed yet.
+    let (_, follow) = app.api(Method::GET, "/api/v1/activities?closed=false", Some(&li), None).await;
+    assert_eq!(follow["items"].as_array().unwrap().len(), 2);
+    // 成交客户档案: closed customers.
+    let (_, archive) = app.api(Method::GET, "/api/v1/customers?closed=true", Some(&li), None).await;
+    assert_eq!(ids(&archive), [closed]);
+    let (_, by_close) = app.api(Method::GET, "/api/v1/customers?sort=-closed_at", Some(&li), None).await;
+    assert_eq!(ids(&by_close), [closed], "sorting by the closing date lists closed customers only");
+    // Filters: follow-ups, intention, date range, customer name in Chinese.
+    let (_, f) = app.api(Method::GET, "/api/v1/activities?follow_up=true", Some(&li), None).await;
+    assert_eq!(f["items"][0]["subject"], "电话回访");
+    let (_, f) = app.api(Method::GET, "/api/v1/activities?intention=medium", Some(&li), None).await;
+    assert_eq!(names(&f), ["合肥新能源汽车"]);
+    let (_, f) = app.api(Method::GET, "/api/v1/activities?from=2026-06-01&to=2026-06-01", Some(&li), None).await;
+    assert_eq!(f["items"].as_array().unwrap().len(), 2);
+    let (_, f) = app.api(Method::GET, "/api/v1/activities?q=%E9%87%91%E9%99%B5", Some(&li), None).await;
+    assert!(names(&f).iter().all(|n| n == "南京金陵药业") && !names(&f).is_empty());
+    let (s, p) = app.api(Method::GET, "/api/v1/activities?from=June", Some(&li), None).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "from");
+    // Another's customer's timeline is not found.
+    let (s, _) = app.api(Method::GET, &format!("/api/v1/activities?customer_id={hers}"), Some(&li), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn lists_export_to_excel_and_csv() {
+    let app = TestApp::new().await;
+    let c = post(&app, &app.admin, "/api/v1/customers", json!({"name": "成都蜀锦丝绸有限公司", "grade": "A"})).await;
+    post(
+        &app,
+        &app.admin,
+        "/api/v1/activities",
+        json!({"customer_id": c["id"], "kind": "visit", "subject": "到访洽谈", "intention": "high"}),
+    )
+    .await;
+    let get = |path: &str| {
+        crate::helpers::api_request(Method::GET, path, Some(&app.admin), None, &[("accept-language", "zh-CN")])
+    };
+    let (s, h, body) = app.send(get("/api/v1/customers/export.xlsx?grade=A")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    assert!(h["content-disposition"].to_str().unwrap().contains("customers.xlsx"));
+    assert!(body.as_str().unwrap().starts_with("PK"), "an xlsx file is a zip archive");
+    let (s, h, body) = app.send(get("/api/v1/activities/export.csv?kind=visit")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let text = body.as_str().unwrap();
+    assert!(text.starts_with('\u{feff}'), "UTF-8 byte-order mark for Excel");
+    assert!(text.contains("成都蜀锦丝绸有限公司") && text.contains("到访洽谈") && text.contains("高"), "{text}");
+    let (s, _, _) = app.send(get("/api/v1/activities/export.xlsx")).await;
+    assert_eq!(s, StatusCode::OK);
+    // No export right, no file.
+    app.create_user("li.na", "after_sales", None).await;
+    let li = app.login("li.na", "password-123").await;
+    let (s, _) = app.api(Method::GET, "/api/v1/customers/export.xlsx", Some(&li), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
