@@ -438,6 +438,8 @@ pub mod notification {
         pub link: Option<String>,
         pub due_at: DateTimeUtc,
         pub read_at: Option<DateTimeUtc>,
+        /// When the reminder went out by e-mail (only with SMTP configured).
+        pub emailed_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
     }
 

@@ -166,3 +166,69 @@ pub async fn mark_read(store: &Store, actor: &Actor, id: i64) -> StoreResult<()>
     txn.commit().await?;
     Ok(())
 }
+
+/// A due reminder to e-mail: to whom, in which language, about what.
+#[derive(Debug, Clone)]
+pub struct DueReminder {
+    pub to_address: String,
+    pub name: String,
+    pub locale: Option<String>,
+    pub title: String,
+    pub link: Option<String>,
+    pub due_at: DateTime<Utc>,
+}
+
+/// Puts due, unread reminders not e-mailed yet into the outbox (at most
+/// `limit`), each rendered by `render` as (subject, body), and marks them
+/// e-mailed in the same transaction. Reminders of inactive people are
+/// marked without a message. Returns the outbox ids to deliver.
+pub async fn queue_due_reminders(
+    store: &Store,
+    limit: u64,
+    render: impl Fn(&DueReminder) -> (String, String),
+) -> StoreResult<Vec<i64>> {
+    use crate::entity::user;
+    let now = Utc::now();
+    let txn = store.begin().await?;
+    let due = notification::Entity::find()
+        .filter(notification::Column::EmailedAt.is_null())
+        .filter(notification::Column::ReadAt.is_null())
+        .filter(notification::Column::DueAt.lte(now))
+        .limit(limit)
+        .all(&txn)
+        .await?;
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    let people: std::collections::HashMap<i64, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(due.iter().map(|n| n.user_id)))
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::DeletedAt.is_null())
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut outbox = Vec::new();
+    for n in &due {
+        if let Some(u) = people.get(&n.user_id) {
+            let reminder = DueReminder {
+                to_address: u.email.clone(),
+                name: u.display_name.clone(),
+                locale: u.locale.clone(),
+                title: n.title.clone(),
+                link: n.link.clone(),
+                due_at: n.due_at,
+            };
+            let (subject, body) = render(&reminder);
+            outbox.push(enqueue(&txn, &reminder.to_address, &subject, &body).await?);
+        }
+    }
+    notification::Entity::update_many()
+        .col_expr(notification::Column::EmailedAt, Expr::value(now))
+        .filter(notification::Column::Id.is_in(due.iter().map(|n| n.id)))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(outbox)
+}

@@ -16,4 +16,4 @@ mod server;
 pub mod ui;
 
 pub use config::WebConfig;
-pub use server::{AppState, router, serve};
+pub use server::{AppState, router, send_due_reminders, serve};

@@ -92,8 +92,10 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// Housekeeping, run by whichever node holds the lease.
+/// Housekeeping, run by whichever node holds the lease; reminder e-mails
+/// every minute, also under a lease so that each goes out once.
 async fn run_jobs(state: AppState) {
+    let reminders = tokio::spawn(run_reminder_mail(state.clone()));
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
@@ -110,5 +112,59 @@ async fn run_jobs(state: AppState) {
             let returned = salesflow_store::customers::return_idle_to_pool(&state.store, 1000).await;
             tracing::info!(?purged, ?keys, ?returned, "housekeeping done");
         }
+        if reminders.is_finished() {
+            tracing::error!("reminder e-mail job stopped");
+        }
     }
+}
+
+async fn run_reminder_mail(state: AppState) {
+    if state.config.smtp_url.is_none() {
+        return;
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let lease = salesflow_store::jobs::try_lease(
+            &state.store,
+            "reminder_mail",
+            &state.config.node_name,
+            chrono::Duration::seconds(50),
+        )
+        .await;
+        if matches!(lease, Ok(true)) {
+            match send_due_reminders(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sent = n, "reminder e-mails"),
+                Err(e) => tracing::warn!(error = %e, "reminder e-mails failed"),
+            }
+        }
+    }
+}
+
+/// E-mails due reminders (follow-ups, tasks) to their people in their own
+/// language, when SMTP is configured; returns how many were queued.
+pub async fn send_due_reminders(state: &AppState) -> salesflow_store::StoreResult<usize> {
+    if state.config.smtp_url.is_none() {
+        return Ok(0);
+    }
+    let settings = salesflow_store::settings::get(&state.store).await?.settings;
+    let public_url = state.config.public_url.trim_end_matches('/').to_owned();
+    let ids = salesflow_store::notifications::queue_due_reminders(&state.store, 200, |r| {
+        let locale = r.locale.clone().unwrap_or_else(|| settings.default_locale.clone());
+        let t = |k: &str| crate::i18n::t(&locale, k);
+        let link = r.link.as_deref().map(|l| format!("{public_url}{l}")).unwrap_or_else(|| public_url.clone());
+        let subject = t("mail.reminder_subject").replace("%{title}", &r.title);
+        let body = t("mail.reminder_body")
+            .replace("%{name}", &r.name)
+            .replace("%{title}", &r.title)
+            .replace("%{due}", &settings.format_datetime(r.due_at))
+            .replace("%{link}", &link);
+        (subject, body)
+    })
+    .await?;
+    for id in &ids {
+        crate::mail::deliver(&state.store, &state.config, *id).await;
+    }
+    Ok(ids.len())
 }

@@ -1,6 +1,7 @@
 //! Saved list views and column choices per person; the date a customer
 //! first closed a deal (成交客户档案) and which customer a merged one went
-//! into; the intention level noted on a visit (到访客户意向登记表).
+//! into; the intention level noted on a visit (到访客户意向登记表); when a
+//! reminder was e-mailed.
 
 use sea_orm_migration::prelude::*;
 
@@ -40,12 +41,14 @@ impl MigrationTrait for Migration {
             ("customers", time_null("closed_at")),
             ("customers", big_null("merged_into_id")),
             ("activities", text_null("intention")),
+            ("notifications", time_null("emailed_at")),
         ] {
             m.alter_table(Table::alter().table(Alias::new(t)).add_column(column).to_owned()).await?;
         }
         m.create_index(index("customers", &["closed_at", "id"], false)).await?;
         m.create_index(index("activities", &["occurred_at", "id"], false)).await?;
         m.create_index(index("activities", &["kind", "occurred_at", "id"], false)).await?;
+        m.create_index(index("notifications", &["emailed_at", "due_at"], false)).await?;
         Ok(())
     }
 

@@ -329,3 +329,42 @@ async fn lists_export_to_excel_and_csv() {
     let (s, _) = app.api(Method::GET, "/api/v1/customers/export.xlsx", Some(&li), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn due_follow_ups_are_emailed_once_when_smtp_is_set() {
+    use salesflow_store::paging::PageRequest;
+    use salesflow_store::{Actor, notifications};
+    let app = TestApp::new().await;
+    app.create_user("li.na", "salesperson", None).await;
+    let li = app.login("li.na", "password-123").await;
+    let c = post(&app, &li, "/api/v1/customers", json!({"name": "南京金陵药业"})).await;
+    let past = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
+    let long_ago = (chrono::Utc::now() - chrono::Duration::hours(3)).to_rfc3339();
+    post(
+        &app,
+        &li,
+        "/api/v1/activities",
+        json!({"customer_id": c["id"], "kind": "call", "subject": "电话回访", "occurred_at": long_ago,
+            "next_step": "寄送报价", "next_at": past}),
+    )
+    .await;
+    let outbox =
+        || async { notifications::list(&app.store, &Actor::system(), &PageRequest::default()).await.unwrap().items };
+    // Without SMTP the reminder stays in the app only.
+    let plain = salesflow_web::AppState { store: app.store.clone(), config: crate::helpers::config() };
+    assert_eq!(salesflow_web::send_due_reminders(&plain).await.unwrap(), 0);
+    assert!(outbox().await.is_empty());
+    // With SMTP (unreachable here: the attempt is recorded) it goes out once, in her language.
+    let smtp = salesflow_web::AppState {
+        store: app.store.clone(),
+        config: salesflow_web::WebConfig { smtp_url: Some("smtp://127.0.0.1:9".into()), ..crate::helpers::config() },
+    };
+    assert_eq!(salesflow_web::send_due_reminders(&smtp).await.unwrap(), 1);
+    let sent = outbox().await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to_address, "li.na@example.com");
+    assert!(sent[0].subject.contains("南京金陵药业") && sent[0].subject.contains("寄送报价"), "{}", sent[0].subject);
+    assert!(sent[0].body.contains("http://salesflow.test/customers/"), "{}", sent[0].body);
+    assert!(sent[0].error.is_some(), "the failed delivery is recorded");
+    assert_eq!(salesflow_web::send_due_reminders(&smtp).await.unwrap(), 0, "never twice");
+}
