@@ -603,9 +603,10 @@ pub async fn list_customers(
         query.filter(customer::Column::DeletedAt.is_null())
     };
     if let Some(q) = filter.q.as_deref()
-        && let Some(ids) = search::matching(store.reader(), Kind::Customer, q).await?
+        && let Some(matches) =
+            search::condition(store.reader(), Kind::Customer, q, customer::Entity, customer::Column::Id).await?
     {
-        query = query.filter(customer::Column::Id.in_subquery(ids));
+        query = query.filter(matches);
     }
     if filter.pool {
         query = query.filter(customer::Column::OwnerId.is_null());
@@ -1172,9 +1173,10 @@ pub async fn list_contacts(
         query = query.filter(contact::Column::CustomerId.in_subquery(visible_customers));
     }
     if let Some(q) = filter.q.as_deref()
-        && let Some(ids) = search::matching(store.reader(), Kind::Contact, q).await?
+        && let Some(matches) =
+            search::condition(store.reader(), Kind::Contact, q, contact::Entity, contact::Column::Id).await?
     {
-        query = query.filter(contact::Column::Id.in_subquery(ids));
+        query = query.filter(matches);
     }
     if let Some(role) = clean(&filter.role) {
         query = query.filter(contact::Column::Role.eq(role));

@@ -2,7 +2,7 @@
 //! as a sub-query that any list can filter by.
 
 use salesflow_domain::search::{Lookup, index_grams, lookup};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
 
 use crate::entity::search_gram::{self, Column, Entity};
@@ -54,7 +54,14 @@ async fn insert<C: ConnectionTrait>(conn: &C, rows: Vec<search_gram::ActiveModel
 /// first, capped), each further bigram checked by a primary-key lookup, so
 /// a common word in the query does not make the search scan its whole list.
 pub async fn matching<C: ConnectionTrait>(conn: &C, kind: Kind, query: &str) -> StoreResult<Option<SelectStatement>> {
+    Ok(build(conn, kind, query).await?.map(|(select, _)| select))
+}
+
+/// The matching ids' query and how many rows its rarest bigram has (capped;
+/// `0` when unknown: a one-character prefix).
+async fn build<C: ConnectionTrait>(conn: &C, kind: Kind, query: &str) -> StoreResult<Option<(SelectStatement, u64)>> {
     let first = Alias::new("g0");
+    let mut rarest_count = 0;
     let mut select = Query::select();
     select
         .column((first.clone(), Column::EntityId))
@@ -79,6 +86,7 @@ pub async fn matching<C: ConnectionTrait>(conn: &C, kind: Kind, query: &str) -> 
                 counted.push((n, gram));
             }
             counted.sort();
+            rarest_count = counted.first().map(|(n, _)| *n).unwrap_or(0);
             let mut grams = counted.into_iter().map(|(_, g)| g);
             let rarest = grams.next().unwrap_or_default();
             select.and_where(Expr::col((first.clone(), Column::Gram)).eq(rarest));
@@ -95,8 +103,34 @@ pub async fn matching<C: ConnectionTrait>(conn: &C, kind: Kind, query: &str) -> 
             }
         }
     }
-    Ok(Some(select))
+    Ok(Some((select, rarest_count)))
 }
 
 /// Counting a bigram's rows stops here: enough to tell rare from common.
 const RARITY_CAP: u64 = 5000;
+/// From this many rows for the rarest bigram on, a list walks its own sort
+/// order and checks each row against the index, instead of collecting and
+/// sorting every match.
+const COMMON: u64 = 2000;
+
+/// The condition "the row with this id matches `query`" for a list, or
+/// `None` when the query has nothing to search for.
+///
+/// For rare terms it is `id IN (matching ids)`: few rows, fetched by key.
+/// For common terms (a word in 5 % of a million names) collecting and
+/// sorting every match is what costs; then it is a correlated `EXISTS`, so
+/// the database walks the list's sort index and stops after one page.
+pub async fn condition<C, E, I>(conn: &C, kind: Kind, query: &str, table: E, id: I) -> StoreResult<Option<SimpleExpr>>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+    I: ColumnTrait,
+{
+    let Some((mut select, rarest)) = build(conn, kind, query).await? else { return Ok(None) };
+    if rarest >= COMMON {
+        select.and_where(Expr::col((Alias::new("g0"), Column::EntityId)).equals((table, id)));
+        Ok(Some(Expr::exists(select)))
+    } else {
+        Ok(Some(id.in_subquery(select)))
+    }
+}

@@ -55,6 +55,14 @@ const GIVEN: [&str; 20] = [
 ];
 
 pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
+    if store.backend() == salesflow_store::Backend::Sqlite {
+        // Bulk loading inserts into big indexes at random places: a large
+        // page cache on the one writing connection keeps them in memory.
+        use sea_orm::ConnectionTrait;
+        let txn = store.begin().await?;
+        txn.execute_unprepared("PRAGMA cache_size = -2000000").await?;
+        txn.commit().await?;
+    }
     let system = Actor::system();
     let started = std::time::Instant::now();
     let mut user_ids: Vec<i64> = Vec::new();
@@ -242,6 +250,8 @@ async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> 
                 notes: Set(String::new()),
                 last_activity_at: Set(last),
                 claimed_at: Set(None),
+                // One in ten owned customers has closed a deal (成交客户档案).
+                closed_at: Set(owner.filter(|_| rng.random_range(0..10) == 0).map(|_| last)),
                 version: Set(1),
                 created_at: Set(created),
                 updated_at: Set(last),
@@ -306,10 +316,13 @@ async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> 
         let rows: Vec<activity::ActiveModel> = (0..n)
             .map(|_| {
                 let at = now - Duration::minutes(rng.random_range(0..2 * 365 * 24 * 60));
+                let kind = kinds[rng.random_range(0..kinds.len())];
+                let intention = (kind == "visit").then(|| ["high", "medium", "low"][rng.random_range(0..3)].to_owned());
                 activity::ActiveModel {
                     customer_id: Set(new_ids[rng.random_range(0..new_ids.len())]),
                     contact_id: Set(None),
-                    kind: Set(kinds[rng.random_range(0..kinds.len())].to_owned()),
+                    kind: Set(kind.to_owned()),
+                    intention: Set(intention),
                     subject: Set("跟进 follow-up".to_owned()),
                     occurred_at: Set(at),
                     participants: Set(None),

@@ -368,3 +368,64 @@ async fn due_follow_ups_are_emailed_once_when_smtp_is_set() {
     assert!(sent[0].error.is_some(), "the failed delivery is recorded");
     assert_eq!(salesflow_web::send_due_reminders(&smtp).await.unwrap(), 0, "never twice");
 }
+
+#[tokio::test]
+async fn a_common_search_word_pages_in_sort_order() {
+    use salesflow_store::entity::customer;
+    use salesflow_store::search::{self, Kind};
+    use sea_orm::{EntityTrait, Set};
+    let app = TestApp::new().await;
+    // 2,100 names share 华信: enough for the "walk the sort index" plan.
+    let now = chrono::Utc::now();
+    let txn = app.store.begin().await.unwrap();
+    let rows: Vec<customer::ActiveModel> = (0..2100)
+        .map(|i| {
+            let name = format!("上海华信{i}号");
+            let at = now - chrono::Duration::minutes(i);
+            customer::ActiveModel {
+                name_key: Set(salesflow_domain::customers::name_key(&name)),
+                name: Set(name),
+                tags: Set(String::new()),
+                credit_limit: Set(0),
+                notes: Set(String::new()),
+                last_activity_at: Set(at),
+                version: Set(1),
+                created_at: Set(at),
+                updated_at: Set(at),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for chunk in rows.chunks(500) {
+        ids.extend(customer::Entity::insert_many(chunk.to_vec()).exec_with_returning_keys(&txn).await.unwrap());
+    }
+    let texts: Vec<(i64, String)> = ids.iter().enumerate().map(|(i, id)| (*id, format!("上海华信{i}号"))).collect();
+    search::index_new(&txn, Kind::Customer, &texts).await.unwrap();
+    txn.commit().await.unwrap();
+    post(&app, &app.admin, "/api/v1/customers", json!({"name": "北京燕山机械"})).await;
+
+    let (s, page) =
+        app.api(Method::GET, "/api/v1/customers?q=%E5%8D%8E%E4%BF%A1&limit=3", Some(&app.admin), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let names: Vec<&str> = page["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["上海华信0号", "上海华信1号", "上海华信2号"], "newest activity first");
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let (_, next) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/customers?q=%E5%8D%8E%E4%BF%A1&limit=3&cursor={cursor}"),
+            Some(&app.admin),
+            None,
+        )
+        .await;
+    assert_eq!(next["items"][0]["name"], "上海华信3号");
+    // A rare word next to the common one still narrows to the one match.
+    let (_, one) = app.api(Method::GET, "/api/v1/customers?q=%E5%8D%8E%E4%BF%A11234", Some(&app.admin), None).await;
+    assert_eq!(ids(&one).len(), 1);
+    // The pool customers are visible to a salesperson, her scope still applies.
+    app.create_user("li.na", "salesperson", None).await;
+    let li = app.login("li.na", "password-123").await;
+    let (_, hers) = app.api(Method::GET, "/api/v1/customers?q=%E5%8D%8E%E4%BF%A1&owner_id=1", Some(&li), None).await;
+    assert!(ids(&hers).is_empty());
+}
