@@ -396,11 +396,11 @@ async fn a_common_search_word_pages_in_sort_order() {
             }
         })
         .collect();
-    let mut ids = Vec::new();
+    let mut new_ids = Vec::new();
     for chunk in rows.chunks(500) {
-        ids.extend(customer::Entity::insert_many(chunk.to_vec()).exec_with_returning_keys(&txn).await.unwrap());
+        new_ids.extend(customer::Entity::insert_many(chunk.to_vec()).exec_with_returning_keys(&txn).await.unwrap());
     }
-    let texts: Vec<(i64, String)> = ids.iter().enumerate().map(|(i, id)| (*id, format!("上海华信{i}号"))).collect();
+    let texts: Vec<(i64, String)> = new_ids.iter().enumerate().map(|(i, id)| (*id, format!("上海华信{i}号"))).collect();
     search::index_new(&txn, Kind::Customer, &texts).await.unwrap();
     txn.commit().await.unwrap();
     post(&app, &app.admin, "/api/v1/customers", json!({"name": "北京燕山机械"})).await;
