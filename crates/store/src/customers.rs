@@ -515,10 +515,18 @@ pub async fn return_idle_to_pool(store: &Store, batch: u64) -> StoreResult<u64> 
     Ok(idle.len() as u64)
 }
 
-/// Moves every customer of one person to another, in one transaction (when
-/// someone leaves, the customers stay with the company). Both people must
-/// be in the caller's scope. Returns how many moved.
-pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> StoreResult<u64> {
+/// What a hand-over moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Handover {
+    pub customers: u64,
+    /// Open tasks (open or in progress) assigned to the person leaving.
+    pub tasks: u64,
+}
+
+/// Moves every customer and every open task of one person to another, in
+/// one transaction (when someone leaves, the customers and the work on
+/// them stay with the company). Both people must be in the caller's scope.
+pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> StoreResult<Handover> {
     actor.require(Module::Customers, Action::Administer)?;
     if !actor.sees_owner(Some(from)) {
         return Err(StoreError::NotFound);
@@ -541,10 +549,13 @@ pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> Store
         .filter(customer::Column::OwnerId.eq(from))
         .exec(&txn)
         .await?;
-    let detail = Some(serde_json::json!({ "from_user_id": from, "to_user_id": to, "customers": res.rows_affected }));
+    let tasks = crate::tasks::transfer_open(&txn, from, to).await?;
+    let detail = Some(serde_json::json!({
+        "from_user_id": from, "to_user_id": to, "customers": res.rows_affected, "tasks": tasks
+    }));
     audit::record(&txn, actor, "customer.transfer", "user", Some(from), None, detail).await?;
     txn.commit().await?;
-    Ok(res.rows_affected)
+    Ok(Handover { customers: res.rows_affected, tasks })
 }
 
 #[derive(Debug, Clone, Default)]

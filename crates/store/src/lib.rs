@@ -18,6 +18,7 @@ pub mod paging;
 pub mod scope;
 pub mod search;
 pub mod settings;
+pub mod tasks;
 
 pub use db::{Backend, Store};
 pub use error::{StoreError, StoreResult};
