@@ -46,6 +46,12 @@
     }
   });
 
+  // A select marked data-autosubmit submits its form when changed.
+  document.addEventListener("change", function (e) {
+    var s = e.target.closest && e.target.closest("select[data-autosubmit]");
+    if (s && s.form) s.form.requestSubmit();
+  });
+
   // Close the user menu when clicking elsewhere.
   document.addEventListener("click", function (e) {
     document.querySelectorAll("details.user-menu[open]").forEach(function (m) {

@@ -7,6 +7,7 @@ pub(crate) mod auth;
 mod customers;
 mod home;
 pub(crate) mod settings;
+mod tasks;
 
 use std::collections::HashMap;
 
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .merge(access::routes())
         .merge(audit::routes())
         .merge(settings::routes())
+        .merge(tasks::routes())
 }
 
 const FLASH_COOKIE: &str = "sf_flash";
@@ -174,6 +176,8 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     if actor.can(Module::Customers, Action::View) {
         work.push(item("/customers", "nav.customers", "building"));
         work.push(item("/contacts", "nav.contacts", "users"));
+        work.push(item("/tasks", "tasks.nav", "check-square"));
+        work.push(item("/calendar", "calendar.nav", "calendar"));
     }
     let mut groups = vec![NavGroup { label: String::new(), items: work }];
     let mut admin = Vec::new();
