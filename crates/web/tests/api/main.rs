@@ -7,3 +7,4 @@ mod conventions;
 mod customers;
 mod helpers;
 mod pages;
+mod tasks;
