@@ -320,6 +320,12 @@ async fn load_tasks(store: &Store) -> anyhow::Result<()> {
         customer_ids.push(c.context("demo customer missing")?.id);
     }
     let now = Utc::now();
+    // Due dates are days: by the end of the day, company time.
+    let company = salesflow_store::settings::get(store).await?.settings;
+    let end_of_day = |days: i64| {
+        let day = salesflow_domain::tasks::local_day(&company, now + Duration::days(days));
+        salesflow_domain::tasks::end_of_day(&company, day).unwrap_or(now + Duration::days(days))
+    };
     for (by, to, customer, title, days, priority) in OPEN_TASKS {
         let (_, assigner) = actor(by)?;
         let (assignee, _) = actor(to)?;
@@ -329,8 +335,8 @@ async fn load_tasks(store: &Store) -> anyhow::Result<()> {
             assignee_id: Some(*assignee),
             related_kind: customer.map(|_| "customer".to_owned()),
             related_id: customer.map(|i| customer_ids[i]),
-            start_at: Some(now + Duration::days(days - 5)),
-            due_at: now + Duration::days(days),
+            start_at: Some(end_of_day(days - 5) - Duration::minutes(14 * 60 + 59)),
+            due_at: end_of_day(days),
             priority: priority.into(),
             status: None,
         };
@@ -340,7 +346,7 @@ async fn load_tasks(store: &Store) -> anyhow::Result<()> {
         let (by, to) = TEAMS[i % TEAMS.len()];
         let (_, assigner) = actor(by)?;
         let (assignee, _) = actor(to)?;
-        let due = now - Duration::days(10 + 20 * i as i64);
+        let due = end_of_day(-10 - 20 * i as i64);
         let customer = customer_ids[i % 10];
         let input = TaskInput {
             title: DONE_TITLES[i % DONE_TITLES.len()].into(),
