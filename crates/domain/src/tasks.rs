@@ -18,7 +18,8 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
-    pub const ALL: [TaskStatus; 4] = [TaskStatus::Open, TaskStatus::InProgress, TaskStatus::Done, TaskStatus::Cancelled];
+    pub const ALL: [TaskStatus; 4] =
+        [TaskStatus::Open, TaskStatus::InProgress, TaskStatus::Done, TaskStatus::Cancelled];
     /// The statuses of a task still to be done ("open" in lists and transfers).
     pub const OPEN: [TaskStatus; 2] = [TaskStatus::Open, TaskStatus::InProgress];
 

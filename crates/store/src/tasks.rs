@@ -16,8 +16,8 @@ use salesflow_domain::tasks::{self as rules, Priority, RelatedKind, TaskStatus, 
 use salesflow_domain::validation::FieldError;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use serde::Serialize;
 
@@ -146,9 +146,9 @@ async fn one_view<C: ConnectionTrait>(conn: &C, m: task::Model) -> StoreResult<T
 fn visible(actor: &Actor) -> Condition {
     match (&actor.visible_users, actor.user_id) {
         (None, _) => Condition::all(),
-        (Some(_), Some(me)) => Condition::any()
-            .add(actor.scope_condition(task::Column::AssigneeId))
-            .add(task::Column::CreatedBy.eq(me)),
+        (Some(_), Some(me)) => {
+            Condition::any().add(actor.scope_condition(task::Column::AssigneeId)).add(task::Column::CreatedBy.eq(me))
+        }
         (Some(_), None) => actor.scope_condition(task::Column::AssigneeId),
     }
 }
@@ -258,8 +258,15 @@ async fn schedule_reminder<C: ConnectionTrait>(conn: &C, settings: &Settings, t:
     if status_of(t).is_closed() {
         return Ok(());
     }
-    notifications::remind(conn, t.assignee_id, REMINDER_KIND, &t.title, &reminder_link(t.id), reminder_time(settings, t.due_at))
-        .await
+    notifications::remind(
+        conn,
+        t.assignee_id,
+        REMINDER_KIND,
+        &t.title,
+        &reminder_link(t.id),
+        reminder_time(settings, t.due_at),
+    )
+    .await
 }
 
 /// Withdraws the reminders of a task that nobody has read yet.
@@ -465,8 +472,11 @@ pub async fn set_done(store: &Store, actor: &Actor, id: i64, version: i64, done:
         // Already so: nothing to change.
         return one_view(&txn, before).await;
     }
-    let after =
-        task::Model { status: status.code().to_owned(), completed_at: completed_at(&before, status, Utc::now()), ..before.clone() };
+    let after = task::Model {
+        status: status.code().to_owned(),
+        completed_at: completed_at(&before, status, Utc::now()),
+        ..before.clone()
+    };
     let action = if done { "task.complete" } else { "task.reopen" };
     let v = save(&txn, actor, &company, before, version, after, action).await?;
     txn.commit().await?;

@@ -341,8 +341,16 @@ async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> 
 }
 
 const TASK_TITLES: [&str; 10] = [
-    "回访客户", "提交报价", "安排演示", "确认合同条款", "催收货款", "Send the proposal", "Follow up on the quote",
-    "准备投标文件", "季度拜访", "Check the delivery date",
+    "回访客户",
+    "提交报价",
+    "安排演示",
+    "确认合同条款",
+    "催收货款",
+    "Send the proposal",
+    "Follow up on the quote",
+    "准备投标文件",
+    "季度拜访",
+    "Check the delivery date",
 ];
 
 /// Sales tasks for existing users, spread from a year ago to two months

@@ -46,7 +46,12 @@ pub enum DayEdge {
 
 /// An instant given as RFC 3339, or a day `YYYY-MM-DD` in the company's
 /// time zone; blank is `None`.
-pub fn when(text: Option<&str>, field: &str, company: &Settings, edge: DayEdge) -> Result<Option<DateTime<Utc>>, FieldError> {
+pub fn when(
+    text: Option<&str>,
+    field: &str,
+    company: &Settings,
+    edge: DayEdge,
+) -> Result<Option<DateTime<Utc>>, FieldError> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(Some(at.with_timezone(&Utc)));
@@ -132,9 +137,7 @@ impl TaskQuery {
                 due_from,
                 due_to,
             }),
-            (a, b, c, d) => {
-                Err([a.err(), b.err(), c.err(), d.err()].into_iter().flatten().collect())
-            }
+            (a, b, c, d) => Err([a.err(), b.err(), c.err(), d.err()].into_iter().flatten().collect()),
         }
     }
 }

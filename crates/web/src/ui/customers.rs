@@ -484,11 +484,8 @@ async fn show_page(
         Ok(p) => p.items,
         Err(e) => return store_error_page(&meta.locale, e),
     };
-    let task_filter = salesflow_store::tasks::TaskFilter {
-        customer_id: Some(id),
-        status: Some("open".into()),
-        ..Default::default()
-    };
+    let task_filter =
+        salesflow_store::tasks::TaskFilter { customer_id: Some(id), status: Some("open".into()), ..Default::default() };
     let open_tasks = match salesflow_store::tasks::list_tasks(
         &state.store,
         actor,

@@ -43,11 +43,7 @@ impl PageCtx {
     /// of the day (as a due date typed as a day is), otherwise day and time.
     pub fn due(&self, at: &DateTime<Utc>) -> String {
         let local = self.settings.local_input(*at);
-        if local.ends_with("T23:59") {
-            self.settings.format_date(local_day(&self.settings, *at))
-        } else {
-            self.dt(at)
-        }
+        if local.ends_with("T23:59") { self.settings.format_date(local_day(&self.settings, *at)) } else { self.dt(at) }
     }
 
     /// `HH:MM` in the company's time zone.
@@ -250,7 +246,15 @@ struct VersionForm {
     back: String,
 }
 
-async fn set_done(state: &AppState, session: &Session, meta: &RequestMeta, jar: &CookieJar, id: i64, form: VersionForm, done: bool) -> Response {
+async fn set_done(
+    state: &AppState,
+    session: &Session,
+    meta: &RequestMeta,
+    jar: &CookieJar,
+    id: i64,
+    form: VersionForm,
+    done: bool,
+) -> Response {
     let result = tasks::set_done(&state.store, &session.actor, id, form.version, done).await;
     let back = back_to(&form.back, &format!("/tasks/{id}"));
     if meta.is_htmx {
@@ -717,7 +721,10 @@ fn item(ctx: &PageCtx, e: CalendarEvent) -> CalItem {
     if e.done {
         classes.push("done".into());
     }
-    let time = if e.kind == "task" && ctx.settings.local_input(e.at).ends_with("T23:59") {
+    let time = if e.kind == "task" && e.end.is_some_and(|due| due != e.at) {
+        // Due after the range shown: it appears where it starts.
+        ctx.t("calendar.starts")
+    } else if e.kind == "task" && ctx.settings.local_input(e.at).ends_with("T23:59") {
         String::new()
     } else {
         ctx.time_of(&e.at)

@@ -79,7 +79,10 @@ async fn bad_task_input_is_field_level_and_changes_nothing() {
         (json!({"title": "长".repeat(201), "due_at": day(1)}), ("title", "too_long")),
         (json!({"title": "回访", "start_at": day(5), "due_at": day(1)}), ("due_at", "due_before_start")),
         (json!({"title": "回访", "due_at": day(1), "assignee_id": 999_999}), ("assignee_id", "unknown_reference")),
-        (json!({"title": "回访", "due_at": day(1), "assignee_id": t.wang_id}), ("assignee_id", "assignee_outside_scope")),
+        (
+            json!({"title": "回访", "due_at": day(1), "assignee_id": t.wang_id}),
+            ("assignee_id", "assignee_outside_scope"),
+        ),
         (json!({"title": "回访", "due_at": "next week"}), ("due_at", "invalid_date")),
         (json!({"title": "回访", "due_at": day(1), "priority": "asap"}), ("priority", "invalid_choice")),
         (
@@ -176,8 +179,9 @@ async fn a_manager_assigns_to_the_team_and_others_cannot_see_it() {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, _) = app.api(Method::GET, &format!("/api/v1/tasks/{id}"), Some(&t.li), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, log) =
-        app.api(Method::GET, &format!("/api/v1/audit-log?entity_type=task&entity_id={id}"), Some(&app.admin), None).await;
+    let (_, log) = app
+        .api(Method::GET, &format!("/api/v1/audit-log?entity_type=task&entity_id={id}"), Some(&app.admin), None)
+        .await;
     let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["task.delete", "task.create"]);
 }
@@ -185,7 +189,8 @@ async fn a_manager_assigns_to_the_team_and_others_cannot_see_it() {
 #[tokio::test]
 async fn overdue_search_filters_and_sorting() {
     let app = TestApp::new().await;
-    let late = task(&app, &app.admin, json!({"title": "催收第二期款项", "due_at": day(-2), "priority": "urgent"})).await;
+    let late =
+        task(&app, &app.admin, json!({"title": "催收第二期款项", "due_at": day(-2), "priority": "urgent"})).await;
     task(&app, &app.admin, json!({"title": "季度客户回访", "due_at": day(5), "priority": "low"})).await;
     let finished = task(&app, &app.admin, json!({"title": "Send the proposal", "due_at": day(-3)})).await;
     let (s, _) = app
@@ -218,7 +223,8 @@ async fn overdue_search_filters_and_sorting() {
     let (_, first) = app.api(Method::GET, "/api/v1/tasks?limit=1", Some(&app.admin), None).await;
     assert_eq!(titles(&first), ["Send the proposal"]);
     let cursor = first["next_cursor"].as_str().unwrap();
-    let (_, second) = app.api(Method::GET, &format!("/api/v1/tasks?limit=1&cursor={cursor}"), Some(&app.admin), None).await;
+    let (_, second) =
+        app.api(Method::GET, &format!("/api/v1/tasks?limit=1&cursor={cursor}"), Some(&app.admin), None).await;
     assert_eq!(titles(&second), ["催收第二期款项"]);
     for bad in ["status=finished", "priority=asap", "sort=title", "assignee=someone", "due_from=soon"] {
         let (s, _) = app.api(Method::GET, &format!("/api/v1/tasks?{bad}"), Some(&app.admin), None).await;
@@ -317,12 +323,9 @@ async fn the_calendar_shows_tasks_follow_ups_and_planned_visits() {
         .iter()
         .map(|e| (e["kind"].as_str().unwrap().to_owned(), e["title"].as_str().unwrap().to_owned()))
         .collect();
-    for expected in [
-        ("task", "整理拜访记录"),
-        ("task", "准备投标文件"),
-        ("visit", "上门拜访，演示方案"),
-        ("follow_up", "发送报价"),
-    ] {
+    for expected in
+        [("task", "整理拜访记录"), ("task", "准备投标文件"), ("visit", "上门拜访，演示方案"), ("follow_up", "发送报价")]
+    {
         assert!(events.contains(&(expected.0.to_owned(), expected.1.to_owned())), "{expected:?} in {events:?}");
     }
     assert!(!events.iter().any(|(_, title)| title == "Far away"));
@@ -355,8 +358,12 @@ async fn the_hand_over_moves_open_tasks_but_not_done_ones() {
     let t = team(&app).await;
     let customer_id = customer(&app, &t.wang, "青岛海景酒店").await;
     for title in ["季度回访", "催收货款"] {
-        task(&app, &t.wang, json!({"title": title, "due_at": day(3), "related_kind": "customer", "related_id": customer_id}))
-            .await;
+        task(
+            &app,
+            &t.wang,
+            json!({"title": title, "due_at": day(3), "related_kind": "customer", "related_id": customer_id}),
+        )
+        .await;
     }
     let done = task(&app, &t.wang, json!({"title": "已完成的拜访", "due_at": day(-3)})).await;
     let (s, _) = app
