@@ -63,6 +63,11 @@
     if (e.target.matches("[data-select-all], [data-row-select]")) updateBulk();
   });
   document.addEventListener("htmx:afterSwap", updateBulk);
+  // A select marked data-autosubmit submits its form when changed.
+  document.addEventListener("change", function (e) {
+    var s = e.target.closest && e.target.closest("select[data-autosubmit]");
+    if (s && s.form) s.form.requestSubmit();
+  });
 
   // Close the user menu when clicking elsewhere.
   document.addEventListener("click", function (e) {

@@ -9,6 +9,7 @@ pub mod customers;
 pub mod money;
 pub mod search;
 pub mod settings;
+pub mod tasks;
 pub mod validation;
 
 pub use validation::{FieldError, Invalid};

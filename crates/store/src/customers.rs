@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::Store;
 use crate::audit;
-use crate::entity::{activity, audit_entry, contact, customer, user};
+use crate::entity::{activity, audit_entry, contact, customer, task, user};
 use crate::error::{StoreError, StoreResult};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
@@ -526,10 +526,18 @@ pub async fn return_idle_to_pool(store: &Store, batch: u64) -> StoreResult<u64> 
     Ok(idle.len() as u64)
 }
 
-/// Moves every customer of one person to another, in one transaction (when
-/// someone leaves, the customers stay with the company). Both people must
-/// be in the caller's scope. Returns how many moved.
-pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> StoreResult<u64> {
+/// What a hand-over moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Handover {
+    pub customers: u64,
+    /// Open tasks (open or in progress) assigned to the person leaving.
+    pub tasks: u64,
+}
+
+/// Moves every customer and every open task of one person to another, in
+/// one transaction (when someone leaves, the customers and the work on
+/// them stay with the company). Both people must be in the caller's scope.
+pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> StoreResult<Handover> {
     actor.require(Module::Customers, Action::Administer)?;
     if !actor.sees_owner(Some(from)) {
         return Err(StoreError::NotFound);
@@ -552,10 +560,13 @@ pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> Store
         .filter(customer::Column::OwnerId.eq(from))
         .exec(&txn)
         .await?;
-    let detail = Some(serde_json::json!({ "from_user_id": from, "to_user_id": to, "customers": res.rows_affected }));
+    let tasks = crate::tasks::transfer_open(&txn, from, to).await?;
+    let detail = Some(serde_json::json!({
+        "from_user_id": from, "to_user_id": to, "customers": res.rows_affected, "tasks": tasks
+    }));
     audit::record(&txn, actor, "customer.transfer", "user", Some(from), None, detail).await?;
     txn.commit().await?;
-    Ok(res.rows_affected)
+    Ok(Handover { customers: res.rows_affected, tasks })
 }
 
 #[derive(Debug, Clone, Default)]
@@ -689,10 +700,11 @@ pub struct MergeOutcome {
     pub customer: CustomerView,
     pub contacts_moved: u64,
     pub activities_moved: u64,
+    pub tasks_moved: u64,
 }
 
-/// Merges `other` into `survivor` (administrators only): contacts and
-/// activities move to the survivor, its empty fields are filled from the
+/// Merges `other` into `survivor` (administrators only): contacts,
+/// activities and tasks move to the survivor, its empty fields are filled from the
 /// other, tags are joined; the other is soft-deleted with a pointer to the
 /// survivor. Both customers must be in the caller's scope.
 pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64) -> StoreResult<MergeOutcome> {
@@ -727,6 +739,18 @@ pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64
         .exec(&txn)
         .await?
         .rows_affected;
+    let tasks = task::Entity::update_many()
+        .col_expr(task::Column::CustomerId, Expr::value(survivor_id))
+        .filter(task::Column::CustomerId.eq(other_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    task::Entity::update_many()
+        .col_expr(task::Column::RelatedId, Expr::value(survivor_id))
+        .filter(task::Column::RelatedKind.eq("customer"))
+        .filter(task::Column::RelatedId.eq(other_id))
+        .exec(&txn)
+        .await?;
     let either = |a: &Option<String>, b: &Option<String>| a.clone().or_else(|| b.clone());
     let mut tags = tags_of(&survivor.tags);
     for t in tags_of(&other.tags) {
@@ -781,6 +805,7 @@ pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64
         "merged_customer": audit::snapshot(&merged),
         "contacts_moved": contacts,
         "activities_moved": activities,
+        "tasks_moved": tasks,
     });
     audit::record(&txn, actor, "customer.merge", "customer", Some(survivor_id), audit::snapshot(&before), Some(detail))
         .await?;
@@ -788,7 +813,7 @@ pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64
     audit::record(&txn, actor, "customer.merged_into", "customer", Some(other_id), audit::snapshot(&merged), detail)
         .await?;
     txn.commit().await?;
-    Ok(MergeOutcome { customer: after, contacts_moved: contacts, activities_moved: activities })
+    Ok(MergeOutcome { customer: after, contacts_moved: contacts, activities_moved: activities, tasks_moved: tasks })
 }
 
 // ---------------------------------------------------------------- bulk actions

@@ -18,6 +18,7 @@ pub mod paging;
 pub mod scope;
 pub mod search;
 pub mod settings;
+pub mod tasks;
 pub mod views;
 
 pub use db::{Backend, Store};

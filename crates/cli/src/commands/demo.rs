@@ -111,6 +111,7 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
         }
     }
     load_customers(store, &system).await?;
+    load_tasks(store).await?;
     println!(
         "Loaded the demo company: {} departments, {} people, {} customers. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),
@@ -260,6 +261,128 @@ async fn load_history(store: &Store, customer_ids: &[i64]) -> anyhow::Result<()>
                 .await
                 .with_context(|| format!("history of {}", c.name))?;
         }
+    }
+    Ok(())
+}
+
+/// Open work for the coming weeks: (assigned by, assignee, customer index,
+/// title, days until due, priority). Negative days: already overdue.
+type DemoTask = (&'static str, &'static str, Option<usize>, &'static str, i64, &'static str);
+
+const OPEN_TASKS: [DemoTask; 13] = [
+    ("zhang.wei", "li.na", Some(0), "准备华信科技年度采购方案", 3, "high"),
+    ("zhang.wei", "wang.fang", Some(2), "回访苏州精工设备科，确认更新计划", 6, "normal"),
+    ("zhang.wei", "david.zhou", Some(3), "Send the revised quote to Bright Pharma", 10, "urgent"),
+    ("zhang.wei", "li.na", Some(1), "云帆网络：安排技术交流会", 14, "normal"),
+    ("huang.min", "zhao.lei", Some(6), "深圳创新电子：确认合同条款", 2, "urgent"),
+    ("huang.min", "zhao.lei", Some(5), "广州南方贸易季度回访", 20, "low"),
+    ("liu.yang", "michael.lin", Some(8), "中国能源投资集团：高层拜访准备", 5, "high"),
+    ("liu.yang", "zhou.jie", Some(9), "国药控股：准备招投标文件", 12, "urgent"),
+    ("li.na", "li.na", None, "整理本月拜访记录", 1, "normal"),
+    ("zhang.wei", "zhang.wei", None, "华东组周例会：复盘商机", 4, "normal"),
+    ("zhang.wei", "wang.fang", Some(14), "合肥新能源：提交样品测试报告", -3, "high"),
+    ("huang.min", "huang.min", Some(7), "Pearl River: follow up on the open invoice", -2, "normal"),
+    ("zhang.wei", "li.na", Some(0), "华信科技：催收第二期款项", -1, "urgent"),
+];
+
+/// What the teams did over the last two years (all done).
+const DONE_TITLES: [&str; 6] = [
+    "提交报价单",
+    "安排产品演示",
+    "Collect the signed contract",
+    "确认交货时间",
+    "季度客户回访",
+    "Prepare the renewal proposal",
+];
+
+/// (manager, team member) pairs that hand out the done work.
+const TEAMS: [(&str, &str); 6] = [
+    ("zhang.wei", "li.na"),
+    ("zhang.wei", "wang.fang"),
+    ("zhang.wei", "david.zhou"),
+    ("huang.min", "zhao.lei"),
+    ("liu.yang", "michael.lin"),
+    ("liu.yang", "zhou.jie"),
+];
+
+/// Sales tasks: open ones in the next weeks (a few overdue) assigned by
+/// managers to their team, and two years of done ones.
+async fn load_tasks(store: &Store) -> anyhow::Result<()> {
+    use chrono::{Duration, Utc};
+    use salesflow_store::entity::{customer, task, user};
+    use salesflow_store::tasks::{self, TaskInput};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let people = user::Entity::find().all(store.reader()).await?;
+    let mut actors = std::collections::HashMap::new();
+    for p in &people {
+        actors.insert(p.username.clone(), (p.id, access::actor_for(store.reader(), p).await?));
+    }
+    let actor = |username: &str| actors.get(username).context("demo user missing");
+    let mut customer_ids = Vec::new();
+    for (name, ..) in CUSTOMERS {
+        let c = customer::Entity::find().filter(customer::Column::Name.eq(name)).one(store.reader()).await?;
+        customer_ids.push(c.context("demo customer missing")?.id);
+    }
+    let now = Utc::now();
+    // Due dates are days: by the end of the day, company time.
+    let company = salesflow_store::settings::get(store).await?.settings;
+    let end_of_day = |days: i64| {
+        let day = salesflow_domain::tasks::local_day(&company, now + Duration::days(days));
+        salesflow_domain::tasks::end_of_day(&company, day).unwrap_or(now + Duration::days(days))
+    };
+    for (by, to, customer, title, days, priority) in OPEN_TASKS {
+        let (_, assigner) = actor(by)?;
+        let (assignee, _) = actor(to)?;
+        let input = TaskInput {
+            title: title.into(),
+            description: String::new(),
+            assignee_id: Some(*assignee),
+            related_kind: customer.map(|_| "customer".to_owned()),
+            related_id: customer.map(|i| customer_ids[i]),
+            start_at: Some(end_of_day(days - 5) - Duration::minutes(14 * 60 + 59)),
+            due_at: end_of_day(days),
+            priority: priority.into(),
+            status: None,
+        };
+        tasks::create_task(store, assigner, input).await.with_context(|| format!("task {title}"))?;
+    }
+    for i in 0..36usize {
+        let (by, to) = TEAMS[i % TEAMS.len()];
+        let (_, assigner) = actor(by)?;
+        let (assignee, _) = actor(to)?;
+        let due = end_of_day(-10 - 20 * i as i64);
+        let customer = customer_ids[i % 10];
+        let input = TaskInput {
+            title: DONE_TITLES[i % DONE_TITLES.len()].into(),
+            description: String::new(),
+            assignee_id: Some(*assignee),
+            related_kind: Some("customer".into()),
+            related_id: Some(customer),
+            start_at: Some(due - Duration::days(7)),
+            due_at: due,
+            priority: ["normal", "high", "low"][i % 3].into(),
+            status: Some("done".into()),
+        };
+        // The assigner may not see every customer; such tasks stand alone.
+        let t = match tasks::create_task(store, assigner, input.clone()).await {
+            Ok(t) => t,
+            Err(salesflow_store::StoreError::Invalid(_)) => {
+                let alone = TaskInput { related_kind: None, related_id: None, ..input };
+                tasks::create_task(store, assigner, alone).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // Back-date it as if it had been done then.
+        let txn = store.begin().await?;
+        task::Entity::update_many()
+            .col_expr(task::Column::CreatedAt, Expr::value(due - Duration::days(8)))
+            .col_expr(task::Column::CompletedAt, Expr::value(Some(due - Duration::days(1))))
+            .filter(task::Column::Id.eq(t.id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
     }
     Ok(())
 }

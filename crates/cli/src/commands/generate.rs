@@ -27,6 +27,9 @@ pub struct GenArgs {
     /// How many visits and calls to add, spread over the generated customers.
     #[arg(long, default_value_t = 0)]
     activities: u64,
+    /// How many sales tasks to add (for the users, a third done, some related to customers).
+    #[arg(long, default_value_t = 0)]
+    tasks: u64,
     /// Password of every generated user.
     #[arg(long, default_value = "bench-password")]
     password: String,
@@ -176,6 +179,9 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
             user_ids = access::user_names(store).await?.into_iter().map(|(id, _)| id).collect();
         }
         generate_customers(store, &args, &user_ids).await?;
+    }
+    if args.tasks > 0 {
+        generate_tasks(store, args.tasks).await?;
     }
     println!(
         "generated {} users, {} audit entries, {} customers, {} contacts and {} activities in {:.1?}",
@@ -344,5 +350,86 @@ async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> 
         bar.set_position(done);
     }
     bar.finish();
+    Ok(())
+}
+
+const TASK_TITLES: [&str; 10] = [
+    "回访客户",
+    "提交报价",
+    "安排演示",
+    "确认合同条款",
+    "催收货款",
+    "Send the proposal",
+    "Follow up on the quote",
+    "准备投标文件",
+    "季度拜访",
+    "Check the delivery date",
+];
+
+/// Sales tasks for existing users, spread from a year ago to two months
+/// ahead; most past ones done. A tenth of the customers is sampled for the
+/// related ones.
+async fn generate_tasks(store: &Store, total: u64) -> anyhow::Result<()> {
+    use salesflow_store::entity::task;
+    use sea_orm::{QueryOrder, QuerySelect};
+    let user_ids: Vec<i64> = access::user_names(store).await?.into_iter().map(|(id, _)| id).collect();
+    anyhow::ensure!(!user_ids.is_empty(), "no users to assign tasks to");
+    let customer_ids: Vec<i64> = customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Id)
+        .order_by_desc(customer::Column::Id)
+        .limit(100_000)
+        .into_tuple()
+        .all(store.reader())
+        .await?;
+    let mut rng = rand::rng();
+    let bar = progress(total, "tasks");
+    let now = Utc::now();
+    let mut done = 0;
+    while done < total {
+        let n = BATCH.min(total - done);
+        let mut rows = Vec::with_capacity(n as usize);
+        let mut titles = Vec::with_capacity(n as usize);
+        for i in done..done + n {
+            let title = format!("{} {i}", TASK_TITLES[rng.random_range(0..TASK_TITLES.len())]);
+            let due = now + Duration::minutes(rng.random_range(-365 * 24 * 60..60 * 24 * 60));
+            let closed = due < now && rng.random_range(0..5) != 0;
+            let assignee = user_ids[rng.random_range(0..user_ids.len())];
+            let customer = (!customer_ids.is_empty() && rng.random_range(0..10) < 7)
+                .then(|| customer_ids[rng.random_range(0..customer_ids.len())]);
+            titles.push(title.clone());
+            rows.push(task::ActiveModel {
+                title: Set(title),
+                description: Set(String::new()),
+                assignee_id: Set(assignee),
+                created_by: Set(if rng.random_range(0..3) == 0 {
+                    user_ids[rng.random_range(0..user_ids.len())]
+                } else {
+                    assignee
+                }),
+                customer_id: Set(customer),
+                related_kind: Set(customer.map(|_| "customer".to_owned())),
+                related_id: Set(customer),
+                start_at: Set(Some(due - Duration::days(rng.random_range(0..14)))),
+                due_at: Set(due),
+                priority: Set(rng.random_range(1..5)),
+                status: Set(if closed { "done" } else { "open" }.to_owned()),
+                completed_at: Set(closed.then_some(due)),
+                version: Set(1),
+                created_at: Set(due - Duration::days(14)),
+                updated_at: Set(due - Duration::days(14)),
+                ..Default::default()
+            });
+        }
+        let txn = store.begin().await?;
+        let ids = task::Entity::insert_many(rows).exec_with_returning_keys(&txn).await?;
+        let indexed: Vec<(i64, String)> = ids.into_iter().zip(titles).collect();
+        search::index_new(&txn, Kind::Task, &indexed).await?;
+        txn.commit().await?;
+        done += n;
+        bar.set_position(done);
+    }
+    bar.finish();
+    println!("generated {total} tasks");
     Ok(())
 }

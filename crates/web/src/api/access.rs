@@ -183,10 +183,12 @@ pub struct TransferBody {
 pub struct TransferAnswer {
     /// How many customers moved.
     pub customers: u64,
+    /// How many open tasks moved.
+    pub tasks: u64,
 }
 
-/// Moves all of a user's customers to another user (for example when
-/// someone leaves). Needs the administer right on customers.
+/// Moves all of a user's customers and open tasks to another user (for
+/// example when someone leaves). Needs the administer right on customers.
 #[utoipa::path(post, path = "/users/{id}/transfer", tag = "access", params(("id" = i64, Path)), request_body = TransferBody,
     responses((status = 200, body = TransferAnswer), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn transfer_user(
@@ -195,9 +197,9 @@ async fn transfer_user(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<TransferBody>,
 ) -> ApiResult<Json<TransferAnswer>> {
-    let customers =
+    let moved =
         salesflow_store::customers::transfer(&state.store, &session.actor, id, body.to_user_id).await.api(&meta)?;
-    Ok(Json(TransferAnswer { customers }))
+    Ok(Json(TransferAnswer { customers: moved.customers, tasks: moved.tasks }))
 }
 
 // ---------------------------------------------------------------- departments

@@ -8,6 +8,7 @@ pub(crate) mod audit;
 mod auth;
 pub(crate) mod customers;
 pub(crate) mod settings;
+pub(crate) mod tasks;
 mod views;
 
 use std::sync::LazyLock;
@@ -62,7 +63,8 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(settings::routes())
         .merge(customers::routes())
         .merge(activities::routes())
-        .merge(views::routes());
+        .merge(views::routes())
+        .merge(tasks::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

@@ -620,6 +620,8 @@ struct ShowPage {
     can_claim: bool,
     mine: bool,
     duplicate: bool,
+    open_tasks: Vec<salesflow_store::tasks::TaskView>,
+    can_add_task: bool,
 }
 
 impl ShowPage {
@@ -709,6 +711,19 @@ async fn show_page(
     } else {
         Vec::new()
     };
+    let task_filter =
+        salesflow_store::tasks::TaskFilter { customer_id: Some(id), status: Some("open".into()), ..Default::default() };
+    let open_tasks = match salesflow_store::tasks::list_tasks(
+        &state.store,
+        actor,
+        &task_filter,
+        &PageRequest { limit: Some(20), ..Default::default() },
+    )
+    .await
+    {
+        Ok(p) => p.items,
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
     let ctx = page_ctx(state, session, meta, jar, "/customers").await;
     let activity = if activity.occurred_at.is_empty() {
         ActivityForm { occurred_at: ctx.settings.local_input(chrono::Utc::now()), kind: "visit".into(), ..activity }
@@ -736,6 +751,8 @@ async fn show_page(
         merge_candidates,
         can_merge,
         duplicate,
+        open_tasks,
+        can_add_task: actor.can(Module::Customers, Action::Create),
     };
     (status, render(&page.ctx, &page)).into_response()
 }

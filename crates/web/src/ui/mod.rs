@@ -11,6 +11,7 @@ pub(crate) mod settings;
 mod views;
 
 pub use views::allowed_columns;
+mod tasks;
 
 use std::collections::HashMap;
 
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(access::routes())
         .merge(audit::routes())
         .merge(settings::routes())
+        .merge(tasks::routes())
 }
 
 const FLASH_COOKIE: &str = "sf_flash";
@@ -186,6 +188,8 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
         work.push(item("/customers", "nav.customers", "building"));
         work.push(item("/contacts", "nav.contacts", "users"));
         work.push(item("/activities", "nav.activities", "list"));
+        work.push(item("/tasks", "tasks.nav", "check-square"));
+        work.push(item("/calendar", "calendar.nav", "calendar"));
     }
     let mut groups = vec![NavGroup { label: String::new(), items: work }];
     let mut admin = Vec::new();

@@ -121,6 +121,13 @@ async fn merging_moves_contacts_and_visits_to_the_survivor() {
     post(&app, &app.admin, "/api/v1/contacts", json!({"customer_id": dup, "name": "林晓", "role": "evaluator"})).await;
     post(&app, &app.admin, "/api/v1/activities", json!({"customer_id": dup, "kind": "visit", "subject": "初次拜访"}))
         .await;
+    post(
+        &app,
+        &app.admin,
+        "/api/v1/tasks",
+        json!({"title": "寄送样品", "due_at": "2099-01-01", "related_kind": "customer", "related_id": dup}),
+    )
+    .await;
 
     // Not for salespeople; not with itself; not with an unknown customer.
     app.create_user("li.na", "salesperson", None).await;
@@ -145,6 +152,9 @@ async fn merging_moves_contacts_and_visits_to_the_survivor() {
     let out = post(&app, &app.admin, &format!("/api/v1/customers/{keep}/merge"), json!({"other_id": dup})).await;
     assert_eq!(out["contacts_moved"], 1);
     assert_eq!(out["activities_moved"], 1);
+    assert_eq!(out["tasks_moved"], 1);
+    let (_, tasks) = app.api(Method::GET, &format!("/api/v1/tasks?customer_id={keep}"), Some(&app.admin), None).await;
+    assert_eq!(tasks["items"][0]["title"], "寄送样品");
     let c = &out["customer"];
     assert_eq!(c["grade"], "A", "the survivor's own fields win");
     assert_eq!(c["industry"], "软件", "empty fields are filled from the other");

@@ -8,3 +8,4 @@ mod customers;
 mod helpers;
 mod lists;
 mod pages;
+mod tasks;

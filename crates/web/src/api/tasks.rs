@@ -1,0 +1,327 @@
+//! Sales tasks and the calendar of one's own tasks and visits.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use salesflow_domain::settings::Settings;
+use salesflow_domain::tasks::{end_of_day, start_of_day};
+use salesflow_domain::{FieldError, Invalid};
+use salesflow_store::settings;
+use salesflow_store::tasks::{self, CalendarEvent, TaskFilter, TaskInput, TaskView};
+use salesflow_store::{Actor, Store};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
+use crate::auth::ApiCaller;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::server::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_tasks, create_task))
+        .routes(routes!(get_task, update_task, delete_task))
+        .routes(routes!(complete_task))
+        .routes(routes!(reopen_task))
+        .routes(routes!(calendar))
+}
+
+// ---------------------------------------------------------------- dates
+
+/// Which end of a day a bare date stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayEdge {
+    /// 09:00 company time: when work on the day starts.
+    Morning,
+    /// The day's last minute: due "on the 12th" means by the end of it.
+    Evening,
+    /// 00:00 company time.
+    Midnight,
+    /// 00:00 of the next day (an inclusive upper bound).
+    NextMidnight,
+}
+
+/// An instant given as RFC 3339, or a day `YYYY-MM-DD` in the company's
+/// time zone; blank is `None`.
+pub fn when(
+    text: Option<&str>,
+    field: &str,
+    company: &Settings,
+    edge: DayEdge,
+) -> Result<Option<DateTime<Utc>>, FieldError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(Some(at.with_timezone(&Utc)));
+    }
+    let bad = || FieldError::new(field, "invalid_date");
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())?;
+    let at = match edge {
+        DayEdge::Morning => company.morning_of(day),
+        DayEdge::Evening => end_of_day(company, day),
+        DayEdge::Midnight => start_of_day(company, day),
+        DayEdge::NextMidnight => day.succ_opt().and_then(|d| start_of_day(company, d)),
+    };
+    at.map(Some).ok_or_else(bad)
+}
+
+/// A day `YYYY-MM-DD`.
+pub fn day(text: &str, field: &str) -> Result<NaiveDate, FieldError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| FieldError::new(field, "invalid_date"))
+}
+
+/// `me` or a user id; blank is `None`.
+pub fn person(text: Option<&str>, field: &str, actor: &Actor) -> Result<Option<i64>, FieldError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some("me") => Ok(actor.user_id),
+        Some(id) => id.parse().map(Some).map_err(|_| FieldError::new(field, "invalid_choice")),
+    }
+}
+
+fn invalid(meta: &crate::auth::RequestMeta, errors: Vec<FieldError>) -> ApiError {
+    ApiError::invalid(Invalid(errors)).in_locale(&meta.locale)
+}
+
+async fn company(store: &Store, meta: &crate::auth::RequestMeta) -> ApiResult<Settings> {
+    Ok(settings::get(store).await.api(meta)?.settings)
+}
+
+// ---------------------------------------------------------------- tasks
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskQuery {
+    /// Part of the title (Chinese or Latin; two characters are enough).
+    pub q: Option<String>,
+    /// `me` or a user id.
+    pub assignee: Option<String>,
+    /// `me` or a user id.
+    pub created_by: Option<String>,
+    /// `open` (open and in progress), `in_progress`, `done`, `cancelled`.
+    pub status: Option<String>,
+    /// `low|normal|high|urgent`.
+    pub priority: Option<String>,
+    /// `true`: only tasks past due and still to be done.
+    pub overdue: Option<bool>,
+    pub customer_id: Option<i64>,
+    /// `customer` or `contact`.
+    pub related_kind: Option<String>,
+    pub related_id: Option<i64>,
+    /// Due on or after: a day `YYYY-MM-DD` or RFC 3339.
+    pub due_from: Option<String>,
+    /// Due on or before this day (or before this instant).
+    pub due_to: Option<String>,
+}
+
+impl TaskQuery {
+    fn filter(&self, actor: &Actor, company: &Settings) -> Result<TaskFilter, Vec<FieldError>> {
+        let assignee = person(self.assignee.as_deref(), "assignee", actor);
+        let created_by = person(self.created_by.as_deref(), "created_by", actor);
+        let from = when(self.due_from.as_deref(), "due_from", company, DayEdge::Midnight);
+        let to = when(self.due_to.as_deref(), "due_to", company, DayEdge::NextMidnight);
+        match (assignee, created_by, from, to) {
+            (Ok(assignee_id), Ok(created_by), Ok(due_from), Ok(due_to)) => Ok(TaskFilter {
+                q: self.q.clone(),
+                assignee_id,
+                not_assignee_id: None,
+                created_by,
+                status: self.status.clone(),
+                priority: self.priority.clone(),
+                overdue: self.overdue.unwrap_or(false),
+                customer_id: self.customer_id,
+                related_kind: self.related_kind.clone(),
+                related_id: self.related_id,
+                due_from,
+                due_to,
+            }),
+            (a, b, c, d) => Err([a.err(), b.err(), c.err(), d.err()].into_iter().flatten().collect()),
+        }
+    }
+}
+
+/// Tasks in the caller's scope: assigned to someone in scope, or created
+/// by the caller. Sort: `due_at` (default), `priority`, `created_at`,
+/// `updated_at`, `id`.
+#[utoipa::path(get, path = "/tasks", tag = "tasks", params(TaskQuery, PageParams),
+    responses((status = 200, body = Page<TaskView>), (status = 422, body = Problem)))]
+async fn list_tasks(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<TaskQuery>,
+    ApiQuery(paging): ApiQuery<PageParams>,
+) -> ApiResult<Json<Page<TaskView>>> {
+    let company = company(&state.store, &meta).await?;
+    let filter = q.filter(&session.actor, &company).map_err(|e| invalid(&meta, e))?;
+    let page = tasks::list_tasks(&state.store, &session.actor, &filter, &paging.page()).await.api(&meta)?;
+    Ok(Json(page.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskBody {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Default: the caller. Must be inside the caller's data scope.
+    pub assignee_id: Option<i64>,
+    /// `customer` or `contact`, together with `related_id`.
+    pub related_kind: Option<String>,
+    pub related_id: Option<i64>,
+    /// RFC 3339, or a day `YYYY-MM-DD` (09:00 company time).
+    pub start_at: Option<String>,
+    /// RFC 3339, or a day `YYYY-MM-DD` (the end of that day, company
+    /// time). The assignee is reminded at 09:00 that day.
+    pub due_at: String,
+    /// `low|normal|high|urgent`; default `normal`.
+    pub priority: Option<String>,
+    /// `open|in_progress|done|cancelled`; default `open` (unchanged on update).
+    pub status: Option<String>,
+    /// Required when updating.
+    pub version: Option<i64>,
+}
+
+impl TaskBody {
+    fn input(&self, company: &Settings) -> Result<TaskInput, Vec<FieldError>> {
+        let start = when(self.start_at.as_deref(), "start_at", company, DayEdge::Morning);
+        let due = when(Some(&self.due_at), "due_at", company, DayEdge::Evening)
+            .and_then(|d| d.ok_or_else(|| FieldError::new("due_at", "required")));
+        match (start, due) {
+            (Ok(start_at), Ok(due_at)) => Ok(TaskInput {
+                title: self.title.clone(),
+                description: self.description.clone(),
+                assignee_id: self.assignee_id,
+                related_kind: self.related_kind.clone(),
+                related_id: self.related_id,
+                start_at,
+                due_at,
+                priority: self.priority.clone().unwrap_or_else(|| "normal".into()),
+                status: self.status.clone(),
+            }),
+            (a, b) => Err([a.err(), b.err()].into_iter().flatten().collect()),
+        }
+    }
+}
+
+/// Creates a task; the assignee gets an in-app reminder for the due date.
+#[utoipa::path(post, path = "/tasks", tag = "tasks", request_body = TaskBody,
+    responses((status = 201, body = TaskView), (status = 422, body = Problem)))]
+async fn create_task(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiJson(body): ApiJson<TaskBody>,
+) -> ApiResult<(StatusCode, Json<TaskView>)> {
+    let company = company(&state.store, &meta).await?;
+    let input = body.input(&company).map_err(|e| invalid(&meta, e))?;
+    let t = tasks::create_task(&state.store, &session.actor, input).await.api(&meta)?;
+    Ok((StatusCode::CREATED, Json(t)))
+}
+
+#[utoipa::path(get, path = "/tasks/{id}", tag = "tasks", params(("id" = i64, Path)),
+    responses((status = 200, body = TaskView), (status = 404, body = Problem)))]
+async fn get_task(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<TaskView>> {
+    Ok(Json(tasks::get_task(&state.store, &session.actor, id).await.api(&meta)?))
+}
+
+/// Replaces the task's fields; `version` must be the one last read.
+#[utoipa::path(patch, path = "/tasks/{id}", tag = "tasks", params(("id" = i64, Path)), request_body = TaskBody,
+    responses((status = 200, body = TaskView), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+async fn update_task(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<TaskBody>,
+) -> ApiResult<Json<TaskView>> {
+    let company = company(&state.store, &meta).await?;
+    let version = body.version.ok_or_else(|| invalid(&meta, vec![FieldError::new("version", "required")]))?;
+    let input = body.input(&company).map_err(|e| invalid(&meta, e))?;
+    Ok(Json(tasks::update_task(&state.store, &session.actor, id, version, input).await.api(&meta)?))
+}
+
+/// Deletes a task (its creator, or whoever may delete the assignee's records).
+#[utoipa::path(delete, path = "/tasks/{id}", tag = "tasks", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn delete_task(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    tasks::delete_task(&state.store, &session.actor, id).await.api(&meta)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionBody {
+    /// The version last read.
+    pub version: i64,
+}
+
+/// Marks a task done; its pending reminder is withdrawn.
+#[utoipa::path(post, path = "/tasks/{id}/complete", tag = "tasks", params(("id" = i64, Path)), request_body = VersionBody,
+    responses((status = 200, body = TaskView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn complete_task(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<VersionBody>,
+) -> ApiResult<Json<TaskView>> {
+    Ok(Json(tasks::set_done(&state.store, &session.actor, id, body.version, true).await.api(&meta)?))
+}
+
+/// Opens a done or cancelled task again.
+#[utoipa::path(post, path = "/tasks/{id}/reopen", tag = "tasks", params(("id" = i64, Path)), request_body = VersionBody,
+    responses((status = 200, body = TaskView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn reopen_task(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<VersionBody>,
+) -> ApiResult<Json<TaskView>> {
+    Ok(Json(tasks::set_done(&state.store, &session.actor, id, body.version, false).await.api(&meta)?))
+}
+
+// ---------------------------------------------------------------- calendar
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarQuery {
+    /// First day, `YYYY-MM-DD` (company time zone).
+    pub from: String,
+    /// Last day, inclusive; at most 62 days after `from`.
+    pub to: String,
+    /// Whose calendar: default the caller; others only inside the caller's scope.
+    pub user_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarAnswer {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// In time order.
+    pub events: Vec<CalendarEvent>,
+}
+
+/// One's tasks, the follow-up dates on one's customers, and one's visits
+/// and meetings from `from` to `to`.
+#[utoipa::path(get, path = "/calendar", tag = "tasks", params(CalendarQuery),
+    responses((status = 200, body = CalendarAnswer), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn calendar(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<CalendarQuery>,
+) -> ApiResult<Json<CalendarAnswer>> {
+    let (from, to) = match (day(&q.from, "from"), day(&q.to, "to")) {
+        (Ok(from), Ok(to)) => (from, to),
+        (a, b) => return Err(invalid(&meta, [a.err(), b.err()].into_iter().flatten().collect())),
+    };
+    let events = tasks::calendar(&state.store, &session.actor, q.user_id, from, to).await.api(&meta)?;
+    Ok(Json(CalendarAnswer { from, to, events }))
+}

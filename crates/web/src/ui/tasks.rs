@@ -1,0 +1,827 @@
+//! Task pages: "my tasks" with tabs, filters and one-click completion, the
+//! task form and page, and the month and week calendar.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::cookie::CookieJar;
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
+use salesflow_domain::access::{Action, DataScope, Module};
+use salesflow_domain::tasks::{Priority, TaskStatus, local_day};
+use salesflow_domain::{FieldError, Invalid};
+use salesflow_store::customers::{self, CustomerFilter};
+use salesflow_store::paging::PageRequest;
+use salesflow_store::tasks::{self, CalendarEvent, TaskFilter, TaskInput, TaskView};
+use salesflow_store::{Actor, StoreError};
+use serde::Deserialize;
+
+use super::{FormErrors, PageCtx, page_ctx, redirect_flash, render, store_error_page};
+use crate::api::tasks::{DayEdge, when};
+use crate::auth::{RequestMeta, Session, UiUser};
+use crate::server::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tasks", get(list_page).post(create))
+        .route("/tasks/new", get(new_page))
+        .route("/tasks/customer-options", get(customer_options))
+        .route("/tasks/{id}", get(show).post(update))
+        .route("/tasks/{id}/edit", get(edit_page))
+        .route("/tasks/{id}/complete", post(complete))
+        .route("/tasks/{id}/reopen", post(reopen))
+        .route("/tasks/{id}/delete", post(delete))
+        .route("/calendar", get(calendar_page))
+}
+
+impl PageCtx {
+    /// A due time as people think of it: just the day when it is the end
+    /// of the day (as a due date typed as a day is), otherwise day and time.
+    pub fn due(&self, at: &DateTime<Utc>) -> String {
+        let local = self.settings.local_input(*at);
+        if local.ends_with("T23:59") { self.settings.format_date(local_day(&self.settings, *at)) } else { self.dt(at) }
+    }
+
+    /// `HH:MM` in the company's time zone.
+    pub fn time_of(&self, at: &DateTime<Utc>) -> String {
+        self.settings.local_input(*at).get(11..16).unwrap_or_default().to_owned()
+    }
+}
+
+/// Whether a task is closed (done or cancelled), for templates.
+fn closed(status: &str) -> bool {
+    TaskStatus::parse(status).is_some_and(TaskStatus::is_closed)
+}
+
+/// Where to go back to after an action: a local path only.
+fn back_to(back: &str, fallback: &str) -> String {
+    if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
+        back.to_owned()
+    } else {
+        fallback.to_owned()
+    }
+}
+
+// ---------------------------------------------------------------- list
+
+#[derive(Debug, Deserialize, Default)]
+struct ListQuery {
+    /// `mine` (default), `assigned` (by me to others) or `team`.
+    tab: Option<String>,
+    q: Option<String>,
+    /// Absent: open tasks; empty: every status.
+    status: Option<String>,
+    priority: Option<String>,
+    overdue: Option<String>,
+    sort: Option<String>,
+    cursor: Option<String>,
+}
+
+impl ListQuery {
+    fn tab(&self) -> &str {
+        match self.tab.as_deref() {
+            Some("assigned") => "assigned",
+            Some("team") => "team",
+            _ => "mine",
+        }
+    }
+
+    fn status(&self) -> &str {
+        self.status.as_deref().unwrap_or("open")
+    }
+
+    fn overdue(&self) -> bool {
+        self.overdue.as_deref().is_some_and(|v| !v.is_empty())
+    }
+
+    fn filter(&self, actor: &Actor) -> TaskFilter {
+        let me = actor.user_id;
+        let (assignee_id, created_by, not_assignee_id) = match self.tab() {
+            "assigned" => (None, me, me),
+            "team" => (None, None, me),
+            _ => (me, None, None),
+        };
+        TaskFilter {
+            q: self.q.clone(),
+            assignee_id,
+            not_assignee_id,
+            created_by,
+            status: Some(self.status().to_owned()),
+            priority: self.priority.clone(),
+            overdue: self.overdue(),
+            ..Default::default()
+        }
+    }
+
+    fn base_query(&self, sort: Option<&str>) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        out.append_pair("tab", self.tab());
+        // An empty status means "every status" and must survive paging.
+        out.append_pair("status", self.status());
+        for (k, v) in [
+            ("q", self.q.as_deref()),
+            ("priority", self.priority.as_deref()),
+            ("overdue", self.overdue.as_deref()),
+            ("sort", sort.or(self.sort.as_deref())),
+        ] {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                out.append_pair(k, v);
+            }
+        }
+        out.finish()
+    }
+
+    fn is(&self, value: &Option<String>, option: &str) -> bool {
+        value.as_deref().unwrap_or("") == option
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tasks/list.html")]
+struct ListPage {
+    ctx: PageCtx,
+    rows: Rows,
+    query: ListQuery,
+    statuses: [TaskStatus; 4],
+    priorities: [Priority; 4],
+    show_team: bool,
+    can_create: bool,
+}
+
+impl ListPage {
+    fn tab_link(&self, tab: &str) -> String {
+        format!("/tasks?tab={tab}")
+    }
+
+    fn sort_link(&self, field: &str) -> String {
+        let current = self.query.sort.as_deref().unwrap_or("due_at");
+        let next = if current == field { format!("-{field}") } else { field.to_owned() };
+        format!("/tasks?{}", self.query.base_query(Some(&next)))
+    }
+
+    fn sort_mark(&self, field: &str) -> &'static str {
+        match self.query.sort.as_deref().unwrap_or("due_at") {
+            s if s == field => "▲",
+            s if s.strip_prefix('-') == Some(field) => "▼",
+            _ => "",
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tasks/rows.html")]
+struct Rows {
+    ctx: PageCtx,
+    tasks: Vec<TaskView>,
+    next_url: Option<String>,
+    first_page: bool,
+    can_edit: bool,
+    /// Where one-click completion returns to without JavaScript.
+    back: String,
+}
+
+impl Rows {
+    fn closed(&self, status: &str) -> bool {
+        closed(status)
+    }
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let actor = &session.actor;
+    let filter = query.filter(actor);
+    let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: query.sort.clone() };
+    let page = match tasks::list_tasks(&state.store, actor, &filter, &req).await {
+        Ok(p) => p,
+        // A stale cursor or an unknown sort or filter: start again plainly.
+        Err(StoreError::Invalid(_)) => {
+            let plain = TaskFilter { status: None, priority: None, ..filter };
+            match tasks::list_tasks(&state.store, actor, &plain, &PageRequest::default()).await {
+                Ok(p) => p,
+                Err(e) => return store_error_page(&meta.locale, e),
+            }
+        }
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
+    let ctx = page_ctx(&state, &session, &meta, &jar, "/tasks").await;
+    let base = query.base_query(None);
+    let next_url = page.next_cursor.map(|c| format!("/tasks?{base}&cursor={c}"));
+    let rows = Rows {
+        ctx: ctx.clone(),
+        tasks: page.items,
+        next_url,
+        first_page: query.cursor.is_none(),
+        can_edit: actor.can(Module::Customers, Action::Edit),
+        back: format!("/tasks?{base}"),
+    };
+    if meta.is_htmx {
+        return render(&rows.ctx, &rows);
+    }
+    let page = ListPage {
+        ctx,
+        rows,
+        query,
+        statuses: TaskStatus::ALL,
+        priorities: Priority::ALL,
+        show_team: actor.scope != DataScope::Own,
+        can_create: actor.can(Module::Customers, Action::Create),
+    };
+    render(&page.ctx, &page)
+}
+
+// ---------------------------------------------------------------- complete, reopen, delete
+
+#[derive(Debug, Deserialize)]
+struct VersionForm {
+    version: i64,
+    #[serde(default)]
+    back: String,
+}
+
+async fn set_done(
+    state: &AppState,
+    session: &Session,
+    meta: &RequestMeta,
+    jar: &CookieJar,
+    id: i64,
+    form: VersionForm,
+    done: bool,
+) -> Response {
+    let result = tasks::set_done(&state.store, &session.actor, id, form.version, done).await;
+    let back = back_to(&form.back, &format!("/tasks/{id}"));
+    if meta.is_htmx {
+        // The row again, as it is now (after a conflict: someone else's state).
+        let current = match result {
+            Ok(t) => t,
+            Err(StoreError::Conflict(_)) => match tasks::get_task(&state.store, &session.actor, id).await {
+                Ok(t) => t,
+                Err(e) => return store_error_page(&meta.locale, e),
+            },
+            Err(e) => return store_error_page(&meta.locale, e),
+        };
+        let ctx = page_ctx(state, session, meta, jar, "/tasks").await;
+        let rows = Rows {
+            ctx,
+            tasks: vec![current],
+            next_url: None,
+            first_page: false,
+            can_edit: true,
+            back: form.back.clone(),
+        };
+        return render(&rows.ctx, &rows);
+    }
+    match result {
+        Ok(_) => redirect_flash(&back, if done { "flash.task_completed" } else { "flash.task_reopened" }),
+        Err(StoreError::Conflict(_)) => redirect_flash(&back, "flash.stale"),
+        Err(e) => store_error_page(&meta.locale, e),
+    }
+}
+
+async fn complete(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(form): Form<VersionForm>,
+) -> Response {
+    set_done(&state, &session, &meta, &jar, id, form, true).await
+}
+
+async fn reopen(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(form): Form<VersionForm>,
+) -> Response {
+    set_done(&state, &session, &meta, &jar, id, form, false).await
+}
+
+async fn delete(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
+    match tasks::delete_task(&state.store, &session.actor, id).await {
+        Ok(()) => redirect_flash("/tasks", "flash.task_deleted"),
+        Err(e) => store_error_page(&meta.locale, e),
+    }
+}
+
+// ---------------------------------------------------------------- task page
+
+#[derive(Template)]
+#[template(path = "tasks/show.html")]
+struct ShowPage {
+    ctx: PageCtx,
+    t: TaskView,
+    can_edit: bool,
+    can_delete: bool,
+}
+
+impl ShowPage {
+    fn closed(&self) -> bool {
+        closed(&self.t.status)
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+) -> Response {
+    let actor = &session.actor;
+    let t = match tasks::get_task(&state.store, actor, id).await {
+        Ok(t) => t,
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
+    let ctx = page_ctx(&state, &session, &meta, &jar, "/tasks").await;
+    let can_delete = actor.can(Module::Customers, Action::Edit)
+        && (actor.user_id == Some(t.created_by)
+            || (actor.can(Module::Customers, Action::Delete) && actor.sees_owner(Some(t.assignee_id))));
+    let page = ShowPage { ctx, can_edit: actor.can(Module::Customers, Action::Edit), can_delete, t };
+    render(&page.ctx, &page)
+}
+
+// ---------------------------------------------------------------- form
+
+#[derive(Debug, Deserialize, Default, Clone)]
+struct TaskForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    assignee_id: String,
+    /// `customer:ID`, `contact:ID` or empty.
+    #[serde(default)]
+    related: String,
+    /// Days, `YYYY-MM-DD`.
+    #[serde(default)]
+    start_at: String,
+    #[serde(default)]
+    due_at: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    version: i64,
+}
+
+impl TaskForm {
+    fn from_view(t: &TaskView, ctx: &PageCtx) -> Self {
+        let day = |at: DateTime<Utc>| local_day(&ctx.settings, at).format("%Y-%m-%d").to_string();
+        TaskForm {
+            title: t.title.clone(),
+            description: t.description.clone(),
+            assignee_id: t.assignee_id.to_string(),
+            related: match (&t.related_kind, t.related_id) {
+                (Some(k), Some(id)) => format!("{k}:{id}"),
+                _ => String::new(),
+            },
+            start_at: t.start_at.map(day).unwrap_or_default(),
+            due_at: day(t.due_at),
+            priority: t.priority.clone(),
+            status: t.status.clone(),
+            version: t.version,
+        }
+    }
+
+    /// The store's input; a day left as it was keeps the exact time it had.
+    fn input(&self, ctx: &PageCtx, current: Option<&TaskView>) -> Result<TaskInput, Invalid> {
+        let company = &ctx.settings;
+        let same_day = |text: &str, at: Option<DateTime<Utc>>| {
+            at.filter(|a| local_day(company, *a).format("%Y-%m-%d").to_string() == text.trim())
+        };
+        let mut errors: Vec<FieldError> = Vec::new();
+        let start_at = match same_day(&self.start_at, current.and_then(|t| t.start_at)) {
+            Some(kept) => Some(kept),
+            None => when(Some(&self.start_at), "start_at", company, DayEdge::Morning).unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            }),
+        };
+        let due_at = match same_day(&self.due_at, current.map(|t| t.due_at)) {
+            Some(kept) => Some(kept),
+            None => match when(Some(&self.due_at), "due_at", company, DayEdge::Evening) {
+                Ok(Some(at)) => Some(at),
+                Ok(None) => {
+                    errors.push(FieldError::new("due_at", "required"));
+                    None
+                }
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
+        };
+        let assignee_id = match super::opt_id(&self.assignee_id) {
+            Ok(id) => id,
+            Err(_) => {
+                errors.push(FieldError::new("assignee_id", "unknown_reference"));
+                None
+            }
+        };
+        let (related_kind, related_id) = match self.related.trim().split_once(':') {
+            None if self.related.trim().is_empty() => (None, None),
+            Some((kind, id)) if id.parse::<i64>().is_ok() => (Some(kind.to_owned()), id.parse().ok()),
+            _ => {
+                errors.push(FieldError::new("related_id", "unknown_reference"));
+                (None, None)
+            }
+        };
+        let Some(due_at) = due_at.filter(|_| errors.is_empty()) else {
+            return Err(Invalid(errors));
+        };
+        Ok(TaskInput {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            assignee_id,
+            related_kind,
+            related_id,
+            start_at,
+            due_at,
+            priority: self.priority.clone(),
+            status: Some(self.status.clone()).filter(|s| !s.is_empty()),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tasks/form.html")]
+struct FormPage {
+    ctx: PageCtx,
+    form: TaskForm,
+    task: Option<TaskView>,
+    errors: FormErrors,
+    people: Vec<(i64, String)>,
+    /// The chosen related record's name, for its option.
+    related_label: Option<String>,
+    statuses: [TaskStatus; 4],
+    priorities: [Priority; 4],
+}
+
+impl FormPage {
+    fn person_selected(&self, id: &i64) -> bool {
+        self.form.assignee_id == id.to_string()
+    }
+
+    /// Errors of fields the form does not show (e.g. an unknown sort).
+    fn other_errors(&self) -> Vec<String> {
+        self.errors.others(&[
+            "title",
+            "assignee_id",
+            "priority",
+            "start_at",
+            "due_at",
+            "related_id",
+            "related_kind",
+            "description",
+            "status",
+            "version",
+        ])
+    }
+}
+
+/// The name of the record a form value (`customer:ID`, `contact:ID`) names.
+async fn related_label(state: &AppState, actor: &Actor, related: &str) -> Option<String> {
+    let (kind, id) = related.split_once(':')?;
+    let id: i64 = id.parse().ok()?;
+    match kind {
+        "customer" => customers::get_customer(&state.store, actor, id).await.ok().map(|c| c.name),
+        "contact" => {
+            let person = customers::get_contact(&state.store, actor, id).await.ok()?;
+            let company = customers::get_customer(&state.store, actor, person.customer_id).await.ok()?;
+            Some(format!("{} · {}", company.name, person.name))
+        }
+        _ => None,
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    session: &Session,
+    meta: &RequestMeta,
+    jar: &CookieJar,
+    form: TaskForm,
+    task: Option<TaskView>,
+    errors: FormErrors,
+) -> Response {
+    let people = match tasks::assignable_people(&state.store, &session.actor).await {
+        Ok(p) => p,
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
+    let related_label = related_label(state, &session.actor, &form.related).await;
+    let ctx = page_ctx(state, session, meta, jar, "/tasks").await;
+    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = FormPage {
+        ctx,
+        form,
+        task,
+        errors,
+        people,
+        related_label,
+        statuses: TaskStatus::ALL,
+        priorities: Priority::ALL,
+    };
+    (status, render(&page.ctx, &page)).into_response()
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct NewQuery {
+    customer_id: Option<i64>,
+}
+
+async fn new_page(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Query(q): Query<NewQuery>,
+) -> Response {
+    if let Err(e) = session.actor.require(Module::Customers, Action::Create) {
+        return store_error_page(&meta.locale, e);
+    }
+    let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+    let form = TaskForm {
+        assignee_id: session.actor.user_id.map(|id| id.to_string()).unwrap_or_default(),
+        related: q.customer_id.map(|id| format!("customer:{id}")).unwrap_or_default(),
+        due_at: (company.today() + Duration::days(1)).format("%Y-%m-%d").to_string(),
+        priority: Priority::Normal.code().into(),
+        ..Default::default()
+    };
+    form_page(&state, &session, &meta, &jar, form, None, FormErrors::default()).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Form(form): Form<TaskForm>,
+) -> Response {
+    let ctx = page_ctx(&state, &session, &meta, &jar, "/tasks").await;
+    let result = match form.input(&ctx, None) {
+        Ok(input) => tasks::create_task(&state.store, &session.actor, input).await,
+        Err(invalid) => Err(StoreError::Invalid(invalid)),
+    };
+    match result {
+        Ok(t) => redirect_flash(&format!("/tasks/{}", t.id), "flash.task_created"),
+        Err(StoreError::Invalid(invalid)) => {
+            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
+            form_page(&state, &session, &meta, &jar, form, None, errors).await
+        }
+        Err(e) => store_error_page(&meta.locale, e),
+    }
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+) -> Response {
+    match tasks::get_task(&state.store, &session.actor, id).await {
+        Ok(t) => {
+            let ctx = page_ctx(&state, &session, &meta, &jar, "/tasks").await;
+            let form = TaskForm::from_view(&t, &ctx);
+            form_page(&state, &session, &meta, &jar, form, Some(t), FormErrors::default()).await
+        }
+        Err(e) => store_error_page(&meta.locale, e),
+    }
+}
+
+async fn update(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(form): Form<TaskForm>,
+) -> Response {
+    let current = match tasks::get_task(&state.store, &session.actor, id).await {
+        Ok(t) => t,
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
+    let ctx = page_ctx(&state, &session, &meta, &jar, "/tasks").await;
+    let result = match form.input(&ctx, Some(&current)) {
+        Ok(input) => tasks::update_task(&state.store, &session.actor, id, form.version, input).await,
+        Err(invalid) => Err(StoreError::Invalid(invalid)),
+    };
+    match result {
+        Ok(_) => redirect_flash(&format!("/tasks/{id}"), "flash.saved"),
+        Err(StoreError::Invalid(invalid)) => {
+            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
+            form_page(&state, &session, &meta, &jar, form, Some(current), errors).await
+        }
+        Err(StoreError::Conflict(_)) => {
+            let errors = FormErrors::one(&meta.locale, "version", "stale_version");
+            form_page(&state, &session, &meta, &jar, form, Some(current), errors).await
+        }
+        Err(e) => store_error_page(&meta.locale, e),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct OptionsQuery {
+    #[serde(default)]
+    customer_q: String,
+}
+
+#[derive(Template)]
+#[template(path = "tasks/customer_options.html")]
+struct CustomerOptions {
+    ctx: PageCtx,
+    options: Vec<(i64, String)>,
+}
+
+/// The related-customer picker's choices for what was typed (htmx).
+async fn customer_options(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Query(q): Query<OptionsQuery>,
+) -> Response {
+    let filter = CustomerFilter { q: Some(q.customer_q.clone()), ..Default::default() };
+    let req = PageRequest { limit: Some(20), sort: Some("name".into()), ..Default::default() };
+    let options = match customers::list_customers(&state.store, &session.actor, &filter, &req).await {
+        Ok(p) => p.items.into_iter().map(|c| (c.id, c.name)).collect(),
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
+    let ctx = page_ctx(&state, &session, &meta, &jar, "/tasks").await;
+    let page = CustomerOptions { ctx, options };
+    render(&page.ctx, &page)
+}
+
+// ---------------------------------------------------------------- calendar
+
+#[derive(Debug, Deserialize, Default)]
+struct CalendarQuery {
+    /// `month` (default) or `week`.
+    view: Option<String>,
+    /// A day inside the month or week to show; default today.
+    date: Option<String>,
+    user_id: Option<i64>,
+}
+
+/// One event as the calendar draws it.
+struct CalItem {
+    href: String,
+    title: String,
+    time: String,
+    kind: String,
+    classes: String,
+    customer: Option<String>,
+}
+
+struct CalDay {
+    date: NaiveDate,
+    number: u32,
+    weekday: String,
+    in_month: bool,
+    today: bool,
+    items: Vec<CalItem>,
+}
+
+#[derive(Template)]
+#[template(path = "tasks/calendar.html")]
+struct CalendarPage {
+    ctx: PageCtx,
+    week_view: bool,
+    title: String,
+    weekdays: Vec<String>,
+    weeks: Vec<Vec<CalDay>>,
+    prev: String,
+    next: String,
+    today_link: String,
+    month_link: String,
+    week_link: String,
+    people: Vec<(i64, String)>,
+    user_id: Option<i64>,
+    can_create: bool,
+    empty: bool,
+}
+
+impl CalendarPage {
+    fn person_selected(&self, id: &i64) -> bool {
+        self.user_id == Some(*id)
+    }
+}
+
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+fn item(ctx: &PageCtx, e: CalendarEvent) -> CalItem {
+    let mut classes = vec![format!("ev-{}", e.kind)];
+    if e.overdue {
+        classes.push("overdue".into());
+    }
+    if e.done {
+        classes.push("done".into());
+    }
+    let time = if e.kind == "task" && e.end.is_some_and(|due| due != e.at) {
+        // Due after the range shown: it appears where it starts.
+        ctx.t("calendar.starts")
+    } else if e.kind == "task" && ctx.settings.local_input(e.at).ends_with("T23:59") {
+        String::new()
+    } else {
+        ctx.time_of(&e.at)
+    };
+    CalItem {
+        href: e.link,
+        kind: ctx.t(&format!("calendar.kinds.{}", e.kind)),
+        time,
+        classes: classes.join(" "),
+        customer: e.customer_name,
+        title: e.title,
+    }
+}
+
+async fn calendar_page(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Query(q): Query<CalendarQuery>,
+) -> Response {
+    let actor = &session.actor;
+    let ctx = page_ctx(&state, &session, &meta, &jar, "/calendar").await;
+    let today = ctx.settings.today();
+    let anchor = q.date.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or(today);
+    let week_view = q.view.as_deref() == Some("week");
+    let monday = |d: NaiveDate| d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
+    let first_of_month = anchor.with_day(1).unwrap_or(anchor);
+    let (from, to, prev, next) = if week_view {
+        let from = monday(anchor);
+        (from, from + Duration::days(6), from - Duration::days(7), from + Duration::days(7))
+    } else {
+        let next_month = first_of_month.checked_add_months(Months::new(1)).unwrap_or(first_of_month);
+        let last = next_month.pred_opt().unwrap_or(first_of_month);
+        let from = monday(first_of_month);
+        let to = last + Duration::days(6 - i64::from(last.weekday().num_days_from_monday()));
+        let prev = first_of_month.checked_sub_months(Months::new(1)).unwrap_or(first_of_month);
+        (from, to, prev, next_month)
+    };
+    let events = match tasks::calendar(&state.store, actor, q.user_id, from, to).await {
+        Ok(e) => e,
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
+    let empty = events.is_empty();
+    let mut by_day: HashMap<NaiveDate, Vec<CalItem>> = HashMap::new();
+    for e in events {
+        let day = local_day(&ctx.settings, e.at);
+        by_day.entry(day).or_default().push(item(&ctx, e));
+    }
+    let weekdays: Vec<String> = WEEKDAYS.iter().map(|d| ctx.t(&format!("calendar.weekdays.{d}"))).collect();
+    let mut weeks = Vec::new();
+    let mut day = from;
+    while day <= to {
+        let mut week = Vec::with_capacity(7);
+        for weekday in &weekdays {
+            week.push(CalDay {
+                date: day,
+                number: day.day(),
+                weekday: weekday.clone(),
+                in_month: week_view || day.month() == anchor.month(),
+                today: day == today,
+                items: by_day.remove(&day).unwrap_or_default(),
+            });
+            day += Duration::days(1);
+        }
+        weeks.push(week);
+    }
+    let title = if week_view {
+        format!("{} – {}", ctx.settings.format_date(from), ctx.settings.format_date(to))
+    } else {
+        ctx.t("calendar.month_title")
+            .replace("%{year}", &anchor.year().to_string())
+            .replace("%{month}", &ctx.t(&format!("months.{}", anchor.month())))
+            .replace("%{num}", &anchor.month().to_string())
+    };
+    let view = if week_view { "week" } else { "month" };
+    let who = q.user_id.map(|u| format!("&user_id={u}")).unwrap_or_default();
+    let link = |view: &str, d: NaiveDate| format!("/calendar?view={view}&date={}{who}", d.format("%Y-%m-%d"));
+    let people = if actor.scope == DataScope::Own {
+        Vec::new()
+    } else {
+        tasks::assignable_people(&state.store, actor).await.unwrap_or_default()
+    };
+    let page = CalendarPage {
+        week_view,
+        title,
+        weekdays,
+        weeks,
+        prev: link(view, prev),
+        next: link(view, next),
+        today_link: link(view, today),
+        month_link: link("month", anchor),
+        week_link: link("week", anchor),
+        people,
+        user_id: q.user_id.or(actor.user_id),
+        can_create: actor.can(Module::Customers, Action::Create),
+        empty,
+        ctx,
+    };
+    render(&page.ctx, &page)
+}
