@@ -7,6 +7,7 @@ pub mod access;
 pub mod activities;
 pub mod audit;
 pub mod customers;
+pub mod leads;
 mod db;
 pub mod entity;
 mod error;

@@ -13,6 +13,7 @@ use crate::error::StoreResult;
 pub enum Kind {
     Customer = 1,
     Contact = 2,
+    Lead = 3,
 }
 
 /// Replaces the index entries of a row with those of its new texts.
