@@ -212,57 +212,48 @@ fn search_texts(m: &lead::Model) -> Vec<&str> {
 // ---------------------------------------------------------------- duplicates
 
 /// A record a lead may duplicate: an existing customer (by company name or a
-/// contact's phone or e-mail) or another lead.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DuplicateRef {
-    Customer(i64),
-    Lead(i64),
+/// contact's phone or e-mail) or another lead, found through `field`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct LeadDuplicate {
+    pub field: String,
+    /// `customer` or `lead`.
+    pub kind: String,
+    pub id: i64,
+    pub name: String,
 }
 
-impl DuplicateRef {
-    fn code(&self) -> String {
-        match self {
-            DuplicateRef::Customer(id) => format!("customer:{id}"),
-            DuplicateRef::Lead(id) => format!("lead:{id}"),
+fn found(field: &str, kind: &str, id: i64, name: String) -> LeadDuplicate {
+    LeadDuplicate { field: field.to_owned(), kind: kind.to_owned(), id, name }
+}
+
+/// One `possible_duplicate` error per field, naming the records.
+fn duplicate_errors(found: &[LeadDuplicate]) -> Invalid {
+    let mut invalid = Invalid::new();
+    let mut fields: Vec<&str> = Vec::new();
+    for d in found {
+        if !fields.contains(&d.field.as_str()) {
+            fields.push(&d.field);
         }
     }
-
-    /// Reads the `refs` parameter of a `possible_duplicate` error
-    /// (`customer:12,lead:5`), for links to the records.
-    pub fn parse_list(refs: &str) -> Vec<DuplicateRef> {
-        refs.split(',')
-            .filter_map(|r| {
-                let (kind, id) = r.split_once(':')?;
-                let id = id.parse().ok()?;
-                match kind {
-                    "customer" => Some(DuplicateRef::Customer(id)),
-                    "lead" => Some(DuplicateRef::Lead(id)),
-                    _ => None,
-                }
-            })
-            .collect()
-    }
-}
-
-/// `possible_duplicate` on `field`, naming the records (`names`) and
-/// pointing at them (`refs`).
-fn duplicate_error(field: &str, found: &[(DuplicateRef, String)]) -> FieldError {
-    let refs: Vec<String> = found.iter().map(|(r, _)| r.code()).collect();
-    let mut names: Vec<&str> = Vec::new();
-    for (_, n) in found {
-        if !names.contains(&n.as_str()) {
-            names.push(n);
+    for field in fields {
+        let mut names: Vec<&str> = Vec::new();
+        for d in found.iter().filter(|d| d.field == field) {
+            if !names.contains(&d.name.as_str()) {
+                names.push(&d.name);
+            }
         }
+        invalid.push(FieldError::new(field, "possible_duplicate").with("names", names.join("、")));
     }
-    FieldError::new(field, "possible_duplicate").with("names", names.join("、")).with("refs", refs.join(","))
+    invalid
 }
 
-/// Other leads with one of these keys in `column` (or in either phone column).
+/// Other leads matching `cond`, named with their company.
 async fn leads_with<C: ConnectionTrait>(
     conn: &C,
+    field: &str,
     cond: Condition,
     except: Option<i64>,
-) -> StoreResult<Vec<(DuplicateRef, String)>> {
+) -> StoreResult<Vec<LeadDuplicate>> {
     let mut q = lead::Entity::find().filter(cond).filter(lead::Column::DeletedAt.is_null());
     if let Some(id) = except {
         q = q.filter(lead::Column::Id.ne(id));
@@ -275,26 +266,25 @@ async fn leads_with<C: ConnectionTrait>(
                 Some(c) => format!("{}（{c}）", l.name),
                 None => l.name,
             };
-            (DuplicateRef::Lead(l.id), name)
+            found(field, "lead", l.id, name)
         })
         .collect())
 }
 
 /// Customers, contacts and leads that look like the same company or person:
-/// same normalised company name, phone or e-mail. One error per field.
-async fn duplicates<C: ConnectionTrait>(conn: &C, input: &LeadInput, except: Option<i64>) -> StoreResult<Invalid> {
+/// same normalised company name, phone or e-mail.
+async fn duplicates<C: ConnectionTrait>(
+    conn: &C,
+    input: &LeadInput,
+    except: Option<i64>,
+) -> StoreResult<Vec<LeadDuplicate>> {
     let keys = Keys::of(input);
-    let mut invalid = Invalid::new();
+    let mut all = Vec::new();
     if let (Some(company), Some(key)) = (clean(&input.company), keys.company.clone()) {
-        let mut found: Vec<(DuplicateRef, String)> = duplicates_by_name(conn, &company, None)
-            .await?
-            .into_iter()
-            .map(|d| (DuplicateRef::Customer(d.id), d.name))
-            .collect();
-        found.extend(leads_with(conn, Condition::all().add(lead::Column::CompanyKey.eq(key)), except).await?);
-        if !found.is_empty() {
-            invalid.push(duplicate_error("company", &found));
+        for d in duplicates_by_name(conn, &company, None).await? {
+            all.push(found("company", "customer", d.id, d.name));
         }
+        all.extend(leads_with(conn, "company", Condition::all().add(lead::Column::CompanyKey.eq(key)), except).await?);
     }
     for (field, value, key) in [
         ("phone", &input.phone, keys.phone),
@@ -302,27 +292,35 @@ async fn duplicates<C: ConnectionTrait>(conn: &C, input: &LeadInput, except: Opt
         ("email", &input.email, keys.email),
     ] {
         let Some(key) = key else { continue };
+        // Contacts through the customers' own check, one field at a time.
         let probe = if field == "email" {
             ContactInput { email: value.clone(), ..Default::default() }
         } else {
             ContactInput { phone: value.clone(), ..Default::default() }
         };
-        let mut found: Vec<(DuplicateRef, String)> = contact_duplicates(conn, &probe, None)
-            .await?
-            .into_iter()
-            .map(|(_, d)| (DuplicateRef::Customer(d.id), d.name))
-            .collect();
+        for (_, d) in contact_duplicates(conn, &probe, None).await? {
+            all.push(found(field, "customer", d.id, d.name));
+        }
         let cond = if field == "email" {
             Condition::all().add(lead::Column::EmailKey.eq(key))
         } else {
             Condition::any().add(lead::Column::PhoneKey.eq(key.clone())).add(lead::Column::MobileKey.eq(key))
         };
-        found.extend(leads_with(conn, cond, except).await?);
-        if !found.is_empty() {
-            invalid.push(duplicate_error(field, &found));
-        }
+        all.extend(leads_with(conn, field, cond, except).await?);
     }
-    Ok(invalid)
+    Ok(all)
+}
+
+/// The records a lead's input may duplicate (for links beside the warning);
+/// `except` is the lead being edited.
+pub async fn find_duplicates(
+    store: &Store,
+    actor: &Actor,
+    input: &LeadInput,
+    except: Option<i64>,
+) -> StoreResult<Vec<LeadDuplicate>> {
+    actor.require(Module::Customers, Action::View)?;
+    duplicates(store.reader(), input, except).await
 }
 
 // ---------------------------------------------------------------- create, read, update, delete
@@ -340,7 +338,7 @@ pub async fn create_lead(store: &Store, actor: &Actor, input: LeadInput) -> Stor
     }
     invalid.into_result()?;
     if !input.allow_duplicate {
-        duplicates(&txn, &input, None).await?.into_result()?;
+        duplicate_errors(&duplicates(&txn, &input, None).await?).into_result()?;
     }
     let owner = owner.ok_or(StoreError::Forbidden)?;
     let keys = Keys::of(&input);
@@ -410,7 +408,7 @@ pub async fn update_lead(
     invalid.into_result()?;
     let keys = Keys::of(&input);
     if !input.allow_duplicate && !keys.same_as(&before) {
-        duplicates(&txn, &input, Some(id)).await?.into_result()?;
+        duplicate_errors(&duplicates(&txn, &input, Some(id)).await?).into_result()?;
     }
     let reason = if status == LeadStatus::Disqualified.code() { clean(&input.disqualify_reason) } else { None };
     let res = lead::Entity::update_many()
@@ -729,9 +727,9 @@ pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput)
         (None, false) => {
             let (reuse, others) = match_customer(&txn, actor, &before).await?;
             if reuse.is_none() && !others.is_empty() {
-                let found: Vec<(DuplicateRef, String)> =
-                    others.into_iter().map(|d| (DuplicateRef::Customer(d.id), d.name)).collect();
-                return Err(Invalid(vec![duplicate_error("customer_id", &found)]).into());
+                let look_alikes: Vec<LeadDuplicate> =
+                    others.into_iter().map(|d| found("customer_id", "customer", d.id, d.name)).collect();
+                return Err(duplicate_errors(&look_alikes).into());
             }
             reuse
         }

@@ -10,8 +10,8 @@ use salesflow_store::customers::{self, CustomerFilter, CustomerView};
 use salesflow_store::paging::PageRequest;
 use salesflow_store::{Actor, Store, StoreResult};
 
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-const PAGE: u64 = 500;
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub(crate) const PAGE: u64 = 500;
 
 /// Column headers and one row of the customer export.
 pub fn customer_header(t: &dyn Fn(&str) -> String) -> Vec<String> {
@@ -54,7 +54,7 @@ fn customer_row(c: &CustomerView) -> Vec<String> {
     ]
 }
 
-fn csv_bytes(rows: impl IntoIterator<Item = Vec<String>>) -> Bytes {
+pub(crate) fn csv_bytes(rows: impl IntoIterator<Item = Vec<String>>) -> Bytes {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         // Writing to memory cannot fail.

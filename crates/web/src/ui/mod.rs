@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod auth;
 mod customers;
 mod home;
+mod leads;
 pub(crate) mod settings;
 
 use std::collections::HashMap;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .merge(home::routes())
         .merge(auth::routes())
         .merge(customers::routes())
+        .merge(leads::routes())
         .merge(access::routes())
         .merge(audit::routes())
         .merge(settings::routes())
@@ -174,6 +176,7 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     if actor.can(Module::Customers, Action::View) {
         work.push(item("/customers", "nav.customers", "building"));
         work.push(item("/contacts", "nav.contacts", "users"));
+        work.push(item("/leads", "leads.title", "target"));
     }
     let mut groups = vec![NavGroup { label: String::new(), items: work }];
     let mut admin = Vec::new();
