@@ -415,6 +415,7 @@ async fn generate_leads(store: &Store, count: u64, user_ids: &[i64]) -> anyhow::
         bar.set_position(done);
     }
     bar.finish();
+    println!("generated {count} leads");
     Ok(())
 }
 

@@ -489,3 +489,60 @@ async fn leads_are_soft_deleted_restored_and_exported() {
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines[1].contains("Grace Liu 刘佳") && lines[1].contains(",中,"), "{}", lines[1]);
 }
+
+#[tokio::test]
+async fn the_lead_pages_search_warn_qualify_and_convert() {
+    use crate::pages::{form, get, sign_in};
+    use axum::http::header;
+
+    let app = TestApp::new().await;
+    let (_, c) =
+        app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技有限公司"}))).await;
+    let l = lead(&app, &app.admin, json!({"name": "李娜", "company": "上海华信科技", "allow_duplicate": true})).await;
+    lead(&app, &app.admin, json!({"name": "王芳", "company": "Pearl River Logistics"})).await;
+    let (cookies, csrf) = sign_in(&app).await;
+
+    let (s, _, page) = app.send(get("/leads?q=%E6%9D%8E%E5%A8%9C", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("李娜") && !html.contains("王芳"), "search by two Chinese characters");
+    assert!(html.contains("href=\"/leads\""), "the nav entry");
+
+    // Field errors keep what was typed; a duplicate links to the records.
+    let body = format!("_csrf={csrf}&name=&company=%E4%B8%8A%E6%B5%B7%E5%8D%8E%E4%BF%A1&mobile=12");
+    let (s, _, page) = app.send(form("/leads", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("id=\"name-error\"") && html.contains("id=\"mobile-error\""));
+    assert!(html.contains("value=\"上海华信\""), "typed company kept");
+    let body = format!("_csrf={csrf}&name=%E9%99%88%E9%9D%99&company=%E4%B8%8A%E6%B5%B7%E5%8D%8E%E4%BF%A1%E7%A7%91%E6%8A%80");
+    let (s, _, page) = app.send(form("/leads", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = page.as_str().unwrap();
+    assert!(html.contains(&format!("href=\"/customers/{}\"", c["id"])), "links the customer");
+    assert!(html.contains(&format!("href=\"/leads/{}\"", l["id"])), "links the lead");
+    assert!(html.contains("name=\"allow_duplicate\""));
+    let (s, h, _) = app.send(form("/leads", &cookies, &format!("{body}&allow_duplicate=1"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(h.get(header::LOCATION).unwrap().to_str().unwrap().starts_with("/leads/"));
+
+    // Disqualifying needs a reason; qualifying shows what converting will do.
+    let id = l["id"].as_i64().unwrap();
+    let status_path = format!("/leads/{id}/status");
+    let (s, _, page) =
+        app.send(form(&status_path, &cookies, &format!("_csrf={csrf}&status=disqualified&version=1"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.as_str().unwrap().contains("id=\"disqualify_reason-error\""));
+    let (s, _, _) = app.send(form(&status_path, &cookies, &format!("_csrf={csrf}&status=qualified&version=1"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = app.send(get(&format!("/leads/{id}"), &cookies)).await;
+    let html = page.as_str().unwrap();
+    assert!(html.contains("data-testid=\"convert-plan\"") && html.contains("上海华信科技有限公司"), "{html}");
+    let (s, h, _) = app
+        .send(form(&format!("/leads/{id}/convert"), &cookies, &format!("_csrf={csrf}&target={}&version=2", c["id"])))
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap().to_str().unwrap(), format!("/customers/{}", c["id"]));
+    let (_, after) = app.api(Method::GET, &format!("/api/v1/leads/{id}"), Some(&app.admin), None).await;
+    assert_eq!(after["converted_customer_id"], c["id"]);
+}
