@@ -88,13 +88,9 @@ pub fn check(f: &LeadFields) -> Invalid {
     let mut invalid = Invalid::new();
     invalid.text("name", f.name, TEXT_MAX);
     invalid.optional_text("company", f.company.trim(), NAME_MAX);
-    for (field, value) in [
-        ("title", f.title),
-        ("province", f.province),
-        ("city", f.city),
-        ("source", f.source),
-        ("campaign", f.campaign),
-    ] {
+    for (field, value) in
+        [("title", f.title), ("province", f.province), ("city", f.city), ("source", f.source), ("campaign", f.campaign)]
+    {
         invalid.optional_text(field, value.trim(), TEXT_MAX);
     }
     check_phone(&mut invalid, "phone", f.phone);

@@ -24,8 +24,8 @@ use serde::Serialize;
 use crate::Store;
 use crate::audit;
 use crate::customers::{
-    self, ContactInput, CustomerInput, Duplicate, check_contact, check_input, check_owner, clean,
-    contact_duplicates, duplicates_by_name, insert_contact, insert_customer, owner_names, require_owned,
+    self, ContactInput, CustomerInput, Duplicate, check_contact, check_input, check_owner, clean, contact_duplicates,
+    duplicates_by_name, insert_contact, insert_customer, owner_names, require_owned,
 };
 use crate::entity::{contact, customer, lead};
 use crate::error::{StoreError, StoreResult};
@@ -194,7 +194,10 @@ impl Keys {
     }
 
     fn same_as(&self, m: &lead::Model) -> bool {
-        self.company == m.company_key && self.phone == m.phone_key && self.mobile == m.mobile_key && self.email == m.email_key
+        self.company == m.company_key
+            && self.phone == m.phone_key
+            && self.mobile == m.mobile_key
+            && self.email == m.email_key
     }
 }
 

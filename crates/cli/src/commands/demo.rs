@@ -277,6 +277,7 @@ type DemoLead = (
     bool,
 );
 
+#[rustfmt::skip]
 const LEADS: [DemoLead; 30] = [
     // Converted into the demo customers (found by the duplicate check) and one new customer.
     ("周国强", "上海华信科技", "总经理", "13900139002", "", "展会", "2025 秋季工业展", "high", "qualified", "li.na", 700, "", true),
@@ -375,4 +376,3 @@ async fn load_leads(store: &Store) -> anyhow::Result<()> {
     }
     Ok(())
 }
-

@@ -343,7 +343,8 @@ async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> 
     Ok(())
 }
 
-const CAMPAIGNS: [&str; 6] = ["2026 春季展会", "2025 秋季工业展", "官网咨询", "老客户推荐", "Spring Expo 2026", "百度推广"];
+const CAMPAIGNS: [&str; 6] =
+    ["2026 春季展会", "2025 秋季工业展", "官网咨询", "老客户推荐", "Spring Expo 2026", "百度推广"];
 const LEAD_STATUSES: [&str; 4] = ["new", "contacted", "qualified", "disqualified"];
 const INTENTIONS: [&str; 3] = ["high", "medium", "low"];
 
@@ -418,4 +419,3 @@ async fn generate_leads(store: &Store, count: u64, user_ids: &[i64]) -> anyhow::
     println!("generated {count} leads");
     Ok(())
 }
-

@@ -8,9 +8,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
-use salesflow_store::leads::{
-    self, Conversion, ConversionPreview, ConvertInput, LeadFilter, LeadInput, LeadView,
-};
+use salesflow_store::leads::{self, Conversion, ConversionPreview, ConvertInput, LeadFilter, LeadInput, LeadView};
 use salesflow_store::paging::PageRequest;
 use salesflow_store::{Actor, Store, StoreResult};
 use serde::Deserialize;
@@ -265,7 +263,9 @@ fn convert_body(bytes: &[u8]) -> Result<ConvertBody, ApiError> {
         return Ok(ConvertBody::default());
     }
     serde_json::from_slice(bytes).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-body", e.to_string()),
+        serde_json::error::Category::Data => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-body", e.to_string())
+        }
         _ => ApiError::bad_request(e.to_string()),
     })
 }

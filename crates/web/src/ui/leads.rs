@@ -13,9 +13,7 @@ use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::customers::ContactRole;
 use salesflow_domain::leads::{Intention, LeadStatus};
-use salesflow_store::leads::{
-    self, ConversionPreview, ConvertInput, LeadDuplicate, LeadFilter, LeadInput, LeadView,
-};
+use salesflow_store::leads::{self, ConversionPreview, ConvertInput, LeadDuplicate, LeadFilter, LeadInput, LeadView};
 use salesflow_store::paging::PageRequest;
 use salesflow_store::{Actor, StoreError};
 use serde::Deserialize;
@@ -180,11 +178,12 @@ async fn list_page(
     let page = match leads::list_leads(&state.store, actor, &filter, &req).await {
         Ok(p) => p,
         // A stale cursor or an unknown sort in a shared link: start over.
-        Err(StoreError::Invalid(_)) => match leads::list_leads(&state.store, actor, &filter, &PageRequest::default()).await
-        {
-            Ok(p) => p,
-            Err(e) => return store_error_page(&meta.locale, e),
-        },
+        Err(StoreError::Invalid(_)) => {
+            match leads::list_leads(&state.store, actor, &filter, &PageRequest::default()).await {
+                Ok(p) => p,
+                Err(e) => return store_error_page(&meta.locale, e),
+            }
+        }
         Err(e) => return store_error_page(&meta.locale, e),
     };
     let ctx = page_ctx(&state, &session, &meta, &jar, "/leads").await;
@@ -400,11 +399,9 @@ async fn form_error(
 ) -> Response {
     let errors = FormErrors::from_invalid(&meta.locale, &invalid);
     let duplicates = match (is_duplicate(&invalid), form.input()) {
-        (true, Ok(input)) => {
-            leads::find_duplicates(&state.store, &session.actor, &input, lead.as_ref().map(|l| l.id))
-                .await
-                .unwrap_or_default()
-        }
+        (true, Ok(input)) => leads::find_duplicates(&state.store, &session.actor, &input, lead.as_ref().map(|l| l.id))
+            .await
+            .unwrap_or_default(),
         _ => Vec::new(),
     };
     form_page(state, session, meta, jar, form, lead, errors, duplicates).await
@@ -414,10 +411,8 @@ async fn new_page(State(state): State<AppState>, UiUser(session, meta): UiUser, 
     if let Err(e) = session.actor.require(Module::Customers, Action::Create) {
         return store_error_page(&meta.locale, e);
     }
-    let form = LeadForm {
-        owner_id: session.actor.user_id.map(|id| id.to_string()).unwrap_or_default(),
-        ..Default::default()
-    };
+    let form =
+        LeadForm { owner_id: session.actor.user_id.map(|id| id.to_string()).unwrap_or_default(), ..Default::default() };
     form_page(&state, &session, &meta, &jar, form, None, FormErrors::default(), Vec::new()).await
 }
 
@@ -548,7 +543,8 @@ impl ShowPage {
     }
 
     fn role_selected(&self, code: &str) -> bool {
-        let current = if self.convert_form.contact_role.is_empty() { "handler" } else { &self.convert_form.contact_role };
+        let current =
+            if self.convert_form.contact_role.is_empty() { "handler" } else { &self.convert_form.contact_role };
         current == code
     }
 }

@@ -40,7 +40,17 @@ async fn qualify(app: &TestApp, token: &str, l: &Value) -> Value {
     // An update replaces every field: send them all back.
     let mut body = json!({"status": "qualified", "version": l["version"], "allow_duplicate": true});
     for field in [
-        "name", "company", "title", "phone", "mobile", "email", "province", "city", "source", "campaign", "intention",
+        "name",
+        "company",
+        "title",
+        "phone",
+        "mobile",
+        "email",
+        "province",
+        "city",
+        "source",
+        "campaign",
+        "intention",
         "notes",
     ] {
         body[field] = l[field].clone();
@@ -101,10 +111,7 @@ async fn bad_lead_input_is_field_level_and_changes_nothing() {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        error_fields(&p),
-        pairs(&[("company", "too_long"), ("mobile", "invalid_phone"), ("name", "too_long")])
-    );
+    assert_eq!(error_fields(&p), pairs(&[("company", "too_long"), ("mobile", "invalid_phone"), ("name", "too_long")]));
     // Disqualified needs a reason; unknown fields are refused.
     let (s, p) = app
         .api(Method::POST, "/api/v1/leads", Some(&app.admin), Some(json!({"name": "王强", "status": "disqualified"})))
@@ -143,9 +150,7 @@ async fn salespeople_see_change_and_convert_only_their_own_leads() {
     assert!(ids(&page).is_empty());
     let (_, page) = app.api(Method::GET, &format!("/api/v1/leads?q={}", urlencode("陈静")), Some(&wang), None).await;
     assert!(ids(&page).is_empty(), "nor through search");
-    let (s, _) = app
-        .api(Method::PATCH, &path, Some(&wang), Some(json!({"name": "x", "version": l["version"]})))
-        .await;
+    let (s, _) = app.api(Method::PATCH, &path, Some(&wang), Some(json!({"name": "x", "version": l["version"]}))).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = app.api(Method::POST, &format!("{path}/convert"), Some(&wang), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -188,7 +193,8 @@ async fn a_two_character_chinese_name_phone_email_and_company_find_a_lead() {
     lead(&app, &app.admin, json!({"name": "Grace Liu", "company": "Bright Pharma", "campaign": "官网咨询"})).await;
     let id = l["id"].as_i64().unwrap();
     for q in ["李娜", "娜", "云帆", "13900139002", "0013", "li.na@yunfan", "YUNFAN.COM"] {
-        let (_, page) = app.api(Method::GET, &format!("/api/v1/leads?q={}", urlencode(q)), Some(&app.admin), None).await;
+        let (_, page) =
+            app.api(Method::GET, &format!("/api/v1/leads?q={}", urlencode(q)), Some(&app.admin), None).await;
         assert_eq!(ids(&page), vec![id], "{q}");
     }
     let (_, page) = app.api(Method::GET, "/api/v1/leads?q=grace", Some(&app.admin), None).await;
@@ -198,8 +204,7 @@ async fn a_two_character_chinese_name_phone_email_and_company_find_a_lead() {
     assert!(ids(&page).is_empty());
     // Filters and sorting.
     let campaign = urlencode("2026 春季展会");
-    let (_, page) =
-        app.api(Method::GET, &format!("/api/v1/leads?campaign={campaign}"), Some(&app.admin), None).await;
+    let (_, page) = app.api(Method::GET, &format!("/api/v1/leads?campaign={campaign}"), Some(&app.admin), None).await;
     assert_eq!(ids(&page), vec![id]);
     let (_, page) = app.api(Method::GET, "/api/v1/leads?status=new&converted=false", Some(&app.admin), None).await;
     assert_eq!(ids(&page).len(), 2);
@@ -220,8 +225,9 @@ async fn a_two_character_chinese_name_phone_email_and_company_find_a_lead() {
 #[tokio::test]
 async fn duplicates_warn_with_the_records_until_confirmed() {
     let app = TestApp::new().await;
-    let (_, c) =
-        app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技有限公司"}))).await;
+    let (_, c) = app
+        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技有限公司"})))
+        .await;
     lead(&app, &app.admin, json!({"name": "周国强", "mobile": "13900139002"})).await;
     let (s, p) = app
         .api(
@@ -366,9 +372,8 @@ async fn converting_reuses_the_customer_the_duplicate_check_finds() {
     // No company, but the same mobile as a contact: the same person at the same customer.
     let b = lead(&app, &li, json!({"name": "陈静", "mobile": "+86 138 0013 8001", "allow_duplicate": true})).await;
     let b = qualify(&app, &li, &b).await;
-    let (s, done) = app
-        .api(Method::POST, &format!("/api/v1/leads/{}/convert", b["id"]), Some(&li), Some(json!({})))
-        .await;
+    let (s, done) =
+        app.api(Method::POST, &format!("/api/v1/leads/{}/convert", b["id"]), Some(&li), Some(json!({}))).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["customer_id"], mine_id);
     assert_eq!(done["contact_reused"], true);
@@ -449,8 +454,8 @@ async fn only_a_qualified_lead_converts_and_stale_versions_conflict() {
 #[tokio::test]
 async fn leads_are_soft_deleted_restored_and_exported() {
     let app = TestApp::new().await;
-    let l = lead(&app, &app.admin, json!({"name": "Grace Liu 刘佳", "campaign": "官网咨询", "intention": "medium"}))
-        .await;
+    let l =
+        lead(&app, &app.admin, json!({"name": "Grace Liu 刘佳", "campaign": "官网咨询", "intention": "medium"})).await;
     lead(&app, &app.admin, json!({"name": "郑伟", "campaign": "老客户推荐"})).await;
     let path = format!("/api/v1/leads/{}", l["id"]);
     let (s, _) = app.api(Method::DELETE, &path, Some(&app.admin), None).await;
@@ -496,8 +501,9 @@ async fn the_lead_pages_search_warn_qualify_and_convert() {
     use axum::http::header;
 
     let app = TestApp::new().await;
-    let (_, c) =
-        app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技有限公司"}))).await;
+    let (_, c) = app
+        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技有限公司"})))
+        .await;
     let l = lead(&app, &app.admin, json!({"name": "李娜", "company": "上海华信科技", "allow_duplicate": true})).await;
     lead(&app, &app.admin, json!({"name": "王芳", "company": "Pearl River Logistics"})).await;
     let (cookies, csrf) = sign_in(&app).await;
@@ -515,7 +521,8 @@ async fn the_lead_pages_search_warn_qualify_and_convert() {
     let html = page.as_str().unwrap();
     assert!(html.contains("id=\"name-error\"") && html.contains("id=\"mobile-error\""));
     assert!(html.contains("value=\"上海华信\""), "typed company kept");
-    let body = format!("_csrf={csrf}&name=%E9%99%88%E9%9D%99&company=%E4%B8%8A%E6%B5%B7%E5%8D%8E%E4%BF%A1%E7%A7%91%E6%8A%80");
+    let body =
+        format!("_csrf={csrf}&name=%E9%99%88%E9%9D%99&company=%E4%B8%8A%E6%B5%B7%E5%8D%8E%E4%BF%A1%E7%A7%91%E6%8A%80");
     let (s, _, page) = app.send(form("/leads", &cookies, &body)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let html = page.as_str().unwrap();
