@@ -179,7 +179,7 @@ pub(crate) fn clean(value: &Option<String>) -> Option<String> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
 }
 
-fn check_input(input: &CustomerInput) -> Invalid {
+pub(crate) fn check_input(input: &CustomerInput) -> Invalid {
     let mut invalid = Invalid::new();
     invalid.text("name", &input.name, rules::NAME_MAX);
     if let Some(g) = clean(&input.grade)
@@ -208,7 +208,7 @@ fn check_input(input: &CustomerInput) -> Invalid {
 }
 
 /// The owner a new or changed customer gets, checked against the scope.
-async fn check_owner<C: ConnectionTrait>(
+pub(crate) async fn check_owner<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     invalid: &mut Invalid,
@@ -257,7 +257,7 @@ pub async fn duplicates_by_name<C: ConnectionTrait>(
         .collect())
 }
 
-fn duplicate_error(field: &str, found: &[Duplicate]) -> Invalid {
+pub(crate) fn duplicate_error(field: &str, found: &[Duplicate]) -> Invalid {
     let ids: Vec<String> = found.iter().map(|d| d.id.to_string()).collect();
     let names: Vec<String> = found.iter().map(|d| d.name.clone()).collect();
     Invalid(vec![
@@ -278,6 +278,19 @@ pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput)
             return Err(duplicate_error("name", &found).into());
         }
     }
+    let v = insert_customer(&txn, actor, &input, owner).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// Writes a checked new customer with its search index and audit row, in
+/// the caller's transaction.
+pub(crate) async fn insert_customer<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    input: &CustomerInput,
+    owner: Option<i64>,
+) -> StoreResult<CustomerView> {
     let now = Utc::now();
     let m = customer::ActiveModel {
         name: Set(input.name.trim().to_owned()),
@@ -301,12 +314,11 @@ pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput)
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    search::index(&txn, Kind::Customer, m.id, &[&m.name]).await?;
-    let v = one_view(&txn, m).await?;
-    audit::record(&txn, actor, "customer.create", "customer", Some(v.id), None, audit::snapshot(&v)).await?;
-    txn.commit().await?;
+    search::index(txn, Kind::Customer, m.id, &[&m.name]).await?;
+    let v = one_view(txn, m).await?;
+    audit::record(txn, actor, "customer.create", "customer", Some(v.id), None, audit::snapshot(&v)).await?;
     Ok(v)
 }
 
@@ -946,7 +958,7 @@ pub struct ContactInput {
     pub allow_duplicate: bool,
 }
 
-fn check_contact(input: &ContactInput) -> Invalid {
+pub(crate) fn check_contact(input: &ContactInput) -> Invalid {
     let mut invalid = Invalid::new();
     invalid.text("name", &input.name, TEXT_MAX);
     if let Some(t) = &input.title {
@@ -963,7 +975,7 @@ fn check_contact(input: &ContactInput) -> Invalid {
 }
 
 /// Contacts with the same phone, mobile or e-mail (excluding `except`).
-async fn contact_duplicates<C: ConnectionTrait>(
+pub(crate) async fn contact_duplicates<C: ConnectionTrait>(
     conn: &C,
     input: &ContactInput,
     except: Option<i64>,
@@ -1023,7 +1035,19 @@ pub async fn create_contact(store: &Store, actor: &Actor, input: ContactInput) -
             return Err(duplicate_error(field, &list).into());
         }
     }
-    let (phone_key, mobile_key, email_key) = contact_keys(&input);
+    let v = insert_contact(&txn, actor, &input).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// Writes a checked new contact with its search index and audit row, in
+/// the caller's transaction.
+pub(crate) async fn insert_contact<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    input: &ContactInput,
+) -> StoreResult<ContactView> {
+    let (phone_key, mobile_key, email_key) = contact_keys(input);
     let now = Utc::now();
     let m = contact::ActiveModel {
         customer_id: Set(input.customer_id),
@@ -1042,13 +1066,12 @@ pub async fn create_contact(store: &Store, actor: &Actor, input: ContactInput) -
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let texts = contact_texts(&m);
-    search::index(&txn, Kind::Contact, m.id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+    search::index(txn, Kind::Contact, m.id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
     let v = contact_view(m);
-    audit::record(&txn, actor, "contact.create", "contact", Some(v.id), None, audit::snapshot(&v)).await?;
-    txn.commit().await?;
+    audit::record(txn, actor, "contact.create", "contact", Some(v.id), None, audit::snapshot(&v)).await?;
     Ok(v)
 }
 

@@ -12,6 +12,7 @@ pub mod entity;
 mod error;
 pub mod idempotency;
 pub mod jobs;
+pub mod leads;
 mod migrations;
 pub mod notifications;
 pub mod paging;

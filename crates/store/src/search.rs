@@ -14,6 +14,7 @@ pub enum Kind {
     Customer = 1,
     Contact = 2,
     Task = 4,
+    Lead = 3,
 }
 
 /// Replaces the index entries of a row with those of its new texts.

@@ -14,6 +14,7 @@ use futures_util::StreamExt;
 use salesflow_domain::access::{Action, Module};
 use salesflow_store::activities::{self, ActivityFilter, ActivityView};
 use salesflow_store::customers::{self, CustomerFilter, CustomerView};
+use salesflow_store::leads::{self, LeadFilter, LeadView};
 use salesflow_store::paging::PageRequest;
 use salesflow_store::{Actor, Store, StoreError, StoreResult};
 
@@ -129,6 +130,61 @@ pub fn activities(store: Store, actor: Actor, filter: ActivityFilter, locale: St
             let page = activities::list_activities(&store, &actor, &filter, &req).await?;
             let t = |k: &str| crate::i18n::t(&locale, k);
             Ok((page.items.iter().map(|a| activity_row(a, &t)).collect(), page.next_cursor))
+        })
+    }))
+}
+
+pub const LEAD_COLUMNS: [&str; 16] = [
+    "fields.name",
+    "leads.company",
+    "fields.title",
+    "fields.mobile",
+    "fields.phone",
+    "fields.email",
+    "fields.province",
+    "fields.city",
+    "fields.source",
+    "leads.campaign",
+    "leads.intention",
+    "fields.status",
+    "customers.owner",
+    "leads.disqualify_reason",
+    "leads.converted_at",
+    "fields.created_at",
+];
+
+fn lead_row(l: &LeadView, locale: &str) -> Vec<String> {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let label = |group: &str, code: &str| crate::i18n::t(locale, &format!("{group}.{code}"));
+    vec![
+        l.name.clone(),
+        o(&l.company),
+        o(&l.title),
+        o(&l.mobile),
+        o(&l.phone),
+        o(&l.email),
+        o(&l.province),
+        o(&l.city),
+        o(&l.source),
+        o(&l.campaign),
+        l.intention.as_deref().map(|i| label("leads.intentions", i)).unwrap_or_default(),
+        label("leads.statuses", &l.status),
+        o(&l.owner_name),
+        o(&l.disqualify_reason),
+        l.converted_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        l.created_at.to_rfc3339(),
+    ]
+}
+
+/// Leads, page after page (needs the export right).
+pub fn leads(store: Store, actor: Actor, filter: LeadFilter, locale: String) -> StoreResult<Fetch> {
+    actor.require(Module::Customers, Action::Export)?;
+    Ok(Arc::new(move |cursor| {
+        let (store, actor, filter, locale) = (store.clone(), actor.clone(), filter.clone(), locale.clone());
+        Box::pin(async move {
+            let req = PageRequest { limit: Some(PAGE), cursor, sort: None };
+            let page = leads::list_leads(&store, &actor, &filter, &req).await?;
+            Ok((page.items.iter().map(|l| lead_row(l, &locale)).collect(), page.next_cursor))
         })
     }))
 }

@@ -112,6 +112,7 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
     }
     load_customers(store, &system).await?;
     load_tasks(store).await?;
+    load_leads(store).await?;
     println!(
         "Loaded the demo company: {} departments, {} people, {} customers. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),
@@ -383,6 +384,124 @@ async fn load_tasks(store: &Store) -> anyhow::Result<()> {
             .exec(&txn)
             .await?;
         txn.commit().await?;
+    }
+    Ok(())
+}
+
+/// (name, company, title, mobile, e-mail, source, campaign, intention,
+/// status, owner, days ago, disqualify reason, convert)
+type DemoLead = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    &'static str,
+    bool,
+);
+
+#[rustfmt::skip]
+const LEADS: [DemoLead; 30] = [
+    // Converted into the demo customers (found by the duplicate check) and one new customer.
+    ("周国强", "上海华信科技", "总经理", "13900139002", "", "展会", "2025 秋季工业展", "high", "qualified", "li.na", 700, "", true),
+    ("林晓", "杭州云帆网络科技有限公司", "IT 总监", "13600136003", "", "官网", "官网咨询", "high", "qualified", "li.na", 650, "", true),
+    ("何军", "合肥新能源汽车零部件", "技术总监", "13500135014", "", "老客户介绍", "老客户推荐", "high", "qualified", "wang.fang", 540, "", true),
+    ("Grace Liu 刘佳", "Shanghai Bright Pharma Co., Ltd.", "Procurement Director", "13500135005", "grace.liu@brightpharma.com", "官网", "官网咨询", "high", "qualified", "david.zhou", 480, "", true),
+    ("张敏", "深圳创新电子有限公司", "副总裁", "13100131008", "", "展会", "2025 秋季工业展", "medium", "qualified", "zhao.lei", 400, "", true),
+    ("陆海涛", "苏州工业园区智造科技有限公司", "厂长", "13812345601", "lu.ht@sip-smart.cn", "展会", "2026 春季展会", "high", "qualified", "zhang.wei", 210, "", true),
+    // Qualified, waiting to be converted.
+    ("钱志远", "无锡华光电力设备有限公司", "采购经理", "13912345602", "qian.zy@huaguang-power.cn", "展会", "2026 春季展会", "high", "qualified", "li.na", 60, "", false),
+    ("Kevin Zhang 张凯", "Ningbo Ocean Shipping", "Operations Director", "13712345603", "kevin.zhang@nbocean.com", "官网", "官网咨询", "medium", "qualified", "david.zhou", 45, "", false),
+    ("冯雪", "东莞精密模具有限公司", "总经理助理", "13612345604", "", "老客户介绍", "老客户推荐", "high", "qualified", "zhao.lei", 30, "", false),
+    ("唐宁", "北京中关村软件园发展公司", "信息部主任", "13512345605", "tang.ning@zgc-soft.cn", "高层拜访", "", "medium", "qualified", "michael.lin", 25, "", false),
+    // Contacted.
+    ("杨帆", "常州天合光能配件厂", "采购主管", "13412345606", "", "展会", "2026 春季展会", "medium", "contacted", "wang.fang", 20, "", false),
+    ("Linda Wu 吴琳", "Xiamen Harbor Foods", "Purchasing Manager", "13312345607", "linda.wu@harborfoods.cn", "官网", "官网咨询", "medium", "contacted", "sarah.chen", 18, "", false),
+    ("许文博", "温州正泰电器经销部", "老板", "13212345608", "", "电话营销", "", "low", "contacted", "li.na", 15, "", false),
+    ("曹丽", "佛山美的配套电器", "设备经理", "13112345609", "", "展会", "2025 秋季工业展", "medium", "contacted", "huang.min", 120, "", false),
+    ("Peter Liang 梁鹏", "Guangzhou Summit Trading", "CEO", "13012345610", "peter@summit-gz.com", "老客户介绍", "老客户推荐", "high", "contacted", "zhao.lei", 12, "", false),
+    ("邓超", "重庆长江物流有限公司", "运营总监", "15012345611", "", "广告", "", "low", "contacted", "zhou.jie", 90, "", false),
+    ("谢婷", "西安博远医疗器械有限公司", "采购专员", "15112345612", "xie.ting@boyuan-med.cn", "官网", "官网咨询", "medium", "contacted", "michael.lin", 8, "", false),
+    // New.
+    ("马骏", "天津港瑞丰贸易", "", "15212345613", "", "展会", "2026 春季展会", "", "new", "wu.xia", 5, "", false),
+    ("James Lee 李杰", "Suzhou Jade Electronics", "Engineer", "15312345614", "james.lee@jade-elec.com", "展会", "2026 春季展会", "", "new", "sarah.chen", 4, "", false),
+    ("王磊", "", "", "15512345615", "", "到访", "", "medium", "new", "zhang.wei", 3, "", false),
+    ("范冰", "青岛明珠酒店用品有限公司", "行政经理", "15612345616", "", "官网", "官网咨询", "", "new", "wu.xia", 2, "", false),
+    ("孔令辉", "南昌鼎盛化工有限公司", "技术部长", "15712345617", "kong.lh@dingsheng-chem.cn", "老客户介绍", "老客户推荐", "high", "new", "wang.fang", 1, "", false),
+    ("Anna Zhou 周安娜", "Hangzhou Lotus Tea Co.", "Founder", "15812345618", "anna@lotustea.cn", "官网", "官网咨询", "", "new", "david.zhou", 1, "", false),
+    ("韩梅", "沈阳东方机床厂", "设备科", "15912345619", "", "展会", "2026 春季展会", "", "new", "huang.min", 6, "", false),
+    // Disqualified, with the reason.
+    ("罗伟", "昆明高原花卉合作社", "社长", "18012345620", "", "广告", "", "low", "disqualified", "zhou.jie", 300, "采购规模太小，不符合目标客户", false),
+    ("Tony Ma 马东", "Shenzhen Golden Gate Tech", "Student", "18112345621", "tony.ma@example.edu", "官网", "官网咨询", "low", "disqualified", "sarah.chen", 250, "学生调研，非采购需求", false),
+    ("蒋涛", "大连恒通船舶配件", "采购员", "18212345622", "", "展会", "2025 秋季工业展", "low", "disqualified", "li.na", 420, "已与竞争对手签订三年合同", false),
+    ("秦月", "贵阳新能源开发公司", "项目经理", "18312345623", "", "电话营销", "", "medium", "disqualified", "zhao.lei", 180, "项目取消，预算冻结", false),
+    ("白雪", "长沙中科检测技术有限公司", "实验室主任", "18412345624", "bai.xue@zk-test.cn", "老客户介绍", "老客户推荐", "medium", "disqualified", "wang.fang", 360, "联系不上，多次电话未接", false),
+    ("Ryan Xu 徐锐", "Wuhan Harbor Logistics", "Manager", "18512345625", "ryan.xu@whharbor.com", "官网", "官网咨询", "low", "disqualified", "zhou.jie", 600, "Only wanted a price list; no project", false),
+];
+
+/// Leads from several campaigns over two years, in every status; the
+/// converted ones join the demo customers (or become a new one) through
+/// the same conversion the app offers, done by their owners.
+async fn load_leads(store: &Store) -> anyhow::Result<()> {
+    use chrono::{Duration, Utc};
+    use salesflow_store::entity::{lead, user};
+    use salesflow_store::leads::{self, ConvertInput, LeadInput};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let opt = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+    let now = Utc::now();
+    for (name, company, title, mobile, email, source, campaign, intention, status, owner, days_ago, reason, convert) in
+        LEADS
+    {
+        let owner = user::Entity::find()
+            .filter(user::Column::Username.eq(owner))
+            .one(store.reader())
+            .await?
+            .with_context(|| format!("owner {owner}"))?;
+        let actor = access::actor_for(store.reader(), &owner).await?;
+        let input = LeadInput {
+            name: name.into(),
+            company: opt(company),
+            title: opt(title),
+            mobile: opt(mobile),
+            email: opt(email),
+            source: opt(source),
+            campaign: opt(campaign),
+            intention: opt(intention),
+            status: Some(status.into()),
+            disqualify_reason: opt(reason),
+            // Several demo leads are the demo customers' people on purpose.
+            allow_duplicate: true,
+            ..Default::default()
+        };
+        let l = leads::create_lead(store, &actor, input).await.with_context(|| format!("lead {name}"))?;
+        let created = now - Duration::days(days_ago) - Duration::hours(days_ago % 9);
+        let worked = created + Duration::days((days_ago / 10).min(14));
+        // Demo history: the lead came in `days_ago` days ago.
+        lead::Entity::update_many()
+            .col_expr(lead::Column::CreatedAt, Expr::value(created))
+            .col_expr(lead::Column::UpdatedAt, Expr::value(worked))
+            .filter(lead::Column::Id.eq(l.id))
+            .exec(store.reader())
+            .await?;
+        if convert {
+            leads::convert(store, &actor, l.id, ConvertInput::default())
+                .await
+                .with_context(|| format!("converting lead {name}"))?;
+            lead::Entity::update_many()
+                .col_expr(lead::Column::ConvertedAt, Expr::value(worked))
+                .col_expr(lead::Column::UpdatedAt, Expr::value(worked))
+                .filter(lead::Column::Id.eq(l.id))
+                .exec(store.reader())
+                .await?;
+        }
     }
     Ok(())
 }

@@ -30,6 +30,9 @@ pub struct GenArgs {
     /// How many sales tasks to add (for the users, a third done, some related to customers).
     #[arg(long, default_value_t = 0)]
     tasks: u64,
+    /// How many leads to add (owned by the users, from several campaigns, every status).
+    #[arg(long, default_value_t = 0)]
+    leads: u64,
     /// Password of every generated user.
     #[arg(long, default_value = "bench-password")]
     password: String,
@@ -182,6 +185,12 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     }
     if args.tasks > 0 {
         generate_tasks(store, args.tasks).await?;
+    }
+    if args.leads > 0 {
+        if user_ids.is_empty() {
+            user_ids = access::user_names(store).await?.into_iter().map(|(id, _)| id).collect();
+        }
+        generate_leads(store, args.leads, &user_ids).await?;
     }
     println!(
         "generated {} users, {} audit entries, {} customers, {} contacts and {} activities in {:.1?}",
@@ -431,5 +440,82 @@ async fn generate_tasks(store: &Store, total: u64) -> anyhow::Result<()> {
     }
     bar.finish();
     println!("generated {total} tasks");
+    Ok(())
+}
+
+const CAMPAIGNS: [&str; 6] =
+    ["2026 春季展会", "2025 秋季工业展", "官网咨询", "老客户推荐", "Spring Expo 2026", "百度推广"];
+const LEAD_STATUSES: [&str; 4] = ["new", "contacted", "qualified", "disqualified"];
+const INTENTIONS: [&str; 3] = ["high", "medium", "low"];
+
+/// Leads in bulk, with their search index: people with Chinese or English
+/// names at generated companies, spread over two years.
+async fn generate_leads(store: &Store, count: u64, user_ids: &[i64]) -> anyhow::Result<()> {
+    use salesflow_store::entity::lead;
+    anyhow::ensure!(!user_ids.is_empty(), "no users to own the leads");
+    let mut rng = rand::rng();
+    let bar = progress(count, "leads");
+    let now = Utc::now();
+    let mut done = 0;
+    while done < count {
+        let n = BATCH.min(count - done);
+        let mut rows = Vec::with_capacity(n as usize);
+        let mut texts = Vec::with_capacity(n as usize);
+        for i in done..done + n {
+            let name = if i % 5 == 0 {
+                format!("{} {}", EN[rng.random_range(0..EN.len())], SURNAMES[rng.random_range(0..SURNAMES.len())])
+            } else {
+                format!("{}{}", SURNAMES[rng.random_range(0..SURNAMES.len())], GIVEN[rng.random_range(0..GIVEN.len())])
+            };
+            let company = format!(
+                "{}{}{}有限公司{i}",
+                CITIES[rng.random_range(0..CITIES.len())],
+                WORDS[rng.random_range(0..WORDS.len())],
+                TRADES[rng.random_range(0..TRADES.len())]
+            );
+            let mobile = format!("1{}{:09}", rng.random_range(3..9), rng.random_range(0..1_000_000_000u64));
+            let email = format!("lead{i}@{}.example.cn", rng.random_range(0..10_000));
+            let status = LEAD_STATUSES[rng.random_range(0..LEAD_STATUSES.len())];
+            let created = now - Duration::minutes(rng.random_range(0..2 * 365 * 24 * 60));
+            texts.push(format!("{name} {company} {mobile} {email}"));
+            rows.push(lead::ActiveModel {
+                company_key: Set(Some(salesflow_domain::customers::name_key(&company))),
+                company: Set(Some(company)),
+                name: Set(name),
+                title: Set(None),
+                phone: Set(None),
+                phone_key: Set(None),
+                mobile_key: Set(Some(mobile.clone())),
+                mobile: Set(Some(mobile)),
+                email_key: Set(Some(email.clone())),
+                email: Set(Some(email)),
+                province: Set(Some(CITIES[rng.random_range(0..CITIES.len())].to_owned())),
+                city: Set(None),
+                source: Set(Some("展会".to_owned())),
+                campaign: Set(Some(CAMPAIGNS[rng.random_range(0..CAMPAIGNS.len())].to_owned())),
+                intention: Set(Some(INTENTIONS[rng.random_range(0..INTENTIONS.len())].to_owned())),
+                status: Set(status.to_owned()),
+                owner_id: Set(user_ids[rng.random_range(0..user_ids.len())]),
+                notes: Set(String::new()),
+                disqualify_reason: Set((status == "disqualified").then(|| "预算不足 / no budget".to_owned())),
+                converted_customer_id: Set(None),
+                converted_contact_id: Set(None),
+                converted_at: Set(None),
+                version: Set(1),
+                created_at: Set(created),
+                updated_at: Set(created),
+                ..Default::default()
+            });
+        }
+        let txn = store.begin().await?;
+        let ids = lead::Entity::insert_many(rows).exec_with_returning_keys(&txn).await?;
+        let indexed: Vec<(i64, String)> = ids.into_iter().zip(texts).collect();
+        search::index_new(&txn, Kind::Lead, &indexed).await?;
+        txn.commit().await?;
+        done += n;
+        bar.set_position(done);
+    }
+    bar.finish();
+    println!("generated {count} leads");
     Ok(())
 }

@@ -6,6 +6,7 @@ mod m20261127_000001_foundation;
 mod m20261127_000002_customers;
 mod m20261127_000003_activities;
 mod m20261127_000004_pool_settings;
+mod m20261127_000005_leads;
 mod m20261127_000006_tasks;
 mod m20261127_000008_views;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_pool_settings::Migration),
             Box::new(m20261127_000008_views::Migration),
             Box::new(m20261127_000006_tasks::Migration),
+            Box::new(m20261127_000005_leads::Migration),
         ]
     }
 }

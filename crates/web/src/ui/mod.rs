@@ -7,6 +7,7 @@ pub(crate) mod audit;
 pub(crate) mod auth;
 mod customers;
 mod home;
+mod leads;
 pub(crate) mod settings;
 mod views;
 
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .merge(customers::routes())
         .merge(activities::routes())
         .merge(views::routes())
+        .merge(leads::routes())
         .merge(access::routes())
         .merge(audit::routes())
         .merge(settings::routes())
@@ -190,6 +192,7 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
         work.push(item("/activities", "nav.activities", "list"));
         work.push(item("/tasks", "tasks.nav", "check-square"));
         work.push(item("/calendar", "calendar.nav", "calendar"));
+        work.push(item("/leads", "leads.title", "target"));
     }
     let mut groups = vec![NavGroup { label: String::new(), items: work }];
     let mut admin = Vec::new();

@@ -6,6 +6,7 @@ mod auth;
 mod conventions;
 mod customers;
 mod helpers;
+mod leads;
 mod lists;
 mod pages;
 mod tasks;

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 
 use crate::helpers::{ADMIN_PASSWORD, TestApp};
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
         let (pair, _) = c.split_once(';').unwrap_or((c, ""));
         let (k, v) = pair.split_once('=')?;
@@ -13,7 +13,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     })
 }
 
-fn form(path: &str, cookies: &str, body: &str) -> Request<Body> {
+pub(crate) fn form(path: &str, cookies: &str, body: &str) -> Request<Body> {
     Request::builder()
         .method(Method::POST)
         .uri(path)
@@ -24,7 +24,7 @@ fn form(path: &str, cookies: &str, body: &str) -> Request<Body> {
         .unwrap()
 }
 
-fn get(path: &str, cookies: &str) -> Request<Body> {
+pub(crate) fn get(path: &str, cookies: &str) -> Request<Body> {
     Request::builder()
         .uri(path)
         .header(header::COOKIE, cookies)
@@ -34,7 +34,7 @@ fn get(path: &str, cookies: &str) -> Request<Body> {
 }
 
 /// Signs in through the login form; returns the cookie header and the CSRF token of the session.
-async fn sign_in(app: &TestApp) -> (String, String) {
+pub(crate) async fn sign_in(app: &TestApp) -> (String, String) {
     let (_, h, _) = app.send(get("/login", "")).await;
     let anon = cookie(&h, "sf_csrf").expect("anonymous CSRF cookie");
     let body = format!("_csrf={anon}&username=admin&password={ADMIN_PASSWORD}&next=%2Fadmin%2Fusers");

@@ -1,0 +1,846 @@
+//! Leads (线索): worked by their owner from new to qualified, then
+//! converted in one step into a customer and contact, reusing a customer
+//! the duplicate check finds.
+//!
+//! Scope: a lead always has an owner (there is no pool for leads) and is
+//! visible when that owner is in the caller's scope. Leads use the
+//! customers permissions.
+//!
+//! Opportunity hook: once pipelines exist, [`convert`] creates the
+//! opportunity too, in the same transaction, at the place marked in it.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use salesflow_domain::Invalid;
+use salesflow_domain::access::{Action, Module};
+use salesflow_domain::customers::{ContactRole, name_key, phone_key};
+use salesflow_domain::leads::{self as rules, Intention, LeadFields, LeadStatus};
+use salesflow_domain::validation::FieldError;
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use serde::Serialize;
+
+use crate::Store;
+use crate::audit;
+use crate::customers::{
+    self, ContactInput, CustomerInput, Duplicate, check_contact, check_input, check_owner, clean, contact_duplicates,
+    duplicates_by_name, insert_contact, insert_customer, owner_names, require_owned,
+};
+use crate::entity::{contact, customer, lead};
+use crate::error::{StoreError, StoreResult};
+use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
+use crate::scope::Actor;
+use crate::search::{self, Kind};
+
+// ---------------------------------------------------------------- views
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LeadView {
+    pub id: i64,
+    /// The person.
+    pub name: String,
+    pub company: Option<String>,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub source: Option<String>,
+    pub campaign: Option<String>,
+    /// `high|medium|low`, `null` when not assessed.
+    pub intention: Option<String>,
+    /// `new|contacted|qualified|disqualified`.
+    pub status: String,
+    pub owner_id: i64,
+    pub owner_name: Option<String>,
+    pub notes: String,
+    pub disqualify_reason: Option<String>,
+    /// Set when converted: the customer and contact it became.
+    pub converted_customer_id: Option<i64>,
+    pub converted_contact_id: Option<i64>,
+    pub converted_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+fn view(m: lead::Model, names: &HashMap<i64, String>) -> LeadView {
+    LeadView {
+        owner_name: names.get(&m.owner_id).cloned(),
+        id: m.id,
+        name: m.name,
+        company: m.company,
+        title: m.title,
+        phone: m.phone,
+        mobile: m.mobile,
+        email: m.email,
+        province: m.province,
+        city: m.city,
+        source: m.source,
+        campaign: m.campaign,
+        intention: m.intention,
+        status: m.status,
+        owner_id: m.owner_id,
+        notes: m.notes,
+        disqualify_reason: m.disqualify_reason,
+        converted_customer_id: m.converted_customer_id,
+        converted_contact_id: m.converted_contact_id,
+        converted_at: m.converted_at,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        deleted_at: m.deleted_at,
+    }
+}
+
+async fn one_view<C: ConnectionTrait>(conn: &C, m: lead::Model) -> StoreResult<LeadView> {
+    let names = owner_names(conn, std::iter::once(m.owner_id)).await?;
+    Ok(view(m, &names))
+}
+
+/// A lead in the caller's scope (soft-deleted ones included).
+async fn find_visible<C: ConnectionTrait>(conn: &C, actor: &Actor, id: i64) -> StoreResult<lead::Model> {
+    lead::Entity::find_by_id(id)
+        .filter(actor.scope_condition(lead::Column::OwnerId))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// A lead in scope that may still change: not deleted, not converted.
+async fn find_changeable<C: ConnectionTrait>(conn: &C, actor: &Actor, id: i64) -> StoreResult<lead::Model> {
+    let m = find_visible(conn, actor, id).await?;
+    if m.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    rules::check_changeable(m.converted_at.is_some())?;
+    Ok(m)
+}
+
+fn status_of(m: &lead::Model) -> LeadStatus {
+    LeadStatus::parse(&m.status).unwrap_or(LeadStatus::New)
+}
+
+// ---------------------------------------------------------------- input
+
+#[derive(Debug, Clone, Default)]
+pub struct LeadInput {
+    pub name: String,
+    pub company: Option<String>,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub source: Option<String>,
+    pub campaign: Option<String>,
+    /// `high|medium|low`; blank: not assessed.
+    pub intention: Option<String>,
+    /// `None`: `new` when creating, unchanged when updating.
+    pub status: Option<String>,
+    /// `None`: the caller when creating, unchanged when updating.
+    pub owner_id: Option<i64>,
+    pub notes: String,
+    /// Required when the status is `disqualified`.
+    pub disqualify_reason: Option<String>,
+    /// Save although a customer, contact or lead with the same company
+    /// name, phone or e-mail exists.
+    pub allow_duplicate: bool,
+}
+
+fn text(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("")
+}
+
+fn check_lead(input: &LeadInput, status: &str) -> Invalid {
+    rules::check(&LeadFields {
+        name: &input.name,
+        company: text(&input.company),
+        title: text(&input.title),
+        phone: text(&input.phone),
+        mobile: text(&input.mobile),
+        email: text(&input.email),
+        province: text(&input.province),
+        city: text(&input.city),
+        source: text(&input.source),
+        campaign: text(&input.campaign),
+        intention: text(&input.intention),
+        status,
+        notes: &input.notes,
+        disqualify_reason: text(&input.disqualify_reason),
+    })
+}
+
+/// The normalised keys duplicates are found by.
+struct Keys {
+    company: Option<String>,
+    phone: Option<String>,
+    mobile: Option<String>,
+    email: Option<String>,
+}
+
+impl Keys {
+    fn of(input: &LeadInput) -> Keys {
+        Keys {
+            company: clean(&input.company).map(|c| name_key(&c)),
+            phone: input.phone.as_deref().and_then(phone_key),
+            mobile: input.mobile.as_deref().and_then(phone_key),
+            email: clean(&input.email).map(|e| e.to_lowercase()),
+        }
+    }
+
+    fn same_as(&self, m: &lead::Model) -> bool {
+        self.company == m.company_key
+            && self.phone == m.phone_key
+            && self.mobile == m.mobile_key
+            && self.email == m.email_key
+    }
+}
+
+fn intention_code(input: &LeadInput) -> Option<String> {
+    clean(&input.intention).and_then(|i| Intention::parse(&i)).map(|i| i.code().to_owned())
+}
+
+fn search_texts(m: &lead::Model) -> Vec<&str> {
+    [Some(m.name.as_str()), m.company.as_deref(), m.phone.as_deref(), m.mobile.as_deref(), m.email.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+// ---------------------------------------------------------------- duplicates
+
+/// A record a lead may duplicate: an existing customer (by company name or a
+/// contact's phone or e-mail) or another lead, found through `field`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct LeadDuplicate {
+    pub field: String,
+    /// `customer` or `lead`.
+    pub kind: String,
+    pub id: i64,
+    pub name: String,
+}
+
+fn found(field: &str, kind: &str, id: i64, name: String) -> LeadDuplicate {
+    LeadDuplicate { field: field.to_owned(), kind: kind.to_owned(), id, name }
+}
+
+/// One `possible_duplicate` error per field, naming the records.
+fn duplicate_errors(found: &[LeadDuplicate]) -> Invalid {
+    let mut invalid = Invalid::new();
+    let mut fields: Vec<&str> = Vec::new();
+    for d in found {
+        if !fields.contains(&d.field.as_str()) {
+            fields.push(&d.field);
+        }
+    }
+    for field in fields {
+        let mut names: Vec<&str> = Vec::new();
+        for d in found.iter().filter(|d| d.field == field) {
+            if !names.contains(&d.name.as_str()) {
+                names.push(&d.name);
+            }
+        }
+        invalid.push(FieldError::new(field, "possible_duplicate").with("names", names.join("、")));
+    }
+    invalid
+}
+
+/// Other leads matching `cond`, named with their company.
+async fn leads_with<C: ConnectionTrait>(
+    conn: &C,
+    field: &str,
+    cond: Condition,
+    except: Option<i64>,
+) -> StoreResult<Vec<LeadDuplicate>> {
+    let mut q = lead::Entity::find().filter(cond).filter(lead::Column::DeletedAt.is_null());
+    if let Some(id) = except {
+        q = q.filter(lead::Column::Id.ne(id));
+    }
+    let rows = q.limit(5).all(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|l| {
+            let name = match l.company {
+                Some(c) => format!("{}（{c}）", l.name),
+                None => l.name,
+            };
+            found(field, "lead", l.id, name)
+        })
+        .collect())
+}
+
+/// Customers, contacts and leads that look like the same company or person:
+/// same normalised company name, phone or e-mail.
+async fn duplicates<C: ConnectionTrait>(
+    conn: &C,
+    input: &LeadInput,
+    except: Option<i64>,
+) -> StoreResult<Vec<LeadDuplicate>> {
+    let keys = Keys::of(input);
+    let mut all = Vec::new();
+    if let (Some(company), Some(key)) = (clean(&input.company), keys.company.clone()) {
+        for d in duplicates_by_name(conn, &company, None).await? {
+            all.push(found("company", "customer", d.id, d.name));
+        }
+        all.extend(leads_with(conn, "company", Condition::all().add(lead::Column::CompanyKey.eq(key)), except).await?);
+    }
+    for (field, value, key) in [
+        ("phone", &input.phone, keys.phone),
+        ("mobile", &input.mobile, keys.mobile),
+        ("email", &input.email, keys.email),
+    ] {
+        let Some(key) = key else { continue };
+        // Contacts through the customers' own check, one field at a time.
+        let probe = if field == "email" {
+            ContactInput { email: value.clone(), ..Default::default() }
+        } else {
+            ContactInput { phone: value.clone(), ..Default::default() }
+        };
+        for (_, d) in contact_duplicates(conn, &probe, None).await? {
+            all.push(found(field, "customer", d.id, d.name));
+        }
+        let cond = if field == "email" {
+            Condition::all().add(lead::Column::EmailKey.eq(key))
+        } else {
+            Condition::any().add(lead::Column::PhoneKey.eq(key.clone())).add(lead::Column::MobileKey.eq(key))
+        };
+        all.extend(leads_with(conn, field, cond, except).await?);
+    }
+    Ok(all)
+}
+
+/// The records a lead's input may duplicate (for links beside the warning);
+/// `except` is the lead being edited.
+pub async fn find_duplicates(
+    store: &Store,
+    actor: &Actor,
+    input: &LeadInput,
+    except: Option<i64>,
+) -> StoreResult<Vec<LeadDuplicate>> {
+    actor.require(Module::Customers, Action::View)?;
+    duplicates(store.reader(), input, except).await
+}
+
+// ---------------------------------------------------------------- create, read, update, delete
+
+pub async fn create_lead(store: &Store, actor: &Actor, input: LeadInput) -> StoreResult<LeadView> {
+    actor.require(Module::Customers, Action::Create)?;
+    let owner = input.owner_id.or(actor.user_id);
+    let status = clean(&input.status).unwrap_or_else(|| LeadStatus::New.code().to_owned());
+    let mut invalid = check_lead(&input, &status);
+    let txn = store.begin().await?;
+    match owner {
+        Some(owner) => check_owner(&txn, actor, &mut invalid, Some(owner)).await?,
+        // The system itself (imports, demo) must name the owner.
+        None => invalid.push(FieldError::new("owner_id", "required")),
+    }
+    invalid.into_result()?;
+    if !input.allow_duplicate {
+        duplicate_errors(&duplicates(&txn, &input, None).await?).into_result()?;
+    }
+    let owner = owner.ok_or(StoreError::Forbidden)?;
+    let keys = Keys::of(&input);
+    let now = Utc::now();
+    let reason = if status == LeadStatus::Disqualified.code() { clean(&input.disqualify_reason) } else { None };
+    let m = lead::ActiveModel {
+        name: Set(input.name.trim().to_owned()),
+        company: Set(clean(&input.company)),
+        company_key: Set(keys.company),
+        title: Set(clean(&input.title)),
+        phone: Set(clean(&input.phone)),
+        mobile: Set(clean(&input.mobile)),
+        phone_key: Set(keys.phone),
+        mobile_key: Set(keys.mobile),
+        email: Set(clean(&input.email)),
+        email_key: Set(keys.email),
+        province: Set(clean(&input.province)),
+        city: Set(clean(&input.city)),
+        source: Set(clean(&input.source)),
+        campaign: Set(clean(&input.campaign)),
+        intention: Set(intention_code(&input)),
+        status: Set(status),
+        owner_id: Set(owner),
+        notes: Set(input.notes.trim().to_owned()),
+        disqualify_reason: Set(reason),
+        converted_customer_id: Set(None),
+        converted_contact_id: Set(None),
+        converted_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    search::index(&txn, Kind::Lead, m.id, &search_texts(&m)).await?;
+    let v = one_view(&txn, m).await?;
+    audit::record(&txn, actor, "lead.create", "lead", Some(v.id), None, audit::snapshot(&v)).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+pub async fn get_lead(store: &Store, actor: &Actor, id: i64) -> StoreResult<LeadView> {
+    actor.require(Module::Customers, Action::View)?;
+    let m = find_visible(store.reader(), actor, id).await?;
+    one_view(store.reader(), m).await
+}
+
+/// Replaces a lead's fields (`version` must be current). The status and
+/// owner change only when given. Converted leads no longer change.
+pub async fn update_lead(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    input: LeadInput,
+) -> StoreResult<LeadView> {
+    actor.require(Module::Customers, Action::Edit)?;
+    let txn = store.begin().await?;
+    let before = find_changeable(&txn, actor, id).await?;
+    let status = clean(&input.status).unwrap_or_else(|| before.status.clone());
+    let mut invalid = check_lead(&input, &status);
+    let owner = input.owner_id.unwrap_or(before.owner_id);
+    if owner != before.owner_id {
+        check_owner(&txn, actor, &mut invalid, Some(owner)).await?;
+    }
+    invalid.into_result()?;
+    let keys = Keys::of(&input);
+    if !input.allow_duplicate && !keys.same_as(&before) {
+        duplicate_errors(&duplicates(&txn, &input, Some(id)).await?).into_result()?;
+    }
+    let reason = if status == LeadStatus::Disqualified.code() { clean(&input.disqualify_reason) } else { None };
+    let res = lead::Entity::update_many()
+        .col_expr(lead::Column::Name, Expr::value(input.name.trim()))
+        .col_expr(lead::Column::Company, Expr::value(clean(&input.company)))
+        .col_expr(lead::Column::CompanyKey, Expr::value(keys.company))
+        .col_expr(lead::Column::Title, Expr::value(clean(&input.title)))
+        .col_expr(lead::Column::Phone, Expr::value(clean(&input.phone)))
+        .col_expr(lead::Column::Mobile, Expr::value(clean(&input.mobile)))
+        .col_expr(lead::Column::PhoneKey, Expr::value(keys.phone))
+        .col_expr(lead::Column::MobileKey, Expr::value(keys.mobile))
+        .col_expr(lead::Column::Email, Expr::value(clean(&input.email)))
+        .col_expr(lead::Column::EmailKey, Expr::value(keys.email))
+        .col_expr(lead::Column::Province, Expr::value(clean(&input.province)))
+        .col_expr(lead::Column::City, Expr::value(clean(&input.city)))
+        .col_expr(lead::Column::Source, Expr::value(clean(&input.source)))
+        .col_expr(lead::Column::Campaign, Expr::value(clean(&input.campaign)))
+        .col_expr(lead::Column::Intention, Expr::value(intention_code(&input)))
+        .col_expr(lead::Column::Status, Expr::value(status))
+        .col_expr(lead::Column::OwnerId, Expr::value(owner))
+        .col_expr(lead::Column::Notes, Expr::value(input.notes.trim()))
+        .col_expr(lead::Column::DisqualifyReason, Expr::value(reason))
+        .col_expr(lead::Column::Version, Expr::value(version + 1))
+        .col_expr(lead::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(lead::Column::Id.eq(id))
+        .filter(lead::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict("stale version".into()));
+    }
+    let after = lead::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    search::index(&txn, Kind::Lead, id, &search_texts(&after)).await?;
+    let names = owner_names(&txn, [before.owner_id, after.owner_id].into_iter()).await?;
+    let (before, after) = (view(before, &names), view(after, &names));
+    audit::record(&txn, actor, "lead.update", "lead", Some(id), audit::snapshot(&before), audit::snapshot(&after))
+        .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Moves a lead to another status (the quick buttons: contacted,
+/// qualified, disqualified with a reason).
+pub async fn set_status(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    status: &str,
+    reason: &str,
+) -> StoreResult<LeadView> {
+    actor.require(Module::Customers, Action::Edit)?;
+    let txn = store.begin().await?;
+    let before = find_changeable(&txn, actor, id).await?;
+    let Some(status) = LeadStatus::parse(status) else {
+        return Err(Invalid::one("status", "invalid_choice").into());
+    };
+    rules::check_status(status, reason).into_result()?;
+    let reason = (status == LeadStatus::Disqualified).then(|| reason.trim().to_owned());
+    let res = lead::Entity::update_many()
+        .col_expr(lead::Column::Status, Expr::value(status.code()))
+        .col_expr(lead::Column::DisqualifyReason, Expr::value(reason))
+        .col_expr(lead::Column::Version, Expr::value(version + 1))
+        .col_expr(lead::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(lead::Column::Id.eq(id))
+        .filter(lead::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict("stale version".into()));
+    }
+    let after = lead::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let names = owner_names(&txn, std::iter::once(after.owner_id)).await?;
+    let (before, after) = (view(before, &names), view(after, &names));
+    audit::record(&txn, actor, "lead.status", "lead", Some(id), audit::snapshot(&before), audit::snapshot(&after))
+        .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Soft-deletes (`deleted = true`) or restores a lead.
+pub async fn set_lead_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -> StoreResult<LeadView> {
+    actor.require(Module::Customers, Action::Delete)?;
+    let txn = store.begin().await?;
+    let before = find_visible(&txn, actor, id).await?;
+    if before.deleted_at.is_some() == deleted {
+        return if deleted { Err(StoreError::NotFound) } else { one_view(&txn, before).await };
+    }
+    let now = Utc::now();
+    lead::Entity::update_many()
+        .col_expr(lead::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
+        .col_expr(lead::Column::Version, Expr::value(before.version + 1))
+        .col_expr(lead::Column::UpdatedAt, Expr::value(now))
+        .filter(lead::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let after = lead::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let v = one_view(&txn, after).await?;
+    let action = if deleted { "lead.delete" } else { "lead.restore" };
+    audit::record(&txn, actor, action, "lead", Some(id), None, audit::snapshot(&v)).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+// ---------------------------------------------------------------- list
+
+#[derive(Debug, Clone, Default)]
+pub struct LeadFilter {
+    /// Part of the name, company, phone or e-mail, in any script.
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub intention: Option<String>,
+    pub source: Option<String>,
+    pub campaign: Option<String>,
+    pub owner_id: Option<i64>,
+    /// `Some(true)`: only converted leads; `Some(false)`: only open ones.
+    pub converted: Option<bool>,
+    pub deleted: bool,
+}
+
+const SORTS: [SortField<lead::Column>; 4] = [
+    SortField { name: "created_at", column: lead::Column::CreatedAt },
+    SortField { name: "updated_at", column: lead::Column::UpdatedAt },
+    SortField { name: "name", column: lead::Column::Name },
+    SortField { name: "id", column: lead::Column::Id },
+];
+
+/// Leads in the caller's scope. Sort: `-created_at` (default),
+/// `updated_at`, `name`, `id`.
+pub async fn list_leads(
+    store: &Store,
+    actor: &Actor,
+    filter: &LeadFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<LeadView>> {
+    actor.require(Module::Customers, Action::View)?;
+    let keyset = Keyset::parse(page, &SORTS, "-created_at")?;
+    let mut query = lead::Entity::find().filter(actor.scope_condition(lead::Column::OwnerId));
+    query = if filter.deleted {
+        query.filter(lead::Column::DeletedAt.is_not_null())
+    } else {
+        query.filter(lead::Column::DeletedAt.is_null())
+    };
+    if let Some(q) = filter.q.as_deref()
+        && let Some(ids) = search::matching(store.reader(), Kind::Lead, q).await?
+    {
+        query = query.filter(lead::Column::Id.in_subquery(ids));
+    }
+    if let Some(o) = filter.owner_id {
+        query = query.filter(lead::Column::OwnerId.eq(o));
+    }
+    for (column, value) in [
+        (lead::Column::Status, filter.status.as_deref().and_then(LeadStatus::parse).map(|s| s.code().to_owned())),
+        (lead::Column::Intention, filter.intention.as_deref().and_then(Intention::parse).map(|i| i.code().to_owned())),
+        (lead::Column::Source, clean(&filter.source)),
+        (lead::Column::Campaign, clean(&filter.campaign)),
+    ] {
+        if let Some(v) = value {
+            query = query.filter(column.eq(v));
+        }
+    }
+    match filter.converted {
+        Some(true) => query = query.filter(lead::Column::ConvertedAt.is_not_null()),
+        Some(false) => query = query.filter(lead::Column::ConvertedAt.is_null()),
+        None => {}
+    }
+    let rows = keyset.apply(query, lead::Column::Id).all(store.reader()).await?;
+    let names = owner_names(store.reader(), rows.iter().map(|l| l.owner_id)).await?;
+    let page = keyset.finish(rows, |l, field| {
+        let key = match field {
+            "created_at" => Key::Time(l.created_at),
+            "updated_at" => Key::Time(l.updated_at),
+            "name" => Key::Text(l.name.clone()),
+            _ => Key::Int(l.id),
+        };
+        (key, l.id)
+    });
+    Ok(page.map(|l| view(l, &names)))
+}
+
+// ---------------------------------------------------------------- conversion
+
+/// What converting a lead would do, from the duplicate check.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConversionPreview {
+    /// The existing customer the lead would be added to.
+    pub existing_customer: Option<Duplicate>,
+    /// Customers that look the same but that the caller cannot add to
+    /// (someone else's, or in the public pool): converting needs
+    /// `new_customer: true` or a `customer_id` then.
+    pub others: Vec<Duplicate>,
+    /// The name a new customer would get.
+    pub new_customer_name: String,
+}
+
+/// The caller's choice when converting.
+#[derive(Debug, Clone, Default)]
+pub struct ConvertInput {
+    /// Add the lead to this customer (one the caller may change).
+    pub customer_id: Option<i64>,
+    /// Create a new customer even when the duplicate check finds one.
+    pub new_customer: bool,
+    /// The new contact's role; default `handler`.
+    pub contact_role: Option<String>,
+    /// The lead's version last read; default the current one.
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Conversion {
+    pub lead: LeadView,
+    pub customer_id: i64,
+    pub contact_id: i64,
+    /// `true`: the lead joined an existing customer.
+    pub customer_reused: bool,
+    /// `true`: that customer already had this person as a contact.
+    pub contact_reused: bool,
+}
+
+fn contact_probe(m: &lead::Model) -> ContactInput {
+    ContactInput { phone: m.phone.clone(), mobile: m.mobile.clone(), email: m.email.clone(), ..Default::default() }
+}
+
+/// The duplicate check for a conversion: customers with the lead's
+/// normalised company name, then customers with a contact of the same
+/// phone or e-mail. The first the caller may change is reused.
+async fn match_customer<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    m: &lead::Model,
+) -> StoreResult<(Option<customer::Model>, Vec<Duplicate>)> {
+    let name = rules::customer_name(&m.name, m.company.as_deref().unwrap_or(""));
+    let mut ids: Vec<i64> = duplicates_by_name(conn, name, None).await?.into_iter().map(|d| d.id).collect();
+    for (_, d) in contact_duplicates(conn, &contact_probe(m), None).await? {
+        if !ids.contains(&d.id) {
+            ids.push(d.id);
+        }
+    }
+    if ids.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    let found = customer::Entity::find()
+        .filter(customer::Column::Id.is_in(ids.clone()))
+        .filter(customer::Column::DeletedAt.is_null())
+        .all(conn)
+        .await?;
+    let names = owner_names(conn, found.iter().filter_map(|c| c.owner_id)).await?;
+    let mut reuse = None;
+    let mut others = Vec::new();
+    // In the order found: name matches before contact matches.
+    for id in ids {
+        let Some(c) = found.iter().find(|c| c.id == id) else { continue };
+        if reuse.is_none() && require_owned(actor, c).is_ok() {
+            reuse = Some(c.clone());
+        } else {
+            others.push(Duplicate {
+                id: c.id,
+                name: c.name.clone(),
+                owner_name: c.owner_id.and_then(|o| names.get(&o).cloned()),
+            });
+        }
+    }
+    Ok((reuse, others))
+}
+
+pub async fn conversion_preview(store: &Store, actor: &Actor, id: i64) -> StoreResult<ConversionPreview> {
+    actor.require(Module::Customers, Action::View)?;
+    let m = find_visible(store.reader(), actor, id).await?;
+    let (reuse, others) = match_customer(store.reader(), actor, &m).await?;
+    let names = owner_names(store.reader(), reuse.iter().filter_map(|c| c.owner_id)).await?;
+    Ok(ConversionPreview {
+        existing_customer: reuse.map(|c| Duplicate {
+            id: c.id,
+            owner_name: c.owner_id.and_then(|o| names.get(&o).cloned()),
+            name: c.name,
+        }),
+        others,
+        new_customer_name: rules::customer_name(&m.name, m.company.as_deref().unwrap_or("")).to_owned(),
+    })
+}
+
+/// Converts a qualified lead, in one transaction, into a customer (an
+/// existing one the duplicate check finds, the one the caller picks, or a
+/// new one owned by the lead's owner) and a contact, and links the lead to
+/// both. Everything is audited; on any error nothing is changed.
+pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput) -> StoreResult<Conversion> {
+    actor.require(Module::Customers, Action::Edit)?;
+    let txn = store.begin().await?;
+    let before = find_visible(&txn, actor, id).await?;
+    if before.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    rules::check_convertible(status_of(&before), before.converted_at.is_some())?;
+    let version = input.version.unwrap_or(before.version);
+    if version != before.version {
+        return Err(StoreError::Conflict("stale version".into()));
+    }
+    let role = clean(&input.contact_role).unwrap_or_else(|| ContactRole::Handler.code().to_owned());
+    if ContactRole::parse(&role).is_none() {
+        return Err(Invalid::one("contact_role", "invalid_choice").into());
+    }
+
+    // The customer.
+    let existing = match (input.customer_id, input.new_customer) {
+        (Some(_), true) => return Err(Invalid::one("new_customer", "invalid_choice").into()),
+        (Some(cid), false) => {
+            let c = customers::find_visible(&txn, actor, cid)
+                .await
+                .ok()
+                .filter(|c| c.deleted_at.is_none())
+                .ok_or_else(|| Invalid::one("customer_id", "unknown_reference"))?;
+            require_owned(actor, &c).map_err(|_| Invalid::one("customer_id", "customer_not_changeable"))?;
+            Some(c)
+        }
+        (None, true) => None,
+        (None, false) => {
+            let (reuse, others) = match_customer(&txn, actor, &before).await?;
+            if reuse.is_none() && !others.is_empty() {
+                let look_alikes: Vec<LeadDuplicate> =
+                    others.into_iter().map(|d| found("customer_id", "customer", d.id, d.name)).collect();
+                return Err(duplicate_errors(&look_alikes).into());
+            }
+            reuse
+        }
+    };
+    let customer_reused = existing.is_some();
+    let customer_id = match existing {
+        Some(c) => c.id,
+        None => {
+            actor.require(Module::Customers, Action::Create)?;
+            let new = CustomerInput {
+                name: rules::customer_name(&before.name, before.company.as_deref().unwrap_or("")).to_owned(),
+                province: before.province.clone(),
+                city: before.city.clone(),
+                source: before.source.clone().or_else(|| before.campaign.clone()),
+                owner_id: Some(before.owner_id),
+                ..Default::default()
+            };
+            let mut invalid = check_input(&new);
+            // The lead's owner may have left since: reassign the lead first.
+            check_owner(&txn, actor, &mut invalid, Some(before.owner_id)).await?;
+            invalid.into_result()?;
+            insert_customer(&txn, actor, &new, Some(before.owner_id)).await?.id
+        }
+    };
+
+    // The contact: the same person at that customer is not added twice.
+    let known =
+        if customer_reused { existing_contact(&txn, customer_id, &contact_probe(&before)).await? } else { None };
+    let contact_reused = known.is_some();
+    let contact_id = match known {
+        Some(id) => id,
+        None => {
+            let new = ContactInput {
+                customer_id,
+                name: before.name.clone(),
+                title: before.title.clone(),
+                phone: before.phone.clone(),
+                mobile: before.mobile.clone(),
+                email: before.email.clone(),
+                role,
+                notes: String::new(),
+                allow_duplicate: true,
+            };
+            check_contact(&new).into_result()?;
+            insert_contact(&txn, actor, &new).await?.id
+        }
+    };
+
+    // Opportunity hook: once pipelines exist, create the lead's opportunity
+    // here (customer_id, contact_id, owner = the lead's owner, source and
+    // campaign from the lead) in this same transaction, and return its id
+    // in `Conversion` beside the customer and contact.
+
+    let now = Utc::now();
+    let res = lead::Entity::update_many()
+        .col_expr(lead::Column::ConvertedCustomerId, Expr::value(customer_id))
+        .col_expr(lead::Column::ConvertedContactId, Expr::value(contact_id))
+        .col_expr(lead::Column::ConvertedAt, Expr::value(now))
+        .col_expr(lead::Column::Version, Expr::value(version + 1))
+        .col_expr(lead::Column::UpdatedAt, Expr::value(now))
+        .filter(lead::Column::Id.eq(id))
+        .filter(lead::Column::Version.eq(version))
+        .filter(lead::Column::ConvertedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict("stale version".into()));
+    }
+    let after = lead::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let names = owner_names(&txn, std::iter::once(after.owner_id)).await?;
+    let (before, after) = (view(before, &names), view(after, &names));
+    let mut detail = audit::snapshot(&after);
+    if let Some(serde_json::Value::Object(map)) = detail.as_mut() {
+        map.insert("customer_reused".into(), customer_reused.into());
+        map.insert("contact_reused".into(), contact_reused.into());
+    }
+    audit::record(&txn, actor, "lead.convert", "lead", Some(id), audit::snapshot(&before), detail).await?;
+    txn.commit().await?;
+    Ok(Conversion { lead: after, customer_id, contact_id, customer_reused, contact_reused })
+}
+
+/// The contact of `customer_id` with one of the probe's phones or its e-mail.
+async fn existing_contact<C: ConnectionTrait>(
+    conn: &C,
+    customer_id: i64,
+    probe: &ContactInput,
+) -> StoreResult<Option<i64>> {
+    let phones: Vec<String> =
+        [&probe.phone, &probe.mobile].into_iter().filter_map(|p| p.as_deref().and_then(phone_key)).collect();
+    let email = clean(&probe.email).map(|e| e.to_lowercase());
+    if phones.is_empty() && email.is_none() {
+        return Ok(None);
+    }
+    let mut cond = Condition::any();
+    if !phones.is_empty() {
+        cond = cond.add(contact::Column::PhoneKey.is_in(phones.clone())).add(contact::Column::MobileKey.is_in(phones));
+    }
+    if let Some(e) = email {
+        cond = cond.add(contact::Column::EmailKey.eq(e));
+    }
+    let found = contact::Entity::find()
+        .select_only()
+        .column(contact::Column::Id)
+        .filter(contact::Column::CustomerId.eq(customer_id))
+        .filter(contact::Column::DeletedAt.is_null())
+        .filter(cond)
+        .into_tuple::<i64>()
+        .one(conn)
+        .await?;
+    Ok(found)
+}
