@@ -88,15 +88,17 @@ impl Priority {
 pub enum RelatedKind {
     Customer,
     Contact,
+    Lead,
 }
 
 impl RelatedKind {
-    pub const ALL: [RelatedKind; 2] = [RelatedKind::Customer, RelatedKind::Contact];
+    pub const ALL: [RelatedKind; 3] = [RelatedKind::Customer, RelatedKind::Contact, RelatedKind::Lead];
 
     pub fn code(self) -> &'static str {
         match self {
             RelatedKind::Customer => "customer",
             RelatedKind::Contact => "contact",
+            RelatedKind::Lead => "lead",
         }
     }
 

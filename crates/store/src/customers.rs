@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::Store;
 use crate::audit;
-use crate::entity::{activity, audit_entry, contact, customer, task, user};
+use crate::entity::{activity, audit_entry, contact, customer, lead, task, user};
 use crate::error::{StoreError, StoreResult};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
@@ -544,9 +544,11 @@ pub struct Handover {
     pub customers: u64,
     /// Open tasks (open or in progress) assigned to the person leaving.
     pub tasks: u64,
+    /// Leads not converted yet.
+    pub leads: u64,
 }
 
-/// Moves every customer and every open task of one person to another, in
+/// Moves every customer, open task and unconverted lead of one person to another, in
 /// one transaction (when someone leaves, the customers and the work on
 /// them stay with the company). Both people must be in the caller's scope.
 pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> StoreResult<Handover> {
@@ -573,12 +575,21 @@ pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> Store
         .exec(&txn)
         .await?;
     let tasks = crate::tasks::transfer_open(&txn, from, to).await?;
+    let leads = lead::Entity::update_many()
+        .col_expr(lead::Column::OwnerId, Expr::value(to))
+        .col_expr(lead::Column::Version, Expr::col(lead::Column::Version).add(1))
+        .col_expr(lead::Column::UpdatedAt, Expr::value(now))
+        .filter(lead::Column::OwnerId.eq(from))
+        .filter(lead::Column::ConvertedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
     let detail = Some(serde_json::json!({
-        "from_user_id": from, "to_user_id": to, "customers": res.rows_affected, "tasks": tasks
+        "from_user_id": from, "to_user_id": to, "customers": res.rows_affected, "tasks": tasks, "leads": leads
     }));
     audit::record(&txn, actor, "customer.transfer", "user", Some(from), None, detail).await?;
     txn.commit().await?;
-    Ok(Handover { customers: res.rows_affected, tasks })
+    Ok(Handover { customers: res.rows_affected, tasks, leads })
 }
 
 #[derive(Debug, Clone, Default)]

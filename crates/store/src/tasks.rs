@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::Store;
 use crate::audit;
 use crate::customers::{customer_names, find_visible as find_visible_customer};
-use crate::entity::{activity, contact, customer, notification, task, user};
+use crate::entity::{activity, contact, customer, lead, notification, task, user};
 use crate::error::{StoreError, StoreResult};
 use crate::notifications;
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
@@ -233,6 +233,23 @@ async fn resolve_related<C: ConnectionTrait>(
                 },
                 None => None,
             }
+        }
+        RelatedKind::Lead => {
+            // A lead in the caller's scope; its customer once converted.
+            let found = lead::Entity::find_by_id(id)
+                .filter(lead::Column::DeletedAt.is_null())
+                .filter(actor.scope_condition(lead::Column::OwnerId))
+                .one(conn)
+                .await?;
+            let Some(l) = found else {
+                invalid.push(FieldError::new("related_id", "unknown_reference"));
+                return Ok(none);
+            };
+            return Ok(Related {
+                kind: Some(kind.code().to_owned()),
+                id: Some(id),
+                customer_id: l.converted_customer_id,
+            });
         }
     };
     if customer_id.is_none() {

@@ -196,6 +196,18 @@ async fn load_customers(store: &Store, system: &Actor) -> anyhow::Result<()> {
         ids.push(c.id);
     }
     load_history(store, &ids).await?;
+    // Logging history only moves "last activity" forward, and the customers
+    // were created today: set it to the newest record, as it really was.
+    {
+        use sea_orm::ConnectionTrait;
+        let txn = store.begin().await?;
+        txn.execute_unprepared(
+            "UPDATE customers SET last_activity_at = (SELECT MAX(a.occurred_at) FROM activities a \
+             WHERE a.customer_id = customers.id) WHERE EXISTS (SELECT 1 FROM activities a WHERE a.customer_id = customers.id)",
+        )
+        .await?;
+        txn.commit().await?;
+    }
     for (index, name, title, mobile, email, role) in CONTACTS {
         let input = ContactInput {
             customer_id: ids[index],

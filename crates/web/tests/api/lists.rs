@@ -439,3 +439,40 @@ async fn a_common_search_word_pages_in_sort_order() {
     let (_, hers) = app.api(Method::GET, "/api/v1/customers?q=%E5%8D%8E%E4%BF%A1&owner_id=1", Some(&li), None).await;
     assert!(ids(&hers).is_empty());
 }
+
+#[tokio::test]
+async fn tasks_can_concern_a_lead_and_hand_over_moves_leads() {
+    let app = TestApp::new().await;
+    let east = department(&app, "华东销售组").await;
+    let li_id = app.create_user("li.na", "salesperson", Some(east)).await;
+    let wang_id = app.create_user("wang.fang", "salesperson", Some(east)).await;
+    let li = app.login("li.na", "password-123").await;
+    let wang = app.login("wang.fang", "password-123").await;
+    let lead = post(&app, &li, "/api/v1/leads", json!({"name": "陈静", "company": "温州鞋业有限公司"})).await;
+    let task = post(
+        &app,
+        &li,
+        "/api/v1/tasks",
+        json!({"title": "电话联系陈静", "due_at": "2099-03-01", "related_kind": "lead", "related_id": lead["id"]}),
+    )
+    .await;
+    assert_eq!(task["related_kind"], "lead");
+    // Another's lead is unknown to her.
+    let (s, p) = app
+        .api(
+            Method::POST,
+            "/api/v1/tasks",
+            Some(&wang),
+            Some(json!({"title": "x", "due_at": "2099-03-01", "related_kind": "lead", "related_id": lead["id"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "related_id");
+    // Li leaves: her lead and open task go to Wang.
+    let moved =
+        post(&app, &app.admin, &format!("/api/v1/users/{li_id}/transfer"), json!({"to_user_id": wang_id})).await;
+    assert_eq!((moved["leads"].as_i64(), moved["tasks"].as_i64()), (Some(1), Some(1)));
+    let (s, l) = app.api(Method::GET, &format!("/api/v1/leads/{}", lead["id"]), Some(&wang), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(l["owner_id"], wang_id);
+}
