@@ -68,3 +68,33 @@ test("log a visit with a follow-up date and find the reminder", async () => {
   assert.match(await page.textContent(".notice-list"), /上海华信科技有限公司 · 发送正式报价/);
   await context.close();
 });
+
+test("select customers, tag them in one go, and keep the filter as a saved view", async () => {
+  const context = await browser.newContext({ locale: "zh-CN" });
+  const page = await context.newPage();
+  await signIn(page, server.base, "li.na", "salesflow-demo");
+  await page.goto(`${server.base}/customers?scope=mine`);
+  assert.equal(await page.isVisible("#bulk-form"), false, "the bulk bar waits for a selection");
+  const boxes = page.locator("#customer-rows [data-row-select]");
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  await page.waitForSelector("#bulk-form", { state: "visible" });
+  const first = await page.locator("#customer-rows tr").nth(0).locator("a.strong").textContent();
+  await page.selectOption("#bulk-action", "add_tag");
+  await page.fill("#bulk-tag", "春季展会");
+  page.once("dialog", (d) => d.accept());
+  await Promise.all([page.waitForLoadState("load"), page.click("#bulk-form button[type=submit]")]);
+  assert.match(await page.textContent("[data-flash]"), /已对所选行执行/);
+  await page.goto(`${server.base}/customers?scope=mine&tag=${encodeURIComponent("春季展会")}`);
+  assert.equal(await page.locator("#customer-rows tr").count(), 2);
+  assert.match(await page.textContent("#customer-rows"), new RegExp(first.trim()));
+
+  await page.click("text=保存当前视图");
+  await page.fill("#view-name", "展会客户");
+  await Promise.all([page.waitForLoadState("load"), page.click(".popover-body button[type=submit]")]);
+  assert.match(await page.textContent(".views-bar"), /展会客户/);
+  await page.goto(`${server.base}/customers`);
+  await Promise.all([page.waitForLoadState("load"), page.click(".view-chip >> text=展会客户")]);
+  assert.equal(await page.locator("#customer-rows tr").count(), 2);
+  await context.close();
+});
