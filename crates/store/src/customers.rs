@@ -63,7 +63,7 @@ fn tags_of(stored: &str) -> Vec<String> {
 }
 
 /// Tags are stored as `,a,b,` so that one tag matches with `LIKE '%,a,%'`.
-fn stored_tags(tags: &[String]) -> String {
+pub(crate) fn stored_tags(tags: &[String]) -> String {
     if tags.is_empty() { String::new() } else { format!(",{},", tags.join(",")) }
 }
 
@@ -120,7 +120,7 @@ async fn one_view<C: ConnectionTrait>(conn: &C, m: customer::Model) -> StoreResu
 // ---------------------------------------------------------------- scope
 
 /// Customers the actor may see: owned by someone in scope, or in the pool.
-fn visible(actor: &Actor) -> Condition {
+pub(crate) fn visible(actor: &Actor) -> Condition {
     match &actor.visible_users {
         None => Condition::all(),
         Some(_) => Condition::any()
@@ -170,7 +170,7 @@ pub(crate) fn clean(value: &Option<String>) -> Option<String> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
 }
 
-fn check_input(input: &CustomerInput) -> Invalid {
+pub(crate) fn check_input(input: &CustomerInput) -> Invalid {
     let mut invalid = Invalid::new();
     invalid.text("name", &input.name, rules::NAME_MAX);
     if let Some(g) = clean(&input.grade)
@@ -675,7 +675,7 @@ pub struct ContactInput {
     pub allow_duplicate: bool,
 }
 
-fn check_contact(input: &ContactInput) -> Invalid {
+pub(crate) fn check_contact(input: &ContactInput) -> Invalid {
     let mut invalid = Invalid::new();
     invalid.text("name", &input.name, TEXT_MAX);
     if let Some(t) = &input.title {
@@ -724,7 +724,7 @@ async fn contact_duplicates<C: ConnectionTrait>(
     Ok(found)
 }
 
-fn contact_keys(input: &ContactInput) -> (Option<String>, Option<String>, Option<String>) {
+pub(crate) fn contact_keys(input: &ContactInput) -> (Option<String>, Option<String>, Option<String>) {
     (
         input.phone.as_deref().and_then(phone_key),
         input.mobile.as_deref().and_then(phone_key),
@@ -732,7 +732,7 @@ fn contact_keys(input: &ContactInput) -> (Option<String>, Option<String>, Option
     )
 }
 
-fn contact_texts(m: &contact::Model) -> Vec<String> {
+pub(crate) fn contact_texts(m: &contact::Model) -> Vec<String> {
     [Some(m.name.clone()), m.phone.clone(), m.mobile.clone(), m.email.clone()].into_iter().flatten().collect()
 }
 

@@ -6,6 +6,7 @@ mod m20261127_000001_foundation;
 mod m20261127_000002_customers;
 mod m20261127_000003_activities;
 mod m20261127_000004_pool_settings;
+mod m20261127_000007_imports;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_customers::Migration),
             Box::new(m20261127_000003_activities::Migration),
             Box::new(m20261127_000004_pool_settings::Migration),
+            Box::new(m20261127_000007_imports::Migration),
         ]
     }
 }
