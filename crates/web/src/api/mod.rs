@@ -7,6 +7,7 @@ pub(crate) mod activities;
 pub(crate) mod audit;
 mod auth;
 pub(crate) mod customers;
+pub(crate) mod imports;
 pub(crate) mod settings;
 
 use std::sync::LazyLock;
@@ -60,7 +61,8 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(audit::routes())
         .merge(settings::routes())
         .merge(customers::routes())
-        .merge(activities::routes());
+        .merge(activities::routes())
+        .merge(imports::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

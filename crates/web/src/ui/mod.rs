@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod auth;
 mod customers;
 mod home;
+mod imports;
 pub(crate) mod settings;
 
 use std::collections::HashMap;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .merge(access::routes())
         .merge(audit::routes())
         .merge(settings::routes())
+        .merge(imports::routes())
 }
 
 const FLASH_COOKIE: &str = "sf_flash";
@@ -174,6 +176,9 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     if actor.can(Module::Customers, Action::View) {
         work.push(item("/customers", "nav.customers", "building"));
         work.push(item("/contacts", "nav.contacts", "users"));
+    }
+    if actor.can(Module::Customers, Action::Create) || actor.can(Module::Customers, Action::Edit) {
+        work.push(item("/imports", "imports.nav", "upload"));
     }
     let mut groups = vec![NavGroup { label: String::new(), items: work }];
     let mut admin = Vec::new();
