@@ -6,4 +6,5 @@ mod auth;
 mod conventions;
 mod customers;
 mod helpers;
+mod imports;
 mod pages;
