@@ -386,3 +386,127 @@ async fn contacts_are_matched_to_visible_customers_by_name() {
     assert_eq!(li["role"], "decision_maker");
     assert_eq!(li["email"], "li.na@huaxin.cn");
 }
+
+// ---------------------------------------------------------------- pages
+
+fn set_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+        let (pair, _) = c.split_once(';').unwrap_or((c, ""));
+        let (k, v) = pair.split_once('=')?;
+        (k == name && !v.is_empty()).then(|| v.to_owned())
+    })
+}
+
+fn page_request(method: Method, path: &str, cookies: &str, content_type: Option<String>, body: Vec<u8>) -> Request<Body> {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::COOKIE, cookies)
+        .header(header::ACCEPT_LANGUAGE, "zh-CN")
+        .header("x-forwarded-for", "192.0.2.7");
+    if let Some(ct) = content_type {
+        b = b.header(header::CONTENT_TYPE, ct);
+    }
+    b.body(Body::from(body)).unwrap()
+}
+
+/// Signs in through the login form: the cookie header and the session's CSRF token.
+async fn browser(app: &TestApp) -> (String, String) {
+    let (_, h, _) = app.send(page_request(Method::GET, "/login", "", None, Vec::new())).await;
+    let anon = set_cookie(&h, "sf_csrf").unwrap();
+    let body = format!("_csrf={anon}&username=admin&password={}&next=%2F", crate::helpers::ADMIN_PASSWORD);
+    let form = Some("application/x-www-form-urlencoded".to_owned());
+    let (_, h, _) =
+        app.send(page_request(Method::POST, "/login", &format!("sf_csrf={anon}"), form, body.into_bytes())).await;
+    let cookies = format!("sf_session={}; sf_csrf={anon}", set_cookie(&h, "sf_session").unwrap());
+    let (_, _, page) = app.send(page_request(Method::GET, "/imports/new", &cookies, None, Vec::new())).await;
+    let html = page.as_str().unwrap().to_owned();
+    let csrf = html.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    (cookies, csrf)
+}
+
+async fn page(app: &TestApp, path: &str, cookies: &str) -> (StatusCode, String) {
+    let (s, _, body) = app.send(page_request(Method::GET, path, cookies, None, Vec::new())).await;
+    (s, body.as_str().unwrap_or_default().to_owned())
+}
+
+async fn post_form(app: &TestApp, path: &str, cookies: &str, body: &str) -> (StatusCode, String) {
+    let form = Some("application/x-www-form-urlencoded".to_owned());
+    let (s, h, _) = app.send(page_request(Method::POST, path, cookies, form, body.as_bytes().to_vec())).await;
+    (s, h.get(header::LOCATION).map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default())
+}
+
+async fn upload_page(app: &TestApp, cookies: &str, parts: &[(&str, Option<&str>, &[u8])]) -> (StatusCode, String, String) {
+    let (boundary, body) = multipart(parts);
+    let ct = Some(format!("multipart/form-data; boundary={boundary}"));
+    let (s, h, page) = app.send(page_request(Method::POST, "/imports", cookies, ct, body)).await;
+    let location = h.get(header::LOCATION).map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
+    (s, location, page.as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn the_pages_upload_map_dry_run_and_import() {
+    let app = TestApp::new().await;
+    let (cookies, csrf) = browser(&app).await;
+    let (s, html) = page(&app, "/customers", &cookies).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("href=\"/imports/new?target=customers\""), "the customer list links to the import");
+    let csv = "客户名称,等级,备注\n无锡天成机械,A,老客户\n,B,\n".as_bytes();
+
+    // The upload form's CSRF field must come first.
+    let (s, _, _) = upload_page(&app, &cookies, &[("target", None, b"customers"), ("file", Some("c.csv"), csv)]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, html) = upload_page(
+        &app,
+        &cookies,
+        &[("_csrf", None, csrf.as_bytes()), ("target", None, b"customers"), ("file", Some("logo.png"), b"\x89PNG\r\n\x1a\n\0\0")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("这不是 CSV 或 Excel 文件"), "{html}");
+
+    let (s, mapping, _) = upload_page(
+        &app,
+        &cookies,
+        &[("_csrf", None, csrf.as_bytes()), ("target", None, b"customers"), ("file", Some("客户.csv"), csv)],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(mapping.ends_with("/mapping"), "{mapping}");
+    let (s, html) = page(&app, &mapping, &cookies).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("无锡天成机械") && html.contains("<option value=\"name\" selected>"), "{html}");
+    let id = mapping.trim_start_matches("/imports/").trim_end_matches("/mapping").to_owned();
+
+    // Nothing mapped to the name: the page says so and keeps the choices.
+    let body = format!("_csrf={csrf}&col_0=&col_1=grade&col_2=notes&duplicates=merge&action=dry_run");
+    let form = Some("application/x-www-form-urlencoded".to_owned());
+    let (s, _, html) = app
+        .send(page_request(Method::POST, &format!("/imports/{id}/start"), &cookies, form, body.into_bytes()))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = html.as_str().unwrap();
+    assert!(html.contains("请为每个必填字段选择对应的列") && html.contains("value=\"merge\" checked"), "{html}");
+
+    let body = format!("_csrf={csrf}&col_0=name&col_1=grade&col_2=notes&duplicates=skip&action=dry_run");
+    let (s, job_page) = post_form(&app, &format!("/imports/{id}/start"), &cookies, &body).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let dry_id: i64 = job_page.trim_start_matches("/imports/").parse().unwrap();
+    finished(&app, &app.admin, dry_id).await;
+    let (_, html) = page(&app, &format!("/imports/{dry_id}/progress"), &cookies).await;
+    assert!(html.contains("data-status=\"done\"") && !html.contains("hx-trigger"), "polling stops when done");
+    assert!(html.contains("立即导入") && html.contains("必填") && html.contains("/rejected.csv"), "{html}");
+    assert!(customer_names(&app, &app.admin, "").await.is_empty());
+
+    let (s, next) = post_form(&app, &format!("/imports/{dry_id}/run"), &cookies, &format!("_csrf={csrf}")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let run_id: i64 = next.trim_start_matches("/imports/").parse().unwrap();
+    assert_ne!(run_id, dry_id);
+    let job = finished(&app, &app.admin, run_id).await;
+    assert_eq!((job["inserted"].as_i64(), job["rejected"].as_i64()), (Some(1), Some(1)));
+    let (_, html) = page(&app, &format!("/imports/{run_id}"), &cookies).await;
+    assert!(html.contains("打开客户列表") && html.contains("100%"), "{html}");
+    let (_, html) = page(&app, "/imports", &cookies).await;
+    assert!(html.contains("客户.csv") && html.contains("已完成"), "{html}");
+    assert_eq!(customer_names(&app, &app.admin, "").await, ["无锡天成机械"]);
+}
