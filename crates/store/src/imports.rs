@@ -817,7 +817,11 @@ impl<'a, T: ImportTarget> Run<'a, T> {
                 match self.mode {
                     DuplicateMode::Skip => counts.skipped += 1,
                     DuplicateMode::Merge if found.editable => {
-                        merges.push((found.model.clone(), record));
+                        // Several rows for one record: merged in order, written once.
+                        match merges.iter_mut().find(|(m, _)| T::id_of(m) == T::id_of(&found.model)) {
+                            Some((_, earlier)) => T::merge_records(earlier, record),
+                            None => merges.push((found.model.clone(), record)),
+                        }
                         counts.merged += 1;
                     }
                     DuplicateMode::Merge => item.errors.push(FieldError::new(field, "duplicate_not_editable")),

@@ -102,6 +102,8 @@ pub(crate) trait ImportTarget: Send + Sync + 'static {
 
     /// The same rule between two rows of the file (the later one wins).
     fn merge_records(into: &mut Self::Record, from: Self::Record);
+
+    fn id_of(model: &Self::Model) -> i64;
 }
 
 /// Rows per statement: SQLite limits bound parameters per statement.
@@ -311,6 +313,10 @@ impl ImportTarget for Customers {
         Ok(())
     }
 
+    fn id_of(model: &customer::Model) -> i64 {
+        model.id
+    }
+
     /// Non-blank cells win; the name stays (both have the same key).
     fn merge_records(into: &mut CustomerRecord, from: CustomerRecord) {
         let (a, b) = (&mut into.input, from.input);
@@ -491,16 +497,14 @@ impl ImportTarget for Contacts {
         if phones.is_empty() && emails.is_empty() {
             return Ok(found);
         }
-        let rows = contact::Entity::find()
-            .filter(contact::Column::DeletedAt.is_null())
-            .filter(
-                Condition::any()
-                    .add(contact::Column::PhoneKey.is_in(phones.clone()))
-                    .add(contact::Column::MobileKey.is_in(phones))
-                    .add(contact::Column::EmailKey.is_in(emails)),
-            )
-            .all(txn)
-            .await?;
+        let mut any = Condition::any();
+        if !phones.is_empty() {
+            any = any.add(contact::Column::PhoneKey.is_in(phones.clone())).add(contact::Column::MobileKey.is_in(phones));
+        }
+        if !emails.is_empty() {
+            any = any.add(contact::Column::EmailKey.is_in(emails));
+        }
+        let rows = contact::Entity::find().filter(contact::Column::DeletedAt.is_null()).filter(any).all(txn).await?;
         let parent_ids: Vec<i64> = rows.iter().map(|c| c.customer_id).collect();
         let parents: HashMap<i64, customer::Model> =
             customer::Entity::find().filter(customer::Column::Id.is_in(parent_ids)).all(txn).await?
@@ -605,6 +609,10 @@ impl ImportTarget for Contacts {
             search::index(txn, Kind::Contact, after.id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
         }
         Ok(())
+    }
+
+    fn id_of(model: &contact::Model) -> i64 {
+        model.id
     }
 
     /// Non-blank cells win; the contact stays with its customer.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path as UrlPath, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -208,6 +209,14 @@ fn tokio_util_stream(
     })
 }
 
+/// A body that is not multipart answers as problem JSON like every other error.
+fn multipart_body(body: Result<Multipart, MultipartRejection>, locale: &str) -> ApiResult<Multipart> {
+    body.map_err(|e| {
+        ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "media-type", format!("send multipart/form-data: {}", e.body_text()))
+            .in_locale(locale)
+    })
+}
+
 fn duplicates_of(text: Option<&str>) -> Result<DuplicateMode, Invalid> {
     match text {
         None => Ok(DuplicateMode::Skip),
@@ -264,8 +273,9 @@ struct PreviewForm {
 async fn create_import(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
+    let multipart = multipart_body(multipart, &meta.locale)?;
     let invalid = |e: Invalid| ApiError::invalid(e).in_locale(&meta.locale);
     let upload = receive(&state, multipart, &["target", "mapping", "duplicates", "dry_run"], None)
         .await
@@ -303,8 +313,9 @@ async fn create_import(
 async fn preview_import(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<Preview>)> {
+    let multipart = multipart_body(multipart, &meta.locale)?;
     let upload = receive(&state, multipart, &["target"], None)
         .await
         .map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;

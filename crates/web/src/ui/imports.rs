@@ -188,8 +188,12 @@ async fn upload(
     State(state): State<AppState>,
     UiUser(session, meta): UiUser,
     jar: CookieJar,
-    multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
+    let Ok(multipart) = multipart else {
+        let errors = FormErrors::one(&meta.locale, "file", "upload_failed");
+        return new_form(&state, &session, &meta, &jar, "customers".into(), errors).await;
+    };
     let received = receive(&state, multipart, &["target"], Some(&meta.csrf_token)).await;
     let upload = match received {
         Ok(u) => u,
@@ -236,6 +240,11 @@ struct MappingPage {
 impl MappingPage {
     fn text(&self) -> ImportText<'_> {
         ImportText(&self.ctx)
+    }
+
+    /// Sample values on one line (phone width), blanks left out.
+    fn samples_line(&self, samples: &[String]) -> String {
+        samples.iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" · ")
     }
 
     fn chosen(&self, column: &usize) -> &str {

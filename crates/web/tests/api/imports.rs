@@ -188,14 +188,16 @@ async fn merge_fills_the_existing_record_from_non_blank_cells() {
     let csv = "公司名称,等级,行业,省份\n\
 上海华信科技,A,,\n\
 杭州海润食品,B,食品,\n\
-杭州海润食品有限公司,,,浙江\n";
+杭州海润食品有限公司,,,浙江\n\
+上海华信科技股份有限公司,,,江苏\n";
     let job = import(&app, &app.admin, "customers", "m.csv", csv.as_bytes(), &[("duplicates", "merge")]).await;
-    assert_eq!((job["inserted"].as_i64(), job["merged"].as_i64()), (Some(1), Some(2)), "{job}");
+    assert_eq!((job["inserted"].as_i64(), job["merged"].as_i64()), (Some(1), Some(3)), "{job}");
     let id = existing["id"].as_i64().unwrap();
     let (_, after) = app.api(Method::GET, &format!("/api/v1/customers/{id}"), Some(&app.admin), None).await;
     assert_eq!(after["grade"], "A", "a non-blank cell overwrites");
+    assert_eq!(after["province"], "江苏", "two rows for one customer both count");
     assert_eq!(after["industry"], "科技", "a blank cell changes nothing");
-    assert_eq!(after["version"], 2);
+    assert_eq!(after["version"], 2, "written once");
     let (_, page) = app.api(Method::GET, "/api/v1/customers?q=%E6%B5%B7%E6%B6%A6", Some(&app.admin), None).await;
     let merged = &page["items"][0];
     assert_eq!(merged["name"], "杭州海润食品");
@@ -276,6 +278,11 @@ async fn files_that_are_not_tables_get_a_clear_422() {
     assert_eq!((s, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("target")));
     let (s, p) = post_multipart(&app, "/api/v1/imports", &app.admin, &[("target", None, b"customers")]).await;
     assert_eq!((s, p["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("required")));
+    // Not multipart at all, or a field the form does not have.
+    let (s, p) = app.api(Method::POST, "/api/v1/imports", Some(&app.admin), Some(json!({"target": "customers"}))).await;
+    assert_eq!((s, p["status"].as_u64()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some(415)));
+    let (s, p) = post_multipart(&app, "/api/v1/imports", &app.admin, &[("target", None, b"customers"), ("owner", None, b"x")]).await;
+    assert_eq!((s, p["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_field")));
     assert!(customer_names(&app, &app.admin, "").await.is_empty());
 }
 
