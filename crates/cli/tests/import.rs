@@ -41,10 +41,14 @@ fn a_generated_file_imports_with_a_dry_run_first() {
     let out = salesflow(&dir, &[&create[..], &["--password-stdin"]].concat(), "password-123\n");
     assert!(out.status.success(), "{}", text(&out));
 
-    let out = salesflow(&dir, &["import", "--target", "customers", "--file", file_arg, "--dry-run", "--as", "li.na"], "");
+    let out =
+        salesflow(&dir, &["import", "--target", "customers", "--file", file_arg, "--dry-run", "--as", "li.na"], "");
     assert!(out.status.success(), "{}", text(&out));
     let summary = text(&out);
-    assert!(summary.contains("2500 rows") && summary.contains("2498 would be added") && summary.contains("2 rejected"), "{summary}");
+    assert!(
+        summary.contains("2500 rows") && summary.contains("2498 would be added") && summary.contains("2 rejected"),
+        "{summary}"
+    );
     assert!(summary.contains("客户名称 → name"), "{summary}");
 
     let out = salesflow(&dir, &["import", "--target", "customers", "--file", file_arg, "--as", "li.na"], "");

@@ -74,9 +74,15 @@ const CUSTOMER_FIELDS: &[Field] = &[
             "名称",
         ],
     },
-    Field { name: "grade", required: false, aliases: &["grade", "level", "rating", "等级", "客户等级", "级别"] },
+    Field {
+        name: "grade", required: false, aliases: &["grade", "level", "rating", "等级", "客户等级", "级别"]
+    },
     Field { name: "industry", required: false, aliases: &["industry", "sector", "行业", "所属行业"] },
-    Field { name: "province", required: false, aliases: &["province", "state", "region", "省份", "省", "地区", "区域"] },
+    Field {
+        name: "province",
+        required: false,
+        aliases: &["province", "state", "region", "省份", "省", "地区", "区域"],
+    },
     Field { name: "city", required: false, aliases: &["city", "城市", "市"] },
     Field { name: "address", required: false, aliases: &["address", "地址", "详细地址", "公司地址"] },
     Field {
@@ -103,7 +109,18 @@ const CONTACT_FIELDS: &[Field] = &[
     Field {
         name: "customer",
         required: true,
-        aliases: &["customer", "customername", "company", "companyname", "account", "客户", "客户名称", "公司", "公司名称", "单位名称"],
+        aliases: &[
+            "customer",
+            "customername",
+            "company",
+            "companyname",
+            "account",
+            "客户",
+            "客户名称",
+            "公司",
+            "公司名称",
+            "单位名称",
+        ],
     },
     Field {
         name: "name",
@@ -116,8 +133,16 @@ const CONTACT_FIELDS: &[Field] = &[
         required: false,
         aliases: &["phone", "tel", "telephone", "officephone", "电话", "座机", "固定电话", "办公电话"],
     },
-    Field { name: "mobile", required: false, aliases: &["mobile", "cell", "cellphone", "手机", "手机号", "手机号码", "移动电话"] },
-    Field { name: "email", required: false, aliases: &["email", "e-mail", "mail", "邮箱", "电子邮箱", "电子邮件", "邮件"] },
+    Field {
+        name: "mobile",
+        required: false,
+        aliases: &["mobile", "cell", "cellphone", "手机", "手机号", "手机号码", "移动电话"],
+    },
+    Field {
+        name: "email",
+        required: false,
+        aliases: &["email", "e-mail", "mail", "邮箱", "电子邮箱", "电子邮件", "邮件"],
+    },
     Field { name: "role", required: false, aliases: &["role", "角色", "关系", "联系人角色"] },
     Field { name: "notes", required: false, aliases: &["notes", "note", "remarks", "comment", "备注", "说明"] },
 ];

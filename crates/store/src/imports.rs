@@ -27,10 +27,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::imports::{DuplicateMode, Status, Target, guess_mapping};
 use salesflow_domain::validation::FieldError;
-use salesflow_domain::Invalid;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
@@ -76,7 +76,11 @@ pub struct RowError {
 
 impl RowError {
     pub fn field_error(&self) -> FieldError {
-        FieldError { field: self.field.clone(), code: self.code.clone(), params: self.params.clone().into_iter().collect() }
+        FieldError {
+            field: self.field.clone(),
+            code: self.code.clone(),
+            params: self.params.clone().into_iter().collect(),
+        }
     }
 }
 
@@ -357,8 +361,7 @@ pub async fn preview(store: &Store, actor: &Actor, id: i64) -> StoreResult<Previ
             field: job.mapping.get(h).cloned(),
         })
         .collect();
-    let fields =
-        target.fields().iter().map(|f| FieldInfo { name: f.name.to_owned(), required: f.required }).collect();
+    let fields = target.fields().iter().map(|f| FieldInfo { name: f.name.to_owned(), required: f.required }).collect();
     Ok(Preview { import: job, columns, fields })
 }
 
@@ -542,7 +545,8 @@ pub async fn cancel(store: &Store, actor: &Actor, id: i64) -> StoreResult<Import
     if res.rows_affected == 0 {
         return Err(StoreError::Conflict("the import has already finished".into()));
     }
-    let detail = serde_json::json!({ "file_name": job.file_name, "status_before": job.status, "processed": job.processed });
+    let detail =
+        serde_json::json!({ "file_name": job.file_name, "status_before": job.status, "processed": job.processed });
     audit::record(&txn, actor, "import.cancel", "import", Some(id), None, Some(detail)).await?;
     let after = import_job::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     txn.commit().await?;
@@ -589,20 +593,21 @@ pub async fn run(
         return Ok(view(job));
     }
     let outcome = match target_of(&job) {
-        Ok(Target::Customers) => Run::<targets::Customers>::new(store, actor, &job, messages.clone(), on_progress).go().await,
-        Ok(Target::Contacts) => Run::<targets::Contacts>::new(store, actor, &job, messages.clone(), on_progress).go().await,
+        Ok(Target::Customers) => {
+            Run::<targets::Customers>::new(store, actor, &job, messages.clone(), on_progress).go().await
+        }
+        Ok(Target::Contacts) => {
+            Run::<targets::Contacts>::new(store, actor, &job, messages.clone(), on_progress).go().await
+        }
         Err(e) => Err(e),
     };
     match outcome {
         Ok(()) => {}
         Err(e) => {
             let text = match &e {
-                StoreError::Invalid(invalid) => invalid
-                    .0
-                    .iter()
-                    .map(|fe| message(&messages, fe))
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                StoreError::Invalid(invalid) => {
+                    invalid.0.iter().map(|fe| message(&messages, fe)).collect::<Vec<_>>().join("; ")
+                }
                 other => other.to_string(),
             };
             tracing::warn!(import = id, error = %e, "import failed");
@@ -712,7 +717,8 @@ impl<'a, T: ImportTarget> Run<'a, T> {
     }
 
     async fn go(mut self) -> StoreResult<()> {
-        let format = Format::parse(&self.job.file_format).ok_or_else(|| StoreError::Internal("unknown format".into()))?;
+        let format =
+            Format::parse(&self.job.file_format).ok_or_else(|| StoreError::Internal("unknown format".into()))?;
         let path = PathBuf::from(&self.job.file_path);
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(2);
         let reading = tokio::task::spawn_blocking(move || -> Result<(), ReadError> {
@@ -798,8 +804,11 @@ impl<'a, T: ImportTarget> Run<'a, T> {
         let txn = self.store.begin().await?;
         T::resolve(&txn, self.actor, &mut items).await?;
 
-        let mut keys: Vec<String> =
-            items.iter().filter_map(|i| i.record.as_ref()).flat_map(|r| T::keys(r).into_iter().map(|(_, k)| k)).collect();
+        let mut keys: Vec<String> = items
+            .iter()
+            .filter_map(|i| i.record.as_ref())
+            .flat_map(|r| T::keys(r).into_iter().map(|(_, k)| k))
+            .collect();
         keys.sort();
         keys.dedup();
         let existing = if keys.is_empty() { HashMap::new() } else { T::existing(&txn, self.actor, keys).await? };
@@ -985,7 +994,10 @@ impl<'a, T: ImportTarget> Run<'a, T> {
             .col_expr(import_job::Column::Skipped, Expr::value(self.counts.skipped))
             .col_expr(import_job::Column::Rejected, Expr::value(self.counts.rejected))
             .col_expr(import_job::Column::ReportPath, Expr::value(report))
-            .col_expr(import_job::Column::SampleErrors, Expr::value(serde_json::to_string(&self.samples).unwrap_or_else(|_| "[]".into())))
+            .col_expr(
+                import_job::Column::SampleErrors,
+                Expr::value(serde_json::to_string(&self.samples).unwrap_or_else(|_| "[]".into())),
+            )
             .col_expr(import_job::Column::FinishedAt, Expr::value(current.finished_at.unwrap_or(now)))
             .col_expr(import_job::Column::UpdatedAt, Expr::value(now))
             .filter(import_job::Column::Id.eq(self.job.id))
@@ -1036,7 +1048,8 @@ mod tests {
         assert_eq!(e.0[0].code, "mapped_twice");
         let e = check_mapping(Target::Customers, &h, &mapping(&[("客户名称", "name"), ("无", "grade")])).unwrap_err();
         assert_eq!(e.0[0].code, "unknown_column");
-        let e = check_mapping(Target::Contacts, &h, &mapping(&[("客户名称", "customer"), ("等级", "grade")])).unwrap_err();
+        let e =
+            check_mapping(Target::Contacts, &h, &mapping(&[("客户名称", "customer"), ("等级", "grade")])).unwrap_err();
         assert!(e.0.iter().any(|e| e.code == "invalid_choice"));
     }
 }

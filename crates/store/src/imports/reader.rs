@@ -236,12 +236,11 @@ fn read_xlsx(path: &Path, handle: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Res
     while let Some(cell) = cells.next_cell().map_err(|e| ReadError::Broken(e.to_string()))? {
         let (r, c) = cell.get_position();
         let line = u64::from(r) + 1;
-        if current.as_ref().is_some_and(|row| row.line != line) {
-            if let Some(done) = current.take()
-                && handle(done).is_break()
-            {
-                return Ok(());
-            }
+        if current.as_ref().is_some_and(|row| row.line != line)
+            && let Some(done) = current.take()
+            && handle(done).is_break()
+        {
+            return Ok(());
         }
         let row = current.get_or_insert_with(|| Row { line, cells: Vec::new() });
         let c = c as usize;

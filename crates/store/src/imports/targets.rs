@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use chrono::Utc;
+use salesflow_domain::Invalid;
 use salesflow_domain::customers::{Grade, name_key, parse_tags};
 use salesflow_domain::imports::{Target, parse_role};
 use salesflow_domain::money::Money;
 use salesflow_domain::validation::FieldError;
-use salesflow_domain::Invalid;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set};
 
@@ -172,8 +172,7 @@ impl ImportTarget for Customers {
     }
 
     async fn resolve(txn: &DatabaseTransaction, actor: &Actor, items: &mut [Item<CustomerRecord>]) -> StoreResult<()> {
-        let texts: Vec<String> =
-            items.iter().filter_map(|i| i.record.as_ref()?.owner_text.clone()).collect::<Vec<_>>();
+        let texts: Vec<String> = items.iter().filter_map(|i| i.record.as_ref()?.owner_text.clone()).collect::<Vec<_>>();
         let owners = owners_by_text(txn, texts).await?;
         for item in items.iter_mut() {
             let Some(record) = item.record.as_mut() else { continue };
@@ -294,7 +293,10 @@ impl ImportTarget for Customers {
         Self::merge_records(&mut into, record);
         let input = into.input;
         customer::Entity::update_many()
-            .col_expr(customer::Column::Grade, Expr::value(input.grade.and_then(|g| Grade::parse(&g)).map(|g| g.code().to_owned())))
+            .col_expr(
+                customer::Column::Grade,
+                Expr::value(input.grade.and_then(|g| Grade::parse(&g)).map(|g| g.code().to_owned())),
+            )
             .col_expr(customer::Column::Industry, Expr::value(input.industry))
             .col_expr(customer::Column::Province, Expr::value(input.province))
             .col_expr(customer::Column::City, Expr::value(input.city))
@@ -441,7 +443,8 @@ impl ImportTarget for Contacts {
     }
 
     async fn resolve(txn: &DatabaseTransaction, actor: &Actor, items: &mut [Item<ContactRecord>]) -> StoreResult<()> {
-        let mut keys: Vec<String> = items.iter().filter_map(|i| Some(i.record.as_ref()?.customer_key.clone())).collect();
+        let mut keys: Vec<String> =
+            items.iter().filter_map(|i| Some(i.record.as_ref()?.customer_key.clone())).collect();
         keys.sort();
         keys.dedup();
         // Visible customers by name key; one the importer may change wins.
@@ -499,18 +502,21 @@ impl ImportTarget for Contacts {
         }
         let mut any = Condition::any();
         if !phones.is_empty() {
-            any = any.add(contact::Column::PhoneKey.is_in(phones.clone())).add(contact::Column::MobileKey.is_in(phones));
+            any =
+                any.add(contact::Column::PhoneKey.is_in(phones.clone())).add(contact::Column::MobileKey.is_in(phones));
         }
         if !emails.is_empty() {
             any = any.add(contact::Column::EmailKey.is_in(emails));
         }
         let rows = contact::Entity::find().filter(contact::Column::DeletedAt.is_null()).filter(any).all(txn).await?;
         let parent_ids: Vec<i64> = rows.iter().map(|c| c.customer_id).collect();
-        let parents: HashMap<i64, customer::Model> =
-            customer::Entity::find().filter(customer::Column::Id.is_in(parent_ids)).all(txn).await?
-                .into_iter()
-                .map(|c| (c.id, c))
-                .collect();
+        let parents: HashMap<i64, customer::Model> = customer::Entity::find()
+            .filter(customer::Column::Id.is_in(parent_ids))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
         for c in rows {
             let editable = parents.get(&c.customer_id).is_some_and(|p| require_owned(actor, p).is_ok());
             let keys = [
@@ -554,10 +560,8 @@ impl ImportTarget for Contacts {
                     updated_at: Set(now),
                     ..Default::default()
                 };
-                let text: Vec<String> = [Some(input.name), input.phone, input.mobile, input.email]
-                    .into_iter()
-                    .flatten()
-                    .collect();
+                let text: Vec<String> =
+                    [Some(input.name), input.phone, input.mobile, input.email].into_iter().flatten().collect();
                 texts.push(text.join(" "));
                 rows.push(m);
             }
@@ -621,7 +625,8 @@ impl ImportTarget for Contacts {
         if !b.name.trim().is_empty() {
             a.name = b.name;
         }
-        for (to, value) in [(&mut a.title, b.title), (&mut a.phone, b.phone), (&mut a.mobile, b.mobile), (&mut a.email, b.email)]
+        for (to, value) in
+            [(&mut a.title, b.title), (&mut a.phone, b.phone), (&mut a.mobile, b.mobile), (&mut a.email, b.email)]
         {
             overwrite(to, value);
         }

@@ -187,7 +187,10 @@ pub(crate) async fn report_download(path: &Path, id: i64) -> Result<Response, St
     let file = tokio::fs::File::open(path).await.map_err(|_| StoreError::NotFound)?;
     let body = axum::body::Body::from_stream(tokio_util_stream(file));
     let disposition = format!("attachment; filename=\"import-{id}-rejected.csv\"");
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        body,
+    )
         .into_response())
 }
 
@@ -212,8 +215,12 @@ fn tokio_util_stream(
 /// A body that is not multipart answers as problem JSON like every other error.
 fn multipart_body(body: Result<Multipart, MultipartRejection>, locale: &str) -> ApiResult<Multipart> {
     body.map_err(|e| {
-        ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "media-type", format!("send multipart/form-data: {}", e.body_text()))
-            .in_locale(locale)
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "media-type",
+            format!("send multipart/form-data: {}", e.body_text()),
+        )
+        .in_locale(locale)
     })
 }
 
@@ -277,9 +284,8 @@ async fn create_import(
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     let multipart = multipart_body(multipart, &meta.locale)?;
     let invalid = |e: Invalid| ApiError::invalid(e).in_locale(&meta.locale);
-    let upload = receive(&state, multipart, &["target", "mapping", "duplicates", "dry_run"], None)
-        .await
-        .map_err(invalid)?;
+    let upload =
+        receive(&state, multipart, &["target", "mapping", "duplicates", "dry_run"], None).await.map_err(invalid)?;
     let checked = (|| {
         Ok::<_, Invalid>((
             target_of(upload.text("target"))?,
@@ -297,9 +303,8 @@ async fn create_import(
     };
     let actor = &session.actor;
     let draft = register(&state, actor, &upload, target).await.api(&meta)?;
-    let job = imports::start(&state.store, actor, draft.id, StartInput { mapping, duplicates, dry_run })
-        .await
-        .api(&meta)?;
+    let job =
+        imports::start(&state.store, actor, draft.id, StartInput { mapping, duplicates, dry_run }).await.api(&meta)?;
     spawn_run(&state, actor.clone(), job.id, &meta.locale);
     Ok((StatusCode::ACCEPTED, Json(job)))
 }

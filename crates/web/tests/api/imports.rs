@@ -31,7 +31,12 @@ fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     (boundary, body)
 }
 
-async fn post_multipart(app: &TestApp, path: &str, token: &str, parts: &[(&str, Option<&str>, &[u8])]) -> (StatusCode, Value) {
+async fn post_multipart(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    parts: &[(&str, Option<&str>, &[u8])],
+) -> (StatusCode, Value) {
     let (boundary, body) = multipart(parts);
     let request = Request::builder()
         .method(Method::POST)
@@ -84,7 +89,13 @@ fn codes(job: &Value) -> Vec<(u64, String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["row"].as_u64().unwrap(), e["column"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap(),
+                e["column"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -150,7 +161,12 @@ async fn dry_run_reports_every_bad_row_and_writes_nothing() {
 async fn import_inserts_valid_rows_and_skips_duplicates() {
     let app = TestApp::new().await;
     let (s, _) = app
-        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技有限公司", "grade": "C"})))
+        .api(
+            Method::POST,
+            "/api/v1/customers",
+            Some(&app.admin),
+            Some(json!({"name": "上海华信科技有限公司", "grade": "C"})),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED);
     let csv = "客户名称,等级,行业\n\
@@ -161,7 +177,10 @@ async fn import_inserts_valid_rows_and_skips_duplicates() {
 ,A,\n";
     let job = import(&app, &app.admin, "customers", "c.csv", csv.as_bytes(), &[("duplicates", "skip")]).await;
     assert_eq!(job["status"], "done", "{job}");
-    assert_eq!((job["inserted"].as_i64(), job["skipped"].as_i64(), job["rejected"].as_i64()), (Some(2), Some(2), Some(1)));
+    assert_eq!(
+        (job["inserted"].as_i64(), job["skipped"].as_i64(), job["rejected"].as_i64()),
+        (Some(2), Some(2), Some(1))
+    );
     assert_eq!(customer_names(&app, &app.admin, "").await, ["上海华信科技有限公司", "北京精工机械", "深圳云帆网络"]);
     let (_, page) = app.api(Method::GET, "/api/v1/customers?q=%E5%8D%8E%E4%BF%A1", Some(&app.admin), None).await;
     assert_eq!(page["items"][0]["grade"], "C", "skipped: the existing customer is unchanged");
@@ -201,7 +220,11 @@ async fn merge_fills_the_existing_record_from_non_blank_cells() {
     let (_, page) = app.api(Method::GET, "/api/v1/customers?q=%E6%B5%B7%E6%B6%A6", Some(&app.admin), None).await;
     let merged = &page["items"][0];
     assert_eq!(merged["name"], "杭州海润食品");
-    assert_eq!((merged["grade"].as_str(), merged["province"].as_str()), (Some("B"), Some("浙江")), "rows of one file merge too");
+    assert_eq!(
+        (merged["grade"].as_str(), merged["province"].as_str()),
+        (Some("B"), Some("浙江")),
+        "rows of one file merge too"
+    );
 }
 
 #[tokio::test]
@@ -257,7 +280,13 @@ async fn files_that_are_not_tables_get_a_clear_422() {
         ("empty.csv", b"".as_slice(), "empty_file"),
         ("header-only.csv", "客户名称,等级\n".as_bytes(), "empty_file"),
     ] {
-        let (s, p) = post_multipart(&app, "/api/v1/imports", &app.admin, &[("target", None, b"customers"), ("file", Some(name), bytes)]).await;
+        let (s, p) = post_multipart(
+            &app,
+            "/api/v1/imports",
+            &app.admin,
+            &[("target", None, b"customers"), ("file", Some(name), bytes)],
+        )
+        .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {p}");
         assert_eq!(p["errors"][0]["field"], "file", "{name}");
         assert_eq!(p["errors"][0]["code"], code, "{name}");
@@ -274,14 +303,22 @@ async fn files_that_are_not_tables_get_a_clear_422() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(p["errors"][0]["code"], "no_usable_columns");
     // A wrong target or a missing file.
-    let (s, p) = post_multipart(&app, "/api/v1/imports", &app.admin, &[("target", None, b"orders"), ("file", Some("x.csv"), b"name\nA\n")]).await;
+    let (s, p) = post_multipart(
+        &app,
+        "/api/v1/imports",
+        &app.admin,
+        &[("target", None, b"orders"), ("file", Some("x.csv"), b"name\nA\n")],
+    )
+    .await;
     assert_eq!((s, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("target")));
     let (s, p) = post_multipart(&app, "/api/v1/imports", &app.admin, &[("target", None, b"customers")]).await;
     assert_eq!((s, p["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("required")));
     // Not multipart at all, or a field the form does not have.
     let (s, p) = app.api(Method::POST, "/api/v1/imports", Some(&app.admin), Some(json!({"target": "customers"}))).await;
     assert_eq!((s, p["status"].as_u64()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some(415)));
-    let (s, p) = post_multipart(&app, "/api/v1/imports", &app.admin, &[("target", None, b"customers"), ("owner", None, b"x")]).await;
+    let (s, p) =
+        post_multipart(&app, "/api/v1/imports", &app.admin, &[("target", None, b"customers"), ("owner", None, b"x")])
+            .await;
     assert_eq!((s, p["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_field")));
     assert!(customer_names(&app, &app.admin, "").await.is_empty());
 }
@@ -316,7 +353,13 @@ async fn a_salespersons_import_stays_in_their_scope() {
 async fn the_mapping_is_remembered_for_the_next_file() {
     let app = TestApp::new().await;
     let csv = b"Firma,Stufe\nAcme Handel,A\n";
-    let (s, preview) = post_multipart(&app, "/api/v1/imports/preview", &app.admin, &[("target", None, b"customers"), ("file", Some("a.csv"), csv)]).await;
+    let (s, preview) = post_multipart(
+        &app,
+        "/api/v1/imports/preview",
+        &app.admin,
+        &[("target", None, b"customers"), ("file", Some("a.csv"), csv)],
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{preview}");
     assert_eq!(preview["columns"][0]["header"], "Firma");
     assert_eq!(preview["columns"][0]["samples"], json!(["Acme Handel"]));
@@ -386,8 +429,7 @@ async fn contacts_are_matched_to_visible_customers_by_name() {
             (5, "invalid_email".to_owned())
         ]
     );
-    let (_, contacts) =
-        app.api(Method::GET, &format!("/api/v1/contacts?q=%E6%9D%8E%E5%A8%9C"), Some(&app.admin), None).await;
+    let (_, contacts) = app.api(Method::GET, "/api/v1/contacts?q=%E6%9D%8E%E5%A8%9C", Some(&app.admin), None).await;
     let li = &contacts["items"][0];
     assert_eq!(li["customer_id"], customer_id);
     assert_eq!(li["role"], "decision_maker");
@@ -404,7 +446,13 @@ fn set_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     })
 }
 
-fn page_request(method: Method, path: &str, cookies: &str, content_type: Option<String>, body: Vec<u8>) -> Request<Body> {
+fn page_request(
+    method: Method,
+    path: &str,
+    cookies: &str,
+    content_type: Option<String>,
+    body: Vec<u8>,
+) -> Request<Body> {
     let mut b = Request::builder()
         .method(method)
         .uri(path)
@@ -443,7 +491,11 @@ async fn post_form(app: &TestApp, path: &str, cookies: &str, body: &str) -> (Sta
     (s, h.get(header::LOCATION).map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default())
 }
 
-async fn upload_page(app: &TestApp, cookies: &str, parts: &[(&str, Option<&str>, &[u8])]) -> (StatusCode, String, String) {
+async fn upload_page(
+    app: &TestApp,
+    cookies: &str,
+    parts: &[(&str, Option<&str>, &[u8])],
+) -> (StatusCode, String, String) {
     let (boundary, body) = multipart(parts);
     let ct = Some(format!("multipart/form-data; boundary={boundary}"));
     let (s, h, page) = app.send(page_request(Method::POST, "/imports", cookies, ct, body)).await;
@@ -466,7 +518,11 @@ async fn the_pages_upload_map_dry_run_and_import() {
     let (s, _, html) = upload_page(
         &app,
         &cookies,
-        &[("_csrf", None, csrf.as_bytes()), ("target", None, b"customers"), ("file", Some("logo.png"), b"\x89PNG\r\n\x1a\n\0\0")],
+        &[
+            ("_csrf", None, csrf.as_bytes()),
+            ("target", None, b"customers"),
+            ("file", Some("logo.png"), b"\x89PNG\r\n\x1a\n\0\0"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
@@ -488,9 +544,8 @@ async fn the_pages_upload_map_dry_run_and_import() {
     // Nothing mapped to the name: the page says so and keeps the choices.
     let body = format!("_csrf={csrf}&col_0=&col_1=grade&col_2=notes&duplicates=merge&action=dry_run");
     let form = Some("application/x-www-form-urlencoded".to_owned());
-    let (s, _, html) = app
-        .send(page_request(Method::POST, &format!("/imports/{id}/start"), &cookies, form, body.into_bytes()))
-        .await;
+    let (s, _, html) =
+        app.send(page_request(Method::POST, &format!("/imports/{id}/start"), &cookies, form, body.into_bytes())).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let html = html.as_str().unwrap();
     assert!(html.contains("请为每个必填字段选择对应的列") && html.contains("value=\"merge\" checked"), "{html}");
