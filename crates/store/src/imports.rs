@@ -553,6 +553,25 @@ pub async fn cancel(store: &Store, actor: &Actor, id: i64) -> StoreResult<Import
     Ok(view(after))
 }
 
+/// Marks imports failed whose node stopped reporting: every batch updates
+/// `updated_at`, so a queued or running job silent for `idle` died with its
+/// node. Run by the housekeeping job; returns how many.
+pub async fn fail_stale(store: &Store, idle: chrono::Duration) -> StoreResult<u64> {
+    let now = Utc::now();
+    let txn = store.begin().await?;
+    let res = import_job::Entity::update_many()
+        .col_expr(import_job::Column::Status, Expr::value(Status::Failed.code()))
+        .col_expr(import_job::Column::Error, Expr::value("the node running this import stopped"))
+        .col_expr(import_job::Column::FinishedAt, Expr::value(now))
+        .col_expr(import_job::Column::UpdatedAt, Expr::value(now))
+        .filter(import_job::Column::Status.is_in([Status::Queued.code(), Status::Running.code()]))
+        .filter(import_job::Column::UpdatedAt.lt(now - idle))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(res.rows_affected)
+}
+
 /// The actor a command-line import runs as.
 pub async fn actor_for_username(store: &Store, username: &str) -> StoreResult<Actor> {
     let u = user::Entity::find()

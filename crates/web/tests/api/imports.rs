@@ -572,3 +572,40 @@ async fn the_pages_upload_map_dry_run_and_import() {
     assert!(html.contains("客户.csv") && html.contains("已完成"), "{html}");
     assert_eq!(customer_names(&app, &app.admin, "").await, ["无锡天成机械"]);
 }
+
+#[tokio::test]
+async fn an_import_whose_node_stopped_is_marked_failed() {
+    use salesflow_domain::imports::DuplicateMode;
+    use salesflow_store::imports::{self, StartInput};
+    use sea_orm::{ConnectionTrait, Statement};
+
+    let app = TestApp::new().await;
+    let (_, preview) = post_multipart(
+        &app,
+        "/api/v1/imports/preview",
+        &app.admin,
+        &[("target", None, b"customers"), ("file", Some("a.csv"), "客户名称\n无锡天成机械\n".as_bytes())],
+    )
+    .await;
+    let id = preview["import"]["id"].as_i64().unwrap();
+    // Queued as a node would, which then died before (or while) running it.
+    let admin = imports::actor_for_username(&app.store, "admin").await.unwrap();
+    let input = StartInput { mapping: None, duplicates: DuplicateMode::Skip, dry_run: false };
+    imports::start(&app.store, &admin, id, input).await.unwrap();
+    assert_eq!(imports::fail_stale(&app.store, chrono::Duration::minutes(10)).await.unwrap(), 0, "still fresh");
+    let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    let backend = app.store.reader().get_database_backend();
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => "UPDATE imports SET updated_at = $1 WHERE id = $2",
+        _ => "UPDATE imports SET updated_at = ? WHERE id = ?",
+    };
+    app.store
+        .reader()
+        .execute_raw(Statement::from_sql_and_values(backend, sql, [an_hour_ago.into(), id.into()]))
+        .await
+        .unwrap();
+    assert_eq!(imports::fail_stale(&app.store, chrono::Duration::minutes(10)).await.unwrap(), 1);
+    let (_, job) = app.api(Method::GET, &format!("/api/v1/imports/{id}"), Some(&app.admin), None).await;
+    assert_eq!(job["status"], "failed");
+    assert!(job["error"].as_str().unwrap().contains("stopped"));
+}
