@@ -609,3 +609,46 @@ async fn an_import_whose_node_stopped_is_marked_failed() {
     assert_eq!(job["status"], "failed");
     assert!(job["error"].as_str().unwrap().contains("stopped"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_running_import_stops_it_at_the_next_batch() {
+    use std::sync::Arc;
+
+    use salesflow_domain::imports::DuplicateMode;
+    use salesflow_store::imports::{self, ImportView, StartInput};
+    use sea_orm::{EntityTrait, PaginatorTrait};
+
+    let app = TestApp::new().await;
+    let mut csv = String::from("客户名称,等级\n");
+    for i in 0..5000 {
+        csv.push_str(&format!("无锡测试机械{i}号,B\n"));
+    }
+    let (_, preview) = post_multipart(
+        &app,
+        "/api/v1/imports/preview",
+        &app.admin,
+        &[("target", None, b"customers"), ("file", Some("big.csv"), csv.as_bytes())],
+    )
+    .await;
+    let id = preview["import"]["id"].as_i64().unwrap();
+    let admin = imports::actor_for_username(&app.store, "admin").await.unwrap();
+    let input = StartInput { mapping: None, duplicates: DuplicateMode::Skip, dry_run: false };
+    let job = imports::start(&app.store, &admin, id, input).await.unwrap();
+    // The user presses "cancel" right after the first batch was committed.
+    let (store, who) = (app.store.clone(), admin.clone());
+    let on_progress: imports::OnProgress = Arc::new(move |v: &ImportView| {
+        if v.processed == imports::BATCH as i64 {
+            let handle = tokio::runtime::Handle::current();
+            tokio::task::block_in_place(|| handle.block_on(imports::cancel(&store, &who, v.id))).unwrap();
+        }
+    });
+    let messages: imports::Messages = Arc::new(|key: &str| key.to_owned());
+    let done = imports::run(&app.store, &admin, job.id, messages, Some(on_progress)).await.unwrap();
+    assert_eq!(done.status, "cancelled");
+    assert_eq!((done.processed, done.inserted), (2000, 2000), "the batch in flight was rolled back");
+    let stored = salesflow_store::entity::customer::Entity::find().count(app.store.reader()).await.unwrap();
+    assert_eq!(stored, 2000, "later batches never ran");
+    let (_, audit) = app.api(Method::GET, "/api/v1/audit-log?action=import.customers", Some(&app.admin), None).await;
+    assert_eq!(audit["items"][0]["after"]["status"], "cancelled");
+    assert_eq!(audit["items"][0]["after"]["inserted"], 2000);
+}
