@@ -652,3 +652,33 @@ async fn cancelling_a_running_import_stops_it_at_the_next_batch() {
     assert_eq!(audit["items"][0]["after"]["status"], "cancelled");
     assert_eq!(audit["items"][0]["after"]["inserted"], 2000);
 }
+
+#[tokio::test]
+async fn a_file_over_the_configured_size_is_refused() {
+    let app = TestApp::new().await;
+    let data_dir = std::env::temp_dir().join(crate::helpers::unique("salesflow-upload-"));
+    let config = salesflow_web::WebConfig {
+        upload_max_bytes: 1024,
+        data_dir: data_dir.clone(),
+        ..crate::helpers::config()
+    };
+    let small = salesflow_web::router(salesflow_web::AppState { store: app.store.clone(), config });
+    let mut csv = String::from("客户名称\n");
+    while csv.len() <= 1024 {
+        csv.push_str("无锡天成机械有限公司\n");
+    }
+    let (boundary, body) = multipart(&[("target", None, b"customers"), ("file", Some("big.csv"), csv.as_bytes())]);
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/imports")
+        .header(header::AUTHORIZATION, format!("Bearer {}", app.admin))
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, problem) = send_to(&small, request).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["code"], "file_too_large");
+    let left = std::fs::read_dir(data_dir.join("imports")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "the partial upload is removed");
+    let _ = std::fs::remove_dir_all(data_dir);
+}
