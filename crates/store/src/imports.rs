@@ -91,7 +91,7 @@ pub struct ImportView {
     /// `customers` or `contacts`.
     pub target: String,
     pub file_name: String,
-    /// `csv-utf8`, `csv-gbk`, `xlsx` or `xls`.
+    /// `csv-utf8`, `csv-gbk`, `csv-utf16` (Excel's "Unicode text"), `xlsx` or `xls`.
     pub file_format: String,
     /// Column header → field.
     pub mapping: BTreeMap<String, String>,

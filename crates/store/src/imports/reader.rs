@@ -19,6 +19,8 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 pub enum Format {
     CsvUtf8,
     CsvGbk,
+    /// UTF-16 with a byte-order mark: Excel's "Unicode text" (tab-separated).
+    CsvUtf16,
     Xlsx,
     Xls,
 }
@@ -28,13 +30,16 @@ impl Format {
         match self {
             Format::CsvUtf8 => "csv-utf8",
             Format::CsvGbk => "csv-gbk",
+            Format::CsvUtf16 => "csv-utf16",
             Format::Xlsx => "xlsx",
             Format::Xls => "xls",
         }
     }
 
     pub fn parse(code: &str) -> Option<Format> {
-        [Format::CsvUtf8, Format::CsvGbk, Format::Xlsx, Format::Xls].into_iter().find(|f| f.code() == code)
+        [Format::CsvUtf8, Format::CsvGbk, Format::CsvUtf16, Format::Xlsx, Format::Xls]
+            .into_iter()
+            .find(|f| f.code() == code)
     }
 }
 
@@ -84,6 +89,9 @@ pub fn detect_bytes(head: &[u8]) -> Result<Format, ReadError> {
     }
     if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         return Ok(Format::Xls);
+    }
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return Ok(Format::CsvUtf16);
     }
     // Text has no NUL bytes and few control characters; images, PDFs,
     // archives and programs do.
@@ -150,7 +158,7 @@ pub fn read(
         }
     };
     match format {
-        Format::CsvUtf8 | Format::CsvGbk => read_csv(path, format, &mut handle)?,
+        Format::CsvUtf8 | Format::CsvGbk | Format::CsvUtf16 => read_csv(path, format, &mut handle)?,
         Format::Xlsx => read_xlsx(path, &mut handle)?,
         Format::Xls => read_xls(path, &mut handle)?,
     }
@@ -179,8 +187,13 @@ fn header_names(cells: &[String]) -> Vec<String> {
 /// A reader that turns the file into UTF-8 as it goes (dropping a BOM).
 fn decoded(path: &Path, format: Format) -> Result<impl Read, ReadError> {
     let file = BufReader::with_capacity(256 * 1024, File::open(path)?);
-    let encoding = if format == Format::CsvGbk { GB18030 } else { UTF_8 };
-    Ok(DecodeReaderBytesBuilder::new().encoding(Some(encoding)).bom_override(true).build(file))
+    // UTF-16 is told by its byte-order mark, which the decoder reads itself.
+    let encoding = match format {
+        Format::CsvGbk => Some(GB18030),
+        Format::CsvUtf16 => None,
+        _ => Some(UTF_8),
+    };
+    Ok(DecodeReaderBytesBuilder::new().encoding(encoding).bom_override(true).build(file))
 }
 
 /// The delimiter of the first line: comma unless tabs or semicolons rule.
@@ -311,7 +324,7 @@ fn excel_date(serial: f64) -> String {
 /// counted in one pass (no rows kept), an `.xlsx` says its size.
 pub fn count_rows(path: &Path, format: Format) -> Result<Option<u64>, ReadError> {
     match format {
-        Format::CsvUtf8 | Format::CsvGbk => {
+        Format::CsvUtf8 | Format::CsvGbk | Format::CsvUtf16 => {
             let mut reader = csv_reader(path, format)?;
             let mut record = csv::ByteRecord::new();
             let mut rows: u64 = 0;
@@ -397,6 +410,20 @@ mod tests {
             assert_eq!(count_rows(&path, detect(&path).unwrap()).unwrap(), Some(2));
             std::fs::remove_file(path).ok();
         }
+    }
+
+    #[test]
+    fn excel_unicode_text_is_read() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "客户名称\t等级\r\n上海华信科技\tA\r\n".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let path = temp("utf16.txt", &bytes);
+        assert_eq!(detect(&path).unwrap(), Format::CsvUtf16);
+        let (header, rows) = rows_of(&path);
+        assert_eq!(header, ["客户名称", "等级"]);
+        assert_eq!(rows[0].cells, ["上海华信科技", "A"]);
+        std::fs::remove_file(path).ok();
     }
 
     #[test]

@@ -24,7 +24,7 @@ impl MigrationTrait for Migration {
                 .col(text("file_name"))
                 // Where the upload is stored on the node that received it.
                 .col(text("file_path"))
-                // csv-utf8, csv-gbk, xlsx or xls.
+                // csv-utf8, csv-gbk, csv-utf16, xlsx or xls.
                 .col(text("file_format"))
                 // JSON: {"column header": "field"}.
                 .col(long_text("mapping"))

@@ -657,11 +657,8 @@ async fn cancelling_a_running_import_stops_it_at_the_next_batch() {
 async fn a_file_over_the_configured_size_is_refused() {
     let app = TestApp::new().await;
     let data_dir = std::env::temp_dir().join(crate::helpers::unique("salesflow-upload-"));
-    let config = salesflow_web::WebConfig {
-        upload_max_bytes: 1024,
-        data_dir: data_dir.clone(),
-        ..crate::helpers::config()
-    };
+    let config =
+        salesflow_web::WebConfig { upload_max_bytes: 1024, data_dir: data_dir.clone(), ..crate::helpers::config() };
     let small = salesflow_web::router(salesflow_web::AppState { store: app.store.clone(), config });
     let mut csv = String::from("客户名称\n");
     while csv.len() <= 1024 {
