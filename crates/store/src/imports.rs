@@ -46,7 +46,7 @@ use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
 
 /// Rows per transaction.
-pub const BATCH: usize = 2000;
+pub const BATCH: usize = 5_000;
 /// Bad rows kept in the job row for any node to show.
 const SAMPLE_ERRORS: usize = 100;
 const SAMPLE_ROWS: usize = 3;

@@ -620,7 +620,7 @@ async fn cancelling_a_running_import_stops_it_at_the_next_batch() {
 
     let app = TestApp::new().await;
     let mut csv = String::from("客户名称,等级\n");
-    for i in 0..5000 {
+    for i in 0..2 * imports::BATCH + 100 {
         csv.push_str(&format!("无锡测试机械{i}号,B\n"));
     }
     let (_, preview) = post_multipart(
@@ -645,12 +645,13 @@ async fn cancelling_a_running_import_stops_it_at_the_next_batch() {
     let messages: imports::Messages = Arc::new(|key: &str| key.to_owned());
     let done = imports::run(&app.store, &admin, job.id, messages, Some(on_progress)).await.unwrap();
     assert_eq!(done.status, "cancelled");
-    assert_eq!((done.processed, done.inserted), (2000, 2000), "the batch in flight was rolled back");
+    let batch = imports::BATCH as i64;
+    assert_eq!((done.processed, done.inserted), (batch, batch), "the batch in flight was rolled back");
     let stored = salesflow_store::entity::customer::Entity::find().count(app.store.reader()).await.unwrap();
-    assert_eq!(stored, 2000, "later batches never ran");
+    assert_eq!(stored, batch as u64, "later batches never ran");
     let (_, audit) = app.api(Method::GET, "/api/v1/audit-log?action=import.customers", Some(&app.admin), None).await;
     assert_eq!(audit["items"][0]["after"]["status"], "cancelled");
-    assert_eq!(audit["items"][0]["after"]["inserted"], 2000);
+    assert_eq!(audit["items"][0]["after"]["inserted"], batch);
 }
 
 #[tokio::test]
