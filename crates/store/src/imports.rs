@@ -631,6 +631,23 @@ pub async fn run(
             };
             tracing::warn!(import = id, error = %e, "import failed");
             let txn = store.begin().await?;
+            // Batches committed before the failure stay: audit them like a finished import.
+            let after = import_job::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+            if !after.dry_run && after.inserted + after.merged > 0 {
+                let detail = serde_json::json!({
+                    "file_name": after.file_name,
+                    "target": after.target,
+                    "duplicates": after.duplicate_mode,
+                    "status": Status::Failed.code(),
+                    "processed": after.processed,
+                    "inserted": after.inserted,
+                    "merged": after.merged,
+                    "skipped": after.skipped,
+                    "rejected": after.rejected,
+                });
+                audit::record(&txn, actor, &format!("import.{}", after.target), "import", Some(id), None, Some(detail))
+                    .await?;
+            }
             import_job::Entity::update_many()
                 .col_expr(import_job::Column::Status, Expr::value(Status::Failed.code()))
                 .col_expr(import_job::Column::Error, Expr::value(text))
