@@ -680,3 +680,31 @@ async fn a_file_over_the_configured_size_is_refused() {
     assert_eq!(left, 0, "the partial upload is removed");
     let _ = std::fs::remove_dir_all(data_dir);
 }
+
+#[tokio::test]
+async fn contacts_merge_into_the_contact_with_the_same_phone() {
+    let app = TestApp::new().await;
+    let (_, c) = app
+        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技有限公司"})))
+        .await;
+    let customer_id = c["id"].as_i64().unwrap();
+    let (_, existing) = app
+        .api(
+            Method::POST,
+            "/api/v1/contacts",
+            Some(&app.admin),
+            Some(json!({"customer_id": customer_id, "name": "陈静", "role": "handler", "mobile": "13800138000"})),
+        )
+        .await;
+    let csv = "客户名称,姓名,手机,邮箱,职务\n上海华信科技,陈静,138 0013 8000,chen.jing@huaxin.cn,采购经理\n";
+    let job = import(&app, &app.admin, "contacts", "c.csv", csv.as_bytes(), &[("duplicates", "merge")]).await;
+    assert_eq!((job["inserted"].as_i64(), job["merged"].as_i64()), (Some(0), Some(1)), "{job}");
+    let id = existing["id"].as_i64().unwrap();
+    let (_, after) = app.api(Method::GET, &format!("/api/v1/contacts/{id}"), Some(&app.admin), None).await;
+    assert_eq!((after["title"].as_str(), after["email"].as_str()), (Some("采购经理"), Some("chen.jing@huaxin.cn")));
+    assert_eq!(after["role"], "handler", "a blank role cell keeps the role");
+    assert_eq!(after["version"], 2);
+    // The merged e-mail is searchable.
+    let (_, found) = app.api(Method::GET, "/api/v1/contacts?q=chen.jing", Some(&app.admin), None).await;
+    assert_eq!(found["items"][0]["id"], id);
+}
