@@ -155,10 +155,10 @@ impl ImportTarget for Customers {
             kind: values.opt("kind"),
             tags: parse_tags(values.get("tags")),
             credit_limit,
-            owner_id: None,
-            to_pool: false,
             notes: values.get("notes").to_owned(),
             allow_duplicate: true,
+            // The owner is resolved per batch; fields added later keep their defaults.
+            ..Default::default()
         };
         invalid.0.extend(check_input(&input).0);
         invalid.into_result()?;
@@ -280,10 +280,9 @@ impl ImportTarget for Customers {
                 kind: existing.kind.clone(),
                 tags: existing.tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect(),
                 credit_limit: Money(existing.credit_limit),
-                owner_id: None,
-                to_pool: false,
                 notes: existing.notes.clone(),
                 allow_duplicate: true,
+                ..Default::default()
             },
             name_key: existing.name_key.clone(),
             owner_text: None,
