@@ -196,24 +196,25 @@ fn decoded(path: &Path, format: Format) -> Result<impl Read, ReadError> {
     Ok(DecodeReaderBytesBuilder::new().encoding(encoding).bom_override(true).build(file))
 }
 
-/// The delimiter of the first line: comma unless tabs or semicolons rule.
-fn delimiter(path: &Path, format: Format) -> Result<u8, ReadError> {
+/// The delimiter of the first line (comma unless tabs or semicolons rule)
+/// and whether lines end in CRLF.
+fn sniff(path: &Path, format: Format) -> Result<(u8, bool), ReadError> {
     let mut head = String::new();
     decoded(path, format)?.take(SNIFF as u64).read_to_string(&mut head).ok();
     let first = head.lines().next().unwrap_or("");
     let count = |c: char| first.chars().filter(|&x| x == c).count();
     let (commas, tabs, semis) = (count(','), count('\t'), count(';'));
-    Ok(if tabs > commas && tabs >= semis {
+    let delimiter = if tabs > commas && tabs >= semis {
         b'\t'
     } else if semis > commas {
         b';'
     } else {
         b','
-    })
+    };
+    Ok((delimiter, head.contains("\r\n")))
 }
 
-fn csv_reader(path: &Path, format: Format) -> Result<csv::Reader<impl Read>, ReadError> {
-    let delimiter = delimiter(path, format)?;
+fn csv_reader(path: &Path, format: Format, delimiter: u8) -> Result<csv::Reader<impl Read>, ReadError> {
     Ok(csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -223,13 +224,24 @@ fn csv_reader(path: &Path, format: Format) -> Result<csv::Reader<impl Read>, Rea
 }
 
 fn read_csv(path: &Path, format: Format, handle: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), ReadError> {
-    let mut reader = csv_reader(path, format)?;
+    let (delimiter, crlf) = sniff(path, format)?;
+    let mut reader = csv_reader(path, format, delimiter)?;
     let mut record = csv::StringRecord::new();
+    // After a record the reader stands past its LF, but before the LF of a CRLF.
+    let past_break = u64::from(!crlf);
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {
-                let line = record.position().map(|p| p.line()).unwrap_or(0);
+                // The csv crate numbers a record from where it began reading,
+                // before any blank lines that a spreadsheet shows as rows; so
+                // count back from where the record ended instead.
+                let first = record.position().map(|p| p.line()).unwrap_or(1);
+                let after = reader.position().line();
+                let inner: u64 = record.iter().map(|c| c.matches('\n').count() as u64).sum();
+                let terminated = after.saturating_sub(past_break + inner);
+                // Less than where reading began: the last line had no line break.
+                let line = if terminated >= first { terminated } else { after.saturating_sub(inner) };
                 let row = Row { line, cells: record.iter().map(str::to_owned).collect() };
                 if handle(row).is_break() {
                     return Ok(());
@@ -325,7 +337,8 @@ fn excel_date(serial: f64) -> String {
 pub fn count_rows(path: &Path, format: Format) -> Result<Option<u64>, ReadError> {
     match format {
         Format::CsvUtf8 | Format::CsvGbk | Format::CsvUtf16 => {
-            let mut reader = csv_reader(path, format)?;
+            let (delimiter, _) = sniff(path, format)?;
+            let mut reader = csv_reader(path, format, delimiter)?;
             let mut record = csv::ByteRecord::new();
             let mut rows: u64 = 0;
             loop {
@@ -433,6 +446,23 @@ mod tests {
         assert_eq!(header, ["名称", "等级"]);
         assert_eq!(rows[0].cells, ["华信", "A"]);
         std::fs::remove_file(path).ok();
+    }
+
+    #[test]
+    fn row_numbers_count_blank_lines() {
+        for text in ["\n名称\n华信\n\n\n\"云\n帆\"\n星辰\n", "\r\n名称\r\n华信\r\n\r\n\r\n\"云\r\n帆\"\r\n星辰\r\n"]
+        {
+            let path = temp("blank.csv", text.as_bytes());
+            let (_, rows) = rows_of(&path);
+            assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [3, 6, 8], "{text:?}");
+            std::fs::remove_file(path).ok();
+        }
+        for text in ["名称\n华信\n云帆", "名称\r\n华信\r\n云帆"] {
+            let path = temp("no-final-break.csv", text.as_bytes());
+            let (_, rows) = rows_of(&path);
+            assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3], "{text:?}");
+            std::fs::remove_file(path).ok();
+        }
     }
 
     #[test]
