@@ -5,7 +5,8 @@
 # activities (5,000,000), owned by 200 salespeople, then measures with wrk: the list filtered by owner and grade
 # sorted by last activity (first page and a deep page), a two-character
 # Chinese search, one customer with its contacts and timeline, and a static
-# asset in the same run for the ratio.
+# asset in the same run for the ratio; single-request timings of searches
+# (common and rare words) and of the activity list and the three archives.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
@@ -53,6 +54,15 @@ echo
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB; customers: $n"
 echo "single requests (warm): list $(one "$list"), deep page $(one "$deep"), search $(one "$base/api/v1/customers?q=%E5%8D%8E%E4%BF%A1&limit=50"),"
 echo "  customer $(one "$base/api/v1/customers/$id"), contacts $(one "$base/api/v1/contacts?customer_id=$id"), timeline $(one "$base/api/v1/activities?customer_id=$id")"
+q() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n' | sed 's/../%&/g'; }
+echo "  search (single requests, 3 runs each):"
+for term in 华信 上海华信 Panda 12345 李娜; do
+  printf '    customers q=%s: %s %s %s\n' "$term" "$(one "$base/api/v1/customers?q=$(q "$term")&limit=50")" \
+    "$(one "$base/api/v1/customers?q=$(q "$term")&limit=50")" "$(one "$base/api/v1/customers?q=$(q "$term")&limit=50")"
+done
+printf '    contacts q=李娜: %s %s\n' "$(one "$base/api/v1/contacts?q=$(q 李娜)&limit=50")" "$(one "$base/api/v1/contacts?q=$(q 李娜)&limit=50")"
+echo "  lists: activities $(one "$base/api/v1/activities?limit=50"), visit register $(one "$base/api/v1/activities?kind=visit&closed=false&limit=50"),"
+echo "    follow-up archive $(one "$base/api/v1/activities?closed=false&limit=50"), closed customers $(one "$base/api/v1/customers?closed=true&sort=-closed_at&limit=50")"
 run() { echo; echo "== $1"; shift; wrk --latency "$@" | grep -E 'Requests/sec|Latency|^ +(50|90|99)%'; }
 run "static asset (t1 c8)" -t1 -c8 -d"${secs}s" "$base/assets/app.css"
 run "list: owner + grade A, sorted by last activity, first page (t1 c8)" -t1 -c8 -d"${secs}s" -H "$auth" "$list"
@@ -61,3 +71,5 @@ run "search q=华信 (t1 c8)" -t1 -c8 -d"${secs}s" -H "$auth" "$base/api/v1/cust
 run "search q=李娜 over contacts (t1 c8)" -t1 -c8 -d"${secs}s" -H "$auth" "$base/api/v1/contacts?q=%E6%9D%8E%E5%A8%9C&limit=50"
 run "one customer (t1 c8)" -t1 -c8 -d"${secs}s" -H "$auth" "$base/api/v1/customers/$id"
 run "its timeline (t1 c8)" -t1 -c8 -d"${secs}s" -H "$auth" "$base/api/v1/activities?customer_id=$id"
+run "activities of every customer, first page (t1 c8)" -t1 -c8 -d"${secs}s" -H "$auth" "$base/api/v1/activities?limit=50"
+run "visitor intention register (t1 c8)" -t1 -c8 -d"${secs}s" -H "$auth" "$base/api/v1/activities?kind=visit&closed=false&limit=50"

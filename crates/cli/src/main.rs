@@ -54,6 +54,8 @@ enum Command {
     Demo,
     /// Generate benchmark-scale data.
     Gen(commands::generate::GenArgs),
+    /// Import customers or contacts from a CSV or Excel file.
+    Import(commands::import::ImportArgs),
 }
 
 #[derive(Args)]
@@ -83,6 +85,9 @@ pub struct ServeArgs {
     /// This node's name (logs and job leases); default: host and port.
     #[arg(long, env = "SALESFLOW_NODE_NAME")]
     node_name: Option<String>,
+    /// Largest import file accepted, in MiB (uploads are kept under the data directory).
+    #[arg(long, env = "SALESFLOW_UPLOAD_MAX_MB", default_value_t = 200)]
+    upload_max_mb: u64,
 }
 
 #[derive(Subcommand)]
@@ -141,7 +146,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.db.url()?;
     match cli.command {
-        Command::Serve(args) => commands::serve::run(&url, args).await,
+        Command::Serve(args) => commands::serve::run(&url, &cli.db.data_dir, args).await,
         Command::Migrate => {
             let store = commands::open(&url).await?;
             drop(store);
@@ -163,6 +168,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gen(args) => {
             let store = commands::open(&url).await?;
             commands::generate::run(&store, args).await
+        }
+        Command::Import(args) => {
+            let store = commands::open(&url).await?;
+            commands::import::run(&store, args).await
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod activities;
 pub mod customers;
+pub mod imports;
 pub mod leads;
 pub mod money;
 pub mod search;

@@ -68,7 +68,7 @@ fn tags_of(stored: &str) -> Vec<String> {
 }
 
 /// Tags are stored as `,a,b,` so that one tag matches with `LIKE '%,a,%'`.
-fn stored_tags(tags: &[String]) -> String {
+pub(crate) fn stored_tags(tags: &[String]) -> String {
     if tags.is_empty() { String::new() } else { format!(",{},", tags.join(",")) }
 }
 
@@ -1018,7 +1018,7 @@ pub(crate) async fn contact_duplicates<C: ConnectionTrait>(
     Ok(found)
 }
 
-fn contact_keys(input: &ContactInput) -> (Option<String>, Option<String>, Option<String>) {
+pub(crate) fn contact_keys(input: &ContactInput) -> (Option<String>, Option<String>, Option<String>) {
     (
         input.phone.as_deref().and_then(phone_key),
         input.mobile.as_deref().and_then(phone_key),
@@ -1026,7 +1026,7 @@ fn contact_keys(input: &ContactInput) -> (Option<String>, Option<String>, Option
     )
 }
 
-fn contact_texts(m: &contact::Model) -> Vec<String> {
+pub(crate) fn contact_texts(m: &contact::Model) -> Vec<String> {
     [Some(m.name.clone()), m.phone.clone(), m.mobile.clone(), m.email.clone()].into_iter().flatten().collect()
 }
 

@@ -14,6 +14,12 @@ pub enum Backend {
     Postgres,
 }
 
+/// SQLite page cache per connection. The one writer gets a large one: bulk
+/// loads (imports) insert into big indexes (search bigrams) at random
+/// places, and SQLite's default 2 MiB makes each insert a read syscall.
+const WRITE_CACHE_KIB: u32 = 256 * 1024;
+const READ_CACHE_KIB: u32 = 16 * 1024;
+
 /// The handle every area module works through.
 ///
 /// SQLite allows one writer at a time; a transaction that starts reading
@@ -37,23 +43,25 @@ impl Store {
             let conn = Database::connect(opts).await?;
             return Ok(Store { read: conn.clone(), write: conn, backend: Backend::Postgres });
         }
-        let read = Self::sqlite_pool(url, 8).await?;
-        let write = Self::sqlite_pool(url, 1).await?;
+        let read = Self::sqlite_pool(url, 8, READ_CACHE_KIB).await?;
+        let write = Self::sqlite_pool(url, 1, WRITE_CACHE_KIB).await?;
         Ok(Store { read, write, backend: Backend::Sqlite })
     }
 
-    async fn sqlite_pool(url: &str, size: u32) -> StoreResult<DatabaseConnection> {
+    async fn sqlite_pool(url: &str, size: u32, cache_kib: u32) -> StoreResult<DatabaseConnection> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.max_connections(size)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(|o| {
+            .map_sqlx_sqlite_opts(move |o| {
                 o.create_if_missing(true)
                     .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
+                    // Negative: KiB rather than pages.
+                    .pragma("cache_size", format!("-{cache_kib}"))
             });
         Ok(Database::connect(opts).await?)
     }

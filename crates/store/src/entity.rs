@@ -577,3 +577,65 @@ pub mod lead {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod import_job {
+    use sea_orm::entity::prelude::*;
+
+    /// An import of customers or contacts from an uploaded file.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "imports")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub user_id: Option<i64>,
+        pub target: String,
+        pub file_name: String,
+        pub file_path: String,
+        pub file_format: String,
+        /// JSON: `{"column header": "field"}`.
+        pub mapping: String,
+        pub duplicate_mode: String,
+        pub dry_run: bool,
+        pub status: String,
+        pub total_rows: Option<i64>,
+        pub processed: i64,
+        pub inserted: i64,
+        pub merged: i64,
+        pub skipped: i64,
+        pub rejected: i64,
+        pub error: Option<String>,
+        /// JSON: the first bad rows.
+        pub sample_errors: String,
+        pub report_path: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub started_at: Option<DateTimeUtc>,
+        pub finished_at: Option<DateTimeUtc>,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod import_mapping {
+    use sea_orm::entity::prelude::*;
+
+    /// The column mapping a user last used for a target.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "import_mappings")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub user_id: i64,
+        pub target: String,
+        pub mapping: String,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -11,6 +11,7 @@ mod db;
 pub mod entity;
 mod error;
 pub mod idempotency;
+pub mod imports;
 pub mod jobs;
 pub mod leads;
 mod migrations;

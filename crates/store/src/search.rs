@@ -32,9 +32,11 @@ pub async fn index<C: ConnectionTrait>(conn: &C, kind: Kind, id: i64, texts: &[&
 
 /// Indexes many new rows at once (bulk loads): `(id, text)` pairs.
 pub async fn index_new<C: ConnectionTrait>(conn: &C, kind: Kind, rows: &[(i64, String)]) -> StoreResult<()> {
-    let grams =
-        rows.iter().flat_map(|(id, text)| index_grams(text).into_iter().map(move |g| row(kind, *id, g))).collect();
-    insert(conn, grams).await
+    let mut grams: Vec<(String, i64)> =
+        rows.iter().flat_map(|(id, text)| index_grams(text).into_iter().map(move |g| (g, *id))).collect();
+    // In key order, each insert lands next to the previous one in the index.
+    grams.sort_unstable();
+    insert(conn, grams.into_iter().map(|(g, id)| row(kind, id, g)).collect()).await
 }
 
 fn row(kind: Kind, id: i64, gram: String) -> search_gram::ActiveModel {

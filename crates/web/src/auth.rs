@@ -132,8 +132,11 @@ pub async fn identify(State(state): State<AppState>, request: Request, next: Nex
     let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     let cookie_session = found.is_some() && via_cookie;
     let mut body = body;
+    // A file upload form carries `_csrf` as its first part; the upload
+    // handler checks it before it stores the file (see `MULTIPART_FORMS`).
+    let multipart_form = !api && is_multipart(&parts.headers) && MULTIPART_FORMS.contains(&parts.uri.path());
     // Bearer calls carry no ambient credential; anonymous API calls neither.
-    if unsafe_method && (cookie_session || !api) {
+    if unsafe_method && (cookie_session || !api) && !multipart_form {
         let header_token = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let provided = match header_token {
             Some(t) => Some(t),
@@ -172,6 +175,16 @@ pub async fn identify(State(state): State<AppState>, request: Request, next: Nex
         Some(t) => (CookieJar::new().add(csrf_cookie(t, state.config.secure_cookies)), response).into_response(),
         None => response,
     }
+}
+
+/// Pages whose forms upload files; their handlers check the CSRF field.
+pub const MULTIPART_FORMS: [&str; 1] = ["/imports"];
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
 }
 
 fn is_form(headers: &HeaderMap) -> bool {

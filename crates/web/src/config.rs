@@ -14,6 +14,11 @@ pub struct WebConfig {
     pub mail_from: String,
     /// Name of this node, for job leases and logs.
     pub node_name: String,
+    /// Where uploads (import files) are kept; an import runs on the node
+    /// that received its file.
+    pub data_dir: std::path::PathBuf,
+    /// Largest import file accepted, in bytes.
+    pub upload_max_bytes: u64,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -26,6 +31,8 @@ impl std::fmt::Debug for WebConfig {
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<hidden>"))
             .field("mail_from", &self.mail_from)
             .field("node_name", &self.node_name)
+            .field("data_dir", &self.data_dir)
+            .field("upload_max_bytes", &self.upload_max_bytes)
             .finish()
     }
 }
@@ -39,6 +46,9 @@ impl Default for WebConfig {
             smtp_url: None,
             mail_from: "Salesflow <no-reply@salesflow.local>".to_owned(),
             node_name: "node".to_owned(),
+            // The command line always sets its data directory; this default serves tests.
+            data_dir: std::env::temp_dir().join("salesflow"),
+            upload_max_bytes: 200 * 1024 * 1024,
         }
     }
 }

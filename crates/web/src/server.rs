@@ -110,7 +110,8 @@ async fn run_jobs(state: AppState) {
             let purged = salesflow_store::access::purge_expired(&state.store).await;
             let keys = salesflow_store::idempotency::purge(&state.store).await;
             let returned = salesflow_store::customers::return_idle_to_pool(&state.store, 1000).await;
-            tracing::info!(?purged, ?keys, ?returned, "housekeeping done");
+            let imports = salesflow_store::imports::fail_stale(&state.store, chrono::Duration::minutes(10)).await;
+            tracing::info!(?purged, ?keys, ?returned, ?imports, "housekeeping done");
         }
         if reminders.is_finished() {
             tracing::error!("reminder e-mail job stopped");

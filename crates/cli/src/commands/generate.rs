@@ -1,5 +1,6 @@
 //! `salesflow gen`: benchmark-scale data, inserted in batches.
 
+use anyhow::Context;
 use chrono::{Duration, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -36,6 +37,13 @@ pub struct GenArgs {
     /// Password of every generated user.
     #[arg(long, default_value = "bench-password")]
     password: String,
+    /// Write a customer import file (CSV, UTF-8) of `--rows` rows here instead
+    /// of generating into the database.
+    #[arg(long, value_name = "PATH")]
+    import_csv: Option<std::path::PathBuf>,
+    /// Rows of the `--import-csv` file.
+    #[arg(long, default_value_t = 1000)]
+    rows: u64,
 }
 
 const BATCH: u64 = 500;
@@ -61,6 +69,9 @@ const GIVEN: [&str; 20] = [
 ];
 
 pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
+    if let Some(path) = &args.import_csv {
+        return write_import_csv(path, args.rows);
+    }
     if store.backend() == salesflow_store::Backend::Sqlite {
         // Bulk loading inserts into big indexes at random places: a large
         // page cache on the one writing connection keeps them in memory.
@@ -517,5 +528,56 @@ async fn generate_leads(store: &Store, count: u64, user_ids: &[i64]) -> anyhow::
     }
     bar.finish();
     println!("generated {count} leads");
+    Ok(())
+}
+
+/// Characters of generated brand names (three of them make a name unique
+/// together with the city and the trade).
+const BRAND: [char; 60] = [
+    '华', '信', '云', '帆', '精', '工', '金', '陵', '南', '方', '创', '新', '海', '润', '光', '谷', '能', '景', '宏',
+    '达', '恒', '通', '瑞', '丰', '鼎', '盛', '天', '成', '博', '远', '中', '科', '东', '长', '江', '明', '珠', '佳',
+    '和', '泰', '安', '康', '永', '兴', '德', '福', '嘉', '利', '顺', '祥', '星', '辰', '启', '航', '智', '联', '晨',
+    '阳', '汇', '源',
+];
+
+/// A realistic customer import file: unique Chinese company names, grade,
+/// industry, province, city, source, credit limit, tags and notes; about one
+/// row in a thousand is bad (a grade that does not exist), as real files are.
+fn write_import_csv(path: &std::path::Path, rows: u64) -> anyhow::Result<()> {
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    out.write_all("客户名称,等级,行业,省份,城市,来源渠道,信用额度,标签,备注\n".as_bytes())?;
+    let names = (CITIES.len() * BRAND.len().pow(3) * TRADES.len()) as u64;
+    anyhow::ensure!(rows <= names, "at most {names} distinct names");
+    // A stride coprime to the name count visits every name once, in a mixed order.
+    let stride = 7_919_u64;
+    let mut rng = rand::rng();
+    let bar = progress(rows, "rows");
+    for i in 0..rows {
+        let mut n = (i * stride) % names;
+        let city = CITIES[(n % CITIES.len() as u64) as usize];
+        n /= CITIES.len() as u64;
+        let mut brand = String::new();
+        for _ in 0..3 {
+            brand.push(BRAND[(n % BRAND.len() as u64) as usize]);
+            n /= BRAND.len() as u64;
+        }
+        let trade = TRADES[(n % TRADES.len() as u64) as usize];
+        let grade = if i % 1000 == 999 { "D" } else { GRADES[rng.random_range(0..3)] };
+        let province = CITIES[rng.random_range(0..CITIES.len())];
+        writeln!(
+            out,
+            "{city}{brand}{trade}有限公司,{grade},{trade},{province},{city},展会,{}.00,重点,第{i}行",
+            rng.random_range(0..1000) * 1000
+        )?;
+        if i % 10_000 == 0 {
+            bar.set_position(i);
+        }
+    }
+    out.flush()?;
+    bar.finish();
+    println!("wrote {rows} customer rows to {} in {:.1?}", path.display(), started.elapsed());
     Ok(())
 }

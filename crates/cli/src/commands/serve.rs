@@ -6,7 +6,7 @@ use salesflow_web::{AppState, WebConfig};
 
 use crate::ServeArgs;
 
-pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
+pub async fn run(url: &str, data_dir: &std::path::Path, args: ServeArgs) -> anyhow::Result<()> {
     let store = super::open(url).await?;
     ensure_admin(&store).await?;
     if args.demo {
@@ -19,6 +19,8 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         smtp_url: args.smtp_url.filter(|u| !u.is_empty()),
         mail_from: args.mail_from,
         node_name: args.node_name.unwrap_or_else(|| format!("node-{}", args.listen)),
+        data_dir: data_dir.to_owned(),
+        upload_max_bytes: args.upload_max_mb.saturating_mul(1024 * 1024),
     };
     tracing::info!(?config, backend = ?store.backend(), "starting");
     println!("Salesflow: open {} in your browser", config.public_url);

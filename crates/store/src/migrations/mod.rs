@@ -8,6 +8,7 @@ mod m20261127_000003_activities;
 mod m20261127_000004_pool_settings;
 mod m20261127_000005_leads;
 mod m20261127_000006_tasks;
+mod m20261127_000007_imports;
 mod m20261127_000008_views;
 
 pub struct Migrator;
@@ -20,9 +21,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_customers::Migration),
             Box::new(m20261127_000003_activities::Migration),
             Box::new(m20261127_000004_pool_settings::Migration),
-            Box::new(m20261127_000008_views::Migration),
-            Box::new(m20261127_000006_tasks::Migration),
             Box::new(m20261127_000005_leads::Migration),
+            Box::new(m20261127_000006_tasks::Migration),
+            Box::new(m20261127_000007_imports::Migration),
+            Box::new(m20261127_000008_views::Migration),
         ]
     }
 }

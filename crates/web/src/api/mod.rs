@@ -7,6 +7,7 @@ pub(crate) mod activities;
 pub(crate) mod audit;
 mod auth;
 pub(crate) mod customers;
+pub(crate) mod imports;
 pub(crate) mod leads;
 pub(crate) mod settings;
 pub(crate) mod tasks;
@@ -66,7 +67,8 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(activities::routes())
         .merge(views::routes())
         .merge(tasks::routes())
-        .merge(leads::routes());
+        .merge(leads::routes())
+        .merge(imports::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod audit;
 pub(crate) mod auth;
 mod customers;
 mod home;
+mod imports;
 mod leads;
 pub(crate) mod settings;
 mod views;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(settings::routes())
         .merge(tasks::routes())
+        .merge(imports::routes())
 }
 
 const FLASH_COOKIE: &str = "sf_flash";
@@ -193,6 +195,9 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
         work.push(item("/tasks", "tasks.nav", "check-square"));
         work.push(item("/calendar", "calendar.nav", "calendar"));
         work.push(item("/leads", "leads.title", "target"));
+    }
+    if actor.can(Module::Customers, Action::Create) || actor.can(Module::Customers, Action::Edit) {
+        work.push(item("/imports", "imports.nav", "upload"));
     }
     let mut groups = vec![NavGroup { label: String::new(), items: work }];
     let mut admin = Vec::new();

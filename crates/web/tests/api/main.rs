@@ -6,6 +6,7 @@ mod auth;
 mod conventions;
 mod customers;
 mod helpers;
+mod imports;
 mod leads;
 mod lists;
 mod pages;

@@ -1,0 +1,639 @@
+//! What each import target needs: how a row becomes a record (with the
+//! create form's checks), how references are resolved for a batch, which
+//! keys find duplicates, how records are inserted and merged. Leads will be
+//! one more implementation of [`ImportTarget`].
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use chrono::Utc;
+use salesflow_domain::Invalid;
+use salesflow_domain::customers::{Grade, name_key, parse_tags};
+use salesflow_domain::imports::{Target, parse_role};
+use salesflow_domain::money::Money;
+use salesflow_domain::validation::FieldError;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set};
+
+use crate::customers::{
+    ContactInput, CustomerInput, check_contact, check_input, clean, contact_keys, contact_texts, require_owned,
+    stored_tags, visible,
+};
+use crate::entity::{contact, customer, user};
+use crate::error::StoreResult;
+use crate::scope::Actor;
+use crate::search::{self, Kind};
+
+/// The cells of one row by field, through the chosen mapping.
+pub(crate) struct Values<'a> {
+    pub cells: &'a [String],
+    /// Field name → column index.
+    pub columns: &'a HashMap<&'static str, usize>,
+}
+
+impl Values<'_> {
+    /// The trimmed cell mapped to `field`; empty when unmapped or blank.
+    pub fn get(&self, field: &str) -> &str {
+        self.columns.get(field).and_then(|&i| self.cells.get(i)).map(|s| s.trim()).unwrap_or("")
+    }
+
+    fn opt(&self, field: &str) -> Option<String> {
+        let v = self.get(field);
+        (!v.is_empty()).then(|| v.to_owned())
+    }
+}
+
+/// One row on its way through a batch.
+pub(crate) struct Item<R> {
+    pub line: u64,
+    pub cells: Vec<String>,
+    pub record: Option<R>,
+    pub errors: Vec<FieldError>,
+}
+
+impl<R> Item<R> {
+    pub fn reject(&mut self, error: FieldError) {
+        self.errors.push(error);
+        self.record = None;
+    }
+}
+
+/// A record already in the database that a row duplicates, and whether the
+/// importer may change it.
+pub(crate) struct Found<M> {
+    pub model: M,
+    pub editable: bool,
+}
+
+pub(crate) trait ImportTarget: Send + Sync + 'static {
+    type Record: Send + Sync;
+    type Model: Clone + Send + Sync;
+    const TARGET: Target;
+
+    /// A mapped row as a record, checked as the create form checks it.
+    fn parse(values: &Values<'_>) -> Result<Self::Record, Invalid>;
+
+    /// Resolves references (owners, customers) of a batch in one query each;
+    /// a row whose reference is unknown or outside the scope is rejected.
+    fn resolve(
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        items: &mut [Item<Self::Record>],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The keys a record is a duplicate by, with the field each comes from.
+    fn keys(record: &Self::Record) -> Vec<(&'static str, String)>;
+
+    /// Existing records holding any of these keys (one query), by key.
+    fn existing(
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        keys: Vec<String>,
+    ) -> impl Future<Output = StoreResult<HashMap<String, Found<Self::Model>>>> + Send;
+
+    fn insert(txn: &DatabaseTransaction, records: Vec<Self::Record>) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Copies the record's non-blank fields over an existing record.
+    fn merge(
+        txn: &DatabaseTransaction,
+        existing: &Self::Model,
+        record: Self::Record,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The same rule between two rows of the file (the later one wins).
+    fn merge_records(into: &mut Self::Record, from: Self::Record);
+
+    fn id_of(model: &Self::Model) -> i64;
+}
+
+/// Rows per statement: SQLite limits bound parameters per statement.
+const ROWS_PER_STATEMENT: usize = 500;
+
+fn overwrite(into: &mut Option<String>, from: Option<String>) {
+    if from.is_some() {
+        *into = from;
+    }
+}
+
+// ---------------------------------------------------------------- customers
+
+pub(crate) struct Customers;
+
+pub(crate) struct CustomerRecord {
+    input: CustomerInput,
+    name_key: String,
+    /// The owner as written (username, e-mail or name); `None`: the importer.
+    owner_text: Option<String>,
+    owner_id: Option<i64>,
+    credit_given: bool,
+}
+
+impl ImportTarget for Customers {
+    type Record = CustomerRecord;
+    type Model = customer::Model;
+    const TARGET: Target = Target::Customers;
+
+    fn parse(values: &Values<'_>) -> Result<CustomerRecord, Invalid> {
+        let mut invalid = Invalid::new();
+        let credit_text = values.get("credit_limit");
+        let credit_limit = if credit_text.is_empty() {
+            Money(0)
+        } else {
+            Money::parse(credit_text).unwrap_or_else(|_| {
+                invalid.push(FieldError::new("credit_limit", "invalid_amount"));
+                Money(0)
+            })
+        };
+        let input = CustomerInput {
+            name: values.get("name").to_owned(),
+            grade: values.opt("grade"),
+            industry: values.opt("industry"),
+            province: values.opt("province"),
+            city: values.opt("city"),
+            address: values.opt("address"),
+            source: values.opt("source"),
+            kind: values.opt("kind"),
+            tags: parse_tags(values.get("tags")),
+            credit_limit,
+            notes: values.get("notes").to_owned(),
+            allow_duplicate: true,
+            // The owner is resolved per batch; fields added later keep their defaults.
+            ..Default::default()
+        };
+        invalid.0.extend(check_input(&input).0);
+        invalid.into_result()?;
+        Ok(CustomerRecord {
+            name_key: name_key(&input.name),
+            owner_text: values.opt("owner"),
+            owner_id: None,
+            credit_given: !credit_text.is_empty(),
+            input,
+        })
+    }
+
+    async fn resolve(txn: &DatabaseTransaction, actor: &Actor, items: &mut [Item<CustomerRecord>]) -> StoreResult<()> {
+        let texts: Vec<String> = items.iter().filter_map(|i| i.record.as_ref()?.owner_text.clone()).collect::<Vec<_>>();
+        let owners = owners_by_text(txn, texts).await?;
+        for item in items.iter_mut() {
+            let Some(record) = item.record.as_mut() else { continue };
+            let owner = match &record.owner_text {
+                None => actor.user_id,
+                Some(text) => match owners.get(&text.to_lowercase()) {
+                    Some(Some(id)) => Some(*id),
+                    Some(None) => {
+                        item.reject(FieldError::new("owner", "ambiguous_reference"));
+                        continue;
+                    }
+                    None => {
+                        item.reject(FieldError::new("owner", "unknown_reference"));
+                        continue;
+                    }
+                },
+            };
+            if owner.is_some() && !actor.sees_owner(owner) {
+                item.reject(FieldError::new("owner", "owner_outside_scope"));
+                continue;
+            }
+            record.owner_id = owner;
+        }
+        Ok(())
+    }
+
+    fn keys(record: &CustomerRecord) -> Vec<(&'static str, String)> {
+        vec![("name", record.name_key.clone())]
+    }
+
+    async fn existing(
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        keys: Vec<String>,
+    ) -> StoreResult<HashMap<String, Found<customer::Model>>> {
+        let mut found: HashMap<String, Found<customer::Model>> = HashMap::new();
+        for chunk in keys.chunks(ROWS_PER_STATEMENT * 2) {
+            let rows = customer::Entity::find()
+                .filter(customer::Column::NameKey.is_in(chunk.iter().cloned()))
+                .filter(customer::Column::DeletedAt.is_null())
+                .all(txn)
+                .await?;
+            for m in rows {
+                let editable = require_owned(actor, &m).is_ok();
+                // Of several customers with one name, merge into one the importer may change.
+                let better = found.get(&m.name_key).is_none_or(|f| !f.editable && editable);
+                if better {
+                    found.insert(m.name_key.clone(), Found { model: m, editable });
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn insert(txn: &DatabaseTransaction, records: Vec<CustomerRecord>) -> StoreResult<()> {
+        let now = Utc::now();
+        let mut records = records.into_iter().peekable();
+        while records.peek().is_some() {
+            let chunk: Vec<CustomerRecord> = records.by_ref().take(ROWS_PER_STATEMENT).collect();
+            let names: Vec<String> = chunk.iter().map(|r| r.input.name.clone()).collect();
+            let rows: Vec<customer::ActiveModel> = chunk
+                .into_iter()
+                .map(|r| {
+                    let input = r.input;
+                    customer::ActiveModel {
+                        name: Set(input.name.clone()),
+                        name_key: Set(r.name_key),
+                        grade: Set(clean(&input.grade).and_then(|g| Grade::parse(&g)).map(|g| g.code().to_owned())),
+                        industry: Set(clean(&input.industry)),
+                        province: Set(clean(&input.province)),
+                        city: Set(clean(&input.city)),
+                        address: Set(clean(&input.address)),
+                        source: Set(clean(&input.source)),
+                        kind: Set(clean(&input.kind)),
+                        tags: Set(stored_tags(&input.tags)),
+                        credit_limit: Set(input.credit_limit.minor()),
+                        owner_id: Set(r.owner_id),
+                        notes: Set(input.notes.trim().to_owned()),
+                        last_activity_at: Set(now),
+                        claimed_at: Set(None),
+                        version: Set(1),
+                        created_at: Set(now),
+                        updated_at: Set(now),
+                        ..Default::default()
+                    }
+                })
+                .collect();
+            let ids = customer::Entity::insert_many(rows).exec_with_returning_keys(txn).await?;
+            let indexed: Vec<(i64, String)> = ids.into_iter().zip(names).collect();
+            search::index_new(txn, Kind::Customer, &indexed).await?;
+        }
+        Ok(())
+    }
+
+    async fn merge(txn: &DatabaseTransaction, existing: &customer::Model, record: CustomerRecord) -> StoreResult<()> {
+        let mut into = CustomerRecord {
+            input: CustomerInput {
+                name: existing.name.clone(),
+                grade: existing.grade.clone(),
+                industry: existing.industry.clone(),
+                province: existing.province.clone(),
+                city: existing.city.clone(),
+                address: existing.address.clone(),
+                source: existing.source.clone(),
+                kind: existing.kind.clone(),
+                tags: existing.tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+                credit_limit: Money(existing.credit_limit),
+                notes: existing.notes.clone(),
+                allow_duplicate: true,
+                ..Default::default()
+            },
+            name_key: existing.name_key.clone(),
+            owner_text: None,
+            owner_id: existing.owner_id,
+            credit_given: true,
+        };
+        Self::merge_records(&mut into, record);
+        let input = into.input;
+        customer::Entity::update_many()
+            .col_expr(
+                customer::Column::Grade,
+                Expr::value(input.grade.and_then(|g| Grade::parse(&g)).map(|g| g.code().to_owned())),
+            )
+            .col_expr(customer::Column::Industry, Expr::value(input.industry))
+            .col_expr(customer::Column::Province, Expr::value(input.province))
+            .col_expr(customer::Column::City, Expr::value(input.city))
+            .col_expr(customer::Column::Address, Expr::value(input.address))
+            .col_expr(customer::Column::Source, Expr::value(input.source))
+            .col_expr(customer::Column::Kind, Expr::value(input.kind))
+            .col_expr(customer::Column::Tags, Expr::value(stored_tags(&input.tags)))
+            .col_expr(customer::Column::CreditLimit, Expr::value(input.credit_limit.minor()))
+            .col_expr(customer::Column::OwnerId, Expr::value(into.owner_id))
+            .col_expr(customer::Column::Notes, Expr::value(input.notes))
+            .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
+            .col_expr(customer::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(customer::Column::Id.eq(existing.id))
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+
+    fn id_of(model: &customer::Model) -> i64 {
+        model.id
+    }
+
+    /// Non-blank cells win; the name stays (both have the same key).
+    fn merge_records(into: &mut CustomerRecord, from: CustomerRecord) {
+        let (a, b) = (&mut into.input, from.input);
+        for (to, value) in [
+            (&mut a.grade, b.grade),
+            (&mut a.industry, b.industry),
+            (&mut a.province, b.province),
+            (&mut a.city, b.city),
+            (&mut a.address, b.address),
+            (&mut a.source, b.source),
+            (&mut a.kind, b.kind),
+        ] {
+            overwrite(to, value);
+        }
+        if !b.tags.is_empty() {
+            a.tags = b.tags;
+        }
+        if from.credit_given {
+            a.credit_limit = b.credit_limit;
+            into.credit_given = true;
+        }
+        if !b.notes.trim().is_empty() {
+            a.notes = b.notes;
+        }
+        if from.owner_text.is_some() {
+            into.owner_text = from.owner_text;
+            into.owner_id = from.owner_id;
+        }
+    }
+}
+
+/// Active users by lower-cased username, e-mail or display name, in one
+/// query. `None` marks a display name two people share.
+async fn owners_by_text(txn: &DatabaseTransaction, texts: Vec<String>) -> StoreResult<HashMap<String, Option<i64>>> {
+    let mut found: HashMap<String, Option<i64>> = HashMap::new();
+    if texts.is_empty() {
+        return Ok(found);
+    }
+    let mut lowered: Vec<String> = texts.iter().map(|t| t.to_lowercase()).collect();
+    lowered.sort();
+    lowered.dedup();
+    let mut names: Vec<String> = texts;
+    names.sort();
+    names.dedup();
+    let rows: Vec<(i64, String, String, String)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::UsernameKey)
+        .column(user::Column::EmailKey)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::DeletedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(user::Column::UsernameKey.is_in(lowered.clone()))
+                .add(user::Column::EmailKey.is_in(lowered))
+                .add(user::Column::DisplayName.is_in(names)),
+        )
+        .into_tuple()
+        .all(txn)
+        .await?;
+    // Usernames and e-mails are unique; display names may repeat.
+    for (id, _, _, display) in &rows {
+        let key = display.to_lowercase();
+        match found.get(&key) {
+            Some(Some(other)) if other != id => {
+                found.insert(key, None);
+            }
+            Some(_) => {}
+            None => {
+                found.insert(key, Some(*id));
+            }
+        }
+    }
+    for (id, username, email, _) in rows {
+        found.insert(username, Some(id));
+        found.insert(email, Some(id));
+    }
+    Ok(found)
+}
+
+// ---------------------------------------------------------------- contacts
+
+pub(crate) struct Contacts;
+
+pub(crate) struct ContactRecord {
+    input: ContactInput,
+    customer_key: String,
+    role_given: bool,
+}
+
+impl ImportTarget for Contacts {
+    type Record = ContactRecord;
+    type Model = contact::Model;
+    const TARGET: Target = Target::Contacts;
+
+    fn parse(values: &Values<'_>) -> Result<ContactRecord, Invalid> {
+        let mut invalid = Invalid::new();
+        let customer = values.get("customer");
+        if customer.is_empty() {
+            invalid.push(FieldError::new("customer", "required"));
+        }
+        let role_text = values.get("role");
+        let role = parse_role(role_text).unwrap_or_else(|| {
+            invalid.push(FieldError::new("role", "invalid_choice"));
+            salesflow_domain::customers::ContactRole::Other
+        });
+        let input = ContactInput {
+            customer_id: 0,
+            name: values.get("name").to_owned(),
+            title: values.opt("title"),
+            phone: values.opt("phone"),
+            mobile: values.opt("mobile"),
+            email: values.opt("email"),
+            role: role.code().to_owned(),
+            notes: values.get("notes").to_owned(),
+            allow_duplicate: true,
+        };
+        invalid.0.extend(check_contact(&input).0);
+        invalid.into_result()?;
+        Ok(ContactRecord { customer_key: name_key(customer), input, role_given: !role_text.is_empty() })
+    }
+
+    async fn resolve(txn: &DatabaseTransaction, actor: &Actor, items: &mut [Item<ContactRecord>]) -> StoreResult<()> {
+        let mut keys: Vec<String> =
+            items.iter().filter_map(|i| Some(i.record.as_ref()?.customer_key.clone())).collect();
+        keys.sort();
+        keys.dedup();
+        // Visible customers by name key; one the importer may change wins.
+        let mut by_key: HashMap<String, (i64, bool)> = HashMap::new();
+        for chunk in keys.chunks(ROWS_PER_STATEMENT * 2) {
+            let rows = customer::Entity::find()
+                .filter(visible(actor))
+                .filter(customer::Column::DeletedAt.is_null())
+                .filter(customer::Column::NameKey.is_in(chunk.iter().cloned()))
+                .all(txn)
+                .await?;
+            for c in rows {
+                let editable = require_owned(actor, &c).is_ok();
+                if by_key.get(&c.name_key).is_none_or(|(_, e)| !e && editable) {
+                    by_key.insert(c.name_key.clone(), (c.id, editable));
+                }
+            }
+        }
+        for item in items.iter_mut() {
+            let Some(record) = item.record.as_mut() else { continue };
+            match by_key.get(&record.customer_key) {
+                Some((id, true)) => record.input.customer_id = *id,
+                Some((_, false)) => item.reject(FieldError::new("customer", "not_editable")),
+                None => item.reject(FieldError::new("customer", "unknown_reference")),
+            }
+        }
+        Ok(())
+    }
+
+    fn keys(record: &ContactRecord) -> Vec<(&'static str, String)> {
+        let (phone, mobile, email) = contact_keys(&record.input);
+        let mut keys = Vec::new();
+        if let Some(p) = phone {
+            keys.push(("phone", format!("p:{p}")));
+        }
+        if let Some(m) = mobile {
+            keys.push(("mobile", format!("p:{m}")));
+        }
+        if let Some(e) = email {
+            keys.push(("email", format!("e:{e}")));
+        }
+        keys
+    }
+
+    async fn existing(
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        keys: Vec<String>,
+    ) -> StoreResult<HashMap<String, Found<contact::Model>>> {
+        let mut found = HashMap::new();
+        let phones: Vec<String> = keys.iter().filter_map(|k| k.strip_prefix("p:")).map(str::to_owned).collect();
+        let emails: Vec<String> = keys.iter().filter_map(|k| k.strip_prefix("e:")).map(str::to_owned).collect();
+        if phones.is_empty() && emails.is_empty() {
+            return Ok(found);
+        }
+        let mut any = Condition::any();
+        if !phones.is_empty() {
+            any =
+                any.add(contact::Column::PhoneKey.is_in(phones.clone())).add(contact::Column::MobileKey.is_in(phones));
+        }
+        if !emails.is_empty() {
+            any = any.add(contact::Column::EmailKey.is_in(emails));
+        }
+        let rows = contact::Entity::find().filter(contact::Column::DeletedAt.is_null()).filter(any).all(txn).await?;
+        let parent_ids: Vec<i64> = rows.iter().map(|c| c.customer_id).collect();
+        let parents: HashMap<i64, customer::Model> = customer::Entity::find()
+            .filter(customer::Column::Id.is_in(parent_ids))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        for c in rows {
+            let editable = parents.get(&c.customer_id).is_some_and(|p| require_owned(actor, p).is_ok());
+            let keys = [
+                c.phone_key.as_ref().map(|k| format!("p:{k}")),
+                c.mobile_key.as_ref().map(|k| format!("p:{k}")),
+                c.email_key.as_ref().map(|k| format!("e:{k}")),
+            ];
+            for key in keys.into_iter().flatten() {
+                if found.get(&key).is_none_or(|f: &Found<contact::Model>| !f.editable && editable) {
+                    found.insert(key, Found { model: c.clone(), editable });
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn insert(txn: &DatabaseTransaction, records: Vec<ContactRecord>) -> StoreResult<()> {
+        let now = Utc::now();
+        let mut records = records.into_iter().peekable();
+        while records.peek().is_some() {
+            let chunk: Vec<ContactRecord> = records.by_ref().take(ROWS_PER_STATEMENT).collect();
+            let mut texts = Vec::with_capacity(chunk.len());
+            let mut rows = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                let (phone_key, mobile_key, email_key) = contact_keys(&r.input);
+                let input = r.input;
+                let m = contact::ActiveModel {
+                    customer_id: Set(input.customer_id),
+                    name: Set(input.name.trim().to_owned()),
+                    title: Set(clean(&input.title)),
+                    phone: Set(clean(&input.phone)),
+                    mobile: Set(clean(&input.mobile)),
+                    phone_key: Set(phone_key),
+                    mobile_key: Set(mobile_key),
+                    email: Set(clean(&input.email)),
+                    email_key: Set(email_key),
+                    role: Set(input.role),
+                    notes: Set(input.notes.trim().to_owned()),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                };
+                let text: Vec<String> =
+                    [Some(input.name), input.phone, input.mobile, input.email].into_iter().flatten().collect();
+                texts.push(text.join(" "));
+                rows.push(m);
+            }
+            let ids = contact::Entity::insert_many(rows).exec_with_returning_keys(txn).await?;
+            let indexed: Vec<(i64, String)> = ids.into_iter().zip(texts).collect();
+            search::index_new(txn, Kind::Contact, &indexed).await?;
+        }
+        Ok(())
+    }
+
+    async fn merge(txn: &DatabaseTransaction, existing: &contact::Model, record: ContactRecord) -> StoreResult<()> {
+        let mut into = ContactRecord {
+            input: ContactInput {
+                customer_id: existing.customer_id,
+                name: existing.name.clone(),
+                title: existing.title.clone(),
+                phone: existing.phone.clone(),
+                mobile: existing.mobile.clone(),
+                email: existing.email.clone(),
+                role: existing.role.clone(),
+                notes: existing.notes.clone(),
+                allow_duplicate: true,
+            },
+            customer_key: String::new(),
+            role_given: true,
+        };
+        Self::merge_records(&mut into, record);
+        let input = into.input;
+        let (phone_key, mobile_key, email_key) = contact_keys(&input);
+        contact::Entity::update_many()
+            .col_expr(contact::Column::Name, Expr::value(input.name.trim()))
+            .col_expr(contact::Column::Title, Expr::value(clean(&input.title)))
+            .col_expr(contact::Column::Phone, Expr::value(clean(&input.phone)))
+            .col_expr(contact::Column::Mobile, Expr::value(clean(&input.mobile)))
+            .col_expr(contact::Column::PhoneKey, Expr::value(phone_key))
+            .col_expr(contact::Column::MobileKey, Expr::value(mobile_key))
+            .col_expr(contact::Column::Email, Expr::value(clean(&input.email)))
+            .col_expr(contact::Column::EmailKey, Expr::value(email_key))
+            .col_expr(contact::Column::Role, Expr::value(input.role.clone()))
+            .col_expr(contact::Column::Notes, Expr::value(input.notes.trim()))
+            .col_expr(contact::Column::Version, Expr::col(contact::Column::Version).add(1))
+            .col_expr(contact::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(contact::Column::Id.eq(existing.id))
+            .exec(txn)
+            .await?;
+        let after = contact::Entity::find_by_id(existing.id).one(txn).await?;
+        if let Some(after) = after {
+            let texts = contact_texts(&after);
+            search::index(txn, Kind::Contact, after.id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+        }
+        Ok(())
+    }
+
+    fn id_of(model: &contact::Model) -> i64 {
+        model.id
+    }
+
+    /// Non-blank cells win; the contact stays with its customer.
+    fn merge_records(into: &mut ContactRecord, from: ContactRecord) {
+        let (a, b) = (&mut into.input, from.input);
+        if !b.name.trim().is_empty() {
+            a.name = b.name;
+        }
+        for (to, value) in
+            [(&mut a.title, b.title), (&mut a.phone, b.phone), (&mut a.mobile, b.mobile), (&mut a.email, b.email)]
+        {
+            overwrite(to, value);
+        }
+        if from.role_given {
+            a.role = b.role;
+        }
+        if !b.notes.trim().is_empty() {
+            a.notes = b.notes;
+        }
+    }
+}
