@@ -7,6 +7,7 @@ mod conventions;
 mod customers;
 mod helpers;
 mod leads;
+mod list_actions;
 mod lists;
 mod pages;
 mod tasks;
