@@ -291,7 +291,8 @@ async fn list_page(
         return render(&rows.ctx, &rows);
     }
     let bar = ViewsBar::load(&state, actor, "tasks", base, &COLUMNS, &rows.columns, column_label).await;
-    let people = if can_edit { tasks::assignable_people(&state.store, actor).await.unwrap_or_default() } else { Vec::new() };
+    let people =
+        if can_edit { tasks::assignable_people(&state.store, actor).await.unwrap_or_default() } else { Vec::new() };
     let page = ListPage {
         ctx,
         rows,

@@ -190,12 +190,7 @@ impl BulkForm {
 
 /// Where a bulk action sends the person: back to the list, with a message
 /// that says what happened (`refused_key` when some rows were out of reach).
-pub(super) fn bulk_outcome(
-    result: Result<u64, StoreError>,
-    back: &str,
-    refused_key: &str,
-    locale: &str,
-) -> Response {
+pub(super) fn bulk_outcome(result: Result<u64, StoreError>, back: &str, refused_key: &str, locale: &str) -> Response {
     match result {
         Ok(_) => redirect_flash(back, "flash.bulk_done"),
         Err(StoreError::Invalid(invalid)) => {

@@ -106,8 +106,13 @@ async fn lead_bulk_actions_change_all_selected_or_none() {
     assert_eq!(assign["after"]["owner_id"], wang_id);
 
     // A converted lead keeps its owner: the whole selection is refused.
-    let done = post(&app, &app.admin, "/api/v1/leads", json!({"name": "林晓", "company": "成都蜀锦丝绸", "status": "qualified"}))
-        .await;
+    let done = post(
+        &app,
+        &app.admin,
+        "/api/v1/leads",
+        json!({"name": "林晓", "company": "成都蜀锦丝绸", "status": "qualified"}),
+    )
+    .await;
     post(&app, &app.admin, &format!("/api/v1/leads/{}/convert", id(&done)), json!({})).await;
     let (s, fields) = refused(
         &app,
@@ -183,13 +188,9 @@ async fn task_bulk_actions_follow_the_rules_for_one_task() {
     }
 
     // Her manager hands Li's open task and Wang's task to Wang, in one go.
-    let r = post(
-        &app,
-        &boss,
-        "/api/v1/tasks/bulk",
-        json!({"ids": [t1, t3], "action": "assign", "assignee_id": wang_id}),
-    )
-    .await;
+    let r =
+        post(&app, &boss, "/api/v1/tasks/bulk", json!({"ids": [t1, t3], "action": "assign", "assignee_id": wang_id}))
+            .await;
     assert_eq!(r["changed"], 1, "t3 was Wang's already");
     let (_, t) = app.api(Method::GET, &format!("/api/v1/tasks/{t1}"), Some(&wang), None).await;
     assert_eq!(t["assignee_id"], wang_id);
@@ -235,10 +236,9 @@ async fn contact_bulk_delete_changes_all_selected_or_none() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (_, page) = app.api(Method::GET, &format!("/api/v1/contacts?customer_id={hers}"), Some(&li), None).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 2, "nothing was deleted");
-    for (body, field) in [
-        (json!({"ids": [c1], "action": "export"}), "action"),
-        (json!({"ids": [], "action": "delete"}), "ids"),
-    ] {
+    for (body, field) in
+        [(json!({"ids": [c1], "action": "export"}), "action"), (json!({"ids": [], "action": "delete"}), "ids")]
+    {
         let (s, fields) = refused(&app, &li, "/api/v1/contacts/bulk", body.clone()).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(fields, [field], "{body}");
@@ -285,9 +285,7 @@ async fn the_lead_list_saves_views_chooses_columns_and_acts_in_bulk() {
     let app = TestApp::new().await;
     let (cookies, csrf) = sign_in(&app).await;
     let li_id = app.create_user("li.na", "salesperson", None).await;
-    let lead = |name: &str, intention: &str, email: &str| {
-        json!({"name": name, "company": format!("{name}的公司"), "intention": intention, "email": email})
-    };
+    let lead = |name: &str, intention: &str, email: &str| json!({"name": name, "company": format!("{name}的公司"), "intention": intention, "email": email});
     let a = id(&post(&app, &app.admin, "/api/v1/leads", lead("许文博", "high", "xu@huaxin.cn")).await);
     let b = id(&post(&app, &app.admin, "/api/v1/leads", lead("周敏", "low", "zhou@xihu.cn")).await);
 
@@ -324,7 +322,8 @@ async fn the_lead_list_saves_views_chooses_columns_and_acts_in_bulk() {
     assert!(h[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
     let csv = csv.as_str().unwrap();
     assert!(csv.contains("许文博") && !csv.contains("周敏"), "{csv}");
-    let body = format!("_csrf={csrf}&ids={a}&ids={b}&action=assign_owner&owner_id={li_id}&back=%2Fleads%3Fintention%3Dhigh");
+    let body =
+        format!("_csrf={csrf}&ids={a}&ids={b}&action=assign_owner&owner_id={li_id}&back=%2Fleads%3Fintention%3Dhigh");
     let (s, h, _) = app.send(form("/leads/bulk", &cookies, &body)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h.get(header::LOCATION).unwrap(), "/leads?intention=high");
@@ -355,7 +354,8 @@ async fn the_task_list_saves_views_chooses_columns_and_acts_in_bulk() {
     let app = TestApp::new().await;
     let (cookies, csrf) = sign_in(&app).await;
     let c = id(&post(&app, &app.admin, "/api/v1/customers", json!({"name": "上海华信科技"})).await);
-    let task = |title: &str| json!({"title": title, "due_at": "2099-01-05", "related_kind": "customer", "related_id": c});
+    let task =
+        |title: &str| json!({"title": title, "due_at": "2099-01-05", "related_kind": "customer", "related_id": c});
     let t1 = id(&post(&app, &app.admin, "/api/v1/tasks", task("回访华信")).await);
     let t2 = id(&post(&app, &app.admin, "/api/v1/tasks", task("寄送样品")).await);
 
@@ -374,7 +374,10 @@ async fn the_task_list_saves_views_chooses_columns_and_acts_in_bulk() {
     let thead = head(html);
     assert!(thead.contains("Customer") && thead.contains("Status"), "{thead}");
     assert!(!thead.contains("Assignee") && !thead.contains("Due"), "{thead}");
-    assert!(html.contains("href=\"/customers/") && !html.contains("class=\"badge prio-"), "the rows follow the columns");
+    assert!(
+        html.contains("href=\"/customers/") && !html.contains("class=\"badge prio-"),
+        "the rows follow the columns"
+    );
     assert!(html.contains("id=\"bulk-form\"") && html.contains("value=\"mark_done\""));
 
     // Mark both done from the list: they leave the open list, the saved view shows them.
@@ -389,11 +392,8 @@ async fn the_task_list_saves_views_chooses_columns_and_acts_in_bulk() {
     assert!(html.contains("回访华信") && html.contains("view-chip on"), "the view lists done tasks too");
     // One-click reopening keeps the chosen columns in the row it returns.
     let (_, t) = app.api(Method::GET, &format!("/api/v1/tasks/{t1}"), Some(&app.admin), None).await;
-    let mut reopen = form(
-        &format!("/tasks/{t1}/reopen"),
-        &cookies,
-        &format!("_csrf={csrf}&version={}&back=%2Ftasks", t["version"]),
-    );
+    let mut reopen =
+        form(&format!("/tasks/{t1}/reopen"), &cookies, &format!("_csrf={csrf}&version={}&back=%2Ftasks", t["version"]));
     reopen.headers_mut().insert("hx-request", "true".parse().unwrap());
     let (s, _, row) = app.send(reopen).await;
     assert_eq!(s, StatusCode::OK);
@@ -416,9 +416,7 @@ async fn the_contact_list_saves_views_chooses_columns_and_acts_in_bulk() {
     let app = TestApp::new().await;
     let (cookies, csrf) = sign_in(&app).await;
     let c = id(&post(&app, &app.admin, "/api/v1/customers", json!({"name": "上海华信科技"})).await);
-    let contact = |name: &str, role: &str, title: &str| {
-        json!({"customer_id": c, "name": name, "role": role, "title": title, "email": format!("{role}@huaxin.cn")})
-    };
+    let contact = |name: &str, role: &str, title: &str| json!({"customer_id": c, "name": name, "role": role, "title": title, "email": format!("{role}@huaxin.cn")});
     let p1 = id(&post(&app, &app.admin, "/api/v1/contacts", contact("李娜", "decision_maker", "采购总监")).await);
     let p2 = id(&post(&app, &app.admin, "/api/v1/contacts", contact("王芳", "handler", "采购专员")).await);
 
