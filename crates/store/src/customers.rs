@@ -844,6 +844,17 @@ pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64
 /// At most this many customers in one bulk action.
 pub const BULK_MAX: usize = 500;
 
+/// The selected ids of a bulk action, each once: 1 to [`BULK_MAX`] of them.
+pub(crate) fn selection(ids: &[i64]) -> StoreResult<Vec<i64>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > BULK_MAX {
+        return Err(Invalid(vec![FieldError::new("ids", "out_of_range").with("min", 1).with("max", BULK_MAX)]).into());
+    }
+    Ok(ids)
+}
+
 #[derive(Debug, Clone)]
 pub enum BulkAction {
     AssignOwner(i64),
@@ -1181,12 +1192,62 @@ pub async fn delete_contact(store: &Store, actor: &Actor, id: i64) -> StoreResul
     Ok(())
 }
 
+/// Soft-deletes selected contacts, all or none, by the rule of deleting one:
+/// each contact's customer must be in the caller's scope and changeable by
+/// them. Each deletion is audited. Returns how many were deleted.
+pub async fn delete_contacts(store: &Store, actor: &Actor, ids: &[i64]) -> StoreResult<u64> {
+    actor.require(Module::Customers, Action::Edit)?;
+    let ids = selection(ids)?;
+    let txn = store.begin().await?;
+    let rows = contact::Entity::find()
+        .filter(contact::Column::Id.is_in(ids.iter().copied()))
+        .filter(contact::Column::DeletedAt.is_null())
+        .all(&txn)
+        .await?;
+    let mut parent_ids: Vec<i64> = rows.iter().map(|c| c.customer_id).collect();
+    parent_ids.sort_unstable();
+    parent_ids.dedup();
+    let parents = customer::Entity::find()
+        .filter(customer::Column::Id.is_in(parent_ids.iter().copied()))
+        .filter(visible(actor))
+        .all(&txn)
+        .await?;
+    if rows.len() != ids.len() || parents.len() != parent_ids.len() {
+        return Err(StoreError::NotFound);
+    }
+    for parent in &parents {
+        require_owned(actor, parent)?;
+    }
+    let now = Utc::now();
+    for c in rows {
+        let res = contact::Entity::update_many()
+            .col_expr(contact::Column::DeletedAt, Expr::value(now))
+            .col_expr(contact::Column::Version, Expr::value(c.version + 1))
+            .col_expr(contact::Column::UpdatedAt, Expr::value(now))
+            .filter(contact::Column::Id.eq(c.id))
+            .filter(contact::Column::Version.eq(c.version))
+            .exec(&txn)
+            .await?;
+        if res.rows_affected == 0 {
+            return Err(StoreError::Conflict("stale version".into()));
+        }
+        let id = c.id;
+        let before = audit::snapshot(&contact_view(c));
+        let detail = Some(serde_json::json!({ "bulk": true }));
+        audit::record(&txn, actor, "contact.delete", "contact", Some(id), before, detail).await?;
+    }
+    txn.commit().await?;
+    Ok(ids.len() as u64)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ContactFilter {
     pub customer_id: Option<i64>,
     /// Part of the name, phone or e-mail.
     pub q: Option<String>,
     pub role: Option<String>,
+    /// Only these contacts (an export of selected rows).
+    pub ids: Option<Vec<i64>>,
 }
 
 const CONTACT_SORTS: [SortField<contact::Column>; 3] = [
@@ -1239,6 +1300,9 @@ pub async fn list_contacts(
     }
     if let Some(role) = clean(&filter.role) {
         query = query.filter(contact::Column::Role.eq(role));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(contact::Column::Id.is_in(ids.iter().copied()));
     }
     let rows = keyset.apply(query, contact::Column::Id).all(store.reader()).await?;
     let page = keyset.finish(rows, |c, field| {

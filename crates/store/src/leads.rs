@@ -516,6 +516,67 @@ pub async fn set_lead_deleted(store: &Store, actor: &Actor, id: i64, deleted: bo
     Ok(v)
 }
 
+// ---------------------------------------------------------------- bulk actions
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadBulkAction {
+    /// Hand the leads to this person (someone in the caller's scope).
+    AssignOwner(i64),
+    Delete,
+}
+
+/// Applies one action to selected leads, all or none: every lead must be in
+/// the caller's scope and not deleted; converted leads keep their owner.
+/// Deleting needs the delete right, as deleting one lead does. Each change
+/// is audited. Returns how many changed.
+pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: LeadBulkAction) -> StoreResult<u64> {
+    let needed = if action == LeadBulkAction::Delete { Action::Delete } else { Action::Edit };
+    actor.require(Module::Customers, needed)?;
+    let ids = customers::selection(ids)?;
+    let txn = store.begin().await?;
+    if let LeadBulkAction::AssignOwner(owner) = action {
+        let mut invalid = Invalid::new();
+        check_owner(&txn, actor, &mut invalid, Some(owner)).await?;
+        invalid.into_result()?;
+    }
+    let rows = lead::Entity::find()
+        .filter(lead::Column::Id.is_in(ids.iter().copied()))
+        .filter(lead::Column::DeletedAt.is_null())
+        .filter(actor.scope_condition(lead::Column::OwnerId))
+        .all(&txn)
+        .await?;
+    if rows.len() != ids.len() {
+        return Err(StoreError::NotFound);
+    }
+    if matches!(action, LeadBulkAction::AssignOwner(_)) && rows.iter().any(|l| l.converted_at.is_some()) {
+        return Err(Invalid::one("ids", "lead_converted").into());
+    }
+    let now = Utc::now();
+    for l in rows {
+        let mut update = lead::Entity::update_many()
+            .col_expr(lead::Column::Version, Expr::value(l.version + 1))
+            .col_expr(lead::Column::UpdatedAt, Expr::value(now))
+            .filter(lead::Column::Id.eq(l.id))
+            .filter(lead::Column::Version.eq(l.version));
+        let (code, detail) = match action {
+            LeadBulkAction::AssignOwner(owner) => {
+                update = update.col_expr(lead::Column::OwnerId, Expr::value(owner));
+                ("lead.assign", serde_json::json!({ "from_owner_id": l.owner_id, "owner_id": owner }))
+            }
+            LeadBulkAction::Delete => {
+                update = update.col_expr(lead::Column::DeletedAt, Expr::value(now));
+                ("lead.delete", serde_json::json!({ "bulk": true }))
+            }
+        };
+        if update.exec(&txn).await?.rows_affected == 0 {
+            return Err(StoreError::Conflict("stale version".into()));
+        }
+        audit::record(&txn, actor, code, "lead", Some(l.id), None, Some(detail)).await?;
+    }
+    txn.commit().await?;
+    Ok(ids.len() as u64)
+}
+
 // ---------------------------------------------------------------- list
 
 #[derive(Debug, Clone, Default)]
@@ -530,6 +591,8 @@ pub struct LeadFilter {
     /// `Some(true)`: only converted leads; `Some(false)`: only open ones.
     pub converted: Option<bool>,
     pub deleted: bool,
+    /// Only these leads (an export of selected rows).
+    pub ids: Option<Vec<i64>>,
 }
 
 const SORTS: [SortField<lead::Column>; 4] = [
@@ -572,6 +635,9 @@ pub async fn list_leads(
         if let Some(v) = value {
             query = query.filter(column.eq(v));
         }
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(lead::Column::Id.is_in(ids.iter().copied()));
     }
     match filter.converted {
         Some(true) => query = query.filter(lead::Column::ConvertedAt.is_not_null()),

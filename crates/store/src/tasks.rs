@@ -526,6 +526,97 @@ pub async fn delete_task(store: &Store, actor: &Actor, id: i64) -> StoreResult<(
     Ok(())
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskBulkAction {
+    /// Hand the tasks to this person (someone in the caller's scope).
+    Assign(i64),
+    MarkDone,
+    Delete,
+}
+
+/// Applies one action to selected tasks, all or none, by the rules of
+/// changing one task: every task must be visible to the caller; an
+/// assignee must be in their scope; deleting needs to be the task's
+/// creator or allowed to delete the assignee's records. Reminders follow
+/// as for one task, and each change is audited. Tasks already so (done, or
+/// with that assignee) stay as they are. Returns how many changed.
+pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: TaskBulkAction) -> StoreResult<u64> {
+    actor.require(Module::Customers, Action::Edit)?;
+    let ids = crate::customers::selection(ids)?;
+    let company = crate::settings::get(store).await?.settings;
+    let txn = store.begin().await?;
+    if let TaskBulkAction::Assign(assignee) = action {
+        let mut invalid = Invalid::new();
+        check_assignee(&txn, actor, &mut invalid, assignee).await?;
+        invalid.into_result()?;
+    }
+    let rows = task::Entity::find()
+        .filter(task::Column::Id.is_in(ids.iter().copied()))
+        .filter(task::Column::DeletedAt.is_null())
+        .filter(visible(actor))
+        .all(&txn)
+        .await?;
+    if rows.len() != ids.len() {
+        return Err(StoreError::NotFound);
+    }
+    if action == TaskBulkAction::Delete {
+        let may_delete = actor.can(Module::Customers, Action::Delete);
+        let refused = rows.iter().any(|t| {
+            let creator = actor.user_id == Some(t.created_by);
+            !(creator || (may_delete && actor.sees_owner(Some(t.assignee_id))))
+        });
+        if refused {
+            return Err(StoreError::Forbidden);
+        }
+    }
+    let now = Utc::now();
+    let mut changed = 0;
+    for before in rows {
+        let version = before.version;
+        match action {
+            TaskBulkAction::Assign(assignee) => {
+                if before.assignee_id == assignee {
+                    continue;
+                }
+                let after = task::Model { assignee_id: assignee, ..before.clone() };
+                save(&txn, actor, &company, before, version, after, "task.assign").await?;
+            }
+            TaskBulkAction::MarkDone => {
+                if status_of(&before) == TaskStatus::Done {
+                    continue;
+                }
+                let after = task::Model {
+                    status: TaskStatus::Done.code().to_owned(),
+                    completed_at: completed_at(&before, TaskStatus::Done, now),
+                    ..before.clone()
+                };
+                save(&txn, actor, &company, before, version, after, "task.complete").await?;
+            }
+            TaskBulkAction::Delete => {
+                let res = task::Entity::update_many()
+                    .col_expr(task::Column::DeletedAt, Expr::value(now))
+                    .col_expr(task::Column::Version, Expr::value(version + 1))
+                    .col_expr(task::Column::UpdatedAt, Expr::value(now))
+                    .filter(task::Column::Id.eq(before.id))
+                    .filter(task::Column::Version.eq(version))
+                    .exec(&txn)
+                    .await?;
+                if res.rows_affected == 0 {
+                    return Err(StoreError::Conflict("stale version".into()));
+                }
+                withdraw_reminders(&txn, before.assignee_id, before.id).await?;
+                let id = before.id;
+                let v = one_view(&txn, before).await?;
+                let detail = Some(serde_json::json!({ "bulk": true }));
+                audit::record(&txn, actor, "task.delete", "task", Some(id), audit::snapshot(&v), detail).await?;
+            }
+        }
+        changed += 1;
+    }
+    txn.commit().await?;
+    Ok(changed)
+}
+
 /// Hands the open tasks of one person to another, inside the caller's
 /// transaction (part of `customers::transfer`). Done and cancelled tasks
 /// stay with the person who did them. Returns how many moved.

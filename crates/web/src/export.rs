@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use salesflow_domain::access::{Action, Module};
 use salesflow_store::activities::{self, ActivityFilter, ActivityView};
-use salesflow_store::customers::{self, CustomerFilter, CustomerView};
+use salesflow_store::customers::{self, ContactFilter, ContactView, CustomerFilter, CustomerView};
 use salesflow_store::leads::{self, LeadFilter, LeadView};
 use salesflow_store::paging::PageRequest;
 use salesflow_store::{Actor, Store, StoreError, StoreResult};
@@ -185,6 +185,51 @@ pub fn leads(store: Store, actor: Actor, filter: LeadFilter, locale: String) -> 
             let req = PageRequest { limit: Some(PAGE), cursor, sort: None };
             let page = leads::list_leads(&store, &actor, &filter, &req).await?;
             Ok((page.items.iter().map(|l| lead_row(l, &locale)).collect(), page.next_cursor))
+        })
+    }))
+}
+
+pub const CONTACT_COLUMNS: [&str; 8] = [
+    "fields.name",
+    "fields.customer_id",
+    "fields.title",
+    "fields.role",
+    "fields.mobile",
+    "fields.phone",
+    "fields.email",
+    "fields.created_at",
+];
+
+fn contact_row(c: &ContactView, customer: &str, locale: &str) -> Vec<String> {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    vec![
+        c.name.clone(),
+        customer.to_owned(),
+        o(&c.title),
+        crate::i18n::t(locale, &format!("contact_roles.{}", c.role)),
+        o(&c.mobile),
+        o(&c.phone),
+        o(&c.email),
+        c.created_at.to_rfc3339(),
+    ]
+}
+
+/// Contacts with their customer's name, page after page (needs the export
+/// right).
+pub fn contacts(store: Store, actor: Actor, filter: ContactFilter, locale: String) -> StoreResult<Fetch> {
+    actor.require(Module::Customers, Action::Export)?;
+    Ok(Arc::new(move |cursor| {
+        let (store, actor, filter, locale) = (store.clone(), actor.clone(), filter.clone(), locale.clone());
+        Box::pin(async move {
+            let req = PageRequest { limit: Some(PAGE), cursor, sort: None };
+            let page = customers::list_contacts(&store, &actor, &filter, &req).await?;
+            let names = customers::customer_names(&store, page.items.iter().map(|c| c.customer_id)).await?;
+            let rows = page
+                .items
+                .iter()
+                .map(|c| contact_row(c, names.get(&c.customer_id).map(String::as_str).unwrap_or(""), &locale))
+                .collect();
+            Ok((rows, page.next_cursor))
         })
     }))
 }

@@ -34,6 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(claim_customer))
         .routes(routes!(release_customer))
         .routes(routes!(list_contacts, create_contact))
+        .routes(routes!(bulk_contacts))
         .routes(routes!(get_contact, update_contact, delete_contact))
 }
 
@@ -364,7 +365,7 @@ async fn list_contacts(
     ApiQuery(q): ApiQuery<ContactQuery>,
     ApiQuery(paging): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Page<ContactView>>> {
-    let filter = ContactFilter { customer_id: q.customer_id, q: q.q.clone(), role: q.role.clone() };
+    let filter = ContactFilter { customer_id: q.customer_id, q: q.q.clone(), role: q.role.clone(), ids: None };
     Ok(Json(customers::list_contacts(&state.store, &session.actor, &filter, &paging.page()).await.api(&meta)?.into()))
 }
 
@@ -447,4 +448,29 @@ async fn delete_contact(
 ) -> ApiResult<StatusCode> {
     customers::delete_contact(&state.store, &session.actor, id).await.api(&meta)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBulkBody {
+    /// At most 500 contacts, all of customers the caller may change (all
+    /// or none change).
+    pub ids: Vec<i64>,
+    /// `delete`.
+    pub action: String,
+}
+
+/// One action on selected contacts: delete.
+#[utoipa::path(post, path = "/contacts/bulk", tag = "customers", request_body = ContactBulkBody,
+    responses((status = 200, body = BulkResult), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn bulk_contacts(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiJson(body): ApiJson<ContactBulkBody>,
+) -> ApiResult<Json<BulkResult>> {
+    if body.action != "delete" {
+        return Err(ApiError::invalid(Invalid::one("action", "invalid_choice")).in_locale(&meta.locale));
+    }
+    let changed = customers::delete_contacts(&state.store, &session.actor, &body.ids).await.api(&meta)?;
+    Ok(Json(BulkResult { changed }))
 }

@@ -6,7 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use salesflow_domain::Invalid;
-use salesflow_store::leads::{self, Conversion, ConversionPreview, ConvertInput, LeadFilter, LeadInput, LeadView};
+use salesflow_store::leads::{
+    self, Conversion, ConversionPreview, ConvertInput, LeadBulkAction, LeadFilter, LeadInput, LeadView,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -23,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_leads, create_lead))
         .routes(routes!(export_leads))
         .routes(routes!(export_leads_xlsx))
+        .routes(routes!(bulk_leads))
         .routes(routes!(get_lead, update_lead, delete_lead))
         .routes(routes!(restore_lead))
         .routes(routes!(preview_conversion, convert_lead))
@@ -58,6 +61,7 @@ impl LeadQuery {
             owner_id: self.owner_id,
             converted: self.converted,
             deleted: self.deleted.unwrap_or(false),
+            ids: None,
         }
     }
 }
@@ -291,4 +295,38 @@ fn convert_body(bytes: &[u8]) -> Result<ConvertBody, ApiError> {
         }
         _ => ApiError::bad_request(e.to_string()),
     })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadBulkBody {
+    /// At most 500 leads, all in the caller's scope (all or none change).
+    pub ids: Vec<i64>,
+    /// `assign_owner` (with `owner_id`, someone in the caller's scope; not
+    /// for converted leads) or `delete` (needs the delete right).
+    pub action: String,
+    pub owner_id: Option<i64>,
+}
+
+/// One action on selected leads: assign an owner, delete.
+#[utoipa::path(post, path = "/leads/bulk", tag = "leads", request_body = LeadBulkBody,
+    responses((status = 200, body = super::customers::BulkResult), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn bulk_leads(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiJson(body): ApiJson<LeadBulkBody>,
+) -> ApiResult<Json<super::customers::BulkResult>> {
+    let action = bulk_action(&body.action, body.owner_id).map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
+    let changed = leads::bulk(&state.store, &session.actor, &body.ids, action).await.api(&meta)?;
+    Ok(Json(super::customers::BulkResult { changed }))
+}
+
+/// The lead bulk action named by a form or request, with what it needs.
+pub fn bulk_action(action: &str, owner_id: Option<i64>) -> Result<LeadBulkAction, Invalid> {
+    match action {
+        "assign_owner" => owner_id.map(LeadBulkAction::AssignOwner).ok_or_else(|| Invalid::one("owner_id", "required")),
+        "delete" => Ok(LeadBulkAction::Delete),
+        _ => Err(Invalid::one("action", "invalid_choice")),
+    }
 }

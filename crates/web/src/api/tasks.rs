@@ -8,7 +8,7 @@ use salesflow_domain::settings::Settings;
 use salesflow_domain::tasks::{end_of_day, start_of_day};
 use salesflow_domain::{FieldError, Invalid};
 use salesflow_store::settings;
-use salesflow_store::tasks::{self, CalendarEvent, TaskFilter, TaskInput, TaskView};
+use salesflow_store::tasks::{self, CalendarEvent, TaskBulkAction, TaskFilter, TaskInput, TaskView};
 use salesflow_store::{Actor, Store};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -23,6 +23,7 @@ use crate::server::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_tasks, create_task))
+        .routes(routes!(bulk_tasks))
         .routes(routes!(get_task, update_task, delete_task))
         .routes(routes!(complete_task))
         .routes(routes!(reopen_task))
@@ -324,4 +325,42 @@ async fn calendar(
     };
     let events = tasks::calendar(&state.store, &session.actor, q.user_id, from, to).await.api(&meta)?;
     Ok(Json(CalendarAnswer { from, to, events }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskBulkBody {
+    /// At most 500 tasks, all visible to the caller (all or none change).
+    pub ids: Vec<i64>,
+    /// `assign` (with `assignee_id`, someone in the caller's scope),
+    /// `mark_done` or `delete` (the tasks' creator, or who may delete the
+    /// assignee's records).
+    pub action: String,
+    pub assignee_id: Option<i64>,
+}
+
+/// One action on selected tasks: assign, mark done, delete. Tasks already
+/// so are left as they are and not counted in `changed`.
+#[utoipa::path(post, path = "/tasks/bulk", tag = "tasks", request_body = TaskBulkBody,
+    responses((status = 200, body = super::customers::BulkResult), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn bulk_tasks(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiJson(body): ApiJson<TaskBulkBody>,
+) -> ApiResult<Json<super::customers::BulkResult>> {
+    let action =
+        bulk_action(&body.action, body.assignee_id).map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
+    let changed = tasks::bulk(&state.store, &session.actor, &body.ids, action).await.api(&meta)?;
+    Ok(Json(super::customers::BulkResult { changed }))
+}
+
+/// The task bulk action named by a form or request, with what it needs.
+pub fn bulk_action(action: &str, assignee_id: Option<i64>) -> Result<TaskBulkAction, Invalid> {
+    match action {
+        "assign" => assignee_id.map(TaskBulkAction::Assign).ok_or_else(|| Invalid::one("assignee_id", "required")),
+        "mark_done" => Ok(TaskBulkAction::MarkDone),
+        "delete" => Ok(TaskBulkAction::Delete),
+        _ => Err(Invalid::one("action", "invalid_choice")),
+    }
 }

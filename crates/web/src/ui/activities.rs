@@ -14,10 +14,9 @@ use salesflow_domain::access::{Action, Module};
 use salesflow_domain::activities::{ActivityKind, Intention};
 use salesflow_store::activities::{self, ActivityFilter, ActivityView};
 use salesflow_store::paging::PageRequest;
-use salesflow_store::views::{self, SavedView};
 use serde::Deserialize;
 
-use super::customers::chosen_columns;
+use super::views::{ViewsBar, chosen_columns};
 use super::{FormErrors, PageCtx, page_ctx, render, store_error_page};
 use crate::auth::{RequestMeta, Session, UiUser};
 use crate::export;
@@ -124,7 +123,7 @@ struct ListPage {
     query: ListQuery,
     kinds: [ActivityKind; 5],
     intentions: [Intention; 3],
-    views: Vec<SavedView>,
+    bar: ViewsBar,
     errors: FormErrors,
     can_export: bool,
 }
@@ -144,26 +143,6 @@ impl ListPage {
             "follow_up" => "archives.follow_up_hint",
             _ => "activities.list_subtitle",
         }
-    }
-
-    fn all_columns(&self) -> [&'static str; 8] {
-        COLUMNS
-    }
-
-    fn shows(&self, column: &str) -> bool {
-        self.rows.columns.iter().any(|c| c == column)
-    }
-
-    fn back(&self) -> String {
-        format!("/activities?{}", self.query.base_query())
-    }
-
-    fn current_query(&self) -> String {
-        self.query.base_query()
-    }
-
-    fn view_active(&self, view: &SavedView) -> bool {
-        view.query == self.query.base_query()
     }
 
     fn export_link(&self, format: &str) -> String {
@@ -220,13 +199,16 @@ async fn list_page(
     if meta.is_htmx {
         return render(&rows.ctx, &rows);
     }
+    // The named archives have fixed columns.
+    let choice: &[&'static str] = if query.archive().is_empty() { &COLUMNS } else { &[] };
+    let bar = ViewsBar::load(&state, actor, "activities", base, choice, &rows.columns, column_label).await;
     let page = ListPage {
         ctx,
         rows,
         query,
         kinds: ActivityKind::ALL,
         intentions: Intention::ALL,
-        views: views::list_views(&state.store, actor, "activities").await.unwrap_or_default(),
+        bar,
         errors,
         can_export: actor.can(Module::Customers, Action::Export),
     };

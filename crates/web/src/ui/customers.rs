@@ -21,9 +21,9 @@ use salesflow_store::customers::{
 };
 use salesflow_store::notifications::{self, Notice};
 use salesflow_store::paging::PageRequest;
-use salesflow_store::views::{self, SavedView};
 use serde::Deserialize;
 
+use super::views::{BulkForm, ViewsBar, bulk_outcome, chosen_columns};
 use super::{FormErrors, PageCtx, page_ctx, redirect_flash, render, store_error_page};
 use crate::auth::{RequestMeta, Session, UiUser};
 use crate::export;
@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/{id}/merge", post(merge))
         .route("/customers/{id}/contacts", post(add_contact))
         .route("/contacts", get(contacts_page))
+        .route("/contacts/bulk", post(contacts_bulk))
         .route("/contacts/{id}/delete", post(delete_contact))
         .route("/customers/{id}/activities", post(log_activity))
         .route("/notifications", get(notices_page))
@@ -154,7 +155,7 @@ struct ListPage {
     rows: Rows,
     query: ListQuery,
     grades: [Grade; 3],
-    views: Vec<SavedView>,
+    bar: ViewsBar,
     people: Vec<(i64, String)>,
     can_create: bool,
     can_export: bool,
@@ -182,24 +183,8 @@ impl ListPage {
         SORTABLE.contains(&column) && (column != "closed_at" || self.query.scope.as_deref() == Some("closed"))
     }
 
-    fn all_columns(&self) -> [&'static str; 11] {
-        COLUMNS
-    }
-
-    fn shows(&self, column: &str) -> bool {
-        self.rows.columns.iter().any(|c| c == column)
-    }
-
-    fn current_query(&self) -> String {
-        self.query.base_query(None)
-    }
-
     fn back(&self) -> String {
-        format!("/customers?{}", self.query.base_query(None))
-    }
-
-    fn view_active(&self, view: &SavedView) -> bool {
-        view.query == self.query.base_query(None)
+        self.bar.back()
     }
 }
 
@@ -226,20 +211,6 @@ impl Rows {
     /// Phones show the first two columns only.
     fn cell_class(&self, index: &usize) -> &'static str {
         if *index < 2 { "" } else { "hide-sm" }
-    }
-}
-
-/// The columns a person chose for a list, or the default ones.
-pub(super) async fn chosen_columns(
-    state: &AppState,
-    actor: &salesflow_store::Actor,
-    list: &str,
-    all: &[&str],
-    default: &[&str],
-) -> Vec<String> {
-    match views::columns(&state.store, actor, list).await {
-        Ok(Some(chosen)) if !chosen.is_empty() => chosen.into_iter().filter(|c| all.contains(&c.as_str())).collect(),
-        _ => default.iter().map(|c| (*c).to_owned()).collect(),
     }
 }
 
@@ -284,12 +255,13 @@ async fn list_page(
     let filtered = [&query.q, &query.grade, &query.scope, &query.province, &query.industry, &query.tag]
         .iter()
         .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
+    let bar = ViewsBar::load(&state, actor, "customers", base, &COLUMNS, &rows.columns, column_label).await;
     let page = ListPage {
         ctx,
         rows,
         query,
         grades: Grade::ALL,
-        views: views::list_views(&state.store, actor, "customers").await.unwrap_or_default(),
+        bar,
         people: if actor.can(Module::Customers, Action::Edit) {
             salesflow_store::access::people_in_scope(&state.store, actor).await.unwrap_or_default()
         } else {
@@ -949,31 +921,109 @@ async fn read_notice(State(state): State<AppState>, UiUser(session, meta): UiUse
 
 // ---------------------------------------------------------------- contacts list
 
+/// Columns the contact list can show besides the name, which always shows.
+pub(super) const CONTACT_COLUMNS: [&str; 6] = ["customer", "role", "phones", "email", "title", "created_at"];
+const CONTACT_DEFAULT_COLUMNS: [&str; 4] = ["customer", "role", "phones", "email"];
+
+/// The message key of a contact column's heading.
+fn contact_column_label(code: &str) -> &'static str {
+    match code {
+        "customer" => "fields.customer_id",
+        "role" => "fields.role",
+        "phones" => "lists.phones",
+        "email" => "fields.email",
+        "title" => "fields.title",
+        _ => "fields.created_at",
+    }
+}
+
 #[derive(Debug, Deserialize, Default)]
 struct ContactQuery {
     q: Option<String>,
     role: Option<String>,
+    sort: Option<String>,
     cursor: Option<String>,
+}
+
+impl ContactQuery {
+    fn filter(&self) -> ContactFilter {
+        ContactFilter { customer_id: None, q: self.q.clone(), role: self.role.clone(), ids: None }
+    }
+
+    /// The filters (and sort) as a query string, without the cursor.
+    fn base_query(&self, sort: Option<&str>) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in
+            [("q", self.q.as_deref()), ("role", self.role.as_deref()), ("sort", sort.or(self.sort.as_deref()))]
+        {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                out.append_pair(k, v);
+            }
+        }
+        out.finish()
+    }
 }
 
 #[derive(Template)]
 #[template(path = "customers/contacts.html")]
 struct ContactsPage {
     ctx: PageCtx,
-    contacts: Vec<ContactView>,
-    names: std::collections::HashMap<i64, String>,
+    rows: ContactRows,
     query: ContactQuery,
     roles: [ContactRole; 6],
-    next_url: Option<String>,
+    bar: ViewsBar,
+    can_export: bool,
+    can_delete: bool,
 }
 
 impl ContactsPage {
+    fn role_selected(&self, code: &str) -> bool {
+        self.query.role.as_deref() == Some(code)
+    }
+
+    fn sort_link(&self, field: &str) -> String {
+        let current = self.query.sort.as_deref().unwrap_or("name");
+        let next = if current == field { format!("-{field}") } else { field.to_owned() };
+        format!("/contacts?{}", self.query.base_query(Some(&next)))
+    }
+
+    fn sort_mark(&self, field: &str) -> &'static str {
+        match self.query.sort.as_deref().unwrap_or("name") {
+            s if s == field => "▲",
+            s if s.strip_prefix('-') == Some(field) => "▼",
+            _ => "",
+        }
+    }
+
+    fn sortable(&self, column: &str) -> bool {
+        column == "created_at"
+    }
+}
+
+#[derive(Template)]
+#[template(path = "customers/contact_rows.html")]
+struct ContactRows {
+    ctx: PageCtx,
+    contacts: Vec<ContactView>,
+    names: std::collections::HashMap<i64, String>,
+    columns: Vec<String>,
+    selectable: bool,
+    next_url: Option<String>,
+    first_page: bool,
+}
+
+impl ContactRows {
     fn customer(&self, id: &i64) -> String {
         self.names.get(id).cloned().unwrap_or_default()
     }
 
-    fn role_selected(&self, code: &str) -> bool {
-        self.query.role.as_deref() == Some(code)
+    fn span(&self) -> usize {
+        self.columns.len() + 1 + usize::from(self.selectable)
+    }
+
+    /// Phones show the first two columns only.
+    fn cell_class(&self, index: &usize) -> &'static str {
+        if *index < 2 { "" } else { "hide-sm" }
     }
 }
 
@@ -983,24 +1033,75 @@ async fn contacts_page(
     jar: CookieJar,
     Query(query): Query<ContactQuery>,
 ) -> Response {
-    let filter = ContactFilter { customer_id: None, q: query.q.clone(), role: query.role.clone() };
-    let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: None };
-    let page = match customers::list_contacts(&state.store, &session.actor, &filter, &req).await {
+    let actor = &session.actor;
+    let filter = query.filter();
+    let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: query.sort.clone() };
+    let page = match customers::list_contacts(&state.store, actor, &filter, &req).await {
         Ok(p) => p,
+        // A stale cursor or an unknown sort in a shared link: start over.
+        Err(StoreError::Invalid(_)) => {
+            match customers::list_contacts(&state.store, actor, &filter, &PageRequest::default()).await {
+                Ok(p) => p,
+                Err(e) => return store_error_page(&meta.locale, e),
+            }
+        }
         Err(e) => return store_error_page(&meta.locale, e),
     };
     let names =
         customers::customer_names(&state.store, page.items.iter().map(|c| c.customer_id)).await.unwrap_or_default();
-    let next_url = page.next_cursor.map(|c| {
-        let mut out = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [("q", query.q.as_deref()), ("role", query.role.as_deref()), ("cursor", Some(c.as_str()))] {
-            if let Some(v) = v.filter(|v| !v.is_empty()) {
-                out.append_pair(k, v);
-            }
-        }
-        format!("/contacts?{}", out.finish())
-    });
+    let base = query.base_query(None);
+    let next_url =
+        page.next_cursor.map(|c| format!("/contacts?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
     let ctx = page_ctx(&state, &session, &meta, &jar, "/contacts").await;
-    let page = ContactsPage { ctx, contacts: page.items, names, query, roles: ContactRole::ALL, next_url };
+    let can_export = actor.can(Module::Customers, Action::Export);
+    let can_delete = actor.can(Module::Customers, Action::Edit);
+    let columns = chosen_columns(&state, actor, "contacts", &CONTACT_COLUMNS, &CONTACT_DEFAULT_COLUMNS).await;
+    let rows = ContactRows {
+        ctx: ctx.clone(),
+        contacts: page.items,
+        names,
+        columns,
+        selectable: can_export || can_delete,
+        next_url,
+        first_page: query.cursor.is_none(),
+    };
+    if meta.is_htmx {
+        return render(&rows.ctx, &rows);
+    }
+    let bar =
+        ViewsBar::load(&state, actor, "contacts", base, &CONTACT_COLUMNS, &rows.columns, contact_column_label).await;
+    let page = ContactsPage { ctx, rows, query, roles: ContactRole::ALL, bar, can_export, can_delete };
     render(&page.ctx, &page)
+}
+
+/// A bulk action on the selected contacts: export them or delete them.
+async fn contacts_bulk(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = BulkForm::parse(&body);
+    let back = form.back("/contacts");
+    if form.ids.is_empty() {
+        return redirect_flash(&back, "flash.bulk_none_selected");
+    }
+    match form.field("action").as_str() {
+        "export" => {
+            let filter = ContactFilter { ids: Some(form.ids), ..Default::default() };
+            let t = |k: &str| crate::i18n::t(&meta.locale, k);
+            let header = export::header(&t, &export::CONTACT_COLUMNS);
+            let name = format!("contacts-{}", chrono::Utc::now().format("%Y%m%d"));
+            let result = match export::contacts(state.store.clone(), session.actor.clone(), filter, meta.locale.clone())
+            {
+                Ok(fetch) => export::respond(export::Format::Csv, &name, header, fetch).await,
+                Err(e) => Err(e),
+            };
+            result.unwrap_or_else(|e| store_error_page(&meta.locale, e))
+        }
+        "delete" => {
+            let result = customers::delete_contacts(&state.store, &session.actor, &form.ids).await;
+            bulk_outcome(result, &back, "lists.flash.contacts_refused", &meta.locale)
+        }
+        _ => redirect_flash(&back, "lists.flash.bulk_invalid"),
+    }
 }

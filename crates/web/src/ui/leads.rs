@@ -18,6 +18,7 @@ use salesflow_store::paging::PageRequest;
 use salesflow_store::{Actor, StoreError};
 use serde::Deserialize;
 
+use super::views::{BulkForm, ViewsBar, bulk_outcome, chosen_columns};
 use super::{FormErrors, PageCtx, non_empty, opt_id, page_ctx, redirect_flash, render, store_error_page};
 use crate::auth::{RequestMeta, Session, UiUser};
 use crate::server::AppState;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/leads", get(list_page).post(create))
         .route("/leads/new", get(new_page))
+        .route("/leads/bulk", post(bulk))
         .route("/leads/export.csv", get(export_csv))
         .route("/leads/export.xlsx", get(export_xlsx))
         .route("/leads/{id}", get(show).post(update))
@@ -73,6 +75,7 @@ impl ListQuery {
             campaign: self.campaign.clone(),
             owner_id: if self.owner.as_deref() == Some("mine") { actor.user_id } else { None },
             deleted: tab == "deleted",
+            ids: None,
         }
     }
 
@@ -124,6 +127,41 @@ impl ListQuery {
     }
 }
 
+/// Columns the lead list can show besides the name, which always shows.
+pub(super) const COLUMNS: [&str; 11] = [
+    "company",
+    "status",
+    "intention",
+    "campaign",
+    "source",
+    "owner",
+    "phones",
+    "email",
+    "region",
+    "created_at",
+    "updated_at",
+];
+const DEFAULT_COLUMNS: [&str; 7] = ["company", "status", "intention", "campaign", "source", "owner", "created_at"];
+/// Columns the list can be sorted by (besides the name).
+const SORTABLE: [&str; 2] = ["created_at", "updated_at"];
+
+/// The message key of a column's heading.
+fn column_label(code: &str) -> &'static str {
+    match code {
+        "company" => "leads.company",
+        "status" => "fields.status",
+        "intention" => "leads.intention",
+        "campaign" => "leads.campaign",
+        "source" => "fields.source",
+        "owner" => "customers.owner",
+        "phones" => "lists.phones",
+        "email" => "fields.email",
+        "region" => "fields.region",
+        "updated_at" => "lists.updated_at",
+        _ => "fields.created_at",
+    }
+}
+
 #[derive(Template)]
 #[template(path = "leads/list.html")]
 struct ListPage {
@@ -132,8 +170,12 @@ struct ListPage {
     query: ListQuery,
     tabs: [&'static str; 7],
     intentions: [Intention; 3],
+    bar: ViewsBar,
+    /// People a lead may be handed to (empty: no assigning).
+    people: Vec<(i64, String)>,
     can_create: bool,
     can_export: bool,
+    can_delete: bool,
     filtered: bool,
 }
 
@@ -152,6 +194,10 @@ impl ListPage {
         }
     }
 
+    fn sortable(&self, column: &str) -> bool {
+        SORTABLE.contains(&column)
+    }
+
     fn tab_label(&self, tab: &str) -> String {
         if tab.is_empty() { self.ctx.t("leads.tab_all") } else { self.ctx.t(&format!("leads.tabs.{tab}")) }
     }
@@ -162,9 +208,25 @@ impl ListPage {
 struct Rows {
     ctx: PageCtx,
     leads: Vec<LeadView>,
+    columns: Vec<String>,
+    selectable: bool,
     next_url: Option<String>,
     first_page: bool,
-    query: ListQuery,
+}
+
+impl Rows {
+    fn span(&self) -> usize {
+        self.columns.len() + 1 + usize::from(self.selectable)
+    }
+
+    /// Phones show the first two columns only.
+    fn cell_class(&self, index: &usize) -> &'static str {
+        if *index < 2 { "" } else { "hide-sm" }
+    }
+
+    fn campaign_link(&self, campaign: &str) -> String {
+        ListQuery::default().campaign_link(campaign)
+    }
 }
 
 async fn list_page(
@@ -195,22 +257,56 @@ async fn list_page(
     let filtered = [&query.q, &query.tab, &query.intention, &query.source, &query.campaign, &query.owner]
         .iter()
         .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
+    let can_assign = actor.can(Module::Customers, Action::Edit);
+    let can_export = actor.can(Module::Customers, Action::Export);
+    let can_delete = actor.can(Module::Customers, Action::Delete);
+    // Deleted leads are restored one by one, not acted on in bulk.
+    let selectable = query.tab() != "deleted" && (can_assign || can_export || can_delete);
+    let columns = chosen_columns(&state, actor, "leads", &COLUMNS, &DEFAULT_COLUMNS).await;
+    let rows = Rows { ctx: ctx.clone(), leads: page.items, columns, selectable, next_url, first_page };
     if meta.is_htmx {
-        let rows = Rows { ctx, leads: page.items, next_url, first_page, query };
         return render(&rows.ctx, &rows);
     }
-    let rows = Rows { ctx: ctx.clone(), leads: page.items, next_url, first_page, query: ListQuery::default() };
+    let bar = ViewsBar::load(&state, actor, "leads", base, &COLUMNS, &rows.columns, column_label).await;
+    let people = if can_assign {
+        salesflow_store::access::people_in_scope(&state.store, actor).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let page = ListPage {
         ctx,
         rows,
         query,
         tabs: TABS,
         intentions: Intention::ALL,
+        bar,
+        people,
         can_create: actor.can(Module::Customers, Action::Create),
-        can_export: actor.can(Module::Customers, Action::Export),
+        can_export,
+        can_delete,
         filtered,
     };
     render(&page.ctx, &page)
+}
+
+/// A bulk action on the selected leads: hand them to someone, export or
+/// delete them.
+async fn bulk(State(state): State<AppState>, UiUser(session, meta): UiUser, body: axum::body::Bytes) -> Response {
+    let form = BulkForm::parse(&body);
+    let back = form.back("/leads");
+    if form.ids.is_empty() {
+        return redirect_flash(&back, "flash.bulk_none_selected");
+    }
+    let action = form.field("action");
+    if action == "export" {
+        let filter = LeadFilter { ids: Some(form.ids), ..Default::default() };
+        return export_leads(&state, &session, &meta, filter, crate::export::Format::Csv).await;
+    }
+    let result = match crate::api::leads::bulk_action(&action, form.field("owner_id").parse().ok()) {
+        Ok(action) => leads::bulk(&state.store, &session.actor, &form.ids, action).await,
+        Err(invalid) => Err(StoreError::Invalid(invalid)),
+    };
+    bulk_outcome(result, &back, "lists.flash.leads_refused", &meta.locale)
 }
 
 async fn export_csv(state: State<AppState>, user: UiUser, query: Query<ListQuery>) -> Response {
@@ -230,6 +326,16 @@ async fn export_list(
     format: crate::export::Format,
 ) -> Response {
     let filter = query.filter(&session.actor);
+    export_leads(&state, &session, &meta, filter, format).await
+}
+
+async fn export_leads(
+    state: &AppState,
+    session: &Session,
+    meta: &RequestMeta,
+    filter: LeadFilter,
+    format: crate::export::Format,
+) -> Response {
     let t = |k: &str| crate::i18n::t(&meta.locale, k);
     let header = crate::export::header(&t, &crate::export::LEAD_COLUMNS);
     let name = format!("leads-{}", chrono::Utc::now().format("%Y%m%d"));

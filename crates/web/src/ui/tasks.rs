@@ -20,6 +20,7 @@ use salesflow_store::tasks::{self, CalendarEvent, TaskFilter, TaskInput, TaskVie
 use salesflow_store::{Actor, StoreError};
 use serde::Deserialize;
 
+use super::views::{BulkForm, ViewsBar, bulk_outcome, chosen_columns};
 use super::{FormErrors, PageCtx, page_ctx, redirect_flash, render, store_error_page};
 use crate::api::tasks::{DayEdge, when};
 use crate::auth::{RequestMeta, Session, UiUser};
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/tasks", get(list_page).post(create))
         .route("/tasks/new", get(new_page))
+        .route("/tasks/bulk", post(bulk))
         .route("/tasks/customer-options", get(customer_options))
         .route("/tasks/{id}", get(show).post(update))
         .route("/tasks/{id}/edit", get(edit_page))
@@ -90,8 +92,14 @@ impl ListQuery {
         }
     }
 
+    /// Absent: `open`; empty or `all`: every status (`all` survives a saved
+    /// view, which keeps no empty values).
     fn status(&self) -> &str {
-        self.status.as_deref().unwrap_or("open")
+        match self.status.as_deref() {
+            None => "open",
+            Some("all") => "",
+            Some(s) => s,
+        }
     }
 
     fn overdue(&self) -> bool {
@@ -120,8 +128,8 @@ impl ListQuery {
     fn base_query(&self, sort: Option<&str>) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         out.append_pair("tab", self.tab());
-        // An empty status means "every status" and must survive paging.
-        out.append_pair("status", self.status());
+        // "Every status" must survive paging and saved views.
+        out.append_pair("status", if self.status().is_empty() { "all" } else { self.status() });
         for (k, v) in [
             ("q", self.q.as_deref()),
             ("priority", self.priority.as_deref()),
@@ -140,6 +148,37 @@ impl ListQuery {
     }
 }
 
+/// Columns the task list can show besides the title, which always shows.
+pub(super) const COLUMNS: [&str; 9] =
+    ["due_at", "assignee", "priority", "status", "customer", "created_by", "start_at", "completed_at", "created_at"];
+const DEFAULT_COLUMNS: [&str; 5] = ["due_at", "assignee", "priority", "status", "created_at"];
+
+/// The message key of a column's heading.
+fn column_label(code: &str) -> &'static str {
+    match code {
+        "due_at" => "tasks.due_at",
+        "assignee" => "tasks.assignee",
+        "priority" => "tasks.priority_label",
+        "status" => "tasks.status_label",
+        "customer" => "fields.customer_id",
+        "created_by" => "tasks.created_by",
+        "start_at" => "tasks.start_at",
+        "completed_at" => "tasks.completed_at",
+        _ => "fields.created_at",
+    }
+}
+
+/// The sort a column's heading asks for first, for the sortable ones:
+/// the most urgent and the newest come first.
+fn column_sort(code: &str) -> Option<&'static str> {
+    match code {
+        "due_at" => Some("due_at"),
+        "priority" => Some("-priority"),
+        "created_at" => Some("-created_at"),
+        _ => None,
+    }
+}
+
 #[derive(Template)]
 #[template(path = "tasks/list.html")]
 struct ListPage {
@@ -148,6 +187,10 @@ struct ListPage {
     query: ListQuery,
     statuses: [TaskStatus; 4],
     priorities: [Priority; 4],
+    bar: ViewsBar,
+    /// People tasks may be handed to (empty: no assigning).
+    people: Vec<(i64, String)>,
+    can_delete: bool,
     show_team: bool,
     can_create: bool,
 }
@@ -170,6 +213,10 @@ impl ListPage {
             _ => "",
         }
     }
+
+    fn column_sort(&self, column: &str) -> Option<&'static str> {
+        column_sort(column)
+    }
 }
 
 #[derive(Template)]
@@ -177,6 +224,8 @@ impl ListPage {
 struct Rows {
     ctx: PageCtx,
     tasks: Vec<TaskView>,
+    columns: Vec<String>,
+    selectable: bool,
     next_url: Option<String>,
     first_page: bool,
     can_edit: bool,
@@ -187,6 +236,19 @@ struct Rows {
 impl Rows {
     fn closed(&self, status: &str) -> bool {
         closed(status)
+    }
+
+    fn span(&self) -> usize {
+        self.columns.len() + 2 + usize::from(self.selectable)
+    }
+
+    /// Phones show the first column only (the title shows who and how urgent).
+    fn cell_class(&self, index: &usize) -> &'static str {
+        if *index < 1 { "" } else { "hide-sm" }
+    }
+
+    fn shows(&self, column: &str) -> bool {
+        self.columns.iter().any(|c| c == column)
     }
 }
 
@@ -214,27 +276,51 @@ async fn list_page(
     let ctx = page_ctx(&state, &session, &meta, &jar, "/tasks").await;
     let base = query.base_query(None);
     let next_url = page.next_cursor.map(|c| format!("/tasks?{base}&cursor={c}"));
+    let can_edit = actor.can(Module::Customers, Action::Edit);
     let rows = Rows {
         ctx: ctx.clone(),
         tasks: page.items,
+        columns: chosen_columns(&state, actor, "tasks", &COLUMNS, &DEFAULT_COLUMNS).await,
+        selectable: can_edit,
         next_url,
         first_page: query.cursor.is_none(),
-        can_edit: actor.can(Module::Customers, Action::Edit),
+        can_edit,
         back: format!("/tasks?{base}"),
     };
     if meta.is_htmx {
         return render(&rows.ctx, &rows);
     }
+    let bar = ViewsBar::load(&state, actor, "tasks", base, &COLUMNS, &rows.columns, column_label).await;
+    let people =
+        if can_edit { tasks::assignable_people(&state.store, actor).await.unwrap_or_default() } else { Vec::new() };
     let page = ListPage {
         ctx,
         rows,
         query,
         statuses: TaskStatus::ALL,
         priorities: Priority::ALL,
+        bar,
+        people,
+        can_delete: can_edit,
         show_team: actor.scope != DataScope::Own,
         can_create: actor.can(Module::Customers, Action::Create),
     };
     render(&page.ctx, &page)
+}
+
+/// A bulk action on the selected tasks: hand them to someone, mark them
+/// done or delete them.
+async fn bulk(State(state): State<AppState>, UiUser(session, meta): UiUser, body: axum::body::Bytes) -> Response {
+    let form = BulkForm::parse(&body);
+    let back = form.back("/tasks");
+    if form.ids.is_empty() {
+        return redirect_flash(&back, "flash.bulk_none_selected");
+    }
+    let result = match crate::api::tasks::bulk_action(&form.field("action"), form.field("assignee_id").parse().ok()) {
+        Ok(action) => tasks::bulk(&state.store, &session.actor, &form.ids, action).await,
+        Err(invalid) => Err(StoreError::Invalid(invalid)),
+    };
+    bulk_outcome(result, &back, "lists.flash.tasks_refused", &meta.locale)
 }
 
 // ---------------------------------------------------------------- complete, reopen, delete
@@ -271,6 +357,8 @@ async fn set_done(
         let rows = Rows {
             ctx,
             tasks: vec![current],
+            columns: chosen_columns(state, &session.actor, "tasks", &COLUMNS, &DEFAULT_COLUMNS).await,
+            selectable: session.actor.can(Module::Customers, Action::Edit),
             next_url: None,
             first_page: false,
             can_edit: true,

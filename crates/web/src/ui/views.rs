@@ -5,8 +5,8 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::post;
-use salesflow_store::StoreError;
-use salesflow_store::views;
+use salesflow_store::views::{self, SavedView};
+use salesflow_store::{Actor, StoreError};
 
 use super::{redirect_flash, store_error_page};
 use crate::auth::UiUser;
@@ -86,7 +86,123 @@ async fn save_columns(
 pub fn allowed_columns(list: &str) -> &'static [&'static str] {
     match list {
         "customers" => &super::customers::COLUMNS,
+        "contacts" => &super::customers::CONTACT_COLUMNS,
         "activities" => &super::activities::COLUMNS,
+        "leads" => &super::leads::COLUMNS,
+        "tasks" => &super::tasks::COLUMNS,
         _ => &[],
+    }
+}
+
+/// One optional column of a list, as the column chooser offers it.
+pub(super) struct ColumnChoice {
+    pub code: &'static str,
+    /// The message key of its heading.
+    pub label: &'static str,
+    pub shown: bool,
+}
+
+/// What the views bar above every list shows (templates/_views_bar.html):
+/// the person's saved views of the list, "save this view" and the column
+/// chooser.
+pub(super) struct ViewsBar {
+    /// The list's name in `views::LISTS`; its page is `/{list}`.
+    pub list: &'static str,
+    /// The list's current filters as a query string, without the cursor.
+    pub query: String,
+    pub views: Vec<SavedView>,
+    /// Empty: the list offers no column choice here.
+    pub columns: Vec<ColumnChoice>,
+}
+
+impl ViewsBar {
+    /// Loads the person's views of `list`; `all` are the list's optional
+    /// columns, `shown` the ones on screen, `label` gives a column's heading.
+    pub async fn load(
+        state: &AppState,
+        actor: &Actor,
+        list: &'static str,
+        query: String,
+        all: &[&'static str],
+        shown: &[String],
+        label: fn(&str) -> &'static str,
+    ) -> ViewsBar {
+        let columns = all
+            .iter()
+            .map(|code| ColumnChoice { code, label: label(code), shown: shown.iter().any(|s| s == code) })
+            .collect();
+        let views = views::list_views(&state.store, actor, list).await.unwrap_or_default();
+        ViewsBar { list, query, views, columns }
+    }
+
+    /// The list as it is now, to come back to after a form.
+    pub fn back(&self) -> String {
+        if self.query.is_empty() { format!("/{}", self.list) } else { format!("/{}?{}", self.list, self.query) }
+    }
+
+    pub fn link(&self, view: &SavedView) -> String {
+        if view.query.is_empty() { format!("/{}", self.list) } else { format!("/{}?{}", self.list, view.query) }
+    }
+
+    pub fn active(&self, view: &SavedView) -> bool {
+        view.query == self.query
+    }
+}
+
+/// The columns a person chose for a list (those the list still has), or
+/// the default ones.
+pub(super) async fn chosen_columns(
+    state: &AppState,
+    actor: &Actor,
+    list: &str,
+    all: &[&str],
+    default: &[&str],
+) -> Vec<String> {
+    match views::columns(&state.store, actor, list).await {
+        Ok(Some(chosen)) if !chosen.is_empty() => chosen.into_iter().filter(|c| all.contains(&c.as_str())).collect(),
+        _ => default.iter().map(|c| (*c).to_owned()).collect(),
+    }
+}
+
+/// A bulk-action form: the selected rows (repeated `ids`) and its fields.
+pub(super) struct BulkForm {
+    pairs: Vec<(String, String)>,
+    pub ids: Vec<i64>,
+}
+
+impl BulkForm {
+    pub fn parse(body: &[u8]) -> BulkForm {
+        let pairs = pairs(body);
+        let ids = pairs.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.trim().parse().ok()).collect();
+        BulkForm { pairs, ids }
+    }
+
+    pub fn field(&self, name: &str) -> String {
+        field(&self.pairs, name)
+    }
+
+    /// Back to the list the form came from (`list_path` when it says none).
+    pub fn back(&self, list_path: &str) -> String {
+        let back = self.field("back");
+        if back.starts_with(list_path) && !back.contains("//") { back } else { list_path.to_owned() }
+    }
+}
+
+/// Where a bulk action sends the person: back to the list, with a message
+/// that says what happened (`refused_key` when some rows were out of reach).
+pub(super) fn bulk_outcome(result: Result<u64, StoreError>, back: &str, refused_key: &str, locale: &str) -> Response {
+    match result {
+        Ok(_) => redirect_flash(back, "flash.bulk_done"),
+        Err(StoreError::Invalid(invalid)) => {
+            let key = if invalid.0.iter().any(|e| e.code == "lead_converted") {
+                "lists.flash.leads_converted"
+            } else {
+                "lists.flash.bulk_invalid"
+            };
+            redirect_flash(back, key)
+        }
+        Err(StoreError::NotFound) | Err(StoreError::Forbidden) => redirect_flash(back, refused_key),
+        Err(StoreError::Conflict(_)) => redirect_flash(back, "flash.stale"),
+        Err(e) => store_error_page(locale, e),
     }
 }

@@ -8,6 +8,7 @@ mod customers;
 mod helpers;
 mod imports;
 mod leads;
+mod list_actions;
 mod lists;
 mod pages;
 mod tasks;
