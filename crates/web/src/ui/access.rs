@@ -95,19 +95,13 @@ impl UserQuery {
 
     /// The query string without the cursor, for sort links and "load more".
     fn base_query(&self, sort: Option<&str>) -> String {
-        let mut out = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
+        super::query_string([
             ("q", self.q.as_deref()),
             ("role_id", self.role_id.as_deref()),
             ("department_id", self.department_id.as_deref()),
             ("status", self.status.as_deref()),
             ("sort", sort.or(self.sort.as_deref())),
-        ] {
-            if let Some(v) = v.filter(|v| !v.is_empty()) {
-                out.append_pair(k, v);
-            }
-        }
-        out.finish()
+        ])
     }
 }
 

@@ -78,8 +78,7 @@ impl ListQuery {
     }
 
     fn base_query(&self) -> String {
-        let mut out = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
+        super::query_string([
             ("archive", self.archive.as_deref()),
             ("q", self.q.as_deref()),
             ("kind", self.kind.as_deref()),
@@ -88,12 +87,7 @@ impl ListQuery {
             ("from", self.from.as_deref()),
             ("to", self.to.as_deref()),
             ("follow_up", self.follow_up.as_deref()),
-        ] {
-            if let Some(v) = v.filter(|v| !v.is_empty()) {
-                out.append_pair(k, v);
-            }
-        }
-        out.finish()
+        ])
     }
 
     fn is(&self, value: &Option<String>, option: &str) -> bool {

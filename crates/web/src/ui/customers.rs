@@ -122,8 +122,7 @@ impl ListQuery {
 
     /// The filters (and sort) as a query string, without the cursor.
     fn base_query(&self, sort: Option<&str>) -> String {
-        let mut out = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
+        super::query_string([
             ("q", self.q.as_deref()),
             ("grade", self.grade.as_deref()),
             ("scope", self.scope.as_deref()),
@@ -131,12 +130,7 @@ impl ListQuery {
             ("industry", self.industry.as_deref()),
             ("tag", self.tag.as_deref()),
             ("sort", sort.or(self.sort.as_deref())),
-        ] {
-            if let Some(v) = v.filter(|v| !v.is_empty()) {
-                out.append_pair(k, v);
-            }
-        }
-        out.finish()
+        ])
     }
 
     fn is(&self, value: &Option<String>, option: &str) -> bool {
@@ -952,15 +946,11 @@ impl ContactQuery {
 
     /// The filters (and sort) as a query string, without the cursor.
     fn base_query(&self, sort: Option<&str>) -> String {
-        let mut out = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in
-            [("q", self.q.as_deref()), ("role", self.role.as_deref()), ("sort", sort.or(self.sort.as_deref()))]
-        {
-            if let Some(v) = v.filter(|v| !v.is_empty()) {
-                out.append_pair(k, v);
-            }
-        }
-        out.finish()
+        super::query_string([
+            ("q", self.q.as_deref()),
+            ("role", self.role.as_deref()),
+            ("sort", sort.or(self.sort.as_deref())),
+        ])
     }
 }
 

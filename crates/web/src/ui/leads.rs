@@ -80,8 +80,7 @@ impl ListQuery {
     }
 
     fn pairs<'a>(&'a self, tab: Option<&'a str>, sort: Option<&'a str>) -> String {
-        let mut out = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
+        super::query_string([
             ("q", self.q.as_deref()),
             ("tab", tab.or(self.tab.as_deref())),
             ("intention", self.intention.as_deref()),
@@ -89,12 +88,7 @@ impl ListQuery {
             ("campaign", self.campaign.as_deref()),
             ("owner", self.owner.as_deref()),
             ("sort", sort.or(self.sort.as_deref())),
-        ] {
-            if let Some(v) = v.filter(|v| !v.is_empty()) {
-                out.append_pair(k, v);
-            }
-        }
-        out.finish()
+        ])
     }
 
     fn tab_link(&self, tab: &str) -> String {

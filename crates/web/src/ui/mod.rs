@@ -222,6 +222,17 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     groups
 }
 
+/// A list's filters as a query string, leaving out empty values.
+pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            out.append_pair(k, v);
+        }
+    }
+    out.finish()
+}
+
 /// Renders a template; clears the flash cookie the page has shown.
 pub fn render(ctx: &PageCtx, template: &impl Template) -> Response {
     let html = match template.render() {
