@@ -112,18 +112,20 @@ async fn build<C: ConnectionTrait>(conn: &C, kind: Kind, query: &str) -> StoreRe
 
 /// Counting a bigram's rows stops here: enough to tell rare from common.
 const RARITY_CAP: u64 = 5000;
-/// From this many rows for the rarest bigram on, a list walks its own sort
-/// order and checks each row against the index, instead of collecting and
-/// sorting every match.
+/// From this many matching rows on, a list walks its own sort order and
+/// checks each row against the index, instead of collecting and sorting
+/// every match.
 const COMMON: u64 = 2000;
 
 /// The condition "the row with this id matches `query`" for a list, or
 /// `None` when the query has nothing to search for.
 ///
-/// For rare terms it is `id IN (matching ids)`: few rows, fetched by key.
-/// For common terms (a word in 5 % of a million names) collecting and
-/// sorting every match is what costs; then it is a correlated `EXISTS`, so
-/// the database walks the list's sort index and stops after one page.
+/// When the rarest bigram is rare, it is `id IN (matching ids)`: few rows,
+/// fetched by key. Otherwise the matches are collected up to [`COMMON`]:
+/// fewer than that (common bigrams, rare together, like `12345`) become a
+/// list of ids; as many (a word in 5 % of a million names) become a
+/// correlated `EXISTS`, so the database walks the list's sort index and
+/// stops after one page instead of sorting every match.
 pub async fn condition<C, E, I>(conn: &C, kind: Kind, query: &str, table: E, id: I) -> StoreResult<Option<SimpleExpr>>
 where
     C: ConnectionTrait,
@@ -131,10 +133,16 @@ where
     I: ColumnTrait,
 {
     let Some((mut select, rarest)) = build(conn, kind, query).await? else { return Ok(None) };
-    if rarest >= COMMON {
-        select.and_where(Expr::col((Alias::new("g0"), Column::EntityId)).equals((table, id)));
-        Ok(Some(Expr::exists(select)))
-    } else {
-        Ok(Some(id.in_subquery(select)))
+    if rarest < COMMON {
+        return Ok(Some(id.in_subquery(select)));
     }
+    let mut probe = select.clone();
+    probe.limit(COMMON);
+    let rows = conn.query_all(&probe).await?;
+    let found: Vec<i64> = rows.iter().filter_map(|r| r.try_get_by_index::<i64>(0).ok()).collect();
+    if (found.len() as u64) < COMMON {
+        return Ok(Some(id.is_in(found)));
+    }
+    select.and_where(Expr::col((Alias::new("g0"), Column::EntityId)).equals((table, id)));
+    Ok(Some(Expr::exists(select)))
 }

@@ -388,9 +388,16 @@ async fn a_common_search_word_pages_in_sort_order() {
     // 2,100 names share 华信: enough for the "walk the sort index" plan.
     let now = chrono::Utc::now();
     let txn = app.store.begin().await.unwrap();
-    let rows: Vec<customer::ActiveModel> = (0..2100)
+    // And two words common alone (2,005 names each) but together in five.
+    let name_of = |i: i64| match i {
+        0..2100 => format!("上海华信{i}号"),
+        2100..4100 => format!("甲乙公司{i}"),
+        4100..6100 => format!("乙丙公司{i}"),
+        _ => format!("甲乙丙{i}"),
+    };
+    let rows: Vec<customer::ActiveModel> = (0..6105)
         .map(|i| {
-            let name = format!("上海华信{i}号");
+            let name = name_of(i);
             let at = now - chrono::Duration::minutes(i);
             customer::ActiveModel {
                 name_key: Set(salesflow_domain::customers::name_key(&name)),
@@ -410,7 +417,7 @@ async fn a_common_search_word_pages_in_sort_order() {
     for chunk in rows.chunks(500) {
         new_ids.extend(customer::Entity::insert_many(chunk.to_vec()).exec_with_returning_keys(&txn).await.unwrap());
     }
-    let texts: Vec<(i64, String)> = new_ids.iter().enumerate().map(|(i, id)| (*id, format!("上海华信{i}号"))).collect();
+    let texts: Vec<(i64, String)> = new_ids.iter().enumerate().map(|(i, id)| (*id, name_of(i as i64))).collect();
     search::index_new(&txn, Kind::Customer, &texts).await.unwrap();
     txn.commit().await.unwrap();
     post(&app, &app.admin, "/api/v1/customers", json!({"name": "北京燕山机械"})).await;
@@ -433,6 +440,10 @@ async fn a_common_search_word_pages_in_sort_order() {
     // A rare word next to the common one still narrows to the one match.
     let (_, one) = app.api(Method::GET, "/api/v1/customers?q=%E5%8D%8E%E4%BF%A11234", Some(&app.admin), None).await;
     assert_eq!(ids(&one).len(), 1);
+    let (_, few) =
+        app.api(Method::GET, "/api/v1/customers?q=%E7%94%B2%E4%B9%99%E4%B8%99", Some(&app.admin), None).await;
+    let names: Vec<&str> = few["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["甲乙丙6100", "甲乙丙6101", "甲乙丙6102", "甲乙丙6103", "甲乙丙6104"]);
     // The pool customers are visible to a salesperson, her scope still applies.
     app.create_user("li.na", "salesperson", None).await;
     let li = app.login("li.na", "password-123").await;
