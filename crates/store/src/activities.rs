@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::activities::check;
-use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
 use crate::Store;
@@ -180,6 +180,31 @@ async fn with_names(store: &Store, mut page: Page<ActivityView>) -> StoreResult<
     Ok(page)
 }
 
+/// Customers kept by a list's filters from this many on make it walk the
+/// activities in time order, checking each one's customer; fewer are looked
+/// up by customer and sorted.
+const MANY_CUSTOMERS: u64 = 5000;
+
+/// The condition on an activity's customer. A few customers (a name search,
+/// a small scope): `customer_id IN (…)`, read through the customer index.
+/// Many (everyone not closed yet): a correlated `EXISTS`, so the newest
+/// activities are read first and the page stops early instead of sorting
+/// millions of rows.
+async fn customers_condition(store: &Store, mut customers: SelectStatement) -> StoreResult<SimpleExpr> {
+    let mut probe = customers.clone();
+    probe.limit(MANY_CUSTOMERS);
+    let mut count = Query::select();
+    count.expr(Expr::cust("COUNT(*)")).from_subquery(probe, Alias::new("c"));
+    let n: i64 = store.reader().query_one(&count).await?.and_then(|r| r.try_get_by_index::<i64>(0).ok()).unwrap_or(0);
+    if (n as u64) < MANY_CUSTOMERS {
+        return Ok(activity::Column::CustomerId.in_subquery(customers));
+    }
+    customers.and_where(
+        Expr::col((customer::Entity, customer::Column::Id)).equals((activity::Entity, activity::Column::CustomerId)),
+    );
+    Ok(Expr::exists(customers))
+}
+
 /// What the list of all visits and contact records can be narrowed to.
 #[derive(Debug, Clone, Default)]
 pub struct ActivityFilter {
@@ -234,7 +259,7 @@ pub async fn list_activities(
         query = query.filter(activity::Column::CustomerId.eq(id));
     }
     if narrowed {
-        query = query.filter(activity::Column::CustomerId.in_subquery(customers));
+        query = query.filter(customers_condition(store, customers).await?);
     }
     if let Some(kind) = clean(&filter.kind) {
         query = query.filter(activity::Column::Kind.eq(kind));

@@ -636,11 +636,18 @@ pub async fn list_customers(
     } else {
         query.filter(customer::Column::DeletedAt.is_null())
     };
-    if let Some(q) = filter.q.as_deref()
-        && let Some(matches) =
+    if let Some(q) = filter.q.as_deref() {
+        // Walking the list's order suits activity and creation times, not
+        // names (a name search correlates with the name order).
+        let walk = keyset.field.name != "name";
+        let matches = if walk {
             search::condition(store.reader(), Kind::Customer, q, customer::Entity, customer::Column::Id).await?
-    {
-        query = query.filter(matches);
+        } else {
+            search::matching(store.reader(), Kind::Customer, q).await?.map(|ids| customer::Column::Id.in_subquery(ids))
+        };
+        if let Some(matches) = matches {
+            query = query.filter(matches);
+        }
     }
     if filter.pool {
         query = query.filter(customer::Column::OwnerId.is_null());
@@ -1293,10 +1300,11 @@ pub async fn list_contacts(
         query = query.filter(contact::Column::CustomerId.in_subquery(visible_customers));
     }
     if let Some(q) = filter.q.as_deref()
-        && let Some(matches) =
-            search::condition(store.reader(), Kind::Contact, q, contact::Entity, contact::Column::Id).await?
+        && let Some(ids) = search::matching(store.reader(), Kind::Contact, q).await?
     {
-        query = query.filter(matches);
+        // Contacts sort by name, which a name search correlates with: walking
+        // that order would skip most of the list, so the matches are fetched.
+        query = query.filter(contact::Column::Id.in_subquery(ids));
     }
     if let Some(role) = clean(&filter.role) {
         query = query.filter(contact::Column::Role.eq(role));

@@ -440,6 +440,22 @@ async fn a_common_search_word_pages_in_sort_order() {
     // A rare word next to the common one still narrows to the one match.
     let (_, one) = app.api(Method::GET, "/api/v1/customers?q=%E5%8D%8E%E4%BF%A11234", Some(&app.admin), None).await;
     assert_eq!(ids(&one).len(), 1);
+    // Over 5,000 customers not closed: the activity archives walk the activities.
+    for (n, c) in new_ids.iter().take(3).enumerate() {
+        let at = (now - chrono::Duration::hours(n as i64 + 1)).to_rfc3339();
+        let body = json!({"customer_id": c, "kind": "visit", "subject": format!("拜访{n}"), "occurred_at": at});
+        post(&app, &app.admin, "/api/v1/activities", body).await;
+    }
+    let (_, follow) = app.api(Method::GET, "/api/v1/activities?closed=false&limit=2", Some(&app.admin), None).await;
+    let subjects: Vec<&str> =
+        follow["items"].as_array().unwrap().iter().map(|a| a["subject"].as_str().unwrap()).collect();
+    assert_eq!(subjects, ["拜访0", "拜访1"]);
+    let cursor = follow["next_cursor"].as_str().unwrap();
+    let next = format!("/api/v1/activities?closed=false&limit=2&cursor={cursor}");
+    let (_, rest) = app.api(Method::GET, &next, Some(&app.admin), None).await;
+    assert_eq!(rest["items"][0]["subject"], "拜访2");
+    let (_, none) = app.api(Method::GET, "/api/v1/activities?closed=true", Some(&app.admin), None).await;
+    assert!(none["items"].as_array().unwrap().is_empty());
     let (_, few) =
         app.api(Method::GET, "/api/v1/customers?q=%E7%94%B2%E4%B9%99%E4%B8%99", Some(&app.admin), None).await;
     let names: Vec<&str> = few["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
