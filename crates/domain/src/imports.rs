@@ -186,15 +186,11 @@ const LEAD_FIELDS: &[Field] = &[
     },
     Field { name: "campaign", required: false, aliases: &["campaign", "活动", "营销活动", "市场活动"] },
     Field {
-        name: "intention",
-        required: false,
-        aliases: &["intention", "interest", "意向", "意向程度", "意向等级"],
+        name: "intention", required: false, aliases: &["intention", "interest", "意向", "意向程度", "意向等级"]
     },
     Field { name: "status", required: false, aliases: &["status", "state", "状态", "线索状态"] },
     Field {
-        name: "disqualify_reason",
-        required: false,
-        aliases: &["disqualifyreason", "reason", "无效原因", "原因"],
+        name: "disqualify_reason", required: false, aliases: &["disqualifyreason", "reason", "无效原因", "原因"]
     },
     Field {
         name: "owner",
@@ -407,9 +403,8 @@ mod tests {
             Target::Leads,
             &headers(&["姓名", "公司名称", "职务", "手机", "电话", "邮箱", "营销活动", "意向程度", "状态", "负责人"]),
         );
-        let expected = [
-            "name", "company", "title", "mobile", "phone", "email", "campaign", "intention", "status", "owner",
-        ];
+        let expected =
+            ["name", "company", "title", "mobile", "phone", "email", "campaign", "intention", "status", "owner"];
         assert_eq!(mapping, expected.map(Some).to_vec());
         assert_eq!(guess_field(Target::Leads, "联系人"), Some("name"));
         assert_eq!(guess_field(Target::Leads, "Company"), Some("company"));

@@ -378,9 +378,7 @@ pub async fn create_lead(store: &Store, actor: &Actor, input: LeadInput) -> Stor
         duplicate_errors(&duplicates(&txn, &input, None).await?).into_result()?;
     }
     let owner = owner.ok_or(StoreError::Forbidden)?;
-    let m = new_lead(&input, status, owner, Utc::now())
-    .insert(&txn)
-    .await?;
+    let m = new_lead(&input, status, owner, Utc::now()).insert(&txn).await?;
     search::index(&txn, Kind::Lead, m.id, &search_texts(&m)).await?;
     let v = one_view(&txn, m).await?;
     audit::record(&txn, actor, "lead.create", "lead", Some(v.id), None, audit::snapshot(&v)).await?;

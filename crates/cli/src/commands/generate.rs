@@ -605,7 +605,8 @@ fn write_lead_import_csv(path: &std::path::Path, rows: u64) -> anyhow::Result<()
     let mut rng = rand::rng();
     let bar = progress(rows, "rows");
     for i in 0..rows {
-        let name = format!("{}{}", SURNAMES[rng.random_range(0..SURNAMES.len())], GIVEN[rng.random_range(0..GIVEN.len())]);
+        let name =
+            format!("{}{}", SURNAMES[rng.random_range(0..SURNAMES.len())], GIVEN[rng.random_range(0..GIVEN.len())]);
         let city = CITIES[rng.random_range(0..CITIES.len())];
         let brand: String = (0..2).map(|_| BRAND[rng.random_range(0..BRAND.len())]).collect();
         let trade = TRADES[rng.random_range(0..TRADES.len())];

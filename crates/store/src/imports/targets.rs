@@ -7,8 +7,8 @@ use std::future::Future;
 
 use chrono::Utc;
 use salesflow_domain::Invalid;
-use salesflow_domain::customers::{Grade, name_key, parse_tags};
 use salesflow_domain::access::{Action, Module};
+use salesflow_domain::customers::{Grade, name_key, parse_tags};
 use salesflow_domain::imports::{Target, parse_intention, parse_lead_status, parse_role};
 use salesflow_domain::leads::LeadStatus;
 use salesflow_domain::money::Money;
@@ -21,8 +21,8 @@ use crate::customers::{
     stored_tags, visible,
 };
 use crate::entity::{contact, customer, lead, user};
-use crate::leads::{Keys, LeadInput, check_lead, intention_code, new_lead, search_texts};
 use crate::error::StoreResult;
+use crate::leads::{Keys, LeadInput, check_lead, intention_code, new_lead, search_texts};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
 
@@ -795,13 +795,12 @@ impl ImportTarget for Leads {
                 // `resolve` rejected rows without an owner.
                 let Some(owner) = r.owner_id else { continue };
                 let input = &r.input;
-                let text: Vec<&str> =
-                    [Some(input.name.as_str()), input.company.as_deref(), input.phone.as_deref()]
-                        .into_iter()
-                        .chain([input.mobile.as_deref(), input.email.as_deref()])
-                        .flatten()
-                        .map(str::trim)
-                        .collect();
+                let text: Vec<&str> = [Some(input.name.as_str()), input.company.as_deref(), input.phone.as_deref()]
+                    .into_iter()
+                    .chain([input.mobile.as_deref(), input.email.as_deref()])
+                    .flatten()
+                    .map(str::trim)
+                    .collect();
                 texts.push(text.join(" "));
                 rows.push(new_lead(input, r.status, owner, now));
             }
@@ -844,7 +843,8 @@ impl ImportTarget for Leads {
         // Each row passed the create rules and its status came with its reason, so the merged lead holds.
         let input = into.input;
         let keys = Keys::of(&input);
-        let reason = if into.status == LeadStatus::Disqualified.code() { clean(&input.disqualify_reason) } else { None };
+        let reason =
+            if into.status == LeadStatus::Disqualified.code() { clean(&input.disqualify_reason) } else { None };
         lead::Entity::update_many()
             .col_expr(lead::Column::Name, Expr::value(input.name.trim()))
             .col_expr(lead::Column::Company, Expr::value(clean(&input.company)))
