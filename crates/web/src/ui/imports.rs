@@ -76,6 +76,13 @@ impl ImportText<'_> {
         self.0.t(&per_target(group, code))
     }
 
+    /// The column a bad row's error is about; the field's name when no
+    /// column holds it (a disqualified lead whose file has no reason column).
+    pub fn column(&self, target: &str, e: &RowError) -> String {
+        let unmapped = e.column == e.field && Target::parse(target).and_then(|t| t.field(&e.field)).is_some();
+        if unmapped { self.field(target, &e.field) } else { e.column.clone() }
+    }
+
     pub fn reason(&self, e: &RowError) -> String {
         crate::i18n::field_message(&self.0.locale, &e.field_error())
     }

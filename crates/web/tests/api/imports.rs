@@ -780,6 +780,9 @@ async fn leads_import_after_a_dry_run_with_every_bad_row_reported() {
     assert!(report.contains("王芳") && report.contains("Not a valid e-mail address"), "{report}");
     assert!(!report.contains("李娜"), "good rows are not in the report");
     assert_eq!(lead_names(&app, &li, "").await, ["赵敏"], "a dry run writes nothing");
+    let (cookies, _) = browser(&app).await;
+    let (_, html) = page(&app, &format!("/imports/{}/progress", dry["id"]), &cookies).await;
+    assert!(html.contains("<td>无效原因</td>") && html.contains("<td>邮箱</td>"), "{html}");
 
     let job = import(&app, &li, "leads", "线索.csv", LEAD_ROWS.as_bytes(), &[]).await;
     assert_eq!(
