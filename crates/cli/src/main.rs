@@ -54,7 +54,7 @@ enum Command {
     Demo,
     /// Generate benchmark-scale data.
     Gen(commands::generate::GenArgs),
-    /// Import customers or contacts from a CSV or Excel file.
+    /// Import customers, contacts or leads from a CSV or Excel file.
     Import(commands::import::ImportArgs),
 }
 

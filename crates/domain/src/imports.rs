@@ -5,23 +5,25 @@
 use serde::{Deserialize, Serialize};
 
 use crate::customers::ContactRole;
+use crate::leads::{Intention, LeadStatus};
 
-/// What an import creates. Adding leads is one more variant here and one
-/// more target in the store.
+/// What an import creates: one variant here and one target in the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
     Customers,
     Contacts,
+    Leads,
 }
 
 impl Target {
-    pub const ALL: [Target; 2] = [Target::Customers, Target::Contacts];
+    pub const ALL: [Target; 3] = [Target::Customers, Target::Contacts, Target::Leads];
 
     pub fn code(self) -> &'static str {
         match self {
             Target::Customers => "customers",
             Target::Contacts => "contacts",
+            Target::Leads => "leads",
         }
     }
 
@@ -34,6 +36,7 @@ impl Target {
         match self {
             Target::Customers => CUSTOMER_FIELDS,
             Target::Contacts => CONTACT_FIELDS,
+            Target::Leads => LEAD_FIELDS,
         }
     }
 
@@ -147,6 +150,56 @@ const CONTACT_FIELDS: &[Field] = &[
     Field { name: "notes", required: false, aliases: &["notes", "note", "remarks", "comment", "备注", "说明"] },
 ];
 
+const LEAD_FIELDS: &[Field] = &[
+    Field {
+        name: "name",
+        required: true,
+        aliases: &["name", "fullname", "contact", "contactname", "姓名", "联系人", "联系人姓名", "名字"],
+    },
+    Field {
+        name: "company",
+        required: false,
+        aliases: &["company", "companyname", "organization", "公司", "公司名称", "单位", "单位名称", "企业名称"],
+    },
+    Field { name: "title", required: false, aliases: &["title", "jobtitle", "position", "职务", "职位", "岗位"] },
+    Field {
+        name: "mobile",
+        required: false,
+        aliases: &["mobile", "cell", "cellphone", "手机", "手机号", "手机号码", "移动电话"],
+    },
+    Field {
+        name: "phone",
+        required: false,
+        aliases: &["phone", "tel", "telephone", "officephone", "电话", "座机", "固定电话", "办公电话"],
+    },
+    Field {
+        name: "email",
+        required: false,
+        aliases: &["email", "e-mail", "mail", "邮箱", "电子邮箱", "电子邮件", "邮件"],
+    },
+    Field { name: "province", required: false, aliases: &["province", "state", "region", "省份", "省", "地区"] },
+    Field { name: "city", required: false, aliases: &["city", "城市", "市"] },
+    Field {
+        name: "source",
+        required: false,
+        aliases: &["source", "channel", "leadsource", "来源", "来源渠道", "渠道", "线索来源"],
+    },
+    Field { name: "campaign", required: false, aliases: &["campaign", "活动", "营销活动", "市场活动"] },
+    Field {
+        name: "intention", required: false, aliases: &["intention", "interest", "意向", "意向程度", "意向等级"]
+    },
+    Field { name: "status", required: false, aliases: &["status", "state", "状态", "线索状态"] },
+    Field {
+        name: "disqualify_reason", required: false, aliases: &["disqualifyreason", "reason", "无效原因", "原因"]
+    },
+    Field {
+        name: "owner",
+        required: false,
+        aliases: &["owner", "salesperson", "salesrep", "leadowner", "负责人", "销售", "销售员", "业务员", "归属人"],
+    },
+    Field { name: "notes", required: false, aliases: &["notes", "note", "remarks", "comment", "备注", "说明"] },
+];
+
 /// The header as compared with aliases: lower-case, no spaces, `_`, `-`,
 /// `*` (a required mark) or brackets.
 pub fn header_key(header: &str) -> String {
@@ -200,6 +253,42 @@ pub fn parse_role(text: &str) -> Option<ContactRole> {
         _ => return None,
     };
     Some(role)
+}
+
+/// An intention as people write it: the code, or 高/中/低. Blank is not
+/// assessed (`Some(None)`); `None` when unknown.
+pub fn parse_intention(text: &str) -> Option<Option<Intention>> {
+    let key = header_key(text);
+    if key.is_empty() {
+        return Some(None);
+    }
+    let intention = match key.as_str() {
+        "高" | "强" | "high" => Intention::High,
+        "中" | "一般" | "medium" => Intention::Medium,
+        "低" | "弱" | "low" => Intention::Low,
+        _ => return None,
+    };
+    Some(Some(intention))
+}
+
+/// A lead status as people write it: the code, or its Chinese name. Blank
+/// is `new`.
+pub fn parse_lead_status(text: &str) -> Option<LeadStatus> {
+    let key = header_key(text);
+    if key.is_empty() {
+        return Some(LeadStatus::New);
+    }
+    if let Some(status) = LeadStatus::parse(&key) {
+        return Some(status);
+    }
+    let status = match key.as_str() {
+        "新线索" | "新建" | "新" => LeadStatus::New,
+        "已联系" | "联系中" => LeadStatus::Contacted,
+        "已确认" | "合格" | "有效" => LeadStatus::Qualified,
+        "无效" | "不合格" | "已放弃" => LeadStatus::Disqualified,
+        _ => return None,
+    };
+    Some(status)
 }
 
 /// What happens to a row that matches an existing record.
@@ -306,6 +395,29 @@ mod tests {
         assert_eq!(parse_role("Decision Maker"), Some(ContactRole::DecisionMaker));
         assert_eq!(parse_role(""), Some(ContactRole::Other));
         assert_eq!(parse_role("老板"), None);
+    }
+
+    #[test]
+    fn lead_headers_and_values_in_either_language() {
+        let mapping = guess_mapping(
+            Target::Leads,
+            &headers(&["姓名", "公司名称", "职务", "手机", "电话", "邮箱", "营销活动", "意向程度", "状态", "负责人"]),
+        );
+        let expected =
+            ["name", "company", "title", "mobile", "phone", "email", "campaign", "intention", "status", "owner"];
+        assert_eq!(mapping, expected.map(Some).to_vec());
+        assert_eq!(guess_field(Target::Leads, "联系人"), Some("name"));
+        assert_eq!(guess_field(Target::Leads, "Company"), Some("company"));
+        assert_eq!(guess_field(Target::Leads, "活动"), Some("campaign"));
+        assert_eq!(parse_intention("高"), Some(Some(Intention::High)));
+        assert_eq!(parse_intention(" Medium "), Some(Some(Intention::Medium)));
+        assert_eq!(parse_intention(""), Some(None));
+        assert_eq!(parse_intention("很想买"), None);
+        assert_eq!(parse_lead_status("已联系"), Some(LeadStatus::Contacted));
+        assert_eq!(parse_lead_status("无效"), Some(LeadStatus::Disqualified));
+        assert_eq!(parse_lead_status("qualified"), Some(LeadStatus::Qualified));
+        assert_eq!(parse_lead_status(""), Some(LeadStatus::New));
+        assert_eq!(parse_lead_status("赢单"), None);
     }
 
     #[test]

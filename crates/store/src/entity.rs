@@ -581,7 +581,7 @@ pub mod lead {
 pub mod import_job {
     use sea_orm::entity::prelude::*;
 
-    /// An import of customers or contacts from an uploaded file.
+    /// An import of customers, contacts or leads from an uploaded file.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "imports")]
     pub struct Model {

@@ -1,4 +1,4 @@
-//! Imports of customers and contacts from CSV (UTF-8 or GBK) and Excel:
+//! Imports of customers, contacts and leads from CSV (UTF-8 or GBK) and Excel:
 //! upload (a draft job), preview with a remembered or guessed column
 //! mapping, a dry run that reports every bad row, and the import itself,
 //! run as a job whose progress lives in the database so any node can show
@@ -187,12 +187,13 @@ pub struct Preview {
 
 // ---------------------------------------------------------------- access
 
-/// Customers are imported with the right to create them; contacts with the
-/// right to edit customers (as adding a contact needs).
+/// Customers and leads are imported with the right to create them; contacts
+/// with the right to edit customers (as adding a contact needs).
 fn require_for(actor: &Actor, target: Target) -> StoreResult<()> {
     match target {
         Target::Customers => actor.require(Module::Customers, Action::Create),
         Target::Contacts => actor.require(Module::Customers, Action::Edit),
+        Target::Leads => actor.require(Module::Customers, Action::Create),
     }
 }
 
@@ -618,6 +619,7 @@ pub async fn run(
         Ok(Target::Contacts) => {
             Run::<targets::Contacts>::new(store, actor, &job, messages.clone(), on_progress).go().await
         }
+        Ok(Target::Leads) => Run::<targets::Leads>::new(store, actor, &job, messages.clone(), on_progress).go().await,
         Err(e) => Err(e),
     };
     match outcome {
@@ -853,12 +855,23 @@ impl<'a, T: ImportTarget> Run<'a, T> {
         let mut fresh: Vec<T::Record> = Vec::new();
         let mut fresh_keys: HashMap<String, usize> = HashMap::new();
         let mut merges: Vec<(T::Model, T::Record)> = Vec::new();
+        // Keys of rows that matched a record in the database, to the key they
+        // matched it by: a later row with only another of their keys (the
+        // e-mail an earlier row added) matches the same record.
+        let mut linked: HashMap<String, String> = HashMap::new();
         for item in items.iter_mut() {
             counts.processed += 1;
             let Some(record) = item.record.take() else { continue };
             let keys = T::keys(&record);
             // A record already in the database.
-            if let Some((field, found)) = keys.iter().find_map(|(f, k)| existing.get(k).map(|e| (*f, e))) {
+            let matched = keys.iter().find_map(|(f, k)| {
+                let by = if existing.contains_key(k) { k } else { linked.get(k)? };
+                existing.get(by).map(|e| (*f, by.clone(), e))
+            });
+            if let Some((field, by, found)) = matched {
+                for (_, k) in &keys {
+                    linked.entry(k.clone()).or_insert_with(|| by.clone());
+                }
                 match self.mode {
                     DuplicateMode::Skip => counts.skipped += 1,
                     DuplicateMode::Merge if found.editable => {

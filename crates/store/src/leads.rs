@@ -156,7 +156,7 @@ fn text(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("")
 }
 
-fn check_lead(input: &LeadInput, status: &str) -> Invalid {
+pub(crate) fn check_lead(input: &LeadInput, status: &str) -> Invalid {
     rules::check(&LeadFields {
         name: &input.name,
         company: text(&input.company),
@@ -176,15 +176,15 @@ fn check_lead(input: &LeadInput, status: &str) -> Invalid {
 }
 
 /// The normalised keys duplicates are found by.
-struct Keys {
-    company: Option<String>,
-    phone: Option<String>,
-    mobile: Option<String>,
-    email: Option<String>,
+pub(crate) struct Keys {
+    pub(crate) company: Option<String>,
+    pub(crate) phone: Option<String>,
+    pub(crate) mobile: Option<String>,
+    pub(crate) email: Option<String>,
 }
 
 impl Keys {
-    fn of(input: &LeadInput) -> Keys {
+    pub(crate) fn of(input: &LeadInput) -> Keys {
         Keys {
             company: clean(&input.company).map(|c| name_key(&c)),
             phone: input.phone.as_deref().and_then(phone_key),
@@ -201,11 +201,11 @@ impl Keys {
     }
 }
 
-fn intention_code(input: &LeadInput) -> Option<String> {
+pub(crate) fn intention_code(input: &LeadInput) -> Option<String> {
     clean(&input.intention).and_then(|i| Intention::parse(&i)).map(|i| i.code().to_owned())
 }
 
-fn search_texts(m: &lead::Model) -> Vec<&str> {
+pub(crate) fn search_texts(m: &lead::Model) -> Vec<&str> {
     [Some(m.name.as_str()), m.company.as_deref(), m.phone.as_deref(), m.mobile.as_deref(), m.email.as_deref()]
         .into_iter()
         .flatten()
@@ -328,6 +328,40 @@ pub async fn find_duplicates(
 
 // ---------------------------------------------------------------- create, read, update, delete
 
+/// A checked lead as a row to insert (creating one, or many in an import).
+pub(crate) fn new_lead(input: &LeadInput, status: String, owner: i64, now: DateTime<Utc>) -> lead::ActiveModel {
+    let keys = Keys::of(input);
+    let reason = if status == LeadStatus::Disqualified.code() { clean(&input.disqualify_reason) } else { None };
+    lead::ActiveModel {
+        name: Set(input.name.trim().to_owned()),
+        company: Set(clean(&input.company)),
+        company_key: Set(keys.company),
+        title: Set(clean(&input.title)),
+        phone: Set(clean(&input.phone)),
+        mobile: Set(clean(&input.mobile)),
+        phone_key: Set(keys.phone),
+        mobile_key: Set(keys.mobile),
+        email: Set(clean(&input.email)),
+        email_key: Set(keys.email),
+        province: Set(clean(&input.province)),
+        city: Set(clean(&input.city)),
+        source: Set(clean(&input.source)),
+        campaign: Set(clean(&input.campaign)),
+        intention: Set(intention_code(input)),
+        status: Set(status),
+        owner_id: Set(owner),
+        notes: Set(input.notes.trim().to_owned()),
+        disqualify_reason: Set(reason),
+        converted_customer_id: Set(None),
+        converted_contact_id: Set(None),
+        converted_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
 pub async fn create_lead(store: &Store, actor: &Actor, input: LeadInput) -> StoreResult<LeadView> {
     actor.require(Module::Customers, Action::Create)?;
     let owner = input.owner_id.or(actor.user_id);
@@ -344,39 +378,7 @@ pub async fn create_lead(store: &Store, actor: &Actor, input: LeadInput) -> Stor
         duplicate_errors(&duplicates(&txn, &input, None).await?).into_result()?;
     }
     let owner = owner.ok_or(StoreError::Forbidden)?;
-    let keys = Keys::of(&input);
-    let now = Utc::now();
-    let reason = if status == LeadStatus::Disqualified.code() { clean(&input.disqualify_reason) } else { None };
-    let m = lead::ActiveModel {
-        name: Set(input.name.trim().to_owned()),
-        company: Set(clean(&input.company)),
-        company_key: Set(keys.company),
-        title: Set(clean(&input.title)),
-        phone: Set(clean(&input.phone)),
-        mobile: Set(clean(&input.mobile)),
-        phone_key: Set(keys.phone),
-        mobile_key: Set(keys.mobile),
-        email: Set(clean(&input.email)),
-        email_key: Set(keys.email),
-        province: Set(clean(&input.province)),
-        city: Set(clean(&input.city)),
-        source: Set(clean(&input.source)),
-        campaign: Set(clean(&input.campaign)),
-        intention: Set(intention_code(&input)),
-        status: Set(status),
-        owner_id: Set(owner),
-        notes: Set(input.notes.trim().to_owned()),
-        disqualify_reason: Set(reason),
-        converted_customer_id: Set(None),
-        converted_contact_id: Set(None),
-        converted_at: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let m = new_lead(&input, status, owner, Utc::now()).insert(&txn).await?;
     search::index(&txn, Kind::Lead, m.id, &search_texts(&m)).await?;
     let v = one_view(&txn, m).await?;
     audit::record(&txn, actor, "lead.create", "lead", Some(v.id), None, audit::snapshot(&v)).await?;

@@ -44,6 +44,10 @@ pub struct GenArgs {
     /// Rows of the `--import-csv` file.
     #[arg(long, default_value_t = 1000)]
     rows: u64,
+    /// Write a lead import file (CSV, UTF-8) of `--rows` rows here instead
+    /// of generating into the database.
+    #[arg(long, value_name = "PATH")]
+    import_leads_csv: Option<std::path::PathBuf>,
 }
 
 const BATCH: u64 = 500;
@@ -71,6 +75,9 @@ const GIVEN: [&str; 20] = [
 pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.import_csv {
         return write_import_csv(path, args.rows);
+    }
+    if let Some(path) = &args.import_leads_csv {
+        return write_lead_import_csv(path, args.rows);
     }
     if store.backend() == salesflow_store::Backend::Sqlite {
         // Bulk loading inserts into big indexes at random places: a large
@@ -579,5 +586,43 @@ fn write_import_csv(path: &std::path::Path, rows: u64) -> anyhow::Result<()> {
     out.flush()?;
     bar.finish();
     println!("wrote {rows} customer rows to {} in {:.1?}", path.display(), started.elapsed());
+    Ok(())
+}
+
+/// A realistic lead import file: Chinese names and companies, a distinct
+/// mobile per row, e-mail, intention and status in Chinese; about one row in
+/// a thousand is bad (an intention that does not exist).
+fn write_lead_import_csv(path: &std::path::Path, rows: u64) -> anyhow::Result<()> {
+    use std::io::Write;
+    const INTENTIONS: [&str; 4] = ["高", "中", "低", ""];
+    const STATUSES: [&str; 3] = ["新线索", "已联系", "已确认"];
+    // Mobiles 130 0000 0000 upwards: one per row.
+    anyhow::ensure!(rows <= 1_000_000_000, "at most 1,000,000,000 rows");
+    let started = std::time::Instant::now();
+    let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    out.write_all("姓名,公司名称,职务,手机,邮箱,省份,城市,来源,营销活动,意向程度,状态,备注\n".as_bytes())?;
+    let mut rng = rand::rng();
+    let bar = progress(rows, "rows");
+    for i in 0..rows {
+        let name =
+            format!("{}{}", SURNAMES[rng.random_range(0..SURNAMES.len())], GIVEN[rng.random_range(0..GIVEN.len())]);
+        let city = CITIES[rng.random_range(0..CITIES.len())];
+        let brand: String = (0..2).map(|_| BRAND[rng.random_range(0..BRAND.len())]).collect();
+        let trade = TRADES[rng.random_range(0..TRADES.len())];
+        let intention = if i % 1000 == 999 { "很想买" } else { INTENTIONS[rng.random_range(0..INTENTIONS.len())] };
+        let status = STATUSES[rng.random_range(0..STATUSES.len())];
+        let mobile = 13_000_000_000_u64 + i;
+        writeln!(
+            out,
+            "{name},{city}{brand}{trade}有限公司,采购经理,{mobile},lead{i}@example.cn,{city},{city},官网,2026 春季展会,{intention},{status},第{i}行"
+        )?;
+        if i % 10_000 == 0 {
+            bar.set_position(i);
+        }
+    }
+    out.flush()?;
+    bar.finish();
+    println!("wrote {rows} lead rows to {} in {:.1?}", path.display(), started.elapsed());
     Ok(())
 }

@@ -13,8 +13,8 @@ use salesflow_store::{Actor, Store, StoreError};
 
 #[derive(Args)]
 pub struct ImportArgs {
-    /// What to import: customers or contacts.
-    #[arg(long, value_parser = ["customers", "contacts"])]
+    /// What to import: customers, contacts or leads.
+    #[arg(long, value_parser = ["customers", "contacts", "leads"])]
     target: String,
     /// A CSV (UTF-8 or GBK) or Excel (.xlsx, .xls) file; the first row holds the column names.
     #[arg(long)]
@@ -23,12 +23,14 @@ pub struct ImportArgs {
     #[arg(long)]
     dry_run: bool,
     /// What to do with rows that match an existing record (same name; for
-    /// contacts same phone or e-mail): skip them, or merge their non-blank cells.
+    /// contacts and leads same phone or e-mail): skip them, or merge their
+    /// non-blank cells.
     #[arg(long, default_value = "skip", value_parser = ["skip", "merge"])]
     duplicates: String,
     /// Import as this user (their permissions, scope and remembered mapping;
     /// they own customers without an owner column). Default: the system,
-    /// which puts such customers into the public pool.
+    /// which puts such customers into the public pool (leads need an owner:
+    /// name one in an owner column or with --as).
     #[arg(long = "as", value_name = "USERNAME")]
     as_user: Option<String>,
     /// Column mapping as JSON, e.g. '{"客户名称": "name", "等级": "grade"}';

@@ -1,4 +1,4 @@
-//! Imports of customers and contacts from CSV and Excel: upload (multipart,
+//! Imports of customers, contacts and leads from CSV and Excel: upload (multipart,
 //! streamed to a file), preview with the guessed or remembered mapping,
 //! start (dry run or import), progress, rejected rows, cancel.
 
@@ -252,7 +252,7 @@ struct ImportForm {
     /// The CSV (UTF-8 or GBK) or Excel (.xlsx, .xls) file.
     #[schema(value_type = String, format = Binary)]
     file: String,
-    /// `customers` or `contacts`.
+    /// `customers`, `contacts` or `leads`.
     target: String,
     /// JSON object `{"column header": "field"}`; default: the remembered or guessed mapping.
     mapping: Option<String>,
@@ -268,7 +268,7 @@ struct ImportForm {
 struct PreviewForm {
     #[schema(value_type = String, format = Binary)]
     file: String,
-    /// `customers` or `contacts`.
+    /// `customers`, `contacts` or `leads`.
     target: String,
 }
 

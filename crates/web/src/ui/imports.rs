@@ -43,10 +43,16 @@ fn targets(session: &Session) -> Vec<Target> {
     Target::ALL
         .into_iter()
         .filter(|t| match t {
-            Target::Customers => actor.can(Module::Customers, Action::Create),
+            Target::Customers | Target::Leads => actor.can(Module::Customers, Action::Create),
             Target::Contacts => actor.can(Module::Customers, Action::Edit),
         })
         .collect()
+}
+
+/// The key of a text that differs by target. The leads' texts have their
+/// own locale section, `lead_import`, rather than an entry in each group.
+fn per_target(group: &str, code: &str) -> String {
+    if code == Target::Leads.code() { format!("lead_import.{group}") } else { format!("imports.{group}.{code}") }
 }
 
 /// Helpers the import templates share.
@@ -54,7 +60,7 @@ pub struct ImportText<'a>(&'a PageCtx);
 
 impl ImportText<'_> {
     pub fn target(&self, code: &str) -> String {
-        self.0.t(&format!("imports.targets.{code}"))
+        self.0.t(&per_target("targets", code))
     }
 
     pub fn status(&self, code: &str) -> String {
@@ -62,12 +68,19 @@ impl ImportText<'_> {
     }
 
     pub fn field(&self, target: &str, field: &str) -> String {
-        self.0.t(&format!("imports.fields.{target}.{field}"))
+        self.0.t(&format!("{}.{field}", per_target("fields", target)))
     }
 
-    /// `imports.<group>.<code>`.
+    /// `imports.<group>.<code>` (for leads `lead_import.<group>`).
     pub fn key(&self, group: &str, code: &str) -> String {
-        self.0.t(&format!("imports.{group}.{code}"))
+        self.0.t(&per_target(group, code))
+    }
+
+    /// The column a bad row's error is about; the field's name when no
+    /// column holds it (a disqualified lead whose file has no reason column).
+    pub fn column(&self, target: &str, e: &RowError) -> String {
+        let unmapped = e.column == e.field && Target::parse(target).and_then(|t| t.field(&e.field)).is_some();
+        if unmapped { self.field(target, &e.field) } else { e.column.clone() }
     }
 
     pub fn reason(&self, e: &RowError) -> String {

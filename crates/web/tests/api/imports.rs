@@ -708,3 +708,215 @@ async fn contacts_merge_into_the_contact_with_the_same_phone() {
     let (_, found) = app.api(Method::GET, "/api/v1/contacts?q=chen.jing", Some(&app.admin), None).await;
     assert_eq!(found["items"][0]["id"], id);
 }
+
+// ---------------------------------------------------------------- leads
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The leads a search finds, by name, sorted.
+async fn lead_names(app: &TestApp, token: &str, q: &str) -> Vec<String> {
+    let path = format!("/api/v1/leads?limit=500&q={}", urlencode(q));
+    let (status, page) = app.api(Method::GET, &path, Some(token), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let mut names: Vec<String> =
+        page["items"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_owned()).collect();
+    names.sort();
+    names
+}
+
+async fn lead_named(app: &TestApp, token: &str, name: &str) -> Value {
+    let path = format!("/api/v1/leads?limit=500&q={}", urlencode(name));
+    let (_, page) = app.api(Method::GET, &path, Some(token), None).await;
+    page["items"].as_array().unwrap().iter().find(|l| l["name"] == name).cloned().unwrap_or(Value::Null)
+}
+
+const LEAD_ROWS: &str = "姓名,公司名称,职务,手机,邮箱,意向程度,状态,负责人,营销活动\n\
+李娜,上海华信科技,采购经理,138-0013-8000,li.na@huaxin.cn,高,新线索,,2026 春季展会\n\
+王芳,深圳云帆网络,,,wang@@yunfan,中,,,\n\
+张伟,北京精工机械,,13700001234,,很想买,,,\n\
+,广州南方贸易,,13600001234,,低,,,\n\
+刘洋,杭州海润食品,,13500001234,,,,wang.fang,\n\
+陈静,成都光谷电子,,+86 138 0013 8000,,,已联系,,\n\
+赵敏,苏州瑞丰精密,经理,13900001111,,高,,,\n\
+孙丽,厦门鼎盛物流,,13300001234,,,无效,,\n\
+周杰,南京金陵制药,,,zhou@jinling.cn,low,qualified,li.na,\n";
+
+#[tokio::test]
+async fn leads_import_after_a_dry_run_with_every_bad_row_reported() {
+    let app = TestApp::new().await;
+    app.create_user("li.na", "salesperson", None).await;
+    app.create_user("wang.fang", "salesperson", None).await;
+    let li = app.login("li.na", "password-123").await;
+    let wang = app.login("wang.fang", "password-123").await;
+    // Wang's lead with Li's first mobile is outside Li's scope: not a duplicate for her.
+    let (s, _) = app
+        .api(Method::POST, "/api/v1/leads", Some(&wang), Some(json!({"name": "吴迪", "mobile": "13800138000"})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = app
+        .api(Method::POST, "/api/v1/leads", Some(&li), Some(json!({"name": "赵敏", "mobile": "139 0000 1111"})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    let dry = import(&app, &li, "leads", "线索.csv", LEAD_ROWS.as_bytes(), &[("dry_run", "true")]).await;
+    assert_eq!(dry["status"], "done", "{dry}");
+    assert_eq!(dry["target"], "leads");
+    assert_eq!(
+        (dry["processed"].as_i64(), dry["inserted"].as_i64(), dry["skipped"].as_i64(), dry["rejected"].as_i64()),
+        (Some(9), Some(2), Some(2), Some(5)),
+        "{dry}"
+    );
+    let expected = [
+        (3, "邮箱", "invalid_email"),
+        (4, "意向程度", "invalid_choice"),
+        (5, "姓名", "required"),
+        (6, "负责人", "owner_outside_scope"),
+        (9, "disqualify_reason", "required"),
+    ];
+    assert_eq!(codes(&dry), expected.map(|(r, c, e)| (r, c.to_owned(), e.to_owned())).to_vec());
+    let report = rejected_csv(&app, &li, dry["id"].as_i64().unwrap()).await;
+    assert!(report.contains("王芳") && report.contains("Not a valid e-mail address"), "{report}");
+    assert!(!report.contains("李娜"), "good rows are not in the report");
+    assert_eq!(lead_names(&app, &li, "").await, ["赵敏"], "a dry run writes nothing");
+    let (cookies, _) = browser(&app).await;
+    let (_, html) = page(&app, &format!("/imports/{}/progress", dry["id"]), &cookies).await;
+    assert!(html.contains("<td>无效原因</td>") && html.contains("<td>邮箱</td>"), "{html}");
+
+    let job = import(&app, &li, "leads", "线索.csv", LEAD_ROWS.as_bytes(), &[]).await;
+    assert_eq!(
+        (job["inserted"].as_i64(), job["skipped"].as_i64(), job["rejected"].as_i64()),
+        (Some(2), Some(2), Some(5)),
+        "{job}"
+    );
+    assert_eq!(lead_names(&app, &li, "").await, ["周杰", "李娜", "赵敏"]);
+    // Found by two Chinese characters of the name or the company.
+    assert_eq!(lead_names(&app, &li, "李娜").await, ["李娜"]);
+    assert_eq!(lead_names(&app, &li, "金陵").await, ["周杰"]);
+    let li_na = lead_named(&app, &li, "李娜").await;
+    assert_eq!(li_na["company"], "上海华信科技");
+    assert_eq!(li_na["intention"], "high");
+    assert_eq!(li_na["status"], "new");
+    assert_eq!(li_na["campaign"], "2026 春季展会");
+    assert_eq!(li_na["owner_name"], "li.na");
+    let zhou = lead_named(&app, &li, "周杰").await;
+    assert_eq!((zhou["status"].as_str(), zhou["intention"].as_str()), (Some("qualified"), Some("low")));
+    let zhao = lead_named(&app, &li, "赵敏").await;
+    assert_eq!((zhao["title"].clone(), zhao["version"].as_i64()), (Value::Null, Some(1)), "skipped: unchanged");
+    assert!(lead_names(&app, &wang, "李娜").await.is_empty(), "another salesperson's scope");
+
+    // One audit row for the whole import.
+    let (_, audit) = app.api(Method::GET, "/api/v1/audit-log?action=import.leads", Some(&app.admin), None).await;
+    let entries = audit["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(entries[0]["after"]["inserted"], 2);
+}
+
+#[tokio::test]
+async fn lead_duplicates_merge_non_blank_cells() {
+    let app = TestApp::new().await;
+    let (s, _) = app
+        .api(
+            Method::POST,
+            "/api/v1/leads",
+            Some(&app.admin),
+            Some(json!({"name": "赵敏", "company": "苏州瑞丰精密", "mobile": "139 0000 1111", "intention": "high"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // Row 2 matches the lead by mobile, row 3 row 2 by the e-mail it adds; row 4 is new.
+    let csv = "姓名,手机,邮箱,职务,意向程度,状态,无效原因\n\
+赵敏,+86 139-0000-1111,zhao@ruifeng.cn,总经理,低,,\n\
+赵敏,,ZHAO@ruifeng.cn,,,已联系,\n\
+钱进,13100001234,,,,无效,预算不足\n";
+    let job = import(&app, &app.admin, "leads", "merge.csv", csv.as_bytes(), &[("duplicates", "merge")]).await;
+    assert_eq!(
+        (job["inserted"].as_i64(), job["merged"].as_i64(), job["rejected"].as_i64()),
+        (Some(1), Some(2), Some(0)),
+        "{job}"
+    );
+    let zhao = lead_named(&app, &app.admin, "赵敏").await;
+    assert_eq!(zhao["company"], "苏州瑞丰精密", "blank cells change nothing");
+    assert_eq!(zhao["title"], "总经理");
+    assert_eq!(zhao["email"], "ZHAO@ruifeng.cn", "the later row wins");
+    assert_eq!(zhao["intention"], "low");
+    assert_eq!(zhao["status"], "contacted");
+    assert_eq!(zhao["version"], 2);
+    assert_eq!(lead_names(&app, &app.admin, "瑞丰").await, ["赵敏"]);
+    let qian = lead_named(&app, &app.admin, "钱进").await;
+    assert_eq!((qian["status"].as_str(), qian["disqualify_reason"].as_str()), (Some("disqualified"), Some("预算不足")));
+
+    // A converted lead is history: merging into it is refused for the row.
+    let id = zhao["id"].as_i64().unwrap();
+    let body = json!({
+        "name": "赵敏", "company": "苏州瑞丰精密", "title": "总经理", "mobile": "139 0000 1111",
+        "email": "zhao@ruifeng.cn", "intention": "low", "status": "qualified", "version": 2,
+    });
+    let (s, l) = app.api(Method::PATCH, &format!("/api/v1/leads/{id}"), Some(&app.admin), Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{l}");
+    let (s, c) = app.api(Method::POST, &format!("/api/v1/leads/{id}/convert"), Some(&app.admin), Some(json!({}))).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let again = "姓名,手机,职务\n赵敏,13900001111,董事长\n";
+    let job = import(&app, &app.admin, "leads", "again.csv", again.as_bytes(), &[("duplicates", "merge")]).await;
+    assert_eq!(codes(&job), [(2, "手机".to_owned(), "duplicate_not_editable".to_owned())]);
+    assert_eq!(lead_named(&app, &app.admin, "赵敏").await["title"], "总经理");
+}
+
+#[tokio::test]
+async fn a_gbk_lead_file_imports_and_its_mapping_is_remembered() {
+    let app = TestApp::new().await;
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode("姓名,公司,手机,来源\n韩梅,青岛海信达,13812345678,展会\n");
+    assert!(!unmappable);
+    let job = import(&app, &app.admin, "leads", "gbk.csv", &gbk, &[]).await;
+    assert_eq!(job["file_format"], "csv-gbk");
+    assert_eq!(job["inserted"], 1, "{job}");
+    assert_eq!(lead_names(&app, &app.admin, "韩梅").await, ["韩梅"]);
+    assert_eq!(lead_named(&app, &app.admin, "韩梅").await["source"], "展会");
+
+    // Headers nothing guesses: mapped by hand once, offered again next time.
+    let (s, preview) = post_multipart(
+        &app,
+        "/api/v1/imports/preview",
+        &app.admin,
+        &[("target", None, b"leads"), ("file", Some("a.csv"), "Kontakt,Firma\nAnna Berg,Acme\n".as_bytes())],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{preview}");
+    assert_eq!(preview["columns"][0]["field"], Value::Null);
+    assert!(preview["fields"].as_array().unwrap().iter().any(|f| f["name"] == "intention"));
+    let id = preview["import"]["id"].as_i64().unwrap();
+    let body = json!({"mapping": {"Kontakt": "name", "Firma": "company"}});
+    let (s, job) = app.api(Method::POST, &format!("/api/v1/imports/{id}/start"), Some(&app.admin), Some(body)).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{job}");
+    assert_eq!(finished(&app, &app.admin, id).await["inserted"], 1);
+    let (_, next) = post_multipart(
+        &app,
+        "/api/v1/imports/preview",
+        &app.admin,
+        &[("target", None, b"leads"), ("file", Some("b.csv"), "Firma,Kontakt\nBeta,Bo Lind\n".as_bytes())],
+    )
+    .await;
+    let fields: Vec<Value> = next["columns"].as_array().unwrap().iter().map(|c| c["field"].clone()).collect();
+    assert_eq!(fields, [json!("company"), json!("name")]);
+    // The customers' mapping is a different one.
+    let (_, other) = post_multipart(
+        &app,
+        "/api/v1/imports/preview",
+        &app.admin,
+        &[("target", None, b"customers"), ("file", Some("c.csv"), "Firma,Kontakt\nBeta,Bo Lind\n".as_bytes())],
+    )
+    .await;
+    assert_eq!(other["columns"][0]["field"], Value::Null);
+}
+
+#[tokio::test]
+async fn the_lead_list_links_to_the_lead_import() {
+    let app = TestApp::new().await;
+    let (cookies, _) = browser(&app).await;
+    let (s, html) = page(&app, "/leads", &cookies).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("href=\"/imports/new?target=leads\""), "{html}");
+    let (_, html) = page(&app, "/imports/new?target=leads", &cookies).await;
+    assert!(html.contains("value=\"leads\" checked") && html.contains("意向程度"), "{html}");
+}
