@@ -85,6 +85,18 @@ impl Store {
         Ok(self.write.begin().await?)
     }
 
+    /// Gives the one writing SQLite connection a large page cache for a bulk
+    /// load (import, `gen`): inserts land at random places in big indexes,
+    /// which then stay in memory instead of being re-read and re-written.
+    pub async fn enlarge_write_cache(&self, mib: u64) -> StoreResult<()> {
+        if self.backend == Backend::Sqlite {
+            let txn = self.begin().await?;
+            txn.execute_unprepared(&format!("PRAGMA cache_size = -{}", mib * 1024)).await?;
+            txn.commit().await?;
+        }
+        Ok(())
+    }
+
     /// `SELECT 1`, for the readiness probe.
     pub async fn ping(&self) -> StoreResult<()> {
         self.read.execute_unprepared("SELECT 1").await?;

@@ -79,14 +79,7 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.import_leads_csv {
         return write_lead_import_csv(path, args.rows);
     }
-    if store.backend() == salesflow_store::Backend::Sqlite {
-        // Bulk loading inserts into big indexes at random places: a large
-        // page cache on the one writing connection keeps them in memory.
-        use sea_orm::ConnectionTrait;
-        let txn = store.begin().await?;
-        txn.execute_unprepared("PRAGMA cache_size = -2000000").await?;
-        txn.commit().await?;
-    }
+    store.enlarge_write_cache(2048).await?;
     let system = Actor::system();
     let started = std::time::Instant::now();
     let mut user_ids: Vec<i64> = Vec::new();
