@@ -16,6 +16,7 @@ use salesflow_store::activities::{self, ActivityFilter, ActivityView};
 use salesflow_store::customers::{self, ContactFilter, ContactView, CustomerFilter, CustomerView};
 use salesflow_store::leads::{self, LeadFilter, LeadView};
 use salesflow_store::paging::PageRequest;
+use salesflow_store::tasks::{self, TaskFilter, TaskView};
 use salesflow_store::{Actor, Store, StoreError, StoreResult};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -230,6 +231,47 @@ pub fn contacts(store: Store, actor: Actor, filter: ContactFilter, locale: Strin
                 .map(|c| contact_row(c, names.get(&c.customer_id).map(String::as_str).unwrap_or(""), &locale))
                 .collect();
             Ok((rows, page.next_cursor))
+        })
+    }))
+}
+
+pub const TASK_COLUMNS: [&str; 9] = [
+    "tasks.title_label",
+    "tasks.assignee",
+    "tasks.related",
+    "tasks.priority_label",
+    "tasks.status_label",
+    "tasks.start_at",
+    "tasks.due_at",
+    "tasks.completed_at",
+    "tasks.created_by",
+];
+
+fn task_row(t: &TaskView, locale: &str) -> Vec<String> {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let time = |v: &Option<chrono::DateTime<chrono::Utc>>| v.map(|t| t.to_rfc3339()).unwrap_or_default();
+    vec![
+        t.title.clone(),
+        o(&t.assignee_name),
+        o(&t.customer_name),
+        crate::i18n::t(locale, &format!("tasks.priority.{}", t.priority)),
+        crate::i18n::t(locale, &format!("tasks.status.{}", t.status)),
+        time(&t.start_at),
+        t.due_at.to_rfc3339(),
+        time(&t.completed_at),
+        o(&t.created_by_name),
+    ]
+}
+
+/// Tasks, page after page (needs the export right).
+pub fn tasks(store: Store, actor: Actor, filter: TaskFilter, locale: String) -> StoreResult<Fetch> {
+    actor.require(Module::Customers, Action::Export)?;
+    Ok(Arc::new(move |cursor| {
+        let (store, actor, filter, locale) = (store.clone(), actor.clone(), filter.clone(), locale.clone());
+        Box::pin(async move {
+            let req = PageRequest { limit: Some(PAGE), cursor, sort: None };
+            let page = tasks::list_tasks(&store, &actor, &filter, &req).await?;
+            Ok((page.items.iter().map(|t| task_row(t, &locale)).collect(), page.next_cursor))
         })
     }))
 }

@@ -35,6 +35,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(release_customer))
         .routes(routes!(list_contacts, create_contact))
         .routes(routes!(bulk_contacts))
+        .routes(routes!(export_contacts_csv))
+        .routes(routes!(export_contacts_xlsx))
         .routes(routes!(get_contact, update_contact, delete_contact))
 }
 
@@ -365,8 +367,52 @@ async fn list_contacts(
     ApiQuery(q): ApiQuery<ContactQuery>,
     ApiQuery(paging): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Page<ContactView>>> {
-    let filter = ContactFilter { customer_id: q.customer_id, q: q.q.clone(), role: q.role.clone(), ids: None };
-    Ok(Json(customers::list_contacts(&state.store, &session.actor, &filter, &paging.page()).await.api(&meta)?.into()))
+    Ok(Json(
+        customers::list_contacts(&state.store, &session.actor, &q.filter(), &paging.page()).await.api(&meta)?.into(),
+    ))
+}
+
+impl ContactQuery {
+    fn filter(&self) -> ContactFilter {
+        ContactFilter { customer_id: self.customer_id, q: self.q.clone(), role: self.role.clone(), ids: None }
+    }
+}
+
+/// The filtered contacts as CSV (UTF-8 with BOM, streamed; needs the export right).
+#[utoipa::path(get, path = "/contacts/export.csv", tag = "customers", params(ContactQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem)))]
+async fn export_contacts_csv(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<ContactQuery>,
+) -> ApiResult<axum::response::Response> {
+    export_contacts(state, session, meta, q, Format::Csv).await
+}
+
+/// The filtered contacts as an Excel workbook (needs the export right).
+#[utoipa::path(get, path = "/contacts/export.xlsx", tag = "customers", params(ContactQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    body = Vec<u8>), (status = 403, body = Problem)))]
+async fn export_contacts_xlsx(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<ContactQuery>,
+) -> ApiResult<axum::response::Response> {
+    export_contacts(state, session, meta, q, Format::Xlsx).await
+}
+
+async fn export_contacts(
+    state: AppState,
+    session: crate::auth::Session,
+    meta: crate::auth::RequestMeta,
+    q: ContactQuery,
+    format: Format,
+) -> ApiResult<axum::response::Response> {
+    let t = |k: &str| crate::i18n::t(&meta.locale, k);
+    let header = export::header(&t, &export::CONTACT_COLUMNS);
+    let fetch =
+        export::contacts(state.store.clone(), session.actor.clone(), q.filter(), meta.locale.clone()).api(&meta)?;
+    export::respond(format, "contacts", header, fetch).await.api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -24,6 +24,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_tasks, create_task))
         .routes(routes!(bulk_tasks))
+        .routes(routes!(export_tasks_csv))
+        .routes(routes!(export_tasks_xlsx))
         .routes(routes!(get_task, update_task, delete_task))
         .routes(routes!(complete_task))
         .routes(routes!(reopen_task))
@@ -158,6 +160,45 @@ async fn list_tasks(
     let filter = q.filter(&session.actor, &company).map_err(|e| invalid(&meta, e))?;
     let page = tasks::list_tasks(&state.store, &session.actor, &filter, &paging.page()).await.api(&meta)?;
     Ok(Json(page.into()))
+}
+
+/// The filtered list as CSV (UTF-8 with BOM, streamed; needs the export right).
+#[utoipa::path(get, path = "/tasks/export.csv", tag = "tasks", params(TaskQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem)))]
+async fn export_tasks_csv(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<TaskQuery>,
+) -> ApiResult<axum::response::Response> {
+    export_tasks(state, session, meta, q, crate::export::Format::Csv).await
+}
+
+/// The filtered list as an Excel workbook (needs the export right).
+#[utoipa::path(get, path = "/tasks/export.xlsx", tag = "tasks", params(TaskQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    body = Vec<u8>), (status = 403, body = Problem)))]
+async fn export_tasks_xlsx(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<TaskQuery>,
+) -> ApiResult<axum::response::Response> {
+    export_tasks(state, session, meta, q, crate::export::Format::Xlsx).await
+}
+
+async fn export_tasks(
+    state: AppState,
+    session: crate::auth::Session,
+    meta: crate::auth::RequestMeta,
+    q: TaskQuery,
+    format: crate::export::Format,
+) -> ApiResult<axum::response::Response> {
+    let company = company(&state.store, &meta).await?;
+    let filter = q.filter(&session.actor, &company).map_err(|e| invalid(&meta, e))?;
+    let t = |k: &str| crate::i18n::t(&meta.locale, k);
+    let header = crate::export::header(&t, &crate::export::TASK_COLUMNS);
+    let fetch =
+        crate::export::tasks(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()).api(&meta)?;
+    crate::export::respond(format, "tasks", header, fetch).await.api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

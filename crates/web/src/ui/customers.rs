@@ -45,6 +45,8 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/{id}/contacts", post(add_contact))
         .route("/contacts", get(contacts_page))
         .route("/contacts/bulk", post(contacts_bulk))
+        .route("/contacts/export.csv", get(contacts_export_csv))
+        .route("/contacts/export.xlsx", get(contacts_export_xlsx))
         .route("/contacts/{id}/delete", post(delete_contact))
         .route("/customers/{id}/activities", post(log_activity))
         .route("/notifications", get(notices_page))
@@ -915,6 +917,32 @@ async fn read_notice(State(state): State<AppState>, UiUser(session, meta): UiUse
 
 // ---------------------------------------------------------------- contacts list
 
+async fn contacts_export_csv(state: State<AppState>, user: UiUser, query: Query<ContactQuery>) -> Response {
+    contacts_export(state, user, query, export::Format::Csv).await
+}
+
+async fn contacts_export_xlsx(state: State<AppState>, user: UiUser, query: Query<ContactQuery>) -> Response {
+    contacts_export(state, user, query, export::Format::Xlsx).await
+}
+
+/// The contacts list as it is filtered, as CSV or an Excel workbook.
+async fn contacts_export(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    Query(query): Query<ContactQuery>,
+    format: export::Format,
+) -> Response {
+    let t = |k: &str| crate::i18n::t(&meta.locale, k);
+    let header = export::header(&t, &export::CONTACT_COLUMNS);
+    let name = format!("contacts-{}", chrono::Utc::now().format("%Y%m%d"));
+    let result = match export::contacts(state.store.clone(), session.actor.clone(), query.filter(), meta.locale.clone())
+    {
+        Ok(fetch) => export::respond(format, &name, header, fetch).await,
+        Err(e) => Err(e),
+    };
+    result.unwrap_or_else(|e| store_error_page(&meta.locale, e))
+}
+
 /// Columns the contact list can show besides the name, which always shows.
 pub(super) const CONTACT_COLUMNS: [&str; 6] = ["customer", "role", "phones", "email", "title", "created_at"];
 const CONTACT_DEFAULT_COLUMNS: [&str; 4] = ["customer", "role", "phones", "email"];
@@ -967,6 +995,10 @@ struct ContactsPage {
 }
 
 impl ContactsPage {
+    fn export_link(&self, format: &str) -> String {
+        format!("/contacts/export.{format}?{}", self.query.base_query(None))
+    }
+
     fn role_selected(&self, code: &str) -> bool {
         self.query.role.as_deref() == Some(code)
     }

@@ -29,6 +29,8 @@ use crate::server::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/tasks", get(list_page).post(create))
+        .route("/tasks/export.csv", get(export_csv))
+        .route("/tasks/export.xlsx", get(export_xlsx))
         .route("/tasks/new", get(new_page))
         .route("/tasks/bulk", post(bulk))
         .route("/tasks/customer-options", get(customer_options))
@@ -193,9 +195,14 @@ struct ListPage {
     can_delete: bool,
     show_team: bool,
     can_create: bool,
+    can_export: bool,
 }
 
 impl ListPage {
+    fn export_link(&self, format: &str) -> String {
+        format!("/tasks/export.{format}?{}", self.query.base_query(None))
+    }
+
     fn tab_link(&self, tab: &str) -> String {
         format!("/tasks?tab={tab}")
     }
@@ -304,8 +311,35 @@ async fn list_page(
         can_delete: can_edit,
         show_team: actor.scope != DataScope::Own,
         can_create: actor.can(Module::Customers, Action::Create),
+        can_export: actor.can(Module::Customers, Action::Export),
     };
     render(&page.ctx, &page)
+}
+
+async fn export_csv(state: State<AppState>, user: UiUser, query: Query<ListQuery>) -> Response {
+    export_list(state, user, query, crate::export::Format::Csv).await
+}
+
+async fn export_xlsx(state: State<AppState>, user: UiUser, query: Query<ListQuery>) -> Response {
+    export_list(state, user, query, crate::export::Format::Xlsx).await
+}
+
+/// The list as it is filtered, as CSV or an Excel workbook.
+async fn export_list(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    Query(query): Query<ListQuery>,
+    format: crate::export::Format,
+) -> Response {
+    let filter = query.filter(&session.actor);
+    let t = |k: &str| crate::i18n::t(&meta.locale, k);
+    let header = crate::export::header(&t, &crate::export::TASK_COLUMNS);
+    let name = format!("tasks-{}", chrono::Utc::now().format("%Y%m%d"));
+    let result = match crate::export::tasks(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()) {
+        Ok(fetch) => crate::export::respond(format, &name, header, fetch).await,
+        Err(e) => Err(e),
+    };
+    result.unwrap_or_else(|e| store_error_page(&meta.locale, e))
 }
 
 /// A bulk action on the selected tasks: hand them to someone, mark them

@@ -503,3 +503,43 @@ async fn tasks_can_concern_a_lead_and_hand_over_moves_leads() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(l["owner_id"], wang_id);
 }
+
+#[tokio::test]
+async fn tasks_and_contacts_export_with_their_filters() {
+    let app = TestApp::new().await;
+    let c = post(&app, &app.admin, "/api/v1/customers", json!({"name": "成都蜀锦丝绸有限公司"})).await;
+    post(
+        &app,
+        &app.admin,
+        "/api/v1/contacts",
+        json!({"customer_id": c["id"], "name": "陈静", "role": "decision_maker"}),
+    )
+    .await;
+    post(&app, &app.admin, "/api/v1/contacts", json!({"customer_id": c["id"], "name": "Tom Chan", "role": "handler"}))
+        .await;
+    post(&app, &app.admin, "/api/v1/tasks", json!({"title": "寄送样品", "due_at": "2099-01-01", "priority": "urgent"}))
+        .await;
+    post(&app, &app.admin, "/api/v1/tasks", json!({"title": "季度回访", "due_at": "2099-02-01"})).await;
+    let get = |path: &str| {
+        crate::helpers::api_request(Method::GET, path, Some(&app.admin), None, &[("accept-language", "zh-CN")])
+    };
+    let (s, _, body) = app.send(get("/api/v1/contacts/export.csv?role=decision_maker")).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = body.as_str().unwrap();
+    assert!(text.starts_with('\u{feff}') && text.contains("陈静") && text.contains("成都蜀锦丝绸有限公司"), "{text}");
+    assert!(!text.contains("Tom Chan"), "the filter applies");
+    let (s, _, body) = app.send(get("/api/v1/tasks/export.csv?priority=urgent&assignee=me")).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = body.as_str().unwrap();
+    assert!(text.contains("寄送样品") && text.contains("紧急") && !text.contains("季度回访"), "{text}");
+    for path in ["/api/v1/contacts/export.xlsx", "/api/v1/tasks/export.xlsx"] {
+        let (s, h, body) = app.send(get(path)).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        assert!(h["content-disposition"].to_str().unwrap().ends_with(".xlsx\""));
+        assert!(body.as_str().unwrap().starts_with("PK"));
+    }
+    app.create_user("li.na", "after_sales", None).await;
+    let li = app.login("li.na", "password-123").await;
+    let (s, _) = app.api(Method::GET, "/api/v1/tasks/export.csv", Some(&li), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
