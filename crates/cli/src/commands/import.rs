@@ -70,7 +70,6 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
         .map(serde_json::from_str)
         .transpose()
         .context("--mapping must be a JSON object of column name to field")?;
-    store.enlarge_write_cache(1024).await?;
     let actor = match &args.as_user {
         Some(name) => imports::actor_for_username(store, name).await.map_err(explain)?,
         None => Actor::system(),
