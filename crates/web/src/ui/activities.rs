@@ -238,17 +238,11 @@ async fn export_activities(
         Ok(f) => f,
         Err(invalid) => return store_error_page(&meta.locale, salesflow_store::StoreError::Invalid(invalid)),
     };
-    let t = |k: &str| crate::i18n::t(&meta.locale, k);
-    let header = export::header(&t, &export::ACTIVITY_COLUMNS);
     let stem = match query.archive() {
         "visits" => "visit-register",
         "follow_up" => "follow-up-archive",
         _ => "activities",
     };
-    let name = format!("{stem}-{}", chrono::Utc::now().format("%Y%m%d"));
-    let result = match export::activities(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()) {
-        Ok(fetch) => export::respond(format, &name, header, fetch).await,
-        Err(e) => Err(e),
-    };
-    result.unwrap_or_else(|e| store_error_page(&meta.locale, e))
+    let fetch = export::activities(state.store.clone(), session.actor.clone(), filter, meta.locale.clone());
+    super::export_download(&meta.locale, stem, &export::ACTIVITY_COLUMNS, fetch, format).await
 }

@@ -297,14 +297,14 @@ async fn export_customers(
     filter: CustomerFilter,
     format: export::Format,
 ) -> Response {
-    let t = |k: &str| crate::i18n::t(&meta.locale, k);
-    let header = export::header(&t, &export::CUSTOMER_COLUMNS);
-    let name = format!("customers-{}", chrono::Utc::now().format("%Y%m%d"));
-    let result = match export::customers(state.store.clone(), session.actor.clone(), filter) {
-        Ok(fetch) => export::respond(format, &name, header, fetch).await,
-        Err(e) => Err(e),
-    };
-    result.unwrap_or_else(|e| store_error_page(&meta.locale, e))
+    super::export_download(
+        &meta.locale,
+        "customers",
+        &crate::export::CUSTOMER_COLUMNS,
+        crate::export::customers(state.store.clone(), session.actor.clone(), filter),
+        format,
+    )
+    .await
 }
 
 /// A bulk action on the selected rows: assign an owner, add a tag, export
@@ -932,15 +932,14 @@ async fn contacts_export(
     Query(query): Query<ContactQuery>,
     format: export::Format,
 ) -> Response {
-    let t = |k: &str| crate::i18n::t(&meta.locale, k);
-    let header = export::header(&t, &export::CONTACT_COLUMNS);
-    let name = format!("contacts-{}", chrono::Utc::now().format("%Y%m%d"));
-    let result = match export::contacts(state.store.clone(), session.actor.clone(), query.filter(), meta.locale.clone())
-    {
-        Ok(fetch) => export::respond(format, &name, header, fetch).await,
-        Err(e) => Err(e),
-    };
-    result.unwrap_or_else(|e| store_error_page(&meta.locale, e))
+    super::export_download(
+        &meta.locale,
+        "contacts",
+        &crate::export::CONTACT_COLUMNS,
+        crate::export::contacts(state.store.clone(), session.actor.clone(), query.filter(), meta.locale.clone()),
+        format,
+    )
+    .await
 }
 
 /// Columns the contact list can show besides the name, which always shows.
@@ -1110,15 +1109,14 @@ async fn contacts_bulk(
     match form.field("action").as_str() {
         "export" => {
             let filter = ContactFilter { ids: Some(form.ids), ..Default::default() };
-            let t = |k: &str| crate::i18n::t(&meta.locale, k);
-            let header = export::header(&t, &export::CONTACT_COLUMNS);
-            let name = format!("contacts-{}", chrono::Utc::now().format("%Y%m%d"));
-            let result = match export::contacts(state.store.clone(), session.actor.clone(), filter, meta.locale.clone())
-            {
-                Ok(fetch) => export::respond(export::Format::Csv, &name, header, fetch).await,
-                Err(e) => Err(e),
-            };
-            result.unwrap_or_else(|e| store_error_page(&meta.locale, e))
+            super::export_download(
+                &meta.locale,
+                "contacts",
+                &crate::export::CONTACT_COLUMNS,
+                crate::export::contacts(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()),
+                crate::export::Format::Csv,
+            )
+            .await
         }
         "delete" => {
             let result = customers::delete_contacts(&state.store, &session.actor, &form.ids).await;

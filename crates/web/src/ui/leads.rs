@@ -330,14 +330,14 @@ async fn export_leads(
     filter: LeadFilter,
     format: crate::export::Format,
 ) -> Response {
-    let t = |k: &str| crate::i18n::t(&meta.locale, k);
-    let header = crate::export::header(&t, &crate::export::LEAD_COLUMNS);
-    let name = format!("leads-{}", chrono::Utc::now().format("%Y%m%d"));
-    let result = match crate::export::leads(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()) {
-        Ok(fetch) => crate::export::respond(format, &name, header, fetch).await,
-        Err(e) => Err(e),
-    };
-    result.unwrap_or_else(|e| store_error_page(&meta.locale, e))
+    super::export_download(
+        &meta.locale,
+        "leads",
+        &crate::export::LEAD_COLUMNS,
+        crate::export::leads(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()),
+        format,
+    )
+    .await
 }
 
 // ---------------------------------------------------------------- form

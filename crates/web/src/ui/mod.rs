@@ -222,6 +222,25 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     groups
 }
 
+/// A list's export as a download named `<stem>-<date>.<csv|xlsx>`, or the
+/// error page (no export right, a bad filter).
+pub async fn export_download(
+    locale: &str,
+    stem: &str,
+    columns: &[&str],
+    fetch: salesflow_store::StoreResult<crate::export::Fetch>,
+    format: crate::export::Format,
+) -> Response {
+    let t = |k: &str| i18n::t(locale, k);
+    let header = crate::export::header(&t, columns);
+    let name = format!("{stem}-{}", chrono::Utc::now().format("%Y%m%d"));
+    let result = match fetch {
+        Ok(fetch) => crate::export::respond(format, &name, header, fetch).await,
+        Err(e) => Err(e),
+    };
+    result.unwrap_or_else(|e| store_error_page(locale, e))
+}
+
 /// A list's filters as a query string, leaving out empty values.
 pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());

@@ -332,14 +332,14 @@ async fn export_list(
     format: crate::export::Format,
 ) -> Response {
     let filter = query.filter(&session.actor);
-    let t = |k: &str| crate::i18n::t(&meta.locale, k);
-    let header = crate::export::header(&t, &crate::export::TASK_COLUMNS);
-    let name = format!("tasks-{}", chrono::Utc::now().format("%Y%m%d"));
-    let result = match crate::export::tasks(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()) {
-        Ok(fetch) => crate::export::respond(format, &name, header, fetch).await,
-        Err(e) => Err(e),
-    };
-    result.unwrap_or_else(|e| store_error_page(&meta.locale, e))
+    super::export_download(
+        &meta.locale,
+        "tasks",
+        &crate::export::TASK_COLUMNS,
+        crate::export::tasks(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()),
+        format,
+    )
+    .await
 }
 
 /// A bulk action on the selected tasks: hand them to someone, mark them
