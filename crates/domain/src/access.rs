@@ -17,10 +17,14 @@ pub enum Module {
     Settings,
     /// Customers (companies), their contacts and the public pool.
     Customers,
+    /// Pipelines (configured with `administer`), opportunities; `approve`
+    /// overrides a stage gate.
+    Opportunities,
 }
 
 impl Module {
-    pub const ALL: [Module; 4] = [Module::Access, Module::Audit, Module::Settings, Module::Customers];
+    pub const ALL: [Module; 5] =
+        [Module::Access, Module::Audit, Module::Settings, Module::Customers, Module::Opportunities];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -28,6 +32,7 @@ impl Module {
             Module::Audit => "audit",
             Module::Settings => "settings",
             Module::Customers => "customers",
+            Module::Opportunities => "opportunities",
         }
     }
 
@@ -180,12 +185,15 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     manager.grant(Audit, &[View]);
     manager.grant(Settings, &[View]);
     manager.grant(Customers, &[View, Create, Edit, Delete, Export, Administer]);
+    manager.grant(Opportunities, &[View, Create, Edit, Delete, Approve, Export]);
     let mut staff = Permissions::default();
     staff.grant(Settings, &[View]);
     let mut sales = staff.clone();
     sales.grant(Customers, &[View, Create, Edit, Export]);
+    sales.grant(Opportunities, &[View, Create, Edit, Export]);
     let mut support = staff.clone();
     support.grant(Customers, &[View]);
+    support.grant(Opportunities, &[View]);
     vec![
         BuiltInRole {
             code: "admin",

@@ -9,6 +9,7 @@ pub mod customers;
 pub mod imports;
 pub mod leads;
 pub mod money;
+pub mod pipelines;
 pub mod search;
 pub mod settings;
 pub mod tasks;

@@ -117,6 +117,7 @@ pub async fn bootstrap(store: &Store) -> StoreResult<()> {
         .await?;
     }
     crate::settings::ensure(&txn).await?;
+    crate::pipelines::install_templates(&txn).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -182,6 +183,26 @@ pub async fn actor_for<C: ConnectionTrait>(conn: &C, u: &user::Model) -> StoreRe
         ip: None,
         request_id: None,
     })
+}
+
+/// The users of a department and of every department below it (team
+/// filters of lists and reports).
+pub async fn department_members<C: ConnectionTrait>(conn: &C, department_id: i64) -> StoreResult<Vec<i64>> {
+    let all: Vec<(i64, Option<i64>)> = department::Entity::find()
+        .select_only()
+        .column(department::Column::Id)
+        .column(department::Column::ParentId)
+        .filter(department::Column::DeletedAt.is_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::DepartmentId.is_in(subtree(&all, department_id)))
+        .into_tuple()
+        .all(conn)
+        .await?)
 }
 
 async fn users_in_departments<C: ConnectionTrait>(conn: &C, depts: &HashSet<i64>, me: i64) -> StoreResult<Vec<i64>> {

@@ -409,6 +409,8 @@ pub mod activity {
         pub next_at: Option<DateTimeUtc>,
         /// The prospect's intention level noted at a visit: `high|medium|low`.
         pub intention: Option<String>,
+        /// The opportunity it was recorded for, if any.
+        pub opportunity_id: Option<i64>,
         /// Who recorded it.
         pub owner_id: i64,
         pub version: i64,
@@ -632,6 +634,253 @@ pub mod import_mapping {
         pub target: String,
         pub mapping: String,
         pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod pipeline {
+    use sea_orm::entity::prelude::*;
+
+    /// A sales pipeline: ordered stages an opportunity moves through.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "pipelines")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// `funnel` or `project` for the shipped ones.
+        pub code: Option<String>,
+        pub name: String,
+        pub name_en: String,
+        pub position: i32,
+        pub retired_at: Option<DateTimeUtc>,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod pipeline_stage {
+    use sea_orm::entity::prelude::*;
+
+    /// A stage with its win probability and the seed's guidance texts.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "pipeline_stages")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub pipeline_id: i64,
+        pub position: i32,
+        pub code: String,
+        pub name: String,
+        pub name_en: String,
+        pub probability: i32,
+        pub expected_days: Option<i32>,
+        pub success_criteria: String,
+        pub success_criteria_en: String,
+        pub milestone: String,
+        pub milestone_en: String,
+        pub input: String,
+        pub input_en: String,
+        pub output: String,
+        pub output_en: String,
+        pub retired_at: Option<DateTimeUtc>,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod stage_item {
+    use sea_orm::entity::prelude::*;
+
+    /// A checklist entry of a stage: a task or a qualifying condition.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "stage_items")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub stage_id: i64,
+        pub position: i32,
+        /// `task|condition`.
+        pub kind: String,
+        pub text: String,
+        pub text_en: String,
+        pub required: bool,
+        pub retired_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod lost_reason {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "lost_reasons")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub name_en: String,
+        pub position: i32,
+        pub retired_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod opportunity {
+    use sea_orm::entity::prelude::*;
+
+    /// A sales opportunity (销售机会) moving through a pipeline.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "opportunities")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub customer_id: i64,
+        pub pipeline_id: i64,
+        pub stage_id: i64,
+        pub owner_id: i64,
+        /// Minor units.
+        pub amount: i64,
+        pub currency: String,
+        pub expected_close_date: Option<Date>,
+        pub probability: i32,
+        /// Set when the probability is overridden.
+        pub probability_reason: Option<String>,
+        pub source: Option<String>,
+        pub campaign: Option<String>,
+        pub competitors: String,
+        pub product_lines: String,
+        pub next_step: String,
+        pub notes: String,
+        /// `open|won|lost`.
+        pub status: String,
+        pub lost_reason_id: Option<i64>,
+        pub lost_note: Option<String>,
+        pub closed_at: Option<DateTimeUtc>,
+        pub stage_entered_at: DateTimeUtc,
+        pub last_activity_at: DateTimeUtc,
+        pub lead_id: Option<i64>,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub deleted_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod opportunity_contact {
+    use sea_orm::entity::prelude::*;
+
+    /// A contact taking part in a deal, with their role in it.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "opportunity_contacts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub opportunity_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub contact_id: i64,
+        pub role: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod opportunity_check {
+    use sea_orm::entity::prelude::*;
+
+    /// A ticked checklist item of an opportunity.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "opportunity_checks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub opportunity_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub item_id: i64,
+        pub done_by: Option<i64>,
+        pub done_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod opportunity_stage {
+    use sea_orm::entity::prelude::*;
+
+    /// One stay of an opportunity in a stage (funnel analysis).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "opportunity_stages")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub opportunity_id: i64,
+        pub pipeline_id: i64,
+        pub stage_id: i64,
+        pub owner_id: i64,
+        pub amount: i64,
+        pub entered_at: DateTimeUtc,
+        pub left_at: Option<DateTimeUtc>,
+        pub entered_by: Option<i64>,
+        pub passed: bool,
+        pub override_reason: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod opportunity_change {
+    use sea_orm::entity::prelude::*;
+
+    /// A change of stage, probability, amount, owner, close date or status.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "opportunity_changes")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub opportunity_id: i64,
+        pub field: String,
+        pub from_value: Option<String>,
+        pub to_value: Option<String>,
+        pub reason: Option<String>,
+        pub user_id: Option<i64>,
+        pub at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

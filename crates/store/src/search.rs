@@ -15,6 +15,7 @@ pub enum Kind {
     Contact = 2,
     Task = 4,
     Lead = 3,
+    Opportunity = 5,
 }
 
 /// Replaces the index entries of a row with those of its new texts.

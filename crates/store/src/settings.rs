@@ -71,6 +71,17 @@ pub async fn get(store: &Store) -> StoreResult<VersionedSettings> {
     Ok(from_model(row))
 }
 
+/// The settings inside a caller's transaction.
+pub(crate) async fn current<C: ConnectionTrait>(conn: &C) -> StoreResult<Settings> {
+    let row = Entity::find_by_id(ROW).one(conn).await?.ok_or(StoreError::NotFound)?;
+    Ok(from_model(row).settings)
+}
+
+/// Today in the company's time zone.
+pub(crate) async fn today<C: ConnectionTrait>(conn: &C) -> StoreResult<chrono::NaiveDate> {
+    Ok(current(conn).await?.today())
+}
+
 /// Replaces the settings if `version` is still current.
 pub async fn update(store: &Store, actor: &Actor, new: Settings, version: i64) -> StoreResult<VersionedSettings> {
     actor.require(Module::Settings, Action::Edit)?;

@@ -1,0 +1,487 @@
+//! The sales pipeline (销售漏斗 Pipeline): ordered stages with win
+//! probabilities and checklists, the stage gate that enforces them, and
+//! the formulas of funnel analysis and the weighted forecast.
+//!
+//! The seed's idea: a pipeline is a common language, a filter of false
+//! projects and the basis of an accurate forecast. So a stage's required
+//! checklist items (任务清单) and conditions (符合条件) really gate the
+//! move forward; moving back is always allowed.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::validation::{FieldError, Invalid};
+
+mod templates;
+
+pub use templates::{ItemTemplate, PipelineTemplate, StageTemplate, lost_reasons, templates};
+
+pub const NAME_MAX: usize = 100;
+pub const CODE_MAX: usize = 10;
+/// Success criteria, milestone, input, output, checklist texts.
+pub const TEXT_MAX: usize = 2000;
+pub const REASON_MAX: usize = 500;
+pub const EXPECTED_DAYS_MAX: i32 = 3650;
+pub const CURRENCY_LEN: usize = 3;
+
+/// An opportunity is open until it is won or lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpportunityStatus {
+    Open,
+    Won,
+    Lost,
+}
+
+impl OpportunityStatus {
+    pub const ALL: [OpportunityStatus; 3] = [OpportunityStatus::Open, OpportunityStatus::Won, OpportunityStatus::Lost];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            OpportunityStatus::Open => "open",
+            OpportunityStatus::Won => "won",
+            OpportunityStatus::Lost => "lost",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<OpportunityStatus> {
+        OpportunityStatus::ALL.into_iter().find(|s| s.code() == code.trim())
+    }
+}
+
+/// A checklist entry is a task to do (任务清单) or a condition that must
+/// hold (符合条件); both gate the stage when required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    Task,
+    Condition,
+}
+
+impl ItemKind {
+    pub const ALL: [ItemKind; 2] = [ItemKind::Task, ItemKind::Condition];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ItemKind::Task => "task",
+            ItemKind::Condition => "condition",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<ItemKind> {
+        ItemKind::ALL.into_iter().find(|k| k.code() == code.trim())
+    }
+}
+
+/// The role a contact plays in one deal (the same scale as a contact's
+/// usual role).
+pub use crate::customers::ContactRole as DealRole;
+
+// ---------------------------------------------------------------- validation
+
+/// A stage's fields as entered. `_en` texts are the English version shown
+/// to English users; blank means "same as the main text".
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StageFields<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub name_en: &'a str,
+    pub probability: i32,
+    pub expected_days: Option<i32>,
+    pub texts: [(&'a str, &'a str); 8],
+}
+
+/// The names of [`StageFields::texts`], in order.
+pub const STAGE_TEXT_FIELDS: [&str; 8] = [
+    "success_criteria",
+    "success_criteria_en",
+    "milestone",
+    "milestone_en",
+    "input",
+    "input_en",
+    "output",
+    "output_en",
+];
+
+pub fn check_stage(fields: &StageFields) -> Invalid {
+    let mut invalid = Invalid::new();
+    invalid.text("code", fields.code, CODE_MAX);
+    invalid.text("name", fields.name, NAME_MAX);
+    invalid.optional_text("name_en", fields.name_en, NAME_MAX);
+    check_probability(&mut invalid, "probability", fields.probability);
+    if let Some(days) = fields.expected_days
+        && !(0..=EXPECTED_DAYS_MAX).contains(&days)
+    {
+        invalid.push(FieldError::new("expected_days", "out_of_range").with("min", 0).with("max", EXPECTED_DAYS_MAX));
+    }
+    for (field, value) in fields.texts {
+        invalid.optional_text(field, value, TEXT_MAX);
+    }
+    invalid
+}
+
+pub fn check_item(invalid: &mut Invalid, field: &str, text: &str, text_en: &str) {
+    invalid.text(field, text, TEXT_MAX);
+    invalid.optional_text(&format!("{field}_en"), text_en, TEXT_MAX);
+}
+
+pub fn check_probability(invalid: &mut Invalid, field: &str, probability: i32) {
+    if !(0..=100).contains(&probability) {
+        invalid.push(FieldError::new(field, "out_of_range").with("min", 0).with("max", 100));
+    }
+}
+
+/// An opportunity's own fields as entered (the stage and customer are
+/// checked against the database by the store).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpportunityFields<'a> {
+    pub name: &'a str,
+    /// Minor units (分).
+    pub amount: i64,
+    pub currency: &'a str,
+    /// `Some` when the stage's probability is overridden.
+    pub probability: Option<i32>,
+    pub probability_reason: &'a str,
+    pub source: &'a str,
+    pub campaign: &'a str,
+    pub competitors: &'a str,
+    pub product_lines: &'a str,
+    pub next_step: &'a str,
+    pub notes: &'a str,
+}
+
+pub fn check_opportunity(fields: &OpportunityFields) -> Invalid {
+    let mut invalid = Invalid::new();
+    invalid.text("name", fields.name, NAME_MAX * 2);
+    if fields.amount < 0 {
+        invalid.push(FieldError::new("amount", "negative"));
+    }
+    let currency = fields.currency.trim();
+    if currency.len() != CURRENCY_LEN || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+        invalid.push(FieldError::new("currency", "invalid_currency"));
+    }
+    if let Some(p) = fields.probability {
+        check_probability(&mut invalid, "probability", p);
+        if fields.probability_reason.trim().is_empty() {
+            invalid.push(FieldError::new("probability_reason", "required"));
+        }
+    }
+    invalid.optional_text("probability_reason", fields.probability_reason, REASON_MAX);
+    for (field, value, max) in [
+        ("source", fields.source, NAME_MAX),
+        ("campaign", fields.campaign, NAME_MAX),
+        ("competitors", fields.competitors, TEXT_MAX),
+        ("product_lines", fields.product_lines, TEXT_MAX),
+        ("next_step", fields.next_step, TEXT_MAX),
+        ("notes", fields.notes, TEXT_MAX * 5),
+    ] {
+        invalid.optional_text(field, value, max);
+    }
+    invalid
+}
+
+/// The probability an opportunity counts with: its override, else its
+/// stage's.
+pub fn effective_probability(stage_probability: i32, overridden: Option<i32>) -> i32 {
+    overridden.unwrap_or(stage_probability)
+}
+
+// ---------------------------------------------------------------- stage gate
+
+/// A stage as the gate sees it: its place in the pipeline and its
+/// required checklist items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateStage {
+    pub id: i64,
+    pub position: i32,
+    /// Retired stages keep their place (opportunities may still sit in
+    /// them) but cannot be moved into.
+    pub retired: bool,
+    pub required_items: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Stay,
+    Back,
+    Forward,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateError {
+    /// The target stage is not an active stage of this pipeline.
+    UnknownStage,
+    /// These required items of the stages being left are not done, in
+    /// pipeline order.
+    Missing(Vec<i64>),
+}
+
+fn position_of(stages: &[GateStage], id: i64) -> Option<i32> {
+    stages.iter().find(|s| s.id == id).map(|s| s.position)
+}
+
+/// The required items not yet done of the stages whose position is in
+/// `from..=to`, in pipeline order.
+fn missing_between(stages: &[GateStage], from: i32, to: i32, done: &BTreeSet<i64>) -> Vec<i64> {
+    let mut ordered: Vec<&GateStage> = stages.iter().filter(|s| s.position >= from && s.position <= to).collect();
+    ordered.sort_by_key(|s| s.position);
+    ordered.iter().flat_map(|s| s.required_items.iter().copied()).filter(|i| !done.contains(i)).collect()
+}
+
+/// Checks a move from stage `from` to stage `to` of one pipeline. Moving
+/// forward leaves the current stage and every stage passed over: all
+/// their required items must be done. Moving back is always allowed.
+pub fn check_move(stages: &[GateStage], from: i64, to: i64, done: &BTreeSet<i64>) -> Result<Direction, GateError> {
+    let target = stages.iter().find(|s| s.id == to).ok_or(GateError::UnknownStage)?;
+    if target.retired && from != to {
+        return Err(GateError::UnknownStage);
+    }
+    let from_pos = position_of(stages, from).unwrap_or(i32::MIN);
+    if from == to {
+        return Ok(Direction::Stay);
+    }
+    if target.position < from_pos {
+        return Ok(Direction::Back);
+    }
+    let missing = missing_between(stages, from_pos, target.position - 1, done);
+    if missing.is_empty() { Ok(Direction::Forward) } else { Err(GateError::Missing(missing)) }
+}
+
+/// Checks winning from stage `from`: the gate of the current stage and of
+/// every later stage up to the last one.
+pub fn check_win(stages: &[GateStage], from: i64, done: &BTreeSet<i64>) -> Result<(), GateError> {
+    let from_pos = position_of(stages, from).ok_or(GateError::UnknownStage)?;
+    let missing = missing_between(stages, from_pos, i32::MAX, done);
+    if missing.is_empty() { Ok(()) } else { Err(GateError::Missing(missing)) }
+}
+
+/// The stage ids passed over when moving forward from `from` to `to`
+/// (exclusive both ends), in order: the history records them as passed
+/// through so that the funnel counts them as entered.
+pub fn passed_over(stages: &[GateStage], from: i64, to: i64) -> Vec<i64> {
+    let (Some(a), Some(b)) = (position_of(stages, from), position_of(stages, to)) else { return Vec::new() };
+    let mut between: Vec<&GateStage> =
+        stages.iter().filter(|s| s.position > a && s.position < b && !s.retired).collect();
+    between.sort_by_key(|s| s.position);
+    between.iter().map(|s| s.id).collect()
+}
+
+// ---------------------------------------------------------------- forecast
+
+/// Forecast categories by probability: commit (≥ 75 %), best case
+/// (50–74 %), pipeline (below 50 %).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForecastCategory {
+    Commit,
+    BestCase,
+    Pipeline,
+}
+
+pub const COMMIT_FROM: i32 = 75;
+pub const BEST_CASE_FROM: i32 = 50;
+
+impl ForecastCategory {
+    pub const ALL: [ForecastCategory; 3] =
+        [ForecastCategory::Commit, ForecastCategory::BestCase, ForecastCategory::Pipeline];
+
+    pub fn of(probability: i32) -> ForecastCategory {
+        if probability >= COMMIT_FROM {
+            ForecastCategory::Commit
+        } else if probability >= BEST_CASE_FROM {
+            ForecastCategory::BestCase
+        } else {
+            ForecastCategory::Pipeline
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ForecastCategory::Commit => "commit",
+            ForecastCategory::BestCase => "best_case",
+            ForecastCategory::Pipeline => "pipeline",
+        }
+    }
+}
+
+/// Amount × probability, in minor units, rounded half away from zero.
+pub fn weighted(amount: i64, probability: i32) -> i64 {
+    let product = i128::from(amount) * i128::from(probability);
+    let rounded = if product >= 0 { (product + 50) / 100 } else { (product - 50) / 100 };
+    rounded as i64
+}
+
+// ---------------------------------------------------------------- funnel formulas
+
+/// Share of `from` that reached the next step, as a fraction; `None` when
+/// nothing entered.
+pub fn ratio(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// Won among closed deals (won + lost).
+pub fn win_rate(won: i64, lost: i64) -> Option<f64> {
+    ratio(won, won + lost)
+}
+
+/// The median of whole or fractional day counts; `None` for none.
+pub fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(|a, b| a.total_cmp(b));
+    let mid = values.len() / 2;
+    Some(if values.len().is_multiple_of(2) { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] })
+}
+
+/// Pipeline velocity: how much money the pipeline turns into won business
+/// per day = open deals × win rate × average won deal size ÷ average sales
+/// cycle in days. `None` when a factor is unknown or the cycle is zero.
+pub fn velocity(
+    open_deals: i64,
+    win_rate: Option<f64>,
+    average_deal: Option<f64>,
+    cycle_days: Option<f64>,
+) -> Option<f64> {
+    let (rate, deal, cycle) = (win_rate?, average_deal?, cycle_days?);
+    (cycle > 0.0).then(|| open_deals as f64 * rate * deal / cycle)
+}
+
+/// Pipeline coverage: open pipeline amount for the period ÷ the target.
+pub fn coverage(pipeline_amount: i64, target: i64) -> Option<f64> {
+    ratio(pipeline_amount, target)
+}
+
+/// A deal is stalled when it has stayed in its stage longer than the
+/// stage's expected days, or nothing was recorded on it for `idle_days`.
+pub fn is_stalled(days_in_stage: i64, expected_days: Option<i32>, days_idle: i64, idle_days: i64) -> bool {
+    expected_days.is_some_and(|e| days_in_stage > i64::from(e)) || days_idle >= idle_days
+}
+
+/// Days without activity after which an open deal counts as stalled.
+pub const DEFAULT_IDLE_DAYS: i64 = 14;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stages() -> Vec<GateStage> {
+        // G(1) → F(2) → E(3) → S(4); item ids are stage*10 + n.
+        vec![
+            GateStage { id: 1, position: 1, retired: false, required_items: vec![11, 12] },
+            GateStage { id: 2, position: 2, retired: false, required_items: vec![21] },
+            GateStage { id: 3, position: 3, retired: false, required_items: vec![] },
+            GateStage { id: 4, position: 4, retired: false, required_items: vec![41] },
+            GateStage { id: 5, position: 5, retired: true, required_items: vec![51] },
+        ]
+    }
+
+    fn done(ids: &[i64]) -> BTreeSet<i64> {
+        ids.iter().copied().collect()
+    }
+
+    #[test]
+    fn moving_forward_needs_the_required_items_of_every_stage_left() {
+        let s = stages();
+        assert_eq!(check_move(&s, 1, 2, &done(&[11])), Err(GateError::Missing(vec![12])));
+        assert_eq!(check_move(&s, 1, 2, &done(&[11, 12])), Ok(Direction::Forward));
+        // Skipping F leaves G and F: both gates apply, in pipeline order.
+        assert_eq!(check_move(&s, 1, 3, &done(&[])), Err(GateError::Missing(vec![11, 12, 21])));
+        assert_eq!(check_move(&s, 1, 3, &done(&[11, 12, 21])), Ok(Direction::Forward));
+        // A stage without required items lets anything through.
+        assert_eq!(check_move(&s, 3, 4, &done(&[])), Ok(Direction::Forward));
+    }
+
+    #[test]
+    fn moving_back_and_staying_are_always_allowed() {
+        let s = stages();
+        assert_eq!(check_move(&s, 4, 1, &done(&[])), Ok(Direction::Back));
+        assert_eq!(check_move(&s, 2, 2, &done(&[])), Ok(Direction::Stay));
+    }
+
+    #[test]
+    fn unknown_and_retired_targets_are_refused() {
+        let s = stages();
+        assert_eq!(check_move(&s, 1, 99, &done(&[])), Err(GateError::UnknownStage));
+        assert_eq!(check_move(&s, 4, 5, &done(&[])), Err(GateError::UnknownStage));
+        // Leaving a retired stage is fine: it still has its place.
+        assert_eq!(check_move(&s, 5, 1, &done(&[])), Ok(Direction::Back));
+    }
+
+    #[test]
+    fn winning_needs_the_gates_up_to_the_last_stage() {
+        let s = stages();
+        assert_eq!(check_win(&s, 3, &done(&[])), Err(GateError::Missing(vec![41, 51])));
+        assert_eq!(check_win(&s, 4, &done(&[41, 51])), Ok(()));
+        assert_eq!(check_win(&s, 99, &done(&[])), Err(GateError::UnknownStage));
+    }
+
+    #[test]
+    fn passed_over_lists_the_stages_between() {
+        let s = stages();
+        assert_eq!(passed_over(&s, 1, 4), vec![2, 3]);
+        assert_eq!(passed_over(&s, 1, 2), Vec::<i64>::new());
+        assert_eq!(passed_over(&s, 4, 1), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn probability_and_forecast_categories() {
+        assert_eq!(effective_probability(30, None), 30);
+        assert_eq!(effective_probability(30, Some(45)), 45);
+        assert_eq!(ForecastCategory::of(90), ForecastCategory::Commit);
+        assert_eq!(ForecastCategory::of(75), ForecastCategory::Commit);
+        assert_eq!(ForecastCategory::of(74), ForecastCategory::BestCase);
+        assert_eq!(ForecastCategory::of(50), ForecastCategory::BestCase);
+        assert_eq!(ForecastCategory::of(49), ForecastCategory::Pipeline);
+        // 12,345.67 × 25 % = 3,086.4175 → 3,086.42
+        assert_eq!(weighted(1_234_567, 25), 308_642);
+        assert_eq!(weighted(100_000, 0), 0);
+    }
+
+    #[test]
+    fn funnel_formulas_against_hand_computed_examples() {
+        // 40 entered E, 10 reached D: 25 %.
+        assert_eq!(ratio(10, 40), Some(0.25));
+        assert_eq!(ratio(1, 0), None);
+        // 6 won, 14 lost: 30 %.
+        assert_eq!(win_rate(6, 14), Some(0.3));
+        assert_eq!(median(&mut [5.0, 1.0, 3.0]), Some(3.0));
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 10.0]), Some(3.5));
+        assert_eq!(median(&mut []), None);
+        // 50 open deals × 30 % × 200,000 ÷ 60 days = 50,000 a day.
+        assert_eq!(velocity(50, Some(0.3), Some(200_000.0), Some(60.0)), Some(50_000.0));
+        assert_eq!(velocity(50, Some(0.3), Some(200_000.0), Some(0.0)), None);
+        assert_eq!(velocity(50, None, Some(200_000.0), Some(60.0)), None);
+        // 3,000,000 in the pipeline against a 1,000,000 target: 3×.
+        assert_eq!(coverage(300_000_000, 100_000_000), Some(3.0));
+        assert!(is_stalled(20, Some(14), 0, 14));
+        assert!(!is_stalled(10, Some(14), 3, 14));
+        assert!(is_stalled(1, None, 14, 14));
+        assert!(!is_stalled(100, None, 13, 14));
+    }
+
+    #[test]
+    fn bad_input_is_reported_per_field() {
+        let codes = |i: Invalid| i.0.into_iter().map(|e| format!("{}:{}", e.field, e.code)).collect::<Vec<_>>();
+        let fields =
+            OpportunityFields { name: " ", amount: -1, currency: "cny", probability: Some(101), ..Default::default() };
+        assert_eq!(
+            codes(check_opportunity(&fields)),
+            [
+                "name:required",
+                "amount:negative",
+                "currency:invalid_currency",
+                "probability:out_of_range",
+                "probability_reason:required"
+            ]
+        );
+        let ok = OpportunityFields { name: "华信 ERP 项目", amount: 0, currency: "CNY", ..Default::default() };
+        assert!(check_opportunity(&ok).is_empty());
+        let stage =
+            StageFields {
+                code: "G", name: "电话邀约", probability: -1, expected_days: Some(-2), ..Default::default()
+            };
+        assert_eq!(codes(check_stage(&stage)), ["probability:out_of_range", "expected_days:out_of_range"]);
+    }
+}

@@ -1,0 +1,1313 @@
+//! Opportunities (销售机会): deals moving through a pipeline under the
+//! stage gate, with their checklist, contacts, stage stays and history.
+//!
+//! Scope: an opportunity is visible when its owner is in the caller's
+//! scope. The gate lives here once: [`move_opportunity`] and [`win`] ask
+//! `salesflow_domain::pipelines` which required items are missing; only an
+//! approver may pass with a written reason, and the override is recorded.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use salesflow_domain::Invalid;
+use salesflow_domain::access::{Action, Module};
+use salesflow_domain::customers::ContactRole;
+use salesflow_domain::money::Money;
+use salesflow_domain::pipelines::{
+    self as rules, DEFAULT_IDLE_DAYS, Direction, GateError, GateStage, OpportunityFields, OpportunityStatus,
+};
+use salesflow_domain::validation::FieldError;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::Serialize;
+
+use crate::Store;
+use crate::audit;
+use crate::customers::{check_owner, clean, owner_names};
+use crate::entity::{
+    contact, customer, lost_reason, opportunity, opportunity_change, opportunity_check, opportunity_contact,
+    opportunity_stage,
+};
+use crate::error::{StoreError, StoreResult};
+use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
+use crate::pipelines::{PipelineView, StageView, load, load_one};
+use crate::scope::Actor;
+use crate::search::{self, Kind};
+
+// ---------------------------------------------------------------- views
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DealContact {
+    pub contact_id: i64,
+    pub name: String,
+    /// `handler|decision_maker|evaluator|supporter|executive|other`.
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChecklistEntry {
+    pub item_id: i64,
+    pub stage_id: i64,
+    /// `task|condition`.
+    pub kind: String,
+    pub text: String,
+    pub text_en: String,
+    pub required: bool,
+    pub done: bool,
+    pub done_at: Option<DateTime<Utc>>,
+    pub done_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OpportunityView {
+    pub id: i64,
+    pub name: String,
+    pub customer_id: i64,
+    pub customer_name: Option<String>,
+    pub pipeline_id: i64,
+    pub stage_id: i64,
+    pub stage_code: String,
+    pub stage_name: String,
+    pub stage_name_en: String,
+    pub owner_id: i64,
+    pub owner_name: Option<String>,
+    /// Decimal string, e.g. `"12500.00"`.
+    pub amount: String,
+    pub currency: String,
+    /// Amount × probability.
+    pub weighted_amount: String,
+    pub expected_close_date: Option<NaiveDate>,
+    /// 0–100: the stage's, or the override.
+    pub probability: i32,
+    pub probability_overridden: bool,
+    pub probability_reason: Option<String>,
+    pub source: Option<String>,
+    pub campaign: Option<String>,
+    pub competitors: String,
+    /// Free text until products exist.
+    pub product_lines: String,
+    pub next_step: String,
+    pub notes: String,
+    /// `open|won|lost`.
+    pub status: String,
+    pub lost_reason_id: Option<i64>,
+    pub lost_reason: Option<String>,
+    pub lost_note: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub stage_entered_at: DateTime<Utc>,
+    pub days_in_stage: i64,
+    pub last_activity_at: DateTime<Utc>,
+    /// Over the stage's expected days, or idle for 14 days (open deals).
+    pub stalled: bool,
+    pub lead_id: Option<i64>,
+    pub contacts: Vec<DealContact>,
+    /// Every active item of the pipeline, in stage order, with its tick.
+    pub checklist: Vec<ChecklistEntry>,
+    /// Non-blocking notes, e.g. `expected_close_date: in_past`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Names and lookups a page of opportunities needs, loaded once.
+struct Context {
+    pipelines: Vec<PipelineView>,
+    owners: HashMap<i64, String>,
+    customers: HashMap<i64, String>,
+    reasons: HashMap<i64, String>,
+}
+
+impl Context {
+    async fn load<C: ConnectionTrait>(conn: &C, rows: &[opportunity::Model]) -> StoreResult<Context> {
+        let pipelines = load(conn, None).await?;
+        let owners = owner_names(conn, rows.iter().map(|o| o.owner_id)).await?;
+        let customers = customer_names(conn, rows.iter().map(|o| o.customer_id)).await?;
+        let reasons: HashMap<i64, String> = if rows.iter().any(|o| o.lost_reason_id.is_some()) {
+            lost_reason::Entity::find().all(conn).await?.into_iter().map(|r| (r.id, r.name)).collect()
+        } else {
+            HashMap::new()
+        };
+        Ok(Context { pipelines, owners, customers, reasons })
+    }
+
+    fn stage(&self, pipeline_id: i64, stage_id: i64) -> Option<&StageView> {
+        self.pipelines.iter().find(|p| p.id == pipeline_id).and_then(|p| p.stage(stage_id))
+    }
+}
+
+async fn customer_names<C: ConnectionTrait>(
+    conn: &C,
+    ids: impl Iterator<Item = i64>,
+) -> StoreResult<HashMap<i64, String>> {
+    let ids: Vec<i64> = ids.collect::<BTreeSet<_>>().into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, String)> = customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Id)
+        .column(customer::Column::Name)
+        .filter(customer::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    Ord::max((to - from).num_days(), 0)
+}
+
+/// The view without contacts and checklist (lists, kanban cards).
+fn summary(m: opportunity::Model, cx: &Context, now: DateTime<Utc>) -> OpportunityView {
+    let stage = cx.stage(m.pipeline_id, m.stage_id);
+    let days_in_stage = days_between(m.stage_entered_at, now);
+    let open = m.status == OpportunityStatus::Open.code();
+    let stalled = open
+        && rules::is_stalled(
+            days_in_stage,
+            stage.and_then(|s| s.expected_days),
+            days_between(m.last_activity_at, now),
+            DEFAULT_IDLE_DAYS,
+        );
+    OpportunityView {
+        customer_name: cx.customers.get(&m.customer_id).cloned(),
+        owner_name: cx.owners.get(&m.owner_id).cloned(),
+        stage_code: stage.map(|s| s.code.clone()).unwrap_or_default(),
+        stage_name: stage.map(|s| s.name.clone()).unwrap_or_default(),
+        stage_name_en: stage.map(|s| s.name_en.clone()).unwrap_or_default(),
+        lost_reason: m.lost_reason_id.and_then(|r| cx.reasons.get(&r).cloned()),
+        amount: Money(m.amount).to_string(),
+        weighted_amount: Money(rules::weighted(m.amount, m.probability)).to_string(),
+        probability_overridden: m.probability_reason.is_some(),
+        days_in_stage,
+        stalled,
+        id: m.id,
+        name: m.name,
+        customer_id: m.customer_id,
+        pipeline_id: m.pipeline_id,
+        stage_id: m.stage_id,
+        owner_id: m.owner_id,
+        currency: m.currency,
+        expected_close_date: m.expected_close_date,
+        probability: m.probability,
+        probability_reason: m.probability_reason,
+        source: m.source,
+        campaign: m.campaign,
+        competitors: m.competitors,
+        product_lines: m.product_lines,
+        next_step: m.next_step,
+        notes: m.notes,
+        status: m.status,
+        lost_reason_id: m.lost_reason_id,
+        lost_note: m.lost_note,
+        closed_at: m.closed_at,
+        stage_entered_at: m.stage_entered_at,
+        last_activity_at: m.last_activity_at,
+        lead_id: m.lead_id,
+        contacts: Vec::new(),
+        checklist: Vec::new(),
+        warnings: Vec::new(),
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        deleted_at: m.deleted_at,
+    }
+}
+
+/// The whole view of one opportunity: contacts and checklist included.
+async fn full_view<C: ConnectionTrait>(conn: &C, m: opportunity::Model) -> StoreResult<OpportunityView> {
+    let cx = Context::load(conn, std::slice::from_ref(&m)).await?;
+    let (id, pipeline_id) = (m.id, m.pipeline_id);
+    let mut v = summary(m, &cx, Utc::now());
+    let links =
+        opportunity_contact::Entity::find().filter(opportunity_contact::Column::OpportunityId.eq(id)).all(conn).await?;
+    let names: HashMap<i64, String> = contact::Entity::find()
+        .filter(contact::Column::Id.is_in(links.iter().map(|l| l.contact_id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    v.contacts = links
+        .into_iter()
+        .map(|l| DealContact {
+            name: names.get(&l.contact_id).cloned().unwrap_or_default(),
+            contact_id: l.contact_id,
+            role: l.role,
+        })
+        .collect();
+    let checks =
+        opportunity_check::Entity::find().filter(opportunity_check::Column::OpportunityId.eq(id)).all(conn).await?;
+    let tickers = owner_names(conn, checks.iter().filter_map(|c| c.done_by)).await?;
+    let checks: HashMap<i64, opportunity_check::Model> = checks.into_iter().map(|c| (c.item_id, c)).collect();
+    if let Some(p) = cx.pipelines.iter().find(|p| p.id == pipeline_id) {
+        for s in p.stages.iter().filter(|s| !s.retired || s.id == v.stage_id) {
+            for i in &s.checklist {
+                let tick = checks.get(&i.id);
+                v.checklist.push(ChecklistEntry {
+                    item_id: i.id,
+                    stage_id: s.id,
+                    kind: i.kind.clone(),
+                    text: i.text.clone(),
+                    text_en: i.text_en.clone(),
+                    required: i.required,
+                    done: tick.is_some(),
+                    done_at: tick.map(|t| t.done_at),
+                    done_by: tick.and_then(|t| t.done_by).and_then(|u| tickers.get(&u).cloned()),
+                });
+            }
+        }
+    }
+    Ok(v)
+}
+
+async fn find_visible<C: ConnectionTrait>(conn: &C, actor: &Actor, id: i64) -> StoreResult<opportunity::Model> {
+    opportunity::Entity::find_by_id(id)
+        .filter(actor.scope_condition(opportunity::Column::OwnerId))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// A visible, not deleted opportunity; `open_only` refuses won or lost ones.
+async fn find_changeable<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    id: i64,
+    open_only: bool,
+) -> StoreResult<opportunity::Model> {
+    let m = find_visible(conn, actor, id).await?;
+    if m.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    if open_only && m.status != OpportunityStatus::Open.code() {
+        return Err(Invalid::one("status", "opportunity_closed").into());
+    }
+    Ok(m)
+}
+
+fn check_version(m: &opportunity::Model, version: Option<i64>) -> StoreResult<()> {
+    match version {
+        Some(v) if v != m.version => Err(StoreError::Conflict("stale version".into())),
+        _ => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------- input
+
+#[derive(Debug, Clone, Default)]
+pub struct OpportunityInput {
+    pub name: String,
+    pub customer_id: i64,
+    /// Creating only; default: the first pipeline.
+    pub pipeline_id: Option<i64>,
+    /// Creating only; default: the pipeline's first stage. Later changes go
+    /// through [`move_opportunity`].
+    pub stage_id: Option<i64>,
+    /// `None`: the caller when creating, unchanged when updating.
+    pub owner_id: Option<i64>,
+    pub amount: Money,
+    /// Default: the company currency.
+    pub currency: Option<String>,
+    pub expected_close_date: Option<NaiveDate>,
+    /// `Some`: override the stage's probability (with a reason).
+    pub probability: Option<i32>,
+    pub probability_reason: Option<String>,
+    pub source: Option<String>,
+    pub campaign: Option<String>,
+    pub competitors: String,
+    pub product_lines: String,
+    pub next_step: String,
+    pub notes: String,
+    /// `(contact id, role)`; `None` keeps them when updating.
+    pub contacts: Option<Vec<(i64, String)>>,
+    pub lead_id: Option<i64>,
+}
+
+fn check_input(input: &OpportunityInput, currency: &str) -> Invalid {
+    rules::check_opportunity(&OpportunityFields {
+        name: &input.name,
+        amount: input.amount.minor(),
+        currency,
+        probability: input.probability,
+        probability_reason: input.probability_reason.as_deref().unwrap_or(""),
+        source: input.source.as_deref().unwrap_or(""),
+        campaign: input.campaign.as_deref().unwrap_or(""),
+        competitors: &input.competitors,
+        product_lines: &input.product_lines,
+        next_step: &input.next_step,
+        notes: &input.notes,
+    })
+}
+
+/// The customer must be visible and not deleted; the contacts must be its.
+async fn check_links<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    invalid: &mut Invalid,
+    input: &OpportunityInput,
+) -> StoreResult<()> {
+    let customer =
+        crate::customers::find_visible(conn, actor, input.customer_id).await.ok().filter(|c| c.deleted_at.is_none());
+    if customer.is_none() {
+        invalid.push(FieldError::new("customer_id", "unknown_reference"));
+        return Ok(());
+    }
+    if let Some(contacts) = &input.contacts {
+        let ids: Vec<i64> = contacts.iter().map(|(id, _)| *id).collect();
+        let found = contact::Entity::find()
+            .filter(contact::Column::Id.is_in(ids.clone()))
+            .filter(contact::Column::CustomerId.eq(input.customer_id))
+            .filter(contact::Column::DeletedAt.is_null())
+            .all(conn)
+            .await?;
+        for (n, (id, role)) in contacts.iter().enumerate() {
+            if !found.iter().any(|c| c.id == *id) {
+                invalid.push(FieldError::new(&format!("contacts[{n}].contact_id"), "unknown_reference"));
+            }
+            if ContactRole::parse(role).is_none() {
+                invalid.push(FieldError::new(&format!("contacts[{n}].role"), "invalid_choice"));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn save_contacts<C: ConnectionTrait>(conn: &C, id: i64, contacts: &[(i64, String)]) -> StoreResult<()> {
+    opportunity_contact::Entity::delete_many()
+        .filter(opportunity_contact::Column::OpportunityId.eq(id))
+        .exec(conn)
+        .await?;
+    let mut seen = BTreeSet::new();
+    for (contact_id, role) in contacts {
+        if seen.insert(*contact_id) {
+            opportunity_contact::ActiveModel {
+                opportunity_id: Set(id),
+                contact_id: Set(*contact_id),
+                role: Set(ContactRole::parse(role).map(|r| r.code()).unwrap_or("other").to_owned()),
+            }
+            .insert(conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn change<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    id: i64,
+    field: &str,
+    from: Option<String>,
+    to: Option<String>,
+    reason: Option<String>,
+) -> StoreResult<()> {
+    opportunity_change::ActiveModel {
+        opportunity_id: Set(id),
+        field: Set(field.to_owned()),
+        from_value: Set(from),
+        to_value: Set(to),
+        reason: Set(reason),
+        user_id: Set(actor.user_id),
+        at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Opens a stay in a stage (`passed`: skipped over, no time spent).
+async fn enter_stage<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    m: &opportunity::Model,
+    stage_id: i64,
+    now: DateTime<Utc>,
+    passed: bool,
+    override_reason: Option<String>,
+) -> StoreResult<()> {
+    opportunity_stage::ActiveModel {
+        opportunity_id: Set(m.id),
+        pipeline_id: Set(m.pipeline_id),
+        stage_id: Set(stage_id),
+        owner_id: Set(m.owner_id),
+        amount: Set(m.amount),
+        entered_at: Set(now),
+        left_at: Set(passed.then_some(now)),
+        entered_by: Set(actor.user_id),
+        passed: Set(passed),
+        override_reason: Set(override_reason),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+async fn leave_stage<C: ConnectionTrait>(conn: &C, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    opportunity_stage::Entity::update_many()
+        .col_expr(opportunity_stage::Column::LeftAt, Expr::value(Some(now)))
+        .filter(opportunity_stage::Column::OpportunityId.eq(id))
+        .filter(opportunity_stage::Column::LeftAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- create, read, update, delete
+
+pub async fn create_opportunity(store: &Store, actor: &Actor, input: OpportunityInput) -> StoreResult<OpportunityView> {
+    actor.require(Module::Opportunities, Action::Create)?;
+    let txn = store.begin().await?;
+    let v = insert_opportunity(&txn, actor, input).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// Creates an opportunity inside a caller's transaction (lead conversion).
+pub(crate) async fn insert_opportunity<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    input: OpportunityInput,
+) -> StoreResult<OpportunityView> {
+    let currency = match clean(&input.currency) {
+        Some(c) => c,
+        None => crate::settings::current(conn).await?.currency,
+    };
+    let mut invalid = check_input(&input, &currency);
+    let owner = input.owner_id.or(actor.user_id);
+    match owner {
+        Some(owner) => check_owner(conn, actor, &mut invalid, Some(owner)).await?,
+        None => invalid.push(FieldError::new("owner_id", "required")),
+    }
+    check_links(conn, actor, &mut invalid, &input).await?;
+    let pipelines = load(conn, None).await?;
+    let pipeline = match input.pipeline_id {
+        Some(id) => pipelines.iter().find(|p| p.id == id && !p.retired),
+        None => pipelines.iter().find(|p| !p.retired),
+    };
+    let stage = pipeline.and_then(|p| match input.stage_id {
+        Some(id) => p.active_stages().find(|s| s.id == id),
+        None => p.active_stages().next(),
+    });
+    match (pipeline, stage) {
+        (None, _) => invalid.push(FieldError::new("pipeline_id", "unknown_reference")),
+        (Some(_), None) => invalid.push(FieldError::new("stage_id", "stage_not_in_pipeline")),
+        _ => {}
+    }
+    invalid.into_result()?;
+    let (pipeline, stage, owner) = match (pipeline, stage, owner) {
+        (Some(p), Some(s), Some(o)) => (p, s, o),
+        _ => return Err(StoreError::Forbidden),
+    };
+    let now = Utc::now();
+    let probability = rules::effective_probability(stage.probability, input.probability);
+    let m = opportunity::ActiveModel {
+        name: Set(input.name.trim().to_owned()),
+        customer_id: Set(input.customer_id),
+        pipeline_id: Set(pipeline.id),
+        stage_id: Set(stage.id),
+        owner_id: Set(owner),
+        amount: Set(input.amount.minor()),
+        currency: Set(currency),
+        expected_close_date: Set(input.expected_close_date),
+        probability: Set(probability),
+        probability_reason: Set(input.probability.and(clean(&input.probability_reason))),
+        source: Set(clean(&input.source)),
+        campaign: Set(clean(&input.campaign)),
+        competitors: Set(input.competitors.trim().to_owned()),
+        product_lines: Set(input.product_lines.trim().to_owned()),
+        next_step: Set(input.next_step.trim().to_owned()),
+        notes: Set(input.notes.trim().to_owned()),
+        status: Set(OpportunityStatus::Open.code().to_owned()),
+        lost_reason_id: Set(None),
+        lost_note: Set(None),
+        closed_at: Set(None),
+        stage_entered_at: Set(now),
+        last_activity_at: Set(now),
+        lead_id: Set(input.lead_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    if let Some(contacts) = &input.contacts {
+        save_contacts(conn, m.id, contacts).await?;
+    }
+    enter_stage(conn, actor, &m, stage.id, now, false, None).await?;
+    search::index(conn, Kind::Opportunity, m.id, &[m.name.as_str()]).await?;
+    let mut v = full_view(conn, m).await?;
+    let today = crate::settings::today(conn).await?;
+    if input.expected_close_date.is_some_and(|d| d < today) {
+        v.warnings.push("expected_close_date:in_past".to_owned());
+    }
+    audit::record(conn, actor, "opportunity.create", "opportunity", Some(v.id), None, audit::snapshot(&v)).await?;
+    Ok(v)
+}
+
+pub async fn get_opportunity(store: &Store, actor: &Actor, id: i64) -> StoreResult<OpportunityView> {
+    actor.require(Module::Opportunities, Action::View)?;
+    let m = find_visible(store.reader(), actor, id).await?;
+    full_view(store.reader(), m).await
+}
+
+/// Replaces an opportunity's fields (`version` must be current). Stage
+/// and status change through move, win, lose and reopen. Changes of
+/// amount, owner, close date and probability go into the history.
+pub async fn update_opportunity(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    input: OpportunityInput,
+) -> StoreResult<OpportunityView> {
+    actor.require(Module::Opportunities, Action::Edit)?;
+    let txn = store.begin().await?;
+    let before = find_changeable(&txn, actor, id, false).await?;
+    check_version(&before, Some(version))?;
+    let currency = clean(&input.currency).unwrap_or_else(|| before.currency.clone());
+    let mut invalid = check_input(&input, &currency);
+    let owner = input.owner_id.unwrap_or(before.owner_id);
+    if owner != before.owner_id {
+        check_owner(&txn, actor, &mut invalid, Some(owner)).await?;
+    }
+    check_links(&txn, actor, &mut invalid, &input).await?;
+    invalid.into_result()?;
+    let pipeline = load_one(&txn, before.pipeline_id).await?;
+    let stage_probability = pipeline.stage(before.stage_id).map_or(before.probability, |s| s.probability);
+    let probability = if before.status == OpportunityStatus::Open.code() {
+        rules::effective_probability(stage_probability, input.probability)
+    } else {
+        before.probability
+    };
+    let reason = input.probability.and(clean(&input.probability_reason));
+    let now = Utc::now();
+    let res = opportunity::Entity::update_many()
+        .col_expr(opportunity::Column::Name, Expr::value(input.name.trim()))
+        .col_expr(opportunity::Column::CustomerId, Expr::value(input.customer_id))
+        .col_expr(opportunity::Column::OwnerId, Expr::value(owner))
+        .col_expr(opportunity::Column::Amount, Expr::value(input.amount.minor()))
+        .col_expr(opportunity::Column::Currency, Expr::value(currency))
+        .col_expr(opportunity::Column::ExpectedCloseDate, Expr::value(input.expected_close_date))
+        .col_expr(opportunity::Column::Probability, Expr::value(probability))
+        .col_expr(opportunity::Column::ProbabilityReason, Expr::value(reason.clone()))
+        .col_expr(opportunity::Column::Source, Expr::value(clean(&input.source)))
+        .col_expr(opportunity::Column::Campaign, Expr::value(clean(&input.campaign)))
+        .col_expr(opportunity::Column::Competitors, Expr::value(input.competitors.trim()))
+        .col_expr(opportunity::Column::ProductLines, Expr::value(input.product_lines.trim()))
+        .col_expr(opportunity::Column::NextStep, Expr::value(input.next_step.trim()))
+        .col_expr(opportunity::Column::Notes, Expr::value(input.notes.trim()))
+        .col_expr(opportunity::Column::Version, Expr::value(version + 1))
+        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
+        .filter(opportunity::Column::Id.eq(id))
+        .filter(opportunity::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict("stale version".into()));
+    }
+    if let Some(contacts) = &input.contacts {
+        save_contacts(&txn, id, contacts).await?;
+    }
+    if before.amount != input.amount.minor() {
+        let (a, b) = (Money(before.amount).to_string(), input.amount.to_string());
+        change(&txn, actor, id, "amount", Some(a), Some(b), None).await?;
+        // The current stay counts with the new amount.
+        opportunity_stage::Entity::update_many()
+            .col_expr(opportunity_stage::Column::Amount, Expr::value(input.amount.minor()))
+            .filter(opportunity_stage::Column::OpportunityId.eq(id))
+            .filter(opportunity_stage::Column::LeftAt.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    if before.owner_id != owner {
+        let names = owner_names(&txn, [before.owner_id, owner].into_iter()).await?;
+        change(&txn, actor, id, "owner", names.get(&before.owner_id).cloned(), names.get(&owner).cloned(), None)
+            .await?;
+        opportunity_stage::Entity::update_many()
+            .col_expr(opportunity_stage::Column::OwnerId, Expr::value(owner))
+            .filter(opportunity_stage::Column::OpportunityId.eq(id))
+            .filter(opportunity_stage::Column::LeftAt.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    if before.expected_close_date != input.expected_close_date {
+        let text = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+        change(
+            &txn,
+            actor,
+            id,
+            "expected_close_date",
+            text(before.expected_close_date),
+            text(input.expected_close_date),
+            None,
+        )
+        .await?;
+    }
+    if before.probability != probability {
+        change(
+            &txn,
+            actor,
+            id,
+            "probability",
+            Some(before.probability.to_string()),
+            Some(probability.to_string()),
+            reason,
+        )
+        .await?;
+    }
+    let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    search::index(&txn, Kind::Opportunity, id, &[after.name.as_str()]).await?;
+    let cx = Context::load(&txn, &[before.clone(), after.clone()]).await?;
+    let before_view = summary(before, &cx, now);
+    let v = full_view(&txn, after).await?;
+    audit::record(
+        &txn,
+        actor,
+        "opportunity.update",
+        "opportunity",
+        Some(id),
+        audit::snapshot(&before_view),
+        audit::snapshot(&v),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// Soft-deletes or restores an opportunity.
+pub async fn set_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -> StoreResult<OpportunityView> {
+    actor.require(Module::Opportunities, Action::Delete)?;
+    let txn = store.begin().await?;
+    let before = find_visible(&txn, actor, id).await?;
+    if before.deleted_at.is_some() == deleted {
+        return if deleted { Err(StoreError::NotFound) } else { full_view(&txn, before).await };
+    }
+    let now = Utc::now();
+    opportunity::Entity::update_many()
+        .col_expr(opportunity::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
+        .col_expr(opportunity::Column::Version, Expr::value(before.version + 1))
+        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
+        .filter(opportunity::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let v = full_view(&txn, after).await?;
+    let action = if deleted { "opportunity.delete" } else { "opportunity.restore" };
+    audit::record(&txn, actor, action, "opportunity", Some(id), None, audit::snapshot(&v)).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+// ---------------------------------------------------------------- checklist and the gate
+
+/// Ticks (`done = true`) or unticks one checklist item of the
+/// opportunity's pipeline. The opportunity's version does not change: a
+/// card on the kanban stays movable.
+pub async fn set_check(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    item_id: i64,
+    done: bool,
+) -> StoreResult<OpportunityView> {
+    actor.require(Module::Opportunities, Action::Edit)?;
+    let txn = store.begin().await?;
+    let m = find_changeable(&txn, actor, id, true).await?;
+    let pipeline = load_one(&txn, m.pipeline_id).await?;
+    let item = pipeline
+        .stages
+        .iter()
+        .flat_map(|s| s.checklist.iter())
+        .find(|i| i.id == item_id)
+        .ok_or(StoreError::NotFound)?;
+    let existing = opportunity_check::Entity::find_by_id((id, item_id)).one(&txn).await?;
+    match (done, existing) {
+        (true, None) => {
+            opportunity_check::ActiveModel {
+                opportunity_id: Set(id),
+                item_id: Set(item_id),
+                done_by: Set(actor.user_id),
+                done_at: Set(Utc::now()),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        (false, Some(_)) => {
+            opportunity_check::Entity::delete_by_id((id, item_id)).exec(&txn).await?;
+        }
+        _ => {}
+    }
+    change(
+        &txn,
+        actor,
+        id,
+        if done { "checklist_done" } else { "checklist_undone" },
+        None,
+        Some(item.text.clone()),
+        None,
+    )
+    .await?;
+    let detail = serde_json::json!({ "item_id": item_id, "done": done });
+    audit::record(&txn, actor, "opportunity.checklist", "opportunity", Some(id), None, Some(detail)).await?;
+    let v = full_view(&txn, m).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+fn gate_stages(p: &PipelineView) -> Vec<GateStage> {
+    p.stages
+        .iter()
+        .map(|s| GateStage {
+            id: s.id,
+            position: s.position,
+            retired: s.retired,
+            required_items: s.checklist.iter().filter(|i| i.required).map(|i| i.id).collect(),
+        })
+        .collect()
+}
+
+async fn done_items<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<BTreeSet<i64>> {
+    Ok(opportunity_check::Entity::find()
+        .filter(opportunity_check::Column::OpportunityId.eq(id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| c.item_id)
+        .collect())
+}
+
+/// The refusal: one `gate_item_missing` error per missing item, naming it
+/// and its stage, in the reader's language.
+fn gate_refusal(p: &PipelineView, missing: &[i64], locale: &str) -> Invalid {
+    let mut invalid = Invalid::new();
+    for s in &p.stages {
+        for i in s.checklist.iter().filter(|i| missing.contains(&i.id)) {
+            invalid.push(
+                FieldError::new("checklist", "gate_item_missing")
+                    .with("item_id", i.id)
+                    .with("stage", s.label(locale))
+                    .with("text", crate::pipelines::localized(&i.text, &i.text_en, locale)),
+            );
+        }
+    }
+    invalid
+}
+
+/// What the caller asks of a move or a win.
+#[derive(Debug, Clone, Default)]
+pub struct MoveInput {
+    pub stage_id: i64,
+    /// The version last read (the kanban sends it): stale → conflict.
+    pub version: Option<i64>,
+    /// Pass the gate anyway (approvers only); must say why.
+    pub override_reason: Option<String>,
+}
+
+/// Decides whether a gate refusal may be overridden: `Ok(Some(reason))`
+/// when the caller is an approver and gave a reason.
+fn override_gate(
+    actor: &Actor,
+    p: &PipelineView,
+    missing: &[i64],
+    reason: &Option<String>,
+) -> StoreResult<Option<String>> {
+    let locale = actor.locale.as_deref().unwrap_or("zh-CN");
+    match reason {
+        None => Err(gate_refusal(p, missing, locale).into()),
+        Some(r) if r.trim().is_empty() => Err(Invalid::one("override_reason", "required").into()),
+        Some(r) if r.trim().chars().count() > rules::REASON_MAX => {
+            Err(Invalid(vec![FieldError::new("override_reason", "too_long").with("max", rules::REASON_MAX)]).into())
+        }
+        Some(_) if !actor.can(Module::Opportunities, Action::Approve) => {
+            Err(Invalid::one("override_reason", "override_not_allowed").into())
+        }
+        Some(r) => Ok(Some(r.trim().to_owned())),
+    }
+}
+
+/// Moves an open opportunity to another stage of its pipeline, under the
+/// gate. Moving back is always allowed; the probability becomes the new
+/// stage's (an override is dropped).
+pub async fn move_opportunity(store: &Store, actor: &Actor, id: i64, input: MoveInput) -> StoreResult<OpportunityView> {
+    actor.require(Module::Opportunities, Action::Edit)?;
+    let txn = store.begin().await?;
+    let m = find_changeable(&txn, actor, id, true).await?;
+    check_version(&m, input.version)?;
+    let pipeline = load_one(&txn, m.pipeline_id).await?;
+    let done = done_items(&txn, id).await?;
+    let stages = gate_stages(&pipeline);
+    let (direction, overridden) = match rules::check_move(&stages, m.stage_id, input.stage_id, &done) {
+        Ok(d) => (d, None),
+        Err(GateError::UnknownStage) => return Err(Invalid::one("stage_id", "stage_not_in_pipeline").into()),
+        Err(GateError::Missing(missing)) => {
+            (Direction::Forward, override_gate(actor, &pipeline, &missing, &input.override_reason)?)
+        }
+    };
+    if direction == Direction::Stay {
+        return full_view(&txn, m).await;
+    }
+    let now = Utc::now();
+    let target = pipeline.stage(input.stage_id).ok_or(StoreError::NotFound)?;
+    let res = opportunity::Entity::update_many()
+        .col_expr(opportunity::Column::StageId, Expr::value(target.id))
+        .col_expr(opportunity::Column::Probability, Expr::value(target.probability))
+        .col_expr(opportunity::Column::ProbabilityReason, Expr::value(Option::<String>::None))
+        .col_expr(opportunity::Column::StageEnteredAt, Expr::value(now))
+        .col_expr(opportunity::Column::LastActivityAt, Expr::value(now))
+        .col_expr(opportunity::Column::Version, Expr::value(m.version + 1))
+        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
+        .filter(opportunity::Column::Id.eq(id))
+        .filter(opportunity::Column::Version.eq(m.version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict("stale version".into()));
+    }
+    leave_stage(&txn, id, now).await?;
+    if direction == Direction::Forward {
+        for passed in rules::passed_over(&stages, m.stage_id, target.id) {
+            enter_stage(&txn, actor, &m, passed, now, true, overridden.clone()).await?;
+        }
+    }
+    enter_stage(&txn, actor, &m, target.id, now, false, overridden.clone()).await?;
+    let locale = actor.locale.as_deref().unwrap_or("zh-CN");
+    let from = pipeline.stage(m.stage_id).map(|s| s.label(locale));
+    change(&txn, actor, id, "stage", from, Some(target.label(locale)), overridden.clone()).await?;
+    if m.probability != target.probability {
+        change(
+            &txn,
+            actor,
+            id,
+            "probability",
+            Some(m.probability.to_string()),
+            Some(target.probability.to_string()),
+            None,
+        )
+        .await?;
+    }
+    let detail =
+        serde_json::json!({ "from_stage_id": m.stage_id, "to_stage_id": target.id, "override_reason": overridden });
+    let action = if overridden.is_some() { "opportunity.gate_override" } else { "opportunity.move" };
+    audit::record(&txn, actor, action, "opportunity", Some(id), None, Some(detail)).await?;
+    let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let v = full_view(&txn, after).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// Marks an open opportunity won: the gates of its stage and every later
+/// one must be met (or overridden by an approver). It ends in the last
+/// stage at 100 %, and its customer counts as closed (成交) from now on.
+pub async fn win(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    version: Option<i64>,
+    override_reason: Option<String>,
+) -> StoreResult<OpportunityView> {
+    actor.require(Module::Opportunities, Action::Edit)?;
+    let txn = store.begin().await?;
+    let m = find_changeable(&txn, actor, id, true).await?;
+    check_version(&m, version)?;
+    let pipeline = load_one(&txn, m.pipeline_id).await?;
+    let done = done_items(&txn, id).await?;
+    let stages = gate_stages(&pipeline);
+    let overridden = match rules::check_win(&stages, m.stage_id, &done) {
+        Ok(()) => None,
+        Err(GateError::UnknownStage) => return Err(Invalid::one("stage_id", "stage_not_in_pipeline").into()),
+        Err(GateError::Missing(missing)) => override_gate(actor, &pipeline, &missing, &override_reason)?,
+    };
+    let last = pipeline.active_stages().last().ok_or(StoreError::NotFound)?;
+    let now = Utc::now();
+    let res = opportunity::Entity::update_many()
+        .col_expr(opportunity::Column::StageId, Expr::value(last.id))
+        .col_expr(opportunity::Column::Status, Expr::value(OpportunityStatus::Won.code()))
+        .col_expr(opportunity::Column::Probability, Expr::value(100))
+        .col_expr(opportunity::Column::ProbabilityReason, Expr::value(Option::<String>::None))
+        .col_expr(opportunity::Column::ClosedAt, Expr::value(Some(now)))
+        .col_expr(opportunity::Column::LostReasonId, Expr::value(Option::<i64>::None))
+        .col_expr(opportunity::Column::LostNote, Expr::value(Option::<String>::None))
+        .col_expr(opportunity::Column::Version, Expr::value(m.version + 1))
+        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
+        .filter(opportunity::Column::Id.eq(id))
+        .filter(opportunity::Column::Version.eq(m.version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict("stale version".into()));
+    }
+    leave_stage(&txn, id, now).await?;
+    if last.id != m.stage_id {
+        for passed in rules::passed_over(&stages, m.stage_id, last.id) {
+            enter_stage(&txn, actor, &m, passed, now, true, overridden.clone()).await?;
+        }
+        enter_stage(&txn, actor, &m, last.id, now, true, overridden.clone()).await?;
+        opportunity::Entity::update_many()
+            .col_expr(opportunity::Column::StageEnteredAt, Expr::value(now))
+            .filter(opportunity::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+    }
+    customer::Entity::update_many()
+        .col_expr(customer::Column::ClosedAt, Expr::value(Some(now)))
+        .filter(customer::Column::Id.eq(m.customer_id))
+        .filter(customer::Column::ClosedAt.is_null())
+        .exec(&txn)
+        .await?;
+    change(
+        &txn,
+        actor,
+        id,
+        "status",
+        Some(m.status.clone()),
+        Some(OpportunityStatus::Won.code().to_owned()),
+        overridden.clone(),
+    )
+    .await?;
+    let detail = serde_json::json!({ "override_reason": overridden });
+    audit::record(&txn, actor, "opportunity.win", "opportunity", Some(id), None, Some(detail)).await?;
+    let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let v = full_view(&txn, after).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// Marks an open opportunity lost with a reason from the configured list
+/// and/or a note (at least one).
+pub async fn lose(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    version: Option<i64>,
+    reason_id: Option<i64>,
+    note: Option<String>,
+) -> StoreResult<OpportunityView> {
+    actor.require(Module::Opportunities, Action::Edit)?;
+    let txn = store.begin().await?;
+    let m = find_changeable(&txn, actor, id, true).await?;
+    check_version(&m, version)?;
+    let note = clean(&note);
+    let mut invalid = Invalid::new();
+    if let Some(r) = reason_id {
+        let known = lost_reason::Entity::find_by_id(r).one(&txn).await?.is_some_and(|r| r.retired_at.is_none());
+        if !known {
+            invalid.push(FieldError::new("lost_reason_id", "unknown_reference"));
+        }
+    } else if note.is_none() {
+        invalid.push(FieldError::new("lost_reason_id", "required"));
+    }
+    if let Some(n) = &note {
+        invalid.optional_text("reason", n, rules::REASON_MAX);
+    }
+    invalid.into_result()?;
+    let now = Utc::now();
+    let res = opportunity::Entity::update_many()
+        .col_expr(opportunity::Column::Status, Expr::value(OpportunityStatus::Lost.code()))
+        .col_expr(opportunity::Column::ClosedAt, Expr::value(Some(now)))
+        .col_expr(opportunity::Column::LostReasonId, Expr::value(reason_id))
+        .col_expr(opportunity::Column::LostNote, Expr::value(note.clone()))
+        .col_expr(opportunity::Column::Version, Expr::value(m.version + 1))
+        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
+        .filter(opportunity::Column::Id.eq(id))
+        .filter(opportunity::Column::Version.eq(m.version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict("stale version".into()));
+    }
+    leave_stage(&txn, id, now).await?;
+    change(&txn, actor, id, "status", Some(m.status.clone()), Some(OpportunityStatus::Lost.code().to_owned()), note)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "opportunity.lose",
+        "opportunity",
+        Some(id),
+        None,
+        Some(serde_json::json!({ "lost_reason_id": reason_id })),
+    )
+    .await?;
+    let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let v = full_view(&txn, after).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// Opens a won or lost opportunity again, in the stage it ended in.
+pub async fn reopen(store: &Store, actor: &Actor, id: i64, version: Option<i64>) -> StoreResult<OpportunityView> {
+    actor.require(Module::Opportunities, Action::Edit)?;
+    let txn = store.begin().await?;
+    let m = find_changeable(&txn, actor, id, false).await?;
+    check_version(&m, version)?;
+    if m.status == OpportunityStatus::Open.code() {
+        return full_view(&txn, m).await;
+    }
+    let pipeline = load_one(&txn, m.pipeline_id).await?;
+    let probability = pipeline.stage(m.stage_id).map_or(m.probability, |s| s.probability);
+    let now = Utc::now();
+    let res = opportunity::Entity::update_many()
+        .col_expr(opportunity::Column::Status, Expr::value(OpportunityStatus::Open.code()))
+        .col_expr(opportunity::Column::ClosedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(opportunity::Column::LostReasonId, Expr::value(Option::<i64>::None))
+        .col_expr(opportunity::Column::LostNote, Expr::value(Option::<String>::None))
+        .col_expr(opportunity::Column::Probability, Expr::value(probability))
+        .col_expr(opportunity::Column::StageEnteredAt, Expr::value(now))
+        .col_expr(opportunity::Column::LastActivityAt, Expr::value(now))
+        .col_expr(opportunity::Column::Version, Expr::value(m.version + 1))
+        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
+        .filter(opportunity::Column::Id.eq(id))
+        .filter(opportunity::Column::Version.eq(m.version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict("stale version".into()));
+    }
+    enter_stage(&txn, actor, &m, m.stage_id, now, false, None).await?;
+    change(&txn, actor, id, "status", Some(m.status.clone()), Some(OpportunityStatus::Open.code().to_owned()), None)
+        .await?;
+    audit::record(&txn, actor, "opportunity.reopen", "opportunity", Some(id), None, None).await?;
+    let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let v = full_view(&txn, after).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+// ---------------------------------------------------------------- history
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    pub id: i64,
+    /// `stage|probability|amount|owner|expected_close_date|status|checklist_done|checklist_undone`.
+    pub field: String,
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+    /// A gate override's or probability override's reason, a lost note.
+    pub reason: Option<String>,
+    pub user_id: Option<i64>,
+    pub user_name: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Every recorded change of an opportunity, newest first.
+pub async fn history(store: &Store, actor: &Actor, id: i64) -> StoreResult<Vec<HistoryEntry>> {
+    actor.require(Module::Opportunities, Action::View)?;
+    find_visible(store.reader(), actor, id).await?;
+    let rows = opportunity_change::Entity::find()
+        .filter(opportunity_change::Column::OpportunityId.eq(id))
+        .order_by_desc(opportunity_change::Column::Id)
+        .limit(1000)
+        .all(store.reader())
+        .await?;
+    let names = owner_names(store.reader(), rows.iter().filter_map(|r| r.user_id)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| HistoryEntry {
+            user_name: r.user_id.and_then(|u| names.get(&u).cloned()),
+            id: r.id,
+            field: r.field,
+            from_value: r.from_value,
+            to_value: r.to_value,
+            reason: r.reason,
+            user_id: r.user_id,
+            at: r.at,
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------- lists and the kanban
+
+#[derive(Debug, Clone, Default)]
+pub struct OpportunityFilter {
+    /// Part of the name, in any script.
+    pub q: Option<String>,
+    pub pipeline_id: Option<i64>,
+    pub stage_id: Option<i64>,
+    pub status: Option<String>,
+    pub owner_id: Option<i64>,
+    /// Owners in this department and those below it.
+    pub department_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub close_from: Option<NaiveDate>,
+    pub close_to: Option<NaiveDate>,
+    pub deleted: bool,
+    /// Only these (an export of selected rows).
+    pub ids: Option<Vec<i64>>,
+}
+
+const SORTS: [SortField<opportunity::Column>; 6] = [
+    SortField { name: "updated_at", column: opportunity::Column::UpdatedAt },
+    SortField { name: "created_at", column: opportunity::Column::CreatedAt },
+    SortField { name: "amount", column: opportunity::Column::Amount },
+    SortField { name: "name", column: opportunity::Column::Name },
+    SortField { name: "closed_at", column: opportunity::Column::ClosedAt },
+    SortField { name: "id", column: opportunity::Column::Id },
+];
+
+async fn filtered<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    filter: &OpportunityFilter,
+) -> StoreResult<sea_orm::Select<opportunity::Entity>> {
+    let mut query = opportunity::Entity::find().filter(actor.scope_condition(opportunity::Column::OwnerId));
+    query = if filter.deleted {
+        query.filter(opportunity::Column::DeletedAt.is_not_null())
+    } else {
+        query.filter(opportunity::Column::DeletedAt.is_null())
+    };
+    if let Some(q) = filter.q.as_deref()
+        && let Some(ids) = search::matching(conn, Kind::Opportunity, q).await?
+    {
+        query = query.filter(opportunity::Column::Id.in_subquery(ids));
+    }
+    for (column, value) in [
+        (opportunity::Column::PipelineId, filter.pipeline_id),
+        (opportunity::Column::StageId, filter.stage_id),
+        (opportunity::Column::OwnerId, filter.owner_id),
+        (opportunity::Column::CustomerId, filter.customer_id),
+    ] {
+        if let Some(v) = value {
+            query = query.filter(column.eq(v));
+        }
+    }
+    if let Some(s) = filter.status.as_deref().and_then(OpportunityStatus::parse) {
+        query = query.filter(opportunity::Column::Status.eq(s.code()));
+    }
+    if let Some(d) = filter.department_id {
+        let members = crate::access::department_members(conn, d).await?;
+        query = query.filter(opportunity::Column::OwnerId.is_in(members));
+    }
+    if let Some(from) = filter.close_from {
+        query = query.filter(opportunity::Column::ExpectedCloseDate.gte(from));
+    }
+    if let Some(to) = filter.close_to {
+        query = query.filter(opportunity::Column::ExpectedCloseDate.lte(to));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(opportunity::Column::Id.is_in(ids.iter().copied()));
+    }
+    Ok(query)
+}
+
+fn sort_key(o: &opportunity::Model, field: &str) -> (Key, i64) {
+    let key = match field {
+        "updated_at" => Key::Time(o.updated_at),
+        "created_at" => Key::Time(o.created_at),
+        "amount" => Key::Int(o.amount),
+        "name" => Key::Text(o.name.clone()),
+        "closed_at" => Key::Time(o.closed_at.unwrap_or(o.updated_at)),
+        _ => Key::Int(o.id),
+    };
+    (key, o.id)
+}
+
+/// Opportunities in the caller's scope. Sort: `-updated_at` (default),
+/// `created_at`, `amount`, `name`, `closed_at`, `id`.
+pub async fn list_opportunities(
+    store: &Store,
+    actor: &Actor,
+    filter: &OpportunityFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<OpportunityView>> {
+    actor.require(Module::Opportunities, Action::View)?;
+    let keyset = Keyset::parse(page, &SORTS, "-updated_at")?;
+    let query = filtered(store.reader(), actor, filter).await?;
+    let rows = keyset.apply(query, opportunity::Column::Id).all(store.reader()).await?;
+    let cx = Context::load(store.reader(), &rows).await?;
+    let page = keyset.finish(rows, sort_key);
+    let now = Utc::now();
+    Ok(page.map(|o| summary(o, &cx, now)))
+}
+
+/// One kanban column's figures: open deals in the stage.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KanbanColumn {
+    pub stage: StageView,
+    pub count: i64,
+    pub amount: String,
+    /// Σ amount × probability.
+    pub weighted_amount: String,
+    /// The first cards, largest first; `next_cursor` loads more.
+    #[schema(value_type = Object)]
+    pub cards: Page<OpportunityView>,
+}
+
+/// The kanban of a pipeline: for each active stage its open deals' count,
+/// amount and weighted amount (one grouped query) and the first cards
+/// (one query per stage, largest first). Further cards come from
+/// [`kanban_cards`].
+pub async fn kanban(
+    store: &Store,
+    actor: &Actor,
+    pipeline_id: i64,
+    filter: &OpportunityFilter,
+    cards_per_column: u64,
+) -> StoreResult<Vec<KanbanColumn>> {
+    actor.require(Module::Opportunities, Action::View)?;
+    let pipeline = load_one(store.reader(), pipeline_id).await?;
+    let mut filter = filter.clone();
+    filter.pipeline_id = Some(pipeline_id);
+    filter.status = Some(OpportunityStatus::Open.code().to_owned());
+    filter.stage_id = None;
+    let totals: Vec<(i64, i64, Option<i64>, Option<i64>)> = filtered(store.reader(), actor, &filter)
+        .await?
+        .select_only()
+        .column(opportunity::Column::StageId)
+        .column_as(Expr::col(opportunity::Column::Id).count(), "n")
+        .column_as(Expr::col(opportunity::Column::Amount).sum(), "amount")
+        .column_as(
+            Expr::col(opportunity::Column::Amount).mul(Expr::col(opportunity::Column::Probability)).sum(),
+            "weighted",
+        )
+        .group_by(opportunity::Column::StageId)
+        .into_tuple()
+        .all(store.reader())
+        .await?;
+    let mut columns = Vec::new();
+    for stage in pipeline.active_stages() {
+        let (count, amount, weighted) =
+            totals.iter().find(|t| t.0 == stage.id).map_or((0, 0, 0), |t| (t.1, t.2.unwrap_or(0), t.3.unwrap_or(0)));
+        let page = PageRequest { limit: Some(cards_per_column), cursor: None, sort: None };
+        let cards = kanban_cards(store, actor, stage.id, &filter, &page).await?;
+        columns.push(KanbanColumn {
+            stage: stage.clone(),
+            count,
+            amount: Money(amount).to_string(),
+            weighted_amount: Money(rules::weighted(weighted, 1)).to_string(),
+            cards,
+        });
+    }
+    Ok(columns)
+}
+
+/// More cards of one kanban column (open deals of a stage), largest first.
+pub async fn kanban_cards(
+    store: &Store,
+    actor: &Actor,
+    stage_id: i64,
+    filter: &OpportunityFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<OpportunityView>> {
+    actor.require(Module::Opportunities, Action::View)?;
+    let mut filter = filter.clone();
+    filter.stage_id = Some(stage_id);
+    filter.status = Some(OpportunityStatus::Open.code().to_owned());
+    let page = PageRequest { sort: Some("-amount".to_owned()), ..page.clone() };
+    list_opportunities(store, actor, &filter, &page).await
+}
+
+/// Open opportunities of a customer (its page), largest first.
+pub async fn of_customer(store: &Store, actor: &Actor, customer_id: i64) -> StoreResult<Vec<OpportunityView>> {
+    let filter = OpportunityFilter { customer_id: Some(customer_id), ..Default::default() };
+    let page = PageRequest { limit: Some(100), cursor: None, sort: Some("-updated_at".to_owned()) };
+    Ok(list_opportunities(store, actor, &filter, &page).await?.items)
+}
