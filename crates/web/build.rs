@@ -4,8 +4,12 @@
 use std::path::Path;
 use std::process::Command;
 
-const FILES: [(&str, &str); 3] = [
+const FILES: [(&str, &str); 5] = [
     ("htmx.org/dist/htmx.min.js", "htmx.min.js"),
+    // Charts of the reports (funnel, forecast).
+    ("echarts/dist/echarts.min.js", "echarts.min.js"),
+    // Drag and drop of the kanban board.
+    ("sortablejs/Sortable.min.js", "Sortable.min.js"),
     ("swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui-bundle.js"),
     ("swagger-ui-dist/swagger-ui.css", "swagger-ui.css"),
 ];
