@@ -1263,9 +1263,12 @@ pub async fn kanban(
         .select_only()
         .column(opportunity::Column::StageId)
         .column_as(Expr::col(opportunity::Column::Id).count(), "n")
-        .column_as(Expr::col(opportunity::Column::Amount).sum(), "amount")
+        .column_as(Expr::col(opportunity::Column::Amount).sum().cast_as("bigint"), "amount")
         .column_as(
-            Expr::col(opportunity::Column::Amount).mul(Expr::col(opportunity::Column::Probability)).sum(),
+            Expr::col(opportunity::Column::Amount)
+                .mul(Expr::col(opportunity::Column::Probability))
+                .sum()
+                .cast_as("bigint"),
             "weighted",
         )
         .group_by(opportunity::Column::StageId)

@@ -14,6 +14,9 @@ pub struct ProblemField {
     pub field: String,
     pub code: String,
     pub message: String,
+    /// The message's parameters, e.g. `max`, or a stage gate's `item_id`.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 /// `application/problem+json` body.
@@ -120,6 +123,7 @@ impl IntoResponse for ApiError {
                 field: e.field.clone(),
                 code: e.code.clone(),
                 message: i18n::field_message(&self.locale, e),
+                params: e.params.iter().cloned().collect(),
             })
             .collect();
         let body = Problem {

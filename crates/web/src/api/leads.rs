@@ -274,7 +274,7 @@ async fn convert_lead(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> ApiResult<Json<Conversion>> {
-    let body = convert_body(&body).map_err(|e| e.in_locale(&meta.locale))?;
+    let body: ConvertBody = super::optional_body(&body).map_err(|e| e.in_locale(&meta.locale))?;
     let input = ConvertInput {
         customer_id: body.customer_id,
         new_customer: body.new_customer,
@@ -282,19 +282,6 @@ async fn convert_lead(
         version: body.version,
     };
     Ok(Json(leads::convert(&state.store, &session.actor, id, input).await.api(&meta)?))
-}
-
-/// The body is optional: none (or `{}`) converts with the duplicate check's choice.
-fn convert_body(bytes: &[u8]) -> Result<ConvertBody, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(ConvertBody::default());
-    }
-    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-body", e.to_string())
-        }
-        _ => ApiError::bad_request(e.to_string()),
-    })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -9,6 +9,8 @@ mod auth;
 pub(crate) mod customers;
 pub(crate) mod imports;
 pub(crate) mod leads;
+pub(crate) mod opportunities;
+pub(crate) mod pipelines;
 pub(crate) mod settings;
 pub(crate) mod tasks;
 mod views;
@@ -68,6 +70,8 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(views::routes())
         .merge(tasks::routes())
         .merge(leads::routes())
+        .merge(pipelines::routes())
+        .merge(opportunities::routes())
         .merge(imports::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
@@ -185,6 +189,19 @@ impl<T: ToSchema> From<salesflow_store::paging::Page<T>> for Page<T> {
     fn from(p: salesflow_store::paging::Page<T>) -> Self {
         Page { items: p.items, next_cursor: p.next_cursor }
     }
+}
+
+/// An optional JSON body: none (or only whitespace) is the default.
+pub fn optional_body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-body", e.to_string())
+        }
+        _ => ApiError::bad_request(e.to_string()),
+    })
 }
 
 /// For PATCH bodies: tells "absent" (`None`) from "set to null" (`Some(None)`).

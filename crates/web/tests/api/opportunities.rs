@@ -1,0 +1,481 @@
+//! Pipelines and opportunities: the shipped pipelines, field errors, the
+//! stage gate (refusal listing the missing items, ticking, override by an
+//! approver only, moving back), win/lose/reopen, history, conflicts,
+//! scope, stage administration and the kanban figures.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+fn error_codes(problem: &Value) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = problem["errors"]
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned()))
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+async fn pipelines(app: &TestApp) -> Vec<Value> {
+    let (s, list) = app.api(Method::GET, "/api/v1/pipelines", Some(&app.admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    list.as_array().unwrap().clone()
+}
+
+async fn funnel(app: &TestApp) -> Value {
+    pipelines(app).await.into_iter().find(|p| p["code"] == "funnel").expect("the funnel pipeline")
+}
+
+fn stage<'a>(pipeline: &'a Value, code: &str) -> &'a Value {
+    pipeline["stages"].as_array().unwrap().iter().find(|s| s["code"] == code).expect("stage")
+}
+
+fn required_items(stage: &Value) -> Vec<i64> {
+    stage["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["required"] == true)
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect()
+}
+
+async fn customer(app: &TestApp, token: &str, name: &str) -> i64 {
+    let (s, c) = app.api(Method::POST, "/api/v1/customers", Some(token), Some(json!({"name": name}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    c["id"].as_i64().unwrap()
+}
+
+async fn opportunity(app: &TestApp, token: &str, body: Value) -> Value {
+    let (s, o) = app.api(Method::POST, "/api/v1/opportunities", Some(token), Some(body)).await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    o
+}
+
+async fn tick(app: &TestApp, token: &str, id: i64, items: &[i64]) {
+    for item in items {
+        let (s, o) = app
+            .api(
+                Method::PATCH,
+                &format!("/api/v1/opportunities/{id}/checklist/{item}"),
+                Some(token),
+                Some(json!({"done": true})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{o}");
+    }
+}
+
+async fn move_to(app: &TestApp, token: &str, id: i64, body: Value) -> (StatusCode, Value) {
+    app.api(Method::POST, &format!("/api/v1/opportunities/{id}/move"), Some(token), Some(body)).await
+}
+
+#[tokio::test]
+async fn the_two_seed_pipelines_ship_with_their_stages_and_checklists() {
+    let app = TestApp::new().await;
+    let all = pipelines(&app).await;
+    assert_eq!(all.len(), 2);
+    let funnel = all.iter().find(|p| p["code"] == "funnel").unwrap();
+    assert_eq!(funnel["name"], "销售漏斗");
+    let codes: Vec<&str> = funnel["stages"].as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["G", "F", "E", "D", "C", "B", "A", "S"]);
+    let probabilities: Vec<i64> =
+        funnel["stages"].as_array().unwrap().iter().map(|s| s["probability"].as_i64().unwrap()).collect();
+    assert_eq!(probabilities, [10, 20, 25, 30, 50, 75, 90, 100]);
+    let g = stage(funnel, "G");
+    assert_eq!(g["name"], "电话邀约");
+    assert!(g["input"].as_str().unwrap().contains("A类的客户名单"), "{g}");
+    assert!(!required_items(g).is_empty());
+    let project = all.iter().find(|p| p["code"] == "project").unwrap();
+    let names: Vec<&str> = project["stages"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["项目立项", "深度接触", "技术突破1", "技术突破2", "商务突破", "合同签订", "合同执行"]);
+    let probabilities: Vec<i64> =
+        project["stages"].as_array().unwrap().iter().map(|s| s["probability"].as_i64().unwrap()).collect();
+    assert_eq!(probabilities, [5, 10, 25, 50, 75, 95, 100]);
+    // Lost reasons are configured too.
+    let (_, reasons) = app.api(Method::GET, "/api/v1/lost-reasons", Some(&app.admin), None).await;
+    assert!(reasons.as_array().unwrap().len() >= 5, "{reasons}");
+}
+
+#[tokio::test]
+async fn bad_input_changes_nothing_and_a_past_close_date_only_warns() {
+    let app = TestApp::new().await;
+    let c = customer(&app, &app.admin, "华信科技").await;
+    let (s, p) = app
+        .api(
+            Method::POST,
+            "/api/v1/opportunities",
+            Some(&app.admin),
+            Some(json!({"name": " ", "customer_id": c, "amount": "-5", "probability": 101})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(
+        error_codes(&p),
+        [
+            ("amount".to_owned(), "negative".to_owned()),
+            ("name".to_owned(), "required".to_owned()),
+            ("probability".to_owned(), "out_of_range".to_owned()),
+            ("probability_reason".to_owned(), "required".to_owned()),
+        ]
+    );
+    let (s, p) = app
+        .api(
+            Method::POST,
+            "/api/v1/opportunities",
+            Some(&app.admin),
+            Some(json!({"name": "ERP", "customer_id": 999_999, "amount": "1.234"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(error_codes(&p), [("amount".to_owned(), "invalid_amount".to_owned())]);
+    let (_, list) = app.api(Method::GET, "/api/v1/opportunities", Some(&app.admin), None).await;
+    assert!(list["items"].as_array().unwrap().is_empty());
+
+    let o = opportunity(
+        &app,
+        &app.admin,
+        json!({"name": "华信 ERP 项目", "customer_id": c, "amount": "120000", "expected_close_date": "2020-01-31"}),
+    )
+    .await;
+    assert_eq!(o["warnings"], json!(["expected_close_date:in_past"]));
+    // Defaults: the first pipeline, its first stage and probability, the company currency.
+    assert_eq!(o["stage_code"], "G");
+    assert_eq!(o["probability"], 10);
+    assert_eq!(o["currency"], "CNY");
+    assert_eq!(o["amount"], "120000.00");
+    assert_eq!(o["weighted_amount"], "12000.00");
+    assert_eq!(o["status"], "open");
+}
+
+#[tokio::test]
+async fn the_stage_gate_lists_what_is_missing_until_it_is_ticked() {
+    let app = TestApp::new().await;
+    let funnel = funnel(&app).await;
+    let c = customer(&app, &app.admin, "远景能源").await;
+    let o = opportunity(&app, &app.admin, json!({"name": "远景 储能", "customer_id": c, "amount": "500000"})).await;
+    let id = o["id"].as_i64().unwrap();
+    let (g, f, e, d) = (stage(&funnel, "G"), stage(&funnel, "F"), stage(&funnel, "E"), stage(&funnel, "D"));
+
+    // Forward without the ticks: refused, naming exactly G's required items.
+    let (s, p) = move_to(&app, &app.admin, id, json!({"stage_id": f["id"]})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let mut missing: Vec<i64> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["params"]["item_id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    missing.sort();
+    let mut expected = required_items(g);
+    expected.sort();
+    assert_eq!(missing, expected);
+    assert!(p["errors"].as_array().unwrap().iter().all(|e| e["code"] == "gate_item_missing"));
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("电话邀约"), "{p}");
+
+    // Ticked: the move goes through, the probability follows the stage.
+    tick(&app, &app.admin, id, &required_items(g)).await;
+    let (s, moved) = move_to(&app, &app.admin, id, json!({"stage_id": f["id"]})).await;
+    assert_eq!(s, StatusCode::OK, "{moved}");
+    assert_eq!(moved["stage_code"], "F");
+    assert_eq!(moved["probability"], 20);
+
+    // Skipping E to D needs F's and E's required items.
+    let (s, p) = move_to(&app, &app.admin, id, json!({"stage_id": d["id"]})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"].as_array().unwrap().len(), required_items(f).len() + required_items(e).len());
+
+    // Back is always allowed.
+    let (s, back) = move_to(&app, &app.admin, id, json!({"stage_id": g["id"]})).await;
+    assert_eq!(s, StatusCode::OK, "{back}");
+    assert_eq!(back["stage_code"], "G");
+
+    // A stage of another pipeline is refused.
+    let project = pipelines(&app).await.into_iter().find(|p| p["code"] == "project").unwrap();
+    let (s, p) = move_to(&app, &app.admin, id, json!({"stage_id": project["stages"][1]["id"]})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_codes(&p), [("stage_id".to_owned(), "stage_not_in_pipeline".to_owned())]);
+
+    // History: who moved it where, newest first.
+    let (_, history) =
+        app.api(Method::GET, &format!("/api/v1/opportunities/{id}/history"), Some(&app.admin), None).await;
+    let stages: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["field"] == "stage")
+        .map(|h| h["to_value"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["G 电话邀约", "F 上门拜访"]);
+    assert!(history.as_array().unwrap().iter().any(|h| h["field"] == "checklist_done" && h["user_name"] == "Admin"));
+}
+
+#[tokio::test]
+async fn only_an_approver_overrides_the_gate_and_must_say_why() {
+    let app = TestApp::new().await;
+    let funnel = funnel(&app).await;
+    let (_, dept) =
+        app.api(Method::POST, "/api/v1/departments", Some(&app.admin), Some(json!({"name": "华东销售部"}))).await;
+    let dept = dept["id"].as_i64();
+    app.create_user("xiaoli", "salesperson", dept).await;
+    app.create_user("boss", "sales_manager", dept).await;
+    let xiaoli = app.login("xiaoli", "password-123").await;
+    let boss = app.login("boss", "password-123").await;
+    let c = customer(&app, &xiaoli, "东方电气").await;
+    let o = opportunity(&app, &xiaoli, json!({"name": "东方 改造", "customer_id": c, "amount": "80000"})).await;
+    let id = o["id"].as_i64().unwrap();
+    let f = stage(&funnel, "F")["id"].clone();
+
+    let (s, p) = move_to(&app, &xiaoli, id, json!({"stage_id": f, "override_reason": "客户很急"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(error_codes(&p), [("override_reason".to_owned(), "override_not_allowed".to_owned())]);
+    let (s, p) = move_to(&app, &boss, id, json!({"stage_id": f, "override_reason": "  "})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(error_codes(&p), [("override_reason".to_owned(), "required".to_owned())]);
+
+    let (s, moved) =
+        move_to(&app, &boss, id, json!({"stage_id": f, "override_reason": "老客户，已口头确认拜访"})).await;
+    assert_eq!(s, StatusCode::OK, "{moved}");
+    let (_, history) = app.api(Method::GET, &format!("/api/v1/opportunities/{id}/history"), Some(&xiaoli), None).await;
+    let entry = history.as_array().unwrap().iter().find(|h| h["field"] == "stage").unwrap();
+    assert_eq!(entry["reason"], "老客户，已口头确认拜访");
+    assert_eq!(entry["user_name"], "boss");
+    let (_, log) = app
+        .api(Method::GET, &format!("/api/v1/audit-log?entity_type=opportunity&entity_id={id}"), Some(&app.admin), None)
+        .await;
+    assert!(log["items"].as_array().unwrap().iter().any(|e| e["action"] == "opportunity.gate_override"), "{log}");
+}
+
+#[tokio::test]
+async fn two_people_moving_the_same_card_the_second_gets_a_conflict() {
+    let app = TestApp::new().await;
+    let funnel = funnel(&app).await;
+    let c = customer(&app, &app.admin, "蓝天物流").await;
+    let o = opportunity(&app, &app.admin, json!({"name": "蓝天 WMS", "customer_id": c, "amount": "10000"})).await;
+    let id = o["id"].as_i64().unwrap();
+    tick(&app, &app.admin, id, &required_items(stage(&funnel, "G"))).await;
+    let version = o["version"].clone();
+    let (s, _) =
+        move_to(&app, &app.admin, id, json!({"stage_id": stage(&funnel, "F")["id"], "version": version})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, p) =
+        move_to(&app, &app.admin, id, json!({"stage_id": stage(&funnel, "G")["id"], "version": version})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{p}");
+    let (_, now) = app.api(Method::GET, &format!("/api/v1/opportunities/{id}"), Some(&app.admin), None).await;
+    assert_eq!(now["stage_code"], "F");
+}
+
+#[tokio::test]
+async fn winning_needs_the_last_gate_losing_needs_a_reason() {
+    let app = TestApp::new().await;
+    let funnel = funnel(&app).await;
+    let c = customer(&app, &app.admin, "长城汽车").await;
+    let o = opportunity(&app, &app.admin, json!({"name": "长城 MES", "customer_id": c, "amount": "300000"})).await;
+    let id = o["id"].as_i64().unwrap();
+    let (s, p) = app.api(Method::POST, &format!("/api/v1/opportunities/{id}/win"), Some(&app.admin), None).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let all_required: usize = funnel["stages"].as_array().unwrap().iter().map(|s| required_items(s).len()).sum();
+    assert_eq!(p["errors"].as_array().unwrap().len(), all_required);
+
+    for s in funnel["stages"].as_array().unwrap() {
+        tick(&app, &app.admin, id, &required_items(s)).await;
+    }
+    let (s, won) = app.api(Method::POST, &format!("/api/v1/opportunities/{id}/win"), Some(&app.admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{won}");
+    assert_eq!(won["status"], "won");
+    assert_eq!(won["stage_code"], "S");
+    assert_eq!(won["probability"], 100);
+    let (_, customer) = app.api(Method::GET, &format!("/api/v1/customers/{c}"), Some(&app.admin), None).await;
+    assert!(customer["closed_at"].is_string(), "a won deal makes the customer a closed customer: {customer}");
+
+    // Closed deals do not move.
+    let (s, _) = move_to(&app, &app.admin, id, json!({"stage_id": stage(&funnel, "G")["id"]})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let o = opportunity(&app, &app.admin, json!({"name": "长城 二期", "customer_id": c, "amount": "1"})).await;
+    let id = o["id"].as_i64().unwrap();
+    let lose = format!("/api/v1/opportunities/{id}/lose");
+    let (s, p) = app.api(Method::POST, &lose, Some(&app.admin), Some(json!({}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_codes(&p), [("lost_reason_id".to_owned(), "required".to_owned())]);
+    let (_, reasons) = app.api(Method::GET, "/api/v1/lost-reasons", Some(&app.admin), None).await;
+    let reason = reasons[0]["id"].clone();
+    let (s, lost) = app
+        .api(Method::POST, &lose, Some(&app.admin), Some(json!({"lost_reason_id": reason, "reason": "预算砍掉"})))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{lost}");
+    assert_eq!(lost["status"], "lost");
+    assert_eq!(lost["lost_reason"], reasons[0]["name"]);
+    assert_eq!(lost["lost_note"], "预算砍掉");
+    let (s, reopened) =
+        app.api(Method::POST, &format!("/api/v1/opportunities/{id}/reopen"), Some(&app.admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{reopened}");
+    assert_eq!(reopened["status"], "open");
+    assert!(reopened["lost_reason_id"].is_null());
+}
+
+#[tokio::test]
+async fn a_salesperson_sees_and_moves_only_own_opportunities() {
+    let app = TestApp::new().await;
+    app.create_user("zhang", "salesperson", None).await;
+    app.create_user("wang", "salesperson", None).await;
+    let zhang = app.login("zhang", "password-123").await;
+    let wang = app.login("wang", "password-123").await;
+    let c = customer(&app, &zhang, "张的客户").await;
+    let o = opportunity(&app, &zhang, json!({"name": "张的机会", "customer_id": c, "amount": "100"})).await;
+    let id = o["id"].as_i64().unwrap();
+    let (s, _) = app.api(Method::GET, &format!("/api/v1/opportunities/{id}"), Some(&wang), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = move_to(&app, &wang, id, json!({"stage_id": o["stage_id"]})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, list) = app.api(Method::GET, "/api/v1/opportunities", Some(&wang), None).await;
+    assert!(list["items"].as_array().unwrap().is_empty());
+    // Nor can wang open one on zhang's customer.
+    let (s, p) = app
+        .api(
+            Method::POST,
+            "/api/v1/opportunities",
+            Some(&wang),
+            Some(json!({"name": "x", "customer_id": c, "amount": "1"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(error_codes(&p), [("customer_id".to_owned(), "unknown_reference".to_owned())]);
+    let (_, list) = app.api(Method::GET, "/api/v1/opportunities?q=张的", Some(&zhang), None).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "Chinese search finds it");
+}
+
+#[tokio::test]
+async fn stages_are_configured_without_breaking_open_opportunities() {
+    let app = TestApp::new().await;
+    let funnel = funnel(&app).await;
+    let pid = funnel["id"].as_i64().unwrap();
+    let c = customer(&app, &app.admin, "星河科技").await;
+    let o = opportunity(&app, &app.admin, json!({"name": "星河 CRM", "customer_id": c, "amount": "100"})).await;
+    let g = stage(&funnel, "G");
+
+    // Retiring a stage holding open deals is refused, saying how many.
+    let (s, p) =
+        app.api(Method::DELETE, &format!("/api/v1/pipelines/{pid}/stages/{}", g["id"]), Some(&app.admin), None).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["code"], "stage_has_open");
+    assert_eq!(p["errors"][0]["params"]["count"], "1");
+
+    // Editing G's probability moves the open deal's probability with it;
+    // dropping a checklist item retires it.
+    let mut body = g.clone();
+    let obj = body.as_object_mut().unwrap();
+    for k in ["id", "pipeline_id", "retired", "position"] {
+        obj.remove(k);
+    }
+    obj.insert("probability".into(), json!(15));
+    let items: Vec<Value> = g["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .map(|i| json!({"id": i["id"], "kind": i["kind"], "text": i["text"], "text_en": i["text_en"], "required": i["required"]}))
+        .collect();
+    obj.insert("checklist".into(), json!(items));
+    let (s, p) = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/pipelines/{pid}/stages/{}", g["id"]),
+            Some(&app.admin),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(stage(&p, "G")["checklist"].as_array().unwrap().len(), g["checklist"].as_array().unwrap().len() - 1);
+    let (_, now) = app.api(Method::GET, &format!("/api/v1/opportunities/{}", o["id"]), Some(&app.admin), None).await;
+    assert_eq!(now["probability"], 15);
+    // The same version again: conflict.
+    let (s, _) = app
+        .api(Method::PATCH, &format!("/api/v1/pipelines/{pid}/stages/{}", g["id"]), Some(&app.admin), Some(body))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    // A new stage at the front, then the old order back.
+    let (s, p) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/pipelines/{pid}/stages"),
+            Some(&app.admin),
+            Some(json!({"code": "H", "name": "线索筛选", "name_en": "Lead screening", "probability": 5, "position": 1,
+                "checklist": [{"text": "确认预算", "required": true, "kind": "condition"}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    assert_eq!(p["stages"][0]["code"], "H");
+    let mut order: Vec<i64> = p["stages"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+    order.rotate_left(1);
+    let (s, p) = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/pipelines/{pid}/stage-order"),
+            Some(&app.admin),
+            Some(json!({"order": order})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["stages"][0]["code"], "G");
+    assert_eq!(p["stages"].as_array().unwrap().last().unwrap()["code"], "H");
+    // An empty stage retires; it keeps its place but is flagged.
+    let h = p["stages"].as_array().unwrap().last().unwrap()["id"].clone();
+    let (s, p) = app.api(Method::DELETE, &format!("/api/v1/pipelines/{pid}/stages/{h}"), Some(&app.admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["stages"].as_array().unwrap().last().unwrap()["retired"], true);
+
+    // Salespeople may read pipelines but not change them.
+    app.create_user("li", "salesperson", None).await;
+    let li = app.login("li", "password-123").await;
+    let (s, _) = app.api(Method::GET, "/api/v1/pipelines", Some(&li), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app.api(Method::POST, "/api/v1/lost-reasons", Some(&li), Some(json!({"name": "太贵"}))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_kanban_sums_each_column_and_pages_its_cards() {
+    let app = TestApp::new().await;
+    let funnel = funnel(&app).await;
+    let pid = funnel["id"].as_i64().unwrap();
+    let c = customer(&app, &app.admin, "光明乳业").await;
+    for (n, amount) in ["100", "250.50", "300"].iter().enumerate() {
+        opportunity(&app, &app.admin, json!({"name": format!("光明 {n}"), "customer_id": c, "amount": amount})).await;
+    }
+    let (s, columns) = app
+        .api(Method::GET, &format!("/api/v1/opportunities/kanban?pipeline_id={pid}&cards=2"), Some(&app.admin), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{columns}");
+    let g = &columns[0];
+    assert_eq!(g["stage"]["code"], "G");
+    assert_eq!(g["count"], 3);
+    assert_eq!(g["amount"], "650.50");
+    // 650.50 × 10 % = 65.05
+    assert_eq!(g["weighted_amount"], "65.05");
+    let amounts: Vec<&str> =
+        g["cards"]["items"].as_array().unwrap().iter().map(|c| c["amount"].as_str().unwrap()).collect();
+    assert_eq!(amounts, ["300.00", "250.50"]);
+    let cursor = g["cards"]["next_cursor"].as_str().unwrap();
+    let (s, more) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/opportunities/kanban/{}/cards?limit=2&cursor={cursor}", g["stage"]["id"]),
+            Some(&app.admin),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{more}");
+    assert_eq!(more["items"][0]["amount"], "100.00");
+    assert!(more["next_cursor"].is_null());
+    assert_eq!(columns[1]["count"], 0);
+    let (s, _) = app
+        .api(Method::GET, &format!("/api/v1/opportunities/kanban?pipeline_id={pid}&cards=0"), Some(&app.admin), None)
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
