@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::Store;
 use crate::audit;
 use crate::customers::{clean, customer_names, find_visible, owner_names, require_owned, visible};
-use crate::entity::{activity, contact, customer};
+use crate::entity::{activity, contact, customer, opportunity};
 use crate::error::{StoreError, StoreResult};
 use crate::notifications;
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
@@ -35,6 +35,8 @@ pub struct ActivityView {
     pub next_at: Option<DateTime<Utc>>,
     /// `high|medium|low`: the prospect's intention noted at a visit.
     pub intention: Option<String>,
+    /// The opportunity it was recorded for, if any.
+    pub opportunity_id: Option<i64>,
     /// Who recorded it.
     pub owner_id: i64,
     pub owner_name: Option<String>,
@@ -57,6 +59,7 @@ fn view(m: activity::Model) -> ActivityView {
         next_step: m.next_step,
         next_at: m.next_at,
         intention: m.intention,
+        opportunity_id: m.opportunity_id,
         owner_id: m.owner_id,
         owner_name: None,
         customer_name: None,
@@ -78,6 +81,9 @@ pub struct ActivityInput {
     /// The follow-up date: a reminder for the customer's owner.
     pub next_at: Option<DateTime<Utc>>,
     pub intention: Option<String>,
+    /// An opportunity of the same customer this was for: it counts as
+    /// activity on the deal (stalled-deal detection).
+    pub opportunity_id: Option<i64>,
 }
 
 pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput) -> StoreResult<ActivityView> {
@@ -108,6 +114,18 @@ pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput)
     {
         return Err(Invalid::one("contact_id", "unknown_reference").into());
     }
+    let deal = match input.opportunity_id {
+        Some(o) => Some(
+            opportunity::Entity::find_by_id(o)
+                .filter(opportunity::Column::CustomerId.eq(input.customer_id))
+                .filter(opportunity::Column::DeletedAt.is_null())
+                .filter(actor.scope_condition(opportunity::Column::OwnerId))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| Invalid::one("opportunity_id", "unknown_reference"))?,
+        ),
+        None => None,
+    };
     let now = Utc::now();
     let m = activity::ActiveModel {
         customer_id: Set(input.customer_id),
@@ -120,6 +138,7 @@ pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput)
         next_step: Set(clean(&input.next_step)),
         next_at: Set(input.next_at),
         intention: Set(clean(&input.intention)),
+        opportunity_id: Set(input.opportunity_id),
         owner_id: Set(me),
         version: Set(1),
         created_at: Set(now),
@@ -133,6 +152,15 @@ pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput)
         customer::Entity::update_many()
             .col_expr(customer::Column::LastActivityAt, Expr::value(input.occurred_at))
             .filter(customer::Column::Id.eq(parent.id))
+            .exec(&txn)
+            .await?;
+    }
+    if let Some(deal) = deal
+        && input.occurred_at > deal.last_activity_at
+    {
+        opportunity::Entity::update_many()
+            .col_expr(opportunity::Column::LastActivityAt, Expr::value(input.occurred_at))
+            .filter(opportunity::Column::Id.eq(deal.id))
             .exec(&txn)
             .await?;
     }
@@ -163,6 +191,28 @@ pub async fn list_for_customer(
     let keyset = Keyset::parse(page, &SORTS, "-occurred_at")?;
     let query = activity::Entity::find()
         .filter(activity::Column::CustomerId.eq(customer_id))
+        .filter(activity::Column::DeletedAt.is_null());
+    let rows = keyset.apply(query, activity::Column::Id).all(store.reader()).await?;
+    let page = keyset.finish(rows, |a, _| (Key::Time(a.occurred_at), a.id)).map(view);
+    with_names(store, page).await
+}
+
+/// The activities recorded for an opportunity, newest first.
+pub async fn list_for_opportunity(
+    store: &Store,
+    actor: &Actor,
+    opportunity_id: i64,
+    page: &PageRequest,
+) -> StoreResult<Page<ActivityView>> {
+    actor.require(Module::Opportunities, Action::View)?;
+    opportunity::Entity::find_by_id(opportunity_id)
+        .filter(actor.scope_condition(opportunity::Column::OwnerId))
+        .one(store.reader())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let keyset = Keyset::parse(page, &SORTS, "-occurred_at")?;
+    let query = activity::Entity::find()
+        .filter(activity::Column::OpportunityId.eq(opportunity_id))
         .filter(activity::Column::DeletedAt.is_null());
     let rows = keyset.apply(query, activity::Column::Id).all(store.reader()).await?;
     let page = keyset.finish(rows, |a, _| (Key::Time(a.occurred_at), a.id)).map(view);

@@ -546,9 +546,11 @@ pub struct Handover {
     pub tasks: u64,
     /// Leads not converted yet.
     pub leads: u64,
+    /// Open opportunities.
+    pub opportunities: u64,
 }
 
-/// Moves every customer, open task and unconverted lead of one person to another, in
+/// Moves every customer, open task, unconverted lead and open opportunity of one person to another, in
 /// one transaction (when someone leaves, the customers and the work on
 /// them stay with the company). Both people must be in the caller's scope.
 pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> StoreResult<Handover> {
@@ -584,12 +586,14 @@ pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> Store
         .exec(&txn)
         .await?
         .rows_affected;
+    let opportunities = crate::opportunities::transfer_open(&txn, actor, from, to).await?;
     let detail = Some(serde_json::json!({
-        "from_user_id": from, "to_user_id": to, "customers": res.rows_affected, "tasks": tasks, "leads": leads
+        "from_user_id": from, "to_user_id": to, "customers": res.rows_affected, "tasks": tasks, "leads": leads,
+        "opportunities": opportunities
     }));
     audit::record(&txn, actor, "customer.transfer", "user", Some(from), None, detail).await?;
     txn.commit().await?;
-    Ok(Handover { customers: res.rows_affected, tasks, leads })
+    Ok(Handover { customers: res.rows_affected, tasks, leads, opportunities })
 }
 
 #[derive(Debug, Clone, Default)]

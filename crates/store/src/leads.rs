@@ -6,8 +6,7 @@
 //! visible when that owner is in the caller's scope. Leads use the
 //! customers permissions.
 //!
-//! Opportunity hook: once pipelines exist, [`convert`] creates the
-//! opportunity too, in the same transaction, at the place marked in it.
+//! Converting can open an opportunity too, in the same transaction.
 
 use std::collections::HashMap;
 
@@ -29,6 +28,7 @@ use crate::customers::{
 };
 use crate::entity::{contact, customer, lead};
 use crate::error::{StoreError, StoreResult};
+use crate::opportunities::{OpportunityInput, insert_opportunity};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
@@ -686,6 +686,20 @@ pub struct ConvertInput {
     pub contact_role: Option<String>,
     /// The lead's version last read; default the current one.
     pub version: Option<i64>,
+    /// Also open an opportunity for the new customer and contact.
+    pub opportunity: Option<ConvertOpportunity>,
+}
+
+/// The opportunity a conversion opens: owned by the lead's owner, with
+/// the lead's source and campaign and the contact in the deal.
+#[derive(Debug, Clone, Default)]
+pub struct ConvertOpportunity {
+    /// Default: the customer's name.
+    pub name: Option<String>,
+    pub amount: salesflow_domain::money::Money,
+    /// Default: the first pipeline (its first stage).
+    pub pipeline_id: Option<i64>,
+    pub expected_close_date: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -697,6 +711,8 @@ pub struct Conversion {
     pub customer_reused: bool,
     /// `true`: that customer already had this person as a contact.
     pub contact_reused: bool,
+    /// The opportunity opened, when one was asked for.
+    pub opportunity_id: Option<i64>,
 }
 
 fn contact_probe(m: &lead::Model) -> ContactInput {
@@ -840,7 +856,7 @@ pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput)
                 phone: before.phone.clone(),
                 mobile: before.mobile.clone(),
                 email: before.email.clone(),
-                role,
+                role: role.clone(),
                 notes: String::new(),
                 allow_duplicate: true,
             };
@@ -849,10 +865,28 @@ pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput)
         }
     };
 
-    // Opportunity hook: once pipelines exist, create the lead's opportunity
-    // here (customer_id, contact_id, owner = the lead's owner, source and
-    // campaign from the lead) in this same transaction, and return its id
-    // in `Conversion` beside the customer and contact.
+    // The opportunity, in the same transaction: all or nothing.
+    let opportunity_id = match input.opportunity {
+        Some(o) => {
+            actor.require(Module::Opportunities, Action::Create)?;
+            let customer_name = customer::Entity::find_by_id(customer_id).one(&txn).await?.map(|c| c.name);
+            let new = OpportunityInput {
+                name: clean(&o.name).or(customer_name).unwrap_or_else(|| before.name.clone()),
+                customer_id,
+                pipeline_id: o.pipeline_id,
+                owner_id: Some(before.owner_id),
+                amount: o.amount,
+                expected_close_date: o.expected_close_date,
+                source: before.source.clone(),
+                campaign: before.campaign.clone(),
+                contacts: Some(vec![(contact_id, role.clone())]),
+                lead_id: Some(id),
+                ..Default::default()
+            };
+            Some(insert_opportunity(&txn, actor, new).await.map_err(|e| prefixed(e, "opportunity."))?.id)
+        }
+        None => None,
+    };
 
     let now = Utc::now();
     let res = lead::Entity::update_many()
@@ -879,7 +913,17 @@ pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput)
     }
     audit::record(&txn, actor, "lead.convert", "lead", Some(id), audit::snapshot(&before), detail).await?;
     txn.commit().await?;
-    Ok(Conversion { lead: after, customer_id, contact_id, customer_reused, contact_reused })
+    Ok(Conversion { lead: after, customer_id, contact_id, customer_reused, contact_reused, opportunity_id })
+}
+
+/// Field errors of a part of the conversion, named under that part.
+fn prefixed(err: StoreError, prefix: &str) -> StoreError {
+    match err {
+        StoreError::Invalid(Invalid(errors)) => StoreError::Invalid(Invalid(
+            errors.into_iter().map(|e| FieldError { field: format!("{prefix}{}", e.field), ..e }).collect(),
+        )),
+        other => other,
+    }
 }
 
 /// The contact of `customer_id` with one of the probe's phones or its e-mail.

@@ -1314,3 +1314,50 @@ pub async fn of_customer(store: &Store, actor: &Actor, customer_id: i64) -> Stor
     let page = PageRequest { limit: Some(100), cursor: None, sort: Some("-updated_at".to_owned()) };
     Ok(list_opportunities(store, actor, &filter, &page).await?.items)
 }
+
+/// Hands every open opportunity of `from` to `to` (a transfer when someone
+/// leaves), each with an owner change in its history; the current stays
+/// count for the new owner from now on.
+pub(crate) async fn transfer_open<C: ConnectionTrait>(conn: &C, actor: &Actor, from: i64, to: i64) -> StoreResult<u64> {
+    let ids: Vec<i64> = opportunity::Entity::find()
+        .select_only()
+        .column(opportunity::Column::Id)
+        .filter(opportunity::Column::OwnerId.eq(from))
+        .filter(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
+        .filter(opportunity::Column::DeletedAt.is_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let now = Utc::now();
+    for chunk in ids.chunks(500) {
+        opportunity::Entity::update_many()
+            .col_expr(opportunity::Column::OwnerId, Expr::value(to))
+            .col_expr(opportunity::Column::Version, Expr::col(opportunity::Column::Version).add(1))
+            .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
+            .filter(opportunity::Column::Id.is_in(chunk.iter().copied()))
+            .exec(conn)
+            .await?;
+        opportunity_stage::Entity::update_many()
+            .col_expr(opportunity_stage::Column::OwnerId, Expr::value(to))
+            .filter(opportunity_stage::Column::OpportunityId.is_in(chunk.iter().copied()))
+            .filter(opportunity_stage::Column::LeftAt.is_null())
+            .exec(conn)
+            .await?;
+    }
+    let names = owner_names(conn, [from, to].into_iter()).await?;
+    let rows = ids.iter().map(|id| opportunity_change::ActiveModel {
+        opportunity_id: Set(*id),
+        field: Set("owner".to_owned()),
+        from_value: Set(names.get(&from).cloned()),
+        to_value: Set(names.get(&to).cloned()),
+        reason: Set(None),
+        user_id: Set(actor.user_id),
+        at: Set(now),
+        ..Default::default()
+    });
+    opportunity_change::Entity::insert_many(rows).exec(conn).await?;
+    Ok(ids.len() as u64)
+}

@@ -269,6 +269,7 @@ async fn load_history(store: &Store, customer_ids: &[i64]) -> anyhow::Result<()>
                 next_at: next_at.filter(|n| *n >= occurred_at),
                 // The intention noted at each visit (到访客户意向登记表).
                 intention: (kind == "visit").then(|| ["high", "medium", "low"][(n + i) % 3].to_owned()),
+                opportunity_id: None,
             };
             activities::create_activity(store, &actor, input)
                 .await

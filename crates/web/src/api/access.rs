@@ -187,9 +187,11 @@ pub struct TransferAnswer {
     pub tasks: u64,
     /// How many leads (not converted yet) moved.
     pub leads: u64,
+    /// How many open opportunities moved.
+    pub opportunities: u64,
 }
 
-/// Moves all of a user's customers, open tasks and unconverted leads to another user (for
+/// Moves all of a user's customers, open tasks, unconverted leads and open opportunities to another user (for
 /// example when someone leaves). Needs the administer right on customers.
 #[utoipa::path(post, path = "/users/{id}/transfer", tag = "access", params(("id" = i64, Path)), request_body = TransferBody,
     responses((status = 200, body = TransferAnswer), (status = 403, body = Problem), (status = 422, body = Problem)))]
@@ -201,7 +203,12 @@ async fn transfer_user(
 ) -> ApiResult<Json<TransferAnswer>> {
     let moved =
         salesflow_store::customers::transfer(&state.store, &session.actor, id, body.to_user_id).await.api(&meta)?;
-    Ok(Json(TransferAnswer { customers: moved.customers, tasks: moved.tasks, leads: moved.leads }))
+    Ok(Json(TransferAnswer {
+        customers: moved.customers,
+        tasks: moved.tasks,
+        leads: moved.leads,
+        opportunities: moved.opportunities,
+    }))
 }
 
 // ---------------------------------------------------------------- departments

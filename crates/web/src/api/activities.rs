@@ -147,6 +147,8 @@ pub struct ActivityBody {
     pub next_at: Option<String>,
     /// The prospect's intention noted at a visit: `high|medium|low`.
     pub intention: Option<String>,
+    /// An opportunity of this customer the record is about.
+    pub opportunity_id: Option<i64>,
 }
 
 /// Parses a follow-up given as an instant or a day. A day means 09:00
@@ -190,6 +192,7 @@ async fn create_activity(
         next_step: body.next_step,
         next_at,
         intention: body.intention,
+        opportunity_id: body.opportunity_id,
     };
     let a = activities::create_activity(&state.store, &session.actor, input).await.api(&meta)?;
     Ok((StatusCode::CREATED, Json(a)))

@@ -6,8 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use salesflow_domain::Invalid;
+use salesflow_domain::money::Money;
 use salesflow_store::leads::{
-    self, Conversion, ConversionPreview, ConvertInput, LeadBulkAction, LeadFilter, LeadInput, LeadView,
+    self, Conversion, ConversionPreview, ConvertInput, ConvertOpportunity, LeadBulkAction, LeadFilter, LeadInput,
+    LeadView,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -244,6 +246,21 @@ pub struct ConvertBody {
     pub contact_role: Option<String>,
     /// The lead's version last read (optional).
     pub version: Option<i64>,
+    /// Also open an opportunity for the customer and contact (owner: the
+    /// lead's owner; source and campaign from the lead).
+    pub opportunity: Option<ConvertOpportunityBody>,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ConvertOpportunityBody {
+    /// Default: the customer's name.
+    pub name: Option<String>,
+    /// Decimal string; default `"0"`.
+    pub amount: Option<String>,
+    /// Default: the first pipeline.
+    pub pipeline_id: Option<i64>,
+    pub expected_close_date: Option<chrono::NaiveDate>,
 }
 
 /// What converting would do: the existing customer the duplicate check
@@ -264,7 +281,8 @@ async fn preview_conversion(
 /// with the same phone or e-mail) unless `new_customer` or `customer_id`
 /// say otherwise. A look-alike the caller cannot add to answers 422
 /// `possible_duplicate` on `customer_id`. Not qualified or already
-/// converted: 422 on `status`. (The opportunity follows once pipelines exist.)
+/// converted: 422 on `status`. With `opportunity`, an opportunity is
+/// opened too (its field errors are named `opportunity.…`).
 #[utoipa::path(post, path = "/leads/{id}/convert", tag = "leads", params(("id" = i64, Path)), request_body = ConvertBody,
     responses((status = 200, body = Conversion), (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
@@ -280,6 +298,20 @@ async fn convert_lead(
         new_customer: body.new_customer,
         contact_role: body.contact_role,
         version: body.version,
+        opportunity: match body.opportunity {
+            Some(o) => Some(ConvertOpportunity {
+                name: o.name,
+                amount: match o.amount.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+                    Some(a) => Money::parse(a).map_err(|_| {
+                        ApiError::invalid(Invalid::one("opportunity.amount", "invalid_amount")).in_locale(&meta.locale)
+                    })?,
+                    None => Money::default(),
+                },
+                pipeline_id: o.pipeline_id,
+                expected_close_date: o.expected_close_date,
+            }),
+            None => None,
+        },
     };
     Ok(Json(leads::convert(&state.store, &session.actor, id, input).await.api(&meta)?))
 }

@@ -874,6 +874,7 @@ async fn log_activity(
                 next_step: Some(form.next_step.clone()),
                 next_at,
                 intention: Some(form.intention.clone()),
+                opportunity_id: None,
             };
             activities::create_activity(&state.store, &session.actor, input).await.map(|_| ())
         }

@@ -13,7 +13,10 @@ use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::customers::ContactRole;
 use salesflow_domain::leads::{Intention, LeadStatus};
-use salesflow_store::leads::{self, ConversionPreview, ConvertInput, LeadDuplicate, LeadFilter, LeadInput, LeadView};
+use salesflow_domain::money::Money;
+use salesflow_store::leads::{
+    self, ConversionPreview, ConvertInput, ConvertOpportunity, LeadDuplicate, LeadFilter, LeadInput, LeadView,
+};
 use salesflow_store::paging::PageRequest;
 use salesflow_store::{Actor, StoreError};
 use serde::Deserialize;
@@ -613,6 +616,13 @@ struct ConvertForm {
     contact_role: String,
     #[serde(default)]
     version: i64,
+    /// Also open an opportunity (checkbox).
+    #[serde(default)]
+    with_opportunity: bool,
+    #[serde(default)]
+    opportunity_name: String,
+    #[serde(default)]
+    opportunity_amount: String,
 }
 
 #[derive(Template)]
@@ -628,6 +638,7 @@ struct ShowPage {
     roles: [ContactRole; 6],
     can_edit: bool,
     can_delete: bool,
+    can_open_opportunity: bool,
 }
 
 impl ShowPage {
@@ -717,6 +728,7 @@ async fn show_page(
         roles: ContactRole::ALL,
         can_edit,
         can_delete: actor.can(Module::Customers, Action::Delete),
+        can_open_opportunity: actor.can(Module::Opportunities, Action::Create),
         l,
     };
     (status, render(&page.ctx, &page)).into_response()
@@ -760,11 +772,27 @@ async fn convert(
     Form(form): Form<ConvertForm>,
 ) -> Response {
     let target = form.target.trim();
+    let opportunity = if form.with_opportunity {
+        let amount = form.opportunity_amount.trim();
+        match if amount.is_empty() { Ok(Money::default()) } else { Money::parse(amount) } {
+            Ok(amount) => {
+                Some(ConvertOpportunity { name: non_empty(&form.opportunity_name), amount, ..Default::default() })
+            }
+            Err(_) => {
+                let invalid = Invalid::one("opportunity.amount", "invalid_amount");
+                let errors = FormErrors::from_invalid(&meta.locale, &invalid);
+                return show_page(&state, &session, &meta, &jar, id, StatusForm::default(), form, errors).await;
+            }
+        }
+    } else {
+        None
+    };
     let input = ConvertInput {
         customer_id: target.parse().ok(),
         new_customer: target == "new",
         contact_role: non_empty(&form.contact_role),
         version: Some(form.version),
+        opportunity,
     };
     match leads::convert(&state.store, &session.actor, id, input).await {
         Ok(done) => redirect_flash(&format!("/customers/{}", done.customer_id), "flash.lead_converted"),

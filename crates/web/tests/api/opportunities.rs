@@ -479,3 +479,105 @@ async fn the_kanban_sums_each_column_and_pages_its_cards() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_lead_converts_into_customer_contact_and_opportunity() {
+    let app = TestApp::new().await;
+    let (s, lead) = app
+        .api(
+            Method::POST,
+            "/api/v1/leads",
+            Some(&app.admin),
+            Some(json!({"name": "周杰", "company": "宁波港务集团", "mobile": "13900001111", "status": "qualified",
+                "source": "展会", "campaign": "2026 春季展"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{lead}");
+    let convert = format!("/api/v1/leads/{}/convert", lead["id"]);
+    // A bad amount names the opportunity's field and converts nothing.
+    let (s, p) =
+        app.api(Method::POST, &convert, Some(&app.admin), Some(json!({"opportunity": {"amount": "-1"}}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(error_codes(&p), [("opportunity.amount".to_owned(), "negative".to_owned())]);
+    let (_, l) = app.api(Method::GET, &format!("/api/v1/leads/{}", lead["id"]), Some(&app.admin), None).await;
+    assert!(l["converted_at"].is_null());
+
+    let (s, done) = app
+        .api(
+            Method::POST,
+            &convert,
+            Some(&app.admin),
+            Some(json!({"opportunity": {"amount": "88000", "name": "港务 调度系统"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    let o = done["opportunity_id"].as_i64().expect("an opportunity was opened");
+    let (_, o) = app.api(Method::GET, &format!("/api/v1/opportunities/{o}"), Some(&app.admin), None).await;
+    assert_eq!(o["name"], "港务 调度系统");
+    assert_eq!(o["customer_id"], done["customer_id"]);
+    assert_eq!(o["amount"], "88000.00");
+    assert_eq!(o["source"], "展会");
+    assert_eq!(o["campaign"], "2026 春季展");
+    assert_eq!(o["lead_id"], lead["id"]);
+    assert_eq!(o["contacts"][0]["contact_id"], done["contact_id"]);
+    assert_eq!(o["contacts"][0]["role"], "handler");
+}
+
+#[tokio::test]
+async fn a_transfer_hands_over_open_opportunities_and_activities_count_on_the_deal() {
+    let app = TestApp::new().await;
+    let (_, dept) = app.api(Method::POST, "/api/v1/departments", Some(&app.admin), Some(json!({"name": "华南"}))).await;
+    let dept = dept["id"].as_i64();
+    let leaving = app.create_user("chen", "salesperson", dept).await;
+    let taking = app.create_user("liu", "salesperson", dept).await;
+    let chen = app.login("chen", "password-123").await;
+    let c = customer(&app, &chen, "珠江啤酒").await;
+    let open = opportunity(&app, &chen, json!({"name": "珠江 ERP", "customer_id": c, "amount": "1000"})).await;
+    let won = opportunity(&app, &chen, json!({"name": "珠江 旧单", "customer_id": c, "amount": "1000"})).await;
+    let (_, reasons) = app.api(Method::GET, "/api/v1/lost-reasons", Some(&chen), None).await;
+    let (s, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/opportunities/{}/lose", won["id"]),
+            Some(&chen),
+            Some(json!({"lost_reason_id": reasons[0]["id"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // A visit recorded for the deal counts as activity on it.
+    let visit = json!({"customer_id": c, "kind": "visit", "subject": "拜访采购部", "outcome": "约定演示",
+        "occurred_at": "2099-01-01T02:00:00Z", "opportunity_id": open["id"]});
+    let (s, a) = app.api(Method::POST, "/api/v1/activities", Some(&chen), Some(visit.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(a["opportunity_id"], open["id"]);
+    let (_, o) = app.api(Method::GET, &format!("/api/v1/opportunities/{}", open["id"]), Some(&chen), None).await;
+    assert_eq!(o["last_activity_at"], "2099-01-01T02:00:00Z");
+    // Another customer's deal is refused.
+    let other = customer(&app, &chen, "白云机场").await;
+    let mut wrong = visit.clone();
+    wrong["customer_id"] = json!(other);
+    let (s, p) = app.api(Method::POST, "/api/v1/activities", Some(&chen), Some(wrong)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(error_codes(&p), [("opportunity_id".to_owned(), "unknown_reference".to_owned())]);
+
+    let (s, moved) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/users/{leaving}/transfer"),
+            Some(&app.admin),
+            Some(json!({"to_user_id": taking})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{moved}");
+    assert_eq!(moved["opportunities"], 1);
+    let (_, o) = app.api(Method::GET, &format!("/api/v1/opportunities/{}", open["id"]), Some(&app.admin), None).await;
+    assert_eq!(o["owner_id"], taking);
+    let (_, lost) = app.api(Method::GET, &format!("/api/v1/opportunities/{}", won["id"]), Some(&app.admin), None).await;
+    assert_eq!(lost["owner_id"], leaving, "closed deals stay with who closed them");
+    let (_, history) =
+        app.api(Method::GET, &format!("/api/v1/opportunities/{}/history", open["id"]), Some(&app.admin), None).await;
+    assert_eq!(history[0]["field"], "owner");
+    assert_eq!(history[0]["from_value"], "chen");
+    assert_eq!(history[0]["to_value"], "liu");
+}
