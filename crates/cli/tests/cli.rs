@@ -83,15 +83,31 @@ fn demo_and_gen_load_into_a_fresh_database() {
     let dir = temp_dir("demo");
     let out = salesflow(&dir, &["demo"], "");
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("16 customers"), "{}", text(&out));
+    assert!(text(&out).contains("16 customers, 86 opportunities"), "{}", text(&out));
     let out = salesflow(
         &dir,
-        &["gen", "--users", "30", "--audit", "200", "--customers", "600", "--contacts", "700", "--activities", "900"],
+        &[
+            "gen",
+            "--users",
+            "30",
+            "--audit",
+            "200",
+            "--customers",
+            "600",
+            "--contacts",
+            "700",
+            "--activities",
+            "900",
+            "--opportunities",
+            "800",
+        ],
         "",
     );
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("generated 30 users, 200 audit entries, 600 customers, 700 contacts and 900 activities"),
+        text(&out).contains(
+            "generated 30 users, 200 audit entries, 600 customers, 700 contacts, 900 activities and 800 opportunities"
+        ),
         "{}",
         text(&out)
     );

@@ -113,8 +113,9 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
     load_customers(store, &system).await?;
     load_tasks(store).await?;
     load_leads(store).await?;
+    let deals = load_deals(store).await?;
     println!(
-        "Loaded the demo company: {} departments, {} people, {} customers. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
+        "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),
         PEOPLE.len(),
         CUSTOMERS.len()
@@ -517,4 +518,74 @@ async fn load_leads(store: &Store) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// (Chinese, English) names of what the demo customers buy.
+const DEALS: [(&str, &str); 10] = [
+    ("ERP 系统升级", "ERP upgrade"),
+    ("智能仓储 WMS", "Smart warehouse WMS"),
+    ("年度维保服务", "Annual maintenance"),
+    ("产线自动化改造", "Line automation"),
+    ("CRM 实施", "CRM roll-out"),
+    ("数据中心扩容", "Data centre expansion"),
+    ("安防监控项目", "Security monitoring"),
+    ("能源管理平台", "Energy management platform"),
+    ("设备采购", "Equipment purchase"),
+    ("移动办公平台", "Mobile workplace"),
+];
+
+/// The short form of a customer's name used in deal names.
+fn short_name(name: &str) -> String {
+    if name.is_ascii() {
+        name.split(" Co.").next().unwrap_or(name).trim_end_matches(" Ltd.").to_owned()
+    } else {
+        let trimmed = name.trim_end_matches("有限公司").trim_end_matches("股份").trim_end_matches("集团");
+        trimmed.chars().take(6).collect()
+    }
+}
+
+/// Two years of opportunities on the owned demo customers: most closed
+/// (won or lost on the way), the recent ones open across the stages.
+async fn load_deals(store: &Store) -> anyhow::Result<usize> {
+    use chrono::{Duration, Utc};
+    use rand::{Rng, SeedableRng};
+    use salesflow_store::entity::{contact, customer};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+    let owned = customer::Entity::find()
+        .filter(customer::Column::OwnerId.is_not_null())
+        .order_by_asc(customer::Column::Id)
+        .all(store.reader())
+        .await?;
+    let contacts = contact::Entity::find().order_by_asc(contact::Column::Id).all(store.reader()).await?;
+    let planner = super::deals::Planner::load(store).await?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
+    let now = Utc::now();
+    let (older, recent) = (60, 26);
+    let mut seeds = Vec::new();
+    for n in 0..older + recent {
+        let c = &owned[n % owned.len()];
+        let (zh, en) = DEALS[(n * 7 + n / owned.len()) % DEALS.len()];
+        let deal = if c.name.is_ascii() { en } else { zh };
+        let days_ago =
+            if n < older { 720 - n as i64 * 600 / older as i64 } else { (n - older) as i64 * 110 / recent as i64 + 3 };
+        let contact = contacts.iter().find(|p| p.customer_id == c.id).map(|p| {
+            let role = salesflow_domain::customers::ContactRole::parse(&p.role).map_or("handler", |r| r.code());
+            (p.id, role)
+        });
+        seeds.push(super::deals::Seed {
+            name: format!("{} {deal}", short_name(&c.name)),
+            customer_id: c.id,
+            owner_id: c.owner_id.unwrap_or_default(),
+            amount: (rng.random_range(5..300) * 10_000) * 100,
+            created_at: now - Duration::days(days_ago) - Duration::hours(n as i64 % 9),
+            pipeline: usize::from(n % 3 == 2).min(planner.pipelines.len() - 1),
+            contact,
+            source: c.source.clone(),
+        });
+    }
+    let txn = store.begin().await?;
+    let ids = super::deals::insert(&txn, &planner, &mut rng, &seeds, now).await?;
+    txn.commit().await?;
+    Ok(ids.len())
 }

@@ -34,6 +34,11 @@ pub struct GenArgs {
     /// How many leads to add (owned by the users, from several campaigns, every status).
     #[arg(long, default_value_t = 0)]
     leads: u64,
+    /// How many opportunities to add on owned customers, created over two
+    /// years and walked through their pipelines (stage history, checklist
+    /// ticks, wins and losses; the recent ones still open).
+    #[arg(long, default_value_t = 0)]
+    opportunities: u64,
     /// Password of every generated user.
     #[arg(long, default_value = "bench-password")]
     password: String,
@@ -203,13 +208,17 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
         }
         generate_leads(store, args.leads, &user_ids).await?;
     }
+    if args.opportunities > 0 {
+        generate_opportunities(store, args.opportunities).await?;
+    }
     println!(
-        "generated {} users, {} audit entries, {} customers, {} contacts and {} activities in {:.1?}",
+        "generated {} users, {} audit entries, {} customers, {} contacts, {} activities and {} opportunities in {:.1?}",
         args.users,
         args.audit,
         args.customers,
         args.contacts,
         args.activities,
+        args.opportunities,
         started.elapsed()
     );
     Ok(())
@@ -617,5 +626,68 @@ fn write_lead_import_csv(path: &std::path::Path, rows: u64) -> anyhow::Result<()
     out.flush()?;
     bar.finish();
     println!("wrote {rows} lead rows to {} in {:.1?}", path.display(), started.elapsed());
+    Ok(())
+}
+
+const DEAL_WORDS: [&str; 12] = [
+    "ERP 升级",
+    "智能仓储系统",
+    "年度维保合同",
+    "产线自动化改造",
+    "CRM 实施",
+    "数据中心扩容",
+    "安防监控项目",
+    "能源管理平台",
+    "设备采购",
+    "Cloud migration",
+    "MES rollout",
+    "Fleet telematics",
+];
+
+/// Opportunities on owned customers (their owner's), over two years.
+async fn generate_opportunities(store: &Store, count: u64) -> anyhow::Result<()> {
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    let owned: Vec<(i64, i64)> = customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Id)
+        .column(customer::Column::OwnerId)
+        .filter(customer::Column::OwnerId.is_not_null())
+        .filter(customer::Column::DeletedAt.is_null())
+        .limit(2_000_000)
+        .into_tuple()
+        .all(store.reader())
+        .await?;
+    anyhow::ensure!(!owned.is_empty(), "no owned customers to open opportunities on (generate customers first)");
+    let planner = super::deals::Planner::load(store).await?;
+    let mut rng = rand::rng();
+    let bar = progress(count, "deals");
+    let now = Utc::now();
+    let mut done = 0;
+    while done < count {
+        let n = BATCH.min(count - done);
+        let seeds: Vec<super::deals::Seed> = (done..done + n)
+            .map(|i| {
+                let (customer_id, owner_id) = owned[rng.random_range(0..owned.len())];
+                // Amounts from ¥20,000 to about ¥2,000,000, most of them small.
+                let yuan = (20_000.0 * 100f64.powf(rng.random_range(0.0f64..1.0).powi(2))) as i64;
+                super::deals::Seed {
+                    name: format!("{} {i}", DEAL_WORDS[rng.random_range(0..DEAL_WORDS.len())]),
+                    customer_id,
+                    owner_id,
+                    amount: yuan / 100 * 100 * 100,
+                    created_at: now - Duration::minutes(rng.random_range(0..2 * 365 * 24 * 60)),
+                    pipeline: usize::from(rng.random_range(0..4) == 0).min(planner.pipelines.len() - 1),
+                    contact: None,
+                    source: Some(CAMPAIGNS[rng.random_range(0..CAMPAIGNS.len())].to_owned()),
+                }
+            })
+            .collect();
+        let txn = store.begin().await?;
+        super::deals::insert(&txn, &planner, &mut rng, &seeds, now).await?;
+        txn.commit().await?;
+        done += n;
+        bar.set_position(done);
+    }
+    bar.finish();
     Ok(())
 }

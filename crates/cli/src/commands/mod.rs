@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod deals;
 pub mod demo;
 pub mod generate;
 pub mod import;
