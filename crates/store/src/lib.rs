@@ -9,6 +9,7 @@ pub mod audit;
 pub mod customers;
 mod db;
 pub mod entity;
+pub mod funnel;
 mod error;
 pub mod idempotency;
 pub mod imports;

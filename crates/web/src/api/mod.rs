@@ -9,6 +9,7 @@ mod auth;
 pub(crate) mod customers;
 pub(crate) mod imports;
 pub(crate) mod leads;
+pub(crate) mod reports;
 pub(crate) mod settings;
 pub(crate) mod tasks;
 mod views;
@@ -68,6 +69,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(views::routes())
         .merge(tasks::routes())
         .merge(leads::routes())
+        .merge(reports::routes())
         .merge(imports::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
