@@ -339,7 +339,11 @@ async fn owners<C: ConnectionTrait>(
 }
 
 /// UTC bounds `[start, end)` of the local days `from..=to`.
-fn bounds(settings: &salesflow_domain::settings::Settings, from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+fn bounds(
+    settings: &salesflow_domain::settings::Settings,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = settings.start_of(from).unwrap_or_else(|| from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
     let next = to.succ_opt().unwrap_or(to);
     let end = settings.start_of(next).unwrap_or_else(|| next.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
@@ -564,10 +568,10 @@ pub async fn funnel(store: &Store, actor: &Actor, params: &FunnelParams) -> Stor
         .iter()
         .map(|s| {
             let c = team_cell(s.id);
-            let now_in = open.iter().filter(|((st, _), _)| *st == s.id).fold(Open::default(), |a, (_, o)| Open {
-                count: a.count + o.count,
-                amount: a.amount + o.amount,
-            });
+            let now_in = open
+                .iter()
+                .filter(|((st, _), _)| *st == s.id)
+                .fold(Open::default(), |a, (_, o)| Open { count: a.count + o.count, amount: a.amount + o.amount });
             StageFigures {
                 stage_id: s.id,
                 position: s.position,
@@ -599,10 +603,10 @@ pub async fn funnel(store: &Store, actor: &Actor, params: &FunnelParams) -> Stor
             won_amount: a.won_amount + c.won_amount,
             cycle_days: a.cycle_days + c.cycle_days,
         });
-        let o = open.iter().filter(|((_, o), _)| mine(o)).fold(Open::default(), |a, (_, o)| Open {
-            count: a.count + o.count,
-            amount: a.amount + o.amount,
-        });
+        let o = open
+            .iter()
+            .filter(|((_, o), _)| mine(o))
+            .fold(Open::default(), |a, (_, o)| Open { count: a.count + o.count, amount: a.amount + o.amount });
         let win_rate = rules::win_rate(c.won, c.lost);
         let average_deal = rules::average(c.won_amount as f64, c.won);
         let cycle_days = rules::average(c.cycle_days, c.won);

@@ -95,7 +95,12 @@ pub struct FunnelQuery {
 
 impl FunnelQuery {
     /// The store's parameters, or the field errors of this query.
-    pub async fn params(&self, store: &Store, actor: &Actor, settings: &Settings) -> StoreResult<(FunnelParams, Format)> {
+    pub async fn params(
+        &self,
+        store: &Store,
+        actor: &Actor,
+        settings: &Settings,
+    ) -> StoreResult<(FunnelParams, Format)> {
         let mut invalid = Invalid::new();
         let today = settings.today();
         let from = parse_date(&mut invalid, "from", &self.from).unwrap_or_else(|| month_start(today));
@@ -289,9 +294,8 @@ pub struct ChartSpec {
 /// people, stalled deals.
 pub fn funnel_tables(r: &FunnelReport, locale: &str) -> Vec<Table> {
     let t = |k: &str| crate::i18n::t(locale, k);
-    let name = |code: &str, zh: &str, en: &str| {
-        format!("{code} {}", salesflow_store::pipelines::localized(zh, en, locale))
-    };
+    let name =
+        |code: &str, zh: &str, en: &str| format!("{code} {}", salesflow_store::pipelines::localized(zh, en, locale));
     let stages = Table {
         title: t("reports.sheet_stages"),
         header: [
@@ -325,7 +329,11 @@ pub fn funnel_tables(r: &FunnelReport, locale: &str) -> Vec<Table> {
                 ]
             })
             .collect(),
-        chart: Some(ChartSpec { kind: rust_xlsxwriter::ChartType::Bar, title: t("funnel.chart_title"), series: vec![1] }),
+        chart: Some(ChartSpec {
+            kind: rust_xlsxwriter::ChartType::Bar,
+            title: t("funnel.chart_title"),
+            series: vec![1],
+        }),
     };
     let k = &r.team;
     let figure = |key: &str, v: Cell| vec![Cell::Text(t(key)), v];
@@ -334,7 +342,12 @@ pub fn funnel_tables(r: &FunnelReport, locale: &str) -> Vec<Table> {
         header: vec![t("reports.figure"), t("reports.value")],
         rows: vec![
             figure("reports.period", Cell::Text(format!("{} – {}", r.from, r.to))),
-            figure("funnel.pipeline", Cell::Text(salesflow_store::pipelines::localized(&r.pipeline_name, &r.pipeline_name_en, locale).to_owned())),
+            figure(
+                "funnel.pipeline",
+                Cell::Text(
+                    salesflow_store::pipelines::localized(&r.pipeline_name, &r.pipeline_name_en, locale).to_owned(),
+                ),
+            ),
             figure("funnel.entered", Cell::Number(k.entered as f64)),
             figure("funnel.won", Cell::Number(k.won as f64)),
             figure("funnel.lost", Cell::Number(k.lost as f64)),
@@ -516,8 +529,7 @@ pub fn xlsx_bytes(tables: &[Table]) -> StoreResult<Vec<u8>> {
     for table in tables {
         let sheet = workbook.add_worksheet();
         // Sheet names: at most 31 characters, none of []:*?/\.
-        let name: String =
-            table.title.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect::<String>();
+        let name: String = table.title.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect::<String>();
         sheet.set_name(&name).map_err(failed)?;
         sheet.write_row_with_format(0, 0, &table.header, &bold).map_err(failed)?;
         for (r, row) in table.rows.iter().enumerate() {

@@ -11,4 +11,5 @@ mod leads;
 mod list_actions;
 mod lists;
 mod pages;
+mod reports;
 mod tasks;
