@@ -83,10 +83,8 @@ impl Filters {
     /// A preset fills the dates (this month when nothing is chosen).
     fn dates(&self, today: NaiveDate, default_preset: &str) -> (Option<String>, Option<String>) {
         let chosen = blank(&self.preset);
-        if blank(&self.from).is_some() || blank(&self.to).is_some() {
-            if chosen.is_none() {
-                return (blank(&self.from), blank(&self.to));
-            }
+        if chosen.is_none() && (blank(&self.from).is_some() || blank(&self.to).is_some()) {
+            return (blank(&self.from), blank(&self.to));
         }
         let code = chosen.unwrap_or_else(|| default_preset.to_owned());
         match preset(&code, today) {
