@@ -362,6 +362,53 @@ pub fn is_stalled(days_in_stage: i64, expected_days: Option<i32>, days_idle: i64
 /// Days without activity after which an open deal counts as stalled.
 pub const DEFAULT_IDLE_DAYS: i64 = 14;
 
+/// The median of values given as a histogram of `(value, how many)`
+/// pairs in any order (the database counts whole days per stage; the
+/// median is read from the counts instead of loading every stay).
+/// `None` when the counts add up to nothing.
+pub fn median_of_histogram(histogram: &[(i64, i64)]) -> Option<f64> {
+    let mut bins: Vec<(i64, i64)> = histogram.iter().copied().filter(|(_, n)| *n > 0).collect();
+    bins.sort_by_key(|(value, _)| *value);
+    let total: i64 = bins.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return None;
+    }
+    // The values at 0-based ranks (total - 1) / 2 and total / 2.
+    let value_at = |rank: i64| {
+        let mut seen = 0;
+        for (value, n) in &bins {
+            seen += n;
+            if rank < seen {
+                return *value;
+            }
+        }
+        bins.last().map_or(0, |(v, _)| *v)
+    };
+    let (low, high) = (value_at((total - 1) / 2), value_at(total / 2));
+    Some((low + high) as f64 / 2.0)
+}
+
+/// The bottleneck of one salesperson: the stage (by index) whose
+/// conversion lies furthest below the team's, with that gap; `None` when
+/// no stage is below the team's (or nothing can be compared).
+pub fn bottleneck(person: &[Option<f64>], team: &[Option<f64>]) -> Option<(usize, f64)> {
+    person
+        .iter()
+        .zip(team)
+        .enumerate()
+        .filter_map(|(i, (p, t))| Some((i, (*t)? - (*p)?)))
+        .filter(|(_, gap)| *gap > 1e-9)
+        .fold(None, |best: Option<(usize, f64)>, (i, gap)| match best {
+            Some((_, g)) if g >= gap => best,
+            _ => Some((i, gap)),
+        })
+}
+
+/// Average of a sum over a count; `None` for none.
+pub fn average(sum: f64, count: i64) -> Option<f64> {
+    (count > 0).then(|| sum / count as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,6 +506,34 @@ mod tests {
         assert!(!is_stalled(10, Some(14), 3, 14));
         assert!(is_stalled(1, None, 14, 14));
         assert!(!is_stalled(100, None, 13, 14));
+    }
+
+    #[test]
+    fn medians_from_histograms_and_bottlenecks_by_hand() {
+        // 1, 1, 2, 5, 9 days: the middle one is 2.
+        assert_eq!(median_of_histogram(&[(5, 1), (1, 2), (9, 1), (2, 1)]), Some(2.0));
+        // 1, 1, 3, 3, 3, 10: between the 3rd and 4th values, 3 and 3.
+        assert_eq!(median_of_histogram(&[(1, 2), (3, 3), (10, 1)]), Some(3.0));
+        // 2, 2, 4, 4: (2 + 4) / 2 = 3.
+        assert_eq!(median_of_histogram(&[(4, 2), (2, 2)]), Some(3.0));
+        assert_eq!(median_of_histogram(&[(7, 1)]), Some(7.0));
+        assert_eq!(median_of_histogram(&[(7, 0)]), None);
+        assert_eq!(median_of_histogram(&[]), None);
+        // The same as `median` over the expanded values.
+        assert_eq!(median_of_histogram(&[(0, 1), (6, 3)]), median(&mut [0.0, 6.0, 6.0, 6.0]));
+
+        // Team converts 50 %, 40 %, 80 %; the person 50 %, 10 %, 60 %:
+        // the gaps are 0, 30 and 20 points, so stage 1 is the bottleneck.
+        let team = [Some(0.5), Some(0.4), Some(0.8)];
+        let gap = bottleneck(&[Some(0.5), Some(0.1), Some(0.6)], &team).unwrap();
+        assert_eq!(gap.0, 1);
+        assert!((gap.1 - 0.3).abs() < 1e-12);
+        // Nothing below the team, or nothing comparable: none.
+        assert_eq!(bottleneck(&[Some(0.6), Some(0.4), Some(0.9)], &team), None);
+        assert_eq!(bottleneck(&[None, None, None], &team), None);
+        assert_eq!(bottleneck(&[Some(0.0)], &[None]), None);
+        assert_eq!(average(10.0, 4), Some(2.5));
+        assert_eq!(average(10.0, 0), None);
     }
 
     #[test]

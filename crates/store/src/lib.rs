@@ -10,6 +10,7 @@ pub mod customers;
 mod db;
 pub mod entity;
 mod error;
+pub mod funnel;
 pub mod idempotency;
 pub mod imports;
 pub mod jobs;

@@ -16,6 +16,7 @@ use crate::server::AppState;
 #[include = "app.css"]
 #[include = "app.js"]
 #[include = "docs.js"]
+#[include = "reports.js"]
 #[include = "logo.svg"]
 #[include = "icons.svg"]
 #[include = "vendor/*"]

@@ -11,6 +11,7 @@ pub(crate) mod imports;
 pub(crate) mod leads;
 pub(crate) mod opportunities;
 pub(crate) mod pipelines;
+pub(crate) mod reports;
 pub(crate) mod settings;
 pub(crate) mod tasks;
 mod views;
@@ -72,6 +73,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(leads::routes())
         .merge(pipelines::routes())
         .merge(opportunities::routes())
+        .merge(reports::routes())
         .merge(imports::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }

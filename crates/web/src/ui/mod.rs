@@ -9,6 +9,7 @@ mod customers;
 mod home;
 mod imports;
 mod leads;
+mod reports;
 pub(crate) mod settings;
 mod views;
 
@@ -44,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(settings::routes())
         .merge(tasks::routes())
+        .merge(reports::routes())
         .merge(imports::routes())
 }
 
@@ -215,6 +217,13 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     }
     if actor.can(Module::Settings, Action::Edit) {
         admin.push(item("/admin/settings", "nav.settings", "cog"));
+    }
+    if actor.can(Module::Opportunities, Action::View) {
+        let reports = vec![
+            item("/reports/funnel", "funnel.nav", "target"),
+            item("/reports/forecast", "forecast.nav", "calendar"),
+        ];
+        groups.push(NavGroup { label: t("reports.nav_group"), items: reports });
     }
     if !admin.is_empty() {
         groups.push(NavGroup { label: t("nav.group_system"), items: admin });

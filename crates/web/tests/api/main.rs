@@ -12,4 +12,5 @@ mod list_actions;
 mod lists;
 mod opportunities;
 mod pages;
+mod reports;
 mod tasks;
