@@ -123,8 +123,9 @@
       group: "board",
       sort: false,
       animation: 150,
+      forceFallback: true,
       draggable: ".kcard",
-      filter: "a, button, summary, select, input, details[open]",
+      filter: "button, summary, select, input, textarea, .kmove-form",
       preventOnFilter: false,
       onEnd: function (evt) {
         if (evt.from === evt.to) return;

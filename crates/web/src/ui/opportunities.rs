@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::customers::ContactRole;
 use salesflow_domain::money::Money;
-use salesflow_domain::pipelines::OpportunityStatus;
+use salesflow_domain::pipelines::{OpportunityFields, OpportunityStatus};
 use salesflow_domain::{FieldError, Invalid};
 use salesflow_store::customers::{self, ContactFilter, CustomerFilter};
 use salesflow_store::opportunities::{
@@ -473,10 +473,7 @@ impl OpportunityForm {
                 None
             }),
         };
-        if !errors.is_empty() {
-            return Err(Invalid(errors));
-        }
-        Ok(OpportunityInput {
+        let input = OpportunityInput {
             name: self.name.clone(),
             customer_id: customer_id.unwrap_or_default(),
             pipeline_id: if creating { pipeline_id } else { None },
@@ -495,7 +492,26 @@ impl OpportunityForm {
             notes: self.notes.clone(),
             contacts: Some(self.contacts.clone()),
             lead_id: None,
-        })
+        };
+        if errors.is_empty() {
+            return Ok(input);
+        }
+        // Show the other fields' errors too, not only the unreadable ones.
+        let others = salesflow_domain::pipelines::check_opportunity(&OpportunityFields {
+            name: &input.name,
+            amount: input.amount.minor(),
+            currency: input.currency.as_deref().unwrap_or("CNY"),
+            probability: input.probability,
+            probability_reason: input.probability_reason.as_deref().unwrap_or(""),
+            source: input.source.as_deref().unwrap_or(""),
+            campaign: input.campaign.as_deref().unwrap_or(""),
+            competitors: &input.competitors,
+            product_lines: &input.product_lines,
+            next_step: &input.next_step,
+            notes: &input.notes,
+        });
+        errors.extend(others.0.into_iter().filter(|o| !errors.iter().any(|e| e.field == o.field)).collect::<Vec<_>>());
+        Err(Invalid(errors))
     }
 }
 
