@@ -1101,7 +1101,10 @@ struct MoveForm {
 }
 
 /// The gate's refusal in the reader's words, if that is what the error is.
-fn gate_refusal(
+/// The store names the items in the actor's language; the page names them
+/// in the language it is read in.
+async fn gate_refusal(
+    state: &AppState,
     locale: &str,
     actor: &Actor,
     invalid: &Invalid,
@@ -1109,12 +1112,31 @@ fn gate_refusal(
     stage_id: i64,
     reason: Option<String>,
 ) -> Option<GateRefusal> {
-    let missing: Vec<String> =
-        invalid.0.iter().filter(|e| e.code == "gate_item_missing").map(|e| i18n::field_message(locale, e)).collect();
+    let gate: Vec<&FieldError> = invalid.0.iter().filter(|e| e.code == "gate_item_missing").collect();
     let reason_error = invalid.0.iter().find(|e| e.field == "override_reason").map(|e| i18n::field_message(locale, e));
-    if missing.is_empty() && reason_error.is_none() {
+    if gate.is_empty() && reason_error.is_none() {
         return None;
     }
+    let all = pipelines::list_pipelines(&state.store, actor, true).await.unwrap_or_default();
+    let missing = gate
+        .into_iter()
+        .map(|e| {
+            let item_id = e.params.iter().find(|(k, _)| k == "item_id").and_then(|(_, v)| v.parse::<i64>().ok());
+            let found = all
+                .iter()
+                .flat_map(|p| p.stages.iter())
+                .find_map(|s| s.checklist.iter().find(|i| Some(i.id) == item_id).map(|i| (s.label(locale), i)));
+            match found {
+                Some((stage, item)) => i18n::field_message(
+                    locale,
+                    &FieldError::new("checklist", "gate_item_missing")
+                        .with("stage", stage)
+                        .with("text", pipelines::localized(&item.text, &item.text_en, locale)),
+                ),
+                None => i18n::field_message(locale, e),
+            }
+        })
+        .collect();
     Some(GateRefusal {
         action,
         stage_id,
@@ -1141,7 +1163,8 @@ async fn move_stage(
     match store::move_opportunity(&state.store, actor, id, input).await {
         Ok(_) => redirect_flash(&back_to(&form.back, &format!("/opportunities/{id}")), "opportunities.flash.moved"),
         Err(StoreError::Invalid(invalid)) => {
-            let gate = gate_refusal(&meta.locale, actor, &invalid, "move", stage_id, form.override_reason);
+            let gate =
+                gate_refusal(&state, &meta.locale, actor, &invalid, "move", stage_id, form.override_reason).await;
             let errors =
                 if gate.is_some() { FormErrors::default() } else { FormErrors::from_invalid(&meta.locale, &invalid) };
             show_page(&state, &session, &meta, &jar, id, gate, errors, LoseForm::default()).await
@@ -1170,7 +1193,7 @@ async fn win(
     match store::win(&state.store, actor, id, form.version, form.override_reason.clone()).await {
         Ok(_) => redirect_flash(&format!("/opportunities/{id}"), "opportunities.flash.won"),
         Err(StoreError::Invalid(invalid)) => {
-            let gate = gate_refusal(&meta.locale, actor, &invalid, "win", 0, form.override_reason);
+            let gate = gate_refusal(&state, &meta.locale, actor, &invalid, "win", 0, form.override_reason).await;
             let errors =
                 if gate.is_some() { FormErrors::default() } else { FormErrors::from_invalid(&meta.locale, &invalid) };
             show_page(&state, &session, &meta, &jar, id, gate, errors, LoseForm::default()).await
@@ -1479,7 +1502,7 @@ async fn board_move(
     let moved = match store::move_opportunity(&state.store, actor, id, input).await {
         Ok(o) => o,
         Err(StoreError::Invalid(invalid)) => {
-            let body = match gate_refusal(locale, actor, &invalid, "move", stage_id, reason) {
+            let body = match gate_refusal(&state, locale, actor, &invalid, "move", stage_id, reason).await {
                 Some(g) => json!({
                     "gate": true,
                     "message": t("kanban.refused"),

@@ -10,5 +10,6 @@ mod imports;
 mod leads;
 mod list_actions;
 mod lists;
+mod opportunities;
 mod pages;
 mod tasks;
