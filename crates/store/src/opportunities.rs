@@ -17,7 +17,7 @@ use salesflow_domain::pipelines::{
     self as rules, DEFAULT_IDLE_DAYS, Direction, GateError, GateStage, OpportunityFields, OpportunityStatus,
 };
 use salesflow_domain::validation::FieldError;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 
@@ -1263,9 +1263,16 @@ pub async fn kanban(
         .select_only()
         .column(opportunity::Column::StageId)
         .column_as(Expr::col(opportunity::Column::Id).count(), "n")
-        .column_as(Expr::col(opportunity::Column::Amount).sum(), "amount")
+        // PostgreSQL sums BIGINTs as NUMERIC: cast back so both backends return an i64.
         .column_as(
-            Expr::col(opportunity::Column::Amount).mul(Expr::col(opportunity::Column::Probability)).sum(),
+            Expr::from(Func::cast_as(Expr::col(opportunity::Column::Amount).sum(), Alias::new("BIGINT"))),
+            "amount",
+        )
+        .column_as(
+            Expr::from(Func::cast_as(
+                Expr::col(opportunity::Column::Amount).mul(Expr::col(opportunity::Column::Probability)).sum(),
+                Alias::new("BIGINT"),
+            )),
             "weighted",
         )
         .group_by(opportunity::Column::StageId)
