@@ -6,12 +6,25 @@ import { startServer, launchBrowser, signIn, ADMIN_PASSWORD } from "./lib.mjs";
 const out = process.argv[2] || "shots";
 mkdirSync(out, { recursive: true });
 const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=closed", "/activities", "/activities?archive=visits", "/customers/1", "/customers/new", "/leads", "/leads/7", "/leads/new", "/admin/users", "/admin/users/new", "/admin/users/5", "/admin/departments", "/admin/roles", "/admin/roles/3",
-  "/admin/api-tokens", "/admin/outbox", "/admin/audit", "/admin/settings", "/account/password", "/nope"];
+  "/admin/api-tokens", "/admin/outbox", "/admin/audit", "/admin/settings", "/account/password", "/nope",
+  "/opportunities", "/opportunities/new", "/opportunities/1", "/board", "/admin/pipelines", "/admin/pipelines/1", "/admin/stages/1/edit"];
 const sizes = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } };
 
 const server = await startServer({ demo: true });
 const browser = await launchBrowser();
 try {
+  // The demo company has no deals yet: one, so that the opportunity pages have something to show.
+  {
+    const ctx = await browser.newContext({ locale: "zh-CN" });
+    const page = await ctx.newPage();
+    await signIn(page, server.base, "admin", ADMIN_PASSWORD);
+    await page.goto(`${server.base}/opportunities/new?customer_id=1`);
+    await page.fill("#name", "华信 CRM 二期");
+    await page.fill("#amount", "120000");
+    await page.fill("#next_step", "安排技术交流会");
+    await Promise.all([page.waitForURL(/\/opportunities\/\d+$/), page.click("#main form.form button[type=submit]")]);
+    await ctx.close();
+  }
   for (const locale of ["zh-CN", "en"]) {
     for (const [size, viewport] of Object.entries(sizes)) {
       const ctx = await browser.newContext({ locale, viewport });

@@ -996,6 +996,20 @@ pub async fn user_names(store: &Store) -> StoreResult<Vec<(i64, String)>> {
         .await?)
 }
 
+/// Every live department's id and name, by name, for filters (no scope:
+/// team names are not secret).
+pub async fn department_names(store: &Store) -> StoreResult<Vec<(i64, String)>> {
+    Ok(department::Entity::find()
+        .select_only()
+        .column(department::Column::Id)
+        .column(department::Column::Name)
+        .filter(department::Column::DeletedAt.is_null())
+        .order_by_asc(department::Column::Name)
+        .into_tuple()
+        .all(store.reader())
+        .await?)
+}
+
 /// Active people inside the actor's data scope, by name: whom they may
 /// assign records to.
 pub async fn people_in_scope(store: &Store, actor: &Actor) -> StoreResult<Vec<(i64, String)>> {

@@ -14,7 +14,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::scope::Actor;
 
 /// The lists that have views and column choices.
-pub const LISTS: [&str; 5] = ["customers", "contacts", "activities", "leads", "tasks"];
+pub const LISTS: [&str; 6] = ["customers", "contacts", "activities", "leads", "tasks", "opportunities"];
 pub const NAME_MAX: usize = 60;
 pub const QUERY_MAX: usize = 2000;
 /// Views one person may keep per list.

@@ -15,6 +15,7 @@ use crate::server::AppState;
 #[folder = "../../assets/"]
 #[include = "app.css"]
 #[include = "app.js"]
+#[include = "kanban.js"]
 #[include = "docs.js"]
 #[include = "reports.js"]
 #[include = "logo.svg"]

@@ -15,6 +15,7 @@ use salesflow_domain::access::{Action, Module};
 use salesflow_store::activities::{self, ActivityFilter, ActivityView};
 use salesflow_store::customers::{self, ContactFilter, ContactView, CustomerFilter, CustomerView};
 use salesflow_store::leads::{self, LeadFilter, LeadView};
+use salesflow_store::opportunities;
 use salesflow_store::paging::PageRequest;
 use salesflow_store::tasks::{self, TaskFilter, TaskView};
 use salesflow_store::{Actor, Store, StoreError, StoreResult};
@@ -350,4 +351,73 @@ async fn xlsx_bytes(
         .await
         .map_err(|e| StoreError::Internal(format!("excel export: {e}")))?
         .map_err(failed)
+}
+
+pub const OPPORTUNITY_COLUMNS: [&str; 17] = [
+    "fields.name",
+    "fields.customer_id",
+    "opportunities.pipeline",
+    "opportunities.stage",
+    "fields.status",
+    "opportunities.amount",
+    "fields.currency",
+    "opportunities.probability",
+    "opportunities.weighted_amount",
+    "opportunities.expected_close_date",
+    "customers.owner",
+    "opportunities.days_in_stage",
+    "opportunities.stalled",
+    "fields.source",
+    "opportunities.next_step",
+    "opportunities.lost_reason",
+    "fields.created_at",
+];
+
+fn opportunity_row(
+    o: &opportunities::OpportunityView,
+    pipelines: &[salesflow_store::pipelines::PipelineView],
+    locale: &str,
+) -> Vec<String> {
+    let t = |k: &str| crate::i18n::t(locale, k);
+    let pipeline = pipelines.iter().find(|p| p.id == o.pipeline_id);
+    vec![
+        o.name.clone(),
+        o.customer_name.clone().unwrap_or_default(),
+        pipeline.map(|p| p.label(locale).to_owned()).unwrap_or_default(),
+        format!("{} {}", o.stage_code, salesflow_store::pipelines::localized(&o.stage_name, &o.stage_name_en, locale)),
+        t(&format!("opportunities.statuses.{}", o.status)),
+        o.amount.clone(),
+        o.currency.clone(),
+        o.probability.to_string(),
+        o.weighted_amount.clone(),
+        o.expected_close_date.map(|d| d.to_string()).unwrap_or_default(),
+        o.owner_name.clone().unwrap_or_default(),
+        o.days_in_stage.to_string(),
+        if o.stalled { t("opportunities.stalled") } else { String::new() },
+        o.source.clone().unwrap_or_default(),
+        o.next_step.clone(),
+        o.lost_reason.clone().or_else(|| o.lost_note.clone()).unwrap_or_default(),
+        o.created_at.to_rfc3339(),
+    ]
+}
+
+/// Opportunities, page after page (needs the opportunities export right).
+pub fn opportunities(
+    store: Store,
+    actor: Actor,
+    filter: opportunities::OpportunityFilter,
+    sort: Option<String>,
+    locale: String,
+) -> StoreResult<Fetch> {
+    actor.require(Module::Opportunities, Action::Export)?;
+    Ok(Arc::new(move |cursor| {
+        let (store, actor, filter, locale, sort) =
+            (store.clone(), actor.clone(), filter.clone(), locale.clone(), sort.clone());
+        Box::pin(async move {
+            let pipelines = salesflow_store::pipelines::list_pipelines(&store, &actor, true).await?;
+            let req = PageRequest { limit: Some(PAGE), cursor, sort };
+            let page = opportunities::list_opportunities(&store, &actor, &filter, &req).await?;
+            Ok((page.items.iter().map(|o| opportunity_row(o, &pipelines, &locale)).collect(), page.next_cursor))
+        })
+    }))
 }

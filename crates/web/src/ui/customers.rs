@@ -590,6 +590,10 @@ struct ShowPage {
     duplicate: bool,
     open_tasks: Vec<salesflow_store::tasks::TaskView>,
     can_add_task: bool,
+    /// The customer's opportunities (empty without the opportunities view right).
+    opportunities: Vec<salesflow_store::opportunities::OpportunityView>,
+    can_see_opportunities: bool,
+    can_add_opportunity: bool,
 }
 
 impl ShowPage {
@@ -700,6 +704,11 @@ async fn show_page(
     };
     let in_scope = c.owner_id.is_some() && actor.sees_owner(c.owner_id);
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let opportunities = if actor.can(Module::Opportunities, Action::View) {
+        salesflow_store::opportunities::of_customer(&state.store, actor, id).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let page = ShowPage {
         mine: c.owner_id.is_some() && c.owner_id == actor.user_id,
         can_edit: actor.can(Module::Customers, Action::Edit)
@@ -721,6 +730,9 @@ async fn show_page(
         duplicate,
         open_tasks,
         can_add_task: actor.can(Module::Customers, Action::Create),
+        opportunities,
+        can_see_opportunities: actor.can(Module::Opportunities, Action::View),
+        can_add_opportunity: actor.can(Module::Opportunities, Action::Create),
     };
     (status, render(&page.ctx, &page)).into_response()
 }

@@ -9,6 +9,8 @@ mod customers;
 mod home;
 mod imports;
 mod leads;
+mod opportunities;
+mod pipelines;
 mod reports;
 pub(crate) mod settings;
 mod views;
@@ -47,6 +49,8 @@ pub fn routes() -> Router<AppState> {
         .merge(tasks::routes())
         .merge(reports::routes())
         .merge(imports::routes())
+        .merge(opportunities::routes())
+        .merge(pipelines::routes())
 }
 
 const FLASH_COOKIE: &str = "sf_flash";
@@ -135,6 +139,26 @@ impl PageCtx {
         self.locale == "zh-CN"
     }
 
+    /// An amount (decimal string) in its currency: the company's symbol
+    /// for the company currency, the currency code otherwise.
+    pub fn money_in(&self, amount: &str, currency: &str) -> String {
+        match salesflow_domain::money::Money::parse(amount) {
+            Ok(m) if currency == self.settings.currency || currency.is_empty() => self.settings.format_money(m),
+            Ok(m) => format!("{currency} {}", m.grouped()),
+            Err(_) => amount.to_owned(),
+        }
+    }
+
+    /// A calendar day (e.g. an expected close date) or "—".
+    pub fn day(&self, day: &Option<chrono::NaiveDate>) -> String {
+        day.map(|d| self.settings.format_date(d)).unwrap_or_else(|| "—".to_owned())
+    }
+
+    /// A text in the reader's language (the English one when there is one).
+    pub fn loc<'a>(&self, text: &'a str, text_en: &'a str) -> &'a str {
+        salesflow_store::pipelines::localized(text, text_en, &self.locale)
+    }
+
     pub fn lang_attr(&self) -> &str {
         if self.is_zh() { "zh-CN" } else { "en" }
     }
@@ -176,8 +200,14 @@ pub async fn public_ctx(state: &AppState, meta: &RequestMeta) -> PageCtx {
     }
 }
 
+/// A flash message key: `flash.<name>` or `<section>.flash.<name>`.
 fn valid_flash(key: &str) -> bool {
-    key.strip_prefix("flash.").is_some_and(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+    let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    match key.split('.').collect::<Vec<_>>().as_slice() {
+        ["flash", name] => word(name),
+        [section, "flash", name] => word(section) && word(name),
+        _ => false,
+    }
 }
 
 /// The sidebar: only areas that exist and that the user may open.
@@ -198,6 +228,10 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
         work.push(item("/calendar", "calendar.nav", "calendar"));
         work.push(item("/leads", "leads.title", "target"));
     }
+    if actor.can(Module::Opportunities, Action::View) {
+        work.push(item("/opportunities", "opportunities.nav", "funnel"));
+        work.push(item("/board", "kanban.nav", "columns"));
+    }
     if actor.can(Module::Customers, Action::Create) || actor.can(Module::Customers, Action::Edit) {
         work.push(item("/imports", "imports.nav", "upload"));
     }
@@ -211,6 +245,9 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     if actor.can(Module::Access, Action::Administer) {
         admin.push(item("/admin/api-tokens", "nav.api_tokens", "key"));
         admin.push(item("/admin/outbox", "nav.outbox", "mail"));
+    }
+    if actor.can(Module::Opportunities, Action::Administer) {
+        admin.push(item("/admin/pipelines", "pipelines_admin.nav", "funnel"));
     }
     if actor.can(Module::Audit, Action::View) {
         admin.push(item("/admin/audit", "nav.audit", "list"));

@@ -90,6 +90,7 @@ pub fn allowed_columns(list: &str) -> &'static [&'static str] {
         "activities" => &super::activities::COLUMNS,
         "leads" => &super::leads::COLUMNS,
         "tasks" => &super::tasks::COLUMNS,
+        "opportunities" => &super::opportunities::COLUMNS,
         _ => &[],
     }
 }

@@ -11,6 +11,7 @@ mod leads;
 mod list_actions;
 mod lists;
 mod opportunities;
+mod opportunity_pages;
 mod pages;
 mod reports;
 mod tasks;
