@@ -10,6 +10,7 @@ mod m20261127_000005_leads;
 mod m20261127_000006_tasks;
 mod m20261127_000007_imports;
 mod m20261127_000008_views;
+mod m20261127_000010_bulk_imports;
 
 pub struct Migrator;
 
@@ -25,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_tasks::Migration),
             Box::new(m20261127_000007_imports::Migration),
             Box::new(m20261127_000008_views::Migration),
+            // Registered last: 000009 (the sales pipeline) comes before it.
+            Box::new(m20261127_000010_bulk_imports::Migration),
         ]
     }
 }
