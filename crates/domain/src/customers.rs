@@ -122,6 +122,31 @@ pub fn phone_key(phone: &str) -> Option<String> {
     (6..=15).contains(&digits.len()).then(|| digits.to_owned())
 }
 
+/// The region of the API contract: province and city joined by a space
+/// (`浙江 杭州`); one of them alone when the other is blank or the same
+/// (`上海`).
+pub fn region(province: Option<&str>, city: Option<&str>) -> Option<String> {
+    let clean = |v: Option<&str>| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    match (clean(province), clean(city)) {
+        (Some(p), Some(c)) if p == c => Some(p),
+        (Some(p), Some(c)) => Some(format!("{p} {c}")),
+        (one, None) | (None, one) => one,
+    }
+}
+
+/// A region as written (`浙江 杭州`, `浙江/杭州`, `浙江`) split into
+/// province and city at the first space or `/`; blank parts are `None`.
+pub fn split_region(text: &str) -> (Option<String>, Option<String>) {
+    let part = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let text = text.trim();
+    match text.split_once(|c: char| c.is_whitespace() || c == '/') {
+        Some((province, city)) => {
+            (part(province), part(city.trim_start_matches(|c: char| c.is_whitespace() || c == '/')))
+        }
+        None => (part(text), None),
+    }
+}
+
 pub const NAME_MAX: usize = 200;
 pub const TEXT_MAX: usize = 100;
 pub const NOTES_MAX: usize = 5000;
@@ -169,6 +194,21 @@ pub fn check_optional_email(invalid: &mut Invalid, field: &str, email: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_joins_and_splits_province_and_city() {
+        assert_eq!(region(Some("浙江"), Some("杭州")).as_deref(), Some("浙江 杭州"));
+        assert_eq!(region(Some("上海"), Some("上海")).as_deref(), Some("上海"));
+        assert_eq!(region(None, Some(" 杭州 ")).as_deref(), Some("杭州"));
+        assert_eq!(region(Some(""), None), None);
+        let split = |t: &str| split_region(t);
+        assert_eq!(split("浙江 杭州"), (Some("浙江".into()), Some("杭州".into())));
+        assert_eq!(split("浙江/杭州"), (Some("浙江".into()), Some("杭州".into())));
+        assert_eq!(split(" 浙江 / 杭州 "), (Some("浙江".into()), Some("杭州".into())));
+        assert_eq!(split("广东"), (Some("广东".into()), None));
+        assert_eq!(split("  "), (None, None));
+        assert_eq!(split(&region(Some("江苏"), Some("苏州")).unwrap()), (Some("江苏".into()), Some("苏州".into())));
+    }
 
     #[test]
     fn names_compare_without_company_forms() {

@@ -40,6 +40,29 @@ impl TaskStatus {
     pub fn is_closed(self) -> bool {
         matches!(self, TaskStatus::Done | TaskStatus::Cancelled)
     }
+
+    /// The status the API contract shows (`open|done|cancelled`): a task in
+    /// progress is open, with `in_progress: true` beside it.
+    pub fn contract_code(self) -> &'static str {
+        match self {
+            TaskStatus::InProgress => TaskStatus::Open.code(),
+            other => other.code(),
+        }
+    }
+
+    /// The status to store when a change says `status` and, perhaps,
+    /// whether the task is in progress. `in_progress` only matters for a
+    /// task still to be done; when it is not said, an open task that was in
+    /// progress (`before`) stays so, since the contract shows it as `open`
+    /// and a client writing back what it read must not reset it.
+    pub fn with_progress(self, in_progress: Option<bool>, before: Option<TaskStatus>) -> TaskStatus {
+        match (self, in_progress) {
+            (TaskStatus::Open | TaskStatus::InProgress, Some(true)) => TaskStatus::InProgress,
+            (TaskStatus::Open | TaskStatus::InProgress, Some(false)) => TaskStatus::Open,
+            (TaskStatus::Open, None) if before == Some(TaskStatus::InProgress) => TaskStatus::InProgress,
+            (status, _) => status,
+        }
+    }
 }
 
 /// Stored as its rank so that sorting by priority puts urgent work first.
@@ -193,6 +216,19 @@ mod tests {
         assert_eq!(RelatedKind::parse("contact"), Some(RelatedKind::Contact));
         assert_eq!(RelatedKind::parse("order"), None);
         assert!(Priority::Urgent.rank() > Priority::Low.rank());
+    }
+
+    #[test]
+    fn in_progress_is_open_in_the_contract_and_kept_unless_said() {
+        use TaskStatus::*;
+        assert_eq!(InProgress.contract_code(), "open");
+        assert_eq!(Done.contract_code(), "done");
+        assert_eq!(Open.with_progress(Some(true), None), InProgress);
+        assert_eq!(InProgress.with_progress(Some(false), Some(InProgress)), Open);
+        assert_eq!(Open.with_progress(None, Some(InProgress)), InProgress, "written back as read");
+        assert_eq!(Open.with_progress(None, Some(Done)), Open, "reopened");
+        assert_eq!(InProgress.with_progress(None, None), InProgress, "the old input value");
+        assert_eq!(Done.with_progress(Some(true), Some(InProgress)), Done);
     }
 
     #[test]

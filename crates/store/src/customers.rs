@@ -40,6 +40,9 @@ pub struct CustomerView {
     pub industry: Option<String>,
     pub province: Option<String>,
     pub city: Option<String>,
+    /// Province and city joined by a space (`浙江 杭州`), as the API
+    /// contract names them.
+    pub region: Option<String>,
     pub address: Option<String>,
     pub source: Option<String>,
     /// Customer type.
@@ -75,6 +78,7 @@ pub(crate) fn stored_tags(tags: &[String]) -> String {
 fn view(m: customer::Model, names: &HashMap<i64, String>) -> CustomerView {
     CustomerView {
         owner_name: m.owner_id.and_then(|o| names.get(&o).cloned()),
+        region: rules::region(m.province.as_deref(), m.city.as_deref()),
         id: m.id,
         name: m.name,
         grade: m.grade,
@@ -607,6 +611,8 @@ pub struct CustomerFilter {
     pub industry: Option<String>,
     pub province: Option<String>,
     pub city: Option<String>,
+    /// `浙江` (the province) or `浙江 杭州` (province and city).
+    pub region: Option<String>,
     pub source: Option<String>,
     pub kind: Option<String>,
     pub tag: Option<String>,
@@ -658,11 +664,14 @@ pub async fn list_customers(
     } else if let Some(o) = filter.owner_id {
         query = query.filter(customer::Column::OwnerId.eq(o));
     }
+    let (region_province, region_city) = filter.region.as_deref().map(rules::split_region).unwrap_or_default();
     for (column, value) in [
         (customer::Column::Grade, filter.grade.as_deref().and_then(Grade::parse).map(|g| g.code().to_owned())),
         (customer::Column::Industry, clean(&filter.industry)),
         (customer::Column::Province, clean(&filter.province)),
         (customer::Column::City, clean(&filter.city)),
+        (customer::Column::Province, region_province),
+        (customer::Column::City, region_city),
         (customer::Column::Source, clean(&filter.source)),
         (customer::Column::Kind, clean(&filter.kind)),
     ] {

@@ -19,6 +19,8 @@ pub enum Backend {
 /// places, and SQLite's default 2 MiB makes each insert a read syscall.
 const WRITE_CACHE_KIB: u32 = 256 * 1024;
 const READ_CACHE_KIB: u32 = 16 * 1024;
+/// SQLite's own default for `wal_autocheckpoint`.
+const DEFAULT_AUTOCHECKPOINT_PAGES: u32 = 1000;
 
 /// The handle every area module works through.
 ///
@@ -93,6 +95,34 @@ impl Store {
             let txn = self.begin().await?;
             txn.execute_unprepared(&format!("PRAGMA cache_size = -{}", mib * 1024)).await?;
             txn.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Lets the write-ahead log of the one SQLite writer grow to about
+    /// `mib` before SQLite copies it back into the database file (and
+    /// syncs that), instead of SQLite's default of 4 MiB; `None` restores
+    /// the default, checkpoints at once and truncates the log file.
+    ///
+    /// A bulk load commits every few thousand rows, and each commit dirties
+    /// thousands of index pages (search bigrams, names); with the default,
+    /// nearly every commit was followed by a checkpoint that wrote those
+    /// pages again and synced the file. With a large log a page changed by
+    /// many commits is written back once. Readers are unaffected (they read
+    /// the log too); the log file grows to about `mib` meanwhile.
+    pub async fn defer_checkpoints(&self, mib: Option<u32>) -> StoreResult<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        // Pages of the database (4 KiB by default) the log may hold.
+        let page_kib = 4;
+        let pages = mib.map(|m| m * 1024 / page_kib).unwrap_or(DEFAULT_AUTOCHECKPOINT_PAGES);
+        let txn = self.begin().await?;
+        txn.execute_unprepared(&format!("PRAGMA wal_autocheckpoint = {pages}")).await?;
+        txn.commit().await?;
+        if mib.is_none() {
+            // Copies the log back and shrinks its file again.
+            self.write.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await?;
         }
         Ok(())
     }

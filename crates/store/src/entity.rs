@@ -390,6 +390,26 @@ pub mod search_gram {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod search_gram_pending {
+    use sea_orm::entity::prelude::*;
+
+    /// A bigram written by a bulk load, waiting to move into `search_grams`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "search_grams_pending")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub gram: String,
+        pub kind: i16,
+        pub entity_id: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod activity {
     use sea_orm::entity::prelude::*;
 
@@ -613,6 +633,8 @@ pub mod import_job {
         pub started_at: Option<DateTimeUtc>,
         pub finished_at: Option<DateTimeUtc>,
         pub updated_at: DateTimeUtc,
+        /// When housekeeping removed the upload and the rejected-rows file.
+        pub files_expired_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -32,7 +32,7 @@ use salesflow_domain::access::{Action, Module};
 use salesflow_domain::imports::{DuplicateMode, Status, Target, guess_mapping};
 use salesflow_domain::validation::FieldError;
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 
 pub use reader::{Format, ReadError, Row};
@@ -47,6 +47,12 @@ use crate::scope::Actor;
 
 /// Rows per transaction.
 pub const BATCH: usize = 5_000;
+/// Batches whose search bigrams wait before they move into the index
+/// together, in key order (see `search::index_later`): 100,000 rows.
+const FLUSH_EVERY: usize = 20;
+/// How far the SQLite write-ahead log may grow during an import before it
+/// is copied back into the database.
+const BULK_WAL_MIB: u32 = 512;
 /// Bad rows kept in the job row for any node to show.
 const SAMPLE_ERRORS: usize = 100;
 const SAMPLE_ROWS: usize = 3;
@@ -115,6 +121,9 @@ pub struct ImportView {
     pub sample_errors: Vec<RowError>,
     /// Whether the rejected-rows file can be downloaded.
     pub has_report: bool,
+    /// The upload and the rejected-rows file were removed (see
+    /// [`expire_files`]): nothing to download or run any more.
+    pub files_expired: bool,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -153,7 +162,8 @@ fn view(m: import_job::Model) -> ImportView {
         percent,
         error: m.error,
         sample_errors: serde_json::from_str(&m.sample_errors).unwrap_or_default(),
-        has_report: m.report_path.is_some(),
+        has_report: m.report_path.is_some() && m.files_expired_at.is_none(),
+        files_expired: m.files_expired_at.is_some(),
         created_at: m.created_at,
         started_at: m.started_at,
         finished_at: m.finished_at,
@@ -351,6 +361,9 @@ pub async fn preview(store: &Store, actor: &Actor, id: i64) -> StoreResult<Previ
     let job = find(store.reader(), actor, id).await?;
     let target = target_of(&job)?;
     require_for(actor, target)?;
+    if job.files_expired_at.is_some() {
+        return Err(Invalid::one("file", "file_expired").into());
+    }
     let (_, header, rows) = inspect(Path::new(&job.file_path), SAMPLE_ROWS).await?;
     let job = view(job);
     let columns = header
@@ -413,6 +426,9 @@ pub async fn start(store: &Store, actor: &Actor, id: i64, input: StartInput) -> 
     let status = Status::parse(&job.status).unwrap_or(Status::Failed);
     if status.is_active() {
         return Err(StoreError::Conflict("the import is already running".into()));
+    }
+    if job.files_expired_at.is_some() {
+        return Err(Invalid::one("file", "file_expired").into());
     }
     let (_, header, _) = inspect(Path::new(&job.file_path), 0).await?;
     let mapping: BTreeMap<String, String> = input
@@ -521,6 +537,9 @@ pub async fn list(store: &Store, actor: &Actor, page: &PageRequest) -> StoreResu
 pub async fn report(store: &Store, actor: &Actor, id: i64) -> StoreResult<PathBuf> {
     actor.require(Module::Customers, Action::View)?;
     let job = find(store.reader(), actor, id).await?;
+    if job.files_expired_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
     let path = job.report_path.map(PathBuf::from).ok_or(StoreError::NotFound)?;
     if !path.exists() {
         return Err(StoreError::NotFound);
@@ -573,6 +592,87 @@ pub async fn fail_stale(store: &Store, idle: chrono::Duration) -> StoreResult<u6
     Ok(res.rows_affected)
 }
 
+/// How long the files of a finished import are kept.
+pub const FILES_KEPT_DAYS: i64 = 7;
+
+/// Removes the files of imports that finished (or were left as drafts)
+/// before `before`: the rejected-rows file and the upload, and marks the
+/// jobs so their pages say the files expired. The job rows stay.
+///
+/// Only files inside `upload_dir` are deleted (a command-line import names
+/// a file of the user's own, which is theirs to keep), and an upload that a
+/// later job still uses (the import after a dry run) stays until that job
+/// expires too. Run by the housekeeping job; returns how many jobs expired.
+pub async fn expire_files(store: &Store, upload_dir: &Path, before: DateTime<Utc>) -> StoreResult<u64> {
+    let finished = [Status::Done.code(), Status::Failed.code(), Status::Cancelled.code()];
+    let old = Condition::any()
+        .add(
+            Condition::all()
+                .add(import_job::Column::Status.is_in(finished))
+                .add(import_job::Column::FinishedAt.lt(before)),
+        )
+        .add(
+            Condition::all()
+                .add(import_job::Column::Status.eq(Status::Draft.code()))
+                .add(import_job::Column::UpdatedAt.lt(before)),
+        );
+    let expiring = import_job::Entity::find()
+        .filter(import_job::Column::FilesExpiredAt.is_null())
+        .filter(old)
+        .all(store.reader())
+        .await?;
+    if expiring.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = expiring.iter().map(|j| j.id).collect();
+    let mut uploads: Vec<String> = expiring.iter().map(|j| j.file_path.clone()).collect();
+    uploads.sort();
+    uploads.dedup();
+    // Uploads another job still needs.
+    let mut in_use: HashSet<String> = HashSet::new();
+    for chunk in uploads.chunks(500) {
+        let rows: Vec<String> = import_job::Entity::find()
+            .select_only()
+            .column(import_job::Column::FilePath)
+            .filter(import_job::Column::FilePath.is_in(chunk.iter().cloned()))
+            .filter(import_job::Column::FilesExpiredAt.is_null())
+            .filter(import_job::Column::Id.is_not_in(ids.iter().copied()))
+            .into_tuple()
+            .all(store.reader())
+            .await?;
+        in_use.extend(rows);
+    }
+    let dir = std::fs::canonicalize(upload_dir).unwrap_or_else(|_| upload_dir.to_owned());
+    let mut files: Vec<PathBuf> = expiring.iter().filter_map(|j| j.report_path.as_ref().map(PathBuf::from)).collect();
+    files.extend(uploads.iter().filter(|u| !in_use.contains(*u)).map(PathBuf::from));
+    let now = Utc::now();
+    let txn = store.begin().await?;
+    for chunk in ids.chunks(500) {
+        import_job::Entity::update_many()
+            .col_expr(import_job::Column::FilesExpiredAt, Expr::value(now))
+            .filter(import_job::Column::Id.is_in(chunk.iter().copied()))
+            .filter(import_job::Column::FilesExpiredAt.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    // After the commit: a page never offers a file that is already gone.
+    blocking(move || {
+        for file in files {
+            if file.parent().and_then(|p| std::fs::canonicalize(p).ok()).as_deref() != Some(dir.as_path()) {
+                continue;
+            }
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!(file = %file.display(), error = %e, "cannot remove an expired import file"),
+            }
+        }
+    })
+    .await?;
+    Ok(ids.len() as u64)
+}
+
 /// The actor a command-line import runs as.
 pub async fn actor_for_username(store: &Store, username: &str) -> StoreResult<Actor> {
     let u = user::Entity::find()
@@ -612,6 +712,11 @@ pub async fn run(
         // Cancelled before it started, or run elsewhere.
         return Ok(view(job));
     }
+    // A real import is a bulk load: see `Store::defer_checkpoints`.
+    let bulk = !job.dry_run;
+    if bulk {
+        store.defer_checkpoints(Some(BULK_WAL_MIB)).await?;
+    }
     let outcome = match target_of(&job) {
         Ok(Target::Customers) => {
             Run::<targets::Customers>::new(store, actor, &job, messages.clone(), on_progress).go().await
@@ -622,6 +727,14 @@ pub async fn run(
         Ok(Target::Leads) => Run::<targets::Leads>::new(store, actor, &job, messages.clone(), on_progress).go().await,
         Err(e) => Err(e),
     };
+    // The bigrams of committed batches, whatever the outcome (normally
+    // already moved before the job was marked done).
+    if bulk && let Err(e) = crate::search::flush_pending(store).await {
+        tracing::warn!(import = id, error = %e, "moving the imported rows' bigrams failed");
+    }
+    if bulk && let Err(e) = store.defer_checkpoints(None).await {
+        tracing::warn!(import = id, error = %e, "checkpoint after the import failed");
+    }
     match outcome {
         Ok(()) => {}
         Err(e) => {
@@ -724,6 +837,8 @@ struct Run<'a, T: ImportTarget> {
     /// Dry run only: duplicate keys of earlier batches (hashed, so a
     /// million rows cost megabytes, not the file).
     seen: HashSet<u64>,
+    /// Batches committed since their bigrams last moved into the index.
+    unflushed: usize,
     _target: PhantomData<T>,
 }
 
@@ -750,6 +865,7 @@ impl<'a, T: ImportTarget> Run<'a, T> {
             samples: Vec::new(),
             report: None,
             seen: HashSet::new(),
+            unflushed: 0,
             _target: PhantomData,
         }
     }
@@ -800,6 +916,8 @@ impl<'a, T: ImportTarget> Run<'a, T> {
             self.close_report();
             return Err(file_error(&e));
         }
+        // Searchable before the job says it is done.
+        crate::search::flush_pending(self.store).await?;
         self.finish().await
     }
 
@@ -960,6 +1078,11 @@ impl<'a, T: ImportTarget> Run<'a, T> {
         }
         txn.commit().await?;
         self.counts = total;
+        self.unflushed += 1;
+        if !dry_run && self.unflushed >= FLUSH_EVERY {
+            crate::search::flush_pending(self.store).await?;
+            self.unflushed = 0;
+        }
         for item in bad {
             self.write_report(item)?;
         }

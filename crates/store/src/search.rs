@@ -2,10 +2,12 @@
 //! as a sub-query that any list can filter by.
 
 use salesflow_domain::search::{Lookup, index_grams, lookup};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
 
+use crate::Store;
 use crate::entity::search_gram::{self, Column, Entity};
+use crate::entity::search_gram_pending as pending;
 use crate::error::StoreResult;
 
 /// What an index entry belongs to.
@@ -21,6 +23,12 @@ pub enum Kind {
 /// Replaces the index entries of a row with those of its new texts.
 pub async fn index<C: ConnectionTrait>(conn: &C, kind: Kind, id: i64, texts: &[&str]) -> StoreResult<()> {
     Entity::delete_many().filter(Column::Kind.eq(kind as i16)).filter(Column::EntityId.eq(id)).exec(conn).await?;
+    // Bigrams of a bulk load that have not moved yet are outdated too.
+    pending::Entity::delete_many()
+        .filter(pending::Column::Kind.eq(kind as i16))
+        .filter(pending::Column::EntityId.eq(id))
+        .exec(conn)
+        .await?;
     let mut grams = std::collections::BTreeSet::new();
     for t in texts {
         grams.extend(index_grams(t));
@@ -38,6 +46,71 @@ pub async fn index_new<C: ConnectionTrait>(conn: &C, kind: Kind, rows: &[(i64, S
     // In key order, each insert lands next to the previous one in the index.
     grams.sort_unstable();
     insert(conn, grams.into_iter().map(|(g, id)| row(kind, id, g)).collect()).await
+}
+
+/// Bulk loads (imports): writes the bigrams of new rows to a waiting table
+/// in the caller's transaction, where appending costs little; they become
+/// searchable when [`flush_pending`] moves them into the index.
+///
+/// Inserting each batch's bigrams straight into the index put every batch
+/// at thousands of places in a large B-tree, and each commit wrote all
+/// those pages again: a million imported names took 161 s. Moved many
+/// batches at a time in key order, each index page is written about once
+/// per move.
+pub async fn index_later<C: ConnectionTrait>(conn: &C, kind: Kind, rows: &[(i64, String)]) -> StoreResult<()> {
+    let grams: Vec<pending::ActiveModel> = rows
+        .iter()
+        .flat_map(|(id, text)| {
+            index_grams(text).into_iter().map(move |gram| pending::ActiveModel {
+                gram: Set(gram),
+                kind: Set(kind as i16),
+                entity_id: Set(*id),
+                ..Default::default()
+            })
+        })
+        .collect();
+    // Bounded statements: SQLite limits the number of bound parameters.
+    for chunk in grams.chunks(1000) {
+        pending::Entity::insert_many(chunk.to_vec()).exec(conn).await?;
+    }
+    Ok(())
+}
+
+/// Moves the waiting bigrams ([`index_later`]) into the index, in key
+/// order, in one transaction; returns how many moved. Run by an import
+/// every few batches and when it ends, and by housekeeping (for an import
+/// whose node stopped).
+pub async fn flush_pending(store: &Store) -> StoreResult<u64> {
+    let txn = store.begin().await?;
+    // Only what is there now: on PostgreSQL another import may add more meanwhile.
+    let last: Option<i64> = pending::Entity::find()
+        .select_only()
+        .column_as(pending::Column::Id.max(), "last")
+        .into_tuple()
+        .one(&txn)
+        .await?
+        .flatten();
+    let Some(last) = last else { return Ok(0) };
+    let mut moving = Query::select();
+    moving
+        .columns([pending::Column::Gram, pending::Column::Kind, pending::Column::EntityId])
+        .from(pending::Entity)
+        .and_where(pending::Column::Id.lte(last))
+        .order_by(pending::Column::Gram, Order::Asc)
+        .order_by(pending::Column::Kind, Order::Asc)
+        .order_by(pending::Column::EntityId, Order::Asc);
+    let mut insert = Query::insert();
+    insert
+        .into_table(Entity)
+        .columns([Column::Gram, Column::Kind, Column::EntityId])
+        .select_from(moving)
+        .map_err(|e| crate::StoreError::Internal(format!("bigram move: {e}")))?
+        // A row indexed again meanwhile already has these.
+        .on_conflict(OnConflict::columns([Column::Gram, Column::Kind, Column::EntityId]).do_nothing().to_owned());
+    let moved = txn.execute(&insert).await?.rows_affected();
+    pending::Entity::delete_many().filter(pending::Column::Id.lte(last)).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(moved)
 }
 
 fn row(kind: Kind, id: i64, gram: String) -> search_gram::ActiveModel {

@@ -48,15 +48,28 @@ pub struct TaskView {
     /// The customer the task concerns (directly or through a contact).
     pub customer_id: Option<i64>,
     pub customer_name: Option<String>,
-    /// `customer` or `contact`.
+    /// `customer`, `contact` or `lead`, with `related_id`.
+    #[serde(rename = "related_type")]
     pub related_kind: Option<String>,
     pub related_id: Option<i64>,
+    /// The start day (`YYYY-MM-DD`, company time zone).
+    pub start_date: Option<NaiveDate>,
+    /// The due day (`YYYY-MM-DD`, company time zone).
+    pub due_date: NaiveDate,
+    /// The start as an instant (a day given alone starts at 09:00 company time).
     pub start_at: Option<DateTime<Utc>>,
+    /// The due time (a day given alone is due at its end, company time).
     pub due_at: DateTime<Utc>,
     /// `low|normal|high|urgent`.
     pub priority: String,
-    /// `open|in_progress|done|cancelled`.
+    /// `open|done|cancelled`; a task being worked on is `open` with
+    /// `in_progress: true`. (Pages read the stored code, which may be
+    /// `in_progress`.)
+    #[serde(serialize_with = "contract_status")]
+    #[schema(example = "open")]
     pub status: String,
+    /// An open task someone is working on.
+    pub in_progress: bool,
     /// Past its due time and still to be done.
     pub overdue: bool,
     pub completed_at: Option<DateTime<Utc>>,
@@ -109,9 +122,17 @@ fn status_of(m: &task::Model) -> TaskStatus {
     TaskStatus::parse(&m.status).unwrap_or(TaskStatus::Open)
 }
 
-fn view(m: task::Model, names: &Names, now: DateTime<Utc>) -> TaskView {
+/// The stored status as the API contract shows it.
+fn contract_status<S: serde::Serializer>(status: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(TaskStatus::parse(status).map(TaskStatus::contract_code).unwrap_or(status))
+}
+
+fn view(m: task::Model, names: &Names, company: &Settings, now: DateTime<Utc>) -> TaskView {
     TaskView {
         overdue: is_overdue(status_of(&m), m.due_at, now),
+        in_progress: status_of(&m) == TaskStatus::InProgress,
+        start_date: m.start_at.map(|at| rules::local_day(company, at)),
+        due_date: rules::local_day(company, m.due_at),
         assignee_name: names.users.get(&m.assignee_id).cloned(),
         created_by_name: names.users.get(&m.created_by).cloned(),
         customer_name: m.customer_id.and_then(|c| names.customers.get(&c).cloned()),
@@ -134,9 +155,9 @@ fn view(m: task::Model, names: &Names, now: DateTime<Utc>) -> TaskView {
     }
 }
 
-async fn one_view<C: ConnectionTrait>(conn: &C, m: task::Model) -> StoreResult<TaskView> {
+async fn one_view<C: ConnectionTrait>(conn: &C, company: &Settings, m: task::Model) -> StoreResult<TaskView> {
     let names = names_for(conn, std::slice::from_ref(&m)).await?;
-    Ok(view(m, &names, Utc::now()))
+    Ok(view(m, &names, company, Utc::now()))
 }
 
 // ---------------------------------------------------------------- scope
@@ -315,6 +336,9 @@ pub struct TaskInput {
     pub priority: String,
     /// `None`: `open` (on create) or unchanged (on update).
     pub status: Option<String>,
+    /// Whether an open task is being worked on; `None`: as it was (see
+    /// [`TaskStatus::with_progress`]).
+    pub in_progress: Option<bool>,
 }
 
 pub async fn create_task(store: &Store, actor: &Actor, input: TaskInput) -> StoreResult<TaskView> {
@@ -328,7 +352,7 @@ pub async fn create_task(store: &Store, actor: &Actor, input: TaskInput) -> Stor
     check_assignee(&txn, actor, &mut invalid, assignee).await?;
     let related = resolve_related(&txn, actor, &mut invalid, input.related_kind.as_deref(), input.related_id).await?;
     invalid.into_result()?;
-    let status = TaskStatus::parse(&status).unwrap_or(TaskStatus::Open);
+    let status = TaskStatus::parse(&status).unwrap_or(TaskStatus::Open).with_progress(input.in_progress, None);
     let now = Utc::now();
     let m = task::ActiveModel {
         title: Set(input.title.trim().to_owned()),
@@ -352,7 +376,7 @@ pub async fn create_task(store: &Store, actor: &Actor, input: TaskInput) -> Stor
     .await?;
     search::index(&txn, Kind::Task, m.id, &[&m.title]).await?;
     schedule_reminder(&txn, &company, &m).await?;
-    let v = one_view(&txn, m).await?;
+    let v = one_view(&txn, &company, m).await?;
     audit::record(&txn, actor, "task.create", "task", Some(v.id), None, audit::snapshot(&v)).await?;
     txn.commit().await?;
     Ok(v)
@@ -361,7 +385,8 @@ pub async fn create_task(store: &Store, actor: &Actor, input: TaskInput) -> Stor
 pub async fn get_task(store: &Store, actor: &Actor, id: i64) -> StoreResult<TaskView> {
     actor.require(Module::Customers, Action::View)?;
     let m = find_visible(store.reader(), actor, id).await?;
-    one_view(store.reader(), m).await
+    let company = crate::settings::get(store).await?.settings;
+    one_view(store.reader(), &company, m).await
 }
 
 /// When a task becomes done it gets a completion time; reopened, it loses it.
@@ -422,7 +447,7 @@ async fn save<C: ConnectionTrait>(
         schedule_reminder(txn, settings, &after).await?;
     }
     let names = names_for(txn, &[before.clone(), after.clone()]).await?;
-    let (before, after) = (view(before, &names, now), view(after, &names, now));
+    let (before, after) = (view(before, &names, settings, now), view(after, &names, settings, now));
     audit::record(txn, actor, action, "task", Some(after.id), audit::snapshot(&before), audit::snapshot(&after))
         .await?;
     Ok(after)
@@ -455,7 +480,9 @@ pub async fn update_task(
         resolve_related(&txn, actor, &mut invalid, input.related_kind.as_deref(), input.related_id).await?
     };
     invalid.into_result()?;
-    let status = TaskStatus::parse(&status).unwrap_or(TaskStatus::Open);
+    let status = TaskStatus::parse(&status)
+        .unwrap_or(TaskStatus::Open)
+        .with_progress(input.in_progress, Some(status_of(&before)));
     let after = task::Model {
         title: input.title.trim().to_owned(),
         description: input.description.trim().to_owned(),
@@ -487,7 +514,7 @@ pub async fn set_done(store: &Store, actor: &Actor, id: i64, version: i64, done:
     let status = if done { TaskStatus::Done } else { TaskStatus::Open };
     if status_of(&before) == status || (!done && !status_of(&before).is_closed()) {
         // Already so: nothing to change.
-        return one_view(&txn, before).await;
+        return one_view(&txn, &company, before).await;
     }
     let after = task::Model {
         status: status.code().to_owned(),
@@ -504,6 +531,7 @@ pub async fn set_done(store: &Store, actor: &Actor, id: i64, version: i64, done:
 /// of the assignee.
 pub async fn delete_task(store: &Store, actor: &Actor, id: i64) -> StoreResult<()> {
     actor.require(Module::Customers, Action::Edit)?;
+    let company = crate::settings::get(store).await?.settings;
     let txn = store.begin().await?;
     let before = find_visible(&txn, actor, id).await?;
     let creator = actor.user_id == Some(before.created_by);
@@ -520,7 +548,7 @@ pub async fn delete_task(store: &Store, actor: &Actor, id: i64) -> StoreResult<(
         .exec(&txn)
         .await?;
     withdraw_reminders(&txn, before.assignee_id, id).await?;
-    let v = one_view(&txn, before).await?;
+    let v = one_view(&txn, &company, before).await?;
     audit::record(&txn, actor, "task.delete", "task", Some(id), audit::snapshot(&v), None).await?;
     txn.commit().await?;
     Ok(())
@@ -606,7 +634,7 @@ pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: TaskBulkAct
                 }
                 withdraw_reminders(&txn, before.assignee_id, before.id).await?;
                 let id = before.id;
-                let v = one_view(&txn, before).await?;
+                let v = one_view(&txn, &company, before).await?;
                 let detail = Some(serde_json::json!({ "bulk": true }));
                 audit::record(&txn, actor, "task.delete", "task", Some(id), audit::snapshot(&v), detail).await?;
             }
@@ -684,16 +712,18 @@ pub struct TaskFilter {
     pub due_to: Option<DateTime<Utc>>,
 }
 
-const SORTS: [SortField<task::Column>; 5] = [
+const SORTS: [SortField<task::Column>; 6] = [
     SortField { name: "due_at", column: task::Column::DueAt },
+    // The contract's name of the same order.
+    SortField { name: "due_date", column: task::Column::DueAt },
     SortField { name: "priority", column: task::Column::Priority },
     SortField { name: "created_at", column: task::Column::CreatedAt },
     SortField { name: "updated_at", column: task::Column::UpdatedAt },
     SortField { name: "id", column: task::Column::Id },
 ];
 
-/// Tasks in the caller's scope. Sort: `due_at` (default), `priority`,
-/// `created_at`, `updated_at`, `id`.
+/// Tasks in the caller's scope. Sort: `due_at` (default; also `due_date`),
+/// `priority`, `created_at`, `updated_at`, `id`.
 pub async fn list_tasks(
     store: &Store,
     actor: &Actor,
@@ -759,9 +789,10 @@ pub async fn list_tasks(
     }
     let rows = keyset.apply(query, task::Column::Id).all(store.reader()).await?;
     let names = names_for(store.reader(), &rows).await?;
+    let company = crate::settings::get(store).await?.settings;
     let page = keyset.finish(rows, |t, field| {
         let key = match field {
-            "due_at" => Key::Time(t.due_at),
+            "due_at" | "due_date" => Key::Time(t.due_at),
             "priority" => Key::Int(i64::from(t.priority)),
             "created_at" => Key::Time(t.created_at),
             "updated_at" => Key::Time(t.updated_at),
@@ -769,7 +800,7 @@ pub async fn list_tasks(
         };
         (key, t.id)
     });
-    Ok(page.map(|t| view(t, &names, now)))
+    Ok(page.map(|t| view(t, &names, &company, now)))
 }
 
 // ---------------------------------------------------------------- calendar

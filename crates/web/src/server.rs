@@ -111,7 +111,16 @@ async fn run_jobs(state: AppState) {
             let keys = salesflow_store::idempotency::purge(&state.store).await;
             let returned = salesflow_store::customers::return_idle_to_pool(&state.store, 1000).await;
             let imports = salesflow_store::imports::fail_stale(&state.store, chrono::Duration::minutes(10)).await;
-            tracing::info!(?purged, ?keys, ?returned, ?imports, "housekeeping done");
+            let kept = chrono::Duration::days(salesflow_store::imports::FILES_KEPT_DAYS);
+            let expired = salesflow_store::imports::expire_files(
+                &state.store,
+                &crate::api::imports::upload_dir(&state),
+                chrono::Utc::now() - kept,
+            )
+            .await;
+            // Bigrams an import left waiting when its node stopped.
+            let bigrams = salesflow_store::search::flush_pending(&state.store).await;
+            tracing::info!(?purged, ?keys, ?returned, ?imports, ?expired, ?bigrams, "housekeeping done");
         }
         if reminders.is_finished() {
             tracing::error!("reminder e-mail job stopped");

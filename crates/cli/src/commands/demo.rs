@@ -360,6 +360,7 @@ async fn load_tasks(store: &Store) -> anyhow::Result<()> {
             due_at: end_of_day(days),
             priority: priority.into(),
             status: None,
+            in_progress: None,
         };
         tasks::create_task(store, assigner, input).await.with_context(|| format!("task {title}"))?;
     }
@@ -379,6 +380,7 @@ async fn load_tasks(store: &Store) -> anyhow::Result<()> {
             due_at: due,
             priority: ["normal", "high", "low"][i % 3].into(),
             status: Some("done".into()),
+            in_progress: None,
         };
         // The assigner may not see every customer; such tasks stand alone.
         let t = match tasks::create_task(store, assigner, input.clone()).await {

@@ -249,7 +249,7 @@ impl ImportTarget for Customers {
                 .collect();
             let ids = customer::Entity::insert_many(rows).exec_with_returning_keys(txn).await?;
             let indexed: Vec<(i64, String)> = ids.into_iter().zip(names).collect();
-            search::index_new(txn, Kind::Customer, &indexed).await?;
+            search::index_later(txn, Kind::Customer, &indexed).await?;
         }
         Ok(())
     }
@@ -574,7 +574,7 @@ impl ImportTarget for Contacts {
             }
             let ids = contact::Entity::insert_many(rows).exec_with_returning_keys(txn).await?;
             let indexed: Vec<(i64, String)> = ids.into_iter().zip(texts).collect();
-            search::index_new(txn, Kind::Contact, &indexed).await?;
+            search::index_later(txn, Kind::Contact, &indexed).await?;
         }
         Ok(())
     }
@@ -809,7 +809,7 @@ impl ImportTarget for Leads {
             }
             let ids = lead::Entity::insert_many(rows).exec_with_returning_keys(txn).await?;
             let indexed: Vec<(i64, String)> = ids.into_iter().zip(texts).collect();
-            search::index_new(txn, Kind::Lead, &indexed).await?;
+            search::index_later(txn, Kind::Lead, &indexed).await?;
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ mod m20261127_000006_tasks;
 mod m20261127_000007_imports;
 mod m20261127_000008_views;
 mod m20261127_000009_pipelines;
+mod m20261127_000010_bulk_imports;
 mod m20261128_000010_funnel_indexes;
 
 pub struct Migrator;
@@ -29,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_views::Migration),
             Box::new(m20261127_000009_pipelines::Migration),
             Box::new(m20261128_000010_funnel_indexes::Migration),
+            // Registered last: 000009 (the sales pipeline) comes before it.
+            Box::new(m20261127_000010_bulk_imports::Migration),
         ]
     }
 }

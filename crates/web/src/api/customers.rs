@@ -52,6 +52,8 @@ pub struct CustomerQuery {
     pub industry: Option<String>,
     pub province: Option<String>,
     pub city: Option<String>,
+    /// The province (`浙江`), or province and city (`浙江 杭州`, `浙江/杭州`).
+    pub region: Option<String>,
     pub source: Option<String>,
     pub kind: Option<String>,
     pub tag: Option<String>,
@@ -70,6 +72,7 @@ impl CustomerQuery {
             industry: self.industry.clone(),
             province: self.province.clone(),
             city: self.city.clone(),
+            region: self.region.clone(),
             source: self.source.clone(),
             kind: self.kind.clone(),
             tag: self.tag.clone(),
@@ -200,6 +203,9 @@ pub struct CustomerBody {
     pub industry: Option<String>,
     pub province: Option<String>,
     pub city: Option<String>,
+    /// Province and city in one (`浙江 杭州` or `浙江/杭州`), instead of
+    /// `province` and `city`.
+    pub region: Option<String>,
     pub address: Option<String>,
     pub source: Option<String>,
     pub kind: Option<String>,
@@ -235,12 +241,19 @@ impl CustomerBody {
             None => Money(0),
             Some(text) => Money::parse(text).map_err(|_| Invalid::one("credit_limit", "invalid_amount"))?,
         };
+        let (province, city) = match &self.region {
+            None => (self.province.clone(), self.city.clone()),
+            Some(_) if self.province.is_some() || self.city.is_some() => {
+                return Err(Invalid::one("region", "region_conflict"));
+            }
+            Some(region) => salesflow_domain::customers::split_region(region),
+        };
         Ok(CustomerInput {
             name: self.name.clone(),
             grade: self.grade.clone(),
             industry: self.industry.clone(),
-            province: self.province.clone(),
-            city: self.city.clone(),
+            province,
+            city,
             address: self.address.clone(),
             source: self.source.clone(),
             kind: self.kind.clone(),

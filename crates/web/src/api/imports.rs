@@ -64,7 +64,8 @@ impl Upload {
     }
 }
 
-fn upload_dir(state: &AppState) -> PathBuf {
+/// Where uploads and their rejected-rows files are kept.
+pub(crate) fn upload_dir(state: &AppState) -> PathBuf {
     state.config.data_dir.join("imports")
 }
 

@@ -9,7 +9,7 @@ use salesflow_domain::tasks::{end_of_day, start_of_day};
 use salesflow_domain::{FieldError, Invalid};
 use salesflow_store::settings;
 use salesflow_store::tasks::{self, CalendarEvent, TaskBulkAction, TaskFilter, TaskInput, TaskView};
-use salesflow_store::{Actor, Store};
+use salesflow_store::{Actor, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -84,6 +84,28 @@ pub fn person(text: Option<&str>, field: &str, actor: &Actor) -> Result<Option<i
     }
 }
 
+/// Field errors named as the API contract names the fields (the store and
+/// the pages say `start_at`, `due_at`, `related_kind`).
+fn contract_fields(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Invalid(Invalid(errors)) => StoreError::Invalid(Invalid(
+            errors
+                .into_iter()
+                .map(|mut fe| {
+                    fe.field = match fe.field.as_str() {
+                        "start_at" => "start_date".to_owned(),
+                        "due_at" => "due_date".to_owned(),
+                        "related_kind" => "related_type".to_owned(),
+                        _ => fe.field,
+                    };
+                    fe
+                })
+                .collect(),
+        )),
+        other => other,
+    }
+}
+
 fn invalid(meta: &crate::auth::RequestMeta, errors: Vec<FieldError>) -> ApiError {
     ApiError::invalid(Invalid(errors)).in_locale(&meta.locale)
 }
@@ -103,15 +125,17 @@ pub struct TaskQuery {
     pub assignee: Option<String>,
     /// `me` or a user id.
     pub created_by: Option<String>,
-    /// `open` (open and in progress), `in_progress`, `done`, `cancelled`.
+    /// `open` (including tasks in progress), `done`, `cancelled`; also
+    /// `in_progress` for only those.
     pub status: Option<String>,
     /// `low|normal|high|urgent`.
     pub priority: Option<String>,
     /// `true`: only tasks past due and still to be done.
     pub overdue: Option<bool>,
     pub customer_id: Option<i64>,
-    /// `customer` or `contact`.
-    pub related_kind: Option<String>,
+    /// `customer`, `contact` or `lead` (also accepted as `related_kind`).
+    #[serde(alias = "related_kind")]
+    pub related_type: Option<String>,
     pub related_id: Option<i64>,
     /// Due on or after: a day `YYYY-MM-DD` or RFC 3339.
     pub due_from: Option<String>,
@@ -135,7 +159,7 @@ impl TaskQuery {
                 priority: self.priority.clone(),
                 overdue: self.overdue.unwrap_or(false),
                 customer_id: self.customer_id,
-                related_kind: self.related_kind.clone(),
+                related_kind: self.related_type.clone(),
                 related_id: self.related_id,
                 due_from,
                 due_to,
@@ -146,8 +170,8 @@ impl TaskQuery {
 }
 
 /// Tasks in the caller's scope: assigned to someone in scope, or created
-/// by the caller. Sort: `due_at` (default), `priority`, `created_at`,
-/// `updated_at`, `id`.
+/// by the caller. Sort: `due_date` (default; also `due_at`), `priority`,
+/// `created_at`, `updated_at`, `id`.
 #[utoipa::path(get, path = "/tasks", tag = "tasks", params(TaskQuery, PageParams),
     responses((status = 200, body = Page<TaskView>), (status = 422, body = Problem)))]
 async fn list_tasks(
@@ -158,7 +182,10 @@ async fn list_tasks(
 ) -> ApiResult<Json<Page<TaskView>>> {
     let company = company(&state.store, &meta).await?;
     let filter = q.filter(&session.actor, &company).map_err(|e| invalid(&meta, e))?;
-    let page = tasks::list_tasks(&state.store, &session.actor, &filter, &paging.page()).await.api(&meta)?;
+    let page = tasks::list_tasks(&state.store, &session.actor, &filter, &paging.page())
+        .await
+        .map_err(contract_fields)
+        .api(&meta)?;
     Ok(Json(page.into()))
 }
 
@@ -209,38 +236,49 @@ pub struct TaskBody {
     pub description: String,
     /// Default: the caller. Must be inside the caller's data scope.
     pub assignee_id: Option<i64>,
-    /// `customer` or `contact`, together with `related_id`.
-    pub related_kind: Option<String>,
+    /// `customer`, `contact` or `lead`, together with `related_id` (also
+    /// accepted as `related_kind`).
+    #[serde(alias = "related_kind")]
+    pub related_type: Option<String>,
     pub related_id: Option<i64>,
-    /// RFC 3339, or a day `YYYY-MM-DD` (09:00 company time).
-    pub start_at: Option<String>,
-    /// RFC 3339, or a day `YYYY-MM-DD` (the end of that day, company
-    /// time). The assignee is reminded at 09:00 that day.
-    pub due_at: String,
+    /// A day `YYYY-MM-DD` (09:00 company time) or an RFC 3339 instant
+    /// (also accepted as `start_at`).
+    #[serde(alias = "start_at")]
+    pub start_date: Option<String>,
+    /// A day `YYYY-MM-DD` (due at the end of that day, company time) or an
+    /// RFC 3339 instant (also accepted as `due_at`). The assignee is
+    /// reminded at 09:00 that day.
+    #[serde(alias = "due_at")]
+    pub due_date: String,
     /// `low|normal|high|urgent`; default `normal`.
     pub priority: Option<String>,
-    /// `open|in_progress|done|cancelled`; default `open` (unchanged on update).
+    /// `open|done|cancelled`; default `open` (unchanged on update). The
+    /// former `in_progress` is still accepted.
     pub status: Option<String>,
+    /// Whether an open task is being worked on. Left out, an open task
+    /// stays as it was.
+    pub in_progress: Option<bool>,
     /// Required when updating.
     pub version: Option<i64>,
 }
 
 impl TaskBody {
     fn input(&self, company: &Settings) -> Result<TaskInput, Vec<FieldError>> {
-        let start = when(self.start_at.as_deref(), "start_at", company, DayEdge::Morning);
-        let due = when(Some(&self.due_at), "due_at", company, DayEdge::Evening)
-            .and_then(|d| d.ok_or_else(|| FieldError::new("due_at", "required")));
+        let start = when(self.start_date.as_deref(), "start_date", company, DayEdge::Morning);
+        let due = when(Some(&self.due_date), "due_date", company, DayEdge::Evening)
+            .and_then(|d| d.ok_or_else(|| FieldError::new("due_date", "required")));
         match (start, due) {
             (Ok(start_at), Ok(due_at)) => Ok(TaskInput {
                 title: self.title.clone(),
                 description: self.description.clone(),
                 assignee_id: self.assignee_id,
-                related_kind: self.related_kind.clone(),
+                related_kind: self.related_type.clone(),
                 related_id: self.related_id,
                 start_at,
                 due_at,
                 priority: self.priority.clone().unwrap_or_else(|| "normal".into()),
                 status: self.status.clone(),
+                in_progress: self.in_progress,
             }),
             (a, b) => Err([a.err(), b.err()].into_iter().flatten().collect()),
         }
@@ -257,7 +295,7 @@ async fn create_task(
 ) -> ApiResult<(StatusCode, Json<TaskView>)> {
     let company = company(&state.store, &meta).await?;
     let input = body.input(&company).map_err(|e| invalid(&meta, e))?;
-    let t = tasks::create_task(&state.store, &session.actor, input).await.api(&meta)?;
+    let t = tasks::create_task(&state.store, &session.actor, input).await.map_err(contract_fields).api(&meta)?;
     Ok((StatusCode::CREATED, Json(t)))
 }
 
@@ -284,7 +322,12 @@ async fn update_task(
     let company = company(&state.store, &meta).await?;
     let version = body.version.ok_or_else(|| invalid(&meta, vec![FieldError::new("version", "required")]))?;
     let input = body.input(&company).map_err(|e| invalid(&meta, e))?;
-    Ok(Json(tasks::update_task(&state.store, &session.actor, id, version, input).await.api(&meta)?))
+    Ok(Json(
+        tasks::update_task(&state.store, &session.actor, id, version, input)
+            .await
+            .map_err(contract_fields)
+            .api(&meta)?,
+    ))
 }
 
 /// Deletes a task (its creator, or whoever may delete the assignee's records).

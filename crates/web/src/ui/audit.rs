@@ -105,7 +105,43 @@ fn shorten(text: &str) -> String {
     }
 }
 
+/// The action filter's choices: a prefix ending in `.` stands for every
+/// action of an area. Each has a label in `audit_actions` of both locales.
+pub const ACTION_FILTERS: [&str; 27] = [
+    "customer.",
+    "customer.create",
+    "customer.update",
+    "customer.delete",
+    "customer.assign",
+    "customer.tag",
+    "customer.merge",
+    "customer.claim",
+    "customer.release",
+    "customer.transfer",
+    "contact.",
+    "activity.create",
+    "lead.",
+    "lead.convert",
+    "task.",
+    "import.",
+    "import.customers",
+    "import.contacts",
+    "import.leads",
+    "auth.",
+    "auth.login",
+    "auth.login_failed",
+    "user.",
+    "department.",
+    "role.",
+    "api_token.",
+    "settings.update",
+];
+
 impl AuditPage {
+    fn action_filters(&self) -> &'static [&'static str] {
+        &ACTION_FILTERS
+    }
+
     fn actor_selected(&self, id: &i64) -> bool {
         self.query.actor_id.as_deref() == Some(id.to_string().as_str())
     }
@@ -154,4 +190,23 @@ async fn audit_page(
     let users = access::user_names(&state.store).await.unwrap_or_default();
     let page = AuditPage { ctx, rows, query, users, errors };
     render(&page.ctx, &page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ACTION_FILTERS;
+
+    #[test]
+    fn every_action_filter_has_a_label_in_both_languages() {
+        for locale in ["en", "zh-CN"] {
+            for code in ACTION_FILTERS {
+                let key = format!("audit_actions.{code}");
+                let text = crate::i18n::t(locale, &key);
+                assert!(!text.ends_with(&key), "{locale}: no label for {code}");
+            }
+        }
+        for area in ["lead.", "task.", "import.", "customer.assign", "customer.tag", "customer.merge"] {
+            assert!(ACTION_FILTERS.contains(&area), "{area} is offered");
+        }
+    }
 }

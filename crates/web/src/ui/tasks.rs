@@ -571,6 +571,8 @@ impl TaskForm {
             due_at,
             priority: self.priority.clone(),
             status: Some(self.status.clone()).filter(|s| !s.is_empty()),
+            // The form names every status itself (in progress included).
+            in_progress: (!self.status.is_empty()).then(|| self.status == TaskStatus::InProgress.code()),
         })
     }
 }

@@ -379,3 +379,72 @@ async fn exports_are_csv_with_a_bom_and_follow_the_filters() {
     let (s, _) = app.api(Method::GET, "/api/v1/customers/export.csv", Some(&token), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn region_is_the_contracts_name_for_province_and_city_in_and_out() {
+    let app = TestApp::new().await;
+    let admin = app.admin.clone();
+    // Out: province and city joined; one alone when the other is blank or the same.
+    let hz = customer(&app, &admin, json!({"name": "杭州海润食品有限公司", "province": "浙江", "city": "杭州"})).await;
+    assert_eq!(hz["region"], "浙江 杭州");
+    let sh = customer(&app, &admin, json!({"name": "上海华信科技有限公司", "province": "上海", "city": "上海"})).await;
+    assert_eq!(sh["region"], "上海");
+    let none = customer(&app, &admin, json!({"name": "无地区贸易公司"})).await;
+    assert_eq!(none["region"], Value::Null);
+
+    // In: a space or "/" splits it into province and city.
+    let nb = customer(&app, &admin, json!({"name": "宁波明珠机械有限公司", "region": "浙江/宁波"})).await;
+    assert_eq!(
+        (nb["province"].as_str(), nb["city"].as_str(), nb["region"].as_str()),
+        (Some("浙江"), Some("宁波"), Some("浙江 宁波"))
+    );
+    let gd = customer(&app, &admin, json!({"name": "广东鼎盛电子有限公司", "region": "广东"})).await;
+    assert_eq!((gd["province"].as_str(), gd["city"].as_str()), (Some("广东"), None));
+    // An update through region replaces province and city.
+    let path = format!("/api/v1/customers/{}", gd["id"]);
+    let (s, moved) = app
+        .api(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(json!({"name": "广东鼎盛电子有限公司", "region": "广东 深圳", "version": gd["version"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{moved}");
+    assert_eq!((moved["city"].as_str(), moved["region"].as_str()), (Some("深圳"), Some("广东 深圳")));
+    // Both ways at once is a field error, not a guess.
+    let (s, p) = app
+        .api(
+            Method::POST,
+            "/api/v1/customers",
+            Some(&admin),
+            Some(json!({"name": "两种写法公司", "region": "浙江 杭州", "province": "江苏"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()),
+        (Some("region"), Some("region_conflict"))
+    );
+
+    // The list filter matches the province (and the city when given).
+    let list = |query: &str| {
+        let (app, admin, query) = (&app, admin.clone(), query.to_owned());
+        async move {
+            let (s, page) =
+                app.api(Method::GET, &format!("/api/v1/customers?limit=50&sort=id&{query}"), Some(&admin), None).await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            ids(&page)
+        }
+    };
+    let id = |c: &Value| c["id"].as_i64().unwrap();
+    assert_eq!(list(&format!("region={}", urlencode("浙江"))).await, [id(&hz), id(&nb)]);
+    assert_eq!(list(&format!("region={}", urlencode("浙江 杭州"))).await, [id(&hz)]);
+    assert_eq!(list(&format!("region={}", urlencode("广东"))).await, [id(&gd)]);
+    assert!(list(&format!("region={}", urlencode("江苏"))).await.is_empty());
+
+    // The served OpenAPI document names it.
+    let (_, doc) = app.api(Method::GET, "/api/openapi.json", None, None).await;
+    assert!(doc["components"]["schemas"]["CustomerView"]["properties"].get("region").is_some());
+    assert!(doc["components"]["schemas"]["CustomerBody"]["properties"].get("region").is_some());
+}

@@ -920,3 +920,143 @@ async fn the_lead_list_links_to_the_lead_import() {
     let (_, html) = page(&app, "/imports/new?target=leads", &cookies).await;
     assert!(html.contains("value=\"leads\" checked") && html.contains("意向程度"), "{html}");
 }
+
+/// Moves a job's finish (and last change) into the past, as time would.
+async fn age_import(app: &TestApp, id: i64, days: i64) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let then = chrono::Utc::now() - chrono::Duration::days(days);
+    let backend = app.store.reader().get_database_backend();
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => "UPDATE imports SET finished_at = $1, updated_at = $1 WHERE id = $2",
+        _ => "UPDATE imports SET finished_at = ?1, updated_at = ?1 WHERE id = ?2",
+    };
+    app.store
+        .reader()
+        .execute_raw(Statement::from_sql_and_values(backend, sql, [then.into(), id.into()]))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn files_of_imports_finished_a_week_ago_are_removed_and_the_job_says_expired() {
+    use salesflow_domain::imports::DuplicateMode;
+    use salesflow_store::entity::import_job;
+    use salesflow_store::imports::{self, StartInput};
+    use sea_orm::EntityTrait;
+
+    let app = TestApp::new().await;
+    let week_ago = || chrono::Utc::now() - chrono::Duration::days(imports::FILES_KEPT_DAYS);
+    let stored = |id: i64| {
+        let store = app.store.clone();
+        async move { import_job::Entity::find_by_id(id).one(store.reader()).await.unwrap().unwrap() }
+    };
+
+    // A dry run, then the import of the same upload: both jobs use one file.
+    let csv = "客户名称,等级\n无锡天成机械,A\n苏州博远电子,D\n";
+    let dry = import(&app, &app.admin, "customers", "a.csv", csv.as_bytes(), &[("dry_run", "true")]).await;
+    let dry_id = dry["id"].as_i64().unwrap();
+    let admin = imports::actor_for_username(&app.store, "admin").await.unwrap();
+    let input = StartInput { mapping: None, duplicates: DuplicateMode::Skip, dry_run: false };
+    let real = imports::start(&app.store, &admin, dry_id, input.clone()).await.unwrap();
+    let messages: imports::Messages = std::sync::Arc::new(|key: &str| key.to_owned());
+    let real = imports::run(&app.store, &admin, real.id, messages, None).await.unwrap();
+    assert_eq!((real.status.as_str(), real.inserted, real.rejected), ("done", 1, 1));
+    let (dry_job, real_job) = (stored(dry_id).await, stored(real.id).await);
+    assert_eq!(dry_job.file_path, real_job.file_path);
+    let upload = std::path::PathBuf::from(&dry_job.file_path);
+    let (dry_report, real_report) =
+        (dry_job.report_path.clone().unwrap().into(), real_job.report_path.clone().unwrap().into());
+    let upload_dir = upload.parent().unwrap().to_owned();
+    let exists = |p: &std::path::PathBuf| p.exists();
+    assert!(exists(&upload) && exists(&dry_report) && exists(&real_report));
+
+    // Fresh jobs keep their files.
+    assert_eq!(imports::expire_files(&app.store, &upload_dir, week_ago()).await.unwrap(), 0);
+    assert!(exists(&upload) && exists(&dry_report));
+
+    // The dry run is old, the import is not: its report goes, the shared upload stays.
+    age_import(&app, dry_id, 8).await;
+    assert_eq!(imports::expire_files(&app.store, &upload_dir, week_ago()).await.unwrap(), 1);
+    assert!(!exists(&dry_report), "the old dry run's rejected rows are removed");
+    assert!(exists(&upload) && exists(&real_report), "the newer import still has its files");
+    let (s, job) = app.api(Method::GET, &format!("/api/v1/imports/{dry_id}"), Some(&app.admin), None).await;
+    assert_eq!(s, StatusCode::OK, "the job row stays");
+    assert_eq!((job["files_expired"].as_bool(), job["has_report"].as_bool()), (Some(true), Some(false)), "{job}");
+    assert_eq!(job["inserted"], 1, "its figures stay");
+    let (s, _) = app.api(Method::GET, &format!("/api/v1/imports/{dry_id}/rejected.csv"), Some(&app.admin), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Running the expired dry run's file again is refused with a field error, not a 500.
+    let (s, problem) =
+        app.api(Method::POST, &format!("/api/v1/imports/{dry_id}/start"), Some(&app.admin), Some(json!({}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "file");
+
+    // Once the import is old too, the upload goes as well; nothing is expired twice.
+    age_import(&app, real.id, 8).await;
+    assert_eq!(imports::expire_files(&app.store, &upload_dir, week_ago()).await.unwrap(), 1);
+    assert!(!exists(&upload) && !exists(&real_report));
+    assert_eq!(imports::expire_files(&app.store, &upload_dir, week_ago()).await.unwrap(), 0);
+    let (cookies, _) = browser(&app).await;
+    let (s, html) = page(&app, &format!("/imports/{}", real.id), &cookies).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("import-files-expired") && !html.contains("rejected.csv"), "{html}");
+
+    // A command-line import names a file of the user's own: never deleted.
+    let own_dir = std::env::temp_dir().join(crate::helpers::unique("salesflow-own-"));
+    std::fs::create_dir_all(&own_dir).unwrap();
+    let own = own_dir.join("mine.csv");
+    std::fs::write(&own, csv).unwrap();
+    let draft = imports::upload(&app.store, &admin, salesflow_domain::imports::Target::Customers, "mine.csv", &own)
+        .await
+        .unwrap();
+    age_import(&app, draft.id, 8).await;
+    assert_eq!(imports::expire_files(&app.store, &upload_dir, week_ago()).await.unwrap(), 1, "an old draft expires");
+    assert!(own.exists(), "outside the upload directory: left alone");
+    assert!(stored(draft.id).await.files_expired_at.is_some());
+    std::fs::remove_dir_all(&own_dir).unwrap();
+}
+
+#[tokio::test]
+async fn bigrams_left_waiting_by_an_import_become_searchable_when_moved() {
+    use salesflow_store::search::{self, Kind};
+
+    let app = TestApp::new().await;
+    let (s, c) = app
+        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "苏州博远电子有限公司"})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = c["id"].as_i64().unwrap();
+    let found = |q: &str| {
+        let q = urlencode(q);
+        let app = &app;
+        async move { customer_names(app, &app.admin, &format!("&q={q}")).await }
+    };
+    // As an import whose node stopped between a batch and the move leaves them.
+    let txn = app.store.begin().await.unwrap();
+    search::index_later(&txn, Kind::Customer, &[(id, "苏州博远电子有限公司 博远智联".to_owned())]).await.unwrap();
+    txn.commit().await.unwrap();
+    assert!(found("智联").await.is_empty(), "waiting bigrams are not searched yet");
+    assert_eq!(found("博远").await, ["苏州博远电子有限公司"], "the row's own bigrams are there");
+    // Moved in key order; bigrams the index already holds are skipped, not an error.
+    let moved = search::flush_pending(&app.store).await.unwrap();
+    assert!(moved > 0 && moved < 14, "only the new bigrams: {moved}");
+    assert_eq!(found("智联").await, ["苏州博远电子有限公司"]);
+    assert_eq!(search::flush_pending(&app.store).await.unwrap(), 0, "nothing waits any more");
+
+    // A row renamed before its waiting bigrams moved drops them.
+    let txn = app.store.begin().await.unwrap();
+    search::index_later(&txn, Kind::Customer, &[(id, "旧称天成".to_owned())]).await.unwrap();
+    txn.commit().await.unwrap();
+    let (s, _) = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/customers/{id}"),
+            Some(&app.admin),
+            Some(json!({"name": "苏州博远科技有限公司", "version": c["version"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(search::flush_pending(&app.store).await.unwrap(), 0);
+    assert!(found("天成").await.is_empty());
+    assert_eq!(found("博远科技").await, ["苏州博远科技有限公司"]);
+}

@@ -483,7 +483,7 @@ async fn tasks_can_concern_a_lead_and_hand_over_moves_leads() {
         json!({"title": "电话联系陈静", "due_at": "2099-03-01", "related_kind": "lead", "related_id": lead["id"]}),
     )
     .await;
-    assert_eq!(task["related_kind"], "lead");
+    assert_eq!(task["related_type"], "lead");
     // Another's lead is unknown to her.
     let (s, p) = app
         .api(

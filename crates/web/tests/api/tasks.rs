@@ -75,19 +75,23 @@ async fn bad_task_input_is_field_level_and_changes_nothing() {
     let app = TestApp::new().await;
     let t = team(&app).await;
     let cases = [
-        (json!({"title": "  ", "due_at": day(1)}), ("title", "required")),
-        (json!({"title": "长".repeat(201), "due_at": day(1)}), ("title", "too_long")),
-        (json!({"title": "回访", "start_at": day(5), "due_at": day(1)}), ("due_at", "due_before_start")),
-        (json!({"title": "回访", "due_at": day(1), "assignee_id": 999_999}), ("assignee_id", "unknown_reference")),
+        (json!({"title": "  ", "due_date": day(1)}), ("title", "required")),
+        (json!({"title": "长".repeat(201), "due_date": day(1)}), ("title", "too_long")),
+        (json!({"title": "回访", "start_date": day(5), "due_date": day(1)}), ("due_date", "due_before_start")),
+        (json!({"title": "回访", "due_date": day(1), "assignee_id": 999_999}), ("assignee_id", "unknown_reference")),
         (
-            json!({"title": "回访", "due_at": day(1), "assignee_id": t.wang_id}),
+            json!({"title": "回访", "due_date": day(1), "assignee_id": t.wang_id}),
             ("assignee_id", "assignee_outside_scope"),
         ),
-        (json!({"title": "回访", "due_at": "next week"}), ("due_at", "invalid_date")),
-        (json!({"title": "回访", "due_at": day(1), "priority": "asap"}), ("priority", "invalid_choice")),
+        (json!({"title": "回访", "due_date": "next week"}), ("due_date", "invalid_date")),
+        (json!({"title": "回访", "due_date": day(1), "priority": "asap"}), ("priority", "invalid_choice")),
         (
-            json!({"title": "回访", "due_at": day(1), "related_kind": "customer", "related_id": 424_242}),
+            json!({"title": "回访", "due_date": day(1), "related_type": "customer", "related_id": 424_242}),
             ("related_id", "unknown_reference"),
+        ),
+        (
+            json!({"title": "回访", "due_date": day(1), "related_type": "order", "related_id": 1}),
+            ("related_type", "invalid_choice"),
         ),
     ];
     for (body, (field, code)) in cases {
@@ -97,7 +101,7 @@ async fn bad_task_input_is_field_level_and_changes_nothing() {
     }
     // Another salesperson's customer does not exist for li.na.
     let theirs = customer(&app, &t.wang, "苏州精工机械").await;
-    let body = json!({"title": "回访", "due_at": day(1), "related_kind": "customer", "related_id": theirs});
+    let body = json!({"title": "回访", "due_date": day(1), "related_type": "customer", "related_id": theirs});
     let (s, p) = app.api(Method::POST, "/api/v1/tasks", Some(&t.li), Some(body)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(codes(&p), [("related_id".to_owned(), "unknown_reference".to_owned())]);
@@ -499,4 +503,96 @@ async fn task_pages_create_complete_and_show_in_the_calendar() {
     // The customer page lists only open tasks.
     let (_, _, page) = app.send(get(&format!("/customers/{c}"), &cookies, "en")).await;
     assert!(page.as_str().unwrap().contains("No open tasks."));
+}
+
+#[tokio::test]
+async fn the_contract_names_work_in_and_out_and_the_old_ones_are_still_accepted() {
+    let app = TestApp::new().await;
+    let admin = app.admin.clone();
+    let c = customer(&app, &admin, "杭州海润食品有限公司").await;
+    // The contract's names in, and out: days in the company's time zone (Shanghai).
+    let t = task(
+        &app,
+        &admin,
+        json!({"title": "季度回访", "start_date": "2030-01-10", "due_date": "2030-01-12",
+               "related_type": "customer", "related_id": c}),
+    )
+    .await;
+    assert_eq!((t["start_date"].as_str(), t["due_date"].as_str()), (Some("2030-01-10"), Some("2030-01-12")), "{t}");
+    assert_eq!((t["related_type"].as_str(), t["related_id"].as_i64()), (Some("customer"), Some(c)));
+    assert_eq!((t["status"].as_str(), t["in_progress"].as_bool()), (Some("open"), Some(false)));
+    assert!(t.get("related_kind").is_none(), "{t}");
+    // The instants stay beside the days: 09:00 and the end of the day, Shanghai time.
+    assert_eq!(
+        (t["start_at"].as_str(), t["due_at"].as_str()),
+        (Some("2030-01-10T01:00:00Z"), Some("2030-01-12T15:59:00Z"))
+    );
+    // 20:00 UTC is already the next day in Shanghai.
+    let late = task(&app, &admin, json!({"title": "晚间截止", "due_date": "2030-03-01T20:00:00Z"})).await;
+    assert_eq!(late["due_date"], "2030-03-02");
+    assert_eq!(late["start_date"], Value::Null);
+
+    // The former names and the former status are still accepted.
+    let old = task(
+        &app,
+        &admin,
+        json!({"title": "旧字段任务", "start_at": "2030-02-01", "due_at": "2030-02-03",
+               "related_kind": "customer", "related_id": c, "status": "in_progress"}),
+    )
+    .await;
+    assert_eq!((old["start_date"].as_str(), old["due_date"].as_str()), (Some("2030-02-01"), Some("2030-02-03")));
+    assert_eq!(old["related_type"], "customer");
+    assert_eq!((old["status"].as_str(), old["in_progress"].as_bool()), (Some("open"), Some(true)), "{old}");
+    let started =
+        task(&app, &admin, json!({"title": "新字段进行中", "due_date": "2030-02-05", "in_progress": true})).await;
+    assert_eq!((started["status"].as_str(), started["in_progress"].as_bool()), (Some("open"), Some(true)));
+
+    // `status=open` includes the tasks in progress; `in_progress` still picks only those.
+    let (_, open) = app.api(Method::GET, "/api/v1/tasks?status=open&sort=due_date", Some(&admin), None).await;
+    assert_eq!(titles(&open), ["季度回访", "旧字段任务", "新字段进行中", "晚间截止"]);
+    assert!(open["items"].as_array().unwrap().iter().all(|t| t["status"] == "open"), "{open}");
+    let (_, busy) = app.api(Method::GET, "/api/v1/tasks?status=in_progress", Some(&admin), None).await;
+    assert_eq!(titles(&busy), ["旧字段任务", "新字段进行中"]);
+    for filter in ["related_type", "related_kind"] {
+        let (s, related) =
+            app.api(Method::GET, &format!("/api/v1/tasks?{filter}=customer&related_id={c}"), Some(&admin), None).await;
+        assert_eq!(s, StatusCode::OK, "{related}");
+        assert_eq!(titles(&related), ["季度回访", "旧字段任务"], "{filter}");
+    }
+    let (s, p) = app.api(Method::GET, "/api/v1/tasks?related_type=order", Some(&admin), None).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(codes(&p), [("related_type".to_owned(), "invalid_choice".to_owned())]);
+    let (s, p) = app.api(Method::GET, "/api/v1/tasks?status=started", Some(&admin), None).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(codes(&p), [("status".to_owned(), "invalid_choice".to_owned())]);
+
+    // Writing back what was read (status "open") keeps the task in progress;
+    // `in_progress: false` makes it plainly open; done is done.
+    let path = format!("/api/v1/tasks/{}", old["id"]);
+    let mut back = json!({"title": "旧字段任务", "due_date": old["due_date"], "start_date": old["start_date"],
+        "related_type": "customer", "related_id": c, "status": "open", "version": old["version"]});
+    let (s, kept) = app.api(Method::PATCH, &path, Some(&admin), Some(back.clone())).await;
+    assert_eq!(s, StatusCode::OK, "{kept}");
+    assert_eq!((kept["in_progress"].as_bool(), kept["due_date"].as_str()), (Some(true), Some("2030-02-03")));
+    back["in_progress"] = json!(false);
+    back["version"] = kept["version"].clone();
+    let (_, plain) = app.api(Method::PATCH, &path, Some(&admin), Some(back.clone())).await;
+    assert_eq!((plain["status"].as_str(), plain["in_progress"].as_bool()), (Some("open"), Some(false)), "{plain}");
+    back["status"] = json!("done");
+    back["in_progress"] = json!(true);
+    back["version"] = plain["version"].clone();
+    let (_, done) = app.api(Method::PATCH, &path, Some(&admin), Some(back)).await;
+    assert_eq!((done["status"].as_str(), done["in_progress"].as_bool()), (Some("done"), Some(false)), "{done}");
+
+    // The served OpenAPI document names the contract's fields.
+    let (_, doc) = app.api(Method::GET, "/api/openapi.json", None, None).await;
+    let view = &doc["components"]["schemas"]["TaskView"]["properties"];
+    for field in ["start_date", "due_date", "related_type", "related_id", "status", "in_progress"] {
+        assert!(view.get(field).is_some(), "TaskView.{field}: {view}");
+    }
+    assert!(view.get("related_kind").is_none());
+    let body = &doc["components"]["schemas"]["TaskBody"]["properties"];
+    for field in ["start_date", "due_date", "related_type", "in_progress"] {
+        assert!(body.get(field).is_some(), "TaskBody.{field}: {body}");
+    }
 }
