@@ -786,16 +786,18 @@ async fn done_items<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<BTreeS
 }
 
 /// The refusal: one `gate_item_missing` error per missing item, naming it
-/// and its stage, in the reader's language.
-fn gate_refusal(p: &PipelineView, missing: &[i64], locale: &str) -> Invalid {
+/// and its stage in both languages (the web layer picks the reader's).
+fn gate_refusal(p: &PipelineView, missing: &[i64]) -> Invalid {
     let mut invalid = Invalid::new();
     for s in &p.stages {
         for i in s.checklist.iter().filter(|i| missing.contains(&i.id)) {
             invalid.push(
                 FieldError::new("checklist", "gate_item_missing")
                     .with("item_id", i.id)
-                    .with("stage", s.label(locale))
-                    .with("text", crate::pipelines::localized(&i.text, &i.text_en, locale)),
+                    .with("stage", s.label("zh-CN"))
+                    .with("stage_en", s.label("en"))
+                    .with("text", &i.text)
+                    .with("text_en", &i.text_en),
             );
         }
     }
@@ -820,9 +822,8 @@ fn override_gate(
     missing: &[i64],
     reason: &Option<String>,
 ) -> StoreResult<Option<String>> {
-    let locale = actor.locale.as_deref().unwrap_or("zh-CN");
     match reason {
-        None => Err(gate_refusal(p, missing, locale).into()),
+        None => Err(gate_refusal(p, missing).into()),
         Some(r) if r.trim().is_empty() => Err(Invalid::one("override_reason", "required").into()),
         Some(r) if r.trim().chars().count() > rules::REASON_MAX => {
             Err(Invalid(vec![FieldError::new("override_reason", "too_long").with("max", rules::REASON_MAX)]).into())

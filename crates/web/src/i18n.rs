@@ -8,9 +8,17 @@ pub fn t(locale: &str, key: &str) -> String {
 }
 
 /// A field error as a sentence, e.g. "At most 100 characters".
+/// A parameter `name_en` (a configured text's English version) stands in
+/// for `name` when the reader reads English and it is not blank.
 pub fn field_message(locale: &str, error: &FieldError) -> String {
     let mut text = t(locale, &format!("errors.{}", error.code));
+    let english = locale.starts_with("en");
     for (name, value) in &error.params {
+        let translated = error.params.iter().find(|(n, v)| *n == format!("{name}_en") && !v.trim().is_empty());
+        let value = match translated {
+            Some((_, v)) if english => v,
+            _ => value,
+        };
         text = text.replace(&format!("%{{{name}}}"), value);
     }
     text

@@ -597,6 +597,11 @@ struct ShowPage {
 }
 
 impl ShowPage {
+    /// The open opportunities an activity may be recorded for.
+    fn open_opportunities(&self) -> impl Iterator<Item = &salesflow_store::opportunities::OpportunityView> {
+        self.opportunities.iter().filter(|o| o.status == "open")
+    }
+
     /// The contact form's text fields: name, value, input type, required.
     fn contact_fields(&self) -> Vec<(&'static str, String, &'static str, bool)> {
         let c = &self.contact;
@@ -737,14 +742,23 @@ async fn show_page(
     (status, render(&page.ctx, &page)).into_response()
 }
 
+#[derive(Debug, Deserialize, Default)]
+struct ShowQuery {
+    /// Preselects the opportunity in the activity form (from its page).
+    #[serde(default)]
+    opportunity_id: String,
+}
+
 async fn show(
     State(state): State<AppState>,
     UiUser(session, meta): UiUser,
     jar: CookieJar,
     Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
 ) -> Response {
     let contact = ContactForm { role: "handler".into(), ..Default::default() };
-    show_page(&state, &session, &meta, &jar, id, contact, ActivityForm::default(), FormErrors::default(), false).await
+    let activity = ActivityForm { opportunity_id: q.opportunity_id, ..Default::default() };
+    show_page(&state, &session, &meta, &jar, id, contact, activity, FormErrors::default(), false).await
 }
 
 async fn add_contact(
@@ -859,6 +873,9 @@ struct ActivityForm {
     next_at: String,
     #[serde(default)]
     intention: String,
+    /// An open opportunity of this customer the record is for.
+    #[serde(default)]
+    opportunity_id: String,
 }
 
 async fn log_activity(
@@ -886,7 +903,7 @@ async fn log_activity(
                 next_step: Some(form.next_step.clone()),
                 next_at,
                 intention: Some(form.intention.clone()),
-                opportunity_id: None,
+                opportunity_id: form.opportunity_id.trim().parse().ok(),
             };
             activities::create_activity(&state.store, &session.actor, input).await.map(|_| ())
         }

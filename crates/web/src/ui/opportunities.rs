@@ -941,6 +941,9 @@ struct ShowPage {
     next_stage: Option<(i64, String)>,
     move_targets: Vec<(i64, String)>,
     history: Vec<HistoryEntry>,
+    /// Visits and contact records for this deal, newest first.
+    activities: Vec<salesflow_store::activities::ActivityView>,
+    can_log_activity: bool,
     reasons: Vec<LostReasonView>,
     gate: Option<GateRefusal>,
     errors: FormErrors,
@@ -1012,6 +1015,11 @@ async fn show_page(
         Err(e) => return store_error_page(&meta.locale, e),
     };
     let history = store::history(&state.store, actor, id).await.unwrap_or_default();
+    let recent = PageRequest { limit: Some(20), ..Default::default() };
+    let activities = salesflow_store::activities::list_for_opportunity(&state.store, actor, id, &recent)
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
     let reasons = pipelines::list_lost_reasons(&state.store, actor, false).await.unwrap_or_default();
     let locale = meta.locale.as_str();
     let current_pos = pipeline.stage(o.stage_id).map_or(0, |s| s.position);
@@ -1034,6 +1042,8 @@ async fn show_page(
         next_stage,
         move_targets,
         history,
+        activities,
+        can_log_activity: actor.can(Module::Customers, Action::Edit) && o.status == "open" && o.deleted_at.is_none(),
         reasons,
         gate,
         errors,

@@ -581,3 +581,23 @@ async fn a_transfer_hands_over_open_opportunities_and_activities_count_on_the_de
     assert_eq!(history[0]["from_value"], "chen");
     assert_eq!(history[0]["to_value"], "liu");
 }
+
+#[tokio::test]
+async fn the_gate_refusal_speaks_the_readers_language() {
+    let app = TestApp::new().await;
+    let funnel = funnel(&app).await;
+    let c = customer(&app, &app.admin, "Harbor Foods").await;
+    let o = opportunity(&app, &app.admin, json!({"name": "Harbor ERP", "customer_id": c, "amount": "1"})).await;
+    let request = crate::helpers::api_request(
+        Method::POST,
+        &format!("/api/v1/opportunities/{}/move", o["id"]),
+        Some(&app.admin),
+        Some(json!({"stage_id": stage(&funnel, "F")["id"]})),
+        &[("accept-language", "en")],
+    );
+    let (s, _, p) = app.send(request).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = p["errors"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("Not done: ") && message.contains("G Phone invitation"), "{message}");
+    assert!(message.is_ascii(), "no Chinese in the English message: {message}");
+}

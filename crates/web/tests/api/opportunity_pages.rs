@@ -467,3 +467,35 @@ async fn the_board_shows_columns_loads_more_and_moves_under_the_gate() {
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(json["message"].as_str().unwrap().contains("changed"));
 }
+
+#[tokio::test]
+async fn a_visit_recorded_for_the_deal_shows_on_its_page() {
+    let app = TestApp::new().await;
+    let (cookies, csrf) = sign_in(&app).await;
+    let c = customer(&app, "常州天合光能有限公司").await;
+    let cid = c.to_string();
+    let id =
+        deal(&app, &cookies, &csrf, &[("name", "天合 光伏电站"), ("customer_id", &cid), ("amount", "500000")]).await;
+    // The deal's page links to the customer's activity form with the deal chosen.
+    let (_, _, page) = app.send(get(&format!("/opportunities/{id}"), &cookies)).await;
+    let link = format!("/customers/{c}?opportunity_id={id}#log-activity");
+    assert!(html(&page).contains(&link), "a link to record a visit for the deal");
+    let (s, _, page) = app.send(get(&format!("/customers/{c}?opportunity_id={id}"), &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html(&page).contains(&format!("<option value=\"{id}\" selected>")), "the deal is preselected");
+
+    let deal_id = id.to_string();
+    let body = enc(&[
+        ("_csrf", &csrf),
+        ("kind", "visit"),
+        ("subject", "现场勘察屋顶"),
+        ("occurred_at", "2026-03-02T10:00"),
+        ("outcome", "屋顶承重满足要求"),
+        ("opportunity_id", &deal_id),
+    ]);
+    let (s, _, page) = app.send(form(&format!("/customers/{c}/activities"), &cookies, &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+    let (_, _, page) = app.send(get(&format!("/opportunities/{id}"), &cookies)).await;
+    let text = html(&page);
+    assert!(text.contains("data-testid=\"deal-activities\"") && text.contains("现场勘察屋顶"), "listed on the deal");
+}
