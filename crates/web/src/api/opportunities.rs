@@ -5,6 +5,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::NaiveDate;
 use salesflow_domain::Invalid;
 use salesflow_domain::money::Money;
@@ -19,11 +20,14 @@ use utoipa_axum::routes;
 use super::{ApiJson, ApiQuery, OrApi, Page, PageParams, optional_body};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::export;
 use crate::server::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_opportunities, create_opportunity))
+        .routes(routes!(export_opportunities))
+        .routes(routes!(export_opportunities_xlsx))
         .routes(routes!(kanban))
         .routes(routes!(kanban_cards))
         .routes(routes!(get_opportunity, update_opportunity, delete_opportunity))
@@ -89,6 +93,44 @@ async fn list_opportunities(
         .await
         .api(&meta)?;
     Ok(Json(page.into()))
+}
+
+/// The filtered list as CSV (UTF-8 with BOM, streamed; needs the export right).
+#[utoipa::path(get, path = "/opportunities/export.csv", tag = "opportunities", params(OpportunityQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem)))]
+async fn export_opportunities(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<OpportunityQuery>,
+) -> ApiResult<Response> {
+    export_as(state, session, meta, q, export::Format::Csv).await
+}
+
+/// The filtered list as an Excel workbook (needs the export right).
+#[utoipa::path(get, path = "/opportunities/export.xlsx", tag = "opportunities", params(OpportunityQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    body = Vec<u8>), (status = 403, body = Problem)))]
+async fn export_opportunities_xlsx(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<OpportunityQuery>,
+) -> ApiResult<Response> {
+    export_as(state, session, meta, q, export::Format::Xlsx).await
+}
+
+async fn export_as(
+    state: AppState,
+    session: crate::auth::Session,
+    meta: crate::auth::RequestMeta,
+    q: OpportunityQuery,
+    format: export::Format,
+) -> ApiResult<Response> {
+    let t = |k: &str| crate::i18n::t(&meta.locale, k);
+    let header = export::header(&t, &export::OPPORTUNITY_COLUMNS);
+    let fetch =
+        export::opportunities(state.store.clone(), session.actor.clone(), q.filter(), None, meta.locale.clone())
+            .api(&meta)?;
+    export::respond(format, "opportunities", header, fetch).await.api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

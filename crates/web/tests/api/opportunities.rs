@@ -601,3 +601,26 @@ async fn the_gate_refusal_speaks_the_readers_language() {
     assert!(message.starts_with("Not done: ") && message.contains("G Phone invitation"), "{message}");
     assert!(message.is_ascii(), "no Chinese in the English message: {message}");
 }
+
+#[tokio::test]
+async fn the_list_exports_with_its_filters_as_csv_for_excel() {
+    let app = TestApp::new().await;
+    let c = customer(&app, &app.admin, "温州正泰电器").await;
+    opportunity(&app, &app.admin, json!({"name": "正泰 智能配电", "customer_id": c, "amount": "2500.5"})).await;
+    opportunity(&app, &app.admin, json!({"name": "其他 项目", "customer_id": c, "amount": "1"})).await;
+    let request = crate::helpers::api_request(
+        Method::GET,
+        "/api/v1/opportunities/export.csv?q=%E6%AD%A3%E6%B3%B0",
+        Some(&app.admin),
+        None,
+        &[],
+    );
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "UTF-8 BOM for Excel");
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(text.contains("正泰 智能配电") && text.contains("2500.50"), "{text}");
+    assert!(!text.contains("其他 项目"), "the filter applies");
+    assert_eq!(text.lines().count(), 2, "header and one row: {text}");
+}
