@@ -112,16 +112,19 @@ pub enum RelatedKind {
     Customer,
     Contact,
     Lead,
+    Opportunity,
 }
 
 impl RelatedKind {
-    pub const ALL: [RelatedKind; 3] = [RelatedKind::Customer, RelatedKind::Contact, RelatedKind::Lead];
+    pub const ALL: [RelatedKind; 4] =
+        [RelatedKind::Customer, RelatedKind::Contact, RelatedKind::Lead, RelatedKind::Opportunity];
 
     pub fn code(self) -> &'static str {
         match self {
             RelatedKind::Customer => "customer",
             RelatedKind::Contact => "contact",
             RelatedKind::Lead => "lead",
+            RelatedKind::Opportunity => "opportunity",
         }
     }
 

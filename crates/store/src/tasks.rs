@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::Store;
 use crate::audit;
 use crate::customers::{customer_names, find_visible as find_visible_customer};
-use crate::entity::{activity, contact, customer, lead, notification, task, user};
+use crate::entity::{activity, contact, customer, lead, notification, opportunity, task, user};
 use crate::error::{StoreError, StoreResult};
 use crate::notifications;
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
@@ -254,6 +254,16 @@ async fn resolve_related<C: ConnectionTrait>(
                 },
                 None => None,
             }
+        }
+        RelatedKind::Opportunity => {
+            // An opportunity in the caller's scope: the task shows on it and
+            // on its customer's page.
+            opportunity::Entity::find_by_id(id)
+                .filter(opportunity::Column::DeletedAt.is_null())
+                .filter(actor.scope_condition(opportunity::Column::OwnerId))
+                .one(conn)
+                .await?
+                .map(|o| o.customer_id)
         }
         RelatedKind::Lead => {
             // A lead in the caller's scope; its customer once converted.

@@ -133,7 +133,7 @@ pub struct TaskQuery {
     /// `true`: only tasks past due and still to be done.
     pub overdue: Option<bool>,
     pub customer_id: Option<i64>,
-    /// `customer`, `contact` or `lead` (also accepted as `related_kind`).
+    /// `customer`, `contact`, `lead` or `opportunity` (also accepted as `related_kind`).
     #[serde(alias = "related_kind")]
     pub related_type: Option<String>,
     pub related_id: Option<i64>,

@@ -154,6 +154,11 @@ impl PageCtx {
         day.map(|d| self.settings.format_date(d)).unwrap_or_else(|| "—".to_owned())
     }
 
+    /// A calendar day that is always set (e.g. a task's due day).
+    pub fn on_day(&self, day: &chrono::NaiveDate) -> String {
+        self.settings.format_date(*day)
+    }
+
     /// A text in the reader's language (the English one when there is one).
     pub fn loc<'a>(&self, text: &'a str, text_en: &'a str) -> &'a str {
         salesflow_store::pipelines::localized(text, text_en, &self.locale)

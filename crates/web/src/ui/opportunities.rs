@@ -944,6 +944,9 @@ struct ShowPage {
     /// Visits and contact records for this deal, newest first.
     activities: Vec<salesflow_store::activities::ActivityView>,
     can_log_activity: bool,
+    /// Tasks about this deal, open ones first by due date.
+    tasks: Vec<salesflow_store::tasks::TaskView>,
+    can_add_task: bool,
     reasons: Vec<LostReasonView>,
     gate: Option<GateRefusal>,
     errors: FormErrors,
@@ -1020,6 +1023,16 @@ async fn show_page(
         .await
         .map(|p| p.items)
         .unwrap_or_default();
+    let task_filter = salesflow_store::tasks::TaskFilter {
+        related_kind: Some("opportunity".to_owned()),
+        related_id: Some(id),
+        ..Default::default()
+    };
+    let by_due = PageRequest { limit: Some(20), sort: Some("-due_at".to_owned()), ..Default::default() };
+    let tasks = salesflow_store::tasks::list_tasks(&state.store, actor, &task_filter, &by_due)
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
     let reasons = pipelines::list_lost_reasons(&state.store, actor, false).await.unwrap_or_default();
     let locale = meta.locale.as_str();
     let current_pos = pipeline.stage(o.stage_id).map_or(0, |s| s.position);
@@ -1044,6 +1057,8 @@ async fn show_page(
         history,
         activities,
         can_log_activity: actor.can(Module::Customers, Action::Edit) && o.status == "open" && o.deleted_at.is_none(),
+        tasks,
+        can_add_task: actor.can(Module::Customers, Action::Create) && o.deleted_at.is_none(),
         reasons,
         gate,
         errors,

@@ -613,7 +613,8 @@ impl FormPage {
     }
 }
 
-/// The name of the record a form value (`customer:ID`, `contact:ID`) names.
+/// The name of the record a form value (`customer:ID`, `contact:ID`,
+/// `opportunity:ID`) names.
 async fn related_label(state: &AppState, actor: &Actor, related: &str) -> Option<String> {
     let (kind, id) = related.split_once(':')?;
     let id: i64 = id.parse().ok()?;
@@ -623,6 +624,10 @@ async fn related_label(state: &AppState, actor: &Actor, related: &str) -> Option
             let person = customers::get_contact(&state.store, actor, id).await.ok()?;
             let company = customers::get_customer(&state.store, actor, person.customer_id).await.ok()?;
             Some(format!("{} · {}", company.name, person.name))
+        }
+        "opportunity" => {
+            let deal = salesflow_store::opportunities::get_opportunity(&state.store, actor, id).await.ok()?;
+            Some(format!("{} · {}", deal.customer_name.unwrap_or_default(), deal.name))
         }
         _ => None,
     }
@@ -660,6 +665,8 @@ async fn form_page(
 #[derive(Debug, Deserialize, Default)]
 struct NewQuery {
     customer_id: Option<i64>,
+    /// A task for this opportunity (from its page).
+    opportunity_id: Option<i64>,
 }
 
 async fn new_page(
@@ -674,7 +681,11 @@ async fn new_page(
     let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
     let form = TaskForm {
         assignee_id: session.actor.user_id.map(|id| id.to_string()).unwrap_or_default(),
-        related: q.customer_id.map(|id| format!("customer:{id}")).unwrap_or_default(),
+        related: match (q.opportunity_id, q.customer_id) {
+            (Some(id), _) => format!("opportunity:{id}"),
+            (None, Some(id)) => format!("customer:{id}"),
+            (None, None) => String::new(),
+        },
         due_at: (company.today() + Duration::days(1)).format("%Y-%m-%d").to_string(),
         priority: Priority::Normal.code().into(),
         ..Default::default()

@@ -499,3 +499,36 @@ async fn a_visit_recorded_for_the_deal_shows_on_its_page() {
     let text = html(&page);
     assert!(text.contains("data-testid=\"deal-activities\"") && text.contains("现场勘察屋顶"), "listed on the deal");
 }
+
+#[tokio::test]
+async fn tasks_about_a_deal_show_on_its_page() {
+    let app = TestApp::new().await;
+    let (cookies, csrf) = sign_in(&app).await;
+    let c = customer(&app, "厦门金龙客车").await.to_string();
+    let id = deal(&app, &cookies, &csrf, &[("name", "金龙 车联网"), ("customer_id", &c), ("amount", "90000")]).await;
+    let (_, _, page) = app.send(get(&format!("/tasks/new?opportunity_id={id}"), &cookies)).await;
+    assert!(html(&page).contains(&format!("value=\"opportunity:{id}\" selected")), "the deal is the related record");
+    // Through the API, with the contract's names.
+    let (s, t) = app
+        .api(
+            Method::POST,
+            "/api/v1/tasks",
+            Some(&app.admin),
+            Some(json!({"title": "准备技术方案", "due_date": "2099-01-05", "related_type": "opportunity", "related_id": id})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    assert_eq!(t["customer_id"].to_string(), c, "the task also shows on the deal's customer");
+    let (_, _, page) = app.send(get(&format!("/opportunities/{id}"), &cookies)).await;
+    assert!(html(&page).contains("data-testid=\"deal-tasks\"") && html(&page).contains("准备技术方案"));
+    let (s, p) = app
+        .api(
+            Method::POST,
+            "/api/v1/tasks",
+            Some(&app.admin),
+            Some(json!({"title": "x", "due_date": "2099-01-05", "related_type": "opportunity", "related_id": 999_999})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["field"], "related_id");
+}
