@@ -7,13 +7,14 @@ const out = process.argv[2] || "shots";
 mkdirSync(out, { recursive: true });
 const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=closed", "/activities", "/activities?archive=visits", "/customers/1", "/customers/new", "/leads", "/leads/7", "/leads/new", "/admin/users", "/admin/users/new", "/admin/users/5", "/admin/departments", "/admin/roles", "/admin/roles/3",
   "/admin/api-tokens", "/admin/outbox", "/admin/audit", "/admin/settings", "/account/password", "/nope",
-  "/opportunities", "/opportunities/new", "/opportunities/1", "/board", "/admin/pipelines", "/admin/pipelines/1", "/admin/stages/1/edit"];
+  "/opportunities", "/opportunities/new", "/opportunities/1", "/board", "/admin/pipelines", "/admin/pipelines/1", "/admin/stages/1/edit",
+  "/reports/funnel", "/reports/forecast"];
 const sizes = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } };
 
 const server = await startServer({ demo: true });
 const browser = await launchBrowser();
 try {
-  // The demo company has no deals yet: one, so that the opportunity pages have something to show.
+  // One more deal, entered through the form as a user would.
   {
     const ctx = await browser.newContext({ locale: "zh-CN" });
     const page = await ctx.newPage();

@@ -51,3 +51,19 @@ async fn serve_asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    /// A lost closing brace puts every later rule inside the block before it
+    /// (a merge once hid the board's styles inside a phone-width query).
+    #[test]
+    fn the_stylesheet_braces_are_balanced() {
+        let css = include_str!("../../../assets/app.css");
+        let mut depth = 0i32;
+        for (n, line) in css.lines().enumerate() {
+            depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+            assert!(depth >= 0, "an extra closing brace on line {}", n + 1);
+        }
+        assert_eq!(depth, 0, "a block of app.css is never closed");
+    }
+}
