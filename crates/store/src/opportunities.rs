@@ -121,8 +121,24 @@ struct Context {
 }
 
 impl Context {
+    /// The names the rows need; `pipelines` when the caller has them already.
     async fn load<C: ConnectionTrait>(conn: &C, rows: &[opportunity::Model]) -> StoreResult<Context> {
-        let pipelines = load(conn, None).await?;
+        Self::load_with(conn, rows, None).await
+    }
+
+    async fn load_with<C: ConnectionTrait>(
+        conn: &C,
+        rows: &[opportunity::Model],
+        pipelines: Option<&[PipelineView]>,
+    ) -> StoreResult<Context> {
+        let ids: BTreeSet<i64> = rows.iter().map(|o| o.pipeline_id).collect();
+        let pipelines = match (pipelines, ids.len()) {
+            (Some(known), _) if ids.iter().all(|id| known.iter().any(|p| p.id == *id)) => known.to_vec(),
+            (_, 0) => Vec::new(),
+            // A page of one pipeline (the board, one deal) loads only that one.
+            (_, 1) => load(conn, ids.first().copied()).await?,
+            _ => load(conn, None).await?,
+        };
         let owners = owner_names(conn, rows.iter().map(|o| o.owner_id)).await?;
         let customers = customer_names(conn, rows.iter().map(|o| o.customer_id)).await?;
         let reasons: HashMap<i64, String> = if rows.iter().any(|o| o.lost_reason_id.is_some()) {

@@ -13,6 +13,7 @@ mod m20261127_000008_views;
 mod m20261127_000009_pipelines;
 mod m20261127_000010_bulk_imports;
 mod m20261128_000010_funnel_indexes;
+mod m20261130_000012_board_index;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_funnel_indexes::Migration),
             // Registered last: 000009 (the sales pipeline) comes before it.
             Box::new(m20261127_000010_bulk_imports::Migration),
+            Box::new(m20261130_000012_board_index::Migration),
         ]
     }
 }
