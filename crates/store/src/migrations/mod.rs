@@ -12,6 +12,7 @@ mod m20261127_000007_imports;
 mod m20261127_000008_views;
 mod m20261127_000009_pipelines;
 mod m20261128_000010_funnel_indexes;
+mod m20261129_000011_funnel_rollup;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_views::Migration),
             Box::new(m20261127_000009_pipelines::Migration),
             Box::new(m20261128_000010_funnel_indexes::Migration),
+            Box::new(m20261129_000011_funnel_rollup::Migration),
         ]
     }
 }
