@@ -426,8 +426,8 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
     //    ones per stage, for medians; deals closed in the period, by owner.
     //    From the summary (whole months, and days at the ends) when it is
     //    built for the company's time zone, else from the stays.
-    let summary = source == Source::Summary
-        && rollup::built_for(conn).await?.as_deref() == Some(settings.time_zone.as_str());
+    let summary =
+        source == Source::Summary && rollup::built_for(conn).await?.as_deref() == Some(settings.time_zone.as_str());
     let mut histograms: HashMap<i64, HashMap<i64, i64>> = HashMap::new();
     let (cells, closed) = if summary {
         let spans = rollup::spans(params.from, params.to);
@@ -560,9 +560,9 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
                 current_amount: money(now_in.amount),
                 finished: c.finished,
                 average_days: rules::average(c.days, c.finished),
-                median_days: histograms.get(&s.id).and_then(|h| {
-                    rules::median_of_histogram(&h.iter().map(|(d, n)| (*d, *n)).collect::<Vec<_>>())
-                }),
+                median_days: histograms
+                    .get(&s.id)
+                    .and_then(|h| rules::median_of_histogram(&h.iter().map(|(d, n)| (*d, *n)).collect::<Vec<_>>())),
             }
         })
         .collect();
@@ -737,7 +737,8 @@ async fn closed_deals<C: ConnectionTrait>(
     let cycle = days_between(backend, "closed_at", "created_at");
     let won = rules::OpportunityStatus::Won.code();
     let lost = rules::OpportunityStatus::Lost.code();
-    let mut values: Vec<Value> = vec![won.into(), pipeline_id.into(), start.into(), end.into(), won.into(), lost.into()];
+    let mut values: Vec<Value> =
+        vec![won.into(), pipeline_id.into(), start.into(), end.into(), won.into(), lost.into()];
     let scope = owner_filter("owner_id", owners, &mut values);
     let sql = format!(
         "SELECT owner_id, status, COUNT(*), CAST(SUM(amount) AS BIGINT), \

@@ -125,7 +125,11 @@ struct Delta {
 enum Which<'a> {
     Ids(&'a [i64]),
     /// Ids `from..to`, of one pipeline or all.
-    Range { from: i64, to: i64, pipeline: Option<i64> },
+    Range {
+        from: i64,
+        to: i64,
+        pipeline: Option<i64>,
+    },
 }
 
 impl Which<'_> {
@@ -399,7 +403,8 @@ impl Change {
 /// inside the transaction that wrote them: for bulk writers such as the
 /// demo and benchmark generators, which insert rows directly.
 pub async fn add_new<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> StoreResult<()> {
-    let change = Change { ids: ids.to_vec(), delta: Delta::default(), calendar: Calendar::new(settings_of(conn).await?) };
+    let change =
+        Change { ids: ids.to_vec(), delta: Delta::default(), calendar: Calendar::new(settings_of(conn).await?) };
     change.finish(conn).await
 }
 
@@ -508,7 +513,8 @@ pub async fn summary_rows(store: &Store) -> StoreResult<Vec<String>> {
                 ints.push(row.try_get_by_index::<i64>(i)?);
             }
             let real: f64 = row.try_get_by_index(10)?;
-            let zero = if table == "days" { ints[5] == 0 } else { ints[4..].iter().all(|v| *v == 0) && real.abs() < 1e-9 };
+            let zero =
+                if table == "days" { ints[5] == 0 } else { ints[4..].iter().all(|v| *v == 0) && real.abs() < 1e-9 };
             if !zero {
                 out.push(format!("{table} grain {grain} {ints:?} {real:.6}"));
             }
@@ -645,12 +651,8 @@ pub(super) async fn closed<C: ConnectionTrait>(
     );
     let mut out = HashMap::new();
     for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
-        let c = Closed {
-            won: int(&row, 1)?,
-            lost: int(&row, 2)?,
-            won_amount: int(&row, 3)?,
-            cycle_days: float(&row, 4)?,
-        };
+        let c =
+            Closed { won: int(&row, 1)?, lost: int(&row, 2)?, won_amount: int(&row, 3)?, cycle_days: float(&row, 4)? };
         if c.won != 0 || c.lost != 0 {
             out.insert(int(&row, 0)?, c);
         }

@@ -85,7 +85,11 @@ impl MigrationTrait for Migration {
         .await?;
         // One row: the time zone the summary was built for.
         m.create_table(
-            table("funnel_rollup_state").col(int("id").primary_key()).col(text("time_zone")).col(time("built_at")).to_owned(),
+            table("funnel_rollup_state")
+                .col(int("id").primary_key())
+                .col(text("time_zone"))
+                .col(time("built_at"))
+                .to_owned(),
         )
         .await?;
         Ok(())

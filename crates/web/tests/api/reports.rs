@@ -6,8 +6,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use salesflow_domain::money::Money;
 use salesflow_store::Actor;
 use salesflow_store::customers::{self, CustomerInput};
-use salesflow_store::funnel::{self, FunnelParams, Selection, rollup};
 use salesflow_store::entity::{opportunity, opportunity_stage};
+use salesflow_store::funnel::{self, FunnelParams, Selection, rollup};
 use salesflow_store::opportunities::{self, MoveInput, OpportunityInput};
 use salesflow_store::pipelines::{PipelineView, list_pipelines};
 use sea_orm::sea_query::Expr;
@@ -497,7 +497,8 @@ async fn back_date(app: &TestApp, id: i64, base: DateTime<Utc>, step: Duration) 
         .await
         .unwrap();
     let deal = opportunity::Entity::find_by_id(id).one(conn).await.unwrap().unwrap();
-    let mut moments: Vec<DateTime<Utc>> = stays.iter().flat_map(|s| [Some(s.entered_at), s.left_at]).flatten().collect();
+    let mut moments: Vec<DateTime<Utc>> =
+        stays.iter().flat_map(|s| [Some(s.entered_at), s.left_at]).flatten().collect();
     moments.extend([Some(deal.created_at), deal.closed_at, Some(deal.stage_entered_at)].into_iter().flatten());
     moments.sort();
     moments.dedup();
@@ -547,19 +548,17 @@ fn same(a: &Value, b: &Value, path: &str) {
 
 /// The report from the summary equals the one from the stays for every
 /// period, pipeline and selection given; returns the reports compared.
-async fn compare(app: &TestApp, periods: &[(NaiveDate, NaiveDate)], pipelines: &[i64], selections: &[Selection]) -> u32 {
+async fn compare(
+    app: &TestApp,
+    periods: &[(NaiveDate, NaiveDate)],
+    pipelines: &[i64],
+    selections: &[Selection],
+) -> u32 {
     let mut compared = 0;
     for &(from, to) in periods {
         for &pipeline_id in pipelines {
             for &selection in selections {
-                let params = FunnelParams {
-                    from,
-                    to,
-                    pipeline_id,
-                    selection,
-                    target: Some(100_000),
-                    idle_days: None,
-                };
+                let params = FunnelParams { from, to, pipeline_id, selection, target: Some(100_000), idle_days: None };
                 let summary = funnel::funnel(&app.store, &sys(), &params).await.unwrap();
                 let stays = funnel::funnel_from_stays(&app.store, &sys(), &params).await.unwrap();
                 let what = format!("{from}..{to} pipeline {pipeline_id} {selection:?}");
@@ -592,7 +591,8 @@ async fn reports_funnel_summary_matches_the_stays() {
     let main = all.iter().find(|p| p.code.as_deref() == Some("funnel")).unwrap().clone();
     let other = all.iter().find(|p| p.id != main.id && p.active_stages().count() >= 3).unwrap().clone();
     let mut customer_of = std::collections::HashMap::new();
-    for (owner, name) in [(alice, "华信科技有限公司"), (bob, "远景贸易有限公司"), (carol, "南方制造有限公司")] {
+    for (owner, name) in [(alice, "华信科技有限公司"), (bob, "远景贸易有限公司"), (carol, "南方制造有限公司")]
+    {
         let input = CustomerInput { name: name.into(), owner_id: Some(owner), ..Default::default() };
         customer_of.insert(owner, customers::create_customer(&app.store, &sys(), input).await.unwrap().id);
     }
@@ -643,7 +643,10 @@ async fn reports_funnel_summary_matches_the_stays() {
         (today - Duration::days(365), today),
         (today - Duration::days(1095), today),
         (month_start(today - Duration::days(400)), month_end(today - Duration::days(60))),
-        (month_start(today - Duration::days(300)) + Duration::days(14), month_start(today - Duration::days(100)) + Duration::days(9)),
+        (
+            month_start(today - Duration::days(300)) + Duration::days(14),
+            month_start(today - Duration::days(100)) + Duration::days(9),
+        ),
         (month_start(today), today),
         (midnight_day, midnight_day),
         (midnight_day - Duration::days(30), midnight_day - Duration::days(1)),
@@ -703,7 +706,13 @@ async fn reports_funnel_summary_matches_the_stays() {
     let kept = rollup::summary_rows(&app.store).await.unwrap();
     assert!(kept.len() > 100, "{}", kept.len());
     rollup::rebuild(&app.store).await.unwrap();
-    assert_eq!(kept, rollup::summary_rows(&app.store).await.unwrap());
+    let counted = rollup::summary_rows(&app.store).await.unwrap();
+    let only_kept: Vec<&String> = kept.iter().filter(|r| !counted.contains(r)).collect();
+    let only_counted: Vec<&String> = counted.iter().filter(|r| !kept.contains(r)).collect();
+    assert!(
+        only_kept.is_empty() && only_counted.is_empty() && kept.len() == counted.len(),
+        "kept in step only: {only_kept:#?}\ncounted afresh only: {only_counted:#?}"
+    );
     let compared = compare(&app, &periods, &pipelines, &selections).await;
     assert_eq!(compared, 80);
 
