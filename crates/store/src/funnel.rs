@@ -25,6 +25,14 @@
 //! as `owner_id IN (…)`. Soft-deleted deals are left out. Day differences
 //! need one backend-specific expression ([`days_between`]): SQLite stores
 //! timestamps as RFC 3339 text, PostgreSQL as `timestamptz`.
+//!
+//! Entered, converted, days and closed deals come from the summary in
+//! [`rollup`] (whole local months of the period, and its days at the
+//! ends), which every change of an opportunity keeps in step; a year of a
+//! million deals is then some thousands of rows instead of millions of
+//! stays. [`funnel_from_stays`] counts the same from the stays and deals
+//! themselves: the reference the summary is tested against, and what is
+//! used while the summary was built for another time zone.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

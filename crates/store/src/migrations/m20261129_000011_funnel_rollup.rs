@@ -53,7 +53,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // Finished stays by whole days, for medians: owner 0 is everyone
-        // (days and months), real owners by month only.
+        // (days and months), real owners by month only. Owner first, so
+        // that everyone's rows are read without passing the owners'.
         m.create_table(
             table("funnel_stay_days")
                 .col(big("pipeline_id"))
@@ -63,7 +64,7 @@ impl MigrationTrait for Migration {
                 .col(big("stage_id"))
                 .col(big("days"))
                 .col(big("stays"))
-                .primary_key(&mut key(&["pipeline_id", "grain", "period", "owner_id", "stage_id", "days"]))
+                .primary_key(&mut key(&["pipeline_id", "owner_id", "grain", "period", "stage_id", "days"]))
                 .to_owned(),
         )
         .await?;
