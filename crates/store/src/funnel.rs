@@ -438,66 +438,65 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
         source == Source::Summary && rollup::built_for(conn).await?.as_deref() == Some(settings.time_zone.as_str());
     let mut histograms: HashMap<i64, HashMap<i64, i64>> = HashMap::new();
     let (cells, closed) = if summary {
-        let spans = rollup::spans(params.from, params.to);
-        rollup::histograms(conn, params.pipeline_id, &spans, &owners, &mut histograms).await?;
+        let parts = rollup::spans(params.from, params.to);
+        rollup::histograms(conn, params.pipeline_id, &parts, &owners, &mut histograms).await?;
         if owners.is_some() {
             // The summary counts days by owner per month only.
-            for (a, b) in &spans.days {
-                let (s, e) = bounds(&settings, *a, *b);
-                stay_days(conn, params.pipeline_id, s, e, &owners, &mut histograms).await?;
+            for p in parts.iter().filter(|p| p.grain == rollup::DAY) {
+                let (s, e) = bounds(&settings, p.first, p.last);
+                stay_days(conn, params.pipeline_id, s, e, &owners, p.sign, &mut histograms).await?;
             }
         }
         (
-            rollup::cells(conn, params.pipeline_id, &spans, &owners).await?,
-            rollup::closed(conn, params.pipeline_id, &spans, &owners).await?,
+            rollup::cells(conn, params.pipeline_id, &parts, &owners).await?,
+            rollup::closed(conn, params.pipeline_id, &parts, &owners).await?,
         )
     } else {
-        stay_days(conn, params.pipeline_id, start, end, &owners, &mut histograms).await?;
+        stay_days(conn, params.pipeline_id, start, end, &owners, 1, &mut histograms).await?;
         (
             stay_cells(conn, params.pipeline_id, start, end, &owners).await?,
             closed_deals(conn, params.pipeline_id, start, end, &owners).await?,
         )
     };
 
-    // 3. Open deals now, by stage and owner; and their amount expected to
-    //    close in the period.
-    let mut values: Vec<Value> = vec![
-        params.from.into(),
-        params.to.into(),
-        params.pipeline_id.into(),
-        rules::OpportunityStatus::Open.code().into(),
-    ];
+    // 3. Open deals now, by stage and owner: count, amount, amount expected
+    //    to close in the period, stalled (over the stage's expected days, or
+    //    idle too long); and the longest stalled by name. The status is
+    //    written into the SQL, so that the partial indexes of open deals
+    //    (migration m20261129_000011) serve both queries.
+    let open_deals = format!(
+        "FROM opportunities WHERE pipeline_id = ? AND status = '{}' AND deleted_at IS NULL",
+        rules::OpportunityStatus::Open.code()
+    );
+    let (stalled_sql, stalled_values) = stalled_condition(&pipeline, now, idle_days);
+    let mut values: Vec<Value> = vec![params.from.into(), params.to.into()];
+    values.extend(stalled_values.iter().cloned());
+    values.push(params.pipeline_id.into());
     let scope = owner_filter("owner_id", &owners, &mut values);
     let sql = format!(
         "SELECT stage_id, owner_id, COUNT(*), CAST(SUM(amount) AS BIGINT), \
-         CAST(SUM(CASE WHEN expected_close_date >= ? AND expected_close_date <= ? THEN amount ELSE 0 END) AS BIGINT) \
-         FROM opportunities WHERE pipeline_id = ? AND status = ? AND deleted_at IS NULL{scope} \
-         GROUP BY stage_id, owner_id"
+         CAST(SUM(CASE WHEN expected_close_date >= ? AND expected_close_date <= ? THEN amount ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN {stalled_sql} THEN 1 ELSE 0 END) AS BIGINT) \
+         {open_deals}{scope} GROUP BY stage_id, owner_id"
     );
     let mut open: HashMap<(i64, i64), Open> = HashMap::new();
     let mut in_period: HashMap<i64, i64> = HashMap::new();
+    let mut stalled_by: HashMap<i64, i64> = HashMap::new();
     for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
         let (stage, owner) = (int(&row, 0)?, int(&row, 1)?);
         open.insert((stage, owner), Open { count: int(&row, 2)?, amount: int(&row, 3)? });
         *in_period.entry(owner).or_default() += int(&row, 4)?;
+        let stalled = int(&row, 5)?;
+        if stalled > 0 {
+            *stalled_by.entry(owner).or_default() += stalled;
+        }
     }
-
-    // 5. Stalled deals: over their stage's expected days, or idle too long.
-    let (stalled_sql, mut stalled_values) = stalled_condition(&pipeline, now, idle_days);
-    let mut values: Vec<Value> = vec![params.pipeline_id.into(), rules::OpportunityStatus::Open.code().into()];
-    values.append(&mut stalled_values);
+    let mut values: Vec<Value> = vec![params.pipeline_id.into()];
+    values.extend(stalled_values);
     let scope = owner_filter("owner_id", &owners, &mut values);
-    let from_where = format!(
-        "FROM opportunities WHERE pipeline_id = ? AND status = ? AND deleted_at IS NULL AND ({stalled_sql}){scope}"
-    );
-    let mut stalled_by: HashMap<i64, i64> = HashMap::new();
-    let sql = format!("SELECT owner_id, COUNT(*) {from_where} GROUP BY owner_id");
-    for row in conn.query_all_raw(statement(backend, &sql, values.clone())).await? {
-        stalled_by.insert(int(&row, 0)?, int(&row, 1)?);
-    }
     let sql = format!(
-        "SELECT id, name, owner_id, stage_id, amount, stage_entered_at, last_activity_at {from_where} \
-         ORDER BY stage_entered_at, id LIMIT {STALLED_LISTED}"
+        "SELECT id, name, owner_id, stage_id, amount, stage_entered_at, last_activity_at \
+         {open_deals} AND ({stalled_sql}){scope} ORDER BY stage_entered_at, id LIMIT {STALLED_LISTED}"
     );
     let stalled_rows = conn.query_all_raw(statement(backend, &sql, values)).await?;
 
@@ -707,13 +706,14 @@ async fn stay_cells<C: ConnectionTrait>(
 }
 
 /// Whole days of the finished stays entered in `[start, end)`, per stage,
-/// added to `out` (stage → days → stays).
+/// added to `out` (stage → days → stays) `sign` times.
 async fn stay_days<C: ConnectionTrait>(
     conn: &C,
     pipeline_id: i64,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     owners: &Option<Vec<i64>>,
+    sign: i64,
     out: &mut HashMap<i64, HashMap<i64, i64>>,
 ) -> StoreResult<()> {
     let backend = conn.get_database_backend();
@@ -728,7 +728,7 @@ async fn stay_days<C: ConnectionTrait>(
          GROUP BY 1, 2"
     );
     for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
-        *out.entry(int(&row, 0)?).or_default().entry(int(&row, 1)?).or_default() += int(&row, 2)?;
+        *out.entry(int(&row, 0)?).or_default().entry(int(&row, 1)?).or_default() += sign * int(&row, 2)?;
     }
     Ok(())
 }

@@ -525,68 +525,103 @@ pub async fn summary_rows(store: &Store) -> StoreResult<Vec<String>> {
 
 // ---------------------------------------------------------------- reading
 
-/// A report period `from..=to` cut into whole local months and the days
-/// left over at its ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Spans {
-    /// First and last month (their 1st days).
-    pub months: Option<(NaiveDate, NaiveDate)>,
-    /// Day ranges, inclusive.
-    pub days: Vec<(NaiveDate, NaiveDate)>,
+/// Rows of one grain over `first..=last` (periods), added (`sign` 1) or
+/// taken away (−1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Part {
+    pub grain: i32,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub sign: i64,
 }
 
-pub(super) fn spans(from: NaiveDate, to: NaiveDate) -> Spans {
-    let first = if from.day() == 1 { Some(from) } else { first_of_month(from).checked_add_months(Months::new(1)) };
-    let last_end = if to.succ_opt().is_none_or(|n| n.day() == 1) { Some(to) } else { first_of_month(to).pred_opt() };
-    match (first, last_end) {
-        (Some(first), Some(last_end)) if first <= last_end => {
-            let mut days = Vec::new();
-            if from < first {
-                days.push((from, first.pred_opt().unwrap_or(first)));
+/// A report period `from..=to` as summary rows: its whole local months;
+/// of a month it covers in part, either the days it covers or — when
+/// fewer days lie outside — the month less the days outside (the current
+/// month up to today is then one month row less a few empty days).
+pub(super) fn spans(from: NaiveDate, to: NaiveDate) -> Vec<Part> {
+    let mut parts: Vec<Part> = Vec::new();
+    let mut month = first_of_month(from);
+    while month <= to {
+        let next = month.checked_add_months(Months::new(1)).unwrap_or(NaiveDate::MAX);
+        let end = next.pred_opt().unwrap_or(next);
+        let (a, b) = (from.max(month), to.min(end));
+        let inside = (b - a).num_days() + 1;
+        let outside = (end - month).num_days() + 1 - inside;
+        if outside < inside {
+            match parts.last_mut() {
+                Some(p)
+                    if p.grain == MONTH && p.sign == 1 && p.last.checked_add_months(Months::new(1)) == Some(month) =>
+                {
+                    p.last = month;
+                }
+                _ => parts.push(Part { grain: MONTH, first: month, last: month, sign: 1 }),
             }
-            if last_end < to {
-                days.push((last_end.succ_opt().unwrap_or(last_end), to));
+            if a > month {
+                parts.push(Part { grain: DAY, first: month, last: a.pred_opt().unwrap_or(a), sign: -1 });
             }
-            Spans { months: Some((first, first_of_month(last_end))), days }
+            if b < end {
+                parts.push(Part { grain: DAY, first: b.succ_opt().unwrap_or(b), last: end, sign: -1 });
+            }
+        } else {
+            parts.push(Part { grain: DAY, first: a, last: b, sign: 1 });
         }
-        _ => Spans { months: None, days: vec![(from, to)] },
+        month = next;
     }
+    parts
 }
 
-/// `(grain = ? AND period >= ? AND period <= ?) OR …` over the spans;
-/// with `months_only`, the day spans are left out.
-fn span_filter(spans: &Spans, months_only: bool, values: &mut Vec<Value>) -> String {
-    let mut parts = Vec::new();
-    let mut push = |grain: i32, a: NaiveDate, b: NaiveDate| {
-        values.extend([Value::from(grain), Value::from(period(a)), Value::from(period(b))]);
-        parts.push("(grain = ? AND period >= ? AND period <= ?)".to_owned());
-    };
-    if let Some((a, b)) = spans.months {
-        push(MONTH, a, b);
+/// `(grain = ? AND period >= ? AND period <= ?) OR …` over some parts.
+fn parts_sql<'a>(parts: impl Iterator<Item = &'a Part>, values: &mut Vec<Value>) -> String {
+    let mut sql = Vec::new();
+    for p in parts {
+        values.extend([Value::from(p.grain), Value::from(period(p.first)), Value::from(period(p.last))]);
+        sql.push("(grain = ? AND period >= ? AND period <= ?)".to_owned());
     }
-    if !months_only {
-        for (a, b) in &spans.days {
-            push(DAY, *a, *b);
-        }
-    }
-    if parts.is_empty() { "1 = 0".to_owned() } else { format!("({})", parts.join(" OR ")) }
+    if sql.is_empty() { "1 = 0".to_owned() } else { format!("({})", sql.join(" OR ")) }
 }
 
-/// Stays entered in the spans, by stage and owner.
+/// `SELECT <columns>, <sign> AS sign FROM <table> WHERE pipeline_id = ? AND
+/// (<parts>)<extra>`: the rows of the parts, each with its sign.
+fn signed_rows<'a>(
+    table: &str,
+    columns: &str,
+    pipeline: i64,
+    parts: impl Iterator<Item = &'a Part> + Clone,
+    extra: impl FnOnce(&mut Vec<Value>) -> String,
+    values: &mut Vec<Value>,
+) -> String {
+    let minus = parts_sql(parts.clone().filter(|p| p.sign < 0), values);
+    values.push(pipeline.into());
+    let when = parts_sql(parts, values);
+    let extra = extra(values);
+    format!(
+        "SELECT {columns}, CASE WHEN {minus} THEN -1 ELSE 1 END AS sign FROM {table} \
+         WHERE pipeline_id = ? AND {when}{extra}"
+    )
+}
+
+/// Stays entered in the parts, by stage and owner.
 pub(super) async fn cells<C: ConnectionTrait>(
     conn: &C,
     pipeline: i64,
-    spans: &Spans,
+    parts: &[Part],
     owners: &Option<Vec<i64>>,
 ) -> StoreResult<HashMap<(i64, i64), Cell>> {
     let backend = conn.get_database_backend();
-    let mut values: Vec<Value> = vec![pipeline.into()];
-    let when = span_filter(spans, false, &mut values);
-    let scope = owner_filter("owner_id", owners, &mut values);
+    let mut values: Vec<Value> = Vec::new();
+    let rows = signed_rows(
+        "funnel_stays",
+        "stage_id, owner_id, entered, amount, converted, finished, days",
+        pipeline,
+        parts.iter(),
+        |v| owner_filter("owner_id", owners, v),
+        &mut values,
+    );
     let sql = format!(
-        "SELECT stage_id, owner_id, CAST(SUM(entered) AS BIGINT), CAST(SUM(amount) AS BIGINT), \
-         CAST(SUM(converted) AS BIGINT), CAST(SUM(finished) AS BIGINT), SUM(days) \
-         FROM funnel_stays WHERE pipeline_id = ? AND {when}{scope} GROUP BY stage_id, owner_id"
+        "SELECT stage_id, owner_id, CAST(SUM(sign * entered) AS BIGINT), CAST(SUM(sign * amount) AS BIGINT), \
+         CAST(SUM(sign * converted) AS BIGINT), CAST(SUM(sign * finished) AS BIGINT), SUM(sign * days) \
+         FROM ({rows}) r GROUP BY stage_id, owner_id"
     );
     let mut out = HashMap::new();
     for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
@@ -604,50 +639,60 @@ pub(super) async fn cells<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Whole days of finished stays per stage: everyone's rows, or the
-/// owners' months (the day spans of a narrowed report are left to the
-/// caller, which counts them from the stays).
+/// Whole days of finished stays per stage, added to `out` (stage → days
+/// → stays): everyone's rows; for a narrowed report the owners' month
+/// parts only (the day parts are the caller's, from the stays).
 pub(super) async fn histograms<C: ConnectionTrait>(
     conn: &C,
     pipeline: i64,
-    spans: &Spans,
+    parts: &[Part],
     owners: &Option<Vec<i64>>,
     out: &mut HashMap<i64, HashMap<i64, i64>>,
 ) -> StoreResult<()> {
     let backend = conn.get_database_backend();
-    let mut values: Vec<Value> = vec![pipeline.into()];
-    let when = span_filter(spans, owners.is_some(), &mut values);
-    let scope = match owners {
-        None => {
-            values.push(EVERYONE.into());
-            " AND owner_id = ?".to_owned()
-        }
-        Some(_) => owner_filter("owner_id", owners, &mut values),
-    };
-    let sql = format!(
-        "SELECT stage_id, days, CAST(SUM(stays) AS BIGINT) FROM funnel_stay_days \
-         WHERE pipeline_id = ? AND {when}{scope} GROUP BY stage_id, days"
+    let mut values: Vec<Value> = Vec::new();
+    let rows = signed_rows(
+        "funnel_stay_days",
+        "stage_id, days, stays",
+        pipeline,
+        parts.iter().filter(|p| owners.is_none() || p.grain == MONTH),
+        |v| match owners {
+            None => {
+                v.push(EVERYONE.into());
+                " AND owner_id = ?".to_owned()
+            }
+            Some(_) => owner_filter("owner_id", owners, v),
+        },
+        &mut values,
     );
+    let sql =
+        format!("SELECT stage_id, days, CAST(SUM(sign * stays) AS BIGINT) FROM ({rows}) r GROUP BY stage_id, days");
     for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
         *out.entry(int(&row, 0)?).or_default().entry(int(&row, 1)?).or_default() += int(&row, 2)?;
     }
     Ok(())
 }
 
-/// Deals closed in the spans, by owner.
+/// Deals closed in the parts, by owner.
 pub(super) async fn closed<C: ConnectionTrait>(
     conn: &C,
     pipeline: i64,
-    spans: &Spans,
+    parts: &[Part],
     owners: &Option<Vec<i64>>,
 ) -> StoreResult<HashMap<i64, Closed>> {
     let backend = conn.get_database_backend();
-    let mut values: Vec<Value> = vec![pipeline.into()];
-    let when = span_filter(spans, false, &mut values);
-    let scope = owner_filter("owner_id", owners, &mut values);
+    let mut values: Vec<Value> = Vec::new();
+    let rows = signed_rows(
+        "funnel_closed",
+        "owner_id, won, lost, won_amount, cycle_days",
+        pipeline,
+        parts.iter(),
+        |v| owner_filter("owner_id", owners, v),
+        &mut values,
+    );
     let sql = format!(
-        "SELECT owner_id, CAST(SUM(won) AS BIGINT), CAST(SUM(lost) AS BIGINT), CAST(SUM(won_amount) AS BIGINT), \
-         SUM(cycle_days) FROM funnel_closed WHERE pipeline_id = ? AND {when}{scope} GROUP BY owner_id"
+        "SELECT owner_id, CAST(SUM(sign * won) AS BIGINT), CAST(SUM(sign * lost) AS BIGINT), \
+         CAST(SUM(sign * won_amount) AS BIGINT), SUM(sign * cycle_days) FROM ({rows}) r GROUP BY owner_id"
     );
     let mut out = HashMap::new();
     for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
@@ -668,20 +713,42 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
+    fn part(grain: i32, first: NaiveDate, last: NaiveDate, sign: i64) -> Part {
+        Part { grain, first, last, sign }
+    }
+
     #[test]
-    fn periods_split_into_whole_months_and_edge_days() {
-        let s = spans(d(2025, 11, 27), d(2026, 11, 27));
-        assert_eq!(s.months, Some((d(2025, 12, 1), d(2026, 10, 1))));
-        assert_eq!(s.days, [(d(2025, 11, 27), d(2025, 11, 30)), (d(2026, 11, 1), d(2026, 11, 27))]);
-        let s = spans(d(2026, 1, 1), d(2026, 12, 31));
-        assert_eq!(s.months, Some((d(2026, 1, 1), d(2026, 12, 1))));
-        assert!(s.days.is_empty());
-        let s = spans(d(2026, 1, 15), d(2026, 2, 10));
-        assert_eq!(s, Spans { months: None, days: vec![(d(2026, 1, 15), d(2026, 2, 10))] });
-        let s = spans(d(2026, 2, 1), d(2026, 2, 28));
-        assert_eq!(s, Spans { months: Some((d(2026, 2, 1), d(2026, 2, 1))), days: vec![] });
-        let s = spans(d(2026, 2, 2), d(2026, 2, 28));
-        assert_eq!(s, Spans { months: None, days: vec![(d(2026, 2, 2), d(2026, 2, 28))] });
+    fn periods_become_months_and_days_added_or_taken_away() {
+        // A year to the 27th: 4 days of November, December…October, and
+        // November less its last 3 days.
+        assert_eq!(
+            spans(d(2025, 11, 27), d(2026, 11, 27)),
+            [
+                part(DAY, d(2025, 11, 27), d(2025, 11, 30), 1),
+                part(MONTH, d(2025, 12, 1), d(2026, 11, 1), 1),
+                part(DAY, d(2026, 11, 28), d(2026, 11, 30), -1),
+            ]
+        );
+        assert_eq!(spans(d(2026, 1, 1), d(2026, 12, 31)), [part(MONTH, d(2026, 1, 1), d(2026, 12, 1), 1)]);
+        // Mid-January to the 10th of February: 17 of 31 days, 10 of 28.
+        assert_eq!(
+            spans(d(2026, 1, 15), d(2026, 2, 10)),
+            [
+                part(MONTH, d(2026, 1, 1), d(2026, 1, 1), 1),
+                part(DAY, d(2026, 1, 1), d(2026, 1, 14), -1),
+                part(DAY, d(2026, 2, 1), d(2026, 2, 10), 1),
+            ]
+        );
+        assert_eq!(spans(d(2026, 2, 1), d(2026, 2, 28)), [part(MONTH, d(2026, 2, 1), d(2026, 2, 1), 1)]);
+        assert_eq!(
+            spans(d(2026, 2, 2), d(2026, 2, 27)),
+            [
+                part(MONTH, d(2026, 2, 1), d(2026, 2, 1), 1),
+                part(DAY, d(2026, 2, 1), d(2026, 2, 1), -1),
+                part(DAY, d(2026, 2, 28), d(2026, 2, 28), -1),
+            ]
+        );
+        assert_eq!(spans(d(2026, 3, 9), d(2026, 3, 9)), [part(DAY, d(2026, 3, 9), d(2026, 3, 9), 1)]);
         assert_eq!(period(d(2026, 3, 9)), 20260309);
     }
 

@@ -6,6 +6,7 @@
 //! their state row is missing or was built for another time zone.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::ConnectionTrait;
 
 use super::cols::*;
 
@@ -28,6 +29,14 @@ fn key(columns: &[&str]) -> IndexCreateStatement {
     }
     stmt.to_owned()
 }
+
+const OPEN_INDEXES: [(&str, &str); 2] = [
+    (
+        "idx_opportunities_open_by_stage",
+        "pipeline_id, stage_id, owner_id, amount, expected_close_date, stage_entered_at, last_activity_at",
+    ),
+    ("idx_opportunities_open_by_time", "pipeline_id, stage_entered_at, id, stage_id, owner_id, last_activity_at"),
+];
 
 const TABLES: [&str; 4] = ["funnel_stays", "funnel_stay_days", "funnel_closed", "funnel_rollup_state"];
 
@@ -84,6 +93,17 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // Open deals of a pipeline, read by the funnel without touching the
+        // table: by stage and owner (counts, amounts, stalled), and by time
+        // in stage (the longest stalled first).
+        for (name, columns) in OPEN_INDEXES {
+            m.get_connection()
+                .execute_unprepared(&format!(
+                    "CREATE INDEX IF NOT EXISTS {name} ON opportunities ({columns}) \
+                     WHERE status = 'open' AND deleted_at IS NULL"
+                ))
+                .await?;
+        }
         // One row: the time zone the summary was built for.
         m.create_table(
             table("funnel_rollup_state")
@@ -97,6 +117,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for (name, _) in OPEN_INDEXES {
+            m.get_connection().execute_unprepared(&format!("DROP INDEX IF EXISTS {name}")).await?;
+        }
         for t in TABLES {
             m.drop_table(Table::drop().table(Alias::new(t)).to_owned()).await?;
         }
