@@ -461,9 +461,10 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
 
     // 3. Open deals now, by stage and owner: count, amount, amount expected
     //    to close in the period, stalled (over the stage's expected days, or
-    //    idle too long); and the longest stalled by name. The status is
-    //    written into the SQL, so that the partial indexes of open deals
-    //    (migration m20261129_000011) serve both queries.
+    //    idle too long), from one covering index; and the longest stalled
+    //    by name. The status is written into the SQL, so that the partial
+    //    index of open deals by time in stage can serve the second query
+    //    (migration m20261129_000011).
     let open_deals = format!(
         "FROM opportunities WHERE pipeline_id = ? AND status = '{}' AND deleted_at IS NULL",
         rules::OpportunityStatus::Open.code()

@@ -571,34 +571,35 @@ pub(super) fn spans(from: NaiveDate, to: NaiveDate) -> Vec<Part> {
     parts
 }
 
-/// `(grain = ? AND period >= ? AND period <= ?) OR …` over some parts.
-fn parts_sql<'a>(parts: impl Iterator<Item = &'a Part>, values: &mut Vec<Value>) -> String {
-    let mut sql = Vec::new();
-    for p in parts {
-        values.extend([Value::from(p.grain), Value::from(period(p.first)), Value::from(period(p.last))]);
-        sql.push("(grain = ? AND period >= ? AND period <= ?)".to_owned());
-    }
-    if sql.is_empty() { "1 = 0".to_owned() } else { format!("({})", sql.join(" OR ")) }
-}
-
-/// `SELECT <columns>, <sign> AS sign FROM <table> WHERE pipeline_id = ? AND
-/// (<parts>)<extra>`: the rows of the parts, each with its sign.
+/// The rows of the parts, each with its sign: one `SELECT … UNION ALL`
+/// branch per part, so that each reads a range of the table's key.
 fn signed_rows<'a>(
     table: &str,
     columns: &str,
     pipeline: i64,
-    parts: impl Iterator<Item = &'a Part> + Clone,
-    extra: impl FnOnce(&mut Vec<Value>) -> String,
+    parts: impl Iterator<Item = &'a Part>,
+    extra: impl Fn(&mut Vec<Value>) -> String,
     values: &mut Vec<Value>,
 ) -> String {
-    let minus = parts_sql(parts.clone().filter(|p| p.sign < 0), values);
-    values.push(pipeline.into());
-    let when = parts_sql(parts, values);
-    let extra = extra(values);
-    format!(
-        "SELECT {columns}, CASE WHEN {minus} THEN -1 ELSE 1 END AS sign FROM {table} \
-         WHERE pipeline_id = ? AND {when}{extra}"
-    )
+    let mut branches = Vec::new();
+    for p in parts {
+        values.extend([
+            Value::from(pipeline),
+            Value::from(p.grain),
+            Value::from(period(p.first)),
+            Value::from(period(p.last)),
+        ]);
+        let extra = extra(values);
+        branches.push(format!(
+            "SELECT {columns}, {} AS sign FROM {table} \
+             WHERE pipeline_id = ? AND grain = ? AND period >= ? AND period <= ?{extra}",
+            p.sign
+        ));
+    }
+    if branches.is_empty() {
+        return format!("SELECT {columns}, 1 AS sign FROM {table} WHERE 1 = 0");
+    }
+    branches.join(" UNION ALL ")
 }
 
 /// Stays entered in the parts, by stage and owner.

@@ -4,6 +4,7 @@
 //! report reads thousands of summary rows instead of millions of stays.
 //! The tables start empty; `Store::migrate` fills them (a rebuild) when
 //! their state row is missing or was built for another time zone.
+//! Also the indexes that let the funnel read open deals without the table.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
@@ -30,13 +31,15 @@ fn key(columns: &[&str]) -> IndexCreateStatement {
     stmt.to_owned()
 }
 
-const OPEN_INDEXES: [(&str, &str); 2] = [
-    (
-        "idx_opportunities_open_by_stage",
-        "pipeline_id, stage_id, owner_id, amount, expected_close_date, stage_entered_at, last_activity_at",
-    ),
-    ("idx_opportunities_open_by_time", "pipeline_id, stage_entered_at, id, stage_id, owner_id, last_activity_at"),
-];
+/// The index of a pipeline's deals by status and stage, made covering for
+/// the funnel's open deals (counts, amounts, stalled), replacing the
+/// shorter one of `m20261127_000009_pipelines` (same leading columns).
+const FIGURES_INDEX: &str = "idx_opportunities_pipeline_status_figures";
+const FIGURES_COLUMNS: &str = "pipeline_id, status, stage_id, owner_id, amount, expected_close_date, deleted_at, \
+                               stage_entered_at, last_activity_at";
+const OLD_INDEX: &str = "idx_opportunities_pipeline_id_status_stage_id";
+/// Open deals by time in stage: the longest stalled first.
+const OPEN_BY_TIME: &str = "idx_opportunities_open_by_time";
 
 const TABLES: [&str; 4] = ["funnel_stays", "funnel_stay_days", "funnel_closed", "funnel_rollup_state"];
 
@@ -93,17 +96,18 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        // Open deals of a pipeline, read by the funnel without touching the
-        // table: by stage and owner (counts, amounts, stalled), and by time
-        // in stage (the longest stalled first).
-        for (name, columns) in OPEN_INDEXES {
-            m.get_connection()
-                .execute_unprepared(&format!(
-                    "CREATE INDEX IF NOT EXISTS {name} ON opportunities ({columns}) \
-                     WHERE status = 'open' AND deleted_at IS NULL"
-                ))
-                .await?;
-        }
+        let conn = m.get_connection();
+        conn.execute_unprepared(&format!("DROP INDEX IF EXISTS {OLD_INDEX}")).await?;
+        conn.execute_unprepared(&format!(
+            "CREATE INDEX IF NOT EXISTS {FIGURES_INDEX} ON opportunities ({FIGURES_COLUMNS})"
+        ))
+        .await?;
+        conn.execute_unprepared(&format!(
+            "CREATE INDEX IF NOT EXISTS {OPEN_BY_TIME} ON opportunities \
+             (pipeline_id, stage_entered_at, id, stage_id, owner_id, last_activity_at) \
+             WHERE status = 'open' AND deleted_at IS NULL"
+        ))
+        .await?;
         // One row: the time zone the summary was built for.
         m.create_table(
             table("funnel_rollup_state")
@@ -117,9 +121,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for (name, _) in OPEN_INDEXES {
-            m.get_connection().execute_unprepared(&format!("DROP INDEX IF EXISTS {name}")).await?;
+        let conn = m.get_connection();
+        for name in [OPEN_BY_TIME, FIGURES_INDEX] {
+            conn.execute_unprepared(&format!("DROP INDEX IF EXISTS {name}")).await?;
         }
+        conn.execute_unprepared(&format!(
+            "CREATE INDEX IF NOT EXISTS {OLD_INDEX} ON opportunities (pipeline_id, status, stage_id)"
+        ))
+        .await?;
         for t in TABLES {
             m.drop_table(Table::drop().table(Alias::new(t)).to_owned()).await?;
         }
