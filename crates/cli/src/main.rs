@@ -56,6 +56,9 @@ enum Command {
     Gen(commands::generate::GenArgs),
     /// Import customers, contacts or leads from a CSV or Excel file.
     Import(commands::import::ImportArgs),
+    /// Count the funnel analysis summary again from the stage history
+    /// (after rows were restored or edited outside Salesflow).
+    RebuildFunnel,
 }
 
 #[derive(Args)]
@@ -172,6 +175,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => {
             let store = commands::open(&url).await?;
             commands::import::run(&store, args).await
+        }
+        Command::RebuildFunnel => {
+            let store = commands::open(&url).await?;
+            let started = std::time::Instant::now();
+            salesflow_store::funnel::rollup::rebuild(&store).await?;
+            println!("funnel summary rebuilt in {:.1} s", started.elapsed().as_secs_f64());
+            Ok(())
         }
     }
 }

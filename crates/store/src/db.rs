@@ -70,6 +70,8 @@ impl Store {
 
     pub async fn migrate(&self) -> StoreResult<()> {
         Migrator::up(&self.write, None).await?;
+        // The funnel summary starts empty and follows the time zone.
+        crate::funnel::rollup::rebuild_if_stale(self).await?;
         Ok(())
     }
 

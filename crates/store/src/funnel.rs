@@ -25,6 +25,14 @@
 //! as `owner_id IN (…)`. Soft-deleted deals are left out. Day differences
 //! need one backend-specific expression ([`days_between`]): SQLite stores
 //! timestamps as RFC 3339 text, PostgreSQL as `timestamptz`.
+//!
+//! Entered, converted, days and closed deals come from the summary in
+//! [`rollup`] (whole local months of the period, and its days at the
+//! ends), which every change of an opportunity keeps in step; a year of a
+//! million deals is then some thousands of rows instead of millions of
+//! stays. [`funnel_from_stays`] counts the same from the stays and deals
+//! themselves: the reference the summary is tested against, and what is
+//! used while the summary was built for another time zone.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -43,6 +51,8 @@ use crate::entity::{department, user};
 use crate::error::{StoreError, StoreResult};
 use crate::pipelines::{PipelineView, load};
 use crate::scope::Actor;
+
+pub mod rollup;
 
 /// The longest period a report covers (three years and a leap day).
 pub const MAX_PERIOD_DAYS: i64 = 3 * 365 + 1;
@@ -344,10 +354,8 @@ fn bounds(
     from: NaiveDate,
     to: NaiveDate,
 ) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = settings.start_of(from).unwrap_or_else(|| from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
     let next = to.succ_opt().unwrap_or(to);
-    let end = settings.start_of(next).unwrap_or_else(|| next.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
-    (start, end)
+    (rollup::day_start(settings, from), rollup::day_start(settings, next))
 }
 
 // ---------------------------------------------------------------- funnel
@@ -379,6 +387,25 @@ struct Open {
 /// `view` right; figures cover only owners inside the caller's scope).
 #[tracing::instrument(skip_all)]
 pub async fn funnel(store: &Store, actor: &Actor, params: &FunnelParams) -> StoreResult<FunnelReport> {
+    report(store, actor, params, Source::Summary).await
+}
+
+/// The funnel counted from the stays and deals themselves, never from the
+/// summary: the reference the summary is tested against.
+#[doc(hidden)]
+pub async fn funnel_from_stays(store: &Store, actor: &Actor, params: &FunnelParams) -> StoreResult<FunnelReport> {
+    report(store, actor, params, Source::Stays).await
+}
+
+/// Where the figures of stays and closed deals come from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The summary when it fits the company's time zone, else the stays.
+    Summary,
+    Stays,
+}
+
+async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Source) -> StoreResult<FunnelReport> {
     actor.require(Module::Opportunities, Action::View)?;
     let conn = store.reader();
     let backend = conn.get_database_backend();
@@ -402,122 +429,75 @@ pub async fn funnel(store: &Store, actor: &Actor, params: &FunnelParams) -> Stor
     let (start, end) = bounds(&settings, params.from, params.to);
     let now = Utc::now();
 
-    // 1. Stays entered in the period, by stage and owner: count, amount,
-    //    converted, finished and their days.
-    let days = days_between(backend, "s.left_at", "s.entered_at");
-    let mut values: Vec<Value> = vec![false.into(), false.into(), params.pipeline_id.into(), start.into(), end.into()];
-    let scope = owner_filter("s.owner_id", &owners, &mut values);
-    let sql = format!(
-        "SELECT s.stage_id, s.owner_id, COUNT(*), CAST(SUM(s.amount) AS BIGINT), \
-         SUM(CASE WHEN EXISTS (SELECT 1 FROM opportunity_stages t JOIN pipeline_stages tp ON tp.id = t.stage_id \
-             WHERE t.opportunity_id = s.opportunity_id AND t.entered_at >= s.entered_at \
-             AND tp.position > sp.position) THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN s.left_at IS NOT NULL AND s.passed = ? THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN s.left_at IS NOT NULL AND s.passed = ? THEN {days} END) \
-         FROM opportunity_stages s \
-         JOIN pipeline_stages sp ON sp.id = s.stage_id \
-         JOIN opportunities o ON o.id = s.opportunity_id AND o.deleted_at IS NULL \
-         WHERE s.pipeline_id = ? AND s.entered_at >= ? AND s.entered_at < ?{scope} \
-         GROUP BY s.stage_id, s.owner_id"
-    );
-    let mut cells: HashMap<(i64, i64), Cell> = HashMap::new();
-    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
-        let key = (int(&row, 0)?, int(&row, 1)?);
-        cells.insert(
-            key,
-            Cell {
-                entered: int(&row, 2)?,
-                amount: int(&row, 3)?,
-                converted: int(&row, 4)?,
-                finished: int(&row, 5)?,
-                days: float(&row, 6)?,
-            },
-        );
-    }
+    // 1. Stays entered in the period, by stage and owner (count, amount,
+    //    converted, finished and their days); whole days of the finished
+    //    ones per stage, for medians; deals closed in the period, by owner.
+    //    From the summary (whole months, and days at the ends) when it is
+    //    built for the company's time zone, else from the stays.
+    let summary =
+        source == Source::Summary && rollup::built_for(conn).await?.as_deref() == Some(settings.time_zone.as_str());
+    let mut histograms: HashMap<i64, HashMap<i64, i64>> = HashMap::new();
+    let (cells, closed) = if summary {
+        let parts = rollup::spans(params.from, params.to);
+        rollup::histograms(conn, params.pipeline_id, &parts, &owners, &mut histograms).await?;
+        if owners.is_some() {
+            // The summary counts days by owner per month only.
+            for p in parts.iter().filter(|p| p.grain == rollup::DAY) {
+                let (s, e) = bounds(&settings, p.first, p.last);
+                stay_days(conn, params.pipeline_id, s, e, &owners, p.sign, &mut histograms).await?;
+            }
+        }
+        (
+            rollup::cells(conn, params.pipeline_id, &parts, &owners).await?,
+            rollup::closed(conn, params.pipeline_id, &parts, &owners).await?,
+        )
+    } else {
+        stay_days(conn, params.pipeline_id, start, end, &owners, 1, &mut histograms).await?;
+        (
+            stay_cells(conn, params.pipeline_id, start, end, &owners).await?,
+            closed_deals(conn, params.pipeline_id, start, end, &owners).await?,
+        )
+    };
 
-    // 2. Whole days of the finished stays per stage: a histogram, for medians.
-    let whole = whole_days(backend, "s.left_at", "s.entered_at");
-    let mut values: Vec<Value> = vec![params.pipeline_id.into(), start.into(), end.into(), false.into()];
-    let scope = owner_filter("s.owner_id", &owners, &mut values);
-    let sql = format!(
-        "SELECT s.stage_id, {whole}, COUNT(*) FROM opportunity_stages s \
-         JOIN opportunities o ON o.id = s.opportunity_id AND o.deleted_at IS NULL \
-         WHERE s.pipeline_id = ? AND s.entered_at >= ? AND s.entered_at < ? \
-         AND s.left_at IS NOT NULL AND s.passed = ?{scope} \
-         GROUP BY 1, 2"
+    // 3. Open deals now, by stage and owner: count, amount, amount expected
+    //    to close in the period, stalled (over the stage's expected days, or
+    //    idle too long), from one covering index; and the longest stalled
+    //    by name. The status is written into the SQL, so that the partial
+    //    index of open deals by time in stage can serve the second query
+    //    (migration m20261129_000011).
+    let open_deals = format!(
+        "FROM opportunities WHERE pipeline_id = ? AND status = '{}' AND deleted_at IS NULL",
+        rules::OpportunityStatus::Open.code()
     );
-    let mut histograms: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
-    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
-        histograms.entry(int(&row, 0)?).or_default().push((int(&row, 1)?, int(&row, 2)?));
-    }
-
-    // 3. Open deals now, by stage and owner; and their amount expected to
-    //    close in the period.
-    let mut values: Vec<Value> = vec![
-        params.from.into(),
-        params.to.into(),
-        params.pipeline_id.into(),
-        rules::OpportunityStatus::Open.code().into(),
-    ];
+    let (stalled_sql, stalled_values) = stalled_condition(&pipeline, now, idle_days);
+    let mut values: Vec<Value> = vec![params.from.into(), params.to.into()];
+    values.extend(stalled_values.iter().cloned());
+    values.push(params.pipeline_id.into());
     let scope = owner_filter("owner_id", &owners, &mut values);
     let sql = format!(
         "SELECT stage_id, owner_id, COUNT(*), CAST(SUM(amount) AS BIGINT), \
-         CAST(SUM(CASE WHEN expected_close_date >= ? AND expected_close_date <= ? THEN amount ELSE 0 END) AS BIGINT) \
-         FROM opportunities WHERE pipeline_id = ? AND status = ? AND deleted_at IS NULL{scope} \
-         GROUP BY stage_id, owner_id"
+         CAST(SUM(CASE WHEN expected_close_date >= ? AND expected_close_date <= ? THEN amount ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN {stalled_sql} THEN 1 ELSE 0 END) AS BIGINT) \
+         {open_deals}{scope} GROUP BY stage_id, owner_id"
     );
     let mut open: HashMap<(i64, i64), Open> = HashMap::new();
     let mut in_period: HashMap<i64, i64> = HashMap::new();
+    let mut stalled_by: HashMap<i64, i64> = HashMap::new();
     for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
         let (stage, owner) = (int(&row, 0)?, int(&row, 1)?);
         open.insert((stage, owner), Open { count: int(&row, 2)?, amount: int(&row, 3)? });
         *in_period.entry(owner).or_default() += int(&row, 4)?;
-    }
-
-    // 4. Deals closed in the period, by owner and status; the cycle of the won.
-    let cycle = days_between(backend, "closed_at", "created_at");
-    let won = rules::OpportunityStatus::Won.code();
-    let lost = rules::OpportunityStatus::Lost.code();
-    let mut values: Vec<Value> =
-        vec![won.into(), params.pipeline_id.into(), start.into(), end.into(), won.into(), lost.into()];
-    let scope = owner_filter("owner_id", &owners, &mut values);
-    let sql = format!(
-        "SELECT owner_id, status, COUNT(*), CAST(SUM(amount) AS BIGINT), \
-         SUM(CASE WHEN status = ? THEN {cycle} END) \
-         FROM opportunities WHERE pipeline_id = ? AND closed_at >= ? AND closed_at < ? \
-         AND status IN (?, ?) AND deleted_at IS NULL{scope} \
-         GROUP BY owner_id, status"
-    );
-    let mut closed: HashMap<i64, Closed> = HashMap::new();
-    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
-        let owner = int(&row, 0)?;
-        let status: String = row.try_get_by_index(1)?;
-        let c = closed.entry(owner).or_default();
-        if status == won {
-            c.won = int(&row, 2)?;
-            c.won_amount = int(&row, 3)?;
-            c.cycle_days = float(&row, 4)?;
-        } else {
-            c.lost = int(&row, 2)?;
+        let stalled = int(&row, 5)?;
+        if stalled > 0 {
+            *stalled_by.entry(owner).or_default() += stalled;
         }
     }
-
-    // 5. Stalled deals: over their stage's expected days, or idle too long.
-    let (stalled_sql, mut stalled_values) = stalled_condition(&pipeline, now, idle_days);
-    let mut values: Vec<Value> = vec![params.pipeline_id.into(), rules::OpportunityStatus::Open.code().into()];
-    values.append(&mut stalled_values);
+    let mut values: Vec<Value> = vec![params.pipeline_id.into()];
+    values.extend(stalled_values);
     let scope = owner_filter("owner_id", &owners, &mut values);
-    let from_where = format!(
-        "FROM opportunities WHERE pipeline_id = ? AND status = ? AND deleted_at IS NULL AND ({stalled_sql}){scope}"
-    );
-    let mut stalled_by: HashMap<i64, i64> = HashMap::new();
-    let sql = format!("SELECT owner_id, COUNT(*) {from_where} GROUP BY owner_id");
-    for row in conn.query_all_raw(statement(backend, &sql, values.clone())).await? {
-        stalled_by.insert(int(&row, 0)?, int(&row, 1)?);
-    }
     let sql = format!(
-        "SELECT id, name, owner_id, stage_id, amount, stage_entered_at, last_activity_at {from_where} \
-         ORDER BY stage_entered_at, id LIMIT {STALLED_LISTED}"
+        "SELECT id, name, owner_id, stage_id, amount, stage_entered_at, last_activity_at \
+         {open_deals} AND ({stalled_sql}){scope} ORDER BY stage_entered_at, id LIMIT {STALLED_LISTED}"
     );
     let stalled_rows = conn.query_all_raw(statement(backend, &sql, values)).await?;
 
@@ -588,7 +568,9 @@ pub async fn funnel(store: &Store, actor: &Actor, params: &FunnelParams) -> Stor
                 current_amount: money(now_in.amount),
                 finished: c.finished,
                 average_days: rules::average(c.days, c.finished),
-                median_days: histograms.get(&s.id).and_then(|h| rules::median_of_histogram(h)),
+                median_days: histograms
+                    .get(&s.id)
+                    .and_then(|h| rules::median_of_histogram(&h.iter().map(|(d, n)| (*d, *n)).collect::<Vec<_>>())),
             }
         })
         .collect();
@@ -679,6 +661,115 @@ pub async fn funnel(store: &Store, actor: &Actor, params: &FunnelParams) -> Stor
         people,
         stalled,
     })
+}
+
+/// Stays entered in `[start, end)`, by stage and owner: count, amount,
+/// converted, finished and their days.
+async fn stay_cells<C: ConnectionTrait>(
+    conn: &C,
+    pipeline_id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    owners: &Option<Vec<i64>>,
+) -> StoreResult<HashMap<(i64, i64), Cell>> {
+    let backend = conn.get_database_backend();
+    let days = days_between(backend, "s.left_at", "s.entered_at");
+    let mut values: Vec<Value> = vec![false.into(), false.into(), pipeline_id.into(), start.into(), end.into()];
+    let scope = owner_filter("s.owner_id", owners, &mut values);
+    let sql = format!(
+        "SELECT s.stage_id, s.owner_id, COUNT(*), CAST(SUM(s.amount) AS BIGINT), \
+         SUM(CASE WHEN EXISTS (SELECT 1 FROM opportunity_stages t JOIN pipeline_stages tp ON tp.id = t.stage_id \
+             WHERE t.opportunity_id = s.opportunity_id AND t.entered_at >= s.entered_at \
+             AND tp.position > sp.position) THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN s.left_at IS NOT NULL AND s.passed = ? THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN s.left_at IS NOT NULL AND s.passed = ? THEN {days} END) \
+         FROM opportunity_stages s \
+         JOIN pipeline_stages sp ON sp.id = s.stage_id \
+         JOIN opportunities o ON o.id = s.opportunity_id AND o.deleted_at IS NULL \
+         WHERE s.pipeline_id = ? AND s.entered_at >= ? AND s.entered_at < ?{scope} \
+         GROUP BY s.stage_id, s.owner_id"
+    );
+    let mut cells: HashMap<(i64, i64), Cell> = HashMap::new();
+    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+        let key = (int(&row, 0)?, int(&row, 1)?);
+        cells.insert(
+            key,
+            Cell {
+                entered: int(&row, 2)?,
+                amount: int(&row, 3)?,
+                converted: int(&row, 4)?,
+                finished: int(&row, 5)?,
+                days: float(&row, 6)?,
+            },
+        );
+    }
+    Ok(cells)
+}
+
+/// Whole days of the finished stays entered in `[start, end)`, per stage,
+/// added to `out` (stage → days → stays) `sign` times.
+async fn stay_days<C: ConnectionTrait>(
+    conn: &C,
+    pipeline_id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    owners: &Option<Vec<i64>>,
+    sign: i64,
+    out: &mut HashMap<i64, HashMap<i64, i64>>,
+) -> StoreResult<()> {
+    let backend = conn.get_database_backend();
+    let whole = whole_days(backend, "s.left_at", "s.entered_at");
+    let mut values: Vec<Value> = vec![pipeline_id.into(), start.into(), end.into(), false.into()];
+    let scope = owner_filter("s.owner_id", owners, &mut values);
+    let sql = format!(
+        "SELECT s.stage_id, {whole}, COUNT(*) FROM opportunity_stages s \
+         JOIN opportunities o ON o.id = s.opportunity_id AND o.deleted_at IS NULL \
+         WHERE s.pipeline_id = ? AND s.entered_at >= ? AND s.entered_at < ? \
+         AND s.left_at IS NOT NULL AND s.passed = ?{scope} \
+         GROUP BY 1, 2"
+    );
+    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+        *out.entry(int(&row, 0)?).or_default().entry(int(&row, 1)?).or_default() += sign * int(&row, 2)?;
+    }
+    Ok(())
+}
+
+/// Deals closed in `[start, end)`, by owner; the cycle of the won.
+async fn closed_deals<C: ConnectionTrait>(
+    conn: &C,
+    pipeline_id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    owners: &Option<Vec<i64>>,
+) -> StoreResult<HashMap<i64, Closed>> {
+    let backend = conn.get_database_backend();
+    let cycle = days_between(backend, "closed_at", "created_at");
+    let won = rules::OpportunityStatus::Won.code();
+    let lost = rules::OpportunityStatus::Lost.code();
+    let mut values: Vec<Value> =
+        vec![won.into(), pipeline_id.into(), start.into(), end.into(), won.into(), lost.into()];
+    let scope = owner_filter("owner_id", owners, &mut values);
+    let sql = format!(
+        "SELECT owner_id, status, COUNT(*), CAST(SUM(amount) AS BIGINT), \
+         SUM(CASE WHEN status = ? THEN {cycle} END) \
+         FROM opportunities WHERE pipeline_id = ? AND closed_at >= ? AND closed_at < ? \
+         AND status IN (?, ?) AND deleted_at IS NULL{scope} \
+         GROUP BY owner_id, status"
+    );
+    let mut closed: HashMap<i64, Closed> = HashMap::new();
+    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+        let owner = int(&row, 0)?;
+        let status: String = row.try_get_by_index(1)?;
+        let c = closed.entry(owner).or_default();
+        if status == won {
+            c.won = int(&row, 2)?;
+            c.won_amount = int(&row, 3)?;
+            c.cycle_days = float(&row, 4)?;
+        } else {
+            c.lost = int(&row, 2)?;
+        }
+    }
+    Ok(closed)
 }
 
 /// `a ÷ b` rounded half away from zero (b > 0).

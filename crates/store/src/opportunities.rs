@@ -29,6 +29,7 @@ use crate::entity::{
     opportunity_stage,
 };
 use crate::error::{StoreError, StoreResult};
+use crate::funnel::rollup::{self, Change};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::pipelines::{PipelineView, StageView, load, load_one};
 use crate::scope::Actor;
@@ -559,6 +560,7 @@ pub(crate) async fn insert_opportunity<C: ConnectionTrait>(
         save_contacts(conn, m.id, contacts).await?;
     }
     enter_stage(conn, actor, &m, stage.id, now, false, None).await?;
+    rollup::add_new(conn, &[m.id]).await?;
     search::index(conn, Kind::Opportunity, m.id, &[m.name.as_str()]).await?;
     let mut v = full_view(conn, m).await?;
     let today = crate::settings::today(conn).await?;
@@ -589,6 +591,7 @@ pub async fn update_opportunity(
     let txn = store.begin().await?;
     let before = find_changeable(&txn, actor, id, false).await?;
     check_version(&before, Some(version))?;
+    let funnel = Change::begin(&txn, &[id]).await?;
     let currency = clean(&input.currency).unwrap_or_else(|| before.currency.clone());
     let mut invalid = check_input(&input, &currency);
     let owner = input.owner_id.unwrap_or(before.owner_id);
@@ -680,6 +683,7 @@ pub async fn update_opportunity(
         )
         .await?;
     }
+    funnel.finish(&txn).await?;
     let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     search::index(&txn, Kind::Opportunity, id, &[after.name.as_str()]).await?;
     let cx = Context::load(&txn, &[before.clone(), after.clone()]).await?;
@@ -708,6 +712,7 @@ pub async fn set_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -
         return if deleted { Err(StoreError::NotFound) } else { full_view(&txn, before).await };
     }
     let now = Utc::now();
+    let funnel = Change::begin(&txn, &[id]).await?;
     opportunity::Entity::update_many()
         .col_expr(opportunity::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
         .col_expr(opportunity::Column::Version, Expr::value(before.version + 1))
@@ -715,6 +720,7 @@ pub async fn set_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -
         .filter(opportunity::Column::Id.eq(id))
         .exec(&txn)
         .await?;
+    funnel.finish(&txn).await?;
     let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let v = full_view(&txn, after).await?;
     let action = if deleted { "opportunity.delete" } else { "opportunity.restore" };
@@ -874,6 +880,7 @@ pub async fn move_opportunity(store: &Store, actor: &Actor, id: i64, input: Move
     }
     let now = Utc::now();
     let target = pipeline.stage(input.stage_id).ok_or(StoreError::NotFound)?;
+    let funnel = Change::begin(&txn, &[id]).await?;
     let res = opportunity::Entity::update_many()
         .col_expr(opportunity::Column::StageId, Expr::value(target.id))
         .col_expr(opportunity::Column::Probability, Expr::value(target.probability))
@@ -896,6 +903,7 @@ pub async fn move_opportunity(store: &Store, actor: &Actor, id: i64, input: Move
         }
     }
     enter_stage(&txn, actor, &m, target.id, now, false, overridden.clone()).await?;
+    funnel.finish(&txn).await?;
     let locale = actor.locale.as_deref().unwrap_or("zh-CN");
     let from = pipeline.stage(m.stage_id).map(|s| s.label(locale));
     change(&txn, actor, id, "stage", from, Some(target.label(locale)), overridden.clone()).await?;
@@ -945,6 +953,7 @@ pub async fn win(
     };
     let last = pipeline.active_stages().last().ok_or(StoreError::NotFound)?;
     let now = Utc::now();
+    let funnel = Change::begin(&txn, &[id]).await?;
     let res = opportunity::Entity::update_many()
         .col_expr(opportunity::Column::StageId, Expr::value(last.id))
         .col_expr(opportunity::Column::Status, Expr::value(OpportunityStatus::Won.code()))
@@ -974,6 +983,7 @@ pub async fn win(
             .exec(&txn)
             .await?;
     }
+    funnel.finish(&txn).await?;
     customer::Entity::update_many()
         .col_expr(customer::Column::ClosedAt, Expr::value(Some(now)))
         .filter(customer::Column::Id.eq(m.customer_id))
@@ -1027,6 +1037,7 @@ pub async fn lose(
     }
     invalid.into_result()?;
     let now = Utc::now();
+    let funnel = Change::begin(&txn, &[id]).await?;
     let res = opportunity::Entity::update_many()
         .col_expr(opportunity::Column::Status, Expr::value(OpportunityStatus::Lost.code()))
         .col_expr(opportunity::Column::ClosedAt, Expr::value(Some(now)))
@@ -1042,6 +1053,7 @@ pub async fn lose(
         return Err(StoreError::Conflict("stale version".into()));
     }
     leave_stage(&txn, id, now).await?;
+    funnel.finish(&txn).await?;
     change(&txn, actor, id, "status", Some(m.status.clone()), Some(OpportunityStatus::Lost.code().to_owned()), note)
         .await?;
     audit::record(
@@ -1072,6 +1084,7 @@ pub async fn reopen(store: &Store, actor: &Actor, id: i64, version: Option<i64>)
     let pipeline = load_one(&txn, m.pipeline_id).await?;
     let probability = pipeline.stage(m.stage_id).map_or(m.probability, |s| s.probability);
     let now = Utc::now();
+    let funnel = Change::begin(&txn, &[id]).await?;
     let res = opportunity::Entity::update_many()
         .col_expr(opportunity::Column::Status, Expr::value(OpportunityStatus::Open.code()))
         .col_expr(opportunity::Column::ClosedAt, Expr::value(Option::<DateTime<Utc>>::None))
@@ -1090,6 +1103,7 @@ pub async fn reopen(store: &Store, actor: &Actor, id: i64, version: Option<i64>)
         return Err(StoreError::Conflict("stale version".into()));
     }
     enter_stage(&txn, actor, &m, m.stage_id, now, false, None).await?;
+    funnel.finish(&txn).await?;
     change(&txn, actor, id, "status", Some(m.status.clone()), Some(OpportunityStatus::Open.code().to_owned()), None)
         .await?;
     audit::record(&txn, actor, "opportunity.reopen", "opportunity", Some(id), None, None).await?;
@@ -1349,6 +1363,7 @@ pub(crate) async fn transfer_open<C: ConnectionTrait>(conn: &C, actor: &Actor, f
         return Ok(0);
     }
     let now = Utc::now();
+    let funnel = Change::begin(conn, &ids).await?;
     for chunk in ids.chunks(500) {
         opportunity::Entity::update_many()
             .col_expr(opportunity::Column::OwnerId, Expr::value(to))
@@ -1364,6 +1379,7 @@ pub(crate) async fn transfer_open<C: ConnectionTrait>(conn: &C, actor: &Actor, f
             .exec(conn)
             .await?;
     }
+    funnel.finish(conn).await?;
     let names = owner_names(conn, [from, to].into_iter()).await?;
     let rows = ids.iter().map(|id| opportunity_change::ActiveModel {
         opportunity_id: Set(*id),

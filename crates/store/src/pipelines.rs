@@ -670,6 +670,10 @@ pub async fn reorder_stages(
     }
     let after = load_one(&txn, pipeline_id).await?;
     let ids = |p: &PipelineView| serde_json::json!(p.stages.iter().map(|s| s.id).collect::<Vec<_>>());
+    if ids(&before) != ids(&after) {
+        // "Reached a later stage" follows the order: count the pipeline again.
+        crate::funnel::rollup::rebuild_in(&txn, Some(pipeline_id)).await?;
+    }
     audit::record(
         &txn,
         actor,

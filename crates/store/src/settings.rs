@@ -109,6 +109,10 @@ pub async fn update(store: &Store, actor: &Actor, new: Settings, version: i64) -
     }
     let after = Entity::find_by_id(ROW).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let (before, after) = (from_model(before), from_model(after));
+    if before.settings.time_zone != after.settings.time_zone {
+        // The funnel summary counts by local days: count them again.
+        crate::funnel::rollup::rebuild_in(&txn, None).await?;
+    }
     audit::record(
         &txn,
         actor,

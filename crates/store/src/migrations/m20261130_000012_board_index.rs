@@ -1,9 +1,9 @@
 //! The board's column totals (count, amount, weighted amount of the open
-//! deals per stage) read from one covering index instead of every row.
+//! deals per stage) read from the funnel's covering index, once it also
+//! holds the probability: one wide index serves both.
 
 use sea_orm_migration::prelude::*;
-
-use super::cols::*;
+use sea_orm_migration::sea_orm::ConnectionTrait;
 
 pub struct Migration;
 
@@ -13,31 +13,33 @@ impl MigrationName for Migration {
     }
 }
 
-const COLUMNS: [&str; 8] =
-    ["pipeline_id", "status", "stage_id", "owner_id", "amount", "probability", "expected_close_date", "deleted_at"];
+/// The index of `m20261129_000011_funnel_rollup`, which this one replaces.
+const FIGURES_INDEX: &str = "idx_opportunities_pipeline_status_figures";
+const FIGURES_COLUMNS: &str = "pipeline_id, status, stage_id, owner_id, amount, expected_close_date, deleted_at, \
+                               stage_entered_at, last_activity_at";
+const BOARD_INDEX: &str = "idx_opportunities_pipeline_status_board";
+const BOARD_COLUMNS: &str = "pipeline_id, status, stage_id, owner_id, amount, probability, expected_close_date, \
+                             deleted_at, stage_entered_at, last_activity_at";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        // The covering index starts like the one it replaces.
-        m.drop_index(
-            Index::drop()
-                .name("idx_opportunities_pipeline_id_status_stage_id")
-                .table(Alias::new("opportunities"))
-                .to_owned(),
-        )
+        let conn = m.get_connection();
+        conn.execute_unprepared(&format!("DROP INDEX IF EXISTS {FIGURES_INDEX}")).await?;
+        conn.execute_unprepared(&format!(
+            "CREATE INDEX IF NOT EXISTS {BOARD_INDEX} ON opportunities ({BOARD_COLUMNS})"
+        ))
         .await?;
-        m.create_index(index("opportunities", &COLUMNS, false)).await
+        Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(
-            Index::drop()
-                .name(format!("idx_opportunities_{}", COLUMNS.join("_")))
-                .table(Alias::new("opportunities"))
-                .to_owned(),
-        )
+        let conn = m.get_connection();
+        conn.execute_unprepared(&format!("DROP INDEX IF EXISTS {BOARD_INDEX}")).await?;
+        conn.execute_unprepared(&format!(
+            "CREATE INDEX IF NOT EXISTS {FIGURES_INDEX} ON opportunities ({FIGURES_COLUMNS})"
+        ))
         .await?;
-        m.create_index(index("opportunities", &["pipeline_id", "status", "stage_id"], false)).await
+        Ok(())
     }
 }

@@ -13,6 +13,7 @@ mod m20261127_000008_views;
 mod m20261127_000009_pipelines;
 mod m20261127_000010_bulk_imports;
 mod m20261128_000010_funnel_indexes;
+mod m20261129_000011_funnel_rollup;
 mod m20261130_000012_board_index;
 
 pub struct Migrator;
@@ -31,8 +32,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_views::Migration),
             Box::new(m20261127_000009_pipelines::Migration),
             Box::new(m20261128_000010_funnel_indexes::Migration),
-            // Registered last: 000009 (the sales pipeline) comes before it.
+            // After 000009 (the sales pipeline), whatever the names say.
             Box::new(m20261127_000010_bulk_imports::Migration),
+            Box::new(m20261129_000011_funnel_rollup::Migration),
             Box::new(m20261130_000012_board_index::Migration),
         ]
     }

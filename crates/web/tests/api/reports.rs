@@ -7,10 +7,11 @@ use salesflow_domain::money::Money;
 use salesflow_store::Actor;
 use salesflow_store::customers::{self, CustomerInput};
 use salesflow_store::entity::{opportunity, opportunity_stage};
+use salesflow_store::funnel::{self, FunnelParams, Selection, rollup};
 use salesflow_store::opportunities::{self, MoveInput, OpportunityInput};
 use salesflow_store::pipelines::{PipelineView, list_pipelines};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, api_request};
@@ -152,6 +153,9 @@ async fn world() -> World {
     // b2 sits in C (21 expected days) for 25 days; b3 idle for 20 days.
     set_opportunity_time(&w, b2, opportunity::Column::StageEnteredAt, now - Duration::days(25)).await;
     set_opportunity_time(&w, b3, opportunity::Column::LastActivityAt, now - Duration::days(20)).await;
+    // The times above were written behind the store's back: count the
+    // funnel summary again, as `salesflow rebuild-funnel` would.
+    salesflow_store::funnel::rollup::rebuild(&w.app.store).await.unwrap();
     w.ids = [("a1", a1), ("a2", a2), ("a3", a3), ("b1", b1), ("b2", b2), ("b3", b3)].into();
     w
 }
@@ -436,4 +440,300 @@ async fn reports_pages_render_with_chart_data_and_links() {
     // The asset is served.
     let (s, _, _) = w.app.send(crate::pages::get("/assets/reports.js", "")).await;
     assert_eq!(s, StatusCode::OK);
+}
+
+// ---------------------------------------------------------------- the summary against the stays
+
+/// One thing done to a deal through the store.
+#[derive(Clone, Copy)]
+enum Step {
+    /// Move to the stage at this index (forward under an override, or back).
+    To(usize),
+    Win,
+    Lose,
+    Reopen,
+}
+
+async fn step(app: &TestApp, pipeline: &PipelineView, id: i64, s: Step) {
+    let store = &app.store;
+    match s {
+        Step::To(i) => {
+            let stage_id = pipeline.active_stages().nth(i).unwrap().id;
+            let input = MoveInput { stage_id, version: None, override_reason: Some("test".into()) };
+            opportunities::move_opportunity(store, &sys(), id, input).await.expect("move");
+        }
+        Step::Win => {
+            opportunities::win(store, &sys(), id, None, Some("test".into())).await.expect("win");
+        }
+        Step::Lose => {
+            opportunities::lose(store, &sys(), id, None, None, Some("预算不足".into())).await.expect("lose");
+        }
+        Step::Reopen => {
+            opportunities::reopen(store, &sys(), id, None).await.expect("reopen");
+        }
+    }
+}
+
+async fn new_deal(app: &TestApp, pipeline: i64, owner: i64, customer: i64, amount: &str) -> i64 {
+    let input = OpportunityInput {
+        name: format!("deal {amount}"),
+        customer_id: customer,
+        pipeline_id: Some(pipeline),
+        owner_id: Some(owner),
+        amount: Money::parse(amount).unwrap(),
+        ..Default::default()
+    };
+    opportunities::create_opportunity(&app.store, &sys(), input).await.expect("create opportunity").id
+}
+
+/// Moves every timestamp of one deal (stays, creation, closing, stage
+/// entry, last activity) onto a back-dated time line: its j-th distinct
+/// moment becomes `base + j × step`. Written behind the store's back.
+async fn back_date(app: &TestApp, id: i64, base: DateTime<Utc>, step: Duration) {
+    let conn = app.store.reader();
+    let stays = opportunity_stage::Entity::find()
+        .filter(opportunity_stage::Column::OpportunityId.eq(id))
+        .all(conn)
+        .await
+        .unwrap();
+    let deal = opportunity::Entity::find_by_id(id).one(conn).await.unwrap().unwrap();
+    let mut moments: Vec<DateTime<Utc>> =
+        stays.iter().flat_map(|s| [Some(s.entered_at), s.left_at]).flatten().collect();
+    moments.extend([Some(deal.created_at), deal.closed_at, Some(deal.stage_entered_at)].into_iter().flatten());
+    moments.sort();
+    moments.dedup();
+    let map = |t: DateTime<Utc>| base + step * moments.iter().position(|m| *m == t).unwrap() as i32;
+    for stay in &stays {
+        opportunity_stage::Entity::update_many()
+            .col_expr(opportunity_stage::Column::EnteredAt, Expr::value(map(stay.entered_at)))
+            .col_expr(opportunity_stage::Column::LeftAt, Expr::value(stay.left_at.map(map)))
+            .filter(opportunity_stage::Column::Id.eq(stay.id))
+            .exec(conn)
+            .await
+            .unwrap();
+    }
+    opportunity::Entity::update_many()
+        .col_expr(opportunity::Column::CreatedAt, Expr::value(map(deal.created_at)))
+        .col_expr(opportunity::Column::ClosedAt, Expr::value(deal.closed_at.map(map)))
+        .col_expr(opportunity::Column::StageEnteredAt, Expr::value(map(deal.stage_entered_at)))
+        .col_expr(opportunity::Column::LastActivityAt, Expr::value(map(deal.stage_entered_at)))
+        .filter(opportunity::Column::Id.eq(id))
+        .exec(conn)
+        .await
+        .unwrap();
+}
+
+/// Equal JSON, numbers within 1e-9 (sums of days add up in another order).
+fn same(a: &Value, b: &Value, path: &str) {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{path}: {x} from the summary, {y} from the stays");
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>(), "{path}");
+            for (k, v) in x {
+                same(v, &y[k], &format!("{path}.{k}"));
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}: {a} vs {b}");
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                same(v, w, &format!("{path}[{i}]"));
+            }
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}
+
+/// The report from the summary equals the one from the stays for every
+/// period, pipeline and selection given; returns the reports compared.
+async fn compare(
+    app: &TestApp,
+    periods: &[(NaiveDate, NaiveDate)],
+    pipelines: &[i64],
+    selections: &[Selection],
+) -> u32 {
+    let mut compared = 0;
+    for &(from, to) in periods {
+        for &pipeline_id in pipelines {
+            for &selection in selections {
+                let params = FunnelParams { from, to, pipeline_id, selection, target: Some(100_000), idle_days: None };
+                let summary = funnel::funnel(&app.store, &sys(), &params).await.unwrap();
+                let stays = funnel::funnel_from_stays(&app.store, &sys(), &params).await.unwrap();
+                let what = format!("{from}..{to} pipeline {pipeline_id} {selection:?}");
+                same(&serde_json::to_value(&summary).unwrap(), &serde_json::to_value(&stays).unwrap(), &what);
+                compared += 1;
+            }
+        }
+    }
+    compared
+}
+
+fn month_start(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap()
+}
+
+fn month_end(d: NaiveDate) -> NaiveDate {
+    (month_start(d) + chrono::Months::new(1)).pred_opt().unwrap()
+}
+
+#[tokio::test]
+async fn reports_funnel_summary_matches_the_stays() {
+    use Step::*;
+    let app = TestApp::new().await;
+    let east = department(&app, "华东销售部").await;
+    let west = department(&app, "华南销售部").await;
+    let alice = app.create_user("alice", "salesperson", Some(east)).await;
+    let bob = app.create_user("bob", "salesperson", Some(east)).await;
+    let carol = app.create_user("carol", "salesperson", Some(west)).await;
+    let all = list_pipelines(&app.store, &sys(), false).await.unwrap();
+    let main = all.iter().find(|p| p.code.as_deref() == Some("funnel")).unwrap().clone();
+    let other = all.iter().find(|p| p.id != main.id && p.active_stages().count() >= 3).unwrap().clone();
+    let mut customer_of = std::collections::HashMap::new();
+    for (owner, name) in [(alice, "华信科技有限公司"), (bob, "远景贸易有限公司"), (carol, "南方制造有限公司")]
+    {
+        let input = CustomerInput { name: name.into(), owner_id: Some(owner), ..Default::default() };
+        customer_of.insert(owner, customers::create_customer(&app.store, &sys(), input).await.unwrap().id);
+    }
+    let plan: Vec<(&PipelineView, i64, &str, Vec<Step>)> = vec![
+        (&main, alice, "100.00", vec![To(1), To(2), To(3), Win]),
+        (&main, alice, "250.50", vec![To(1), Lose]),
+        (&main, bob, "300.00", vec![To(3), To(1), To(4), Lose]),
+        (&main, bob, "420.00", vec![Win]),
+        (&main, carol, "510.00", vec![To(1), To(2)]),
+        (&main, alice, "75.25", vec![To(1), To(0), To(1), To(2)]),
+        (&main, bob, "640.00", vec![To(4)]),
+        (&main, carol, "80.00", vec![Lose]),
+        (&main, alice, "900.00", vec![To(1), Win]),
+        (&main, bob, "130.00", vec![To(1), To(2), Lose]),
+        (&main, carol, "220.00", vec![]),
+        (&main, alice, "1000.00", vec![To(1), To(2), To(3), To(4), To(5), Win]),
+        (&main, carol, "333.33", vec![To(1), Lose, Reopen, To(2), Win]),
+        (&other, bob, "444.00", vec![To(1), Win]),
+        (&other, alice, "50.00", vec![Lose]),
+    ];
+    let mut ids = Vec::new();
+    for (pipeline, owner, amount, steps) in &plan {
+        let id = new_deal(&app, pipeline.id, *owner, customer_of[owner], amount).await;
+        for s in steps {
+            step(&app, pipeline, id, *s).await;
+        }
+        ids.push(id);
+    }
+
+    // Back-date the histories over two years: deal i starts 30 + 47·i days
+    // ago and moves every 61 + 7·i hours; deal 3 starts exactly at a local
+    // midnight.
+    let settings = salesflow_store::settings::get(&app.store).await.unwrap();
+    let today = settings.settings.today();
+    let now = Utc::now();
+    let midnight_day = today - Duration::days(200);
+    for (i, id) in ids.iter().enumerate() {
+        let base = if i == 3 {
+            settings.settings.start_of(midnight_day).unwrap()
+        } else {
+            now - Duration::days(30 + 47 * i as i64) + Duration::minutes(17 * i as i64)
+        };
+        back_date(&app, *id, base, Duration::hours(61 + 7 * i as i64)).await;
+    }
+    salesflow_store::funnel::rollup::rebuild(&app.store).await.unwrap();
+
+    let periods = [
+        (today - Duration::days(365), today),
+        (today - Duration::days(1095), today),
+        (month_start(today - Duration::days(400)), month_end(today - Duration::days(60))),
+        (
+            month_start(today - Duration::days(300)) + Duration::days(14),
+            month_start(today - Duration::days(100)) + Duration::days(9),
+        ),
+        (month_start(today), today),
+        (midnight_day, midnight_day),
+        (midnight_day - Duration::days(30), midnight_day - Duration::days(1)),
+        (midnight_day, midnight_day + Duration::days(40)),
+    ];
+    let pipelines = [main.id, other.id];
+    let selections = [
+        Selection::default(),
+        Selection { owner_id: None, department_id: Some(east) },
+        Selection { owner_id: None, department_id: Some(west) },
+        Selection { owner_id: Some(bob), department_id: None },
+        Selection { owner_id: Some(carol), department_id: None },
+    ];
+    compare(&app, &periods, &pipelines, &selections).await;
+    let year = FunnelParams {
+        from: today - Duration::days(1095),
+        to: today,
+        pipeline_id: main.id,
+        selection: Selection::default(),
+        target: None,
+        idle_days: None,
+    };
+    let r = funnel::funnel(&app.store, &sys(), &year).await.unwrap();
+    assert!(r.team.entered >= 30 && r.team.won >= 4 && r.team.lost >= 4, "{:?}", r.team);
+
+    // Changes through the store on the back-dated deals: the summary
+    // follows each of them.
+    step(&app, &main, ids[4], To(4)).await;
+    step(&app, &main, ids[5], Lose).await;
+    for s in [Reopen, To(2), Win] {
+        step(&app, &main, ids[1], s).await;
+    }
+    opportunities::set_deleted(&app.store, &sys(), ids[0], true).await.unwrap();
+    opportunities::set_deleted(&app.store, &sys(), ids[7], true).await.unwrap();
+    opportunities::set_deleted(&app.store, &sys(), ids[7], false).await.unwrap();
+    opportunities::set_deleted(&app.store, &sys(), ids[10], true).await.unwrap();
+    for (id, owner, amount) in [(ids[8], carol, "950.00"), (ids[6], alice, "655.00")] {
+        let m = opportunity::Entity::find_by_id(id).one(app.store.reader()).await.unwrap().unwrap();
+        let input = OpportunityInput {
+            name: m.name.clone(),
+            customer_id: m.customer_id,
+            owner_id: Some(owner),
+            amount: Money::parse(amount).unwrap(),
+            ..Default::default()
+        };
+        opportunities::update_opportunity(&app.store, &sys(), id, m.version, input).await.expect("update");
+    }
+    // Carol leaves: her open deal (4) goes to Bob.
+    let handed = customers::transfer(&app.store, &sys(), carol, bob).await.unwrap();
+    assert_eq!(handed.opportunities, 1);
+    let fresh = new_deal(&app, main.id, bob, customer_of[&bob], "777.00").await;
+    for s in [To(2), Win] {
+        step(&app, &main, fresh, s).await;
+    }
+
+    // Kept in step: the same rows as counted afresh.
+    let kept = rollup::summary_rows(&app.store).await.unwrap();
+    assert!(kept.len() > 100, "{}", kept.len());
+    rollup::rebuild(&app.store).await.unwrap();
+    let counted = rollup::summary_rows(&app.store).await.unwrap();
+    let only_kept: Vec<&String> = kept.iter().filter(|r| !counted.contains(r)).collect();
+    let only_counted: Vec<&String> = counted.iter().filter(|r| !kept.contains(r)).collect();
+    assert!(
+        only_kept.is_empty() && only_counted.is_empty() && kept.len() == counted.len(),
+        "kept in step only: {only_kept:#?}\ncounted afresh only: {only_counted:#?}"
+    );
+    let compared = compare(&app, &periods, &pipelines, &selections).await;
+    assert_eq!(compared, 80);
+
+    // Another time zone moves day and month boundaries: the settings
+    // change counts the summary again.
+    let mut other_zone = settings.settings.clone();
+    other_zone.time_zone = "America/New_York".into();
+    let before = rollup::summary_rows(&app.store).await.unwrap();
+    salesflow_store::settings::update(&app.store, &sys(), other_zone, settings.version).await.unwrap();
+    assert_ne!(before, rollup::summary_rows(&app.store).await.unwrap());
+    compare(&app, &periods, &pipelines, &selections).await;
+
+    // Reordering stages changes what "a later stage" is.
+    let mut order: Vec<i64> = main.stages.iter().map(|s| s.id).collect();
+    order.swap(1, 2);
+    salesflow_store::pipelines::reorder_stages(&app.store, &sys(), main.id, &order).await.unwrap();
+    compare(&app, &periods, &[main.id], &selections[..2]).await;
+
+    // The report really reads the summary: spoil it and they differ.
+    app.store.reader().execute_unprepared("UPDATE funnel_stays SET entered = entered + 1").await.unwrap();
+    let spoiled = funnel::funnel(&app.store, &sys(), &year).await.unwrap();
+    let stays = funnel::funnel_from_stays(&app.store, &sys(), &year).await.unwrap();
+    assert_ne!(spoiled.team.entered, stays.team.entered);
 }
