@@ -307,6 +307,17 @@ async fn find_changeable<C: ConnectionTrait>(
     Ok(m)
 }
 
+/// A versioned update that changed no row lost the race: conflict.
+fn updated(res: &sea_orm::UpdateResult) -> StoreResult<()> {
+    if res.rows_affected == 0 { Err(StoreError::Conflict("stale version".into())) } else { Ok(()) }
+}
+
+/// The opportunity as it now stands inside the transaction, fully viewed.
+async fn reread<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<OpportunityView> {
+    let after = opportunity::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
+    full_view(conn, after).await
+}
+
 fn check_version(m: &opportunity::Model, version: Option<i64>) -> StoreResult<()> {
     match version {
         Some(v) if v != m.version => Err(StoreError::Conflict("stale version".into())),
@@ -630,9 +641,7 @@ pub async fn update_opportunity(
         .filter(opportunity::Column::Version.eq(version))
         .exec(&txn)
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
+    updated(&res)?;
     if let Some(contacts) = &input.contacts {
         save_contacts(&txn, id, contacts).await?;
     }
@@ -893,9 +902,7 @@ pub async fn move_opportunity(store: &Store, actor: &Actor, id: i64, input: Move
         .filter(opportunity::Column::Version.eq(m.version))
         .exec(&txn)
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
+    updated(&res)?;
     leave_stage(&txn, id, now).await?;
     if direction == Direction::Forward {
         for passed in rules::passed_over(&stages, m.stage_id, target.id) {
@@ -923,8 +930,7 @@ pub async fn move_opportunity(store: &Store, actor: &Actor, id: i64, input: Move
         serde_json::json!({ "from_stage_id": m.stage_id, "to_stage_id": target.id, "override_reason": overridden });
     let action = if overridden.is_some() { "opportunity.gate_override" } else { "opportunity.move" };
     audit::record(&txn, actor, action, "opportunity", Some(id), None, Some(detail)).await?;
-    let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    let v = full_view(&txn, after).await?;
+    let v = reread(&txn, id).await?;
     txn.commit().await?;
     Ok(v)
 }
@@ -968,9 +974,7 @@ pub async fn win(
         .filter(opportunity::Column::Version.eq(m.version))
         .exec(&txn)
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
+    updated(&res)?;
     leave_stage(&txn, id, now).await?;
     if last.id != m.stage_id {
         for passed in rules::passed_over(&stages, m.stage_id, last.id) {
@@ -1002,8 +1006,7 @@ pub async fn win(
     .await?;
     let detail = serde_json::json!({ "override_reason": overridden });
     audit::record(&txn, actor, "opportunity.win", "opportunity", Some(id), None, Some(detail)).await?;
-    let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    let v = full_view(&txn, after).await?;
+    let v = reread(&txn, id).await?;
     txn.commit().await?;
     Ok(v)
 }
@@ -1049,9 +1052,7 @@ pub async fn lose(
         .filter(opportunity::Column::Version.eq(m.version))
         .exec(&txn)
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
+    updated(&res)?;
     leave_stage(&txn, id, now).await?;
     funnel.finish(&txn).await?;
     change(&txn, actor, id, "status", Some(m.status.clone()), Some(OpportunityStatus::Lost.code().to_owned()), note)
@@ -1066,8 +1067,7 @@ pub async fn lose(
         Some(serde_json::json!({ "lost_reason_id": reason_id })),
     )
     .await?;
-    let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    let v = full_view(&txn, after).await?;
+    let v = reread(&txn, id).await?;
     txn.commit().await?;
     Ok(v)
 }
@@ -1099,16 +1099,13 @@ pub async fn reopen(store: &Store, actor: &Actor, id: i64, version: Option<i64>)
         .filter(opportunity::Column::Version.eq(m.version))
         .exec(&txn)
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
+    updated(&res)?;
     enter_stage(&txn, actor, &m, m.stage_id, now, false, None).await?;
     funnel.finish(&txn).await?;
     change(&txn, actor, id, "status", Some(m.status.clone()), Some(OpportunityStatus::Open.code().to_owned()), None)
         .await?;
     audit::record(&txn, actor, "opportunity.reopen", "opportunity", Some(id), None, None).await?;
-    let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    let v = full_view(&txn, after).await?;
+    let v = reread(&txn, id).await?;
     txn.commit().await?;
     Ok(v)
 }
