@@ -35,7 +35,7 @@ use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 
-pub use reader::{Format, ReadError, Row};
+pub use reader::{Format, Limit, ReadError, Row};
 use targets::{ImportTarget, Item, Values};
 
 use crate::Store;
@@ -225,8 +225,13 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 }
 
 fn file_error(e: &ReadError) -> StoreError {
-    if let ReadError::Broken(detail) = e {
-        tracing::info!(%detail, "unreadable import file");
+    match e {
+        ReadError::Broken(detail) => tracing::info!(%detail, "unreadable import file"),
+        ReadError::TooLarge(limit) => {
+            tracing::info!(limit = limit.code(), "import file beyond a reading limit");
+            return Invalid(vec![FieldError::new("file", e.code()).with("max", limit.max())]).into();
+        }
+        _ => {}
     }
     Invalid::one("file", e.code()).into()
 }
@@ -734,6 +739,10 @@ pub async fn run(
     }
     if bulk && let Err(e) = store.defer_checkpoints(None).await {
         tracing::warn!(import = id, error = %e, "checkpoint after the import failed");
+    }
+    // The planner's statistics of the tables that grew.
+    if bulk && let Err(e) = store.refresh_statistics().await {
+        tracing::warn!(import = id, error = %e, "refreshing statistics after the import failed");
     }
     match outcome {
         Ok(()) => {}

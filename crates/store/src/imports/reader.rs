@@ -5,6 +5,7 @@
 //!
 //! Blocking I/O: callers run it on a blocking thread.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::ops::ControlFlow;
@@ -52,6 +53,66 @@ pub enum ReadError {
     Empty,
     /// Looked like CSV/Excel but could not be read.
     Broken(String),
+    /// Beyond a bound on the work reading it may cost (see [`Limit`]).
+    TooLarge(Limit),
+}
+
+/// The bounds every file is read within, so that a small upload cannot
+/// cost far more than its size (a zip of 40 million tiny shared strings is
+/// 1.6 MB, and calamine would hold them all in memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Cells in one row (Excel's own maximum).
+    Columns,
+    /// Rows of a sheet (Excel's own maximum).
+    Rows,
+    /// Cells of a sheet.
+    Cells,
+    /// Entries of an `.xlsx` shared-strings table (or bytes of it).
+    SharedStrings,
+    /// Bytes of an `.xlsx` once unzipped.
+    Bytes,
+    /// Bytes of an `.xls`.
+    XlsBytes,
+}
+
+pub const MAX_COLUMNS: usize = 16_384;
+pub const MAX_ROWS: u64 = 1_048_576;
+pub const MAX_CELLS: u64 = 40_000_000;
+/// calamine keeps each shared string as a `String` (~40 bytes beside its
+/// text): 3 million of them stay under ~300 MB with their text.
+pub const MAX_SHARED_STRINGS: u64 = 3_000_000;
+pub const MAX_SHARED_STRING_BYTES: u64 = 192 * 1024 * 1024;
+/// All parts of an `.xlsx`, unzipped.
+pub const MAX_XLSX_BYTES: u64 = 1024 * 1024 * 1024;
+/// Entries of an `.xlsx` zip (a workbook has a few dozen).
+pub const MAX_ZIP_ENTRIES: u64 = 10_000;
+/// An `.xls` is read whole (strings and cells); 65,536 rows fit in far less.
+pub const MAX_XLS_BYTES: u64 = 16 * 1024 * 1024;
+
+impl Limit {
+    pub fn code(self) -> &'static str {
+        match self {
+            Limit::Columns => "too_many_columns",
+            Limit::Rows => "too_many_rows",
+            Limit::Cells => "too_many_cells",
+            Limit::SharedStrings => "too_many_strings",
+            Limit::Bytes => "file_too_big_unzipped",
+            Limit::XlsBytes => "xls_too_large",
+        }
+    }
+
+    /// The bound, as the message shows it (bytes in MB).
+    pub fn max(self) -> u64 {
+        match self {
+            Limit::Columns => MAX_COLUMNS as u64,
+            Limit::Rows => MAX_ROWS,
+            Limit::Cells => MAX_CELLS,
+            Limit::SharedStrings => MAX_SHARED_STRINGS,
+            Limit::Bytes => MAX_XLSX_BYTES / (1024 * 1024),
+            Limit::XlsBytes => MAX_XLS_BYTES / (1024 * 1024),
+        }
+    }
 }
 
 impl ReadError {
@@ -61,6 +122,7 @@ impl ReadError {
             ReadError::NotATable => "not_a_table",
             ReadError::Empty => "empty_file",
             ReadError::Broken(_) => "unreadable_file",
+            ReadError::TooLarge(limit) => limit.code(),
         }
     }
 }
@@ -169,16 +231,26 @@ pub fn read(
 }
 
 fn header_names(cells: &[String]) -> Vec<String> {
+    // Linear: names taken so far, and per base name the next suffix to try
+    // (4,000 identical cells once cost a quadratic search each).
+    let mut taken: HashSet<String> = HashSet::with_capacity(cells.len());
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
     let mut names: Vec<String> = Vec::with_capacity(cells.len());
     for (i, cell) in cells.iter().enumerate() {
         let base = cell.trim().trim_start_matches('\u{feff}').trim().to_owned();
         let base = if base.is_empty() { format!("#{}", i + 1) } else { base };
         let mut name = base.clone();
-        let mut n = 2;
-        while names.contains(&name) {
-            name = format!("{base} ({n})");
-            n += 1;
+        if taken.contains(&name) {
+            let n = next_suffix.entry(base.clone()).or_insert(2);
+            loop {
+                name = format!("{base} ({n})");
+                *n += 1;
+                if !taken.contains(&name) {
+                    break;
+                }
+            }
         }
+        taken.insert(name.clone());
         names.push(name);
     }
     names
@@ -242,6 +314,9 @@ fn read_csv(path: &Path, format: Format, handle: &mut dyn FnMut(Row) -> ControlF
                 let terminated = after.saturating_sub(past_break + inner);
                 // Less than where reading began: the last line had no line break.
                 let line = if terminated >= first { terminated } else { after.saturating_sub(inner) };
+                if record.len() > MAX_COLUMNS {
+                    return Err(ReadError::TooLarge(Limit::Columns));
+                }
                 let row = Row { line, cells: record.iter().map(str::to_owned).collect() };
                 if handle(row).is_break() {
                     return Ok(());
@@ -252,15 +327,169 @@ fn read_csv(path: &Path, format: Format, handle: &mut dyn FnMut(Row) -> ControlF
     }
 }
 
+/// Opens an `.xlsx` after checking what calamine would read whole
+/// ([`check_xlsx`]).
+fn open_xlsx(path: &Path) -> Result<Xlsx<BufReader<File>>, ReadError> {
+    check_xlsx(path)?;
+    Xlsx::new(BufReader::new(File::open(path)?)).map_err(|e| ReadError::Broken(e.to_string()))
+}
+
+/// Checks an `.xlsx` zip before calamine opens it, which reads the whole
+/// shared-strings table into memory (reserving its declared `uniqueCount`
+/// up front) and parses every part it needs however far it unzips: the
+/// number of entries (from the end record, before the central directory
+/// is read), then every entry unzipped as a stream against
+/// [`MAX_XLSX_BYTES`] in all, the shared strings counted on the way.
+/// Declared sizes are checked first (quick) but not trusted.
+pub fn check_xlsx(path: &Path) -> Result<(), ReadError> {
+    let mut file = File::open(path)?;
+    if zip_entries(&mut file)? > MAX_ZIP_ENTRIES {
+        return Err(ReadError::TooLarge(Limit::Bytes));
+    }
+    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| ReadError::Broken(e.to_string()))?;
+    let mut declared: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(|e| ReadError::Broken(e.to_string()))?;
+        declared = declared.saturating_add(entry.size());
+    }
+    if declared > MAX_XLSX_BYTES {
+        return Err(ReadError::TooLarge(Limit::Bytes));
+    }
+    let mut budget = MAX_XLSX_BYTES;
+    let mut buf = vec![0u8; 64 * 1024];
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| ReadError::Broken(e.to_string()))?;
+        let shared = entry.name().is_ok_and(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"));
+        if shared && entry.size() > MAX_SHARED_STRING_BYTES {
+            return Err(ReadError::TooLarge(Limit::SharedStrings));
+        }
+        let mut counter = shared.then(SharedStringCounter::default);
+        let mut read: u64 = 0;
+        loop {
+            let n = entry.read(&mut buf).map_err(|e| ReadError::Broken(e.to_string()))?;
+            if n == 0 {
+                break;
+            }
+            read += n as u64;
+            if read > budget {
+                return Err(ReadError::TooLarge(Limit::Bytes));
+            }
+            if let Some(c) = counter.as_mut() {
+                c.feed(&buf[..n]);
+                if c.strings > MAX_SHARED_STRINGS || c.declared > MAX_SHARED_STRINGS {
+                    return Err(ReadError::TooLarge(Limit::SharedStrings));
+                }
+                if read > MAX_SHARED_STRING_BYTES {
+                    return Err(ReadError::TooLarge(Limit::SharedStrings));
+                }
+            }
+        }
+        budget -= read;
+    }
+    Ok(())
+}
+
+/// The number of entries a zip declares in its end record (the last 22
+/// bytes, or before a comment of up to 64 KiB). A ZIP64 count (0xFFFF)
+/// counts as too many: a workbook has a few dozen parts.
+fn zip_entries(file: &mut File) -> Result<u64, ReadError> {
+    use std::io::{Seek, SeekFrom};
+    let len = file.seek(SeekFrom::End(0))?;
+    let tail = len.min(22 + 65_535);
+    file.seek(SeekFrom::Start(len - tail))?;
+    let mut bytes = Vec::with_capacity(tail as usize);
+    file.by_ref().take(tail).read_to_end(&mut bytes)?;
+    file.seek(SeekFrom::Start(0))?;
+    let at = bytes
+        .windows(4)
+        .rposition(|w| w == b"PK\x05\x06")
+        .ok_or_else(|| ReadError::Broken("no zip end record".into()))?;
+    let count = bytes.get(at + 10..at + 12).ok_or_else(|| ReadError::Broken("short zip end record".into()))?;
+    let count = u64::from(u16::from_le_bytes([count[0], count[1]]));
+    Ok(if count == 0xFFFF { u64::MAX } else { count })
+}
+
+/// Counts `<si>` elements (with or without a namespace prefix) and reads
+/// the declared `uniqueCount`, in a stream of chunks. A tag split across
+/// two chunks is seen through the few bytes kept from the last one.
+#[derive(Default)]
+struct SharedStringCounter {
+    strings: u64,
+    declared: u64,
+    tail: Vec<u8>,
+    head: Vec<u8>,
+}
+
+impl SharedStringCounter {
+    fn feed(&mut self, chunk: &[u8]) {
+        if self.head.len() < 4096 {
+            let take = (4096 - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+            self.declared = declared_count(&self.head);
+        }
+        // The last bytes of the previous chunk come first, so that a tag cut
+        // in two is whole here; a tag is counted in the window where it ends.
+        let mut window = std::mem::take(&mut self.tail);
+        let kept = window.len();
+        window.extend_from_slice(chunk);
+        // `si` preceded by `<` or `prefix:` and followed by `>`, `/` or a
+        // space, not in an end tag (`</x:si>`).
+        for i in 1..window.len().saturating_sub(2) {
+            if i + 2 >= kept
+                && window[i] == b's'
+                && window[i + 1] == b'i'
+                && matches!(window[i + 2], b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n')
+                && (window[i - 1] == b'<' || window[i - 1] == b':' && !end_tag(&window[..i - 1]))
+            {
+                self.strings += 1;
+            }
+        }
+        let keep = window.len().min(TAIL);
+        self.tail = window[window.len() - keep..].to_vec();
+    }
+}
+
+/// Bytes kept between chunks: enough for `</` and a namespace prefix.
+const TAIL: usize = 32;
+
+/// Whether the prefix before `:` belongs to an end tag (`</x`).
+fn end_tag(before: &[u8]) -> bool {
+    before.iter().rev().take(TAIL - 4).position(|&b| b == b'<').is_some_and(|p| {
+        let at = before.len() - 1 - p;
+        before.get(at + 1) == Some(&b'/')
+    })
+}
+
+/// `uniqueCount="…"` of the `<sst>` start tag (calamine reserves that many).
+fn declared_count(head: &[u8]) -> u64 {
+    let Some(at) = head.windows(13).position(|w| w == b"uniqueCount=\"") else { return 0 };
+    let digits: Vec<u8> = head[at + 13..].iter().take_while(|b| b.is_ascii_digit()).copied().collect();
+    if digits.len() > 18 {
+        return u64::MAX;
+    }
+    std::str::from_utf8(&digits).ok().and_then(|d| d.parse().ok()).unwrap_or(0)
+}
+
 fn read_xlsx(path: &Path, handle: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), ReadError> {
-    let mut book: Xlsx<_> =
-        Xlsx::new(BufReader::new(File::open(path)?)).map_err(|e| ReadError::Broken(e.to_string()))?;
+    let mut book = open_xlsx(path)?;
     let Some(sheet) = book.sheet_names().into_iter().next() else { return Err(ReadError::Empty) };
     let mut cells = book.worksheet_cells_reader(&sheet).map_err(|e| ReadError::Broken(e.to_string()))?;
     let mut current: Option<Row> = None;
+    let mut seen: u64 = 0;
     while let Some(cell) = cells.next_cell().map_err(|e| ReadError::Broken(e.to_string()))? {
         let (r, c) = cell.get_position();
         let line = u64::from(r) + 1;
+        seen += 1;
+        if seen > MAX_CELLS {
+            return Err(ReadError::TooLarge(Limit::Cells));
+        }
+        if line > MAX_ROWS {
+            return Err(ReadError::TooLarge(Limit::Rows));
+        }
+        let c = c as usize;
+        if c >= MAX_COLUMNS {
+            return Err(ReadError::TooLarge(Limit::Columns));
+        }
         if current.as_ref().is_some_and(|row| row.line != line)
             && let Some(done) = current.take()
             && handle(done).is_break()
@@ -268,7 +497,6 @@ fn read_xlsx(path: &Path, handle: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Res
             return Ok(());
         }
         let row = current.get_or_insert_with(|| Row { line, cells: Vec::new() });
-        let c = c as usize;
         if row.cells.len() <= c {
             row.cells.resize(c + 1, String::new());
         }
@@ -281,6 +509,10 @@ fn read_xlsx(path: &Path, handle: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Res
 }
 
 fn read_xls(path: &Path, handle: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), ReadError> {
+    // Not compressed, but read whole (its strings and a dense range of cells).
+    if std::fs::metadata(path)?.len() > MAX_XLS_BYTES {
+        return Err(ReadError::TooLarge(Limit::XlsBytes));
+    }
     let mut book: Xls<_> = Xls::new(BufReader::new(File::open(path)?)).map_err(|e| ReadError::Broken(e.to_string()))?;
     let Some(sheet) = book.sheet_names().into_iter().next() else { return Err(ReadError::Empty) };
     let range = book.worksheet_range(&sheet).map_err(|e| ReadError::Broken(e.to_string()))?;
@@ -355,12 +587,12 @@ pub fn count_rows(path: &Path, format: Format) -> Result<Option<u64>, ReadError>
             Ok(Some(rows.saturating_sub(1)))
         }
         Format::Xlsx => {
-            let mut book: Xlsx<_> =
-                Xlsx::new(BufReader::new(File::open(path)?)).map_err(|e| ReadError::Broken(e.to_string()))?;
+            let mut book = open_xlsx(path)?;
             let Some(sheet) = book.sheet_names().into_iter().next() else { return Ok(None) };
             let cells = book.worksheet_cells_reader(&sheet).map_err(|e| ReadError::Broken(e.to_string()))?;
             let d = cells.dimensions();
-            Ok((d.end.0 >= d.start.0).then(|| u64::from(d.end.0 - d.start.0)))
+            // The declared dimension is only a hint (the rows are bounded when read).
+            Ok((d.end.0 >= d.start.0).then(|| u64::from(d.end.0 - d.start.0).min(MAX_ROWS)))
         }
         Format::Xls => Ok(None),
     }
@@ -468,6 +700,68 @@ mod tests {
     #[test]
     fn blank_and_repeated_headers_get_names() {
         assert_eq!(header_names(&["名称".into(), "".into(), "名称".into()]), ["名称", "#2", "名称 (2)"]);
+    }
+
+    #[test]
+    fn header_de_duplication_is_linear() {
+        // 4,000 identical cells once took 38 s; 100,000 now take well under one.
+        let cells = vec!["名称".to_owned(); 100_000];
+        let started = std::time::Instant::now();
+        let names = header_names(&cells);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+        assert_eq!(names[1], "名称 (2)");
+        assert_eq!(names[99_999], "名称 (100000)");
+        assert_eq!(names.iter().collect::<HashSet<_>>().len(), names.len());
+        // A cell that already has a generated name's text is not taken twice.
+        assert_eq!(
+            header_names(&["a".into(), "a (2)".into(), "a".into(), "a".into()]),
+            ["a", "a (2)", "a (3)", "a (4)"]
+        );
+    }
+
+    #[test]
+    fn shared_strings_are_counted_across_chunks() {
+        let xml = format!(
+            "<?xml version=\"1.0\"?><sst xmlns=\"x\" count=\"9\" uniqueCount=\"7\">{}<x:si><t>b</t></x:si><si/></sst>",
+            "<si><t>a</t></si>".repeat(5)
+        );
+        for size in [1, 2, 3, 5, 64, 4096] {
+            let mut c = SharedStringCounter::default();
+            for chunk in xml.as_bytes().chunks(size) {
+                c.feed(chunk);
+            }
+            assert_eq!((c.strings, c.declared), (7, 7), "chunks of {size}");
+        }
+        assert_eq!(declared_count(b"<sst uniqueCount=\"99999999999999999999999\">"), u64::MAX);
+    }
+
+    fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, bytes) in parts {
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .compression_level(Some(1));
+            zip.start_file(*name, options).unwrap();
+            std::io::Write::write_all(&mut zip, bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn hostile_workbooks_are_refused_before_calamine_reads_them() {
+        // A declared count calamine would reserve up front.
+        let sst = b"<sst xmlns=\"x\" uniqueCount=\"4000000000\"><si><t>a</t></si></sst>";
+        let path = temp("declared.xlsx", &zip_of(&[("xl/sharedStrings.xml", sst)]));
+        assert_eq!(check_xlsx(&path), Err(ReadError::TooLarge(Limit::SharedStrings)));
+        // More strings than the bound, each tiny.
+        let many = format!("<sst xmlns=\"x\">{}</sst>", "<si><t>a</t></si>".repeat(MAX_SHARED_STRINGS as usize + 1));
+        let path = temp("many.xlsx", &zip_of(&[("xl/sharedStrings.xml", many.as_bytes())]));
+        let started = std::time::Instant::now();
+        assert_eq!(check_xlsx(&path), Err(ReadError::TooLarge(Limit::SharedStrings)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        let e = read(&path, Format::Xlsx, |_| {}, |_| ControlFlow::Continue(())).unwrap_err();
+        assert_eq!(e.code(), "too_many_strings");
+        std::fs::remove_file(path).ok();
     }
 
     #[test]

@@ -69,6 +69,9 @@ pub(crate) fn upload_dir(state: &AppState) -> PathBuf {
     state.config.data_dir.join("imports")
 }
 
+/// The most a text field of an upload may hold (bytes).
+const TEXT_FIELD_MAX: usize = 64 * 1024;
+
 /// Reads a multipart body: text fields into memory (small), the `file`
 /// part straight to disk, refusing more than the configured size. With
 /// `csrf`, the `_csrf` field must come (right) before the file.
@@ -129,10 +132,16 @@ async fn receive_into(
             }
             file.flush().await.map_err(io)?;
         } else if allowed.contains(&name.as_str()) || name == crate::auth::CSRF_FIELD {
-            let text = field.text().await.map_err(malformed)?;
-            if text.len() > 64 * 1024 {
-                return Err(Invalid(vec![FieldError::new(&name, "too_long").with("max", 64 * 1024)]));
+            // Read with the cap: a 400 MB text field is refused at 64 KiB,
+            // not held whole first.
+            let mut bytes: Vec<u8> = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+                if bytes.len() + chunk.len() > TEXT_FIELD_MAX {
+                    return Err(Invalid(vec![FieldError::new(&name, "too_long").with("max", TEXT_FIELD_MAX)]));
+                }
+                bytes.extend_from_slice(&chunk);
             }
+            let text = String::from_utf8(bytes).map_err(|_| Invalid::one(&name, "upload_failed"))?;
             upload.fields.insert(name, text);
         } else {
             return Err(Invalid(vec![FieldError::new(&name, "unknown_field")]));
