@@ -177,6 +177,7 @@ pub fn check_credit_limit(invalid: &mut Invalid, limit: Money) {
     if limit.minor() < 0 {
         invalid.push(FieldError::new("credit_limit", "negative"));
     }
+    invalid.0.extend(limit.check("credit_limit"));
 }
 
 pub fn check_phone(invalid: &mut Invalid, field: &str, phone: &str) {

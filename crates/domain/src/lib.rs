@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod activities;
+pub mod cells;
 pub mod customers;
 pub mod imports;
 pub mod leads;

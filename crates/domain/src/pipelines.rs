@@ -157,6 +157,7 @@ pub fn check_opportunity(fields: &OpportunityFields) -> Invalid {
     if fields.amount < 0 {
         invalid.push(FieldError::new("amount", "negative"));
     }
+    invalid.0.extend(crate::money::Money(fields.amount).check("amount"));
     let currency = fields.currency.trim();
     if currency.len() != CURRENCY_LEN || !currency.chars().all(|c| c.is_ascii_uppercase()) {
         invalid.push(FieldError::new("currency", "invalid_currency"));

@@ -39,7 +39,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
-use salesflow_domain::money::Money;
+use salesflow_domain::money::split_sum_sql;
 use salesflow_domain::pipelines::{self as rules, DEFAULT_IDLE_DAYS, ForecastCategory};
 use salesflow_domain::validation::FieldError;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryResult, Statement, Value};
@@ -313,8 +313,19 @@ fn float(row: &QueryResult, i: usize) -> StoreResult<f64> {
     Ok(row.try_get_by_index::<Option<f64>>(i)?.unwrap_or(0.0))
 }
 
-fn money(minor: i64) -> String {
-    Money(minor).to_string()
+fn money(minor: i128) -> String {
+    salesflow_domain::money::format_wide(minor)
+}
+
+/// A sum read as the two parts of `money::split_sum_sql` at `i` and `i + 1`.
+fn wide(row: &QueryResult, i: usize) -> StoreResult<i128> {
+    Ok(salesflow_domain::money::join_split_sum(int(row, i)?, int(row, i + 1)?))
+}
+
+/// A wide sum where an `i64` is needed (a ratio's input, a rollup cell):
+/// saturated, which only sums beyond any real figure reach.
+fn clamp64(v: i128) -> i64 {
+    i64::try_from(v).unwrap_or(if v < 0 { -i64::MAX } else { i64::MAX })
 }
 
 /// The owners a report covers: the caller's scope, narrowed to a person
@@ -363,7 +374,8 @@ fn bounds(
 #[derive(Default, Clone, Copy)]
 struct Cell {
     entered: i64,
-    amount: i64,
+    /// Sums of amounts are `i128`: exact however many deals at the maximum.
+    amount: i128,
     converted: i64,
     finished: i64,
     days: f64,
@@ -373,14 +385,14 @@ struct Cell {
 struct Closed {
     won: i64,
     lost: i64,
-    won_amount: i64,
+    won_amount: i128,
     cycle_days: f64,
 }
 
 #[derive(Default, Clone, Copy)]
 struct Open {
     count: i64,
-    amount: i64,
+    amount: i128,
 }
 
 /// The funnel of one pipeline for a period (needs the opportunities
@@ -475,19 +487,20 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
     values.push(params.pipeline_id.into());
     let scope = owner_filter("owner_id", &owners, &mut values);
     let sql = format!(
-        "SELECT stage_id, owner_id, COUNT(*), CAST(SUM(amount) AS BIGINT), \
-         CAST(SUM(CASE WHEN expected_close_date >= ? AND expected_close_date <= ? THEN amount ELSE 0 END) AS BIGINT), \
+        "SELECT stage_id, owner_id, COUNT(*), {}, {}, \
          CAST(SUM(CASE WHEN {stalled_sql} THEN 1 ELSE 0 END) AS BIGINT) \
-         {open_deals}{scope} GROUP BY stage_id, owner_id"
+         {open_deals}{scope} GROUP BY stage_id, owner_id",
+        split_sum_sql("amount"),
+        split_sum_sql("CASE WHEN expected_close_date >= ? AND expected_close_date <= ? THEN amount ELSE 0 END"),
     );
     let mut open: HashMap<(i64, i64), Open> = HashMap::new();
-    let mut in_period: HashMap<i64, i64> = HashMap::new();
+    let mut in_period: HashMap<i64, i128> = HashMap::new();
     let mut stalled_by: HashMap<i64, i64> = HashMap::new();
     for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
         let (stage, owner) = (int(&row, 0)?, int(&row, 1)?);
-        open.insert((stage, owner), Open { count: int(&row, 2)?, amount: int(&row, 3)? });
-        *in_period.entry(owner).or_default() += int(&row, 4)?;
-        let stalled = int(&row, 5)?;
+        open.insert((stage, owner), Open { count: int(&row, 2)?, amount: wide(&row, 3)? });
+        *in_period.entry(owner).or_default() += wide(&row, 5)?;
+        let stalled = int(&row, 7)?;
         if stalled > 0 {
             *stalled_by.entry(owner).or_default() += stalled;
         }
@@ -525,7 +538,7 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
             owner_name: name_of(int(row, 2)?),
             stage_id,
             stage_code: pipeline.stage(stage_id).map(|s| s.code.clone()).unwrap_or_default(),
-            amount: money(int(row, 4)?),
+            amount: money(int(row, 4)?.into()),
             days_in_stage,
             days_idle: (now - active).num_days(),
             overdue: expected.is_some_and(|e| days_in_stage > i64::from(e)),
@@ -602,7 +615,7 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
             cycle_days,
             open_deals: o.count,
             open_amount: money(o.amount),
-            velocity: rules::velocity(o.count, win_rate, average_deal, cycle_days).map(|v| money(v.round() as i64)),
+            velocity: rules::velocity(o.count, win_rate, average_deal, cycle_days).map(|v| money(v.round() as i128)),
             stalled: stalled_by.iter().filter(|(o, _)| mine(o)).map(|(_, n)| n).sum(),
             pipeline_in_period: money(in_period.iter().filter(|(o, _)| mine(o)).map(|(_, a)| a).sum()),
         }
@@ -642,7 +655,7 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
             }
         })
         .collect();
-    let pipeline_amount: i64 = in_period.values().sum();
+    let pipeline_amount: i128 = in_period.values().sum();
     Ok(FunnelReport {
         from: params.from,
         to: params.to,
@@ -655,8 +668,8 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
         team,
         coverage: Coverage {
             pipeline_amount: money(pipeline_amount),
-            target: params.target.map(money),
-            ratio: params.target.and_then(|t| rules::coverage(pipeline_amount, t)),
+            target: params.target.map(|t| money(t.into())),
+            ratio: params.target.and_then(|t| rules::coverage(clamp64(pipeline_amount), t)),
         },
         people,
         stalled,
@@ -677,7 +690,7 @@ async fn stay_cells<C: ConnectionTrait>(
     let mut values: Vec<Value> = vec![false.into(), false.into(), pipeline_id.into(), start.into(), end.into()];
     let scope = owner_filter("s.owner_id", owners, &mut values);
     let sql = format!(
-        "SELECT s.stage_id, s.owner_id, COUNT(*), CAST(SUM(s.amount) AS BIGINT), \
+        "SELECT s.stage_id, s.owner_id, COUNT(*), {}, \
          SUM(CASE WHEN EXISTS (SELECT 1 FROM opportunity_stages t JOIN pipeline_stages tp ON tp.id = t.stage_id \
              WHERE t.opportunity_id = s.opportunity_id AND t.entered_at >= s.entered_at \
              AND tp.position > sp.position) THEN 1 ELSE 0 END), \
@@ -687,7 +700,8 @@ async fn stay_cells<C: ConnectionTrait>(
          JOIN pipeline_stages sp ON sp.id = s.stage_id \
          JOIN opportunities o ON o.id = s.opportunity_id AND o.deleted_at IS NULL \
          WHERE s.pipeline_id = ? AND s.entered_at >= ? AND s.entered_at < ?{scope} \
-         GROUP BY s.stage_id, s.owner_id"
+         GROUP BY s.stage_id, s.owner_id",
+        split_sum_sql("s.amount"),
     );
     let mut cells: HashMap<(i64, i64), Cell> = HashMap::new();
     for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
@@ -696,10 +710,10 @@ async fn stay_cells<C: ConnectionTrait>(
             key,
             Cell {
                 entered: int(&row, 2)?,
-                amount: int(&row, 3)?,
-                converted: int(&row, 4)?,
-                finished: int(&row, 5)?,
-                days: float(&row, 6)?,
+                amount: wide(&row, 3)?,
+                converted: int(&row, 5)?,
+                finished: int(&row, 6)?,
+                days: float(&row, 7)?,
             },
         );
     }
@@ -750,11 +764,12 @@ async fn closed_deals<C: ConnectionTrait>(
         vec![won.into(), pipeline_id.into(), start.into(), end.into(), won.into(), lost.into()];
     let scope = owner_filter("owner_id", owners, &mut values);
     let sql = format!(
-        "SELECT owner_id, status, COUNT(*), CAST(SUM(amount) AS BIGINT), \
+        "SELECT owner_id, status, COUNT(*), {}, \
          SUM(CASE WHEN status = ? THEN {cycle} END) \
          FROM opportunities WHERE pipeline_id = ? AND closed_at >= ? AND closed_at < ? \
          AND status IN (?, ?) AND deleted_at IS NULL{scope} \
-         GROUP BY owner_id, status"
+         GROUP BY owner_id, status",
+        split_sum_sql("amount"),
     );
     let mut closed: HashMap<i64, Closed> = HashMap::new();
     for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
@@ -763,8 +778,8 @@ async fn closed_deals<C: ConnectionTrait>(
         let c = closed.entry(owner).or_default();
         if status == won {
             c.won = int(&row, 2)?;
-            c.won_amount = int(&row, 3)?;
-            c.cycle_days = float(&row, 4)?;
+            c.won_amount = wide(&row, 3)?;
+            c.cycle_days = float(&row, 5)?;
         } else {
             c.lost = int(&row, 2)?;
         }
@@ -773,10 +788,9 @@ async fn closed_deals<C: ConnectionTrait>(
 }
 
 /// `a ÷ b` rounded half away from zero (b > 0).
-fn divide_rounded(a: i64, b: i64) -> i64 {
-    let (a, b) = (i128::from(a), i128::from(b));
-    let q = if a >= 0 { (2 * a + b) / (2 * b) } else { (2 * a - b) / (2 * b) };
-    q as i64
+fn divide_rounded(a: i128, b: i64) -> i128 {
+    let b = i128::from(b);
+    if a >= 0 { (2 * a + b) / (2 * b) } else { (2 * a - b) / (2 * b) }
 }
 
 /// The SQL condition (and its values) of a stalled open deal, as
@@ -807,9 +821,9 @@ pub struct CategoryFigures {
     /// Σ amount × probability, each deal rounded to the cent.
     pub weighted: String,
     #[serde(skip)]
-    amount_minor: i64,
+    amount_minor: i128,
     #[serde(skip)]
-    weighted_minor: i64,
+    weighted_minor: i128,
 }
 
 impl Default for CategoryFigures {
@@ -819,7 +833,7 @@ impl Default for CategoryFigures {
 }
 
 impl CategoryFigures {
-    fn add(&mut self, count: i64, amount: i64, weighted: i64) {
+    fn add(&mut self, count: i64, amount: i128, weighted: i128) {
         self.count += count;
         self.amount_minor += amount;
         self.weighted_minor += weighted;
@@ -827,11 +841,11 @@ impl CategoryFigures {
         self.weighted = money(self.weighted_minor);
     }
 
-    pub fn amount_minor(&self) -> i64 {
+    pub fn amount_minor(&self) -> i128 {
         self.amount_minor
     }
 
-    pub fn weighted_minor(&self) -> i64 {
+    pub fn weighted_minor(&self) -> i128 {
         self.weighted_minor
     }
 }
@@ -849,7 +863,7 @@ pub struct ForecastFigures {
 }
 
 impl ForecastFigures {
-    fn add(&mut self, category: ForecastCategory, count: i64, amount: i64, weighted: i64) {
+    fn add(&mut self, category: ForecastCategory, count: i64, amount: i128, weighted: i128) {
         self.total.add(count, amount, weighted);
         match category {
             ForecastCategory::Commit => self.commit.add(count, amount, weighted),
@@ -956,11 +970,12 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
     }
     filter.push_str(&owner_filter("owner_id", &owners, &mut values));
     let sql = format!(
-        "SELECT {case}, owner_id, probability, COUNT(*), CAST(SUM(amount) AS BIGINT), \
-         CAST(SUM((amount * probability + 50) / 100) AS BIGINT) \
+        "SELECT {case}, owner_id, probability, COUNT(*), {}, {} \
          FROM opportunities WHERE status = ? AND deleted_at IS NULL \
          AND expected_close_date >= ? AND expected_close_date <= ?{filter} \
-         GROUP BY 1, 2, 3"
+         GROUP BY 1, 2, 3",
+        split_sum_sql("amount"),
+        split_sum_sql("(amount * probability + 50) / 100"),
     );
 
     let mut team: Vec<ForecastFigures> = vec![ForecastFigures::default(); buckets.len()];
@@ -970,7 +985,7 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
         let Ok(bucket) = usize::try_from(int(&row, 0)?) else { continue };
         let owner = int(&row, 1)?;
         let probability: i32 = row.try_get_by_index(2)?;
-        let (count, amount, weighted) = (int(&row, 3)?, int(&row, 4)?, int(&row, 5)?);
+        let (count, amount, weighted) = (int(&row, 3)?, wide(&row, 4)?, wide(&row, 6)?);
         let category = ForecastCategory::of(probability);
         if let Some(f) = team.get_mut(bucket) {
             f.add(category, count, amount, weighted);

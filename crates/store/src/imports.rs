@@ -29,6 +29,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
+use salesflow_domain::cells::csv_safe;
 use salesflow_domain::imports::{DuplicateMode, Status, Target, guess_mapping};
 use salesflow_domain::validation::FieldError;
 use sea_orm::sea_query::{Condition, Expr};
@@ -53,6 +54,9 @@ const FLUSH_EVERY: usize = 20;
 /// How far the SQLite write-ahead log may grow during an import before it
 /// is copied back into the database.
 const BULK_WAL_MIB: u32 = 512;
+/// The writer's SQLite page cache during an import (the usual one is much
+/// smaller, for the server's memory): what the import figures were measured with.
+const BULK_CACHE_MIB: u64 = 256;
 /// Bad rows kept in the job row for any node to show.
 const SAMPLE_ERRORS: usize = 100;
 const SAMPLE_ROWS: usize = 3;
@@ -721,6 +725,8 @@ pub async fn run(
     let bulk = !job.dry_run;
     if bulk {
         store.defer_checkpoints(Some(BULK_WAL_MIB)).await?;
+        // Inserts land all over big indexes: see `Store::enlarge_write_cache`.
+        store.enlarge_write_cache(BULK_CACHE_MIB).await?;
     }
     let outcome = match target_of(&job) {
         Ok(Target::Customers) => {
@@ -739,6 +745,9 @@ pub async fn run(
     }
     if bulk && let Err(e) = store.defer_checkpoints(None).await {
         tracing::warn!(import = id, error = %e, "checkpoint after the import failed");
+    }
+    if bulk && let Err(e) = store.restore_write_cache().await {
+        tracing::warn!(import = id, error = %e, "restoring the page cache after the import failed");
     }
     // The planner's statistics of the tables that grew.
     if bulk && let Err(e) = store.refresh_statistics().await {
@@ -1132,7 +1141,7 @@ impl<'a, T: ImportTarget> Run<'a, T> {
             let mut head = vec![(self.messages)("imports.report_row")];
             head.extend(self.header.iter().cloned());
             head.push((self.messages)("imports.report_reason"));
-            writer.write_record(&head).map_err(|e| io(e.into()))?;
+            writer.write_record(head.iter().map(|c| csv_safe(c).into_owned())).map_err(|e| io(e.into()))?;
             self.report = Some(writer);
         }
         let reason: Vec<String> = item
@@ -1144,7 +1153,8 @@ impl<'a, T: ImportTarget> Run<'a, T> {
         record.extend((0..self.header.len()).map(|i| item.cells.get(i).cloned().unwrap_or_default()));
         record.push(reason.join("; "));
         if let Some(w) = self.report.as_mut() {
-            w.write_record(&record).map_err(|e| io(e.into()))?;
+            // The user's own cells, but opened in a spreadsheet: no formulas.
+            w.write_record(record.iter().map(|c| csv_safe(c).into_owned())).map_err(|e| io(e.into()))?;
         }
         Ok(())
     }

@@ -12,6 +12,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use salesflow_domain::access::{Action, Module};
+use salesflow_domain::cells::csv_safe;
 use salesflow_store::activities::{self, ActivityFilter, ActivityView};
 use salesflow_store::customers::{self, ContactFilter, ContactView, CustomerFilter, CustomerView};
 use salesflow_store::leads::{self, LeadFilter, LeadView};
@@ -280,8 +281,9 @@ pub fn tasks(store: Store, actor: Actor, filter: TaskFilter, locale: String) -> 
 fn csv_bytes(rows: impl IntoIterator<Item = Vec<String>>) -> Bytes {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
-        // Writing to memory cannot fail.
-        let _ = writer.write_record(&row);
+        // Writing to memory cannot fail. Cells that a spreadsheet would
+        // take as formulas are neutralised (the one rule for every CSV).
+        let _ = writer.write_record(row.iter().map(|c| csv_safe(c).into_owned()));
     }
     Bytes::from(writer.into_inner().unwrap_or_default())
 }

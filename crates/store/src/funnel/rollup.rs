@@ -30,9 +30,10 @@ use salesflow_domain::pipelines::OpportunityStatus;
 use salesflow_domain::settings::Settings;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
-use super::{Cell, Closed, days_between, float, int, owner_filter, statement, whole_days};
+use super::{Cell, Closed, clamp64, days_between, float, int, owner_filter, statement, whole_days, wide};
 use crate::Store;
 use crate::error::{StoreError, StoreResult};
+use salesflow_domain::money::split_sum_sql;
 
 pub(crate) const DAY: i32 = 0;
 pub(crate) const MONTH: i32 = 1;
@@ -212,7 +213,7 @@ impl Delta {
             let add = Closed {
                 won: sign * i64::from(is_won),
                 lost: sign * i64::from(!is_won),
-                won_amount: if is_won { sign * int(&row, 3)? } else { 0 },
+                won_amount: if is_won { i128::from(sign) * i128::from(int(&row, 3)?) } else { 0 },
                 cycle_days: sign as f64 * float(&row, 5)?,
             };
             let day = calendar.day_of(closed_at);
@@ -238,7 +239,7 @@ impl Delta {
         for (grain, p) in [(DAY, period(day)), (MONTH, period(month))] {
             let c = self.cells.entry((pipeline, grain, p, owner, stage)).or_default();
             c.entered += sign;
-            c.amount += sign * amount;
+            c.amount += i128::from(sign) * i128::from(amount);
             c.converted += sign * converted;
             c.finished += sign * finished;
             c.days += sign as f64 * days;
@@ -276,7 +277,7 @@ impl Delta {
                     Value::from(*owner),
                     Value::from(*stage),
                     Value::from(c.entered),
-                    Value::from(c.amount),
+                    Value::from(clamp64(c.amount)),
                     Value::from(c.converted),
                     Value::from(c.finished),
                     Value::from(c.days),
@@ -329,7 +330,7 @@ impl Delta {
                     Value::from(*owner),
                     Value::from(c.won),
                     Value::from(c.lost),
-                    Value::from(c.won_amount),
+                    Value::from(clamp64(c.won_amount)),
                     Value::from(c.cycle_days),
                 ]);
             }
@@ -346,10 +347,28 @@ impl Delta {
 }
 
 /// `INSERT … VALUES (…), … ON CONFLICT (keys) DO UPDATE SET v = t.v + excluded.v`
-/// (SQLite 3.24+ and PostgreSQL alike).
+/// (SQLite 3.24+ and PostgreSQL alike). Sums of amounts saturate at
+/// ±`i64::MAX` instead of failing the write (PostgreSQL) or turning into a
+/// float (SQLite): only thousands of deals at the maximum amount by one
+/// person in one stage and month reach it, and the reports read the cells
+/// with sums that cannot overflow.
 fn upsert(table: &str, keys: &[&str], sums: &[&str], rows: usize) -> String {
     let row = format!("({})", vec!["?"; keys.len() + sums.len()].join(", "));
-    let set: Vec<String> = sums.iter().map(|c| format!("{c} = {table}.{c} + excluded.{c}")).collect();
+    let set: Vec<String> = sums
+        .iter()
+        .map(|c| {
+            let (t, x) = (format!("{table}.{c}"), format!("excluded.{c}"));
+            if c.ends_with("amount") {
+                format!(
+                    "{c} = CASE WHEN {x} > 0 THEN CASE WHEN {t} > {MAX} - {x} THEN {MAX} ELSE {t} + {x} END \
+                     WHEN {x} < 0 THEN CASE WHEN {t} < -{MAX} - {x} THEN -{MAX} ELSE {t} + {x} END ELSE {t} END",
+                    MAX = i64::MAX
+                )
+            } else {
+                format!("{c} = {t} + {x}")
+            }
+        })
+        .collect();
     format!(
         "INSERT INTO {table} ({}, {}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
         keys.join(", "),
@@ -620,18 +639,19 @@ pub(super) async fn cells<C: ConnectionTrait>(
         &mut values,
     );
     let sql = format!(
-        "SELECT stage_id, owner_id, CAST(SUM(sign * entered) AS BIGINT), CAST(SUM(sign * amount) AS BIGINT), \
+        "SELECT stage_id, owner_id, CAST(SUM(sign * entered) AS BIGINT), {}, \
          CAST(SUM(sign * converted) AS BIGINT), CAST(SUM(sign * finished) AS BIGINT), SUM(sign * days) \
-         FROM ({rows}) r GROUP BY stage_id, owner_id"
+         FROM ({rows}) r GROUP BY stage_id, owner_id",
+        split_sum_sql("sign * amount"),
     );
     let mut out = HashMap::new();
     for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
         let c = Cell {
             entered: int(&row, 2)?,
-            amount: int(&row, 3)?,
-            converted: int(&row, 4)?,
-            finished: int(&row, 5)?,
-            days: float(&row, 6)?,
+            amount: wide(&row, 3)?,
+            converted: int(&row, 5)?,
+            finished: int(&row, 6)?,
+            days: float(&row, 7)?,
         };
         if c.entered != 0 {
             out.insert((int(&row, 0)?, int(&row, 1)?), c);
@@ -693,12 +713,13 @@ pub(super) async fn closed<C: ConnectionTrait>(
     );
     let sql = format!(
         "SELECT owner_id, CAST(SUM(sign * won) AS BIGINT), CAST(SUM(sign * lost) AS BIGINT), \
-         CAST(SUM(sign * won_amount) AS BIGINT), SUM(sign * cycle_days) FROM ({rows}) r GROUP BY owner_id"
+         {}, SUM(sign * cycle_days) FROM ({rows}) r GROUP BY owner_id",
+        split_sum_sql("sign * won_amount"),
     );
     let mut out = HashMap::new();
     for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
         let c =
-            Closed { won: int(&row, 1)?, lost: int(&row, 2)?, won_amount: int(&row, 3)?, cycle_days: float(&row, 4)? };
+            Closed { won: int(&row, 1)?, lost: int(&row, 2)?, won_amount: wide(&row, 3)?, cycle_days: float(&row, 5)? };
         if c.won != 0 || c.lost != 0 {
             out.insert(int(&row, 0)?, c);
         }

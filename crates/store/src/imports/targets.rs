@@ -141,8 +141,8 @@ impl ImportTarget for Customers {
         let credit_limit = if credit_text.is_empty() {
             Money(0)
         } else {
-            Money::parse(credit_text).unwrap_or_else(|_| {
-                invalid.push(FieldError::new("credit_limit", "invalid_amount"));
+            Money::parse(credit_text).unwrap_or_else(|e| {
+                invalid.push(e.field("credit_limit"));
                 Money(0)
             })
         };

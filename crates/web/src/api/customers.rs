@@ -239,7 +239,7 @@ impl CustomerBody {
         };
         let credit_limit = match self.credit_limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Money(0),
-            Some(text) => Money::parse(text).map_err(|_| Invalid::one("credit_limit", "invalid_amount"))?,
+            Some(text) => Money::parse_strict(text).map_err(|e| Invalid(vec![e.field("credit_limit")]))?,
         };
         let (province, city) = match &self.region {
             None => (self.province.clone(), self.city.clone()),

@@ -302,8 +302,8 @@ async fn convert_lead(
             Some(o) => Some(ConvertOpportunity {
                 name: o.name,
                 amount: match o.amount.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-                    Some(a) => Money::parse(a).map_err(|_| {
-                        ApiError::invalid(Invalid::one("opportunity.amount", "invalid_amount")).in_locale(&meta.locale)
+                    Some(a) => Money::parse_strict(a).map_err(|e| {
+                        ApiError::invalid(Invalid(vec![e.field("opportunity.amount")])).in_locale(&meta.locale)
                     })?,
                     None => Money::default(),
                 },

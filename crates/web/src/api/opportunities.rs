@@ -183,7 +183,7 @@ pub struct OpportunityBody {
 
 impl OpportunityBody {
     fn input(&self) -> Result<OpportunityInput, Invalid> {
-        let amount = Money::parse(&self.amount).map_err(|_| Invalid::one("amount", "invalid_amount"))?;
+        let amount = Money::parse_strict(&self.amount).map_err(|e| Invalid(vec![e.field("amount")]))?;
         Ok(OpportunityInput {
             name: self.name.clone(),
             customer_id: self.customer_id,

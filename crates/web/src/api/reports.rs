@@ -107,14 +107,14 @@ impl FunnelQuery {
         let to = parse_date(&mut invalid, "to", &self.to).unwrap_or_else(|| month_end(today));
         let target = match self.target.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => None,
-            Some(t) => match Money::parse(t) {
+            Some(t) => match Money::parse_strict(t) {
                 Ok(m) if m.minor() < 0 => {
                     invalid.push(FieldError::new("target", "negative"));
                     None
                 }
                 Ok(m) => Some(m.minor()),
-                Err(_) => {
-                    invalid.push(FieldError::new("target", "invalid_amount"));
+                Err(e) => {
+                    invalid.push(e.field("target"));
                     None
                 }
             },
@@ -511,10 +511,12 @@ pub fn csv_bytes(tables: &[Table]) -> Vec<u8> {
         if i > 0 {
             let _ = writer.write_record([""]);
         }
-        let _ = writer.write_record([table.title.as_str()]);
-        let _ = writer.write_record(&table.header);
+        // Names in titles and rows are user text: neutralise formulas.
+        let safe = salesflow_domain::cells::csv_safe;
+        let _ = writer.write_record([safe(&table.title).as_ref()]);
+        let _ = writer.write_record(table.header.iter().map(|h| safe(h).into_owned()));
         for row in &table.rows {
-            let _ = writer.write_record(row.iter().map(Cell::text));
+            let _ = writer.write_record(row.iter().map(|c| safe(&c.text()).into_owned()));
         }
     }
     writer.into_inner().unwrap_or_default()
