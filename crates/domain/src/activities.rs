@@ -85,6 +85,13 @@ pub fn check(
     if next_at.is_some_and(|n| n < occurred_at) {
         invalid.push(FieldError::new("next_at", "next_before_occurred"));
     }
+    // However they arrived (JSON instants are read by serde): years 0001–9999.
+    if !crate::time::day_in_range(occurred_at.date_naive()) {
+        invalid.push(FieldError::new("occurred_at", "invalid_date"));
+    }
+    if next_at.is_some_and(|n| !crate::time::day_in_range(n.date_naive())) {
+        invalid.push(FieldError::new("next_at", "invalid_date"));
+    }
     invalid.into_result()
 }
 

@@ -14,6 +14,7 @@ pub mod pipelines;
 pub mod search;
 pub mod settings;
 pub mod tasks;
+pub mod time;
 pub mod validation;
 
 pub use validation::{FieldError, Invalid};

@@ -149,6 +149,7 @@ pub struct OpportunityFields<'a> {
     pub product_lines: &'a str,
     pub next_step: &'a str,
     pub notes: &'a str,
+    pub expected_close_date: Option<chrono::NaiveDate>,
 }
 
 pub fn check_opportunity(fields: &OpportunityFields) -> Invalid {
@@ -158,6 +159,10 @@ pub fn check_opportunity(fields: &OpportunityFields) -> Invalid {
         invalid.push(FieldError::new("amount", "negative"));
     }
     invalid.0.extend(crate::money::Money(fields.amount).check("amount"));
+    // However it arrived (JSON, a form, a lead's conversion): years 0001–9999.
+    if fields.expected_close_date.is_some_and(|d| !crate::time::day_in_range(d)) {
+        invalid.push(FieldError::new("expected_close_date", "invalid_date"));
+    }
     let currency = fields.currency.trim();
     if currency.len() != CURRENCY_LEN || !currency.chars().all(|c| c.is_ascii_uppercase()) {
         invalid.push(FieldError::new("currency", "invalid_currency"));

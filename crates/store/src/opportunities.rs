@@ -369,6 +369,7 @@ fn check_input(input: &OpportunityInput, currency: &str) -> Invalid {
         product_lines: &input.product_lines,
         next_step: &input.next_step,
         notes: &input.notes,
+        expected_close_date: input.expected_close_date,
     })
 }
 

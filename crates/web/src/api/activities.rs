@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use salesflow_domain::Invalid;
 use salesflow_store::activities::{self, ActivityFilter, ActivityInput, ActivityView};
 use salesflow_store::notifications::{self, Notice};
@@ -55,7 +55,7 @@ impl ActivityQuery {
     pub fn filter(&self, settings: &salesflow_domain::settings::Settings) -> Result<ActivityFilter, Invalid> {
         let day = |field: &str, text: &Option<String>, next: bool| -> Result<Option<DateTime<Utc>>, Invalid> {
             let Some(text) = text.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-            let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Invalid::one(field, "invalid_date"))?;
+            let day = salesflow_domain::time::parse_day(text).ok_or_else(|| Invalid::one(field, "invalid_date"))?;
             let day = if next { day.succ_opt().unwrap_or(day) } else { day };
             settings.start_of(day).map(Some).ok_or_else(|| Invalid::one(field, "invalid_date"))
         };
@@ -160,10 +160,10 @@ pub fn follow_up(
     occurred_at: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, Invalid> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(Some(at.with_timezone(&Utc)));
-    }
-    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Invalid::one("next_at", "invalid_date"))?;
+    let day = match salesflow_domain::time::parse_day_or_instant(text).ok_or_else(|| Invalid::one("next_at", "invalid_date"))? {
+        salesflow_domain::time::DayOrInstant::Instant(at) => return Ok(Some(at)),
+        salesflow_domain::time::DayOrInstant::Day(day) => day,
+    };
     let morning = settings.morning_of(day).ok_or_else(|| Invalid::one("next_at", "invalid_date"))?;
     let same_day = settings.local_input(occurred_at).starts_with(&day.format("%Y-%m-%d").to_string());
     Ok(Some(if same_day { morning.max(occurred_at) } else { morning }))

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use salesflow_store::audit::{self, AuditEntry, AuditFilter};
 use salesflow_store::notifications::{self, OutboxMessage};
 use serde::Deserialize;
@@ -40,10 +40,10 @@ pub struct BadDate;
 /// Parses a day or an instant; a day as `to` means the end of that day.
 pub fn parse_bound(text: Option<&str>, end: bool) -> Result<Option<DateTime<Utc>>, BadDate> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(Some(at.with_timezone(&Utc)));
-    }
-    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| BadDate)?;
+    let day = match salesflow_domain::time::parse_day_or_instant(text).ok_or(BadDate)? {
+        salesflow_domain::time::DayOrInstant::Instant(at) => return Ok(Some(at)),
+        salesflow_domain::time::DayOrInstant::Day(day) => day,
+    };
     let day = if end { day.succ_opt().ok_or(BadDate)? } else { day };
     Ok(day.and_hms_opt(0, 0, 0).map(|d| d.and_utc()))
 }

@@ -352,11 +352,10 @@ async fn release_customer(
 
 /// An instant given as RFC 3339, or a day as `YYYY-MM-DD` (09:00 company time).
 pub fn instant_or_day(text: &str, settings: &Settings) -> Option<chrono::DateTime<chrono::Utc>> {
-    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Some(at.with_timezone(&chrono::Utc));
+    match salesflow_domain::time::parse_day_or_instant(text)? {
+        salesflow_domain::time::DayOrInstant::Instant(at) => Some(at),
+        salesflow_domain::time::DayOrInstant::Day(day) => settings.morning_of(day),
     }
-    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
-    settings.morning_of(day)
 }
 
 // ---------------------------------------------------------------- contacts

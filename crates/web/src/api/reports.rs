@@ -51,9 +51,9 @@ fn parse_format(invalid: &mut Invalid, format: &Option<String>) -> Format {
 
 fn parse_date(invalid: &mut Invalid, field: &str, value: &Option<String>) -> Option<NaiveDate> {
     let v = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-    match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        Ok(d) => Some(d),
-        Err(_) => {
+    match salesflow_domain::time::parse_day(v) {
+        Some(d) => Some(d),
+        None => {
             invalid.push(FieldError::new(field, "invalid_date"));
             None
         }

@@ -56,11 +56,11 @@ pub fn when(
     edge: DayEdge,
 ) -> Result<Option<DateTime<Utc>>, FieldError> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(Some(at.with_timezone(&Utc)));
-    }
     let bad = || FieldError::new(field, "invalid_date");
-    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())?;
+    let day = match salesflow_domain::time::parse_day_or_instant(text).ok_or_else(bad)? {
+        salesflow_domain::time::DayOrInstant::Instant(at) => return Ok(Some(at)),
+        salesflow_domain::time::DayOrInstant::Day(day) => day,
+    };
     let at = match edge {
         DayEdge::Morning => company.morning_of(day),
         DayEdge::Evening => end_of_day(company, day),
@@ -72,7 +72,7 @@ pub fn when(
 
 /// A day `YYYY-MM-DD`.
 pub fn day(text: &str, field: &str) -> Result<NaiveDate, FieldError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| FieldError::new(field, "invalid_date"))
+    salesflow_domain::time::parse_day(text).ok_or_else(|| FieldError::new(field, "invalid_date"))
 }
 
 /// `me` or a user id; blank is `None`.

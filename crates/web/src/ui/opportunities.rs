@@ -63,7 +63,7 @@ fn back_to(back: &str, fallback: &str) -> String {
 }
 
 fn parse_date(value: &Option<String>) -> Option<NaiveDate> {
-    value.as_deref().and_then(|v| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok())
+    value.as_deref().and_then(salesflow_domain::time::parse_day)
 }
 
 fn parse_id(value: &Option<String>) -> Option<i64> {
@@ -461,7 +461,7 @@ impl OpportunityForm {
         };
         let expected_close_date = match self.expected_close_date.trim() {
             "" => None,
-            d => NaiveDate::parse_from_str(d, "%Y-%m-%d").map(Some).unwrap_or_else(|_| {
+            d => salesflow_domain::time::parse_day(d).map(Some).unwrap_or_else(|| {
                 errors.push(FieldError::new("expected_close_date", "invalid_date"));
                 None
             }),
@@ -509,6 +509,7 @@ impl OpportunityForm {
             product_lines: &input.product_lines,
             next_step: &input.next_step,
             notes: &input.notes,
+            expected_close_date: input.expected_close_date,
         });
         errors.extend(others.0.into_iter().filter(|o| !errors.iter().any(|e| e.field == o.field)).collect::<Vec<_>>());
         Err(Invalid(errors))

@@ -883,7 +883,7 @@ async fn calendar_page(
     let actor = &session.actor;
     let ctx = page_ctx(&state, &session, &meta, &jar, "/calendar").await;
     let today = ctx.settings.today();
-    let anchor = q.date.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or(today);
+    let anchor = q.date.as_deref().and_then(salesflow_domain::time::parse_day).unwrap_or(today);
     let week_view = q.view.as_deref() == Some("week");
     let monday = |d: NaiveDate| d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
     let first_of_month = anchor.with_day(1).unwrap_or(anchor);

@@ -1,0 +1,84 @@
+//! Dates and instants as people and programs send them: one parser for
+//! "an RFC 3339 instant or a day", used by every API and page.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+/// Years a date may have: four digits, from 0001 (year 0000, negative
+/// years and years past 9999 are typing mistakes or probes, and not every
+/// backend or client takes them).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+/// Whether a day is within [`YEARS`].
+pub fn day_in_range(day: NaiveDate) -> bool {
+    YEARS.contains(&day.year())
+}
+
+/// A day written `YYYY-MM-DD`: exactly four digits of year (0001–9999),
+/// two of month and two of day, nothing else (surrounding space is trimmed).
+pub fn parse_day(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    let b = text.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return None;
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().filter(|d| day_in_range(*d))
+}
+
+/// An RFC 3339 instant (`2026-03-01T09:30:00+08:00`) with a year in
+/// [`YEARS`], as UTC.
+pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    // Four digits of year first: chrono reads no sign, but say so here.
+    if !text.as_bytes().get(..4).is_some_and(|y| y.iter().all(u8::is_ascii_digit)) {
+        return None;
+    }
+    let at = DateTime::parse_from_rfc3339(text).ok()?;
+    // The local year and the UTC year must both be within range.
+    (YEARS.contains(&at.year()) && YEARS.contains(&at.with_timezone(&Utc).year())).then(|| at.with_timezone(&Utc))
+}
+
+/// What a field that takes "an instant or a day" was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayOrInstant {
+    Day(NaiveDate),
+    Instant(DateTime<Utc>),
+}
+
+/// An RFC 3339 instant or a day `YYYY-MM-DD` (see [`parse_day`],
+/// [`parse_instant`]); `None` when it is neither.
+pub fn parse_day_or_instant(text: &str) -> Option<DayOrInstant> {
+    parse_instant(text).map(DayOrInstant::Instant).or_else(|| parse_day(text).map(DayOrInstant::Day))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_have_four_digit_years_from_0001() {
+        assert_eq!(parse_day("2026-03-01"), NaiveDate::from_ymd_opt(2026, 3, 1));
+        assert_eq!(parse_day(" 0001-01-01 "), NaiveDate::from_ymd_opt(1, 1, 1));
+        assert_eq!(parse_day("9999-12-31"), NaiveDate::from_ymd_opt(9999, 12, 31));
+        for bad in
+            ["0000-01-01", "-0001-01-01", "+2026-03-01", "10000-01-01", "2026-3-1", "2026-02-30", "", "2026-03-01x"]
+        {
+            assert_eq!(parse_day(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn instants_are_rfc3339_within_the_years() {
+        let at = parse_instant("2026-03-01T09:30:00+08:00").unwrap();
+        assert_eq!(at.to_rfc3339(), "2026-03-01T01:30:00+00:00");
+        for bad in ["0000-01-01T00:00:00Z", "-0001-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "2026-03-01"] {
+            assert_eq!(parse_instant(bad), None, "{bad:?}");
+        }
+        assert!(matches!(parse_day_or_instant("2026-03-01"), Some(DayOrInstant::Day(_))));
+        assert!(matches!(parse_day_or_instant("2026-03-01T00:00:00Z"), Some(DayOrInstant::Instant(_))));
+        assert_eq!(parse_day_or_instant("0000-03-01"), None);
+    }
+}
