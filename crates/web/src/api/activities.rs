@@ -160,7 +160,8 @@ pub fn follow_up(
     occurred_at: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, Invalid> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-    let day = match salesflow_domain::time::parse_day_or_instant(text).ok_or_else(|| Invalid::one("next_at", "invalid_date"))? {
+    let parsed = salesflow_domain::time::parse_day_or_instant(text);
+    let day = match parsed.ok_or_else(|| Invalid::one("next_at", "invalid_date"))? {
         salesflow_domain::time::DayOrInstant::Instant(at) => return Ok(Some(at)),
         salesflow_domain::time::DayOrInstant::Day(day) => day,
     };
