@@ -127,3 +127,68 @@ fn demo_and_gen_load_into_a_fresh_database() {
     assert!(kept == rows(), "the summary differs from a rebuild");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Starts `salesflow serve` on a free port; returns the process and what it
+/// printed up to "open … in your browser" (or until it ended).
+fn start_serving(data_dir: &std::path::Path, database_url: Option<&str>) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_salesflow"));
+    command.arg("--data-dir").arg(data_dir).args(["serve", "--listen", "127.0.0.1:0"]);
+    match database_url {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
+    let mut child = command
+        .env_remove("SALESFLOW_ADMIN_PASSWORD")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run salesflow serve");
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut printed = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("read stdout");
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains("in your browser") {
+            break;
+        }
+    }
+    (child, printed)
+}
+
+#[test]
+fn nodes_starting_at_once_on_an_empty_database_create_one_administrator() {
+    // SQLite always; PostgreSQL too when the test server is given.
+    let mut databases: Vec<Option<String>> = vec![None];
+    if let Some(server) = std::env::var("SALESFLOW_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        let name = format!("sf_cli_{}_{}", std::process::id(), rand::random::<u32>());
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            use sea_orm::ConnectionTrait;
+            let admin = sea_orm::Database::connect(&server).await.expect("connect to PostgreSQL");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+        });
+        let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
+        databases.push(Some(format!("{base}/{name}")));
+    }
+    for url in databases {
+        let dir = temp_dir("two-nodes");
+        let nodes: Vec<_> = (0..2)
+            .map(|_| {
+                let (dir, url) = (dir.clone(), url.clone());
+                std::thread::spawn(move || start_serving(&dir, url.as_deref()))
+            })
+            .collect();
+        let mut created = 0;
+        for node in nodes {
+            let (mut child, printed) = node.join().expect("node");
+            assert!(printed.contains("in your browser"), "a node did not start ({url:?}):\n{printed}");
+            created += printed.matches("Created the administrator").count();
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        assert_eq!(created, 1, "exactly one node creates the administrator ({url:?})");
+    }
+}

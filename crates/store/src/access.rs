@@ -96,6 +96,8 @@ async fn dummy_hash() -> String {
 /// settings row. Safe to run on every start.
 pub async fn bootstrap(store: &Store) -> StoreResult<()> {
     let txn = store.begin().await?;
+    // Nodes starting at once: one adds the rows, the others then find them.
+    crate::locks::lock_install(&txn).await?;
     let existing: HashSet<String> = role::Entity::find().all(&txn).await?.into_iter().map(|r| r.code).collect();
     for r in rules::built_in_roles() {
         if existing.contains(r.code) {
@@ -244,25 +246,55 @@ pub struct LoginRequest<'a> {
     pub request_id: Option<String>,
 }
 
-async fn throttled(store: &Store, key: &str, ip: &str) -> StoreResult<Option<i64>> {
+/// Whether an attempt, already recorded, may try its password. It counts
+/// the failed (or still running) attempts at the same account, by user id
+/// so that the username and the e-mail address share one count, or at the
+/// same unknown name, since the account's last success; and the failures
+/// from the same address in the last minute.
+///
+/// Counting happens after the attempt's own row is committed: of attempts
+/// racing at one account, the last to commit sees all the others, so no
+/// more than the limit ever reach the password check (counting first, then
+/// recording, let 39 of 40 parallel guesses through).
+async fn throttled(store: &Store, mine: &login_attempt::Model) -> StoreResult<Option<i64>> {
+    use login_attempt::Column as A;
+    let conn = store.reader();
     let now = Utc::now();
-    let recent: Vec<login_attempt::Model> = login_attempt::Entity::find()
-        .filter(login_attempt::Column::UsernameKey.eq(key))
-        .filter(login_attempt::Column::At.gt(now - Duration::minutes(ACCOUNT_LOCK_MINUTES)))
-        .order_by_desc(login_attempt::Column::Id)
-        .limit(ACCOUNT_FAILURE_LIMIT)
-        .all(store.reader())
+    let since = now - Duration::minutes(ACCOUNT_LOCK_MINUTES);
+    let account = match mine.user_id {
+        Some(id) => sea_orm::Condition::all().add(A::UserId.eq(id)),
+        None => sea_orm::Condition::all().add(A::UserId.is_null()).add(A::UsernameKey.eq(&mine.username_key)),
+    };
+    let last_success: Option<i64> = login_attempt::Entity::find()
+        .select_only()
+        .column(A::Id)
+        .filter(account.clone())
+        .filter(A::Success.eq(true))
+        .filter(A::At.gt(since))
+        .order_by_desc(A::Id)
+        .into_tuple()
+        .one(conn)
         .await?;
-    if recent.len() as u64 == ACCOUNT_FAILURE_LIMIT && recent.iter().all(|a| !a.success) {
+    let mut failures = login_attempt::Entity::find()
+        .filter(account)
+        .filter(A::Success.eq(false))
+        .filter(A::At.gt(since))
+        .filter(A::Id.ne(mine.id));
+    if let Some(id) = last_success {
+        failures = failures.filter(A::Id.gt(id));
+    }
+    let recent = failures.order_by_desc(A::At).limit(ACCOUNT_FAILURE_LIMIT).all(conn).await?;
+    if recent.len() as u64 >= ACCOUNT_FAILURE_LIMIT {
         let newest = recent[0].at;
         let wait = (newest + Duration::minutes(ACCOUNT_LOCK_MINUTES) - now).num_seconds().max(1);
         return Ok(Some(wait));
     }
     let from_address = login_attempt::Entity::find()
-        .filter(login_attempt::Column::Ip.eq(ip))
-        .filter(login_attempt::Column::Success.eq(false))
-        .filter(login_attempt::Column::At.gt(now - Duration::minutes(1)))
-        .count(store.reader())
+        .filter(A::Ip.eq(&mine.ip))
+        .filter(A::Success.eq(false))
+        .filter(A::At.gt(now - Duration::minutes(1)))
+        .filter(A::Id.ne(mine.id))
+        .count(conn)
         .await?;
     if from_address >= ADDRESS_FAILURE_LIMIT {
         return Ok(Some(60));
@@ -287,10 +319,27 @@ pub async fn login(store: &Store, req: LoginRequest<'_>) -> StoreResult<NewSessi
     if key.is_empty() || key.chars().count() > rules::EMAIL_MAX || req.password.len() > 1024 {
         return Err(StoreError::Unauthorized);
     }
-    if let Some(retry_after_secs) = throttled(store, &key, req.ip).await? {
+    let found = find_by_identifier(store.reader(), &key).await?;
+    // Recorded first, as a failure until the password proves right.
+    let txn = store.begin().await?;
+    let attempt = login_attempt::ActiveModel {
+        username_key: Set(key.clone()),
+        ip: Set(req.ip.to_owned()),
+        success: Set(false),
+        at: Set(Utc::now()),
+        user_id: Set(found.as_ref().map(|u| u.id)),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    if let Some(retry_after_secs) = throttled(store, &attempt).await? {
+        // A refused attempt is no failure: the lock does not extend itself.
+        let txn = store.begin().await?;
+        login_attempt::Entity::delete_by_id(attempt.id).exec(&txn).await?;
+        txn.commit().await?;
         return Err(StoreError::Throttled { retry_after_secs });
     }
-    let found = find_by_identifier(store.reader(), &key).await?;
     let ok = match &found {
         Some(u) => verify_password(&u.password_hash, req.password).await && u.active,
         None => {
@@ -300,15 +349,13 @@ pub async fn login(store: &Store, req: LoginRequest<'_>) -> StoreResult<NewSessi
     };
     let now = Utc::now();
     let txn = store.begin().await?;
-    login_attempt::ActiveModel {
-        username_key: Set(key.clone()),
-        ip: Set(req.ip.to_owned()),
-        success: Set(ok),
-        at: Set(now),
-        ..Default::default()
+    if ok {
+        login_attempt::Entity::update_many()
+            .col_expr(login_attempt::Column::Success, Expr::value(true))
+            .filter(login_attempt::Column::Id.eq(attempt.id))
+            .exec(&txn)
+            .await?;
     }
-    .insert(&txn)
-    .await?;
     let mut actor = Actor::system();
     actor.ip = Some(req.ip.to_owned());
     actor.request_id = req.request_id.clone();
@@ -453,13 +500,15 @@ pub async fn purge_expired(store: &Store) -> StoreResult<u64> {
 // ---------------------------------------------------------------- passwords
 
 /// Changes the caller's own password after checking the current one.
-/// Other sessions of the user end; the current one stays.
+/// Outstanding reset links end; with `sign_out_others` every other session
+/// of the user ends too (the one holding `keep_token` stays).
 pub async fn change_own_password(
     store: &Store,
     actor: &Actor,
     current: &str,
     new: &str,
     keep_token: Option<&str>,
+    sign_out_others: bool,
 ) -> StoreResult<()> {
     let id = actor.user_id.ok_or(StoreError::Forbidden)?;
     let u = user::Entity::find_by_id(id).one(store.reader()).await?.ok_or(StoreError::NotFound)?;
@@ -472,21 +521,34 @@ pub async fn change_own_password(
     let hash = hash_password(new).await?;
     let txn = store.begin().await?;
     set_password(&txn, id, &hash).await?;
-    let mut others = session::Entity::delete_many().filter(session::Column::UserId.eq(id));
-    if let Some(t) = keep_token {
-        others = others.filter(session::Column::TokenHash.ne(token_hash(t)));
+    if sign_out_others {
+        let mut others = session::Entity::delete_many().filter(session::Column::UserId.eq(id));
+        if let Some(t) = keep_token {
+            others = others.filter(session::Column::TokenHash.ne(token_hash(t)));
+        }
+        others.exec(&txn).await?;
     }
-    others.exec(&txn).await?;
-    audit::record(&txn, actor, "auth.password_change", "user", Some(id), None, None).await?;
+    let detail = serde_json::json!({ "signed_out_other_sessions": sign_out_others });
+    audit::record(&txn, actor, "auth.password_change", "user", Some(id), None, Some(detail)).await?;
     txn.commit().await?;
     Ok(())
 }
 
+/// Every way a password changes goes through here: the new hash, and every
+/// reset link of the user still outstanding ends (a link mailed before the
+/// change must not undo it).
 async fn set_password<C: ConnectionTrait>(conn: &C, id: i64, hash: &str) -> StoreResult<()> {
+    let now = Utc::now();
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
-        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    password_reset::Entity::update_many()
+        .col_expr(password_reset::Column::UsedAt, Expr::value(now))
+        .filter(password_reset::Column::UserId.eq(id))
+        .filter(password_reset::Column::UsedAt.is_null())
         .exec(conn)
         .await?;
     Ok(())
@@ -529,18 +591,20 @@ pub async fn request_password_reset(
     let Some(u) = find_by_identifier(store.reader(), &key).await?.filter(|u| u.active) else {
         return Ok(None);
     };
+    let token = new_token();
+    let now = Utc::now();
+    let txn = store.begin().await?;
     // No more than three links an hour per account: nobody gets e-mail-bombed.
+    // Counted under the user's row lock, in the transaction that adds one.
+    crate::locks::lock_user(&txn, u.id).await?;
     let recent = password_reset::Entity::find()
         .filter(password_reset::Column::UserId.eq(u.id))
-        .filter(password_reset::Column::CreatedAt.gt(Utc::now() - Duration::hours(1)))
-        .count(store.reader())
+        .filter(password_reset::Column::CreatedAt.gt(now - Duration::hours(1)))
+        .count(&txn)
         .await?;
     if recent >= 3 {
         return Ok(None);
     }
-    let token = new_token();
-    let now = Utc::now();
-    let txn = store.begin().await?;
     password_reset::ActiveModel {
         user_id: Set(u.id),
         token_hash: Set(token_hash(&token)),
@@ -562,31 +626,42 @@ pub async fn request_password_reset(
     Ok(Some(ResetMail { outbox_id }))
 }
 
-/// Sets a new password with a reset token: once, within 30 minutes.
+/// Sets a new password with a reset token: once, within 30 minutes. Using
+/// one link ends all the user's other links and all their sessions.
 pub async fn confirm_password_reset(store: &Store, token: &str, new: &str, ip: &str) -> StoreResult<()> {
-    let now = Utc::now();
     let bad_token = || StoreError::Invalid(Invalid::one("token", "invalid_reset_token"));
-    let txn = store.begin().await?;
     let reset = password_reset::Entity::find()
         .filter(password_reset::Column::TokenHash.eq(token_hash(token)))
-        .one(&txn)
+        .one(store.reader())
         .await?
-        .filter(|r| r.used_at.is_none() && r.expires_at > now)
+        .filter(|r| r.used_at.is_none() && r.expires_at > Utc::now())
         .ok_or_else(bad_token)?;
-    let u = user::Entity::find_by_id(reset.user_id).one(&txn).await?.filter(|u| u.active).ok_or_else(bad_token)?;
+    let u = user::Entity::find_by_id(reset.user_id)
+        .one(store.reader())
+        .await?
+        .filter(|u| u.active)
+        .ok_or_else(bad_token)?;
     let mut invalid = Invalid::new();
     rules::check_password(&mut invalid, "new_password", new, &u.username);
     invalid.into_result()?;
+    // Hashed before the transaction: it takes a while and holds no lock.
     let hash = hash_password(new).await?;
-    // Marking it used only if still unused makes the link single-use even
-    // when two requests race.
+    let now = Utc::now();
+    let txn = store.begin().await?;
+    // Marking it used only if still unused and unexpired makes the link
+    // single-use even when two requests race, and a link ended meanwhile
+    // (by another link or a password change) stays ended.
     let used = password_reset::Entity::update_many()
         .col_expr(password_reset::Column::UsedAt, Expr::value(now))
         .filter(password_reset::Column::Id.eq(reset.id))
         .filter(password_reset::Column::UsedAt.is_null())
+        .filter(password_reset::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
     if used.rows_affected != 1 {
+        return Err(bad_token());
+    }
+    if user::Entity::find_by_id(u.id).filter(user::Column::Active.eq(true)).one(&txn).await?.is_none() {
         return Err(bad_token());
     }
     set_password(&txn, u.id, &hash).await?;
@@ -719,6 +794,31 @@ async fn check_unique<C: ConnectionTrait>(
 
 pub async fn create_user(store: &Store, actor: &Actor, new: NewUser) -> StoreResult<UserView> {
     actor.require(Module::Access, Action::Create)?;
+    insert_user(store, actor, new, false).await?.ok_or(StoreError::Conflict("users exist".into()))
+}
+
+/// Creates the first administrator of an empty installation, or nothing
+/// (`None`) when there are users already. Nodes starting at once on an
+/// empty database take turns under the installation lock, so exactly one
+/// creates it.
+pub async fn create_first_admin(store: &Store, new: NewUser) -> StoreResult<Option<UserView>> {
+    insert_user(store, &Actor::system(), new, true).await
+}
+
+/// A unique index refused a username or e-mail address taken by a
+/// concurrent write between the check and the insert: the same 422 the
+/// check gives, not the database's message.
+fn taken(err: sea_orm::DbErr) -> StoreError {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(msg)) => {
+            let field = if msg.contains("email_key") { "email" } else { "username" };
+            Invalid::one(field, "already_taken").into()
+        }
+        _ => err.into(),
+    }
+}
+
+async fn insert_user(store: &Store, actor: &Actor, new: NewUser, first_only: bool) -> StoreResult<Option<UserView>> {
     let username = new.username.trim().to_owned();
     let email = new.email.trim().to_owned();
     let mut invalid = Invalid::new();
@@ -729,6 +829,12 @@ pub async fn create_user(store: &Store, actor: &Actor, new: NewUser) -> StoreRes
     check_locale(&mut invalid, new.locale.as_deref());
     let hash = if invalid.is_empty() { hash_password(&new.password).await? } else { String::new() };
     let txn = store.begin().await?;
+    if first_only {
+        crate::locks::lock_install(&txn).await?;
+        if user::Entity::find().count(&txn).await? > 0 {
+            return Ok(None);
+        }
+    }
     check_references(&txn, &mut invalid, Some(new.role_id), new.department_id).await?;
     check_unique(&txn, &mut invalid, Some(&username), Some(&email), None).await?;
     invalid.into_result()?;
@@ -750,11 +856,12 @@ pub async fn create_user(store: &Store, actor: &Actor, new: NewUser) -> StoreRes
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(taken)?;
     let view = user_view(&txn, model).await?;
     audit::record(&txn, actor, "user.create", "user", Some(view.id), None, audit::snapshot(&view)).await?;
     txn.commit().await?;
-    Ok(view)
+    Ok(Some(view))
 }
 
 /// A user in the caller's scope (deleted ones too, for restore).
@@ -829,7 +936,7 @@ pub async fn update_user(store: &Store, actor: &Actor, id: i64, patch: UserPatch
     if let Some(active) = patch.active {
         update = update.col_expr(user::Column::Active, Expr::value(active));
     }
-    if update.exec(&txn).await?.rows_affected == 0 {
+    if update.exec(&txn).await.map_err(taken)?.rows_affected == 0 {
         return Err(StoreError::Conflict("stale version".into()));
     }
     if patch.active == Some(false) {
@@ -1350,7 +1457,12 @@ pub async fn create_role(store: &Store, actor: &Actor, input: RoleInput) -> Stor
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|e| match e.sql_err() {
+        // Taken by a concurrent create after the check above.
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Invalid::one("code", "already_taken").into(),
+        _ => StoreError::from(e),
+    })?;
     let view = role_view(r);
     audit::record(&txn, actor, "role.create", "role", Some(view.id), None, audit::snapshot(&view)).await?;
     txn.commit().await?;

@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::Store;
 use crate::audit;
-use crate::entity::{activity, audit_entry, contact, customer, lead, task, user};
+use crate::entity::{activity, audit_entry, contact, customer, lead, pool_claim, task, user};
 use crate::error::{StoreError, StoreResult};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
@@ -434,12 +434,17 @@ pub async fn set_customer_deleted(store: &Store, actor: &Actor, id: i64, deleted
 }
 
 /// Takes a customer from the public pool. Two people claiming at once:
-/// the second gets a conflict.
+/// the second gets a conflict. At most the configured number of claims per
+/// person in 24 hours, counted from the claim log (a customer claimed,
+/// released and claimed again counts twice), under a lock on the person's
+/// row in the transaction that claims, so parallel claims cannot overrun it.
 pub async fn claim(store: &Store, actor: &Actor, id: i64) -> StoreResult<CustomerView> {
     actor.require(Module::Customers, Action::Edit)?;
     let me = actor.user_id.ok_or(StoreError::Forbidden)?;
-    let now = Utc::now();
+    let limit = u64::from(crate::settings::get(store).await?.settings.pool_claim_limit);
     let txn = store.begin().await?;
+    crate::locks::lock_user(&txn, me).await?;
+    let now = Utc::now();
     let before = find_visible(&txn, actor, id).await?;
     if before.deleted_at.is_some() {
         return Err(StoreError::NotFound);
@@ -447,12 +452,11 @@ pub async fn claim(store: &Store, actor: &Actor, id: i64) -> StoreResult<Custome
     if before.owner_id.is_some() {
         return Err(Invalid::one("owner_id", "not_in_pool").into());
     }
-    let today = customer::Entity::find()
-        .filter(customer::Column::OwnerId.eq(me))
-        .filter(customer::Column::ClaimedAt.gt(now - Duration::days(1)))
+    let today = pool_claim::Entity::find()
+        .filter(pool_claim::Column::UserId.eq(me))
+        .filter(pool_claim::Column::ClaimedAt.gt(now - Duration::days(1)))
         .count(&txn)
         .await?;
-    let limit = u64::from(crate::settings::get(store).await?.settings.pool_claim_limit);
     if today >= limit {
         return Err(Invalid(vec![FieldError::new("owner_id", "claim_limit").with("max", limit)]).into());
     }
@@ -469,6 +473,9 @@ pub async fn claim(store: &Store, actor: &Actor, id: i64) -> StoreResult<Custome
     if res.rows_affected == 0 {
         return Err(StoreError::Conflict("claimed by someone else".into()));
     }
+    pool_claim::ActiveModel { user_id: Set(me), customer_id: Set(id), claimed_at: Set(now), ..Default::default() }
+        .insert(&txn)
+        .await?;
     let after = customer::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let v = one_view(&txn, after).await?;
     let detail = Some(serde_json::json!({ "owner_id": me }));

@@ -68,8 +68,43 @@ impl Store {
         Ok(Database::connect(opts).await?)
     }
 
+    /// Brings the schema up to date. Nodes starting at once take turns, so
+    /// one migrates and the others find nothing pending: on PostgreSQL under
+    /// an advisory lock held by a connection of its own (the migrations keep
+    /// their own transactions), on SQLite inside one `BEGIN IMMEDIATE`
+    /// transaction (DDL is transactional there).
     pub async fn migrate(&self) -> StoreResult<()> {
-        Migrator::up(&self.write, None).await?;
+        match self.backend {
+            Backend::Postgres => {
+                use sea_orm::sqlx;
+                let failed = |e: sqlx::Error| crate::StoreError::Internal(format!("migration lock: {e}"));
+                // Detached: the pool opens another in its place, so even a
+                // pool of one connection cannot wait on itself.
+                let mut lock = self.write.get_postgres_connection_pool().acquire().await.map_err(failed)?.detach();
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(crate::locks::INSTALL_LOCK)
+                    .execute(&mut lock)
+                    .await
+                    .map_err(failed)?;
+                let result = async {
+                    Migrator::up(&self.write, None).await?;
+                    StoreResult::Ok(())
+                }
+                .await;
+                // Closing the connection ends the lock too; unlock first to be quick.
+                let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(crate::locks::INSTALL_LOCK)
+                    .execute(&mut lock)
+                    .await;
+                let _ = sea_orm::sqlx::Connection::close(lock).await;
+                result?
+            }
+            Backend::Sqlite => {
+                let txn = self.begin_waiting().await?;
+                Migrator::up(&txn, None).await?;
+                txn.commit().await?;
+            }
+        };
         // The funnel summary starts empty and follows the time zone.
         crate::funnel::rollup::rebuild_if_stale(self).await?;
         Ok(())
@@ -85,8 +120,35 @@ impl Store {
     }
 
     /// Starts the one transaction a write runs in.
+    ///
+    /// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at once,
+    /// so what the transaction reads and checks cannot be changed by another
+    /// process (a second node on the same file) before it writes; a
+    /// deferred transaction would fail with `SQLITE_BUSY` there instead.
     pub async fn begin(&self) -> StoreResult<DatabaseTransaction> {
-        Ok(self.write.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => {
+                let options = sea_orm::TransactionOptions {
+                    sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                };
+                self.write.begin_with_options(options).await?
+            }
+            Backend::Postgres => self.write.begin().await?,
+        })
+    }
+
+    /// [`Store::begin`] that keeps waiting (up to ten minutes) while another
+    /// process holds SQLite's write lock longer than the busy timeout, e.g.
+    /// a node migrating a large database.
+    async fn begin_waiting(&self) -> StoreResult<DatabaseTransaction> {
+        let mut tries = 0;
+        loop {
+            match self.begin().await {
+                Err(e) if tries < 60 && e.to_string().contains("locked") => tries += 1,
+                other => return other,
+            }
+        }
     }
 
     /// Gives the one writing SQLite connection a large page cache for a bulk

@@ -199,6 +199,9 @@ pub mod login_attempt {
         pub ip: String,
         pub success: bool,
         pub at: DateTimeUtc,
+        /// The account the identifier named (none for unknown names): the
+        /// throttle counts per account, whichever identifier was used.
+        pub user_id: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -264,9 +267,33 @@ pub mod idempotency_key {
         pub user_id: i64,
         pub key: String,
         pub request_path: String,
+        /// 0 while the first request is still running.
         pub status: i32,
         pub body: String,
         pub created_at: DateTimeUtc,
+        /// SHA-256 of method, path, query and body of the first request.
+        pub request_hash: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod pool_claim {
+    use sea_orm::entity::prelude::*;
+
+    /// One claim from the public pool; kept when the customer is released,
+    /// so the daily claim limit counts claims, not customers held now.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "pool_claims")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub user_id: i64,
+        pub customer_id: i64,
+        pub claimed_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

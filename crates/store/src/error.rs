@@ -35,7 +35,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(msg)) => StoreError::Conflict(format!("duplicate: {msg}")),
+            // The database's own text names tables and indexes: logged, not shown.
+            Some(SqlErr::UniqueConstraintViolation(msg)) => {
+                tracing::debug!(%msg, "unique constraint");
+                StoreError::Conflict("saved at the same time by another request".into())
+            }
             _ => StoreError::Db(err),
         }
     }

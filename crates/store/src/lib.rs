@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod jobs;
 pub mod leads;
+mod locks;
 mod migrations;
 pub mod notifications;
 pub mod opportunities;

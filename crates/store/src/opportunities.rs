@@ -761,22 +761,33 @@ pub async fn set_check(
         .flat_map(|s| s.checklist.iter())
         .find(|i| i.id == item_id)
         .ok_or(StoreError::NotFound)?;
-    let existing = opportunity_check::Entity::find_by_id((id, item_id)).one(&txn).await?;
-    match (done, existing) {
-        (true, None) => {
-            opportunity_check::ActiveModel {
-                opportunity_id: Set(id),
-                item_id: Set(item_id),
-                done_by: Set(actor.user_id),
-                done_at: Set(Utc::now()),
-            }
-            .insert(&txn)
-            .await?;
-        }
-        (false, Some(_)) => {
-            opportunity_check::Entity::delete_by_id((id, item_id)).exec(&txn).await?;
-        }
-        _ => {}
+    // A conditional write, not "look, then write": of two identical ticks
+    // racing, one ticks and the other finds it done (no unique-index error).
+    let changed = if done {
+        opportunity_check::Entity::insert(opportunity_check::ActiveModel {
+            opportunity_id: Set(id),
+            item_id: Set(item_id),
+            done_by: Set(actor.user_id),
+            done_at: Set(Utc::now()),
+        })
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                opportunity_check::Column::OpportunityId,
+                opportunity_check::Column::ItemId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?
+    } else {
+        opportunity_check::Entity::delete_by_id((id, item_id)).exec(&txn).await?.rows_affected
+    };
+    if changed == 0 {
+        // Already as asked: nothing to record.
+        let v = full_view(&txn, m).await?;
+        txn.commit().await?;
+        return Ok(v);
     }
     change(
         &txn,

@@ -75,6 +75,9 @@ pub async fn save_view(store: &Store, actor: &Actor, list: &str, name: &str, que
     invalid.into_result()?;
     let name = name.trim();
     let txn = store.begin().await?;
+    // Name lookup, quota count and insert under the person's row lock: two
+    // saves at once neither pass the quota together nor race on the name.
+    crate::locks::lock_user(&txn, me).await?;
     let mine =
         saved_view::Entity::find().filter(saved_view::Column::UserId.eq(me)).filter(saved_view::Column::List.eq(list));
     if let Some(existing) = mine.clone().filter(saved_view::Column::Name.eq(name)).one(&txn).await? {

@@ -45,17 +45,60 @@ pub struct Session {
 }
 
 fn client_ip(parts: &Parts, trust_proxy: bool) -> String {
-    if trust_proxy
-        && let Some(first) =
-            parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
-    {
-        return first.trim().to_owned();
+    let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+    if trust_proxy && let Some(ip) = forwarded_client(forwarded) {
+        return ip;
     }
     parts
         .extensions
         .get::<ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The client's address from `X-Forwarded-For` behind one trusted proxy:
+/// the rightmost entry, the one that proxy appended. Entries to its left
+/// come from the client, who can write anything there (and so could give
+/// every sign-in attempt a fresh address to dodge the throttle). Several
+/// header lines count as one list, in order; an entry that is not an IP
+/// address gives none.
+fn forwarded_client<'a>(values: impl Iterator<Item = &'a str>) -> Option<String> {
+    let last = values.flat_map(|v| v.split(',')).map(str::trim).filter(|e| !e.is_empty()).last()?;
+    last.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
+}
+
+/// Where a redirect taken from the request (`next`, `back`) may go: only a
+/// path on this site. Anything else is `None`: absolute and
+/// protocol-relative URLs (`//host`), backslashes (browsers read `/\host`
+/// as `//host`), and control characters anywhere (browsers drop tabs and
+/// line breaks, so `/\t/host` becomes `//host`; and they cannot go into a
+/// `Location` header). Characters outside ASCII are percent-encoded.
+pub fn same_origin_path(target: &str) -> Option<String> {
+    const MAX: usize = 2048;
+    let mut chars = target.chars();
+    if chars.next() != Some('/') || matches!(chars.next(), Some('/' | '\\')) || target.len() > MAX {
+        return None;
+    }
+    if target.chars().any(|c| c.is_control() || c == '\\') {
+        return None;
+    }
+    let mut out = String::with_capacity(target.len());
+    for c in target.chars() {
+        if c.is_ascii_graphic() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// [`same_origin_path`], or `fallback` when the target is missing or unsafe.
+pub fn local_redirect(target: Option<&str>, fallback: &str) -> String {
+    target.and_then(same_origin_path).unwrap_or_else(|| fallback.to_owned())
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -257,5 +300,66 @@ impl<S: Send + Sync> FromRequestParts<S> for UiUser {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        let hostile = [
+            "",
+            "evil.example",
+            "https://evil.example/",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "//evil.example",
+            "///evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/x\r\nSet-Cookie: a=b",
+            "/\0",
+            "/x\u{7f}",
+            "/x\u{85}y",
+            "/customers\\..\\..\\evil",
+            " /customers",
+            "\t/customers",
+        ];
+        for target in hostile {
+            assert_eq!(same_origin_path(target), None, "{target:?} must be refused");
+            assert_eq!(local_redirect(Some(target), "/"), "/");
+        }
+        let fine = [
+            ("/", "/"),
+            ("/customers?grade=A&cursor=abc", "/customers?grade=A&cursor=abc"),
+            ("/opportunities/5#stages", "/opportunities/5#stages"),
+            ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),
+            ("/customers?province=上海", "/customers?province=%E4%B8%8A%E6%B5%B7"),
+            ("/a b", "/a%20b"),
+        ];
+        for (target, expected) in fine {
+            assert_eq!(same_origin_path(target).as_deref(), Some(expected), "{target:?}");
+        }
+        assert_eq!(local_redirect(None, "/tasks"), "/tasks");
+        assert_eq!(same_origin_path(&format!("/{}", "a".repeat(3000))), None);
+    }
+
+    #[test]
+    fn the_client_address_is_the_one_the_proxy_appended() {
+        let one = |v: &'static str| forwarded_client([v].into_iter());
+        assert_eq!(one("203.0.113.7").as_deref(), Some("203.0.113.7"));
+        // The client wrote the left part; the proxy appended the right one.
+        assert_eq!(one("1.2.3.4, 198.51.100.9").as_deref(), Some("198.51.100.9"));
+        assert_eq!(one("spoofed, 10.0.0.1 , 198.51.100.9 ").as_deref(), Some("198.51.100.9"));
+        assert_eq!(one("2001:db8::1").as_deref(), Some("2001:db8::1"));
+        assert_eq!(one("1.2.3.4, not-an-address"), None);
+        assert_eq!(one(""), None);
+        // Two header lines are one list.
+        assert_eq!(forwarded_client(["1.2.3.4", "198.51.100.9"].into_iter()).as_deref(), Some("198.51.100.9"));
     }
 }

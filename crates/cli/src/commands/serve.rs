@@ -1,7 +1,7 @@
 //! `salesflow serve`.
 
+use salesflow_store::Store;
 use salesflow_store::access::{self, NewUser};
-use salesflow_store::{Actor, Store};
 use salesflow_web::{AppState, WebConfig};
 
 use crate::ServeArgs;
@@ -28,8 +28,9 @@ pub async fn run(url: &str, data_dir: &std::path::Path, args: ServeArgs) -> anyh
 }
 
 /// On first start, creates the administrator `admin`. The password comes
-/// from `SALESFLOW_ADMIN_PASSWORD`, or is generated and printed once.
-async fn ensure_admin(store: &Store) -> anyhow::Result<()> {
+/// from `SALESFLOW_ADMIN_PASSWORD`, or is generated and printed once. Nodes
+/// starting at once on an empty database: exactly one creates it.
+pub async fn ensure_admin(store: &Store) -> anyhow::Result<()> {
     if access::count_users(store).await? > 0 {
         return Ok(());
     }
@@ -46,9 +47,13 @@ async fn ensure_admin(store: &Store) -> anyhow::Result<()> {
         department_id: None,
         locale: None,
     };
-    access::create_user(store, &Actor::system(), admin)
+    let created = access::create_first_admin(store, admin)
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the administrator: {e}"))?;
+    if created.is_none() {
+        // Another node created it meanwhile.
+        return Ok(());
+    }
     if given.is_some() {
         println!("Created the administrator 'admin' with the password from SALESFLOW_ADMIN_PASSWORD.");
     } else {

@@ -15,6 +15,7 @@ mod m20261127_000010_bulk_imports;
 mod m20261128_000010_funnel_indexes;
 mod m20261129_000011_funnel_rollup;
 mod m20261130_000012_board_index;
+mod m20261206_000013_hardening;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_bulk_imports::Migration),
             Box::new(m20261129_000011_funnel_rollup::Migration),
             Box::new(m20261130_000012_board_index::Migration),
+            Box::new(m20261206_000013_hardening::Migration),
         ]
     }
 }

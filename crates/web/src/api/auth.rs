@@ -108,9 +108,14 @@ async fn me(State(state): State<AppState>, ApiCaller(session, meta): ApiCaller) 
 pub struct ChangePassword {
     pub current_password: String,
     pub new_password: String,
+    /// End every other session of the caller too (default `true`); the
+    /// one making this call stays. Outstanding reset links end either way.
+    #[serde(default)]
+    pub sign_out_other_sessions: Option<bool>,
 }
 
-/// Changes the caller's own password; their other sessions end.
+/// Changes the caller's own password; outstanding reset links end, and
+/// the caller's other sessions unless `sign_out_other_sessions` is `false`.
 #[utoipa::path(post, path = "/me/password", tag = "auth", request_body = ChangePassword,
     responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn change_password(
@@ -124,6 +129,7 @@ async fn change_password(
         &body.current_password,
         &body.new_password,
         Some(&session.token),
+        body.sign_out_other_sessions.unwrap_or(true),
     )
     .await
     .api(&meta)?;

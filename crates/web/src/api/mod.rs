@@ -215,8 +215,16 @@ pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<
 
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
-/// A POST with `Idempotency-Key` that succeeded is answered again from the
-/// saved response when retried, instead of being done twice.
+/// Largest body of a request with `Idempotency-Key` (it is read whole to
+/// compare it with the first request's); the routes' own limit is 2 MiB.
+const IDEMPOTENT_BODY_MAX: usize = 2 * 1024 * 1024;
+
+/// A POST with `Idempotency-Key` runs once. The key is reserved before the
+/// handler runs (a unique index decides who is first), so concurrent
+/// retries cannot both create: a finished first request is answered again
+/// (`idempotent-replayed: true`), one still running answers 409, and the
+/// key reused with another method, path or body answers 422. A failed
+/// request gives the key up, so a retry runs again.
 async fn idempotent(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
         return next.run(request).await;
@@ -229,9 +237,23 @@ async fn idempotent(State(state): State<AppState>, request: Request, next: Next)
     let Some(user_id) = request.extensions().get::<Session>().and_then(|s| s.actor.user_id) else {
         return next.run(request).await;
     };
-    let path = request.uri().path().to_owned();
-    match idempotency::find(&state.store, user_id, &key).await {
-        Ok(Some(saved)) if saved.request_path == path => {
+    let locale = request.extensions().get::<RequestMeta>().map(|m| m.locale.clone()).unwrap_or_else(|| "en".into());
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, IDEMPOTENT_BODY_MAX).await else {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "malformed",
+            "a request with Idempotency-Key may carry at most 2 MiB",
+        )
+        .in_locale(&locale)
+        .into_response();
+    };
+    let path = parts.uri.path().to_owned();
+    let target = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or(&path);
+    let hash = idempotency::request_hash(parts.method.as_str(), target, &bytes);
+    let reservation = match idempotency::reserve(&state.store, user_id, &key, &path, &hash).await {
+        Ok(idempotency::Reservation::Reserved(id)) => id,
+        Ok(idempotency::Reservation::Replay(saved)) => {
             let status = StatusCode::from_u16(saved.status).unwrap_or(StatusCode::OK);
             return (
                 status,
@@ -241,28 +263,46 @@ async fn idempotent(State(state): State<AppState>, request: Request, next: Next)
             )
                 .into_response();
         }
-        Ok(Some(_)) => {
+        Ok(idempotency::Reservation::InFlight) => {
+            return ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "a request with this Idempotency-Key is still running; retry in a moment",
+                )
+            }
+            .in_locale(&locale)
+            .into_response();
+        }
+        Ok(idempotency::Reservation::Mismatch) => {
             return ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency",
                 "this Idempotency-Key was used for another request",
             )
+            .in_locale(&locale)
             .into_response();
         }
-        Ok(None) => {}
-        Err(e) => return ApiError::from(e).into_response(),
-    }
-    let response = next.run(request).await;
+        Err(e) => return ApiError::from(e).in_locale(&locale).into_response(),
+    };
+    let response = next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await;
     if !response.status().is_success() {
+        if let Err(e) = idempotency::release(&state.store, reservation).await {
+            tracing::warn!(error = %e, "idempotency key not released");
+        }
         return response;
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        // Done, but too large to keep: the key stays reserved until it is
+        // taken to be abandoned, so a retry meanwhile cannot run twice.
+        return ApiError::from(salesflow_store::StoreError::Internal("idempotent response too large".into()))
+            .into_response();
     };
     let text = String::from_utf8_lossy(&bytes);
-    if let Err(e) = idempotency::save(&state.store, user_id, &key, &path, parts.status.as_u16(), &text).await {
-        tracing::warn!(error = %e, "idempotency key not saved");
+    if let Err(e) = idempotency::finish(&state.store, reservation, parts.status.as_u16(), &text).await {
+        tracing::warn!(error = %e, "idempotent response not saved");
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }

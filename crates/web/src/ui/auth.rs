@@ -13,7 +13,7 @@ use salesflow_store::{StoreError, StoreResult};
 use serde::Deserialize;
 
 use super::{FormErrors, PageCtx, page_ctx, public_ctx, redirect_flash, render, store_error_page};
-use crate::auth::{RequestMeta, SESSION_COOKIE, Session, UiUser, lang_cookie, session_cookie};
+use crate::auth::{RequestMeta, SESSION_COOKIE, Session, UiUser, lang_cookie, local_redirect, session_cookie};
 use crate::i18n;
 use crate::server::AppState;
 
@@ -27,12 +27,9 @@ pub fn routes() -> Router<AppState> {
         .route("/locale", post(set_locale))
 }
 
-/// Only local paths, so a crafted link cannot send users elsewhere.
+/// Only paths on this site, so a crafted link cannot send users elsewhere.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
-        _ => "/".to_owned(),
-    }
+    local_redirect(next, "/")
 }
 
 #[derive(Template)]
@@ -233,11 +230,13 @@ async fn reset_submit(State(state): State<AppState>, meta: RequestMeta, Form(for
 struct PasswordPage {
     ctx: PageCtx,
     errors: FormErrors,
+    /// "Sign out my other sessions", ticked at first.
+    sign_out_others: bool,
 }
 
 async fn password_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
     let ctx = page_ctx(&state, &session, &meta, &jar, "/account/password").await;
-    let page = PasswordPage { ctx, errors: FormErrors::default() };
+    let page = PasswordPage { ctx, errors: FormErrors::default(), sign_out_others: true };
     render(&page.ctx, &page)
 }
 
@@ -246,6 +245,8 @@ struct PasswordForm {
     current_password: String,
     new_password: String,
     confirm_password: String,
+    /// Present when the box is ticked.
+    sign_out_others: Option<String>,
 }
 
 async fn password_submit(
@@ -254,6 +255,7 @@ async fn password_submit(
     jar: CookieJar,
     Form(form): Form<PasswordForm>,
 ) -> Response {
+    let sign_out_others = form.sign_out_others.is_some();
     let result = if form.new_password != form.confirm_password {
         Err(StoreError::Invalid(salesflow_domain::Invalid::one("confirm_password", "passwords_differ")))
     } else {
@@ -263,14 +265,17 @@ async fn password_submit(
             &form.current_password,
             &form.new_password,
             Some(&session.token),
+            sign_out_others,
         )
         .await
     };
     match result {
+        Ok(()) if sign_out_others => redirect_flash("/account/password", "flash.password_changed_signed_out"),
         Ok(()) => redirect_flash("/account/password", "flash.password_changed"),
         Err(StoreError::Invalid(invalid)) => {
             let ctx = page_ctx(&state, &session, &meta, &jar, "/account/password").await;
-            let page = PasswordPage { ctx, errors: FormErrors::from_invalid(&meta.locale, &invalid) };
+            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
+            let page = PasswordPage { ctx, errors, sign_out_others };
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page.ctx, &page)).into_response()
         }
         Err(e) => store_error_page(&meta.locale, e),

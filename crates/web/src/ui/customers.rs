@@ -313,7 +313,10 @@ async fn bulk(State(state): State<AppState>, UiUser(session, meta): UiUser, body
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let ids: Vec<i64> = pairs.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).collect();
-    let back = Some(field("back")).filter(|b| b.starts_with("/customers")).unwrap_or_else(|| "/customers".into());
+    let back = Some(field("back"))
+        .filter(|b| b.starts_with("/customers"))
+        .map(|b| crate::auth::local_redirect(Some(&b), "/customers"))
+        .unwrap_or_else(|| "/customers".into());
     if ids.is_empty() {
         return redirect_flash(&back, "flash.bulk_none_selected");
     }

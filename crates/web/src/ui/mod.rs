@@ -327,7 +327,9 @@ pub fn render(ctx: &PageCtx, template: &impl Template) -> Response {
 pub fn redirect_flash(to: &str, flash_key: &str) -> Response {
     let cookie =
         Cookie::build((FLASH_COOKIE, flash_key.to_owned())).path("/").same_site(SameSite::Lax).http_only(true).build();
-    (CookieJar::new().add(cookie), Redirect::to(to)).into_response()
+    // Every page redirect passes the same-origin check: a target built
+    // from request data can neither leave the site nor break the header.
+    (CookieJar::new().add(cookie), Redirect::to(&crate::auth::local_redirect(Some(to), "/"))).into_response()
 }
 
 /// Field errors, translated, by field name.

@@ -55,11 +55,7 @@ pub fn routes() -> Router<AppState> {
 
 /// A local path to go back to, or the fallback.
 fn back_to(back: &str, fallback: &str) -> String {
-    if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
-        back.to_owned()
-    } else {
-        fallback.to_owned()
-    }
+    crate::auth::local_redirect(Some(back), fallback)
 }
 
 fn parse_date(value: &Option<String>) -> Option<NaiveDate> {

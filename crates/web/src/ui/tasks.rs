@@ -63,11 +63,7 @@ fn closed(status: &str) -> bool {
 
 /// Where to go back to after an action: a local path only.
 fn back_to(back: &str, fallback: &str) -> String {
-    if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
-        back.to_owned()
-    } else {
-        fallback.to_owned()
-    }
+    crate::auth::local_redirect(Some(back), fallback)
 }
 
 // ---------------------------------------------------------------- list

@@ -30,8 +30,7 @@ fn field(pairs: &[(String, String)], name: &str) -> String {
 
 /// Where to go back to: only a page of this site.
 fn back(pairs: &[(String, String)]) -> String {
-    let back = field(pairs, "back");
-    if back.starts_with('/') && !back.starts_with("//") { back } else { "/".to_owned() }
+    crate::auth::local_redirect(Some(&field(pairs, "back")), "/")
 }
 
 async fn save_view(State(state): State<AppState>, UiUser(session, meta): UiUser, body: axum::body::Bytes) -> Response {
@@ -185,7 +184,11 @@ impl BulkForm {
     /// Back to the list the form came from (`list_path` when it says none).
     pub fn back(&self, list_path: &str) -> String {
         let back = self.field("back");
-        if back.starts_with(list_path) && !back.contains("//") { back } else { list_path.to_owned() }
+        if back.starts_with(list_path) {
+            crate::auth::local_redirect(Some(&back), list_path)
+        } else {
+            list_path.to_owned()
+        }
     }
 }
 

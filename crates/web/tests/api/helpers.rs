@@ -39,7 +39,7 @@ pub fn unique(prefix: &str) -> String {
 }
 
 /// A new empty database: its URL and, for SQLite, the file to delete.
-async fn fresh_database() -> (String, Option<std::path::PathBuf>) {
+pub async fn fresh_database() -> (String, Option<std::path::PathBuf>) {
     match std::env::var("SALESFLOW_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
         Some(server) => {
             let name = unique("sf_test_");

@@ -3,6 +3,7 @@
 
 mod access;
 mod auth;
+mod auth_hardening;
 mod conventions;
 mod customers;
 mod helpers;
@@ -13,5 +14,6 @@ mod lists;
 mod opportunities;
 mod opportunity_pages;
 mod pages;
+mod races;
 mod reports;
 mod tasks;
