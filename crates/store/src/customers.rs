@@ -154,6 +154,15 @@ pub(crate) fn require_owned(actor: &Actor, c: &customer::Model) -> StoreResult<(
     }
 }
 
+/// Deals and tasks are attached only to customers someone owns: a
+/// salesperson claims a public-pool customer first (those who administer
+/// customers may attach to the pool directly).
+pub(crate) fn check_attachable(actor: &Actor, c: &customer::Model, invalid: &mut Invalid, field: &str) {
+    if c.owner_id.is_none() && !actor.can(Module::Customers, Action::Administer) {
+        invalid.push(FieldError::new(field, "customer_in_pool"));
+    }
+}
+
 // ---------------------------------------------------------------- customers
 
 #[derive(Debug, Clone, Default)]
@@ -239,6 +248,31 @@ pub struct Duplicate {
     pub id: i64,
     pub name: String,
     pub owner_name: Option<String>,
+    /// The owner of the customer (of the contact's customer): decides
+    /// whether the caller may be told more than that it exists.
+    #[serde(skip)]
+    pub(crate) owner_id: Option<i64>,
+}
+
+impl Duplicate {
+    /// Whether the caller may read the customer: in the public pool or
+    /// owned inside the caller's scope.
+    pub(crate) fn readable(&self, actor: &Actor) -> bool {
+        self.owner_id.is_none() || actor.sees_owner(self.owner_id)
+    }
+}
+
+/// The display names of the owners of records the caller may not read:
+/// all a duplicate warning says about them ("ask 张伟"), never their ids
+/// or names.
+pub(crate) fn hidden_owners<'a>(owners: impl IntoIterator<Item = Option<&'a String>>) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for name in owners.into_iter().map(|o| o.map_or("?", String::as_str)) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.join("、")
 }
 
 /// Customers with the same normalised name (soft-deleted ones excluded).
@@ -257,16 +291,33 @@ pub async fn duplicates_by_name<C: ConnectionTrait>(
     let names = owner_names(conn, rows.iter().filter_map(|c| c.owner_id)).await?;
     Ok(rows
         .into_iter()
-        .map(|c| Duplicate { id: c.id, owner_name: c.owner_id.and_then(|o| names.get(&o).cloned()), name: c.name })
+        .map(|c| Duplicate {
+            id: c.id,
+            owner_name: c.owner_id.and_then(|o| names.get(&o).cloned()),
+            owner_id: c.owner_id,
+            name: c.name,
+        })
         .collect())
 }
 
-pub(crate) fn duplicate_error(field: &str, found: &[Duplicate]) -> Invalid {
-    let ids: Vec<String> = found.iter().map(|d| d.id.to_string()).collect();
-    let names: Vec<String> = found.iter().map(|d| d.name.clone()).collect();
-    Invalid(vec![
-        FieldError::new(field, "possible_duplicate").with("ids", ids.join(",")).with("names", names.join("、")),
-    ])
+/// The warning for duplicates: the ones the caller may read by id and
+/// name (`possible_duplicate`); of the others only that they exist and
+/// who owns them (`duplicate_elsewhere` with `owners`).
+pub(crate) fn duplicate_error(actor: &Actor, field: &str, found: &[Duplicate]) -> Invalid {
+    let (readable, hidden): (Vec<&Duplicate>, Vec<&Duplicate>) = found.iter().partition(|d| d.readable(actor));
+    let mut invalid = Invalid::new();
+    if !readable.is_empty() {
+        let ids: Vec<String> = readable.iter().map(|d| d.id.to_string()).collect();
+        let names: Vec<String> = readable.iter().map(|d| d.name.clone()).collect();
+        invalid.push(
+            FieldError::new(field, "possible_duplicate").with("ids", ids.join(",")).with("names", names.join("、")),
+        );
+    }
+    if !hidden.is_empty() {
+        let owners = hidden_owners(hidden.iter().map(|d| d.owner_name.as_ref()));
+        invalid.push(FieldError::new(field, "duplicate_elsewhere").with("owners", owners));
+    }
+    invalid
 }
 
 pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput) -> StoreResult<CustomerView> {
@@ -279,7 +330,7 @@ pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput)
     if !input.allow_duplicate {
         let found = duplicates_by_name(&txn, &input.name, None).await?;
         if !found.is_empty() {
-            return Err(duplicate_error("name", &found).into());
+            return Err(duplicate_error(actor, "name", &found).into());
         }
     }
     let v = insert_customer(&txn, actor, &input, owner).await?;
@@ -357,7 +408,7 @@ pub async fn update_customer(
     if !input.allow_duplicate && name_key(&input.name) != before.name_key {
         let found = duplicates_by_name(&txn, &input.name, Some(id)).await?;
         if !found.is_empty() {
-            return Err(duplicate_error("name", &found).into());
+            return Err(duplicate_error(actor, "name", &found).into());
         }
     }
     let now = Utc::now();
@@ -1050,7 +1101,29 @@ pub(crate) async fn contact_duplicates<C: ConnectionTrait>(
             q = q.filter(contact::Column::Id.ne(id));
         }
         for c in q.limit(5).all(conn).await? {
-            found.push((field.to_owned(), Duplicate { id: c.customer_id, name: c.name, owner_name: None }));
+            found.push((
+                field.to_owned(),
+                Duplicate { id: c.customer_id, name: c.name, owner_name: None, owner_id: None },
+            ));
+        }
+    }
+    // Each contact is as readable as its customer: its owner decides.
+    if !found.is_empty() {
+        let ids: Vec<i64> = found.iter().map(|(_, d)| d.id).collect();
+        let owners: HashMap<i64, Option<i64>> = customer::Entity::find()
+            .select_only()
+            .column(customer::Column::Id)
+            .column(customer::Column::OwnerId)
+            .filter(customer::Column::Id.is_in(ids))
+            .into_tuple::<(i64, Option<i64>)>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .collect();
+        let names = owner_names(conn, owners.values().flatten().copied()).await?;
+        for (_, d) in &mut found {
+            d.owner_id = owners.get(&d.id).copied().flatten();
+            d.owner_name = d.owner_id.and_then(|o| names.get(&o).cloned());
         }
     }
     Ok(found)
@@ -1081,7 +1154,7 @@ pub async fn create_contact(store: &Store, actor: &Actor, input: ContactInput) -
         let found = contact_duplicates(&txn, &input, None).await?;
         if let Some((field, _)) = found.first() {
             let list: Vec<Duplicate> = found.iter().map(|(_, d)| d.clone()).collect();
-            return Err(duplicate_error(field, &list).into());
+            return Err(duplicate_error(actor, field, &list).into());
         }
     }
     let v = insert_contact(&txn, actor, &input).await?;
@@ -1160,7 +1233,7 @@ pub async fn update_contact(
         let found = contact_duplicates(&txn, &input, Some(id)).await?;
         if let Some((field, _)) = found.first() {
             let list: Vec<Duplicate> = found.iter().map(|(_, d)| d.clone()).collect();
-            return Err(duplicate_error(field, &list).into());
+            return Err(duplicate_error(actor, field, &list).into());
         }
     }
     let (phone_key, mobile_key, email_key) = contact_keys(&input);

@@ -60,6 +60,11 @@ const BULK_CACHE_MIB: u64 = 256;
 /// Bad rows kept in the job row for any node to show.
 const SAMPLE_ERRORS: usize = 100;
 const SAMPLE_ROWS: usize = 3;
+/// Uploads a person may leave as drafts (not yet started, files kept):
+/// beyond either bound a new upload is refused until some are started or
+/// cancelled (drafts also expire after [`FILES_KEPT_DAYS`]).
+pub const MAX_DRAFTS: u64 = 10;
+pub const MAX_DRAFT_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Translates a message key (`errors.required`, `imports.report_row` …)
 /// into the importer's language, for the rejected-rows file.
@@ -299,6 +304,12 @@ pub async fn upload(
         .collect();
     let now = Utc::now();
     let txn = store.begin().await?;
+    if let Some(me) = actor.user_id {
+        // Counted under a lock on the person's row, in the transaction
+        // that adds the draft: parallel uploads cannot overrun it.
+        crate::locks::lock_user(&txn, me).await?;
+        check_draft_quota(&txn, me, path).await?;
+    }
     let m = import_job::ActiveModel {
         user_id: Set(actor.user_id),
         target: Set(target.code().to_owned()),
@@ -328,6 +339,30 @@ pub async fn upload(
     .await?;
     txn.commit().await?;
     Ok(view(m))
+}
+
+/// The per-person bound on drafts: their number, and the bytes of their
+/// files with the new one.
+async fn check_draft_quota<C: ConnectionTrait>(conn: &C, user_id: i64, new_file: &Path) -> StoreResult<()> {
+    let drafts: Vec<String> = import_job::Entity::find()
+        .select_only()
+        .column(import_job::Column::FilePath)
+        .filter(import_job::Column::UserId.eq(user_id))
+        .filter(import_job::Column::Status.eq(Status::Draft.code()))
+        .filter(import_job::Column::FilesExpiredAt.is_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if drafts.len() as u64 >= MAX_DRAFTS {
+        return Err(Invalid(vec![FieldError::new("file", "too_many_drafts").with("max", MAX_DRAFTS)]).into());
+    }
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let bytes: u64 = drafts.iter().map(|p| size(Path::new(p))).sum::<u64>() + size(new_file);
+    if bytes > MAX_DRAFT_BYTES {
+        let max = MAX_DRAFT_BYTES / (1024 * 1024);
+        return Err(Invalid(vec![FieldError::new("file", "drafts_too_large").with("max", max)]).into());
+    }
+    Ok(())
 }
 
 /// The mapping the user last used for these headers, completed by guesses.

@@ -24,7 +24,7 @@ use crate::Store;
 use crate::audit;
 use crate::customers::{
     self, ContactInput, CustomerInput, Duplicate, check_contact, check_input, check_owner, clean, contact_duplicates,
-    duplicates_by_name, insert_contact, insert_customer, owner_names, require_owned,
+    duplicates_by_name, hidden_owners, insert_contact, insert_customer, owner_names, require_owned,
 };
 use crate::entity::{contact, customer, lead};
 use crate::error::{StoreError, StoreResult};
@@ -223,14 +223,28 @@ pub struct LeadDuplicate {
     pub kind: String,
     pub id: i64,
     pub name: String,
+    /// Who owns it, to say whom to ask when the caller may not read it.
+    #[serde(skip)]
+    owner_id: Option<i64>,
+    #[serde(skip)]
+    owner_name: Option<String>,
 }
 
-fn found(field: &str, kind: &str, id: i64, name: String) -> LeadDuplicate {
-    LeadDuplicate { field: field.to_owned(), kind: kind.to_owned(), id, name }
+impl LeadDuplicate {
+    /// Customers in the public pool are everyone's to read; otherwise the
+    /// owner must be in the caller's scope.
+    fn readable(&self, actor: &Actor) -> bool {
+        (self.kind == "customer" && self.owner_id.is_none()) || actor.sees_owner(self.owner_id)
+    }
 }
 
-/// One `possible_duplicate` error per field, naming the records.
-fn duplicate_errors(found: &[LeadDuplicate]) -> Invalid {
+fn found(field: &str, kind: &str, id: i64, name: String, owner_id: Option<i64>) -> LeadDuplicate {
+    LeadDuplicate { field: field.to_owned(), kind: kind.to_owned(), id, name, owner_id, owner_name: None }
+}
+
+/// Per field: `possible_duplicate` naming the records the caller may read,
+/// `duplicate_elsewhere` naming only the owners of the others.
+fn duplicate_errors(actor: &Actor, found: &[LeadDuplicate]) -> Invalid {
     let mut invalid = Invalid::new();
     let mut fields: Vec<&str> = Vec::new();
     for d in found {
@@ -240,12 +254,20 @@ fn duplicate_errors(found: &[LeadDuplicate]) -> Invalid {
     }
     for field in fields {
         let mut names: Vec<&str> = Vec::new();
+        let mut hidden: Vec<Option<&String>> = Vec::new();
         for d in found.iter().filter(|d| d.field == field) {
-            if !names.contains(&d.name.as_str()) {
+            if !d.readable(actor) {
+                hidden.push(d.owner_name.as_ref());
+            } else if !names.contains(&d.name.as_str()) {
                 names.push(&d.name);
             }
         }
-        invalid.push(FieldError::new(field, "possible_duplicate").with("names", names.join("、")));
+        if !names.is_empty() {
+            invalid.push(FieldError::new(field, "possible_duplicate").with("names", names.join("、")));
+        }
+        if !hidden.is_empty() {
+            invalid.push(FieldError::new(field, "duplicate_elsewhere").with("owners", hidden_owners(hidden)));
+        }
     }
     invalid
 }
@@ -269,7 +291,7 @@ async fn leads_with<C: ConnectionTrait>(
                 Some(c) => format!("{}（{c}）", l.name),
                 None => l.name,
             };
-            found(field, "lead", l.id, name)
+            found(field, "lead", l.id, name, Some(l.owner_id))
         })
         .collect())
 }
@@ -285,7 +307,7 @@ async fn duplicates<C: ConnectionTrait>(
     let mut all = Vec::new();
     if let (Some(company), Some(key)) = (clean(&input.company), keys.company.clone()) {
         for d in duplicates_by_name(conn, &company, None).await? {
-            all.push(found("company", "customer", d.id, d.name));
+            all.push(found("company", "customer", d.id, d.name, d.owner_id));
         }
         all.extend(leads_with(conn, "company", Condition::all().add(lead::Column::CompanyKey.eq(key)), except).await?);
     }
@@ -302,7 +324,7 @@ async fn duplicates<C: ConnectionTrait>(
             ContactInput { phone: value.clone(), ..Default::default() }
         };
         for (_, d) in contact_duplicates(conn, &probe, None).await? {
-            all.push(found(field, "customer", d.id, d.name));
+            all.push(found(field, "customer", d.id, d.name, d.owner_id));
         }
         let cond = if field == "email" {
             Condition::all().add(lead::Column::EmailKey.eq(key))
@@ -310,6 +332,10 @@ async fn duplicates<C: ConnectionTrait>(
             Condition::any().add(lead::Column::PhoneKey.eq(key.clone())).add(lead::Column::MobileKey.eq(key))
         };
         all.extend(leads_with(conn, field, cond, except).await?);
+    }
+    let names = owner_names(conn, all.iter().filter_map(|d| d.owner_id)).await?;
+    for d in &mut all {
+        d.owner_name = d.owner_id.and_then(|o| names.get(&o).cloned());
     }
     Ok(all)
 }
@@ -323,7 +349,8 @@ pub async fn find_duplicates(
     except: Option<i64>,
 ) -> StoreResult<Vec<LeadDuplicate>> {
     actor.require(Module::Customers, Action::View)?;
-    duplicates(store.reader(), input, except).await
+    // Only what the caller may read gets a link; the rest is in the warning.
+    Ok(duplicates(store.reader(), input, except).await?.into_iter().filter(|d| d.readable(actor)).collect())
 }
 
 // ---------------------------------------------------------------- create, read, update, delete
@@ -375,7 +402,7 @@ pub async fn create_lead(store: &Store, actor: &Actor, input: LeadInput) -> Stor
     }
     invalid.into_result()?;
     if !input.allow_duplicate {
-        duplicate_errors(&duplicates(&txn, &input, None).await?).into_result()?;
+        duplicate_errors(actor, &duplicates(&txn, &input, None).await?).into_result()?;
     }
     let owner = owner.ok_or(StoreError::Forbidden)?;
     let m = new_lead(&input, status, owner, Utc::now()).insert(&txn).await?;
@@ -413,7 +440,7 @@ pub async fn update_lead(
     invalid.into_result()?;
     let keys = Keys::of(&input);
     if !input.allow_duplicate && !keys.same_as(&before) {
-        duplicate_errors(&duplicates(&txn, &input, Some(id)).await?).into_result()?;
+        duplicate_errors(actor, &duplicates(&txn, &input, Some(id)).await?).into_result()?;
     }
     let reason = if status == LeadStatus::Disqualified.code() { clean(&input.disqualify_reason) } else { None };
     let res = lead::Entity::update_many()
@@ -668,9 +695,12 @@ pub struct ConversionPreview {
     /// The existing customer the lead would be added to.
     pub existing_customer: Option<Duplicate>,
     /// Customers that look the same but that the caller cannot add to
-    /// (someone else's, or in the public pool): converting needs
-    /// `new_customer: true` or a `customer_id` then.
+    /// (in the public pool, or someone else's inside the caller's scope):
+    /// converting needs `new_customer: true` or a `customer_id` then.
     pub others: Vec<Duplicate>,
+    /// Look-alikes outside the caller's scope: only who owns them (display
+    /// names), so that the caller can ask; never their ids or names.
+    pub elsewhere: Vec<String>,
     /// The name a new customer would get.
     pub new_customer_name: String,
 }
@@ -755,6 +785,7 @@ async fn match_customer<C: ConnectionTrait>(
                 id: c.id,
                 name: c.name.clone(),
                 owner_name: c.owner_id.and_then(|o| names.get(&o).cloned()),
+                owner_id: c.owner_id,
             });
         }
     }
@@ -764,15 +795,29 @@ async fn match_customer<C: ConnectionTrait>(
 pub async fn conversion_preview(store: &Store, actor: &Actor, id: i64) -> StoreResult<ConversionPreview> {
     actor.require(Module::Customers, Action::View)?;
     let m = find_visible(store.reader(), actor, id).await?;
+    // A deleted lead converts to nothing: as missing as on every other path.
+    if m.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
     let (reuse, others) = match_customer(store.reader(), actor, &m).await?;
     let names = owner_names(store.reader(), reuse.iter().filter_map(|c| c.owner_id)).await?;
+    let (others, hidden): (Vec<Duplicate>, Vec<Duplicate>) = others.into_iter().partition(|d| d.readable(actor));
+    let mut elsewhere: Vec<String> = Vec::new();
+    for d in hidden {
+        let owner = d.owner_name.unwrap_or_else(|| "?".to_owned());
+        if !elsewhere.contains(&owner) {
+            elsewhere.push(owner);
+        }
+    }
     Ok(ConversionPreview {
         existing_customer: reuse.map(|c| Duplicate {
             id: c.id,
             owner_name: c.owner_id.and_then(|o| names.get(&o).cloned()),
+            owner_id: c.owner_id,
             name: c.name,
         }),
         others,
+        elsewhere,
         new_customer_name: rules::customer_name(&m.name, m.company.as_deref().unwrap_or("")).to_owned(),
     })
 }
@@ -814,9 +859,14 @@ pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput)
         (None, false) => {
             let (reuse, others) = match_customer(&txn, actor, &before).await?;
             if reuse.is_none() && !others.is_empty() {
-                let look_alikes: Vec<LeadDuplicate> =
-                    others.into_iter().map(|d| found("customer_id", "customer", d.id, d.name)).collect();
-                return Err(duplicate_errors(&look_alikes).into());
+                let look_alikes: Vec<LeadDuplicate> = others
+                    .into_iter()
+                    .map(|d| LeadDuplicate {
+                        owner_name: d.owner_name,
+                        ..found("customer_id", "customer", d.id, d.name, d.owner_id)
+                    })
+                    .collect();
+                return Err(duplicate_errors(actor, &look_alikes).into());
             }
             reuse
         }

@@ -379,12 +379,17 @@ async fn check_links<C: ConnectionTrait>(
     actor: &Actor,
     invalid: &mut Invalid,
     input: &OpportunityInput,
+    current_customer: Option<i64>,
 ) -> StoreResult<()> {
     let customer =
         crate::customers::find_visible(conn, actor, input.customer_id).await.ok().filter(|c| c.deleted_at.is_none());
-    if customer.is_none() {
+    let Some(customer) = customer else {
         invalid.push(FieldError::new("customer_id", "unknown_reference"));
         return Ok(());
+    };
+    // A deal kept on a customer that went back to the pool stays editable.
+    if current_customer != Some(customer.id) {
+        crate::customers::check_attachable(actor, &customer, invalid, "customer_id");
     }
     if let Some(contacts) = &input.contacts {
         let ids: Vec<i64> = contacts.iter().map(|(id, _)| *id).collect();

@@ -240,7 +240,10 @@ async fn resolve_related<C: ConnectionTrait>(
     };
     let customer_id = match kind {
         RelatedKind::Customer => match find_visible_customer(conn, actor, id).await {
-            Ok(c) if c.deleted_at.is_none() => Some(c.id),
+            Ok(c) if c.deleted_at.is_none() => {
+                crate::customers::check_attachable(actor, &c, invalid, "related_id");
+                Some(c.id)
+            }
             Ok(_) | Err(StoreError::NotFound) => None,
             Err(e) => return Err(e),
         },
@@ -248,7 +251,10 @@ async fn resolve_related<C: ConnectionTrait>(
             let found = contact::Entity::find_by_id(id).filter(contact::Column::DeletedAt.is_null()).one(conn).await?;
             match found {
                 Some(p) => match find_visible_customer(conn, actor, p.customer_id).await {
-                    Ok(c) if c.deleted_at.is_none() => Some(c.id),
+                    Ok(c) if c.deleted_at.is_none() => {
+                        crate::customers::check_attachable(actor, &c, invalid, "related_id");
+                        Some(c.id)
+                    }
                     Ok(_) | Err(StoreError::NotFound) => None,
                     Err(e) => return Err(e),
                 },

@@ -95,7 +95,14 @@ async fn shutdown_signal() {
 /// Housekeeping, run by whichever node holds the lease; reminder e-mails
 /// every minute, also under a lease so that each goes out once.
 async fn run_jobs(state: AppState) {
-    let reminders = tokio::spawn(run_reminder_mail(state.clone()));
+    // Without an SMTP server there is no e-mail job (not an error): said
+    // once at start; a job that did run and stopped is said once too.
+    let mut reminders = if state.config.smtp_url.is_some() {
+        Some(tokio::spawn(run_reminder_mail(state.clone())))
+    } else {
+        tracing::info!("no SMTP server configured: reminders are shown in the app, not e-mailed");
+        None
+    };
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
@@ -120,10 +127,13 @@ async fn run_jobs(state: AppState) {
             .await;
             // Bigrams an import left waiting when its node stopped.
             let bigrams = salesflow_store::search::flush_pending(&state.store).await;
-            tracing::info!(?purged, ?keys, ?returned, ?imports, ?expired, ?bigrams, "housekeeping done");
+            // Planner statistics of the tables that changed (ANALYZE / PRAGMA optimize).
+            let statistics = state.store.refresh_statistics().await;
+            tracing::info!(?purged, ?keys, ?returned, ?imports, ?expired, ?bigrams, ?statistics, "housekeeping done");
         }
-        if reminders.is_finished() {
+        if reminders.as_ref().is_some_and(|r| r.is_finished()) {
             tracing::error!("reminder e-mail job stopped");
+            reminders = None;
         }
     }
 }

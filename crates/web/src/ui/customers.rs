@@ -480,7 +480,7 @@ async fn new_page(State(state): State<AppState>, UiUser(session, meta): UiUser, 
 }
 
 fn is_duplicate(invalid: &Invalid) -> bool {
-    invalid.0.iter().any(|e| e.code == "possible_duplicate")
+    invalid.0.iter().any(|e| e.code == "possible_duplicate" || e.code == "duplicate_elsewhere")
 }
 
 async fn create(

@@ -483,7 +483,7 @@ async fn owners(state: &AppState, actor: &Actor) -> Vec<(i64, String)> {
 }
 
 fn is_duplicate(invalid: &Invalid) -> bool {
-    invalid.0.iter().any(|e| e.code == "possible_duplicate")
+    invalid.0.iter().any(|e| e.code == "possible_duplicate" || e.code == "duplicate_elsewhere")
 }
 
 #[allow(clippy::too_many_arguments)]
