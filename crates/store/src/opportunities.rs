@@ -519,7 +519,7 @@ pub(crate) async fn insert_opportunity<C: ConnectionTrait>(
         Some(owner) => check_owner(conn, actor, &mut invalid, Some(owner)).await?,
         None => invalid.push(FieldError::new("owner_id", "required")),
     }
-    check_links(conn, actor, &mut invalid, &input).await?;
+    check_links(conn, actor, &mut invalid, &input, None).await?;
     let pipelines = load(conn, None).await?;
     let pipeline = match input.pipeline_id {
         Some(id) => pipelines.iter().find(|p| p.id == id && !p.retired),
@@ -615,7 +615,7 @@ pub async fn update_opportunity(
     if owner != before.owner_id {
         check_owner(&txn, actor, &mut invalid, Some(owner)).await?;
     }
-    check_links(&txn, actor, &mut invalid, &input).await?;
+    check_links(&txn, actor, &mut invalid, &input, Some(before.customer_id)).await?;
     invalid.into_result()?;
     let pipeline = load_one(&txn, before.pipeline_id).await?;
     let stage_probability = pipeline.stage(before.stage_id).map_or(before.probability, |s| s.probability);
