@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use salesflow_store::DbSettings;
 
 #[derive(Parser)]
 #[command(name = "salesflow", version, about = "Salesflow — sales process management (销售进程管理系统)")]
@@ -28,6 +29,17 @@ pub struct DbArgs {
     /// Where the default SQLite file lives.
     #[arg(long, env = "SALESFLOW_DATA_DIR", default_value = "data", global = true)]
     data_dir: PathBuf,
+    /// Database connections of this process: on PostgreSQL all of them
+    /// (keep nodes × this under the server's `max_connections`), on SQLite
+    /// the reading ones (plus one writer).
+    #[arg(long, env = "SALESFLOW_DB_POOL", default_value_t = DbSettings::default().pool_size,
+          value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    db_pool_size: u32,
+    /// SQLite page cache of all connections together, in MiB (half for the
+    /// writer, half shared by the readers); the main part of the server's memory.
+    #[arg(long, env = "SALESFLOW_SQLITE_CACHE_MB", default_value_t = DbSettings::default().sqlite_cache_mib,
+          value_parser = clap::value_parser!(u32).range(2..=65536), global = true)]
+    sqlite_cache_mb: u32,
 }
 
 impl DbArgs {
@@ -38,6 +50,10 @@ impl DbArgs {
         }
         std::fs::create_dir_all(&self.data_dir)?;
         Ok(format!("sqlite://{}?mode=rwc", self.data_dir.join("salesflow.db").display()))
+    }
+
+    pub fn settings(&self) -> DbSettings {
+        DbSettings { pool_size: self.db_pool_size, sqlite_cache_mib: self.sqlite_cache_mb }
     }
 }
 
@@ -148,36 +164,39 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.db.url()?;
+    let db = cli.db.settings();
     match cli.command {
-        Command::Serve(args) => commands::serve::run(&url, &cli.db.data_dir, args).await,
+        Command::Serve(args) => commands::serve::run(&url, &db, &cli.db.data_dir, args).await,
         Command::Migrate => {
-            let store = commands::open(&url).await?;
+            let store = commands::open(&url, &db).await?;
+            // Also when nothing was pending: `migrate` is what operators run by hand.
+            store.refresh_statistics().await?;
             drop(store);
             println!("database is up to date");
             Ok(())
         }
         Command::User(UserCommand::Create { username, email, role, display_name, .. }) => {
             let password = commands::read_password()?;
-            commands::user::create(&url, &username, &email, &role, display_name.as_deref(), &password).await
+            commands::user::create(&url, &db, &username, &email, &role, display_name.as_deref(), &password).await
         }
         Command::User(UserCommand::ResetPassword { username, .. }) => {
             let password = commands::read_password()?;
-            commands::user::reset_password(&url, &username, &password).await
+            commands::user::reset_password(&url, &db, &username, &password).await
         }
         Command::Demo => {
-            let store = commands::open(&url).await?;
+            let store = commands::open(&url, &db).await?;
             commands::demo::load(&store).await
         }
         Command::Gen(args) => {
-            let store = commands::open(&url).await?;
+            let store = commands::open(&url, &db).await?;
             commands::generate::run(&store, args).await
         }
         Command::Import(args) => {
-            let store = commands::open(&url).await?;
+            let store = commands::open(&url, &db).await?;
             commands::import::run(&store, args).await
         }
         Command::RebuildFunnel => {
-            let store = commands::open(&url).await?;
+            let store = commands::open(&url, &db).await?;
             let started = std::time::Instant::now();
             salesflow_store::funnel::rollup::rebuild(&store).await?;
             println!("funnel summary rebuilt in {:.1} s", started.elapsed().as_secs_f64());

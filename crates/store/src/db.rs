@@ -14,11 +14,37 @@ pub enum Backend {
     Postgres,
 }
 
-/// SQLite page cache per connection. The one writer gets a large one: bulk
-/// loads (imports) insert into big indexes (search bigrams) at random
-/// places, and SQLite's default 2 MiB makes each insert a read syscall.
-const WRITE_CACHE_KIB: u32 = 256 * 1024;
-const READ_CACHE_KIB: u32 = 16 * 1024;
+/// How many connections a node opens and how much memory SQLite's page
+/// caches may take; `salesflow serve` reads them from the command line or
+/// the environment (`SALESFLOW_DB_POOL`, `SALESFLOW_SQLITE_CACHE_MB`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbSettings {
+    /// PostgreSQL: connections per node (five nodes at the default stay
+    /// well under PostgreSQL's default `max_connections` of 100). SQLite:
+    /// reading connections (there is always one writer besides).
+    pub pool_size: u32,
+    /// SQLite: page cache of all connections together, in MiB: the writer
+    /// gets half, the readers share the other half. Bulk loads (`gen`,
+    /// imports) enlarge the writer's for their duration.
+    pub sqlite_cache_mib: u32,
+}
+
+impl Default for DbSettings {
+    fn default() -> Self {
+        // 64 MiB of cache keeps the server well under 200 MB at a million
+        // customers (the old 8 × 16 MiB + 256 MiB let it grow to ~450 MB);
+        // the hot pages of the lists' indexes fit, the OS cache holds the rest.
+        DbSettings { pool_size: 10, sqlite_cache_mib: 64 }
+    }
+}
+
+impl DbSettings {
+    /// The writer's and each reader's page cache, in KiB.
+    fn sqlite_caches_kib(&self) -> (u32, u32) {
+        let total = self.sqlite_cache_mib.max(2) * 1024;
+        (total / 2, (total / 2 / self.pool_size.max(1)).max(512))
+    }
+}
 /// SQLite's own default for `wal_autocheckpoint`.
 const DEFAULT_AUTOCHECKPOINT_PAGES: u32 = 1000;
 
@@ -34,20 +60,48 @@ pub struct Store {
     read: DatabaseConnection,
     write: DatabaseConnection,
     backend: Backend,
+    /// SQLite: the writer's usual page cache, restored after a bulk load.
+    write_cache_kib: u32,
 }
 
 impl Store {
-    /// Opens (and for SQLite creates) the database. Does not migrate.
+    /// Opens (and for SQLite creates) the database with the default
+    /// settings. Does not migrate.
     pub async fn connect(url: &str) -> StoreResult<Store> {
+        Self::connect_with(url, &DbSettings::default()).await
+    }
+
+    /// Opens (and for SQLite creates) the database. Does not migrate.
+    pub async fn connect_with(url: &str, settings: &DbSettings) -> StoreResult<Store> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut opts = ConnectOptions::new(url.to_owned());
-            opts.max_connections(20).min_connections(1).acquire_timeout(Duration::from_secs(10)).sqlx_logging(false);
+            opts.max_connections(settings.pool_size.max(1))
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            if !ssl_mode_given(url, std::env::var("PGSSLMODE").ok().as_deref()) {
+                opts.map_sqlx_postgres_opts(|o| {
+                    // The driver cannot set TCP_NODELAY on its socket, and
+                    // through TLS a large write goes out as several records:
+                    // Nagle's algorithm then holds the last one until the
+                    // server's delayed ACK (~40 ms a statement). On this
+                    // machine's own addresses TLS protects nothing, so the
+                    // default `prefer` becomes `disable`; elsewhere the
+                    // operator chooses (docs/DEPLOYMENT.md, "PostgreSQL and TLS").
+                    if o.get_socket().is_some() || is_loopback(o.get_host()) {
+                        o.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable)
+                    } else {
+                        o
+                    }
+                });
+            }
             let conn = Database::connect(opts).await?;
-            return Ok(Store { read: conn.clone(), write: conn, backend: Backend::Postgres });
+            return Ok(Store { read: conn.clone(), write: conn, backend: Backend::Postgres, write_cache_kib: 0 });
         }
-        let read = Self::sqlite_pool(url, 8, READ_CACHE_KIB).await?;
-        let write = Self::sqlite_pool(url, 1, WRITE_CACHE_KIB).await?;
-        Ok(Store { read, write, backend: Backend::Sqlite })
+        let (write_kib, read_kib) = settings.sqlite_caches_kib();
+        let read = Self::sqlite_pool(url, settings.pool_size.max(1), read_kib).await?;
+        let write = Self::sqlite_pool(url, 1, write_kib).await?;
+        Ok(Store { read, write, backend: Backend::Sqlite, write_cache_kib: write_kib })
     }
 
     async fn sqlite_pool(url: &str, size: u32, cache_kib: u32) -> StoreResult<DatabaseConnection> {
@@ -74,7 +128,7 @@ impl Store {
     /// their own transactions), on SQLite inside one `BEGIN IMMEDIATE`
     /// transaction (DDL is transactional there).
     pub async fn migrate(&self) -> StoreResult<()> {
-        match self.backend {
+        let pending = match self.backend {
             Backend::Postgres => {
                 use sea_orm::sqlx;
                 let failed = |e: sqlx::Error| crate::StoreError::Internal(format!("migration lock: {e}"));
@@ -87,8 +141,9 @@ impl Store {
                     .await
                     .map_err(failed)?;
                 let result = async {
+                    let pending = Migrator::get_pending_migrations(&self.write).await?.len();
                     Migrator::up(&self.write, None).await?;
-                    StoreResult::Ok(())
+                    StoreResult::Ok(pending)
                 }
                 .await;
                 // Closing the connection ends the lock too; unlock first to be quick.
@@ -101,10 +156,16 @@ impl Store {
             }
             Backend::Sqlite => {
                 let txn = self.begin_waiting().await?;
+                let pending = Migrator::get_pending_migrations(&txn).await?.len();
                 Migrator::up(&txn, None).await?;
                 txn.commit().await?;
+                pending
             }
         };
+        if pending > 0 {
+            // New tables and indexes have no statistics yet.
+            self.refresh_statistics().await?;
+        }
         // The funnel summary starts empty and follows the time zone.
         crate::funnel::rollup::rebuild_if_stale(self).await?;
         Ok(())
@@ -155,9 +216,19 @@ impl Store {
     /// load (import, `gen`): inserts land at random places in big indexes,
     /// which then stay in memory instead of being re-read and re-written.
     pub async fn enlarge_write_cache(&self, mib: u64) -> StoreResult<()> {
+        self.set_write_cache_kib(mib * 1024).await
+    }
+
+    /// Gives the writing SQLite connection its usual page cache again
+    /// (SQLite frees the pages beyond it).
+    pub async fn restore_write_cache(&self) -> StoreResult<()> {
+        self.set_write_cache_kib(u64::from(self.write_cache_kib)).await
+    }
+
+    async fn set_write_cache_kib(&self, kib: u64) -> StoreResult<()> {
         if self.backend == Backend::Sqlite {
             let txn = self.begin().await?;
-            txn.execute_unprepared(&format!("PRAGMA cache_size = -{}", mib * 1024)).await?;
+            txn.execute_unprepared(&format!("PRAGMA cache_size = -{kib}")).await?;
             txn.commit().await?;
         }
         Ok(())
@@ -191,9 +262,97 @@ impl Store {
         Ok(())
     }
 
+    /// Refreshes the planner's statistics: `ANALYZE` on PostgreSQL,
+    /// `PRAGMA optimize` on SQLite (which analyses only the tables whose
+    /// size changed much since, with a bounded sample). Run after
+    /// migrations, bulk loads and by housekeeping: without statistics the
+    /// planners guess, and plans differed by 1.3–5× before and after.
+    pub async fn refresh_statistics(&self) -> StoreResult<()> {
+        match self.backend {
+            Backend::Postgres => self.write.execute_unprepared("ANALYZE").await?,
+            // 0x10002: every table, not only those this connection used.
+            Backend::Sqlite => self.write.execute_unprepared("PRAGMA optimize = 0x10002").await?,
+        };
+        Ok(())
+    }
+
+    /// [`Store::refresh_statistics`] after a bulk load (`gen`, an import):
+    /// on PostgreSQL `VACUUM (ANALYZE)`, which also marks the new pages
+    /// all-visible, so that index-only scans (the search bigrams, the
+    /// covering indexes of lists and reports) need not visit the table.
+    /// Autovacuum would get there, minutes later.
+    pub async fn after_bulk_load(&self) -> StoreResult<()> {
+        match self.backend {
+            Backend::Postgres => {
+                self.write.execute_unprepared("VACUUM (ANALYZE)").await?;
+                Ok(())
+            }
+            Backend::Sqlite => self.refresh_statistics().await,
+        }
+    }
+
+    /// Counts the statements run through this handle (and its clones made
+    /// afterwards) from now on: tests keep round trips per request bounded.
+    #[doc(hidden)]
+    pub fn count_statements(&mut self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        let n = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        for conn in [&mut self.read, &mut self.write] {
+            let n = n.clone();
+            conn.set_metric_callback(move |_| {
+                n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            });
+        }
+        n
+    }
+
     /// `SELECT 1`, for the readiness probe.
     pub async fn ping(&self) -> StoreResult<()> {
         self.read.execute_unprepared("SELECT 1").await?;
         Ok(())
+    }
+}
+
+/// Whether the URL (or `PGSSLMODE`) says how to use TLS.
+fn ssl_mode_given(url: &str, env: Option<&str>) -> bool {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    env.is_some_and(|v| !v.is_empty())
+        || query.split('&').any(|pair| {
+            let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+            key.eq_ignore_ascii_case("sslmode") || key.eq_ignore_ascii_case("ssl-mode")
+        })
+}
+
+/// `localhost`, 127.0.0.0/8 or ::1 (brackets allowed).
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_default_follows_the_url() {
+        assert!(!ssl_mode_given("postgres://u@db.example.com/sf", None));
+        assert!(ssl_mode_given("postgres://u@db.example.com/sf?sslmode=require", None));
+        assert!(ssl_mode_given("postgres://u@h/sf?application_name=x&ssl-mode=prefer", None));
+        assert!(ssl_mode_given("postgres://u@h/sf", Some("verify-full")));
+        assert!(!ssl_mode_given("postgres://u@h/sf?application_name=sslmode", None));
+        for host in ["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in ["db.example.com", "10.0.0.5", "::2", "localhost.example.com"] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn caches_stay_within_the_budget() {
+        let (w, r) = DbSettings::default().sqlite_caches_kib();
+        assert_eq!(w, 32 * 1024);
+        assert!(w + r * DbSettings::default().pool_size <= 64 * 1024 + 1024);
+        let (_, r) = DbSettings { pool_size: 1000, sqlite_cache_mib: 8 }.sqlite_caches_kib();
+        assert_eq!(r, 512, "a floor per connection");
     }
 }

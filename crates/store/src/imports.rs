@@ -785,7 +785,7 @@ pub async fn run(
         tracing::warn!(import = id, error = %e, "restoring the page cache after the import failed");
     }
     // The planner's statistics of the tables that grew.
-    if bulk && let Err(e) = store.refresh_statistics().await {
+    if bulk && let Err(e) = store.after_bulk_load().await {
         tracing::warn!(import = id, error = %e, "refreshing statistics after the import failed");
     }
     match outcome {

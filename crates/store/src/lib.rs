@@ -27,6 +27,6 @@ pub mod settings;
 pub mod tasks;
 pub mod views;
 
-pub use db::{Backend, Store};
+pub use db::{Backend, DbSettings, Store};
 pub use error::{StoreError, StoreResult};
 pub use scope::Actor;

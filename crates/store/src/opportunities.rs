@@ -12,13 +12,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::customers::ContactRole;
-use salesflow_domain::money::Money;
+use salesflow_domain::money::{self, Money};
 use salesflow_domain::pipelines::{
     self as rules, DEFAULT_IDLE_DAYS, Direction, GateError, GateStage, OpportunityFields, OpportunityStatus,
 };
 use salesflow_domain::validation::FieldError;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+};
 use serde::Serialize;
 
 use crate::Store;
@@ -1286,10 +1288,16 @@ pub struct KanbanColumn {
     pub cards: Page<OpportunityView>,
 }
 
+/// Per stage: count, then the two parts of the amount and of Σ amount × probability.
+type SplitTotals = (i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
 /// The kanban of a pipeline: for each active stage its open deals' count,
-/// amount and weighted amount (one grouped query) and the first cards
-/// (one query per stage, largest first). Further cards come from
-/// [`kanban_cards`].
+/// amount and weighted amount (one grouped query) and the first cards of
+/// every column (one query: each column's own ordered, limited select,
+/// joined by `UNION ALL`, so each is served by the board's index). The
+/// pipeline, the filter's sub-queries and the cards' names are loaded once
+/// for all columns: a fixed number of statements whatever the number of
+/// stages. Further cards come from [`kanban_cards`].
 pub async fn kanban(
     store: &Store,
     actor: &Actor,
@@ -1298,44 +1306,87 @@ pub async fn kanban(
     cards_per_column: u64,
 ) -> StoreResult<Vec<KanbanColumn>> {
     actor.require(Module::Opportunities, Action::View)?;
-    let pipeline = load_one(store.reader(), pipeline_id).await?;
+    let conn = store.reader();
+    let pipeline = load_one(conn, pipeline_id).await?;
     let mut filter = filter.clone();
     filter.pipeline_id = Some(pipeline_id);
     filter.status = Some(OpportunityStatus::Open.code().to_owned());
     filter.stage_id = None;
-    let totals: Vec<(i64, i64, Option<i64>, Option<i64>)> = filtered(store.reader(), actor, &filter)
-        .await?
+    let open = filtered(conn, actor, &filter).await?;
+    // Sums in two parts each (see `money::split_sum_sql`): a column of
+    // deals at the maximum amount cannot overflow either backend.
+    let amount = || Expr::col(opportunity::Column::Amount);
+    let weighted = || amount().mul(Expr::col(opportunity::Column::Probability));
+    let high = |e: Expr| e.div(money::SPLIT).sum().cast_as("bigint");
+    let low = |e: Expr| e.modulo(money::SPLIT).sum().cast_as("bigint");
+    let totals: Vec<SplitTotals> = open
+        .clone()
         .select_only()
         .column(opportunity::Column::StageId)
         .column_as(Expr::col(opportunity::Column::Id).count(), "n")
-        .column_as(Expr::col(opportunity::Column::Amount).sum().cast_as("bigint"), "amount")
-        .column_as(
-            Expr::col(opportunity::Column::Amount)
-                .mul(Expr::col(opportunity::Column::Probability))
-                .sum()
-                .cast_as("bigint"),
-            "weighted",
-        )
+        .column_as(high(amount()), "amount_high")
+        .column_as(low(amount()), "amount_low")
+        .column_as(high(weighted()), "weighted_high")
+        .column_as(low(weighted()), "weighted_low")
         .group_by(opportunity::Column::StageId)
         .into_tuple()
-        .all(store.reader())
+        .all(conn)
         .await?;
+    // The same page request as `kanban_cards` makes for a first page.
+    let page = PageRequest { limit: Some(cards_per_column), cursor: None, sort: Some(CARD_SORT.to_owned()) };
+    let keyset = Keyset::parse(&page, &SORTS, CARD_SORT)?;
+    let stages: Vec<&StageView> = pipeline.active_stages().collect();
+    let mut union: Option<sea_orm::sea_query::SelectStatement> = None;
+    for (i, stage) in stages.iter().enumerate() {
+        let column = keyset
+            .apply(open.clone().filter(opportunity::Column::StageId.eq(stage.id)), opportunity::Column::Id)
+            .into_query();
+        // Wrapped: SQLite allows no ORDER BY / LIMIT in a compound's parts.
+        let mut part = sea_orm::sea_query::Query::select();
+        part.column(sea_orm::sea_query::Asterisk)
+            .from_subquery(column, sea_orm::sea_query::Alias::new(format!("c{i}")));
+        match union.as_mut() {
+            None => union = Some(part),
+            Some(u) => {
+                u.union(sea_orm::sea_query::UnionType::All, part);
+            }
+        }
+    }
+    let rows = match union {
+        Some(u) => opportunity::Entity::find().from_raw_sql(conn.get_database_backend().build(&u)).all(conn).await?,
+        None => Vec::new(),
+    };
+    let cx = Context::load_with(conn, &rows, Some(std::slice::from_ref(&pipeline))).await?;
+    let mut by_stage: HashMap<i64, Vec<opportunity::Model>> = HashMap::new();
+    for row in rows {
+        by_stage.entry(row.stage_id).or_default().push(row);
+    }
+    let now = Utc::now();
     let mut columns = Vec::new();
-    for stage in pipeline.active_stages() {
-        let (count, amount, weighted) =
-            totals.iter().find(|t| t.0 == stage.id).map_or((0, 0, 0), |t| (t.1, t.2.unwrap_or(0), t.3.unwrap_or(0)));
-        let page = PageRequest { limit: Some(cards_per_column), cursor: None, sort: None };
-        let cards = kanban_cards(store, actor, stage.id, &filter, &page).await?;
+    for stage in stages {
+        let (count, amount, weighted) = totals.iter().find(|t| t.0 == stage.id).map_or((0, 0, 0), |t| {
+            let joined = |h: Option<i64>, l: Option<i64>| money::join_split_sum(h.unwrap_or(0), l.unwrap_or(0));
+            (t.1, joined(t.2, t.3), joined(t.4, t.5))
+        });
+        // Σ amount × probability in hundredths, rounded half away from zero.
+        let weighted = if weighted >= 0 { (weighted + 50) / 100 } else { (weighted - 50) / 100 };
+        let mut cards = by_stage.remove(&stage.id).unwrap_or_default();
+        // A compound query's order is not guaranteed: largest first again.
+        cards.sort_by(|a, b| b.amount.cmp(&a.amount).then(b.id.cmp(&a.id)));
+        let cards = keyset.finish(cards, sort_key).map(|o| summary(o, &cx, now));
         columns.push(KanbanColumn {
             stage: stage.clone(),
             count,
-            amount: Money(amount).to_string(),
-            weighted_amount: Money(rules::weighted(weighted, 1)).to_string(),
+            amount: money::format_wide(amount),
+            weighted_amount: money::format_wide(weighted),
             cards,
         });
     }
     Ok(columns)
 }
+
+/// Cards of a column: largest first.
+const CARD_SORT: &str = "-amount";
 
 /// More cards of one kanban column (open deals of a stage), largest first.
 pub async fn kanban_cards(
@@ -1349,7 +1400,7 @@ pub async fn kanban_cards(
     let mut filter = filter.clone();
     filter.stage_id = Some(stage_id);
     filter.status = Some(OpportunityStatus::Open.code().to_owned());
-    let page = PageRequest { sort: Some("-amount".to_owned()), ..page.clone() };
+    let page = PageRequest { sort: Some(CARD_SORT.to_owned()), ..page.clone() };
     list_opportunities(store, actor, &filter, &page).await
 }
 

@@ -3,7 +3,7 @@
 
 use salesflow_domain::search::{Lookup, index_grams, lookup};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use crate::Store;
 use crate::entity::search_gram::{self, Column, Entity};
@@ -153,16 +153,7 @@ async fn build<C: ConnectionTrait>(conn: &C, kind: Kind, query: &str) -> StoreRe
             select.and_where(Expr::col((first, Column::Gram)).like(format!("{c}%"))).distinct();
         }
         Lookup::All(grams) => {
-            let mut counted = Vec::with_capacity(grams.len());
-            for gram in grams {
-                let n = Entity::find()
-                    .filter(Column::Kind.eq(kind as i16))
-                    .filter(Column::Gram.eq(gram.clone()))
-                    .limit(RARITY_CAP)
-                    .count(conn)
-                    .await?;
-                counted.push((n, gram));
-            }
+            let mut counted = rarity(conn, kind, grams).await?;
             counted.sort();
             rarest_count = counted.first().map(|(n, _)| *n).unwrap_or(0);
             let mut grams = counted.into_iter().map(|(_, g)| g);
@@ -182,6 +173,43 @@ async fn build<C: ConnectionTrait>(conn: &C, kind: Kind, query: &str) -> StoreRe
         }
     }
     Ok(Some((select, rarest_count)))
+}
+
+/// How many rows each bigram has (capped at [`RARITY_CAP`]), counted in one
+/// statement: `SELECT i, COUNT(*) FROM (… LIMIT cap)` per bigram, joined by
+/// `UNION ALL`.
+async fn rarity<C: ConnectionTrait>(conn: &C, kind: Kind, grams: Vec<String>) -> StoreResult<Vec<(u64, String)>> {
+    let mut union: Option<SelectStatement> = None;
+    for (i, gram) in grams.iter().enumerate() {
+        let mut rows = Query::select();
+        rows.expr(Expr::val(1))
+            .from(Entity)
+            .and_where(Expr::col(Column::Kind).eq(kind as i16))
+            .and_where(Expr::col(Column::Gram).eq(gram.as_str()))
+            .limit(RARITY_CAP);
+        let mut count = Query::select();
+        count
+            .expr(Expr::val(i as i64))
+            .expr(sea_orm::sea_query::Func::count(Expr::col(sea_orm::sea_query::Asterisk)))
+            .from_subquery(rows, Alias::new(format!("r{i}")));
+        match union.as_mut() {
+            None => union = Some(count),
+            Some(u) => {
+                u.union(sea_orm::sea_query::UnionType::All, count);
+            }
+        }
+    }
+    let mut counted: Vec<(u64, String)> = grams.iter().map(|g| (0, g.clone())).collect();
+    if let Some(u) = union {
+        for row in conn.query_all(&u).await? {
+            let i: i64 = row.try_get_by_index(0)?;
+            let n: i64 = row.try_get_by_index(1)?;
+            if let Some(c) = counted.get_mut(i as usize) {
+                c.0 = Ord::max(n, 0) as u64;
+            }
+        }
+    }
+    Ok(counted)
 }
 
 /// Counting a bigram's rows stops here: enough to tell rare from common.
@@ -218,5 +246,12 @@ where
         return Ok(Some(id.is_in(found)));
     }
     select.and_where(Expr::col((Alias::new("g0"), Column::EntityId)).equals((table, id)));
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // PostgreSQL turns an `EXISTS` into a join, collects every match and
+        // sorts them all (3,559 for `Panda`: 48 ms and more); an `OFFSET`
+        // keeps it a check per row, so the list's index is walked and the
+        // query stops after a page, as on SQLite.
+        select.offset(0);
+    }
     Ok(Some(Expr::exists(select)))
 }

@@ -211,6 +211,8 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     if args.opportunities > 0 {
         generate_opportunities(store, args.opportunities).await?;
     }
+    // Fresh statistics for the planner: the tables grew by orders of magnitude.
+    store.after_bulk_load().await?;
     println!(
         "generated {} users, {} audit entries, {} customers, {} contacts, {} activities and {} opportunities in {:.1?}",
         args.users,

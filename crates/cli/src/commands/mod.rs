@@ -10,11 +10,13 @@ pub mod user;
 use std::io::Read;
 
 use anyhow::Context;
-use salesflow_store::{Store, access};
+use salesflow_store::{DbSettings, Store, access};
 
 /// Connects, migrates and makes sure the built-in roles and settings exist.
-pub async fn open(url: &str) -> anyhow::Result<Store> {
-    let store = Store::connect(url).await.with_context(|| format!("cannot open the database at {}", redact(url)))?;
+pub async fn open(url: &str, settings: &DbSettings) -> anyhow::Result<Store> {
+    let store = Store::connect_with(url, settings)
+        .await
+        .with_context(|| format!("cannot open the database at {}", redact(url)))?;
     store.migrate().await.context("migration failed")?;
     access::bootstrap(&store).await.context("cannot prepare the database")?;
     Ok(store)

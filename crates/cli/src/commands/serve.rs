@@ -6,8 +6,13 @@ use salesflow_web::{AppState, WebConfig};
 
 use crate::ServeArgs;
 
-pub async fn run(url: &str, data_dir: &std::path::Path, args: ServeArgs) -> anyhow::Result<()> {
-    let store = super::open(url).await?;
+pub async fn run(
+    url: &str,
+    db: &salesflow_store::DbSettings,
+    data_dir: &std::path::Path,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
+    let store = super::open(url, db).await?;
     ensure_admin(&store).await?;
     if args.demo {
         super::demo::load_if_missing(&store).await?;

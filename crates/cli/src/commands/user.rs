@@ -18,13 +18,14 @@ fn explain(err: StoreError) -> anyhow::Error {
 
 pub async fn create(
     url: &str,
+    db: &salesflow_store::DbSettings,
     username: &str,
     email: &str,
     role: &str,
     display_name: Option<&str>,
     password: &str,
 ) -> anyhow::Result<()> {
-    let store = super::open(url).await?;
+    let store = super::open(url, db).await?;
     let Some(role) = access::role_by_code(&store, role).await.context("cannot read roles")? else {
         let roles = access::list_roles(&store, &Actor::system()).await.map_err(explain)?;
         let codes: Vec<String> = roles.into_iter().map(|r| r.code).collect();
@@ -44,8 +45,13 @@ pub async fn create(
     Ok(())
 }
 
-pub async fn reset_password(url: &str, username: &str, password: &str) -> anyhow::Result<()> {
-    let store = super::open(url).await?;
+pub async fn reset_password(
+    url: &str,
+    db: &salesflow_store::DbSettings,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    let store = super::open(url, db).await?;
     access::reset_password(&store, &Actor::system(), username, password).await.map_err(explain)?;
     println!("password of {username} changed; their sessions have ended");
     Ok(())

@@ -16,6 +16,7 @@ mod m20261128_000010_funnel_indexes;
 mod m20261129_000011_funnel_rollup;
 mod m20261130_000012_board_index;
 mod m20261206_000013_hardening;
+mod m20261206_000014_sort_indexes;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_funnel_rollup::Migration),
             Box::new(m20261130_000012_board_index::Migration),
             Box::new(m20261206_000013_hardening::Migration),
+            Box::new(m20261206_000014_sort_indexes::Migration),
         ]
     }
 }

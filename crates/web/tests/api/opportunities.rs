@@ -624,3 +624,49 @@ async fn the_list_exports_with_its_filters_as_csv_for_excel() {
     assert!(!text.contains("其他 项目"), "the filter applies");
     assert_eq!(text.lines().count(), 2, "header and one row: {text}");
 }
+
+/// Statements the board and the funnel report run per request stay a fixed
+/// handful, however many stages (columns) the pipeline has: they used to
+/// load the pipeline and the cards' names once per column (51 and 16).
+#[tokio::test]
+async fn the_board_and_the_funnel_run_a_bounded_number_of_statements() {
+    use std::sync::atomic::Ordering;
+    let app = TestApp::new().await;
+    let funnel = funnel(&app).await;
+    let pid = funnel["id"].as_i64().unwrap();
+    let active = funnel["stages"].as_array().unwrap().iter().filter(|s| s["retired"] != true).count();
+    assert!(active >= 6, "enough columns that a per-column query would show: {active}");
+    let c = customer(&app, &app.admin, "光明乳业").await;
+    for n in 0..3 {
+        opportunity(&app, &app.admin, json!({"name": format!("光明 {n}"), "customer_id": c, "amount": "100"})).await;
+    }
+    let mut store = app.store.clone();
+    let counted = store.count_statements();
+    let node = salesflow_web::router(salesflow_web::AppState { store, config: crate::helpers::config() });
+    let get = |path: String| {
+        let node = node.clone();
+        let token = app.admin.clone();
+        async move {
+            let request = axum::http::Request::get(&path)
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .unwrap();
+            crate::helpers::send_to(&node, request).await
+        }
+    };
+    // The sign-in check of each request is counted too (a few statements).
+    counted.store(0, Ordering::SeqCst);
+    let (s, _, columns) = get(format!("/api/v1/opportunities/kanban?pipeline_id={pid}&cards=20")).await;
+    assert_eq!(s, StatusCode::OK, "{columns}");
+    assert_eq!(columns.as_array().unwrap().len(), active);
+    let board = counted.swap(0, Ordering::SeqCst);
+    // 4 to sign in, 3 for the pipeline, totals, cards, owners' and customers' names.
+    assert!(board <= 12, "the board ran {board} statements for {active} columns");
+    let (s, _, report) = get(format!("/api/v1/reports/funnel?from=2026-01-01&to=2026-12-31&pipeline_id={pid}")).await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    let report = counted.swap(0, Ordering::SeqCst);
+    // 4 to sign in, settings twice, 3 for the pipeline, the summary's state,
+    // its three reads, open and stalled deals, names.
+    assert!(report <= 16, "the funnel report ran {report} statements");
+    eprintln!("statements per request: board {board}, funnel {report}");
+}
