@@ -100,7 +100,7 @@ impl<C: ColumnTrait + Copy> Keyset<C> {
             Some(text) if !text.is_empty() => {
                 let cursor =
                     decode(text).ok_or_else(|| StoreError::Invalid(Invalid::one("cursor", "invalid_cursor")))?;
-                if cursor.sort != sort_text {
+                if cursor.sort != sort_text || !key_fits(field.column, &cursor.key) {
                     return Err(StoreError::Invalid(Invalid::one("cursor", "invalid_cursor")));
                 }
                 Some(cursor)
@@ -146,6 +146,20 @@ impl<C: ColumnTrait + Copy> Keyset<C> {
             None
         };
         Page { items: rows, next_cursor }
+    }
+}
+
+/// Whether a cursor's key can be compared with the sort column: a tampered
+/// cursor with a text key for a time column would otherwise reach the
+/// database (PostgreSQL refuses to compare them).
+fn key_fits<C: ColumnTrait>(column: C, key: &Key) -> bool {
+    use sea_orm::ColumnType as T;
+    match column.def().get_column_type() {
+        T::TinyInteger | T::SmallInteger | T::Integer | T::BigInteger => matches!(key, Key::Int(_)),
+        T::TinyUnsigned | T::SmallUnsigned | T::Unsigned | T::BigUnsigned => matches!(key, Key::Int(_)),
+        T::Char(_) | T::String(_) | T::Text => matches!(key, Key::Text(_)),
+        T::DateTime | T::Timestamp | T::TimestampWithTimeZone => matches!(key, Key::Time(_)),
+        _ => true,
     }
 }
 

@@ -94,6 +94,13 @@ impl From<StoreError> for ApiError {
                 "conflict",
                 format!("{what}: the record was changed by someone else; reload it and try again"),
             ),
+            // A cursor is the server's own token: a bad one is a malformed
+            // request, not a field the caller typed.
+            StoreError::Invalid(invalid)
+                if invalid.0.iter().all(|e| e.code == "invalid_cursor") && !invalid.0.is_empty() =>
+            {
+                ApiError { status: StatusCode::BAD_REQUEST, kind: "malformed", ..ApiError::invalid(invalid) }
+            }
             StoreError::Invalid(invalid) => ApiError::invalid(invalid),
             StoreError::Throttled { retry_after_secs } => ApiError {
                 retry_after: Some(retry_after_secs),

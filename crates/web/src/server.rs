@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::api::routes(&state))
         .merge(crate::ui::routes())
         .fallback(crate::ui::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), finish_response))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::identify))
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
@@ -49,6 +50,116 @@ pub fn router(state: AppState) -> Router {
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Headers and error shapes every answer shares: `Cache-Control:
+/// no-store` on the API and signed-in pages (exports included), HSTS when
+/// served over HTTPS, `WWW-Authenticate` on a 401 of the API, and the
+/// framework's own plain-text refusals (a path id that is not a number, a
+/// wrong method, a body too large) as problem JSON in the API and as the
+/// styled error page in the browser.
+async fn finish_response(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path().to_owned();
+    let api = path.starts_with("/api/");
+    let signed_in = request.extensions().get::<crate::auth::Session>().is_some();
+    let locale =
+        request.extensions().get::<crate::auth::RequestMeta>().map(|m| m.locale.clone()).unwrap_or_else(|| "en".into());
+    // Public pages (sign-in, reset) store nothing from their query string.
+    let mut response = match refuse_nul(request, api, signed_in).await {
+        Ok(request) => next.run(request).await,
+        Err(StatusCode::PAYLOAD_TOO_LARGE) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        Err(status) => crate::ui::error_page(&locale, status, "errors.nul_page"),
+    };
+    let status = response.status();
+    let content_type =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    if status.is_client_error() || status.is_server_error() {
+        let plain = content_type.is_empty() || content_type.starts_with("text/plain");
+        if api && !content_type.starts_with("application/problem+json") {
+            let detail = if plain { body_text(response).await } else { String::new() };
+            let detail =
+                if detail.is_empty() { status.canonical_reason().unwrap_or("error").to_lowercase() } else { detail };
+            response =
+                crate::error::ApiError::new(status, problem_kind(status), detail).in_locale(&locale).into_response();
+        } else if !api && plain && status != StatusCode::UNAUTHORIZED {
+            let key = match status {
+                StatusCode::NOT_FOUND => "errors.not_found_page",
+                StatusCode::FORBIDDEN => "errors.forbidden_page",
+                StatusCode::CONFLICT => "errors.conflict_page",
+                StatusCode::UNPROCESSABLE_ENTITY => "errors.invalid_page",
+                s if s.is_server_error() => "errors.server_page",
+                _ => "errors.bad_request_page",
+            };
+            response = crate::ui::error_page(&locale, status, key);
+        }
+    }
+    let headers = response.headers_mut();
+    if api && status == StatusCode::UNAUTHORIZED {
+        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    if (api || signed_in) && !path.starts_with("/assets/") {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.config.secure_cookies {
+        headers
+            .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    response
+}
+
+/// Pages: a query string or form holding NUL is refused before any handler
+/// sees it (PostgreSQL cannot store NUL; the API's extractors refuse it
+/// there, after the permission check).
+async fn refuse_nul(
+    request: axum::extract::Request,
+    api: bool,
+    signed_in: bool,
+) -> Result<axum::extract::Request, StatusCode> {
+    if api {
+        return Ok(request);
+    }
+    let has_nul = |bytes: &[u8]| form_urlencoded::parse(bytes).any(|(k, v)| k.contains('\0') || v.contains('\0'));
+    if signed_in && request.uri().query().is_some_and(|q| has_nul(q.as_bytes())) {
+        return Err(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return Ok(request);
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 2 * 1024 * 1024).await else {
+        return Err(StatusCode::PAYLOAD_TOO_LARGE);
+    };
+    if has_nul(&bytes) {
+        return Err(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    Ok(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
+}
+
+/// The kind of problem a bare status stands for.
+fn problem_kind(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "media-type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid-body",
+        s if s.is_server_error() => "internal",
+        _ => "malformed",
+    }
+}
+
+async fn body_text(response: axum::response::Response) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
+    String::from_utf8_lossy(&bytes).trim().to_owned()
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {

@@ -15,7 +15,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, ApiQuery, OrApi, Page, PageParams, nullable};
+use super::body::MergePatch;
+use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
@@ -118,35 +119,48 @@ async fn get_user(
 pub struct UserPatchBody {
     /// The `version` last read; a stale one is refused with 409.
     pub version: i64,
-    pub email: Option<String>,
-    pub display_name: Option<String>,
-    pub role_id: Option<i64>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>)]
-    pub department_id: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub locale: Option<Option<String>>,
+    pub email: String,
+    pub display_name: String,
+    /// Changing it needs the administer right on access.
+    pub role_id: i64,
+    pub department_id: Option<i64>,
+    /// `zh-CN` or `en`; `null` follows the browser.
+    pub locale: Option<String>,
     /// `false` deactivates: the user's sessions and tokens stop at once.
-    pub active: Option<bool>,
+    pub active: bool,
 }
 
+/// Changes the fields the body names (RFC 7396 merge patch: absent =
+/// unchanged, `null` = cleared); `version` must be the one last read.
 #[utoipa::path(patch, path = "/users/{id}", tag = "access", params(("id" = i64, Path)), request_body = UserPatchBody,
     responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn update_user(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<UserPatchBody>,
+    patch: MergePatch,
 ) -> ApiResult<Json<UserView>> {
+    let current = access::get_user(&state.store, &session.actor, id).await.api(&meta)?;
+    let base = serde_json::json!({
+        "email": current.email,
+        "display_name": current.display_name,
+        "role_id": current.role_id,
+        "department_id": current.department_id,
+        "locale": current.locale,
+        "active": current.active,
+    });
+    let body: UserPatchBody = patch.apply(base, &meta.locale)?;
+    // Only what changes is passed on: a new role needs more rights than
+    // other changes, and an unchanged one must not ask for them.
+    let changed = |same: bool| !same;
     let patch = UserPatch {
         version: body.version,
-        email: body.email,
-        display_name: body.display_name,
-        role_id: body.role_id,
-        department_id: body.department_id,
-        locale: body.locale,
-        active: body.active,
+        email: changed(body.email == current.email).then_some(body.email),
+        display_name: changed(body.display_name == current.display_name).then_some(body.display_name),
+        role_id: changed(body.role_id == current.role_id).then_some(body.role_id),
+        department_id: changed(body.department_id == current.department_id).then_some(body.department_id),
+        locale: changed(body.locale == current.locale).then_some(body.locale),
+        active: changed(body.active == current.active).then_some(body.active),
     };
     Ok(Json(access::update_user(&state.store, &session.actor, id, patch).await.api(&meta)?))
 }
@@ -249,15 +263,21 @@ async fn create_department(
     Ok((StatusCode::CREATED, Json(d)))
 }
 
-/// Replaces name, parent and manager.
+/// Changes name, parent or manager (RFC 7396 merge patch); `version`
+/// must be the one last read.
 #[utoipa::path(patch, path = "/departments/{id}", tag = "access", params(("id" = i64, Path)), request_body = DepartmentBody,
-    responses((status = 204), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn update_department(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<DepartmentBody>,
+    patch: MergePatch,
 ) -> ApiResult<StatusCode> {
+    let all = access::list_departments(&state.store, &session.actor).await.api(&meta)?;
+    let current = all.iter().find(|d| d.id == id).ok_or_else(|| ApiError::not_found().in_locale(&meta.locale))?;
+    let base =
+        serde_json::json!({"name": current.name, "parent_id": current.parent_id, "manager_id": current.manager_id});
+    let body: DepartmentBody = patch.apply(base, &meta.locale)?;
     let version =
         body.version.ok_or_else(|| ApiError::invalid(Invalid::one("version", "required")).in_locale(&meta.locale))?;
     access::update_department(&state.store, &session.actor, id, version, body.input()).await.api(&meta)?;
@@ -345,14 +365,25 @@ async fn get_role(
     Ok(Json(access::get_role(&state.store, &session.actor, id).await.api(&meta)?))
 }
 
+/// Changes the fields the body names (RFC 7396 merge patch: within
+/// `permissions` a module given replaces its actions, a module `null` loses
+/// them all); `version` must be the one last read.
 #[utoipa::path(patch, path = "/roles/{id}", tag = "access", params(("id" = i64, Path)), request_body = RoleBody,
-    responses((status = 200, body = RoleView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = RoleView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn update_role(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<RoleBody>,
+    patch: MergePatch,
 ) -> ApiResult<Json<RoleView>> {
+    let current = access::get_role(&state.store, &session.actor, id).await.api(&meta)?;
+    let base = serde_json::json!({
+        "code": current.code,
+        "name": current.name,
+        "data_scope": current.data_scope.code(),
+        "permissions": current.permissions,
+    });
+    let body: RoleBody = patch.apply(base, &meta.locale)?;
     let input = body.input().map_err(|e| e.in_locale(&meta.locale))?;
     let version =
         body.version.ok_or_else(|| ApiError::invalid(Invalid::one("version", "required")).in_locale(&meta.locale))?;

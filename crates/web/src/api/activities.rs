@@ -36,10 +36,12 @@ pub struct ActivityQuery {
     /// Part of the customer's name.
     pub q: Option<String>,
     /// `call|visit|meeting|email|note`.
+    #[serde(default, deserialize_with = "super::body::filters::activity_kind")]
     pub kind: Option<String>,
     /// Who recorded it.
     pub owner_id: Option<i64>,
     /// `high|medium|low`.
+    #[serde(default, deserialize_with = "super::body::filters::intention")]
     pub intention: Option<String>,
     /// From this day (`YYYY-MM-DD`, company time) on.
     pub from: Option<String>,

@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::body::MergePatch;
 use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -48,6 +49,7 @@ pub struct CustomerQuery {
     pub owner_id: Option<i64>,
     /// `true`: only the public pool (no owner).
     pub pool: Option<bool>,
+    #[serde(default, deserialize_with = "super::body::filters::grade")]
     pub grade: Option<String>,
     pub industry: Option<String>,
     pub province: Option<String>,
@@ -291,20 +293,51 @@ async fn get_customer(
     Ok(Json(customers::get_customer(&state.store, &session.actor, id).await.api(&meta)?))
 }
 
-/// Replaces the customer's fields; `version` must be the one last read.
+/// Changes the fields the body names (RFC 7396 merge patch: absent =
+/// unchanged, `null` = cleared); `version` must be the one last read.
 #[utoipa::path(patch, path = "/customers/{id}", tag = "customers", params(("id" = i64, Path)), request_body = CustomerBody,
     responses((status = 200, body = CustomerView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn update_customer(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<CustomerBody>,
+    patch: MergePatch,
 ) -> ApiResult<Json<CustomerView>> {
+    let current = customers::get_customer(&state.store, &session.actor, id).await.api(&meta)?;
+    let mut base = customer_body(&current);
+    // `region` stands for province and city together.
+    if patch.has("region")
+        && !patch.has("province")
+        && !patch.has("city")
+        && let Some(m) = base.as_object_mut()
+    {
+        m.retain(|k, _| k != "province" && k != "city");
+    }
+    let body: CustomerBody = patch.apply(base, &meta.locale)?;
     let company = settings::get(&state.store).await.api(&meta)?.settings;
     let input = body.input(&company).map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
     let version =
         body.version.ok_or_else(|| ApiError::invalid(Invalid::one("version", "required")).in_locale(&meta.locale))?;
     Ok(Json(customers::update_customer(&state.store, &session.actor, id, version, input).await.api(&meta)?))
+}
+
+/// A customer in the shape of [`CustomerBody`], for merge patches.
+fn customer_body(c: &CustomerView) -> serde_json::Value {
+    serde_json::json!({
+        "name": c.name,
+        "grade": c.grade,
+        "industry": c.industry,
+        "province": c.province,
+        "city": c.city,
+        "address": c.address,
+        "source": c.source,
+        "kind": c.kind,
+        "tags": c.tags,
+        "credit_limit": c.credit_limit,
+        "owner_id": c.owner_id,
+        "notes": c.notes,
+        "closed_at": c.closed_at.map(|t| t.to_rfc3339()),
+    })
 }
 
 #[utoipa::path(delete, path = "/customers/{id}", tag = "customers", params(("id" = i64, Path)),
@@ -366,6 +399,7 @@ pub struct ContactQuery {
     pub customer_id: Option<i64>,
     /// Part of the name, phone or e-mail.
     pub q: Option<String>,
+    #[serde(default, deserialize_with = "super::body::filters::contact_role")]
     pub role: Option<String>,
 }
 
@@ -484,17 +518,35 @@ async fn get_contact(
     Ok(Json(customers::get_contact(&state.store, &session.actor, id).await.api(&meta)?))
 }
 
+/// Changes the fields the body names (RFC 7396 merge patch); `version`
+/// must be the one last read.
 #[utoipa::path(patch, path = "/contacts/{id}", tag = "customers", params(("id" = i64, Path)), request_body = ContactBody,
     responses((status = 200, body = ContactView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn update_contact(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<ContactBody>,
+    patch: MergePatch,
 ) -> ApiResult<Json<ContactView>> {
+    let current = customers::get_contact(&state.store, &session.actor, id).await.api(&meta)?;
+    let body: ContactBody = patch.apply(contact_body(&current), &meta.locale)?;
     let version =
         body.version.ok_or_else(|| ApiError::invalid(Invalid::one("version", "required")).in_locale(&meta.locale))?;
     Ok(Json(customers::update_contact(&state.store, &session.actor, id, version, body.input()).await.api(&meta)?))
+}
+
+/// A contact in the shape of [`ContactBody`], for merge patches.
+pub fn contact_body(c: &ContactView) -> serde_json::Value {
+    serde_json::json!({
+        "customer_id": c.customer_id,
+        "name": c.name,
+        "title": c.title,
+        "phone": c.phone,
+        "mobile": c.mobile,
+        "email": c.email,
+        "role": c.role,
+        "notes": c.notes,
+    })
 }
 
 #[utoipa::path(delete, path = "/contacts/{id}", tag = "customers", params(("id" = i64, Path)),

@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::body::MergePatch;
 use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -40,8 +41,10 @@ pub struct LeadQuery {
     /// characters are enough).
     pub q: Option<String>,
     /// `new|contacted|qualified|disqualified`.
+    #[serde(default, deserialize_with = "super::body::filters::lead_status")]
     pub status: Option<String>,
     /// `high|medium|low`.
+    #[serde(default, deserialize_with = "super::body::filters::intention")]
     pub intention: Option<String>,
     pub source: Option<String>,
     pub campaign: Option<String>,
@@ -197,7 +200,8 @@ async fn get_lead(
     Ok(Json(leads::get_lead(&state.store, &session.actor, id).await.api(&meta)?))
 }
 
-/// Replaces the lead's fields; `version` must be the one last read.
+/// Changes the fields the body names (RFC 7396 merge patch: absent =
+/// unchanged, `null` = cleared); `version` must be the one last read.
 /// Converted leads no longer change (422).
 #[utoipa::path(patch, path = "/leads/{id}", tag = "leads", params(("id" = i64, Path)), request_body = LeadBody,
     responses((status = 200, body = LeadView), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -205,11 +209,34 @@ async fn update_lead(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<LeadBody>,
+    patch: MergePatch,
 ) -> ApiResult<Json<LeadView>> {
+    let current = leads::get_lead(&state.store, &session.actor, id).await.api(&meta)?;
+    let body: LeadBody = patch.apply(lead_body(&current), &meta.locale)?;
     let version =
         body.version.ok_or_else(|| ApiError::invalid(Invalid::one("version", "required")).in_locale(&meta.locale))?;
     Ok(Json(leads::update_lead(&state.store, &session.actor, id, version, body.input()).await.api(&meta)?))
+}
+
+/// A lead in the shape of [`LeadBody`], for merge patches.
+fn lead_body(l: &LeadView) -> serde_json::Value {
+    serde_json::json!({
+        "name": l.name,
+        "company": l.company,
+        "title": l.title,
+        "phone": l.phone,
+        "mobile": l.mobile,
+        "email": l.email,
+        "province": l.province,
+        "city": l.city,
+        "source": l.source,
+        "campaign": l.campaign,
+        "intention": l.intention,
+        "status": l.status,
+        "owner_id": l.owner_id,
+        "notes": l.notes,
+        "disqualify_reason": l.disqualify_reason,
+    })
 }
 
 #[utoipa::path(delete, path = "/leads/{id}", tag = "leads", params(("id" = i64, Path)),

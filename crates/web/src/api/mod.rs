@@ -6,6 +6,8 @@ mod access;
 pub(crate) mod activities;
 pub(crate) mod audit;
 mod auth;
+pub mod authz;
+pub(crate) mod body;
 pub(crate) mod customers;
 pub(crate) mod imports;
 pub(crate) mod leads;
@@ -18,14 +20,13 @@ mod views;
 
 use std::sync::LazyLock;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use salesflow_store::paging::PageRequest;
 use salesflow_store::{StoreResult, idempotency};
 use serde::de::DeserializeOwned;
@@ -83,7 +84,9 @@ static OPENAPI_JSON: LazyLock<String> =
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     let (api, _) = api_router();
-    api.layer(axum::middleware::from_fn_with_state(state.clone(), idempotent))
+    // Permission first, before any extractor reads the body or query.
+    api.route_layer(axum::middleware::from_fn(authz::authorize))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotent))
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/docs", get(docs_page))
 }
@@ -120,20 +123,8 @@ pub struct ApiJson<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let locale = req.extensions().get::<RequestMeta>().map(|m| m.locale.clone()).unwrap_or_else(|| "en".into());
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => {
-                let (status, kind) = match &rejection {
-                    JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-body"),
-                    JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed"),
-                    JsonRejection::MissingJsonContentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "media-type"),
-                    other => (other.status(), "malformed"),
-                };
-                Err(ApiError::new(status, kind, rejection.body_text()).in_locale(&locale))
-            }
-        }
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        body::read_json(req).await.map(ApiJson)
     }
 }
 
@@ -143,11 +134,9 @@ pub struct ApiQuery<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| ApiQuery(q.0))
-            .map_err(|e: QueryRejection| ApiError::bad_request(e.body_text()))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let locale = parts.extensions.get::<RequestMeta>().map(|m| m.locale.clone()).unwrap_or_else(|| "en".into());
+        body::read_query(parts.uri.query()).map(ApiQuery).map_err(|e| e.in_locale(&locale))
     }
 }
 
@@ -195,15 +184,7 @@ impl<T: ToSchema> From<salesflow_store::paging::Page<T>> for Page<T> {
 
 /// An optional JSON body: none (or only whitespace) is the default.
 pub fn optional_body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-body", e.to_string())
-        }
-        _ => ApiError::bad_request(e.to_string()),
-    })
+    body::optional(bytes)
 }
 
 /// For PATCH bodies: tells "absent" (`None`) from "set to null" (`Some(None)`).

@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::body::MergePatch;
 use super::{ApiJson, ApiQuery, OrApi, Page, PageParams, optional_body};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -48,6 +49,7 @@ pub struct OpportunityQuery {
     pub pipeline_id: Option<i64>,
     pub stage_id: Option<i64>,
     /// `open|won|lost`.
+    #[serde(default, deserialize_with = "super::body::filters::opportunity_status")]
     pub status: Option<String>,
     pub owner_id: Option<i64>,
     /// Owners in this department and the ones below it.
@@ -229,8 +231,9 @@ async fn get_opportunity(
     Ok(Json(opportunities::get_opportunity(&state.store, &session.actor, id).await.api(&meta)?))
 }
 
-/// Replaces the fields (`version` required). The stage changes through
-/// `move`, the status through `win`, `lose`, `reopen`.
+/// Changes the fields the body names (RFC 7396 merge patch: absent =
+/// unchanged, `null` = cleared; `version` required). The stage changes
+/// through `move`, the status through `win`, `lose`, `reopen`.
 #[utoipa::path(patch, path = "/opportunities/{id}", tag = "opportunities", params(("id" = i64, Path)),
     request_body = OpportunityBody,
     responses((status = 200, body = OpportunityView), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -238,12 +241,37 @@ async fn update_opportunity(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<OpportunityBody>,
+    patch: MergePatch,
 ) -> ApiResult<Json<OpportunityView>> {
+    let current = opportunities::get_opportunity(&state.store, &session.actor, id).await.api(&meta)?;
+    let body: OpportunityBody = patch.apply(opportunity_body(&current), &meta.locale)?;
     let invalid = |e: Invalid| ApiError::invalid(e).in_locale(&meta.locale);
     let version = body.version.ok_or_else(|| invalid(Invalid::one("version", "required")))?;
     let input = body.input().map_err(invalid)?;
     Ok(Json(opportunities::update_opportunity(&state.store, &session.actor, id, version, input).await.api(&meta)?))
+}
+
+/// An opportunity in the shape of [`OpportunityBody`], for merge patches;
+/// the probability only when it overrides the stage's.
+fn opportunity_body(o: &OpportunityView) -> serde_json::Value {
+    serde_json::json!({
+        "name": o.name,
+        "customer_id": o.customer_id,
+        "owner_id": o.owner_id,
+        "amount": o.amount,
+        "currency": o.currency,
+        "expected_close_date": o.expected_close_date,
+        "probability": o.probability_overridden.then_some(o.probability),
+        "probability_reason": o.probability_reason,
+        "source": o.source,
+        "campaign": o.campaign,
+        "competitors": o.competitors,
+        "product_lines": o.product_lines,
+        "next_step": o.next_step,
+        "notes": o.notes,
+        "contacts": o.contacts.iter().map(|c| serde_json::json!({"contact_id": c.contact_id, "role": c.role}))
+            .collect::<Vec<_>>(),
+    })
 }
 
 #[utoipa::path(delete, path = "/opportunities/{id}", tag = "opportunities", params(("id" = i64, Path)),
@@ -372,7 +400,8 @@ pub struct CheckBody {
 }
 
 /// Ticks or unticks a checklist item of the opportunity's pipeline (items
-/// of later stages may be ticked ahead). The opportunity's version stays.
+/// of later stages may be ticked ahead; a merge patch: `done` absent leaves
+/// it). The opportunity's version stays.
 #[utoipa::path(patch, path = "/opportunities/{id}/checklist/{item_id}", tag = "opportunities",
     params(("id" = i64, Path), ("item_id" = i64, Path)), request_body = CheckBody,
     responses((status = 200, body = OpportunityView), (status = 404, body = Problem), (status = 422, body = Problem)))]
@@ -380,8 +409,12 @@ async fn set_check(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path((id, item_id)): Path<(i64, i64)>,
-    ApiJson(body): ApiJson<CheckBody>,
+    patch: MergePatch,
 ) -> ApiResult<Json<OpportunityView>> {
+    let current = opportunities::get_opportunity(&state.store, &session.actor, id).await.api(&meta)?;
+    let entry = current.checklist.iter().find(|e| e.item_id == item_id);
+    let done = entry.map(|e| e.done).unwrap_or(false);
+    let body: CheckBody = patch.apply(serde_json::json!({ "done": done }), &meta.locale)?;
     Ok(Json(opportunities::set_check(&state.store, &session.actor, id, item_id, body.done).await.api(&meta)?))
 }
 

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::body::MergePatch;
 use super::{ApiJson, ApiQuery, OrApi};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -178,15 +179,20 @@ async fn create_pipeline(
     Ok((StatusCode::CREATED, Json(p)))
 }
 
-/// Renames, retires or revives a pipeline.
+/// Renames, retires or revives a pipeline (RFC 7396 merge patch; its
+/// stages change through the stage routes); `version` required.
 #[utoipa::path(patch, path = "/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path)), request_body = PipelineBody,
-    responses((status = 200, body = PipelineView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = PipelineView), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
 async fn update_pipeline(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<PipelineBody>,
+    patch: MergePatch,
 ) -> ApiResult<Json<PipelineView>> {
+    let current = pipelines::get_pipeline(&state.store, &session.actor, id).await.api(&meta)?;
+    let base = serde_json::json!({"name": current.name, "name_en": current.name_en, "retired": current.retired});
+    let body: PipelineBody = patch.apply(base, &meta.locale)?;
     let version = version_required(body.version, &meta.locale)?;
     let input = PipelineInput { name: body.name, name_en: body.name_en };
     Ok(Json(
@@ -227,18 +233,41 @@ async fn reorder_stages(
     Ok(Json(pipelines::reorder_stages(&state.store, &session.actor, id, &body.order).await.api(&meta)?))
 }
 
-/// Replaces a stage's fields and checklist (`version` required). A new
-/// probability applies to the open opportunities in it that do not
-/// override theirs.
+/// Changes a stage's fields (RFC 7396 merge patch; a `checklist` given
+/// replaces the whole list: items left out are retired); `version`
+/// required. A new probability applies to the open opportunities in it
+/// that do not override theirs.
 #[utoipa::path(patch, path = "/pipelines/{id}/stages/{stage_id}", tag = "pipelines",
     params(("id" = i64, Path), ("stage_id" = i64, Path)), request_body = StageBody,
-    responses((status = 200, body = PipelineView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = PipelineView), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
 async fn update_stage(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path((id, stage_id)): Path<(i64, i64)>,
-    ApiJson(body): ApiJson<StageBody>,
+    patch: MergePatch,
 ) -> ApiResult<Json<PipelineView>> {
+    let pipeline = pipelines::get_pipeline(&state.store, &session.actor, id).await.api(&meta)?;
+    let s = pipeline.stage(stage_id).ok_or_else(|| ApiError::not_found().in_locale(&meta.locale))?;
+    let base = serde_json::json!({
+        "code": s.code,
+        "name": s.name,
+        "name_en": s.name_en,
+        "probability": s.probability,
+        "expected_days": s.expected_days,
+        "success_criteria": s.success_criteria,
+        "success_criteria_en": s.success_criteria_en,
+        "milestone": s.milestone,
+        "milestone_en": s.milestone_en,
+        "input": s.input,
+        "input_en": s.input_en,
+        "output": s.output,
+        "output_en": s.output_en,
+        "checklist": s.checklist.iter().map(|i| serde_json::json!({
+            "id": i.id, "kind": i.kind, "text": i.text, "text_en": i.text_en, "required": i.required,
+        })).collect::<Vec<_>>(),
+    });
+    let body: StageBody = patch.apply(base, &meta.locale)?;
     let version = version_required(body.version, &meta.locale)?;
     let p = pipelines::update_stage(&state.store, &session.actor, stage_id, version, body.input()).await.api(&meta)?;
     if p.id != id {
@@ -325,6 +354,7 @@ async fn create_lost_reason(
 }
 
 /// Renames a lost reason or retires it (`retired: true`).
+/// Renames a lost reason or retires it (`retired: true`); a merge patch.
 #[utoipa::path(patch, path = "/lost-reasons/{id}", tag = "pipelines", params(("id" = i64, Path)),
     request_body = LostReasonBody,
     responses((status = 200, body = LostReasonView), (status = 404, body = Problem), (status = 422, body = Problem)))]
@@ -332,8 +362,12 @@ async fn update_lost_reason(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<LostReasonBody>,
+    patch: MergePatch,
 ) -> ApiResult<Json<LostReasonView>> {
+    let all = pipelines::list_lost_reasons(&state.store, &session.actor, true).await.api(&meta)?;
+    let current = all.iter().find(|r| r.id == id).ok_or_else(|| ApiError::not_found().in_locale(&meta.locale))?;
+    let base = serde_json::json!({"name": current.name, "name_en": current.name_en, "retired": current.retired});
+    let body: LostReasonBody = patch.apply(base, &meta.locale)?;
     let r =
         pipelines::save_lost_reason(&state.store, &session.actor, Some(id), &body.name, &body.name_en, body.retired)
             .await

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::body::MergePatch;
 use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -127,14 +128,17 @@ pub struct TaskQuery {
     pub created_by: Option<String>,
     /// `open` (including tasks in progress), `done`, `cancelled`; also
     /// `in_progress` for only those.
+    #[serde(default, deserialize_with = "super::body::filters::task_status")]
     pub status: Option<String>,
     /// `low|normal|high|urgent`.
+    #[serde(default, deserialize_with = "super::body::filters::priority")]
     pub priority: Option<String>,
     /// `true`: only tasks past due and still to be done.
     pub overdue: Option<bool>,
     pub customer_id: Option<i64>,
     /// `customer`, `contact`, `lead` or `opportunity` (also accepted as `related_kind`).
     #[serde(alias = "related_kind")]
+    #[serde(default, deserialize_with = "super::body::filters::related_kind")]
     pub related_type: Option<String>,
     pub related_id: Option<i64>,
     /// Due on or after: a day `YYYY-MM-DD` or RFC 3339.
@@ -309,7 +313,8 @@ async fn get_task(
     Ok(Json(tasks::get_task(&state.store, &session.actor, id).await.api(&meta)?))
 }
 
-/// Replaces the task's fields; `version` must be the one last read.
+/// Changes the fields the body names (RFC 7396 merge patch: absent =
+/// unchanged, `null` = cleared); `version` must be the one last read.
 #[utoipa::path(patch, path = "/tasks/{id}", tag = "tasks", params(("id" = i64, Path)), request_body = TaskBody,
     responses((status = 200, body = TaskView), (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
@@ -317,8 +322,19 @@ async fn update_task(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<TaskBody>,
+    patch: MergePatch,
 ) -> ApiResult<Json<TaskView>> {
+    let current = tasks::get_task(&state.store, &session.actor, id).await.api(&meta)?;
+    let mut base = task_body(&current);
+    // The fields' other names replace them, as on create.
+    for (alias, field) in [("start_at", "start_date"), ("due_at", "due_date"), ("related_kind", "related_type")] {
+        if patch.has(alias)
+            && let Some(m) = base.as_object_mut()
+        {
+            m.remove(field);
+        }
+    }
+    let body: TaskBody = patch.apply(base, &meta.locale)?;
     let company = company(&state.store, &meta).await?;
     let version = body.version.ok_or_else(|| invalid(&meta, vec![FieldError::new("version", "required")]))?;
     let input = body.input(&company).map_err(|e| invalid(&meta, e))?;
@@ -328,6 +344,23 @@ async fn update_task(
             .map_err(contract_fields)
             .api(&meta)?,
     ))
+}
+
+/// A task in the shape of [`TaskBody`], for merge patches (instants kept
+/// exact rather than as days).
+fn task_body(t: &TaskView) -> serde_json::Value {
+    serde_json::json!({
+        "title": t.title,
+        "description": t.description,
+        "assignee_id": t.assignee_id,
+        "related_type": t.related_kind,
+        "related_id": t.related_id,
+        "start_date": t.start_at.map(|at| at.to_rfc3339()),
+        "due_date": t.due_at.to_rfc3339(),
+        "priority": t.priority,
+        "status": serde_json::to_value(t).ok().and_then(|v| v.get("status").cloned()),
+        "in_progress": t.in_progress,
+    })
 }
 
 /// Deletes a task (its creator, or whoever may delete the assignee's records).

@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/contacts/bulk", post(contacts_bulk))
         .route("/contacts/export.csv", get(contacts_export_csv))
         .route("/contacts/export.xlsx", get(contacts_export_xlsx))
+        .route("/contacts/{id}/edit", post(edit_contact))
         .route("/contacts/{id}/delete", post(delete_contact))
         .route("/customers/{id}/activities", post(log_activity))
         .route("/notifications", get(notices_page))
@@ -568,6 +569,29 @@ struct ContactForm {
     role: String,
     #[serde(default)]
     allow_duplicate: Option<String>,
+    /// The version last read, when editing a contact.
+    #[serde(default)]
+    version: String,
+    /// The contact being edited (from the address, not the form).
+    #[serde(skip)]
+    editing: Option<i64>,
+}
+
+impl ContactForm {
+    fn of(c: &ContactView) -> ContactForm {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        ContactForm {
+            name: c.name.clone(),
+            title: text(&c.title),
+            phone: text(&c.phone),
+            mobile: text(&c.mobile),
+            email: text(&c.email),
+            role: c.role.clone(),
+            allow_duplicate: None,
+            version: c.version.to_string(),
+            editing: Some(c.id),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -750,6 +774,9 @@ struct ShowQuery {
     /// Preselects the opportunity in the activity form (from its page).
     #[serde(default)]
     opportunity_id: String,
+    /// Opens this contact of the customer in the contact form for editing.
+    #[serde(default)]
+    edit_contact: String,
 }
 
 async fn show(
@@ -759,7 +786,15 @@ async fn show(
     Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
 ) -> Response {
-    let contact = ContactForm { role: "handler".into(), ..Default::default() };
+    let editing = match q.edit_contact.trim().parse::<i64>() {
+        Ok(contact_id) => match customers::get_contact(&state.store, &session.actor, contact_id).await {
+            Ok(c) if c.customer_id == id => Some(ContactForm::of(&c)),
+            Ok(_) | Err(StoreError::NotFound) => None,
+            Err(e) => return store_error_page(&meta.locale, e),
+        },
+        Err(_) => None,
+    };
+    let contact = editing.unwrap_or_else(|| ContactForm { role: "handler".into(), ..Default::default() });
     let activity = ActivityForm { opportunity_id: q.opportunity_id, ..Default::default() };
     show_page(&state, &session, &meta, &jar, id, contact, activity, FormErrors::default(), false).await
 }
@@ -792,6 +827,62 @@ async fn add_contact(
         }
         Err(e) => store_error_page(&meta.locale, e),
     }
+}
+
+/// Saves the contact form of the customer page for an existing contact;
+/// fields the form does not show (notes) stay as they are.
+async fn edit_contact(
+    State(state): State<AppState>,
+    UiUser(session, meta): UiUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(mut form): Form<ContactForm>,
+) -> Response {
+    let current = match customers::get_contact(&state.store, &session.actor, id).await {
+        Ok(c) => c,
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
+    let customer_id = current.customer_id;
+    form.editing = Some(id);
+    let Ok(version) = form.version.trim().parse::<i64>() else {
+        let errors = FormErrors::one(&meta.locale, "version", "stale_version");
+        return show_page(&state, &session, &meta, &jar, customer_id, form, ActivityForm::default(), errors, false)
+            .await;
+    };
+    let opt = |v: &str| Some(v.to_owned());
+    let input = ContactInput {
+        customer_id,
+        name: form.name.clone(),
+        title: opt(&form.title),
+        phone: opt(&form.phone),
+        mobile: opt(&form.mobile),
+        email: opt(&form.email),
+        role: form.role.clone(),
+        notes: current.notes.clone(),
+        allow_duplicate: form.allow_duplicate.is_some(),
+    };
+    let errors = match customers::update_contact(&state.store, &session.actor, id, version, input).await {
+        Ok(_) => return redirect_flash(&format!("/customers/{customer_id}"), "flash.contact_saved"),
+        Err(StoreError::Invalid(invalid)) => {
+            let duplicate = is_duplicate(&invalid);
+            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
+            return show_page(
+                &state,
+                &session,
+                &meta,
+                &jar,
+                customer_id,
+                form,
+                ActivityForm::default(),
+                errors,
+                duplicate,
+            )
+            .await;
+        }
+        Err(StoreError::Conflict(_)) => FormErrors::one(&meta.locale, "version", "stale_version"),
+        Err(e) => return store_error_page(&meta.locale, e),
+    };
+    show_page(&state, &session, &meta, &jar, customer_id, form, ActivityForm::default(), errors, false).await
 }
 
 async fn delete_contact(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {

@@ -4,6 +4,8 @@
 mod access;
 mod auth;
 mod auth_hardening;
+mod authz;
+mod contract;
 mod conventions;
 mod customers;
 mod helpers;
@@ -14,6 +16,7 @@ mod lists;
 mod opportunities;
 mod opportunity_pages;
 mod pages;
+mod patch;
 mod races;
 mod reports;
 mod tasks;

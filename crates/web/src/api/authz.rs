@@ -1,0 +1,209 @@
+//! Who may call which route, decided before any body or query is read:
+//! every route of the API declares what it needs here, and one middleware
+//! checks it. The store checks again (rights, data scope, ownership); this
+//! table only makes sure a caller without the right hears 403 first, never
+//! a validation error about a body they may not send. A route missing from
+//! the table is refused (and a test walks the OpenAPI document for it).
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use salesflow_domain::access::{Action, Module};
+
+use crate::auth::{RequestMeta, Session};
+use crate::error::ApiError;
+
+/// What a route needs of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Anyone, signed in or not (sign-in, password reset).
+    Public,
+    /// Any signed-in user (their own things: profile, saved views, notices).
+    SignedIn,
+    /// This right.
+    Right(Module, Action),
+    /// One of these rights (the store decides which applies, e.g. by the
+    /// bulk action or the import's target).
+    AnyOf(&'static [(Module, Action)]),
+}
+
+use Action::*;
+use Module::{Access, Audit, Customers, Opportunities, Settings};
+use Need::*;
+
+const CUSTOMER_BULK: &[(Module, Action)] = &[(Customers, Edit), (Customers, Delete)];
+const IMPORT: &[(Module, Action)] = &[(Customers, Create), (Customers, Edit)];
+
+/// Every route under `/api/v1`: method, path as in the OpenAPI document, need.
+pub const ROUTES: &[(&str, &str, Need)] = &[
+    // auth
+    ("POST", "/auth/login", Public),
+    ("POST", "/auth/logout", SignedIn),
+    ("POST", "/auth/password-reset", Public),
+    ("POST", "/auth/password-reset/confirm", Public),
+    ("GET", "/me", SignedIn),
+    ("POST", "/me/password", SignedIn),
+    // access
+    ("GET", "/users", Right(Access, View)),
+    ("POST", "/users", Right(Access, Create)),
+    // Everyone may read their own account (the store checks the others).
+    ("GET", "/users/{id}", SignedIn),
+    ("PATCH", "/users/{id}", Right(Access, Edit)),
+    ("DELETE", "/users/{id}", Right(Access, Delete)),
+    ("POST", "/users/{id}/restore", Right(Access, Delete)),
+    ("POST", "/users/{id}/transfer", Right(Customers, Administer)),
+    ("GET", "/departments", Right(Access, View)),
+    ("POST", "/departments", Right(Access, Create)),
+    ("PATCH", "/departments/{id}", Right(Access, Edit)),
+    ("DELETE", "/departments/{id}", Right(Access, Delete)),
+    ("POST", "/departments/{id}/restore", Right(Access, Delete)),
+    ("GET", "/roles", Right(Access, View)),
+    ("POST", "/roles", Right(Access, Administer)),
+    ("GET", "/roles/{id}", Right(Access, View)),
+    ("PATCH", "/roles/{id}", Right(Access, Administer)),
+    ("DELETE", "/roles/{id}", Right(Access, Administer)),
+    ("GET", "/api-tokens", Right(Access, Administer)),
+    ("POST", "/api-tokens", Right(Access, Administer)),
+    ("DELETE", "/api-tokens/{id}", Right(Access, Administer)),
+    // audit, settings
+    ("GET", "/audit-log", Right(Audit, View)),
+    ("GET", "/outbox", Right(Access, Administer)),
+    ("GET", "/settings", SignedIn),
+    ("PATCH", "/settings", Right(Settings, Edit)),
+    // customers and contacts
+    ("GET", "/customers", Right(Customers, View)),
+    ("POST", "/customers", Right(Customers, Create)),
+    ("GET", "/customers/export.csv", Right(Customers, Export)),
+    ("GET", "/customers/export.xlsx", Right(Customers, Export)),
+    ("POST", "/customers/bulk", AnyOf(CUSTOMER_BULK)),
+    ("GET", "/customers/{id}", Right(Customers, View)),
+    ("PATCH", "/customers/{id}", Right(Customers, Edit)),
+    ("DELETE", "/customers/{id}", Right(Customers, Delete)),
+    ("POST", "/customers/{id}/restore", Right(Customers, Delete)),
+    ("POST", "/customers/{id}/merge", Right(Customers, Administer)),
+    ("POST", "/customers/{id}/claim", Right(Customers, Edit)),
+    ("POST", "/customers/{id}/release", Right(Customers, Edit)),
+    ("GET", "/contacts", Right(Customers, View)),
+    ("POST", "/contacts", Right(Customers, Edit)),
+    ("GET", "/contacts/export.csv", Right(Customers, Export)),
+    ("GET", "/contacts/export.xlsx", Right(Customers, Export)),
+    ("POST", "/contacts/bulk", Right(Customers, Edit)),
+    ("GET", "/contacts/{id}", Right(Customers, View)),
+    ("PATCH", "/contacts/{id}", Right(Customers, Edit)),
+    ("DELETE", "/contacts/{id}", Right(Customers, Edit)),
+    // activities and notices
+    ("GET", "/activities", Right(Customers, View)),
+    ("POST", "/activities", Right(Customers, Edit)),
+    ("GET", "/activities/export.csv", Right(Customers, Export)),
+    ("GET", "/activities/export.xlsx", Right(Customers, Export)),
+    ("GET", "/notifications", SignedIn),
+    ("POST", "/notifications/{id}/read", SignedIn),
+    // saved views and list columns: one's own
+    ("GET", "/saved-views", SignedIn),
+    ("POST", "/saved-views", SignedIn),
+    ("DELETE", "/saved-views/{id}", SignedIn),
+    ("GET", "/list-columns/{list}", SignedIn),
+    ("PUT", "/list-columns/{list}", SignedIn),
+    // tasks
+    ("GET", "/tasks", Right(Customers, View)),
+    ("POST", "/tasks", Right(Customers, Create)),
+    ("GET", "/tasks/export.csv", Right(Customers, Export)),
+    ("GET", "/tasks/export.xlsx", Right(Customers, Export)),
+    ("POST", "/tasks/bulk", Right(Customers, Edit)),
+    ("GET", "/tasks/{id}", Right(Customers, View)),
+    ("PATCH", "/tasks/{id}", Right(Customers, Edit)),
+    ("DELETE", "/tasks/{id}", Right(Customers, Edit)),
+    ("POST", "/tasks/{id}/complete", Right(Customers, Edit)),
+    ("POST", "/tasks/{id}/reopen", Right(Customers, Edit)),
+    ("GET", "/calendar", Right(Customers, View)),
+    // leads
+    ("GET", "/leads", Right(Customers, View)),
+    ("POST", "/leads", Right(Customers, Create)),
+    ("GET", "/leads/export.csv", Right(Customers, Export)),
+    ("GET", "/leads/export.xlsx", Right(Customers, Export)),
+    ("POST", "/leads/bulk", AnyOf(CUSTOMER_BULK)),
+    ("GET", "/leads/{id}", Right(Customers, View)),
+    ("PATCH", "/leads/{id}", Right(Customers, Edit)),
+    ("DELETE", "/leads/{id}", Right(Customers, Delete)),
+    ("POST", "/leads/{id}/restore", Right(Customers, Delete)),
+    ("GET", "/leads/{id}/convert", Right(Customers, View)),
+    ("POST", "/leads/{id}/convert", Right(Customers, Edit)),
+    // pipelines
+    ("GET", "/pipelines", Right(Opportunities, View)),
+    ("POST", "/pipelines", Right(Opportunities, Administer)),
+    ("GET", "/pipelines/{id}", Right(Opportunities, View)),
+    ("PATCH", "/pipelines/{id}", Right(Opportunities, Administer)),
+    ("POST", "/pipelines/{id}/stages", Right(Opportunities, Administer)),
+    ("PUT", "/pipelines/{id}/stage-order", Right(Opportunities, Administer)),
+    ("PATCH", "/pipelines/{id}/stages/{stage_id}", Right(Opportunities, Administer)),
+    ("DELETE", "/pipelines/{id}/stages/{stage_id}", Right(Opportunities, Administer)),
+    ("POST", "/pipelines/{id}/stages/{stage_id}/restore", Right(Opportunities, Administer)),
+    ("GET", "/lost-reasons", Right(Opportunities, View)),
+    ("POST", "/lost-reasons", Right(Opportunities, Administer)),
+    ("PATCH", "/lost-reasons/{id}", Right(Opportunities, Administer)),
+    // opportunities
+    ("GET", "/opportunities", Right(Opportunities, View)),
+    ("POST", "/opportunities", Right(Opportunities, Create)),
+    ("GET", "/opportunities/export.csv", Right(Opportunities, Export)),
+    ("GET", "/opportunities/export.xlsx", Right(Opportunities, Export)),
+    ("GET", "/opportunities/kanban", Right(Opportunities, View)),
+    ("GET", "/opportunities/kanban/{stage_id}/cards", Right(Opportunities, View)),
+    ("GET", "/opportunities/{id}", Right(Opportunities, View)),
+    ("PATCH", "/opportunities/{id}", Right(Opportunities, Edit)),
+    ("DELETE", "/opportunities/{id}", Right(Opportunities, Delete)),
+    ("POST", "/opportunities/{id}/restore", Right(Opportunities, Delete)),
+    ("POST", "/opportunities/{id}/move", Right(Opportunities, Edit)),
+    ("POST", "/opportunities/{id}/win", Right(Opportunities, Edit)),
+    ("POST", "/opportunities/{id}/lose", Right(Opportunities, Edit)),
+    ("POST", "/opportunities/{id}/reopen", Right(Opportunities, Edit)),
+    ("PATCH", "/opportunities/{id}/checklist/{item_id}", Right(Opportunities, Edit)),
+    ("GET", "/opportunities/{id}/history", Right(Opportunities, View)),
+    // reports (exports of them need the export right too: checked by the handler)
+    ("GET", "/reports/funnel", Right(Opportunities, View)),
+    ("GET", "/forecasts/weighted", Right(Opportunities, View)),
+    // imports
+    ("POST", "/imports", AnyOf(IMPORT)),
+    ("POST", "/imports/preview", AnyOf(IMPORT)),
+    ("GET", "/imports", Right(Customers, View)),
+    ("GET", "/imports/{id}", Right(Customers, View)),
+    ("POST", "/imports/{id}/start", AnyOf(IMPORT)),
+    ("POST", "/imports/{id}/cancel", AnyOf(IMPORT)),
+    ("GET", "/imports/{id}/rejected.csv", Right(Customers, View)),
+];
+
+pub const PREFIX: &str = "/api/v1";
+
+/// The need of a route (`path` as in the document, without the prefix).
+pub fn need_of(method: &Method, path: &str) -> Option<Need> {
+    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    ROUTES.iter().find(|(m, p, _)| *m == method && *p == path).map(|(_, _, n)| *n)
+}
+
+/// Refuses a caller before the handler reads anything: 401 without a
+/// session, 403 without the right, 403 for a route nobody declared.
+pub async fn authorize(request: Request, next: Next) -> Response {
+    let locale = request.extensions().get::<RequestMeta>().map(|m| m.locale.clone()).unwrap_or_else(|| "en".into());
+    let path = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let need = need_of(request.method(), path.strip_prefix(PREFIX).unwrap_or(&path));
+    let session = request.extensions().get::<Session>();
+    let allowed = match (need, session) {
+        (Some(Public), _) => true,
+        (Some(_), None) => return ApiError::unauthorized().in_locale(&locale).into_response(),
+        // Another method of a declared path: the router answers 405.
+        (None, _) if ROUTES.iter().any(|(_, p, _)| Some(*p) == path.strip_prefix(PREFIX)) => true,
+        (None, _) => {
+            tracing::error!(%path, "API route without a declared permission");
+            false
+        }
+        (Some(SignedIn), Some(_)) => true,
+        (Some(Right(m, a)), Some(s)) => s.actor.can(m, a),
+        (Some(AnyOf(rights)), Some(s)) => rights.iter().any(|(m, a)| s.actor.can(*m, *a)),
+    };
+    if !allowed {
+        return ApiError::new(StatusCode::FORBIDDEN, "forbidden", "your role does not allow this")
+            .in_locale(&locale)
+            .into_response();
+    }
+    next.run(request).await
+}
