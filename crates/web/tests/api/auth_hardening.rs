@@ -116,6 +116,16 @@ async fn the_password_page_offers_to_sign_out_other_sessions() {
     assert!(page.as_str().unwrap().contains("sign_out_others"));
 }
 
+/// A redirect home, or (NUL, which no text field accepts) a 422: never a
+/// 500, never another host.
+fn stays_here(status: StatusCode, headers: &axum::http::HeaderMap, next: &str) {
+    if next.contains("%00") && status == StatusCode::UNPROCESSABLE_ENTITY {
+        return;
+    }
+    assert_eq!(status, StatusCode::SEE_OTHER, "{next}");
+    assert_eq!(headers.get(header::LOCATION).unwrap(), "/", "{next}");
+}
+
 #[tokio::test]
 async fn redirect_targets_from_the_request_stay_on_this_site() {
     let app = TestApp::new().await;
@@ -140,13 +150,11 @@ async fn redirect_targets_from_the_request_stay_on_this_site() {
         let anon = cookie(&h, "sf_csrf").unwrap();
         let body = format!("_csrf={anon}&username=admin&password={ADMIN_PASSWORD}&next={next}");
         let (s, h, _) = app.send(form("/login", &format!("sf_csrf={anon}"), &body)).await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "{next}");
-        assert_eq!(h.get(header::LOCATION).unwrap(), "/", "{next}");
+        stays_here(s, &h, next);
         // Switching the language.
         let (s, h, _) =
             app.send(form("/locale", &format!("sf_csrf={anon}"), &format!("_csrf={anon}&locale=en&next={next}"))).await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "{next}");
-        assert_eq!(h.get(header::LOCATION).unwrap(), "/", "{next}");
+        stays_here(s, &h, next);
     }
     // A page's own path comes through, query and all (non-ASCII encoded).
     let (_, h, _) = app.send(get("/login", "")).await;

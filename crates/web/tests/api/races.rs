@@ -5,7 +5,7 @@
 use axum::http::{Method, StatusCode};
 use salesflow_store::Store;
 use salesflow_store::access::{self, NewUser};
-use salesflow_store::entity::{customer, user};
+use salesflow_store::entity::{customer, pipeline, user};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -363,6 +363,15 @@ async fn nodes_starting_at_once_on_an_empty_database_make_one_administrator() {
         assert_eq!(created, 1, "exactly one node creates the administrator");
         let store = Store::connect(&url).await.unwrap();
         assert_eq!(user::Entity::find().count(store.reader()).await.unwrap(), 1);
+        // The built-in rows once each, too.
+        let codes: Vec<Option<String>> =
+            pipeline::Entity::find().all(store.reader()).await.unwrap().into_iter().map(|p| p.code).collect();
+        let mut unique = codes.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(codes.len(), unique.len(), "shipped pipelines installed twice: {codes:?}");
+        let roles = access::list_roles(&store, &salesflow_store::Actor::system()).await.unwrap();
+        assert_eq!(roles.len(), salesflow_domain::access::built_in_roles().len());
         drop(store);
         if let Some(f) = file {
             for suffix in ["", "-wal", "-shm"] {
