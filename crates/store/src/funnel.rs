@@ -482,7 +482,8 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
         rules::OpportunityStatus::Open.code()
     );
     let (stalled_sql, stalled_values) = stalled_condition(&pipeline, now, idle_days);
-    let mut values: Vec<Value> = vec![params.from.into(), params.to.into()];
+    // The period bounds twice: the in-period sum is read in two parts.
+    let mut values: Vec<Value> = vec![params.from.into(), params.to.into(), params.from.into(), params.to.into()];
     values.extend(stalled_values.iter().cloned());
     values.push(params.pipeline_id.into());
     let scope = owner_filter("owner_id", &owners, &mut values);

@@ -8,6 +8,7 @@ mod authz;
 mod contract;
 mod conventions;
 mod customers;
+mod hardening_inputs;
 mod helpers;
 mod imports;
 mod leads;
