@@ -20,6 +20,10 @@ if command -v psql >/dev/null; then
 fi
 SALESFLOW_TEST_DATABASE_URL="$pg_url" cargo test -p salesflow-web --test api
 
+# Generated requests over the OpenAPI document, on both backends
+# (skips itself with one line when python3/pip are missing).
+scripts/api-fuzz.sh
+
 echo "== browser tests (headless Chromium)"
 cargo build -p salesflow
 (cd e2e && npm ci --no-audit --no-fund --ignore-scripts && npm test)

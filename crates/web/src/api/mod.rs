@@ -8,6 +8,7 @@ pub(crate) mod audit;
 mod auth;
 pub mod authz;
 pub(crate) mod body;
+mod contract;
 pub(crate) mod customers;
 pub(crate) mod imports;
 pub(crate) mod leads;
@@ -79,8 +80,11 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 
-static OPENAPI_JSON: LazyLock<String> =
-    LazyLock::new(|| api_router().1.to_pretty_json().unwrap_or_else(|_| "{}".to_owned()));
+static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
+    let mut doc = serde_json::to_value(api_router().1).unwrap_or_default();
+    contract::finish(&mut doc);
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned())
+});
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     let (api, _) = api_router();

@@ -198,10 +198,9 @@ impl ForecastQuery {
 /// the caller's data scope.
 #[utoipa::path(get, path = "/reports/funnel", tag = "reports", params(FunnelQuery),
     responses(
-        (status = 200, body = FunnelReport),
-        (status = 200, description = "`format=csv`: UTF-8 with BOM", content_type = "text/csv", body = String),
-        (status = 200, description = "`format=xlsx`: with a native chart",
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 200, description = "JSON; `format=csv`: UTF-8 with BOM; `format=xlsx`: with a native chart",
+            content((FunnelReport = "application/json"), (String = "text/csv"),
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn funnel_report(
     State(state): State<AppState>,
@@ -223,10 +222,9 @@ async fn funnel_report(
 /// pipeline (< 50 %).
 #[utoipa::path(get, path = "/forecasts/weighted", tag = "reports", params(ForecastQuery),
     responses(
-        (status = 200, body = ForecastReport),
-        (status = 200, description = "`format=csv`: UTF-8 with BOM", content_type = "text/csv", body = String),
-        (status = 200, description = "`format=xlsx`: with a native chart",
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 200, description = "JSON; `format=csv`: UTF-8 with BOM; `format=xlsx`: with a native chart",
+            content((ForecastReport = "application/json"), (String = "text/csv"),
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn weighted_forecast(
     State(state): State<AppState>,

@@ -233,3 +233,52 @@ async fn a_contact_is_edited_on_the_customer_page() {
     let html = page.as_str().unwrap();
     assert!(html.contains("class=\"notice error\" role=\"alert\">该记录已被他人修改"), "conflict message");
 }
+
+#[test]
+fn the_document_describes_the_refusals_formats_and_patch_bodies() {
+    use salesflow_web::api::authz::{Need, need_of};
+    let doc: Value = serde_json::from_str(salesflow_web::api::openapi_document()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let public = need_of(&m, path.trim_start_matches("/api/v1")) == Some(Need::Public);
+            let responses = op["responses"].as_object().unwrap();
+            let mut wanted = vec!["400", "404"];
+            if !public {
+                wanted.extend(["401", "403"]);
+            }
+            if op.get("requestBody").is_some() {
+                wanted.extend(["415", "422"]);
+            }
+            for status in wanted {
+                assert!(responses.contains_key(status), "{method} {path} lacks {status}");
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') {
+                    let content = response["content"].as_object().unwrap();
+                    assert!(
+                        content.keys().all(|k| k == "application/problem+json"),
+                        "{method} {path} {status}: {content:?}"
+                    );
+                }
+            }
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["name"] == "limit" {
+                    assert_eq!(p["schema"]["maximum"], 500, "{method} {path}");
+                }
+            }
+            if method == "patch" {
+                let r = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap();
+                assert!(r.ends_with("Patch"), "{method} {path}: {r}");
+                let schema = &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")];
+                let required = schema["required"].as_array().unwrap();
+                assert!(required.iter().all(|f| f == "version"), "{method} {path}: {required:?}");
+            }
+        }
+    }
+    // Days and instants given as text say which.
+    let due = &doc["components"]["schemas"]["TaskBody"]["properties"]["due_date"];
+    assert!(due.to_string().contains("\"date\"") && due.to_string().contains("date-time"), "{due}");
+    let at = &doc["components"]["schemas"]["CustomerView"]["properties"]["created_at"];
+    assert_eq!(at["format"], "date-time", "{at}");
+}
