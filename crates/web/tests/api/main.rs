@@ -9,6 +9,7 @@ mod contract;
 mod conventions;
 mod customers;
 mod hardening_inputs;
+mod hardening_money;
 mod helpers;
 mod imports;
 mod leads;
