@@ -537,25 +537,23 @@ pub async fn start(store: &Store, actor: &Actor, id: i64, input: StartInput) -> 
 }
 
 async fn remember_mapping<C: ConnectionTrait>(conn: &C, user_id: i64, target: Target, json: &str) -> StoreResult<()> {
-    let now = Utc::now();
-    let updated = import_mapping::Entity::update_many()
-        .col_expr(import_mapping::Column::Mapping, Expr::value(json))
-        .col_expr(import_mapping::Column::UpdatedAt, Expr::value(now))
-        .filter(import_mapping::Column::UserId.eq(user_id))
-        .filter(import_mapping::Column::Target.eq(target.code()))
-        .exec(conn)
+    // One upsert on the unique (user, target): two imports of one person
+    // saved at once cannot both insert (update-then-insert could).
+    let row = import_mapping::ActiveModel {
+        user_id: Set(user_id),
+        target: Set(target.code().to_owned()),
+        mapping: Set(json.to_owned()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    import_mapping::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([import_mapping::Column::UserId, import_mapping::Column::Target])
+                .update_columns([import_mapping::Column::Mapping, import_mapping::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
         .await?;
-    if updated.rows_affected == 0 {
-        import_mapping::ActiveModel {
-            user_id: Set(user_id),
-            target: Set(target.code().to_owned()),
-            mapping: Set(json.to_owned()),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(conn)
-        .await?;
-    }
     Ok(())
 }
 
