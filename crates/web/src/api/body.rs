@@ -151,6 +151,31 @@ pub mod filters {
     use salesflow_domain::tasks::{Priority, RelatedKind, TaskStatus};
     use serde::{Deserialize, Deserializer};
 
+    /// The values a list's filter accepts (for the OpenAPI document), by
+    /// the list's path and the parameter's name.
+    pub fn choices(path: &str, param: &str) -> Option<Vec<&'static str>> {
+        let list = path.trim_start_matches("/api/v1/").split('/').next().unwrap_or_default();
+        let codes = match (list, param) {
+            ("customers", "grade") => Grade::ALL.iter().map(|g| g.code()).collect(),
+            ("contacts", "role") => ContactRole::ALL.iter().map(|r| r.code()).collect(),
+            ("leads", "status") => LeadStatus::ALL.iter().map(|s| s.code()).collect(),
+            ("leads" | "activities", "intention") => Intention::ALL.iter().map(|i| i.code()).collect(),
+            ("activities", "kind") => ActivityKind::ALL.iter().map(|k| k.code()).collect(),
+            ("opportunities", "status") => OpportunityStatus::ALL.iter().map(|s| s.code()).collect(),
+            ("tasks", "status") => {
+                let mut all: Vec<&str> = TaskStatus::ALL.iter().map(|s| s.code()).collect();
+                if !all.contains(&"open") {
+                    all.push("open");
+                }
+                all
+            }
+            ("tasks", "priority") => Priority::ALL.iter().map(|p| p.code()).collect(),
+            ("tasks", "related_type") => RelatedKind::ALL.iter().map(|k| k.code()).collect(),
+            _ => return None,
+        };
+        Some(codes)
+    }
+
     fn known<'de, D: Deserializer<'de>>(d: D, ok: impl Fn(&str) -> bool) -> Result<Option<String>, D::Error> {
         let value = Option::<String>::deserialize(d)?;
         match value.as_deref().map(str::trim) {

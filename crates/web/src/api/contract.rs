@@ -64,6 +64,14 @@ fn finish_operation(method: &str, path: &str, op: &mut Map<String, Value>, need:
                 p["schema"]["minimum"] = json!(1);
                 p["schema"]["maximum"] = json!(500);
             }
+            if p["in"] == "query"
+                && let Some(name) = p["name"].as_str()
+                && let Some(values) = super::body::filters::choices(path, name)
+            {
+                let mut values: Vec<Value> = values.into_iter().map(Value::from).collect();
+                values.push(json!(""));
+                p["schema"] = json!({ "type": "string", "enum": values });
+            }
             if p["in"] == "path" && p["schema"]["type"] == "integer" {
                 // Ids are positive 64-bit numbers.
                 p["schema"]["format"] = json!("int64");
