@@ -429,3 +429,31 @@ async fn no_csv_the_product_writes_carries_a_formula() {
     let rows = assert_no_formula(&path, &get_bytes(&app, &path).await);
     assert!(rows.iter().flatten().any(|c| c == "'=1+1"), "{rows:?}");
 }
+
+#[tokio::test]
+async fn draft_uploads_have_a_quota_per_person() {
+    let app = TestApp::new().await;
+    app.create_user("alice", "salesperson", None).await;
+    let alice = app.login("alice", "password-123").await;
+    let csv = "客户名称\n华信\n";
+    let upload = |token: String| {
+        let body = multipart(&[("target", None, b"customers"), ("file", Some("c.csv"), csv.as_bytes())]);
+        upload_request("/api/v1/imports/preview", &token, Body::from(body))
+    };
+    let mut first = None;
+    for n in 0..salesflow_store::imports::MAX_DRAFTS {
+        let (s, _, p) = send_to(&app.router, upload(alice.clone())).await;
+        assert_eq!(s, StatusCode::CREATED, "draft {n}: {p}");
+        first.get_or_insert(p["import"]["id"].as_i64().unwrap());
+    }
+    let (s, _, p) = send_to(&app.router, upload(alice.clone())).await;
+    assert_eq!((s, codes(&p)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["file:too_many_drafts".to_owned()]), "{p}");
+    // Someone else's drafts are theirs; a cancelled draft frees a place.
+    let (s, _, p) = send_to(&app.router, upload(app.admin.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let id = first.unwrap();
+    let (s, p) = app.api(Method::POST, &format!("/api/v1/imports/{id}/cancel"), Some(&alice), None).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let (s, _, p) = send_to(&app.router, upload(alice.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+}

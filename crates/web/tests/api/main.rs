@@ -10,6 +10,7 @@ mod conventions;
 mod customers;
 mod hardening_inputs;
 mod hardening_money;
+mod hardening_scope;
 mod helpers;
 mod imports;
 mod leads;
