@@ -386,7 +386,9 @@ async fn converting_reuses_the_customer_the_duplicate_check_finds() {
     let path = format!("/api/v1/leads/{}/convert", c["id"]);
     let (s, p) = app.api(Method::POST, &path, Some(&zhao), None).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(error_fields(&p), pairs(&[("customer_id", "possible_duplicate")]));
+    // Outside zhao's scope: that it exists and whose it is, not which it is.
+    assert_eq!(error_fields(&p), pairs(&[("customer_id", "duplicate_elsewhere")]));
+    assert!(!p.to_string().contains("上海华信科技有限公司"), "{p}");
     let (s, p) = app.api(Method::POST, &path, Some(&zhao), Some(json!({"customer_id": mine_id}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&p), pairs(&[("customer_id", "unknown_reference")]));
