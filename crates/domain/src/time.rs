@@ -41,6 +41,19 @@ pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
     (YEARS.contains(&at.year()) && YEARS.contains(&at.with_timezone(&Utc).year())).then(|| at.with_timezone(&Utc))
 }
 
+/// For `#[serde(default, deserialize_with = "…")]` on an `Option<NaiveDate>`
+/// field of a body or query: a day by [`parse_day`] (four-digit years),
+/// not chrono's own reading (which takes year 0 and signed years).
+pub fn optional_day<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    let text: Option<String> = serde::Deserialize::deserialize(d)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => parse_day(t)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a day YYYY-MM-DD (years 0001-9999): {t}"))),
+    }
+}
+
 /// What a field that takes "an instant or a day" was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DayOrInstant {

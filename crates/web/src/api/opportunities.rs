@@ -56,8 +56,10 @@ pub struct OpportunityQuery {
     pub department_id: Option<i64>,
     pub customer_id: Option<i64>,
     /// Expected close date from (inclusive, `YYYY-MM-DD`).
+    #[serde(default, deserialize_with = "salesflow_domain::time::optional_day")]
     pub close_from: Option<NaiveDate>,
     /// Expected close date to (inclusive).
+    #[serde(default, deserialize_with = "salesflow_domain::time::optional_day")]
     pub close_to: Option<NaiveDate>,
     /// `true`: only deleted ones (to restore).
     pub deleted: Option<bool>,
@@ -436,7 +438,9 @@ pub struct KanbanQuery {
     pub pipeline_id: i64,
     pub owner_id: Option<i64>,
     pub department_id: Option<i64>,
+    #[serde(default, deserialize_with = "salesflow_domain::time::optional_day")]
     pub close_from: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "salesflow_domain::time::optional_day")]
     pub close_to: Option<NaiveDate>,
     /// Cards per column, 1–100 (default 20).
     pub cards: Option<u64>,
@@ -479,7 +483,9 @@ async fn kanban(
 pub struct CardsQuery {
     pub owner_id: Option<i64>,
     pub department_id: Option<i64>,
+    #[serde(default, deserialize_with = "salesflow_domain::time::optional_day")]
     pub close_from: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "salesflow_domain::time::optional_day")]
     pub close_to: Option<NaiveDate>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,

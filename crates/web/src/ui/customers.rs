@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::CookieJar;
+use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::activities::{ActivityKind, Intention};
 use salesflow_domain::customers::{ContactRole, Grade, parse_tags};
 use salesflow_domain::money::Money;
-use salesflow_domain::{FieldError, Invalid};
 use salesflow_store::StoreError;
 use salesflow_store::activities::{self, ActivityInput, ActivityView};
 use salesflow_store::audit::AuditEntry;
@@ -401,7 +401,7 @@ impl CustomerForm {
     fn input(&self, settings: &salesflow_domain::settings::Settings) -> Result<CustomerInput, Invalid> {
         let credit_limit = match self.credit_limit.trim() {
             "" => Money(0),
-            text => Money::parse(text).map_err(|_| Invalid(vec![FieldError::new("credit_limit", "invalid_amount")]))?,
+            text => Money::parse(text).map_err(|e| Invalid(vec![e.field("credit_limit")]))?,
         };
         let closed_at = match self.closed_at.trim() {
             "" => None,

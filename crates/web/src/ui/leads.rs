@@ -778,8 +778,8 @@ async fn convert(
             Ok(amount) => {
                 Some(ConvertOpportunity { name: non_empty(&form.opportunity_name), amount, ..Default::default() })
             }
-            Err(_) => {
-                let invalid = Invalid::one("opportunity.amount", "invalid_amount");
+            Err(e) => {
+                let invalid = Invalid(vec![e.field("opportunity.amount")]);
                 let errors = FormErrors::from_invalid(&meta.locale, &invalid);
                 return show_page(&state, &session, &meta, &jar, id, StatusForm::default(), form, errors).await;
             }

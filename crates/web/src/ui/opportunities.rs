@@ -450,8 +450,8 @@ impl OpportunityForm {
         let amount = if self.amount.trim().is_empty() {
             Money(0)
         } else {
-            Money::parse(&self.amount).unwrap_or_else(|_| {
-                errors.push(FieldError::new("amount", "invalid_amount"));
+            Money::parse(&self.amount).unwrap_or_else(|e| {
+                errors.push(e.field("amount"));
                 Money(0)
             })
         };

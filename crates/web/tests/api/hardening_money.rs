@@ -67,6 +67,9 @@ async fn money_is_strict_and_bounded_and_dates_have_four_digit_years() {
         assert!(s.is_client_error(), "{day}: {s} {p}");
         let (s, p) = app.api(Method::GET, &format!("/api/v1/audit-log?from={query}"), Some(&app.admin), None).await;
         assert!(s.is_client_error(), "{day}: {s} {p}");
+        let (s, p) =
+            app.api(Method::GET, &format!("/api/v1/opportunities?close_from={query}"), Some(&app.admin), None).await;
+        assert!(s.is_client_error(), "{day}: {s} {p}");
     }
     for at in ["0000-01-01T00:00:00Z", "-0001-01-01T00:00:00Z"] {
         let body = json!({"name": format!("成交 {at}"), "closed_at": at});
