@@ -3,7 +3,8 @@
 # a started `salesflow serve`, on SQLite and on PostgreSQL: every answer must
 # be documented (status, content type, headers, body schema) and none may be
 # a 5xx. Bounded: API_FUZZ_EXAMPLES examples per operation (default 20),
-# a few minutes in all.
+# a few minutes in all. The demo company is loaded first, so that generated
+# ids meet real records (and PATCH, DELETE, actions do real work).
 #   PG: SALESFLOW_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres);
 #       skipped with a note when psql is missing.
 set -euo pipefail
@@ -67,7 +68,7 @@ fuzz() {
   local name="$1" url="$2" port="$3" base="http://127.0.0.1:$3"
   echo "== API fuzz on $name ($examples examples per operation)"
   DATABASE_URL="$url" SALESFLOW_DATA_DIR="$work/data-$name" SALESFLOW_ADMIN_PASSWORD="$password" \
-    SALESFLOW_LISTEN="127.0.0.1:$port" "$bin" serve >"$work/server.log" 2>&1 &
+    SALESFLOW_LISTEN="127.0.0.1:$port" "$bin" serve --demo >"$work/server.log" 2>&1 &
   server_pid=$!
   wait_ready "$base"
   local token
