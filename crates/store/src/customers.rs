@@ -257,7 +257,7 @@ pub struct Duplicate {
 impl Duplicate {
     /// Whether the caller may read the customer: in the public pool or
     /// owned inside the caller's scope.
-    pub(crate) fn readable(&self, actor: &Actor) -> bool {
+    pub fn readable(&self, actor: &Actor) -> bool {
         self.owner_id.is_none() || actor.sees_owner(self.owner_id)
     }
 }

@@ -711,7 +711,9 @@ async fn show_page(
     timeline.sort_by_key(|item| std::cmp::Reverse(item.at()));
     let can_merge = actor.can(Module::Customers, Action::Administer) && c.deleted_at.is_none();
     let merge_candidates = if can_merge {
-        customers::duplicates_by_name(state.store.reader(), &c.name, Some(id)).await.unwrap_or_default()
+        // Only look-alikes the administrator may read (their scope may be narrower).
+        let found = customers::duplicates_by_name(state.store.reader(), &c.name, Some(id)).await.unwrap_or_default();
+        found.into_iter().filter(|d| d.readable(actor)).collect()
     } else {
         Vec::new()
     };
