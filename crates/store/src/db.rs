@@ -305,6 +305,23 @@ impl Store {
         n
     }
 
+    /// Keeps every statement run through this handle (and its clones made
+    /// afterwards) from now on: tests check the plans of the SQL the lists
+    /// really send.
+    #[doc(hidden)]
+    pub fn record_statements(&mut self) -> std::sync::Arc<std::sync::Mutex<Vec<sea_orm::Statement>>> {
+        let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        for conn in [&mut self.read, &mut self.write] {
+            let kept = kept.clone();
+            conn.set_metric_callback(move |info| {
+                if let Ok(mut v) = kept.lock() {
+                    v.push(info.statement.clone());
+                }
+            });
+        }
+        kept
+    }
+
     /// `SELECT 1`, for the readiness probe.
     pub async fn ping(&self) -> StoreResult<()> {
         self.read.execute_unprepared("SELECT 1").await?;

@@ -543,3 +543,68 @@ async fn tasks_and_contacts_export_with_their_filters() {
     let (s, _) = app.api(Method::GET, "/api/v1/tasks/export.csv", Some(&li), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+/// Every sort the customer list offers, alone and under the common filters
+/// (owner, public pool, grade, owner and grade), and the default sorts of
+/// the other lists for one owner, read an index in order instead of
+/// sorting all matching rows: the SQL the API really sends, planned by
+/// SQLite (PostgreSQL plans by table size, and the test's tables are tiny).
+#[tokio::test]
+async fn every_list_sort_is_served_by_an_index() {
+    let app = TestApp::new().await;
+    if app.store.backend() != salesflow_store::Backend::Sqlite {
+        return;
+    }
+    let owner = app.create_user("sortowner", "salesperson", None).await;
+    let mut store = app.store.clone();
+    let kept = store.record_statements();
+    let node =
+        salesflow_web::router(salesflow_web::AppState { store: store.clone(), config: crate::helpers::config() });
+    let mut paths = Vec::new();
+    for sort in ["-last_activity_at", "created_at", "-created_at", "updated_at", "-updated_at", "name", "-name", "id"] {
+        for filter in ["", "&owner_id={o}", "&pool=true", "&grade=A", "&owner_id={o}&grade=B"] {
+            paths.push(format!("/api/v1/customers?sort={sort}{filter}").replace("{o}", &owner.to_string()));
+        }
+    }
+    for (list, sorts, by) in [
+        ("leads", &["-created_at", "-updated_at", "name", "id"][..], "owner_id"),
+        ("opportunities", &["-updated_at", "-created_at", "-amount", "name", "-closed_at"], "owner_id"),
+        ("tasks", &["due_at", "priority", "-created_at", "-updated_at"], "assignee"),
+    ] {
+        for sort in sorts {
+            paths.push(format!("/api/v1/{list}?sort={sort}&{by}={owner}"));
+        }
+    }
+    paths.push("/api/v1/contacts?sort=name".into());
+    paths.push("/api/v1/contacts?sort=-created_at".into());
+    for path in paths {
+        kept.lock().unwrap().clear();
+        let request = axum::http::Request::get(&path)
+            .header("authorization", format!("Bearer {}", app.admin))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let (s, _, body) = crate::helpers::send_to(&node, request).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {body}");
+        let statements = kept.lock().unwrap().clone();
+        let list = statements
+            .iter()
+            .find(|st| st.sql.contains("ORDER BY") && st.sql.contains("LIMIT"))
+            .unwrap_or_else(|| panic!("{path}: no list query among {statements:?}"));
+        let explain = sea_orm::Statement {
+            sql: format!("EXPLAIN QUERY PLAN {}", list.sql),
+            values: list.values.clone(),
+            db_backend: list.db_backend,
+        };
+        let plan: Vec<String> = sea_orm::ConnectionTrait::query_all_raw(app.store.reader(), explain)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(3).unwrap())
+            .collect();
+        assert!(
+            !plan.iter().any(|step| step.contains("TEMP B-TREE FOR ORDER BY")),
+            "{path} sorts:\n{}\n{plan:#?}",
+            list.sql
+        );
+    }
+}
