@@ -312,6 +312,29 @@ mod tests {
         }
     }
 
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        tags: Vec<String>,
+    }
+
+    fn field_of(value: serde_json::Value) -> (String, String) {
+        let e = from_tree::<Body>(value).unwrap_err();
+        (e.errors[0].field.clone(), e.errors[0].code.clone())
+    }
+
+    #[test]
+    fn body_errors_name_their_field() {
+        assert_eq!(field_of(json!({"tags": []})), ("name".into(), "required".into()));
+        assert_eq!(field_of(json!({"name": "x", "tags": [], "bogus": 1})), ("bogus".into(), "unknown_field".into()));
+        assert_eq!(field_of(json!({"name": 5, "tags": []})), ("name".into(), "invalid_type".into()));
+        assert_eq!(field_of(json!({"name": "x", "tags": [1]})), ("tags[0]".into(), "invalid_type".into()));
+        let e = read_query::<Body>(Some("name=x&tags=1")).unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+    }
+
     #[test]
     fn nul_is_found_in_values_and_keys() {
         assert_eq!(nul_path(&json!({"a": ["x", "y\u{0}"]}), String::new()).as_deref(), Some("a[1]"));
