@@ -37,7 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(crate::assets::routes())
         .merge(crate::api::routes(&state))
-        .merge(crate::ui::routes())
+        .merge(crate::ui::routes().route_layer(axum::middleware::from_fn(authorize_page)))
         .fallback(crate::ui::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), finish_response))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::identify))
@@ -160,6 +160,100 @@ fn problem_kind(status: StatusCode) -> &'static str {
 async fn body_text(response: axum::response::Response) -> String {
     let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
     String::from_utf8_lossy(&bytes).trim().to_owned()
+}
+
+use crate::api::authz::Need;
+use salesflow_domain::access::Action as A;
+use salesflow_domain::access::Module as M;
+
+const PAGE_BULK: &[(M, A)] = &[(M::Customers, A::Edit), (M::Customers, A::Delete)];
+const PAGE_IMPORT: &[(M, A)] = &[(M::Customers, A::Create), (M::Customers, A::Edit)];
+
+/// The page forms that change data, with the right each needs: refused
+/// (403 page) before the form is read, as in the API, so a caller without
+/// the right never gets field errors for a form they may not send. The
+/// handlers and the store check again; forms not listed (sign-in, one's own
+/// account, views) need only a session.
+const PAGE_WRITES: &[(&str, Need)] = &[
+    ("/admin/users", Need::Right(M::Access, A::Create)),
+    ("/admin/users/{id}", Need::Right(M::Access, A::Edit)),
+    ("/admin/users/{id}/active", Need::Right(M::Access, A::Edit)),
+    ("/admin/users/{id}/delete", Need::Right(M::Access, A::Delete)),
+    ("/admin/users/{id}/restore", Need::Right(M::Access, A::Delete)),
+    ("/admin/users/{id}/transfer", Need::Right(M::Customers, A::Administer)),
+    ("/admin/departments", Need::Right(M::Access, A::Create)),
+    ("/admin/departments/{id}", Need::Right(M::Access, A::Edit)),
+    ("/admin/departments/{id}/delete", Need::Right(M::Access, A::Delete)),
+    ("/admin/roles", Need::Right(M::Access, A::Administer)),
+    ("/admin/roles/{id}", Need::Right(M::Access, A::Administer)),
+    ("/admin/roles/{id}/delete", Need::Right(M::Access, A::Administer)),
+    ("/admin/api-tokens", Need::Right(M::Access, A::Administer)),
+    ("/admin/api-tokens/{id}/revoke", Need::Right(M::Access, A::Administer)),
+    ("/admin/settings", Need::Right(M::Settings, A::Edit)),
+    ("/admin/pipelines/{id}", Need::Right(M::Opportunities, A::Administer)),
+    ("/admin/pipelines/{id}/retire", Need::Right(M::Opportunities, A::Administer)),
+    ("/admin/pipelines/{id}/reorder", Need::Right(M::Opportunities, A::Administer)),
+    ("/admin/pipelines/{id}/stages", Need::Right(M::Opportunities, A::Administer)),
+    ("/admin/stages/{id}", Need::Right(M::Opportunities, A::Administer)),
+    ("/admin/stages/{id}/retire", Need::Right(M::Opportunities, A::Administer)),
+    ("/admin/lost-reasons", Need::Right(M::Opportunities, A::Administer)),
+    ("/admin/lost-reasons/{id}", Need::Right(M::Opportunities, A::Administer)),
+    ("/customers", Need::Right(M::Customers, A::Create)),
+    ("/customers/bulk", Need::AnyOf(PAGE_BULK)),
+    ("/customers/{id}", Need::Right(M::Customers, A::Edit)),
+    ("/customers/{id}/claim", Need::Right(M::Customers, A::Edit)),
+    ("/customers/{id}/release", Need::Right(M::Customers, A::Edit)),
+    ("/customers/{id}/delete", Need::Right(M::Customers, A::Delete)),
+    ("/customers/{id}/merge", Need::Right(M::Customers, A::Administer)),
+    ("/customers/{id}/contacts", Need::Right(M::Customers, A::Edit)),
+    ("/customers/{id}/activities", Need::Right(M::Customers, A::Edit)),
+    ("/contacts/{id}/edit", Need::Right(M::Customers, A::Edit)),
+    ("/contacts/{id}/delete", Need::Right(M::Customers, A::Edit)),
+    ("/imports", Need::AnyOf(PAGE_IMPORT)),
+    ("/leads", Need::Right(M::Customers, A::Create)),
+    ("/leads/{id}", Need::Right(M::Customers, A::Edit)),
+    ("/leads/{id}/status", Need::Right(M::Customers, A::Edit)),
+    ("/leads/{id}/convert", Need::Right(M::Customers, A::Edit)),
+    ("/leads/{id}/delete", Need::Right(M::Customers, A::Delete)),
+    ("/leads/{id}/restore", Need::Right(M::Customers, A::Delete)),
+    ("/opportunities", Need::Right(M::Opportunities, A::Create)),
+    ("/opportunities/{id}", Need::Right(M::Opportunities, A::Edit)),
+    ("/opportunities/{id}/check/{item_id}", Need::Right(M::Opportunities, A::Edit)),
+    ("/opportunities/{id}/move", Need::Right(M::Opportunities, A::Edit)),
+    ("/opportunities/{id}/win", Need::Right(M::Opportunities, A::Edit)),
+    ("/opportunities/{id}/lose", Need::Right(M::Opportunities, A::Edit)),
+    ("/opportunities/{id}/reopen", Need::Right(M::Opportunities, A::Edit)),
+    ("/opportunities/{id}/delete", Need::Right(M::Opportunities, A::Delete)),
+    ("/board/move/{id}", Need::Right(M::Opportunities, A::Edit)),
+    ("/tasks", Need::Right(M::Customers, A::Create)),
+    ("/tasks/{id}", Need::Right(M::Customers, A::Edit)),
+    ("/tasks/{id}/complete", Need::Right(M::Customers, A::Edit)),
+    ("/tasks/{id}/reopen", Need::Right(M::Customers, A::Edit)),
+    ("/tasks/{id}/delete", Need::Right(M::Customers, A::Edit)),
+];
+
+/// Refuses a page form the caller's role does not allow, before it is read.
+async fn authorize_page(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    if request.method() == axum::http::Method::POST
+        && let Some(session) = request.extensions().get::<crate::auth::Session>()
+        && let Some(path) = request.extensions().get::<axum::extract::MatchedPath>()
+        && let Some((_, need)) = PAGE_WRITES.iter().find(|(p, _)| *p == path.as_str())
+    {
+        let allowed = match need {
+            Need::Right(m, a) => session.actor.can(*m, *a),
+            Need::AnyOf(rights) => rights.iter().any(|(m, a)| session.actor.can(*m, *a)),
+            Need::Public | Need::SignedIn => true,
+        };
+        if !allowed {
+            let locale = request
+                .extensions()
+                .get::<crate::auth::RequestMeta>()
+                .map(|m| m.locale.clone())
+                .unwrap_or_else(|| "en".into());
+            return crate::ui::error_page(&locale, StatusCode::FORBIDDEN, "errors.forbidden_page");
+        }
+    }
+    next.run(request).await
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {

@@ -305,3 +305,46 @@ async fn every_documented_filter_value_is_accepted() {
     }
     assert!(checked >= 30, "only {checked} filter values documented");
 }
+
+/// Signs a user in through the login form: the cookie header and the CSRF token.
+async fn page_session(app: &TestApp, username: &str) -> (String, String) {
+    let (_, h, _) = app.send(get("/login", "")).await;
+    let anon = crate::pages::cookie(&h, "sf_csrf").unwrap();
+    let body = format!("_csrf={anon}&username={username}&password=password-123");
+    let (s, h, _) = app.send(form("/login", &format!("sf_csrf={anon}"), &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{username} signs in");
+    let session = crate::pages::cookie(&h, "sf_session").unwrap();
+    let cookies = format!("sf_session={session}; sf_csrf={anon}");
+    let (_, _, page) = app.send(get("/", &cookies)).await;
+    let html = page.as_str().unwrap();
+    let csrf = html.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    (cookies, csrf)
+}
+
+#[tokio::test]
+async fn page_forms_refuse_a_role_without_the_right_before_reading_the_form() {
+    let app = TestApp::new().await;
+    app.create_user("page.sales", "salesperson", None).await;
+    app.create_user("page.boss", "management", None).await;
+    let (sales, sales_csrf) = page_session(&app, "page.sales").await;
+    let (boss, boss_csrf) = page_session(&app, "page.boss").await;
+    // Garbage forms: a field error would mean the form was read first.
+    for (cookies, csrf, path) in [
+        (&sales, &sales_csrf, "/admin/users"),
+        (&sales, &sales_csrf, "/admin/roles"),
+        (&sales, &sales_csrf, "/admin/settings"),
+        (&sales, &sales_csrf, "/admin/lost-reasons"),
+        (&sales, &sales_csrf, "/customers/1/merge"),
+        (&boss, &boss_csrf, "/customers"),
+        (&boss, &boss_csrf, "/leads"),
+        (&boss, &boss_csrf, "/opportunities"),
+        (&boss, &boss_csrf, "/tasks"),
+    ] {
+        let (s, _, page) = app.send(form(path, cookies, &format!("_csrf={csrf}&role_id=x&name=&email=bad"))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{path}");
+        assert!(!page.as_str().unwrap().contains("field-error"), "{path}: no field errors");
+    }
+    // With the right, the same form is read and its errors shown.
+    let (s, _, _) = app.send(form("/customers", &sales, &format!("_csrf={sales_csrf}&name="))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
