@@ -970,13 +970,19 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
         values.push(p.into());
     }
     filter.push_str(&owner_filter("owner_id", &owners, &mut values));
+    // Each deal's amount × probability rounded to the cent, without the
+    // product (an amount stored before the maximum would overflow it):
+    // (a / D × p) × D/100 + (a % D × p + 50) / 100, as D is a multiple of
+    // 100 and amounts are not negative.
+    let d = salesflow_domain::money::SPLIT;
     let sql = format!(
-        "SELECT {case}, owner_id, probability, COUNT(*), {}, {} \
+        "SELECT {case}, owner_id, probability, COUNT(*), {}, \
+         CAST(SUM((amount / {d}) * probability) AS BIGINT), \
+         CAST(SUM(((amount % {d}) * probability + 50) / 100) AS BIGINT) \
          FROM opportunities WHERE status = ? AND deleted_at IS NULL \
          AND expected_close_date >= ? AND expected_close_date <= ?{filter} \
          GROUP BY 1, 2, 3",
         split_sum_sql("amount"),
-        split_sum_sql("(amount * probability + 50) / 100"),
     );
 
     let mut team: Vec<ForecastFigures> = vec![ForecastFigures::default(); buckets.len()];
@@ -986,7 +992,9 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
         let Ok(bucket) = usize::try_from(int(&row, 0)?) else { continue };
         let owner = int(&row, 1)?;
         let probability: i32 = row.try_get_by_index(2)?;
-        let (count, amount, weighted) = (int(&row, 3)?, wide(&row, 4)?, wide(&row, 6)?);
+        let weighted =
+            i128::from(int(&row, 6)?) * i128::from(salesflow_domain::money::SPLIT / 100) + i128::from(int(&row, 7)?);
+        let (count, amount) = (int(&row, 3)?, wide(&row, 4)?);
         let category = ForecastCategory::of(probability);
         if let Some(f) = team.get_mut(bucket) {
             f.add(category, count, amount, weighted);

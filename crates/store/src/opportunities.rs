@@ -1316,9 +1316,13 @@ pub async fn kanban(
     // Sums in two parts each (see `money::split_sum_sql`): a column of
     // deals at the maximum amount cannot overflow either backend.
     let amount = || Expr::col(opportunity::Column::Amount);
-    let weighted = || amount().mul(Expr::col(opportunity::Column::Probability));
+    // Σ amount × probability as Σ (amount / D) × p and Σ (amount % D) × p:
+    // no row's product overflows, even an amount stored before the maximum.
+    let probability = || Expr::col(opportunity::Column::Probability);
     let high = |e: Expr| e.div(money::SPLIT).sum().cast_as("bigint");
     let low = |e: Expr| e.modulo(money::SPLIT).sum().cast_as("bigint");
+    let weighted_high = amount().div(money::SPLIT).mul(probability()).sum().cast_as("bigint");
+    let weighted_low = amount().modulo(money::SPLIT).mul(probability()).sum().cast_as("bigint");
     let totals: Vec<SplitTotals> = open
         .clone()
         .select_only()
@@ -1326,8 +1330,8 @@ pub async fn kanban(
         .column_as(Expr::col(opportunity::Column::Id).count(), "n")
         .column_as(high(amount()), "amount_high")
         .column_as(low(amount()), "amount_low")
-        .column_as(high(weighted()), "weighted_high")
-        .column_as(low(weighted()), "weighted_low")
+        .column_as(weighted_high, "weighted_high")
+        .column_as(weighted_low, "weighted_low")
         .group_by(opportunity::Column::StageId)
         .into_tuple()
         .all(conn)

@@ -155,6 +155,26 @@ async fn many_deals_at_the_maximum_keep_the_board_funnel_and_forecast_answering(
         .await;
     assert_eq!(s, StatusCode::OK, "{forecast}");
     assert_eq!(forecast["total"]["total"]["amount"], "122880000000000000.00", "{}", forecast["total"]);
+    // A deal stored before the maximum existed (the 92233720368500000.00):
+    // no per-row product overflows either.
+    let conn = app.store.reader();
+    conn.execute_unprepared(
+        "UPDATE opportunities SET amount = 9223372036850000000 WHERE id = (SELECT MIN(id) FROM opportunities)",
+    )
+    .await
+    .unwrap();
+    let (s, board) = app
+        .api(Method::GET, &format!("/api/v1/opportunities/kanban?pipeline_id={pipeline}"), Some(&app.admin), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{board}");
+    let first = board.as_array().map_or(&board["columns"][0], |a| &a[0]);
+    // 12,287 × 10^15 + 9,223,372,036,850,000,000 minor units.
+    assert_eq!(first["amount"], "215103720368500000.00", "{first}");
+    let (s, forecast) = app
+        .api(Method::GET, &format!("/api/v1/forecasts/weighted?from={today}&to={today}"), Some(&app.admin), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{forecast}");
+    assert_eq!(forecast["total"]["total"]["amount"], "215103720368500000.00");
     for format in ["csv", "xlsx"] {
         let path = format!("/api/v1/reports/funnel?pipeline_id={pipeline}&from={today}&to={today}&format={format}");
         let (s, _) = app.api(Method::GET, &path, Some(&app.admin), None).await;
