@@ -9,7 +9,7 @@ const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=clo
   "/admin/api-tokens", "/admin/outbox", "/admin/audit", "/admin/settings", "/account/password", "/nope",
   "/opportunities", "/opportunities/new", "/opportunities/1", "/board", "/admin/pipelines", "/admin/pipelines/1", "/admin/stages/1/edit",
   "/reports/funnel", "/reports/forecast"];
-const sizes = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } };
+const sizes = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } };
 
 const server = await startServer({ demo: true });
 const browser = await launchBrowser();
