@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Customer-list load run at benchmark scale (release build, SQLite, loopback).
+# Customer-list load run at benchmark scale (release build, SQLite or PostgreSQL, loopback).
 #   bench/customers.sh [customers] [contacts] [activities] [seconds]
 # Generates the customers (default 1,000,000), contacts (2,000,000) and
 # activities (5,000,000), owned by 200 salespeople, then measures with wrk: the list filtered by owner and grade
@@ -16,14 +16,22 @@ secs=${4:-10}
 port=18081
 base="http://127.0.0.1:$port"
 data=${BENCH_DATA:-$(mktemp -d)}
+mkdir -p "$data"
 trap 'kill $server 2>/dev/null || true' EXIT
 
 cargo build --release -p salesflow
 bin=target/release/salesflow
 export SALESFLOW_DATA_DIR="$data" RUST_LOG=warn
-unset DATABASE_URL
-if [ ! -f "$data/salesflow.db" ]; then
-  $bin migrate
+# DATABASE_URL=postgres://… runs on PostgreSQL (generating when it has no
+# customers yet); without it, on the SQLite file in $BENCH_DATA.
+if [ -n "${DATABASE_URL:-}" ]; then
+  export DATABASE_URL
+  sql() { psql "$DATABASE_URL" -tAc "$1"; }
+else
+  sql() { sqlite3 "$data/salesflow.db" "$1"; }
+fi
+$bin migrate
+if [ "$(sql 'SELECT count(*) FROM customers')" = 0 ]; then
   printf 'bench-admin-password\n' | $bin user create --username admin --email admin@bench.local --role admin --password-stdin
   /usr/bin/time -f "generation took %e s, max RSS %M KiB" \
     $bin gen --users 200 --customers "$n" --contacts "$contacts" --activities "$activities"
@@ -35,7 +43,8 @@ for _ in $(seq 100); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.2; 
 token=$(curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
   -d '{"username":"admin","password":"bench-admin-password"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
 auth="Authorization: Bearer $token"
-owner=$(curl -sf -H "$auth" "$base/api/v1/customers?limit=1" | sed -E 's/.*"owner_id":([0-9]+).*/\1/')
+# A salesperson (the newest customer may be in the public pool, without owner).
+owner=$(sql 'SELECT min(owner_id) FROM customers')
 list="$base/api/v1/customers?owner_id=$owner&grade=A&sort=-last_activity_at&limit=50"
 # A deep page: follow the cursor 20 pages in.
 url="$list"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Pipeline load run at benchmark scale (release build, SQLite, loopback).
+# Pipeline load run at benchmark scale (release build, SQLite or PostgreSQL, loopback).
 #   bench/pipeline.sh [opportunities] [customers] [seconds]
 # Generates 200 salespeople, the customers (default 100,000) and the
 # opportunities (default 1,000,000, walked through their pipelines over two
@@ -16,14 +16,22 @@ secs=${3:-10}
 port=18082
 base="http://127.0.0.1:$port"
 data=${BENCH_DATA:-$(mktemp -d)}
+mkdir -p "$data"
 trap 'kill $server 2>/dev/null || true' EXIT
 
 cargo build --release -p salesflow
 bin=target/release/salesflow
 export SALESFLOW_DATA_DIR="$data" RUST_LOG=warn
-unset DATABASE_URL
-if [ ! -f "$data/salesflow.db" ]; then
-  $bin migrate
+# DATABASE_URL=postgres://… runs on PostgreSQL (generating when it has no
+# customers yet); without it, on the SQLite file in $BENCH_DATA.
+if [ -n "${DATABASE_URL:-}" ]; then
+  export DATABASE_URL
+  sql() { psql "$DATABASE_URL" -tAc "$1"; }
+else
+  sql() { sqlite3 "$data/salesflow.db" "$1"; }
+fi
+$bin migrate
+if [ "$(sql 'SELECT count(*) FROM customers')" = 0 ]; then
   printf 'bench-admin-password\n' | $bin user create --username admin --email admin@bench.local --role admin --password-stdin
   /usr/bin/time -f "generation took %e s, max RSS %M KiB" \
     $bin gen --users 200 --customers "$customers" --opportunities "$n"
@@ -58,8 +66,8 @@ one() { # time of one request, from curl (loopback)
 }
 echo
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg); opportunities: $n"
-echo "open: $(sqlite3 "$data/salesflow.db" "SELECT count(*) FROM opportunities WHERE status = 'open'" 2>/dev/null || echo '?'),\
- stage stays: $(sqlite3 "$data/salesflow.db" "SELECT count(*) FROM opportunity_stages" 2>/dev/null || echo '?')"
+echo "open: $(sql "SELECT count(*) FROM opportunities WHERE status = 'open'" 2>/dev/null || echo '?'),\
+ stage stays: $(sql "SELECT count(*) FROM opportunity_stages" 2>/dev/null || echo '?')"
 echo "single requests (warm, 3 runs): kanban $(one "$kanban") $(one "$kanban") $(one "$kanban"),"
 echo "  kanban of one owner $(one "$kanban&owner_id=$owner") $(one "$kanban&owner_id=$owner"), more cards $(one "$more") $(one "$more"),"
 echo "  list $(one "$base/api/v1/opportunities?limit=50"), one $(one "$base/api/v1/opportunities/$deal"),"
