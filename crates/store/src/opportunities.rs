@@ -244,8 +244,11 @@ async fn full_view<C: ConnectionTrait>(conn: &C, m: opportunity::Model) -> Store
     let mut v = summary(m, &cx, Utc::now());
     let links =
         opportunity_contact::Entity::find().filter(opportunity_contact::Column::OpportunityId.eq(id)).all(conn).await?;
+    // Deleted contacts are left out: they are not shown, and an edit that
+    // sends the list back (a merge patch, the form) must not be refused for them.
     let names: HashMap<i64, String> = contact::Entity::find()
         .filter(contact::Column::Id.is_in(links.iter().map(|l| l.contact_id)))
+        .filter(contact::Column::DeletedAt.is_null())
         .all(conn)
         .await?
         .into_iter()
@@ -253,6 +256,7 @@ async fn full_view<C: ConnectionTrait>(conn: &C, m: opportunity::Model) -> Store
         .collect();
     v.contacts = links
         .into_iter()
+        .filter(|l| names.contains_key(&l.contact_id))
         .map(|l| DealContact {
             name: names.get(&l.contact_id).cloned().unwrap_or_default(),
             contact_id: l.contact_id,

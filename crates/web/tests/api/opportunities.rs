@@ -670,3 +670,42 @@ async fn the_board_and_the_funnel_run_a_bounded_number_of_statements() {
     assert!(report <= 16, "the funnel report ran {report} statements");
     eprintln!("statements per request: board {board}, funnel {report}");
 }
+
+#[tokio::test]
+async fn a_deal_whose_contact_was_deleted_stays_editable_by_merge_patch() {
+    let app = TestApp::new().await;
+    let c = customer(&app, &app.admin, "远景 能源").await;
+    let (s, contact) = app
+        .api(
+            Method::POST,
+            "/api/v1/contacts",
+            Some(&app.admin),
+            Some(json!({"customer_id": c, "name": "王芳", "role": "handler"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{contact}");
+    let contact_id = contact["id"].as_i64().unwrap();
+    let o = opportunity(
+        &app,
+        &app.admin,
+        json!({"name": "远景 储能", "customer_id": c, "amount": "1000", "contacts": [{"contact_id": contact_id, "role": "handler"}]}),
+    )
+    .await;
+    let id = o["id"].as_i64().unwrap();
+    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/contacts/{contact_id}"), Some(&app.admin), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, read) = app.api(Method::GET, &format!("/api/v1/opportunities/{id}"), Some(&app.admin), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(read["contacts"], json!([]), "a deleted contact is not listed");
+    let (s, patched) = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/opportunities/{id}"),
+            Some(&app.admin),
+            Some(json!({"name": "远景 储能 二期", "version": read["version"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{patched}");
+    assert_eq!(patched["name"], "远景 储能 二期");
+    assert_eq!(patched["amount"], read["amount"]);
+}
