@@ -271,9 +271,31 @@ async fn idempotent(State(state): State<AppState>, request: Request, next: Next)
         }
         Err(e) => return ApiError::from(e).in_locale(&locale).into_response(),
     };
-    let response = next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await;
+    // The request runs to its end in a task of its own: a client that goes
+    // away mid-request must not leave the key reserved, or its retry would
+    // wait and then, once the key counts as abandoned, run a second time.
+    let store = state.store.clone();
+    let run = tokio::spawn(async move {
+        let response = next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await;
+        settle(&store, reservation, response).await
+    });
+    match run.await {
+        Ok(response) => response,
+        Err(e) => {
+            // The handler panicked: its transaction was rolled back.
+            tracing::error!(error = %e, "idempotent request failed");
+            if let Err(e) = idempotency::release(&state.store, reservation).await {
+                tracing::warn!(error = %e, "idempotency key not released");
+            }
+            ApiError::from(salesflow_store::StoreError::Internal("request failed".into())).into_response()
+        }
+    }
+}
+
+/// Keeps a successful answer under its key, or gives the key up after a failure.
+async fn settle(store: &salesflow_store::Store, reservation: i64, response: Response) -> Response {
     if !response.status().is_success() {
-        if let Err(e) = idempotency::release(&state.store, reservation).await {
+        if let Err(e) = idempotency::release(store, reservation).await {
             tracing::warn!(error = %e, "idempotency key not released");
         }
         return response;
@@ -286,7 +308,7 @@ async fn idempotent(State(state): State<AppState>, request: Request, next: Next)
             .into_response();
     };
     let text = String::from_utf8_lossy(&bytes);
-    if let Err(e) = idempotency::finish(&state.store, reservation, parts.status.as_u16(), &text).await {
+    if let Err(e) = idempotency::finish(store, reservation, parts.status.as_u16(), &text).await {
         tracing::warn!(error = %e, "idempotent response not saved");
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
