@@ -5,10 +5,13 @@ import { startServer, launchBrowser, signIn, ADMIN_PASSWORD } from "./lib.mjs";
 
 const out = process.argv[2] || "shots";
 mkdirSync(out, { recursive: true });
-const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=closed", "/activities", "/activities?archive=visits", "/customers/1", "/customers/new", "/leads", "/leads/7", "/leads/new", "/admin/users", "/admin/users/new", "/admin/users/5", "/admin/departments", "/admin/roles", "/admin/roles/3",
+const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=closed", "/activities", "/activities?archive=visits", "/customers/1", "/customers/1?edit_contact=1", "/customers/new", "/leads", "/leads/7", "/leads/new", "/admin/users", "/admin/users/new", "/admin/users/5", "/admin/departments", "/admin/roles", "/admin/roles/3",
   "/admin/api-tokens", "/admin/outbox", "/admin/audit", "/admin/settings", "/account/password", "/nope",
   "/opportunities", "/opportunities/new", "/opportunities/1", "/board", "/admin/pipelines", "/admin/pipelines/1", "/admin/stages/1/edit",
   "/reports/funnel", "/reports/forecast"];
+// SHOTS_ONLY=word,word: only the pages whose path contains one of them.
+const only = (process.env.SHOTS_ONLY || "").split(",").filter(Boolean);
+const chosen = only.length ? pages.filter((p) => only.some((w) => p.includes(w))) : pages;
 const sizes = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } };
 
 const server = await startServer({ demo: true });
@@ -33,9 +36,9 @@ try {
       await page.goto(`${server.base}/login`);
       await page.screenshot({ path: `${out}/${locale}-${size}-login.png` });
       await signIn(page, server.base, "admin", ADMIN_PASSWORD);
-      for (const p of pages) {
+      for (const p of chosen) {
         await page.goto(`${server.base}${p}`);
-        const name = p === "/" ? "home" : p.slice(1).replaceAll("/", "_");
+        const name = p === "/" ? "home" : p.slice(1).replace(/[/?=&]/g, "_");
         await page.screenshot({ path: `${out}/${locale}-${size}-${name}.png`, fullPage: size === "desktop" });
       }
       await ctx.close();
