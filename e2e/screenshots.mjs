@@ -5,7 +5,7 @@ import { startServer, launchBrowser, signIn, ADMIN_PASSWORD } from "./lib.mjs";
 
 const out = process.argv[2] || "shots";
 mkdirSync(out, { recursive: true });
-const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=closed", "/activities", "/activities?archive=visits", "/customers/1", "/customers/1?edit_contact=1", "/customers/new", "/leads", "/leads/7", "/leads/new", "/admin/users", "/admin/users/new", "/admin/users/5", "/admin/departments", "/admin/roles", "/admin/roles/3",
+const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=closed", "/activities", "/activities?archive=visits", "/customers/1", "/customers/1?edit_contact=1#contact-form", "/customers/new", "/leads", "/leads/7", "/leads/new", "/admin/users", "/admin/users/new", "/admin/users/5", "/admin/departments", "/admin/roles", "/admin/roles/3",
   "/admin/api-tokens", "/admin/outbox", "/admin/audit", "/admin/settings", "/account/password", "/nope",
   "/opportunities", "/opportunities/new", "/opportunities/1", "/board", "/admin/pipelines", "/admin/pipelines/1", "/admin/stages/1/edit",
   "/reports/funnel", "/reports/forecast"];
@@ -38,7 +38,7 @@ try {
       await signIn(page, server.base, "admin", ADMIN_PASSWORD);
       for (const p of chosen) {
         await page.goto(`${server.base}${p}`);
-        const name = p === "/" ? "home" : p.slice(1).replace(/[/?=&]/g, "_");
+        const name = p === "/" ? "home" : p.slice(1).replace(/[/?=&#]/g, "_");
         await page.screenshot({ path: `${out}/${locale}-${size}-${name}.png`, fullPage: size === "desktop" });
       }
       await ctx.close();
