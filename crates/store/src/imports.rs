@@ -206,6 +206,10 @@ pub struct Preview {
 
 // ---------------------------------------------------------------- access
 
+/// Any of these lets a person import something (see [`require_for`]).
+pub const IMPORT_RIGHTS: [(Module, Action); 2] =
+    [(Module::Customers, Action::Create), (Module::Customers, Action::Edit)];
+
 /// Customers and leads are imported with the right to create them; contacts
 /// with the right to edit customers (as adding a contact needs).
 fn require_for(actor: &Actor, target: Target) -> StoreResult<()> {
@@ -577,8 +581,13 @@ pub async fn list(store: &Store, actor: &Actor, page: &PageRequest) -> StoreResu
 
 /// The rejected-rows file of an import, when it has one on this node.
 pub async fn report(store: &Store, actor: &Actor, id: i64) -> StoreResult<PathBuf> {
-    actor.require(Module::Customers, Action::View)?;
+    // The rows as uploaded are an export of what was not imported: they
+    // need the right to import them, not only to view customers.
+    if !IMPORT_RIGHTS.iter().any(|(m, a)| actor.can(*m, *a)) {
+        return Err(StoreError::Forbidden);
+    }
     let job = find(store.reader(), actor, id).await?;
+    require_for(actor, target_of(&job)?)?;
     if job.files_expired_at.is_some() {
         return Err(StoreError::NotFound);
     }

@@ -169,7 +169,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/imports/{id}", Right(Customers, View)),
     ("POST", "/imports/{id}/start", AnyOf(IMPORT)),
     ("POST", "/imports/{id}/cancel", AnyOf(IMPORT)),
-    ("GET", "/imports/{id}/rejected.csv", Right(Customers, View)),
+    ("GET", "/imports/{id}/rejected.csv", AnyOf(IMPORT)),
 ];
 
 pub const PREFIX: &str = "/api/v1";
