@@ -592,6 +592,22 @@ impl ContactForm {
             editing: Some(c.id),
         }
     }
+
+    /// What the form asks the store to save; `notes` are not on the form.
+    fn input(&self, customer_id: i64, notes: String) -> ContactInput {
+        let opt = |v: &str| Some(v.to_owned());
+        ContactInput {
+            customer_id,
+            name: self.name.clone(),
+            title: opt(&self.title),
+            phone: opt(&self.phone),
+            mobile: opt(&self.mobile),
+            email: opt(&self.email),
+            role: self.role.clone(),
+            notes,
+            allow_duplicate: self.allow_duplicate.is_some(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -808,18 +824,7 @@ async fn add_contact(
     Path(id): Path<i64>,
     Form(form): Form<ContactForm>,
 ) -> Response {
-    let opt = |v: &str| Some(v.to_owned());
-    let input = ContactInput {
-        customer_id: id,
-        name: form.name.clone(),
-        title: opt(&form.title),
-        phone: opt(&form.phone),
-        mobile: opt(&form.mobile),
-        email: opt(&form.email),
-        role: form.role.clone(),
-        notes: String::new(),
-        allow_duplicate: form.allow_duplicate.is_some(),
-    };
+    let input = form.input(id, String::new());
     match customers::create_contact(&state.store, &session.actor, input).await {
         Ok(_) => redirect_flash(&format!("/customers/{id}"), "flash.contact_added"),
         Err(StoreError::Invalid(invalid)) => {
@@ -851,18 +856,7 @@ async fn edit_contact(
         return show_page(&state, &session, &meta, &jar, customer_id, form, ActivityForm::default(), errors, false)
             .await;
     };
-    let opt = |v: &str| Some(v.to_owned());
-    let input = ContactInput {
-        customer_id,
-        name: form.name.clone(),
-        title: opt(&form.title),
-        phone: opt(&form.phone),
-        mobile: opt(&form.mobile),
-        email: opt(&form.email),
-        role: form.role.clone(),
-        notes: current.notes.clone(),
-        allow_duplicate: form.allow_duplicate.is_some(),
-    };
+    let input = form.input(customer_id, current.notes.clone());
     let errors = match customers::update_contact(&state.store, &session.actor, id, version, input).await {
         Ok(_) => return redirect_flash(&format!("/customers/{customer_id}"), "flash.contact_saved"),
         Err(StoreError::Invalid(invalid)) => {
