@@ -27,14 +27,7 @@ trap 'kill $server 2>/dev/null || true' EXIT
 [ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -p salesflow
 bin=${BENCH_BIN:-target/release/salesflow}
 export SALESFLOW_DATA_DIR="$data" RUST_LOG=warn
-if [ -n "${DATABASE_URL:-}" ]; then
-  export DATABASE_URL
-  backend=postgres
-  sql() { psql "$DATABASE_URL" -tAc "$1"; }
-else
-  backend=sqlite
-  sql() { sqlite3 "$data/salesflow.db" "$1"; }
-fi
+. bench/backend.sh
 $bin migrate >/dev/null
 if [ "$(sql 'SELECT count(*) FROM customers')" = 0 ]; then
   printf 'bench-admin-password\n' | $bin user create --username admin --email admin@bench.local --role admin --password-stdin

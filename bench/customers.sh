@@ -22,14 +22,8 @@ trap 'kill $server 2>/dev/null || true' EXIT
 cargo build --release -p salesflow
 bin=target/release/salesflow
 export SALESFLOW_DATA_DIR="$data" RUST_LOG=warn
-# DATABASE_URL=postgres://… runs on PostgreSQL (generating when it has no
-# customers yet); without it, on the SQLite file in $BENCH_DATA.
-if [ -n "${DATABASE_URL:-}" ]; then
-  export DATABASE_URL
-  sql() { psql "$DATABASE_URL" -tAc "$1"; }
-else
-  sql() { sqlite3 "$data/salesflow.db" "$1"; }
-fi
+# PostgreSQL with DATABASE_URL (generating when it has no customers yet), else SQLite.
+. bench/backend.sh
 $bin migrate
 if [ "$(sql 'SELECT count(*) FROM customers')" = 0 ]; then
   printf 'bench-admin-password\n' | $bin user create --username admin --email admin@bench.local --role admin --password-stdin
