@@ -63,27 +63,13 @@ fn every_route_declares_what_it_needs() {
 async fn a_caller_without_the_right_gets_403_whatever_the_body() {
     let app = TestApp::new().await;
     // A role with no rights at all, and the built-in salesperson.
-    let (s, role) = app
-        .api(
-            Method::POST,
-            "/api/v1/roles",
-            Some(&app.admin),
-            Some(json!({"code": "nothing", "name": "无权限", "data_scope": "own", "permissions": {}})),
+    let nothing = app
+        .sign_in_with_new_role(
+            "no.rights",
+            json!({"code": "nothing", "name": "无权限", "data_scope": "own", "permissions": {}}),
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{role}");
-    let (s, u) = app
-        .api(
-            Method::POST,
-            "/api/v1/users",
-            Some(&app.admin),
-            Some(json!({"username": "no.rights", "email": "no.rights@example.com", "display_name": "无权",
-                        "password": "password-123", "role_id": role["id"]})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{u}");
     app.create_user("sales.person", "salesperson", None).await;
-    let nothing = app.login("no.rights", "password-123").await;
     let sales = app.login("sales.person", "password-123").await;
     let sales_rights =
         salesflow_domain::access::built_in_roles().into_iter().find(|r| r.code == "salesperson").unwrap().permissions;

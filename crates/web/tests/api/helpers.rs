@@ -120,6 +120,24 @@ impl TestApp {
         access::role_by_code(&self.store, code).await.unwrap().unwrap().id
     }
 
+    /// Creates a role (`role`: the body of `POST /roles`) and a user holding
+    /// it, both through the API, and returns the user's token.
+    pub async fn sign_in_with_new_role(&self, username: &str, role: serde_json::Value) -> String {
+        let (status, role) = self.api(Method::POST, "/api/v1/roles", Some(&self.admin), Some(role)).await;
+        assert_eq!(status, StatusCode::CREATED, "{role}");
+        let (status, user) = self
+            .api(
+                Method::POST,
+                "/api/v1/users",
+                Some(&self.admin),
+                Some(json!({"username": username, "email": format!("{username}@example.com"),
+                            "display_name": username, "password": "password-123", "role_id": role["id"]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{user}");
+        self.login(username, "password-123").await
+    }
+
     /// Creates a user through the API and returns its id.
     pub async fn create_user(&self, username: &str, role: &str, department_id: Option<i64>) -> i64 {
         let role_id = self.role_id(role).await;

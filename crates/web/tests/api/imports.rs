@@ -1067,28 +1067,12 @@ async fn the_rejected_rows_need_the_right_to_import_not_only_to_view() {
     let job = import(&app, &app.admin, "customers", "客户.csv", BAD_ROWS.as_bytes(), &[("dry_run", "true")]).await;
     let id = job["id"].as_i64().unwrap();
     // Sees every customer and every import, may import nothing.
-    let (s, role) = app
-        .api(
-            Method::POST,
-            "/api/v1/roles",
-            Some(&app.admin),
-            Some(
-                json!({"code": "viewer", "name": "只读", "data_scope": "all", "permissions": {"customers": ["view"]}}),
-            ),
+    let viewer = app
+        .sign_in_with_new_role(
+            "viewer",
+            json!({"code": "viewer", "name": "只读", "data_scope": "all", "permissions": {"customers": ["view"]}}),
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{role}");
-    let (s, u) = app
-        .api(
-            Method::POST,
-            "/api/v1/users",
-            Some(&app.admin),
-            Some(json!({"username": "viewer", "email": "viewer@example.com", "display_name": "只读",
-                        "password": "password-123", "role_id": role["id"]})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{u}");
-    let viewer = app.login("viewer", "password-123").await;
     let (s, _) = app.api(Method::GET, &format!("/api/v1/imports/{id}"), Some(&viewer), None).await;
     assert_eq!(s, StatusCode::OK, "the import itself is visible");
     let (s, p) = app.api(Method::GET, &format!("/api/v1/imports/{id}/rejected.csv"), Some(&viewer), None).await;
