@@ -49,7 +49,7 @@ use crate::Store;
 use crate::customers::owner_names;
 use crate::entity::{department, user};
 use crate::error::{StoreError, StoreResult};
-use crate::pipelines::{PipelineView, load};
+use crate::pipelines::{PipelineView, load_stages};
 use crate::scope::Actor;
 
 pub mod rollup;
@@ -430,14 +430,14 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
     if !(1..=IDLE_DAYS_MAX).contains(&idle_days) {
         invalid.push(FieldError::new("idle_days", "out_of_range").with("min", 1).with("max", IDLE_DAYS_MAX));
     }
-    let pipeline: Option<PipelineView> = load(conn, Some(params.pipeline_id)).await?.into_iter().next();
+    let pipeline: Option<PipelineView> = load_stages(conn, params.pipeline_id).await?;
     if pipeline.is_none() {
         invalid.push(FieldError::new("pipeline_id", "unknown_reference"));
     }
     let owners = owners(conn, actor, params.selection, &mut invalid).await?;
     invalid.into_result()?;
     let pipeline = pipeline.ok_or(StoreError::NotFound)?;
-    let settings = crate::settings::current(conn).await?;
+    let (settings, summary_zone) = rollup::settings_and_built_for(conn).await?;
     let (start, end) = bounds(&settings, params.from, params.to);
     let now = Utc::now();
 
@@ -446,12 +446,10 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
     //    ones per stage, for medians; deals closed in the period, by owner.
     //    From the summary (whole months, and days at the ends) when it is
     //    built for the company's time zone, else from the stays.
-    let summary =
-        source == Source::Summary && rollup::built_for(conn).await?.as_deref() == Some(settings.time_zone.as_str());
+    let summary = source == Source::Summary && summary_zone.as_deref() == Some(settings.time_zone.as_str());
     let mut histograms: HashMap<i64, HashMap<i64, i64>> = HashMap::new();
     let (cells, closed) = if summary {
         let parts = rollup::spans(params.from, params.to);
-        rollup::histograms(conn, params.pipeline_id, &parts, &owners, &mut histograms).await?;
         if owners.is_some() {
             // The summary counts days by owner per month only.
             for p in parts.iter().filter(|p| p.grain == rollup::DAY) {
@@ -459,10 +457,7 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
                 stay_days(conn, params.pipeline_id, s, e, &owners, p.sign, &mut histograms).await?;
             }
         }
-        (
-            rollup::cells(conn, params.pipeline_id, &parts, &owners).await?,
-            rollup::closed(conn, params.pipeline_id, &parts, &owners).await?,
-        )
+        rollup::figures(conn, params.pipeline_id, &parts, &owners, &mut histograms).await?
     } else {
         stay_days(conn, params.pipeline_id, start, end, &owners, 1, &mut histograms).await?;
         (
@@ -946,7 +941,7 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
     let mut invalid = Invalid::new();
     check_period(&mut invalid, params.from, params.to);
     if let Some(p) = params.pipeline_id
-        && load(conn, Some(p)).await?.is_empty()
+        && load_stages(conn, p).await?.is_none()
     {
         invalid.push(FieldError::new("pipeline_id", "unknown_reference"));
     }

@@ -182,6 +182,34 @@ pub(crate) async fn load<C: ConnectionTrait>(conn: &C, only: Option<i64>) -> Sto
         .collect())
 }
 
+/// A pipeline and its stages without their checklists (what reports
+/// need), in one statement.
+pub(crate) async fn load_stages<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<Option<PipelineView>> {
+    use sea_orm::{JoinType, QuerySelect, RelationDef};
+    let stages_of: RelationDef = pipeline_stage::Entity::belongs_to(pipeline::Entity)
+        .from(pipeline_stage::Column::PipelineId)
+        .to(pipeline::Column::Id)
+        .into();
+    let rows = pipeline::Entity::find_by_id(id)
+        .join(JoinType::LeftJoin, stages_of.rev())
+        .select_also(pipeline_stage::Entity)
+        .order_by_asc(pipeline_stage::Column::Position)
+        .order_by_asc(pipeline_stage::Column::Id)
+        .all(conn)
+        .await?;
+    let Some(p) = rows.first().map(|(p, _)| p.clone()) else { return Ok(None) };
+    Ok(Some(PipelineView {
+        stages: rows.into_iter().filter_map(|(_, s)| s).map(|s| stage_view(s, Vec::new())).collect(),
+        id: p.id,
+        code: p.code,
+        name: p.name,
+        name_en: p.name_en,
+        position: p.position,
+        retired: p.retired_at.is_some(),
+        version: p.version,
+    }))
+}
+
 pub(crate) async fn load_one<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<PipelineView> {
     load(conn, Some(id)).await?.into_iter().next().ok_or(StoreError::NotFound)
 }

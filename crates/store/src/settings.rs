@@ -23,7 +23,7 @@ pub struct VersionedSettings {
     pub version: i64,
 }
 
-fn from_model(m: company_settings::Model) -> VersionedSettings {
+pub(crate) fn from_model(m: company_settings::Model) -> VersionedSettings {
     VersionedSettings {
         settings: Settings {
             company_name: m.company_name,

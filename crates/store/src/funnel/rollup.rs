@@ -32,8 +32,10 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
 use super::{Cell, Closed, clamp64, days_between, float, int, owner_filter, statement, whole_days, wide};
 use crate::Store;
+use crate::entity::company_settings;
 use crate::error::{StoreError, StoreResult};
 use salesflow_domain::money::split_sum_sql;
+use sea_orm::sea_query::Expr;
 
 pub(crate) const DAY: i32 = 0;
 pub(crate) const MONTH: i32 = 1;
@@ -493,6 +495,19 @@ pub(crate) async fn built_for<C: ConnectionTrait>(conn: &C) -> StoreResult<Optio
     })
 }
 
+/// The company's settings and the time zone the summary was built for
+/// (`None`: never built), read in one statement.
+pub(crate) async fn settings_and_built_for<C: ConnectionTrait>(conn: &C) -> StoreResult<(Settings, Option<String>)> {
+    use sea_orm::{EntityTrait, FromQueryResult, QuerySelect, QueryTrait};
+    // The settings table holds one row, id 1.
+    let select = company_settings::Entity::find_by_id(1)
+        .expr_as(Expr::cust("(SELECT time_zone FROM funnel_rollup_state WHERE id = 1)"), "summary_zone");
+    let row = conn.query_one_raw(select.build(conn.get_database_backend())).await?.ok_or(StoreError::NotFound)?;
+    let zone: Option<String> = row.try_get("", "summary_zone")?;
+    let model = company_settings::Model::from_query_result(&row, "")?;
+    Ok((crate::settings::from_model(model).settings, zone))
+}
+
 /// Rebuilds the summary when it was never built or was built for another
 /// time zone than the company's (at start-up, after migrating).
 pub async fn rebuild_if_stale(store: &Store) -> StoreResult<bool> {
@@ -621,16 +636,24 @@ fn signed_rows<'a>(
     branches.join(" UNION ALL ")
 }
 
-/// Stays entered in the parts, by stage and owner.
-pub(super) async fn cells<C: ConnectionTrait>(
+/// What the report reads from the summary for its parts, in one
+/// statement: stays entered by stage and owner (the cells), whole days of
+/// finished stays per stage (added to `histograms`: stage → days → stays;
+/// everyone's rows, or for a narrowed report the owners' month parts only,
+/// the day parts being the caller's, from the stays), and deals closed by
+/// owner.
+pub(super) async fn figures<C: ConnectionTrait>(
     conn: &C,
     pipeline: i64,
     parts: &[Part],
     owners: &Option<Vec<i64>>,
-) -> StoreResult<HashMap<(i64, i64), Cell>> {
+    histograms: &mut HashMap<i64, HashMap<i64, i64>>,
+) -> StoreResult<(HashMap<(i64, i64), Cell>, HashMap<i64, Closed>)> {
     let backend = conn.get_database_backend();
+    // One row shape for the three families:
+    // family, key 1, key 2, three counts, a split amount, fractional days.
     let mut values: Vec<Value> = Vec::new();
-    let rows = signed_rows(
+    let stays = signed_rows(
         "funnel_stays",
         "stage_id, owner_id, entered, amount, converted, finished, days",
         pipeline,
@@ -638,41 +661,7 @@ pub(super) async fn cells<C: ConnectionTrait>(
         |v| owner_filter("owner_id", owners, v),
         &mut values,
     );
-    let sql = format!(
-        "SELECT stage_id, owner_id, CAST(SUM(sign * entered) AS BIGINT), {}, \
-         CAST(SUM(sign * converted) AS BIGINT), CAST(SUM(sign * finished) AS BIGINT), SUM(sign * days) \
-         FROM ({rows}) r GROUP BY stage_id, owner_id",
-        split_sum_sql("sign * amount"),
-    );
-    let mut out = HashMap::new();
-    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
-        let c = Cell {
-            entered: int(&row, 2)?,
-            amount: wide(&row, 3)?,
-            converted: int(&row, 5)?,
-            finished: int(&row, 6)?,
-            days: float(&row, 7)?,
-        };
-        if c.entered != 0 {
-            out.insert((int(&row, 0)?, int(&row, 1)?), c);
-        }
-    }
-    Ok(out)
-}
-
-/// Whole days of finished stays per stage, added to `out` (stage → days
-/// → stays): everyone's rows; for a narrowed report the owners' month
-/// parts only (the day parts are the caller's, from the stays).
-pub(super) async fn histograms<C: ConnectionTrait>(
-    conn: &C,
-    pipeline: i64,
-    parts: &[Part],
-    owners: &Option<Vec<i64>>,
-    out: &mut HashMap<i64, HashMap<i64, i64>>,
-) -> StoreResult<()> {
-    let backend = conn.get_database_backend();
-    let mut values: Vec<Value> = Vec::new();
-    let rows = signed_rows(
+    let days = signed_rows(
         "funnel_stay_days",
         "stage_id, days, stays",
         pipeline,
@@ -686,24 +675,7 @@ pub(super) async fn histograms<C: ConnectionTrait>(
         },
         &mut values,
     );
-    let sql =
-        format!("SELECT stage_id, days, CAST(SUM(sign * stays) AS BIGINT) FROM ({rows}) r GROUP BY stage_id, days");
-    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
-        *out.entry(int(&row, 0)?).or_default().entry(int(&row, 1)?).or_default() += int(&row, 2)?;
-    }
-    Ok(())
-}
-
-/// Deals closed in the parts, by owner.
-pub(super) async fn closed<C: ConnectionTrait>(
-    conn: &C,
-    pipeline: i64,
-    parts: &[Part],
-    owners: &Option<Vec<i64>>,
-) -> StoreResult<HashMap<i64, Closed>> {
-    let backend = conn.get_database_backend();
-    let mut values: Vec<Value> = Vec::new();
-    let rows = signed_rows(
+    let closed = signed_rows(
         "funnel_closed",
         "owner_id, won, lost, won_amount, cycle_days",
         pipeline,
@@ -712,20 +684,43 @@ pub(super) async fn closed<C: ConnectionTrait>(
         &mut values,
     );
     let sql = format!(
-        "SELECT owner_id, CAST(SUM(sign * won) AS BIGINT), CAST(SUM(sign * lost) AS BIGINT), \
-         {}, SUM(sign * cycle_days) FROM ({rows}) r GROUP BY owner_id",
+        "SELECT CAST({CELLS} AS BIGINT), stage_id, owner_id, CAST(SUM(sign * entered) AS BIGINT), \
+         CAST(SUM(sign * converted) AS BIGINT), CAST(SUM(sign * finished) AS BIGINT), {}, \
+         CAST(SUM(sign * days) AS DOUBLE PRECISION) FROM ({stays}) s GROUP BY stage_id, owner_id \
+         UNION ALL \
+         SELECT CAST({DAYS} AS BIGINT), stage_id, days, CAST(SUM(sign * stays) AS BIGINT), 0, 0, 0, 0, \
+         CAST(0 AS DOUBLE PRECISION) FROM ({days}) d GROUP BY stage_id, days \
+         UNION ALL \
+         SELECT CAST({CLOSED} AS BIGINT), owner_id, 0, CAST(SUM(sign * won) AS BIGINT), CAST(SUM(sign * lost) AS BIGINT), 0, {}, \
+         CAST(SUM(sign * cycle_days) AS DOUBLE PRECISION) FROM ({closed}) c GROUP BY owner_id",
+        split_sum_sql("sign * amount"),
         split_sum_sql("sign * won_amount"),
     );
-    let mut out = HashMap::new();
+    let mut cells = HashMap::new();
+    let mut closed = HashMap::new();
     for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
-        let c =
-            Closed { won: int(&row, 1)?, lost: int(&row, 2)?, won_amount: wide(&row, 3)?, cycle_days: float(&row, 5)? };
-        if c.won != 0 || c.lost != 0 {
-            out.insert(int(&row, 0)?, c);
+        let (key1, key2, n1, n2, n3) = (int(&row, 1)?, int(&row, 2)?, int(&row, 3)?, int(&row, 4)?, int(&row, 5)?);
+        match int(&row, 0)? {
+            CELLS if n1 != 0 => {
+                let amount = wide(&row, 6)?;
+                let days = float(&row, 8)?;
+                cells.insert((key1, key2), Cell { entered: n1, amount, converted: n2, finished: n3, days });
+            }
+            DAYS => *histograms.entry(key1).or_default().entry(key2).or_default() += n1,
+            CLOSED if n1 != 0 || n2 != 0 => {
+                let c = Closed { won: n1, lost: n2, won_amount: wide(&row, 6)?, cycle_days: float(&row, 8)? };
+                closed.insert(key1, c);
+            }
+            _ => {}
         }
     }
-    Ok(out)
+    Ok((cells, closed))
 }
+
+/// The families of [`figures`]' rows.
+const CELLS: i64 = 1;
+const DAYS: i64 = 2;
+const CLOSED: i64 = 3;
 
 #[cfg(test)]
 mod tests {
