@@ -1,9 +1,13 @@
 //! The bigram index: written in the transaction that writes the row, read
-//! as a sub-query that any list can filter by.
+//! as a sub-query that any list can filter by. On SQLite one row per
+//! bigram and record (`search_grams`); on PostgreSQL one array per record
+//! with a GIN index ([`sets`]).
 
 use salesflow_domain::search::{Lookup, index_grams, lookup};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+
+mod sets;
 
 use crate::Store;
 use crate::entity::search_gram::{self, Column, Entity};
@@ -22,13 +26,16 @@ pub enum Kind {
 
 /// Replaces the index entries of a row with those of its new texts.
 pub async fn index<C: ConnectionTrait>(conn: &C, kind: Kind, id: i64, texts: &[&str]) -> StoreResult<()> {
-    Entity::delete_many().filter(Column::Kind.eq(kind as i16)).filter(Column::EntityId.eq(id)).exec(conn).await?;
     // Bigrams of a bulk load that have not moved yet are outdated too.
     pending::Entity::delete_many()
         .filter(pending::Column::Kind.eq(kind as i16))
         .filter(pending::Column::EntityId.eq(id))
         .exec(conn)
         .await?;
+    if is_postgres(conn) {
+        return sets::index(conn, kind, id, texts).await;
+    }
+    Entity::delete_many().filter(Column::Kind.eq(kind as i16)).filter(Column::EntityId.eq(id)).exec(conn).await?;
     let mut grams = std::collections::BTreeSet::new();
     for t in texts {
         grams.extend(index_grams(t));
@@ -41,6 +48,9 @@ pub async fn index<C: ConnectionTrait>(conn: &C, kind: Kind, id: i64, texts: &[&
 
 /// Indexes many new rows at once (bulk loads): `(id, text)` pairs.
 pub async fn index_new<C: ConnectionTrait>(conn: &C, kind: Kind, rows: &[(i64, String)]) -> StoreResult<()> {
+    if is_postgres(conn) {
+        return sets::index_new(conn, kind, rows).await;
+    }
     let mut grams: Vec<(String, i64)> =
         rows.iter().flat_map(|(id, text)| index_grams(text).into_iter().map(move |g| (g, *id))).collect();
     // In key order, each insert lands next to the previous one in the index.
@@ -91,6 +101,12 @@ pub async fn flush_pending(store: &Store) -> StoreResult<u64> {
         .await?
         .flatten();
     let Some(last) = last else { return Ok(0) };
+    if is_postgres(&txn) {
+        let moved = sets::merge_pending(&txn, last).await?;
+        pending::Entity::delete_many().filter(pending::Column::Id.lte(last)).exec(&txn).await?;
+        txn.commit().await?;
+        return Ok(moved);
+    }
     let mut moving = Query::select();
     moving
         .columns([pending::Column::Gram, pending::Column::Kind, pending::Column::EntityId])
@@ -111,6 +127,10 @@ pub async fn flush_pending(store: &Store) -> StoreResult<u64> {
     pending::Entity::delete_many().filter(pending::Column::Id.lte(last)).exec(&txn).await?;
     txn.commit().await?;
     Ok(moved)
+}
+
+fn is_postgres<C: ConnectionTrait>(conn: &C) -> bool {
+    conn.get_database_backend() == sea_orm::DbBackend::Postgres
 }
 
 fn row(kind: Kind, id: i64, gram: String) -> search_gram::ActiveModel {
@@ -139,14 +159,28 @@ async fn insert<C: ConnectionTrait>(conn: &C, rows: Vec<search_gram::ActiveModel
 /// to find them (a contact name that no customer holds: 0 of 200,000
 /// customers checked one by one, 340 ms).
 pub async fn matching<C: ConnectionTrait>(conn: &C, kind: Kind, query: &str) -> StoreResult<Option<SelectStatement>> {
+    if is_postgres(conn) {
+        let Some(select) = sets::matching(kind, lookup(query)) else { return Ok(None) };
+        let found = first_ids(conn, select.clone()).await?;
+        if found.len() as u64 >= COMMON {
+            return Ok(Some(select));
+        }
+        // Fewer: named, so the planner knows how few (see above).
+        let g0 = Alias::new("g0");
+        let mut named = Query::select();
+        named
+            .column((g0.clone(), sets::entity_id()))
+            .from_as(sets::table(), g0.clone())
+            .and_where(Expr::cust(format!("g0.kind = {}", kind as i16)))
+            .and_where(Expr::col((g0, sets::entity_id())).is_in(found));
+        return Ok(Some(named));
+    }
     let Some(built) = build(conn, kind, query).await? else { return Ok(None) };
     let (Some(rarest), Some(gram)) = (built.rarest, built.rarest_gram.clone()) else {
         return Ok(Some(built.select));
     };
     let found = if rarest == 0 { Vec::new() } else { ids(conn, &built).await? };
     if rarest >= COMMON || found.len() as u64 >= COMMON {
-        // Not the `INTERSECT` form here: its row estimate can make
-        // PostgreSQL walk the whole list in name order instead.
         return Ok(Some(built.select));
     }
     // The ids found hold every bigram: the rarest one's index entries name them.
@@ -163,9 +197,13 @@ pub async fn matching<C: ConnectionTrait>(conn: &C, kind: Kind, query: &str) -> 
 
 /// The ids a matching query finds, at most [`COMMON`].
 async fn ids<C: ConnectionTrait>(conn: &C, built: &Built) -> StoreResult<Vec<i64>> {
-    let mut probe = built.small.clone().unwrap_or_else(|| built.select.clone());
-    probe.limit(COMMON);
-    let rows = conn.query_all(&probe).await?;
+    first_ids(conn, built.select.clone()).await
+}
+
+/// The first [`COMMON`] ids a `SELECT entity_id …` finds.
+async fn first_ids<C: ConnectionTrait>(conn: &C, mut select: SelectStatement) -> StoreResult<Vec<i64>> {
+    select.limit(COMMON);
+    let rows = conn.query_all(&select).await?;
     Ok(rows.iter().filter_map(|r| r.try_get_by_index::<i64>(0).ok()).collect())
 }
 
@@ -179,18 +217,12 @@ struct Built {
     /// `None` when unknown (a one-character prefix).
     rarest: Option<u64>,
     rarest_gram: Option<String>,
-    /// PostgreSQL, when every bigram has fewer than [`RARITY_CAP`] rows:
-    /// the same ids as an `INTERSECT` of the bigrams' lists, for fetching
-    /// the matches ([`ids`]). PostgreSQL runs the `EXISTS` form as nested
-    /// loops, one key lookup per candidate and bigram (23 ms for `Panda`
-    /// among 200,000 names); intersecting the short lists takes about 10.
-    small: Option<SelectStatement>,
 }
 
 /// The matching ids' query (see [`Built`]).
 async fn build<C: ConnectionTrait>(conn: &C, kind: Kind, query: &str) -> StoreResult<Option<Built>> {
     let first = Alias::new("g0");
-    let mut built = Built { select: Query::select(), rarest: None, rarest_gram: None, small: None };
+    let mut built = Built { select: Query::select(), rarest: None, rarest_gram: None };
     let select = &mut built.select;
     select
         .column((first.clone(), Column::EntityId))
@@ -207,12 +239,6 @@ async fn build<C: ConnectionTrait>(conn: &C, kind: Kind, query: &str) -> StoreRe
             let mut counted = rarity(conn, kind, grams).await?;
             counted.sort();
             built.rarest = Some(counted.first().map(|(n, _)| *n).unwrap_or(0));
-            if conn.get_database_backend() == sea_orm::DbBackend::Postgres
-                && counted.len() > 1
-                && counted.iter().all(|(n, _)| *n < RARITY_CAP)
-            {
-                built.small = Some(intersect(kind, counted.iter().map(|(_, g)| g.as_str())));
-            }
             let mut grams = counted.into_iter().map(|(_, g)| g);
             let rarest = grams.next().unwrap_or_default();
             built.rarest_gram = Some(rarest.clone());
@@ -231,28 +257,6 @@ async fn build<C: ConnectionTrait>(conn: &C, kind: Kind, query: &str) -> StoreRe
         }
     }
     Ok(Some(built))
-}
-
-/// `SELECT g0.entity_id FROM (SELECT entity_id … gram = a INTERSECT …) g0`.
-fn intersect<'a>(kind: Kind, grams: impl Iterator<Item = &'a str>) -> SelectStatement {
-    let mut lists: Option<SelectStatement> = None;
-    for gram in grams {
-        let mut list = Query::select();
-        list.column(Column::EntityId)
-            .from(Entity)
-            .and_where(Expr::col(Column::Kind).eq(kind as i16))
-            .and_where(Expr::col(Column::Gram).eq(gram));
-        match lists.as_mut() {
-            None => lists = Some(list),
-            Some(l) => {
-                l.union(sea_orm::sea_query::UnionType::Intersect, list);
-            }
-        }
-    }
-    let g0 = Alias::new("g0");
-    let mut select = Query::select();
-    select.column((g0.clone(), Column::EntityId)).from_subquery(lists.unwrap_or_else(Query::select), g0);
-    select
 }
 
 /// How many rows each bigram has (capped at [`RARITY_CAP`]), counted in one
@@ -313,22 +317,27 @@ where
     E: EntityTrait,
     I: ColumnTrait,
 {
+    if is_postgres(conn) {
+        let Some(mut select) = sets::matching(kind, lookup(query)) else { return Ok(None) };
+        let found = first_ids(conn, select.clone()).await?;
+        if (found.len() as u64) < COMMON {
+            return Ok(Some(id.is_in(found)));
+        }
+        // As many: a check of each row of the list's own order, by key.
+        // PostgreSQL would turn a plain `EXISTS` into a join, collect every
+        // match and sort them all (3,559 for `Panda`: 48 ms and more); an
+        // `OFFSET` keeps it a check per row, so the list's index is walked
+        // and the query stops after a page, as on SQLite.
+        select.and_where(Expr::col((Alias::new("g0"), sets::entity_id())).equals((table, id))).offset(0);
+        return Ok(Some(Expr::exists(select)));
+    }
     let Some(built) = build(conn, kind, query).await? else { return Ok(None) };
-    // Rare or not, the matches are counted up to `COMMON` first: handed a
-    // sub-query, PostgreSQL may guess many matches and walk the list's
-    // order checking every row (see `matching`).
+    // Rare or not, the matches are counted up to `COMMON` first.
     let found = if built.rarest == Some(0) { Vec::new() } else { ids(conn, &built).await? };
     let mut select = built.select;
     if (found.len() as u64) < COMMON {
         return Ok(Some(id.is_in(found)));
     }
     select.and_where(Expr::col((Alias::new("g0"), Column::EntityId)).equals((table, id)));
-    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        // PostgreSQL turns an `EXISTS` into a join, collects every match and
-        // sorts them all (3,559 for `Panda`: 48 ms and more); an `OFFSET`
-        // keeps it a check per row, so the list's index is walked and the
-        // query stops after a page, as on SQLite.
-        select.offset(0);
-    }
     Ok(Some(Expr::exists(select)))
 }

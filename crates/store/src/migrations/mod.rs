@@ -17,6 +17,7 @@ mod m20261129_000011_funnel_rollup;
 mod m20261130_000012_board_index;
 mod m20261206_000013_hardening;
 mod m20261206_000014_sort_indexes;
+mod m20261206_000015_search_sets;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_board_index::Migration),
             Box::new(m20261206_000013_hardening::Migration),
             Box::new(m20261206_000014_sort_indexes::Migration),
+            Box::new(m20261206_000015_search_sets::Migration),
         ]
     }
 }
