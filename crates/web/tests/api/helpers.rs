@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
+/// The password of every user the tests create.
+pub const USER_PASSWORD: &str = "password-123";
 
 pub struct TestApp {
     pub store: Store,
@@ -131,11 +133,11 @@ impl TestApp {
                 "/api/v1/users",
                 Some(&self.admin),
                 Some(json!({"username": username, "email": format!("{username}@example.com"),
-                            "display_name": username, "password": "password-123", "role_id": role["id"]})),
+                            "display_name": username, "password": USER_PASSWORD, "role_id": role["id"]})),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{user}");
-        self.login(username, "password-123").await
+        self.login(username, USER_PASSWORD).await
     }
 
     /// Creates a user through the API and returns its id.
@@ -150,7 +152,7 @@ impl TestApp {
                     "username": username,
                     "email": format!("{username}@example.com"),
                     "display_name": username,
-                    "password": "password-123",
+                    "password": USER_PASSWORD,
                     "role_id": role_id,
                     "department_id": department_id,
                 })),

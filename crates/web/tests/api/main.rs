@@ -22,4 +22,5 @@ mod pages;
 mod patch;
 mod races;
 mod reports;
+mod support;
 mod tasks;

@@ -1,0 +1,9 @@
+//! What the tests share: fixtures (`app.department(…)`, `app.customer(…)`,
+//! `app.signed_in(…)`), typed calls on the API's collections
+//! (`app.customers().by(&token).create(&body)`) and readers of their answers.
+
+mod fixtures;
+mod resources;
+mod values;
+
+pub use values::{audit_actions, ids, urlencode};
