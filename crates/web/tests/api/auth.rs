@@ -123,16 +123,9 @@ async fn deactivated_user_is_locked_out_at_once() {
     let token = app.login("wang.fang", "password-123").await;
     let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&token), None).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, user) = app.api(Method::GET, &format!("/api/v1/users/{id}"), Some(&app.admin), None).await;
+    let (s, user) = app.users().get(id).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, body) = app
-        .api(
-            Method::PATCH,
-            &format!("/api/v1/users/{id}"),
-            Some(&app.admin),
-            Some(json!({"version": user["version"], "active": false})),
-        )
-        .await;
+    let (s, body) = app.users().patch(id, &json!({"version": user["version"], "active": false})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["active"], false);
     let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&token), None).await;

@@ -75,7 +75,7 @@ async fn a_caller_without_the_right_gets_403_whatever_the_body() {
         salesflow_domain::access::built_in_roles().into_iter().find(|r| r.code == "salesperson").unwrap().permissions;
 
     // The case.
-    let (s, p) = app.api(Method::POST, "/api/v1/users", Some(&sales), Some(json!({"username": 1}))).await;
+    let (s, p) = app.users().by(&sales).post(&json!({"username": 1})).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
     assert_eq!(p["status"], 403);
 

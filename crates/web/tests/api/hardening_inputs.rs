@@ -404,7 +404,7 @@ async fn no_csv_the_product_writes_carries_a_formula() {
         .await
         .unwrap();
     let today = chrono::Utc::now().date_naive();
-    let pipeline = app.api(Method::GET, "/api/v1/pipelines", Some(&app.admin), None).await.1[0]["id"].as_i64().unwrap();
+    let pipeline = app.pipelines().list("").await.1[0]["id"].as_i64().unwrap();
     let funnel = format!("/api/v1/reports/funnel?pipeline_id={pipeline}&idle_days=1&format=csv");
     let rows = assert_no_formula(&funnel, &get_bytes(&app, &funnel).await);
     assert!(rows.iter().flatten().any(|c| c == "'=deal()"), "{rows:?}");

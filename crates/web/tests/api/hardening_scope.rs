@@ -83,21 +83,21 @@ async fn duplicate_checks_do_not_reveal_records_outside_the_callers_scope() {
     let (s, lead) = post(&app, &alice, "/api/v1/leads", body).await;
     assert_eq!(s, StatusCode::CREATED, "{lead}");
     let lead_id = lead["id"].as_i64().unwrap();
-    let (s, preview) = app.api(Method::GET, &format!("/api/v1/leads/{lead_id}/convert"), Some(&alice), None).await;
+    let (s, preview) = app.leads().by(&alice).get_part(lead_id, "convert").await;
     assert_eq!(s, StatusCode::OK, "{preview}");
     assert_eq!(preview["existing_customer"], Value::Null, "{preview}");
     assert_eq!(preview["others"], json!([]), "{preview}");
     assert_eq!(preview["elsewhere"], json!(["Bob Zhang"]), "{preview}");
     assert!(!preview.to_string().contains(&format!(":{secret_id},")), "{preview}");
     // The administrator sees the customer itself.
-    let (_, full) = app.api(Method::GET, &format!("/api/v1/leads/{lead_id}/convert"), Some(&app.admin), None).await;
+    let (_, full) = app.leads().get_part(lead_id, "convert").await;
     assert_eq!(full["existing_customer"]["id"], secret_id, "{full}");
 
     // Deleted, the lead has no preview.
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/leads/{lead_id}"), Some(&app.admin), None).await;
+    let (s, _) = app.leads().delete(lead_id).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     for token in [&alice, &app.admin] {
-        let (s, p) = app.api(Method::GET, &format!("/api/v1/leads/{lead_id}/convert"), Some(token), None).await;
+        let (s, p) = app.leads().by(token).get_part(lead_id, "convert").await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
     }
     let _ = alice_id;

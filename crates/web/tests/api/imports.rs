@@ -76,7 +76,7 @@ async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
 }
 
 async fn customer_names(app: &TestApp, token: &str, query: &str) -> Vec<String> {
-    let (status, page) = app.api(Method::GET, &format!("/api/v1/customers?limit=500{query}"), Some(token), None).await;
+    let (status, page) = app.customers().by(token).list(&format!("limit=500{query}")).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let mut names: Vec<String> =
         page["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
@@ -160,15 +160,7 @@ async fn dry_run_reports_every_bad_row_and_writes_nothing() {
 #[tokio::test]
 async fn import_inserts_valid_rows_and_skips_duplicates() {
     let app = TestApp::new().await;
-    let (s, _) = app
-        .api(
-            Method::POST,
-            "/api/v1/customers",
-            Some(&app.admin),
-            Some(json!({"name": "上海华信科技有限公司", "grade": "C"})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    app.customers().create(&json!({"name": "上海华信科技有限公司", "grade": "C"})).await;
     let csv = "客户名称,等级,行业\n\
 上海华信科技,A,科技\n\
 深圳云帆网络,B,网络\n\
@@ -182,11 +174,11 @@ async fn import_inserts_valid_rows_and_skips_duplicates() {
         (Some(2), Some(2), Some(1))
     );
     assert_eq!(customer_names(&app, &app.admin, "").await, ["上海华信科技有限公司", "北京精工机械", "深圳云帆网络"]);
-    let (_, page) = app.api(Method::GET, "/api/v1/customers?q=%E5%8D%8E%E4%BF%A1", Some(&app.admin), None).await;
+    let (_, page) = app.customers().list("q=%E5%8D%8E%E4%BF%A1").await;
     assert_eq!(page["items"][0]["grade"], "C", "skipped: the existing customer is unchanged");
 
     // One audit row for the whole import, not one per row.
-    let (_, audit) = app.api(Method::GET, "/api/v1/audit-log?action=import.customers", Some(&app.admin), None).await;
+    let (_, audit) = app.audit_log().list("action=import.customers").await;
     let entries = audit["items"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{audit}");
     assert_eq!(entries[0]["after"]["inserted"], 2);
@@ -197,12 +189,8 @@ async fn import_inserts_valid_rows_and_skips_duplicates() {
 async fn merge_fills_the_existing_record_from_non_blank_cells() {
     let app = TestApp::new().await;
     let (_, existing) = app
-        .api(
-            Method::POST,
-            "/api/v1/customers",
-            Some(&app.admin),
-            Some(json!({"name": "上海华信科技有限公司", "grade": "C", "industry": "科技", "province": "上海"})),
-        )
+        .customers()
+        .post(&json!({"name": "上海华信科技有限公司", "grade": "C", "industry": "科技", "province": "上海"}))
         .await;
     let csv = "公司名称,等级,行业,省份\n\
 上海华信科技,A,,\n\
@@ -212,12 +200,12 @@ async fn merge_fills_the_existing_record_from_non_blank_cells() {
     let job = import(&app, &app.admin, "customers", "m.csv", csv.as_bytes(), &[("duplicates", "merge")]).await;
     assert_eq!((job["inserted"].as_i64(), job["merged"].as_i64()), (Some(1), Some(3)), "{job}");
     let id = existing["id"].as_i64().unwrap();
-    let (_, after) = app.api(Method::GET, &format!("/api/v1/customers/{id}"), Some(&app.admin), None).await;
+    let (_, after) = app.customers().get(id).await;
     assert_eq!(after["grade"], "A", "a non-blank cell overwrites");
     assert_eq!(after["province"], "江苏", "two rows for one customer both count");
     assert_eq!(after["industry"], "科技", "a blank cell changes nothing");
     assert_eq!(after["version"], 2, "written once");
-    let (_, page) = app.api(Method::GET, "/api/v1/customers?q=%E6%B5%B7%E6%B6%A6", Some(&app.admin), None).await;
+    let (_, page) = app.customers().list("q=%E6%B5%B7%E6%B6%A6").await;
     let merged = &page["items"][0];
     assert_eq!(merged["name"], "杭州海润食品");
     assert_eq!(
@@ -242,7 +230,7 @@ async fn gbk_and_bom_files_import_chinese_names_found_by_two_characters() {
     assert_eq!(job["inserted"], 1, "{job}");
     assert_eq!(customer_names(&app, &app.admin, "&q=%E7%91%9E%E4%B8%B0").await, ["苏州瑞丰精密"]);
     assert_eq!(customer_names(&app, &app.admin, "&q=%E9%BC%8E%E7%9B%9B").await, ["厦门鼎盛物流"]);
-    let (_, page) = app.api(Method::GET, "/api/v1/customers?q=%E7%91%9E%E4%B8%B0", Some(&app.admin), None).await;
+    let (_, page) = app.customers().list("q=%E7%91%9E%E4%B8%B0").await;
     assert_eq!(page["items"][0]["province"], "江苏");
 }
 
@@ -265,7 +253,7 @@ async fn an_xlsx_file_imports() {
     assert_eq!(job["file_format"], "xlsx");
     assert_eq!((job["inserted"].as_i64(), job["rejected"].as_i64()), (Some(1), Some(1)), "{job}");
     assert_eq!(codes(&job), vec![(3, "Company Name".to_owned(), "required".to_owned())]);
-    let (_, page) = app.api(Method::GET, "/api/v1/customers?q=%E9%87%91%E9%99%B5", Some(&app.admin), None).await;
+    let (_, page) = app.customers().list("q=%E9%87%91%E9%99%B5").await;
     let c = &page["items"][0];
     assert_eq!(c["credit_limit"], "250000.00");
     assert_eq!(c["tags"], json!(["重点", "华东"]));
@@ -338,7 +326,7 @@ async fn a_salespersons_import_stays_in_their_scope() {
         [(4, "owner_outside_scope".to_owned()), (5, "owner_outside_scope".to_owned())]
     );
     assert_eq!(customer_names(&app, &li, "").await, ["上海华信科技", "深圳云帆网络"]);
-    let (_, page) = app.api(Method::GET, "/api/v1/customers", Some(&li), None).await;
+    let (_, page) = app.customers().by(&li).list("").await;
     assert!(page["items"].as_array().unwrap().iter().all(|c| c["owner_name"] == "li.na"));
     assert!(customer_names(&app, &wang, "").await.is_empty());
     // Another salesperson sees neither the import nor its rejected rows.
@@ -395,17 +383,11 @@ async fn the_mapping_is_remembered_for_the_next_file() {
 #[tokio::test]
 async fn contacts_are_matched_to_visible_customers_by_name() {
     let app = TestApp::new().await;
-    let (_, c) = app
-        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技有限公司"})))
-        .await;
+    let (_, c) = app.customers().post(&json!({"name": "上海华信科技有限公司"})).await;
     let customer_id = c["id"].as_i64().unwrap();
     let (s, _) = app
-        .api(
-            Method::POST,
-            "/api/v1/contacts",
-            Some(&app.admin),
-            Some(json!({"customer_id": customer_id, "name": "陈静", "role": "handler", "mobile": "13800138000"})),
-        )
+        .contacts()
+        .post(&json!({"customer_id": customer_id, "name": "陈静", "role": "handler", "mobile": "13800138000"}))
         .await;
     assert_eq!(s, StatusCode::CREATED);
     let csv = "客户名称,联系人,手机,邮箱,角色\n\
@@ -429,7 +411,7 @@ async fn contacts_are_matched_to_visible_customers_by_name() {
             (5, "invalid_email".to_owned())
         ]
     );
-    let (_, contacts) = app.api(Method::GET, "/api/v1/contacts?q=%E6%9D%8E%E5%A8%9C", Some(&app.admin), None).await;
+    let (_, contacts) = app.contacts().list("q=%E6%9D%8E%E5%A8%9C").await;
     let li = &contacts["items"][0];
     assert_eq!(li["customer_id"], customer_id);
     assert_eq!(li["role"], "decision_maker");
@@ -649,7 +631,7 @@ async fn cancelling_a_running_import_stops_it_at_the_next_batch() {
     assert_eq!((done.processed, done.inserted), (batch, batch), "the batch in flight was rolled back");
     let stored = salesflow_store::entity::customer::Entity::find().count(app.store.reader()).await.unwrap();
     assert_eq!(stored, batch as u64, "later batches never ran");
-    let (_, audit) = app.api(Method::GET, "/api/v1/audit-log?action=import.customers", Some(&app.admin), None).await;
+    let (_, audit) = app.audit_log().list("action=import.customers").await;
     assert_eq!(audit["items"][0]["after"]["status"], "cancelled");
     assert_eq!(audit["items"][0]["after"]["inserted"], batch);
 }
@@ -684,28 +666,22 @@ async fn a_file_over_the_configured_size_is_refused() {
 #[tokio::test]
 async fn contacts_merge_into_the_contact_with_the_same_phone() {
     let app = TestApp::new().await;
-    let (_, c) = app
-        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技有限公司"})))
-        .await;
+    let (_, c) = app.customers().post(&json!({"name": "上海华信科技有限公司"})).await;
     let customer_id = c["id"].as_i64().unwrap();
     let (_, existing) = app
-        .api(
-            Method::POST,
-            "/api/v1/contacts",
-            Some(&app.admin),
-            Some(json!({"customer_id": customer_id, "name": "陈静", "role": "handler", "mobile": "13800138000"})),
-        )
+        .contacts()
+        .post(&json!({"customer_id": customer_id, "name": "陈静", "role": "handler", "mobile": "13800138000"}))
         .await;
     let csv = "客户名称,姓名,手机,邮箱,职务\n上海华信科技,陈静,138 0013 8000,chen.jing@huaxin.cn,采购经理\n";
     let job = import(&app, &app.admin, "contacts", "c.csv", csv.as_bytes(), &[("duplicates", "merge")]).await;
     assert_eq!((job["inserted"].as_i64(), job["merged"].as_i64()), (Some(0), Some(1)), "{job}");
     let id = existing["id"].as_i64().unwrap();
-    let (_, after) = app.api(Method::GET, &format!("/api/v1/contacts/{id}"), Some(&app.admin), None).await;
+    let (_, after) = app.contacts().get(id).await;
     assert_eq!((after["title"].as_str(), after["email"].as_str()), (Some("采购经理"), Some("chen.jing@huaxin.cn")));
     assert_eq!(after["role"], "handler", "a blank role cell keeps the role");
     assert_eq!(after["version"], 2);
     // The merged e-mail is searchable.
-    let (_, found) = app.api(Method::GET, "/api/v1/contacts?q=chen.jing", Some(&app.admin), None).await;
+    let (_, found) = app.contacts().list("q=chen.jing").await;
     assert_eq!(found["items"][0]["id"], id);
 }
 
@@ -751,13 +727,8 @@ async fn leads_import_after_a_dry_run_with_every_bad_row_reported() {
     let li = app.login("li.na", "password-123").await;
     let wang = app.login("wang.fang", "password-123").await;
     // Wang's lead with Li's first mobile is outside Li's scope: not a duplicate for her.
-    let (s, _) = app
-        .api(Method::POST, "/api/v1/leads", Some(&wang), Some(json!({"name": "吴迪", "mobile": "13800138000"})))
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
-    let (s, _) = app
-        .api(Method::POST, "/api/v1/leads", Some(&li), Some(json!({"name": "赵敏", "mobile": "139 0000 1111"})))
-        .await;
+    app.leads().by(&wang).create(&json!({"name": "吴迪", "mobile": "13800138000"})).await;
+    let (s, _) = app.leads().by(&li).post(&json!({"name": "赵敏", "mobile": "139 0000 1111"})).await;
     assert_eq!(s, StatusCode::CREATED);
 
     let dry = import(&app, &li, "leads", "线索.csv", LEAD_ROWS.as_bytes(), &[("dry_run", "true")]).await;
@@ -807,7 +778,7 @@ async fn leads_import_after_a_dry_run_with_every_bad_row_reported() {
     assert!(lead_names(&app, &wang, "李娜").await.is_empty(), "another salesperson's scope");
 
     // One audit row for the whole import.
-    let (_, audit) = app.api(Method::GET, "/api/v1/audit-log?action=import.leads", Some(&app.admin), None).await;
+    let (_, audit) = app.audit_log().list("action=import.leads").await;
     let entries = audit["items"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{audit}");
     assert_eq!(entries[0]["after"]["inserted"], 2);
@@ -816,15 +787,9 @@ async fn leads_import_after_a_dry_run_with_every_bad_row_reported() {
 #[tokio::test]
 async fn lead_duplicates_merge_non_blank_cells() {
     let app = TestApp::new().await;
-    let (s, _) = app
-        .api(
-            Method::POST,
-            "/api/v1/leads",
-            Some(&app.admin),
-            Some(json!({"name": "赵敏", "company": "苏州瑞丰精密", "mobile": "139 0000 1111", "intention": "high"})),
-        )
+    app.leads()
+        .create(&json!({"name": "赵敏", "company": "苏州瑞丰精密", "mobile": "139 0000 1111", "intention": "high"}))
         .await;
-    assert_eq!(s, StatusCode::CREATED);
     // Row 2 matches the lead by mobile, row 3 row 2 by the e-mail it adds; row 4 is new.
     let csv = "姓名,手机,邮箱,职务,意向程度,状态,无效原因\n\
 赵敏,+86 139-0000-1111,zhao@ruifeng.cn,总经理,低,,\n\
@@ -853,9 +818,9 @@ async fn lead_duplicates_merge_non_blank_cells() {
         "name": "赵敏", "company": "苏州瑞丰精密", "title": "总经理", "mobile": "139 0000 1111",
         "email": "zhao@ruifeng.cn", "intention": "low", "status": "qualified", "version": 2,
     });
-    let (s, l) = app.api(Method::PATCH, &format!("/api/v1/leads/{id}"), Some(&app.admin), Some(body)).await;
+    let (s, l) = app.leads().patch(id, &body).await;
     assert_eq!(s, StatusCode::OK, "{l}");
-    let (s, c) = app.api(Method::POST, &format!("/api/v1/leads/{id}/convert"), Some(&app.admin), Some(json!({}))).await;
+    let (s, c) = app.leads().act(id, "convert", Some(&json!({}))).await;
     assert_eq!(s, StatusCode::OK, "{c}");
     let again = "姓名,手机,职务\n赵敏,13900001111,董事长\n";
     let job = import(&app, &app.admin, "leads", "again.csv", again.as_bytes(), &[("duplicates", "merge")]).await;
@@ -1021,9 +986,7 @@ async fn bigrams_left_waiting_by_an_import_become_searchable_when_moved() {
     use salesflow_store::search::{self, Kind};
 
     let app = TestApp::new().await;
-    let (s, c) = app
-        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "苏州博远电子有限公司"})))
-        .await;
+    let (s, c) = app.customers().post(&json!({"name": "苏州博远电子有限公司"})).await;
     assert_eq!(s, StatusCode::CREATED);
     let id = c["id"].as_i64().unwrap();
     let found = |q: &str| {
@@ -1047,14 +1010,7 @@ async fn bigrams_left_waiting_by_an_import_become_searchable_when_moved() {
     let txn = app.store.begin().await.unwrap();
     search::index_later(&txn, Kind::Customer, &[(id, "旧称天成".to_owned())]).await.unwrap();
     txn.commit().await.unwrap();
-    let (s, _) = app
-        .api(
-            Method::PATCH,
-            &format!("/api/v1/customers/{id}"),
-            Some(&app.admin),
-            Some(json!({"name": "苏州博远科技有限公司", "version": c["version"]})),
-        )
-        .await;
+    let (s, _) = app.customers().patch(id, &json!({"name": "苏州博远科技有限公司", "version": c["version"]})).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(search::flush_pending(&app.store).await.unwrap(), 0);
     assert!(found("天成").await.is_empty());

@@ -18,10 +18,6 @@ fn id(v: &Value) -> i64 {
     v["id"].as_i64().unwrap()
 }
 
-async fn department(app: &TestApp, name: &str) -> i64 {
-    id(&post(app, &app.admin, "/api/v1/departments", json!({"name": name})).await)
-}
-
 /// The audit actions recorded on one record, newest first.
 async fn audit_actions(app: &TestApp, entity_type: &str, entity_id: i64) -> Vec<Value> {
     let path = format!("/api/v1/audit-log?entity_type={entity_type}&entity_id={entity_id}");
@@ -48,7 +44,7 @@ async fn refused(app: &TestApp, token: &str, path: &str, body: Value) -> (Status
 #[tokio::test]
 async fn lead_bulk_actions_change_all_selected_or_none() {
     let app = TestApp::new().await;
-    let east = department(&app, "华东销售组").await;
+    let east = app.department("华东销售组").await;
     let li_id = app.create_user("li.na", "salesperson", Some(east)).await;
     let wang_id = app.create_user("wang.fang", "salesperson", Some(east)).await;
     let li = app.login("li.na", "password-123").await;
@@ -96,9 +92,9 @@ async fn lead_bulk_actions_change_all_selected_or_none() {
     )
     .await;
     assert_eq!(r["changed"], 2, "each lead once");
-    let (s, _) = app.api(Method::GET, &format!("/api/v1/leads/{a}"), Some(&li), None).await;
+    let (s, _) = app.leads().by(&li).get(a).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "no longer hers");
-    let (_, lead) = app.api(Method::GET, &format!("/api/v1/leads/{a}"), Some(&wang), None).await;
+    let (_, lead) = app.leads().by(&wang).get(a).await;
     assert_eq!(lead["owner_id"], wang_id);
     let log = audit_actions(&app, "lead", a).await;
     let assign = log.iter().find(|e| e["action"] == "lead.assign").expect("assignment audited");
@@ -123,28 +119,28 @@ async fn lead_bulk_actions_change_all_selected_or_none() {
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fields, ["ids"]);
-    let (_, lead) = app.api(Method::GET, &format!("/api/v1/leads/{b}"), Some(&app.admin), None).await;
+    let (_, lead) = app.leads().get(b).await;
     assert_eq!(lead["owner_id"], wang_id, "the other lead did not move either");
 
     // Deleting: soft, out of the list, audited; a deleted lead cannot be selected again.
     let r = post(&app, &app.admin, "/api/v1/leads/bulk", json!({"ids": [b], "action": "delete"})).await;
     assert_eq!(r["changed"], 1);
-    let (_, lead) = app.api(Method::GET, &format!("/api/v1/leads/{b}"), Some(&app.admin), None).await;
+    let (_, lead) = app.leads().get(b).await;
     assert!(lead["deleted_at"].is_string());
-    let (_, page) = app.api(Method::GET, "/api/v1/leads", Some(&wang), None).await;
+    let (_, page) = app.leads().by(&wang).list("").await;
     let listed: Vec<i64> = page["items"].as_array().unwrap().iter().map(id).collect();
     assert!(listed.contains(&a) && !listed.contains(&b), "{listed:?}");
     assert!(has_action(&audit_actions(&app, "lead", b).await, "lead.delete"));
     let (s, _) = refused(&app, &app.admin, "/api/v1/leads/bulk", json!({"ids": [a, b], "action": "delete"})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, lead) = app.api(Method::GET, &format!("/api/v1/leads/{a}"), Some(&app.admin), None).await;
+    let (_, lead) = app.leads().get(a).await;
     assert!(lead["deleted_at"].is_null());
 }
 
 #[tokio::test]
 async fn task_bulk_actions_follow_the_rules_for_one_task() {
     let app = TestApp::new().await;
-    let east = department(&app, "华东销售组").await;
+    let east = app.department("华东销售组").await;
     app.create_user("li.na", "salesperson", Some(east)).await;
     let wang_id = app.create_user("wang.fang", "salesperson", Some(east)).await;
     app.create_user("zhou.jie", "sales_manager", Some(east)).await;
@@ -159,12 +155,12 @@ async fn task_bulk_actions_follow_the_rules_for_one_task() {
     // Wang's task is outside her scope: nothing is marked done.
     let (s, _) = refused(&app, &li, "/api/v1/tasks/bulk", json!({"ids": [t1, t3], "action": "mark_done"})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, t) = app.api(Method::GET, &format!("/api/v1/tasks/{t1}"), Some(&li), None).await;
+    let (_, t) = app.tasks().by(&li).get(t1).await;
     assert_eq!(t["status"], "open");
 
     let r = post(&app, &li, "/api/v1/tasks/bulk", json!({"ids": [t1, t2], "action": "mark_done"})).await;
     assert_eq!(r["changed"], 2);
-    let (_, t) = app.api(Method::GET, &format!("/api/v1/tasks/{t2}"), Some(&li), None).await;
+    let (_, t) = app.tasks().by(&li).get(t2).await;
     assert_eq!(t["status"], "done");
     assert!(t["completed_at"].is_string());
     let r = post(&app, &li, "/api/v1/tasks/bulk", json!({"ids": [t1, t2], "action": "mark_done"})).await;
@@ -192,7 +188,7 @@ async fn task_bulk_actions_follow_the_rules_for_one_task() {
         post(&app, &boss, "/api/v1/tasks/bulk", json!({"ids": [t1, t3], "action": "assign", "assignee_id": wang_id}))
             .await;
     assert_eq!(r["changed"], 1, "t3 was Wang's already");
-    let (_, t) = app.api(Method::GET, &format!("/api/v1/tasks/{t1}"), Some(&wang), None).await;
+    let (_, t) = app.tasks().by(&wang).get(t1).await;
     assert_eq!(t["assignee_id"], wang_id);
     let log = audit_actions(&app, "task", t1).await;
     let assign = log.iter().find(|e| e["action"] == "task.assign").expect("assignment audited");
@@ -202,12 +198,12 @@ async fn task_bulk_actions_follow_the_rules_for_one_task() {
     // Deleting: Wang did not create t1 and may not delete others' records.
     let (s, _) = refused(&app, &wang, "/api/v1/tasks/bulk", json!({"ids": [t1, t3], "action": "delete"})).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (_, t) = app.api(Method::GET, &format!("/api/v1/tasks/{t3}"), Some(&wang), None).await;
+    let (_, t) = app.tasks().by(&wang).get(t3).await;
     assert_eq!(t["status"], "open", "his own task was not deleted either");
     // Li created t1 and t2: she may delete them.
     let r = post(&app, &li, "/api/v1/tasks/bulk", json!({"ids": [t1, t2], "action": "delete"})).await;
     assert_eq!(r["changed"], 2);
-    let (s, _) = app.api(Method::GET, &format!("/api/v1/tasks/{t1}"), Some(&wang), None).await;
+    let (s, _) = app.tasks().by(&wang).get(t1).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(has_action(&audit_actions(&app, "task", t1).await, "task.delete"));
 }
@@ -215,7 +211,7 @@ async fn task_bulk_actions_follow_the_rules_for_one_task() {
 #[tokio::test]
 async fn contact_bulk_delete_changes_all_selected_or_none() {
     let app = TestApp::new().await;
-    let east = department(&app, "华东销售组").await;
+    let east = app.department("华东销售组").await;
     app.create_user("li.na", "salesperson", Some(east)).await;
     app.create_user("wang.fang", "salesperson", Some(east)).await;
     let li = app.login("li.na", "password-123").await;
@@ -234,7 +230,7 @@ async fn contact_bulk_delete_changes_all_selected_or_none() {
     // A pool customer is visible to her but not hers to change.
     let (s, _) = refused(&app, &li, "/api/v1/contacts/bulk", json!({"ids": [c1, c4], "action": "delete"})).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (_, page) = app.api(Method::GET, &format!("/api/v1/contacts?customer_id={hers}"), Some(&li), None).await;
+    let (_, page) = app.contacts().by(&li).list(&format!("customer_id={hers}")).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 2, "nothing was deleted");
     for (body, field) in
         [(json!({"ids": [c1], "action": "export"}), "action"), (json!({"ids": [], "action": "delete"}), "ids")]
@@ -246,9 +242,9 @@ async fn contact_bulk_delete_changes_all_selected_or_none() {
 
     let r = post(&app, &li, "/api/v1/contacts/bulk", json!({"ids": [c1, c2], "action": "delete"})).await;
     assert_eq!(r["changed"], 2);
-    let (_, page) = app.api(Method::GET, &format!("/api/v1/contacts?customer_id={hers}"), Some(&li), None).await;
+    let (_, page) = app.contacts().by(&li).list(&format!("customer_id={hers}")).await;
     assert!(page["items"].as_array().unwrap().is_empty());
-    let (s, _) = app.api(Method::GET, &format!("/api/v1/contacts/{c1}"), Some(&li), None).await;
+    let (s, _) = app.contacts().by(&li).get(c1).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let log = audit_actions(&app, "contact", c2).await;
     let deleted = log.iter().find(|e| e["action"] == "contact.delete").expect("deletion audited");
@@ -328,21 +324,21 @@ async fn the_lead_list_saves_views_chooses_columns_and_acts_in_bulk() {
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h.get(header::LOCATION).unwrap(), "/leads?intention=high");
     assert_eq!(cookie(&h, "sf_flash").as_deref(), Some("flash.bulk_done"));
-    let (_, l) = app.api(Method::GET, &format!("/api/v1/leads/{b}"), Some(&app.admin), None).await;
+    let (_, l) = app.leads().get(b).await;
     assert_eq!(l["owner_id"], li_id);
     // Some rows out of reach: nothing changes, and the page says why.
     let body = format!("_csrf={csrf}&ids={a}&ids=999999&action=delete&back=%2Fleads");
     let (s, h, _) = app.send(form("/leads/bulk", &cookies, &body)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(cookie(&h, "sf_flash").as_deref(), Some("lists.flash.leads_refused"));
-    let (_, l) = app.api(Method::GET, &format!("/api/v1/leads/{a}"), Some(&app.admin), None).await;
+    let (_, l) = app.leads().get(a).await;
     assert!(l["deleted_at"].is_null());
     let (s, h, _) = app.send(form("/leads/bulk", &cookies, &format!("_csrf={csrf}&action=delete"))).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(cookie(&h, "sf_flash").as_deref(), Some("flash.bulk_none_selected"));
     let (s, _, _) = app.send(form("/leads/bulk", &cookies, &format!("_csrf={csrf}&ids={a}&action=delete"))).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let (_, l) = app.api(Method::GET, &format!("/api/v1/leads/{a}"), Some(&app.admin), None).await;
+    let (_, l) = app.leads().get(a).await;
     assert!(l["deleted_at"].is_string());
     // No CSRF token, no bulk action.
     let (s, _, _) = app.send(form("/leads/bulk", &cookies, &format!("ids={b}&action=delete"))).await;
@@ -391,7 +387,7 @@ async fn the_task_list_saves_views_chooses_columns_and_acts_in_bulk() {
     let html = page.as_str().unwrap();
     assert!(html.contains("回访华信") && html.contains("view-chip on"), "the view lists done tasks too");
     // One-click reopening keeps the chosen columns in the row it returns.
-    let (_, t) = app.api(Method::GET, &format!("/api/v1/tasks/{t1}"), Some(&app.admin), None).await;
+    let (_, t) = app.tasks().get(t1).await;
     let mut reopen =
         form(&format!("/tasks/{t1}/reopen"), &cookies, &format!("_csrf={csrf}&version={}&back=%2Ftasks", t["version"]));
     reopen.headers_mut().insert("hx-request", "true".parse().unwrap());
@@ -407,7 +403,7 @@ async fn the_task_list_saves_views_chooses_columns_and_acts_in_bulk() {
     let body = format!("_csrf={csrf}&ids={t1}&ids={t2}&action=delete&back=%2Ftasks");
     let (s, _, _) = app.send(form("/tasks/bulk", &cookies, &body)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, _) = app.api(Method::GET, &format!("/api/v1/tasks/{t2}"), Some(&app.admin), None).await;
+    let (s, _) = app.tasks().get(t2).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
@@ -447,6 +443,6 @@ async fn the_contact_list_saves_views_chooses_columns_and_acts_in_bulk() {
     let (s, h, _) = app.send(form("/contacts/bulk", &cookies, &body)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h.get(header::LOCATION).unwrap(), "/contacts");
-    let (_, page) = app.api(Method::GET, &format!("/api/v1/contacts?customer_id={c}"), Some(&app.admin), None).await;
+    let (_, page) = app.contacts().list(&format!("customer_id={c}")).await;
     assert!(page["items"].as_array().unwrap().is_empty());
 }

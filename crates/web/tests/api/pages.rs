@@ -155,15 +155,12 @@ async fn assets_are_cached_with_etags() {
 
 #[tokio::test]
 async fn the_contacts_page_searches_in_chinese() {
-    use axum::http::Method;
     use serde_json::json;
     let app = TestApp::new().await;
-    let (_, c) =
-        app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技"}))).await;
+    let (_, c) = app.customers().post(&json!({"name": "上海华信科技"})).await;
     for (name, mobile) in [("李娜", "13800138000"), ("王芳", "13900139000")] {
         let body = json!({"customer_id": c["id"], "name": name, "mobile": mobile, "role": "handler"});
-        let (s, _) = app.api(Method::POST, "/api/v1/contacts", Some(&app.admin), Some(body)).await;
-        assert_eq!(s, StatusCode::CREATED);
+        app.contacts().create(&body).await;
     }
     let (cookies, _) = sign_in(&app).await;
     let (s, _, page) = app.send(get("/contacts?q=%E6%9D%8E%E5%A8%9C", &cookies)).await;
@@ -178,22 +175,8 @@ async fn list_pages_save_views_choose_columns_and_act_in_bulk() {
     let app = TestApp::new().await;
     let (cookies, csrf) = sign_in(&app).await;
     let id_of = |c: &serde_json::Value| c["id"].as_i64().unwrap();
-    let (_, a) = app
-        .api(
-            Method::POST,
-            "/api/v1/customers",
-            Some(&app.admin),
-            Some(serde_json::json!({"name": "杭州西湖茶业", "grade": "A"})),
-        )
-        .await;
-    let (_, b) = app
-        .api(
-            Method::POST,
-            "/api/v1/customers",
-            Some(&app.admin),
-            Some(serde_json::json!({"name": "苏州园林设计院", "grade": "A"})),
-        )
-        .await;
+    let (_, a) = app.customers().post(&serde_json::json!({"name": "杭州西湖茶业", "grade": "A"})).await;
+    let (_, b) = app.customers().post(&serde_json::json!({"name": "苏州园林设计院", "grade": "A"})).await;
     // Save a view of the A-grade customers; it shows as a chip on the list.
     let body = format!("_csrf={csrf}&list=customers&name=A%E7%BA%A7&query=grade%3DA&back=%2Fcustomers");
     let (s, h, _) = app.send(form("/views", &cookies, &body)).await;
@@ -219,7 +202,7 @@ async fn list_pages_save_views_choose_columns_and_act_in_bulk() {
     let (s, h, _) = app.send(form("/customers/bulk", &cookies, &body)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h.get(header::LOCATION).unwrap(), "/customers");
-    let (_, c) = app.api(Method::GET, &format!("/api/v1/customers/{}", id_of(&b)), Some(&app.admin), None).await;
+    let (_, c) = app.customers().get(&id_of(&b)).await;
     assert_eq!(c["tags"], serde_json::json!(["展会"]));
     // Export the selection.
     let body = format!("_csrf={csrf}&ids={}&action=export", id_of(&a));

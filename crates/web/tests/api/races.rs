@@ -116,14 +116,7 @@ async fn set_claim_limit(app: &TestApp, limit: u32) {
 }
 
 async fn pool_customer(app: &TestApp, name: &str) -> i64 {
-    let (s, c) = app
-        .api(
-            Method::POST,
-            "/api/v1/customers",
-            Some(&app.admin),
-            Some(json!({"name": name, "to_pool": true, "allow_duplicate": true})),
-        )
-        .await;
+    let (s, c) = app.customers().post(&json!({"name": name, "to_pool": true, "allow_duplicate": true})).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     c["id"].as_i64().unwrap()
 }
@@ -242,19 +235,11 @@ async fn one_idempotency_key_creates_one_customer_however_many_send_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn identical_checklist_ticks_racing_all_succeed() {
     let app = TestApp::new().await;
-    let (_, c) =
-        app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "勾选 并发 客户"}))).await;
-    let (s, o) = app
-        .api(
-            Method::POST,
-            "/api/v1/opportunities",
-            Some(&app.admin),
-            Some(json!({"name": "并发勾选", "customer_id": c["id"], "amount": "1000"})),
-        )
-        .await;
+    let (_, c) = app.customers().post(&json!({"name": "勾选 并发 客户"})).await;
+    let (s, o) = app.opportunities().post(&json!({"name": "并发勾选", "customer_id": c["id"], "amount": "1000"})).await;
     assert_eq!(s, StatusCode::CREATED, "{o}");
     let id = o["id"].as_i64().unwrap();
-    let (_, pipelines) = app.api(Method::GET, "/api/v1/pipelines", Some(&app.admin), None).await;
+    let (_, pipelines) = app.pipelines().list("").await;
     let pipeline = pipelines.as_array().unwrap().iter().find(|p| p["id"] == o["pipeline_id"]).unwrap();
     let item = pipeline["stages"]
         .as_array()
@@ -281,8 +266,7 @@ async fn identical_checklist_ticks_racing_all_succeed() {
         assert_eq!(count(&answers, StatusCode::OK), 20, "done={done}: {answers:?}");
     }
     // Recorded once each way, not twenty times.
-    let (_, history) =
-        app.api(Method::GET, &format!("/api/v1/opportunities/{id}/history"), Some(&app.admin), None).await;
+    let (_, history) = app.opportunities().get_part(id, "history").await;
     let text = history.to_string();
     assert_eq!(text.matches("checklist_done").count(), 1, "{text}");
     assert_eq!(text.matches("checklist_undone").count(), 1, "{text}");

@@ -62,11 +62,6 @@ impl<'a> Resource<'a> {
         self.call(Method::PATCH, &self.path(format_args!("/{id}")), Some(body)).await
     }
 
-    /// `PUT /<name>/<id>`.
-    pub async fn put(&self, id: impl Display, body: &Value) -> (StatusCode, Value) {
-        self.call(Method::PUT, &self.path(format_args!("/{id}")), Some(body)).await
-    }
-
     /// `DELETE /<name>/<id>`.
     pub async fn delete(&self, id: impl Display) -> (StatusCode, Value) {
         self.call(Method::DELETE, &self.path(format_args!("/{id}")), None).await
