@@ -4,10 +4,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"].as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect()
-}
+use crate::support::ids;
 
 /// A role that may view users and the audit log, with the given scope.
 async fn viewer_role(app: &TestApp, code: &str, scope: &str) -> i64 {
@@ -23,9 +20,8 @@ async fn viewer_role(app: &TestApp, code: &str, scope: &str) -> i64 {
 async fn scope_own_sees_only_itself_and_gets_404_elsewhere() {
     let app = TestApp::new().await;
     viewer_role(&app, "own_viewer", "own").await;
-    let me = app.create_user("li.na", "own_viewer", None).await;
+    let (me, token) = app.signed_in("li.na", "own_viewer", None).await;
     let other = app.create_user("zhao.lei", "salesperson", None).await;
-    let token = app.login("li.na", "password-123").await;
 
     let (s, page) = app.users().by(&token).list("limit=500").await;
     assert_eq!(s, StatusCode::OK);
@@ -98,8 +94,7 @@ async fn stale_version_is_a_conflict_and_changes_nothing() {
 #[tokio::test]
 async fn users_are_soft_deleted_and_restored() {
     let app = TestApp::new().await;
-    let id = app.create_user("he.ping", "after_sales", None).await;
-    let token = app.login("he.ping", "password-123").await;
+    let (id, token) = app.signed_in("he.ping", "after_sales", None).await;
     let (s, _) = app.users().delete(id).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&token), None).await;
@@ -210,9 +205,8 @@ async fn only_administrators_grant_roles() {
     app.roles()
         .create(&json!({"code": "hr", "name": "HR", "data_scope": "all", "permissions": {"access": ["view", "edit"]}}))
         .await;
-    app.create_user("hr.person", "hr", None).await;
+    let (_, token) = app.signed_in("hr.person", "hr", None).await;
     let target = app.create_user("li.na", "salesperson", None).await;
-    let token = app.login("hr.person", "password-123").await;
     let (_, user) = app.users().by(&token).get(target).await;
     let admin_role = app.role_id("admin").await;
     let (s, _) =

@@ -119,8 +119,7 @@ async fn a_session_from_one_node_works_on_another_and_logout_ends_it() {
 #[tokio::test]
 async fn deactivated_user_is_locked_out_at_once() {
     let app = TestApp::new().await;
-    let id = app.create_user("wang.fang", "sales_manager", None).await;
-    let token = app.login("wang.fang", "password-123").await;
+    let (id, token) = app.signed_in("wang.fang", "sales_manager", None).await;
     let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&token), None).await;
     assert_eq!(s, StatusCode::OK);
     let (s, user) = app.users().get(id).await;

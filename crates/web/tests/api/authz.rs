@@ -69,8 +69,7 @@ async fn a_caller_without_the_right_gets_403_whatever_the_body() {
             json!({"code": "nothing", "name": "无权限", "data_scope": "own", "permissions": {}}),
         )
         .await;
-    app.create_user("sales.person", "salesperson", None).await;
-    let sales = app.login("sales.person", "password-123").await;
+    let (_, sales) = app.signed_in("sales.person", "salesperson", None).await;
     let sales_rights =
         salesflow_domain::access::built_in_roles().into_iter().find(|r| r.code == "salesperson").unwrap().permissions;
 

@@ -150,8 +150,7 @@ async fn settings_validate_and_check_the_version() {
     let (s, _) = app.api(Method::PATCH, "/api/v1/settings", Some(&app.admin), Some(good)).await;
     assert_eq!(s, StatusCode::CONFLICT);
     // Only administrators change settings.
-    app.create_user("li.na", "salesperson", None).await;
-    let token = app.login("li.na", "password-123").await;
+    let (_, token) = app.signed_in("li.na", "salesperson", None).await;
     let (s, _) = app.api(Method::PATCH, "/api/v1/settings", Some(&token), Some(saved)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }

@@ -4,7 +4,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::support::{audit_actions, ids, urlencode};
+use crate::support::{audit_actions, csv_export, ids, urlencode};
 
 #[tokio::test]
 async fn salespeople_see_only_their_own_customers() {
@@ -244,20 +244,8 @@ async fn exports_are_csv_with_a_bom_and_follow_the_filters() {
         app.customers().create(&json!({"name": format!("北京测试客户{i}"), "grade": "A"})).await;
     }
     app.customers().create(&json!({"name": "Other Co", "grade": "C"})).await;
-    let (s, headers, body) = app
-        .send(crate::helpers::api_request(
-            Method::GET,
-            "/api/v1/customers/export.csv?grade=A",
-            Some(&app.admin),
-            None,
-            &[("accept-language", "zh-CN")],
-        ))
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/csv"));
-    let text = body.as_str().unwrap();
-    assert!(text.starts_with('\u{feff}'), "UTF-8 byte-order mark for Excel");
-    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    let text = csv_export(&app, "/api/v1/customers/export.csv?grade=A").await;
+    let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("名称,等级"), "{}", lines[0]);
     assert_eq!(lines.len(), 4, "header and three A customers: {lines:?}");
     assert!(lines.iter().any(|l| l.starts_with("北京测试客户1,A")));

@@ -433,8 +433,7 @@ async fn no_csv_the_product_writes_carries_a_formula() {
 #[tokio::test]
 async fn draft_uploads_have_a_quota_per_person() {
     let app = TestApp::new().await;
-    app.create_user("alice", "salesperson", None).await;
-    let alice = app.login("alice", "password-123").await;
+    let (_, alice) = app.signed_in("alice", "salesperson", None).await;
     let csv = "客户名称\n华信\n";
     let upload = |token: String| {
         let body = multipart(&[("target", None, b"customers"), ("file", Some("c.csv"), csv.as_bytes())]);

@@ -106,8 +106,7 @@ async fn duplicate_checks_do_not_reveal_records_outside_the_callers_scope() {
 #[tokio::test]
 async fn salespeople_claim_a_pool_customer_before_attaching_deals_or_tasks() {
     let app = TestApp::new().await;
-    app.create_user("alice", "salesperson", None).await;
-    let alice = app.login("alice", "password-123").await;
+    let (_, alice) = app.signed_in("alice", "salesperson", None).await;
     let (s, c) = post(&app, &alice, "/api/v1/customers", json!({"name": "公海客户"})).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     let id = c["id"].as_i64().unwrap();

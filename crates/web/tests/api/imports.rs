@@ -8,6 +8,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, send_to};
+use crate::support::urlencode;
 
 /// A multipart body: `(name, file name, bytes)` parts.
 fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
@@ -314,10 +315,8 @@ async fn files_that_are_not_tables_get_a_clear_422() {
 #[tokio::test]
 async fn a_salespersons_import_stays_in_their_scope() {
     let app = TestApp::new().await;
-    app.create_user("li.na", "salesperson", None).await;
-    app.create_user("wang.fang", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
-    let wang = app.login("wang.fang", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
+    let (_, wang) = app.signed_in("wang.fang", "salesperson", None).await;
     let csv = "客户名称,负责人\n上海华信科技,\n深圳云帆网络,li.na\n北京精工机械,wang.fang\n广州南方贸易,wang.fang@example.com\n";
     let job = import(&app, &li, "customers", "mine.csv", csv.as_bytes(), &[]).await;
     assert_eq!((job["inserted"].as_i64(), job["rejected"].as_i64()), (Some(2), Some(2)), "{job}");
@@ -687,10 +686,6 @@ async fn contacts_merge_into_the_contact_with_the_same_phone() {
 
 // ---------------------------------------------------------------- leads
 
-fn urlencode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 /// The leads a search finds, by name, sorted.
 async fn lead_names(app: &TestApp, token: &str, q: &str) -> Vec<String> {
     let path = format!("/api/v1/leads?limit=500&q={}", urlencode(q));
@@ -722,10 +717,8 @@ const LEAD_ROWS: &str = "姓名,公司名称,职务,手机,邮箱,意向程度,�
 #[tokio::test]
 async fn leads_import_after_a_dry_run_with_every_bad_row_reported() {
     let app = TestApp::new().await;
-    app.create_user("li.na", "salesperson", None).await;
-    app.create_user("wang.fang", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
-    let wang = app.login("wang.fang", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
+    let (_, wang) = app.signed_in("wang.fang", "salesperson", None).await;
     // Wang's lead with Li's first mobile is outside Li's scope: not a duplicate for her.
     app.leads().by(&wang).create(&json!({"name": "吴迪", "mobile": "13800138000"})).await;
     let (s, _) = app.leads().by(&li).post(&json!({"name": "赵敏", "mobile": "139 0000 1111"})).await;

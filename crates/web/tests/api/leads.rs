@@ -5,10 +5,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
-}
+use crate::support::{audit_actions, csv_export, ids, urlencode};
 
 fn error_fields(problem: &Value) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = problem["errors"]
@@ -23,10 +20,6 @@ fn error_fields(problem: &Value) -> Vec<(String, String)> {
 
 fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
     expected.iter().map(|(f, c)| ((*f).to_owned(), (*c).to_owned())).collect()
-}
-
-fn urlencode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 async fn lead(app: &TestApp, token: &str, body: Value) -> Value {
@@ -65,11 +58,6 @@ async fn count(app: &TestApp, path: &str) -> usize {
     page["items"].as_array().unwrap().len()
 }
 
-async fn audit_actions(app: &TestApp, entity_type: &str, id: i64) -> Vec<String> {
-    let (_, log) = app.audit_log().list(&format!("entity_type={entity_type}&entity_id={id}")).await;
-    log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect()
-}
-
 #[tokio::test]
 async fn bad_lead_input_is_field_level_and_changes_nothing() {
     let app = TestApp::new().await;
@@ -106,12 +94,9 @@ async fn salespeople_see_change_and_convert_only_their_own_leads() {
     let app = TestApp::new().await;
     let (_, d) = app.departments().post(&json!({"name": "华东销售组"})).await;
     let east = d["id"].as_i64();
-    let li_id = app.create_user("li.na", "salesperson", east).await;
-    app.create_user("wang.fang", "salesperson", east).await;
-    app.create_user("zhang.wei", "sales_manager", east).await;
-    let li = app.login("li.na", "password-123").await;
-    let wang = app.login("wang.fang", "password-123").await;
-    let manager = app.login("zhang.wei", "password-123").await;
+    let (li_id, li) = app.signed_in("li.na", "salesperson", east).await;
+    let (_, wang) = app.signed_in("wang.fang", "salesperson", east).await;
+    let (_, manager) = app.signed_in("zhang.wei", "sales_manager", east).await;
 
     let l = lead(&app, &li, json!({"name": "陈静", "company": "苏州精工机械", "mobile": "13800138001"})).await;
     let id = l["id"].as_i64().unwrap();
@@ -227,8 +212,7 @@ async fn duplicates_warn_with_the_records_until_confirmed() {
 #[tokio::test]
 async fn converting_creates_customer_and_contact_and_links_them() {
     let app = TestApp::new().await;
-    let li_id = app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (li_id, li) = app.signed_in("li.na", "salesperson", None).await;
     let l = lead(
         &app,
         &li,
@@ -286,10 +270,8 @@ async fn converting_creates_customer_and_contact_and_links_them() {
 #[tokio::test]
 async fn converting_reuses_the_customer_the_duplicate_check_finds() {
     let app = TestApp::new().await;
-    app.create_user("li.na", "salesperson", None).await;
-    app.create_user("zhao.lei", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
-    let zhao = app.login("zhao.lei", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
+    let (_, zhao) = app.signed_in("zhao.lei", "salesperson", None).await;
     let (_, mine) = app.customers().by(&li).post(&json!({"name": "上海华信科技有限公司"})).await;
     let mine_id = mine["id"].as_i64().unwrap();
     app.contacts()
@@ -415,26 +397,13 @@ async fn leads_are_soft_deleted_restored_and_exported() {
         ["lead.restore", "lead.delete", "lead.create"]
     );
     // A salesperson may not delete.
-    app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
     let own = lead(&app, &li, json!({"name": "黄丽"})).await;
     let (s, _) = app.leads().by(&li).delete(&own["id"]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 
-    let (s, headers, body) = app
-        .send(crate::helpers::api_request(
-            Method::GET,
-            &format!("/api/v1/leads/export.csv?campaign={}", urlencode("官网咨询")),
-            Some(&app.admin),
-            None,
-            &[("accept-language", "zh-CN")],
-        ))
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/csv"));
-    let text = body.as_str().unwrap();
-    assert!(text.starts_with('\u{feff}'), "UTF-8 byte-order mark for Excel");
-    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    let text = csv_export(&app, &format!("/api/v1/leads/export.csv?campaign={}", urlencode("官网咨询"))).await;
+    let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("名称,公司名称"), "{}", lines[0]);
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines[1].contains("Grace Liu 刘佳") && lines[1].contains(",中,"), "{}", lines[1]);

@@ -45,10 +45,8 @@ async fn refused(app: &TestApp, token: &str, path: &str, body: Value) -> (Status
 async fn lead_bulk_actions_change_all_selected_or_none() {
     let app = TestApp::new().await;
     let east = app.department("华东销售组").await;
-    let li_id = app.create_user("li.na", "salesperson", Some(east)).await;
-    let wang_id = app.create_user("wang.fang", "salesperson", Some(east)).await;
-    let li = app.login("li.na", "password-123").await;
-    let wang = app.login("wang.fang", "password-123").await;
+    let (li_id, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
+    let (wang_id, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
     let a = id(&post(&app, &li, "/api/v1/leads", json!({"name": "许文博", "company": "杭州西湖茶业"})).await);
     let b = id(&post(&app, &li, "/api/v1/leads", json!({"name": "周敏", "company": "苏州园林设计院"})).await);
     let other = id(&post(&app, &wang, "/api/v1/leads", json!({"name": "赵磊", "company": "无锡太湖船舶"})).await);
@@ -141,12 +139,9 @@ async fn lead_bulk_actions_change_all_selected_or_none() {
 async fn task_bulk_actions_follow_the_rules_for_one_task() {
     let app = TestApp::new().await;
     let east = app.department("华东销售组").await;
-    app.create_user("li.na", "salesperson", Some(east)).await;
-    let wang_id = app.create_user("wang.fang", "salesperson", Some(east)).await;
-    app.create_user("zhou.jie", "sales_manager", Some(east)).await;
-    let li = app.login("li.na", "password-123").await;
-    let wang = app.login("wang.fang", "password-123").await;
-    let boss = app.login("zhou.jie", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
+    let (wang_id, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
+    let (_, boss) = app.signed_in("zhou.jie", "sales_manager", Some(east)).await;
     let task = |title: &str| json!({"title": title, "due_at": "2099-01-05"});
     let t1 = id(&post(&app, &li, "/api/v1/tasks", task("回访华信：确认交货计划")).await);
     let t2 = id(&post(&app, &li, "/api/v1/tasks", task("寄送样品")).await);
@@ -212,10 +207,8 @@ async fn task_bulk_actions_follow_the_rules_for_one_task() {
 async fn contact_bulk_delete_changes_all_selected_or_none() {
     let app = TestApp::new().await;
     let east = app.department("华东销售组").await;
-    app.create_user("li.na", "salesperson", Some(east)).await;
-    app.create_user("wang.fang", "salesperson", Some(east)).await;
-    let li = app.login("li.na", "password-123").await;
-    let wang = app.login("wang.fang", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
+    let (_, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
     let hers = id(&post(&app, &li, "/api/v1/customers", json!({"name": "杭州西湖茶业"})).await);
     let his = id(&post(&app, &wang, "/api/v1/customers", json!({"name": "无锡太湖船舶"})).await);
     let pool = id(&post(&app, &app.admin, "/api/v1/customers", json!({"name": "南京金陵药业", "to_pool": true})).await);

@@ -5,10 +5,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
-}
+use crate::support::{csv_export, ids};
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     let (s, v) = app.api(Method::POST, path, Some(token), Some(body)).await;
@@ -20,10 +17,8 @@ async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
 async fn bulk_actions_change_all_selected_or_none() {
     let app = TestApp::new().await;
     let east = app.department("华东销售组").await;
-    let li_id = app.create_user("li.na", "salesperson", Some(east)).await;
-    app.create_user("wang.fang", "salesperson", Some(east)).await;
-    let li = app.login("li.na", "password-123").await;
-    let wang = app.login("wang.fang", "password-123").await;
+    let (li_id, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
+    let (_, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
     let a = post(&app, &li, "/api/v1/customers", json!({"name": "杭州西湖茶业"})).await["id"].as_i64().unwrap();
     let b = post(&app, &li, "/api/v1/customers", json!({"name": "苏州园林设计院"})).await["id"].as_i64().unwrap();
     let other = post(&app, &wang, "/api/v1/customers", json!({"name": "无锡太湖船舶"})).await["id"].as_i64().unwrap();
@@ -124,8 +119,7 @@ async fn merging_moves_contacts_and_visits_to_the_survivor() {
     .await;
 
     // Not for salespeople; not with itself; not with an unknown customer.
-    app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
     let (s, _) = app.customers().by(&li).act(keep, "merge", Some(&json!({"other_id": dup}))).await;
     assert!(s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND, "{s}");
     for other in [keep, 999_999] {
@@ -159,8 +153,7 @@ async fn merging_moves_contacts_and_visits_to_the_survivor() {
 #[tokio::test]
 async fn saved_views_and_columns_belong_to_one_person() {
     let app = TestApp::new().await;
-    app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
     let v = post(
         &app,
         &li,
@@ -214,10 +207,8 @@ async fn saved_views_and_columns_belong_to_one_person() {
 async fn activity_list_and_the_named_archives() {
     let app = TestApp::new().await;
     let east = app.department("华东销售组").await;
-    app.create_user("li.na", "salesperson", Some(east)).await;
-    app.create_user("wang.fang", "salesperson", Some(east)).await;
-    let li = app.login("li.na", "password-123").await;
-    let wang = app.login("wang.fang", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
+    let (_, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
     let prospect = post(&app, &li, "/api/v1/customers", json!({"name": "南京金陵药业"})).await["id"].as_i64().unwrap();
     let closed = post(&app, &li, "/api/v1/customers", json!({"name": "合肥新能源汽车", "closed_at": "2026-05-20"}))
         .await["id"]
@@ -298,17 +289,12 @@ async fn lists_export_to_excel_and_csv() {
     assert_eq!(h["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     assert!(h["content-disposition"].to_str().unwrap().contains("customers.xlsx"));
     assert!(body.as_str().unwrap().starts_with("PK"), "an xlsx file is a zip archive");
-    let (s, h, body) = app.send(get("/api/v1/activities/export.csv?kind=visit")).await;
-    assert_eq!(s, StatusCode::OK);
-    assert!(h["content-type"].to_str().unwrap().starts_with("text/csv"));
-    let text = body.as_str().unwrap();
-    assert!(text.starts_with('\u{feff}'), "UTF-8 byte-order mark for Excel");
+    let text = csv_export(&app, "/api/v1/activities/export.csv?kind=visit").await;
     assert!(text.contains("成都蜀锦丝绸有限公司") && text.contains("到访洽谈") && text.contains("高"), "{text}");
     let (s, _, _) = app.send(get("/api/v1/activities/export.xlsx")).await;
     assert_eq!(s, StatusCode::OK);
     // No export right, no file.
-    app.create_user("li.na", "after_sales", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "after_sales", None).await;
     let (s, _) = app.customers().by(&li).get("export.xlsx").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
@@ -318,8 +304,7 @@ async fn due_follow_ups_are_emailed_once_when_smtp_is_set() {
     use salesflow_store::paging::PageRequest;
     use salesflow_store::{Actor, notifications};
     let app = TestApp::new().await;
-    app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
     let c = post(&app, &li, "/api/v1/customers", json!({"name": "南京金陵药业"})).await;
     let past = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
     let long_ago = (chrono::Utc::now() - chrono::Duration::hours(3)).to_rfc3339();
@@ -425,8 +410,7 @@ async fn a_common_search_word_pages_in_sort_order() {
     let names: Vec<&str> = few["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["甲乙丙6100", "甲乙丙6101", "甲乙丙6102", "甲乙丙6103", "甲乙丙6104"]);
     // The pool customers are visible to a salesperson, her scope still applies.
-    app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
     let (_, hers) = app.customers().by(&li).list("q=%E5%8D%8E%E4%BF%A1&owner_id=1").await;
     assert!(ids(&hers).is_empty());
 }
@@ -435,10 +419,8 @@ async fn a_common_search_word_pages_in_sort_order() {
 async fn tasks_can_concern_a_lead_and_hand_over_moves_leads() {
     let app = TestApp::new().await;
     let east = app.department("华东销售组").await;
-    let li_id = app.create_user("li.na", "salesperson", Some(east)).await;
-    let wang_id = app.create_user("wang.fang", "salesperson", Some(east)).await;
-    let li = app.login("li.na", "password-123").await;
-    let wang = app.login("wang.fang", "password-123").await;
+    let (li_id, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
+    let (wang_id, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
     let lead = post(&app, &li, "/api/v1/leads", json!({"name": "陈静", "company": "温州鞋业有限公司"})).await;
     let task = post(
         &app,
@@ -499,8 +481,7 @@ async fn tasks_and_contacts_export_with_their_filters() {
         assert!(h["content-disposition"].to_str().unwrap().ends_with(".xlsx\""));
         assert!(body.as_str().unwrap().starts_with("PK"));
     }
-    app.create_user("li.na", "after_sales", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "after_sales", None).await;
     let (s, _) = app.tasks().by(&li).get("export.csv").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }

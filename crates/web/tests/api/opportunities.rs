@@ -198,10 +198,8 @@ async fn only_an_approver_overrides_the_gate_and_must_say_why() {
     let funnel = funnel(&app).await;
     let (_, dept) = app.departments().post(&json!({"name": "华东销售部"})).await;
     let dept = dept["id"].as_i64();
-    app.create_user("xiaoli", "salesperson", dept).await;
-    app.create_user("boss", "sales_manager", dept).await;
-    let xiaoli = app.login("xiaoli", "password-123").await;
-    let boss = app.login("boss", "password-123").await;
+    let (_, xiaoli) = app.signed_in("xiaoli", "salesperson", dept).await;
+    let (_, boss) = app.signed_in("boss", "sales_manager", dept).await;
     let c = app.customer(&xiaoli, "东方电气").await;
     let o = opportunity(&app, &xiaoli, json!({"name": "东方 改造", "customer_id": c, "amount": "80000"})).await;
     let id = o["id"].as_i64().unwrap();
@@ -295,10 +293,8 @@ async fn winning_needs_the_last_gate_losing_needs_a_reason() {
 #[tokio::test]
 async fn a_salesperson_sees_and_moves_only_own_opportunities() {
     let app = TestApp::new().await;
-    app.create_user("zhang", "salesperson", None).await;
-    app.create_user("wang", "salesperson", None).await;
-    let zhang = app.login("zhang", "password-123").await;
-    let wang = app.login("wang", "password-123").await;
+    let (_, zhang) = app.signed_in("zhang", "salesperson", None).await;
+    let (_, wang) = app.signed_in("wang", "salesperson", None).await;
     let c = app.customer(&zhang, "张的客户").await;
     let o = opportunity(&app, &zhang, json!({"name": "张的机会", "customer_id": c, "amount": "100"})).await;
     let id = o["id"].as_i64().unwrap();
@@ -400,8 +396,7 @@ async fn stages_are_configured_without_breaking_open_opportunities() {
     assert_eq!(p["stages"].as_array().unwrap().last().unwrap()["retired"], true);
 
     // Salespeople may read pipelines but not change them.
-    app.create_user("li", "salesperson", None).await;
-    let li = app.login("li", "password-123").await;
+    let (_, li) = app.signed_in("li", "salesperson", None).await;
     let (s, _) = app.pipelines().by(&li).list("").await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = app.api(Method::POST, "/api/v1/lost-reasons", Some(&li), Some(json!({"name": "太贵"}))).await;
@@ -493,9 +488,8 @@ async fn a_transfer_hands_over_open_opportunities_and_activities_count_on_the_de
     let app = TestApp::new().await;
     let (_, dept) = app.departments().post(&json!({"name": "华南"})).await;
     let dept = dept["id"].as_i64();
-    let leaving = app.create_user("chen", "salesperson", dept).await;
+    let (leaving, chen) = app.signed_in("chen", "salesperson", dept).await;
     let taking = app.create_user("liu", "salesperson", dept).await;
-    let chen = app.login("chen", "password-123").await;
     let c = app.customer(&chen, "珠江啤酒").await;
     let open = opportunity(&app, &chen, json!({"name": "珠江 ERP", "customer_id": c, "amount": "1000"})).await;
     let won = opportunity(&app, &chen, json!({"name": "珠江 旧单", "customer_id": c, "amount": "1000"})).await;

@@ -185,8 +185,7 @@ async fn pipeline_administration_edits_stages_and_refuses_retiring_with_open_dea
     assert!(!reasons.iter().any(|r| r.name == "时机不对"));
 
     // Without the administer right there is no such page.
-    app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
     let (s, _) = app.api(Method::GET, "/admin/pipelines", Some(&li), None).await;
     assert_ne!(s, StatusCode::OK);
 }

@@ -124,8 +124,7 @@ async fn pool_customer(app: &TestApp, name: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn thirty_parallel_claims_with_a_limit_of_three_claim_three() {
     let app = TestApp::new().await;
-    app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
     set_claim_limit(&app, 3).await;
     let mut ids = Vec::new();
     for i in 0..30 {
@@ -152,8 +151,7 @@ async fn thirty_parallel_claims_with_a_limit_of_three_claim_three() {
 #[tokio::test]
 async fn releasing_does_not_give_a_claim_back() {
     let app = TestApp::new().await;
-    app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
     set_claim_limit(&app, 2).await;
     let id = pool_customer(&app, "杭州西湖茶业").await;
     let claim = format!("/api/v1/customers/{id}/claim");

@@ -134,10 +134,9 @@ async fn world() -> World {
     let app = TestApp::new().await;
     let east = app.department("华东销售部").await;
     let west = app.department("华南销售部").await;
-    let alice_id = app.create_user("alice", "salesperson", Some(east)).await;
+    let (alice_id, alice) = app.signed_in("alice", "salesperson", Some(east)).await;
     let bob_id = app.create_user("bob", "salesperson", Some(east)).await;
     app.create_user("carol", "salesperson", Some(west)).await;
-    let alice = app.login("alice", "password-123").await;
     let funnel: PipelineView = list_pipelines(&app.store, &sys(), false)
         .await
         .unwrap()

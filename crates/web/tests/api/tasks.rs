@@ -42,19 +42,11 @@ struct Team {
 async fn team(app: &TestApp) -> Team {
     let east = app.department("华东销售组").await;
     let south = app.department("华南销售组").await;
-    app.create_user("zhang.wei", "sales_manager", Some(east)).await;
-    let li_id = app.create_user("li.na", "salesperson", Some(east)).await;
-    let wang_id = app.create_user("wang.fang", "salesperson", Some(east)).await;
-    let zhao_id = app.create_user("zhao.lei", "salesperson", Some(south)).await;
-    Team {
-        manager: app.login("zhang.wei", "password-123").await,
-        li: app.login("li.na", "password-123").await,
-        wang: app.login("wang.fang", "password-123").await,
-        zhao: app.login("zhao.lei", "password-123").await,
-        li_id,
-        wang_id,
-        zhao_id,
-    }
+    let (_, manager) = app.signed_in("zhang.wei", "sales_manager", Some(east)).await;
+    let (li_id, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
+    let (wang_id, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
+    let (zhao_id, zhao) = app.signed_in("zhao.lei", "salesperson", Some(south)).await;
+    Team { manager, li, wang, zhao, li_id, wang_id, zhao_id }
 }
 
 #[tokio::test]

@@ -6,4 +6,4 @@ mod fixtures;
 mod resources;
 mod values;
 
-pub use values::{audit_actions, ids, urlencode};
+pub use values::{audit_actions, csv_export, ids, urlencode};

@@ -1,8 +1,9 @@
 //! Readers of the API's answers.
 
+use axum::http::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, api_request};
 
 /// The ids of a page of a list, in its order.
 pub fn ids(page: &Value) -> Vec<i64> {
@@ -18,4 +19,16 @@ pub fn urlencode(s: &str) -> String {
 pub async fn audit_actions(app: &TestApp, entity_type: &str, entity_id: i64) -> Vec<String> {
     let (_, log) = app.audit_log().list(&format!("entity_type={entity_type}&entity_id={entity_id}")).await;
     log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect()
+}
+
+/// `GET <path>` by the administrator, reading Chinese: a CSV file for Excel
+/// (200, `text/csv`, a UTF-8 byte-order mark). Its text after the mark.
+pub async fn csv_export(app: &TestApp, path: &str) -> String {
+    let (s, headers, body) =
+        app.send(api_request(Method::GET, path, Some(&app.admin), None, &[("accept-language", "zh-CN")])).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/csv"));
+    let text = body.as_str().unwrap();
+    assert!(text.starts_with('\u{feff}'), "UTF-8 byte-order mark for Excel");
+    text.trim_start_matches('\u{feff}').to_owned()
 }
