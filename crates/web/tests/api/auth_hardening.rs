@@ -5,7 +5,7 @@ use axum::http::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::helpers::{ADMIN_PASSWORD, TestApp};
-use crate::pages::{cookie, form, get};
+use crate::support::browser::{cookie, form, get, sign_in};
 
 async fn request_link(app: &TestApp) {
     let (s, _) =
@@ -79,15 +79,10 @@ async fn changing_the_password_ends_reset_links_and_other_sessions_when_asked() 
     app.login("admin", "third-pass-1").await;
 }
 
-/// Signs in through the form; returns cookies and the page's CSRF token.
-async fn signed_in(app: &TestApp) -> (String, String) {
-    crate::pages::sign_in(app).await
-}
-
 #[tokio::test]
 async fn the_password_page_offers_to_sign_out_other_sessions() {
     let app = TestApp::new().await;
-    let (cookies, csrf) = signed_in(&app).await;
+    let (cookies, csrf) = sign_in(&app).await;
     let other = app.login("admin", ADMIN_PASSWORD).await;
     let (s, _, page) = app.send(get("/account/password", &cookies)).await;
     assert_eq!(s, StatusCode::OK);
@@ -164,7 +159,7 @@ async fn redirect_targets_from_the_request_stay_on_this_site() {
         app.send(form("/locale", &format!("sf_csrf={anon}"), &format!("_csrf={anon}&locale=en&next={next}"))).await;
     assert_eq!(h.get(header::LOCATION).unwrap(), "/customers?province=%E4%B8%8A%E6%B5%B7");
     // A signed-in page's `back` field goes through the same check.
-    let (cookies, csrf) = signed_in(&app).await;
+    let (cookies, csrf) = sign_in(&app).await;
     let body = format!("_csrf={csrf}&list=junk&name=x&query=&back=%2F%09%2Fevil.example");
     let (s, h, _) = app.send(form("/views", &cookies, &body)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);

@@ -8,6 +8,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, send_to};
+use crate::support::browser::sign_in;
 use crate::support::urlencode;
 
 /// A multipart body: `(name, file name, bytes)` parts.
@@ -419,14 +420,6 @@ async fn contacts_are_matched_to_visible_customers_by_name() {
 
 // ---------------------------------------------------------------- pages
 
-fn set_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        let (pair, _) = c.split_once(';').unwrap_or((c, ""));
-        let (k, v) = pair.split_once('=')?;
-        (k == name && !v.is_empty()).then(|| v.to_owned())
-    })
-}
-
 fn page_request(
     method: Method,
     path: &str,
@@ -444,21 +437,6 @@ fn page_request(
         b = b.header(header::CONTENT_TYPE, ct);
     }
     b.body(Body::from(body)).unwrap()
-}
-
-/// Signs in through the login form: the cookie header and the session's CSRF token.
-async fn browser(app: &TestApp) -> (String, String) {
-    let (_, h, _) = app.send(page_request(Method::GET, "/login", "", None, Vec::new())).await;
-    let anon = set_cookie(&h, "sf_csrf").unwrap();
-    let body = format!("_csrf={anon}&username=admin&password={}&next=%2F", crate::helpers::ADMIN_PASSWORD);
-    let form = Some("application/x-www-form-urlencoded".to_owned());
-    let (_, h, _) =
-        app.send(page_request(Method::POST, "/login", &format!("sf_csrf={anon}"), form, body.into_bytes())).await;
-    let cookies = format!("sf_session={}; sf_csrf={anon}", set_cookie(&h, "sf_session").unwrap());
-    let (_, _, page) = app.send(page_request(Method::GET, "/imports/new", &cookies, None, Vec::new())).await;
-    let html = page.as_str().unwrap().to_owned();
-    let csrf = html.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    (cookies, csrf)
 }
 
 async fn page(app: &TestApp, path: &str, cookies: &str) -> (StatusCode, String) {
@@ -487,7 +465,7 @@ async fn upload_page(
 #[tokio::test]
 async fn the_pages_upload_map_dry_run_and_import() {
     let app = TestApp::new().await;
-    let (cookies, csrf) = browser(&app).await;
+    let (cookies, csrf) = sign_in(&app).await;
     let (s, html) = page(&app, "/customers", &cookies).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("href=\"/imports/new?target=customers\""), "the customer list links to the import");
@@ -744,7 +722,7 @@ async fn leads_import_after_a_dry_run_with_every_bad_row_reported() {
     assert!(report.contains("王芳") && report.contains("Not a valid e-mail address"), "{report}");
     assert!(!report.contains("李娜"), "good rows are not in the report");
     assert_eq!(lead_names(&app, &li, "").await, ["赵敏"], "a dry run writes nothing");
-    let (cookies, _) = browser(&app).await;
+    let (cookies, _) = sign_in(&app).await;
     let (_, html) = page(&app, &format!("/imports/{}/progress", dry["id"]), &cookies).await;
     assert!(html.contains("<td>无效原因</td>") && html.contains("<td>邮箱</td>"), "{html}");
 
@@ -871,7 +849,7 @@ async fn a_gbk_lead_file_imports_and_its_mapping_is_remembered() {
 #[tokio::test]
 async fn the_lead_list_links_to_the_lead_import() {
     let app = TestApp::new().await;
-    let (cookies, _) = browser(&app).await;
+    let (cookies, _) = sign_in(&app).await;
     let (s, html) = page(&app, "/leads", &cookies).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("href=\"/imports/new?target=leads\""), "{html}");
@@ -954,7 +932,7 @@ async fn files_of_imports_finished_a_week_ago_are_removed_and_the_job_says_expir
     assert_eq!(imports::expire_files(&app.store, &upload_dir, week_ago()).await.unwrap(), 1);
     assert!(!exists(&upload) && !exists(&real_report));
     assert_eq!(imports::expire_files(&app.store, &upload_dir, week_ago()).await.unwrap(), 0);
-    let (cookies, _) = browser(&app).await;
+    let (cookies, _) = sign_in(&app).await;
     let (s, html) = page(&app, &format!("/imports/{}", real.id), &cookies).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("import-files-expired") && !html.contains("rejected.csv"), "{html}");

@@ -411,7 +411,7 @@ async fn leads_are_soft_deleted_restored_and_exported() {
 
 #[tokio::test]
 async fn the_lead_pages_search_warn_qualify_and_convert() {
-    use crate::pages::{form, get, sign_in};
+    use crate::support::browser::{form, get, sign_in};
     use axum::http::header;
 
     let app = TestApp::new().await;

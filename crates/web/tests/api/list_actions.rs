@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::pages::{cookie, form, get, sign_in};
+use crate::support::browser::{cookie, form, get, sign_in};
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     let (s, v) = app.api(Method::POST, path, Some(token), Some(body)).await;

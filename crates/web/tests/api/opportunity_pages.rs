@@ -8,11 +8,11 @@ use salesflow_store::opportunities::get_opportunity;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::pages::{get, sign_in};
+use crate::support::browser::{get, sign_in};
 
 /// A form post read in English.
 fn form(path: &str, cookies: &str, body: &str) -> Request<Body> {
-    let mut request = crate::pages::form(path, cookies, body);
+    let mut request = crate::support::browser::form(path, cookies, body);
     request.headers_mut().insert("accept-language", header::HeaderValue::from_static("en"));
     request
 }

@@ -1,57 +1,10 @@
 //! HTML pages: sign-in with a cookie, CSRF, headers, field errors.
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 
 use crate::helpers::{ADMIN_PASSWORD, TestApp};
-
-pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        let (pair, _) = c.split_once(';').unwrap_or((c, ""));
-        let (k, v) = pair.split_once('=')?;
-        (k == name && !v.is_empty()).then(|| v.to_owned())
-    })
-}
-
-pub(crate) fn form(path: &str, cookies: &str, body: &str) -> Request<Body> {
-    Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header(header::COOKIE, cookies)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header("x-forwarded-for", "192.0.2.1")
-        .body(Body::from(body.to_owned()))
-        .unwrap()
-}
-
-pub(crate) fn get(path: &str, cookies: &str) -> Request<Body> {
-    Request::builder()
-        .uri(path)
-        .header(header::COOKIE, cookies)
-        .header("accept-language", "en")
-        .body(Body::empty())
-        .unwrap()
-}
-
-/// Signs in through the login form; returns the cookie header and the CSRF token of the session.
-pub(crate) async fn sign_in(app: &TestApp) -> (String, String) {
-    let (_, h, _) = app.send(get("/login", "")).await;
-    let anon = cookie(&h, "sf_csrf").expect("anonymous CSRF cookie");
-    let body = format!("_csrf={anon}&username=admin&password={ADMIN_PASSWORD}&next=%2Fadmin%2Fusers");
-    let (s, h, _) = app.send(form("/login", &format!("sf_csrf={anon}"), &body)).await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    assert_eq!(h.get(header::LOCATION).unwrap(), "/admin/users");
-    let set =
-        h.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>().join("\n");
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
-    let session = cookie(&h, "sf_session").expect("session cookie");
-    let cookies = format!("sf_session={session}; sf_csrf={anon}");
-    let (s, _, page) = app.send(get("/", &cookies)).await;
-    assert_eq!(s, StatusCode::OK);
-    let html = page.as_str().unwrap();
-    let csrf = html.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    (cookies, csrf)
-}
+use crate::support::browser::{cookie, form, get, sign_in};
 
 #[tokio::test]
 async fn pages_need_a_session_and_carry_security_headers() {

@@ -440,9 +440,9 @@ async fn reports_bad_parameters_are_422_with_fields() {
 #[tokio::test]
 async fn reports_pages_render_with_chart_data_and_links() {
     let w = world().await;
-    let (cookies, _) = crate::pages::sign_in(&w.app).await;
+    let (cookies, _) = crate::support::browser::sign_in(&w.app).await;
     let funnel = format!("/reports/funnel?{}&pipeline_id={}&target=300.01", period(&w), w.pipeline);
-    let (s, _, page) = w.app.send(crate::pages::get(&funnel, &cookies)).await;
+    let (s, _, page) = w.app.send(crate::support::browser::get(&funnel, &cookies)).await;
     assert_eq!(s, StatusCode::OK);
     let html = page.as_str().unwrap();
     assert!(html.contains("Funnel analysis") && html.contains("href=\"/reports/forecast\""), "nav and title");
@@ -452,22 +452,23 @@ async fn reports_pages_render_with_chart_data_and_links() {
     assert!(html.contains("2.0× the target"), "coverage answered in words");
     assert!(!html.contains("<script>"), "no inline script");
 
-    let (s, _, page) = w.app.send(crate::pages::get("/reports/forecast?group_by=quarter", &cookies)).await;
+    let (s, _, page) = w.app.send(crate::support::browser::get("/reports/forecast?group_by=quarter", &cookies)).await;
     assert_eq!(s, StatusCode::OK);
     let html = page.as_str().unwrap();
     assert!(html.contains("Weighted forecast") && html.contains("id=\"forecast-data\""));
     assert!(html.contains("755.01"), "weighted total shown");
 
     // A bad period keeps the page, with the field error.
-    let (s, _, page) = w.app.send(crate::pages::get("/reports/funnel?from=2026-03-01&to=2026-01-01", &cookies)).await;
+    let (s, _, page) =
+        w.app.send(crate::support::browser::get("/reports/funnel?from=2026-03-01&to=2026-01-01", &cookies)).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.as_str().unwrap().contains("field-error"));
     // The page's export link answers a file.
-    let (s, h, _) = w.app.send(crate::pages::get(&format!("{funnel}&format=csv"), &cookies)).await;
+    let (s, h, _) = w.app.send(crate::support::browser::get(&format!("{funnel}&format=csv"), &cookies)).await;
     assert_eq!(s, StatusCode::OK);
     assert!(h["content-type"].to_str().unwrap().starts_with("text/csv"));
     // The asset is served.
-    let (s, _, _) = w.app.send(crate::pages::get("/assets/reports.js", "")).await;
+    let (s, _, _) = w.app.send(crate::support::browser::get("/assets/reports.js", "")).await;
     assert_eq!(s, StatusCode::OK);
 }
 

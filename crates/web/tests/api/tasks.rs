@@ -2,10 +2,11 @@
 //! reminders, the calendar's contents and range, the hand-over, the pages.
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_PASSWORD, TestApp};
+use crate::helpers::TestApp;
+use crate::support::browser::sign_in;
 
 fn titles(page: &Value) -> Vec<String> {
     page["items"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()).collect()
@@ -352,14 +353,6 @@ async fn the_hand_over_moves_open_tasks_but_not_done_ones() {
 
 // ---------------------------------------------------------------- pages
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        let (pair, _) = c.split_once(';').unwrap_or((c, ""));
-        let (k, v) = pair.split_once('=')?;
-        (k == name && !v.is_empty()).then(|| v.to_owned())
-    })
-}
-
 fn get(path: &str, cookies: &str, language: &str) -> Request<Body> {
     Request::builder()
         .uri(path)
@@ -382,30 +375,10 @@ fn post(path: &str, cookies: &str, body: &str, htmx: bool) -> Request<Body> {
     b.body(Body::from(body.to_owned())).unwrap()
 }
 
-/// The admin's browser session: cookies and the page's CSRF token.
-async fn browser(app: &TestApp) -> (String, String) {
-    let (_, h, _) = app.send(get("/login", "", "en")).await;
-    let anon = cookie(&h, "sf_csrf").unwrap();
-    let body = format!("_csrf={anon}&username=admin&password={ADMIN_PASSWORD}&next=%2F");
-    let request = Request::builder()
-        .method(Method::POST)
-        .uri("/login")
-        .header(header::COOKIE, format!("sf_csrf={anon}"))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
-    let (_, h, _) = app.send(request).await;
-    let cookies = format!("sf_session={}; sf_csrf={anon}", cookie(&h, "sf_session").unwrap());
-    let (_, _, page) = app.send(get("/", &cookies, "en")).await;
-    let html = page.as_str().unwrap().to_owned();
-    let csrf = html.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    (cookies, csrf)
-}
-
 #[tokio::test]
 async fn task_pages_create_complete_and_show_in_the_calendar() {
     let app = TestApp::new().await;
-    let (cookies, csrf) = browser(&app).await;
+    let (cookies, csrf) = sign_in(&app).await;
     let c = app.customer(&app.admin, "上海华信科技有限公司").await;
     // Field errors keep what was typed.
     let bad = format!("_csrf={csrf}&title=%E5%9B%9E%E8%AE%BF&start_at={}&due_at={}&priority=normal", day(5), day(1));

@@ -2,6 +2,7 @@
 //! `app.signed_in(…)`), typed calls on the API's collections
 //! (`app.customers().by(&token).create(&body)`) and readers of their answers.
 
+pub mod browser;
 mod fixtures;
 mod resources;
 mod values;
