@@ -97,7 +97,7 @@ async fn users_are_soft_deleted_and_restored() {
     let (id, token) = app.signed_in("he.ping", "after_sales", None).await;
     let (s, _) = app.users().delete(id).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&token), None).await;
+    let (s, _) = app.me(&token).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (_, live) = app.users().list("").await;
     assert!(!ids(&live).contains(&id));
@@ -108,7 +108,7 @@ async fn users_are_soft_deleted_and_restored() {
     assert_eq!(restored["active"], true);
     app.login("he.ping", "password-123").await;
     // Nobody deletes themselves.
-    let (_, me) = app.api(Method::GET, "/api/v1/me", Some(&app.admin), None).await;
+    let (_, me) = app.me(&app.admin).await;
     let my_id = me["user"]["id"].as_i64().unwrap();
     let (s, _) = app.users().delete(my_id).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);

@@ -120,14 +120,14 @@ async fn a_session_from_one_node_works_on_another_and_logout_ends_it() {
 async fn deactivated_user_is_locked_out_at_once() {
     let app = TestApp::new().await;
     let (id, token) = app.signed_in("wang.fang", "sales_manager", None).await;
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&token), None).await;
+    let (s, _) = app.me(&token).await;
     assert_eq!(s, StatusCode::OK);
     let (s, user) = app.users().get(id).await;
     assert_eq!(s, StatusCode::OK);
     let (s, body) = app.users().patch(id, &json!({"version": user["version"], "active": false})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["active"], false);
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&token), None).await;
+    let (s, _) = app.me(&token).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = app
         .api(
@@ -151,7 +151,7 @@ async fn password_reset_link_works_once() {
         app.api(Method::POST, "/api/v1/auth/password-reset", None, Some(json!({"email": "admin@example.com"}))).await;
     assert_eq!(s, StatusCode::ACCEPTED);
     // Without SMTP the mail waits in the outbox, which the administrator reads.
-    let (s, outbox) = app.api(Method::GET, "/api/v1/outbox", Some(&app.admin), None).await;
+    let (s, outbox) = app.outbox().list("").await;
     assert_eq!(s, StatusCode::OK);
     let items = outbox["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "one mail only, for the known address");
@@ -169,7 +169,7 @@ async fn password_reset_link_works_once() {
     let (s, _) = app.api(Method::POST, "/api/v1/auth/password-reset/confirm", None, Some(ok.clone())).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     // The old sessions ended; the new password works; the link is spent.
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&app.admin), None).await;
+    let (s, _) = app.me(&app.admin).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     app.login("admin", "brand-new-secret").await;
     let again = json!({"token": token, "new_password": "another-secret"});
@@ -201,7 +201,7 @@ async fn change_own_password_checks_the_current_one() {
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     // The session that changed it stays valid.
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&app.admin), None).await;
+    let (s, _) = app.me(&app.admin).await;
     assert_eq!(s, StatusCode::OK);
     app.login("admin", "new-password-9").await;
 }
@@ -210,20 +210,17 @@ async fn change_own_password_checks_the_current_one() {
 async fn api_tokens_are_shown_once_and_can_be_revoked() {
     let app = TestApp::new().await;
     let uid = app.create_user("finance.bot", "management", None).await;
-    let (s, created) = app
-        .api(Method::POST, "/api/v1/api-tokens", Some(&app.admin), Some(json!({"name": "财务系统", "user_id": uid})))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let created = app.api_tokens().create(&json!({"name": "财务系统", "user_id": uid})).await;
     let secret = created["secret"].as_str().unwrap().to_owned();
-    let (s, me) = app.api(Method::GET, "/api/v1/me", Some(&secret), None).await;
+    let (s, me) = app.me(&secret).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(me["user"]["username"], "finance.bot");
-    let (_, list) = app.api(Method::GET, "/api/v1/api-tokens", Some(&app.admin), None).await;
+    let (_, list) = app.api_tokens().list("").await;
     assert!(!list.to_string().contains(&secret), "the secret is never listed");
     let id = created["token"]["id"].as_i64().unwrap();
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/api-tokens/{id}"), Some(&app.admin), None).await;
+    let (s, _) = app.api_tokens().delete(id).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&secret), None).await;
+    let (s, _) = app.me(&secret).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
@@ -236,6 +233,6 @@ async fn reset_links_are_limited_to_three_an_hour() {
             .await;
         assert_eq!(s, StatusCode::ACCEPTED);
     }
-    let (_, outbox) = app.api(Method::GET, "/api/v1/outbox", Some(&app.admin), None).await;
+    let (_, outbox) = app.outbox().list("").await;
     assert_eq!(outbox["items"].as_array().unwrap().len(), 3);
 }

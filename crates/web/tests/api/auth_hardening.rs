@@ -15,7 +15,7 @@ async fn request_link(app: &TestApp) {
 
 /// The tokens of every reset mail in the outbox, oldest first.
 async fn mailed_tokens(app: &TestApp, token: &str) -> Vec<String> {
-    let (s, outbox) = app.api(Method::GET, "/api/v1/outbox", Some(token), None).await;
+    let (s, outbox) = app.outbox().by(token).list("").await;
     assert_eq!(s, StatusCode::OK, "{outbox}");
     let mut tokens: Vec<(i64, String)> = outbox["items"]
         .as_array()
@@ -63,7 +63,7 @@ async fn changing_the_password_ends_reset_links_and_other_sessions_when_asked() 
         json!({"current_password": ADMIN_PASSWORD, "new_password": "second-pass-1", "sign_out_other_sessions": false});
     let (s, p) = app.api(Method::POST, "/api/v1/me/password", Some(&app.admin), Some(body)).await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{p}");
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&other), None).await;
+    let (s, _) = app.me(&other).await;
     assert_eq!(s, StatusCode::OK, "the other session stays");
     // The link mailed before the change cannot undo it.
     let (s, p) = confirm(&app, &link, "attacker-pass-1").await;
@@ -72,9 +72,9 @@ async fn changing_the_password_ends_reset_links_and_other_sessions_when_asked() 
     let body = json!({"current_password": "second-pass-1", "new_password": "third-pass-1"});
     let (s, _) = app.api(Method::POST, "/api/v1/me/password", Some(&app.admin), Some(body)).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&other), None).await;
+    let (s, _) = app.me(&other).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&app.admin), None).await;
+    let (s, _) = app.me(&app.admin).await;
     assert_eq!(s, StatusCode::OK);
     app.login("admin", "third-pass-1").await;
 }
@@ -94,7 +94,7 @@ async fn the_password_page_offers_to_sign_out_other_sessions() {
     let (s, h, _) = app.send(form("/account/password", &cookies, &body)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h.get(header::LOCATION).unwrap(), "/account/password");
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&other), None).await;
+    let (s, _) = app.me(&other).await;
     assert_eq!(s, StatusCode::OK);
     // Ticked: it ends; the page's own session stays.
     let body = format!(
@@ -102,7 +102,7 @@ async fn the_password_page_offers_to_sign_out_other_sessions() {
     );
     let (s, _, _) = app.send(form("/account/password", &cookies, &body)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&other), None).await;
+    let (s, _) = app.me(&other).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _, _) = app.send(get("/account/password", &cookies)).await;
     assert_eq!(s, StatusCode::OK);

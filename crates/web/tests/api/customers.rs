@@ -33,7 +33,7 @@ async fn salespeople_see_only_their_own_customers() {
     // Nor may she add contacts to it, or assign customers to someone outside her scope.
     let (s, _) = app.contacts().by(&wang).post(&json!({"customer_id": id, "name": "陈静", "role": "handler"})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let (_, me) = app.get_as(&li, "/api/v1/me").await;
+    let (_, me) = app.me(&li).await;
     let (s, p) = app.customers().by(&wang).post(&json!({"name": "Acme", "owner_id": me["user"]["id"]})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["code"], "owner_outside_scope");
@@ -201,7 +201,7 @@ async fn idle_customers_return_to_the_pool_and_claims_are_limited() {
     assert_eq!(log["items"].as_array().unwrap().len(), 1);
 
     // One claim a day: the second is refused with a field error.
-    let (_, settings) = app.get_as(&app.admin, "/api/v1/settings").await;
+    let (_, settings) = app.api(Method::GET, "/api/v1/settings", Some(&app.admin), None).await;
     let mut s = settings.clone();
     s["pool_claim_limit"] = json!(1);
     let (status, _) = app.api(Method::PATCH, "/api/v1/settings", Some(&app.admin), Some(s)).await;

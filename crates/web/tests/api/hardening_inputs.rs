@@ -418,7 +418,7 @@ async fn no_csv_the_product_writes_carries_a_formula() {
     assert_eq!(s, StatusCode::ACCEPTED, "{job}");
     let id = job["id"].as_i64().unwrap();
     for _ in 0..200 {
-        let (_, j) = app.api(Method::GET, &format!("/api/v1/imports/{id}"), Some(&app.admin), None).await;
+        let (_, j) = app.imports().get(id).await;
         if j["status"] == "done" || j["status"] == "failed" {
             assert_eq!(j["rejected"], 1, "{j}");
             break;
@@ -451,7 +451,7 @@ async fn draft_uploads_have_a_quota_per_person() {
     let (s, _, p) = send_to(&app.router, upload(app.admin.clone())).await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
     let id = first.unwrap();
-    let (s, p) = app.api(Method::POST, &format!("/api/v1/imports/{id}/cancel"), Some(&alice), None).await;
+    let (s, p) = app.imports().by(&alice).act(id, "cancel", None).await;
     assert_eq!(s, StatusCode::OK, "{p}");
     let (s, _, p) = send_to(&app.router, upload(alice.clone())).await;
     assert_eq!(s, StatusCode::CREATED, "{p}");

@@ -67,7 +67,7 @@ async fn import(app: &TestApp, token: &str, target: &str, file: &str, bytes: &[u
 
 async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
     for _ in 0..400 {
-        let (status, job) = app.api(Method::GET, &format!("/api/v1/imports/{id}"), Some(token), None).await;
+        let (status, job) = app.imports().by(token).get(id).await;
         assert_eq!(status, StatusCode::OK, "{job}");
         if matches!(job["status"].as_str(), Some("done" | "failed" | "cancelled")) {
             return job;
@@ -304,7 +304,7 @@ async fn files_that_are_not_tables_get_a_clear_422() {
     let (s, p) = post_multipart(&app, "/api/v1/imports", &app.admin, &[("target", None, b"customers")]).await;
     assert_eq!((s, p["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("required")));
     // Not multipart at all, or a field the form does not have.
-    let (s, p) = app.api(Method::POST, "/api/v1/imports", Some(&app.admin), Some(json!({"target": "customers"}))).await;
+    let (s, p) = app.imports().post(&json!({"target": "customers"})).await;
     assert_eq!((s, p["status"].as_u64()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some(415)));
     let (s, p) =
         post_multipart(&app, "/api/v1/imports", &app.admin, &[("target", None, b"customers"), ("owner", None, b"x")])
@@ -331,9 +331,9 @@ async fn a_salespersons_import_stays_in_their_scope() {
     assert!(customer_names(&app, &wang, "").await.is_empty());
     // Another salesperson sees neither the import nor its rejected rows.
     let id = job["id"].as_i64().unwrap();
-    let (s, _) = app.api(Method::GET, &format!("/api/v1/imports/{id}"), Some(&wang), None).await;
+    let (s, _) = app.imports().by(&wang).get(id).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, list) = app.api(Method::GET, "/api/v1/imports", Some(&wang), None).await;
+    let (_, list) = app.imports().by(&wang).list("").await;
     assert!(list["items"].as_array().unwrap().is_empty());
 }
 
@@ -355,10 +355,10 @@ async fn the_mapping_is_remembered_for_the_next_file() {
     assert!(preview["fields"].as_array().unwrap().iter().any(|f| f["name"] == "name" && f["required"] == true));
     let id = preview["import"]["id"].as_i64().unwrap();
     // Without a usable mapping it cannot start; with one it runs.
-    let (s, p) = app.api(Method::POST, &format!("/api/v1/imports/{id}/start"), Some(&app.admin), Some(json!({}))).await;
+    let (s, p) = app.imports().act(id, "start", Some(&json!({}))).await;
     assert_eq!((s, p["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("no_usable_columns")));
     let body = json!({"mapping": {"Firma": "name", "Stufe": "grade"}, "duplicates": "skip"});
-    let (s, job) = app.api(Method::POST, &format!("/api/v1/imports/{id}/start"), Some(&app.admin), Some(body)).await;
+    let (s, job) = app.imports().act(id, "start", Some(&body)).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{job}");
     let job = finished(&app, &app.admin, job["id"].as_i64().unwrap()).await;
     assert_eq!(job["inserted"], 1);
@@ -374,9 +374,9 @@ async fn the_mapping_is_remembered_for_the_next_file() {
     assert_eq!(fields, [json!("grade"), json!("name"), Value::Null]);
     // Cancelling a draft leaves nothing to run.
     let id = next["import"]["id"].as_i64().unwrap();
-    let (s, c) = app.api(Method::POST, &format!("/api/v1/imports/{id}/cancel"), Some(&app.admin), None).await;
+    let (s, c) = app.imports().act(id, "cancel", None).await;
     assert_eq!((s, c["status"].as_str()), (StatusCode::OK, Some("cancelled")));
-    let (s, _) = app.api(Method::POST, &format!("/api/v1/imports/{id}/cancel"), Some(&app.admin), None).await;
+    let (s, _) = app.imports().act(id, "cancel", None).await;
     assert_eq!(s, StatusCode::CONFLICT);
 }
 
@@ -385,11 +385,10 @@ async fn contacts_are_matched_to_visible_customers_by_name() {
     let app = TestApp::new().await;
     let (_, c) = app.customers().post(&json!({"name": "上海华信科技有限公司"})).await;
     let customer_id = c["id"].as_i64().unwrap();
-    let (s, _) = app
+    let _ = app
         .contacts()
-        .post(&json!({"customer_id": customer_id, "name": "陈静", "role": "handler", "mobile": "13800138000"}))
+        .create(&json!({"customer_id": customer_id, "name": "陈静", "role": "handler", "mobile": "13800138000"}))
         .await;
-    assert_eq!(s, StatusCode::CREATED);
     let csv = "客户名称,联系人,手机,邮箱,角色\n\
 上海华信科技,李娜,13900139000,li.na@huaxin.cn,决策人\n\
 上海华信科技,陈静,+86 138-0013-8000,,\n\
@@ -564,7 +563,7 @@ async fn an_import_whose_node_stopped_is_marked_failed() {
         .await
         .unwrap();
     assert_eq!(imports::fail_stale(&app.store, chrono::Duration::minutes(10)).await.unwrap(), 1);
-    let (_, job) = app.api(Method::GET, &format!("/api/v1/imports/{id}"), Some(&app.admin), None).await;
+    let (_, job) = app.imports().get(id).await;
     assert_eq!(job["status"], "failed");
     assert!(job["error"].as_str().unwrap().contains("stopped"));
 }
@@ -823,7 +822,7 @@ async fn a_gbk_lead_file_imports_and_its_mapping_is_remembered() {
     assert!(preview["fields"].as_array().unwrap().iter().any(|f| f["name"] == "intention"));
     let id = preview["import"]["id"].as_i64().unwrap();
     let body = json!({"mapping": {"Kontakt": "name", "Firma": "company"}});
-    let (s, job) = app.api(Method::POST, &format!("/api/v1/imports/{id}/start"), Some(&app.admin), Some(body)).await;
+    let (s, job) = app.imports().act(id, "start", Some(&body)).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{job}");
     assert_eq!(finished(&app, &app.admin, id).await["inserted"], 1);
     let (_, next) = post_multipart(
@@ -915,15 +914,14 @@ async fn files_of_imports_finished_a_week_ago_are_removed_and_the_job_says_expir
     assert_eq!(imports::expire_files(&app.store, &upload_dir, week_ago()).await.unwrap(), 1);
     assert!(!exists(&dry_report), "the old dry run's rejected rows are removed");
     assert!(exists(&upload) && exists(&real_report), "the newer import still has its files");
-    let (s, job) = app.api(Method::GET, &format!("/api/v1/imports/{dry_id}"), Some(&app.admin), None).await;
+    let (s, job) = app.imports().get(dry_id).await;
     assert_eq!(s, StatusCode::OK, "the job row stays");
     assert_eq!((job["files_expired"].as_bool(), job["has_report"].as_bool()), (Some(true), Some(false)), "{job}");
     assert_eq!(job["inserted"], 1, "its figures stay");
-    let (s, _) = app.api(Method::GET, &format!("/api/v1/imports/{dry_id}/rejected.csv"), Some(&app.admin), None).await;
+    let (s, _) = app.imports().get_part(dry_id, "rejected.csv").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Running the expired dry run's file again is refused with a field error, not a 500.
-    let (s, problem) =
-        app.api(Method::POST, &format!("/api/v1/imports/{dry_id}/start"), Some(&app.admin), Some(json!({}))).await;
+    let (s, problem) = app.imports().act(dry_id, "start", Some(&json!({}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "file");
 
@@ -1000,9 +998,9 @@ async fn the_rejected_rows_need_the_right_to_import_not_only_to_view() {
             json!({"code": "viewer", "name": "只读", "data_scope": "all", "permissions": {"customers": ["view"]}}),
         )
         .await;
-    let (s, _) = app.api(Method::GET, &format!("/api/v1/imports/{id}"), Some(&viewer), None).await;
+    let (s, _) = app.imports().by(&viewer).get(id).await;
     assert_eq!(s, StatusCode::OK, "the import itself is visible");
-    let (s, p) = app.api(Method::GET, &format!("/api/v1/imports/{id}/rejected.csv"), Some(&viewer), None).await;
+    let (s, p) = app.imports().by(&viewer).get_part(id, "rejected.csv").await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
     assert!(rejected_csv(&app, &app.admin, id).await.contains("深圳云帆网络"));
 }

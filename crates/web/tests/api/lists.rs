@@ -54,7 +54,7 @@ async fn bulk_actions_change_all_selected_or_none() {
     }
 
     // The administrator assigns both to Wang, then deletes one.
-    let wang_id = app.api(Method::GET, "/api/v1/me", Some(&wang), None).await.1["user"]["id"].as_i64().unwrap();
+    let wang_id = app.me(&wang).await.1["user"]["id"].as_i64().unwrap();
     post(
         &app,
         &app.admin,
@@ -170,24 +170,24 @@ async fn saved_views_and_columns_belong_to_one_person() {
         json!({"list": "customers", "name": "我的华东 A 级客户", "query": "grade=B"}),
     )
     .await;
-    let (_, mine) = app.api(Method::GET, "/api/v1/saved-views?list=customers", Some(&li), None).await;
+    let (_, mine) = app.saved_views().by(&li).list("list=customers").await;
     assert_eq!(mine.as_array().unwrap().len(), 1);
     assert_eq!(mine[0]["query"], "grade=B");
-    let (_, theirs) = app.api(Method::GET, "/api/v1/saved-views?list=customers", Some(&app.admin), None).await;
+    let (_, theirs) = app.saved_views().list("list=customers").await;
     assert!(theirs.as_array().unwrap().is_empty());
     let id = v["id"].as_i64().unwrap();
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/saved-views/{id}"), Some(&app.admin), None).await;
+    let (s, _) = app.saved_views().delete(id).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "nobody deletes another's view");
     for (body, field) in [
         (json!({"list": "customers", "name": "", "query": ""}), "name"),
         (json!({"list": "orders", "name": "x", "query": ""}), "list"),
         (json!({"list": "customers", "name": "x".repeat(61), "query": ""}), "name"),
     ] {
-        let (s, p) = app.api(Method::POST, "/api/v1/saved-views", Some(&li), Some(body)).await;
+        let (s, p) = app.saved_views().by(&li).post(&body).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(p["errors"][0]["field"], field);
     }
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/saved-views/{id}"), Some(&li), None).await;
+    let (s, _) = app.saved_views().by(&li).delete(id).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
 
     let (s, _) = app

@@ -89,7 +89,7 @@ async fn the_two_seed_pipelines_ship_with_their_stages_and_checklists() {
         project["stages"].as_array().unwrap().iter().map(|s| s["probability"].as_i64().unwrap()).collect();
     assert_eq!(probabilities, [5, 10, 25, 50, 75, 95, 100]);
     // Lost reasons are configured too.
-    let (_, reasons) = app.api(Method::GET, "/api/v1/lost-reasons", Some(&app.admin), None).await;
+    let (_, reasons) = app.lost_reasons().list("").await;
     assert!(reasons.as_array().unwrap().len() >= 5, "{reasons}");
 }
 
@@ -275,7 +275,7 @@ async fn winning_needs_the_last_gate_losing_needs_a_reason() {
     let (s, p) = app.api(Method::POST, &lose, Some(&app.admin), Some(json!({}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_codes(&p), [("lost_reason_id".to_owned(), "required".to_owned())]);
-    let (_, reasons) = app.api(Method::GET, "/api/v1/lost-reasons", Some(&app.admin), None).await;
+    let (_, reasons) = app.lost_reasons().list("").await;
     let reason = reasons[0]["id"].clone();
     let (s, lost) = app
         .api(Method::POST, &lose, Some(&app.admin), Some(json!({"lost_reason_id": reason, "reason": "预算砍掉"})))
@@ -399,7 +399,7 @@ async fn stages_are_configured_without_breaking_open_opportunities() {
     let (_, li) = app.signed_in("li", "salesperson", None).await;
     let (s, _) = app.pipelines().by(&li).list("").await;
     assert_eq!(s, StatusCode::OK);
-    let (s, _) = app.api(Method::POST, "/api/v1/lost-reasons", Some(&li), Some(json!({"name": "太贵"}))).await;
+    let (s, _) = app.lost_reasons().by(&li).post(&json!({"name": "太贵"})).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
@@ -493,7 +493,7 @@ async fn a_transfer_hands_over_open_opportunities_and_activities_count_on_the_de
     let c = app.customer(&chen, "珠江啤酒").await;
     let open = opportunity(&app, &chen, json!({"name": "珠江 ERP", "customer_id": c, "amount": "1000"})).await;
     let won = opportunity(&app, &chen, json!({"name": "珠江 旧单", "customer_id": c, "amount": "1000"})).await;
-    let (_, reasons) = app.api(Method::GET, "/api/v1/lost-reasons", Some(&chen), None).await;
+    let (_, reasons) = app.lost_reasons().by(&chen).list("").await;
     let (s, _) =
         app.opportunities().by(&chen).act(&won["id"], "lose", Some(&json!({"lost_reason_id": reasons[0]["id"]}))).await;
     assert_eq!(s, StatusCode::OK);

@@ -286,7 +286,7 @@ async fn concurrent_reset_requests_send_three_links_an_hour() {
         .collect();
     let answers = burst(&app, requests).await;
     assert_eq!(count(&answers, StatusCode::ACCEPTED), 12);
-    let (_, outbox) = app.api(Method::GET, "/api/v1/outbox", Some(&app.admin), None).await;
+    let (_, outbox) = app.outbox().list("").await;
     assert_eq!(outbox["items"].as_array().unwrap().len(), 3);
 }
 

@@ -87,6 +87,10 @@ impl TestApp {
         self.resource("activities")
     }
 
+    pub fn api_tokens(&self) -> Resource<'_> {
+        self.resource("api-tokens")
+    }
+
     pub fn audit_log(&self) -> Resource<'_> {
         self.resource("audit-log")
     }
@@ -103,8 +107,16 @@ impl TestApp {
         self.resource("departments")
     }
 
+    pub fn imports(&self) -> Resource<'_> {
+        self.resource("imports")
+    }
+
     pub fn leads(&self) -> Resource<'_> {
         self.resource("leads")
+    }
+
+    pub fn lost_reasons(&self) -> Resource<'_> {
+        self.resource("lost-reasons")
     }
 
     pub fn notifications(&self) -> Resource<'_> {
@@ -115,12 +127,20 @@ impl TestApp {
         self.resource("opportunities")
     }
 
+    pub fn outbox(&self) -> Resource<'_> {
+        self.resource("outbox")
+    }
+
     pub fn pipelines(&self) -> Resource<'_> {
         self.resource("pipelines")
     }
 
     pub fn roles(&self) -> Resource<'_> {
         self.resource("roles")
+    }
+
+    pub fn saved_views(&self) -> Resource<'_> {
+        self.resource("saved-views")
     }
 
     pub fn tasks(&self) -> Resource<'_> {
@@ -131,9 +151,8 @@ impl TestApp {
         self.resource("users")
     }
 
-    /// `GET <path>` with `token`, for the answers that are no collection
-    /// (`/api/v1/me`, `/api/v1/settings`, reports).
-    pub async fn get_as(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        self.api(Method::GET, path, Some(token), None).await
+    /// `GET /api/v1/me`: the account of the holder of `token`.
+    pub async fn me(&self, token: &str) -> (StatusCode, Value) {
+        self.api(Method::GET, "/api/v1/me", Some(token), None).await
     }
 }
