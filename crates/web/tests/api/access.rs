@@ -75,18 +75,14 @@ async fn team_and_department_scopes_follow_the_tree() {
 async fn stale_version_is_a_conflict_and_changes_nothing() {
     let app = TestApp::new().await;
     let id = app.create_user("wang.fang", "salesperson", None).await;
-    let path = format!("/api/v1/users/{id}");
-    let (_, user) = app.api(Method::GET, &path, Some(&app.admin), None).await;
+    let (_, user) = app.users().get(id).await;
     let v = user["version"].as_i64().unwrap();
-    let (s, first) =
-        app.api(Method::PATCH, &path, Some(&app.admin), Some(json!({"version": v, "display_name": "王芳"}))).await;
+    let (s, first) = app.users().patch(id, &json!({"version": v, "display_name": "王芳"})).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(first["version"], v + 1);
-    let (s, p) = app
-        .api(Method::PATCH, &path, Some(&app.admin), Some(json!({"version": v, "display_name": "Someone else"})))
-        .await;
+    let (s, p) = app.users().patch(id, &json!({"version": v, "display_name": "Someone else"})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{p}");
-    let (_, now) = app.api(Method::GET, &path, Some(&app.admin), None).await;
+    let (_, now) = app.users().get(id).await;
     assert_eq!(now["display_name"], "王芳");
     assert_eq!(now["version"], v + 1);
 }

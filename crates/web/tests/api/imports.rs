@@ -665,8 +665,7 @@ async fn contacts_merge_into_the_contact_with_the_same_phone() {
 
 /// The leads a search finds, by name, sorted.
 async fn lead_names(app: &TestApp, token: &str, q: &str) -> Vec<String> {
-    let path = format!("/api/v1/leads?limit=500&q={}", urlencode(q));
-    let (status, page) = app.api(Method::GET, &path, Some(token), None).await;
+    let (status, page) = app.leads().by(token).list(&format!("limit=500&q={}", urlencode(q))).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let mut names: Vec<String> =
         page["items"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_owned()).collect();
@@ -675,8 +674,7 @@ async fn lead_names(app: &TestApp, token: &str, q: &str) -> Vec<String> {
 }
 
 async fn lead_named(app: &TestApp, token: &str, name: &str) -> Value {
-    let path = format!("/api/v1/leads?limit=500&q={}", urlencode(name));
-    let (_, page) = app.api(Method::GET, &path, Some(token), None).await;
+    let (_, page) = app.leads().by(token).list(&format!("limit=500&q={}", urlencode(name))).await;
     page["items"].as_array().unwrap().iter().find(|l| l["name"] == name).cloned().unwrap_or(Value::Null)
 }
 

@@ -104,18 +104,17 @@ async fn salespeople_see_change_and_convert_only_their_own_leads() {
     assert_eq!(l["status"], "new");
     let l = qualify(&app, &li, &l).await;
 
-    let path = format!("/api/v1/leads/{id}");
-    let (s, _) = app.api(Method::GET, &path, Some(&wang), None).await;
+    let (s, _) = app.leads().by(&wang).get(id).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, page) = app.leads().by(&wang).list("").await;
     assert!(ids(&page).is_empty());
     let (_, page) = app.leads().by(&wang).list(&format!("q={}", urlencode("陈静"))).await;
     assert!(ids(&page).is_empty(), "nor through search");
-    let (s, _) = app.api(Method::PATCH, &path, Some(&wang), Some(json!({"name": "x", "version": l["version"]}))).await;
+    let (s, _) = app.leads().by(&wang).patch(id, &json!({"name": "x", "version": l["version"]})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = app.api(Method::POST, &format!("{path}/convert"), Some(&wang), None).await;
+    let (s, _) = app.leads().by(&wang).act(id, "convert", None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = app.api(Method::GET, &format!("{path}/convert"), Some(&wang), None).await;
+    let (s, _) = app.leads().by(&wang).get_part(id, "convert").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Nor may she hand her own lead to someone outside her scope.
     let mine = lead(&app, &wang, json!({"name": "Tom Chan"})).await;
@@ -133,7 +132,7 @@ async fn salespeople_see_change_and_convert_only_their_own_leads() {
     let (_, page) = app.leads().by(&manager).list(&format!("owner_id={li_id}")).await;
     assert_eq!(ids(&page), vec![id]);
     // Nothing changed for the refused attempts.
-    let (_, after) = app.api(Method::GET, &path, Some(&li), None).await;
+    let (_, after) = app.leads().by(&li).get(id).await;
     assert_eq!(after["version"], l["version"]);
     assert!(after["converted_at"].is_null());
 }
@@ -308,18 +307,17 @@ async fn converting_reuses_the_customer_the_duplicate_check_finds() {
     // Someone else's look-alike cannot be reused: a field error until a new customer is asked for.
     let c = lead(&app, &zhao, json!({"name": "王磊", "company": "上海华信科技", "allow_duplicate": true})).await;
     let c = qualify(&app, &zhao, &c).await;
-    let path = format!("/api/v1/leads/{}/convert", c["id"]);
-    let (s, p) = app.api(Method::POST, &path, Some(&zhao), None).await;
+    let (s, p) = app.leads().by(&zhao).act(&c["id"], "convert", None).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     // Outside zhao's scope: that it exists and whose it is, not which it is.
     assert_eq!(error_fields(&p), pairs(&[("customer_id", "duplicate_elsewhere")]));
     assert!(!p.to_string().contains("上海华信科技有限公司"), "{p}");
-    let (s, p) = app.api(Method::POST, &path, Some(&zhao), Some(json!({"customer_id": mine_id}))).await;
+    let (s, p) = app.leads().by(&zhao).act(&c["id"], "convert", Some(&json!({"customer_id": mine_id}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&p), pairs(&[("customer_id", "unknown_reference")]));
     let (_, still) = app.leads().by(&zhao).get(&c["id"]).await;
     assert!(still["converted_at"].is_null(), "nothing changed");
-    let (s, done) = app.api(Method::POST, &path, Some(&zhao), Some(json!({"new_customer": true}))).await;
+    let (s, done) = app.leads().by(&zhao).act(&c["id"], "convert", Some(&json!({"new_customer": true}))).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["customer_reused"], false);
     assert_ne!(done["customer_id"], mine_id);
@@ -334,13 +332,13 @@ async fn only_a_qualified_lead_converts_and_stale_versions_conflict() {
     let path = format!("/api/v1/leads/{id}");
     for status in ["new", "contacted", "disqualified"] {
         let mut body = json!({"name": "孙建华", "company": "南京金陵建设集团", "status": status,
-            "version": app.api(Method::GET, &path, Some(&app.admin), None).await.1["version"]});
+            "version": app.leads().get(id).await.1["version"]});
         if status == "disqualified" {
             body["disqualify_reason"] = json!("预算取消");
         }
-        let (s, _) = app.api(Method::PATCH, &path, Some(&app.admin), Some(body)).await;
+        let (s, _) = app.leads().patch(id, &body).await;
         assert_eq!(s, StatusCode::OK);
-        let (s, p) = app.api(Method::POST, &format!("{path}/convert"), Some(&app.admin), None).await;
+        let (s, p) = app.leads().act(id, "convert", None).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{status}");
         assert_eq!(error_fields(&p), pairs(&[("status", "lead_not_qualified")]));
     }
@@ -348,19 +346,18 @@ async fn only_a_qualified_lead_converts_and_stale_versions_conflict() {
     assert_eq!(count(&app, "/api/v1/contacts").await, 0);
 
     // A stale version changes nothing, neither in an edit nor in a conversion.
-    let (_, current) = app.api(Method::GET, &path, Some(&app.admin), None).await;
+    let (_, current) = app.leads().get(id).await;
     assert_eq!(current["disqualify_reason"], "预算取消");
     let version = current["version"].as_i64().unwrap();
     let body = json!({"name": "孙建华", "company": "南京金陵建设集团", "status": "qualified", "version": version});
-    let (s, _) = app.api(Method::PATCH, &path, Some(&app.admin), Some(body.clone())).await;
+    let (s, _) = app.leads().patch(id, &body).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, p) = app.api(Method::PATCH, &path, Some(&app.admin), Some(body)).await;
+    let (s, p) = app.leads().patch(id, &body).await;
     assert_eq!(s, StatusCode::CONFLICT, "{p}");
-    let (s, _) =
-        app.api(Method::POST, &format!("{path}/convert"), Some(&app.admin), Some(json!({"version": version}))).await;
+    let (s, _) = app.leads().act(id, "convert", Some(&json!({"version": version}))).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(count(&app, "/api/v1/customers").await, 0);
-    let (_, now) = app.api(Method::GET, &path, Some(&app.admin), None).await;
+    let (_, now) = app.leads().get(id).await;
     assert_eq!(now["version"], version + 1);
     assert!(now["disqualify_reason"].is_null(), "the reason belongs to the disqualified status");
     // The body is optional; an unknown field in it is refused.
@@ -374,7 +371,7 @@ async fn only_a_qualified_lead_converts_and_stale_versions_conflict() {
         ))
         .await;
     assert_eq!(s, StatusCode::OK, "an empty body converts with the duplicate check's choice");
-    let (s, p) = app.api(Method::POST, &format!("{path}/convert"), Some(&app.admin), Some(json!({"x": 1}))).await;
+    let (s, p) = app.leads().act(id, "convert", Some(&json!({"x": 1}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
 }
 
@@ -384,12 +381,11 @@ async fn leads_are_soft_deleted_restored_and_exported() {
     let l =
         lead(&app, &app.admin, json!({"name": "Grace Liu 刘佳", "campaign": "官网咨询", "intention": "medium"})).await;
     lead(&app, &app.admin, json!({"name": "郑伟", "campaign": "老客户推荐"})).await;
-    let path = format!("/api/v1/leads/{}", l["id"]);
-    let (s, _) = app.api(Method::DELETE, &path, Some(&app.admin), None).await;
+    let (s, _) = app.leads().delete(&l["id"]).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     assert_eq!(count(&app, "/api/v1/leads").await, 1);
     assert_eq!(count(&app, "/api/v1/leads?deleted=true").await, 1);
-    let (s, back) = app.api(Method::POST, &format!("{path}/restore"), Some(&app.admin), None).await;
+    let (s, back) = app.leads().act(&l["id"], "restore", None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(back["deleted_at"].is_null());
     assert_eq!(

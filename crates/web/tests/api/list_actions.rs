@@ -20,8 +20,7 @@ fn id(v: &Value) -> i64 {
 
 /// The audit actions recorded on one record, newest first.
 async fn audit_actions(app: &TestApp, entity_type: &str, entity_id: i64) -> Vec<Value> {
-    let path = format!("/api/v1/audit-log?entity_type={entity_type}&entity_id={entity_id}");
-    let (s, log) = app.api(Method::GET, &path, Some(&app.admin), None).await;
+    let (s, log) = app.audit_log().list(&format!("entity_type={entity_type}&entity_id={entity_id}")).await;
     assert_eq!(s, StatusCode::OK, "{log}");
     log["items"].as_array().unwrap().clone()
 }

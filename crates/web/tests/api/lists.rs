@@ -401,8 +401,7 @@ async fn a_common_search_word_pages_in_sort_order() {
         follow["items"].as_array().unwrap().iter().map(|a| a["subject"].as_str().unwrap()).collect();
     assert_eq!(subjects, ["拜访0", "拜访1"]);
     let cursor = follow["next_cursor"].as_str().unwrap();
-    let next = format!("/api/v1/activities?closed=false&limit=2&cursor={cursor}");
-    let (_, rest) = app.api(Method::GET, &next, Some(&app.admin), None).await;
+    let (_, rest) = app.activities().list(&format!("closed=false&limit=2&cursor={cursor}")).await;
     assert_eq!(rest["items"][0]["subject"], "拜访2");
     let (_, none) = app.activities().list("closed=true").await;
     assert!(none["items"].as_array().unwrap().is_empty());

@@ -271,15 +271,13 @@ async fn winning_needs_the_last_gate_losing_needs_a_reason() {
 
     let o = opportunity(&app, &app.admin, json!({"name": "长城 二期", "customer_id": c, "amount": "1"})).await;
     let id = o["id"].as_i64().unwrap();
-    let lose = format!("/api/v1/opportunities/{id}/lose");
-    let (s, p) = app.api(Method::POST, &lose, Some(&app.admin), Some(json!({}))).await;
+    let (s, p) = app.opportunities().act(id, "lose", Some(&json!({}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_codes(&p), [("lost_reason_id".to_owned(), "required".to_owned())]);
     let (_, reasons) = app.lost_reasons().list("").await;
     let reason = reasons[0]["id"].clone();
-    let (s, lost) = app
-        .api(Method::POST, &lose, Some(&app.admin), Some(json!({"lost_reason_id": reason, "reason": "预算砍掉"})))
-        .await;
+    let (s, lost) =
+        app.opportunities().act(id, "lose", Some(&json!({"lost_reason_id": reason, "reason": "预算砍掉"}))).await;
     assert_eq!(s, StatusCode::OK, "{lost}");
     assert_eq!(lost["status"], "lost");
     assert_eq!(lost["lost_reason"], reasons[0]["name"]);
@@ -453,22 +451,16 @@ async fn a_lead_converts_into_customer_contact_and_opportunity() {
                 "source": "展会", "campaign": "2026 春季展"}))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{lead}");
-    let convert = format!("/api/v1/leads/{}/convert", lead["id"]);
     // A bad amount names the opportunity's field and converts nothing.
-    let (s, p) =
-        app.api(Method::POST, &convert, Some(&app.admin), Some(json!({"opportunity": {"amount": "-1"}}))).await;
+    let (s, p) = app.leads().act(&lead["id"], "convert", Some(&json!({"opportunity": {"amount": "-1"}}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(error_codes(&p), [("opportunity.amount".to_owned(), "negative".to_owned())]);
     let (_, l) = app.leads().get(&lead["id"]).await;
     assert!(l["converted_at"].is_null());
 
     let (s, done) = app
-        .api(
-            Method::POST,
-            &convert,
-            Some(&app.admin),
-            Some(json!({"opportunity": {"amount": "88000", "name": "港务 调度系统"}})),
-        )
+        .leads()
+        .act(&lead["id"], "convert", Some(&json!({"opportunity": {"amount": "88000", "name": "港务 调度系统"}})))
         .await;
     assert_eq!(s, StatusCode::OK, "{done}");
     let o = done["opportunity_id"].as_i64().expect("an opportunity was opened");

@@ -154,16 +154,14 @@ async fn releasing_does_not_give_a_claim_back() {
     let (_, li) = app.signed_in("li.na", "salesperson", None).await;
     set_claim_limit(&app, 2).await;
     let id = pool_customer(&app, "杭州西湖茶业").await;
-    let claim = format!("/api/v1/customers/{id}/claim");
-    let release = format!("/api/v1/customers/{id}/release");
     for _ in 0..2 {
-        let (s, b) = app.api(Method::POST, &claim, Some(&li), None).await;
+        let (s, b) = app.customers().by(&li).act(id, "claim", None).await;
         assert_eq!(s, StatusCode::OK, "{b}");
-        let (s, b) = app.api(Method::POST, &release, Some(&li), None).await;
+        let (s, b) = app.customers().by(&li).act(id, "release", None).await;
         assert_eq!(s, StatusCode::OK, "{b}");
     }
     // Claim, release, claim, release: two claims today, the limit is two.
-    let (s, p) = app.api(Method::POST, &claim, Some(&li), None).await;
+    let (s, p) = app.customers().by(&li).act(id, "claim", None).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(p["errors"][0]["code"], "claim_limit");
 }

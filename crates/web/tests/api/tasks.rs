@@ -180,8 +180,7 @@ async fn overdue_search_filters_and_sorting() {
     assert_eq!(titles(&by_priority)[0], "催收第二期款项");
     let (_, urgent) = app.tasks().list("priority=urgent").await;
     assert_eq!(titles(&urgent), ["催收第二期款项"]);
-    let path = format!("/api/v1/tasks?due_from={}&due_to={}", day(0), day(10));
-    let (_, coming) = app.api(Method::GET, &path, Some(&app.admin), None).await;
+    let (_, coming) = app.tasks().list(&format!("due_from={}&due_to={}", day(0), day(10))).await;
     assert_eq!(titles(&coming), ["季度客户回访"]);
     // Cursor paging, one at a time, in due order.
     let (_, first) = app.tasks().list("limit=1").await;
@@ -224,8 +223,7 @@ async fn complete_and_reopen_check_the_version_and_move_the_reminder() {
     let (_, manager_notices) = app.notifications().by(&t.manager).list("upcoming=true").await;
     assert!(manager_notices.as_array().unwrap().is_empty());
 
-    let complete = format!("/api/v1/tasks/{id}/complete");
-    let (s, done) = app.api(Method::POST, &complete, Some(&t.wang), Some(json!({"version": 1}))).await;
+    let (s, done) = app.tasks().by(&t.wang).act(id, "complete", Some(&json!({"version": 1}))).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["status"], "done");
     assert!(done["completed_at"].is_string());
@@ -234,32 +232,30 @@ async fn complete_and_reopen_check_the_version_and_move_the_reminder() {
     let (_, notices) = app.notifications().by(&t.wang).list("upcoming=true").await;
     assert!(notices.as_array().unwrap().is_empty(), "{notices}");
     // Someone working from the old version gets a conflict.
-    let (s, _) = app.api(Method::POST, &complete, Some(&t.manager), Some(json!({"version": 1}))).await;
+    let (s, _) = app.tasks().by(&t.manager).act(id, "complete", Some(&json!({"version": 1}))).await;
     assert_eq!(s, StatusCode::CONFLICT);
-    let reopen = format!("/api/v1/tasks/{id}/reopen");
-    let (s, _) = app.api(Method::POST, &reopen, Some(&t.manager), Some(json!({"version": 1}))).await;
+    let (s, _) = app.tasks().by(&t.manager).act(id, "reopen", Some(&json!({"version": 1}))).await;
     assert_eq!(s, StatusCode::CONFLICT);
-    let (s, open) = app.api(Method::POST, &reopen, Some(&t.manager), Some(json!({"version": 2}))).await;
+    let (s, open) = app.tasks().by(&t.manager).act(id, "reopen", Some(&json!({"version": 2}))).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(open["status"], "open");
     assert!(open["completed_at"].is_null());
     let (_, notices) = app.notifications().by(&t.wang).list("upcoming=true").await;
     assert_eq!(notices.as_array().unwrap().len(), 1);
     // An edit with a stale version changes nothing; a current one moves the reminder.
-    let path = format!("/api/v1/tasks/{id}");
     let edit = json!({"title": "回访苏州精工设备科", "assignee_id": t.li_id, "due_at": "2030-02-01", "version": 2});
-    let (s, _) = app.api(Method::PATCH, &path, Some(&t.manager), Some(edit.clone())).await;
+    let (s, _) = app.tasks().by(&t.manager).patch(id, &edit).await;
     assert_eq!(s, StatusCode::CONFLICT);
     let mut current = edit.clone();
     current["version"] = json!(3);
-    let (s, moved) = app.api(Method::PATCH, &path, Some(&t.manager), Some(current)).await;
+    let (s, moved) = app.tasks().by(&t.manager).patch(id, &current).await;
     assert_eq!(s, StatusCode::OK, "{moved}");
     assert_eq!(moved["assignee_name"], "li.na");
     let (_, wang_notices) = app.notifications().by(&t.wang).list("upcoming=true").await;
     assert!(wang_notices.as_array().unwrap().is_empty());
     let (_, li_notices) = app.notifications().by(&t.li).list("upcoming=true").await;
     assert_eq!(li_notices[0]["due_at"], "2030-02-01T01:00:00Z");
-    let (s, p) = app.api(Method::PATCH, &path, Some(&t.manager), Some(json!({"title": "x", "due_at": day(1)}))).await;
+    let (s, p) = app.tasks().by(&t.manager).patch(id, &json!({"title": "x", "due_at": day(1)})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(codes(&p)[0].0, "version");
 }
@@ -487,20 +483,19 @@ async fn the_contract_names_work_in_and_out_and_the_old_ones_are_still_accepted(
 
     // Writing back what was read (status "open") keeps the task in progress;
     // `in_progress: false` makes it plainly open; done is done.
-    let path = format!("/api/v1/tasks/{}", old["id"]);
     let mut back = json!({"title": "旧字段任务", "due_date": old["due_date"], "start_date": old["start_date"],
         "related_type": "customer", "related_id": c, "status": "open", "version": old["version"]});
-    let (s, kept) = app.api(Method::PATCH, &path, Some(&admin), Some(back.clone())).await;
+    let (s, kept) = app.tasks().by(&admin).patch(&old["id"], &back).await;
     assert_eq!(s, StatusCode::OK, "{kept}");
     assert_eq!((kept["in_progress"].as_bool(), kept["due_date"].as_str()), (Some(true), Some("2030-02-03")));
     back["in_progress"] = json!(false);
     back["version"] = kept["version"].clone();
-    let (_, plain) = app.api(Method::PATCH, &path, Some(&admin), Some(back.clone())).await;
+    let (_, plain) = app.tasks().by(&admin).patch(&old["id"], &back).await;
     assert_eq!((plain["status"].as_str(), plain["in_progress"].as_bool()), (Some("open"), Some(false)), "{plain}");
     back["status"] = json!("done");
     back["in_progress"] = json!(true);
     back["version"] = plain["version"].clone();
-    let (_, done) = app.api(Method::PATCH, &path, Some(&admin), Some(back)).await;
+    let (_, done) = app.tasks().by(&admin).patch(&old["id"], &back).await;
     assert_eq!((done["status"].as_str(), done["in_progress"].as_bool()), (Some("done"), Some(false)), "{done}");
 
     // The served OpenAPI document names the contract's fields.
