@@ -4,17 +4,10 @@
 
 use axum::http::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::TestApp;
-
-fn codes(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().map_or_else(Vec::new, |a| {
-        a.iter()
-            .map(|e| format!("{}:{}", e["field"].as_str().unwrap_or(""), e["code"].as_str().unwrap_or("")))
-            .collect()
-    })
-}
+use crate::support::field_codes;
 
 #[tokio::test]
 async fn money_is_strict_and_bounded_and_dates_have_four_digit_years() {
@@ -28,7 +21,7 @@ async fn money_is_strict_and_bounded_and_dates_have_four_digit_years() {
         ("92233720368547758.07", "amount:amount_too_large"),
     ] {
         let (s, p) = app.opportunities().post(&deal(amount)).await;
-        assert_eq!((s, codes(&p)), (StatusCode::UNPROCESSABLE_ENTITY, vec![code.to_owned()]), "{amount}: {p}");
+        assert_eq!((s, field_codes(&p)), (StatusCode::UNPROCESSABLE_ENTITY, vec![code.to_owned()]), "{amount}: {p}");
     }
     let p = app.opportunities().create(&deal("10000000000000")).await;
     assert_eq!(p["amount"], "10000000000000.00");
@@ -36,21 +29,21 @@ async fn money_is_strict_and_bounded_and_dates_have_four_digit_years() {
     {
         let body = json!({"name": format!("额度 {limit}"), "credit_limit": limit});
         let (s, p) = app.customers().post(&body).await;
-        assert_eq!((s, codes(&p)), (StatusCode::UNPROCESSABLE_ENTITY, vec![code.to_owned()]), "{limit}: {p}");
+        assert_eq!((s, field_codes(&p)), (StatusCode::UNPROCESSABLE_ENTITY, vec![code.to_owned()]), "{limit}: {p}");
     }
 
     for day in ["0000-01-01", "-0001-01-01", "10000-01-01", "+2026-01-01"] {
         let task = json!({"title": "回访", "due_date": day});
         let (s, p) = app.tasks().post(&task).await;
         assert_eq!(
-            (s, codes(&p)),
+            (s, field_codes(&p)),
             (StatusCode::UNPROCESSABLE_ENTITY, vec!["due_date:invalid_date".to_owned()]),
             "{day}: {p}"
         );
         let body = json!({"name": format!("成交 {day}"), "closed_at": day});
         let (s, p) = app.customers().post(&body).await;
         assert_eq!(
-            (s, codes(&p)),
+            (s, field_codes(&p)),
             (StatusCode::UNPROCESSABLE_ENTITY, vec!["closed_at:invalid_date".to_owned()]),
             "{day}: {p}"
         );

@@ -10,6 +10,15 @@ pub fn ids(page: &Value) -> Vec<i64> {
     page["items"].as_array().unwrap().iter().map(|item| item["id"].as_i64().unwrap()).collect()
 }
 
+/// The field errors of a problem answer, each as `field:code`.
+pub fn field_codes(problem: &Value) -> Vec<String> {
+    problem["errors"].as_array().map_or_else(Vec::new, |a| {
+        a.iter()
+            .map(|e| format!("{}:{}", e["field"].as_str().unwrap_or(""), e["code"].as_str().unwrap_or("")))
+            .collect()
+    })
+}
+
 /// `s` as a query-string value.
 pub fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
