@@ -3,17 +3,13 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{ADMIN_PASSWORD, TestApp, api_request, send_to};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, api_request, login_request, send_to};
 
 #[tokio::test]
 async fn wrong_password_and_unknown_user_answer_alike() {
     let app = TestApp::new().await;
-    let (s1, wrong) = app
-        .api(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "admin", "password": "nope-nope"})))
-        .await;
-    let (s2, unknown) = app
-        .api(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "ghost", "password": "nope-nope"})))
-        .await;
+    let (s1, wrong) = app.try_login("admin", "nope-nope").await;
+    let (s2, unknown) = app.try_login("ghost", "nope-nope").await;
     assert_eq!(s1, StatusCode::UNAUTHORIZED);
     assert_eq!(s2, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong["detail"], unknown["detail"]);
@@ -26,37 +22,17 @@ async fn wrong_password_and_unknown_user_answer_alike() {
 async fn five_wrong_passwords_throttle_the_account() {
     let app = TestApp::new().await;
     for _ in 0..5 {
-        let (s, _) = app
-            .api(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "admin", "password": "wrong-pass"})))
-            .await;
+        let (s, _) = app.try_login("admin", "wrong-pass").await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
     // Even the right password is refused now, with a clear 429.
-    let (status, headers, body) = app
-        .send(api_request(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "admin", "password": ADMIN_PASSWORD})),
-            &[],
-        ))
-        .await;
+    let (status, headers, body) = app.send(login_request("admin", ADMIN_PASSWORD, &[])).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(headers.contains_key("retry-after"));
     assert_eq!(body["status"], 429);
     // The throttle lives in the database: another node sees it too.
     let other = app.second_node().await;
-    let (status, _, _) = send_to(
-        &other,
-        api_request(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "admin", "password": ADMIN_PASSWORD})),
-            &[],
-        ),
-    )
-    .await;
+    let (status, _, _) = send_to(&other, login_request("admin", ADMIN_PASSWORD, &[])).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -65,39 +41,14 @@ async fn twenty_failures_from_one_address_throttle_the_address() {
     let app = TestApp::new().await;
     app.create_user("li.na", "salesperson", None).await;
     for i in 0..20 {
-        let body = json!({"username": format!("nobody{i}"), "password": "wrong-pass"});
-        let (s, _, _) = app
-            .send(api_request(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(body),
-                &[("x-forwarded-for", "198.51.100.9")],
-            ))
-            .await;
+        let guess = login_request(&format!("nobody{i}"), "wrong-pass", &[("x-forwarded-for", "198.51.100.9")]);
+        let (s, _, _) = app.send(guess).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
-    let good = json!({"username": "li.na", "password": "password-123"});
-    let (s, _, _) = app
-        .send(api_request(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(good.clone()),
-            &[("x-forwarded-for", "198.51.100.9")],
-        ))
-        .await;
+    let (s, _, _) = app.send(login_request("li.na", "password-123", &[("x-forwarded-for", "198.51.100.9")])).await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
     // Another address is not affected.
-    let (s, _, _) = app
-        .send(api_request(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(good),
-            &[("x-forwarded-for", "198.51.100.10")],
-        ))
-        .await;
+    let (s, _, _) = app.send(login_request("li.na", "password-123", &[("x-forwarded-for", "198.51.100.10")])).await;
     assert_eq!(s, StatusCode::OK);
 }
 
@@ -129,14 +80,7 @@ async fn deactivated_user_is_locked_out_at_once() {
     assert_eq!(body["active"], false);
     let (s, _) = app.me(&token).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _) = app
-        .api(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "wang.fang", "password": "password-123"})),
-        )
-        .await;
+    let (s, _) = app.try_login("wang.fang", "password-123").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 

@@ -110,10 +110,14 @@ impl TestApp {
         (status, json)
     }
 
+    /// A sign-in through the JSON API, whatever it answers.
+    pub async fn try_login(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        let (status, _, body) = self.send(login_request(username, password, &[])).await;
+        (status, body)
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> String {
-        let (status, body) = self
-            .api(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": username, "password": password})))
-            .await;
+        let (status, body) = self.try_login(username, password).await;
         assert_eq!(status, StatusCode::OK, "login of {username} failed: {body}");
         body["token"].as_str().expect("token").to_owned()
     }
@@ -184,6 +188,13 @@ pub fn api_request(
         Some(b) => builder.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())).unwrap(),
         None => builder.body(Body::empty()).unwrap(),
     }
+}
+
+/// The JSON API's sign-in request, with `headers` (such as the address it
+/// comes from, `x-forwarded-for`).
+pub fn login_request(username: &str, password: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let body = json!({"username": username, "password": password});
+    api_request(Method::POST, "/api/v1/auth/login", None, Some(body), headers)
 }
 
 pub async fn send_to(router: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, Value) {

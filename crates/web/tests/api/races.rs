@@ -9,7 +9,7 @@ use salesflow_store::entity::{customer, pipeline, user};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, api_request, fresh_database, send_to};
+use crate::helpers::{TestApp, api_request, fresh_database, login_request, send_to};
 
 /// Sends all requests at once, each from its own task; answers in order.
 async fn burst(app: &TestApp, requests: Vec<axum::http::Request<axum::body::Body>>) -> Vec<(StatusCode, Value)> {
@@ -40,13 +40,7 @@ fn count(answers: &[(StatusCode, Value)], status: StatusCode) -> usize {
 }
 
 fn login(username: &str, password: &str, forwarded: &str) -> axum::http::Request<axum::body::Body> {
-    api_request(
-        Method::POST,
-        "/api/v1/auth/login",
-        None,
-        Some(json!({"username": username, "password": password})),
-        &[("x-forwarded-for", forwarded)],
-    )
+    login_request(username, password, &[("x-forwarded-for", forwarded)])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
