@@ -201,11 +201,7 @@ async fn idle_customers_return_to_the_pool_and_claims_are_limited() {
     assert_eq!(log["items"].as_array().unwrap().len(), 1);
 
     // One claim a day: the second is refused with a field error.
-    let (_, settings) = app.api(Method::GET, "/api/v1/settings", Some(&app.admin), None).await;
-    let mut s = settings.clone();
-    s["pool_claim_limit"] = json!(1);
-    let (status, _) = app.api(Method::PATCH, "/api/v1/settings", Some(&app.admin), Some(s)).await;
-    assert_eq!(status, StatusCode::OK);
+    app.set_claim_limit(1).await;
     let other = app.customers().create(&json!({"name": "Chengdu Panda Foods", "to_pool": true})).await;
     let (status, _) = app.customers().by(&li).act(idle, "claim", None).await;
     assert_eq!(status, StatusCode::OK);

@@ -101,14 +101,6 @@ async fn the_address_throttle_takes_the_address_the_proxy_appended() {
     assert_eq!(s, StatusCode::OK);
 }
 
-async fn set_claim_limit(app: &TestApp, limit: u32) {
-    let (_, settings) = app.api(Method::GET, "/api/v1/settings", Some(&app.admin), None).await;
-    let mut s = settings.clone();
-    s["pool_claim_limit"] = json!(limit);
-    let (status, body) = app.api(Method::PATCH, "/api/v1/settings", Some(&app.admin), Some(s)).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-}
-
 async fn pool_customer(app: &TestApp, name: &str) -> i64 {
     let (s, c) = app.customers().post(&json!({"name": name, "to_pool": true, "allow_duplicate": true})).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
@@ -119,7 +111,7 @@ async fn pool_customer(app: &TestApp, name: &str) -> i64 {
 async fn thirty_parallel_claims_with_a_limit_of_three_claim_three() {
     let app = TestApp::new().await;
     let (_, li) = app.signed_in("li.na", "salesperson", None).await;
-    set_claim_limit(&app, 3).await;
+    app.set_claim_limit(3).await;
     let mut ids = Vec::new();
     for i in 0..30 {
         ids.push(pool_customer(&app, &format!("公海客户 {i}")).await);
@@ -146,7 +138,7 @@ async fn thirty_parallel_claims_with_a_limit_of_three_claim_three() {
 async fn releasing_does_not_give_a_claim_back() {
     let app = TestApp::new().await;
     let (_, li) = app.signed_in("li.na", "salesperson", None).await;
-    set_claim_limit(&app, 2).await;
+    app.set_claim_limit(2).await;
     let id = pool_customer(&app, "杭州西湖茶业").await;
     for _ in 0..2 {
         let (s, b) = app.customers().by(&li).act(id, "claim", None).await;

@@ -1,5 +1,6 @@
 //! The records most tests start from, created through the API.
 
+use axum::http::{Method, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{TestApp, USER_PASSWORD};
@@ -29,5 +30,13 @@ impl TestApp {
     pub async fn signed_in(&self, username: &str, role: &str, department: Option<i64>) -> (i64, String) {
         let id = self.create_user(username, role, department).await;
         (id, self.login(username, USER_PASSWORD).await)
+    }
+
+    /// Sets how many pool customers one person may claim a day.
+    pub async fn set_claim_limit(&self, limit: u32) {
+        let (_, mut settings) = self.api(Method::GET, "/api/v1/settings", Some(&self.admin), None).await;
+        settings["pool_claim_limit"] = json!(limit);
+        let (status, body) = self.api(Method::PATCH, "/api/v1/settings", Some(&self.admin), Some(settings)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
     }
 }
