@@ -7,12 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 use crate::support::browser::{cookie, form, get, sign_in};
-
-async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let (s, v) = app.api(Method::POST, path, Some(token), Some(body)).await;
-    assert!(s.is_success(), "{path}: {s} {v}");
-    v
-}
+use crate::support::post_ok;
 
 fn id(v: &Value) -> i64 {
     v["id"].as_i64().unwrap()
@@ -46,9 +41,9 @@ async fn lead_bulk_actions_change_all_selected_or_none() {
     let east = app.department("华东销售组").await;
     let (li_id, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
     let (wang_id, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
-    let a = id(&post(&app, &li, "/api/v1/leads", json!({"name": "许文博", "company": "杭州西湖茶业"})).await);
-    let b = id(&post(&app, &li, "/api/v1/leads", json!({"name": "周敏", "company": "苏州园林设计院"})).await);
-    let other = id(&post(&app, &wang, "/api/v1/leads", json!({"name": "赵磊", "company": "无锡太湖船舶"})).await);
+    let a = id(&app.leads().by(&li).create(&json!({"name": "许文博", "company": "杭州西湖茶业"})).await);
+    let b = id(&app.leads().by(&li).create(&json!({"name": "周敏", "company": "苏州园林设计院"})).await);
+    let other = id(&app.leads().by(&wang).create(&json!({"name": "赵磊", "company": "无锡太湖船舶"})).await);
 
     // One lead outside her scope: nothing changes, nothing is audited.
     let (s, _) = refused(
@@ -81,7 +76,7 @@ async fn lead_bulk_actions_change_all_selected_or_none() {
     assert_eq!(s, StatusCode::FORBIDDEN);
 
     // The administrator hands both to Wang.
-    let r = post(
+    let r = post_ok(
         &app,
         &app.admin,
         "/api/v1/leads/bulk",
@@ -99,14 +94,8 @@ async fn lead_bulk_actions_change_all_selected_or_none() {
     assert_eq!(assign["after"]["owner_id"], wang_id);
 
     // A converted lead keeps its owner: the whole selection is refused.
-    let done = post(
-        &app,
-        &app.admin,
-        "/api/v1/leads",
-        json!({"name": "林晓", "company": "成都蜀锦丝绸", "status": "qualified"}),
-    )
-    .await;
-    post(&app, &app.admin, &format!("/api/v1/leads/{}/convert", id(&done)), json!({})).await;
+    let done = app.leads().create(&json!({"name": "林晓", "company": "成都蜀锦丝绸", "status": "qualified"})).await;
+    post_ok(&app, &app.admin, &format!("/api/v1/leads/{}/convert", id(&done)), json!({})).await;
     let (s, fields) = refused(
         &app,
         &app.admin,
@@ -120,7 +109,7 @@ async fn lead_bulk_actions_change_all_selected_or_none() {
     assert_eq!(lead["owner_id"], wang_id, "the other lead did not move either");
 
     // Deleting: soft, out of the list, audited; a deleted lead cannot be selected again.
-    let r = post(&app, &app.admin, "/api/v1/leads/bulk", json!({"ids": [b], "action": "delete"})).await;
+    let r = post_ok(&app, &app.admin, "/api/v1/leads/bulk", json!({"ids": [b], "action": "delete"})).await;
     assert_eq!(r["changed"], 1);
     let (_, lead) = app.leads().get(b).await;
     assert!(lead["deleted_at"].is_string());
@@ -142,9 +131,9 @@ async fn task_bulk_actions_follow_the_rules_for_one_task() {
     let (wang_id, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
     let (_, boss) = app.signed_in("zhou.jie", "sales_manager", Some(east)).await;
     let task = |title: &str| json!({"title": title, "due_at": "2099-01-05"});
-    let t1 = id(&post(&app, &li, "/api/v1/tasks", task("回访华信：确认交货计划")).await);
-    let t2 = id(&post(&app, &li, "/api/v1/tasks", task("寄送样品")).await);
-    let t3 = id(&post(&app, &wang, "/api/v1/tasks", task("准备报价单")).await);
+    let t1 = id(&app.tasks().by(&li).create(&task("回访华信：确认交货计划")).await);
+    let t2 = id(&app.tasks().by(&li).create(&task("寄送样品")).await);
+    let t3 = id(&app.tasks().by(&wang).create(&task("准备报价单")).await);
 
     // Wang's task is outside her scope: nothing is marked done.
     let (s, _) = refused(&app, &li, "/api/v1/tasks/bulk", json!({"ids": [t1, t3], "action": "mark_done"})).await;
@@ -152,12 +141,12 @@ async fn task_bulk_actions_follow_the_rules_for_one_task() {
     let (_, t) = app.tasks().by(&li).get(t1).await;
     assert_eq!(t["status"], "open");
 
-    let r = post(&app, &li, "/api/v1/tasks/bulk", json!({"ids": [t1, t2], "action": "mark_done"})).await;
+    let r = post_ok(&app, &li, "/api/v1/tasks/bulk", json!({"ids": [t1, t2], "action": "mark_done"})).await;
     assert_eq!(r["changed"], 2);
     let (_, t) = app.tasks().by(&li).get(t2).await;
     assert_eq!(t["status"], "done");
     assert!(t["completed_at"].is_string());
-    let r = post(&app, &li, "/api/v1/tasks/bulk", json!({"ids": [t1, t2], "action": "mark_done"})).await;
+    let r = post_ok(&app, &li, "/api/v1/tasks/bulk", json!({"ids": [t1, t2], "action": "mark_done"})).await;
     assert_eq!(r["changed"], 0, "already done");
     assert_eq!(
         audit_actions(&app, "task", t2).await.iter().filter(|e| e["action"] == "task.complete").count(),
@@ -178,9 +167,13 @@ async fn task_bulk_actions_follow_the_rules_for_one_task() {
     }
 
     // Her manager hands Li's open task and Wang's task to Wang, in one go.
-    let r =
-        post(&app, &boss, "/api/v1/tasks/bulk", json!({"ids": [t1, t3], "action": "assign", "assignee_id": wang_id}))
-            .await;
+    let r = post_ok(
+        &app,
+        &boss,
+        "/api/v1/tasks/bulk",
+        json!({"ids": [t1, t3], "action": "assign", "assignee_id": wang_id}),
+    )
+    .await;
     assert_eq!(r["changed"], 1, "t3 was Wang's already");
     let (_, t) = app.tasks().by(&wang).get(t1).await;
     assert_eq!(t["assignee_id"], wang_id);
@@ -195,7 +188,7 @@ async fn task_bulk_actions_follow_the_rules_for_one_task() {
     let (_, t) = app.tasks().by(&wang).get(t3).await;
     assert_eq!(t["status"], "open", "his own task was not deleted either");
     // Li created t1 and t2: she may delete them.
-    let r = post(&app, &li, "/api/v1/tasks/bulk", json!({"ids": [t1, t2], "action": "delete"})).await;
+    let r = post_ok(&app, &li, "/api/v1/tasks/bulk", json!({"ids": [t1, t2], "action": "delete"})).await;
     assert_eq!(r["changed"], 2);
     let (s, _) = app.tasks().by(&wang).get(t1).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -208,14 +201,14 @@ async fn contact_bulk_delete_changes_all_selected_or_none() {
     let east = app.department("华东销售组").await;
     let (_, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
     let (_, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
-    let hers = id(&post(&app, &li, "/api/v1/customers", json!({"name": "杭州西湖茶业"})).await);
-    let his = id(&post(&app, &wang, "/api/v1/customers", json!({"name": "无锡太湖船舶"})).await);
-    let pool = id(&post(&app, &app.admin, "/api/v1/customers", json!({"name": "南京金陵药业", "to_pool": true})).await);
+    let hers = id(&app.customers().by(&li).create(&json!({"name": "杭州西湖茶业"})).await);
+    let his = id(&app.customers().by(&wang).create(&json!({"name": "无锡太湖船舶"})).await);
+    let pool = id(&app.customers().create(&json!({"name": "南京金陵药业", "to_pool": true})).await);
     let contact = |customer: i64, name: &str| json!({"customer_id": customer, "name": name, "role": "handler"});
-    let c1 = id(&post(&app, &li, "/api/v1/contacts", contact(hers, "李娜")).await);
-    let c2 = id(&post(&app, &li, "/api/v1/contacts", contact(hers, "王芳")).await);
-    let c3 = id(&post(&app, &wang, "/api/v1/contacts", contact(his, "赵磊")).await);
-    let c4 = id(&post(&app, &app.admin, "/api/v1/contacts", contact(pool, "孙丽")).await);
+    let c1 = id(&app.contacts().by(&li).create(&contact(hers, "李娜")).await);
+    let c2 = id(&app.contacts().by(&li).create(&contact(hers, "王芳")).await);
+    let c3 = id(&app.contacts().by(&wang).create(&contact(his, "赵磊")).await);
+    let c4 = id(&app.contacts().create(&contact(pool, "孙丽")).await);
 
     let (s, _) = refused(&app, &li, "/api/v1/contacts/bulk", json!({"ids": [c1, c3], "action": "delete"})).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "Wang's customer's contact is outside her scope");
@@ -232,7 +225,7 @@ async fn contact_bulk_delete_changes_all_selected_or_none() {
         assert_eq!(fields, [field], "{body}");
     }
 
-    let r = post(&app, &li, "/api/v1/contacts/bulk", json!({"ids": [c1, c2], "action": "delete"})).await;
+    let r = post_ok(&app, &li, "/api/v1/contacts/bulk", json!({"ids": [c1, c2], "action": "delete"})).await;
     assert_eq!(r["changed"], 2);
     let (_, page) = app.contacts().by(&li).list(&format!("customer_id={hers}")).await;
     assert!(page["items"].as_array().unwrap().is_empty());
@@ -274,8 +267,8 @@ async fn the_lead_list_saves_views_chooses_columns_and_acts_in_bulk() {
     let (cookies, csrf) = sign_in(&app).await;
     let li_id = app.create_user("li.na", "salesperson", None).await;
     let lead = |name: &str, intention: &str, email: &str| json!({"name": name, "company": format!("{name}的公司"), "intention": intention, "email": email});
-    let a = id(&post(&app, &app.admin, "/api/v1/leads", lead("许文博", "high", "xu@huaxin.cn")).await);
-    let b = id(&post(&app, &app.admin, "/api/v1/leads", lead("周敏", "low", "zhou@xihu.cn")).await);
+    let a = id(&app.leads().create(&lead("许文博", "high", "xu@huaxin.cn")).await);
+    let b = id(&app.leads().create(&lead("周敏", "low", "zhou@xihu.cn")).await);
 
     // A saved view of the high-intention leads, shown as the active chip.
     let body = format!("_csrf={csrf}&list=leads&name=%E9%AB%98%E6%84%8F%E5%90%91&query=intention%3Dhigh&back=%2Fleads");
@@ -341,11 +334,11 @@ async fn the_lead_list_saves_views_chooses_columns_and_acts_in_bulk() {
 async fn the_task_list_saves_views_chooses_columns_and_acts_in_bulk() {
     let app = TestApp::new().await;
     let (cookies, csrf) = sign_in(&app).await;
-    let c = id(&post(&app, &app.admin, "/api/v1/customers", json!({"name": "上海华信科技"})).await);
+    let c = id(&app.customers().create(&json!({"name": "上海华信科技"})).await);
     let task =
         |title: &str| json!({"title": title, "due_at": "2099-01-05", "related_kind": "customer", "related_id": c});
-    let t1 = id(&post(&app, &app.admin, "/api/v1/tasks", task("回访华信")).await);
-    let t2 = id(&post(&app, &app.admin, "/api/v1/tasks", task("寄送样品")).await);
+    let t1 = id(&app.tasks().create(&task("回访华信")).await);
+    let t2 = id(&app.tasks().create(&task("寄送样品")).await);
 
     // "Every status" survives in a saved view.
     let body = format!("_csrf={csrf}&list=tasks&name=all&query=tab%3Dmine%26status%3Dall&back=%2Ftasks");
@@ -403,10 +396,10 @@ async fn the_task_list_saves_views_chooses_columns_and_acts_in_bulk() {
 async fn the_contact_list_saves_views_chooses_columns_and_acts_in_bulk() {
     let app = TestApp::new().await;
     let (cookies, csrf) = sign_in(&app).await;
-    let c = id(&post(&app, &app.admin, "/api/v1/customers", json!({"name": "上海华信科技"})).await);
+    let c = id(&app.customers().create(&json!({"name": "上海华信科技"})).await);
     let contact = |name: &str, role: &str, title: &str| json!({"customer_id": c, "name": name, "role": role, "title": title, "email": format!("{role}@huaxin.cn")});
-    let p1 = id(&post(&app, &app.admin, "/api/v1/contacts", contact("李娜", "decision_maker", "采购总监")).await);
-    let p2 = id(&post(&app, &app.admin, "/api/v1/contacts", contact("王芳", "handler", "采购专员")).await);
+    let p1 = id(&app.contacts().create(&contact("李娜", "decision_maker", "采购总监")).await);
+    let p2 = id(&app.contacts().create(&contact("王芳", "handler", "采购专员")).await);
 
     let body = format!("_csrf={csrf}&list=contacts&name=%E5%86%B3%E7%AD%96%E4%BA%BA&query=role%3Ddecision_maker");
     let (s, h, _) = app.send(form("/views", &cookies, &body)).await;

@@ -5,13 +5,8 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
+use crate::support::post_ok;
 use crate::support::{csv_export, ids};
-
-async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let (s, v) = app.api(Method::POST, path, Some(token), Some(body)).await;
-    assert!(s.is_success(), "{path}: {s} {v}");
-    v
-}
 
 #[tokio::test]
 async fn bulk_actions_change_all_selected_or_none() {
@@ -19,9 +14,9 @@ async fn bulk_actions_change_all_selected_or_none() {
     let east = app.department("华东销售组").await;
     let (li_id, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
     let (_, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
-    let a = post(&app, &li, "/api/v1/customers", json!({"name": "杭州西湖茶业"})).await["id"].as_i64().unwrap();
-    let b = post(&app, &li, "/api/v1/customers", json!({"name": "苏州园林设计院"})).await["id"].as_i64().unwrap();
-    let other = post(&app, &wang, "/api/v1/customers", json!({"name": "无锡太湖船舶"})).await["id"].as_i64().unwrap();
+    let a = app.customers().by(&li).create(&json!({"name": "杭州西湖茶业"})).await["id"].as_i64().unwrap();
+    let b = app.customers().by(&li).create(&json!({"name": "苏州园林设计院"})).await["id"].as_i64().unwrap();
+    let other = app.customers().by(&wang).create(&json!({"name": "无锡太湖船舶"})).await["id"].as_i64().unwrap();
 
     // One customer outside her scope: nothing changes.
     let (s, _) = app
@@ -36,7 +31,8 @@ async fn bulk_actions_change_all_selected_or_none() {
     let (_, c) = app.customers().by(&li).get(a).await;
     assert_eq!(c["tags"], json!([]));
 
-    let r = post(&app, &li, "/api/v1/customers/bulk", json!({"ids": [a, b], "action": "add_tag", "tag": "展会"})).await;
+    let r =
+        post_ok(&app, &li, "/api/v1/customers/bulk", json!({"ids": [a, b], "action": "add_tag", "tag": "展会"})).await;
     assert_eq!(r["changed"], 2);
     let (_, page) = app.customers().by(&li).list("tag=%E5%B1%95%E4%BC%9A").await;
     assert_eq!(ids(&page).len(), 2);
@@ -55,7 +51,7 @@ async fn bulk_actions_change_all_selected_or_none() {
 
     // The administrator assigns both to Wang, then deletes one.
     let wang_id = app.me(&wang).await.1["user"]["id"].as_i64().unwrap();
-    post(
+    post_ok(
         &app,
         &app.admin,
         "/api/v1/customers/bulk",
@@ -66,13 +62,13 @@ async fn bulk_actions_change_all_selected_or_none() {
     assert_eq!(s, StatusCode::NOT_FOUND, "no longer hers");
     let (_, c) = app.customers().by(&wang).get(a).await;
     assert_eq!(c["owner_id"], wang_id);
-    post(&app, &app.admin, "/api/v1/customers/bulk", json!({"ids": [b], "action": "delete"})).await;
+    post_ok(&app, &app.admin, "/api/v1/customers/bulk", json!({"ids": [b], "action": "delete"})).await;
     let (s, _) = app.customers().by(&wang).get(b).await;
     assert_eq!(s, StatusCode::OK, "soft-deleted customers stay readable by id");
     let (_, page) = app.customers().by(&wang).list("").await;
     assert!(!ids(&page).contains(&b));
     // A salesperson may not delete (no delete right) even her own.
-    let mine = post(&app, &li, "/api/v1/customers", json!({"name": "宁波港务"})).await["id"].as_i64().unwrap();
+    let mine = app.customers().by(&li).create(&json!({"name": "宁波港务"})).await["id"].as_i64().unwrap();
     let (s, _) = app
         .api(Method::POST, "/api/v1/customers/bulk", Some(&li), Some(json!({"ids": [mine], "action": "delete"})))
         .await;
@@ -88,35 +84,22 @@ async fn bulk_actions_change_all_selected_or_none() {
 #[tokio::test]
 async fn merging_moves_contacts_and_visits_to_the_survivor() {
     let app = TestApp::new().await;
-    let keep = post(
-        &app,
-        &app.admin,
-        "/api/v1/customers",
-        json!({"name": "深圳云帆科技有限公司", "grade": "A", "tags": ["重点"]}),
-    )
-    .await["id"]
+    let keep =
+        app.customers().create(&json!({"name": "深圳云帆科技有限公司", "grade": "A", "tags": ["重点"]})).await["id"]
+            .as_i64()
+            .unwrap();
+    let dup = app
+        .customers()
+        .create(&json!({"name": "深圳云帆科技", "industry": "软件", "tags": ["华南"], "closed_at": "2026-03-01",
+            "allow_duplicate": true}))
+        .await["id"]
         .as_i64()
         .unwrap();
-    let dup = post(
-        &app,
-        &app.admin,
-        "/api/v1/customers",
-        json!({"name": "深圳云帆科技", "industry": "软件", "tags": ["华南"], "closed_at": "2026-03-01",
-            "allow_duplicate": true}),
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
-    post(&app, &app.admin, "/api/v1/contacts", json!({"customer_id": dup, "name": "林晓", "role": "evaluator"})).await;
-    post(&app, &app.admin, "/api/v1/activities", json!({"customer_id": dup, "kind": "visit", "subject": "初次拜访"}))
+    app.contacts().create(&json!({"customer_id": dup, "name": "林晓", "role": "evaluator"})).await;
+    app.activities().create(&json!({"customer_id": dup, "kind": "visit", "subject": "初次拜访"})).await;
+    app.tasks()
+        .create(&json!({"title": "寄送样品", "due_at": "2099-01-01", "related_kind": "customer", "related_id": dup}))
         .await;
-    post(
-        &app,
-        &app.admin,
-        "/api/v1/tasks",
-        json!({"title": "寄送样品", "due_at": "2099-01-01", "related_kind": "customer", "related_id": dup}),
-    )
-    .await;
 
     // Not for salespeople; not with itself; not with an unknown customer.
     let (_, li) = app.signed_in("li.na", "salesperson", None).await;
@@ -128,7 +111,7 @@ async fn merging_moves_contacts_and_visits_to_the_survivor() {
         assert_eq!(p["errors"][0]["field"], "other_id");
     }
 
-    let out = post(&app, &app.admin, &format!("/api/v1/customers/{keep}/merge"), json!({"other_id": dup})).await;
+    let out = post_ok(&app, &app.admin, &format!("/api/v1/customers/{keep}/merge"), json!({"other_id": dup})).await;
     assert_eq!(out["contacts_moved"], 1);
     assert_eq!(out["activities_moved"], 1);
     assert_eq!(out["tasks_moved"], 1);
@@ -154,16 +137,11 @@ async fn merging_moves_contacts_and_visits_to_the_survivor() {
 async fn saved_views_and_columns_belong_to_one_person() {
     let app = TestApp::new().await;
     let (_, li) = app.signed_in("li.na", "salesperson", None).await;
-    let v = post(
-        &app,
-        &li,
-        "/api/v1/saved-views",
-        json!({"list": "customers", "name": "我的华东 A 级客户", "query": "?grade=A&province=%E4%B8%8A%E6%B5%B7&cursor=abc"}),
-    )
+    let v = post_ok(&app, &li, "/api/v1/saved-views", json!({"list": "customers", "name": "我的华东 A 级客户", "query": "?grade=A&province=%E4%B8%8A%E6%B5%B7&cursor=abc"}))
     .await;
     assert_eq!(v["query"], "grade=A&province=%E4%B8%8A%E6%B5%B7", "the paging position is not kept");
     // The same name again replaces the filters.
-    post(
+    post_ok(
         &app,
         &li,
         "/api/v1/saved-views",
@@ -209,23 +187,20 @@ async fn activity_list_and_the_named_archives() {
     let east = app.department("华东销售组").await;
     let (_, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
     let (_, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
-    let prospect = post(&app, &li, "/api/v1/customers", json!({"name": "南京金陵药业"})).await["id"].as_i64().unwrap();
-    let closed = post(&app, &li, "/api/v1/customers", json!({"name": "合肥新能源汽车", "closed_at": "2026-05-20"}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    let hers = post(&app, &wang, "/api/v1/customers", json!({"name": "无锡太湖船舶"})).await["id"].as_i64().unwrap();
+    let prospect = app.customers().by(&li).create(&json!({"name": "南京金陵药业"})).await["id"].as_i64().unwrap();
+    let closed =
+        app.customers().by(&li).create(&json!({"name": "合肥新能源汽车", "closed_at": "2026-05-20"})).await["id"]
+            .as_i64()
+            .unwrap();
+    let hers = app.customers().by(&wang).create(&json!({"name": "无锡太湖船舶"})).await["id"].as_i64().unwrap();
     let visit = |c: i64, intention: &str| json!({"customer_id": c, "kind": "visit", "subject": "到访洽谈", "intention": intention, "occurred_at": "2026-06-01T02:00:00Z"});
-    post(&app, &li, "/api/v1/activities", visit(prospect, "high")).await;
-    post(&app, &li, "/api/v1/activities", visit(closed, "medium")).await;
-    post(
-        &app,
-        &li,
-        "/api/v1/activities",
-        json!({"customer_id": prospect, "kind": "call", "subject": "电话回访", "next_at": "2099-01-05"}),
-    )
-    .await;
-    post(&app, &wang, "/api/v1/activities", visit(hers, "low")).await;
+    app.activities().by(&li).create(&visit(prospect, "high")).await;
+    app.activities().by(&li).create(&visit(closed, "medium")).await;
+    app.activities()
+        .by(&li)
+        .create(&json!({"customer_id": prospect, "kind": "call", "subject": "电话回访", "next_at": "2099-01-05"}))
+        .await;
+    app.activities().by(&wang).create(&visit(hers, "low")).await;
     let (s, p) = app
         .activities()
         .by(&li)
@@ -273,14 +248,10 @@ async fn activity_list_and_the_named_archives() {
 #[tokio::test]
 async fn lists_export_to_excel_and_csv() {
     let app = TestApp::new().await;
-    let c = post(&app, &app.admin, "/api/v1/customers", json!({"name": "成都蜀锦丝绸有限公司", "grade": "A"})).await;
-    post(
-        &app,
-        &app.admin,
-        "/api/v1/activities",
-        json!({"customer_id": c["id"], "kind": "visit", "subject": "到访洽谈", "intention": "high"}),
-    )
-    .await;
+    let c = app.customers().create(&json!({"name": "成都蜀锦丝绸有限公司", "grade": "A"})).await;
+    app.activities()
+        .create(&json!({"customer_id": c["id"], "kind": "visit", "subject": "到访洽谈", "intention": "high"}))
+        .await;
     let get = |path: &str| {
         crate::helpers::api_request(Method::GET, path, Some(&app.admin), None, &[("accept-language", "zh-CN")])
     };
@@ -305,17 +276,14 @@ async fn due_follow_ups_are_emailed_once_when_smtp_is_set() {
     use salesflow_store::{Actor, notifications};
     let app = TestApp::new().await;
     let (_, li) = app.signed_in("li.na", "salesperson", None).await;
-    let c = post(&app, &li, "/api/v1/customers", json!({"name": "南京金陵药业"})).await;
+    let c = app.customers().by(&li).create(&json!({"name": "南京金陵药业"})).await;
     let past = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
     let long_ago = (chrono::Utc::now() - chrono::Duration::hours(3)).to_rfc3339();
-    post(
-        &app,
-        &li,
-        "/api/v1/activities",
-        json!({"customer_id": c["id"], "kind": "call", "subject": "电话回访", "occurred_at": long_ago,
-            "next_step": "寄送报价", "next_at": past}),
-    )
-    .await;
+    app.activities()
+        .by(&li)
+        .create(&json!({"customer_id": c["id"], "kind": "call", "subject": "电话回访", "occurred_at": long_ago,
+            "next_step": "寄送报价", "next_at": past}))
+        .await;
     let outbox =
         || async { notifications::list(&app.store, &Actor::system(), &PageRequest::default()).await.unwrap().items };
     // Without SMTP the reminder stays in the app only.
@@ -378,7 +346,7 @@ async fn a_common_search_word_pages_in_sort_order() {
     let texts: Vec<(i64, String)> = new_ids.iter().enumerate().map(|(i, id)| (*id, name_of(i as i64))).collect();
     search::index_new(&txn, Kind::Customer, &texts).await.unwrap();
     txn.commit().await.unwrap();
-    post(&app, &app.admin, "/api/v1/customers", json!({"name": "北京燕山机械"})).await;
+    app.customers().create(&json!({"name": "北京燕山机械"})).await;
 
     let (s, page) = app.customers().list("q=%E5%8D%8E%E4%BF%A1&limit=3").await;
     assert_eq!(s, StatusCode::OK);
@@ -394,7 +362,7 @@ async fn a_common_search_word_pages_in_sort_order() {
     for (n, c) in new_ids.iter().take(3).enumerate() {
         let at = (now - chrono::Duration::hours(n as i64 + 1)).to_rfc3339();
         let body = json!({"customer_id": c, "kind": "visit", "subject": format!("拜访{n}"), "occurred_at": at});
-        post(&app, &app.admin, "/api/v1/activities", body).await;
+        app.activities().create(&body).await;
     }
     let (_, follow) = app.activities().list("closed=false&limit=2").await;
     let subjects: Vec<&str> =
@@ -420,14 +388,14 @@ async fn tasks_can_concern_a_lead_and_hand_over_moves_leads() {
     let east = app.department("华东销售组").await;
     let (li_id, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
     let (wang_id, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
-    let lead = post(&app, &li, "/api/v1/leads", json!({"name": "陈静", "company": "温州鞋业有限公司"})).await;
-    let task = post(
-        &app,
-        &li,
-        "/api/v1/tasks",
-        json!({"title": "电话联系陈静", "due_at": "2099-03-01", "related_kind": "lead", "related_id": lead["id"]}),
-    )
-    .await;
+    let lead = app.leads().by(&li).create(&json!({"name": "陈静", "company": "温州鞋业有限公司"})).await;
+    let task = app
+        .tasks()
+        .by(&li)
+        .create(
+            &json!({"title": "电话联系陈静", "due_at": "2099-03-01", "related_kind": "lead", "related_id": lead["id"]}),
+        )
+        .await;
     assert_eq!(task["related_type"], "lead");
     // Another's lead is unknown to her.
     let (s, p) = app
@@ -439,7 +407,7 @@ async fn tasks_can_concern_a_lead_and_hand_over_moves_leads() {
     assert_eq!(p["errors"][0]["field"], "related_id");
     // Li leaves: her lead and open task go to Wang.
     let moved =
-        post(&app, &app.admin, &format!("/api/v1/users/{li_id}/transfer"), json!({"to_user_id": wang_id})).await;
+        post_ok(&app, &app.admin, &format!("/api/v1/users/{li_id}/transfer"), json!({"to_user_id": wang_id})).await;
     assert_eq!((moved["leads"].as_i64(), moved["tasks"].as_i64()), (Some(1), Some(1)));
     let (s, l) = app.leads().by(&wang).get(&lead["id"]).await;
     assert_eq!(s, StatusCode::OK);
@@ -449,19 +417,11 @@ async fn tasks_can_concern_a_lead_and_hand_over_moves_leads() {
 #[tokio::test]
 async fn tasks_and_contacts_export_with_their_filters() {
     let app = TestApp::new().await;
-    let c = post(&app, &app.admin, "/api/v1/customers", json!({"name": "成都蜀锦丝绸有限公司"})).await;
-    post(
-        &app,
-        &app.admin,
-        "/api/v1/contacts",
-        json!({"customer_id": c["id"], "name": "陈静", "role": "decision_maker"}),
-    )
-    .await;
-    post(&app, &app.admin, "/api/v1/contacts", json!({"customer_id": c["id"], "name": "Tom Chan", "role": "handler"}))
-        .await;
-    post(&app, &app.admin, "/api/v1/tasks", json!({"title": "寄送样品", "due_at": "2099-01-01", "priority": "urgent"}))
-        .await;
-    post(&app, &app.admin, "/api/v1/tasks", json!({"title": "季度回访", "due_at": "2099-02-01"})).await;
+    let c = app.customers().create(&json!({"name": "成都蜀锦丝绸有限公司"})).await;
+    app.contacts().create(&json!({"customer_id": c["id"], "name": "陈静", "role": "decision_maker"})).await;
+    app.contacts().create(&json!({"customer_id": c["id"], "name": "Tom Chan", "role": "handler"})).await;
+    app.tasks().create(&json!({"title": "寄送样品", "due_at": "2099-01-01", "priority": "urgent"})).await;
+    app.tasks().create(&json!({"title": "季度回访", "due_at": "2099-02-01"})).await;
     let get = |path: &str| {
         crate::helpers::api_request(Method::GET, path, Some(&app.admin), None, &[("accept-language", "zh-CN")])
     };

@@ -7,4 +7,4 @@ mod fixtures;
 mod resources;
 mod values;
 
-pub use values::{audit_actions, csv_export, field_codes, ids, urlencode};
+pub use values::{audit_actions, csv_export, field_codes, ids, post_ok, urlencode};

@@ -10,6 +10,14 @@ pub fn ids(page: &Value) -> Vec<i64> {
     page["items"].as_array().unwrap().iter().map(|item| item["id"].as_i64().unwrap()).collect()
 }
 
+/// `POST <path>` by the holder of `token` that must succeed (any 2xx):
+/// the answer.
+pub async fn post_ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let (s, v) = app.api(Method::POST, path, Some(token), Some(body)).await;
+    assert!(s.is_success(), "{path}: {s} {v}");
+    v
+}
+
 /// The field errors of a problem answer, each as `field:code`.
 pub fn field_codes(problem: &Value) -> Vec<String> {
     problem["errors"].as_array().map_or_else(Vec::new, |a| {
