@@ -41,4 +41,24 @@ mod tests {
         assert_eq!(t("zh-CN", "nav.users"), "用户管理");
         assert_eq!(t("zh-CN", "audit_actions.auth.login"), "登录");
     }
+
+    /// A key missing in one language shows the other language (or the bare
+    /// key) to its readers: both files must name the same keys.
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        use std::collections::BTreeSet;
+        let keys = |locale: &str| -> BTreeSet<String> {
+            let messages = crate::_rust_i18n_backend().messages_for_locale(locale);
+            messages
+                .unwrap_or_else(|| panic!("no {locale} translations"))
+                .into_iter()
+                .map(|(k, _)| k.into_owned())
+                .collect()
+        };
+        let (zh, en) = (keys("zh-CN"), keys("en"));
+        assert!(zh.len() > 100, "the translations are loaded: {} keys", zh.len());
+        let only_zh: Vec<&String> = zh.difference(&en).collect();
+        let only_en: Vec<&String> = en.difference(&zh).collect();
+        assert!(only_zh.is_empty() && only_en.is_empty(), "only in zh-CN: {only_zh:?}\nonly in en: {only_en:?}");
+    }
 }

@@ -4,31 +4,15 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-
-async fn department(app: &TestApp, name: &str, parent: Option<i64>) -> i64 {
-    let (s, d) = app
-        .api(Method::POST, "/api/v1/departments", Some(&app.admin), Some(json!({"name": name, "parent_id": parent})))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{d}");
-    d["id"].as_i64().unwrap()
-}
-
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"].as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect()
-}
+use crate::support::ids;
 
 /// A role that may view users and the audit log, with the given scope.
 async fn viewer_role(app: &TestApp, code: &str, scope: &str) -> i64 {
-    let (s, r) = app
-        .api(
-            Method::POST,
-            "/api/v1/roles",
-            Some(&app.admin),
-            Some(json!({"code": code, "name": code, "data_scope": scope,
-                        "permissions": {"access": ["view"], "audit": ["view"]}})),
-        )
+    let r = app
+        .roles()
+        .create(&json!({"code": code, "name": code, "data_scope": scope,
+                        "permissions": {"access": ["view"], "audit": ["view"]}}))
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{r}");
     r["id"].as_i64().unwrap()
 }
 
@@ -36,22 +20,21 @@ async fn viewer_role(app: &TestApp, code: &str, scope: &str) -> i64 {
 async fn scope_own_sees_only_itself_and_gets_404_elsewhere() {
     let app = TestApp::new().await;
     viewer_role(&app, "own_viewer", "own").await;
-    let me = app.create_user("li.na", "own_viewer", None).await;
+    let (me, token) = app.signed_in("li.na", "own_viewer", None).await;
     let other = app.create_user("zhao.lei", "salesperson", None).await;
-    let token = app.login("li.na", "password-123").await;
 
-    let (s, page) = app.api(Method::GET, "/api/v1/users?limit=500", Some(&token), None).await;
+    let (s, page) = app.users().by(&token).list("limit=500").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(ids(&page), vec![me]);
-    let (s, found) = app.api(Method::GET, "/api/v1/users?q=zhao", Some(&token), None).await;
+    let (s, found) = app.users().by(&token).list("q=zhao").await;
     assert_eq!(s, StatusCode::OK);
     assert!(ids(&found).is_empty());
-    let (s, p) = app.api(Method::GET, &format!("/api/v1/users/{other}"), Some(&token), None).await;
+    let (s, p) = app.users().by(&token).get(other).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
     assert_eq!(p["status"], 404);
 
     // The audit log is scoped too: only li.na's own sign-in is visible.
-    let (s, log) = app.api(Method::GET, "/api/v1/audit-log?limit=500", Some(&token), None).await;
+    let (s, log) = app.audit_log().by(&token).list("limit=500").await;
     assert_eq!(s, StatusCode::OK);
     let actors: Vec<&Value> = log["items"].as_array().unwrap().iter().map(|e| &e["actor_id"]).collect();
     assert!(!actors.is_empty());
@@ -59,19 +42,19 @@ async fn scope_own_sees_only_itself_and_gets_404_elsewhere() {
 
     // A salesperson without the view permission gets 403 on the list.
     let sales = app.login("zhao.lei", "password-123").await;
-    let (s, _) = app.api(Method::GET, "/api/v1/users", Some(&sales), None).await;
+    let (s, _) = app.users().by(&sales).list("").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     // …but may always read their own account.
-    let (s, _) = app.api(Method::GET, &format!("/api/v1/users/{other}"), Some(&sales), None).await;
+    let (s, _) = app.users().by(&sales).get(other).await;
     assert_eq!(s, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn team_and_department_scopes_follow_the_tree() {
     let app = TestApp::new().await;
-    let sales = department(&app, "销售部", None).await;
-    let east = department(&app, "华东销售组", Some(sales)).await;
-    let south = department(&app, "华南销售组", Some(sales)).await;
+    let sales = app.department_under("销售部", None).await;
+    let east = app.department_under("华东销售组", Some(sales)).await;
+    let south = app.department_under("华南销售组", Some(sales)).await;
     viewer_role(&app, "team_viewer", "team").await;
     viewer_role(&app, "dept_viewer", "department").await;
     let head = app.create_user("liu.yang", "dept_viewer", Some(sales)).await;
@@ -80,11 +63,11 @@ async fn team_and_department_scopes_follow_the_tree() {
     let south_rep = app.create_user("zhao.lei", "salesperson", Some(south)).await;
 
     let token = app.login("zhang.wei", "password-123").await;
-    let (_, page) = app.api(Method::GET, "/api/v1/users?sort=id", Some(&token), None).await;
+    let (_, page) = app.users().by(&token).list("sort=id").await;
     assert_eq!(ids(&page), vec![lead, east_rep]);
 
     let token = app.login("liu.yang", "password-123").await;
-    let (_, page) = app.api(Method::GET, "/api/v1/users?sort=id", Some(&token), None).await;
+    let (_, page) = app.users().by(&token).list("sort=id").await;
     assert_eq!(ids(&page), vec![head, lead, east_rep, south_rep]);
 }
 
@@ -92,18 +75,14 @@ async fn team_and_department_scopes_follow_the_tree() {
 async fn stale_version_is_a_conflict_and_changes_nothing() {
     let app = TestApp::new().await;
     let id = app.create_user("wang.fang", "salesperson", None).await;
-    let path = format!("/api/v1/users/{id}");
-    let (_, user) = app.api(Method::GET, &path, Some(&app.admin), None).await;
+    let (_, user) = app.users().get(id).await;
     let v = user["version"].as_i64().unwrap();
-    let (s, first) =
-        app.api(Method::PATCH, &path, Some(&app.admin), Some(json!({"version": v, "display_name": "王芳"}))).await;
+    let (s, first) = app.users().patch(id, &json!({"version": v, "display_name": "王芳"})).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(first["version"], v + 1);
-    let (s, p) = app
-        .api(Method::PATCH, &path, Some(&app.admin), Some(json!({"version": v, "display_name": "Someone else"})))
-        .await;
+    let (s, p) = app.users().patch(id, &json!({"version": v, "display_name": "Someone else"})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{p}");
-    let (_, now) = app.api(Method::GET, &path, Some(&app.admin), None).await;
+    let (_, now) = app.users().get(id).await;
     assert_eq!(now["display_name"], "王芳");
     assert_eq!(now["version"], v + 1);
 }
@@ -111,24 +90,23 @@ async fn stale_version_is_a_conflict_and_changes_nothing() {
 #[tokio::test]
 async fn users_are_soft_deleted_and_restored() {
     let app = TestApp::new().await;
-    let id = app.create_user("he.ping", "after_sales", None).await;
-    let token = app.login("he.ping", "password-123").await;
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/users/{id}"), Some(&app.admin), None).await;
+    let (id, token) = app.signed_in("he.ping", "after_sales", None).await;
+    let (s, _) = app.users().delete(id).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&token), None).await;
+    let (s, _) = app.me(&token).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (_, live) = app.api(Method::GET, "/api/v1/users", Some(&app.admin), None).await;
+    let (_, live) = app.users().list("").await;
     assert!(!ids(&live).contains(&id));
-    let (_, deleted) = app.api(Method::GET, "/api/v1/users?deleted=true", Some(&app.admin), None).await;
+    let (_, deleted) = app.users().list("deleted=true").await;
     assert_eq!(ids(&deleted), vec![id]);
-    let (s, restored) = app.api(Method::POST, &format!("/api/v1/users/{id}/restore"), Some(&app.admin), None).await;
+    let (s, restored) = app.users().act(id, "restore", None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(restored["active"], true);
     app.login("he.ping", "password-123").await;
     // Nobody deletes themselves.
-    let (_, me) = app.api(Method::GET, "/api/v1/me", Some(&app.admin), None).await;
+    let (_, me) = app.me(&app.admin).await;
     let my_id = me["user"]["id"].as_i64().unwrap();
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/users/{my_id}"), Some(&app.admin), None).await;
+    let (s, _) = app.users().delete(my_id).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -137,13 +115,9 @@ async fn user_validation_is_field_level() {
     let app = TestApp::new().await;
     let role_id = app.role_id("salesperson").await;
     let (s, p) = app
-        .api(
-            Method::POST,
-            "/api/v1/users",
-            Some(&app.admin),
-            Some(json!({"username": "a b", "email": "not-an-email", "display_name": "x".repeat(101),
-                        "password": "short", "role_id": role_id, "department_id": 999999})),
-        )
+        .users()
+        .post(&json!({"username": "a b", "email": "not-an-email", "display_name": "x".repeat(101),
+                        "password": "short", "role_id": role_id, "department_id": 999999}))
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let mut fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
@@ -153,13 +127,9 @@ async fn user_validation_is_field_level() {
     // Duplicates, in any case.
     app.create_user("zhou.jie", "salesperson", None).await;
     let (s, p) = app
-        .api(
-            Method::POST,
-            "/api/v1/users",
-            Some(&app.admin),
-            Some(json!({"username": "ZHOU.JIE", "email": "zhou.jie@EXAMPLE.com", "display_name": "周杰",
-                        "password": "password-123", "role_id": role_id})),
-        )
+        .users()
+        .post(&json!({"username": "ZHOU.JIE", "email": "zhou.jie@EXAMPLE.com", "display_name": "周杰",
+                        "password": "password-123", "role_id": role_id}))
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"].as_array().unwrap().len(), 2, "{p}");
@@ -193,41 +163,34 @@ async fn cursor_pages_cover_every_user_once() {
         assert_eq!(seen.len(), 8, "sort {sort}: {seen:?}");
         assert_eq!(unique.len(), 8);
     }
-    let (s, p) = app.api(Method::GET, "/api/v1/users?sort=password_hash", Some(&app.admin), None).await;
+    let (s, p) = app.users().list("sort=password_hash").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["field"], "sort");
-    let (s, _) = app.api(Method::GET, "/api/v1/users?limit=501", Some(&app.admin), None).await;
+    let (s, _) = app.users().list("limit=501").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     // A cursor is the server's own token: a bad one is a malformed request.
-    let (s, _) = app.api(Method::GET, "/api/v1/users?cursor=garbage", Some(&app.admin), None).await;
+    let (s, _) = app.users().list("cursor=garbage").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
 async fn departments_refuse_cycles_and_deleting_when_not_empty() {
     let app = TestApp::new().await;
-    let top = department(&app, "管理层", None).await;
-    let child = department(&app, "销售部", Some(top)).await;
-    let (_, list) = app.api(Method::GET, "/api/v1/departments", Some(&app.admin), None).await;
+    let top = app.department_under("管理层", None).await;
+    let child = app.department_under("销售部", Some(top)).await;
+    let (_, list) = app.departments().list("").await;
     let version = list.as_array().unwrap().iter().find(|d| d["id"] == top).unwrap()["version"].as_i64().unwrap();
-    let (s, p) = app
-        .api(
-            Method::PATCH,
-            &format!("/api/v1/departments/{top}"),
-            Some(&app.admin),
-            Some(json!({"name": "管理层", "parent_id": child, "version": version})),
-        )
-        .await;
+    let (s, p) = app.departments().patch(top, &json!({"name": "管理层", "parent_id": child, "version": version})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["code"], "department_cycle");
     app.create_user("ma.lin", "management", Some(child)).await;
-    let (s, p) = app.api(Method::DELETE, &format!("/api/v1/departments/{child}"), Some(&app.admin), None).await;
+    let (s, p) = app.departments().delete(child).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["code"], "department_not_empty");
-    let empty = department(&app, "财务部", Some(top)).await;
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/departments/{empty}"), Some(&app.admin), None).await;
+    let empty = app.department_under("财务部", Some(top)).await;
+    let (s, _) = app.departments().delete(empty).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = app.api(Method::POST, &format!("/api/v1/departments/{empty}/restore"), Some(&app.admin), None).await;
+    let (s, _) = app.departments().act(empty, "restore", None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
 }
 
@@ -235,49 +198,24 @@ async fn departments_refuse_cycles_and_deleting_when_not_empty() {
 async fn only_administrators_grant_roles() {
     let app = TestApp::new().await;
     // A role that may edit users but not administer access.
-    let (s, _) = app
-        .api(
-            Method::POST,
-            "/api/v1/roles",
-            Some(&app.admin),
-            Some(json!({"code": "hr", "name": "HR", "data_scope": "all", "permissions": {"access": ["view", "edit"]}})),
-        )
+    app.roles()
+        .create(&json!({"code": "hr", "name": "HR", "data_scope": "all", "permissions": {"access": ["view", "edit"]}}))
         .await;
-    assert_eq!(s, StatusCode::CREATED);
-    app.create_user("hr.person", "hr", None).await;
+    let (_, token) = app.signed_in("hr.person", "hr", None).await;
     let target = app.create_user("li.na", "salesperson", None).await;
-    let token = app.login("hr.person", "password-123").await;
-    let (_, user) = app.api(Method::GET, &format!("/api/v1/users/{target}"), Some(&token), None).await;
+    let (_, user) = app.users().by(&token).get(target).await;
     let admin_role = app.role_id("admin").await;
-    let (s, _) = app
-        .api(
-            Method::PATCH,
-            &format!("/api/v1/users/{target}"),
-            Some(&token),
-            Some(json!({"version": user["version"], "role_id": admin_role})),
-        )
-        .await;
+    let (s, _) =
+        app.users().by(&token).patch(target, &json!({"version": user["version"], "role_id": admin_role})).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = app
-        .api(
-            Method::PATCH,
-            &format!("/api/v1/users/{target}"),
-            Some(&token),
-            Some(json!({"version": user["version"], "display_name": "李娜"})),
-        )
-        .await;
+    let (s, _) =
+        app.users().by(&token).patch(target, &json!({"version": user["version"], "display_name": "李娜"})).await;
     assert_eq!(s, StatusCode::OK);
     // Built-in roles stay; the admin role keeps its administer right.
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/roles/{admin_role}"), Some(&app.admin), None).await;
+    let (s, _) = app.roles().delete(admin_role).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let (_, role) = app.api(Method::GET, &format!("/api/v1/roles/{admin_role}"), Some(&app.admin), None).await;
-    let (s, p) = app
-        .api(
-            Method::PATCH,
-            &format!("/api/v1/roles/{admin_role}"),
-            Some(&app.admin),
-            Some(json!({"code": "admin", "name": "Admin", "data_scope": "all", "permissions": {"access": ["view"]}, "version": role["version"]})),
-        )
+    let (_, role) = app.roles().get(admin_role).await;
+    let (s, p) = app.roles().patch(admin_role, &json!({"code": "admin", "name": "Admin", "data_scope": "all", "permissions": {"access": ["view"]}, "version": role["version"]}))
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
 }

@@ -3,17 +3,13 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{ADMIN_PASSWORD, TestApp, api_request, send_to};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, api_request, login_request, send_to};
 
 #[tokio::test]
 async fn wrong_password_and_unknown_user_answer_alike() {
     let app = TestApp::new().await;
-    let (s1, wrong) = app
-        .api(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "admin", "password": "nope-nope"})))
-        .await;
-    let (s2, unknown) = app
-        .api(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "ghost", "password": "nope-nope"})))
-        .await;
+    let (s1, wrong) = app.try_login("admin", "nope-nope").await;
+    let (s2, unknown) = app.try_login("ghost", "nope-nope").await;
     assert_eq!(s1, StatusCode::UNAUTHORIZED);
     assert_eq!(s2, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong["detail"], unknown["detail"]);
@@ -26,37 +22,17 @@ async fn wrong_password_and_unknown_user_answer_alike() {
 async fn five_wrong_passwords_throttle_the_account() {
     let app = TestApp::new().await;
     for _ in 0..5 {
-        let (s, _) = app
-            .api(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "admin", "password": "wrong-pass"})))
-            .await;
+        let (s, _) = app.try_login("admin", "wrong-pass").await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
     // Even the right password is refused now, with a clear 429.
-    let (status, headers, body) = app
-        .send(api_request(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "admin", "password": ADMIN_PASSWORD})),
-            &[],
-        ))
-        .await;
+    let (status, headers, body) = app.send(login_request("admin", ADMIN_PASSWORD, &[])).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(headers.contains_key("retry-after"));
     assert_eq!(body["status"], 429);
     // The throttle lives in the database: another node sees it too.
     let other = app.second_node().await;
-    let (status, _, _) = send_to(
-        &other,
-        api_request(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "admin", "password": ADMIN_PASSWORD})),
-            &[],
-        ),
-    )
-    .await;
+    let (status, _, _) = send_to(&other, login_request("admin", ADMIN_PASSWORD, &[])).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -65,39 +41,14 @@ async fn twenty_failures_from_one_address_throttle_the_address() {
     let app = TestApp::new().await;
     app.create_user("li.na", "salesperson", None).await;
     for i in 0..20 {
-        let body = json!({"username": format!("nobody{i}"), "password": "wrong-pass"});
-        let (s, _, _) = app
-            .send(api_request(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(body),
-                &[("x-forwarded-for", "198.51.100.9")],
-            ))
-            .await;
+        let guess = login_request(&format!("nobody{i}"), "wrong-pass", &[("x-forwarded-for", "198.51.100.9")]);
+        let (s, _, _) = app.send(guess).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
-    let good = json!({"username": "li.na", "password": "password-123"});
-    let (s, _, _) = app
-        .send(api_request(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(good.clone()),
-            &[("x-forwarded-for", "198.51.100.9")],
-        ))
-        .await;
+    let (s, _, _) = app.send(login_request("li.na", "password-123", &[("x-forwarded-for", "198.51.100.9")])).await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
     // Another address is not affected.
-    let (s, _, _) = app
-        .send(api_request(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(good),
-            &[("x-forwarded-for", "198.51.100.10")],
-        ))
-        .await;
+    let (s, _, _) = app.send(login_request("li.na", "password-123", &[("x-forwarded-for", "198.51.100.10")])).await;
     assert_eq!(s, StatusCode::OK);
 }
 
@@ -119,32 +70,17 @@ async fn a_session_from_one_node_works_on_another_and_logout_ends_it() {
 #[tokio::test]
 async fn deactivated_user_is_locked_out_at_once() {
     let app = TestApp::new().await;
-    let id = app.create_user("wang.fang", "sales_manager", None).await;
-    let token = app.login("wang.fang", "password-123").await;
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&token), None).await;
+    let (id, token) = app.signed_in("wang.fang", "sales_manager", None).await;
+    let (s, _) = app.me(&token).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, user) = app.api(Method::GET, &format!("/api/v1/users/{id}"), Some(&app.admin), None).await;
+    let (s, user) = app.users().get(id).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, body) = app
-        .api(
-            Method::PATCH,
-            &format!("/api/v1/users/{id}"),
-            Some(&app.admin),
-            Some(json!({"version": user["version"], "active": false})),
-        )
-        .await;
+    let (s, body) = app.users().patch(id, &json!({"version": user["version"], "active": false})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["active"], false);
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&token), None).await;
+    let (s, _) = app.me(&token).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _) = app
-        .api(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "wang.fang", "password": "password-123"})),
-        )
-        .await;
+    let (s, _) = app.try_login("wang.fang", "password-123").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
@@ -159,7 +95,7 @@ async fn password_reset_link_works_once() {
         app.api(Method::POST, "/api/v1/auth/password-reset", None, Some(json!({"email": "admin@example.com"}))).await;
     assert_eq!(s, StatusCode::ACCEPTED);
     // Without SMTP the mail waits in the outbox, which the administrator reads.
-    let (s, outbox) = app.api(Method::GET, "/api/v1/outbox", Some(&app.admin), None).await;
+    let (s, outbox) = app.outbox().list("").await;
     assert_eq!(s, StatusCode::OK);
     let items = outbox["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "one mail only, for the known address");
@@ -177,7 +113,7 @@ async fn password_reset_link_works_once() {
     let (s, _) = app.api(Method::POST, "/api/v1/auth/password-reset/confirm", None, Some(ok.clone())).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     // The old sessions ended; the new password works; the link is spent.
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&app.admin), None).await;
+    let (s, _) = app.me(&app.admin).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     app.login("admin", "brand-new-secret").await;
     let again = json!({"token": token, "new_password": "another-secret"});
@@ -209,7 +145,7 @@ async fn change_own_password_checks_the_current_one() {
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     // The session that changed it stays valid.
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&app.admin), None).await;
+    let (s, _) = app.me(&app.admin).await;
     assert_eq!(s, StatusCode::OK);
     app.login("admin", "new-password-9").await;
 }
@@ -218,20 +154,17 @@ async fn change_own_password_checks_the_current_one() {
 async fn api_tokens_are_shown_once_and_can_be_revoked() {
     let app = TestApp::new().await;
     let uid = app.create_user("finance.bot", "management", None).await;
-    let (s, created) = app
-        .api(Method::POST, "/api/v1/api-tokens", Some(&app.admin), Some(json!({"name": "财务系统", "user_id": uid})))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let created = app.api_tokens().create(&json!({"name": "财务系统", "user_id": uid})).await;
     let secret = created["secret"].as_str().unwrap().to_owned();
-    let (s, me) = app.api(Method::GET, "/api/v1/me", Some(&secret), None).await;
+    let (s, me) = app.me(&secret).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(me["user"]["username"], "finance.bot");
-    let (_, list) = app.api(Method::GET, "/api/v1/api-tokens", Some(&app.admin), None).await;
+    let (_, list) = app.api_tokens().list("").await;
     assert!(!list.to_string().contains(&secret), "the secret is never listed");
     let id = created["token"]["id"].as_i64().unwrap();
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/api-tokens/{id}"), Some(&app.admin), None).await;
+    let (s, _) = app.api_tokens().delete(id).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&secret), None).await;
+    let (s, _) = app.me(&secret).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
@@ -244,6 +177,6 @@ async fn reset_links_are_limited_to_three_an_hour() {
             .await;
         assert_eq!(s, StatusCode::ACCEPTED);
     }
-    let (_, outbox) = app.api(Method::GET, "/api/v1/outbox", Some(&app.admin), None).await;
+    let (_, outbox) = app.outbox().list("").await;
     assert_eq!(outbox["items"].as_array().unwrap().len(), 3);
 }

@@ -5,7 +5,7 @@ use axum::http::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::helpers::{ADMIN_PASSWORD, TestApp};
-use crate::pages::{cookie, form, get};
+use crate::support::browser::{cookie, form, get, sign_in};
 
 async fn request_link(app: &TestApp) {
     let (s, _) =
@@ -15,7 +15,7 @@ async fn request_link(app: &TestApp) {
 
 /// The tokens of every reset mail in the outbox, oldest first.
 async fn mailed_tokens(app: &TestApp, token: &str) -> Vec<String> {
-    let (s, outbox) = app.api(Method::GET, "/api/v1/outbox", Some(token), None).await;
+    let (s, outbox) = app.outbox().by(token).list("").await;
     assert_eq!(s, StatusCode::OK, "{outbox}");
     let mut tokens: Vec<(i64, String)> = outbox["items"]
         .as_array()
@@ -63,7 +63,7 @@ async fn changing_the_password_ends_reset_links_and_other_sessions_when_asked() 
         json!({"current_password": ADMIN_PASSWORD, "new_password": "second-pass-1", "sign_out_other_sessions": false});
     let (s, p) = app.api(Method::POST, "/api/v1/me/password", Some(&app.admin), Some(body)).await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{p}");
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&other), None).await;
+    let (s, _) = app.me(&other).await;
     assert_eq!(s, StatusCode::OK, "the other session stays");
     // The link mailed before the change cannot undo it.
     let (s, p) = confirm(&app, &link, "attacker-pass-1").await;
@@ -72,22 +72,17 @@ async fn changing_the_password_ends_reset_links_and_other_sessions_when_asked() 
     let body = json!({"current_password": "second-pass-1", "new_password": "third-pass-1"});
     let (s, _) = app.api(Method::POST, "/api/v1/me/password", Some(&app.admin), Some(body)).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&other), None).await;
+    let (s, _) = app.me(&other).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&app.admin), None).await;
+    let (s, _) = app.me(&app.admin).await;
     assert_eq!(s, StatusCode::OK);
     app.login("admin", "third-pass-1").await;
-}
-
-/// Signs in through the form; returns cookies and the page's CSRF token.
-async fn signed_in(app: &TestApp) -> (String, String) {
-    crate::pages::sign_in(app).await
 }
 
 #[tokio::test]
 async fn the_password_page_offers_to_sign_out_other_sessions() {
     let app = TestApp::new().await;
-    let (cookies, csrf) = signed_in(&app).await;
+    let (cookies, csrf) = sign_in(&app).await;
     let other = app.login("admin", ADMIN_PASSWORD).await;
     let (s, _, page) = app.send(get("/account/password", &cookies)).await;
     assert_eq!(s, StatusCode::OK);
@@ -99,7 +94,7 @@ async fn the_password_page_offers_to_sign_out_other_sessions() {
     let (s, h, _) = app.send(form("/account/password", &cookies, &body)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h.get(header::LOCATION).unwrap(), "/account/password");
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&other), None).await;
+    let (s, _) = app.me(&other).await;
     assert_eq!(s, StatusCode::OK);
     // Ticked: it ends; the page's own session stays.
     let body = format!(
@@ -107,7 +102,7 @@ async fn the_password_page_offers_to_sign_out_other_sessions() {
     );
     let (s, _, _) = app.send(form("/account/password", &cookies, &body)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, _) = app.api(Method::GET, "/api/v1/me", Some(&other), None).await;
+    let (s, _) = app.me(&other).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _, _) = app.send(get("/account/password", &cookies)).await;
     assert_eq!(s, StatusCode::OK);
@@ -164,7 +159,7 @@ async fn redirect_targets_from_the_request_stay_on_this_site() {
         app.send(form("/locale", &format!("sf_csrf={anon}"), &format!("_csrf={anon}&locale=en&next={next}"))).await;
     assert_eq!(h.get(header::LOCATION).unwrap(), "/customers?province=%E4%B8%8A%E6%B5%B7");
     // A signed-in page's `back` field goes through the same check.
-    let (cookies, csrf) = signed_in(&app).await;
+    let (cookies, csrf) = sign_in(&app).await;
     let body = format!("_csrf={csrf}&list=junk&name=x&query=&back=%2F%09%2Fevil.example");
     let (s, h, _) = app.send(form("/views", &cookies, &body)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);

@@ -69,13 +69,12 @@ async fn a_caller_without_the_right_gets_403_whatever_the_body() {
             json!({"code": "nothing", "name": "无权限", "data_scope": "own", "permissions": {}}),
         )
         .await;
-    app.create_user("sales.person", "salesperson", None).await;
-    let sales = app.login("sales.person", "password-123").await;
+    let (_, sales) = app.signed_in("sales.person", "salesperson", None).await;
     let sales_rights =
         salesflow_domain::access::built_in_roles().into_iter().find(|r| r.code == "salesperson").unwrap().permissions;
 
     // The case.
-    let (s, p) = app.api(Method::POST, "/api/v1/users", Some(&sales), Some(json!({"username": 1}))).await;
+    let (s, p) = app.users().by(&sales).post(&json!({"username": 1})).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
     assert_eq!(p["status"], 403);
 

@@ -9,8 +9,8 @@ use axum::http::{Method, Request, StatusCode, header};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, api_request};
-use crate::pages::{form, get, sign_in};
+use crate::helpers::{TestApp, USER_PASSWORD, api_request};
+use crate::support::browser::{cookie, form, get, sign_in, sign_in_as};
 
 fn raw(method: Method, path: &str, token: Option<&str>, content_type: &str, body: &str) -> Request<Body> {
     let mut b = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, content_type);
@@ -68,7 +68,7 @@ async fn nul_in_any_text_is_a_422_and_changes_nothing() {
 async fn nul_in_forms_and_page_queries_is_refused() {
     let app = TestApp::new().await;
     let (_, h, _) = app.send(get("/login", "")).await;
-    let anon = crate::pages::cookie(&h, "sf_csrf").unwrap();
+    let anon = cookie(&h, "sf_csrf").unwrap();
     let (s, _, _) = app
         .send(form("/login", &format!("sf_csrf={anon}"), &format!("_csrf={anon}&username=admin%00&password=x")))
         .await;
@@ -306,28 +306,13 @@ async fn every_documented_filter_value_is_accepted() {
     assert!(checked >= 30, "only {checked} filter values documented");
 }
 
-/// Signs a user in through the login form: the cookie header and the CSRF token.
-async fn page_session(app: &TestApp, username: &str) -> (String, String) {
-    let (_, h, _) = app.send(get("/login", "")).await;
-    let anon = crate::pages::cookie(&h, "sf_csrf").unwrap();
-    let body = format!("_csrf={anon}&username={username}&password=password-123");
-    let (s, h, _) = app.send(form("/login", &format!("sf_csrf={anon}"), &body)).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{username} signs in");
-    let session = crate::pages::cookie(&h, "sf_session").unwrap();
-    let cookies = format!("sf_session={session}; sf_csrf={anon}");
-    let (_, _, page) = app.send(get("/", &cookies)).await;
-    let html = page.as_str().unwrap();
-    let csrf = html.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    (cookies, csrf)
-}
-
 #[tokio::test]
 async fn page_forms_refuse_a_role_without_the_right_before_reading_the_form() {
     let app = TestApp::new().await;
     app.create_user("page.sales", "salesperson", None).await;
     app.create_user("page.boss", "management", None).await;
-    let (sales, sales_csrf) = page_session(&app, "page.sales").await;
-    let (boss, boss_csrf) = page_session(&app, "page.boss").await;
+    let (sales, sales_csrf) = sign_in_as(&app, "page.sales", USER_PASSWORD, "/").await;
+    let (boss, boss_csrf) = sign_in_as(&app, "page.boss", USER_PASSWORD, "/").await;
     // Garbage forms: a field error would mean the form was read first.
     for (cookies, csrf, path) in [
         (&sales, &sales_csrf, "/admin/users"),

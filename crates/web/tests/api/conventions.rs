@@ -45,15 +45,15 @@ async fn bad_bodies_are_problems_never_500() {
     let (s, _, _) = raw(&app, &huge, "application/json").await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
     // Nothing of it was stored.
-    let (_, list) = app.api(Method::GET, "/api/v1/departments", Some(&app.admin), None).await;
+    let (_, list) = app.departments().list("").await;
     assert_eq!(list.as_array().unwrap().len(), 0);
     // Unknown endpoints and ids are problem JSON too.
     let (s, p) = app.api(Method::GET, "/api/v1/nothing-here", Some(&app.admin), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(p["status"], 404);
-    let (s, _) = app.api(Method::GET, "/api/v1/users/not-a-number", Some(&app.admin), None).await;
+    let (s, _) = app.users().get("not-a-number").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, _) = app.api(Method::GET, "/api/v1/users?limit=many", Some(&app.admin), None).await;
+    let (s, _) = app.users().list("limit=many").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
 
@@ -93,7 +93,7 @@ async fn idempotency_key_makes_a_retry_return_the_first_result() {
     assert_eq!(s2, StatusCode::CREATED);
     assert_eq!(first, second);
     assert_eq!(h2.get("idempotent-replayed").unwrap(), "true");
-    let (_, list) = app.api(Method::GET, "/api/v1/departments", Some(&app.admin), None).await;
+    let (_, list) = app.departments().list("").await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     // The same key on another endpoint is refused.
     let (s, _, _) = app
@@ -112,17 +112,9 @@ async fn idempotency_key_makes_a_retry_return_the_first_result() {
 async fn changes_and_sign_ins_are_audited_with_before_and_after() {
     let app = TestApp::new().await;
     let id = app.create_user("sarah.chen", "marketing", None).await;
-    let (_, user) = app.api(Method::GET, &format!("/api/v1/users/{id}"), Some(&app.admin), None).await;
-    app.api(
-        Method::PATCH,
-        &format!("/api/v1/users/{id}"),
-        Some(&app.admin),
-        Some(json!({"version": user["version"], "display_name": "陈莎 Sarah"})),
-    )
-    .await;
-    let (_, log) = app
-        .api(Method::GET, &format!("/api/v1/audit-log?entity_type=user&entity_id={id}"), Some(&app.admin), None)
-        .await;
+    let (_, user) = app.users().get(id).await;
+    app.users().patch(id, &json!({"version": user["version"], "display_name": "陈莎 Sarah"})).await;
+    let (_, log) = app.audit_log().list(&format!("entity_type=user&entity_id={id}")).await;
     let items = log["items"].as_array().unwrap();
     assert_eq!(items[0]["action"], "user.update");
     assert_eq!(items[0]["actor_name"], "admin");
@@ -131,9 +123,9 @@ async fn changes_and_sign_ins_are_audited_with_before_and_after() {
     assert_eq!(items[0]["ip"], "203.0.113.7");
     assert!(items[0]["after"].get("password_hash").is_none(), "no secrets in the audit log");
     assert_eq!(items[1]["action"], "user.create");
-    let (_, logins) = app.api(Method::GET, "/api/v1/audit-log?action=auth.", Some(&app.admin), None).await;
+    let (_, logins) = app.audit_log().list("action=auth.").await;
     assert!(logins["items"].as_array().unwrap().iter().any(|e| e["action"] == "auth.login"));
-    let (s, _) = app.api(Method::GET, "/api/v1/audit-log?from=yesterday", Some(&app.admin), None).await;
+    let (s, _) = app.audit_log().list("from=yesterday").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -158,8 +150,7 @@ async fn settings_validate_and_check_the_version() {
     let (s, _) = app.api(Method::PATCH, "/api/v1/settings", Some(&app.admin), Some(good)).await;
     assert_eq!(s, StatusCode::CONFLICT);
     // Only administrators change settings.
-    app.create_user("li.na", "salesperson", None).await;
-    let token = app.login("li.na", "password-123").await;
+    let (_, token) = app.signed_in("li.na", "salesperson", None).await;
     let (s, _) = app.api(Method::PATCH, "/api/v1/settings", Some(&token), Some(saved)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
@@ -177,7 +168,7 @@ async fn the_audit_row_is_rolled_back_with_its_change() {
     drop(txn); // rolled back
     assert_eq!(audit_entry::Entity::find().count(app.store.reader()).await.unwrap(), before);
     // A refused change writes no audit row either.
-    let (s, _) = app.api(Method::POST, "/api/v1/departments", Some(&app.admin), Some(json!({"name": ""}))).await;
+    let (s, _) = app.departments().post(&json!({"name": ""})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(audit_entry::Entity::find().count(app.store.reader()).await.unwrap(), before);
 }

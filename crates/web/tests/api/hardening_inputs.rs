@@ -11,6 +11,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, send_to};
+use crate::support::field_codes;
 
 const BOUNDARY: &str = "----salesflow-hardening-boundary-Qm9vQmFy";
 
@@ -48,14 +49,6 @@ async fn preview(app: &TestApp, file_name: &str, bytes: &[u8]) -> (StatusCode, V
     let body = multipart(&[("target", None, b"customers"), ("file", Some(file_name), bytes)]);
     let (s, _, v) = send_to(&app.router, upload_request("/api/v1/imports/preview", &app.admin, Body::from(body))).await;
     (s, v)
-}
-
-fn codes(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().map_or_else(Vec::new, |a| {
-        a.iter()
-            .map(|e| format!("{}:{}", e["field"].as_str().unwrap_or(""), e["code"].as_str().unwrap_or("")))
-            .collect()
-    })
 }
 
 /// The peak resident memory of this test process, in MiB.
@@ -245,7 +238,7 @@ async fn a_shared_strings_bomb_is_refused_quickly_without_the_memory() {
     let (s, problem) = preview(&app, "bomb.xlsx", &bomb).await;
     let took = started.elapsed();
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    assert_eq!(codes(&problem), ["file:too_many_strings"], "{problem}");
+    assert_eq!(field_codes(&problem), ["file:too_many_strings"], "{problem}");
     assert!(problem["errors"][0]["message"].as_str().unwrap_or("").contains("3000000"), "{problem}");
     assert!(took < Duration::from_secs(30), "took {took:?}");
     // calamine alone held 1.8 GB for it.
@@ -270,7 +263,7 @@ async fn identical_header_cells_cost_linear_time() {
     let wide = format!("{}\n", vec!["x"; 20_000].join(","));
     let (s, problem) = self::preview(&app, "wider.csv", wide.as_bytes()).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    assert_eq!(codes(&problem), ["file:too_many_columns"], "{problem}");
+    assert_eq!(field_codes(&problem), ["file:too_many_columns"], "{problem}");
 }
 
 #[tokio::test]
@@ -299,7 +292,7 @@ async fn a_huge_text_field_is_refused_at_its_cap_not_read_whole() {
     let (s, _, problem) =
         send_to(&app.router, upload_request("/api/v1/imports", &app.admin, Body::from_stream(stream))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    assert_eq!(codes(&problem), ["target:too_long"], "{problem} after {} chunks", pulled.load(Ordering::Relaxed));
+    assert_eq!(field_codes(&problem), ["target:too_long"], "{problem} after {} chunks", pulled.load(Ordering::Relaxed));
     assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
     let read = pulled.load(Ordering::Relaxed);
     assert!(read < 64, "{read} chunks of 64 KiB pulled before the refusal");
@@ -404,7 +397,7 @@ async fn no_csv_the_product_writes_carries_a_formula() {
         .await
         .unwrap();
     let today = chrono::Utc::now().date_naive();
-    let pipeline = app.api(Method::GET, "/api/v1/pipelines", Some(&app.admin), None).await.1[0]["id"].as_i64().unwrap();
+    let pipeline = app.pipelines().list("").await.1[0]["id"].as_i64().unwrap();
     let funnel = format!("/api/v1/reports/funnel?pipeline_id={pipeline}&idle_days=1&format=csv");
     let rows = assert_no_formula(&funnel, &get_bytes(&app, &funnel).await);
     assert!(rows.iter().flatten().any(|c| c == "'=deal()"), "{rows:?}");
@@ -418,7 +411,7 @@ async fn no_csv_the_product_writes_carries_a_formula() {
     assert_eq!(s, StatusCode::ACCEPTED, "{job}");
     let id = job["id"].as_i64().unwrap();
     for _ in 0..200 {
-        let (_, j) = app.api(Method::GET, &format!("/api/v1/imports/{id}"), Some(&app.admin), None).await;
+        let (_, j) = app.imports().get(id).await;
         if j["status"] == "done" || j["status"] == "failed" {
             assert_eq!(j["rejected"], 1, "{j}");
             break;
@@ -433,8 +426,7 @@ async fn no_csv_the_product_writes_carries_a_formula() {
 #[tokio::test]
 async fn draft_uploads_have_a_quota_per_person() {
     let app = TestApp::new().await;
-    app.create_user("alice", "salesperson", None).await;
-    let alice = app.login("alice", "password-123").await;
+    let (_, alice) = app.signed_in("alice", "salesperson", None).await;
     let csv = "客户名称\n华信\n";
     let upload = |token: String| {
         let body = multipart(&[("target", None, b"customers"), ("file", Some("c.csv"), csv.as_bytes())]);
@@ -447,12 +439,16 @@ async fn draft_uploads_have_a_quota_per_person() {
         first.get_or_insert(p["import"]["id"].as_i64().unwrap());
     }
     let (s, _, p) = send_to(&app.router, upload(alice.clone())).await;
-    assert_eq!((s, codes(&p)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["file:too_many_drafts".to_owned()]), "{p}");
+    assert_eq!(
+        (s, field_codes(&p)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["file:too_many_drafts".to_owned()]),
+        "{p}"
+    );
     // Someone else's drafts are theirs; a cancelled draft frees a place.
     let (s, _, p) = send_to(&app.router, upload(app.admin.clone())).await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
     let id = first.unwrap();
-    let (s, p) = app.api(Method::POST, &format!("/api/v1/imports/{id}/cancel"), Some(&alice), None).await;
+    let (s, p) = app.imports().by(&alice).act(id, "cancel", None).await;
     assert_eq!(s, StatusCode::OK, "{p}");
     let (s, _, p) = send_to(&app.router, upload(alice.clone())).await;
     assert_eq!(s, StatusCode::CREATED, "{p}");

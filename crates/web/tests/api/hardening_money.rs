@@ -4,28 +4,15 @@
 
 use axum::http::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::TestApp;
-
-fn codes(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().map_or_else(Vec::new, |a| {
-        a.iter()
-            .map(|e| format!("{}:{}", e["field"].as_str().unwrap_or(""), e["code"].as_str().unwrap_or("")))
-            .collect()
-    })
-}
-
-async fn customer(app: &TestApp, name: &str) -> i64 {
-    let (s, c) = app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": name}))).await;
-    assert_eq!(s, StatusCode::CREATED, "{c}");
-    c["id"].as_i64().unwrap()
-}
+use crate::support::field_codes;
 
 #[tokio::test]
 async fn money_is_strict_and_bounded_and_dates_have_four_digit_years() {
     let app = TestApp::new().await;
-    let c = customer(&app, "华信科技").await;
+    let c = app.customer(&app.admin, "华信科技").await;
     let deal = |amount: &str| json!({"name": "ERP", "customer_id": c, "amount": amount});
     for (amount, code) in [
         ("1,000", "amount:invalid_amount"),
@@ -33,55 +20,53 @@ async fn money_is_strict_and_bounded_and_dates_have_four_digit_years() {
         ("10000000000000.01", "amount:amount_too_large"),
         ("92233720368547758.07", "amount:amount_too_large"),
     ] {
-        let (s, p) = app.api(Method::POST, "/api/v1/opportunities", Some(&app.admin), Some(deal(amount))).await;
-        assert_eq!((s, codes(&p)), (StatusCode::UNPROCESSABLE_ENTITY, vec![code.to_owned()]), "{amount}: {p}");
+        let (s, p) = app.opportunities().post(&deal(amount)).await;
+        assert_eq!((s, field_codes(&p)), (StatusCode::UNPROCESSABLE_ENTITY, vec![code.to_owned()]), "{amount}: {p}");
     }
-    let (s, p) = app.api(Method::POST, "/api/v1/opportunities", Some(&app.admin), Some(deal("10000000000000"))).await;
-    assert_eq!(s, StatusCode::CREATED, "the maximum itself: {p}");
+    let p = app.opportunities().create(&deal("10000000000000")).await;
     assert_eq!(p["amount"], "10000000000000.00");
     for (limit, code) in [("1,000", "credit_limit:invalid_amount"), ("10000000000001", "credit_limit:amount_too_large")]
     {
         let body = json!({"name": format!("额度 {limit}"), "credit_limit": limit});
-        let (s, p) = app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(body)).await;
-        assert_eq!((s, codes(&p)), (StatusCode::UNPROCESSABLE_ENTITY, vec![code.to_owned()]), "{limit}: {p}");
+        let (s, p) = app.customers().post(&body).await;
+        assert_eq!((s, field_codes(&p)), (StatusCode::UNPROCESSABLE_ENTITY, vec![code.to_owned()]), "{limit}: {p}");
     }
 
     for day in ["0000-01-01", "-0001-01-01", "10000-01-01", "+2026-01-01"] {
         let task = json!({"title": "回访", "due_date": day});
-        let (s, p) = app.api(Method::POST, "/api/v1/tasks", Some(&app.admin), Some(task)).await;
+        let (s, p) = app.tasks().post(&task).await;
         assert_eq!(
-            (s, codes(&p)),
+            (s, field_codes(&p)),
             (StatusCode::UNPROCESSABLE_ENTITY, vec!["due_date:invalid_date".to_owned()]),
             "{day}: {p}"
         );
         let body = json!({"name": format!("成交 {day}"), "closed_at": day});
-        let (s, p) = app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(body)).await;
+        let (s, p) = app.customers().post(&body).await;
         assert_eq!(
-            (s, codes(&p)),
+            (s, field_codes(&p)),
             (StatusCode::UNPROCESSABLE_ENTITY, vec!["closed_at:invalid_date".to_owned()]),
             "{day}: {p}"
         );
         // `+` is a space in a query string: sent encoded.
         let query = day.replace('+', "%2B");
-        let (s, p) = app.api(Method::GET, &format!("/api/v1/activities?from={query}"), Some(&app.admin), None).await;
+        let (s, p) = app.activities().list(&format!("from={query}")).await;
         assert!(s.is_client_error(), "{day}: {s} {p}");
-        let (s, p) = app.api(Method::GET, &format!("/api/v1/audit-log?from={query}"), Some(&app.admin), None).await;
+        let (s, p) = app.audit_log().list(&format!("from={query}")).await;
         assert!(s.is_client_error(), "{day}: {s} {p}");
-        let (s, p) =
-            app.api(Method::GET, &format!("/api/v1/opportunities?close_from={query}"), Some(&app.admin), None).await;
+        let (s, p) = app.opportunities().list(&format!("close_from={query}")).await;
         assert!(s.is_client_error(), "{day}: {s} {p}");
     }
     for at in ["0000-01-01T00:00:00Z", "-0001-01-01T00:00:00Z"] {
         let body = json!({"name": format!("成交 {at}"), "closed_at": at});
-        let (s, p) = app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(body)).await;
+        let (s, p) = app.customers().post(&body).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{at}: {p}");
         let visit = json!({"customer_id": c, "kind": "visit", "subject": "拜访", "occurred_at": at});
-        let (s, p) = app.api(Method::POST, "/api/v1/activities", Some(&app.admin), Some(visit)).await;
+        let (s, p) = app.activities().post(&visit).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{at}: {p}");
     }
     // A close date read by serde reaches the domain's check.
     let body = json!({"name": "ERP", "customer_id": c, "amount": "1", "expected_close_date": "0000-03-01"});
-    let (s, p) = app.api(Method::POST, "/api/v1/opportunities", Some(&app.admin), Some(body)).await;
+    let (s, p) = app.opportunities().post(&body).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
 }
 
@@ -116,12 +101,11 @@ async fn double(app: &TestApp, table: &str, times: u32) {
 #[tokio::test]
 async fn many_deals_at_the_maximum_keep_the_board_funnel_and_forecast_answering() {
     let app = TestApp::new().await;
-    let c = customer(&app, "华信科技").await;
+    let c = app.customer(&app.admin, "华信科技").await;
     let today = chrono::Utc::now().date_naive();
     let body = json!({"name": "大单", "customer_id": c, "amount": "10000000000000.00", "expected_close_date": today});
     for _ in 0..3 {
-        let (s, d) = app.api(Method::POST, "/api/v1/opportunities", Some(&app.admin), Some(body.clone())).await;
-        assert_eq!(s, StatusCode::CREATED, "{d}");
+        app.opportunities().create(&body).await;
     }
     // 3 × 2^12 = 12,288 deals (and as many stays): i64 holds 9,223 of them.
     double(&app, "opportunities", 12).await;
@@ -129,7 +113,7 @@ async fn many_deals_at_the_maximum_keep_the_board_funnel_and_forecast_answering(
     // The summary rebuilt from the stays: its cells saturate, not fail.
     salesflow_store::funnel::rollup::rebuild(&app.store).await.expect("rebuild the funnel summary");
 
-    let (_, pipelines) = app.api(Method::GET, "/api/v1/pipelines", Some(&app.admin), None).await;
+    let (_, pipelines) = app.pipelines().list("").await;
     let pipeline = pipelines[0]["id"].as_i64().unwrap();
     let (s, board) = app
         .api(Method::GET, &format!("/api/v1/opportunities/kanban?pipeline_id={pipeline}"), Some(&app.admin), None)

@@ -7,14 +7,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-
-fn codes(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().map_or_else(Vec::new, |a| {
-        a.iter()
-            .map(|e| format!("{}:{}", e["field"].as_str().unwrap_or(""), e["code"].as_str().unwrap_or("")))
-            .collect()
-    })
-}
+use crate::support::field_codes;
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
     app.api(Method::POST, path, Some(token), Some(body)).await
@@ -58,7 +51,11 @@ async fn duplicate_checks_do_not_reveal_records_outside_the_callers_scope() {
 
     // Alice's customer by the same name.
     let (s, p) = post(&app, &alice, "/api/v1/customers", json!({"name": "华信科技有限公司"})).await;
-    assert_eq!((s, codes(&p)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["name:duplicate_elsewhere".to_owned()]), "{p}");
+    assert_eq!(
+        (s, field_codes(&p)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["name:duplicate_elsewhere".to_owned()]),
+        "{p}"
+    );
     assert_reveals_only_the_owner("customer create", &p, &secrets);
     assert!(!p.to_string().contains(&format!("\"{secret_id}\"")), "{p}");
 
@@ -68,14 +65,14 @@ async fn duplicate_checks_do_not_reveal_records_outside_the_callers_scope() {
     let body = json!({"customer_id": mine["id"], "name": "新联系人", "role": "handler", "mobile": "13800138000"});
     let (s, p) = post(&app, &alice, "/api/v1/contacts", body).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
-    assert!(codes(&p).iter().all(|c| c.ends_with(":duplicate_elsewhere")), "{p}");
+    assert!(field_codes(&p).iter().all(|c| c.ends_with(":duplicate_elsewhere")), "{p}");
     assert_reveals_only_the_owner("contact create", &p, &secrets);
 
     // Alice's lead: Bob's company name, Bob's lead's phone.
     let body = json!({"name": "钱先生", "company": "华信科技有限公司", "phone": "13900139000"});
     let (s, p) = post(&app, &alice, "/api/v1/leads", body).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
-    assert!(codes(&p).iter().all(|c| c.ends_with(":duplicate_elsewhere")), "{p}");
+    assert!(field_codes(&p).iter().all(|c| c.ends_with(":duplicate_elsewhere")), "{p}");
     assert_reveals_only_the_owner("lead create", &p, &secrets);
 
     // Alice's lead saved anyway: its conversion preview names only Bob.
@@ -83,21 +80,21 @@ async fn duplicate_checks_do_not_reveal_records_outside_the_callers_scope() {
     let (s, lead) = post(&app, &alice, "/api/v1/leads", body).await;
     assert_eq!(s, StatusCode::CREATED, "{lead}");
     let lead_id = lead["id"].as_i64().unwrap();
-    let (s, preview) = app.api(Method::GET, &format!("/api/v1/leads/{lead_id}/convert"), Some(&alice), None).await;
+    let (s, preview) = app.leads().by(&alice).get_part(lead_id, "convert").await;
     assert_eq!(s, StatusCode::OK, "{preview}");
     assert_eq!(preview["existing_customer"], Value::Null, "{preview}");
     assert_eq!(preview["others"], json!([]), "{preview}");
     assert_eq!(preview["elsewhere"], json!(["Bob Zhang"]), "{preview}");
     assert!(!preview.to_string().contains(&format!(":{secret_id},")), "{preview}");
     // The administrator sees the customer itself.
-    let (_, full) = app.api(Method::GET, &format!("/api/v1/leads/{lead_id}/convert"), Some(&app.admin), None).await;
+    let (_, full) = app.leads().get_part(lead_id, "convert").await;
     assert_eq!(full["existing_customer"]["id"], secret_id, "{full}");
 
     // Deleted, the lead has no preview.
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/leads/{lead_id}"), Some(&app.admin), None).await;
+    let (s, _) = app.leads().delete(lead_id).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     for token in [&alice, &app.admin] {
-        let (s, p) = app.api(Method::GET, &format!("/api/v1/leads/{lead_id}/convert"), Some(token), None).await;
+        let (s, p) = app.leads().by(token).get_part(lead_id, "convert").await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
     }
     let _ = alice_id;
@@ -106,8 +103,7 @@ async fn duplicate_checks_do_not_reveal_records_outside_the_callers_scope() {
 #[tokio::test]
 async fn salespeople_claim_a_pool_customer_before_attaching_deals_or_tasks() {
     let app = TestApp::new().await;
-    app.create_user("alice", "salesperson", None).await;
-    let alice = app.login("alice", "password-123").await;
+    let (_, alice) = app.signed_in("alice", "salesperson", None).await;
     let (s, c) = post(&app, &alice, "/api/v1/customers", json!({"name": "公海客户"})).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     let id = c["id"].as_i64().unwrap();
@@ -117,14 +113,14 @@ async fn salespeople_claim_a_pool_customer_before_attaching_deals_or_tasks() {
     let deal = json!({"name": "ERP", "customer_id": id, "amount": "100"});
     let (s, p) = post(&app, &alice, "/api/v1/opportunities", deal.clone()).await;
     assert_eq!(
-        (s, codes(&p)),
+        (s, field_codes(&p)),
         (StatusCode::UNPROCESSABLE_ENTITY, vec!["customer_id:customer_in_pool".to_owned()]),
         "{p}"
     );
     let task = json!({"title": "回访", "due_date": "2026-12-31", "related_type": "customer", "related_id": id});
     let (s, p) = post(&app, &alice, "/api/v1/tasks", task.clone()).await;
     assert_eq!(
-        (s, codes(&p)),
+        (s, field_codes(&p)),
         (StatusCode::UNPROCESSABLE_ENTITY, vec!["related_id:customer_in_pool".to_owned()]),
         "{p}"
     );

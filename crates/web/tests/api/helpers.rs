@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
+/// The password of every user the tests create.
+pub const USER_PASSWORD: &str = "password-123";
 
 pub struct TestApp {
     pub store: Store,
@@ -108,10 +110,14 @@ impl TestApp {
         (status, json)
     }
 
+    /// A sign-in through the JSON API, whatever it answers.
+    pub async fn try_login(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        let (status, _, body) = self.send(login_request(username, password, &[])).await;
+        (status, body)
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> String {
-        let (status, body) = self
-            .api(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": username, "password": password})))
-            .await;
+        let (status, body) = self.try_login(username, password).await;
         assert_eq!(status, StatusCode::OK, "login of {username} failed: {body}");
         body["token"].as_str().expect("token").to_owned()
     }
@@ -131,11 +137,11 @@ impl TestApp {
                 "/api/v1/users",
                 Some(&self.admin),
                 Some(json!({"username": username, "email": format!("{username}@example.com"),
-                            "display_name": username, "password": "password-123", "role_id": role["id"]})),
+                            "display_name": username, "password": USER_PASSWORD, "role_id": role["id"]})),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{user}");
-        self.login(username, "password-123").await
+        self.login(username, USER_PASSWORD).await
     }
 
     /// Creates a user through the API and returns its id.
@@ -150,7 +156,7 @@ impl TestApp {
                     "username": username,
                     "email": format!("{username}@example.com"),
                     "display_name": username,
-                    "password": "password-123",
+                    "password": USER_PASSWORD,
                     "role_id": role_id,
                     "department_id": department_id,
                 })),
@@ -182,6 +188,13 @@ pub fn api_request(
         Some(b) => builder.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())).unwrap(),
         None => builder.body(Body::empty()).unwrap(),
     }
+}
+
+/// The JSON API's sign-in request, with `headers` (such as the address it
+/// comes from, `x-forwarded-for`).
+pub fn login_request(username: &str, password: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let body = json!({"username": username, "password": password});
+    api_request(Method::POST, "/api/v1/auth/login", None, Some(body), headers)
 }
 
 pub async fn send_to(router: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, Value) {

@@ -8,6 +8,8 @@ use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, send_to};
+use crate::support::browser::sign_in;
+use crate::support::urlencode;
 
 /// A multipart body: `(name, file name, bytes)` parts.
 fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
@@ -65,7 +67,7 @@ async fn import(app: &TestApp, token: &str, target: &str, file: &str, bytes: &[u
 
 async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
     for _ in 0..400 {
-        let (status, job) = app.api(Method::GET, &format!("/api/v1/imports/{id}"), Some(token), None).await;
+        let (status, job) = app.imports().by(token).get(id).await;
         assert_eq!(status, StatusCode::OK, "{job}");
         if matches!(job["status"].as_str(), Some("done" | "failed" | "cancelled")) {
             return job;
@@ -76,7 +78,7 @@ async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
 }
 
 async fn customer_names(app: &TestApp, token: &str, query: &str) -> Vec<String> {
-    let (status, page) = app.api(Method::GET, &format!("/api/v1/customers?limit=500{query}"), Some(token), None).await;
+    let (status, page) = app.customers().by(token).list(&format!("limit=500{query}")).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let mut names: Vec<String> =
         page["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
@@ -160,15 +162,7 @@ async fn dry_run_reports_every_bad_row_and_writes_nothing() {
 #[tokio::test]
 async fn import_inserts_valid_rows_and_skips_duplicates() {
     let app = TestApp::new().await;
-    let (s, _) = app
-        .api(
-            Method::POST,
-            "/api/v1/customers",
-            Some(&app.admin),
-            Some(json!({"name": "上海华信科技有限公司", "grade": "C"})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    app.customers().create(&json!({"name": "上海华信科技有限公司", "grade": "C"})).await;
     let csv = "客户名称,等级,行业\n\
 上海华信科技,A,科技\n\
 深圳云帆网络,B,网络\n\
@@ -182,11 +176,11 @@ async fn import_inserts_valid_rows_and_skips_duplicates() {
         (Some(2), Some(2), Some(1))
     );
     assert_eq!(customer_names(&app, &app.admin, "").await, ["上海华信科技有限公司", "北京精工机械", "深圳云帆网络"]);
-    let (_, page) = app.api(Method::GET, "/api/v1/customers?q=%E5%8D%8E%E4%BF%A1", Some(&app.admin), None).await;
+    let (_, page) = app.customers().list("q=%E5%8D%8E%E4%BF%A1").await;
     assert_eq!(page["items"][0]["grade"], "C", "skipped: the existing customer is unchanged");
 
     // One audit row for the whole import, not one per row.
-    let (_, audit) = app.api(Method::GET, "/api/v1/audit-log?action=import.customers", Some(&app.admin), None).await;
+    let (_, audit) = app.audit_log().list("action=import.customers").await;
     let entries = audit["items"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{audit}");
     assert_eq!(entries[0]["after"]["inserted"], 2);
@@ -197,12 +191,8 @@ async fn import_inserts_valid_rows_and_skips_duplicates() {
 async fn merge_fills_the_existing_record_from_non_blank_cells() {
     let app = TestApp::new().await;
     let (_, existing) = app
-        .api(
-            Method::POST,
-            "/api/v1/customers",
-            Some(&app.admin),
-            Some(json!({"name": "上海华信科技有限公司", "grade": "C", "industry": "科技", "province": "上海"})),
-        )
+        .customers()
+        .post(&json!({"name": "上海华信科技有限公司", "grade": "C", "industry": "科技", "province": "上海"}))
         .await;
     let csv = "公司名称,等级,行业,省份\n\
 上海华信科技,A,,\n\
@@ -212,12 +202,12 @@ async fn merge_fills_the_existing_record_from_non_blank_cells() {
     let job = import(&app, &app.admin, "customers", "m.csv", csv.as_bytes(), &[("duplicates", "merge")]).await;
     assert_eq!((job["inserted"].as_i64(), job["merged"].as_i64()), (Some(1), Some(3)), "{job}");
     let id = existing["id"].as_i64().unwrap();
-    let (_, after) = app.api(Method::GET, &format!("/api/v1/customers/{id}"), Some(&app.admin), None).await;
+    let (_, after) = app.customers().get(id).await;
     assert_eq!(after["grade"], "A", "a non-blank cell overwrites");
     assert_eq!(after["province"], "江苏", "two rows for one customer both count");
     assert_eq!(after["industry"], "科技", "a blank cell changes nothing");
     assert_eq!(after["version"], 2, "written once");
-    let (_, page) = app.api(Method::GET, "/api/v1/customers?q=%E6%B5%B7%E6%B6%A6", Some(&app.admin), None).await;
+    let (_, page) = app.customers().list("q=%E6%B5%B7%E6%B6%A6").await;
     let merged = &page["items"][0];
     assert_eq!(merged["name"], "杭州海润食品");
     assert_eq!(
@@ -242,7 +232,7 @@ async fn gbk_and_bom_files_import_chinese_names_found_by_two_characters() {
     assert_eq!(job["inserted"], 1, "{job}");
     assert_eq!(customer_names(&app, &app.admin, "&q=%E7%91%9E%E4%B8%B0").await, ["苏州瑞丰精密"]);
     assert_eq!(customer_names(&app, &app.admin, "&q=%E9%BC%8E%E7%9B%9B").await, ["厦门鼎盛物流"]);
-    let (_, page) = app.api(Method::GET, "/api/v1/customers?q=%E7%91%9E%E4%B8%B0", Some(&app.admin), None).await;
+    let (_, page) = app.customers().list("q=%E7%91%9E%E4%B8%B0").await;
     assert_eq!(page["items"][0]["province"], "江苏");
 }
 
@@ -265,7 +255,7 @@ async fn an_xlsx_file_imports() {
     assert_eq!(job["file_format"], "xlsx");
     assert_eq!((job["inserted"].as_i64(), job["rejected"].as_i64()), (Some(1), Some(1)), "{job}");
     assert_eq!(codes(&job), vec![(3, "Company Name".to_owned(), "required".to_owned())]);
-    let (_, page) = app.api(Method::GET, "/api/v1/customers?q=%E9%87%91%E9%99%B5", Some(&app.admin), None).await;
+    let (_, page) = app.customers().list("q=%E9%87%91%E9%99%B5").await;
     let c = &page["items"][0];
     assert_eq!(c["credit_limit"], "250000.00");
     assert_eq!(c["tags"], json!(["重点", "华东"]));
@@ -314,7 +304,7 @@ async fn files_that_are_not_tables_get_a_clear_422() {
     let (s, p) = post_multipart(&app, "/api/v1/imports", &app.admin, &[("target", None, b"customers")]).await;
     assert_eq!((s, p["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("required")));
     // Not multipart at all, or a field the form does not have.
-    let (s, p) = app.api(Method::POST, "/api/v1/imports", Some(&app.admin), Some(json!({"target": "customers"}))).await;
+    let (s, p) = app.imports().post(&json!({"target": "customers"})).await;
     assert_eq!((s, p["status"].as_u64()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some(415)));
     let (s, p) =
         post_multipart(&app, "/api/v1/imports", &app.admin, &[("target", None, b"customers"), ("owner", None, b"x")])
@@ -326,10 +316,8 @@ async fn files_that_are_not_tables_get_a_clear_422() {
 #[tokio::test]
 async fn a_salespersons_import_stays_in_their_scope() {
     let app = TestApp::new().await;
-    app.create_user("li.na", "salesperson", None).await;
-    app.create_user("wang.fang", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
-    let wang = app.login("wang.fang", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
+    let (_, wang) = app.signed_in("wang.fang", "salesperson", None).await;
     let csv = "客户名称,负责人\n上海华信科技,\n深圳云帆网络,li.na\n北京精工机械,wang.fang\n广州南方贸易,wang.fang@example.com\n";
     let job = import(&app, &li, "customers", "mine.csv", csv.as_bytes(), &[]).await;
     assert_eq!((job["inserted"].as_i64(), job["rejected"].as_i64()), (Some(2), Some(2)), "{job}");
@@ -338,14 +326,14 @@ async fn a_salespersons_import_stays_in_their_scope() {
         [(4, "owner_outside_scope".to_owned()), (5, "owner_outside_scope".to_owned())]
     );
     assert_eq!(customer_names(&app, &li, "").await, ["上海华信科技", "深圳云帆网络"]);
-    let (_, page) = app.api(Method::GET, "/api/v1/customers", Some(&li), None).await;
+    let (_, page) = app.customers().by(&li).list("").await;
     assert!(page["items"].as_array().unwrap().iter().all(|c| c["owner_name"] == "li.na"));
     assert!(customer_names(&app, &wang, "").await.is_empty());
     // Another salesperson sees neither the import nor its rejected rows.
     let id = job["id"].as_i64().unwrap();
-    let (s, _) = app.api(Method::GET, &format!("/api/v1/imports/{id}"), Some(&wang), None).await;
+    let (s, _) = app.imports().by(&wang).get(id).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, list) = app.api(Method::GET, "/api/v1/imports", Some(&wang), None).await;
+    let (_, list) = app.imports().by(&wang).list("").await;
     assert!(list["items"].as_array().unwrap().is_empty());
 }
 
@@ -367,10 +355,10 @@ async fn the_mapping_is_remembered_for_the_next_file() {
     assert!(preview["fields"].as_array().unwrap().iter().any(|f| f["name"] == "name" && f["required"] == true));
     let id = preview["import"]["id"].as_i64().unwrap();
     // Without a usable mapping it cannot start; with one it runs.
-    let (s, p) = app.api(Method::POST, &format!("/api/v1/imports/{id}/start"), Some(&app.admin), Some(json!({}))).await;
+    let (s, p) = app.imports().act(id, "start", Some(&json!({}))).await;
     assert_eq!((s, p["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("no_usable_columns")));
     let body = json!({"mapping": {"Firma": "name", "Stufe": "grade"}, "duplicates": "skip"});
-    let (s, job) = app.api(Method::POST, &format!("/api/v1/imports/{id}/start"), Some(&app.admin), Some(body)).await;
+    let (s, job) = app.imports().act(id, "start", Some(&body)).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{job}");
     let job = finished(&app, &app.admin, job["id"].as_i64().unwrap()).await;
     assert_eq!(job["inserted"], 1);
@@ -386,28 +374,21 @@ async fn the_mapping_is_remembered_for_the_next_file() {
     assert_eq!(fields, [json!("grade"), json!("name"), Value::Null]);
     // Cancelling a draft leaves nothing to run.
     let id = next["import"]["id"].as_i64().unwrap();
-    let (s, c) = app.api(Method::POST, &format!("/api/v1/imports/{id}/cancel"), Some(&app.admin), None).await;
+    let (s, c) = app.imports().act(id, "cancel", None).await;
     assert_eq!((s, c["status"].as_str()), (StatusCode::OK, Some("cancelled")));
-    let (s, _) = app.api(Method::POST, &format!("/api/v1/imports/{id}/cancel"), Some(&app.admin), None).await;
+    let (s, _) = app.imports().act(id, "cancel", None).await;
     assert_eq!(s, StatusCode::CONFLICT);
 }
 
 #[tokio::test]
 async fn contacts_are_matched_to_visible_customers_by_name() {
     let app = TestApp::new().await;
-    let (_, c) = app
-        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技有限公司"})))
-        .await;
+    let (_, c) = app.customers().post(&json!({"name": "上海华信科技有限公司"})).await;
     let customer_id = c["id"].as_i64().unwrap();
-    let (s, _) = app
-        .api(
-            Method::POST,
-            "/api/v1/contacts",
-            Some(&app.admin),
-            Some(json!({"customer_id": customer_id, "name": "陈静", "role": "handler", "mobile": "13800138000"})),
-        )
+    let _ = app
+        .contacts()
+        .create(&json!({"customer_id": customer_id, "name": "陈静", "role": "handler", "mobile": "13800138000"}))
         .await;
-    assert_eq!(s, StatusCode::CREATED);
     let csv = "客户名称,联系人,手机,邮箱,角色\n\
 上海华信科技,李娜,13900139000,li.na@huaxin.cn,决策人\n\
 上海华信科技,陈静,+86 138-0013-8000,,\n\
@@ -429,7 +410,7 @@ async fn contacts_are_matched_to_visible_customers_by_name() {
             (5, "invalid_email".to_owned())
         ]
     );
-    let (_, contacts) = app.api(Method::GET, "/api/v1/contacts?q=%E6%9D%8E%E5%A8%9C", Some(&app.admin), None).await;
+    let (_, contacts) = app.contacts().list("q=%E6%9D%8E%E5%A8%9C").await;
     let li = &contacts["items"][0];
     assert_eq!(li["customer_id"], customer_id);
     assert_eq!(li["role"], "decision_maker");
@@ -437,14 +418,6 @@ async fn contacts_are_matched_to_visible_customers_by_name() {
 }
 
 // ---------------------------------------------------------------- pages
-
-fn set_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        let (pair, _) = c.split_once(';').unwrap_or((c, ""));
-        let (k, v) = pair.split_once('=')?;
-        (k == name && !v.is_empty()).then(|| v.to_owned())
-    })
-}
 
 fn page_request(
     method: Method,
@@ -463,21 +436,6 @@ fn page_request(
         b = b.header(header::CONTENT_TYPE, ct);
     }
     b.body(Body::from(body)).unwrap()
-}
-
-/// Signs in through the login form: the cookie header and the session's CSRF token.
-async fn browser(app: &TestApp) -> (String, String) {
-    let (_, h, _) = app.send(page_request(Method::GET, "/login", "", None, Vec::new())).await;
-    let anon = set_cookie(&h, "sf_csrf").unwrap();
-    let body = format!("_csrf={anon}&username=admin&password={}&next=%2F", crate::helpers::ADMIN_PASSWORD);
-    let form = Some("application/x-www-form-urlencoded".to_owned());
-    let (_, h, _) =
-        app.send(page_request(Method::POST, "/login", &format!("sf_csrf={anon}"), form, body.into_bytes())).await;
-    let cookies = format!("sf_session={}; sf_csrf={anon}", set_cookie(&h, "sf_session").unwrap());
-    let (_, _, page) = app.send(page_request(Method::GET, "/imports/new", &cookies, None, Vec::new())).await;
-    let html = page.as_str().unwrap().to_owned();
-    let csrf = html.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    (cookies, csrf)
 }
 
 async fn page(app: &TestApp, path: &str, cookies: &str) -> (StatusCode, String) {
@@ -506,7 +464,7 @@ async fn upload_page(
 #[tokio::test]
 async fn the_pages_upload_map_dry_run_and_import() {
     let app = TestApp::new().await;
-    let (cookies, csrf) = browser(&app).await;
+    let (cookies, csrf) = sign_in(&app).await;
     let (s, html) = page(&app, "/customers", &cookies).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("href=\"/imports/new?target=customers\""), "the customer list links to the import");
@@ -605,7 +563,7 @@ async fn an_import_whose_node_stopped_is_marked_failed() {
         .await
         .unwrap();
     assert_eq!(imports::fail_stale(&app.store, chrono::Duration::minutes(10)).await.unwrap(), 1);
-    let (_, job) = app.api(Method::GET, &format!("/api/v1/imports/{id}"), Some(&app.admin), None).await;
+    let (_, job) = app.imports().get(id).await;
     assert_eq!(job["status"], "failed");
     assert!(job["error"].as_str().unwrap().contains("stopped"));
 }
@@ -649,7 +607,7 @@ async fn cancelling_a_running_import_stops_it_at_the_next_batch() {
     assert_eq!((done.processed, done.inserted), (batch, batch), "the batch in flight was rolled back");
     let stored = salesflow_store::entity::customer::Entity::find().count(app.store.reader()).await.unwrap();
     assert_eq!(stored, batch as u64, "later batches never ran");
-    let (_, audit) = app.api(Method::GET, "/api/v1/audit-log?action=import.customers", Some(&app.admin), None).await;
+    let (_, audit) = app.audit_log().list("action=import.customers").await;
     assert_eq!(audit["items"][0]["after"]["status"], "cancelled");
     assert_eq!(audit["items"][0]["after"]["inserted"], batch);
 }
@@ -684,41 +642,30 @@ async fn a_file_over_the_configured_size_is_refused() {
 #[tokio::test]
 async fn contacts_merge_into_the_contact_with_the_same_phone() {
     let app = TestApp::new().await;
-    let (_, c) = app
-        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技有限公司"})))
-        .await;
+    let (_, c) = app.customers().post(&json!({"name": "上海华信科技有限公司"})).await;
     let customer_id = c["id"].as_i64().unwrap();
     let (_, existing) = app
-        .api(
-            Method::POST,
-            "/api/v1/contacts",
-            Some(&app.admin),
-            Some(json!({"customer_id": customer_id, "name": "陈静", "role": "handler", "mobile": "13800138000"})),
-        )
+        .contacts()
+        .post(&json!({"customer_id": customer_id, "name": "陈静", "role": "handler", "mobile": "13800138000"}))
         .await;
     let csv = "客户名称,姓名,手机,邮箱,职务\n上海华信科技,陈静,138 0013 8000,chen.jing@huaxin.cn,采购经理\n";
     let job = import(&app, &app.admin, "contacts", "c.csv", csv.as_bytes(), &[("duplicates", "merge")]).await;
     assert_eq!((job["inserted"].as_i64(), job["merged"].as_i64()), (Some(0), Some(1)), "{job}");
     let id = existing["id"].as_i64().unwrap();
-    let (_, after) = app.api(Method::GET, &format!("/api/v1/contacts/{id}"), Some(&app.admin), None).await;
+    let (_, after) = app.contacts().get(id).await;
     assert_eq!((after["title"].as_str(), after["email"].as_str()), (Some("采购经理"), Some("chen.jing@huaxin.cn")));
     assert_eq!(after["role"], "handler", "a blank role cell keeps the role");
     assert_eq!(after["version"], 2);
     // The merged e-mail is searchable.
-    let (_, found) = app.api(Method::GET, "/api/v1/contacts?q=chen.jing", Some(&app.admin), None).await;
+    let (_, found) = app.contacts().list("q=chen.jing").await;
     assert_eq!(found["items"][0]["id"], id);
 }
 
 // ---------------------------------------------------------------- leads
 
-fn urlencode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 /// The leads a search finds, by name, sorted.
 async fn lead_names(app: &TestApp, token: &str, q: &str) -> Vec<String> {
-    let path = format!("/api/v1/leads?limit=500&q={}", urlencode(q));
-    let (status, page) = app.api(Method::GET, &path, Some(token), None).await;
+    let (status, page) = app.leads().by(token).list(&format!("limit=500&q={}", urlencode(q))).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let mut names: Vec<String> =
         page["items"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_owned()).collect();
@@ -727,8 +674,7 @@ async fn lead_names(app: &TestApp, token: &str, q: &str) -> Vec<String> {
 }
 
 async fn lead_named(app: &TestApp, token: &str, name: &str) -> Value {
-    let path = format!("/api/v1/leads?limit=500&q={}", urlencode(name));
-    let (_, page) = app.api(Method::GET, &path, Some(token), None).await;
+    let (_, page) = app.leads().by(token).list(&format!("limit=500&q={}", urlencode(name))).await;
     page["items"].as_array().unwrap().iter().find(|l| l["name"] == name).cloned().unwrap_or(Value::Null)
 }
 
@@ -746,18 +692,11 @@ const LEAD_ROWS: &str = "姓名,公司名称,职务,手机,邮箱,意向程度,�
 #[tokio::test]
 async fn leads_import_after_a_dry_run_with_every_bad_row_reported() {
     let app = TestApp::new().await;
-    app.create_user("li.na", "salesperson", None).await;
-    app.create_user("wang.fang", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
-    let wang = app.login("wang.fang", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
+    let (_, wang) = app.signed_in("wang.fang", "salesperson", None).await;
     // Wang's lead with Li's first mobile is outside Li's scope: not a duplicate for her.
-    let (s, _) = app
-        .api(Method::POST, "/api/v1/leads", Some(&wang), Some(json!({"name": "吴迪", "mobile": "13800138000"})))
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
-    let (s, _) = app
-        .api(Method::POST, "/api/v1/leads", Some(&li), Some(json!({"name": "赵敏", "mobile": "139 0000 1111"})))
-        .await;
+    app.leads().by(&wang).create(&json!({"name": "吴迪", "mobile": "13800138000"})).await;
+    let (s, _) = app.leads().by(&li).post(&json!({"name": "赵敏", "mobile": "139 0000 1111"})).await;
     assert_eq!(s, StatusCode::CREATED);
 
     let dry = import(&app, &li, "leads", "线索.csv", LEAD_ROWS.as_bytes(), &[("dry_run", "true")]).await;
@@ -780,7 +719,7 @@ async fn leads_import_after_a_dry_run_with_every_bad_row_reported() {
     assert!(report.contains("王芳") && report.contains("Not a valid e-mail address"), "{report}");
     assert!(!report.contains("李娜"), "good rows are not in the report");
     assert_eq!(lead_names(&app, &li, "").await, ["赵敏"], "a dry run writes nothing");
-    let (cookies, _) = browser(&app).await;
+    let (cookies, _) = sign_in(&app).await;
     let (_, html) = page(&app, &format!("/imports/{}/progress", dry["id"]), &cookies).await;
     assert!(html.contains("<td>无效原因</td>") && html.contains("<td>邮箱</td>"), "{html}");
 
@@ -807,7 +746,7 @@ async fn leads_import_after_a_dry_run_with_every_bad_row_reported() {
     assert!(lead_names(&app, &wang, "李娜").await.is_empty(), "another salesperson's scope");
 
     // One audit row for the whole import.
-    let (_, audit) = app.api(Method::GET, "/api/v1/audit-log?action=import.leads", Some(&app.admin), None).await;
+    let (_, audit) = app.audit_log().list("action=import.leads").await;
     let entries = audit["items"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{audit}");
     assert_eq!(entries[0]["after"]["inserted"], 2);
@@ -816,15 +755,9 @@ async fn leads_import_after_a_dry_run_with_every_bad_row_reported() {
 #[tokio::test]
 async fn lead_duplicates_merge_non_blank_cells() {
     let app = TestApp::new().await;
-    let (s, _) = app
-        .api(
-            Method::POST,
-            "/api/v1/leads",
-            Some(&app.admin),
-            Some(json!({"name": "赵敏", "company": "苏州瑞丰精密", "mobile": "139 0000 1111", "intention": "high"})),
-        )
+    app.leads()
+        .create(&json!({"name": "赵敏", "company": "苏州瑞丰精密", "mobile": "139 0000 1111", "intention": "high"}))
         .await;
-    assert_eq!(s, StatusCode::CREATED);
     // Row 2 matches the lead by mobile, row 3 row 2 by the e-mail it adds; row 4 is new.
     let csv = "姓名,手机,邮箱,职务,意向程度,状态,无效原因\n\
 赵敏,+86 139-0000-1111,zhao@ruifeng.cn,总经理,低,,\n\
@@ -853,9 +786,9 @@ async fn lead_duplicates_merge_non_blank_cells() {
         "name": "赵敏", "company": "苏州瑞丰精密", "title": "总经理", "mobile": "139 0000 1111",
         "email": "zhao@ruifeng.cn", "intention": "low", "status": "qualified", "version": 2,
     });
-    let (s, l) = app.api(Method::PATCH, &format!("/api/v1/leads/{id}"), Some(&app.admin), Some(body)).await;
+    let (s, l) = app.leads().patch(id, &body).await;
     assert_eq!(s, StatusCode::OK, "{l}");
-    let (s, c) = app.api(Method::POST, &format!("/api/v1/leads/{id}/convert"), Some(&app.admin), Some(json!({}))).await;
+    let (s, c) = app.leads().act(id, "convert", Some(&json!({}))).await;
     assert_eq!(s, StatusCode::OK, "{c}");
     let again = "姓名,手机,职务\n赵敏,13900001111,董事长\n";
     let job = import(&app, &app.admin, "leads", "again.csv", again.as_bytes(), &[("duplicates", "merge")]).await;
@@ -887,7 +820,7 @@ async fn a_gbk_lead_file_imports_and_its_mapping_is_remembered() {
     assert!(preview["fields"].as_array().unwrap().iter().any(|f| f["name"] == "intention"));
     let id = preview["import"]["id"].as_i64().unwrap();
     let body = json!({"mapping": {"Kontakt": "name", "Firma": "company"}});
-    let (s, job) = app.api(Method::POST, &format!("/api/v1/imports/{id}/start"), Some(&app.admin), Some(body)).await;
+    let (s, job) = app.imports().act(id, "start", Some(&body)).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{job}");
     assert_eq!(finished(&app, &app.admin, id).await["inserted"], 1);
     let (_, next) = post_multipart(
@@ -913,7 +846,7 @@ async fn a_gbk_lead_file_imports_and_its_mapping_is_remembered() {
 #[tokio::test]
 async fn the_lead_list_links_to_the_lead_import() {
     let app = TestApp::new().await;
-    let (cookies, _) = browser(&app).await;
+    let (cookies, _) = sign_in(&app).await;
     let (s, html) = page(&app, "/leads", &cookies).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("href=\"/imports/new?target=leads\""), "{html}");
@@ -979,15 +912,14 @@ async fn files_of_imports_finished_a_week_ago_are_removed_and_the_job_says_expir
     assert_eq!(imports::expire_files(&app.store, &upload_dir, week_ago()).await.unwrap(), 1);
     assert!(!exists(&dry_report), "the old dry run's rejected rows are removed");
     assert!(exists(&upload) && exists(&real_report), "the newer import still has its files");
-    let (s, job) = app.api(Method::GET, &format!("/api/v1/imports/{dry_id}"), Some(&app.admin), None).await;
+    let (s, job) = app.imports().get(dry_id).await;
     assert_eq!(s, StatusCode::OK, "the job row stays");
     assert_eq!((job["files_expired"].as_bool(), job["has_report"].as_bool()), (Some(true), Some(false)), "{job}");
     assert_eq!(job["inserted"], 1, "its figures stay");
-    let (s, _) = app.api(Method::GET, &format!("/api/v1/imports/{dry_id}/rejected.csv"), Some(&app.admin), None).await;
+    let (s, _) = app.imports().get_part(dry_id, "rejected.csv").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Running the expired dry run's file again is refused with a field error, not a 500.
-    let (s, problem) =
-        app.api(Method::POST, &format!("/api/v1/imports/{dry_id}/start"), Some(&app.admin), Some(json!({}))).await;
+    let (s, problem) = app.imports().act(dry_id, "start", Some(&json!({}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "file");
 
@@ -996,7 +928,7 @@ async fn files_of_imports_finished_a_week_ago_are_removed_and_the_job_says_expir
     assert_eq!(imports::expire_files(&app.store, &upload_dir, week_ago()).await.unwrap(), 1);
     assert!(!exists(&upload) && !exists(&real_report));
     assert_eq!(imports::expire_files(&app.store, &upload_dir, week_ago()).await.unwrap(), 0);
-    let (cookies, _) = browser(&app).await;
+    let (cookies, _) = sign_in(&app).await;
     let (s, html) = page(&app, &format!("/imports/{}", real.id), &cookies).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("import-files-expired") && !html.contains("rejected.csv"), "{html}");
@@ -1021,9 +953,7 @@ async fn bigrams_left_waiting_by_an_import_become_searchable_when_moved() {
     use salesflow_store::search::{self, Kind};
 
     let app = TestApp::new().await;
-    let (s, c) = app
-        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "苏州博远电子有限公司"})))
-        .await;
+    let (s, c) = app.customers().post(&json!({"name": "苏州博远电子有限公司"})).await;
     assert_eq!(s, StatusCode::CREATED);
     let id = c["id"].as_i64().unwrap();
     let found = |q: &str| {
@@ -1047,14 +977,7 @@ async fn bigrams_left_waiting_by_an_import_become_searchable_when_moved() {
     let txn = app.store.begin().await.unwrap();
     search::index_later(&txn, Kind::Customer, &[(id, "旧称天成".to_owned())]).await.unwrap();
     txn.commit().await.unwrap();
-    let (s, _) = app
-        .api(
-            Method::PATCH,
-            &format!("/api/v1/customers/{id}"),
-            Some(&app.admin),
-            Some(json!({"name": "苏州博远科技有限公司", "version": c["version"]})),
-        )
-        .await;
+    let (s, _) = app.customers().patch(id, &json!({"name": "苏州博远科技有限公司", "version": c["version"]})).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(search::flush_pending(&app.store).await.unwrap(), 0);
     assert!(found("天成").await.is_empty());
@@ -1073,9 +996,9 @@ async fn the_rejected_rows_need_the_right_to_import_not_only_to_view() {
             json!({"code": "viewer", "name": "只读", "data_scope": "all", "permissions": {"customers": ["view"]}}),
         )
         .await;
-    let (s, _) = app.api(Method::GET, &format!("/api/v1/imports/{id}"), Some(&viewer), None).await;
+    let (s, _) = app.imports().by(&viewer).get(id).await;
     assert_eq!(s, StatusCode::OK, "the import itself is visible");
-    let (s, p) = app.api(Method::GET, &format!("/api/v1/imports/{id}/rejected.csv"), Some(&viewer), None).await;
+    let (s, p) = app.imports().by(&viewer).get_part(id, "rejected.csv").await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
     assert!(rejected_csv(&app, &app.admin, id).await.contains("深圳云帆网络"));
 }

@@ -5,10 +5,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
-}
+use crate::support::{audit_actions, csv_export, ids, urlencode};
 
 fn error_fields(problem: &Value) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = problem["errors"]
@@ -25,14 +22,8 @@ fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
     expected.iter().map(|(f, c)| ((*f).to_owned(), (*c).to_owned())).collect()
 }
 
-fn urlencode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 async fn lead(app: &TestApp, token: &str, body: Value) -> Value {
-    let (s, l) = app.api(Method::POST, "/api/v1/leads", Some(token), Some(body)).await;
-    assert_eq!(s, StatusCode::CREATED, "{l}");
-    l
+    app.leads().by(token).create(&body).await
 }
 
 /// Marks a lead qualified (through the API, with its version) and returns it.
@@ -55,7 +46,7 @@ async fn qualify(app: &TestApp, token: &str, l: &Value) -> Value {
     ] {
         body[field] = l[field].clone();
     }
-    let (s, q) = app.api(Method::PATCH, &format!("/api/v1/leads/{}", l["id"]), Some(token), Some(body)).await;
+    let (s, q) = app.leads().by(token).patch(&l["id"], &body).await;
     assert_eq!(s, StatusCode::OK, "{q}");
     assert_eq!(q["status"], "qualified");
     q
@@ -67,28 +58,12 @@ async fn count(app: &TestApp, path: &str) -> usize {
     page["items"].as_array().unwrap().len()
 }
 
-async fn audit_actions(app: &TestApp, entity_type: &str, id: i64) -> Vec<String> {
-    let (_, log) = app
-        .api(
-            Method::GET,
-            &format!("/api/v1/audit-log?entity_type={entity_type}&entity_id={id}"),
-            Some(&app.admin),
-            None,
-        )
-        .await;
-    log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect()
-}
-
 #[tokio::test]
 async fn bad_lead_input_is_field_level_and_changes_nothing() {
     let app = TestApp::new().await;
     let (s, p) = app
-        .api(
-            Method::POST,
-            "/api/v1/leads",
-            Some(&app.admin),
-            Some(json!({"name": "  ", "phone": "call me", "email": "nope", "intention": "hot", "owner_id": 999_999})),
-        )
+        .leads()
+        .post(&json!({"name": "  ", "phone": "call me", "email": "nope", "intention": "hot", "owner_id": 999_999}))
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(
@@ -102,24 +77,14 @@ async fn bad_lead_input_is_field_level_and_changes_nothing() {
         ])
     );
     assert!(p["errors"].as_array().unwrap().iter().all(|e| !e["message"].as_str().unwrap().is_empty()));
-    let (s, p) = app
-        .api(
-            Method::POST,
-            "/api/v1/leads",
-            Some(&app.admin),
-            Some(json!({"name": "名".repeat(101), "company": "C".repeat(201), "mobile": "12"})),
-        )
-        .await;
+    let (s, p) = app.leads().post(&json!({"name": "名".repeat(101), "company": "C".repeat(201), "mobile": "12"})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&p), pairs(&[("company", "too_long"), ("mobile", "invalid_phone"), ("name", "too_long")]));
     // Disqualified needs a reason; unknown fields are refused.
-    let (s, p) = app
-        .api(Method::POST, "/api/v1/leads", Some(&app.admin), Some(json!({"name": "王强", "status": "disqualified"})))
-        .await;
+    let (s, p) = app.leads().post(&json!({"name": "王强", "status": "disqualified"})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&p), pairs(&[("disqualify_reason", "required")]));
-    let (s, _) =
-        app.api(Method::POST, "/api/v1/leads", Some(&app.admin), Some(json!({"name": "王强", "stage": "x"}))).await;
+    let (s, _) = app.leads().post(&json!({"name": "王强", "stage": "x"})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(count(&app, "/api/v1/leads").await, 0, "nothing was created");
 }
@@ -127,15 +92,11 @@ async fn bad_lead_input_is_field_level_and_changes_nothing() {
 #[tokio::test]
 async fn salespeople_see_change_and_convert_only_their_own_leads() {
     let app = TestApp::new().await;
-    let (_, d) =
-        app.api(Method::POST, "/api/v1/departments", Some(&app.admin), Some(json!({"name": "华东销售组"}))).await;
+    let (_, d) = app.departments().post(&json!({"name": "华东销售组"})).await;
     let east = d["id"].as_i64();
-    let li_id = app.create_user("li.na", "salesperson", east).await;
-    app.create_user("wang.fang", "salesperson", east).await;
-    app.create_user("zhang.wei", "sales_manager", east).await;
-    let li = app.login("li.na", "password-123").await;
-    let wang = app.login("wang.fang", "password-123").await;
-    let manager = app.login("zhang.wei", "password-123").await;
+    let (li_id, li) = app.signed_in("li.na", "salesperson", east).await;
+    let (_, wang) = app.signed_in("wang.fang", "salesperson", east).await;
+    let (_, manager) = app.signed_in("zhang.wei", "sales_manager", east).await;
 
     let l = lead(&app, &li, json!({"name": "陈静", "company": "苏州精工机械", "mobile": "13800138001"})).await;
     let id = l["id"].as_i64().unwrap();
@@ -143,39 +104,35 @@ async fn salespeople_see_change_and_convert_only_their_own_leads() {
     assert_eq!(l["status"], "new");
     let l = qualify(&app, &li, &l).await;
 
-    let path = format!("/api/v1/leads/{id}");
-    let (s, _) = app.api(Method::GET, &path, Some(&wang), None).await;
+    let (s, _) = app.leads().by(&wang).get(id).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, page) = app.api(Method::GET, "/api/v1/leads", Some(&wang), None).await;
+    let (_, page) = app.leads().by(&wang).list("").await;
     assert!(ids(&page).is_empty());
-    let (_, page) = app.api(Method::GET, &format!("/api/v1/leads?q={}", urlencode("陈静")), Some(&wang), None).await;
+    let (_, page) = app.leads().by(&wang).list(&format!("q={}", urlencode("陈静"))).await;
     assert!(ids(&page).is_empty(), "nor through search");
-    let (s, _) = app.api(Method::PATCH, &path, Some(&wang), Some(json!({"name": "x", "version": l["version"]}))).await;
+    let (s, _) = app.leads().by(&wang).patch(id, &json!({"name": "x", "version": l["version"]})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = app.api(Method::POST, &format!("{path}/convert"), Some(&wang), None).await;
+    let (s, _) = app.leads().by(&wang).act(id, "convert", None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = app.api(Method::GET, &format!("{path}/convert"), Some(&wang), None).await;
+    let (s, _) = app.leads().by(&wang).get_part(id, "convert").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Nor may she hand her own lead to someone outside her scope.
     let mine = lead(&app, &wang, json!({"name": "Tom Chan"})).await;
     let (s, p) = app
-        .api(
-            Method::PATCH,
-            &format!("/api/v1/leads/{}", mine["id"]),
-            Some(&wang),
-            Some(json!({"name": "Tom Chan", "owner_id": li_id, "version": mine["version"]})),
-        )
+        .leads()
+        .by(&wang)
+        .patch(&mine["id"], &json!({"name": "Tom Chan", "owner_id": li_id, "version": mine["version"]}))
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&p), pairs(&[("owner_id", "owner_outside_scope")]));
 
     // The manager sees both, filters by owner, and could convert it.
-    let (_, page) = app.api(Method::GET, "/api/v1/leads", Some(&manager), None).await;
+    let (_, page) = app.leads().by(&manager).list("").await;
     assert_eq!(ids(&page).len(), 2);
-    let (_, page) = app.api(Method::GET, &format!("/api/v1/leads?owner_id={li_id}"), Some(&manager), None).await;
+    let (_, page) = app.leads().by(&manager).list(&format!("owner_id={li_id}")).await;
     assert_eq!(ids(&page), vec![id]);
     // Nothing changed for the refused attempts.
-    let (_, after) = app.api(Method::GET, &path, Some(&li), None).await;
+    let (_, after) = app.leads().by(&li).get(id).await;
     assert_eq!(after["version"], l["version"]);
     assert!(after["converted_at"].is_null());
 }
@@ -193,31 +150,28 @@ async fn a_two_character_chinese_name_phone_email_and_company_find_a_lead() {
     lead(&app, &app.admin, json!({"name": "Grace Liu", "company": "Bright Pharma", "campaign": "官网咨询"})).await;
     let id = l["id"].as_i64().unwrap();
     for q in ["李娜", "娜", "云帆", "13900139002", "0013", "li.na@yunfan", "YUNFAN.COM"] {
-        let (_, page) =
-            app.api(Method::GET, &format!("/api/v1/leads?q={}", urlencode(q)), Some(&app.admin), None).await;
+        let (_, page) = app.leads().list(&format!("q={}", urlencode(q))).await;
         assert_eq!(ids(&page), vec![id], "{q}");
     }
-    let (_, page) = app.api(Method::GET, "/api/v1/leads?q=grace", Some(&app.admin), None).await;
+    let (_, page) = app.leads().list("q=grace").await;
     assert_eq!(ids(&page).len(), 1);
-    let (_, page) =
-        app.api(Method::GET, &format!("/api/v1/leads?q={}", urlencode("张伟")), Some(&app.admin), None).await;
+    let (_, page) = app.leads().list(&format!("q={}", urlencode("张伟"))).await;
     assert!(ids(&page).is_empty());
     // Filters and sorting.
     let campaign = urlencode("2026 春季展会");
-    let (_, page) = app.api(Method::GET, &format!("/api/v1/leads?campaign={campaign}"), Some(&app.admin), None).await;
+    let (_, page) = app.leads().list(&format!("campaign={campaign}")).await;
     assert_eq!(ids(&page), vec![id]);
-    let (_, page) = app.api(Method::GET, "/api/v1/leads?status=new&converted=false", Some(&app.admin), None).await;
+    let (_, page) = app.leads().list("status=new&converted=false").await;
     assert_eq!(ids(&page).len(), 2);
-    let (_, page) = app.api(Method::GET, "/api/v1/leads?converted=true", Some(&app.admin), None).await;
+    let (_, page) = app.leads().list("converted=true").await;
     assert!(ids(&page).is_empty());
-    let (_, page) = app.api(Method::GET, "/api/v1/leads?sort=name&limit=1", Some(&app.admin), None).await;
+    let (_, page) = app.leads().list("sort=name&limit=1").await;
     assert_eq!(page["items"][0]["name"], "Grace Liu");
     let cursor = page["next_cursor"].as_str().expect("a second page");
-    let (_, next) =
-        app.api(Method::GET, &format!("/api/v1/leads?sort=name&limit=1&cursor={cursor}"), Some(&app.admin), None).await;
+    let (_, next) = app.leads().list(&format!("sort=name&limit=1&cursor={cursor}")).await;
     assert_eq!(ids(&next), vec![id]);
     assert!(next["next_cursor"].is_null());
-    let (s, p) = app.api(Method::GET, "/api/v1/leads?sort=mobile", Some(&app.admin), None).await;
+    let (s, p) = app.leads().list("sort=mobile").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["code"], "invalid_sort");
 }
@@ -225,18 +179,10 @@ async fn a_two_character_chinese_name_phone_email_and_company_find_a_lead() {
 #[tokio::test]
 async fn duplicates_warn_with_the_records_until_confirmed() {
     let app = TestApp::new().await;
-    let (_, c) = app
-        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技有限公司"})))
-        .await;
+    let (_, c) = app.customers().post(&json!({"name": "上海华信科技有限公司"})).await;
     lead(&app, &app.admin, json!({"name": "周国强", "mobile": "13900139002"})).await;
-    let (s, p) = app
-        .api(
-            Method::POST,
-            "/api/v1/leads",
-            Some(&app.admin),
-            Some(json!({"name": "陈静", "company": "上海 华信科技", "mobile": "139-0013-9002"})),
-        )
-        .await;
+    let (s, p) =
+        app.leads().post(&json!({"name": "陈静", "company": "上海 华信科技", "mobile": "139-0013-9002"})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&p), pairs(&[("company", "possible_duplicate"), ("mobile", "possible_duplicate")]));
     let text = p.to_string();
@@ -251,12 +197,11 @@ async fn duplicates_warn_with_the_records_until_confirmed() {
     assert_eq!(l["company"], "上海 华信科技");
     // Saving it again without touching the keys does not warn.
     let (s, _) = app
-        .api(
-            Method::PATCH,
-            &format!("/api/v1/leads/{}", l["id"]),
-            Some(&app.admin),
-            Some(json!({"name": "陈静", "company": "上海 华信科技", "mobile": "13900139002", "title": "采购经理",
-                        "version": l["version"]})),
+        .leads()
+        .patch(
+            &l["id"],
+            &json!({"name": "陈静", "company": "上海 华信科技", "mobile": "13900139002", "title": "采购经理",
+                        "version": l["version"]}),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -266,8 +211,7 @@ async fn duplicates_warn_with_the_records_until_confirmed() {
 #[tokio::test]
 async fn converting_creates_customer_and_contact_and_links_them() {
     let app = TestApp::new().await;
-    let li_id = app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (li_id, li) = app.signed_in("li.na", "salesperson", None).await;
     let l = lead(
         &app,
         &li,
@@ -278,18 +222,15 @@ async fn converting_creates_customer_and_contact_and_links_them() {
     .await;
     let id = l["id"].as_i64().unwrap();
     let l = qualify(&app, &li, &l).await;
-    let (s, preview) = app.api(Method::GET, &format!("/api/v1/leads/{id}/convert"), Some(&li), None).await;
+    let (s, preview) = app.leads().by(&li).get_part(id, "convert").await;
     assert_eq!(s, StatusCode::OK);
     assert!(preview["existing_customer"].is_null());
     assert_eq!(preview["new_customer_name"], "成都蜀锦丝绸有限公司");
 
     let (s, done) = app
-        .api(
-            Method::POST,
-            &format!("/api/v1/leads/{id}/convert"),
-            Some(&li),
-            Some(json!({"contact_role": "decision_maker", "version": l["version"]})),
-        )
+        .leads()
+        .by(&li)
+        .act(id, "convert", Some(&json!({"contact_role": "decision_maker", "version": l["version"]})))
         .await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["customer_reused"], false);
@@ -299,13 +240,12 @@ async fn converting_creates_customer_and_contact_and_links_them() {
     assert_eq!(done["lead"]["converted_contact_id"], contact_id);
     assert!(done["lead"]["converted_at"].is_string());
 
-    let (_, c) = app.api(Method::GET, &format!("/api/v1/customers/{customer_id}"), Some(&li), None).await;
+    let (_, c) = app.customers().by(&li).get(customer_id).await;
     assert_eq!(c["name"], "成都蜀锦丝绸有限公司");
     assert_eq!(c["owner_id"], li_id, "the lead's owner owns the customer");
     assert_eq!(c["province"], "四川");
     assert_eq!(c["source"], "展会");
-    let (_, contacts) =
-        app.api(Method::GET, &format!("/api/v1/contacts?customer_id={customer_id}"), Some(&li), None).await;
+    let (_, contacts) = app.contacts().by(&li).list(&format!("customer_id={customer_id}")).await;
     let person = &contacts["items"][0];
     assert_eq!(person["id"], contact_id);
     assert_eq!(person["name"], "林晓");
@@ -317,17 +257,10 @@ async fn converting_creates_customer_and_contact_and_links_them() {
     assert_eq!(audit_actions(&app, "contact", contact_id).await, ["contact.create"]);
 
     // Converted leads are history: no second conversion, no edits.
-    let (s, p) = app.api(Method::POST, &format!("/api/v1/leads/{id}/convert"), Some(&li), None).await;
+    let (s, p) = app.leads().by(&li).act(id, "convert", None).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&p), pairs(&[("status", "lead_converted")]));
-    let (s, _) = app
-        .api(
-            Method::PATCH,
-            &format!("/api/v1/leads/{id}"),
-            Some(&li),
-            Some(json!({"name": "林晓", "version": done["lead"]["version"]})),
-        )
-        .await;
+    let (s, _) = app.leads().by(&li).patch(id, &json!({"name": "林晓", "version": done["lead"]["version"]})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(count(&app, "/api/v1/customers").await, 1, "no second customer");
     assert_eq!(count(&app, "/api/v1/leads?converted=true").await, 1);
@@ -336,22 +269,14 @@ async fn converting_creates_customer_and_contact_and_links_them() {
 #[tokio::test]
 async fn converting_reuses_the_customer_the_duplicate_check_finds() {
     let app = TestApp::new().await;
-    app.create_user("li.na", "salesperson", None).await;
-    app.create_user("zhao.lei", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
-    let zhao = app.login("zhao.lei", "password-123").await;
-    let (_, mine) =
-        app.api(Method::POST, "/api/v1/customers", Some(&li), Some(json!({"name": "上海华信科技有限公司"}))).await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
+    let (_, zhao) = app.signed_in("zhao.lei", "salesperson", None).await;
+    let (_, mine) = app.customers().by(&li).post(&json!({"name": "上海华信科技有限公司"})).await;
     let mine_id = mine["id"].as_i64().unwrap();
-    let (s, _) = app
-        .api(
-            Method::POST,
-            "/api/v1/contacts",
-            Some(&li),
-            Some(json!({"customer_id": mine_id, "name": "陈静", "mobile": "13800138001", "role": "handler"})),
-        )
+    app.contacts()
+        .by(&li)
+        .create(&json!({"customer_id": mine_id, "name": "陈静", "mobile": "13800138001", "role": "handler"}))
         .await;
-    assert_eq!(s, StatusCode::CREATED);
 
     // Same company name, written differently: joins the customer as a new contact.
     let a = lead(
@@ -361,9 +286,9 @@ async fn converting_reuses_the_customer_the_duplicate_check_finds() {
     )
     .await;
     let a = qualify(&app, &li, &a).await;
-    let (_, preview) = app.api(Method::GET, &format!("/api/v1/leads/{}/convert", a["id"]), Some(&li), None).await;
+    let (_, preview) = app.leads().by(&li).get_part(&a["id"], "convert").await;
     assert_eq!(preview["existing_customer"]["id"], mine_id);
-    let (s, done) = app.api(Method::POST, &format!("/api/v1/leads/{}/convert", a["id"]), Some(&li), None).await;
+    let (s, done) = app.leads().by(&li).act(&a["id"], "convert", None).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["customer_reused"], true);
     assert_eq!(done["customer_id"], mine_id);
@@ -372,8 +297,7 @@ async fn converting_reuses_the_customer_the_duplicate_check_finds() {
     // No company, but the same mobile as a contact: the same person at the same customer.
     let b = lead(&app, &li, json!({"name": "陈静", "mobile": "+86 138 0013 8001", "allow_duplicate": true})).await;
     let b = qualify(&app, &li, &b).await;
-    let (s, done) =
-        app.api(Method::POST, &format!("/api/v1/leads/{}/convert", b["id"]), Some(&li), Some(json!({}))).await;
+    let (s, done) = app.leads().by(&li).act(&b["id"], "convert", Some(&json!({}))).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["customer_id"], mine_id);
     assert_eq!(done["contact_reused"], true);
@@ -383,18 +307,17 @@ async fn converting_reuses_the_customer_the_duplicate_check_finds() {
     // Someone else's look-alike cannot be reused: a field error until a new customer is asked for.
     let c = lead(&app, &zhao, json!({"name": "王磊", "company": "上海华信科技", "allow_duplicate": true})).await;
     let c = qualify(&app, &zhao, &c).await;
-    let path = format!("/api/v1/leads/{}/convert", c["id"]);
-    let (s, p) = app.api(Method::POST, &path, Some(&zhao), None).await;
+    let (s, p) = app.leads().by(&zhao).act(&c["id"], "convert", None).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     // Outside zhao's scope: that it exists and whose it is, not which it is.
     assert_eq!(error_fields(&p), pairs(&[("customer_id", "duplicate_elsewhere")]));
     assert!(!p.to_string().contains("上海华信科技有限公司"), "{p}");
-    let (s, p) = app.api(Method::POST, &path, Some(&zhao), Some(json!({"customer_id": mine_id}))).await;
+    let (s, p) = app.leads().by(&zhao).act(&c["id"], "convert", Some(&json!({"customer_id": mine_id}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&p), pairs(&[("customer_id", "unknown_reference")]));
-    let (_, still) = app.api(Method::GET, &format!("/api/v1/leads/{}", c["id"]), Some(&zhao), None).await;
+    let (_, still) = app.leads().by(&zhao).get(&c["id"]).await;
     assert!(still["converted_at"].is_null(), "nothing changed");
-    let (s, done) = app.api(Method::POST, &path, Some(&zhao), Some(json!({"new_customer": true}))).await;
+    let (s, done) = app.leads().by(&zhao).act(&c["id"], "convert", Some(&json!({"new_customer": true}))).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["customer_reused"], false);
     assert_ne!(done["customer_id"], mine_id);
@@ -409,13 +332,13 @@ async fn only_a_qualified_lead_converts_and_stale_versions_conflict() {
     let path = format!("/api/v1/leads/{id}");
     for status in ["new", "contacted", "disqualified"] {
         let mut body = json!({"name": "孙建华", "company": "南京金陵建设集团", "status": status,
-            "version": app.api(Method::GET, &path, Some(&app.admin), None).await.1["version"]});
+            "version": app.leads().get(id).await.1["version"]});
         if status == "disqualified" {
             body["disqualify_reason"] = json!("预算取消");
         }
-        let (s, _) = app.api(Method::PATCH, &path, Some(&app.admin), Some(body)).await;
+        let (s, _) = app.leads().patch(id, &body).await;
         assert_eq!(s, StatusCode::OK);
-        let (s, p) = app.api(Method::POST, &format!("{path}/convert"), Some(&app.admin), None).await;
+        let (s, p) = app.leads().act(id, "convert", None).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{status}");
         assert_eq!(error_fields(&p), pairs(&[("status", "lead_not_qualified")]));
     }
@@ -423,19 +346,18 @@ async fn only_a_qualified_lead_converts_and_stale_versions_conflict() {
     assert_eq!(count(&app, "/api/v1/contacts").await, 0);
 
     // A stale version changes nothing, neither in an edit nor in a conversion.
-    let (_, current) = app.api(Method::GET, &path, Some(&app.admin), None).await;
+    let (_, current) = app.leads().get(id).await;
     assert_eq!(current["disqualify_reason"], "预算取消");
     let version = current["version"].as_i64().unwrap();
     let body = json!({"name": "孙建华", "company": "南京金陵建设集团", "status": "qualified", "version": version});
-    let (s, _) = app.api(Method::PATCH, &path, Some(&app.admin), Some(body.clone())).await;
+    let (s, _) = app.leads().patch(id, &body).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, p) = app.api(Method::PATCH, &path, Some(&app.admin), Some(body)).await;
+    let (s, p) = app.leads().patch(id, &body).await;
     assert_eq!(s, StatusCode::CONFLICT, "{p}");
-    let (s, _) =
-        app.api(Method::POST, &format!("{path}/convert"), Some(&app.admin), Some(json!({"version": version}))).await;
+    let (s, _) = app.leads().act(id, "convert", Some(&json!({"version": version}))).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(count(&app, "/api/v1/customers").await, 0);
-    let (_, now) = app.api(Method::GET, &path, Some(&app.admin), None).await;
+    let (_, now) = app.leads().get(id).await;
     assert_eq!(now["version"], version + 1);
     assert!(now["disqualify_reason"].is_null(), "the reason belongs to the disqualified status");
     // The body is optional; an unknown field in it is refused.
@@ -449,7 +371,7 @@ async fn only_a_qualified_lead_converts_and_stale_versions_conflict() {
         ))
         .await;
     assert_eq!(s, StatusCode::OK, "an empty body converts with the duplicate check's choice");
-    let (s, p) = app.api(Method::POST, &format!("{path}/convert"), Some(&app.admin), Some(json!({"x": 1}))).await;
+    let (s, p) = app.leads().act(id, "convert", Some(&json!({"x": 1}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
 }
 
@@ -459,12 +381,11 @@ async fn leads_are_soft_deleted_restored_and_exported() {
     let l =
         lead(&app, &app.admin, json!({"name": "Grace Liu 刘佳", "campaign": "官网咨询", "intention": "medium"})).await;
     lead(&app, &app.admin, json!({"name": "郑伟", "campaign": "老客户推荐"})).await;
-    let path = format!("/api/v1/leads/{}", l["id"]);
-    let (s, _) = app.api(Method::DELETE, &path, Some(&app.admin), None).await;
+    let (s, _) = app.leads().delete(&l["id"]).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     assert_eq!(count(&app, "/api/v1/leads").await, 1);
     assert_eq!(count(&app, "/api/v1/leads?deleted=true").await, 1);
-    let (s, back) = app.api(Method::POST, &format!("{path}/restore"), Some(&app.admin), None).await;
+    let (s, back) = app.leads().act(&l["id"], "restore", None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(back["deleted_at"].is_null());
     assert_eq!(
@@ -472,26 +393,13 @@ async fn leads_are_soft_deleted_restored_and_exported() {
         ["lead.restore", "lead.delete", "lead.create"]
     );
     // A salesperson may not delete.
-    app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
     let own = lead(&app, &li, json!({"name": "黄丽"})).await;
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/leads/{}", own["id"]), Some(&li), None).await;
+    let (s, _) = app.leads().by(&li).delete(&own["id"]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 
-    let (s, headers, body) = app
-        .send(crate::helpers::api_request(
-            Method::GET,
-            &format!("/api/v1/leads/export.csv?campaign={}", urlencode("官网咨询")),
-            Some(&app.admin),
-            None,
-            &[("accept-language", "zh-CN")],
-        ))
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/csv"));
-    let text = body.as_str().unwrap();
-    assert!(text.starts_with('\u{feff}'), "UTF-8 byte-order mark for Excel");
-    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    let text = csv_export(&app, &format!("/api/v1/leads/export.csv?campaign={}", urlencode("官网咨询"))).await;
+    let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("名称,公司名称"), "{}", lines[0]);
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines[1].contains("Grace Liu 刘佳") && lines[1].contains(",中,"), "{}", lines[1]);
@@ -499,13 +407,11 @@ async fn leads_are_soft_deleted_restored_and_exported() {
 
 #[tokio::test]
 async fn the_lead_pages_search_warn_qualify_and_convert() {
-    use crate::pages::{form, get, sign_in};
+    use crate::support::browser::{form, get, sign_in};
     use axum::http::header;
 
     let app = TestApp::new().await;
-    let (_, c) = app
-        .api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技有限公司"})))
-        .await;
+    let (_, c) = app.customers().post(&json!({"name": "上海华信科技有限公司"})).await;
     let l = lead(&app, &app.admin, json!({"name": "李娜", "company": "上海华信科技", "allow_duplicate": true})).await;
     lead(&app, &app.admin, json!({"name": "王芳", "company": "Pearl River Logistics"})).await;
     let (cookies, csrf) = sign_in(&app).await;
@@ -552,6 +458,6 @@ async fn the_lead_pages_search_warn_qualify_and_convert() {
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h.get(header::LOCATION).unwrap().to_str().unwrap(), format!("/customers/{}", c["id"]));
-    let (_, after) = app.api(Method::GET, &format!("/api/v1/leads/{id}"), Some(&app.admin), None).await;
+    let (_, after) = app.leads().get(id).await;
     assert_eq!(after["converted_customer_id"], c["id"]);
 }

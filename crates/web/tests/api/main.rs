@@ -23,4 +23,5 @@ mod patch;
 mod races;
 mod reports;
 mod search;
+mod support;
 mod tasks;

@@ -21,7 +21,7 @@ fn error_codes(problem: &Value) -> Vec<(String, String)> {
 }
 
 async fn pipelines(app: &TestApp) -> Vec<Value> {
-    let (s, list) = app.api(Method::GET, "/api/v1/pipelines", Some(&app.admin), None).await;
+    let (s, list) = app.pipelines().list("").await;
     assert_eq!(s, StatusCode::OK, "{list}");
     list.as_array().unwrap().clone()
 }
@@ -44,16 +44,8 @@ fn required_items(stage: &Value) -> Vec<i64> {
         .collect()
 }
 
-async fn customer(app: &TestApp, token: &str, name: &str) -> i64 {
-    let (s, c) = app.api(Method::POST, "/api/v1/customers", Some(token), Some(json!({"name": name}))).await;
-    assert_eq!(s, StatusCode::CREATED, "{c}");
-    c["id"].as_i64().unwrap()
-}
-
 async fn opportunity(app: &TestApp, token: &str, body: Value) -> Value {
-    let (s, o) = app.api(Method::POST, "/api/v1/opportunities", Some(token), Some(body)).await;
-    assert_eq!(s, StatusCode::CREATED, "{o}");
-    o
+    app.opportunities().by(token).create(&body).await
 }
 
 async fn tick(app: &TestApp, token: &str, id: i64, items: &[i64]) {
@@ -71,7 +63,7 @@ async fn tick(app: &TestApp, token: &str, id: i64, items: &[i64]) {
 }
 
 async fn move_to(app: &TestApp, token: &str, id: i64, body: Value) -> (StatusCode, Value) {
-    app.api(Method::POST, &format!("/api/v1/opportunities/{id}/move"), Some(token), Some(body)).await
+    app.opportunities().by(token).act(id, "move", Some(&body)).await
 }
 
 #[tokio::test]
@@ -97,22 +89,16 @@ async fn the_two_seed_pipelines_ship_with_their_stages_and_checklists() {
         project["stages"].as_array().unwrap().iter().map(|s| s["probability"].as_i64().unwrap()).collect();
     assert_eq!(probabilities, [5, 10, 25, 50, 75, 95, 100]);
     // Lost reasons are configured too.
-    let (_, reasons) = app.api(Method::GET, "/api/v1/lost-reasons", Some(&app.admin), None).await;
+    let (_, reasons) = app.lost_reasons().list("").await;
     assert!(reasons.as_array().unwrap().len() >= 5, "{reasons}");
 }
 
 #[tokio::test]
 async fn bad_input_changes_nothing_and_a_past_close_date_only_warns() {
     let app = TestApp::new().await;
-    let c = customer(&app, &app.admin, "华信科技").await;
-    let (s, p) = app
-        .api(
-            Method::POST,
-            "/api/v1/opportunities",
-            Some(&app.admin),
-            Some(json!({"name": " ", "customer_id": c, "amount": "-5", "probability": 101})),
-        )
-        .await;
+    let c = app.customer(&app.admin, "华信科技").await;
+    let (s, p) =
+        app.opportunities().post(&json!({"name": " ", "customer_id": c, "amount": "-5", "probability": 101})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(
         error_codes(&p),
@@ -123,17 +109,10 @@ async fn bad_input_changes_nothing_and_a_past_close_date_only_warns() {
             ("probability_reason".to_owned(), "required".to_owned()),
         ]
     );
-    let (s, p) = app
-        .api(
-            Method::POST,
-            "/api/v1/opportunities",
-            Some(&app.admin),
-            Some(json!({"name": "ERP", "customer_id": 999_999, "amount": "1.234"})),
-        )
-        .await;
+    let (s, p) = app.opportunities().post(&json!({"name": "ERP", "customer_id": 999_999, "amount": "1.234"})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(error_codes(&p), [("amount".to_owned(), "invalid_amount".to_owned())]);
-    let (_, list) = app.api(Method::GET, "/api/v1/opportunities", Some(&app.admin), None).await;
+    let (_, list) = app.opportunities().list("").await;
     assert!(list["items"].as_array().unwrap().is_empty());
 
     let o = opportunity(
@@ -156,7 +135,7 @@ async fn bad_input_changes_nothing_and_a_past_close_date_only_warns() {
 async fn the_stage_gate_lists_what_is_missing_until_it_is_ticked() {
     let app = TestApp::new().await;
     let funnel = funnel(&app).await;
-    let c = customer(&app, &app.admin, "远景能源").await;
+    let c = app.customer(&app.admin, "远景能源").await;
     let o = opportunity(&app, &app.admin, json!({"name": "远景 储能", "customer_id": c, "amount": "500000"})).await;
     let id = o["id"].as_i64().unwrap();
     let (g, f, e, d) = (stage(&funnel, "G"), stage(&funnel, "F"), stage(&funnel, "E"), stage(&funnel, "D"));
@@ -201,8 +180,7 @@ async fn the_stage_gate_lists_what_is_missing_until_it_is_ticked() {
     assert_eq!(error_codes(&p), [("stage_id".to_owned(), "stage_not_in_pipeline".to_owned())]);
 
     // History: who moved it where, newest first.
-    let (_, history) =
-        app.api(Method::GET, &format!("/api/v1/opportunities/{id}/history"), Some(&app.admin), None).await;
+    let (_, history) = app.opportunities().get_part(id, "history").await;
     let stages: Vec<&str> = history
         .as_array()
         .unwrap()
@@ -218,14 +196,11 @@ async fn the_stage_gate_lists_what_is_missing_until_it_is_ticked() {
 async fn only_an_approver_overrides_the_gate_and_must_say_why() {
     let app = TestApp::new().await;
     let funnel = funnel(&app).await;
-    let (_, dept) =
-        app.api(Method::POST, "/api/v1/departments", Some(&app.admin), Some(json!({"name": "华东销售部"}))).await;
+    let (_, dept) = app.departments().post(&json!({"name": "华东销售部"})).await;
     let dept = dept["id"].as_i64();
-    app.create_user("xiaoli", "salesperson", dept).await;
-    app.create_user("boss", "sales_manager", dept).await;
-    let xiaoli = app.login("xiaoli", "password-123").await;
-    let boss = app.login("boss", "password-123").await;
-    let c = customer(&app, &xiaoli, "东方电气").await;
+    let (_, xiaoli) = app.signed_in("xiaoli", "salesperson", dept).await;
+    let (_, boss) = app.signed_in("boss", "sales_manager", dept).await;
+    let c = app.customer(&xiaoli, "东方电气").await;
     let o = opportunity(&app, &xiaoli, json!({"name": "东方 改造", "customer_id": c, "amount": "80000"})).await;
     let id = o["id"].as_i64().unwrap();
     let f = stage(&funnel, "F")["id"].clone();
@@ -240,13 +215,11 @@ async fn only_an_approver_overrides_the_gate_and_must_say_why() {
     let (s, moved) =
         move_to(&app, &boss, id, json!({"stage_id": f, "override_reason": "老客户，已口头确认拜访"})).await;
     assert_eq!(s, StatusCode::OK, "{moved}");
-    let (_, history) = app.api(Method::GET, &format!("/api/v1/opportunities/{id}/history"), Some(&xiaoli), None).await;
+    let (_, history) = app.opportunities().by(&xiaoli).get_part(id, "history").await;
     let entry = history.as_array().unwrap().iter().find(|h| h["field"] == "stage").unwrap();
     assert_eq!(entry["reason"], "老客户，已口头确认拜访");
     assert_eq!(entry["user_name"], "boss");
-    let (_, log) = app
-        .api(Method::GET, &format!("/api/v1/audit-log?entity_type=opportunity&entity_id={id}"), Some(&app.admin), None)
-        .await;
+    let (_, log) = app.audit_log().list(&format!("entity_type=opportunity&entity_id={id}")).await;
     assert!(log["items"].as_array().unwrap().iter().any(|e| e["action"] == "opportunity.gate_override"), "{log}");
 }
 
@@ -254,7 +227,7 @@ async fn only_an_approver_overrides_the_gate_and_must_say_why() {
 async fn two_people_moving_the_same_card_the_second_gets_a_conflict() {
     let app = TestApp::new().await;
     let funnel = funnel(&app).await;
-    let c = customer(&app, &app.admin, "蓝天物流").await;
+    let c = app.customer(&app.admin, "蓝天物流").await;
     let o = opportunity(&app, &app.admin, json!({"name": "蓝天 WMS", "customer_id": c, "amount": "10000"})).await;
     let id = o["id"].as_i64().unwrap();
     tick(&app, &app.admin, id, &required_items(stage(&funnel, "G"))).await;
@@ -265,7 +238,7 @@ async fn two_people_moving_the_same_card_the_second_gets_a_conflict() {
     let (s, p) =
         move_to(&app, &app.admin, id, json!({"stage_id": stage(&funnel, "G")["id"], "version": version})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{p}");
-    let (_, now) = app.api(Method::GET, &format!("/api/v1/opportunities/{id}"), Some(&app.admin), None).await;
+    let (_, now) = app.opportunities().get(id).await;
     assert_eq!(now["stage_code"], "F");
 }
 
@@ -273,10 +246,10 @@ async fn two_people_moving_the_same_card_the_second_gets_a_conflict() {
 async fn winning_needs_the_last_gate_losing_needs_a_reason() {
     let app = TestApp::new().await;
     let funnel = funnel(&app).await;
-    let c = customer(&app, &app.admin, "长城汽车").await;
+    let c = app.customer(&app.admin, "长城汽车").await;
     let o = opportunity(&app, &app.admin, json!({"name": "长城 MES", "customer_id": c, "amount": "300000"})).await;
     let id = o["id"].as_i64().unwrap();
-    let (s, p) = app.api(Method::POST, &format!("/api/v1/opportunities/{id}/win"), Some(&app.admin), None).await;
+    let (s, p) = app.opportunities().act(id, "win", None).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     let all_required: usize = funnel["stages"].as_array().unwrap().iter().map(|s| required_items(s).len()).sum();
     assert_eq!(p["errors"].as_array().unwrap().len(), all_required);
@@ -284,12 +257,12 @@ async fn winning_needs_the_last_gate_losing_needs_a_reason() {
     for s in funnel["stages"].as_array().unwrap() {
         tick(&app, &app.admin, id, &required_items(s)).await;
     }
-    let (s, won) = app.api(Method::POST, &format!("/api/v1/opportunities/{id}/win"), Some(&app.admin), None).await;
+    let (s, won) = app.opportunities().act(id, "win", None).await;
     assert_eq!(s, StatusCode::OK, "{won}");
     assert_eq!(won["status"], "won");
     assert_eq!(won["stage_code"], "S");
     assert_eq!(won["probability"], 100);
-    let (_, customer) = app.api(Method::GET, &format!("/api/v1/customers/{c}"), Some(&app.admin), None).await;
+    let (_, customer) = app.customers().get(c).await;
     assert!(customer["closed_at"].is_string(), "a won deal makes the customer a closed customer: {customer}");
 
     // Closed deals do not move.
@@ -298,21 +271,18 @@ async fn winning_needs_the_last_gate_losing_needs_a_reason() {
 
     let o = opportunity(&app, &app.admin, json!({"name": "长城 二期", "customer_id": c, "amount": "1"})).await;
     let id = o["id"].as_i64().unwrap();
-    let lose = format!("/api/v1/opportunities/{id}/lose");
-    let (s, p) = app.api(Method::POST, &lose, Some(&app.admin), Some(json!({}))).await;
+    let (s, p) = app.opportunities().act(id, "lose", Some(&json!({}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_codes(&p), [("lost_reason_id".to_owned(), "required".to_owned())]);
-    let (_, reasons) = app.api(Method::GET, "/api/v1/lost-reasons", Some(&app.admin), None).await;
+    let (_, reasons) = app.lost_reasons().list("").await;
     let reason = reasons[0]["id"].clone();
-    let (s, lost) = app
-        .api(Method::POST, &lose, Some(&app.admin), Some(json!({"lost_reason_id": reason, "reason": "预算砍掉"})))
-        .await;
+    let (s, lost) =
+        app.opportunities().act(id, "lose", Some(&json!({"lost_reason_id": reason, "reason": "预算砍掉"}))).await;
     assert_eq!(s, StatusCode::OK, "{lost}");
     assert_eq!(lost["status"], "lost");
     assert_eq!(lost["lost_reason"], reasons[0]["name"]);
     assert_eq!(lost["lost_note"], "预算砍掉");
-    let (s, reopened) =
-        app.api(Method::POST, &format!("/api/v1/opportunities/{id}/reopen"), Some(&app.admin), None).await;
+    let (s, reopened) = app.opportunities().act(id, "reopen", None).await;
     assert_eq!(s, StatusCode::OK, "{reopened}");
     assert_eq!(reopened["status"], "open");
     assert!(reopened["lost_reason_id"].is_null());
@@ -321,31 +291,22 @@ async fn winning_needs_the_last_gate_losing_needs_a_reason() {
 #[tokio::test]
 async fn a_salesperson_sees_and_moves_only_own_opportunities() {
     let app = TestApp::new().await;
-    app.create_user("zhang", "salesperson", None).await;
-    app.create_user("wang", "salesperson", None).await;
-    let zhang = app.login("zhang", "password-123").await;
-    let wang = app.login("wang", "password-123").await;
-    let c = customer(&app, &zhang, "张的客户").await;
+    let (_, zhang) = app.signed_in("zhang", "salesperson", None).await;
+    let (_, wang) = app.signed_in("wang", "salesperson", None).await;
+    let c = app.customer(&zhang, "张的客户").await;
     let o = opportunity(&app, &zhang, json!({"name": "张的机会", "customer_id": c, "amount": "100"})).await;
     let id = o["id"].as_i64().unwrap();
-    let (s, _) = app.api(Method::GET, &format!("/api/v1/opportunities/{id}"), Some(&wang), None).await;
+    let (s, _) = app.opportunities().by(&wang).get(id).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = move_to(&app, &wang, id, json!({"stage_id": o["stage_id"]})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, list) = app.api(Method::GET, "/api/v1/opportunities", Some(&wang), None).await;
+    let (_, list) = app.opportunities().by(&wang).list("").await;
     assert!(list["items"].as_array().unwrap().is_empty());
     // Nor can wang open one on zhang's customer.
-    let (s, p) = app
-        .api(
-            Method::POST,
-            "/api/v1/opportunities",
-            Some(&wang),
-            Some(json!({"name": "x", "customer_id": c, "amount": "1"})),
-        )
-        .await;
+    let (s, p) = app.opportunities().by(&wang).post(&json!({"name": "x", "customer_id": c, "amount": "1"})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(error_codes(&p), [("customer_id".to_owned(), "unknown_reference".to_owned())]);
-    let (_, list) = app.api(Method::GET, "/api/v1/opportunities?q=张的", Some(&zhang), None).await;
+    let (_, list) = app.opportunities().by(&zhang).list("q=张的").await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "Chinese search finds it");
 }
 
@@ -354,7 +315,7 @@ async fn stages_are_configured_without_breaking_open_opportunities() {
     let app = TestApp::new().await;
     let funnel = funnel(&app).await;
     let pid = funnel["id"].as_i64().unwrap();
-    let c = customer(&app, &app.admin, "星河科技").await;
+    let c = app.customer(&app.admin, "星河科技").await;
     let o = opportunity(&app, &app.admin, json!({"name": "星河 CRM", "customer_id": c, "amount": "100"})).await;
     let g = stage(&funnel, "G");
 
@@ -391,7 +352,7 @@ async fn stages_are_configured_without_breaking_open_opportunities() {
         .await;
     assert_eq!(s, StatusCode::OK, "{p}");
     assert_eq!(stage(&p, "G")["checklist"].as_array().unwrap().len(), g["checklist"].as_array().unwrap().len() - 1);
-    let (_, now) = app.api(Method::GET, &format!("/api/v1/opportunities/{}", o["id"]), Some(&app.admin), None).await;
+    let (_, now) = app.opportunities().get(&o["id"]).await;
     assert_eq!(now["probability"], 15);
     // The same version again: conflict.
     let (s, _) = app
@@ -401,12 +362,14 @@ async fn stages_are_configured_without_breaking_open_opportunities() {
 
     // A new stage at the front, then the old order back.
     let (s, p) = app
-        .api(
-            Method::POST,
-            &format!("/api/v1/pipelines/{pid}/stages"),
-            Some(&app.admin),
-            Some(json!({"code": "H", "name": "线索筛选", "name_en": "Lead screening", "probability": 5, "position": 1,
-                "checklist": [{"text": "确认预算", "required": true, "kind": "condition"}]})),
+        .pipelines()
+        .act(
+            pid,
+            "stages",
+            Some(
+                &json!({"code": "H", "name": "线索筛选", "name_en": "Lead screening", "probability": 5, "position": 1,
+                "checklist": [{"text": "确认预算", "required": true, "kind": "condition"}]}),
+            ),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
@@ -431,11 +394,10 @@ async fn stages_are_configured_without_breaking_open_opportunities() {
     assert_eq!(p["stages"].as_array().unwrap().last().unwrap()["retired"], true);
 
     // Salespeople may read pipelines but not change them.
-    app.create_user("li", "salesperson", None).await;
-    let li = app.login("li", "password-123").await;
-    let (s, _) = app.api(Method::GET, "/api/v1/pipelines", Some(&li), None).await;
+    let (_, li) = app.signed_in("li", "salesperson", None).await;
+    let (s, _) = app.pipelines().by(&li).list("").await;
     assert_eq!(s, StatusCode::OK);
-    let (s, _) = app.api(Method::POST, "/api/v1/lost-reasons", Some(&li), Some(json!({"name": "太贵"}))).await;
+    let (s, _) = app.lost_reasons().by(&li).post(&json!({"name": "太贵"})).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
@@ -444,7 +406,7 @@ async fn the_kanban_sums_each_column_and_pages_its_cards() {
     let app = TestApp::new().await;
     let funnel = funnel(&app).await;
     let pid = funnel["id"].as_i64().unwrap();
-    let c = customer(&app, &app.admin, "光明乳业").await;
+    let c = app.customer(&app.admin, "光明乳业").await;
     for (n, amount) in ["100", "250.50", "300"].iter().enumerate() {
         opportunity(&app, &app.admin, json!({"name": format!("光明 {n}"), "customer_id": c, "amount": amount})).await;
     }
@@ -484,35 +446,25 @@ async fn the_kanban_sums_each_column_and_pages_its_cards() {
 async fn a_lead_converts_into_customer_contact_and_opportunity() {
     let app = TestApp::new().await;
     let (s, lead) = app
-        .api(
-            Method::POST,
-            "/api/v1/leads",
-            Some(&app.admin),
-            Some(json!({"name": "周杰", "company": "宁波港务集团", "mobile": "13900001111", "status": "qualified",
-                "source": "展会", "campaign": "2026 春季展"})),
-        )
+        .leads()
+        .post(&json!({"name": "周杰", "company": "宁波港务集团", "mobile": "13900001111", "status": "qualified",
+                "source": "展会", "campaign": "2026 春季展"}))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{lead}");
-    let convert = format!("/api/v1/leads/{}/convert", lead["id"]);
     // A bad amount names the opportunity's field and converts nothing.
-    let (s, p) =
-        app.api(Method::POST, &convert, Some(&app.admin), Some(json!({"opportunity": {"amount": "-1"}}))).await;
+    let (s, p) = app.leads().act(&lead["id"], "convert", Some(&json!({"opportunity": {"amount": "-1"}}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(error_codes(&p), [("opportunity.amount".to_owned(), "negative".to_owned())]);
-    let (_, l) = app.api(Method::GET, &format!("/api/v1/leads/{}", lead["id"]), Some(&app.admin), None).await;
+    let (_, l) = app.leads().get(&lead["id"]).await;
     assert!(l["converted_at"].is_null());
 
     let (s, done) = app
-        .api(
-            Method::POST,
-            &convert,
-            Some(&app.admin),
-            Some(json!({"opportunity": {"amount": "88000", "name": "港务 调度系统"}})),
-        )
+        .leads()
+        .act(&lead["id"], "convert", Some(&json!({"opportunity": {"amount": "88000", "name": "港务 调度系统"}})))
         .await;
     assert_eq!(s, StatusCode::OK, "{done}");
     let o = done["opportunity_id"].as_i64().expect("an opportunity was opened");
-    let (_, o) = app.api(Method::GET, &format!("/api/v1/opportunities/{o}"), Some(&app.admin), None).await;
+    let (_, o) = app.opportunities().get(o).await;
     assert_eq!(o["name"], "港务 调度系统");
     assert_eq!(o["customer_id"], done["customer_id"]);
     assert_eq!(o["amount"], "88000.00");
@@ -526,57 +478,42 @@ async fn a_lead_converts_into_customer_contact_and_opportunity() {
 #[tokio::test]
 async fn a_transfer_hands_over_open_opportunities_and_activities_count_on_the_deal() {
     let app = TestApp::new().await;
-    let (_, dept) = app.api(Method::POST, "/api/v1/departments", Some(&app.admin), Some(json!({"name": "华南"}))).await;
+    let (_, dept) = app.departments().post(&json!({"name": "华南"})).await;
     let dept = dept["id"].as_i64();
-    let leaving = app.create_user("chen", "salesperson", dept).await;
+    let (leaving, chen) = app.signed_in("chen", "salesperson", dept).await;
     let taking = app.create_user("liu", "salesperson", dept).await;
-    let chen = app.login("chen", "password-123").await;
-    let c = customer(&app, &chen, "珠江啤酒").await;
+    let c = app.customer(&chen, "珠江啤酒").await;
     let open = opportunity(&app, &chen, json!({"name": "珠江 ERP", "customer_id": c, "amount": "1000"})).await;
     let won = opportunity(&app, &chen, json!({"name": "珠江 旧单", "customer_id": c, "amount": "1000"})).await;
-    let (_, reasons) = app.api(Method::GET, "/api/v1/lost-reasons", Some(&chen), None).await;
-    let (s, _) = app
-        .api(
-            Method::POST,
-            &format!("/api/v1/opportunities/{}/lose", won["id"]),
-            Some(&chen),
-            Some(json!({"lost_reason_id": reasons[0]["id"]})),
-        )
-        .await;
+    let (_, reasons) = app.lost_reasons().by(&chen).list("").await;
+    let (s, _) =
+        app.opportunities().by(&chen).act(&won["id"], "lose", Some(&json!({"lost_reason_id": reasons[0]["id"]}))).await;
     assert_eq!(s, StatusCode::OK);
 
     // A visit recorded for the deal counts as activity on it.
     let visit = json!({"customer_id": c, "kind": "visit", "subject": "拜访采购部", "outcome": "约定演示",
         "occurred_at": "2099-01-01T02:00:00Z", "opportunity_id": open["id"]});
-    let (s, a) = app.api(Method::POST, "/api/v1/activities", Some(&chen), Some(visit.clone())).await;
+    let (s, a) = app.activities().by(&chen).post(&visit).await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     assert_eq!(a["opportunity_id"], open["id"]);
-    let (_, o) = app.api(Method::GET, &format!("/api/v1/opportunities/{}", open["id"]), Some(&chen), None).await;
+    let (_, o) = app.opportunities().by(&chen).get(&open["id"]).await;
     assert_eq!(o["last_activity_at"], "2099-01-01T02:00:00Z");
     // Another customer's deal is refused.
-    let other = customer(&app, &chen, "白云机场").await;
+    let other = app.customer(&chen, "白云机场").await;
     let mut wrong = visit.clone();
     wrong["customer_id"] = json!(other);
-    let (s, p) = app.api(Method::POST, "/api/v1/activities", Some(&chen), Some(wrong)).await;
+    let (s, p) = app.activities().by(&chen).post(&wrong).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(error_codes(&p), [("opportunity_id".to_owned(), "unknown_reference".to_owned())]);
 
-    let (s, moved) = app
-        .api(
-            Method::POST,
-            &format!("/api/v1/users/{leaving}/transfer"),
-            Some(&app.admin),
-            Some(json!({"to_user_id": taking})),
-        )
-        .await;
+    let (s, moved) = app.users().act(leaving, "transfer", Some(&json!({"to_user_id": taking}))).await;
     assert_eq!(s, StatusCode::OK, "{moved}");
     assert_eq!(moved["opportunities"], 1);
-    let (_, o) = app.api(Method::GET, &format!("/api/v1/opportunities/{}", open["id"]), Some(&app.admin), None).await;
+    let (_, o) = app.opportunities().get(&open["id"]).await;
     assert_eq!(o["owner_id"], taking);
-    let (_, lost) = app.api(Method::GET, &format!("/api/v1/opportunities/{}", won["id"]), Some(&app.admin), None).await;
+    let (_, lost) = app.opportunities().get(&won["id"]).await;
     assert_eq!(lost["owner_id"], leaving, "closed deals stay with who closed them");
-    let (_, history) =
-        app.api(Method::GET, &format!("/api/v1/opportunities/{}/history", open["id"]), Some(&app.admin), None).await;
+    let (_, history) = app.opportunities().get_part(&open["id"], "history").await;
     assert_eq!(history[0]["field"], "owner");
     assert_eq!(history[0]["from_value"], "chen");
     assert_eq!(history[0]["to_value"], "liu");
@@ -586,7 +523,7 @@ async fn a_transfer_hands_over_open_opportunities_and_activities_count_on_the_de
 async fn the_gate_refusal_speaks_the_readers_language() {
     let app = TestApp::new().await;
     let funnel = funnel(&app).await;
-    let c = customer(&app, &app.admin, "Harbor Foods").await;
+    let c = app.customer(&app.admin, "Harbor Foods").await;
     let o = opportunity(&app, &app.admin, json!({"name": "Harbor ERP", "customer_id": c, "amount": "1"})).await;
     let request = crate::helpers::api_request(
         Method::POST,
@@ -605,7 +542,7 @@ async fn the_gate_refusal_speaks_the_readers_language() {
 #[tokio::test]
 async fn the_list_exports_with_its_filters_as_csv_for_excel() {
     let app = TestApp::new().await;
-    let c = customer(&app, &app.admin, "温州正泰电器").await;
+    let c = app.customer(&app.admin, "温州正泰电器").await;
     opportunity(&app, &app.admin, json!({"name": "正泰 智能配电", "customer_id": c, "amount": "2500.5"})).await;
     opportunity(&app, &app.admin, json!({"name": "其他 项目", "customer_id": c, "amount": "1"})).await;
     let request = crate::helpers::api_request(
@@ -636,7 +573,7 @@ async fn the_board_and_the_funnel_run_a_bounded_number_of_statements() {
     let pid = funnel["id"].as_i64().unwrap();
     let active = funnel["stages"].as_array().unwrap().iter().filter(|s| s["retired"] != true).count();
     assert!(active >= 6, "enough columns that a per-column query would show: {active}");
-    let c = customer(&app, &app.admin, "光明乳业").await;
+    let c = app.customer(&app.admin, "光明乳业").await;
     for n in 0..3 {
         opportunity(&app, &app.admin, json!({"name": format!("光明 {n}"), "customer_id": c, "amount": "100"})).await;
     }
@@ -675,16 +612,8 @@ async fn the_board_and_the_funnel_run_a_bounded_number_of_statements() {
 #[tokio::test]
 async fn a_deal_whose_contact_was_deleted_stays_editable_by_merge_patch() {
     let app = TestApp::new().await;
-    let c = customer(&app, &app.admin, "远景 能源").await;
-    let (s, contact) = app
-        .api(
-            Method::POST,
-            "/api/v1/contacts",
-            Some(&app.admin),
-            Some(json!({"customer_id": c, "name": "王芳", "role": "handler"})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{contact}");
+    let c = app.customer(&app.admin, "远景 能源").await;
+    let contact = app.contacts().create(&json!({"customer_id": c, "name": "王芳", "role": "handler"})).await;
     let contact_id = contact["id"].as_i64().unwrap();
     let o = opportunity(
         &app,
@@ -693,19 +622,13 @@ async fn a_deal_whose_contact_was_deleted_stays_editable_by_merge_patch() {
     )
     .await;
     let id = o["id"].as_i64().unwrap();
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/contacts/{contact_id}"), Some(&app.admin), None).await;
+    let (s, _) = app.contacts().delete(contact_id).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, read) = app.api(Method::GET, &format!("/api/v1/opportunities/{id}"), Some(&app.admin), None).await;
+    let (s, read) = app.opportunities().get(id).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(read["contacts"], json!([]), "a deleted contact is not listed");
-    let (s, patched) = app
-        .api(
-            Method::PATCH,
-            &format!("/api/v1/opportunities/{id}"),
-            Some(&app.admin),
-            Some(json!({"name": "远景 储能 二期", "version": read["version"]})),
-        )
-        .await;
+    let (s, patched) =
+        app.opportunities().patch(id, &json!({"name": "远景 储能 二期", "version": read["version"]})).await;
     assert_eq!(s, StatusCode::OK, "{patched}");
     assert_eq!(patched["name"], "远景 储能 二期");
     assert_eq!(patched["amount"], read["amount"]);

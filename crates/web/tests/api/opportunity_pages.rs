@@ -8,11 +8,11 @@ use salesflow_store::opportunities::get_opportunity;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::pages::{get, sign_in};
+use crate::support::browser::{get, sign_in};
 
 /// A form post read in English.
 fn form(path: &str, cookies: &str, body: &str) -> Request<Body> {
-    let mut request = crate::pages::form(path, cookies, body);
+    let mut request = crate::support::browser::form(path, cookies, body);
     request.headers_mut().insert("accept-language", header::HeaderValue::from_static("en"));
     request
 }
@@ -24,12 +24,6 @@ fn enc(pairs: &[(&str, &str)]) -> String {
         out.append_pair(k, v);
     }
     out.finish()
-}
-
-async fn customer(app: &TestApp, name: &str) -> i64 {
-    let (s, c) = app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({ "name": name }))).await;
-    assert_eq!(s, StatusCode::CREATED, "{c}");
-    c["id"].as_i64().unwrap()
 }
 
 fn location(h: &axum::http::HeaderMap) -> String {
@@ -161,7 +155,7 @@ async fn pipeline_administration_edits_stages_and_refuses_retiring_with_open_dea
     assert_eq!(p.stages[p.stages.len() - 2].code, "X");
 
     // A stage with an open deal cannot be retired; the refusal says how many.
-    let c = customer(&app, "成都蜀锦丝绸有限公司").await;
+    let c = app.customer(&app.admin, "成都蜀锦丝绸有限公司").await;
     deal(&app, &cookies, &csrf, &[("name", "蜀锦 ERP"), ("customer_id", &c.to_string())]).await;
     let body = enc(&[("_csrf", &csrf), ("retired", "1")]);
     let (s, _, page) = app.send(form(&format!("/admin/stages/{}/retire", g.id), &cookies, &body)).await;
@@ -191,8 +185,7 @@ async fn pipeline_administration_edits_stages_and_refuses_retiring_with_open_dea
     assert!(!reasons.iter().any(|r| r.name == "时机不对"));
 
     // Without the administer right there is no such page.
-    app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
     let (s, _) = app.api(Method::GET, "/admin/pipelines", Some(&li), None).await;
     assert_ne!(s, StatusCode::OK);
 }
@@ -201,8 +194,8 @@ async fn pipeline_administration_edits_stages_and_refuses_retiring_with_open_dea
 async fn the_list_filters_sorts_pages_and_exports() {
     let app = TestApp::new().await;
     let (cookies, csrf) = sign_in(&app).await;
-    let a = customer(&app, "上海华信科技有限公司").await.to_string();
-    let b = customer(&app, "杭州云帆网络科技有限公司").await.to_string();
+    let a = app.customer(&app.admin, "上海华信科技有限公司").await.to_string();
+    let b = app.customer(&app.admin, "杭州云帆网络科技有限公司").await.to_string();
     let project = salesflow_store::pipelines::list_pipelines(&app.store, &Actor::system(), false).await.unwrap()[1].id;
     deal(
         &app,
@@ -277,7 +270,7 @@ async fn the_list_filters_sorts_pages_and_exports() {
 async fn the_form_keeps_the_input_on_errors_and_reports_a_stale_version() {
     let app = TestApp::new().await;
     let (cookies, csrf) = sign_in(&app).await;
-    let c = customer(&app, "南方贸易").await.to_string();
+    let c = app.customer(&app.admin, "南方贸易").await.to_string();
     // From the customer page the customer is filled in.
     let (s, _, page) = app.send(get(&format!("/customers/{c}"), &cookies)).await;
     assert_eq!(s, StatusCode::OK);
@@ -334,7 +327,7 @@ async fn the_form_keeps_the_input_on_errors_and_reports_a_stale_version() {
 async fn the_opportunity_page_ticks_items_and_applies_the_gate() {
     let app = TestApp::new().await;
     let (cookies, csrf) = sign_in(&app).await;
-    let c = customer(&app, "无锡华光电力设备有限公司").await.to_string();
+    let c = app.customer(&app.admin, "无锡华光电力设备有限公司").await.to_string();
     let id = deal(&app, &cookies, &csrf, &[("name", "华光 变电站"), ("customer_id", &c), ("amount", "300000")]).await;
     let (s, _, page) = app.send(get(&format!("/opportunities/{id}"), &cookies)).await;
     assert_eq!(s, StatusCode::OK);
@@ -401,7 +394,7 @@ async fn the_opportunity_page_ticks_items_and_applies_the_gate() {
 async fn the_board_shows_columns_loads_more_and_moves_under_the_gate() {
     let app = TestApp::new().await;
     let (cookies, csrf) = sign_in(&app).await;
-    let c = customer(&app, "大连恒通船舶配件").await.to_string();
+    let c = app.customer(&app.admin, "大连恒通船舶配件").await.to_string();
     let mut ids = Vec::new();
     for n in 0..23 {
         let name = format!("恒通 {n:02}");
@@ -472,7 +465,7 @@ async fn the_board_shows_columns_loads_more_and_moves_under_the_gate() {
 async fn a_visit_recorded_for_the_deal_shows_on_its_page() {
     let app = TestApp::new().await;
     let (cookies, csrf) = sign_in(&app).await;
-    let c = customer(&app, "常州天合光能有限公司").await;
+    let c = app.customer(&app.admin, "常州天合光能有限公司").await;
     let cid = c.to_string();
     let id =
         deal(&app, &cookies, &csrf, &[("name", "天合 光伏电站"), ("customer_id", &cid), ("amount", "500000")]).await;
@@ -504,30 +497,20 @@ async fn a_visit_recorded_for_the_deal_shows_on_its_page() {
 async fn tasks_about_a_deal_show_on_its_page() {
     let app = TestApp::new().await;
     let (cookies, csrf) = sign_in(&app).await;
-    let c = customer(&app, "厦门金龙客车").await.to_string();
+    let c = app.customer(&app.admin, "厦门金龙客车").await.to_string();
     let id = deal(&app, &cookies, &csrf, &[("name", "金龙 车联网"), ("customer_id", &c), ("amount", "90000")]).await;
     let (_, _, page) = app.send(get(&format!("/tasks/new?opportunity_id={id}"), &cookies)).await;
     assert!(html(&page).contains(&format!("value=\"opportunity:{id}\" selected")), "the deal is the related record");
     // Through the API, with the contract's names.
-    let (s, t) = app
-        .api(
-            Method::POST,
-            "/api/v1/tasks",
-            Some(&app.admin),
-            Some(json!({"title": "准备技术方案", "due_date": "2099-01-05", "related_type": "opportunity", "related_id": id})),
-        )
+    let (s, t) = app.tasks().post(&json!({"title": "准备技术方案", "due_date": "2099-01-05", "related_type": "opportunity", "related_id": id}))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{t}");
     assert_eq!(t["customer_id"].to_string(), c, "the task also shows on the deal's customer");
     let (_, _, page) = app.send(get(&format!("/opportunities/{id}"), &cookies)).await;
     assert!(html(&page).contains("data-testid=\"deal-tasks\"") && html(&page).contains("准备技术方案"));
     let (s, p) = app
-        .api(
-            Method::POST,
-            "/api/v1/tasks",
-            Some(&app.admin),
-            Some(json!({"title": "x", "due_date": "2099-01-05", "related_type": "opportunity", "related_id": 999_999})),
-        )
+        .tasks()
+        .post(&json!({"title": "x", "due_date": "2099-01-05", "related_type": "opportunity", "related_id": 999_999}))
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(p["errors"][0]["field"], "related_id");

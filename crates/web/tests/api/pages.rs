@@ -1,57 +1,10 @@
 //! HTML pages: sign-in with a cookie, CSRF, headers, field errors.
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 
 use crate::helpers::{ADMIN_PASSWORD, TestApp};
-
-pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        let (pair, _) = c.split_once(';').unwrap_or((c, ""));
-        let (k, v) = pair.split_once('=')?;
-        (k == name && !v.is_empty()).then(|| v.to_owned())
-    })
-}
-
-pub(crate) fn form(path: &str, cookies: &str, body: &str) -> Request<Body> {
-    Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header(header::COOKIE, cookies)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header("x-forwarded-for", "192.0.2.1")
-        .body(Body::from(body.to_owned()))
-        .unwrap()
-}
-
-pub(crate) fn get(path: &str, cookies: &str) -> Request<Body> {
-    Request::builder()
-        .uri(path)
-        .header(header::COOKIE, cookies)
-        .header("accept-language", "en")
-        .body(Body::empty())
-        .unwrap()
-}
-
-/// Signs in through the login form; returns the cookie header and the CSRF token of the session.
-pub(crate) async fn sign_in(app: &TestApp) -> (String, String) {
-    let (_, h, _) = app.send(get("/login", "")).await;
-    let anon = cookie(&h, "sf_csrf").expect("anonymous CSRF cookie");
-    let body = format!("_csrf={anon}&username=admin&password={ADMIN_PASSWORD}&next=%2Fadmin%2Fusers");
-    let (s, h, _) = app.send(form("/login", &format!("sf_csrf={anon}"), &body)).await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    assert_eq!(h.get(header::LOCATION).unwrap(), "/admin/users");
-    let set =
-        h.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>().join("\n");
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
-    let session = cookie(&h, "sf_session").expect("session cookie");
-    let cookies = format!("sf_session={session}; sf_csrf={anon}");
-    let (s, _, page) = app.send(get("/", &cookies)).await;
-    assert_eq!(s, StatusCode::OK);
-    let html = page.as_str().unwrap();
-    let csrf = html.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    (cookies, csrf)
-}
+use crate::support::browser::{cookie, form, get, sign_in};
 
 #[tokio::test]
 async fn pages_need_a_session_and_carry_security_headers() {
@@ -155,15 +108,12 @@ async fn assets_are_cached_with_etags() {
 
 #[tokio::test]
 async fn the_contacts_page_searches_in_chinese() {
-    use axum::http::Method;
     use serde_json::json;
     let app = TestApp::new().await;
-    let (_, c) =
-        app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "上海华信科技"}))).await;
+    let (_, c) = app.customers().post(&json!({"name": "上海华信科技"})).await;
     for (name, mobile) in [("李娜", "13800138000"), ("王芳", "13900139000")] {
         let body = json!({"customer_id": c["id"], "name": name, "mobile": mobile, "role": "handler"});
-        let (s, _) = app.api(Method::POST, "/api/v1/contacts", Some(&app.admin), Some(body)).await;
-        assert_eq!(s, StatusCode::CREATED);
+        app.contacts().create(&body).await;
     }
     let (cookies, _) = sign_in(&app).await;
     let (s, _, page) = app.send(get("/contacts?q=%E6%9D%8E%E5%A8%9C", &cookies)).await;
@@ -178,22 +128,8 @@ async fn list_pages_save_views_choose_columns_and_act_in_bulk() {
     let app = TestApp::new().await;
     let (cookies, csrf) = sign_in(&app).await;
     let id_of = |c: &serde_json::Value| c["id"].as_i64().unwrap();
-    let (_, a) = app
-        .api(
-            Method::POST,
-            "/api/v1/customers",
-            Some(&app.admin),
-            Some(serde_json::json!({"name": "杭州西湖茶业", "grade": "A"})),
-        )
-        .await;
-    let (_, b) = app
-        .api(
-            Method::POST,
-            "/api/v1/customers",
-            Some(&app.admin),
-            Some(serde_json::json!({"name": "苏州园林设计院", "grade": "A"})),
-        )
-        .await;
+    let (_, a) = app.customers().post(&serde_json::json!({"name": "杭州西湖茶业", "grade": "A"})).await;
+    let (_, b) = app.customers().post(&serde_json::json!({"name": "苏州园林设计院", "grade": "A"})).await;
     // Save a view of the A-grade customers; it shows as a chip on the list.
     let body = format!("_csrf={csrf}&list=customers&name=A%E7%BA%A7&query=grade%3DA&back=%2Fcustomers");
     let (s, h, _) = app.send(form("/views", &cookies, &body)).await;
@@ -219,7 +155,7 @@ async fn list_pages_save_views_choose_columns_and_act_in_bulk() {
     let (s, h, _) = app.send(form("/customers/bulk", &cookies, &body)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h.get(header::LOCATION).unwrap(), "/customers");
-    let (_, c) = app.api(Method::GET, &format!("/api/v1/customers/{}", id_of(&b)), Some(&app.admin), None).await;
+    let (_, c) = app.customers().get(&id_of(&b)).await;
     assert_eq!(c["tags"], serde_json::json!(["展会"]));
     // Export the selection.
     let body = format!("_csrf={csrf}&ids={}&action=export", id_of(&a));

@@ -9,7 +9,7 @@ use salesflow_store::entity::{customer, pipeline, user};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, api_request, fresh_database, send_to};
+use crate::helpers::{TestApp, api_request, fresh_database, login_request, send_to};
 
 /// Sends all requests at once, each from its own task; answers in order.
 async fn burst(app: &TestApp, requests: Vec<axum::http::Request<axum::body::Body>>) -> Vec<(StatusCode, Value)> {
@@ -40,13 +40,7 @@ fn count(answers: &[(StatusCode, Value)], status: StatusCode) -> usize {
 }
 
 fn login(username: &str, password: &str, forwarded: &str) -> axum::http::Request<axum::body::Body> {
-    api_request(
-        Method::POST,
-        "/api/v1/auth/login",
-        None,
-        Some(json!({"username": username, "password": password})),
-        &[("x-forwarded-for", forwarded)],
-    )
+    login_request(username, password, &[("x-forwarded-for", forwarded)])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -107,23 +101,8 @@ async fn the_address_throttle_takes_the_address_the_proxy_appended() {
     assert_eq!(s, StatusCode::OK);
 }
 
-async fn set_claim_limit(app: &TestApp, limit: u32) {
-    let (_, settings) = app.api(Method::GET, "/api/v1/settings", Some(&app.admin), None).await;
-    let mut s = settings.clone();
-    s["pool_claim_limit"] = json!(limit);
-    let (status, body) = app.api(Method::PATCH, "/api/v1/settings", Some(&app.admin), Some(s)).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-}
-
 async fn pool_customer(app: &TestApp, name: &str) -> i64 {
-    let (s, c) = app
-        .api(
-            Method::POST,
-            "/api/v1/customers",
-            Some(&app.admin),
-            Some(json!({"name": name, "to_pool": true, "allow_duplicate": true})),
-        )
-        .await;
+    let (s, c) = app.customers().post(&json!({"name": name, "to_pool": true, "allow_duplicate": true})).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     c["id"].as_i64().unwrap()
 }
@@ -131,9 +110,8 @@ async fn pool_customer(app: &TestApp, name: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn thirty_parallel_claims_with_a_limit_of_three_claim_three() {
     let app = TestApp::new().await;
-    app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
-    set_claim_limit(&app, 3).await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
+    app.set_claim_limit(3).await;
     let mut ids = Vec::new();
     for i in 0..30 {
         ids.push(pool_customer(&app, &format!("公海客户 {i}")).await);
@@ -159,20 +137,17 @@ async fn thirty_parallel_claims_with_a_limit_of_three_claim_three() {
 #[tokio::test]
 async fn releasing_does_not_give_a_claim_back() {
     let app = TestApp::new().await;
-    app.create_user("li.na", "salesperson", None).await;
-    let li = app.login("li.na", "password-123").await;
-    set_claim_limit(&app, 2).await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
+    app.set_claim_limit(2).await;
     let id = pool_customer(&app, "杭州西湖茶业").await;
-    let claim = format!("/api/v1/customers/{id}/claim");
-    let release = format!("/api/v1/customers/{id}/release");
     for _ in 0..2 {
-        let (s, b) = app.api(Method::POST, &claim, Some(&li), None).await;
+        let (s, b) = app.customers().by(&li).act(id, "claim", None).await;
         assert_eq!(s, StatusCode::OK, "{b}");
-        let (s, b) = app.api(Method::POST, &release, Some(&li), None).await;
+        let (s, b) = app.customers().by(&li).act(id, "release", None).await;
         assert_eq!(s, StatusCode::OK, "{b}");
     }
     // Claim, release, claim, release: two claims today, the limit is two.
-    let (s, p) = app.api(Method::POST, &claim, Some(&li), None).await;
+    let (s, p) = app.customers().by(&li).act(id, "claim", None).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(p["errors"][0]["code"], "claim_limit");
 }
@@ -242,19 +217,11 @@ async fn one_idempotency_key_creates_one_customer_however_many_send_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn identical_checklist_ticks_racing_all_succeed() {
     let app = TestApp::new().await;
-    let (_, c) =
-        app.api(Method::POST, "/api/v1/customers", Some(&app.admin), Some(json!({"name": "勾选 并发 客户"}))).await;
-    let (s, o) = app
-        .api(
-            Method::POST,
-            "/api/v1/opportunities",
-            Some(&app.admin),
-            Some(json!({"name": "并发勾选", "customer_id": c["id"], "amount": "1000"})),
-        )
-        .await;
+    let (_, c) = app.customers().post(&json!({"name": "勾选 并发 客户"})).await;
+    let (s, o) = app.opportunities().post(&json!({"name": "并发勾选", "customer_id": c["id"], "amount": "1000"})).await;
     assert_eq!(s, StatusCode::CREATED, "{o}");
     let id = o["id"].as_i64().unwrap();
-    let (_, pipelines) = app.api(Method::GET, "/api/v1/pipelines", Some(&app.admin), None).await;
+    let (_, pipelines) = app.pipelines().list("").await;
     let pipeline = pipelines.as_array().unwrap().iter().find(|p| p["id"] == o["pipeline_id"]).unwrap();
     let item = pipeline["stages"]
         .as_array()
@@ -281,8 +248,7 @@ async fn identical_checklist_ticks_racing_all_succeed() {
         assert_eq!(count(&answers, StatusCode::OK), 20, "done={done}: {answers:?}");
     }
     // Recorded once each way, not twenty times.
-    let (_, history) =
-        app.api(Method::GET, &format!("/api/v1/opportunities/{id}/history"), Some(&app.admin), None).await;
+    let (_, history) = app.opportunities().get_part(id, "history").await;
     let text = history.to_string();
     assert_eq!(text.matches("checklist_done").count(), 1, "{text}");
     assert_eq!(text.matches("checklist_undone").count(), 1, "{text}");
@@ -304,7 +270,7 @@ async fn concurrent_reset_requests_send_three_links_an_hour() {
         .collect();
     let answers = burst(&app, requests).await;
     assert_eq!(count(&answers, StatusCode::ACCEPTED), 12);
-    let (_, outbox) = app.api(Method::GET, "/api/v1/outbox", Some(&app.admin), None).await;
+    let (_, outbox) = app.outbox().list("").await;
     assert_eq!(outbox["items"].as_array().unwrap().len(), 3);
 }
 

@@ -12,7 +12,7 @@ use salesflow_store::opportunities::{self, MoveInput, OpportunityInput};
 use salesflow_store::pipelines::{PipelineView, list_pipelines};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::helpers::{TestApp, api_request};
 
@@ -30,12 +30,6 @@ struct World {
 
 fn sys() -> Actor {
     Actor::system()
-}
-
-async fn department(app: &TestApp, name: &str) -> i64 {
-    let (s, d) = app.api(Method::POST, "/api/v1/departments", Some(&app.admin), Some(json!({"name": name}))).await;
-    assert_eq!(s, StatusCode::CREATED, "{d}");
-    d["id"].as_i64().unwrap()
 }
 
 async fn deal(
@@ -87,6 +81,38 @@ async fn set_stays(w: &World, id: i64, now: DateTime<Utc>, times: &[(i64, Option
     }
 }
 
+/// Moves every time of these deals (their stays, creation, closing, stage
+/// entry and last activity) back by `by`, behind the store's back.
+async fn shift_back(w: &World, ids: &[i64], by: Duration) {
+    let conn = w.app.store.reader();
+    let stays = opportunity_stage::Entity::find()
+        .filter(opportunity_stage::Column::OpportunityId.is_in(ids.iter().copied()))
+        .all(conn)
+        .await
+        .unwrap();
+    for stay in stays {
+        opportunity_stage::Entity::update_many()
+            .col_expr(opportunity_stage::Column::EnteredAt, Expr::value(stay.entered_at - by))
+            .col_expr(opportunity_stage::Column::LeftAt, Expr::value(stay.left_at.map(|l| l - by)))
+            .filter(opportunity_stage::Column::Id.eq(stay.id))
+            .exec(conn)
+            .await
+            .unwrap();
+    }
+    let deals = opportunity::Entity::find().filter(opportunity::Column::Id.is_in(ids.iter().copied())).all(conn);
+    for deal in deals.await.unwrap() {
+        opportunity::Entity::update_many()
+            .col_expr(opportunity::Column::CreatedAt, Expr::value(deal.created_at - by))
+            .col_expr(opportunity::Column::ClosedAt, Expr::value(deal.closed_at.map(|c| c - by)))
+            .col_expr(opportunity::Column::StageEnteredAt, Expr::value(deal.stage_entered_at - by))
+            .col_expr(opportunity::Column::LastActivityAt, Expr::value(deal.last_activity_at - by))
+            .filter(opportunity::Column::Id.eq(deal.id))
+            .exec(conn)
+            .await
+            .unwrap();
+    }
+}
+
 async fn set_opportunity_time(w: &World, id: i64, column: opportunity::Column, at: DateTime<Utc>) {
     opportunity::Entity::update_many()
         .col_expr(column, Expr::value(at))
@@ -106,12 +132,11 @@ async fn set_opportunity_time(w: &World, id: i64, column: opportunity::Column, a
 /// - b3 bob 600.00: G, open, override 80 %, closes next month, idle 20 days
 async fn world() -> World {
     let app = TestApp::new().await;
-    let east = department(&app, "华东销售部").await;
-    let west = department(&app, "华南销售部").await;
-    let alice_id = app.create_user("alice", "salesperson", Some(east)).await;
+    let east = app.department("华东销售部").await;
+    let west = app.department("华南销售部").await;
+    let (alice_id, alice) = app.signed_in("alice", "salesperson", Some(east)).await;
     let bob_id = app.create_user("bob", "salesperson", Some(east)).await;
     app.create_user("carol", "salesperson", Some(west)).await;
-    let alice = app.login("alice", "password-123").await;
     let funnel: PipelineView = list_pipelines(&app.store, &sys(), false)
         .await
         .unwrap()
@@ -140,6 +165,10 @@ async fn world() -> World {
     move_to(&w, b1, 1).await;
     opportunities::lose(&w.app.store, &sys(), b1, None, None, Some("选了竞争对手".into())).await.unwrap();
     move_to(&w, b2, 4).await;
+    // Nothing happened today: the period ends on the `today` read above,
+    // and a run that crosses midnight (in the company's time zone) would
+    // otherwise see what happened after it fall outside.
+    shift_back(&w, &[a1, a2, a3, b1, b2, b3], Duration::days(1)).await;
 
     // Days in stages: a1 3 days in G and 5 in F; b1 1 day in G and 7 in F.
     let now = Utc::now();
@@ -411,9 +440,9 @@ async fn reports_bad_parameters_are_422_with_fields() {
 #[tokio::test]
 async fn reports_pages_render_with_chart_data_and_links() {
     let w = world().await;
-    let (cookies, _) = crate::pages::sign_in(&w.app).await;
+    let (cookies, _) = crate::support::browser::sign_in(&w.app).await;
     let funnel = format!("/reports/funnel?{}&pipeline_id={}&target=300.01", period(&w), w.pipeline);
-    let (s, _, page) = w.app.send(crate::pages::get(&funnel, &cookies)).await;
+    let (s, _, page) = w.app.send(crate::support::browser::get(&funnel, &cookies)).await;
     assert_eq!(s, StatusCode::OK);
     let html = page.as_str().unwrap();
     assert!(html.contains("Funnel analysis") && html.contains("href=\"/reports/forecast\""), "nav and title");
@@ -423,22 +452,23 @@ async fn reports_pages_render_with_chart_data_and_links() {
     assert!(html.contains("2.0× the target"), "coverage answered in words");
     assert!(!html.contains("<script>"), "no inline script");
 
-    let (s, _, page) = w.app.send(crate::pages::get("/reports/forecast?group_by=quarter", &cookies)).await;
+    let (s, _, page) = w.app.send(crate::support::browser::get("/reports/forecast?group_by=quarter", &cookies)).await;
     assert_eq!(s, StatusCode::OK);
     let html = page.as_str().unwrap();
     assert!(html.contains("Weighted forecast") && html.contains("id=\"forecast-data\""));
     assert!(html.contains("755.01"), "weighted total shown");
 
     // A bad period keeps the page, with the field error.
-    let (s, _, page) = w.app.send(crate::pages::get("/reports/funnel?from=2026-03-01&to=2026-01-01", &cookies)).await;
+    let (s, _, page) =
+        w.app.send(crate::support::browser::get("/reports/funnel?from=2026-03-01&to=2026-01-01", &cookies)).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.as_str().unwrap().contains("field-error"));
     // The page's export link answers a file.
-    let (s, h, _) = w.app.send(crate::pages::get(&format!("{funnel}&format=csv"), &cookies)).await;
+    let (s, h, _) = w.app.send(crate::support::browser::get(&format!("{funnel}&format=csv"), &cookies)).await;
     assert_eq!(s, StatusCode::OK);
     assert!(h["content-type"].to_str().unwrap().starts_with("text/csv"));
     // The asset is served.
-    let (s, _, _) = w.app.send(crate::pages::get("/assets/reports.js", "")).await;
+    let (s, _, _) = w.app.send(crate::support::browser::get("/assets/reports.js", "")).await;
     assert_eq!(s, StatusCode::OK);
 }
 
@@ -582,8 +612,8 @@ fn month_end(d: NaiveDate) -> NaiveDate {
 async fn reports_funnel_summary_matches_the_stays() {
     use Step::*;
     let app = TestApp::new().await;
-    let east = department(&app, "华东销售部").await;
-    let west = department(&app, "华南销售部").await;
+    let east = app.department("华东销售部").await;
+    let west = app.department("华南销售部").await;
     let alice = app.create_user("alice", "salesperson", Some(east)).await;
     let bob = app.create_user("bob", "salesperson", Some(east)).await;
     let carol = app.create_user("carol", "salesperson", Some(west)).await;

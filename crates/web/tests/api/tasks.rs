@@ -2,10 +2,11 @@
 //! reminders, the calendar's contents and range, the hand-over, the pages.
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_PASSWORD, TestApp};
+use crate::helpers::TestApp;
+use crate::support::browser::sign_in;
 
 fn titles(page: &Value) -> Vec<String> {
     page["items"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()).collect()
@@ -20,21 +21,8 @@ fn codes(problem: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn department(app: &TestApp, name: &str) -> i64 {
-    let (_, d) = app.api(Method::POST, "/api/v1/departments", Some(&app.admin), Some(json!({"name": name}))).await;
-    d["id"].as_i64().unwrap()
-}
-
 async fn task(app: &TestApp, token: &str, body: Value) -> Value {
-    let (s, t) = app.api(Method::POST, "/api/v1/tasks", Some(token), Some(body)).await;
-    assert_eq!(s, StatusCode::CREATED, "{t}");
-    t
-}
-
-async fn customer(app: &TestApp, token: &str, name: &str) -> i64 {
-    let (s, c) = app.api(Method::POST, "/api/v1/customers", Some(token), Some(json!({"name": name}))).await;
-    assert_eq!(s, StatusCode::CREATED, "{c}");
-    c["id"].as_i64().unwrap()
+    app.tasks().by(token).create(&body).await
 }
 
 fn day(offset: i64) -> String {
@@ -53,21 +41,13 @@ struct Team {
 }
 
 async fn team(app: &TestApp) -> Team {
-    let east = department(app, "华东销售组").await;
-    let south = department(app, "华南销售组").await;
-    app.create_user("zhang.wei", "sales_manager", Some(east)).await;
-    let li_id = app.create_user("li.na", "salesperson", Some(east)).await;
-    let wang_id = app.create_user("wang.fang", "salesperson", Some(east)).await;
-    let zhao_id = app.create_user("zhao.lei", "salesperson", Some(south)).await;
-    Team {
-        manager: app.login("zhang.wei", "password-123").await,
-        li: app.login("li.na", "password-123").await,
-        wang: app.login("wang.fang", "password-123").await,
-        zhao: app.login("zhao.lei", "password-123").await,
-        li_id,
-        wang_id,
-        zhao_id,
-    }
+    let east = app.department("华东销售组").await;
+    let south = app.department("华南销售组").await;
+    let (_, manager) = app.signed_in("zhang.wei", "sales_manager", Some(east)).await;
+    let (li_id, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
+    let (wang_id, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
+    let (zhao_id, zhao) = app.signed_in("zhao.lei", "salesperson", Some(south)).await;
+    Team { manager, li, wang, zhao, li_id, wang_id, zhao_id }
 }
 
 #[tokio::test]
@@ -95,22 +75,20 @@ async fn bad_task_input_is_field_level_and_changes_nothing() {
         ),
     ];
     for (body, (field, code)) in cases {
-        let (s, p) = app.api(Method::POST, "/api/v1/tasks", Some(&t.li), Some(body.clone())).await;
+        let (s, p) = app.tasks().by(&t.li).post(&body).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {p}");
         assert!(codes(&p).contains(&(field.to_owned(), code.to_owned())), "{body}: {p}");
     }
     // Another salesperson's customer does not exist for li.na.
-    let theirs = customer(&app, &t.wang, "苏州精工机械").await;
+    let theirs = app.customer(&t.wang, "苏州精工机械").await;
     let body = json!({"title": "回访", "due_date": day(1), "related_type": "customer", "related_id": theirs});
-    let (s, p) = app.api(Method::POST, "/api/v1/tasks", Some(&t.li), Some(body)).await;
+    let (s, p) = app.tasks().by(&t.li).post(&body).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(codes(&p), [("related_id".to_owned(), "unknown_reference".to_owned())]);
     // Unknown fields are refused; nothing was stored.
-    let (s, _) = app
-        .api(Method::POST, "/api/v1/tasks", Some(&t.li), Some(json!({"title": "x", "due_at": day(1), "owner": 1})))
-        .await;
+    let (s, _) = app.tasks().by(&t.li).post(&json!({"title": "x", "due_at": day(1), "owner": 1})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let (_, all) = app.api(Method::GET, "/api/v1/tasks?status=", Some(&app.admin), None).await;
+    let (_, all) = app.tasks().list("status=").await;
     assert!(titles(&all).is_empty(), "{all}");
     // Messages in Chinese.
     let (s, _, p) = app
@@ -130,7 +108,7 @@ async fn bad_task_input_is_field_level_and_changes_nothing() {
 async fn a_manager_assigns_to_the_team_and_others_cannot_see_it() {
     let app = TestApp::new().await;
     let t = team(&app).await;
-    let hx = customer(&app, &t.li, "上海华信科技有限公司").await;
+    let hx = app.customer(&t.li, "上海华信科技有限公司").await;
     let assigned = task(
         &app,
         &t.manager,
@@ -145,47 +123,36 @@ async fn a_manager_assigns_to_the_team_and_others_cannot_see_it() {
     assert_eq!(assigned["status"], "open");
     assert_eq!(assigned["priority"], "high");
     // li.na sees it among her tasks.
-    let (_, mine) = app.api(Method::GET, "/api/v1/tasks?assignee=me", Some(&t.li), None).await;
+    let (_, mine) = app.tasks().by(&t.li).list("assignee=me").await;
     assert_eq!(titles(&mine), ["准备华信科技年度采购方案"]);
-    let (_, by_me) = app.api(Method::GET, "/api/v1/tasks?created_by=me", Some(&t.manager), None).await;
+    let (_, by_me) = app.tasks().by(&t.manager).list("created_by=me").await;
     assert_eq!(titles(&by_me), ["准备华信科技年度采购方案"]);
     // Her colleague and the other team do not: 404 and absent from lists.
     for token in [&t.wang, &t.zhao] {
-        let (s, _) = app.api(Method::GET, &format!("/api/v1/tasks/{id}"), Some(token), None).await;
+        let (s, _) = app.tasks().by(token).get(id).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
-        let (_, list) = app.api(Method::GET, "/api/v1/tasks", Some(token), None).await;
+        let (_, list) = app.tasks().by(token).list("").await;
         assert!(titles(&list).is_empty());
-        let (s, _) = app
-            .api(Method::POST, &format!("/api/v1/tasks/{id}/complete"), Some(token), Some(json!({"version": 1})))
-            .await;
+        let (s, _) = app.tasks().by(token).act(id, "complete", Some(&json!({"version": 1}))).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
-        let (s, _) = app.api(Method::DELETE, &format!("/api/v1/tasks/{id}"), Some(token), None).await;
+        let (s, _) = app.tasks().by(token).delete(id).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
     }
     // The manager may not assign outside the department either.
-    let (s, p) = app
-        .api(
-            Method::POST,
-            "/api/v1/tasks",
-            Some(&t.manager),
-            Some(json!({"title": "x", "assignee_id": t.zhao_id, "due_at": day(1)})),
-        )
-        .await;
+    let (s, p) =
+        app.tasks().by(&t.manager).post(&json!({"title": "x", "assignee_id": t.zhao_id, "due_at": day(1)})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(codes(&p), [("assignee_id".to_owned(), "assignee_outside_scope".to_owned())]);
     // On the customer's filter; a salesperson cannot delete what the manager created.
-    let (_, on_customer) =
-        app.api(Method::GET, &format!("/api/v1/tasks?customer_id={hx}&status=open"), Some(&t.li), None).await;
+    let (_, on_customer) = app.tasks().by(&t.li).list(&format!("customer_id={hx}&status=open")).await;
     assert_eq!(titles(&on_customer).len(), 1);
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/tasks/{id}"), Some(&t.li), None).await;
+    let (s, _) = app.tasks().by(&t.li).delete(id).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = app.api(Method::DELETE, &format!("/api/v1/tasks/{id}"), Some(&t.manager), None).await;
+    let (s, _) = app.tasks().by(&t.manager).delete(id).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = app.api(Method::GET, &format!("/api/v1/tasks/{id}"), Some(&t.li), None).await;
+    let (s, _) = app.tasks().by(&t.li).get(id).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, log) = app
-        .api(Method::GET, &format!("/api/v1/audit-log?entity_type=task&entity_id={id}"), Some(&app.admin), None)
-        .await;
+    let (_, log) = app.audit_log().list(&format!("entity_type=task&entity_id={id}")).await;
     let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["task.delete", "task.create"]);
 }
@@ -197,47 +164,38 @@ async fn overdue_search_filters_and_sorting() {
         task(&app, &app.admin, json!({"title": "催收第二期款项", "due_at": day(-2), "priority": "urgent"})).await;
     task(&app, &app.admin, json!({"title": "季度客户回访", "due_at": day(5), "priority": "low"})).await;
     let finished = task(&app, &app.admin, json!({"title": "Send the proposal", "due_at": day(-3)})).await;
-    let (s, _) = app
-        .api(
-            Method::POST,
-            &format!("/api/v1/tasks/{}/complete", finished["id"]),
-            Some(&app.admin),
-            Some(json!({"version": finished["version"]})),
-        )
-        .await;
+    let (s, _) = app.tasks().act(&finished["id"], "complete", Some(&json!({"version": finished["version"]}))).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(late["overdue"], true);
-    let (_, overdue) = app.api(Method::GET, "/api/v1/tasks?overdue=true", Some(&app.admin), None).await;
+    let (_, overdue) = app.tasks().list("overdue=true").await;
     assert_eq!(titles(&overdue), ["催收第二期款项"]);
     // Two Chinese characters are enough.
-    let (_, found) = app.api(Method::GET, "/api/v1/tasks?q=%E5%9B%9E%E8%AE%BF", Some(&app.admin), None).await;
+    let (_, found) = app.tasks().list("q=%E5%9B%9E%E8%AE%BF").await;
     assert_eq!(titles(&found), ["季度客户回访"]);
-    let (_, open) = app.api(Method::GET, "/api/v1/tasks?status=open", Some(&app.admin), None).await;
+    let (_, open) = app.tasks().list("status=open").await;
     assert_eq!(titles(&open), ["催收第二期款项", "季度客户回访"]);
-    let (_, done) = app.api(Method::GET, "/api/v1/tasks?status=done", Some(&app.admin), None).await;
+    let (_, done) = app.tasks().list("status=done").await;
     assert_eq!(titles(&done), ["Send the proposal"]);
-    let (_, by_priority) = app.api(Method::GET, "/api/v1/tasks?sort=-priority", Some(&app.admin), None).await;
+    let (_, by_priority) = app.tasks().list("sort=-priority").await;
     assert_eq!(titles(&by_priority)[0], "催收第二期款项");
-    let (_, urgent) = app.api(Method::GET, "/api/v1/tasks?priority=urgent", Some(&app.admin), None).await;
+    let (_, urgent) = app.tasks().list("priority=urgent").await;
     assert_eq!(titles(&urgent), ["催收第二期款项"]);
-    let path = format!("/api/v1/tasks?due_from={}&due_to={}", day(0), day(10));
-    let (_, coming) = app.api(Method::GET, &path, Some(&app.admin), None).await;
+    let (_, coming) = app.tasks().list(&format!("due_from={}&due_to={}", day(0), day(10))).await;
     assert_eq!(titles(&coming), ["季度客户回访"]);
     // Cursor paging, one at a time, in due order.
-    let (_, first) = app.api(Method::GET, "/api/v1/tasks?limit=1", Some(&app.admin), None).await;
+    let (_, first) = app.tasks().list("limit=1").await;
     assert_eq!(titles(&first), ["Send the proposal"]);
     let cursor = first["next_cursor"].as_str().unwrap();
-    let (_, second) =
-        app.api(Method::GET, &format!("/api/v1/tasks?limit=1&cursor={cursor}"), Some(&app.admin), None).await;
+    let (_, second) = app.tasks().list(&format!("limit=1&cursor={cursor}")).await;
     assert_eq!(titles(&second), ["催收第二期款项"]);
     // Unknown values of a fixed list are malformed requests; bad values
     // the caller typed (a sort, a person, a date) are field errors.
     for bad in ["status=finished", "priority=asap"] {
-        let (s, _) = app.api(Method::GET, &format!("/api/v1/tasks?{bad}"), Some(&app.admin), None).await;
+        let (s, _) = app.tasks().list(bad).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
     }
     for bad in ["sort=title", "assignee=someone", "due_from=soon"] {
-        let (s, _) = app.api(Method::GET, &format!("/api/v1/tasks?{bad}"), Some(&app.admin), None).await;
+        let (s, _) = app.tasks().list(bad).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
 }
@@ -255,53 +213,49 @@ async fn complete_and_reopen_check_the_version_and_move_the_reminder() {
     let id = created["id"].as_i64().unwrap();
     // Due by the end of the day; reminded at 09:00 Shanghai time (01:00 UTC).
     assert_eq!(created["due_at"], "2030-01-12T15:59:00Z");
-    let (_, notices) = app.api(Method::GET, "/api/v1/notifications?upcoming=true", Some(&t.wang), None).await;
+    let (_, notices) = app.notifications().by(&t.wang).list("upcoming=true").await;
     let list = notices.as_array().unwrap();
     assert_eq!(list.len(), 1, "{notices}");
     assert_eq!(list[0]["kind"], "task_due");
     assert_eq!(list[0]["title"], "回访苏州精工设备科");
     assert_eq!(list[0]["due_at"], "2030-01-12T01:00:00Z");
     assert_eq!(list[0]["link"], format!("/tasks/{id}"));
-    let (_, manager_notices) =
-        app.api(Method::GET, "/api/v1/notifications?upcoming=true", Some(&t.manager), None).await;
+    let (_, manager_notices) = app.notifications().by(&t.manager).list("upcoming=true").await;
     assert!(manager_notices.as_array().unwrap().is_empty());
 
-    let complete = format!("/api/v1/tasks/{id}/complete");
-    let (s, done) = app.api(Method::POST, &complete, Some(&t.wang), Some(json!({"version": 1}))).await;
+    let (s, done) = app.tasks().by(&t.wang).act(id, "complete", Some(&json!({"version": 1}))).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["status"], "done");
     assert!(done["completed_at"].is_string());
     assert_eq!(done["version"], 2);
     // A done task reminds nobody.
-    let (_, notices) = app.api(Method::GET, "/api/v1/notifications?upcoming=true", Some(&t.wang), None).await;
+    let (_, notices) = app.notifications().by(&t.wang).list("upcoming=true").await;
     assert!(notices.as_array().unwrap().is_empty(), "{notices}");
     // Someone working from the old version gets a conflict.
-    let (s, _) = app.api(Method::POST, &complete, Some(&t.manager), Some(json!({"version": 1}))).await;
+    let (s, _) = app.tasks().by(&t.manager).act(id, "complete", Some(&json!({"version": 1}))).await;
     assert_eq!(s, StatusCode::CONFLICT);
-    let reopen = format!("/api/v1/tasks/{id}/reopen");
-    let (s, _) = app.api(Method::POST, &reopen, Some(&t.manager), Some(json!({"version": 1}))).await;
+    let (s, _) = app.tasks().by(&t.manager).act(id, "reopen", Some(&json!({"version": 1}))).await;
     assert_eq!(s, StatusCode::CONFLICT);
-    let (s, open) = app.api(Method::POST, &reopen, Some(&t.manager), Some(json!({"version": 2}))).await;
+    let (s, open) = app.tasks().by(&t.manager).act(id, "reopen", Some(&json!({"version": 2}))).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(open["status"], "open");
     assert!(open["completed_at"].is_null());
-    let (_, notices) = app.api(Method::GET, "/api/v1/notifications?upcoming=true", Some(&t.wang), None).await;
+    let (_, notices) = app.notifications().by(&t.wang).list("upcoming=true").await;
     assert_eq!(notices.as_array().unwrap().len(), 1);
     // An edit with a stale version changes nothing; a current one moves the reminder.
-    let path = format!("/api/v1/tasks/{id}");
     let edit = json!({"title": "回访苏州精工设备科", "assignee_id": t.li_id, "due_at": "2030-02-01", "version": 2});
-    let (s, _) = app.api(Method::PATCH, &path, Some(&t.manager), Some(edit.clone())).await;
+    let (s, _) = app.tasks().by(&t.manager).patch(id, &edit).await;
     assert_eq!(s, StatusCode::CONFLICT);
     let mut current = edit.clone();
     current["version"] = json!(3);
-    let (s, moved) = app.api(Method::PATCH, &path, Some(&t.manager), Some(current)).await;
+    let (s, moved) = app.tasks().by(&t.manager).patch(id, &current).await;
     assert_eq!(s, StatusCode::OK, "{moved}");
     assert_eq!(moved["assignee_name"], "li.na");
-    let (_, wang_notices) = app.api(Method::GET, "/api/v1/notifications?upcoming=true", Some(&t.wang), None).await;
+    let (_, wang_notices) = app.notifications().by(&t.wang).list("upcoming=true").await;
     assert!(wang_notices.as_array().unwrap().is_empty());
-    let (_, li_notices) = app.api(Method::GET, "/api/v1/notifications?upcoming=true", Some(&t.li), None).await;
+    let (_, li_notices) = app.notifications().by(&t.li).list("upcoming=true").await;
     assert_eq!(li_notices[0]["due_at"], "2030-02-01T01:00:00Z");
-    let (s, p) = app.api(Method::PATCH, &path, Some(&t.manager), Some(json!({"title": "x", "due_at": day(1)}))).await;
+    let (s, p) = app.tasks().by(&t.manager).patch(id, &json!({"title": "x", "due_at": day(1)})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(codes(&p)[0].0, "version");
 }
@@ -310,19 +264,17 @@ async fn complete_and_reopen_check_the_version_and_move_the_reminder() {
 async fn the_calendar_shows_tasks_follow_ups_and_planned_visits() {
     let app = TestApp::new().await;
     let t = team(&app).await;
-    let c = customer(&app, &t.li, "杭州云帆网络科技").await;
+    let c = app.customer(&t.li, "杭州云帆网络科技").await;
     task(&app, &t.li, json!({"title": "整理拜访记录", "due_at": day(2)})).await;
     task(&app, &t.li, json!({"title": "Far away", "due_at": day(80)})).await;
     // A long task that started before the range and ends within it.
     task(&app, &t.li, json!({"title": "准备投标文件", "start_at": day(-20), "due_at": day(1)})).await;
     let at = |days: i64| (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
     let visit = json!({"customer_id": c, "kind": "visit", "subject": "上门拜访，演示方案", "occurred_at": at(3)});
-    let (s, v) = app.api(Method::POST, "/api/v1/activities", Some(&t.li), Some(visit)).await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
+    app.activities().by(&t.li).create(&visit).await;
     let call = json!({"customer_id": c, "kind": "call", "subject": "电话沟通", "occurred_at": at(-1),
         "next_step": "发送报价", "next_at": day(4)});
-    let (s, _) = app.api(Method::POST, "/api/v1/activities", Some(&t.li), Some(call)).await;
-    assert_eq!(s, StatusCode::CREATED);
+    app.activities().by(&t.li).create(&call).await;
 
     let range = format!("/api/v1/calendar?from={}&to={}", day(0), day(6));
     let (s, cal) = app.api(Method::GET, &range, Some(&t.li), None).await;
@@ -366,7 +318,7 @@ async fn the_calendar_shows_tasks_follow_ups_and_planned_visits() {
 async fn the_hand_over_moves_open_tasks_but_not_done_ones() {
     let app = TestApp::new().await;
     let t = team(&app).await;
-    let customer_id = customer(&app, &t.wang, "青岛海景酒店").await;
+    let customer_id = app.customer(&t.wang, "青岛海景酒店").await;
     for title in ["季度回访", "催收货款"] {
         task(
             &app,
@@ -376,48 +328,26 @@ async fn the_hand_over_moves_open_tasks_but_not_done_ones() {
         .await;
     }
     let done = task(&app, &t.wang, json!({"title": "已完成的拜访", "due_at": day(-3)})).await;
-    let (s, _) = app
-        .api(
-            Method::POST,
-            &format!("/api/v1/tasks/{}/complete", done["id"]),
-            Some(&t.wang),
-            Some(json!({"version": 1})),
-        )
-        .await;
+    let (s, _) = app.tasks().by(&t.wang).act(&done["id"], "complete", Some(&json!({"version": 1}))).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, moved) = app
-        .api(
-            Method::POST,
-            &format!("/api/v1/users/{}/transfer", t.wang_id),
-            Some(&t.manager),
-            Some(json!({"to_user_id": t.li_id})),
-        )
-        .await;
+    let (s, moved) = app.users().by(&t.manager).act(t.wang_id, "transfer", Some(&json!({"to_user_id": t.li_id}))).await;
     assert_eq!(s, StatusCode::OK, "{moved}");
     assert_eq!(moved["customers"], 1);
     assert_eq!(moved["tasks"], 2);
-    let (_, li_tasks) = app.api(Method::GET, "/api/v1/tasks?assignee=me", Some(&t.li), None).await;
+    let (_, li_tasks) = app.tasks().by(&t.li).list("assignee=me").await;
     let mut got = titles(&li_tasks);
     got.sort();
     assert_eq!(got, ["催收货款", "季度回访"]);
-    let (_, wang_tasks) = app.api(Method::GET, "/api/v1/tasks?assignee=me&status=", Some(&t.wang), None).await;
+    let (_, wang_tasks) = app.tasks().by(&t.wang).list("assignee=me&status=").await;
     assert_eq!(titles(&wang_tasks), ["已完成的拜访"]);
     // The reminders went along.
-    let (_, notices) = app.api(Method::GET, "/api/v1/notifications?upcoming=true", Some(&t.li), None).await;
+    let (_, notices) = app.notifications().by(&t.li).list("upcoming=true").await;
     assert_eq!(notices.as_array().unwrap().len(), 2);
-    let (_, log) = app.api(Method::GET, "/api/v1/audit-log?action=customer.transfer", Some(&app.admin), None).await;
+    let (_, log) = app.audit_log().list("action=customer.transfer").await;
     assert_eq!(log["items"][0]["after"]["tasks"], 2);
 }
 
 // ---------------------------------------------------------------- pages
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        let (pair, _) = c.split_once(';').unwrap_or((c, ""));
-        let (k, v) = pair.split_once('=')?;
-        (k == name && !v.is_empty()).then(|| v.to_owned())
-    })
-}
 
 fn get(path: &str, cookies: &str, language: &str) -> Request<Body> {
     Request::builder()
@@ -441,31 +371,11 @@ fn post(path: &str, cookies: &str, body: &str, htmx: bool) -> Request<Body> {
     b.body(Body::from(body.to_owned())).unwrap()
 }
 
-/// The admin's browser session: cookies and the page's CSRF token.
-async fn browser(app: &TestApp) -> (String, String) {
-    let (_, h, _) = app.send(get("/login", "", "en")).await;
-    let anon = cookie(&h, "sf_csrf").unwrap();
-    let body = format!("_csrf={anon}&username=admin&password={ADMIN_PASSWORD}&next=%2F");
-    let request = Request::builder()
-        .method(Method::POST)
-        .uri("/login")
-        .header(header::COOKIE, format!("sf_csrf={anon}"))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
-    let (_, h, _) = app.send(request).await;
-    let cookies = format!("sf_session={}; sf_csrf={anon}", cookie(&h, "sf_session").unwrap());
-    let (_, _, page) = app.send(get("/", &cookies, "en")).await;
-    let html = page.as_str().unwrap().to_owned();
-    let csrf = html.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    (cookies, csrf)
-}
-
 #[tokio::test]
 async fn task_pages_create_complete_and_show_in_the_calendar() {
     let app = TestApp::new().await;
-    let (cookies, csrf) = browser(&app).await;
-    let c = customer(&app, &app.admin, "上海华信科技有限公司").await;
+    let (cookies, csrf) = sign_in(&app).await;
+    let c = app.customer(&app.admin, "上海华信科技有限公司").await;
     // Field errors keep what was typed.
     let bad = format!("_csrf={csrf}&title=%E5%9B%9E%E8%AE%BF&start_at={}&due_at={}&priority=normal", day(5), day(1));
     let (s, _, page) = app.send(post("/tasks", &cookies, &bad, false)).await;
@@ -504,7 +414,7 @@ async fn task_pages_create_complete_and_show_in_the_calendar() {
     assert_eq!(s, StatusCode::OK);
     let row = row.as_str().unwrap();
     assert!(row.contains("task-row") && row.contains("closed"), "{row}");
-    let (_, t) = app.api(Method::GET, &format!("/api/v1/tasks/{id}"), Some(&app.admin), None).await;
+    let (_, t) = app.tasks().get(id).await;
     assert_eq!(t["status"], "done");
     // The customer page lists only open tasks.
     let (_, _, page) = app.send(get(&format!("/customers/{c}"), &cookies, "en")).await;
@@ -515,7 +425,7 @@ async fn task_pages_create_complete_and_show_in_the_calendar() {
 async fn the_contract_names_work_in_and_out_and_the_old_ones_are_still_accepted() {
     let app = TestApp::new().await;
     let admin = app.admin.clone();
-    let c = customer(&app, &admin, "杭州海润食品有限公司").await;
+    let c = app.customer(&admin, "杭州海润食品有限公司").await;
     // The contract's names in, and out: days in the company's time zone (Shanghai).
     let t = task(
         &app,
@@ -554,40 +464,38 @@ async fn the_contract_names_work_in_and_out_and_the_old_ones_are_still_accepted(
     assert_eq!((started["status"].as_str(), started["in_progress"].as_bool()), (Some("open"), Some(true)));
 
     // `status=open` includes the tasks in progress; `in_progress` still picks only those.
-    let (_, open) = app.api(Method::GET, "/api/v1/tasks?status=open&sort=due_date", Some(&admin), None).await;
+    let (_, open) = app.tasks().by(&admin).list("status=open&sort=due_date").await;
     assert_eq!(titles(&open), ["季度回访", "旧字段任务", "新字段进行中", "晚间截止"]);
     assert!(open["items"].as_array().unwrap().iter().all(|t| t["status"] == "open"), "{open}");
-    let (_, busy) = app.api(Method::GET, "/api/v1/tasks?status=in_progress", Some(&admin), None).await;
+    let (_, busy) = app.tasks().by(&admin).list("status=in_progress").await;
     assert_eq!(titles(&busy), ["旧字段任务", "新字段进行中"]);
     for filter in ["related_type", "related_kind"] {
-        let (s, related) =
-            app.api(Method::GET, &format!("/api/v1/tasks?{filter}=customer&related_id={c}"), Some(&admin), None).await;
+        let (s, related) = app.tasks().by(&admin).list(&format!("{filter}=customer&related_id={c}")).await;
         assert_eq!(s, StatusCode::OK, "{related}");
         assert_eq!(titles(&related), ["季度回访", "旧字段任务"], "{filter}");
     }
-    let (s, p) = app.api(Method::GET, "/api/v1/tasks?related_type=order", Some(&admin), None).await;
+    let (s, p) = app.tasks().by(&admin).list("related_type=order").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(codes(&p), [("related_type".to_owned(), "invalid_choice".to_owned())]);
-    let (s, p) = app.api(Method::GET, "/api/v1/tasks?status=started", Some(&admin), None).await;
+    let (s, p) = app.tasks().by(&admin).list("status=started").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(codes(&p), [("status".to_owned(), "invalid_choice".to_owned())]);
 
     // Writing back what was read (status "open") keeps the task in progress;
     // `in_progress: false` makes it plainly open; done is done.
-    let path = format!("/api/v1/tasks/{}", old["id"]);
     let mut back = json!({"title": "旧字段任务", "due_date": old["due_date"], "start_date": old["start_date"],
         "related_type": "customer", "related_id": c, "status": "open", "version": old["version"]});
-    let (s, kept) = app.api(Method::PATCH, &path, Some(&admin), Some(back.clone())).await;
+    let (s, kept) = app.tasks().by(&admin).patch(&old["id"], &back).await;
     assert_eq!(s, StatusCode::OK, "{kept}");
     assert_eq!((kept["in_progress"].as_bool(), kept["due_date"].as_str()), (Some(true), Some("2030-02-03")));
     back["in_progress"] = json!(false);
     back["version"] = kept["version"].clone();
-    let (_, plain) = app.api(Method::PATCH, &path, Some(&admin), Some(back.clone())).await;
+    let (_, plain) = app.tasks().by(&admin).patch(&old["id"], &back).await;
     assert_eq!((plain["status"].as_str(), plain["in_progress"].as_bool()), (Some("open"), Some(false)), "{plain}");
     back["status"] = json!("done");
     back["in_progress"] = json!(true);
     back["version"] = plain["version"].clone();
-    let (_, done) = app.api(Method::PATCH, &path, Some(&admin), Some(back)).await;
+    let (_, done) = app.tasks().by(&admin).patch(&old["id"], &back).await;
     assert_eq!((done["status"].as_str(), done["in_progress"].as_bool()), (Some("done"), Some(false)), "{done}");
 
     // The served OpenAPI document names the contract's fields.
