@@ -3,11 +3,12 @@
 //! both are checked against the rule itself, computed here from the
 //! domain's bigrams, for names and queries of every shape.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use salesflow_domain::search::{Lookup, index_grams, lookup};
 use serde_json::json;
 
 use crate::helpers::TestApp;
+use crate::support::urlencode;
 
 const NAMES: [&str; 10] = [
     "上海华信科技有限公司",
@@ -64,22 +65,13 @@ fn expected(query: &str) -> Vec<String> {
 async fn search_finds_what_the_bigram_rule_says_on_either_backend() {
     let app = TestApp::new().await;
     for name in NAMES {
-        let (s, body) = app
-            .api(
-                Method::POST,
-                "/api/v1/customers",
-                Some(&app.admin),
-                Some(json!({"name": name, "allow_duplicate": true})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{name}: {body}");
+        app.customers().create(&json!({"name": name, "allow_duplicate": true})).await;
     }
     for q in QUERIES {
-        let encoded: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
         for sort in ["", "&sort=name"] {
-            let path = format!("/api/v1/customers?limit=100&q={encoded}{sort}");
-            let (s, page) = app.api(Method::GET, &path, Some(&app.admin), None).await;
-            assert_eq!(s, StatusCode::OK, "{path}: {page}");
+            let query = format!("limit=100&q={}{sort}", urlencode(q));
+            let (s, page) = app.customers().list(&query).await;
+            assert_eq!(s, StatusCode::OK, "{query}: {page}");
             let mut found: Vec<String> =
                 page["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
             found.sort();
