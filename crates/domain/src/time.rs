@@ -1,7 +1,42 @@
 //! Dates and instants as people and programs send them: one parser for
 //! "an RFC 3339 instant or a day", used by every API and page.
 
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+/// Where "now" comes from: the system clock, or a fixed instant that tests
+/// set and move (a report test must not depend on the hour it runs at).
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    /// `None`: the system clock.
+    fixed: Option<Arc<Mutex<DateTime<Utc>>>>,
+}
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock { fixed: None }
+    }
+
+    /// A clock that stays at `at` until [`Clock::set`] moves it (clones share it).
+    pub fn fixed(at: DateTime<Utc>) -> Clock {
+        Clock { fixed: Some(Arc::new(Mutex::new(at))) }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        match &self.fixed {
+            None => Utc::now(),
+            Some(at) => *at.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+        }
+    }
+
+    /// Moves a fixed clock to `at`; the system clock cannot be moved.
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Some(fixed) = &self.fixed {
+            *fixed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = at;
+        }
+    }
+}
 
 /// Years a date may have: four digits, from 0001 (year 0000, negative
 /// years and years past 9999 are typing mistakes or probes, and not every
@@ -70,6 +105,17 @@ pub fn parse_day_or_instant(text: &str) -> Option<DayOrInstant> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fixed_clock_stays_until_moved() {
+        let at = parse_instant("2026-03-01T09:30:00Z").unwrap();
+        let clock = Clock::fixed(at);
+        let shared = clock.clone();
+        assert_eq!(clock.now(), at);
+        shared.set(at + chrono::Duration::hours(1));
+        assert_eq!(clock.now(), at + chrono::Duration::hours(1));
+        assert!(Clock::system().now() > at);
+    }
 
     #[test]
     fn days_have_four_digit_years_from_0001() {

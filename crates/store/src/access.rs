@@ -20,12 +20,13 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::Store;
-use crate::audit;
+use crate::audit::AuditEvent;
 use crate::entity::{api_token, department, login_attempt, password_reset, role, session, user};
 use crate::error::{StoreError, StoreResult};
 use crate::notifications;
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
+use crate::unit_of_work::{Permit, UnitOfWork};
 
 // ---------------------------------------------------------------- secrets
 
@@ -347,8 +348,9 @@ pub async fn login(store: &Store, req: LoginRequest<'_>) -> StoreResult<NewSessi
             false
         }
     };
-    let now = Utc::now();
-    let txn = store.begin().await?;
+    let now = store.now();
+    let system = Actor::system();
+    let txn = store.permit_own(&system).begin().await?;
     if ok {
         login_attempt::Entity::update_many()
             .col_expr(login_attempt::Column::Success, Expr::value(true))
@@ -363,8 +365,7 @@ pub async fn login(store: &Store, req: LoginRequest<'_>) -> StoreResult<NewSessi
         actor.user_id = None;
         actor.username = key.clone();
         let detail = serde_json::json!({ "identifier": key });
-        audit::record(&txn, &actor, "auth.login_failed", "user", None, None, Some(detail)).await?;
-        txn.commit().await?;
+        txn.commit(AuditEvent::new("auth.login_failed", "user", None).detail(detail).by(&actor)).await?;
         return Err(StoreError::Unauthorized);
     };
     actor.user_id = Some(u.id);
@@ -392,18 +393,17 @@ pub async fn login(store: &Store, req: LoginRequest<'_>) -> StoreResult<NewSessi
         .exec(&txn)
         .await?;
     let detail = serde_json::json!({ "kind": req.kind });
-    audit::record(&txn, &actor, "auth.login", "user", Some(u.id), None, Some(detail)).await?;
+    let id = u.id;
     let view = user_view(&txn, u).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("auth.login", "user", Some(id)).detail(detail).by(&actor)).await?;
     Ok(NewSession { token, csrf_token, user: view, expires_at })
 }
 
 /// Ends the session the token belongs to.
 pub async fn logout(store: &Store, actor: &Actor, token: &str) -> StoreResult<()> {
-    let txn = store.begin().await?;
+    let txn = store.permit_own(actor).begin().await?;
     session::Entity::delete_many().filter(session::Column::TokenHash.eq(token_hash(token))).exec(&txn).await?;
-    audit::record(&txn, actor, "auth.logout", "user", actor.user_id, None, None).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("auth.logout", "user", actor.user_id)).await?;
     Ok(())
 }
 
@@ -519,7 +519,7 @@ pub async fn change_own_password(
     rules::check_password(&mut invalid, "new_password", new, &u.username);
     invalid.into_result()?;
     let hash = hash_password(new).await?;
-    let txn = store.begin().await?;
+    let txn = store.permit_own(actor).begin().await?;
     set_password(&txn, id, &hash).await?;
     if sign_out_others {
         let mut others = session::Entity::delete_many().filter(session::Column::UserId.eq(id));
@@ -529,16 +529,15 @@ pub async fn change_own_password(
         others.exec(&txn).await?;
     }
     let detail = serde_json::json!({ "signed_out_other_sessions": sign_out_others });
-    audit::record(&txn, actor, "auth.password_change", "user", Some(id), None, Some(detail)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("auth.password_change", "user", Some(id)).detail(detail)).await?;
     Ok(())
 }
 
 /// Every way a password changes goes through here: the new hash, and every
 /// reset link of the user still outstanding ends (a link mailed before the
 /// change must not undo it).
-async fn set_password<C: ConnectionTrait>(conn: &C, id: i64, hash: &str) -> StoreResult<()> {
-    let now = Utc::now();
+async fn set_password(conn: &UnitOfWork<'_>, id: i64, hash: &str) -> StoreResult<()> {
+    let now = conn.now();
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
@@ -556,17 +555,16 @@ async fn set_password<C: ConnectionTrait>(conn: &C, id: i64, hash: &str) -> Stor
 
 /// Sets a user's password by username (command line) and ends their sessions.
 pub async fn reset_password(store: &Store, actor: &Actor, username: &str, new: &str) -> StoreResult<()> {
-    actor.require(Module::Access, Action::Administer)?;
+    let permit = store.permit(actor, Module::Access, Action::Administer)?;
     let u = find_by_identifier(store.reader(), username).await?.ok_or(StoreError::NotFound)?;
     let mut invalid = Invalid::new();
     rules::check_password(&mut invalid, "password", new, &u.username);
     invalid.into_result()?;
     let hash = hash_password(new).await?;
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     set_password(&txn, u.id, &hash).await?;
     session::Entity::delete_many().filter(session::Column::UserId.eq(u.id)).exec(&txn).await?;
-    audit::record(&txn, actor, "auth.password_reset", "user", Some(u.id), None, None).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("auth.password_reset", "user", Some(u.id))).await?;
     Ok(())
 }
 
@@ -592,8 +590,10 @@ pub async fn request_password_reset(
         return Ok(None);
     };
     let token = new_token();
-    let now = Utc::now();
-    let txn = store.begin().await?;
+    let now = store.now();
+    let mut actor = Actor::system();
+    actor.ip = Some(ip.to_owned());
+    let txn = store.permit_own(&actor).begin().await?;
     // No more than three links an hour per account: nobody gets e-mail-bombed.
     // Counted under the user's row lock, in the transaction that adds one.
     crate::locks::lock_user(&txn, u.id).await?;
@@ -619,10 +619,7 @@ pub async fn request_password_reset(
     let view = user_view(&txn, u).await?;
     let (subject, body) = compose(&view, &token);
     let outbox_id = notifications::enqueue(&txn, &to, &subject, &body).await?;
-    let mut actor = Actor::system();
-    actor.ip = Some(ip.to_owned());
-    audit::record(&txn, &actor, "auth.password_reset_requested", "user", Some(id), None, None).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("auth.password_reset_requested", "user", Some(id))).await?;
     Ok(Some(ResetMail { outbox_id }))
 }
 
@@ -634,7 +631,7 @@ pub async fn confirm_password_reset(store: &Store, token: &str, new: &str, ip: &
         .filter(password_reset::Column::TokenHash.eq(token_hash(token)))
         .one(store.reader())
         .await?
-        .filter(|r| r.used_at.is_none() && r.expires_at > Utc::now())
+        .filter(|r| r.used_at.is_none() && r.expires_at > store.now())
         .ok_or_else(bad_token)?;
     let u = user::Entity::find_by_id(reset.user_id)
         .one(store.reader())
@@ -646,8 +643,12 @@ pub async fn confirm_password_reset(store: &Store, token: &str, new: &str, ip: &
     invalid.into_result()?;
     // Hashed before the transaction: it takes a while and holds no lock.
     let hash = hash_password(new).await?;
-    let now = Utc::now();
-    let txn = store.begin().await?;
+    let now = store.now();
+    let mut actor = Actor::system();
+    actor.user_id = Some(u.id);
+    actor.username = u.username.clone();
+    actor.ip = Some(ip.to_owned());
+    let txn = store.permit_own(&actor).begin().await?;
     // Marking it used only if still unused and unexpired makes the link
     // single-use even when two requests race, and a link ended meanwhile
     // (by another link or a password change) stays ended.
@@ -666,12 +667,7 @@ pub async fn confirm_password_reset(store: &Store, token: &str, new: &str, ip: &
     }
     set_password(&txn, u.id, &hash).await?;
     session::Entity::delete_many().filter(session::Column::UserId.eq(u.id)).exec(&txn).await?;
-    let mut actor = Actor::system();
-    actor.user_id = Some(u.id);
-    actor.username = u.username.clone();
-    actor.ip = Some(ip.to_owned());
-    audit::record(&txn, &actor, "auth.password_reset", "user", Some(u.id), None, None).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("auth.password_reset", "user", Some(u.id))).await?;
     Ok(())
 }
 
@@ -793,8 +789,8 @@ async fn check_unique<C: ConnectionTrait>(
 }
 
 pub async fn create_user(store: &Store, actor: &Actor, new: NewUser) -> StoreResult<UserView> {
-    actor.require(Module::Access, Action::Create)?;
-    insert_user(store, actor, new, false).await?.ok_or(StoreError::Conflict("users exist".into()))
+    let permit = store.permit(actor, Module::Access, Action::Create)?;
+    insert_user(permit, new, false).await?.ok_or(StoreError::Conflict("users exist".into()))
 }
 
 /// Creates the first administrator of an empty installation, or nothing
@@ -802,7 +798,8 @@ pub async fn create_user(store: &Store, actor: &Actor, new: NewUser) -> StoreRes
 /// empty database take turns under the installation lock, so exactly one
 /// creates it.
 pub async fn create_first_admin(store: &Store, new: NewUser) -> StoreResult<Option<UserView>> {
-    insert_user(store, &Actor::system(), new, true).await
+    let system = Actor::system();
+    insert_user(store.permit_own(&system), new, true).await
 }
 
 /// A unique index refused a username or e-mail address taken by a
@@ -818,7 +815,7 @@ fn taken(err: sea_orm::DbErr) -> StoreError {
     }
 }
 
-async fn insert_user(store: &Store, actor: &Actor, new: NewUser, first_only: bool) -> StoreResult<Option<UserView>> {
+async fn insert_user(permit: Permit<'_>, new: NewUser, first_only: bool) -> StoreResult<Option<UserView>> {
     let username = new.username.trim().to_owned();
     let email = new.email.trim().to_owned();
     let mut invalid = Invalid::new();
@@ -828,7 +825,7 @@ async fn insert_user(store: &Store, actor: &Actor, new: NewUser, first_only: boo
     rules::check_password(&mut invalid, "password", &new.password, &username);
     check_locale(&mut invalid, new.locale.as_deref());
     let hash = if invalid.is_empty() { hash_password(&new.password).await? } else { String::new() };
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     if first_only {
         crate::locks::lock_install(&txn).await?;
         if user::Entity::find().count(&txn).await? > 0 {
@@ -838,7 +835,7 @@ async fn insert_user(store: &Store, actor: &Actor, new: NewUser, first_only: boo
     check_references(&txn, &mut invalid, Some(new.role_id), new.department_id).await?;
     check_unique(&txn, &mut invalid, Some(&username), Some(&email), None).await?;
     invalid.into_result()?;
-    let now = Utc::now();
+    let now = txn.now();
     let model = user::ActiveModel {
         username_key: Set(identifier_key(&username)),
         username: Set(username),
@@ -859,8 +856,7 @@ async fn insert_user(store: &Store, actor: &Actor, new: NewUser, first_only: boo
     .await
     .map_err(taken)?;
     let view = user_view(&txn, model).await?;
-    audit::record(&txn, actor, "user.create", "user", Some(view.id), None, audit::snapshot(&view)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("user.create", "user", Some(view.id)).after(&view)).await?;
     Ok(Some(view))
 }
 
@@ -883,7 +879,7 @@ pub async fn get_user(store: &Store, actor: &Actor, id: i64) -> StoreResult<User
 }
 
 pub async fn update_user(store: &Store, actor: &Actor, id: i64, patch: UserPatch) -> StoreResult<UserView> {
-    actor.require(Module::Access, Action::Edit)?;
+    let permit = store.permit(actor, Module::Access, Action::Edit)?;
     if patch.role_id.is_some() {
         // Granting roles is how privileges grow: administrators only.
         actor.require(Module::Access, Action::Administer)?;
@@ -901,7 +897,7 @@ pub async fn update_user(store: &Store, actor: &Actor, id: i64, patch: UserPatch
     if let Some(locale) = &patch.locale {
         check_locale(&mut invalid, locale.as_deref());
     }
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let before = find_user(&txn, actor, id).await?;
     if before.deleted_at.is_some() {
         return Err(StoreError::NotFound);
@@ -909,40 +905,33 @@ pub async fn update_user(store: &Store, actor: &Actor, id: i64, patch: UserPatch
     check_references(&txn, &mut invalid, patch.role_id, patch.department_id.flatten()).await?;
     check_unique(&txn, &mut invalid, None, patch.email.as_deref(), Some(id)).await?;
     invalid.into_result()?;
-    let now = Utc::now();
-    let mut update = user::Entity::update_many()
-        .col_expr(user::Column::Version, Expr::value(patch.version + 1))
-        .col_expr(user::Column::UpdatedAt, Expr::value(now))
-        .filter(user::Column::Id.eq(id))
-        .filter(user::Column::Version.eq(patch.version));
+    let now = txn.now();
+    let mut update = txn.update::<user::Entity>(id, patch.version).map_db_error(taken);
     if let Some(email) = &patch.email {
         update = update
-            .col_expr(user::Column::Email, Expr::value(email.trim()))
-            .col_expr(user::Column::EmailKey, Expr::value(identifier_key(email)));
+            .set(user::Column::Email, Expr::value(email.trim()))
+            .set(user::Column::EmailKey, Expr::value(identifier_key(email)));
     }
     if let Some(name) = &patch.display_name {
-        update = update.col_expr(user::Column::DisplayName, Expr::value(name.trim()));
+        update = update.set(user::Column::DisplayName, Expr::value(name.trim()));
     }
     if let Some(role_id) = patch.role_id {
-        update = update.col_expr(user::Column::RoleId, Expr::value(role_id));
+        update = update.set(user::Column::RoleId, Expr::value(role_id));
     }
     if let Some(dept) = patch.department_id {
-        update = update.col_expr(user::Column::DepartmentId, Expr::value(dept));
+        update = update.set(user::Column::DepartmentId, Expr::value(dept));
     }
     if let Some(locale) = &patch.locale {
         let locale = locale.as_deref().and_then(supported_locale).map(str::to_owned);
-        update = update.col_expr(user::Column::Locale, Expr::value(locale));
+        update = update.set(user::Column::Locale, Expr::value(locale));
     }
     if let Some(active) = patch.active {
-        update = update.col_expr(user::Column::Active, Expr::value(active));
+        update = update.set(user::Column::Active, Expr::value(active));
     }
-    if update.exec(&txn).await.map_err(taken)?.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
+    let after = update.exec().await?;
     if patch.active == Some(false) {
         end_all_access(&txn, id, now).await?;
     }
-    let after = user::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let codes = role_codes(&txn).await?;
     let (before, after) = (view_with(before, &codes), view_with(after, &codes));
     let action = match patch.active {
@@ -950,8 +939,7 @@ pub async fn update_user(store: &Store, actor: &Actor, id: i64, patch: UserPatch
         Some(true) if !before.active => "user.activate",
         _ => "user.update",
     };
-    audit::record(&txn, actor, action, "user", Some(id), audit::snapshot(&before), audit::snapshot(&after)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new(action, "user", Some(id)).before(&before).after(&after)).await?;
     Ok(after)
 }
 
@@ -971,55 +959,42 @@ async fn end_all_access<C: ConnectionTrait>(conn: &C, user_id: i64, now: DateTim
 pub async fn set_own_locale(store: &Store, actor: &Actor, locale: &str) -> StoreResult<()> {
     let id = actor.user_id.ok_or(StoreError::Forbidden)?;
     let locale = supported_locale(locale).ok_or_else(|| Invalid::one("locale", "invalid_choice"))?;
-    let txn = store.begin().await?;
+    let txn = store.permit_own(actor).begin().await?;
     user::Entity::update_many()
         .col_expr(user::Column::Locale, Expr::value(locale))
         .filter(user::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    audit::record(
-        &txn,
-        actor,
-        "user.set_locale",
-        "user",
-        Some(id),
-        None,
-        Some(serde_json::json!({ "locale": locale })),
-    )
-    .await?;
-    txn.commit().await?;
+    let detail = serde_json::json!({ "locale": locale });
+    txn.commit(AuditEvent::new("user.set_locale", "user", Some(id)).detail(detail)).await?;
     Ok(())
 }
 
 /// Soft-deletes (`deleted = true`) or restores a user.
 pub async fn set_user_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -> StoreResult<UserView> {
-    actor.require(Module::Access, Action::Delete)?;
+    let permit = store.permit(actor, Module::Access, Action::Delete)?;
     if deleted && actor.user_id == Some(id) {
         return Err(Invalid::one("id", "cannot_delete_self").into());
     }
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let before = find_user(&txn, actor, id).await?;
     if before.deleted_at.is_some() == deleted {
         return if deleted { Err(StoreError::NotFound) } else { Ok(user_view(&txn, before).await?) };
     }
-    let now = Utc::now();
-    user::Entity::update_many()
-        .col_expr(user::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
-        .col_expr(user::Column::Active, Expr::value(!deleted))
-        .col_expr(user::Column::Version, Expr::value(before.version + 1))
-        .col_expr(user::Column::UpdatedAt, Expr::value(now))
-        .filter(user::Column::Id.eq(id))
-        .exec(&txn)
+    let now = txn.now();
+    let after = txn
+        .update::<user::Entity>(id, before.version)
+        .set(user::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
+        .set(user::Column::Active, Expr::value(!deleted))
+        .exec()
         .await?;
     if deleted {
         end_all_access(&txn, id, now).await?;
     }
-    let after = user::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let codes = role_codes(&txn).await?;
     let (before, after) = (view_with(before, &codes), view_with(after, &codes));
     let action = if deleted { "user.delete" } else { "user.restore" };
-    audit::record(&txn, actor, action, "user", Some(id), audit::snapshot(&before), audit::snapshot(&after)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new(action, "user", Some(id)).before(&before).after(&after)).await?;
     Ok(after)
 }
 
@@ -1245,10 +1220,10 @@ fn department_snapshot(d: &department::Model) -> Option<serde_json::Value> {
 }
 
 pub async fn create_department(store: &Store, actor: &Actor, input: DepartmentInput) -> StoreResult<DepartmentView> {
-    actor.require(Module::Access, Action::Create)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Access, Action::Create)?;
+    let txn = permit.begin().await?;
     check_department(&txn, &input, None).await?;
-    let now = Utc::now();
+    let now = txn.now();
     let d = department::ActiveModel {
         name: Set(input.name.trim().to_owned()),
         parent_id: Set(input.parent_id),
@@ -1260,8 +1235,8 @@ pub async fn create_department(store: &Store, actor: &Actor, input: DepartmentIn
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, actor, "department.create", "department", Some(d.id), None, department_snapshot(&d)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("department.create", "department", Some(d.id)).after_json(department_snapshot(&d)))
+        .await?;
     Ok(DepartmentView {
         id: d.id,
         name: d.name,
@@ -1282,46 +1257,32 @@ pub async fn update_department(
     version: i64,
     input: DepartmentInput,
 ) -> StoreResult<()> {
-    actor.require(Module::Access, Action::Edit)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Access, Action::Edit)?;
+    let txn = permit.begin().await?;
     let before = department::Entity::find_by_id(id)
         .filter(department::Column::DeletedAt.is_null())
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound)?;
     check_department(&txn, &input, Some(id)).await?;
-    let res = department::Entity::update_many()
-        .col_expr(department::Column::Name, Expr::value(input.name.trim()))
-        .col_expr(department::Column::ParentId, Expr::value(input.parent_id))
-        .col_expr(department::Column::ManagerId, Expr::value(input.manager_id))
-        .col_expr(department::Column::Version, Expr::value(version + 1))
-        .col_expr(department::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(department::Column::Id.eq(id))
-        .filter(department::Column::Version.eq(version))
-        .exec(&txn)
+    let after = txn
+        .update::<department::Entity>(id, version)
+        .set(department::Column::Name, Expr::value(input.name.trim()))
+        .set(department::Column::ParentId, Expr::value(input.parent_id))
+        .set(department::Column::ManagerId, Expr::value(input.manager_id))
+        .exec()
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
-    let after = department::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        "department.update",
-        "department",
-        Some(id),
-        department_snapshot(&before),
-        department_snapshot(&after),
-    )
-    .await?;
-    txn.commit().await?;
+    let event = AuditEvent::new("department.update", "department", Some(id))
+        .before_json(department_snapshot(&before))
+        .after_json(department_snapshot(&after));
+    txn.commit(event).await?;
     Ok(())
 }
 
 /// Soft-deletes an empty department (no members, no sub-departments).
 pub async fn delete_department(store: &Store, actor: &Actor, id: i64) -> StoreResult<()> {
-    actor.require(Module::Access, Action::Delete)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Access, Action::Delete)?;
+    let txn = permit.begin().await?;
     let before = department::Entity::find_by_id(id)
         .filter(department::Column::DeletedAt.is_null())
         .one(&txn)
@@ -1345,34 +1306,29 @@ pub async fn delete_department(store: &Store, actor: &Actor, id: i64) -> StoreRe
         ])
         .into());
     }
-    department::Entity::update_many()
-        .col_expr(department::Column::DeletedAt, Expr::value(Utc::now()))
-        .col_expr(department::Column::Version, Expr::value(before.version + 1))
-        .filter(department::Column::Id.eq(id))
-        .exec(&txn)
+    txn.update::<department::Entity>(id, before.version)
+        .set(department::Column::DeletedAt, Expr::value(txn.now()))
+        .exec_without_reading()
         .await?;
-    audit::record(&txn, actor, "department.delete", "department", Some(id), department_snapshot(&before), None).await?;
-    txn.commit().await?;
+    let event = AuditEvent::new("department.delete", "department", Some(id)).before_json(department_snapshot(&before));
+    txn.commit(event).await?;
     Ok(())
 }
 
 pub async fn restore_department(store: &Store, actor: &Actor, id: i64) -> StoreResult<()> {
-    actor.require(Module::Access, Action::Delete)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Access, Action::Delete)?;
+    let txn = permit.begin().await?;
     let before = department::Entity::find_by_id(id)
         .filter(department::Column::DeletedAt.is_not_null())
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound)?;
-    department::Entity::update_many()
-        .col_expr(department::Column::DeletedAt, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(department::Column::Version, Expr::value(before.version + 1))
-        .filter(department::Column::Id.eq(id))
-        .exec(&txn)
+    txn.update::<department::Entity>(id, before.version)
+        .set(department::Column::DeletedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .exec_without_reading()
         .await?;
-    audit::record(&txn, actor, "department.restore", "department", Some(id), None, department_snapshot(&before))
-        .await?;
-    txn.commit().await?;
+    let event = AuditEvent::new("department.restore", "department", Some(id)).after_json(department_snapshot(&before));
+    txn.commit(event).await?;
     Ok(())
 }
 
@@ -1438,13 +1394,13 @@ fn check_role(input: &RoleInput) -> Result<(), Invalid> {
 }
 
 pub async fn create_role(store: &Store, actor: &Actor, input: RoleInput) -> StoreResult<RoleView> {
-    actor.require(Module::Access, Action::Administer)?;
+    let permit = store.permit(actor, Module::Access, Action::Administer)?;
     check_role(&input)?;
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     if role::Entity::find().filter(role::Column::Code.eq(&input.code)).count(&txn).await? > 0 {
         return Err(Invalid::one("code", "already_taken").into());
     }
-    let now = Utc::now();
+    let now = txn.now();
     let r = role::ActiveModel {
         code: Set(input.code.clone()),
         name: Set(input.name.trim().to_owned()),
@@ -1464,8 +1420,7 @@ pub async fn create_role(store: &Store, actor: &Actor, input: RoleInput) -> Stor
         _ => StoreError::from(e),
     })?;
     let view = role_view(r);
-    audit::record(&txn, actor, "role.create", "role", Some(view.id), None, audit::snapshot(&view)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("role.create", "role", Some(view.id)).after(&view)).await?;
     Ok(view)
 }
 
@@ -1477,42 +1432,33 @@ pub async fn update_role(
     version: i64,
     input: RoleInput,
 ) -> StoreResult<RoleView> {
-    actor.require(Module::Access, Action::Administer)?;
+    let permit = store.permit(actor, Module::Access, Action::Administer)?;
     check_role(&input)?;
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let before = role::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     if before.code == "admin" && !input.permissions.allows(Module::Access, Action::Administer) {
         // Without this an installation could lock itself out.
         return Err(Invalid::one("permissions", "admin_must_administer").into());
     }
-    let res = role::Entity::update_many()
-        .col_expr(role::Column::Name, Expr::value(input.name.trim()))
-        .col_expr(role::Column::DataScope, Expr::value(input.data_scope.code()))
-        .col_expr(
+    let after = txn
+        .update::<role::Entity>(id, version)
+        .set(role::Column::Name, Expr::value(input.name.trim()))
+        .set(role::Column::DataScope, Expr::value(input.data_scope.code()))
+        .set(
             role::Column::Permissions,
             Expr::value(serde_json::to_string(&input.permissions.to_codes()).unwrap_or_default()),
         )
-        .col_expr(role::Column::Version, Expr::value(version + 1))
-        .col_expr(role::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(role::Column::Id.eq(id))
-        .filter(role::Column::Version.eq(version))
-        .exec(&txn)
+        .exec()
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
-    let after = role::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let (before, after) = (role_view(before), role_view(after));
-    audit::record(&txn, actor, "role.update", "role", Some(id), audit::snapshot(&before), audit::snapshot(&after))
-        .await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("role.update", "role", Some(id)).before(&before).after(&after)).await?;
     Ok(after)
 }
 
 /// Deletes a custom role that nobody holds.
 pub async fn delete_role(store: &Store, actor: &Actor, id: i64) -> StoreResult<()> {
-    actor.require(Module::Access, Action::Administer)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Access, Action::Administer)?;
+    let txn = permit.begin().await?;
     let r = role::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     if r.built_in {
         return Err(Invalid::one("id", "role_built_in").into());
@@ -1522,8 +1468,7 @@ pub async fn delete_role(store: &Store, actor: &Actor, id: i64) -> StoreResult<(
         return Err(Invalid(vec![salesflow_domain::FieldError::new("id", "role_in_use").with("users", holders)]).into());
     }
     role::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(&txn, actor, "role.delete", "role", Some(id), audit::snapshot(&role_view(r)), None).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("role.delete", "role", Some(id)).before(&role_view(r))).await?;
     Ok(())
 }
 
@@ -1561,10 +1506,10 @@ pub async fn create_api_token(
     name: &str,
     user_id: i64,
 ) -> StoreResult<(ApiTokenView, String)> {
-    actor.require(Module::Access, Action::Administer)?;
+    let permit = store.permit(actor, Module::Access, Action::Administer)?;
     let mut invalid = Invalid::new();
     invalid.text("name", name, rules::NAME_MAX);
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     if user::Entity::find_by_id(user_id)
         .filter(user::Column::DeletedAt.is_null())
         .filter(user::Column::Active.eq(true))
@@ -1582,14 +1527,13 @@ pub async fn create_api_token(
         prefix: Set(secret.chars().take(10).collect()),
         user_id: Set(user_id),
         created_by: Set(actor.user_id.unwrap_or(user_id)),
-        created_at: Set(Utc::now()),
+        created_at: Set(txn.now()),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
     let view = token_view(t);
-    audit::record(&txn, actor, "api_token.create", "api_token", Some(view.id), None, audit::snapshot(&view)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("api_token.create", "api_token", Some(view.id)).after(&view)).await?;
     Ok((view, secret))
 }
 
@@ -1600,21 +1544,19 @@ pub async fn list_api_tokens(store: &Store, actor: &Actor) -> StoreResult<Vec<Ap
 }
 
 pub async fn revoke_api_token(store: &Store, actor: &Actor, id: i64) -> StoreResult<()> {
-    actor.require(Module::Access, Action::Administer)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Access, Action::Administer)?;
+    let txn = permit.begin().await?;
     let t = api_token::Entity::find_by_id(id)
         .filter(api_token::Column::RevokedAt.is_null())
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound)?;
     api_token::Entity::update_many()
-        .col_expr(api_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .col_expr(api_token::Column::RevokedAt, Expr::value(txn.now()))
         .filter(api_token::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    audit::record(&txn, actor, "api_token.revoke", "api_token", Some(id), audit::snapshot(&token_view(t)), None)
-        .await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("api_token.revoke", "api_token", Some(id)).before(&token_view(t))).await?;
     Ok(())
 }
 

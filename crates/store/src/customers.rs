@@ -14,7 +14,7 @@ use salesflow_domain::customers::{
 };
 use salesflow_domain::money::Money;
 use salesflow_domain::validation::FieldError;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
@@ -22,12 +22,13 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::Store;
-use crate::audit;
+use crate::audit::{self, AuditEvent};
 use crate::entity::{activity, audit_entry, contact, customer, lead, pool_claim, task, user};
 use crate::error::{StoreError, StoreResult};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
+use crate::unit_of_work::UnitOfWork;
 
 // ---------------------------------------------------------------- views
 
@@ -321,32 +322,31 @@ pub(crate) fn duplicate_error(actor: &Actor, field: &str, found: &[Duplicate]) -
 }
 
 pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput) -> StoreResult<CustomerView> {
-    actor.require(Module::Customers, Action::Create)?;
+    let permit = store.permit(actor, Module::Customers, Action::Create)?;
     let owner = if input.to_pool { None } else { input.owner_id.or(actor.user_id) };
     let mut invalid = check_input(&input);
-    let txn = store.begin().await?;
-    check_owner(&txn, actor, &mut invalid, owner).await?;
+    let unit = permit.begin().await?;
+    check_owner(&unit, actor, &mut invalid, owner).await?;
     invalid.into_result()?;
     if !input.allow_duplicate {
-        let found = duplicates_by_name(&txn, &input.name, None).await?;
+        let found = duplicates_by_name(&unit, &input.name, None).await?;
         if !found.is_empty() {
             return Err(duplicate_error(actor, "name", &found).into());
         }
     }
-    let v = insert_customer(&txn, actor, &input, owner).await?;
-    txn.commit().await?;
+    let (v, event) = insert_customer(&unit, &input, owner).await?;
+    unit.commit(event).await?;
     Ok(v)
 }
 
-/// Writes a checked new customer with its search index and audit row, in
-/// the caller's transaction.
-pub(crate) async fn insert_customer<C: ConnectionTrait>(
-    txn: &C,
-    actor: &Actor,
+/// Writes a checked new customer with its search index in the caller's
+/// unit; returns it with its audit event.
+pub(crate) async fn insert_customer(
+    txn: &UnitOfWork<'_>,
     input: &CustomerInput,
     owner: Option<i64>,
-) -> StoreResult<CustomerView> {
-    let now = Utc::now();
+) -> StoreResult<(CustomerView, AuditEvent)> {
+    let now = txn.now();
     let m = customer::ActiveModel {
         name: Set(input.name.trim().to_owned()),
         name_key: Set(name_key(&input.name)),
@@ -371,10 +371,10 @@ pub(crate) async fn insert_customer<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
-    search::index(txn, Kind::Customer, m.id, &[&m.name]).await?;
+    txn.index(Kind::Customer, m.id, &[&m.name]).await?;
     let v = one_view(txn, m).await?;
-    audit::record(txn, actor, "customer.create", "customer", Some(v.id), None, audit::snapshot(&v)).await?;
-    Ok(v)
+    let event = AuditEvent::new("customer.create", "customer", Some(v.id)).after(&v);
+    Ok((v, event))
 }
 
 pub async fn get_customer(store: &Store, actor: &Actor, id: i64) -> StoreResult<CustomerView> {
@@ -392,9 +392,9 @@ pub async fn update_customer(
     version: i64,
     input: CustomerInput,
 ) -> StoreResult<CustomerView> {
-    actor.require(Module::Customers, Action::Edit)?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
     let mut invalid = check_input(&input);
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let before = find_visible(&txn, actor, id).await?;
     require_owned(actor, &before)?;
     if before.deleted_at.is_some() {
@@ -411,76 +411,54 @@ pub async fn update_customer(
             return Err(duplicate_error(actor, "name", &found).into());
         }
     }
-    let now = Utc::now();
-    let res = customer::Entity::update_many()
-        .col_expr(customer::Column::Name, Expr::value(input.name.trim()))
-        .col_expr(customer::Column::NameKey, Expr::value(name_key(&input.name)))
-        .col_expr(
+    let after = txn
+        .update::<customer::Entity>(id, version)
+        .set(customer::Column::Name, Expr::value(input.name.trim()))
+        .set(customer::Column::NameKey, Expr::value(name_key(&input.name)))
+        .set(
             customer::Column::Grade,
             Expr::value(clean(&input.grade).and_then(|g| Grade::parse(&g)).map(|g| g.code().to_owned())),
         )
-        .col_expr(customer::Column::Industry, Expr::value(clean(&input.industry)))
-        .col_expr(customer::Column::Province, Expr::value(clean(&input.province)))
-        .col_expr(customer::Column::City, Expr::value(clean(&input.city)))
-        .col_expr(customer::Column::Address, Expr::value(clean(&input.address)))
-        .col_expr(customer::Column::Source, Expr::value(clean(&input.source)))
-        .col_expr(customer::Column::Kind, Expr::value(clean(&input.kind)))
-        .col_expr(customer::Column::Tags, Expr::value(stored_tags(&input.tags)))
-        .col_expr(customer::Column::CreditLimit, Expr::value(input.credit_limit.minor()))
-        .col_expr(customer::Column::OwnerId, Expr::value(owner))
-        .col_expr(customer::Column::Notes, Expr::value(input.notes.trim()))
-        .col_expr(customer::Column::ClosedAt, Expr::value(input.closed_at))
-        .col_expr(customer::Column::Version, Expr::value(version + 1))
-        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
-        .filter(customer::Column::Id.eq(id))
-        .filter(customer::Column::Version.eq(version))
-        .exec(&txn)
+        .set(customer::Column::Industry, Expr::value(clean(&input.industry)))
+        .set(customer::Column::Province, Expr::value(clean(&input.province)))
+        .set(customer::Column::City, Expr::value(clean(&input.city)))
+        .set(customer::Column::Address, Expr::value(clean(&input.address)))
+        .set(customer::Column::Source, Expr::value(clean(&input.source)))
+        .set(customer::Column::Kind, Expr::value(clean(&input.kind)))
+        .set(customer::Column::Tags, Expr::value(stored_tags(&input.tags)))
+        .set(customer::Column::CreditLimit, Expr::value(input.credit_limit.minor()))
+        .set(customer::Column::OwnerId, Expr::value(owner))
+        .set(customer::Column::Notes, Expr::value(input.notes.trim()))
+        .set(customer::Column::ClosedAt, Expr::value(input.closed_at))
+        .exec()
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
-    let after = customer::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     if after.name != before.name {
-        search::index(&txn, Kind::Customer, id, &[&after.name]).await?;
+        txn.index(Kind::Customer, id, &[&after.name]).await?;
     }
     let names = owner_names(&txn, [before.owner_id, after.owner_id].into_iter().flatten()).await?;
     let (before, after) = (view(before, &names), view(after, &names));
-    audit::record(
-        &txn,
-        actor,
-        "customer.update",
-        "customer",
-        Some(id),
-        audit::snapshot(&before),
-        audit::snapshot(&after),
-    )
-    .await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("customer.update", "customer", Some(id)).before(&before).after(&after)).await?;
     Ok(after)
 }
 
 /// Soft-deletes (`deleted = true`) or restores a customer.
 pub async fn set_customer_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -> StoreResult<CustomerView> {
-    actor.require(Module::Customers, Action::Delete)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Customers, Action::Delete)?;
+    let txn = permit.begin().await?;
     let before = find_visible(&txn, actor, id).await?;
     require_owned(actor, &before)?;
     if before.deleted_at.is_some() == deleted {
         return if deleted { Err(StoreError::NotFound) } else { one_view(&txn, before).await };
     }
-    let now = Utc::now();
-    customer::Entity::update_many()
-        .col_expr(customer::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
-        .col_expr(customer::Column::Version, Expr::value(before.version + 1))
-        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
-        .filter(customer::Column::Id.eq(id))
-        .exec(&txn)
+    let now = txn.now();
+    let after = txn
+        .update::<customer::Entity>(id, before.version)
+        .set(customer::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
+        .exec()
         .await?;
-    let after = customer::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let v = one_view(&txn, after).await?;
     let action = if deleted { "customer.delete" } else { "customer.restore" };
-    audit::record(&txn, actor, action, "customer", Some(id), None, audit::snapshot(&v)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new(action, "customer", Some(id)).after(&v)).await?;
     Ok(v)
 }
 
@@ -490,12 +468,12 @@ pub async fn set_customer_deleted(store: &Store, actor: &Actor, id: i64, deleted
 /// released and claimed again counts twice), under a lock on the person's
 /// row in the transaction that claims, so parallel claims cannot overrun it.
 pub async fn claim(store: &Store, actor: &Actor, id: i64) -> StoreResult<CustomerView> {
-    actor.require(Module::Customers, Action::Edit)?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
     let me = actor.user_id.ok_or(StoreError::Forbidden)?;
     let limit = u64::from(crate::settings::get(store).await?.settings.pool_claim_limit);
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     crate::locks::lock_user(&txn, me).await?;
-    let now = Utc::now();
+    let now = txn.now();
     let before = find_visible(&txn, actor, id).await?;
     if before.deleted_at.is_some() {
         return Err(StoreError::NotFound);
@@ -511,34 +489,28 @@ pub async fn claim(store: &Store, actor: &Actor, id: i64) -> StoreResult<Custome
     if today >= limit {
         return Err(Invalid(vec![FieldError::new("owner_id", "claim_limit").with("max", limit)]).into());
     }
-    let res = customer::Entity::update_many()
-        .col_expr(customer::Column::OwnerId, Expr::value(me))
-        .col_expr(customer::Column::ClaimedAt, Expr::value(now))
-        .col_expr(customer::Column::LastActivityAt, Expr::value(now))
-        .col_expr(customer::Column::Version, Expr::value(before.version + 1))
-        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
-        .filter(customer::Column::Id.eq(id))
-        .filter(customer::Column::OwnerId.is_null())
-        .exec(&txn)
+    let after = txn
+        .update::<customer::Entity>(id, before.version)
+        .set(customer::Column::OwnerId, Expr::value(me))
+        .set(customer::Column::ClaimedAt, Expr::value(now))
+        .set(customer::Column::LastActivityAt, Expr::value(now))
+        .only_if(customer::Column::OwnerId.is_null())
+        .conflict("claimed by someone else")
+        .exec()
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("claimed by someone else".into()));
-    }
     pool_claim::ActiveModel { user_id: Set(me), customer_id: Set(id), claimed_at: Set(now), ..Default::default() }
         .insert(&txn)
         .await?;
-    let after = customer::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let v = one_view(&txn, after).await?;
-    let detail = Some(serde_json::json!({ "owner_id": me }));
-    audit::record(&txn, actor, "customer.claim", "customer", Some(id), None, detail).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("customer.claim", "customer", Some(id)).detail(serde_json::json!({ "owner_id": me })))
+        .await?;
     Ok(v)
 }
 
 /// Puts a customer back into the public pool.
 pub async fn release(store: &Store, actor: &Actor, id: i64) -> StoreResult<CustomerView> {
-    actor.require(Module::Customers, Action::Edit)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
+    let txn = permit.begin().await?;
     let before = find_visible(&txn, actor, id).await?;
     if before.deleted_at.is_some() {
         return Err(StoreError::NotFound);
@@ -551,20 +523,15 @@ pub async fn release(store: &Store, actor: &Actor, id: i64) -> StoreResult<Custo
     if !(mine || manages) {
         return Err(StoreError::Forbidden);
     }
-    let now = Utc::now();
-    customer::Entity::update_many()
-        .col_expr(customer::Column::OwnerId, Expr::value(Option::<i64>::None))
-        .col_expr(customer::Column::ClaimedAt, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(customer::Column::Version, Expr::value(before.version + 1))
-        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
-        .filter(customer::Column::Id.eq(id))
-        .exec(&txn)
+    let after = txn
+        .update::<customer::Entity>(id, before.version)
+        .set(customer::Column::OwnerId, Expr::value(Option::<i64>::None))
+        .set(customer::Column::ClaimedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .exec()
         .await?;
-    let after = customer::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let v = one_view(&txn, after).await?;
-    let detail = Some(serde_json::json!({ "previous_owner_id": owner }));
-    audit::record(&txn, actor, "customer.release", "customer", Some(id), None, detail).await?;
-    txn.commit().await?;
+    let detail = serde_json::json!({ "previous_owner_id": owner });
+    txn.commit(AuditEvent::new("customer.release", "customer", Some(id)).detail(detail)).await?;
     Ok(v)
 }
 
@@ -573,8 +540,9 @@ pub async fn release(store: &Store, actor: &Actor, id: i64) -> StoreResult<Custo
 /// audited. Run by the background job under its lease.
 pub async fn return_idle_to_pool(store: &Store, batch: u64) -> StoreResult<u64> {
     let days = crate::settings::get(store).await?.settings.pool_return_days;
-    let cutoff = Utc::now() - Duration::days(i64::from(days));
-    let txn = store.begin().await?;
+    let cutoff = store.now() - Duration::days(i64::from(days));
+    let system = Actor::system();
+    let txn = store.permit_own(&system).begin().await?;
     let idle = customer::Entity::find()
         .filter(customer::Column::OwnerId.is_not_null())
         .filter(customer::Column::DeletedAt.is_null())
@@ -582,21 +550,22 @@ pub async fn return_idle_to_pool(store: &Store, batch: u64) -> StoreResult<u64> 
         .limit(batch)
         .all(&txn)
         .await?;
-    let system = Actor::system();
+    let mut audited = None;
     for c in &idle {
-        customer::Entity::update_many()
-            .col_expr(customer::Column::OwnerId, Expr::value(Option::<i64>::None))
-            .col_expr(customer::Column::ClaimedAt, Expr::value(Option::<DateTime<Utc>>::None))
-            .col_expr(customer::Column::Version, Expr::value(c.version + 1))
-            .col_expr(customer::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(customer::Column::Id.eq(c.id))
-            .filter(customer::Column::Version.eq(c.version))
-            .exec(&txn)
+        txn.update::<customer::Entity>(c.id, c.version)
+            .set(customer::Column::OwnerId, Expr::value(Option::<i64>::None))
+            .set(customer::Column::ClaimedAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .exec_without_reading()
             .await?;
-        let detail = Some(serde_json::json!({ "previous_owner_id": c.owner_id, "idle_days": days }));
-        audit::record(&txn, &system, "customer.returned_to_pool", "customer", Some(c.id), None, detail).await?;
+        let detail = serde_json::json!({ "previous_owner_id": c.owner_id, "idle_days": days });
+        audited = Some(
+            txn.record(AuditEvent::new("customer.returned_to_pool", "customer", Some(c.id)).detail(detail)).await?,
+        );
     }
-    txn.commit().await?;
+    // Nothing idle: nothing was written, the unit just ends.
+    if let Some(audited) = audited {
+        txn.commit_recorded(audited).await?;
+    }
     Ok(idle.len() as u64)
 }
 
@@ -616,7 +585,7 @@ pub struct Handover {
 /// one transaction (when someone leaves, the customers and the work on
 /// them stay with the company). Both people must be in the caller's scope.
 pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> StoreResult<Handover> {
-    actor.require(Module::Customers, Action::Administer)?;
+    let permit = store.permit(actor, Module::Customers, Action::Administer)?;
     if !actor.sees_owner(Some(from)) {
         return Err(StoreError::NotFound);
     }
@@ -624,38 +593,32 @@ pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> Store
     if from == to {
         invalid.push(FieldError::new("to_user_id", "same_user"));
     }
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     check_owner(&txn, actor, &mut invalid, Some(to)).await?;
     if invalid.0.iter().any(|e| e.field == "owner_id") {
         invalid.0.iter_mut().for_each(|e| e.field = "to_user_id".into());
     }
     invalid.into_result()?;
-    let now = Utc::now();
-    let res = customer::Entity::update_many()
-        .col_expr(customer::Column::OwnerId, Expr::value(to))
-        .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
-        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
-        .filter(customer::Column::OwnerId.eq(from))
-        .exec(&txn)
+    let customers = txn
+        .update_all::<customer::Entity>(customer::Column::OwnerId.eq(from))
+        .set(customer::Column::OwnerId, Expr::value(to))
+        .exec()
         .await?;
     let tasks = crate::tasks::transfer_open(&txn, from, to).await?;
-    let leads = lead::Entity::update_many()
-        .col_expr(lead::Column::OwnerId, Expr::value(to))
-        .col_expr(lead::Column::Version, Expr::col(lead::Column::Version).add(1))
-        .col_expr(lead::Column::UpdatedAt, Expr::value(now))
-        .filter(lead::Column::OwnerId.eq(from))
-        .filter(lead::Column::ConvertedAt.is_null())
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    let opportunities = crate::opportunities::transfer_open(&txn, actor, from, to).await?;
-    let detail = Some(serde_json::json!({
-        "from_user_id": from, "to_user_id": to, "customers": res.rows_affected, "tasks": tasks, "leads": leads,
+    let leads = txn
+        .update_all::<lead::Entity>(
+            Condition::all().add(lead::Column::OwnerId.eq(from)).add(lead::Column::ConvertedAt.is_null()),
+        )
+        .set(lead::Column::OwnerId, Expr::value(to))
+        .exec()
+        .await?;
+    let opportunities = crate::opportunities::transfer_open(&txn, from, to).await?;
+    let detail = serde_json::json!({
+        "from_user_id": from, "to_user_id": to, "customers": customers, "tasks": tasks, "leads": leads,
         "opportunities": opportunities
-    }));
-    audit::record(&txn, actor, "customer.transfer", "user", Some(from), None, detail).await?;
-    txn.commit().await?;
-    Ok(Handover { customers: res.rows_affected, tasks, leads, opportunities })
+    });
+    txn.commit(AuditEvent::new("customer.transfer", "user", Some(from)).detail(detail)).await?;
+    Ok(Handover { customers, tasks, leads, opportunities })
 }
 
 #[derive(Debug, Clone, Default)]
@@ -809,11 +772,11 @@ pub struct MergeOutcome {
 /// other, tags are joined; the other is soft-deleted with a pointer to the
 /// survivor. Both customers must be in the caller's scope.
 pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64) -> StoreResult<MergeOutcome> {
-    actor.require(Module::Customers, Action::Administer)?;
+    let permit = store.permit(actor, Module::Customers, Action::Administer)?;
     if survivor_id == other_id {
         return Err(Invalid::one("other_id", "same_customer").into());
     }
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let survivor = find_visible(&txn, actor, survivor_id).await?;
     let other = find_visible(&txn, actor, other_id)
         .await
@@ -826,7 +789,7 @@ pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64
     }
     require_owned(actor, &survivor)?;
     require_owned(actor, &other)?;
-    let now = Utc::now();
+    let now = txn.now();
     let contacts = contact::Entity::update_many()
         .col_expr(contact::Column::CustomerId, Expr::value(survivor_id))
         .col_expr(contact::Column::UpdatedAt, Expr::value(now))
@@ -868,37 +831,31 @@ pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64
         (Some(a), Some(b)) => Some(std::cmp::min(a, b)),
         (a, b) => a.or(b),
     };
-    customer::Entity::update_many()
-        .col_expr(customer::Column::Grade, Expr::value(either(&survivor.grade, &other.grade)))
-        .col_expr(customer::Column::Industry, Expr::value(either(&survivor.industry, &other.industry)))
-        .col_expr(customer::Column::Province, Expr::value(either(&survivor.province, &other.province)))
-        .col_expr(customer::Column::City, Expr::value(either(&survivor.city, &other.city)))
-        .col_expr(customer::Column::Address, Expr::value(either(&survivor.address, &other.address)))
-        .col_expr(customer::Column::Source, Expr::value(either(&survivor.source, &other.source)))
-        .col_expr(customer::Column::Kind, Expr::value(either(&survivor.kind, &other.kind)))
-        .col_expr(customer::Column::Tags, Expr::value(stored_tags(&tags)))
-        .col_expr(customer::Column::CreditLimit, Expr::value(std::cmp::max(survivor.credit_limit, other.credit_limit)))
-        .col_expr(customer::Column::Notes, Expr::value(notes))
-        .col_expr(customer::Column::ClosedAt, Expr::value(closed_at))
-        .col_expr(
+    let after = txn
+        .update::<customer::Entity>(survivor_id, survivor.version)
+        .set(customer::Column::Grade, Expr::value(either(&survivor.grade, &other.grade)))
+        .set(customer::Column::Industry, Expr::value(either(&survivor.industry, &other.industry)))
+        .set(customer::Column::Province, Expr::value(either(&survivor.province, &other.province)))
+        .set(customer::Column::City, Expr::value(either(&survivor.city, &other.city)))
+        .set(customer::Column::Address, Expr::value(either(&survivor.address, &other.address)))
+        .set(customer::Column::Source, Expr::value(either(&survivor.source, &other.source)))
+        .set(customer::Column::Kind, Expr::value(either(&survivor.kind, &other.kind)))
+        .set(customer::Column::Tags, Expr::value(stored_tags(&tags)))
+        .set(customer::Column::CreditLimit, Expr::value(std::cmp::max(survivor.credit_limit, other.credit_limit)))
+        .set(customer::Column::Notes, Expr::value(notes))
+        .set(customer::Column::ClosedAt, Expr::value(closed_at))
+        .set(
             customer::Column::LastActivityAt,
             Expr::value(std::cmp::max(survivor.last_activity_at, other.last_activity_at)),
         )
-        .col_expr(customer::Column::Version, Expr::value(survivor.version + 1))
-        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
-        .filter(customer::Column::Id.eq(survivor_id))
-        .exec(&txn)
+        .exec()
         .await?;
-    customer::Entity::update_many()
-        .col_expr(customer::Column::MergedIntoId, Expr::value(survivor_id))
-        .col_expr(customer::Column::DeletedAt, Expr::value(now))
-        .col_expr(customer::Column::Version, Expr::value(other.version + 1))
-        .col_expr(customer::Column::UpdatedAt, Expr::value(now))
-        .filter(customer::Column::Id.eq(other_id))
-        .exec(&txn)
+    txn.update::<customer::Entity>(other_id, other.version)
+        .set(customer::Column::MergedIntoId, Expr::value(survivor_id))
+        .set(customer::Column::DeletedAt, Expr::value(now))
+        .exec_without_reading()
         .await?;
-    search::index(&txn, Kind::Customer, other_id, &[]).await?;
-    let after = customer::Entity::find_by_id(survivor_id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    txn.index(Kind::Customer, other_id, &[]).await?;
     let names = owner_names(&txn, [survivor.owner_id, other.owner_id, after.owner_id].into_iter().flatten()).await?;
     let (before, merged, after) = (view(survivor, &names), view(other, &names), view(after, &names));
     let detail = serde_json::json!({
@@ -908,12 +865,10 @@ pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64
         "activities_moved": activities,
         "tasks_moved": tasks,
     });
-    audit::record(&txn, actor, "customer.merge", "customer", Some(survivor_id), audit::snapshot(&before), Some(detail))
+    txn.record(AuditEvent::new("customer.merge", "customer", Some(survivor_id)).before(&before).detail(detail)).await?;
+    let detail = serde_json::json!({ "merged_into_id": survivor_id });
+    txn.commit(AuditEvent::new("customer.merged_into", "customer", Some(other_id)).before(&merged).detail(detail))
         .await?;
-    let detail = Some(serde_json::json!({ "merged_into_id": survivor_id }));
-    audit::record(&txn, actor, "customer.merged_into", "customer", Some(other_id), audit::snapshot(&merged), detail)
-        .await?;
-    txn.commit().await?;
     Ok(MergeOutcome { customer: after, contacts_moved: contacts, activities_moved: activities, tasks_moved: tasks })
 }
 
@@ -945,7 +900,7 @@ pub enum BulkAction {
 /// audited. Returns how many changed.
 pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: BulkAction) -> StoreResult<u64> {
     let needed = if matches!(action, BulkAction::Delete) { Action::Delete } else { Action::Edit };
-    actor.require(Module::Customers, needed)?;
+    let permit = store.permit(actor, Module::Customers, needed)?;
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
@@ -953,7 +908,7 @@ pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: BulkAction)
         return Err(Invalid(vec![FieldError::new("ids", "out_of_range").with("min", 1).with("max", BULK_MAX)]).into());
     }
     let mut invalid = Invalid::new();
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     match &action {
         BulkAction::AssignOwner(owner) => check_owner(&txn, actor, &mut invalid, Some(*owner)).await?,
         BulkAction::AddTag(tag) => check_tags(&mut invalid, std::slice::from_ref(tag)),
@@ -977,15 +932,13 @@ pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: BulkAction)
     for c in &rows {
         require_owned(actor, c)?;
     }
-    let now = Utc::now();
+    let now = txn.now();
+    let mut audited = None;
     for c in rows {
-        let mut update = customer::Entity::update_many()
-            .col_expr(customer::Column::Version, Expr::value(c.version + 1))
-            .col_expr(customer::Column::UpdatedAt, Expr::value(now))
-            .filter(customer::Column::Id.eq(c.id));
+        let mut update = txn.update::<customer::Entity>(c.id, c.version);
         let (code, detail) = match &action {
             BulkAction::AssignOwner(owner) => {
-                update = update.col_expr(customer::Column::OwnerId, Expr::value(*owner));
+                update = update.set(customer::Column::OwnerId, Expr::value(*owner));
                 ("customer.assign", serde_json::json!({ "from_owner_id": c.owner_id, "owner_id": owner }))
             }
             BulkAction::AddTag(tag) => {
@@ -994,18 +947,20 @@ pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: BulkAction)
                 if !tags.contains(&tag) {
                     tags.push(tag.clone());
                 }
-                update = update.col_expr(customer::Column::Tags, Expr::value(stored_tags(&tags)));
+                update = update.set(customer::Column::Tags, Expr::value(stored_tags(&tags)));
                 ("customer.tag", serde_json::json!({ "tag": tag }))
             }
             BulkAction::Delete => {
-                update = update.col_expr(customer::Column::DeletedAt, Expr::value(now));
+                update = update.set(customer::Column::DeletedAt, Expr::value(now));
                 ("customer.delete", serde_json::json!({ "bulk": true }))
             }
         };
-        update.exec(&txn).await?;
-        audit::record(&txn, actor, code, "customer", Some(c.id), None, Some(detail)).await?;
+        update.exec_without_reading().await?;
+        audited = Some(txn.record(AuditEvent::new(code, "customer", Some(c.id)).detail(detail)).await?);
     }
-    txn.commit().await?;
+    if let Some(audited) = audited {
+        txn.commit_recorded(audited).await?;
+    }
     Ok(ids.len() as u64)
 }
 
@@ -1142,9 +1097,9 @@ pub(crate) fn contact_texts(m: &contact::Model) -> Vec<String> {
 }
 
 pub async fn create_contact(store: &Store, actor: &Actor, input: ContactInput) -> StoreResult<ContactView> {
-    actor.require(Module::Customers, Action::Edit)?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
     let invalid = check_contact(&input);
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let parent = find_visible(&txn, actor, input.customer_id)
         .await
         .map_err(|_| StoreError::Invalid(Invalid::one("customer_id", "unknown_reference")))?;
@@ -1157,20 +1112,19 @@ pub async fn create_contact(store: &Store, actor: &Actor, input: ContactInput) -
             return Err(duplicate_error(actor, field, &list).into());
         }
     }
-    let v = insert_contact(&txn, actor, &input).await?;
-    txn.commit().await?;
+    let (v, event) = insert_contact(&txn, &input).await?;
+    txn.commit(event).await?;
     Ok(v)
 }
 
-/// Writes a checked new contact with its search index and audit row, in
-/// the caller's transaction.
-pub(crate) async fn insert_contact<C: ConnectionTrait>(
-    txn: &C,
-    actor: &Actor,
+/// Writes a checked new contact with its search index in the caller's
+/// unit; returns it with its audit event.
+pub(crate) async fn insert_contact(
+    txn: &UnitOfWork<'_>,
     input: &ContactInput,
-) -> StoreResult<ContactView> {
+) -> StoreResult<(ContactView, AuditEvent)> {
     let (phone_key, mobile_key, email_key) = contact_keys(input);
-    let now = Utc::now();
+    let now = txn.now();
     let m = contact::ActiveModel {
         customer_id: Set(input.customer_id),
         name: Set(input.name.trim().to_owned()),
@@ -1191,10 +1145,10 @@ pub(crate) async fn insert_contact<C: ConnectionTrait>(
     .insert(txn)
     .await?;
     let texts = contact_texts(&m);
-    search::index(txn, Kind::Contact, m.id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+    txn.index(Kind::Contact, m.id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
     let v = contact_view(m);
-    audit::record(txn, actor, "contact.create", "contact", Some(v.id), None, audit::snapshot(&v)).await?;
-    Ok(v)
+    let event = AuditEvent::new("contact.create", "contact", Some(v.id)).after(&v);
+    Ok((v, event))
 }
 
 async fn find_contact<C: ConnectionTrait>(
@@ -1223,9 +1177,9 @@ pub async fn update_contact(
     version: i64,
     input: ContactInput,
 ) -> StoreResult<ContactView> {
-    actor.require(Module::Customers, Action::Edit)?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
     let invalid = check_contact(&input);
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let (before, parent) = find_contact(&txn, actor, id).await?;
     require_owned(actor, &parent)?;
     invalid.into_result()?;
@@ -1237,58 +1191,37 @@ pub async fn update_contact(
         }
     }
     let (phone_key, mobile_key, email_key) = contact_keys(&input);
-    let res = contact::Entity::update_many()
-        .col_expr(contact::Column::Name, Expr::value(input.name.trim()))
-        .col_expr(contact::Column::Title, Expr::value(clean(&input.title)))
-        .col_expr(contact::Column::Phone, Expr::value(clean(&input.phone)))
-        .col_expr(contact::Column::Mobile, Expr::value(clean(&input.mobile)))
-        .col_expr(contact::Column::PhoneKey, Expr::value(phone_key))
-        .col_expr(contact::Column::MobileKey, Expr::value(mobile_key))
-        .col_expr(contact::Column::Email, Expr::value(clean(&input.email)))
-        .col_expr(contact::Column::EmailKey, Expr::value(email_key))
-        .col_expr(contact::Column::Role, Expr::value(input.role.clone()))
-        .col_expr(contact::Column::Notes, Expr::value(input.notes.trim()))
-        .col_expr(contact::Column::Version, Expr::value(version + 1))
-        .col_expr(contact::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(contact::Column::Id.eq(id))
-        .filter(contact::Column::Version.eq(version))
-        .exec(&txn)
+    let after = txn
+        .update::<contact::Entity>(id, version)
+        .set(contact::Column::Name, Expr::value(input.name.trim()))
+        .set(contact::Column::Title, Expr::value(clean(&input.title)))
+        .set(contact::Column::Phone, Expr::value(clean(&input.phone)))
+        .set(contact::Column::Mobile, Expr::value(clean(&input.mobile)))
+        .set(contact::Column::PhoneKey, Expr::value(phone_key))
+        .set(contact::Column::MobileKey, Expr::value(mobile_key))
+        .set(contact::Column::Email, Expr::value(clean(&input.email)))
+        .set(contact::Column::EmailKey, Expr::value(email_key))
+        .set(contact::Column::Role, Expr::value(input.role.clone()))
+        .set(contact::Column::Notes, Expr::value(input.notes.trim()))
+        .exec()
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
-    let after = contact::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let texts = contact_texts(&after);
-    search::index(&txn, Kind::Contact, id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+    txn.index(Kind::Contact, id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
     let (before, after) = (contact_view(before), contact_view(after));
-    audit::record(
-        &txn,
-        actor,
-        "contact.update",
-        "contact",
-        Some(id),
-        audit::snapshot(&before),
-        audit::snapshot(&after),
-    )
-    .await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("contact.update", "contact", Some(id)).before(&before).after(&after)).await?;
     Ok(after)
 }
 
 pub async fn delete_contact(store: &Store, actor: &Actor, id: i64) -> StoreResult<()> {
-    actor.require(Module::Customers, Action::Edit)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
+    let txn = permit.begin().await?;
     let (before, parent) = find_contact(&txn, actor, id).await?;
     require_owned(actor, &parent)?;
-    contact::Entity::update_many()
-        .col_expr(contact::Column::DeletedAt, Expr::value(Utc::now()))
-        .col_expr(contact::Column::Version, Expr::value(before.version + 1))
-        .filter(contact::Column::Id.eq(id))
-        .exec(&txn)
+    txn.update::<contact::Entity>(id, before.version)
+        .set(contact::Column::DeletedAt, Expr::value(txn.now()))
+        .exec_without_reading()
         .await?;
-    audit::record(&txn, actor, "contact.delete", "contact", Some(id), audit::snapshot(&contact_view(before)), None)
-        .await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("contact.delete", "contact", Some(id)).before(&contact_view(before))).await?;
     Ok(())
 }
 
@@ -1296,9 +1229,9 @@ pub async fn delete_contact(store: &Store, actor: &Actor, id: i64) -> StoreResul
 /// each contact's customer must be in the caller's scope and changeable by
 /// them. Each deletion is audited. Returns how many were deleted.
 pub async fn delete_contacts(store: &Store, actor: &Actor, ids: &[i64]) -> StoreResult<u64> {
-    actor.require(Module::Customers, Action::Edit)?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
     let ids = selection(ids)?;
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let rows = contact::Entity::find()
         .filter(contact::Column::Id.is_in(ids.iter().copied()))
         .filter(contact::Column::DeletedAt.is_null())
@@ -1318,25 +1251,18 @@ pub async fn delete_contacts(store: &Store, actor: &Actor, ids: &[i64]) -> Store
     for parent in &parents {
         require_owned(actor, parent)?;
     }
-    let now = Utc::now();
+    let mut audited = None;
     for c in rows {
-        let res = contact::Entity::update_many()
-            .col_expr(contact::Column::DeletedAt, Expr::value(now))
-            .col_expr(contact::Column::Version, Expr::value(c.version + 1))
-            .col_expr(contact::Column::UpdatedAt, Expr::value(now))
-            .filter(contact::Column::Id.eq(c.id))
-            .filter(contact::Column::Version.eq(c.version))
-            .exec(&txn)
+        txn.update::<contact::Entity>(c.id, c.version)
+            .set(contact::Column::DeletedAt, Expr::value(txn.now()))
+            .exec_without_reading()
             .await?;
-        if res.rows_affected == 0 {
-            return Err(StoreError::Conflict("stale version".into()));
-        }
-        let id = c.id;
-        let before = audit::snapshot(&contact_view(c));
-        let detail = Some(serde_json::json!({ "bulk": true }));
-        audit::record(&txn, actor, "contact.delete", "contact", Some(id), before, detail).await?;
+        let event = AuditEvent::new("contact.delete", "contact", Some(c.id)).before(&contact_view(c));
+        audited = Some(txn.record(event.detail(serde_json::json!({ "bulk": true }))).await?);
     }
-    txn.commit().await?;
+    if let Some(audited) = audited {
+        txn.commit_recorded(audited).await?;
+    }
     Ok(ids.len() as u64)
 }
 

@@ -1,6 +1,7 @@
 //! Salesflow's persistence: SeaORM entities, migrations and one module per
-//! business area. Every write runs in one transaction with its audit row;
-//! every list takes the caller's data scope.
+//! business area. Every write is a [`UnitOfWork`]: one transaction, its
+//! permission check, its hooks and its audit row; every list takes the
+//! caller's data scope.
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -25,8 +26,11 @@ pub mod scope;
 pub mod search;
 pub mod settings;
 pub mod tasks;
+pub mod unit_of_work;
 pub mod views;
 
+pub use audit::AuditEvent;
 pub use db::{Backend, DbSettings, Store};
 pub use error::{StoreError, StoreResult};
 pub use scope::Actor;
+pub use unit_of_work::{Permit, UnitOfWork};

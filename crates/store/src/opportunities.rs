@@ -24,18 +24,18 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::Store;
-use crate::audit;
+use crate::audit::AuditEvent;
 use crate::customers::{check_owner, clean, owner_names};
 use crate::entity::{
     contact, customer, lost_reason, opportunity, opportunity_change, opportunity_check, opportunity_contact,
     opportunity_stage,
 };
 use crate::error::{StoreError, StoreResult};
-use crate::funnel::rollup::{self, Change};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::pipelines::{PipelineView, StageView, load, load_one};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
+use crate::unit_of_work::UnitOfWork;
 
 // ---------------------------------------------------------------- views
 
@@ -314,10 +314,6 @@ async fn find_changeable<C: ConnectionTrait>(
 }
 
 /// A versioned update that changed no row lost the race: conflict.
-fn updated(res: &sea_orm::UpdateResult) -> StoreResult<()> {
-    if res.rows_affected == 0 { Err(StoreError::Conflict("stale version".into())) } else { Ok(()) }
-}
-
 /// The opportunity as it now stands inside the transaction, fully viewed.
 async fn reread<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<OpportunityView> {
     let after = opportunity::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
@@ -502,19 +498,20 @@ async fn leave_stage<C: ConnectionTrait>(conn: &C, id: i64, now: DateTime<Utc>) 
 // ---------------------------------------------------------------- create, read, update, delete
 
 pub async fn create_opportunity(store: &Store, actor: &Actor, input: OpportunityInput) -> StoreResult<OpportunityView> {
-    actor.require(Module::Opportunities, Action::Create)?;
-    let txn = store.begin().await?;
-    let v = insert_opportunity(&txn, actor, input).await?;
-    txn.commit().await?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Create)?;
+    let txn = permit.begin().await?;
+    let (v, event) = insert_opportunity(&txn, input).await?;
+    txn.commit(event).await?;
     Ok(v)
 }
 
-/// Creates an opportunity inside a caller's transaction (lead conversion).
-pub(crate) async fn insert_opportunity<C: ConnectionTrait>(
-    conn: &C,
-    actor: &Actor,
+/// Creates an opportunity inside a caller's unit (also lead conversion);
+/// returns it with its audit event.
+pub(crate) async fn insert_opportunity(
+    conn: &UnitOfWork<'_>,
     input: OpportunityInput,
-) -> StoreResult<OpportunityView> {
+) -> StoreResult<(OpportunityView, AuditEvent)> {
+    let actor = conn.actor();
     let currency = match clean(&input.currency) {
         Some(c) => c,
         None => crate::settings::current(conn).await?.currency,
@@ -545,7 +542,7 @@ pub(crate) async fn insert_opportunity<C: ConnectionTrait>(
         (Some(p), Some(s), Some(o)) => (p, s, o),
         _ => return Err(StoreError::Forbidden),
     };
-    let now = Utc::now();
+    let now = conn.now();
     let probability = rules::effective_probability(stage.probability, input.probability);
     let m = opportunity::ActiveModel {
         name: Set(input.name.trim().to_owned()),
@@ -583,15 +580,15 @@ pub(crate) async fn insert_opportunity<C: ConnectionTrait>(
         save_contacts(conn, m.id, contacts).await?;
     }
     enter_stage(conn, actor, &m, stage.id, now, false, None).await?;
-    rollup::add_new(conn, &[m.id]).await?;
-    search::index(conn, Kind::Opportunity, m.id, &[m.name.as_str()]).await?;
+    conn.funnel_add(&[m.id]).await?;
+    conn.index(Kind::Opportunity, m.id, &[m.name.as_str()]).await?;
     let mut v = full_view(conn, m).await?;
     let today = crate::settings::today(conn).await?;
     if input.expected_close_date.is_some_and(|d| d < today) {
         v.warnings.push("expected_close_date:in_past".to_owned());
     }
-    audit::record(conn, actor, "opportunity.create", "opportunity", Some(v.id), None, audit::snapshot(&v)).await?;
-    Ok(v)
+    let event = AuditEvent::new("opportunity.create", "opportunity", Some(v.id)).after(&v);
+    Ok((v, event))
 }
 
 pub async fn get_opportunity(store: &Store, actor: &Actor, id: i64) -> StoreResult<OpportunityView> {
@@ -610,11 +607,11 @@ pub async fn update_opportunity(
     version: i64,
     input: OpportunityInput,
 ) -> StoreResult<OpportunityView> {
-    actor.require(Module::Opportunities, Action::Edit)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Edit)?;
+    let txn = permit.begin().await?;
     let before = find_changeable(&txn, actor, id, false).await?;
     check_version(&before, Some(version))?;
-    let funnel = Change::begin(&txn, &[id]).await?;
+    let funnel = txn.funnel_begin(&[id]).await?;
     let currency = clean(&input.currency).unwrap_or_else(|| before.currency.clone());
     let mut invalid = check_input(&input, &currency);
     let owner = input.owner_id.unwrap_or(before.owner_id);
@@ -631,29 +628,24 @@ pub async fn update_opportunity(
         before.probability
     };
     let reason = input.probability.and(clean(&input.probability_reason));
-    let now = Utc::now();
-    let res = opportunity::Entity::update_many()
-        .col_expr(opportunity::Column::Name, Expr::value(input.name.trim()))
-        .col_expr(opportunity::Column::CustomerId, Expr::value(input.customer_id))
-        .col_expr(opportunity::Column::OwnerId, Expr::value(owner))
-        .col_expr(opportunity::Column::Amount, Expr::value(input.amount.minor()))
-        .col_expr(opportunity::Column::Currency, Expr::value(currency))
-        .col_expr(opportunity::Column::ExpectedCloseDate, Expr::value(input.expected_close_date))
-        .col_expr(opportunity::Column::Probability, Expr::value(probability))
-        .col_expr(opportunity::Column::ProbabilityReason, Expr::value(reason.clone()))
-        .col_expr(opportunity::Column::Source, Expr::value(clean(&input.source)))
-        .col_expr(opportunity::Column::Campaign, Expr::value(clean(&input.campaign)))
-        .col_expr(opportunity::Column::Competitors, Expr::value(input.competitors.trim()))
-        .col_expr(opportunity::Column::ProductLines, Expr::value(input.product_lines.trim()))
-        .col_expr(opportunity::Column::NextStep, Expr::value(input.next_step.trim()))
-        .col_expr(opportunity::Column::Notes, Expr::value(input.notes.trim()))
-        .col_expr(opportunity::Column::Version, Expr::value(version + 1))
-        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
-        .filter(opportunity::Column::Id.eq(id))
-        .filter(opportunity::Column::Version.eq(version))
-        .exec(&txn)
+    let now = txn.now();
+    txn.update::<opportunity::Entity>(id, version)
+        .set(opportunity::Column::Name, Expr::value(input.name.trim()))
+        .set(opportunity::Column::CustomerId, Expr::value(input.customer_id))
+        .set(opportunity::Column::OwnerId, Expr::value(owner))
+        .set(opportunity::Column::Amount, Expr::value(input.amount.minor()))
+        .set(opportunity::Column::Currency, Expr::value(currency))
+        .set(opportunity::Column::ExpectedCloseDate, Expr::value(input.expected_close_date))
+        .set(opportunity::Column::Probability, Expr::value(probability))
+        .set(opportunity::Column::ProbabilityReason, Expr::value(reason.clone()))
+        .set(opportunity::Column::Source, Expr::value(clean(&input.source)))
+        .set(opportunity::Column::Campaign, Expr::value(clean(&input.campaign)))
+        .set(opportunity::Column::Competitors, Expr::value(input.competitors.trim()))
+        .set(opportunity::Column::ProductLines, Expr::value(input.product_lines.trim()))
+        .set(opportunity::Column::NextStep, Expr::value(input.next_step.trim()))
+        .set(opportunity::Column::Notes, Expr::value(input.notes.trim()))
+        .exec_without_reading()
         .await?;
-    updated(&res)?;
     if let Some(contacts) = &input.contacts {
         save_contacts(&txn, id, contacts).await?;
     }
@@ -704,49 +696,35 @@ pub async fn update_opportunity(
         )
         .await?;
     }
-    funnel.finish(&txn).await?;
+    txn.funnel_finish(funnel).await?;
     let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    search::index(&txn, Kind::Opportunity, id, &[after.name.as_str()]).await?;
+    txn.index(Kind::Opportunity, id, &[after.name.as_str()]).await?;
     let cx = Context::load(&txn, &[before.clone(), after.clone()]).await?;
     let before_view = summary(before, &cx, now);
     let v = full_view(&txn, after).await?;
-    audit::record(
-        &txn,
-        actor,
-        "opportunity.update",
-        "opportunity",
-        Some(id),
-        audit::snapshot(&before_view),
-        audit::snapshot(&v),
-    )
-    .await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("opportunity.update", "opportunity", Some(id)).before(&before_view).after(&v)).await?;
     Ok(v)
 }
 
 /// Soft-deletes or restores an opportunity.
 pub async fn set_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -> StoreResult<OpportunityView> {
-    actor.require(Module::Opportunities, Action::Delete)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Delete)?;
+    let txn = permit.begin().await?;
     let before = find_visible(&txn, actor, id).await?;
     if before.deleted_at.is_some() == deleted {
         return if deleted { Err(StoreError::NotFound) } else { full_view(&txn, before).await };
     }
-    let now = Utc::now();
-    let funnel = Change::begin(&txn, &[id]).await?;
-    opportunity::Entity::update_many()
-        .col_expr(opportunity::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
-        .col_expr(opportunity::Column::Version, Expr::value(before.version + 1))
-        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
-        .filter(opportunity::Column::Id.eq(id))
-        .exec(&txn)
+    let now = txn.now();
+    let funnel = txn.funnel_begin(&[id]).await?;
+    let after = txn
+        .update::<opportunity::Entity>(id, before.version)
+        .set(opportunity::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
+        .exec()
         .await?;
-    funnel.finish(&txn).await?;
-    let after = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    txn.funnel_finish(funnel).await?;
     let v = full_view(&txn, after).await?;
     let action = if deleted { "opportunity.delete" } else { "opportunity.restore" };
-    audit::record(&txn, actor, action, "opportunity", Some(id), None, audit::snapshot(&v)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new(action, "opportunity", Some(id)).after(&v)).await?;
     Ok(v)
 }
 
@@ -762,8 +740,8 @@ pub async fn set_check(
     item_id: i64,
     done: bool,
 ) -> StoreResult<OpportunityView> {
-    actor.require(Module::Opportunities, Action::Edit)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Edit)?;
+    let txn = permit.begin().await?;
     let m = find_changeable(&txn, actor, id, true).await?;
     let pipeline = load_one(&txn, m.pipeline_id).await?;
     let item = pipeline
@@ -779,7 +757,7 @@ pub async fn set_check(
             opportunity_id: Set(id),
             item_id: Set(item_id),
             done_by: Set(actor.user_id),
-            done_at: Set(Utc::now()),
+            done_at: Set(txn.now()),
         })
         .on_conflict(
             sea_orm::sea_query::OnConflict::columns([
@@ -795,10 +773,8 @@ pub async fn set_check(
         opportunity_check::Entity::delete_by_id((id, item_id)).exec(&txn).await?.rows_affected
     };
     if changed == 0 {
-        // Already as asked: nothing to record.
-        let v = full_view(&txn, m).await?;
-        txn.commit().await?;
-        return Ok(v);
+        // Already as asked: nothing written, nothing to record.
+        return full_view(&txn, m).await;
     }
     change(
         &txn,
@@ -811,9 +787,8 @@ pub async fn set_check(
     )
     .await?;
     let detail = serde_json::json!({ "item_id": item_id, "done": done });
-    audit::record(&txn, actor, "opportunity.checklist", "opportunity", Some(id), None, Some(detail)).await?;
     let v = full_view(&txn, m).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("opportunity.checklist", "opportunity", Some(id)).detail(detail)).await?;
     Ok(v)
 }
 
@@ -893,8 +868,8 @@ fn override_gate(
 /// gate. Moving back is always allowed; the probability becomes the new
 /// stage's (an override is dropped).
 pub async fn move_opportunity(store: &Store, actor: &Actor, id: i64, input: MoveInput) -> StoreResult<OpportunityView> {
-    actor.require(Module::Opportunities, Action::Edit)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Edit)?;
+    let txn = permit.begin().await?;
     let m = find_changeable(&txn, actor, id, true).await?;
     check_version(&m, input.version)?;
     let pipeline = load_one(&txn, m.pipeline_id).await?;
@@ -910,22 +885,17 @@ pub async fn move_opportunity(store: &Store, actor: &Actor, id: i64, input: Move
     if direction == Direction::Stay {
         return full_view(&txn, m).await;
     }
-    let now = Utc::now();
+    let now = txn.now();
     let target = pipeline.stage(input.stage_id).ok_or(StoreError::NotFound)?;
-    let funnel = Change::begin(&txn, &[id]).await?;
-    let res = opportunity::Entity::update_many()
-        .col_expr(opportunity::Column::StageId, Expr::value(target.id))
-        .col_expr(opportunity::Column::Probability, Expr::value(target.probability))
-        .col_expr(opportunity::Column::ProbabilityReason, Expr::value(Option::<String>::None))
-        .col_expr(opportunity::Column::StageEnteredAt, Expr::value(now))
-        .col_expr(opportunity::Column::LastActivityAt, Expr::value(now))
-        .col_expr(opportunity::Column::Version, Expr::value(m.version + 1))
-        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
-        .filter(opportunity::Column::Id.eq(id))
-        .filter(opportunity::Column::Version.eq(m.version))
-        .exec(&txn)
+    let funnel = txn.funnel_begin(&[id]).await?;
+    txn.update::<opportunity::Entity>(id, m.version)
+        .set(opportunity::Column::StageId, Expr::value(target.id))
+        .set(opportunity::Column::Probability, Expr::value(target.probability))
+        .set(opportunity::Column::ProbabilityReason, Expr::value(Option::<String>::None))
+        .set(opportunity::Column::StageEnteredAt, Expr::value(now))
+        .set(opportunity::Column::LastActivityAt, Expr::value(now))
+        .exec_without_reading()
         .await?;
-    updated(&res)?;
     leave_stage(&txn, id, now).await?;
     if direction == Direction::Forward {
         for passed in rules::passed_over(&stages, m.stage_id, target.id) {
@@ -933,7 +903,7 @@ pub async fn move_opportunity(store: &Store, actor: &Actor, id: i64, input: Move
         }
     }
     enter_stage(&txn, actor, &m, target.id, now, false, overridden.clone()).await?;
-    funnel.finish(&txn).await?;
+    txn.funnel_finish(funnel).await?;
     let locale = actor.locale.as_deref().unwrap_or("zh-CN");
     let from = pipeline.stage(m.stage_id).map(|s| s.label(locale));
     change(&txn, actor, id, "stage", from, Some(target.label(locale)), overridden.clone()).await?;
@@ -952,9 +922,8 @@ pub async fn move_opportunity(store: &Store, actor: &Actor, id: i64, input: Move
     let detail =
         serde_json::json!({ "from_stage_id": m.stage_id, "to_stage_id": target.id, "override_reason": overridden });
     let action = if overridden.is_some() { "opportunity.gate_override" } else { "opportunity.move" };
-    audit::record(&txn, actor, action, "opportunity", Some(id), None, Some(detail)).await?;
     let v = reread(&txn, id).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new(action, "opportunity", Some(id)).detail(detail)).await?;
     Ok(v)
 }
 
@@ -968,8 +937,8 @@ pub async fn win(
     version: Option<i64>,
     override_reason: Option<String>,
 ) -> StoreResult<OpportunityView> {
-    actor.require(Module::Opportunities, Action::Edit)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Edit)?;
+    let txn = permit.begin().await?;
     let m = find_changeable(&txn, actor, id, true).await?;
     check_version(&m, version)?;
     let pipeline = load_one(&txn, m.pipeline_id).await?;
@@ -981,23 +950,18 @@ pub async fn win(
         Err(GateError::Missing(missing)) => override_gate(actor, &pipeline, &missing, &override_reason)?,
     };
     let last = pipeline.active_stages().last().ok_or(StoreError::NotFound)?;
-    let now = Utc::now();
-    let funnel = Change::begin(&txn, &[id]).await?;
-    let res = opportunity::Entity::update_many()
-        .col_expr(opportunity::Column::StageId, Expr::value(last.id))
-        .col_expr(opportunity::Column::Status, Expr::value(OpportunityStatus::Won.code()))
-        .col_expr(opportunity::Column::Probability, Expr::value(100))
-        .col_expr(opportunity::Column::ProbabilityReason, Expr::value(Option::<String>::None))
-        .col_expr(opportunity::Column::ClosedAt, Expr::value(Some(now)))
-        .col_expr(opportunity::Column::LostReasonId, Expr::value(Option::<i64>::None))
-        .col_expr(opportunity::Column::LostNote, Expr::value(Option::<String>::None))
-        .col_expr(opportunity::Column::Version, Expr::value(m.version + 1))
-        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
-        .filter(opportunity::Column::Id.eq(id))
-        .filter(opportunity::Column::Version.eq(m.version))
-        .exec(&txn)
+    let now = txn.now();
+    let funnel = txn.funnel_begin(&[id]).await?;
+    txn.update::<opportunity::Entity>(id, m.version)
+        .set(opportunity::Column::StageId, Expr::value(last.id))
+        .set(opportunity::Column::Status, Expr::value(OpportunityStatus::Won.code()))
+        .set(opportunity::Column::Probability, Expr::value(100))
+        .set(opportunity::Column::ProbabilityReason, Expr::value(Option::<String>::None))
+        .set(opportunity::Column::ClosedAt, Expr::value(Some(now)))
+        .set(opportunity::Column::LostReasonId, Expr::value(Option::<i64>::None))
+        .set(opportunity::Column::LostNote, Expr::value(Option::<String>::None))
+        .exec_without_reading()
         .await?;
-    updated(&res)?;
     leave_stage(&txn, id, now).await?;
     if last.id != m.stage_id {
         for passed in rules::passed_over(&stages, m.stage_id, last.id) {
@@ -1010,7 +974,7 @@ pub async fn win(
             .exec(&txn)
             .await?;
     }
-    funnel.finish(&txn).await?;
+    txn.funnel_finish(funnel).await?;
     customer::Entity::update_many()
         .col_expr(customer::Column::ClosedAt, Expr::value(Some(now)))
         .filter(customer::Column::Id.eq(m.customer_id))
@@ -1028,9 +992,8 @@ pub async fn win(
     )
     .await?;
     let detail = serde_json::json!({ "override_reason": overridden });
-    audit::record(&txn, actor, "opportunity.win", "opportunity", Some(id), None, Some(detail)).await?;
     let v = reread(&txn, id).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("opportunity.win", "opportunity", Some(id)).detail(detail)).await?;
     Ok(v)
 }
 
@@ -1044,8 +1007,8 @@ pub async fn lose(
     reason_id: Option<i64>,
     note: Option<String>,
 ) -> StoreResult<OpportunityView> {
-    actor.require(Module::Opportunities, Action::Edit)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Edit)?;
+    let txn = permit.begin().await?;
     let m = find_changeable(&txn, actor, id, true).await?;
     check_version(&m, version)?;
     let note = clean(&note);
@@ -1062,43 +1025,29 @@ pub async fn lose(
         invalid.optional_text("reason", n, rules::REASON_MAX);
     }
     invalid.into_result()?;
-    let now = Utc::now();
-    let funnel = Change::begin(&txn, &[id]).await?;
-    let res = opportunity::Entity::update_many()
-        .col_expr(opportunity::Column::Status, Expr::value(OpportunityStatus::Lost.code()))
-        .col_expr(opportunity::Column::ClosedAt, Expr::value(Some(now)))
-        .col_expr(opportunity::Column::LostReasonId, Expr::value(reason_id))
-        .col_expr(opportunity::Column::LostNote, Expr::value(note.clone()))
-        .col_expr(opportunity::Column::Version, Expr::value(m.version + 1))
-        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
-        .filter(opportunity::Column::Id.eq(id))
-        .filter(opportunity::Column::Version.eq(m.version))
-        .exec(&txn)
+    let now = txn.now();
+    let funnel = txn.funnel_begin(&[id]).await?;
+    txn.update::<opportunity::Entity>(id, m.version)
+        .set(opportunity::Column::Status, Expr::value(OpportunityStatus::Lost.code()))
+        .set(opportunity::Column::ClosedAt, Expr::value(Some(now)))
+        .set(opportunity::Column::LostReasonId, Expr::value(reason_id))
+        .set(opportunity::Column::LostNote, Expr::value(note.clone()))
+        .exec_without_reading()
         .await?;
-    updated(&res)?;
     leave_stage(&txn, id, now).await?;
-    funnel.finish(&txn).await?;
+    txn.funnel_finish(funnel).await?;
     change(&txn, actor, id, "status", Some(m.status.clone()), Some(OpportunityStatus::Lost.code().to_owned()), note)
         .await?;
-    audit::record(
-        &txn,
-        actor,
-        "opportunity.lose",
-        "opportunity",
-        Some(id),
-        None,
-        Some(serde_json::json!({ "lost_reason_id": reason_id })),
-    )
-    .await?;
     let v = reread(&txn, id).await?;
-    txn.commit().await?;
+    let detail = serde_json::json!({ "lost_reason_id": reason_id });
+    txn.commit(AuditEvent::new("opportunity.lose", "opportunity", Some(id)).detail(detail)).await?;
     Ok(v)
 }
 
 /// Opens a won or lost opportunity again, in the stage it ended in.
 pub async fn reopen(store: &Store, actor: &Actor, id: i64, version: Option<i64>) -> StoreResult<OpportunityView> {
-    actor.require(Module::Opportunities, Action::Edit)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Edit)?;
+    let txn = permit.begin().await?;
     let m = find_changeable(&txn, actor, id, false).await?;
     check_version(&m, version)?;
     if m.status == OpportunityStatus::Open.code() {
@@ -1106,30 +1055,24 @@ pub async fn reopen(store: &Store, actor: &Actor, id: i64, version: Option<i64>)
     }
     let pipeline = load_one(&txn, m.pipeline_id).await?;
     let probability = pipeline.stage(m.stage_id).map_or(m.probability, |s| s.probability);
-    let now = Utc::now();
-    let funnel = Change::begin(&txn, &[id]).await?;
-    let res = opportunity::Entity::update_many()
-        .col_expr(opportunity::Column::Status, Expr::value(OpportunityStatus::Open.code()))
-        .col_expr(opportunity::Column::ClosedAt, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(opportunity::Column::LostReasonId, Expr::value(Option::<i64>::None))
-        .col_expr(opportunity::Column::LostNote, Expr::value(Option::<String>::None))
-        .col_expr(opportunity::Column::Probability, Expr::value(probability))
-        .col_expr(opportunity::Column::StageEnteredAt, Expr::value(now))
-        .col_expr(opportunity::Column::LastActivityAt, Expr::value(now))
-        .col_expr(opportunity::Column::Version, Expr::value(m.version + 1))
-        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
-        .filter(opportunity::Column::Id.eq(id))
-        .filter(opportunity::Column::Version.eq(m.version))
-        .exec(&txn)
+    let now = txn.now();
+    let funnel = txn.funnel_begin(&[id]).await?;
+    txn.update::<opportunity::Entity>(id, m.version)
+        .set(opportunity::Column::Status, Expr::value(OpportunityStatus::Open.code()))
+        .set(opportunity::Column::ClosedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .set(opportunity::Column::LostReasonId, Expr::value(Option::<i64>::None))
+        .set(opportunity::Column::LostNote, Expr::value(Option::<String>::None))
+        .set(opportunity::Column::Probability, Expr::value(probability))
+        .set(opportunity::Column::StageEnteredAt, Expr::value(now))
+        .set(opportunity::Column::LastActivityAt, Expr::value(now))
+        .exec_without_reading()
         .await?;
-    updated(&res)?;
     enter_stage(&txn, actor, &m, m.stage_id, now, false, None).await?;
-    funnel.finish(&txn).await?;
+    txn.funnel_finish(funnel).await?;
     change(&txn, actor, id, "status", Some(m.status.clone()), Some(OpportunityStatus::Open.code().to_owned()), None)
         .await?;
-    audit::record(&txn, actor, "opportunity.reopen", "opportunity", Some(id), None, None).await?;
     let v = reread(&txn, id).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("opportunity.reopen", "opportunity", Some(id))).await?;
     Ok(v)
 }
 
@@ -1422,7 +1365,7 @@ pub async fn of_customer(store: &Store, actor: &Actor, customer_id: i64) -> Stor
 /// Hands every open opportunity of `from` to `to` (a transfer when someone
 /// leaves), each with an owner change in its history; the current stays
 /// count for the new owner from now on.
-pub(crate) async fn transfer_open<C: ConnectionTrait>(conn: &C, actor: &Actor, from: i64, to: i64) -> StoreResult<u64> {
+pub(crate) async fn transfer_open(conn: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
     let ids: Vec<i64> = opportunity::Entity::find()
         .select_only()
         .column(opportunity::Column::Id)
@@ -1435,15 +1378,12 @@ pub(crate) async fn transfer_open<C: ConnectionTrait>(conn: &C, actor: &Actor, f
     if ids.is_empty() {
         return Ok(0);
     }
-    let now = Utc::now();
-    let funnel = Change::begin(conn, &ids).await?;
+    let now = conn.now();
+    let funnel = conn.funnel_begin(&ids).await?;
     for chunk in ids.chunks(500) {
-        opportunity::Entity::update_many()
-            .col_expr(opportunity::Column::OwnerId, Expr::value(to))
-            .col_expr(opportunity::Column::Version, Expr::col(opportunity::Column::Version).add(1))
-            .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
-            .filter(opportunity::Column::Id.is_in(chunk.iter().copied()))
-            .exec(conn)
+        conn.update_all::<opportunity::Entity>(opportunity::Column::Id.is_in(chunk.iter().copied()))
+            .set(opportunity::Column::OwnerId, Expr::value(to))
+            .exec()
             .await?;
         opportunity_stage::Entity::update_many()
             .col_expr(opportunity_stage::Column::OwnerId, Expr::value(to))
@@ -1452,7 +1392,7 @@ pub(crate) async fn transfer_open<C: ConnectionTrait>(conn: &C, actor: &Actor, f
             .exec(conn)
             .await?;
     }
-    funnel.finish(conn).await?;
+    conn.funnel_finish(funnel).await?;
     let names = owner_names(conn, [from, to].into_iter()).await?;
     let rows = ids.iter().map(|id| opportunity_change::ActiveModel {
         opportunity_id: Set(*id),
@@ -1460,7 +1400,7 @@ pub(crate) async fn transfer_open<C: ConnectionTrait>(conn: &C, actor: &Actor, f
         from_value: Set(names.get(&from).cloned()),
         to_value: Set(names.get(&to).cloned()),
         reason: Set(None),
-        user_id: Set(actor.user_id),
+        user_id: Set(conn.actor().user_id),
         at: Set(now),
         ..Default::default()
     });
