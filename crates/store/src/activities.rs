@@ -12,13 +12,14 @@ use serde::Serialize;
 
 use crate::Store;
 use crate::audit::AuditEvent;
-use crate::customers::{clean, customer_names, find_visible, owner_names, require_owned, visible};
+use crate::customers::{customer_names, find_visible, require_owned, visible};
 use crate::entity::{activity, contact, customer, opportunity};
 use crate::error::{StoreError, StoreResult};
 use crate::notifications;
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
+use crate::shared::{clean, owner_names};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ActivityView {

@@ -23,11 +23,16 @@ use serde::Serialize;
 
 use crate::Store;
 use crate::audit::{self, AuditEvent};
-use crate::entity::{activity, audit_entry, contact, customer, lead, pool_claim, task, user};
+use crate::entity::{activity, audit_entry, contact, customer, pool_claim, task};
 use crate::error::{StoreError, StoreResult};
+// The hand-over's home is `handover`; the web crate still calls it here.
+pub use crate::handover::{Handover, transfer};
+// The funnel report still takes owner names from here.
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
+pub(crate) use crate::shared::owner_names;
+use crate::shared::{check_owner, clean, hidden_owners, selection};
 use crate::unit_of_work::UnitOfWork;
 
 // ---------------------------------------------------------------- views
@@ -104,26 +109,6 @@ fn view(m: customer::Model, names: &HashMap<i64, String>) -> CustomerView {
     }
 }
 
-/// Owner names for a page of rows, in one query.
-pub(crate) async fn owner_names<C: ConnectionTrait>(
-    conn: &C,
-    ids: impl Iterator<Item = i64>,
-) -> StoreResult<HashMap<i64, String>> {
-    let ids: Vec<i64> = ids.collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i64, String)> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::DisplayName)
-        .filter(user::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().collect())
-}
-
 async fn one_view<C: ConnectionTrait>(conn: &C, m: customer::Model) -> StoreResult<CustomerView> {
     let names = owner_names(conn, m.owner_id.into_iter()).await?;
     Ok(view(m, &names))
@@ -188,11 +173,6 @@ pub struct CustomerInput {
     pub allow_duplicate: bool,
 }
 
-/// A trimmed optional text; blank means none.
-pub(crate) fn clean(value: &Option<String>) -> Option<String> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
-}
-
 pub(crate) fn check_input(input: &CustomerInput) -> Invalid {
     let mut invalid = Invalid::new();
     invalid.text("name", &input.name, rules::NAME_MAX);
@@ -221,28 +201,6 @@ pub(crate) fn check_input(input: &CustomerInput) -> Invalid {
     invalid
 }
 
-/// The owner a new or changed customer gets, checked against the scope.
-pub(crate) async fn check_owner<C: ConnectionTrait>(
-    conn: &C,
-    actor: &Actor,
-    invalid: &mut Invalid,
-    owner: Option<i64>,
-) -> StoreResult<()> {
-    let Some(owner) = owner else { return Ok(()) };
-    let exists = user::Entity::find_by_id(owner)
-        .filter(user::Column::Active.eq(true))
-        .filter(user::Column::DeletedAt.is_null())
-        .count(conn)
-        .await?
-        > 0;
-    if !exists {
-        invalid.push(FieldError::new("owner_id", "unknown_reference"));
-    } else if !actor.sees_owner(Some(owner)) {
-        invalid.push(FieldError::new("owner_id", "owner_outside_scope"));
-    }
-    Ok(())
-}
-
 /// A record that may be the same customer or person.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Duplicate {
@@ -261,19 +219,6 @@ impl Duplicate {
     pub fn readable(&self, actor: &Actor) -> bool {
         self.owner_id.is_none() || actor.sees_owner(self.owner_id)
     }
-}
-
-/// The display names of the owners of records the caller may not read:
-/// all a duplicate warning says about them ("ask 张伟"), never their ids
-/// or names.
-pub(crate) fn hidden_owners<'a>(owners: impl IntoIterator<Item = Option<&'a String>>) -> String {
-    let mut names: Vec<&str> = Vec::new();
-    for name in owners.into_iter().map(|o| o.map_or("?", String::as_str)) {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    names.join("、")
 }
 
 /// Customers with the same normalised name (soft-deleted ones excluded).
@@ -569,56 +514,13 @@ pub async fn return_idle_to_pool(store: &Store, batch: u64) -> StoreResult<u64> 
     Ok(idle.len() as u64)
 }
 
-/// What a hand-over moved.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Handover {
-    pub customers: u64,
-    /// Open tasks (open or in progress) assigned to the person leaving.
-    pub tasks: u64,
-    /// Leads not converted yet.
-    pub leads: u64,
-    /// Open opportunities.
-    pub opportunities: u64,
-}
-
-/// Moves every customer, open task, unconverted lead and open opportunity of one person to another, in
-/// one transaction (when someone leaves, the customers and the work on
-/// them stay with the company). Both people must be in the caller's scope.
-pub async fn transfer(store: &Store, actor: &Actor, from: i64, to: i64) -> StoreResult<Handover> {
-    let permit = store.permit(actor, Module::Customers, Action::Administer)?;
-    if !actor.sees_owner(Some(from)) {
-        return Err(StoreError::NotFound);
-    }
-    let mut invalid = Invalid::new();
-    if from == to {
-        invalid.push(FieldError::new("to_user_id", "same_user"));
-    }
-    let txn = permit.begin().await?;
-    check_owner(&txn, actor, &mut invalid, Some(to)).await?;
-    if invalid.0.iter().any(|e| e.field == "owner_id") {
-        invalid.0.iter_mut().for_each(|e| e.field = "to_user_id".into());
-    }
-    invalid.into_result()?;
-    let customers = txn
-        .update_all::<customer::Entity>(customer::Column::OwnerId.eq(from))
+/// Hands every customer of `from` to `to`, in the hand-over's unit
+/// (`handover::transfer`). Returns how many moved.
+pub(crate) async fn hand_over(unit: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
+    unit.update_all::<customer::Entity>(customer::Column::OwnerId.eq(from))
         .set(customer::Column::OwnerId, Expr::value(to))
         .exec()
-        .await?;
-    let tasks = crate::tasks::transfer_open(&txn, from, to).await?;
-    let leads = txn
-        .update_all::<lead::Entity>(
-            Condition::all().add(lead::Column::OwnerId.eq(from)).add(lead::Column::ConvertedAt.is_null()),
-        )
-        .set(lead::Column::OwnerId, Expr::value(to))
-        .exec()
-        .await?;
-    let opportunities = crate::opportunities::transfer_open(&txn, from, to).await?;
-    let detail = serde_json::json!({
-        "from_user_id": from, "to_user_id": to, "customers": customers, "tasks": tasks, "leads": leads,
-        "opportunities": opportunities
-    });
-    txn.commit(AuditEvent::new("customer.transfer", "user", Some(from)).detail(detail)).await?;
-    Ok(Handover { customers, tasks, leads, opportunities })
+        .await
 }
 
 #[derive(Debug, Clone, Default)]
@@ -874,20 +776,6 @@ pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64
 
 // ---------------------------------------------------------------- bulk actions
 
-/// At most this many customers in one bulk action.
-pub const BULK_MAX: usize = 500;
-
-/// The selected ids of a bulk action, each once: 1 to [`BULK_MAX`] of them.
-pub(crate) fn selection(ids: &[i64]) -> StoreResult<Vec<i64>> {
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() || ids.len() > BULK_MAX {
-        return Err(Invalid(vec![FieldError::new("ids", "out_of_range").with("min", 1).with("max", BULK_MAX)]).into());
-    }
-    Ok(ids)
-}
-
 #[derive(Debug, Clone)]
 pub enum BulkAction {
     AssignOwner(i64),
@@ -901,12 +789,7 @@ pub enum BulkAction {
 pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: BulkAction) -> StoreResult<u64> {
     let needed = if matches!(action, BulkAction::Delete) { Action::Delete } else { Action::Edit };
     let permit = store.permit(actor, Module::Customers, needed)?;
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() || ids.len() > BULK_MAX {
-        return Err(Invalid(vec![FieldError::new("ids", "out_of_range").with("min", 1).with("max", BULK_MAX)]).into());
-    }
+    let ids = selection(ids)?;
     let mut invalid = Invalid::new();
     let txn = permit.begin().await?;
     match &action {

@@ -23,8 +23,8 @@ use serde::Serialize;
 use crate::Store;
 use crate::audit::{self, AuditEvent};
 use crate::customers::{
-    self, ContactInput, CustomerInput, Duplicate, check_contact, check_input, check_owner, clean, contact_duplicates,
-    duplicates_by_name, hidden_owners, insert_contact, insert_customer, owner_names, require_owned,
+    self, ContactInput, CustomerInput, Duplicate, check_contact, check_input, contact_duplicates, duplicates_by_name,
+    insert_contact, insert_customer, require_owned,
 };
 use crate::entity::{contact, customer, lead};
 use crate::error::{StoreError, StoreResult};
@@ -32,6 +32,8 @@ use crate::opportunities::{OpportunityInput, insert_opportunity};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
+use crate::shared::{check_owner, clean, hidden_owners, owner_names, selection};
+use crate::unit_of_work::UnitOfWork;
 
 // ---------------------------------------------------------------- views
 
@@ -522,6 +524,17 @@ pub async fn set_lead_deleted(store: &Store, actor: &Actor, id: i64, deleted: bo
     Ok(v)
 }
 
+/// Hands the unconverted leads of `from` to `to`, in the hand-over's unit
+/// (`handover::transfer`). Returns how many moved.
+pub(crate) async fn hand_over(unit: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
+    unit.update_all::<lead::Entity>(
+        Condition::all().add(lead::Column::OwnerId.eq(from)).add(lead::Column::ConvertedAt.is_null()),
+    )
+    .set(lead::Column::OwnerId, Expr::value(to))
+    .exec()
+    .await
+}
+
 // ---------------------------------------------------------------- bulk actions
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -538,7 +551,7 @@ pub enum LeadBulkAction {
 pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: LeadBulkAction) -> StoreResult<u64> {
     let needed = if action == LeadBulkAction::Delete { Action::Delete } else { Action::Edit };
     let permit = store.permit(actor, Module::Customers, needed)?;
-    let ids = customers::selection(ids)?;
+    let ids = selection(ids)?;
     let txn = permit.begin().await?;
     if let LeadBulkAction::AssignOwner(owner) = action {
         let mut invalid = Invalid::new();

@@ -25,7 +25,6 @@ use serde::Serialize;
 
 use crate::Store;
 use crate::audit::AuditEvent;
-use crate::customers::{check_owner, clean, owner_names};
 use crate::entity::{
     contact, customer, lost_reason, opportunity, opportunity_change, opportunity_check, opportunity_contact,
     opportunity_stage,
@@ -35,6 +34,7 @@ use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::pipelines::{PipelineView, StageView, load, load_one};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
+use crate::shared::{check_owner, clean, owner_names};
 use crate::unit_of_work::UnitOfWork;
 
 // ---------------------------------------------------------------- views
@@ -1365,7 +1365,7 @@ pub async fn of_customer(store: &Store, actor: &Actor, customer_id: i64) -> Stor
 /// Hands every open opportunity of `from` to `to` (a transfer when someone
 /// leaves), each with an owner change in its history; the current stays
 /// count for the new owner from now on.
-pub(crate) async fn transfer_open(conn: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
+pub(crate) async fn hand_over(conn: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
     let ids: Vec<i64> = opportunity::Entity::find()
         .select_only()
         .column(opportunity::Column::Id)

@@ -571,7 +571,7 @@ pub enum TaskBulkAction {
 /// with that assignee) stay as they are. Returns how many changed.
 pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: TaskBulkAction) -> StoreResult<u64> {
     let permit = store.permit(actor, Module::Customers, Action::Edit)?;
-    let ids = crate::customers::selection(ids)?;
+    let ids = crate::shared::selection(ids)?;
     let company = crate::settings::get(store).await?.settings;
     let txn = permit.begin().await?;
     if let TaskBulkAction::Assign(assignee) = action {
@@ -646,9 +646,9 @@ pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: TaskBulkAct
 }
 
 /// Hands the open tasks of one person to another, inside the caller's
-/// transaction (part of `customers::transfer`). Done and cancelled tasks
+/// transaction (part of `handover::transfer`). Done and cancelled tasks
 /// stay with the person who did them. Returns how many moved.
-pub(crate) async fn transfer_open(conn: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
+pub(crate) async fn hand_over(conn: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
     let open: Vec<&str> = TaskStatus::OPEN.iter().map(|s| s.code()).collect();
     let moving: Vec<i64> = task::Entity::find()
         .select_only()

@@ -17,14 +17,15 @@ use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use crate::customers::{
-    ContactInput, CustomerInput, check_contact, check_input, clean, contact_keys, contact_texts, require_owned,
-    stored_tags, visible,
+    ContactInput, CustomerInput, check_contact, check_input, contact_keys, contact_texts, require_owned, stored_tags,
+    visible,
 };
 use crate::entity::{contact, customer, lead, user};
 use crate::error::StoreResult;
 use crate::leads::{Keys, LeadInput, check_lead, intention_code, new_lead, search_texts};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
+use crate::shared::clean;
 use crate::unit_of_work::UnitOfWork;
 
 /// The cells of one row by field, through the chosen mapping.
