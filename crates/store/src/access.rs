@@ -104,7 +104,7 @@ pub async fn bootstrap(store: &Store) -> StoreResult<()> {
         if existing.contains(r.code) {
             continue;
         }
-        let now = Utc::now();
+        let now = store.now();
         role::ActiveModel {
             code: Set(r.code.to_owned()),
             name: Set(format!("{} {}", r.name_zh, r.name_en)),
@@ -260,7 +260,7 @@ pub struct LoginRequest<'a> {
 async fn throttled(store: &Store, mine: &login_attempt::Model) -> StoreResult<Option<i64>> {
     use login_attempt::Column as A;
     let conn = store.reader();
-    let now = Utc::now();
+    let now = store.now();
     let since = now - Duration::minutes(ACCOUNT_LOCK_MINUTES);
     let account = match mine.user_id {
         Some(id) => sea_orm::Condition::all().add(A::UserId.eq(id)),
@@ -327,7 +327,7 @@ pub async fn login(store: &Store, req: LoginRequest<'_>) -> StoreResult<NewSessi
         username_key: Set(key.clone()),
         ip: Set(req.ip.to_owned()),
         success: Set(false),
-        at: Set(Utc::now()),
+        at: Set(store.now()),
         user_id: Set(found.as_ref().map(|u| u.id)),
         ..Default::default()
     }
@@ -422,7 +422,7 @@ pub async fn authenticate(store: &Store, token: &str, from_cookie: bool) -> Stor
         return Ok(None);
     }
     let hash = token_hash(token);
-    let now = Utc::now();
+    let now = store.now();
     let conn = store.reader();
     let found = session::Entity::find().filter(session::Column::TokenHash.eq(&hash)).one(conn).await?;
     let (user_id, csrf, kind) = match found {
@@ -482,7 +482,7 @@ pub async fn authenticate(store: &Store, token: &str, from_cookie: bool) -> Stor
 
 /// Removes expired sessions, old sign-in attempts and used reset links.
 pub async fn purge_expired(store: &Store) -> StoreResult<u64> {
-    let now = Utc::now();
+    let now = store.now();
     let txn = store.begin().await?;
     let a = session::Entity::delete_many().filter(session::Column::ExpiresAt.lt(now)).exec(&txn).await?;
     let b = login_attempt::Entity::delete_many()

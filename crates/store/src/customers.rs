@@ -426,14 +426,12 @@ pub async fn claim(store: &Store, actor: &Actor, id: i64) -> StoreResult<Custome
     if before.owner_id.is_some() {
         return Err(Invalid::one("owner_id", "not_in_pool").into());
     }
-    let today = pool_claim::Entity::find()
+    let claims = pool_claim::Entity::find()
         .filter(pool_claim::Column::UserId.eq(me))
-        .filter(pool_claim::Column::ClaimedAt.gt(now - Duration::days(1)))
+        .filter(pool_claim::Column::ClaimedAt.gt(rules::claim_window_start(now)))
         .count(&txn)
         .await?;
-    if today >= limit {
-        return Err(Invalid(vec![FieldError::new("owner_id", "claim_limit").with("max", limit)]).into());
-    }
+    rules::check_claim_limit(claims, limit)?;
     let after = txn
         .update::<customer::Entity>(id, before.version)
         .set(customer::Column::OwnerId, Expr::value(me))

@@ -307,7 +307,7 @@ pub async fn upload(
         .filter(|c| !c.is_control())
         .take(200)
         .collect();
-    let now = Utc::now();
+    let now = store.now();
     let txn = store.permit_by_record(actor).begin().await?;
     if let Some(me) = actor.user_id {
         // Counted under a lock on the person's row, in the transaction
@@ -488,7 +488,7 @@ pub async fn start(store: &Store, actor: &Actor, id: i64, input: StartInput) -> 
         .collect();
     check_mapping(target, &header, &mapping)?;
     let mapping_json = serde_json::to_string(&mapping).unwrap_or_else(|_| "{}".into());
-    let now = Utc::now();
+    let now = store.now();
     let txn = store.permit_by_record(actor).begin().await?;
     let m = if status == Status::Draft {
         let res = import_job::Entity::update_many()
@@ -1124,7 +1124,7 @@ impl<'a, T: ImportTarget> Run<'a, T> {
             .col_expr(import_job::Column::Merged, Expr::value(total.merged))
             .col_expr(import_job::Column::Skipped, Expr::value(total.skipped))
             .col_expr(import_job::Column::Rejected, Expr::value(total.rejected))
-            .col_expr(import_job::Column::UpdatedAt, Expr::value(Utc::now()));
+            .col_expr(import_job::Column::UpdatedAt, Expr::value(txn.now()));
         if self.samples.len() != samples_before {
             update = update.col_expr(
                 import_job::Column::SampleErrors,

@@ -13,6 +13,7 @@ use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::customers::ContactRole;
 use salesflow_domain::money::{self, Money};
+use salesflow_domain::opportunities::{self as deal_rules, OverrideRefused};
 use salesflow_domain::pipelines::{
     self as rules, DEFAULT_IDLE_DAYS, Direction, GateError, GateStage, OpportunityFields, OpportunityStatus,
 };
@@ -583,7 +584,7 @@ pub(crate) async fn insert_opportunity(
     conn.funnel_add(&[m.id]).await?;
     conn.index(Kind::Opportunity, m.id, &[m.name.as_str()]).await?;
     let mut v = full_view(conn, m).await?;
-    let today = crate::settings::today(conn).await?;
+    let today = crate::settings::today(conn, conn.now()).await?;
     if input.expected_close_date.is_some_and(|d| d < today) {
         v.warnings.push("expected_close_date:in_past".to_owned());
     }
@@ -851,16 +852,11 @@ fn override_gate(
     missing: &[i64],
     reason: &Option<String>,
 ) -> StoreResult<Option<String>> {
-    match reason {
-        None => Err(gate_refusal(p, missing).into()),
-        Some(r) if r.trim().is_empty() => Err(Invalid::one("override_reason", "required").into()),
-        Some(r) if r.trim().chars().count() > rules::REASON_MAX => {
-            Err(Invalid(vec![FieldError::new("override_reason", "too_long").with("max", rules::REASON_MAX)]).into())
-        }
-        Some(_) if !actor.can(Module::Opportunities, Action::Approve) => {
-            Err(Invalid::one("override_reason", "override_not_allowed").into())
-        }
-        Some(r) => Ok(Some(r.trim().to_owned())),
+    let may_approve = actor.can(Module::Opportunities, Action::Approve);
+    match deal_rules::check_override(reason.as_deref(), may_approve) {
+        Ok(reason) => Ok(Some(reason)),
+        Err(OverrideRefused::NotAsked) => Err(gate_refusal(p, missing).into()),
+        Err(OverrideRefused::Invalid(invalid)) => Err(invalid.into()),
     }
 }
 
@@ -975,12 +971,16 @@ pub async fn win(
             .await?;
     }
     txn.funnel_finish(funnel).await?;
-    customer::Entity::update_many()
-        .col_expr(customer::Column::ClosedAt, Expr::value(Some(now)))
-        .filter(customer::Column::Id.eq(m.customer_id))
-        .filter(customer::Column::ClosedAt.is_null())
-        .exec(&txn)
-        .await?;
+    let closed_before = customer::Entity::find_by_id(m.customer_id).one(&txn).await?.and_then(|c| c.closed_at);
+    let closed_at = deal_rules::customer_closed_at(closed_before, now);
+    if closed_before != Some(closed_at) {
+        customer::Entity::update_many()
+            .col_expr(customer::Column::ClosedAt, Expr::value(Some(closed_at)))
+            .filter(customer::Column::Id.eq(m.customer_id))
+            .filter(customer::Column::ClosedAt.is_null())
+            .exec(&txn)
+            .await?;
+    }
     change(
         &txn,
         actor,
@@ -1012,19 +1012,11 @@ pub async fn lose(
     let m = find_changeable(&txn, actor, id, true).await?;
     check_version(&m, version)?;
     let note = clean(&note);
-    let mut invalid = Invalid::new();
-    if let Some(r) = reason_id {
-        let known = lost_reason::Entity::find_by_id(r).one(&txn).await?.is_some_and(|r| r.retired_at.is_none());
-        if !known {
-            invalid.push(FieldError::new("lost_reason_id", "unknown_reference"));
-        }
-    } else if note.is_none() {
-        invalid.push(FieldError::new("lost_reason_id", "required"));
-    }
-    if let Some(n) = &note {
-        invalid.optional_text("reason", n, rules::REASON_MAX);
-    }
-    invalid.into_result()?;
+    let reason_known = match reason_id {
+        Some(r) => Some(lost_reason::Entity::find_by_id(r).one(&txn).await?.is_some_and(|r| r.retired_at.is_none())),
+        None => None,
+    };
+    deal_rules::check_loss(reason_known, note.as_deref()).into_result()?;
     let now = txn.now();
     let funnel = txn.funnel_begin(&[id]).await?;
     txn.update::<opportunity::Entity>(id, m.version)
@@ -1218,7 +1210,7 @@ pub async fn list_opportunities(
     let rows = keyset.apply(query, opportunity::Column::Id).all(store.reader()).await?;
     let cx = Context::load(store.reader(), &rows).await?;
     let page = keyset.finish(rows, sort_key);
-    let now = Utc::now();
+    let now = store.now();
     Ok(page.map(|o| summary(o, &cx, now)))
 }
 
@@ -1312,7 +1304,7 @@ pub async fn kanban(
     for row in rows {
         by_stage.entry(row.stage_id).or_default().push(row);
     }
-    let now = Utc::now();
+    let now = store.now();
     let mut columns = Vec::new();
     for stage in stages {
         let (count, amount, weighted) = totals.iter().find(|t| t.0 == stage.id).map_or((0, 0, 0), |t| {

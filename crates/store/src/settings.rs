@@ -1,6 +1,6 @@
 //! The company settings row.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::settings::{DateFormat, Settings};
 use sea_orm::sea_query::Expr;
@@ -77,9 +77,9 @@ pub(crate) async fn current<C: ConnectionTrait>(conn: &C) -> StoreResult<Setting
     Ok(from_model(row).settings)
 }
 
-/// Today in the company's time zone.
-pub(crate) async fn today<C: ConnectionTrait>(conn: &C) -> StoreResult<chrono::NaiveDate> {
-    Ok(current(conn).await?.today())
+/// The company-time day of `now` (the store's clock).
+pub(crate) async fn today<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> StoreResult<chrono::NaiveDate> {
+    Ok(salesflow_domain::time::local_day(&current(conn).await?, now))
 }
 
 /// Replaces the settings if `version` is still current.

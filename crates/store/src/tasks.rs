@@ -303,12 +303,6 @@ fn reminder_link(id: i64) -> String {
     format!("/tasks/{id}")
 }
 
-/// 09:00 company time on the due day, or the due time itself when that
-/// is earlier.
-fn reminder_time(settings: &Settings, due_at: DateTime<Utc>) -> DateTime<Utc> {
-    settings.morning_of(rules::local_day(settings, due_at)).filter(|m| *m < due_at).unwrap_or(due_at)
-}
-
 async fn schedule_reminder<C: ConnectionTrait>(conn: &C, settings: &Settings, t: &task::Model) -> StoreResult<()> {
     if status_of(t).is_closed() {
         return Ok(());
@@ -319,7 +313,7 @@ async fn schedule_reminder<C: ConnectionTrait>(conn: &C, settings: &Settings, t:
         REMINDER_KIND,
         &t.title,
         &reminder_link(t.id),
-        reminder_time(settings, t.due_at),
+        salesflow_domain::time::reminder_time(settings, t.due_at),
     )
     .await
 }
@@ -776,7 +770,7 @@ pub async fn list_tasks(
     if let Some(other) = filter.not_assignee_id {
         query = query.filter(task::Column::AssigneeId.ne(other));
     }
-    let now = Utc::now();
+    let now = store.now();
     if filter.overdue {
         query = query
             .filter(task::Column::Status.is_in(TaskStatus::OPEN.iter().map(|s| s.code())))
@@ -857,7 +851,7 @@ pub async fn calendar(
     let bad_day = || StoreError::Invalid(Invalid::one("from", "invalid_date"));
     let start = rules::start_of_day(&company, from).ok_or_else(bad_day)?;
     let end = to.succ_opt().and_then(|d| rules::start_of_day(&company, d)).ok_or_else(bad_day)?;
-    let now = Utc::now();
+    let now = store.now();
     let conn = store.reader();
     let mut events = Vec::new();
 

@@ -98,7 +98,7 @@ pub async fn save_view(store: &Store, actor: &Actor, list: &str, name: &str, que
         list: Set(list.to_owned()),
         name: Set(name.to_owned()),
         query: Set(query),
-        created_at: Set(Utc::now()),
+        created_at: Set(txn.now()),
         ..Default::default()
     }
     .insert(&txn)

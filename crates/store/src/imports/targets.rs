@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use chrono::Utc;
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::customers::{Grade, name_key, parse_tags};
@@ -217,7 +216,7 @@ impl ImportTarget for Customers {
     }
 
     async fn insert(txn: &UnitOfWork<'_>, records: Vec<CustomerRecord>) -> StoreResult<()> {
-        let now = Utc::now();
+        let now = txn.now();
         let mut records = records.into_iter().peekable();
         while records.peek().is_some() {
             let chunk: Vec<CustomerRecord> = records.by_ref().take(ROWS_PER_STATEMENT).collect();
@@ -540,7 +539,7 @@ impl ImportTarget for Contacts {
     }
 
     async fn insert(txn: &UnitOfWork<'_>, records: Vec<ContactRecord>) -> StoreResult<()> {
-        let now = Utc::now();
+        let now = txn.now();
         let mut records = records.into_iter().peekable();
         while records.peek().is_some() {
             let chunk: Vec<ContactRecord> = records.by_ref().take(ROWS_PER_STATEMENT).collect();
@@ -781,7 +780,7 @@ impl ImportTarget for Leads {
     }
 
     async fn insert(txn: &UnitOfWork<'_>, records: Vec<LeadRecord>) -> StoreResult<()> {
-        let now = Utc::now();
+        let now = txn.now();
         let mut records = records.into_iter().peekable();
         while records.peek().is_some() {
             let chunk: Vec<LeadRecord> = records.by_ref().take(ROWS_PER_STATEMENT).collect();
