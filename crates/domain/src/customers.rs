@@ -1,6 +1,7 @@
 //! Customer (company) and contact rules: grades, roles in the deal,
 //! duplicate keys, validation.
 
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
@@ -153,6 +154,24 @@ pub const NOTES_MAX: usize = 5000;
 pub const TAG_MAX: usize = 30;
 pub const TAGS_MAX: usize = 20;
 
+// ---------------------------------------------------------------- the public pool
+
+/// The daily claim limit counts the claims made in the 24 hours before
+/// `now` (a moving window, not the calendar day).
+pub fn claim_window_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::days(1)
+}
+
+/// A person may claim from the pool while they made fewer than `limit`
+/// claims in the window; a customer claimed, released and claimed again
+/// counts twice.
+pub fn check_claim_limit(claims_in_window: u64, limit: u64) -> Result<(), Invalid> {
+    if claims_in_window >= limit {
+        return Err(Invalid(vec![FieldError::new("owner_id", "claim_limit").with("max", limit)]));
+    }
+    Ok(())
+}
+
 /// Tags as entered (comma or Chinese comma separated), trimmed, unique.
 pub fn parse_tags(text: &str) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
@@ -195,6 +214,18 @@ pub fn check_optional_email(invalid: &mut Invalid, field: &str, email: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_claim_limit_counts_the_last_24_hours() {
+        let now: DateTime<Utc> = "2026-03-12T10:00:00Z".parse().unwrap();
+        assert_eq!(claim_window_start(now), "2026-03-11T10:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert!(check_claim_limit(0, 1).is_ok());
+        assert!(check_claim_limit(19, 20).is_ok());
+        let refused = check_claim_limit(20, 20).unwrap_err();
+        assert_eq!(refused.0[0].code, "claim_limit");
+        assert_eq!(refused.0[0].field, "owner_id");
+        assert!(check_claim_limit(0, 0).is_err(), "a limit of zero: no claims");
+    }
 
     #[test]
     fn region_joins_and_splits_province_and_city() {

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod imports;
 pub mod leads;
 pub mod money;
+pub mod opportunities;
 pub mod pipelines;
 pub mod search;
 pub mod settings;

@@ -1,13 +1,12 @@
 //! The sales pipeline (销售漏斗 Pipeline): ordered stages with win
-//! probabilities and checklists, the stage gate that enforces them, and
-//! the formulas of funnel analysis and the weighted forecast.
+//! probabilities and checklists, and the formulas of funnel analysis and
+//! the weighted forecast. The stage gate that enforces the checklists is
+//! an opportunity rule: see [`crate::opportunities`].
 //!
 //! The seed's idea: a pipeline is a common language, a filter of false
 //! projects and the basis of an accurate forecast. So a stage's required
 //! checklist items (任务清单) and conditions (符合条件) really gate the
 //! move forward; moving back is always allowed.
-
-use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,11 +16,15 @@ mod templates;
 
 pub use templates::{ItemTemplate, PipelineTemplate, StageTemplate, lost_reasons, templates};
 
+// The gate is an opportunity rule; its old home keeps the names for callers.
+pub use crate::opportunities::{
+    Direction, GateError, GateStage, REASON_MAX, check_move, check_win, effective_probability, passed_over,
+};
+
 pub const NAME_MAX: usize = 100;
 pub const CODE_MAX: usize = 10;
 /// Success criteria, milestone, input, output, checklist texts.
 pub const TEXT_MAX: usize = 2000;
-pub const REASON_MAX: usize = 500;
 pub const EXPECTED_DAYS_MAX: i32 = 3650;
 pub const CURRENCY_LEN: usize = 3;
 
@@ -187,92 +190,6 @@ pub fn check_opportunity(fields: &OpportunityFields) -> Invalid {
     invalid
 }
 
-/// The probability an opportunity counts with: its override, else its
-/// stage's.
-pub fn effective_probability(stage_probability: i32, overridden: Option<i32>) -> i32 {
-    overridden.unwrap_or(stage_probability)
-}
-
-// ---------------------------------------------------------------- stage gate
-
-/// A stage as the gate sees it: its place in the pipeline and its
-/// required checklist items.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GateStage {
-    pub id: i64,
-    pub position: i32,
-    /// Retired stages keep their place (opportunities may still sit in
-    /// them) but cannot be moved into.
-    pub retired: bool,
-    pub required_items: Vec<i64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Stay,
-    Back,
-    Forward,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GateError {
-    /// The target stage is not an active stage of this pipeline.
-    UnknownStage,
-    /// These required items of the stages being left are not done, in
-    /// pipeline order.
-    Missing(Vec<i64>),
-}
-
-fn position_of(stages: &[GateStage], id: i64) -> Option<i32> {
-    stages.iter().find(|s| s.id == id).map(|s| s.position)
-}
-
-/// The required items not yet done of the stages whose position is in
-/// `from..=to`, in pipeline order.
-fn missing_between(stages: &[GateStage], from: i32, to: i32, done: &BTreeSet<i64>) -> Vec<i64> {
-    let mut ordered: Vec<&GateStage> = stages.iter().filter(|s| s.position >= from && s.position <= to).collect();
-    ordered.sort_by_key(|s| s.position);
-    ordered.iter().flat_map(|s| s.required_items.iter().copied()).filter(|i| !done.contains(i)).collect()
-}
-
-/// Checks a move from stage `from` to stage `to` of one pipeline. Moving
-/// forward leaves the current stage and every stage passed over: all
-/// their required items must be done. Moving back is always allowed.
-pub fn check_move(stages: &[GateStage], from: i64, to: i64, done: &BTreeSet<i64>) -> Result<Direction, GateError> {
-    let target = stages.iter().find(|s| s.id == to).ok_or(GateError::UnknownStage)?;
-    if target.retired && from != to {
-        return Err(GateError::UnknownStage);
-    }
-    let from_pos = position_of(stages, from).unwrap_or(i32::MIN);
-    if from == to {
-        return Ok(Direction::Stay);
-    }
-    if target.position < from_pos {
-        return Ok(Direction::Back);
-    }
-    let missing = missing_between(stages, from_pos, target.position - 1, done);
-    if missing.is_empty() { Ok(Direction::Forward) } else { Err(GateError::Missing(missing)) }
-}
-
-/// Checks winning from stage `from`: the gate of the current stage and of
-/// every later stage up to the last one.
-pub fn check_win(stages: &[GateStage], from: i64, done: &BTreeSet<i64>) -> Result<(), GateError> {
-    let from_pos = position_of(stages, from).ok_or(GateError::UnknownStage)?;
-    let missing = missing_between(stages, from_pos, i32::MAX, done);
-    if missing.is_empty() { Ok(()) } else { Err(GateError::Missing(missing)) }
-}
-
-/// The stage ids passed over when moving forward from `from` to `to`
-/// (exclusive both ends), in order: the history records them as passed
-/// through so that the funnel counts them as entered.
-pub fn passed_over(stages: &[GateStage], from: i64, to: i64) -> Vec<i64> {
-    let (Some(a), Some(b)) = (position_of(stages, from), position_of(stages, to)) else { return Vec::new() };
-    let mut between: Vec<&GateStage> =
-        stages.iter().filter(|s| s.position > a && s.position < b && !s.retired).collect();
-    between.sort_by_key(|s| s.position);
-    between.iter().map(|s| s.id).collect()
-}
-
 // ---------------------------------------------------------------- forecast
 
 /// Forecast categories by probability: commit (≥ 75 %), best case
@@ -418,65 +335,6 @@ pub fn average(sum: f64, count: i64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn stages() -> Vec<GateStage> {
-        // G(1) → F(2) → E(3) → S(4); item ids are stage*10 + n.
-        vec![
-            GateStage { id: 1, position: 1, retired: false, required_items: vec![11, 12] },
-            GateStage { id: 2, position: 2, retired: false, required_items: vec![21] },
-            GateStage { id: 3, position: 3, retired: false, required_items: vec![] },
-            GateStage { id: 4, position: 4, retired: false, required_items: vec![41] },
-            GateStage { id: 5, position: 5, retired: true, required_items: vec![51] },
-        ]
-    }
-
-    fn done(ids: &[i64]) -> BTreeSet<i64> {
-        ids.iter().copied().collect()
-    }
-
-    #[test]
-    fn moving_forward_needs_the_required_items_of_every_stage_left() {
-        let s = stages();
-        assert_eq!(check_move(&s, 1, 2, &done(&[11])), Err(GateError::Missing(vec![12])));
-        assert_eq!(check_move(&s, 1, 2, &done(&[11, 12])), Ok(Direction::Forward));
-        // Skipping F leaves G and F: both gates apply, in pipeline order.
-        assert_eq!(check_move(&s, 1, 3, &done(&[])), Err(GateError::Missing(vec![11, 12, 21])));
-        assert_eq!(check_move(&s, 1, 3, &done(&[11, 12, 21])), Ok(Direction::Forward));
-        // A stage without required items lets anything through.
-        assert_eq!(check_move(&s, 3, 4, &done(&[])), Ok(Direction::Forward));
-    }
-
-    #[test]
-    fn moving_back_and_staying_are_always_allowed() {
-        let s = stages();
-        assert_eq!(check_move(&s, 4, 1, &done(&[])), Ok(Direction::Back));
-        assert_eq!(check_move(&s, 2, 2, &done(&[])), Ok(Direction::Stay));
-    }
-
-    #[test]
-    fn unknown_and_retired_targets_are_refused() {
-        let s = stages();
-        assert_eq!(check_move(&s, 1, 99, &done(&[])), Err(GateError::UnknownStage));
-        assert_eq!(check_move(&s, 4, 5, &done(&[])), Err(GateError::UnknownStage));
-        // Leaving a retired stage is fine: it still has its place.
-        assert_eq!(check_move(&s, 5, 1, &done(&[])), Ok(Direction::Back));
-    }
-
-    #[test]
-    fn winning_needs_the_gates_up_to_the_last_stage() {
-        let s = stages();
-        assert_eq!(check_win(&s, 3, &done(&[])), Err(GateError::Missing(vec![41, 51])));
-        assert_eq!(check_win(&s, 4, &done(&[41, 51])), Ok(()));
-        assert_eq!(check_win(&s, 99, &done(&[])), Err(GateError::UnknownStage));
-    }
-
-    #[test]
-    fn passed_over_lists_the_stages_between() {
-        let s = stages();
-        assert_eq!(passed_over(&s, 1, 4), vec![2, 3]);
-        assert_eq!(passed_over(&s, 1, 2), Vec::<i64>::new());
-        assert_eq!(passed_over(&s, 4, 1), Vec::<i64>::new());
-    }
 
     #[test]
     fn probability_and_forecast_categories() {

@@ -1,7 +1,45 @@
 //! Dates and instants as people and programs send them: one parser for
 //! "an RFC 3339 instant or a day", used by every API and page.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::settings::Settings;
+
+/// Where "now" comes from: the system clock, or a fixed instant that tests
+/// set and move (a report test must not depend on the hour it runs at).
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    /// `None`: the system clock.
+    fixed: Option<Arc<Mutex<DateTime<Utc>>>>,
+}
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock { fixed: None }
+    }
+
+    /// A clock that stays at `at` until [`Clock::set`] moves it (clones share it).
+    pub fn fixed(at: DateTime<Utc>) -> Clock {
+        Clock { fixed: Some(Arc::new(Mutex::new(at))) }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        match &self.fixed {
+            None => Utc::now(),
+            Some(at) => *at.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+        }
+    }
+
+    /// Moves a fixed clock to `at`; the system clock cannot be moved.
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Some(fixed) = &self.fixed {
+            *fixed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = at;
+        }
+    }
+}
 
 /// Years a date may have: four digits, from 0001 (year 0000, negative
 /// years and years past 9999 are typing mistakes or probes, and not every
@@ -54,6 +92,42 @@ pub fn optional_day<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Nai
     }
 }
 
+// ---------------------------------------------------------------- days of the company
+
+fn tz(settings: &Settings) -> Tz {
+    settings.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
+/// Midnight at the start of a day in the company's time zone.
+pub fn start_of_day(settings: &Settings, day: NaiveDate) -> Option<DateTime<Utc>> {
+    tz(settings).from_local_datetime(&day.and_hms_opt(0, 0, 0)?).earliest().map(|t| t.with_timezone(&Utc))
+}
+
+/// The last minute of a day in the company's time zone: a task due "on
+/// the 12th" is overdue only once the 12th is over.
+pub fn end_of_day(settings: &Settings, day: NaiveDate) -> Option<DateTime<Utc>> {
+    let next = start_of_day(settings, day.succ_opt()?)?;
+    Some(next - Duration::minutes(1))
+}
+
+/// The company-time day an instant falls on.
+pub fn local_day(settings: &Settings, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&tz(settings)).date_naive()
+}
+
+/// The morning (09:00 company time) of a day: when reminders of that day
+/// go out.
+pub fn morning_of(settings: &Settings, day: NaiveDate) -> Option<DateTime<Utc>> {
+    tz(settings).from_local_datetime(&day.and_hms_opt(9, 0, 0)?).earliest().map(|t| t.with_timezone(&Utc))
+}
+
+/// When a follow-up due at `due_at` reminds its person: the morning of its
+/// company-time day, or the due time itself when that is earlier (a
+/// follow-up at 08:00 reminds at 08:00, not after it).
+pub fn reminder_time(settings: &Settings, due_at: DateTime<Utc>) -> DateTime<Utc> {
+    morning_of(settings, local_day(settings, due_at)).filter(|m| *m < due_at).unwrap_or(due_at)
+}
+
 /// What a field that takes "an instant or a day" was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DayOrInstant {
@@ -70,6 +144,46 @@ pub fn parse_day_or_instant(text: &str) -> Option<DayOrInstant> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn shanghai() -> Settings {
+        Settings { time_zone: "Asia/Shanghai".to_owned(), ..Settings::default() }
+    }
+
+    #[test]
+    fn days_end_in_the_companys_time_zone() {
+        let s = shanghai();
+        let day = NaiveDate::from_ymd_opt(2026, 3, 12).unwrap();
+        // Midnight in Shanghai is 16:00 UTC the day before.
+        assert_eq!(start_of_day(&s, day), parse_instant("2026-03-11T16:00:00Z"));
+        assert_eq!(end_of_day(&s, day), parse_instant("2026-03-12T15:59:00Z"));
+        assert_eq!(local_day(&s, parse_instant("2026-03-11T16:00:00Z").unwrap()), day);
+        assert_eq!(local_day(&s, parse_instant("2026-03-11T15:59:59Z").unwrap()), day.pred_opt().unwrap());
+    }
+
+    #[test]
+    fn a_follow_up_reminds_in_the_morning_or_at_its_time_if_earlier() {
+        let s = shanghai();
+        // Due 15:00 Shanghai: reminded at 09:00 Shanghai (01:00 UTC).
+        let afternoon = parse_instant("2026-03-12T07:00:00Z").unwrap();
+        assert_eq!(reminder_time(&s, afternoon), parse_instant("2026-03-12T01:00:00Z").unwrap());
+        // Due 08:00 Shanghai: reminded at 08:00.
+        let early = parse_instant("2026-03-12T00:00:00Z").unwrap();
+        assert_eq!(reminder_time(&s, early), early);
+        // Exactly 09:00: at 09:00.
+        let nine = parse_instant("2026-03-12T01:00:00Z").unwrap();
+        assert_eq!(reminder_time(&s, nine), nine);
+    }
+
+    #[test]
+    fn a_fixed_clock_stays_until_moved() {
+        let at = parse_instant("2026-03-01T09:30:00Z").unwrap();
+        let clock = Clock::fixed(at);
+        let shared = clock.clone();
+        assert_eq!(clock.now(), at);
+        shared.set(at + chrono::Duration::hours(1));
+        assert_eq!(clock.now(), at + chrono::Duration::hours(1));
+        assert!(Clock::system().now() > at);
+    }
 
     #[test]
     fn days_have_four_digit_years_from_0001() {

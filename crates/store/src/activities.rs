@@ -11,14 +11,15 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde::Serialize;
 
 use crate::Store;
-use crate::audit;
-use crate::customers::{clean, customer_names, find_visible, owner_names, require_owned, visible};
+use crate::audit::AuditEvent;
+use crate::customers::{customer_names, find_visible, require_owned, visible};
 use crate::entity::{activity, contact, customer, opportunity};
 use crate::error::{StoreError, StoreResult};
 use crate::notifications;
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
+use crate::shared::{clean, owner_names};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ActivityView {
@@ -87,7 +88,7 @@ pub struct ActivityInput {
 }
 
 pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput) -> StoreResult<ActivityView> {
-    actor.require(Module::Customers, Action::Edit)?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
     let me = actor.user_id.ok_or(StoreError::Forbidden)?;
     let checked = check(
         &input.kind,
@@ -98,7 +99,7 @@ pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput)
         input.next_at,
         clean(&input.intention).as_deref(),
     );
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let parent = find_visible(&txn, actor, input.customer_id)
         .await
         .map_err(|_| StoreError::Invalid(Invalid::one("customer_id", "unknown_reference")))?;
@@ -126,7 +127,7 @@ pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput)
         ),
         None => None,
     };
-    let now = Utc::now();
+    let now = txn.now();
     let m = activity::ActiveModel {
         customer_id: Set(input.customer_id),
         contact_id: Set(input.contact_id),
@@ -171,8 +172,7 @@ pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput)
         notifications::remind(&txn, who, "follow_up", &title, &format!("/customers/{}", parent.id), due).await?;
     }
     let v = view(m);
-    audit::record(&txn, actor, "activity.create", "customer", Some(v.customer_id), None, audit::snapshot(&v)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("activity.create", "customer", Some(v.customer_id)).after(&v)).await?;
     Ok(v)
 }
 

@@ -1,6 +1,8 @@
 //! The audit log: who changed what, when, before and after. Rows are
 //! written inside the transaction of the change they describe.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use salesflow_domain::access::{Action, Module};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -17,25 +19,95 @@ pub fn snapshot(value: &impl Serialize) -> Option<serde_json::Value> {
     serde_json::to_value(value).ok()
 }
 
+/// One audit row: what was done to which record, before and after.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    action: Cow<'static, str>,
+    entity_type: &'static str,
+    entity_id: Option<i64>,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+    /// Someone else than the unit's actor (a sign-in names the person once found).
+    by: Option<Actor>,
+}
+
+impl AuditEvent {
+    pub fn new(action: impl Into<Cow<'static, str>>, entity_type: &'static str, entity_id: Option<i64>) -> Self {
+        AuditEvent { action: action.into(), entity_type, entity_id, before: None, after: None, by: None }
+    }
+
+    /// The record as it was.
+    pub fn before(mut self, value: &impl Serialize) -> Self {
+        self.before = snapshot(value);
+        self
+    }
+
+    /// The record as it is now.
+    pub fn after(mut self, value: &impl Serialize) -> Self {
+        self.after = snapshot(value);
+        self
+    }
+
+    /// What the change did, when a snapshot says too much or too little
+    /// (stored as `after`).
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.after = Some(detail);
+        self
+    }
+
+    /// `before` as already turned into JSON (or nothing).
+    pub fn before_json(mut self, before: Option<serde_json::Value>) -> Self {
+        self.before = before;
+        self
+    }
+
+    /// `after` as already turned into JSON (or nothing).
+    pub fn after_json(mut self, after: Option<serde_json::Value>) -> Self {
+        self.after = after;
+        self
+    }
+
+    /// Recorded as done by `actor` instead of the unit's actor.
+    pub fn by(mut self, actor: &Actor) -> Self {
+        self.by = Some(actor.clone());
+        self
+    }
+}
+
 /// Writes one audit row with the actor's identity and request details.
+/// Store code records through its unit of work
+/// ([`crate::unit_of_work::UnitOfWork::commit`]); this is for tests that
+/// need a row of their own.
 pub async fn record<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     action: &str,
-    entity_type: &str,
+    entity_type: &'static str,
     entity_id: Option<i64>,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> StoreResult<()> {
+    let event = AuditEvent::new(action.to_owned(), entity_type, entity_id).before_json(before).after_json(after);
+    write(conn, actor, Utc::now(), event).await
+}
+
+/// Writes one audit row: `event` done by `actor` (unless it names another) at `at`.
+pub(crate) async fn write<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    event: AuditEvent,
+) -> StoreResult<()> {
+    let actor = event.by.as_ref().unwrap_or(actor);
     audit_entry::ActiveModel {
-        at: Set(Utc::now()),
+        at: Set(at),
         actor_id: Set(actor.user_id),
         actor_name: Set(actor.username.clone()),
-        action: Set(action.to_owned()),
-        entity_type: Set(entity_type.to_owned()),
-        entity_id: Set(entity_id),
-        before: Set(before.map(|v| v.to_string())),
-        after: Set(after.map(|v| v.to_string())),
+        action: Set(event.action.into_owned()),
+        entity_type: Set(event.entity_type.to_owned()),
+        entity_id: Set(event.entity_id),
+        before: Set(event.before.map(|v| v.to_string())),
+        after: Set(event.after.map(|v| v.to_string())),
         ip: Set(actor.ip.clone()),
         request_id: Set(actor.request_id.clone()),
         ..Default::default()

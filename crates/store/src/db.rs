@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use salesflow_domain::time::Clock;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 
@@ -62,6 +63,8 @@ pub struct Store {
     backend: Backend,
     /// SQLite: the writer's usual page cache, restored after a bulk load.
     write_cache_kib: u32,
+    /// "Now" for every write and rule: the system clock unless a test fixes it.
+    clock: Clock,
 }
 
 impl Store {
@@ -96,12 +99,18 @@ impl Store {
                 });
             }
             let conn = Database::connect(opts).await?;
-            return Ok(Store { read: conn.clone(), write: conn, backend: Backend::Postgres, write_cache_kib: 0 });
+            return Ok(Store {
+                read: conn.clone(),
+                write: conn,
+                backend: Backend::Postgres,
+                write_cache_kib: 0,
+                clock: Clock::system(),
+            });
         }
         let (write_kib, read_kib) = settings.sqlite_caches_kib();
         let read = Self::sqlite_pool(url, settings.pool_size.max(1), read_kib).await?;
         let write = Self::sqlite_pool(url, 1, write_kib).await?;
-        Ok(Store { read, write, backend: Backend::Sqlite, write_cache_kib: write_kib })
+        Ok(Store { read, write, backend: Backend::Sqlite, write_cache_kib: write_kib, clock: Clock::system() })
     }
 
     async fn sqlite_pool(url: &str, size: u32, cache_kib: u32) -> StoreResult<DatabaseConnection> {
@@ -169,6 +178,22 @@ impl Store {
         // The funnel summary starts empty and follows the time zone.
         crate::funnel::rollup::rebuild_if_stale(self).await?;
         Ok(())
+    }
+
+    /// The same store reading "now" from `clock` (tests fix it).
+    pub fn with_clock(mut self, clock: Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// The current instant by the store's clock: store code reads this,
+    /// never `Utc::now()`.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     pub fn backend(&self) -> Backend {

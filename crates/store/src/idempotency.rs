@@ -5,7 +5,7 @@
 //! answers "in progress", and the key reused for a different request
 //! (method, path, query or body) is refused.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
@@ -53,7 +53,7 @@ pub fn request_hash(method: &str, path_and_query: &str, body: &[u8]) -> String {
 
 /// Reserves `key` for this request, or says why not.
 pub async fn reserve(store: &Store, user_id: i64, key: &str, path: &str, hash: &str) -> StoreResult<Reservation> {
-    let now = Utc::now();
+    let now = store.now();
     let txn = store.begin().await?;
     // Expired keys and abandoned reservations would block the unique index.
     Entity::delete_many()
@@ -129,7 +129,7 @@ pub async fn release(store: &Store, id: i64) -> StoreResult<()> {
 pub async fn purge(store: &Store) -> StoreResult<u64> {
     let txn = store.begin().await?;
     let res = Entity::delete_many()
-        .filter(Column::CreatedAt.lte(Utc::now() - Duration::hours(KEEP_HOURS)))
+        .filter(Column::CreatedAt.lte(store.now() - Duration::hours(KEEP_HOURS)))
         .exec(&txn)
         .await?;
     txn.commit().await?;

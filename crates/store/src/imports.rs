@@ -40,11 +40,12 @@ pub use reader::{Format, Limit, ReadError, Row};
 use targets::{ImportTarget, Item, Values};
 
 use crate::Store;
-use crate::audit;
+use crate::audit::AuditEvent;
 use crate::entity::{import_job, import_mapping, user};
 use crate::error::{StoreError, StoreResult};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
+use crate::unit_of_work::Unaudited;
 
 /// Rows per transaction.
 pub const BATCH: usize = 5_000;
@@ -306,8 +307,8 @@ pub async fn upload(
         .filter(|c| !c.is_control())
         .take(200)
         .collect();
-    let now = Utc::now();
-    let txn = store.begin().await?;
+    let now = store.now();
+    let txn = store.permit_by_record(actor).begin().await?;
     if let Some(me) = actor.user_id {
         // Counted under a lock on the person's row, in the transaction
         // that adds the draft: parallel uploads cannot overrun it.
@@ -341,7 +342,7 @@ pub async fn upload(
     }
     .insert(&txn)
     .await?;
-    txn.commit().await?;
+    txn.commit_without_audit(Unaudited::ImportBookkeeping).await?;
     Ok(view(m))
 }
 
@@ -487,8 +488,8 @@ pub async fn start(store: &Store, actor: &Actor, id: i64, input: StartInput) -> 
         .collect();
     check_mapping(target, &header, &mapping)?;
     let mapping_json = serde_json::to_string(&mapping).unwrap_or_else(|_| "{}".into());
-    let now = Utc::now();
-    let txn = store.begin().await?;
+    let now = store.now();
+    let txn = store.permit_by_record(actor).begin().await?;
     let m = if status == Status::Draft {
         let res = import_job::Entity::update_many()
             .col_expr(import_job::Column::Mapping, Expr::value(mapping_json.clone()))
@@ -536,7 +537,7 @@ pub async fn start(store: &Store, actor: &Actor, id: i64, input: StartInput) -> 
     if let Some(user_id) = actor.user_id {
         remember_mapping(&txn, user_id, target, &mapping_json).await?;
     }
-    txn.commit().await?;
+    txn.commit_without_audit(Unaudited::ImportBookkeeping).await?;
     Ok(view(m))
 }
 
@@ -601,10 +602,10 @@ pub async fn report(store: &Store, actor: &Actor, id: i64) -> StoreResult<PathBu
 /// Cancels a draft, queued or running import. A running one stops at its
 /// next batch; what earlier batches wrote stays.
 pub async fn cancel(store: &Store, actor: &Actor, id: i64) -> StoreResult<ImportView> {
-    let txn = store.begin().await?;
+    let txn = store.permit_by_record(actor).begin().await?;
     let job = find(&txn, actor, id).await?;
     require_for(actor, target_of(&job)?)?;
-    let now = Utc::now();
+    let now = txn.now();
     let res = import_job::Entity::update_many()
         .col_expr(import_job::Column::Status, Expr::value(Status::Cancelled.code()))
         .col_expr(import_job::Column::FinishedAt, Expr::value(now))
@@ -618,9 +619,8 @@ pub async fn cancel(store: &Store, actor: &Actor, id: i64) -> StoreResult<Import
     }
     let detail =
         serde_json::json!({ "file_name": job.file_name, "status_before": job.status, "processed": job.processed });
-    audit::record(&txn, actor, "import.cancel", "import", Some(id), None, Some(detail)).await?;
     let after = import_job::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("import.cancel", "import", Some(id)).detail(detail)).await?;
     Ok(view(after))
 }
 
@@ -628,8 +628,9 @@ pub async fn cancel(store: &Store, actor: &Actor, id: i64) -> StoreResult<Import
 /// `updated_at`, so a queued or running job silent for `idle` died with its
 /// node. Run by the housekeeping job; returns how many.
 pub async fn fail_stale(store: &Store, idle: chrono::Duration) -> StoreResult<u64> {
-    let now = Utc::now();
-    let txn = store.begin().await?;
+    let now = store.now();
+    let system = Actor::system();
+    let txn = store.permit_own(&system).begin().await?;
     let res = import_job::Entity::update_many()
         .col_expr(import_job::Column::Status, Expr::value(Status::Failed.code()))
         .col_expr(import_job::Column::Error, Expr::value("the node running this import stopped"))
@@ -639,7 +640,7 @@ pub async fn fail_stale(store: &Store, idle: chrono::Duration) -> StoreResult<u6
         .filter(import_job::Column::UpdatedAt.lt(now - idle))
         .exec(&txn)
         .await?;
-    txn.commit().await?;
+    txn.commit_without_audit(Unaudited::ImportBookkeeping).await?;
     Ok(res.rows_affected)
 }
 
@@ -696,8 +697,9 @@ pub async fn expire_files(store: &Store, upload_dir: &Path, before: DateTime<Utc
     let dir = std::fs::canonicalize(upload_dir).unwrap_or_else(|_| upload_dir.to_owned());
     let mut files: Vec<PathBuf> = expiring.iter().filter_map(|j| j.report_path.as_ref().map(PathBuf::from)).collect();
     files.extend(uploads.iter().filter(|u| !in_use.contains(*u)).map(PathBuf::from));
-    let now = Utc::now();
-    let txn = store.begin().await?;
+    let now = store.now();
+    let system = Actor::system();
+    let txn = store.permit_own(&system).begin().await?;
     for chunk in ids.chunks(500) {
         import_job::Entity::update_many()
             .col_expr(import_job::Column::FilesExpiredAt, Expr::value(now))
@@ -706,7 +708,7 @@ pub async fn expire_files(store: &Store, upload_dir: &Path, before: DateTime<Utc
             .exec(&txn)
             .await?;
     }
-    txn.commit().await?;
+    txn.commit_without_audit(Unaudited::ImportBookkeeping).await?;
     // After the commit: a page never offers a file that is already gone.
     blocking(move || {
         for file in files {
@@ -747,8 +749,8 @@ pub async fn run(
     messages: Messages,
     on_progress: Option<OnProgress>,
 ) -> StoreResult<ImportView> {
-    let now = Utc::now();
-    let txn = store.begin().await?;
+    let txn = store.permit_by_record(actor).begin().await?;
+    let now = txn.now();
     let taken = import_job::Entity::update_many()
         .col_expr(import_job::Column::Status, Expr::value(Status::Running.code()))
         .col_expr(import_job::Column::StartedAt, Expr::value(now))
@@ -758,7 +760,7 @@ pub async fn run(
         .exec(&txn)
         .await?;
     let job = import_job::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    txn.commit().await?;
+    txn.commit_without_audit(Unaudited::ImportBookkeeping).await?;
     if taken.rows_affected == 0 {
         // Cancelled before it started, or run elsewhere.
         return Ok(view(job));
@@ -805,9 +807,19 @@ pub async fn run(
                 other => other.to_string(),
             };
             tracing::warn!(import = id, error = %e, "import failed");
-            let txn = store.begin().await?;
+            let txn = store.permit_by_record(actor).begin().await?;
             // Batches committed before the failure stay: audit them like a finished import.
             let after = import_job::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+            let now = txn.now();
+            import_job::Entity::update_many()
+                .col_expr(import_job::Column::Status, Expr::value(Status::Failed.code()))
+                .col_expr(import_job::Column::Error, Expr::value(text))
+                .col_expr(import_job::Column::FinishedAt, Expr::value(now))
+                .col_expr(import_job::Column::UpdatedAt, Expr::value(now))
+                .filter(import_job::Column::Id.eq(id))
+                .filter(import_job::Column::Status.eq(Status::Running.code()))
+                .exec(&txn)
+                .await?;
             if !after.dry_run && after.inserted + after.merged > 0 {
                 let detail = serde_json::json!({
                     "file_name": after.file_name,
@@ -820,19 +832,11 @@ pub async fn run(
                     "skipped": after.skipped,
                     "rejected": after.rejected,
                 });
-                audit::record(&txn, actor, &format!("import.{}", after.target), "import", Some(id), None, Some(detail))
+                txn.commit(AuditEvent::new(format!("import.{}", after.target), "import", Some(id)).detail(detail))
                     .await?;
+            } else {
+                txn.commit_without_audit(Unaudited::ImportBookkeeping).await?;
             }
-            import_job::Entity::update_many()
-                .col_expr(import_job::Column::Status, Expr::value(Status::Failed.code()))
-                .col_expr(import_job::Column::Error, Expr::value(text))
-                .col_expr(import_job::Column::FinishedAt, Expr::value(Utc::now()))
-                .col_expr(import_job::Column::UpdatedAt, Expr::value(Utc::now()))
-                .filter(import_job::Column::Id.eq(id))
-                .filter(import_job::Column::Status.eq(Status::Running.code()))
-                .exec(&txn)
-                .await?;
-            txn.commit().await?;
         }
     }
     Ok(view(import_job::Entity::find_by_id(id).one(store.reader()).await?.ok_or(StoreError::NotFound)?))
@@ -990,13 +994,13 @@ impl<'a, T: ImportTarget> Run<'a, T> {
         }
         self.header = header;
         if let Some(total) = total {
-            let txn = self.store.begin().await?;
+            let txn = self.store.permit_by_record(self.actor).begin().await?;
             import_job::Entity::update_many()
                 .col_expr(import_job::Column::TotalRows, Expr::value(total as i64))
                 .filter(import_job::Column::Id.eq(self.job.id))
                 .exec(&txn)
                 .await?;
-            txn.commit().await?;
+            txn.commit_without_audit(Unaudited::ImportBookkeeping).await?;
             self.job.total_rows = Some(total as i64);
         }
         Ok(())
@@ -1017,7 +1021,7 @@ impl<'a, T: ImportTarget> Run<'a, T> {
             })
             .collect();
         let dry_run = self.job.dry_run;
-        let txn = self.store.begin().await?;
+        let txn = self.store.permit_by_record(self.actor).begin().await?;
         T::resolve(&txn, self.actor, &mut items).await?;
 
         let mut keys: Vec<String> = items
@@ -1120,7 +1124,7 @@ impl<'a, T: ImportTarget> Run<'a, T> {
             .col_expr(import_job::Column::Merged, Expr::value(total.merged))
             .col_expr(import_job::Column::Skipped, Expr::value(total.skipped))
             .col_expr(import_job::Column::Rejected, Expr::value(total.rejected))
-            .col_expr(import_job::Column::UpdatedAt, Expr::value(Utc::now()));
+            .col_expr(import_job::Column::UpdatedAt, Expr::value(txn.now()));
         if self.samples.len() != samples_before {
             update = update.col_expr(
                 import_job::Column::SampleErrors,
@@ -1136,7 +1140,7 @@ impl<'a, T: ImportTarget> Run<'a, T> {
             self.samples.truncate(samples_before);
             return Ok(false);
         }
-        txn.commit().await?;
+        txn.commit_without_audit(Unaudited::ImportBatch).await?;
         self.counts = total;
         self.unflushed += 1;
         if !dry_run && self.unflushed >= FLUSH_EVERY {
@@ -1214,8 +1218,8 @@ impl<'a, T: ImportTarget> Run<'a, T> {
     async fn finish(mut self) -> StoreResult<()> {
         let has_report = self.report.is_some();
         self.close_report();
-        let now = Utc::now();
-        let txn = self.store.begin().await?;
+        let txn = self.store.permit_by_record(self.actor).begin().await?;
+        let now = txn.now();
         let current = import_job::Entity::find_by_id(self.job.id).one(&txn).await?.ok_or(StoreError::NotFound)?;
         let status = if current.status == Status::Running.code() { Status::Done } else { Status::Cancelled };
         let report = has_report.then(|| self.report_path.to_string_lossy().into_owned());
@@ -1250,10 +1254,10 @@ impl<'a, T: ImportTarget> Run<'a, T> {
                 "rejected": c.rejected,
             });
             let action = format!("import.{}", self.target.code());
-            audit::record(&txn, self.actor, &action, "import", Some(self.job.id), None, Some(detail)).await?;
+            txn.commit(AuditEvent::new(action, "import", Some(self.job.id)).detail(detail)).await
+        } else {
+            txn.commit_without_audit(Unaudited::ImportBookkeeping).await
         }
-        txn.commit().await?;
-        Ok(())
     }
 }
 

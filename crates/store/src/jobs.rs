@@ -1,7 +1,7 @@
 //! Database leases for background jobs: with several nodes, the node that
 //! takes the lease runs the job and the others skip it until it expires.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
@@ -11,7 +11,7 @@ use crate::error::StoreResult;
 
 /// Tries to take (or renew) the lease `name` for `holder`; true if taken.
 pub async fn try_lease(store: &Store, name: &str, holder: &str, ttl: Duration) -> StoreResult<bool> {
-    let now = Utc::now();
+    let now = store.now();
     let txn = store.begin().await?;
     // Take it over if it expired or is already ours.
     let taken = Entity::update_many()

@@ -21,10 +21,10 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde::Serialize;
 
 use crate::Store;
-use crate::audit;
+use crate::audit::{self, AuditEvent};
 use crate::customers::{
-    self, ContactInput, CustomerInput, Duplicate, check_contact, check_input, check_owner, clean, contact_duplicates,
-    duplicates_by_name, hidden_owners, insert_contact, insert_customer, owner_names, require_owned,
+    self, ContactInput, CustomerInput, Duplicate, check_contact, check_input, contact_duplicates, duplicates_by_name,
+    insert_contact, insert_customer, require_owned,
 };
 use crate::entity::{contact, customer, lead};
 use crate::error::{StoreError, StoreResult};
@@ -32,6 +32,8 @@ use crate::opportunities::{OpportunityInput, insert_opportunity};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
+use crate::shared::{check_owner, clean, hidden_owners, owner_names, selection};
+use crate::unit_of_work::UnitOfWork;
 
 // ---------------------------------------------------------------- views
 
@@ -390,11 +392,11 @@ pub(crate) fn new_lead(input: &LeadInput, status: String, owner: i64, now: DateT
 }
 
 pub async fn create_lead(store: &Store, actor: &Actor, input: LeadInput) -> StoreResult<LeadView> {
-    actor.require(Module::Customers, Action::Create)?;
+    let permit = store.permit(actor, Module::Customers, Action::Create)?;
     let owner = input.owner_id.or(actor.user_id);
     let status = clean(&input.status).unwrap_or_else(|| LeadStatus::New.code().to_owned());
     let mut invalid = check_lead(&input, &status);
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     match owner {
         Some(owner) => check_owner(&txn, actor, &mut invalid, Some(owner)).await?,
         // The system itself (imports, demo) must name the owner.
@@ -405,11 +407,10 @@ pub async fn create_lead(store: &Store, actor: &Actor, input: LeadInput) -> Stor
         duplicate_errors(actor, &duplicates(&txn, &input, None).await?).into_result()?;
     }
     let owner = owner.ok_or(StoreError::Forbidden)?;
-    let m = new_lead(&input, status, owner, Utc::now()).insert(&txn).await?;
-    search::index(&txn, Kind::Lead, m.id, &search_texts(&m)).await?;
+    let m = new_lead(&input, status, owner, txn.now()).insert(&txn).await?;
+    txn.index(Kind::Lead, m.id, &search_texts(&m)).await?;
     let v = one_view(&txn, m).await?;
-    audit::record(&txn, actor, "lead.create", "lead", Some(v.id), None, audit::snapshot(&v)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("lead.create", "lead", Some(v.id)).after(&v)).await?;
     Ok(v)
 }
 
@@ -428,8 +429,8 @@ pub async fn update_lead(
     version: i64,
     input: LeadInput,
 ) -> StoreResult<LeadView> {
-    actor.require(Module::Customers, Action::Edit)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
+    let txn = permit.begin().await?;
     let before = find_changeable(&txn, actor, id).await?;
     let status = clean(&input.status).unwrap_or_else(|| before.status.clone());
     let mut invalid = check_lead(&input, &status);
@@ -443,42 +444,33 @@ pub async fn update_lead(
         duplicate_errors(actor, &duplicates(&txn, &input, Some(id)).await?).into_result()?;
     }
     let reason = if status == LeadStatus::Disqualified.code() { clean(&input.disqualify_reason) } else { None };
-    let res = lead::Entity::update_many()
-        .col_expr(lead::Column::Name, Expr::value(input.name.trim()))
-        .col_expr(lead::Column::Company, Expr::value(clean(&input.company)))
-        .col_expr(lead::Column::CompanyKey, Expr::value(keys.company))
-        .col_expr(lead::Column::Title, Expr::value(clean(&input.title)))
-        .col_expr(lead::Column::Phone, Expr::value(clean(&input.phone)))
-        .col_expr(lead::Column::Mobile, Expr::value(clean(&input.mobile)))
-        .col_expr(lead::Column::PhoneKey, Expr::value(keys.phone))
-        .col_expr(lead::Column::MobileKey, Expr::value(keys.mobile))
-        .col_expr(lead::Column::Email, Expr::value(clean(&input.email)))
-        .col_expr(lead::Column::EmailKey, Expr::value(keys.email))
-        .col_expr(lead::Column::Province, Expr::value(clean(&input.province)))
-        .col_expr(lead::Column::City, Expr::value(clean(&input.city)))
-        .col_expr(lead::Column::Source, Expr::value(clean(&input.source)))
-        .col_expr(lead::Column::Campaign, Expr::value(clean(&input.campaign)))
-        .col_expr(lead::Column::Intention, Expr::value(intention_code(&input)))
-        .col_expr(lead::Column::Status, Expr::value(status))
-        .col_expr(lead::Column::OwnerId, Expr::value(owner))
-        .col_expr(lead::Column::Notes, Expr::value(input.notes.trim()))
-        .col_expr(lead::Column::DisqualifyReason, Expr::value(reason))
-        .col_expr(lead::Column::Version, Expr::value(version + 1))
-        .col_expr(lead::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(lead::Column::Id.eq(id))
-        .filter(lead::Column::Version.eq(version))
-        .exec(&txn)
+    let after = txn
+        .update::<lead::Entity>(id, version)
+        .set(lead::Column::Name, Expr::value(input.name.trim()))
+        .set(lead::Column::Company, Expr::value(clean(&input.company)))
+        .set(lead::Column::CompanyKey, Expr::value(keys.company))
+        .set(lead::Column::Title, Expr::value(clean(&input.title)))
+        .set(lead::Column::Phone, Expr::value(clean(&input.phone)))
+        .set(lead::Column::Mobile, Expr::value(clean(&input.mobile)))
+        .set(lead::Column::PhoneKey, Expr::value(keys.phone))
+        .set(lead::Column::MobileKey, Expr::value(keys.mobile))
+        .set(lead::Column::Email, Expr::value(clean(&input.email)))
+        .set(lead::Column::EmailKey, Expr::value(keys.email))
+        .set(lead::Column::Province, Expr::value(clean(&input.province)))
+        .set(lead::Column::City, Expr::value(clean(&input.city)))
+        .set(lead::Column::Source, Expr::value(clean(&input.source)))
+        .set(lead::Column::Campaign, Expr::value(clean(&input.campaign)))
+        .set(lead::Column::Intention, Expr::value(intention_code(&input)))
+        .set(lead::Column::Status, Expr::value(status))
+        .set(lead::Column::OwnerId, Expr::value(owner))
+        .set(lead::Column::Notes, Expr::value(input.notes.trim()))
+        .set(lead::Column::DisqualifyReason, Expr::value(reason))
+        .exec()
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
-    let after = lead::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    search::index(&txn, Kind::Lead, id, &search_texts(&after)).await?;
+    txn.index(Kind::Lead, id, &search_texts(&after)).await?;
     let names = owner_names(&txn, [before.owner_id, after.owner_id].into_iter()).await?;
     let (before, after) = (view(before, &names), view(after, &names));
-    audit::record(&txn, actor, "lead.update", "lead", Some(id), audit::snapshot(&before), audit::snapshot(&after))
-        .await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("lead.update", "lead", Some(id)).before(&before).after(&after)).await?;
     Ok(after)
 }
 
@@ -492,57 +484,55 @@ pub async fn set_status(
     status: &str,
     reason: &str,
 ) -> StoreResult<LeadView> {
-    actor.require(Module::Customers, Action::Edit)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
+    let txn = permit.begin().await?;
     let before = find_changeable(&txn, actor, id).await?;
     let Some(status) = LeadStatus::parse(status) else {
         return Err(Invalid::one("status", "invalid_choice").into());
     };
     rules::check_status(status, reason).into_result()?;
     let reason = (status == LeadStatus::Disqualified).then(|| reason.trim().to_owned());
-    let res = lead::Entity::update_many()
-        .col_expr(lead::Column::Status, Expr::value(status.code()))
-        .col_expr(lead::Column::DisqualifyReason, Expr::value(reason))
-        .col_expr(lead::Column::Version, Expr::value(version + 1))
-        .col_expr(lead::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(lead::Column::Id.eq(id))
-        .filter(lead::Column::Version.eq(version))
-        .exec(&txn)
+    let after = txn
+        .update::<lead::Entity>(id, version)
+        .set(lead::Column::Status, Expr::value(status.code()))
+        .set(lead::Column::DisqualifyReason, Expr::value(reason))
+        .exec()
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
-    let after = lead::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let names = owner_names(&txn, std::iter::once(after.owner_id)).await?;
     let (before, after) = (view(before, &names), view(after, &names));
-    audit::record(&txn, actor, "lead.status", "lead", Some(id), audit::snapshot(&before), audit::snapshot(&after))
-        .await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("lead.status", "lead", Some(id)).before(&before).after(&after)).await?;
     Ok(after)
 }
 
 /// Soft-deletes (`deleted = true`) or restores a lead.
 pub async fn set_lead_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -> StoreResult<LeadView> {
-    actor.require(Module::Customers, Action::Delete)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Customers, Action::Delete)?;
+    let txn = permit.begin().await?;
     let before = find_visible(&txn, actor, id).await?;
     if before.deleted_at.is_some() == deleted {
         return if deleted { Err(StoreError::NotFound) } else { one_view(&txn, before).await };
     }
-    let now = Utc::now();
-    lead::Entity::update_many()
-        .col_expr(lead::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
-        .col_expr(lead::Column::Version, Expr::value(before.version + 1))
-        .col_expr(lead::Column::UpdatedAt, Expr::value(now))
-        .filter(lead::Column::Id.eq(id))
-        .exec(&txn)
+    let now = txn.now();
+    let after = txn
+        .update::<lead::Entity>(id, before.version)
+        .set(lead::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
+        .exec()
         .await?;
-    let after = lead::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let v = one_view(&txn, after).await?;
     let action = if deleted { "lead.delete" } else { "lead.restore" };
-    audit::record(&txn, actor, action, "lead", Some(id), None, audit::snapshot(&v)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new(action, "lead", Some(id)).after(&v)).await?;
     Ok(v)
+}
+
+/// Hands the unconverted leads of `from` to `to`, in the hand-over's unit
+/// (`handover::transfer`). Returns how many moved.
+pub(crate) async fn hand_over(unit: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
+    unit.update_all::<lead::Entity>(
+        Condition::all().add(lead::Column::OwnerId.eq(from)).add(lead::Column::ConvertedAt.is_null()),
+    )
+    .set(lead::Column::OwnerId, Expr::value(to))
+    .exec()
+    .await
 }
 
 // ---------------------------------------------------------------- bulk actions
@@ -560,9 +550,9 @@ pub enum LeadBulkAction {
 /// is audited. Returns how many changed.
 pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: LeadBulkAction) -> StoreResult<u64> {
     let needed = if action == LeadBulkAction::Delete { Action::Delete } else { Action::Edit };
-    actor.require(Module::Customers, needed)?;
-    let ids = customers::selection(ids)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Customers, needed)?;
+    let ids = selection(ids)?;
+    let txn = permit.begin().await?;
     if let LeadBulkAction::AssignOwner(owner) = action {
         let mut invalid = Invalid::new();
         check_owner(&txn, actor, &mut invalid, Some(owner)).await?;
@@ -580,29 +570,26 @@ pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: LeadBulkAct
     if matches!(action, LeadBulkAction::AssignOwner(_)) && rows.iter().any(|l| l.converted_at.is_some()) {
         return Err(Invalid::one("ids", "lead_converted").into());
     }
-    let now = Utc::now();
+    let now = txn.now();
+    let mut audited = None;
     for l in rows {
-        let mut update = lead::Entity::update_many()
-            .col_expr(lead::Column::Version, Expr::value(l.version + 1))
-            .col_expr(lead::Column::UpdatedAt, Expr::value(now))
-            .filter(lead::Column::Id.eq(l.id))
-            .filter(lead::Column::Version.eq(l.version));
+        let mut update = txn.update::<lead::Entity>(l.id, l.version);
         let (code, detail) = match action {
             LeadBulkAction::AssignOwner(owner) => {
-                update = update.col_expr(lead::Column::OwnerId, Expr::value(owner));
+                update = update.set(lead::Column::OwnerId, Expr::value(owner));
                 ("lead.assign", serde_json::json!({ "from_owner_id": l.owner_id, "owner_id": owner }))
             }
             LeadBulkAction::Delete => {
-                update = update.col_expr(lead::Column::DeletedAt, Expr::value(now));
+                update = update.set(lead::Column::DeletedAt, Expr::value(now));
                 ("lead.delete", serde_json::json!({ "bulk": true }))
             }
         };
-        if update.exec(&txn).await?.rows_affected == 0 {
-            return Err(StoreError::Conflict("stale version".into()));
-        }
-        audit::record(&txn, actor, code, "lead", Some(l.id), None, Some(detail)).await?;
+        update.exec_without_reading().await?;
+        audited = Some(txn.record(AuditEvent::new(code, "lead", Some(l.id)).detail(detail)).await?);
     }
-    txn.commit().await?;
+    if let Some(audited) = audited {
+        txn.commit_recorded(audited).await?;
+    }
     Ok(ids.len() as u64)
 }
 
@@ -827,8 +814,8 @@ pub async fn conversion_preview(store: &Store, actor: &Actor, id: i64) -> StoreR
 /// new one owned by the lead's owner) and a contact, and links the lead to
 /// both. Everything is audited; on any error nothing is changed.
 pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput) -> StoreResult<Conversion> {
-    actor.require(Module::Customers, Action::Edit)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
+    let txn = permit.begin().await?;
     let before = find_visible(&txn, actor, id).await?;
     if before.deleted_at.is_some() {
         return Err(StoreError::NotFound);
@@ -888,7 +875,9 @@ pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput)
             // The lead's owner may have left since: reassign the lead first.
             check_owner(&txn, actor, &mut invalid, Some(before.owner_id)).await?;
             invalid.into_result()?;
-            insert_customer(&txn, actor, &new, Some(before.owner_id)).await?.id
+            let (customer, event) = insert_customer(&txn, &new, Some(before.owner_id)).await?;
+            txn.record(event).await?;
+            customer.id
         }
     };
 
@@ -911,7 +900,9 @@ pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput)
                 allow_duplicate: true,
             };
             check_contact(&new).into_result()?;
-            insert_contact(&txn, actor, &new).await?.id
+            let (contact, event) = insert_contact(&txn, &new).await?;
+            txn.record(event).await?;
+            contact.id
         }
     };
 
@@ -933,27 +924,21 @@ pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput)
                 lead_id: Some(id),
                 ..Default::default()
             };
-            Some(insert_opportunity(&txn, actor, new).await.map_err(|e| prefixed(e, "opportunity."))?.id)
+            let (opportunity, event) = insert_opportunity(&txn, new).await.map_err(|e| prefixed(e, "opportunity."))?;
+            txn.record(event).await?;
+            Some(opportunity.id)
         }
         None => None,
     };
 
-    let now = Utc::now();
-    let res = lead::Entity::update_many()
-        .col_expr(lead::Column::ConvertedCustomerId, Expr::value(customer_id))
-        .col_expr(lead::Column::ConvertedContactId, Expr::value(contact_id))
-        .col_expr(lead::Column::ConvertedAt, Expr::value(now))
-        .col_expr(lead::Column::Version, Expr::value(version + 1))
-        .col_expr(lead::Column::UpdatedAt, Expr::value(now))
-        .filter(lead::Column::Id.eq(id))
-        .filter(lead::Column::Version.eq(version))
-        .filter(lead::Column::ConvertedAt.is_null())
-        .exec(&txn)
+    let after = txn
+        .update::<lead::Entity>(id, version)
+        .set(lead::Column::ConvertedCustomerId, Expr::value(customer_id))
+        .set(lead::Column::ConvertedContactId, Expr::value(contact_id))
+        .set(lead::Column::ConvertedAt, Expr::value(txn.now()))
+        .only_if(lead::Column::ConvertedAt.is_null())
+        .exec()
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
-    let after = lead::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let names = owner_names(&txn, std::iter::once(after.owner_id)).await?;
     let (before, after) = (view(before, &names), view(after, &names));
     let mut detail = audit::snapshot(&after);
@@ -961,8 +946,7 @@ pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput)
         map.insert("customer_reused".into(), customer_reused.into());
         map.insert("contact_reused".into(), contact_reused.into());
     }
-    audit::record(&txn, actor, "lead.convert", "lead", Some(id), audit::snapshot(&before), detail).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("lead.convert", "lead", Some(id)).before(&before).after_json(detail)).await?;
     Ok(Conversion { lead: after, customer_id, contact_id, customer_reused, contact_reused, opportunity_id })
 }
 

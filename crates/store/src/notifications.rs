@@ -62,7 +62,7 @@ pub async fn mark(store: &Store, id: i64, error: Option<String>) -> StoreResult<
     let mut update = Entity::update_many().filter(Column::Id.eq(id));
     update = match error {
         None => update
-            .col_expr(Column::SentAt, Expr::value(Utc::now()))
+            .col_expr(Column::SentAt, Expr::value(store.now()))
             .col_expr(Column::Error, Expr::value(Option::<String>::None)),
         Some(e) => update.col_expr(Column::Error, Expr::value(e)),
     };
@@ -132,7 +132,7 @@ pub async fn my_notices(store: &Store, actor: &Actor, include_upcoming: bool) ->
     let Some(me) = actor.user_id else { return Ok(Vec::new()) };
     let mut q = notification::Entity::find().filter(notification::Column::UserId.eq(me));
     if !include_upcoming {
-        q = q.filter(notification::Column::DueAt.lte(Utc::now()));
+        q = q.filter(notification::Column::DueAt.lte(store.now()));
     }
     let rows = q.order_by_desc(notification::Column::DueAt).limit(100).all(store.reader()).await?;
     Ok(rows.into_iter().map(Into::into).collect())
@@ -145,7 +145,7 @@ pub async fn unread_count(store: &Store, actor: &Actor) -> StoreResult<u64> {
     Ok(notification::Entity::find()
         .filter(notification::Column::UserId.eq(me))
         .filter(notification::Column::ReadAt.is_null())
-        .filter(notification::Column::DueAt.lte(Utc::now()))
+        .filter(notification::Column::DueAt.lte(store.now()))
         .count(store.reader())
         .await?)
 }
@@ -155,7 +155,7 @@ pub async fn mark_read(store: &Store, actor: &Actor, id: i64) -> StoreResult<()>
     let me = actor.user_id.ok_or(crate::StoreError::Forbidden)?;
     let txn = store.begin().await?;
     let res = notification::Entity::update_many()
-        .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
+        .col_expr(notification::Column::ReadAt, Expr::value(store.now()))
         .filter(notification::Column::Id.eq(id))
         .filter(notification::Column::UserId.eq(me))
         .exec(&txn)
@@ -188,7 +188,7 @@ pub async fn queue_due_reminders(
     render: impl Fn(&DueReminder) -> (String, String),
 ) -> StoreResult<Vec<i64>> {
     use crate::entity::user;
-    let now = Utc::now();
+    let now = store.now();
     let txn = store.begin().await?;
     let due = notification::Entity::find()
         .filter(notification::Column::EmailedAt.is_null())

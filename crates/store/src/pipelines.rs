@@ -20,7 +20,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::Store;
-use crate::audit;
+use crate::audit::{self, AuditEvent};
 use crate::entity::{lost_reason, opportunity, pipeline, pipeline_stage, stage_item};
 use crate::error::{StoreError, StoreResult};
 use crate::scope::Actor;
@@ -426,7 +426,7 @@ pub async fn create_pipeline(
     input: PipelineInput,
     stages: Vec<StageInput>,
 ) -> StoreResult<PipelineView> {
-    actor.require(Module::Opportunities, Action::Administer)?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Administer)?;
     let mut invalid = check_pipeline_input(&input);
     if stages.is_empty() {
         invalid.push(FieldError::new("stages", "required"));
@@ -437,8 +437,8 @@ pub async fn create_pipeline(
         }
     }
     invalid.into_result()?;
-    let txn = store.begin().await?;
-    let now = Utc::now();
+    let txn = permit.begin().await?;
+    let now = txn.now();
     let last = pipeline::Entity::find().order_by_desc(pipeline::Column::Position).one(&txn).await?;
     let p = pipeline::ActiveModel {
         code: Set(None),
@@ -460,8 +460,7 @@ pub async fn create_pipeline(
         }
     }
     let v = load_one(&txn, p.id).await?;
-    audit::record(&txn, actor, "pipeline.create", "pipeline", Some(p.id), None, audit::snapshot(&v)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("pipeline.create", "pipeline", Some(p.id)).after(&v)).await?;
     Ok(v)
 }
 
@@ -475,9 +474,9 @@ pub async fn update_pipeline(
     input: PipelineInput,
     retired: Option<bool>,
 ) -> StoreResult<PipelineView> {
-    actor.require(Module::Opportunities, Action::Administer)?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Administer)?;
     check_pipeline_input(&input).into_result()?;
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let before = load_one(&txn, id).await?;
     let retire = retired.unwrap_or(before.retired);
     if retire && !before.retired {
@@ -486,32 +485,15 @@ pub async fn update_pipeline(
             return Err(Invalid(vec![FieldError::new("retired", "pipeline_has_open").with("count", open)]).into());
         }
     }
-    let now = Utc::now();
-    let res = pipeline::Entity::update_many()
-        .col_expr(pipeline::Column::Name, Expr::value(input.name.trim()))
-        .col_expr(pipeline::Column::NameEn, Expr::value(input.name_en.trim()))
-        .col_expr(pipeline::Column::RetiredAt, Expr::value(if retire { Some(now) } else { None }))
-        .col_expr(pipeline::Column::Version, Expr::value(version + 1))
-        .col_expr(pipeline::Column::UpdatedAt, Expr::value(now))
-        .filter(pipeline::Column::Id.eq(id))
-        .filter(pipeline::Column::Version.eq(version))
-        .exec(&txn)
+    let now = txn.now();
+    txn.update::<pipeline::Entity>(id, version)
+        .set(pipeline::Column::Name, Expr::value(input.name.trim()))
+        .set(pipeline::Column::NameEn, Expr::value(input.name_en.trim()))
+        .set(pipeline::Column::RetiredAt, Expr::value(if retire { Some(now) } else { None }))
+        .exec_without_reading()
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
     let after = load_one(&txn, id).await?;
-    audit::record(
-        &txn,
-        actor,
-        "pipeline.update",
-        "pipeline",
-        Some(id),
-        audit::snapshot(&before),
-        audit::snapshot(&after),
-    )
-    .await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("pipeline.update", "pipeline", Some(id)).before(&before).after(&after)).await?;
     Ok(after)
 }
 
@@ -579,9 +561,9 @@ pub async fn create_stage(
     position: Option<i32>,
     input: StageInput,
 ) -> StoreResult<PipelineView> {
-    actor.require(Module::Opportunities, Action::Administer)?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Administer)?;
     check_stage_input(&input).into_result()?;
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let before = load_one(&txn, pipeline_id).await?;
     let last = before.stages.iter().map(|s| s.position).max().unwrap_or(0);
     let position = position.unwrap_or(last + 1).clamp(1, last + 1);
@@ -596,10 +578,8 @@ pub async fn create_stage(
     let stage = stage_row(pipeline_id, position, &input).insert(&txn).await?;
     save_checklist(&txn, stage.id, &input.checklist).await?;
     let after = load_one(&txn, pipeline_id).await?;
-    let snapshot = after.stage(stage.id).map(audit::snapshot);
-    audit::record(&txn, actor, "pipeline.stage_create", "pipeline_stage", Some(stage.id), None, snapshot.flatten())
-        .await?;
-    txn.commit().await?;
+    let snapshot = after.stage(stage.id).and_then(audit::snapshot);
+    txn.commit(AuditEvent::new("pipeline.stage_create", "pipeline_stage", Some(stage.id)).after_json(snapshot)).await?;
     Ok(after)
 }
 
@@ -617,35 +597,27 @@ pub async fn update_stage(
     version: i64,
     input: StageInput,
 ) -> StoreResult<PipelineView> {
-    actor.require(Module::Opportunities, Action::Administer)?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Administer)?;
     check_stage_input(&input).into_result()?;
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let before = find_stage(&txn, stage_id).await?;
     let pipeline_before = load_one(&txn, before.pipeline_id).await?;
-    let now = Utc::now();
-    let res = pipeline_stage::Entity::update_many()
-        .col_expr(pipeline_stage::Column::Code, Expr::value(input.code.trim()))
-        .col_expr(pipeline_stage::Column::Name, Expr::value(input.name.trim()))
-        .col_expr(pipeline_stage::Column::NameEn, Expr::value(input.name_en.trim()))
-        .col_expr(pipeline_stage::Column::Probability, Expr::value(input.probability))
-        .col_expr(pipeline_stage::Column::ExpectedDays, Expr::value(input.expected_days))
-        .col_expr(pipeline_stage::Column::SuccessCriteria, Expr::value(input.success_criteria.trim()))
-        .col_expr(pipeline_stage::Column::SuccessCriteriaEn, Expr::value(input.success_criteria_en.trim()))
-        .col_expr(pipeline_stage::Column::Milestone, Expr::value(input.milestone.trim()))
-        .col_expr(pipeline_stage::Column::MilestoneEn, Expr::value(input.milestone_en.trim()))
-        .col_expr(pipeline_stage::Column::Input, Expr::value(input.input.trim()))
-        .col_expr(pipeline_stage::Column::InputEn, Expr::value(input.input_en.trim()))
-        .col_expr(pipeline_stage::Column::Output, Expr::value(input.output.trim()))
-        .col_expr(pipeline_stage::Column::OutputEn, Expr::value(input.output_en.trim()))
-        .col_expr(pipeline_stage::Column::Version, Expr::value(version + 1))
-        .col_expr(pipeline_stage::Column::UpdatedAt, Expr::value(now))
-        .filter(pipeline_stage::Column::Id.eq(stage_id))
-        .filter(pipeline_stage::Column::Version.eq(version))
-        .exec(&txn)
+    txn.update::<pipeline_stage::Entity>(stage_id, version)
+        .set(pipeline_stage::Column::Code, Expr::value(input.code.trim()))
+        .set(pipeline_stage::Column::Name, Expr::value(input.name.trim()))
+        .set(pipeline_stage::Column::NameEn, Expr::value(input.name_en.trim()))
+        .set(pipeline_stage::Column::Probability, Expr::value(input.probability))
+        .set(pipeline_stage::Column::ExpectedDays, Expr::value(input.expected_days))
+        .set(pipeline_stage::Column::SuccessCriteria, Expr::value(input.success_criteria.trim()))
+        .set(pipeline_stage::Column::SuccessCriteriaEn, Expr::value(input.success_criteria_en.trim()))
+        .set(pipeline_stage::Column::Milestone, Expr::value(input.milestone.trim()))
+        .set(pipeline_stage::Column::MilestoneEn, Expr::value(input.milestone_en.trim()))
+        .set(pipeline_stage::Column::Input, Expr::value(input.input.trim()))
+        .set(pipeline_stage::Column::InputEn, Expr::value(input.input_en.trim()))
+        .set(pipeline_stage::Column::Output, Expr::value(input.output.trim()))
+        .set(pipeline_stage::Column::OutputEn, Expr::value(input.output_en.trim()))
+        .exec_without_reading()
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
     save_checklist(&txn, stage_id, &input.checklist).await?;
     if before.probability != input.probability {
         opportunity::Entity::update_many()
@@ -657,17 +629,10 @@ pub async fn update_stage(
             .await?;
     }
     let after = load_one(&txn, before.pipeline_id).await?;
-    audit::record(
-        &txn,
-        actor,
-        "pipeline.stage_update",
-        "pipeline_stage",
-        Some(stage_id),
-        pipeline_before.stage(stage_id).and_then(audit::snapshot),
-        after.stage(stage_id).and_then(audit::snapshot),
-    )
-    .await?;
-    txn.commit().await?;
+    let event = AuditEvent::new("pipeline.stage_update", "pipeline_stage", Some(stage_id))
+        .before_json(pipeline_before.stage(stage_id).and_then(audit::snapshot))
+        .after_json(after.stage(stage_id).and_then(audit::snapshot));
+    txn.commit(event).await?;
     Ok(after)
 }
 
@@ -678,8 +643,8 @@ pub async fn reorder_stages(
     pipeline_id: i64,
     order: &[i64],
 ) -> StoreResult<PipelineView> {
-    actor.require(Module::Opportunities, Action::Administer)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Administer)?;
+    let txn = permit.begin().await?;
     let before = load_one(&txn, pipeline_id).await?;
     let mut known: Vec<i64> = before.stages.iter().map(|s| s.id).collect();
     let mut given = order.to_vec();
@@ -689,30 +654,21 @@ pub async fn reorder_stages(
         return Err(Invalid::one("order", "stage_order_mismatch").into());
     }
     for (n, id) in order.iter().enumerate() {
-        pipeline_stage::Entity::update_many()
-            .col_expr(pipeline_stage::Column::Position, Expr::value(n as i32 + 1))
-            .col_expr(pipeline_stage::Column::Version, Expr::col(pipeline_stage::Column::Version).add(1))
-            .filter(pipeline_stage::Column::Id.eq(*id))
-            .exec(&txn)
+        txn.update_all::<pipeline_stage::Entity>(pipeline_stage::Column::Id.eq(*id))
+            .set(pipeline_stage::Column::Position, Expr::value(n as i32 + 1))
+            .exec()
             .await?;
     }
     let after = load_one(&txn, pipeline_id).await?;
     let ids = |p: &PipelineView| serde_json::json!(p.stages.iter().map(|s| s.id).collect::<Vec<_>>());
     if ids(&before) != ids(&after) {
         // "Reached a later stage" follows the order: count the pipeline again.
-        crate::funnel::rollup::rebuild_in(&txn, Some(pipeline_id)).await?;
+        txn.funnel_rebuild(Some(pipeline_id)).await?;
     }
-    audit::record(
-        &txn,
-        actor,
-        "pipeline.reorder",
-        "pipeline",
-        Some(pipeline_id),
-        Some(ids(&before)),
-        Some(ids(&after)),
-    )
-    .await?;
-    txn.commit().await?;
+    let event = AuditEvent::new("pipeline.reorder", "pipeline", Some(pipeline_id))
+        .before_json(Some(ids(&before)))
+        .after_json(Some(ids(&after)));
+    txn.commit(event).await?;
     Ok(after)
 }
 
@@ -724,8 +680,8 @@ pub async fn set_stage_retired(
     stage_id: i64,
     retired: bool,
 ) -> StoreResult<PipelineView> {
-    actor.require(Module::Opportunities, Action::Administer)?;
-    let txn = store.begin().await?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Administer)?;
+    let txn = permit.begin().await?;
     let before = find_stage(&txn, stage_id).await?;
     if retired {
         let open = open_count(&txn, opportunity::Column::StageId, stage_id).await?;
@@ -737,16 +693,13 @@ pub async fn set_stage_retired(
             return Err(Invalid::one("stage_id", "last_stage").into());
         }
     }
-    pipeline_stage::Entity::update_many()
-        .col_expr(pipeline_stage::Column::RetiredAt, Expr::value(if retired { Some(Utc::now()) } else { None }))
-        .col_expr(pipeline_stage::Column::Version, Expr::value(before.version + 1))
-        .filter(pipeline_stage::Column::Id.eq(stage_id))
-        .exec(&txn)
+    txn.update::<pipeline_stage::Entity>(stage_id, before.version)
+        .set(pipeline_stage::Column::RetiredAt, Expr::value(if retired { Some(txn.now()) } else { None }))
+        .exec_without_reading()
         .await?;
     let action = if retired { "pipeline.stage_retire" } else { "pipeline.stage_restore" };
-    audit::record(&txn, actor, action, "pipeline_stage", Some(stage_id), None, None).await?;
     let after = load_one(&txn, before.pipeline_id).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new(action, "pipeline_stage", Some(stage_id))).await?;
     Ok(after)
 }
 
@@ -778,12 +731,12 @@ pub async fn save_lost_reason(
     name_en: &str,
     retired: bool,
 ) -> StoreResult<LostReasonView> {
-    actor.require(Module::Opportunities, Action::Administer)?;
+    let permit = store.permit(actor, Module::Opportunities, Action::Administer)?;
     let mut invalid = Invalid::new();
     invalid.text("name", name, rules::NAME_MAX);
     invalid.optional_text("name_en", name_en, rules::NAME_MAX);
     invalid.into_result()?;
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let m = match id {
         None => {
             let last = lost_reason::Entity::find().order_by_desc(lost_reason::Column::Position).one(&txn).await?;
@@ -802,12 +755,11 @@ pub async fn save_lost_reason(
             let mut m: lost_reason::ActiveModel = before.clone().into();
             m.name = Set(name.trim().to_owned());
             m.name_en = Set(name_en.trim().to_owned());
-            m.retired_at = Set(if retired { before.retired_at.or(Some(Utc::now())) } else { None });
+            m.retired_at = Set(if retired { before.retired_at.or(Some(txn.now())) } else { None });
             m.update(&txn).await?
         }
     };
     let v = reason_view(m);
-    audit::record(&txn, actor, "pipeline.lost_reason", "lost_reason", Some(v.id), None, audit::snapshot(&v)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("pipeline.lost_reason", "lost_reason", Some(v.id)).after(&v)).await?;
     Ok(v)
 }

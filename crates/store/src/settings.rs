@@ -1,14 +1,14 @@
 //! The company settings row.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::settings::{DateFormat, Settings};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use serde::Serialize;
 
 use crate::Store;
-use crate::audit;
+use crate::audit::AuditEvent;
 use crate::entity::company_settings::{self, Column, Entity};
 use crate::error::{StoreError, StoreResult};
 use crate::scope::Actor;
@@ -77,52 +77,35 @@ pub(crate) async fn current<C: ConnectionTrait>(conn: &C) -> StoreResult<Setting
     Ok(from_model(row).settings)
 }
 
-/// Today in the company's time zone.
-pub(crate) async fn today<C: ConnectionTrait>(conn: &C) -> StoreResult<chrono::NaiveDate> {
-    Ok(current(conn).await?.today())
+/// The company-time day of `now` (the store's clock).
+pub(crate) async fn today<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> StoreResult<chrono::NaiveDate> {
+    Ok(salesflow_domain::time::local_day(&current(conn).await?, now))
 }
 
 /// Replaces the settings if `version` is still current.
 pub async fn update(store: &Store, actor: &Actor, new: Settings, version: i64) -> StoreResult<VersionedSettings> {
-    actor.require(Module::Settings, Action::Edit)?;
+    let permit = store.permit(actor, Module::Settings, Action::Edit)?;
     new.validate()?;
-    let txn = store.begin().await?;
-    let before = Entity::find_by_id(ROW).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    let result = Entity::update_many()
-        .col_expr(Column::CompanyName, Expr::value(new.company_name.trim()))
-        .col_expr(Column::Currency, Expr::value(new.currency.clone()))
-        .col_expr(Column::CurrencySymbol, Expr::value(new.currency_symbol.trim()))
-        .col_expr(Column::DateFormat, Expr::value(new.date_format.code()))
-        .col_expr(Column::TimeZone, Expr::value(new.time_zone.clone()))
-        .col_expr(Column::FiscalYearStartMonth, Expr::value(new.fiscal_year_start_month as i32))
-        .col_expr(Column::DefaultLocale, Expr::value(new.default_locale.clone()))
-        .col_expr(Column::PoolReturnDays, Expr::value(new.pool_return_days as i32))
-        .col_expr(Column::PoolClaimLimit, Expr::value(new.pool_claim_limit as i32))
-        .col_expr(Column::Version, Expr::value(version + 1))
-        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(Column::Id.eq(ROW))
-        .filter(Column::Version.eq(version))
-        .exec(&txn)
+    let unit = permit.begin().await?;
+    let before = Entity::find_by_id(ROW).one(&unit).await?.ok_or(StoreError::NotFound)?;
+    let after = unit
+        .update::<Entity>(ROW, version)
+        .set(Column::CompanyName, Expr::value(new.company_name.trim()))
+        .set(Column::Currency, Expr::value(new.currency.clone()))
+        .set(Column::CurrencySymbol, Expr::value(new.currency_symbol.trim()))
+        .set(Column::DateFormat, Expr::value(new.date_format.code()))
+        .set(Column::TimeZone, Expr::value(new.time_zone.clone()))
+        .set(Column::FiscalYearStartMonth, Expr::value(new.fiscal_year_start_month as i32))
+        .set(Column::DefaultLocale, Expr::value(new.default_locale.clone()))
+        .set(Column::PoolReturnDays, Expr::value(new.pool_return_days as i32))
+        .set(Column::PoolClaimLimit, Expr::value(new.pool_claim_limit as i32))
+        .exec()
         .await?;
-    if result.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
-    let after = Entity::find_by_id(ROW).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let (before, after) = (from_model(before), from_model(after));
     if before.settings.time_zone != after.settings.time_zone {
         // The funnel summary counts by local days: count them again.
-        crate::funnel::rollup::rebuild_in(&txn, None).await?;
+        unit.funnel_rebuild(None).await?;
     }
-    audit::record(
-        &txn,
-        actor,
-        "settings.update",
-        "settings",
-        Some(ROW),
-        audit::snapshot(&before),
-        audit::snapshot(&after),
-    )
-    .await?;
-    txn.commit().await?;
+    unit.commit(AuditEvent::new("settings.update", "settings", Some(ROW)).before(&before).after(&after)).await?;
     Ok(after)
 }

@@ -14,7 +14,7 @@ use salesflow_domain::access::{Action, Module};
 use salesflow_domain::settings::Settings;
 use salesflow_domain::tasks::{self as rules, Priority, RelatedKind, TaskStatus, check, is_overdue};
 use salesflow_domain::validation::FieldError;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Condition, Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
@@ -22,7 +22,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::Store;
-use crate::audit;
+use crate::audit::AuditEvent;
 use crate::customers::{customer_names, find_visible as find_visible_customer};
 use crate::entity::{activity, contact, customer, lead, notification, opportunity, task, user};
 use crate::error::{StoreError, StoreResult};
@@ -30,6 +30,7 @@ use crate::notifications;
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
+use crate::unit_of_work::UnitOfWork;
 
 /// The kind of the in-app reminder a task's due date schedules.
 pub const REMINDER_KIND: &str = "task_due";
@@ -302,12 +303,6 @@ fn reminder_link(id: i64) -> String {
     format!("/tasks/{id}")
 }
 
-/// 09:00 company time on the due day, or the due time itself when that
-/// is earlier.
-fn reminder_time(settings: &Settings, due_at: DateTime<Utc>) -> DateTime<Utc> {
-    settings.morning_of(rules::local_day(settings, due_at)).filter(|m| *m < due_at).unwrap_or(due_at)
-}
-
 async fn schedule_reminder<C: ConnectionTrait>(conn: &C, settings: &Settings, t: &task::Model) -> StoreResult<()> {
     if status_of(t).is_closed() {
         return Ok(());
@@ -318,7 +313,7 @@ async fn schedule_reminder<C: ConnectionTrait>(conn: &C, settings: &Settings, t:
         REMINDER_KIND,
         &t.title,
         &reminder_link(t.id),
-        reminder_time(settings, t.due_at),
+        salesflow_domain::time::reminder_time(settings, t.due_at),
     )
     .await
 }
@@ -358,18 +353,18 @@ pub struct TaskInput {
 }
 
 pub async fn create_task(store: &Store, actor: &Actor, input: TaskInput) -> StoreResult<TaskView> {
-    actor.require(Module::Customers, Action::Create)?;
+    let permit = store.permit(actor, Module::Customers, Action::Create)?;
     let me = actor.user_id.ok_or(StoreError::Forbidden)?;
     let status = input.status.clone().unwrap_or_else(|| TaskStatus::Open.code().to_owned());
     let mut invalid = check(&input.title, &input.description, &input.priority, &status, input.start_at, input.due_at);
     let company = crate::settings::get(store).await?.settings;
     let assignee = input.assignee_id.unwrap_or(me);
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     check_assignee(&txn, actor, &mut invalid, assignee).await?;
     let related = resolve_related(&txn, actor, &mut invalid, input.related_kind.as_deref(), input.related_id).await?;
     invalid.into_result()?;
     let status = TaskStatus::parse(&status).unwrap_or(TaskStatus::Open).with_progress(input.in_progress, None);
-    let now = Utc::now();
+    let now = txn.now();
     let m = task::ActiveModel {
         title: Set(input.title.trim().to_owned()),
         description: Set(input.description.trim().to_owned()),
@@ -390,11 +385,10 @@ pub async fn create_task(store: &Store, actor: &Actor, input: TaskInput) -> Stor
     }
     .insert(&txn)
     .await?;
-    search::index(&txn, Kind::Task, m.id, &[&m.title]).await?;
+    txn.index(Kind::Task, m.id, &[&m.title]).await?;
     schedule_reminder(&txn, &company, &m).await?;
     let v = one_view(&txn, &company, m).await?;
-    audit::record(&txn, actor, "task.create", "task", Some(v.id), None, audit::snapshot(&v)).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("task.create", "task", Some(v.id)).after(&v)).await?;
     Ok(v)
 }
 
@@ -414,45 +408,36 @@ fn completed_at(before: &task::Model, status: TaskStatus, now: DateTime<Utc>) ->
     }
 }
 
-/// Writes the new state of a task (`version` must be current), keeps its
-/// reminder in step and audits the change.
-#[allow(clippy::too_many_arguments)]
-async fn save<C: ConnectionTrait>(
-    txn: &C,
-    actor: &Actor,
+/// Writes the new state of a task (`version` must be current) and keeps
+/// its reminder in step; returns it with the change's audit event.
+async fn save(
+    txn: &UnitOfWork<'_>,
     settings: &Settings,
     before: task::Model,
     version: i64,
     mut after: task::Model,
-    action: &str,
-) -> StoreResult<TaskView> {
-    let now = Utc::now();
+    action: &'static str,
+) -> StoreResult<(TaskView, AuditEvent)> {
+    let now = txn.now();
     after.version = version + 1;
     after.updated_at = now;
-    let res = task::Entity::update_many()
-        .col_expr(task::Column::Title, Expr::value(after.title.clone()))
-        .col_expr(task::Column::Description, Expr::value(after.description.clone()))
-        .col_expr(task::Column::AssigneeId, Expr::value(after.assignee_id))
-        .col_expr(task::Column::CustomerId, Expr::value(after.customer_id))
-        .col_expr(task::Column::RelatedKind, Expr::value(after.related_kind.clone()))
-        .col_expr(task::Column::RelatedId, Expr::value(after.related_id))
-        .col_expr(task::Column::StartAt, Expr::value(after.start_at))
-        .col_expr(task::Column::DueAt, Expr::value(after.due_at))
-        .col_expr(task::Column::Priority, Expr::value(after.priority))
-        .col_expr(task::Column::Status, Expr::value(after.status.clone()))
-        .col_expr(task::Column::CompletedAt, Expr::value(after.completed_at))
-        .col_expr(task::Column::Version, Expr::value(after.version))
-        .col_expr(task::Column::UpdatedAt, Expr::value(now))
-        .filter(task::Column::Id.eq(before.id))
-        .filter(task::Column::Version.eq(version))
-        .filter(task::Column::DeletedAt.is_null())
-        .exec(txn)
+    txn.update::<task::Entity>(before.id, version)
+        .set(task::Column::Title, Expr::value(after.title.clone()))
+        .set(task::Column::Description, Expr::value(after.description.clone()))
+        .set(task::Column::AssigneeId, Expr::value(after.assignee_id))
+        .set(task::Column::CustomerId, Expr::value(after.customer_id))
+        .set(task::Column::RelatedKind, Expr::value(after.related_kind.clone()))
+        .set(task::Column::RelatedId, Expr::value(after.related_id))
+        .set(task::Column::StartAt, Expr::value(after.start_at))
+        .set(task::Column::DueAt, Expr::value(after.due_at))
+        .set(task::Column::Priority, Expr::value(after.priority))
+        .set(task::Column::Status, Expr::value(after.status.clone()))
+        .set(task::Column::CompletedAt, Expr::value(after.completed_at))
+        .only_if(task::Column::DeletedAt.is_null())
+        .exec_without_reading()
         .await?;
-    if res.rows_affected == 0 {
-        return Err(StoreError::Conflict("stale version".into()));
-    }
     if after.title != before.title {
-        search::index(txn, Kind::Task, after.id, &[&after.title]).await?;
+        txn.index(Kind::Task, after.id, &[&after.title]).await?;
     }
     let reschedule = after.due_at != before.due_at
         || after.assignee_id != before.assignee_id
@@ -464,9 +449,8 @@ async fn save<C: ConnectionTrait>(
     }
     let names = names_for(txn, &[before.clone(), after.clone()]).await?;
     let (before, after) = (view(before, &names, settings, now), view(after, &names, settings, now));
-    audit::record(txn, actor, action, "task", Some(after.id), audit::snapshot(&before), audit::snapshot(&after))
-        .await?;
-    Ok(after)
+    let event = AuditEvent::new(action, "task", Some(after.id)).before(&before).after(&after);
+    Ok((after, event))
 }
 
 /// Replaces a task's fields; `version` must be the one last read.
@@ -477,9 +461,9 @@ pub async fn update_task(
     version: i64,
     input: TaskInput,
 ) -> StoreResult<TaskView> {
-    actor.require(Module::Customers, Action::Edit)?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
     let company = crate::settings::get(store).await?.settings;
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let before = find_visible(&txn, actor, id).await?;
     let status = input.status.clone().unwrap_or_else(|| before.status.clone());
     let mut invalid = check(&input.title, &input.description, &input.priority, &status, input.start_at, input.due_at);
@@ -510,19 +494,19 @@ pub async fn update_task(
         due_at: input.due_at,
         priority: Priority::parse(&input.priority).unwrap_or(Priority::Normal).rank(),
         status: status.code().to_owned(),
-        completed_at: completed_at(&before, status, Utc::now()),
+        completed_at: completed_at(&before, status, txn.now()),
         ..before.clone()
     };
-    let v = save(&txn, actor, &company, before, version, after, "task.update").await?;
-    txn.commit().await?;
+    let (v, event) = save(&txn, &company, before, version, after, "task.update").await?;
+    txn.commit(event).await?;
     Ok(v)
 }
 
 /// Marks a task done (`done = true`) or opens it again.
 pub async fn set_done(store: &Store, actor: &Actor, id: i64, version: i64, done: bool) -> StoreResult<TaskView> {
-    actor.require(Module::Customers, Action::Edit)?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
     let company = crate::settings::get(store).await?.settings;
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let before = find_visible(&txn, actor, id).await?;
     if before.version != version {
         return Err(StoreError::Conflict("stale version".into()));
@@ -534,39 +518,34 @@ pub async fn set_done(store: &Store, actor: &Actor, id: i64, version: i64, done:
     }
     let after = task::Model {
         status: status.code().to_owned(),
-        completed_at: completed_at(&before, status, Utc::now()),
+        completed_at: completed_at(&before, status, txn.now()),
         ..before.clone()
     };
     let action = if done { "task.complete" } else { "task.reopen" };
-    let v = save(&txn, actor, &company, before, version, after, action).await?;
-    txn.commit().await?;
+    let (v, event) = save(&txn, &company, before, version, after, action).await?;
+    txn.commit(event).await?;
     Ok(v)
 }
 
 /// Soft-deletes a task: its creator may, and whoever may delete records
 /// of the assignee.
 pub async fn delete_task(store: &Store, actor: &Actor, id: i64) -> StoreResult<()> {
-    actor.require(Module::Customers, Action::Edit)?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
     let company = crate::settings::get(store).await?.settings;
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     let before = find_visible(&txn, actor, id).await?;
     let creator = actor.user_id == Some(before.created_by);
     let manages = actor.can(Module::Customers, Action::Delete) && actor.sees_owner(Some(before.assignee_id));
     if !(creator || manages) {
         return Err(StoreError::Forbidden);
     }
-    let now = Utc::now();
-    task::Entity::update_many()
-        .col_expr(task::Column::DeletedAt, Expr::value(now))
-        .col_expr(task::Column::Version, Expr::value(before.version + 1))
-        .col_expr(task::Column::UpdatedAt, Expr::value(now))
-        .filter(task::Column::Id.eq(id))
-        .exec(&txn)
+    txn.update::<task::Entity>(id, before.version)
+        .set(task::Column::DeletedAt, Expr::value(txn.now()))
+        .exec_without_reading()
         .await?;
     withdraw_reminders(&txn, before.assignee_id, id).await?;
     let v = one_view(&txn, &company, before).await?;
-    audit::record(&txn, actor, "task.delete", "task", Some(id), audit::snapshot(&v), None).await?;
-    txn.commit().await?;
+    txn.commit(AuditEvent::new("task.delete", "task", Some(id)).before(&v)).await?;
     Ok(())
 }
 
@@ -585,10 +564,10 @@ pub enum TaskBulkAction {
 /// as for one task, and each change is audited. Tasks already so (done, or
 /// with that assignee) stay as they are. Returns how many changed.
 pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: TaskBulkAction) -> StoreResult<u64> {
-    actor.require(Module::Customers, Action::Edit)?;
-    let ids = crate::customers::selection(ids)?;
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
+    let ids = crate::shared::selection(ids)?;
     let company = crate::settings::get(store).await?.settings;
-    let txn = store.begin().await?;
+    let txn = permit.begin().await?;
     if let TaskBulkAction::Assign(assignee) = action {
         let mut invalid = Invalid::new();
         check_assignee(&txn, actor, &mut invalid, assignee).await?;
@@ -613,8 +592,9 @@ pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: TaskBulkAct
             return Err(StoreError::Forbidden);
         }
     }
-    let now = Utc::now();
+    let now = txn.now();
     let mut changed = 0;
+    let mut audited = None;
     for before in rows {
         let version = before.version;
         match action {
@@ -623,7 +603,8 @@ pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: TaskBulkAct
                     continue;
                 }
                 let after = task::Model { assignee_id: assignee, ..before.clone() };
-                save(&txn, actor, &company, before, version, after, "task.assign").await?;
+                let (_, event) = save(&txn, &company, before, version, after, "task.assign").await?;
+                audited = Some(txn.record(event).await?);
             }
             TaskBulkAction::MarkDone => {
                 if status_of(&before) == TaskStatus::Done {
@@ -634,37 +615,34 @@ pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: TaskBulkAct
                     completed_at: completed_at(&before, TaskStatus::Done, now),
                     ..before.clone()
                 };
-                save(&txn, actor, &company, before, version, after, "task.complete").await?;
+                let (_, event) = save(&txn, &company, before, version, after, "task.complete").await?;
+                audited = Some(txn.record(event).await?);
             }
             TaskBulkAction::Delete => {
-                let res = task::Entity::update_many()
-                    .col_expr(task::Column::DeletedAt, Expr::value(now))
-                    .col_expr(task::Column::Version, Expr::value(version + 1))
-                    .col_expr(task::Column::UpdatedAt, Expr::value(now))
-                    .filter(task::Column::Id.eq(before.id))
-                    .filter(task::Column::Version.eq(version))
-                    .exec(&txn)
+                txn.update::<task::Entity>(before.id, version)
+                    .set(task::Column::DeletedAt, Expr::value(now))
+                    .exec_without_reading()
                     .await?;
-                if res.rows_affected == 0 {
-                    return Err(StoreError::Conflict("stale version".into()));
-                }
                 withdraw_reminders(&txn, before.assignee_id, before.id).await?;
                 let id = before.id;
                 let v = one_view(&txn, &company, before).await?;
-                let detail = Some(serde_json::json!({ "bulk": true }));
-                audit::record(&txn, actor, "task.delete", "task", Some(id), audit::snapshot(&v), detail).await?;
+                let event = AuditEvent::new("task.delete", "task", Some(id)).before(&v);
+                audited = Some(txn.record(event.detail(serde_json::json!({ "bulk": true }))).await?);
             }
         }
         changed += 1;
     }
-    txn.commit().await?;
+    // Every task already so: nothing was written.
+    if let Some(audited) = audited {
+        txn.commit_recorded(audited).await?;
+    }
     Ok(changed)
 }
 
 /// Hands the open tasks of one person to another, inside the caller's
-/// transaction (part of `customers::transfer`). Done and cancelled tasks
+/// transaction (part of `handover::transfer`). Done and cancelled tasks
 /// stay with the person who did them. Returns how many moved.
-pub(crate) async fn transfer_open<C: ConnectionTrait>(conn: &C, from: i64, to: i64) -> StoreResult<u64> {
+pub(crate) async fn hand_over(conn: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
     let open: Vec<&str> = TaskStatus::OPEN.iter().map(|s| s.code()).collect();
     let moving: Vec<i64> = task::Entity::find()
         .select_only()
@@ -678,14 +656,15 @@ pub(crate) async fn transfer_open<C: ConnectionTrait>(conn: &C, from: i64, to: i
     if moving.is_empty() {
         return Ok(0);
     }
-    let res = task::Entity::update_many()
-        .col_expr(task::Column::AssigneeId, Expr::value(to))
-        .col_expr(task::Column::Version, Expr::col(task::Column::Version).add(1))
-        .col_expr(task::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(task::Column::AssigneeId.eq(from))
-        .filter(task::Column::Status.is_in(open))
-        .filter(task::Column::DeletedAt.is_null())
-        .exec(conn)
+    let moved = conn
+        .update_all::<task::Entity>(
+            Condition::all()
+                .add(task::Column::AssigneeId.eq(from))
+                .add(task::Column::Status.is_in(open))
+                .add(task::Column::DeletedAt.is_null()),
+        )
+        .set(task::Column::AssigneeId, Expr::value(to))
+        .exec()
         .await?;
     // Their pending reminders follow them, in bounded statements.
     for ids in moving.chunks(500) {
@@ -699,7 +678,7 @@ pub(crate) async fn transfer_open<C: ConnectionTrait>(conn: &C, from: i64, to: i
             .exec(conn)
             .await?;
     }
-    Ok(res.rows_affected)
+    Ok(moved)
 }
 
 // ---------------------------------------------------------------- lists
@@ -791,7 +770,7 @@ pub async fn list_tasks(
     if let Some(other) = filter.not_assignee_id {
         query = query.filter(task::Column::AssigneeId.ne(other));
     }
-    let now = Utc::now();
+    let now = store.now();
     if filter.overdue {
         query = query
             .filter(task::Column::Status.is_in(TaskStatus::OPEN.iter().map(|s| s.code())))
@@ -872,7 +851,7 @@ pub async fn calendar(
     let bad_day = || StoreError::Invalid(Invalid::one("from", "invalid_date"));
     let start = rules::start_of_day(&company, from).ok_or_else(bad_day)?;
     let end = to.succ_opt().and_then(|d| rules::start_of_day(&company, d)).ok_or_else(bad_day)?;
-    let now = Utc::now();
+    let now = store.now();
     let conn = store.reader();
     let mut events = Vec::new();
 

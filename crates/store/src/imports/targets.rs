@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use chrono::Utc;
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::customers::{Grade, name_key, parse_tags};
@@ -13,18 +12,20 @@ use salesflow_domain::imports::{Target, parse_intention, parse_lead_status, pars
 use salesflow_domain::leads::LeadStatus;
 use salesflow_domain::money::Money;
 use salesflow_domain::validation::FieldError;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use crate::customers::{
-    ContactInput, CustomerInput, check_contact, check_input, clean, contact_keys, contact_texts, require_owned,
-    stored_tags, visible,
+    ContactInput, CustomerInput, check_contact, check_input, contact_keys, contact_texts, require_owned, stored_tags,
+    visible,
 };
 use crate::entity::{contact, customer, lead, user};
 use crate::error::StoreResult;
 use crate::leads::{Keys, LeadInput, check_lead, intention_code, new_lead, search_texts};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
+use crate::shared::clean;
+use crate::unit_of_work::UnitOfWork;
 
 /// The cells of one row by field, through the chosen mapping.
 pub(crate) struct Values<'a> {
@@ -78,7 +79,7 @@ pub(crate) trait ImportTarget: Send + Sync + 'static {
     /// Resolves references (owners, customers) of a batch in one query each;
     /// a row whose reference is unknown or outside the scope is rejected.
     fn resolve(
-        txn: &DatabaseTransaction,
+        txn: &UnitOfWork<'_>,
         actor: &Actor,
         items: &mut [Item<Self::Record>],
     ) -> impl Future<Output = StoreResult<()>> + Send;
@@ -88,16 +89,16 @@ pub(crate) trait ImportTarget: Send + Sync + 'static {
 
     /// Existing records holding any of these keys (one query), by key.
     fn existing(
-        txn: &DatabaseTransaction,
+        txn: &UnitOfWork<'_>,
         actor: &Actor,
         keys: Vec<String>,
     ) -> impl Future<Output = StoreResult<HashMap<String, Found<Self::Model>>>> + Send;
 
-    fn insert(txn: &DatabaseTransaction, records: Vec<Self::Record>) -> impl Future<Output = StoreResult<()>> + Send;
+    fn insert(txn: &UnitOfWork<'_>, records: Vec<Self::Record>) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Copies the record's non-blank fields over an existing record.
     fn merge(
-        txn: &DatabaseTransaction,
+        txn: &UnitOfWork<'_>,
         existing: &Self::Model,
         record: Self::Record,
     ) -> impl Future<Output = StoreResult<()>> + Send;
@@ -173,7 +174,7 @@ impl ImportTarget for Customers {
         })
     }
 
-    async fn resolve(txn: &DatabaseTransaction, actor: &Actor, items: &mut [Item<CustomerRecord>]) -> StoreResult<()> {
+    async fn resolve(txn: &UnitOfWork<'_>, actor: &Actor, items: &mut [Item<CustomerRecord>]) -> StoreResult<()> {
         let texts: Vec<String> = items.iter().filter_map(|i| i.record.as_ref()?.owner_text.clone()).collect::<Vec<_>>();
         let owners = owners_by_text(txn, texts).await?;
         for item in items.iter_mut() {
@@ -191,7 +192,7 @@ impl ImportTarget for Customers {
     }
 
     async fn existing(
-        txn: &DatabaseTransaction,
+        txn: &UnitOfWork<'_>,
         actor: &Actor,
         keys: Vec<String>,
     ) -> StoreResult<HashMap<String, Found<customer::Model>>> {
@@ -214,8 +215,8 @@ impl ImportTarget for Customers {
         Ok(found)
     }
 
-    async fn insert(txn: &DatabaseTransaction, records: Vec<CustomerRecord>) -> StoreResult<()> {
-        let now = Utc::now();
+    async fn insert(txn: &UnitOfWork<'_>, records: Vec<CustomerRecord>) -> StoreResult<()> {
+        let now = txn.now();
         let mut records = records.into_iter().peekable();
         while records.peek().is_some() {
             let chunk: Vec<CustomerRecord> = records.by_ref().take(ROWS_PER_STATEMENT).collect();
@@ -254,7 +255,7 @@ impl ImportTarget for Customers {
         Ok(())
     }
 
-    async fn merge(txn: &DatabaseTransaction, existing: &customer::Model, record: CustomerRecord) -> StoreResult<()> {
+    async fn merge(txn: &UnitOfWork<'_>, existing: &customer::Model, record: CustomerRecord) -> StoreResult<()> {
         let mut into = CustomerRecord {
             input: CustomerInput {
                 name: existing.name.clone(),
@@ -278,25 +279,22 @@ impl ImportTarget for Customers {
         };
         Self::merge_records(&mut into, record);
         let input = into.input;
-        customer::Entity::update_many()
-            .col_expr(
+        txn.update_all::<customer::Entity>(customer::Column::Id.eq(existing.id))
+            .set(
                 customer::Column::Grade,
                 Expr::value(input.grade.and_then(|g| Grade::parse(&g)).map(|g| g.code().to_owned())),
             )
-            .col_expr(customer::Column::Industry, Expr::value(input.industry))
-            .col_expr(customer::Column::Province, Expr::value(input.province))
-            .col_expr(customer::Column::City, Expr::value(input.city))
-            .col_expr(customer::Column::Address, Expr::value(input.address))
-            .col_expr(customer::Column::Source, Expr::value(input.source))
-            .col_expr(customer::Column::Kind, Expr::value(input.kind))
-            .col_expr(customer::Column::Tags, Expr::value(stored_tags(&input.tags)))
-            .col_expr(customer::Column::CreditLimit, Expr::value(input.credit_limit.minor()))
-            .col_expr(customer::Column::OwnerId, Expr::value(into.owner_id))
-            .col_expr(customer::Column::Notes, Expr::value(input.notes))
-            .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
-            .col_expr(customer::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(customer::Column::Id.eq(existing.id))
-            .exec(txn)
+            .set(customer::Column::Industry, Expr::value(input.industry))
+            .set(customer::Column::Province, Expr::value(input.province))
+            .set(customer::Column::City, Expr::value(input.city))
+            .set(customer::Column::Address, Expr::value(input.address))
+            .set(customer::Column::Source, Expr::value(input.source))
+            .set(customer::Column::Kind, Expr::value(input.kind))
+            .set(customer::Column::Tags, Expr::value(stored_tags(&input.tags)))
+            .set(customer::Column::CreditLimit, Expr::value(input.credit_limit.minor()))
+            .set(customer::Column::OwnerId, Expr::value(into.owner_id))
+            .set(customer::Column::Notes, Expr::value(input.notes))
+            .exec()
             .await?;
         Ok(())
     }
@@ -359,7 +357,7 @@ fn owner_of(
 
 /// Active users by lower-cased username, e-mail or display name, in one
 /// query. `None` marks a display name two people share.
-async fn owners_by_text(txn: &DatabaseTransaction, texts: Vec<String>) -> StoreResult<HashMap<String, Option<i64>>> {
+async fn owners_by_text(txn: &UnitOfWork<'_>, texts: Vec<String>) -> StoreResult<HashMap<String, Option<i64>>> {
     let mut found: HashMap<String, Option<i64>> = HashMap::new();
     if texts.is_empty() {
         return Ok(found);
@@ -449,7 +447,7 @@ impl ImportTarget for Contacts {
         Ok(ContactRecord { customer_key: name_key(customer), input, role_given: !role_text.is_empty() })
     }
 
-    async fn resolve(txn: &DatabaseTransaction, actor: &Actor, items: &mut [Item<ContactRecord>]) -> StoreResult<()> {
+    async fn resolve(txn: &UnitOfWork<'_>, actor: &Actor, items: &mut [Item<ContactRecord>]) -> StoreResult<()> {
         let mut keys: Vec<String> =
             items.iter().filter_map(|i| Some(i.record.as_ref()?.customer_key.clone())).collect();
         keys.sort();
@@ -497,7 +495,7 @@ impl ImportTarget for Contacts {
     }
 
     async fn existing(
-        txn: &DatabaseTransaction,
+        txn: &UnitOfWork<'_>,
         actor: &Actor,
         keys: Vec<String>,
     ) -> StoreResult<HashMap<String, Found<contact::Model>>> {
@@ -540,8 +538,8 @@ impl ImportTarget for Contacts {
         Ok(found)
     }
 
-    async fn insert(txn: &DatabaseTransaction, records: Vec<ContactRecord>) -> StoreResult<()> {
-        let now = Utc::now();
+    async fn insert(txn: &UnitOfWork<'_>, records: Vec<ContactRecord>) -> StoreResult<()> {
+        let now = txn.now();
         let mut records = records.into_iter().peekable();
         while records.peek().is_some() {
             let chunk: Vec<ContactRecord> = records.by_ref().take(ROWS_PER_STATEMENT).collect();
@@ -579,7 +577,7 @@ impl ImportTarget for Contacts {
         Ok(())
     }
 
-    async fn merge(txn: &DatabaseTransaction, existing: &contact::Model, record: ContactRecord) -> StoreResult<()> {
+    async fn merge(txn: &UnitOfWork<'_>, existing: &contact::Model, record: ContactRecord) -> StoreResult<()> {
         let mut into = ContactRecord {
             input: ContactInput {
                 customer_id: existing.customer_id,
@@ -598,26 +596,23 @@ impl ImportTarget for Contacts {
         Self::merge_records(&mut into, record);
         let input = into.input;
         let (phone_key, mobile_key, email_key) = contact_keys(&input);
-        contact::Entity::update_many()
-            .col_expr(contact::Column::Name, Expr::value(input.name.trim()))
-            .col_expr(contact::Column::Title, Expr::value(clean(&input.title)))
-            .col_expr(contact::Column::Phone, Expr::value(clean(&input.phone)))
-            .col_expr(contact::Column::Mobile, Expr::value(clean(&input.mobile)))
-            .col_expr(contact::Column::PhoneKey, Expr::value(phone_key))
-            .col_expr(contact::Column::MobileKey, Expr::value(mobile_key))
-            .col_expr(contact::Column::Email, Expr::value(clean(&input.email)))
-            .col_expr(contact::Column::EmailKey, Expr::value(email_key))
-            .col_expr(contact::Column::Role, Expr::value(input.role.clone()))
-            .col_expr(contact::Column::Notes, Expr::value(input.notes.trim()))
-            .col_expr(contact::Column::Version, Expr::col(contact::Column::Version).add(1))
-            .col_expr(contact::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(contact::Column::Id.eq(existing.id))
-            .exec(txn)
+        txn.update_all::<contact::Entity>(contact::Column::Id.eq(existing.id))
+            .set(contact::Column::Name, Expr::value(input.name.trim()))
+            .set(contact::Column::Title, Expr::value(clean(&input.title)))
+            .set(contact::Column::Phone, Expr::value(clean(&input.phone)))
+            .set(contact::Column::Mobile, Expr::value(clean(&input.mobile)))
+            .set(contact::Column::PhoneKey, Expr::value(phone_key))
+            .set(contact::Column::MobileKey, Expr::value(mobile_key))
+            .set(contact::Column::Email, Expr::value(clean(&input.email)))
+            .set(contact::Column::EmailKey, Expr::value(email_key))
+            .set(contact::Column::Role, Expr::value(input.role.clone()))
+            .set(contact::Column::Notes, Expr::value(input.notes.trim()))
+            .exec()
             .await?;
         let after = contact::Entity::find_by_id(existing.id).one(txn).await?;
         if let Some(after) = after {
             let texts = contact_texts(&after);
-            search::index(txn, Kind::Contact, after.id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+            txn.index(Kind::Contact, after.id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
         }
         Ok(())
     }
@@ -723,7 +718,7 @@ impl ImportTarget for Leads {
         })
     }
 
-    async fn resolve(txn: &DatabaseTransaction, actor: &Actor, items: &mut [Item<LeadRecord>]) -> StoreResult<()> {
+    async fn resolve(txn: &UnitOfWork<'_>, actor: &Actor, items: &mut [Item<LeadRecord>]) -> StoreResult<()> {
         let texts: Vec<String> = items.iter().filter_map(|i| i.record.as_ref()?.owner_text.clone()).collect();
         let owners = owners_by_text(txn, texts).await?;
         for item in items.iter_mut() {
@@ -743,7 +738,7 @@ impl ImportTarget for Leads {
     }
 
     async fn existing(
-        txn: &DatabaseTransaction,
+        txn: &UnitOfWork<'_>,
         actor: &Actor,
         keys: Vec<String>,
     ) -> StoreResult<HashMap<String, Found<lead::Model>>> {
@@ -784,8 +779,8 @@ impl ImportTarget for Leads {
         Ok(found)
     }
 
-    async fn insert(txn: &DatabaseTransaction, records: Vec<LeadRecord>) -> StoreResult<()> {
-        let now = Utc::now();
+    async fn insert(txn: &UnitOfWork<'_>, records: Vec<LeadRecord>) -> StoreResult<()> {
+        let now = txn.now();
         let mut records = records.into_iter().peekable();
         while records.peek().is_some() {
             let chunk: Vec<LeadRecord> = records.by_ref().take(ROWS_PER_STATEMENT).collect();
@@ -814,7 +809,7 @@ impl ImportTarget for Leads {
         Ok(())
     }
 
-    async fn merge(txn: &DatabaseTransaction, existing: &lead::Model, record: LeadRecord) -> StoreResult<()> {
+    async fn merge(txn: &UnitOfWork<'_>, existing: &lead::Model, record: LeadRecord) -> StoreResult<()> {
         let mut into = LeadRecord {
             input: LeadInput {
                 name: existing.name.clone(),
@@ -845,33 +840,30 @@ impl ImportTarget for Leads {
         let keys = Keys::of(&input);
         let reason =
             if into.status == LeadStatus::Disqualified.code() { clean(&input.disqualify_reason) } else { None };
-        lead::Entity::update_many()
-            .col_expr(lead::Column::Name, Expr::value(input.name.trim()))
-            .col_expr(lead::Column::Company, Expr::value(clean(&input.company)))
-            .col_expr(lead::Column::CompanyKey, Expr::value(keys.company))
-            .col_expr(lead::Column::Title, Expr::value(clean(&input.title)))
-            .col_expr(lead::Column::Phone, Expr::value(clean(&input.phone)))
-            .col_expr(lead::Column::Mobile, Expr::value(clean(&input.mobile)))
-            .col_expr(lead::Column::PhoneKey, Expr::value(keys.phone))
-            .col_expr(lead::Column::MobileKey, Expr::value(keys.mobile))
-            .col_expr(lead::Column::Email, Expr::value(clean(&input.email)))
-            .col_expr(lead::Column::EmailKey, Expr::value(keys.email))
-            .col_expr(lead::Column::Province, Expr::value(clean(&input.province)))
-            .col_expr(lead::Column::City, Expr::value(clean(&input.city)))
-            .col_expr(lead::Column::Source, Expr::value(clean(&input.source)))
-            .col_expr(lead::Column::Campaign, Expr::value(clean(&input.campaign)))
-            .col_expr(lead::Column::Intention, Expr::value(intention_code(&input)))
-            .col_expr(lead::Column::Status, Expr::value(into.status))
-            .col_expr(lead::Column::OwnerId, Expr::value(into.owner_id.unwrap_or(existing.owner_id)))
-            .col_expr(lead::Column::Notes, Expr::value(input.notes.trim()))
-            .col_expr(lead::Column::DisqualifyReason, Expr::value(reason))
-            .col_expr(lead::Column::Version, Expr::col(lead::Column::Version).add(1))
-            .col_expr(lead::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(lead::Column::Id.eq(existing.id))
-            .exec(txn)
+        txn.update_all::<lead::Entity>(lead::Column::Id.eq(existing.id))
+            .set(lead::Column::Name, Expr::value(input.name.trim()))
+            .set(lead::Column::Company, Expr::value(clean(&input.company)))
+            .set(lead::Column::CompanyKey, Expr::value(keys.company))
+            .set(lead::Column::Title, Expr::value(clean(&input.title)))
+            .set(lead::Column::Phone, Expr::value(clean(&input.phone)))
+            .set(lead::Column::Mobile, Expr::value(clean(&input.mobile)))
+            .set(lead::Column::PhoneKey, Expr::value(keys.phone))
+            .set(lead::Column::MobileKey, Expr::value(keys.mobile))
+            .set(lead::Column::Email, Expr::value(clean(&input.email)))
+            .set(lead::Column::EmailKey, Expr::value(keys.email))
+            .set(lead::Column::Province, Expr::value(clean(&input.province)))
+            .set(lead::Column::City, Expr::value(clean(&input.city)))
+            .set(lead::Column::Source, Expr::value(clean(&input.source)))
+            .set(lead::Column::Campaign, Expr::value(clean(&input.campaign)))
+            .set(lead::Column::Intention, Expr::value(intention_code(&input)))
+            .set(lead::Column::Status, Expr::value(into.status))
+            .set(lead::Column::OwnerId, Expr::value(into.owner_id.unwrap_or(existing.owner_id)))
+            .set(lead::Column::Notes, Expr::value(input.notes.trim()))
+            .set(lead::Column::DisqualifyReason, Expr::value(reason))
+            .exec()
             .await?;
         if let Some(after) = lead::Entity::find_by_id(existing.id).one(txn).await? {
-            search::index(txn, Kind::Lead, after.id, &search_texts(&after)).await?;
+            txn.index(Kind::Lead, after.id, &search_texts(&after)).await?;
         }
         Ok(())
     }

@@ -12,6 +12,7 @@ use crate::Store;
 use crate::entity::{list_column, saved_view};
 use crate::error::{StoreError, StoreResult};
 use crate::scope::Actor;
+use crate::unit_of_work::Unaudited;
 
 /// The lists that have views and column choices.
 pub const LISTS: [&str; 6] = ["customers", "contacts", "activities", "leads", "tasks", "opportunities"];
@@ -74,7 +75,7 @@ pub async fn save_view(store: &Store, actor: &Actor, list: &str, name: &str, que
     }
     invalid.into_result()?;
     let name = name.trim();
-    let txn = store.begin().await?;
+    let txn = store.permit_own(actor).begin().await?;
     // Name lookup, quota count and insert under the person's row lock: two
     // saves at once neither pass the quota together nor race on the name.
     crate::locks::lock_user(&txn, me).await?;
@@ -86,7 +87,7 @@ pub async fn save_view(store: &Store, actor: &Actor, list: &str, name: &str, que
             .filter(saved_view::Column::Id.eq(existing.id))
             .exec(&txn)
             .await?;
-        txn.commit().await?;
+        txn.commit_without_audit(Unaudited::OwnPreference).await?;
         return Ok(SavedView { query, ..view(existing) });
     }
     if mine.count(&txn).await? >= VIEWS_MAX {
@@ -97,24 +98,24 @@ pub async fn save_view(store: &Store, actor: &Actor, list: &str, name: &str, que
         list: Set(list.to_owned()),
         name: Set(name.to_owned()),
         query: Set(query),
-        created_at: Set(Utc::now()),
+        created_at: Set(txn.now()),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    txn.commit().await?;
+    txn.commit_without_audit(Unaudited::OwnPreference).await?;
     Ok(view(m))
 }
 
 pub async fn delete_view(store: &Store, actor: &Actor, id: i64) -> StoreResult<()> {
     let me = actor.user_id.ok_or(StoreError::Forbidden)?;
-    let txn = store.begin().await?;
+    let txn = store.permit_own(actor).begin().await?;
     let res = saved_view::Entity::delete_many()
         .filter(saved_view::Column::Id.eq(id))
         .filter(saved_view::Column::UserId.eq(me))
         .exec(&txn)
         .await?;
-    txn.commit().await?;
+    txn.commit_without_audit(Unaudited::OwnPreference).await?;
     if res.rows_affected == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
@@ -143,14 +144,14 @@ pub async fn set_columns(
     if chosen.iter().any(|c| !allowed.contains(&c.as_str())) {
         return Err(Invalid::one("columns", "invalid_choice").into());
     }
-    let txn = store.begin().await?;
+    let txn = store.permit_own(actor).begin().await?;
     if chosen.is_empty() {
         list_column::Entity::delete_many()
             .filter(list_column::Column::UserId.eq(me))
             .filter(list_column::Column::List.eq(list))
             .exec(&txn)
             .await?;
-        txn.commit().await?;
+        txn.commit_without_audit(Unaudited::OwnPreference).await?;
         return Ok(());
     }
     let row = list_column::ActiveModel {
@@ -167,6 +168,6 @@ pub async fn set_columns(
         )
         .exec(&txn)
         .await?;
-    txn.commit().await?;
+    txn.commit_without_audit(Unaudited::OwnPreference).await?;
     Ok(())
 }

@@ -1,0 +1,438 @@
+//! Users: accounts, their roles and departments, activation and soft delete.
+
+use super::*;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub role_id: i64,
+    pub role_code: String,
+    pub department_id: Option<i64>,
+    pub locale: Option<String>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+fn view_with(u: user::Model, role_codes: &HashMap<i64, String>) -> UserView {
+    UserView {
+        role_code: role_codes.get(&u.role_id).cloned().unwrap_or_default(),
+        id: u.id,
+        username: u.username,
+        email: u.email,
+        display_name: u.display_name,
+        role_id: u.role_id,
+        department_id: u.department_id,
+        locale: u.locale,
+        active: u.active,
+        version: u.version,
+        created_at: u.created_at,
+        updated_at: u.updated_at,
+        last_login_at: u.last_login_at,
+        deleted_at: u.deleted_at,
+    }
+}
+
+async fn role_codes<C: ConnectionTrait>(conn: &C) -> StoreResult<HashMap<i64, String>> {
+    Ok(role::Entity::find().all(conn).await?.into_iter().map(|r| (r.id, r.code)).collect())
+}
+
+pub(super) async fn user_view<C: ConnectionTrait>(conn: &C, u: user::Model) -> StoreResult<UserView> {
+    Ok(view_with(u, &role_codes(conn).await?))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+    pub role_id: i64,
+    pub department_id: Option<i64>,
+    pub locale: Option<String>,
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub version: i64,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub role_id: Option<i64>,
+    pub department_id: Option<Option<i64>>,
+    pub locale: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+async fn check_references<C: ConnectionTrait>(
+    conn: &C,
+    invalid: &mut Invalid,
+    role_id: Option<i64>,
+    department_id: Option<i64>,
+) -> StoreResult<()> {
+    if let Some(r) = role_id
+        && role::Entity::find_by_id(r).one(conn).await?.is_none()
+    {
+        invalid.push(salesflow_domain::FieldError::new("role_id", "unknown_reference"));
+    }
+    if let Some(d) = department_id
+        && department::Entity::find_by_id(d).filter(department::Column::DeletedAt.is_null()).one(conn).await?.is_none()
+    {
+        invalid.push(salesflow_domain::FieldError::new("department_id", "unknown_reference"));
+    }
+    Ok(())
+}
+
+fn check_locale(invalid: &mut Invalid, locale: Option<&str>) {
+    if locale.is_some_and(|l| supported_locale(l).is_none()) {
+        invalid.push(salesflow_domain::FieldError::new("locale", "invalid_choice"));
+    }
+}
+
+async fn check_unique<C: ConnectionTrait>(
+    conn: &C,
+    invalid: &mut Invalid,
+    username: Option<&str>,
+    email: Option<&str>,
+    except: Option<i64>,
+) -> StoreResult<()> {
+    for (field, column, value) in
+        [("username", user::Column::UsernameKey, username), ("email", user::Column::EmailKey, email)]
+    {
+        let Some(value) = value else { continue };
+        let mut q = user::Entity::find().filter(column.eq(identifier_key(value)));
+        if let Some(id) = except {
+            q = q.filter(user::Column::Id.ne(id));
+        }
+        if q.count(conn).await? > 0 {
+            invalid.push(salesflow_domain::FieldError::new(field, "already_taken"));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_user(store: &Store, actor: &Actor, new: NewUser) -> StoreResult<UserView> {
+    let permit = store.permit(actor, Module::Access, Action::Create)?;
+    insert_user(permit, new, false).await?.ok_or(StoreError::Conflict("users exist".into()))
+}
+
+/// Creates the first administrator of an empty installation, or nothing
+/// (`None`) when there are users already. Nodes starting at once on an
+/// empty database take turns under the installation lock, so exactly one
+/// creates it.
+pub async fn create_first_admin(store: &Store, new: NewUser) -> StoreResult<Option<UserView>> {
+    let system = Actor::system();
+    insert_user(store.permit_own(&system), new, true).await
+}
+
+/// A unique index refused a username or e-mail address taken by a
+/// concurrent write between the check and the insert: the same 422 the
+/// check gives, not the database's message.
+fn taken(err: sea_orm::DbErr) -> StoreError {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(msg)) => {
+            let field = if msg.contains("email_key") { "email" } else { "username" };
+            Invalid::one(field, "already_taken").into()
+        }
+        _ => err.into(),
+    }
+}
+
+async fn insert_user(permit: Permit<'_>, new: NewUser, first_only: bool) -> StoreResult<Option<UserView>> {
+    let username = new.username.trim().to_owned();
+    let email = new.email.trim().to_owned();
+    let mut invalid = Invalid::new();
+    rules::check_username(&mut invalid, &username);
+    rules::check_email(&mut invalid, "email", &email);
+    invalid.text("display_name", &new.display_name, rules::NAME_MAX);
+    rules::check_password(&mut invalid, "password", &new.password, &username);
+    check_locale(&mut invalid, new.locale.as_deref());
+    let hash = if invalid.is_empty() { hash_password(&new.password).await? } else { String::new() };
+    let txn = permit.begin().await?;
+    if first_only {
+        crate::locks::lock_install(&txn).await?;
+        if user::Entity::find().count(&txn).await? > 0 {
+            return Ok(None);
+        }
+    }
+    check_references(&txn, &mut invalid, Some(new.role_id), new.department_id).await?;
+    check_unique(&txn, &mut invalid, Some(&username), Some(&email), None).await?;
+    invalid.into_result()?;
+    let now = txn.now();
+    let model = user::ActiveModel {
+        username_key: Set(identifier_key(&username)),
+        username: Set(username),
+        email_key: Set(identifier_key(&email)),
+        email: Set(email),
+        display_name: Set(new.display_name.trim().to_owned()),
+        password_hash: Set(hash),
+        role_id: Set(new.role_id),
+        department_id: Set(new.department_id),
+        locale: Set(new.locale.as_deref().and_then(supported_locale).map(str::to_owned)),
+        active: Set(true),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(taken)?;
+    let view = user_view(&txn, model).await?;
+    txn.commit(AuditEvent::new("user.create", "user", Some(view.id)).after(&view)).await?;
+    Ok(Some(view))
+}
+
+/// A user in the caller's scope (deleted ones too, for restore).
+async fn find_user<C: ConnectionTrait>(conn: &C, actor: &Actor, id: i64) -> StoreResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .filter(actor.scope_condition(user::Column::Id))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+pub async fn get_user(store: &Store, actor: &Actor, id: i64) -> StoreResult<UserView> {
+    // Everyone may read their own account; others need the view permission.
+    if actor.user_id != Some(id) {
+        actor.require(Module::Access, Action::View)?;
+    }
+    let u = find_user(store.reader(), actor, id).await?;
+    user_view(store.reader(), u).await
+}
+
+pub async fn update_user(store: &Store, actor: &Actor, id: i64, patch: UserPatch) -> StoreResult<UserView> {
+    let permit = store.permit(actor, Module::Access, Action::Edit)?;
+    if patch.role_id.is_some() {
+        // Granting roles is how privileges grow: administrators only.
+        actor.require(Module::Access, Action::Administer)?;
+    }
+    if patch.active == Some(false) && actor.user_id == Some(id) {
+        return Err(Invalid::one("active", "cannot_deactivate_self").into());
+    }
+    let mut invalid = Invalid::new();
+    if let Some(email) = &patch.email {
+        rules::check_email(&mut invalid, "email", email.trim());
+    }
+    if let Some(name) = &patch.display_name {
+        invalid.text("display_name", name, rules::NAME_MAX);
+    }
+    if let Some(locale) = &patch.locale {
+        check_locale(&mut invalid, locale.as_deref());
+    }
+    let txn = permit.begin().await?;
+    let before = find_user(&txn, actor, id).await?;
+    if before.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    check_references(&txn, &mut invalid, patch.role_id, patch.department_id.flatten()).await?;
+    check_unique(&txn, &mut invalid, None, patch.email.as_deref(), Some(id)).await?;
+    invalid.into_result()?;
+    let now = txn.now();
+    let mut update = txn.update::<user::Entity>(id, patch.version).map_db_error(taken);
+    if let Some(email) = &patch.email {
+        update = update
+            .set(user::Column::Email, Expr::value(email.trim()))
+            .set(user::Column::EmailKey, Expr::value(identifier_key(email)));
+    }
+    if let Some(name) = &patch.display_name {
+        update = update.set(user::Column::DisplayName, Expr::value(name.trim()));
+    }
+    if let Some(role_id) = patch.role_id {
+        update = update.set(user::Column::RoleId, Expr::value(role_id));
+    }
+    if let Some(dept) = patch.department_id {
+        update = update.set(user::Column::DepartmentId, Expr::value(dept));
+    }
+    if let Some(locale) = &patch.locale {
+        let locale = locale.as_deref().and_then(supported_locale).map(str::to_owned);
+        update = update.set(user::Column::Locale, Expr::value(locale));
+    }
+    if let Some(active) = patch.active {
+        update = update.set(user::Column::Active, Expr::value(active));
+    }
+    let after = update.exec().await?;
+    if patch.active == Some(false) {
+        end_all_access(&txn, id, now).await?;
+    }
+    let codes = role_codes(&txn).await?;
+    let (before, after) = (view_with(before, &codes), view_with(after, &codes));
+    let action = match patch.active {
+        Some(false) if before.active => "user.deactivate",
+        Some(true) if !before.active => "user.activate",
+        _ => "user.update",
+    };
+    txn.commit(AuditEvent::new(action, "user", Some(id)).before(&before).after(&after)).await?;
+    Ok(after)
+}
+
+/// Sessions and API tokens of a user stop working at once.
+async fn end_all_access<C: ConnectionTrait>(conn: &C, user_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(conn).await?;
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(now))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets the caller's own language (no permission needed).
+pub async fn set_own_locale(store: &Store, actor: &Actor, locale: &str) -> StoreResult<()> {
+    let id = actor.user_id.ok_or(StoreError::Forbidden)?;
+    let locale = supported_locale(locale).ok_or_else(|| Invalid::one("locale", "invalid_choice"))?;
+    let txn = store.permit_own(actor).begin().await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::Locale, Expr::value(locale))
+        .filter(user::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let detail = serde_json::json!({ "locale": locale });
+    txn.commit(AuditEvent::new("user.set_locale", "user", Some(id)).detail(detail)).await?;
+    Ok(())
+}
+
+/// Soft-deletes (`deleted = true`) or restores a user.
+pub async fn set_user_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -> StoreResult<UserView> {
+    let permit = store.permit(actor, Module::Access, Action::Delete)?;
+    if deleted && actor.user_id == Some(id) {
+        return Err(Invalid::one("id", "cannot_delete_self").into());
+    }
+    let txn = permit.begin().await?;
+    let before = find_user(&txn, actor, id).await?;
+    if before.deleted_at.is_some() == deleted {
+        return if deleted { Err(StoreError::NotFound) } else { Ok(user_view(&txn, before).await?) };
+    }
+    let now = txn.now();
+    let after = txn
+        .update::<user::Entity>(id, before.version)
+        .set(user::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
+        .set(user::Column::Active, Expr::value(!deleted))
+        .exec()
+        .await?;
+    if deleted {
+        end_all_access(&txn, id, now).await?;
+    }
+    let codes = role_codes(&txn).await?;
+    let (before, after) = (view_with(before, &codes), view_with(after, &codes));
+    let action = if deleted { "user.delete" } else { "user.restore" };
+    txn.commit(AuditEvent::new(action, "user", Some(id)).before(&before).after(&after)).await?;
+    Ok(after)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Matches username, display name or e-mail (any case, any script).
+    pub q: Option<String>,
+    pub role_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub active: Option<bool>,
+    pub deleted: bool,
+}
+
+const USER_SORTS: [SortField<user::Column>; 5] = [
+    SortField { name: "id", column: user::Column::Id },
+    SortField { name: "username", column: user::Column::UsernameKey },
+    SortField { name: "display_name", column: user::Column::DisplayName },
+    SortField { name: "created_at", column: user::Column::CreatedAt },
+    SortField { name: "updated_at", column: user::Column::UpdatedAt },
+];
+
+pub async fn list_users(
+    store: &Store,
+    actor: &Actor,
+    filter: &UserFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<UserView>> {
+    use sea_orm::sea_query::ExprTrait;
+    actor.require(Module::Access, Action::View)?;
+    let keyset = Keyset::parse(page, &USER_SORTS, "display_name")?;
+    let mut query = user::Entity::find().filter(actor.scope_condition(user::Column::Id));
+    query = if filter.deleted {
+        query.filter(user::Column::DeletedAt.is_not_null())
+    } else {
+        query.filter(user::Column::DeletedAt.is_null())
+    };
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        // The user table stays small (people, not customers): a scan is fine.
+        let term = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(user::Column::UsernameKey.like(term.clone()))
+                .add(user::Column::EmailKey.like(term.clone()))
+                .add(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(user::Column::DisplayName))).like(term)),
+        );
+    }
+    if let Some(r) = filter.role_id {
+        query = query.filter(user::Column::RoleId.eq(r));
+    }
+    if let Some(d) = filter.department_id {
+        query = query.filter(user::Column::DepartmentId.eq(d));
+    }
+    if let Some(a) = filter.active {
+        query = query.filter(user::Column::Active.eq(a));
+    }
+    let rows = keyset.apply(query, user::Column::Id).all(store.reader()).await?;
+    let codes = role_codes(store.reader()).await?;
+    let page = keyset.finish(rows, |u, field| {
+        let key = match field {
+            "username" => Key::Text(u.username_key.clone()),
+            "display_name" => Key::Text(u.display_name.clone()),
+            "created_at" => Key::Time(u.created_at),
+            "updated_at" => Key::Time(u.updated_at),
+            _ => Key::Int(u.id),
+        };
+        (key, u.id)
+    });
+    Ok(page.map(|u| view_with(u, &codes)))
+}
+
+/// Every active user's id and name, for pickers (no scope: names are not secret).
+pub async fn user_names(store: &Store) -> StoreResult<Vec<(i64, String)>> {
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::DeletedAt.is_null())
+        .order_by_asc(user::Column::DisplayName)
+        .into_tuple()
+        .all(store.reader())
+        .await?)
+}
+
+/// Every live department's id and name, by name, for filters (no scope:
+/// team names are not secret).
+pub async fn department_names(store: &Store) -> StoreResult<Vec<(i64, String)>> {
+    Ok(department::Entity::find()
+        .select_only()
+        .column(department::Column::Id)
+        .column(department::Column::Name)
+        .filter(department::Column::DeletedAt.is_null())
+        .order_by_asc(department::Column::Name)
+        .into_tuple()
+        .all(store.reader())
+        .await?)
+}
+
+/// Active people inside the actor's data scope, by name: whom they may
+/// assign records to.
+pub async fn people_in_scope(store: &Store, actor: &Actor) -> StoreResult<Vec<(i64, String)>> {
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::DeletedAt.is_null())
+        .filter(user::Column::Active.eq(true))
+        .filter(actor.scope_condition(user::Column::Id))
+        .order_by_asc(user::Column::DisplayName)
+        .into_tuple()
+        .all(store.reader())
+        .await?)
+}

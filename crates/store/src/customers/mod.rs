@@ -1,0 +1,665 @@
+//! Customers (companies) and their contacts, with the public pool (公海).
+//!
+//! Scope: a customer is visible when its owner is in the caller's scope or
+//! it sits in the pool (no owner). Contacts follow their customer.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use salesflow_domain::Invalid;
+use salesflow_domain::access::{Action, Module};
+use salesflow_domain::customers::{
+    self as rules, ContactRole, Grade, NOTES_MAX, TEXT_MAX, check_credit_limit, check_optional_email, check_phone,
+    check_tags, name_key, phone_key,
+};
+use salesflow_domain::money::Money;
+use salesflow_domain::validation::FieldError;
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+use serde::Serialize;
+
+use crate::Store;
+use crate::audit::{self, AuditEvent};
+use crate::entity::{activity, audit_entry, contact, customer, pool_claim, task};
+use crate::error::{StoreError, StoreResult};
+// The hand-over's home is `handover`; the web crate still calls it here.
+pub use crate::handover::{Handover, transfer};
+// The funnel report still takes owner names from here.
+use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
+use crate::scope::Actor;
+use crate::search::{self, Kind};
+pub(crate) use crate::shared::owner_names;
+use crate::shared::{check_owner, clean, hidden_owners, selection};
+use crate::unit_of_work::UnitOfWork;
+
+mod bulk;
+mod contacts;
+mod merge;
+
+pub use bulk::*;
+pub use contacts::*;
+pub use merge::*;
+
+// ---------------------------------------------------------------- views
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CustomerView {
+    pub id: i64,
+    pub name: String,
+    /// `A`, `B` or `C`.
+    pub grade: Option<String>,
+    pub industry: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    /// Province and city joined by a space (`浙江 杭州`), as the API
+    /// contract names them.
+    pub region: Option<String>,
+    pub address: Option<String>,
+    pub source: Option<String>,
+    /// Customer type.
+    pub kind: Option<String>,
+    pub tags: Vec<String>,
+    /// Decimal string in the company currency.
+    pub credit_limit: String,
+    /// `null`: in the public pool.
+    pub owner_id: Option<i64>,
+    pub owner_name: Option<String>,
+    pub notes: String,
+    pub last_activity_at: DateTime<Utc>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// When the customer first closed a deal (成交); `null`: a prospect.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Set on a customer merged into another one.
+    pub merged_into_id: Option<i64>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+fn tags_of(stored: &str) -> Vec<String> {
+    stored.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
+}
+
+/// Tags are stored as `,a,b,` so that one tag matches with `LIKE '%,a,%'`.
+pub(crate) fn stored_tags(tags: &[String]) -> String {
+    if tags.is_empty() { String::new() } else { format!(",{},", tags.join(",")) }
+}
+
+fn view(m: customer::Model, names: &HashMap<i64, String>) -> CustomerView {
+    CustomerView {
+        owner_name: m.owner_id.and_then(|o| names.get(&o).cloned()),
+        region: rules::region(m.province.as_deref(), m.city.as_deref()),
+        id: m.id,
+        name: m.name,
+        grade: m.grade,
+        industry: m.industry,
+        province: m.province,
+        city: m.city,
+        address: m.address,
+        source: m.source,
+        kind: m.kind,
+        tags: tags_of(&m.tags),
+        credit_limit: Money(m.credit_limit).to_string(),
+        owner_id: m.owner_id,
+        notes: m.notes,
+        last_activity_at: m.last_activity_at,
+        claimed_at: m.claimed_at,
+        closed_at: m.closed_at,
+        merged_into_id: m.merged_into_id,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        deleted_at: m.deleted_at,
+    }
+}
+
+async fn one_view<C: ConnectionTrait>(conn: &C, m: customer::Model) -> StoreResult<CustomerView> {
+    let names = owner_names(conn, m.owner_id.into_iter()).await?;
+    Ok(view(m, &names))
+}
+
+// ---------------------------------------------------------------- scope
+
+/// Customers the actor may see: owned by someone in scope, or in the pool.
+pub(crate) fn visible(actor: &Actor) -> Condition {
+    match &actor.visible_users {
+        None => Condition::all(),
+        Some(_) => Condition::any()
+            .add(actor.scope_condition(customer::Column::OwnerId))
+            .add(customer::Column::OwnerId.is_null()),
+    }
+}
+
+pub(crate) async fn find_visible<C: ConnectionTrait>(conn: &C, actor: &Actor, id: i64) -> StoreResult<customer::Model> {
+    customer::Entity::find_by_id(id).filter(visible(actor)).one(conn).await?.ok_or(StoreError::NotFound)
+}
+
+/// Changing a customer needs it in one's own scope; pool customers only by
+/// those who administer customers (others claim them first).
+pub(crate) fn require_owned(actor: &Actor, c: &customer::Model) -> StoreResult<()> {
+    match c.owner_id {
+        Some(owner) if actor.sees_owner(Some(owner)) => Ok(()),
+        None if actor.can(Module::Customers, Action::Administer) => Ok(()),
+        _ => Err(StoreError::Forbidden),
+    }
+}
+
+/// Deals and tasks are attached only to customers someone owns: a
+/// salesperson claims a public-pool customer first (those who administer
+/// customers may attach to the pool directly).
+pub(crate) fn check_attachable(actor: &Actor, c: &customer::Model, invalid: &mut Invalid, field: &str) {
+    if c.owner_id.is_none() && !actor.can(Module::Customers, Action::Administer) {
+        invalid.push(FieldError::new(field, "customer_in_pool"));
+    }
+}
+
+// ---------------------------------------------------------------- customers
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomerInput {
+    pub name: String,
+    pub grade: Option<String>,
+    pub industry: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub address: Option<String>,
+    pub source: Option<String>,
+    pub kind: Option<String>,
+    pub tags: Vec<String>,
+    pub credit_limit: Money,
+    /// `None`: the caller (or the pool when `to_pool`).
+    pub owner_id: Option<i64>,
+    pub to_pool: bool,
+    pub notes: String,
+    /// When the customer first closed a deal (成交).
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Create or save even when a possible duplicate exists.
+    pub allow_duplicate: bool,
+}
+
+pub(crate) fn check_input(input: &CustomerInput) -> Invalid {
+    let mut invalid = Invalid::new();
+    invalid.text("name", &input.name, rules::NAME_MAX);
+    if let Some(g) = clean(&input.grade)
+        && Grade::parse(&g).is_none()
+    {
+        invalid.push(FieldError::new("grade", "invalid_choice"));
+    }
+    for (field, value) in [
+        ("industry", &input.industry),
+        ("province", &input.province),
+        ("city", &input.city),
+        ("source", &input.source),
+        ("kind", &input.kind),
+    ] {
+        if let Some(v) = value {
+            invalid.optional_text(field, v.trim(), TEXT_MAX);
+        }
+    }
+    if let Some(a) = &input.address {
+        invalid.optional_text("address", a.trim(), 300);
+    }
+    invalid.optional_text("notes", &input.notes, NOTES_MAX);
+    check_tags(&mut invalid, &input.tags);
+    check_credit_limit(&mut invalid, input.credit_limit);
+    invalid
+}
+
+/// A record that may be the same customer or person.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Duplicate {
+    pub id: i64,
+    pub name: String,
+    pub owner_name: Option<String>,
+    /// The owner of the customer (of the contact's customer): decides
+    /// whether the caller may be told more than that it exists.
+    #[serde(skip)]
+    pub(crate) owner_id: Option<i64>,
+}
+
+impl Duplicate {
+    /// Whether the caller may read the customer: in the public pool or
+    /// owned inside the caller's scope.
+    pub fn readable(&self, actor: &Actor) -> bool {
+        self.owner_id.is_none() || actor.sees_owner(self.owner_id)
+    }
+}
+
+/// Customers with the same normalised name (soft-deleted ones excluded).
+pub async fn duplicates_by_name<C: ConnectionTrait>(
+    conn: &C,
+    name: &str,
+    except: Option<i64>,
+) -> StoreResult<Vec<Duplicate>> {
+    let mut q = customer::Entity::find()
+        .filter(customer::Column::NameKey.eq(name_key(name)))
+        .filter(customer::Column::DeletedAt.is_null());
+    if let Some(id) = except {
+        q = q.filter(customer::Column::Id.ne(id));
+    }
+    let rows = q.limit(5).all(conn).await?;
+    let names = owner_names(conn, rows.iter().filter_map(|c| c.owner_id)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| Duplicate {
+            id: c.id,
+            owner_name: c.owner_id.and_then(|o| names.get(&o).cloned()),
+            owner_id: c.owner_id,
+            name: c.name,
+        })
+        .collect())
+}
+
+/// The warning for duplicates: the ones the caller may read by id and
+/// name (`possible_duplicate`); of the others only that they exist and
+/// who owns them (`duplicate_elsewhere` with `owners`).
+pub(crate) fn duplicate_error(actor: &Actor, field: &str, found: &[Duplicate]) -> Invalid {
+    let (readable, hidden): (Vec<&Duplicate>, Vec<&Duplicate>) = found.iter().partition(|d| d.readable(actor));
+    let mut invalid = Invalid::new();
+    if !readable.is_empty() {
+        let ids: Vec<String> = readable.iter().map(|d| d.id.to_string()).collect();
+        let names: Vec<String> = readable.iter().map(|d| d.name.clone()).collect();
+        invalid.push(
+            FieldError::new(field, "possible_duplicate").with("ids", ids.join(",")).with("names", names.join("、")),
+        );
+    }
+    if !hidden.is_empty() {
+        let owners = hidden_owners(hidden.iter().map(|d| d.owner_name.as_ref()));
+        invalid.push(FieldError::new(field, "duplicate_elsewhere").with("owners", owners));
+    }
+    invalid
+}
+
+pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput) -> StoreResult<CustomerView> {
+    let permit = store.permit(actor, Module::Customers, Action::Create)?;
+    let owner = if input.to_pool { None } else { input.owner_id.or(actor.user_id) };
+    let mut invalid = check_input(&input);
+    let unit = permit.begin().await?;
+    check_owner(&unit, actor, &mut invalid, owner).await?;
+    invalid.into_result()?;
+    if !input.allow_duplicate {
+        let found = duplicates_by_name(&unit, &input.name, None).await?;
+        if !found.is_empty() {
+            return Err(duplicate_error(actor, "name", &found).into());
+        }
+    }
+    let (v, event) = insert_customer(&unit, &input, owner).await?;
+    unit.commit(event).await?;
+    Ok(v)
+}
+
+/// Writes a checked new customer with its search index in the caller's
+/// unit; returns it with its audit event.
+pub(crate) async fn insert_customer(
+    txn: &UnitOfWork<'_>,
+    input: &CustomerInput,
+    owner: Option<i64>,
+) -> StoreResult<(CustomerView, AuditEvent)> {
+    let now = txn.now();
+    let m = customer::ActiveModel {
+        name: Set(input.name.trim().to_owned()),
+        name_key: Set(name_key(&input.name)),
+        grade: Set(clean(&input.grade).and_then(|g| Grade::parse(&g)).map(|g| g.code().to_owned())),
+        industry: Set(clean(&input.industry)),
+        province: Set(clean(&input.province)),
+        city: Set(clean(&input.city)),
+        address: Set(clean(&input.address)),
+        source: Set(clean(&input.source)),
+        kind: Set(clean(&input.kind)),
+        tags: Set(stored_tags(&input.tags)),
+        credit_limit: Set(input.credit_limit.minor()),
+        owner_id: Set(owner),
+        notes: Set(input.notes.trim().to_owned()),
+        last_activity_at: Set(now),
+        claimed_at: Set(None),
+        closed_at: Set(input.closed_at),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    txn.index(Kind::Customer, m.id, &[&m.name]).await?;
+    let v = one_view(txn, m).await?;
+    let event = AuditEvent::new("customer.create", "customer", Some(v.id)).after(&v);
+    Ok((v, event))
+}
+
+pub async fn get_customer(store: &Store, actor: &Actor, id: i64) -> StoreResult<CustomerView> {
+    actor.require(Module::Customers, Action::View)?;
+    let m = find_visible(store.reader(), actor, id).await?;
+    one_view(store.reader(), m).await
+}
+
+/// Replaces a customer's fields (`version` must be current). The owner
+/// changes only through `owner_id` when given; the pool through claim/release.
+pub async fn update_customer(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    input: CustomerInput,
+) -> StoreResult<CustomerView> {
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
+    let mut invalid = check_input(&input);
+    let txn = permit.begin().await?;
+    let before = find_visible(&txn, actor, id).await?;
+    require_owned(actor, &before)?;
+    if before.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    let owner = input.owner_id.or(before.owner_id);
+    if input.owner_id.is_some() && input.owner_id != before.owner_id {
+        check_owner(&txn, actor, &mut invalid, owner).await?;
+    }
+    invalid.into_result()?;
+    if !input.allow_duplicate && name_key(&input.name) != before.name_key {
+        let found = duplicates_by_name(&txn, &input.name, Some(id)).await?;
+        if !found.is_empty() {
+            return Err(duplicate_error(actor, "name", &found).into());
+        }
+    }
+    let after = txn
+        .update::<customer::Entity>(id, version)
+        .set(customer::Column::Name, Expr::value(input.name.trim()))
+        .set(customer::Column::NameKey, Expr::value(name_key(&input.name)))
+        .set(
+            customer::Column::Grade,
+            Expr::value(clean(&input.grade).and_then(|g| Grade::parse(&g)).map(|g| g.code().to_owned())),
+        )
+        .set(customer::Column::Industry, Expr::value(clean(&input.industry)))
+        .set(customer::Column::Province, Expr::value(clean(&input.province)))
+        .set(customer::Column::City, Expr::value(clean(&input.city)))
+        .set(customer::Column::Address, Expr::value(clean(&input.address)))
+        .set(customer::Column::Source, Expr::value(clean(&input.source)))
+        .set(customer::Column::Kind, Expr::value(clean(&input.kind)))
+        .set(customer::Column::Tags, Expr::value(stored_tags(&input.tags)))
+        .set(customer::Column::CreditLimit, Expr::value(input.credit_limit.minor()))
+        .set(customer::Column::OwnerId, Expr::value(owner))
+        .set(customer::Column::Notes, Expr::value(input.notes.trim()))
+        .set(customer::Column::ClosedAt, Expr::value(input.closed_at))
+        .exec()
+        .await?;
+    if after.name != before.name {
+        txn.index(Kind::Customer, id, &[&after.name]).await?;
+    }
+    let names = owner_names(&txn, [before.owner_id, after.owner_id].into_iter().flatten()).await?;
+    let (before, after) = (view(before, &names), view(after, &names));
+    txn.commit(AuditEvent::new("customer.update", "customer", Some(id)).before(&before).after(&after)).await?;
+    Ok(after)
+}
+
+/// Soft-deletes (`deleted = true`) or restores a customer.
+pub async fn set_customer_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -> StoreResult<CustomerView> {
+    let permit = store.permit(actor, Module::Customers, Action::Delete)?;
+    let txn = permit.begin().await?;
+    let before = find_visible(&txn, actor, id).await?;
+    require_owned(actor, &before)?;
+    if before.deleted_at.is_some() == deleted {
+        return if deleted { Err(StoreError::NotFound) } else { one_view(&txn, before).await };
+    }
+    let now = txn.now();
+    let after = txn
+        .update::<customer::Entity>(id, before.version)
+        .set(customer::Column::DeletedAt, Expr::value(if deleted { Some(now) } else { None }))
+        .exec()
+        .await?;
+    let v = one_view(&txn, after).await?;
+    let action = if deleted { "customer.delete" } else { "customer.restore" };
+    txn.commit(AuditEvent::new(action, "customer", Some(id)).after(&v)).await?;
+    Ok(v)
+}
+
+/// Takes a customer from the public pool. Two people claiming at once:
+/// the second gets a conflict. At most the configured number of claims per
+/// person in 24 hours, counted from the claim log (a customer claimed,
+/// released and claimed again counts twice), under a lock on the person's
+/// row in the transaction that claims, so parallel claims cannot overrun it.
+pub async fn claim(store: &Store, actor: &Actor, id: i64) -> StoreResult<CustomerView> {
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
+    let me = actor.user_id.ok_or(StoreError::Forbidden)?;
+    let limit = u64::from(crate::settings::get(store).await?.settings.pool_claim_limit);
+    let txn = permit.begin().await?;
+    crate::locks::lock_user(&txn, me).await?;
+    let now = txn.now();
+    let before = find_visible(&txn, actor, id).await?;
+    if before.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    if before.owner_id.is_some() {
+        return Err(Invalid::one("owner_id", "not_in_pool").into());
+    }
+    let claims = pool_claim::Entity::find()
+        .filter(pool_claim::Column::UserId.eq(me))
+        .filter(pool_claim::Column::ClaimedAt.gt(rules::claim_window_start(now)))
+        .count(&txn)
+        .await?;
+    rules::check_claim_limit(claims, limit)?;
+    let after = txn
+        .update::<customer::Entity>(id, before.version)
+        .set(customer::Column::OwnerId, Expr::value(me))
+        .set(customer::Column::ClaimedAt, Expr::value(now))
+        .set(customer::Column::LastActivityAt, Expr::value(now))
+        .only_if(customer::Column::OwnerId.is_null())
+        .conflict("claimed by someone else")
+        .exec()
+        .await?;
+    pool_claim::ActiveModel { user_id: Set(me), customer_id: Set(id), claimed_at: Set(now), ..Default::default() }
+        .insert(&txn)
+        .await?;
+    let v = one_view(&txn, after).await?;
+    txn.commit(AuditEvent::new("customer.claim", "customer", Some(id)).detail(serde_json::json!({ "owner_id": me })))
+        .await?;
+    Ok(v)
+}
+
+/// Puts a customer back into the public pool.
+pub async fn release(store: &Store, actor: &Actor, id: i64) -> StoreResult<CustomerView> {
+    let permit = store.permit(actor, Module::Customers, Action::Edit)?;
+    let txn = permit.begin().await?;
+    let before = find_visible(&txn, actor, id).await?;
+    if before.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    let Some(owner) = before.owner_id else {
+        return Err(Invalid::one("owner_id", "already_in_pool").into());
+    };
+    let mine = actor.user_id == Some(owner);
+    let manages = actor.can(Module::Customers, Action::Administer) && actor.sees_owner(Some(owner));
+    if !(mine || manages) {
+        return Err(StoreError::Forbidden);
+    }
+    let after = txn
+        .update::<customer::Entity>(id, before.version)
+        .set(customer::Column::OwnerId, Expr::value(Option::<i64>::None))
+        .set(customer::Column::ClaimedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .exec()
+        .await?;
+    let v = one_view(&txn, after).await?;
+    let detail = serde_json::json!({ "previous_owner_id": owner });
+    txn.commit(AuditEvent::new("customer.release", "customer", Some(id)).detail(detail)).await?;
+    Ok(v)
+}
+
+/// Returns customers whose owner recorded no activity for the configured
+/// number of days to the public pool, at most `batch` per call; each move is
+/// audited. Run by the background job under its lease.
+pub async fn return_idle_to_pool(store: &Store, batch: u64) -> StoreResult<u64> {
+    let days = crate::settings::get(store).await?.settings.pool_return_days;
+    let cutoff = store.now() - Duration::days(i64::from(days));
+    let system = Actor::system();
+    let txn = store.permit_own(&system).begin().await?;
+    let idle = customer::Entity::find()
+        .filter(customer::Column::OwnerId.is_not_null())
+        .filter(customer::Column::DeletedAt.is_null())
+        .filter(customer::Column::LastActivityAt.lt(cutoff))
+        .limit(batch)
+        .all(&txn)
+        .await?;
+    let mut audited = None;
+    for c in &idle {
+        txn.update::<customer::Entity>(c.id, c.version)
+            .set(customer::Column::OwnerId, Expr::value(Option::<i64>::None))
+            .set(customer::Column::ClaimedAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .exec_without_reading()
+            .await?;
+        let detail = serde_json::json!({ "previous_owner_id": c.owner_id, "idle_days": days });
+        audited = Some(
+            txn.record(AuditEvent::new("customer.returned_to_pool", "customer", Some(c.id)).detail(detail)).await?,
+        );
+    }
+    // Nothing idle: nothing was written, the unit just ends.
+    if let Some(audited) = audited {
+        txn.commit_recorded(audited).await?;
+    }
+    Ok(idle.len() as u64)
+}
+
+/// Hands every customer of `from` to `to`, in the hand-over's unit
+/// (`handover::transfer`). Returns how many moved.
+pub(crate) async fn hand_over(unit: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
+    unit.update_all::<customer::Entity>(customer::Column::OwnerId.eq(from))
+        .set(customer::Column::OwnerId, Expr::value(to))
+        .exec()
+        .await
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    /// Part of the name, in any script.
+    pub q: Option<String>,
+    pub owner_id: Option<i64>,
+    /// Only the public pool.
+    pub pool: bool,
+    pub grade: Option<String>,
+    pub industry: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    /// `浙江` (the province) or `浙江 杭州` (province and city).
+    pub region: Option<String>,
+    pub source: Option<String>,
+    pub kind: Option<String>,
+    pub tag: Option<String>,
+    /// `Some(true)`: customers that closed a deal (成交客户档案); `Some(false)`: prospects.
+    pub closed: Option<bool>,
+    /// Only these customers (an export of selected rows).
+    pub ids: Option<Vec<i64>>,
+    pub deleted: bool,
+}
+
+const CUSTOMER_SORTS: [SortField<customer::Column>; 6] = [
+    SortField { name: "last_activity_at", column: customer::Column::LastActivityAt },
+    SortField { name: "created_at", column: customer::Column::CreatedAt },
+    SortField { name: "updated_at", column: customer::Column::UpdatedAt },
+    SortField { name: "name", column: customer::Column::Name },
+    SortField { name: "id", column: customer::Column::Id },
+    SortField { name: "closed_at", column: customer::Column::ClosedAt },
+];
+
+pub async fn list_customers(
+    store: &Store,
+    actor: &Actor,
+    filter: &CustomerFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<CustomerView>> {
+    actor.require(Module::Customers, Action::View)?;
+    let keyset = Keyset::parse(page, &CUSTOMER_SORTS, "-last_activity_at")?;
+    let mut query = customer::Entity::find().filter(visible(actor));
+    query = if filter.deleted {
+        query.filter(customer::Column::DeletedAt.is_not_null())
+    } else {
+        query.filter(customer::Column::DeletedAt.is_null())
+    };
+    if let Some(q) = filter.q.as_deref() {
+        // Walking the list's order suits activity and creation times, not
+        // names (a name search correlates with the name order).
+        let walk = keyset.field.name != "name";
+        let matches = if walk {
+            search::condition(store.reader(), Kind::Customer, q, customer::Entity, customer::Column::Id).await?
+        } else {
+            search::matching(store.reader(), Kind::Customer, q).await?.map(|ids| customer::Column::Id.in_subquery(ids))
+        };
+        if let Some(matches) = matches {
+            query = query.filter(matches);
+        }
+    }
+    if filter.pool {
+        query = query.filter(customer::Column::OwnerId.is_null());
+    } else if let Some(o) = filter.owner_id {
+        query = query.filter(customer::Column::OwnerId.eq(o));
+    }
+    let (region_province, region_city) = filter.region.as_deref().map(rules::split_region).unwrap_or_default();
+    for (column, value) in [
+        (customer::Column::Grade, filter.grade.as_deref().and_then(Grade::parse).map(|g| g.code().to_owned())),
+        (customer::Column::Industry, clean(&filter.industry)),
+        (customer::Column::Province, clean(&filter.province)),
+        (customer::Column::City, clean(&filter.city)),
+        (customer::Column::Province, region_province),
+        (customer::Column::City, region_city),
+        (customer::Column::Source, clean(&filter.source)),
+        (customer::Column::Kind, clean(&filter.kind)),
+    ] {
+        if let Some(v) = value {
+            query = query.filter(column.eq(v));
+        }
+    }
+    if let Some(tag) = clean(&filter.tag) {
+        query = query.filter(customer::Column::Tags.contains(format!(",{tag},")));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(customer::Column::Id.is_in(ids.iter().copied()));
+    }
+    // Sorting by the closing date only makes sense among closed customers.
+    let closed = if keyset.field.name == "closed_at" { Some(true) } else { filter.closed };
+    match closed {
+        Some(true) => query = query.filter(customer::Column::ClosedAt.is_not_null()),
+        Some(false) => query = query.filter(customer::Column::ClosedAt.is_null()),
+        None => {}
+    }
+    let rows = keyset.apply(query, customer::Column::Id).all(store.reader()).await?;
+    let names = owner_names(store.reader(), rows.iter().filter_map(|c| c.owner_id)).await?;
+    let page = keyset.finish(rows, |c, field| {
+        let key = match field {
+            "last_activity_at" => Key::Time(c.last_activity_at),
+            "created_at" => Key::Time(c.created_at),
+            "updated_at" => Key::Time(c.updated_at),
+            "name" => Key::Text(c.name.clone()),
+            // Only sorted by with `closed = true`, where it is never empty.
+            "closed_at" => Key::Time(c.closed_at.unwrap_or(c.created_at)),
+            _ => Key::Int(c.id),
+        };
+        (key, c.id)
+    });
+    Ok(page.map(|c| view(c, &names)))
+}
+
+/// The audit actions that change who owns a customer: shown on its timeline.
+pub const OWNERSHIP_ACTIONS: [&str; 5] =
+    ["customer.claim", "customer.release", "customer.returned_to_pool", "customer.assign", "customer.merge"];
+
+/// Claims, releases, returns to the pool, reassignments and merges of one
+/// customer, newest first (from the audit log; anyone who sees the customer
+/// sees these).
+pub async fn ownership_history(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    limit: u64,
+) -> StoreResult<Vec<audit::AuditEntry>> {
+    actor.require(Module::Customers, Action::View)?;
+    find_visible(store.reader(), actor, id).await?;
+    let rows = audit_entry::Entity::find()
+        .filter(audit_entry::Column::EntityType.eq("customer"))
+        .filter(audit_entry::Column::EntityId.eq(id))
+        .filter(audit_entry::Column::Action.is_in(OWNERSHIP_ACTIONS))
+        .order_by_desc(audit_entry::Column::Id)
+        .limit(limit)
+        .all(store.reader())
+        .await?;
+    Ok(rows.into_iter().map(audit::AuditEntry::from).collect())
+}
