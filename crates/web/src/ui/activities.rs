@@ -20,6 +20,8 @@ use super::views::{ViewsBar, chosen_columns};
 use super::{FormErrors, PageCtx, page_ctx, render, store_error_page};
 use crate::auth::{RequestMeta, Session, UiUser};
 use crate::export;
+use crate::input::dates::day_bound;
+use crate::list_columns;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -29,9 +31,6 @@ pub fn routes() -> Router<AppState> {
         .route("/activities/export.xlsx", get(export_xlsx))
 }
 
-/// Columns the list can show besides the time and the customer.
-pub(super) const COLUMNS: [&str; 8] =
-    ["kind", "subject", "participants", "intention", "outcome", "next_step", "next_at", "recorded_by"];
 const DEFAULT_COLUMNS: [&str; 6] = ["kind", "subject", "intention", "next_step", "next_at", "recorded_by"];
 const VISIT_REGISTER_COLUMNS: [&str; 7] =
     ["participants", "intention", "subject", "outcome", "next_step", "next_at", "recorded_by"];
@@ -63,18 +62,17 @@ impl ListQuery {
         actor: &salesflow_store::Actor,
         settings: &salesflow_domain::settings::Settings,
     ) -> Result<ActivityFilter, salesflow_domain::Invalid> {
-        let api = crate::api::activities::ActivityQuery {
-            customer_id: None,
+        Ok(ActivityFilter {
             q: self.q.clone(),
+            customer_id: None,
             kind: if self.archive() == "visits" { Some("visit".into()) } else { self.kind.clone() },
             owner_id: if self.owner.as_deref() == Some("mine") { actor.user_id } else { None },
             intention: self.intention.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            follow_up: Some(self.follow_up.as_deref() == Some("1")),
+            from: day_bound(settings, "from", self.from.as_deref(), false)?,
+            to: day_bound(settings, "to", self.to.as_deref(), true)?,
+            follow_up: self.follow_up.as_deref() == Some("1"),
             closed: matches!(self.archive(), "visits" | "follow_up").then_some(false),
-        };
-        api.filter(settings)
+        })
     }
 
     fn base_query(&self) -> String {
@@ -187,14 +185,14 @@ async fn list_page(
     let columns = match query.archive() {
         "visits" => VISIT_REGISTER_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
         "follow_up" => FOLLOW_UP_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
-        _ => chosen_columns(&state, actor, "activities", &COLUMNS, &DEFAULT_COLUMNS).await,
+        _ => chosen_columns(&state, actor, "activities", &list_columns::ACTIVITIES, &DEFAULT_COLUMNS).await,
     };
     let rows = Rows { ctx: ctx.clone(), activities: page.items, columns, next_url, first_page: query.cursor.is_none() };
     if meta.is_htmx {
         return render(&rows.ctx, &rows);
     }
     // The named archives have fixed columns.
-    let choice: &[&'static str] = if query.archive().is_empty() { &COLUMNS } else { &[] };
+    let choice: &[&'static str] = if query.archive().is_empty() { &list_columns::ACTIVITIES } else { &[] };
     let bar = ViewsBar::load(&state, actor, "activities", base, choice, &rows.columns, column_label).await;
     let page = ListPage {
         ctx,

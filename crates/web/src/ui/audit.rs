@@ -12,8 +12,8 @@ use salesflow_store::paging::PageRequest;
 use serde::Deserialize;
 
 use super::{FormErrors, PageCtx, page_ctx, render, store_error_page};
-use crate::api::parse_bound;
 use crate::auth::UiUser;
+use crate::input::dates::parse_bound;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -8,13 +8,12 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use salesflow_domain::settings::supported_locale;
+use salesflow_store::StoreError;
 use salesflow_store::access::{self, COOKIE_SESSION, LoginRequest};
-use salesflow_store::{StoreError, StoreResult};
 use serde::Deserialize;
 
 use super::{FormErrors, PageCtx, page_ctx, public_ctx, redirect_flash, render, store_error_page};
 use crate::auth::{RequestMeta, SESSION_COOKIE, Session, UiUser, lang_cookie, local_redirect, session_cookie};
-use crate::i18n;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -126,26 +125,6 @@ async fn logout(State(state): State<AppState>, UiUser(session, meta): UiUser, ja
 
 // ---------------------------------------------------------------- forgotten password
 
-/// Starts a reset: writes the e-mail to the outbox in the user's language
-/// and sends it by SMTP in the background when configured, so the answer
-/// takes as long whether or not the address exists.
-pub async fn start_password_reset(state: &AppState, meta: &RequestMeta, email: &str) -> StoreResult<()> {
-    let base = state.config.public_url.trim_end_matches('/').to_owned();
-    let mail = access::request_password_reset(&state.store, email, &meta.ip, |user, token| {
-        let locale = user.locale.clone().unwrap_or_else(|| meta.locale.clone());
-        let link = format!("{base}/reset-password?token={token}");
-        let subject = i18n::t(&locale, "mail.reset_subject");
-        let body = i18n::t(&locale, "mail.reset_body").replace("%{name}", &user.display_name).replace("%{link}", &link);
-        (subject, body)
-    })
-    .await?;
-    if let Some(mail) = mail {
-        let (store, config) = (state.store.clone(), state.config.clone());
-        tokio::spawn(async move { crate::mail::deliver(&store, &config, mail.outbox_id).await });
-    }
-    Ok(())
-}
-
 #[derive(Template)]
 #[template(path = "auth/forgot.html")]
 struct ForgotPage {
@@ -173,7 +152,7 @@ async fn forgot_submit(State(state): State<AppState>, meta: RequestMeta, Form(fo
         let page = ForgotPage { ctx, email: form.email, sent: false, errors };
         return (StatusCode::UNPROCESSABLE_ENTITY, render(&page.ctx, &page)).into_response();
     }
-    if let Err(e) = start_password_reset(&state, &meta, &form.email).await {
+    if let Err(e) = crate::mail::start_password_reset(&state, &meta, &form.email).await {
         return store_error_page(&meta.locale, e);
     }
     let page = ForgotPage { ctx, email: form.email, sent: true, errors: FormErrors::default() };

@@ -27,6 +27,7 @@ use super::views::{BulkForm, ViewsBar, bulk_outcome, chosen_columns};
 use super::{FormErrors, PageCtx, page_ctx, redirect_flash, render, store_error_page};
 use crate::auth::{RequestMeta, Session, UiUser};
 use crate::export;
+use crate::list_columns;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -56,20 +57,6 @@ pub fn routes() -> Router<AppState> {
 
 // ---------------------------------------------------------------- list
 
-/// Columns the customer list can show besides the name, which always shows.
-pub(super) const COLUMNS: [&str; 11] = [
-    "grade",
-    "industry",
-    "region",
-    "owner",
-    "last_activity_at",
-    "source",
-    "kind",
-    "tags",
-    "credit_limit",
-    "closed_at",
-    "created_at",
-];
 const DEFAULT_COLUMNS: [&str; 5] = ["grade", "industry", "region", "owner", "last_activity_at"];
 /// Columns the list can be sorted by (besides the name).
 const SORTABLE: [&str; 3] = ["last_activity_at", "created_at", "closed_at"];
@@ -236,7 +223,7 @@ async fn list_page(
     let base = query.base_query(None);
     let next_url =
         page.next_cursor.map(|c| format!("/customers?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
-    let columns = chosen_columns(&state, actor, "customers", &COLUMNS, &DEFAULT_COLUMNS).await;
+    let columns = chosen_columns(&state, actor, "customers", &list_columns::CUSTOMERS, &DEFAULT_COLUMNS).await;
     let can_bulk = actor.can(Module::Customers, Action::Edit) || actor.can(Module::Customers, Action::Export);
     let rows = Rows {
         ctx: ctx.clone(),
@@ -252,7 +239,8 @@ async fn list_page(
     let filtered = [&query.q, &query.grade, &query.scope, &query.province, &query.industry, &query.tag]
         .iter()
         .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
-    let bar = ViewsBar::load(&state, actor, "customers", base, &COLUMNS, &rows.columns, column_label).await;
+    let bar =
+        ViewsBar::load(&state, actor, "customers", base, &list_columns::CUSTOMERS, &rows.columns, column_label).await;
     let page = ListPage {
         ctx,
         rows,
@@ -328,7 +316,7 @@ async fn bulk(State(state): State<AppState>, UiUser(session, meta): UiUser, body
     }
     let owner = field("owner_id").parse().ok();
     let tag = field("tag");
-    let result = match crate::api::customers::bulk_action(&action, owner, Some(&tag)) {
+    let result = match crate::input::bulk::customer_action(&action, owner, Some(&tag)) {
         Ok(action) => customers::bulk(&state.store, &session.actor, &ids, action).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
@@ -406,7 +394,7 @@ impl CustomerForm {
         let closed_at = match self.closed_at.trim() {
             "" => None,
             text => Some(
-                crate::api::customers::instant_or_day(text, settings)
+                crate::input::dates::instant_or_day(text, settings)
                     .ok_or_else(|| Invalid::one("closed_at", "invalid_date"))?,
             ),
         };
@@ -977,7 +965,7 @@ async fn log_activity(
 ) -> Response {
     let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
     let occurred_at = company.parse_local_datetime(&form.occurred_at);
-    let next_at = occurred_at.map(|at| crate::api::activities::follow_up(Some(&form.next_at), &company, at));
+    let next_at = occurred_at.map(|at| crate::input::dates::follow_up(Some(&form.next_at), &company, at));
     let result = match (occurred_at, next_at) {
         (None, _) | (_, None) => Err(StoreError::Invalid(Invalid::one("occurred_at", "invalid_date"))),
         (_, Some(Err(invalid))) => Err(StoreError::Invalid(invalid)),
@@ -1062,8 +1050,6 @@ async fn contacts_export(
     .await
 }
 
-/// Columns the contact list can show besides the name, which always shows.
-pub(super) const CONTACT_COLUMNS: [&str; 6] = ["customer", "role", "phones", "email", "title", "created_at"];
 const CONTACT_DEFAULT_COLUMNS: [&str; 4] = ["customer", "role", "phones", "email"];
 
 /// The message key of a contact column's heading.
@@ -1196,7 +1182,7 @@ async fn contacts_page(
     let ctx = page_ctx(&state, &session, &meta, &jar, "/contacts").await;
     let can_export = actor.can(Module::Customers, Action::Export);
     let can_delete = actor.can(Module::Customers, Action::Edit);
-    let columns = chosen_columns(&state, actor, "contacts", &CONTACT_COLUMNS, &CONTACT_DEFAULT_COLUMNS).await;
+    let columns = chosen_columns(&state, actor, "contacts", &list_columns::CONTACTS, &CONTACT_DEFAULT_COLUMNS).await;
     let rows = ContactRows {
         ctx: ctx.clone(),
         contacts: page.items,
@@ -1210,7 +1196,8 @@ async fn contacts_page(
         return render(&rows.ctx, &rows);
     }
     let bar =
-        ViewsBar::load(&state, actor, "contacts", base, &CONTACT_COLUMNS, &rows.columns, contact_column_label).await;
+        ViewsBar::load(&state, actor, "contacts", base, &list_columns::CONTACTS, &rows.columns, contact_column_label)
+            .await;
     let page = ContactsPage { ctx, rows, query, roles: ContactRole::ALL, bar, can_export, can_delete };
     render(&page.ctx, &page)
 }

@@ -20,8 +20,8 @@ use salesflow_store::paging::PageRequest;
 use serde::Deserialize;
 
 use super::{FormErrors, PageCtx, error_page, page_ctx, render, store_error_page};
-use crate::api::imports::{receive, register, report_download, spawn_run, target_of};
 use crate::auth::{RequestMeta, Session, UiUser};
+use crate::jobs::imports::{receive, register, report_download, spawn_run, target_of};
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -24,6 +24,7 @@ use serde::Deserialize;
 use super::views::{BulkForm, ViewsBar, bulk_outcome, chosen_columns};
 use super::{FormErrors, PageCtx, non_empty, opt_id, page_ctx, redirect_flash, render, store_error_page};
 use crate::auth::{RequestMeta, Session, UiUser};
+use crate::list_columns;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -124,20 +125,6 @@ impl ListQuery {
     }
 }
 
-/// Columns the lead list can show besides the name, which always shows.
-pub(super) const COLUMNS: [&str; 11] = [
-    "company",
-    "status",
-    "intention",
-    "campaign",
-    "source",
-    "owner",
-    "phones",
-    "email",
-    "region",
-    "created_at",
-    "updated_at",
-];
 const DEFAULT_COLUMNS: [&str; 7] = ["company", "status", "intention", "campaign", "source", "owner", "created_at"];
 /// Columns the list can be sorted by (besides the name).
 const SORTABLE: [&str; 2] = ["created_at", "updated_at"];
@@ -259,12 +246,12 @@ async fn list_page(
     let can_delete = actor.can(Module::Customers, Action::Delete);
     // Deleted leads are restored one by one, not acted on in bulk.
     let selectable = query.tab() != "deleted" && (can_assign || can_export || can_delete);
-    let columns = chosen_columns(&state, actor, "leads", &COLUMNS, &DEFAULT_COLUMNS).await;
+    let columns = chosen_columns(&state, actor, "leads", &list_columns::LEADS, &DEFAULT_COLUMNS).await;
     let rows = Rows { ctx: ctx.clone(), leads: page.items, columns, selectable, next_url, first_page };
     if meta.is_htmx {
         return render(&rows.ctx, &rows);
     }
-    let bar = ViewsBar::load(&state, actor, "leads", base, &COLUMNS, &rows.columns, column_label).await;
+    let bar = ViewsBar::load(&state, actor, "leads", base, &list_columns::LEADS, &rows.columns, column_label).await;
     let people = if can_assign {
         salesflow_store::access::people_in_scope(&state.store, actor).await.unwrap_or_default()
     } else {
@@ -299,7 +286,7 @@ async fn bulk(State(state): State<AppState>, UiUser(session, meta): UiUser, body
         let filter = LeadFilter { ids: Some(form.ids), ..Default::default() };
         return export_leads(&state, &session, &meta, filter, crate::export::Format::Csv).await;
     }
-    let result = match crate::api::leads::bulk_action(&action, form.field("owner_id").parse().ok()) {
+    let result = match crate::input::bulk::lead_action(&action, form.field("owner_id").parse().ok()) {
         Ok(action) => leads::bulk(&state.store, &session.actor, &form.ids, action).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };

@@ -15,7 +15,6 @@ mod reports;
 pub(crate) mod settings;
 mod views;
 
-pub use views::allowed_columns;
 mod tasks;
 
 use std::collections::HashMap;
@@ -29,9 +28,10 @@ use chrono::{DateTime, Utc};
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::settings::Settings;
 use salesflow_domain::{FieldError, Invalid};
-use salesflow_store::{Actor, StoreError};
+use salesflow_store::Actor;
 
 use crate::auth::{RequestMeta, Session};
+pub use crate::error::page::{error_page, store_error_page};
 use crate::i18n;
 use crate::server::AppState;
 
@@ -361,58 +361,6 @@ impl FormErrors {
     pub fn others(&self, shown: &[&str]) -> Vec<String> {
         self.0.iter().filter(|(f, _)| !shown.contains(&f.as_str())).map(|(_, m)| m.clone()).collect()
     }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    lang: String,
-    title: String,
-    message: String,
-    home: String,
-    status: u16,
-}
-
-/// A full error page in the product's style.
-pub fn error_page(locale: &str, status: StatusCode, message_key: &str) -> Response {
-    let page = ErrorPage {
-        lang: locale.to_owned(),
-        title: i18n::t(locale, &format!("errors.status_{}", status.as_u16())),
-        message: i18n::t(locale, message_key),
-        home: i18n::t(locale, "errors.back_home"),
-        status: status.as_u16(),
-    };
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(_) => status.into_response(),
-    }
-}
-
-/// Turns a store error into the right page (404 for out-of-scope too).
-pub fn store_error_page(locale: &str, err: StoreError) -> Response {
-    match err {
-        StoreError::NotFound => error_page(locale, StatusCode::NOT_FOUND, "errors.not_found_page"),
-        StoreError::Forbidden => error_page(locale, StatusCode::FORBIDDEN, "errors.forbidden_page"),
-        StoreError::Conflict(_) => error_page(locale, StatusCode::CONFLICT, "errors.conflict_page"),
-        StoreError::Invalid(_) => error_page(locale, StatusCode::UNPROCESSABLE_ENTITY, "errors.invalid_page"),
-        StoreError::Throttled { .. } => error_page(locale, StatusCode::TOO_MANY_REQUESTS, "errors.throttled"),
-        StoreError::Unauthorized => Redirect::to("/login").into_response(),
-        other => {
-            tracing::error!(error = %other, "page failed");
-            error_page(locale, StatusCode::INTERNAL_SERVER_ERROR, "errors.server_page")
-        }
-    }
-}
-
-/// The 404 for any unknown path: problem JSON under `/api/`, a page elsewhere.
-pub async fn not_found(request: axum::extract::Request) -> Response {
-    let locale = request.extensions().get::<RequestMeta>().map(|m| m.locale.clone()).unwrap_or_else(|| "en".into());
-    if request.uri().path().starts_with("/api/") {
-        return crate::error::ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such endpoint")
-            .in_locale(&locale)
-            .into_response();
-    }
-    error_page(&locale, StatusCode::NOT_FOUND, "errors.not_found_page")
 }
 
 /// `Some(value)` unless blank.

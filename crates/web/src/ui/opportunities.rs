@@ -29,6 +29,7 @@ use super::views::{ViewsBar, chosen_columns};
 use super::{FormErrors, PageCtx, non_empty, page_ctx, redirect_flash, render, store_error_page};
 use crate::auth::{RequestMeta, Session, UiUser};
 use crate::i18n;
+use crate::list_columns;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -159,21 +160,6 @@ impl ListQuery {
     }
 }
 
-/// Columns the list can show besides the name, which always shows.
-pub(super) const COLUMNS: [&str; 12] = [
-    "customer",
-    "stage",
-    "status",
-    "amount",
-    "weighted",
-    "probability",
-    "close_date",
-    "owner",
-    "days_in_stage",
-    "next_step",
-    "source",
-    "updated_at",
-];
 const DEFAULT_COLUMNS: [&str; 9] =
     ["customer", "stage", "amount", "weighted", "probability", "close_date", "owner", "days_in_stage", "status"];
 /// Columns the list can be sorted by (besides the name).
@@ -299,12 +285,14 @@ async fn list_page(
     let base = query.pairs(None);
     let next_url =
         page.next_cursor.map(|c| format!("/opportunities?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
-    let columns = chosen_columns(&state, actor, "opportunities", &COLUMNS, &DEFAULT_COLUMNS).await;
+    let columns = chosen_columns(&state, actor, "opportunities", &list_columns::OPPORTUNITIES, &DEFAULT_COLUMNS).await;
     let rows = Rows { ctx: ctx.clone(), items: page.items, columns, next_url, first_page: query.cursor.is_none() };
     if meta.is_htmx {
         return render(&rows.ctx, &rows);
     }
-    let bar = ViewsBar::load(&state, actor, "opportunities", base, &COLUMNS, &rows.columns, column_label).await;
+    let bar =
+        ViewsBar::load(&state, actor, "opportunities", base, &list_columns::OPPORTUNITIES, &rows.columns, column_label)
+            .await;
     let pipelines = pipelines::list_pipelines(&state.store, actor, false).await.unwrap_or_default();
     let people = salesflow_store::access::people_in_scope(&state.store, actor).await.unwrap_or_default();
     let departments = salesflow_store::access::department_names(&state.store).await.unwrap_or_default();

@@ -18,8 +18,9 @@ use salesflow_store::pipelines::{PipelineView, localized};
 use serde::Deserialize;
 
 use super::{FormErrors, PageCtx, opt_id, page_ctx, render, store_error_page};
-use crate::api::reports::{ForecastQuery, Format, FunnelQuery, download_forecast, download_funnel};
 use crate::auth::UiUser;
+use crate::export::reports::{download_forecast, download_funnel};
+use crate::input::reports::{ForecastQuery, Format, FunnelQuery};
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {

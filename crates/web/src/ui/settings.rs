@@ -12,8 +12,8 @@ use salesflow_domain::settings::{COMMON_TIME_ZONES, DateFormat, LOCALES};
 use salesflow_store::{StoreError, settings};
 
 use super::{FormErrors, PageCtx, page_ctx, redirect_flash, render, store_error_page};
-use crate::api::SettingsBody;
 use crate::auth::{RequestMeta, Session, UiUser};
+use crate::input::settings::SettingsBody;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -22,8 +22,9 @@ use serde::Deserialize;
 
 use super::views::{BulkForm, ViewsBar, bulk_outcome, chosen_columns};
 use super::{FormErrors, PageCtx, page_ctx, redirect_flash, render, store_error_page};
-use crate::api::tasks::{DayEdge, when};
 use crate::auth::{RequestMeta, Session, UiUser};
+use crate::input::dates::{DayEdge, when};
+use crate::list_columns;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -146,9 +147,6 @@ impl ListQuery {
     }
 }
 
-/// Columns the task list can show besides the title, which always shows.
-pub(super) const COLUMNS: [&str; 9] =
-    ["due_at", "assignee", "priority", "status", "customer", "created_by", "start_at", "completed_at", "created_at"];
 const DEFAULT_COLUMNS: [&str; 5] = ["due_at", "assignee", "priority", "status", "created_at"];
 
 /// The message key of a column's heading.
@@ -283,7 +281,7 @@ async fn list_page(
     let rows = Rows {
         ctx: ctx.clone(),
         tasks: page.items,
-        columns: chosen_columns(&state, actor, "tasks", &COLUMNS, &DEFAULT_COLUMNS).await,
+        columns: chosen_columns(&state, actor, "tasks", &list_columns::TASKS, &DEFAULT_COLUMNS).await,
         selectable: can_edit,
         next_url,
         first_page: query.cursor.is_none(),
@@ -293,7 +291,7 @@ async fn list_page(
     if meta.is_htmx {
         return render(&rows.ctx, &rows);
     }
-    let bar = ViewsBar::load(&state, actor, "tasks", base, &COLUMNS, &rows.columns, column_label).await;
+    let bar = ViewsBar::load(&state, actor, "tasks", base, &list_columns::TASKS, &rows.columns, column_label).await;
     let people =
         if can_edit { tasks::assignable_people(&state.store, actor).await.unwrap_or_default() } else { Vec::new() };
     let page = ListPage {
@@ -346,7 +344,7 @@ async fn bulk(State(state): State<AppState>, UiUser(session, meta): UiUser, body
     if form.ids.is_empty() {
         return redirect_flash(&back, "flash.bulk_none_selected");
     }
-    let result = match crate::api::tasks::bulk_action(&form.field("action"), form.field("assignee_id").parse().ok()) {
+    let result = match crate::input::bulk::task_action(&form.field("action"), form.field("assignee_id").parse().ok()) {
         Ok(action) => tasks::bulk(&state.store, &session.actor, &form.ids, action).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
@@ -387,7 +385,7 @@ async fn set_done(
         let rows = Rows {
             ctx,
             tasks: vec![current],
-            columns: chosen_columns(state, &session.actor, "tasks", &COLUMNS, &DEFAULT_COLUMNS).await,
+            columns: chosen_columns(state, &session.actor, "tasks", &list_columns::TASKS, &DEFAULT_COLUMNS).await,
             selectable: session.actor.can(Module::Customers, Action::Edit),
             next_url: None,
             first_page: false,

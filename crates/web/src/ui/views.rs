@@ -74,23 +74,10 @@ async fn save_columns(
     } else {
         Vec::new()
     };
-    match views::set_columns(&state.store, &session.actor, &list, &chosen, allowed_columns(&list)).await {
+    match views::set_columns(&state.store, &session.actor, &list, &chosen, crate::list_columns::allowed(&list)).await {
         Ok(()) => redirect_flash(&back(&form), "flash.saved"),
         Err(StoreError::Invalid(_)) => redirect_flash(&back(&form), "flash.view_invalid"),
         Err(e) => store_error_page(&meta.locale, e),
-    }
-}
-
-/// The column codes each list accepts.
-pub fn allowed_columns(list: &str) -> &'static [&'static str] {
-    match list {
-        "customers" => &super::customers::COLUMNS,
-        "contacts" => &super::customers::CONTACT_COLUMNS,
-        "activities" => &super::activities::COLUMNS,
-        "leads" => &super::leads::COLUMNS,
-        "tasks" => &super::tasks::COLUMNS,
-        "opportunities" => &super::opportunities::COLUMNS,
-        _ => &[],
     }
 }
 
