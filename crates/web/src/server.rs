@@ -66,10 +66,11 @@ async fn not_found(request: axum::extract::Request) -> axum::response::Response 
 
 /// Headers and error shapes every answer shares: `Cache-Control:
 /// no-store` on the API and signed-in pages (exports included), HSTS when
-/// served over HTTPS, `WWW-Authenticate` on a 401 of the API, and the
-/// framework's own plain-text refusals (a path id that is not a number, a
-/// wrong method, a body too large) as problem JSON in the API and as the
-/// styled error page in the browser.
+/// served over HTTPS, `WWW-Authenticate` on a 401 of the API, the pages'
+/// failures (`PageError`) as the styled error page, and the framework's
+/// own plain-text refusals (a path id that is not a number, a wrong
+/// method, a body too large) as problem JSON in the API and as the styled
+/// error page in the browser.
 async fn finish_response(
     State(state): State<AppState>,
     request: axum::extract::Request,
@@ -82,7 +83,8 @@ async fn finish_response(
         request.extensions().get::<crate::auth::RequestMeta>().map(|m| m.locale.clone()).unwrap_or_else(|| "en".into());
     // Public pages (sign-in, reset) store nothing from their query string.
     let mut response = match refuse_nul(request, api, signed_in).await {
-        Ok(request) => next.run(request).await,
+        // A page that failed (`PageError`) is rendered here, in the reader's language.
+        Ok(request) => crate::error::page::render_failed(next.run(request).await, &locale),
         Err(StatusCode::PAYLOAD_TOO_LARGE) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         Err(status) => crate::error::page::error_page(&locale, status, "errors.nul_page"),
     };

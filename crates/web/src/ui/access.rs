@@ -3,12 +3,11 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use axum_extra::extract::cookie::CookieJar;
 use salesflow_domain::access::{Action, DataScope, Module, Permissions};
 use salesflow_domain::{Invalid, settings::LOCALES};
 use salesflow_store::access::{
@@ -19,8 +18,9 @@ use salesflow_store::paging::PageRequest;
 use salesflow_store::{Actor, StoreError};
 use serde::Deserialize;
 
-use super::{FormErrors, PageCtx, non_empty, opt_id, page_ctx, redirect_flash, render, store_error_page};
-use crate::auth::UiUser;
+use super::page::Page;
+use super::{FormErrors, PageCtx, non_empty, opt_id, redirect_flash, render};
+use crate::error::page::PageResult;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -152,30 +152,19 @@ impl UsersPage {
     }
 }
 
-async fn users_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(query): Query<UserQuery>,
-) -> Response {
-    let actor = &session.actor;
+async fn users_page(request: Page, Query(query): Query<UserQuery>) -> PageResult {
+    let actor = request.actor();
     let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: query.sort.clone() };
-    let page = match access::list_users(&state.store, actor, &query.filter(), &req).await {
+    let page = match access::list_users(request.store(), actor, &query.filter(), &req).await {
         Ok(p) => p,
         Err(StoreError::Invalid(_)) => {
             // A stale cursor or unknown sort from an old link: start over.
-            match access::list_users(&state.store, actor, &query.filter(), &PageRequest::default()).await {
-                Ok(p) => p,
-                Err(e) => return store_error_page(&meta.locale, e),
-            }
+            access::list_users(request.store(), actor, &query.filter(), &PageRequest::default()).await?
         }
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(e) => return Err(e.into()),
     };
-    let lookups = match Lookups::load(&state, actor).await {
-        Ok(l) => l,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/admin/users").await;
+    let lookups = Lookups::load(&request.state, actor).await?;
+    let ctx = request.ctx("/admin/users").await;
     let next_url = page.next_cursor.as_ref().map(|c| {
         let base = query.base_query(None);
         format!("/admin/users?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" })
@@ -187,11 +176,11 @@ async fn users_page(
         next_url,
         first_page: query.cursor.is_none(),
     };
-    if meta.is_htmx {
-        return render(&rows.ctx, &rows);
+    if request.meta.is_htmx {
+        return Ok(render(&rows.ctx, &rows));
     }
     let page = UsersPage { ctx, rows, query, lookups, can_create: actor.can(Module::Access, Action::Create) };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
 #[derive(Template)]
@@ -265,23 +254,16 @@ impl UserFormPage {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn user_form(
-    state: &AppState,
-    session: &crate::auth::Session,
-    meta: &crate::auth::RequestMeta,
-    jar: &CookieJar,
+    request: &Page,
     form: UserForm,
     user: Option<UserView>,
     errors: FormErrors,
     status: StatusCode,
-) -> Response {
-    let lookups = match Lookups::load(state, &session.actor).await {
-        Ok(l) => l,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let ctx = page_ctx(state, session, meta, jar, "/admin/users").await;
-    let is_self = user.as_ref().is_some_and(|u| Some(u.id) == session.actor.user_id);
+) -> PageResult {
+    let lookups = Lookups::load(&request.state, request.actor()).await?;
+    let ctx = request.ctx("/admin/users").await;
+    let is_self = user.as_ref().is_some_and(|u| Some(u.id) == request.session.actor.user_id);
     let page = UserFormPage {
         ctx,
         form,
@@ -289,33 +271,27 @@ async fn user_form(
         lookups,
         errors,
         locales: LOCALES,
-        can_delete: session.actor.can(Module::Access, Action::Delete),
-        can_set_role: session.actor.can(Module::Access, Action::Administer),
-        can_transfer: session.actor.can(Module::Customers, Action::Administer),
-        people: access::user_names(&state.store).await.unwrap_or_default(),
+        can_delete: request.session.actor.can(Module::Access, Action::Delete),
+        can_set_role: request.session.actor.can(Module::Access, Action::Administer),
+        can_transfer: request.session.actor.can(Module::Customers, Action::Administer),
+        people: access::user_names(request.store()).await.unwrap_or_default(),
         is_self,
     };
-    (status, render(&page.ctx, &page)).into_response()
+    Ok((status, render(&page.ctx, &page)).into_response())
 }
 
-async fn new_user_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    if let Err(e) = session.actor.require(Module::Access, Action::Create) {
-        return store_error_page(&meta.locale, e);
-    }
-    let salesperson = access::role_by_code(&state.store, "salesperson").await.ok().flatten().map(|r| r.id.to_string());
+async fn new_user_page(request: Page) -> PageResult {
+    request.session.actor.require(Module::Access, Action::Create)?;
+    let salesperson =
+        access::role_by_code(request.store(), "salesperson").await.ok().flatten().map(|r| r.id.to_string());
     let form = UserForm { role_id: salesperson.unwrap_or_default(), ..UserForm::default() };
-    user_form(&state, &session, &meta, &jar, form, None, FormErrors::default(), StatusCode::OK).await
+    user_form(&request, form, None, FormErrors::default(), StatusCode::OK).await
 }
 
-async fn create_user(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Form(form): Form<UserForm>,
-) -> Response {
+async fn create_user(request: Page, Form(form): Form<UserForm>) -> PageResult {
     let (Ok(department_id), Ok(role_id)) = (opt_id(&form.department_id), form.role_id.parse::<i64>()) else {
-        let errors = FormErrors::one(&meta.locale, "role_id", "required");
-        return user_form(&state, &session, &meta, &jar, form, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let errors = FormErrors::one(request.locale(), "role_id", "required");
+        return user_form(&request, form, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let new = NewUser {
         username: form.username.clone(),
@@ -326,47 +302,32 @@ async fn create_user(
         department_id,
         locale: non_empty(&form.locale),
     };
-    match access::create_user(&state.store, &session.actor, new).await {
+    Ok(match access::create_user(request.store(), request.actor(), new).await {
         Ok(u) => redirect_flash(&format!("/admin/users/{}", u.id), "flash.user_created"),
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
             let form = UserForm { password: String::new(), ..form };
-            user_form(&state, &session, &meta, &jar, form, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            user_form(&request, form, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn edit_user_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    match access::get_user(&state.store, &session.actor, id).await {
+async fn edit_user_page(request: Page, Path(id): Path<i64>) -> PageResult {
+    Ok(match access::get_user(request.store(), request.actor(), id).await {
         Ok(u) => {
             let form = UserForm::from_user(&u);
-            user_form(&state, &session, &meta, &jar, form, Some(u), FormErrors::default(), StatusCode::OK).await
+            user_form(&request, form, Some(u), FormErrors::default(), StatusCode::OK).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn update_user(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<UserForm>,
-) -> Response {
-    let current = match access::get_user(&state.store, &session.actor, id).await {
-        Ok(u) => u,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+async fn update_user(request: Page, Path(id): Path<i64>, Form(form): Form<UserForm>) -> PageResult {
+    let current = access::get_user(request.store(), request.actor(), id).await?;
     let Ok(department_id) = opt_id(&form.department_id) else {
-        let errors = FormErrors::one(&meta.locale, "department_id", "unknown_reference");
-        return user_form(&state, &session, &meta, &jar, form, Some(current), errors, StatusCode::UNPROCESSABLE_ENTITY)
-            .await;
+        let errors = FormErrors::one(request.locale(), "department_id", "unknown_reference");
+        return user_form(&request, form, Some(current), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let role_id = form.role_id.parse::<i64>().ok().filter(|r| *r != current.role_id);
     let patch = UserPatch {
@@ -378,18 +339,9 @@ async fn update_user(
         locale: Some(non_empty(&form.locale)),
         active: None,
     };
-    match access::update_user(&state.store, &session.actor, id, patch).await {
-        Ok(_) => redirect_flash(&format!("/admin/users/{id}"), "flash.saved"),
-        Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            user_form(&state, &session, &meta, &jar, form, Some(current), errors, StatusCode::UNPROCESSABLE_ENTITY)
-                .await
-        }
-        Err(StoreError::Conflict(_)) => {
-            let errors = FormErrors::one(&meta.locale, "version", "stale_version");
-            user_form(&state, &session, &meta, &jar, form, Some(current), errors, StatusCode::CONFLICT).await
-        }
-        Err(e) => store_error_page(&meta.locale, e),
+    match request.saved(access::update_user(request.store(), request.actor(), id, patch).await)? {
+        Ok(_) => Ok(redirect_flash(&format!("/admin/users/{id}"), "flash.saved")),
+        Err(refused) => user_form(&request, form, Some(current), refused.errors, refused.status).await,
     }
 }
 
@@ -399,37 +351,30 @@ struct ActiveForm {
     version: i64,
 }
 
-async fn set_active(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Path(id): Path<i64>,
-    Form(form): Form<ActiveForm>,
-) -> Response {
+async fn set_active(request: Page, Path(id): Path<i64>, Form(form): Form<ActiveForm>) -> PageResult {
     let patch = UserPatch { version: form.version, active: Some(form.active), ..UserPatch::default() };
-    match access::update_user(&state.store, &session.actor, id, patch).await {
+    Ok(match access::update_user(request.store(), request.actor(), id, patch).await {
         Ok(_) => {
             let key = if form.active { "flash.user_activated" } else { "flash.user_deactivated" };
             redirect_flash(&format!("/admin/users/{id}"), key)
         }
         Err(StoreError::Conflict(_)) => redirect_flash(&format!("/admin/users/{id}"), "flash.stale"),
         Err(StoreError::Invalid(_)) => redirect_flash(&format!("/admin/users/{id}"), "flash.cannot_self"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn delete_user(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    match access::set_user_deleted(&state.store, &session.actor, id, true).await {
+async fn delete_user(request: Page, Path(id): Path<i64>) -> PageResult {
+    Ok(match access::set_user_deleted(request.store(), request.actor(), id, true).await {
         Ok(_) => redirect_flash("/admin/users", "flash.user_deleted"),
         Err(StoreError::Invalid(_)) => redirect_flash(&format!("/admin/users/{id}"), "flash.cannot_self"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn restore_user(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    match access::set_user_deleted(&state.store, &session.actor, id, false).await {
-        Ok(_) => redirect_flash(&format!("/admin/users/{id}"), "flash.user_restored"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+async fn restore_user(request: Page, Path(id): Path<i64>) -> PageResult {
+    access::set_user_deleted(request.store(), request.actor(), id, false).await?;
+    Ok(redirect_flash(&format!("/admin/users/{id}"), "flash.user_restored"))
 }
 
 #[derive(Deserialize)]
@@ -437,18 +382,13 @@ struct TransferForm {
     to_user_id: String,
 }
 
-async fn transfer_user(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Path(id): Path<i64>,
-    Form(form): Form<TransferForm>,
-) -> Response {
+async fn transfer_user(request: Page, Path(id): Path<i64>, Form(form): Form<TransferForm>) -> PageResult {
     let to = form.to_user_id.parse::<i64>().unwrap_or(0);
-    match salesflow_store::customers::transfer(&state.store, &session.actor, id, to).await {
+    Ok(match salesflow_store::customers::transfer(request.store(), request.actor(), id, to).await {
         Ok(_) => redirect_flash(&format!("/admin/users/{id}"), "flash.transferred"),
         Err(StoreError::Invalid(_)) => redirect_flash(&format!("/admin/users/{id}"), "flash.transfer_refused"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // ---------------------------------------------------------------- departments
@@ -505,74 +445,44 @@ impl DepartmentsPage {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn departments_view(
-    state: &AppState,
-    session: &crate::auth::Session,
-    meta: &crate::auth::RequestMeta,
-    jar: &CookieJar,
+    request: &Page,
     form: DepartmentForm,
     editing: Option<DepartmentView>,
     errors: FormErrors,
     status: StatusCode,
-) -> Response {
-    let departments = match access::list_departments(&state.store, &session.actor).await {
-        Ok(d) => d,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let users = access::user_names(&state.store).await.unwrap_or_default();
-    let ctx = page_ctx(state, session, meta, jar, "/admin/departments").await;
-    let can_edit = session.actor.can(Module::Access, Action::Edit);
+) -> PageResult {
+    let departments = access::list_departments(request.store(), request.actor()).await?;
+    let users = access::user_names(request.store()).await.unwrap_or_default();
+    let ctx = request.ctx("/admin/departments").await;
+    let can_edit = request.session.actor.can(Module::Access, Action::Edit);
     let page = DepartmentsPage { ctx, departments, users, form, editing, errors, can_edit };
-    (status, render(&page.ctx, &page)).into_response()
+    Ok((status, render(&page.ctx, &page)).into_response())
 }
 
-async fn departments_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    departments_view(
-        &state,
-        &session,
-        &meta,
-        &jar,
-        DepartmentForm::default(),
-        None,
-        FormErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+async fn departments_page(request: Page) -> PageResult {
+    departments_view(&request, DepartmentForm::default(), None, FormErrors::default(), StatusCode::OK).await
 }
 
-async fn create_department(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Form(form): Form<DepartmentForm>,
-) -> Response {
+async fn create_department(request: Page, Form(form): Form<DepartmentForm>) -> PageResult {
     let result = match form.input() {
-        Ok(input) => access::create_department(&state.store, &session.actor, input).await.map(|_| ()),
+        Ok(input) => access::create_department(request.store(), request.actor(), input).await.map(|_| ()),
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    match result {
+    Ok(match result {
         Ok(()) => redirect_flash("/admin/departments", "flash.department_created"),
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            departments_view(&state, &session, &meta, &jar, form, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            departments_view(&request, form, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn edit_department_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    let departments = match access::list_departments(&state.store, &session.actor).await {
-        Ok(d) => d,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+async fn edit_department_page(request: Page, Path(id): Path<i64>) -> PageResult {
+    let departments = access::list_departments(request.store(), request.actor()).await?;
     let Some(d) = departments.into_iter().find(|d| d.id == id) else {
-        return store_error_page(&meta.locale, StoreError::NotFound);
+        return Err(StoreError::NotFound.into());
     };
     let form = DepartmentForm {
         name: d.name.clone(),
@@ -580,49 +490,30 @@ async fn edit_department_page(
         manager_id: d.manager_id.map(|m| m.to_string()).unwrap_or_default(),
         version: d.version,
     };
-    departments_view(&state, &session, &meta, &jar, form, Some(d), FormErrors::default(), StatusCode::OK).await
+    departments_view(&request, form, Some(d), FormErrors::default(), StatusCode::OK).await
 }
 
-async fn update_department(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<DepartmentForm>,
-) -> Response {
+async fn update_department(request: Page, Path(id): Path<i64>, Form(form): Form<DepartmentForm>) -> PageResult {
     let result = match form.input() {
-        Ok(input) => access::update_department(&state.store, &session.actor, id, form.version, input).await,
+        Ok(input) => access::update_department(request.store(), request.actor(), id, form.version, input).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    let editing = access::list_departments(&state.store, &session.actor)
+    let editing = access::list_departments(request.store(), request.actor())
         .await
         .ok()
         .and_then(|all| all.into_iter().find(|d| d.id == id));
-    match result {
-        Ok(()) => redirect_flash("/admin/departments", "flash.saved"),
-        Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            departments_view(&state, &session, &meta, &jar, form, editing, errors, StatusCode::UNPROCESSABLE_ENTITY)
-                .await
-        }
-        Err(StoreError::Conflict(_)) => {
-            let errors = FormErrors::one(&meta.locale, "version", "stale_version");
-            departments_view(&state, &session, &meta, &jar, form, editing, errors, StatusCode::CONFLICT).await
-        }
-        Err(e) => store_error_page(&meta.locale, e),
+    match request.saved(result)? {
+        Ok(()) => Ok(redirect_flash("/admin/departments", "flash.saved")),
+        Err(refused) => departments_view(&request, form, editing, refused.errors, refused.status).await,
     }
 }
 
-async fn delete_department(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Path(id): Path<i64>,
-) -> Response {
-    match access::delete_department(&state.store, &session.actor, id).await {
+async fn delete_department(request: Page, Path(id): Path<i64>) -> PageResult {
+    Ok(match access::delete_department(request.store(), request.actor(), id).await {
         Ok(()) => redirect_flash("/admin/departments", "flash.department_deleted"),
         Err(StoreError::Invalid(_)) => redirect_flash("/admin/departments", "flash.department_not_empty"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // ---------------------------------------------------------------- roles
@@ -641,15 +532,16 @@ impl RolesPage {
     }
 }
 
-async fn roles_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    match access::list_roles(&state.store, &session.actor).await {
+async fn roles_page(request: Page) -> PageResult {
+    Ok(match access::list_roles(request.store(), request.actor()).await {
         Ok(roles) => {
-            let ctx = page_ctx(&state, &session, &meta, &jar, "/admin/roles").await;
-            let page = RolesPage { ctx, roles, can_admin: session.actor.can(Module::Access, Action::Administer) };
+            let ctx = request.ctx("/admin/roles").await;
+            let page =
+                RolesPage { ctx, roles, can_admin: request.session.actor.can(Module::Access, Action::Administer) };
             render(&page.ctx, &page)
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Template)]
@@ -698,18 +590,14 @@ fn parse_role_form(body: &[u8]) -> (String, String, String, Permissions, i64) {
     (code, name, scope, perms, version)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn role_form(
-    state: &AppState,
-    session: &crate::auth::Session,
-    meta: &crate::auth::RequestMeta,
-    jar: &CookieJar,
+    request: &Page,
     role: Option<RoleView>,
     fields: (String, String, String, Permissions, i64),
     errors: FormErrors,
     status: StatusCode,
 ) -> Response {
-    let ctx = page_ctx(state, session, meta, jar, "/admin/roles").await;
+    let ctx = request.ctx("/admin/roles").await;
     let (code, name, scope, permissions, version) = fields;
     let page = RoleFormPage {
         ctx,
@@ -723,26 +611,19 @@ async fn role_form(
         modules: Module::ALL.to_vec(),
         actions: Action::ALL.to_vec(),
         scopes: DataScope::ALL.to_vec(),
-        can_admin: session.actor.can(Module::Access, Action::Administer),
+        can_admin: request.session.actor.can(Module::Access, Action::Administer),
     };
     (status, render(&page.ctx, &page)).into_response()
 }
 
-async fn new_role_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    if let Err(e) = session.actor.require(Module::Access, Action::Administer) {
-        return store_error_page(&meta.locale, e);
-    }
+async fn new_role_page(request: Page) -> PageResult {
+    request.session.actor.require(Module::Access, Action::Administer)?;
     let fields = (String::new(), String::new(), "own".to_owned(), Permissions::default(), 0);
-    role_form(&state, &session, &meta, &jar, None, fields, FormErrors::default(), StatusCode::OK).await
+    Ok(role_form(&request, None, fields, FormErrors::default(), StatusCode::OK).await)
 }
 
-async fn edit_role_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    match access::get_role(&state.store, &session.actor, id).await {
+async fn edit_role_page(request: Page, Path(id): Path<i64>) -> PageResult {
+    Ok(match access::get_role(request.store(), request.actor(), id).await {
         Ok(r) => {
             let fields = (
                 r.code.clone(),
@@ -751,26 +632,19 @@ async fn edit_role_page(
                 Permissions::from_codes(&r.permissions),
                 r.version,
             );
-            role_form(&state, &session, &meta, &jar, Some(r), fields, FormErrors::default(), StatusCode::OK).await
+            role_form(&request, Some(r), fields, FormErrors::default(), StatusCode::OK).await
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn save_role(
-    state: AppState,
-    session: crate::auth::Session,
-    meta: crate::auth::RequestMeta,
-    jar: CookieJar,
-    id: Option<i64>,
-    body: axum::body::Bytes,
-) -> Response {
+async fn save_role(request: &Page, id: Option<i64>, body: axum::body::Bytes) -> PageResult {
     let fields = parse_role_form(&body);
     let (code, name, scope, permissions, version) = fields.clone();
     let existing = match id {
-        Some(id) => match access::get_role(&state.store, &session.actor, id).await {
+        Some(id) => match access::get_role(request.store(), request.actor(), id).await {
             Ok(r) => Some(r),
-            Err(e) => return store_error_page(&meta.locale, e),
+            Err(e) => return Err(e.into()),
         },
         None => None,
     };
@@ -780,50 +654,31 @@ async fn save_role(
             let code = existing.as_ref().map(|r| r.code.clone()).unwrap_or(code);
             let input = RoleInput { code, name, data_scope, permissions };
             match id {
-                Some(id) => access::update_role(&state.store, &session.actor, id, version, input).await,
-                None => access::create_role(&state.store, &session.actor, input).await,
+                Some(id) => access::update_role(request.store(), request.actor(), id, version, input).await,
+                None => access::create_role(request.store(), request.actor(), input).await,
             }
         }
     };
-    match result {
-        Ok(r) => redirect_flash(&format!("/admin/roles/{}", r.id), "flash.saved"),
-        Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            role_form(&state, &session, &meta, &jar, existing, fields, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(StoreError::Conflict(_)) => {
-            let errors = FormErrors::one(&meta.locale, "version", "stale_version");
-            role_form(&state, &session, &meta, &jar, existing, fields, errors, StatusCode::CONFLICT).await
-        }
-        Err(e) => store_error_page(&meta.locale, e),
+    match request.saved(result)? {
+        Ok(r) => Ok(redirect_flash(&format!("/admin/roles/{}", r.id), "flash.saved")),
+        Err(refused) => Ok(role_form(request, existing, fields, refused.errors, refused.status).await),
     }
 }
 
-async fn create_role(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    body: axum::body::Bytes,
-) -> Response {
-    save_role(state, session, meta, jar, None, body).await
+async fn create_role(request: Page, body: axum::body::Bytes) -> PageResult {
+    save_role(&request, None, body).await
 }
 
-async fn update_role(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    body: axum::body::Bytes,
-) -> Response {
-    save_role(state, session, meta, jar, Some(id), body).await
+async fn update_role(request: Page, Path(id): Path<i64>, body: axum::body::Bytes) -> PageResult {
+    save_role(&request, Some(id), body).await
 }
 
-async fn delete_role(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    match access::delete_role(&state.store, &session.actor, id).await {
+async fn delete_role(request: Page, Path(id): Path<i64>) -> PageResult {
+    Ok(match access::delete_role(request.store(), request.actor(), id).await {
         Ok(()) => redirect_flash("/admin/roles", "flash.role_deleted"),
         Err(StoreError::Invalid(_)) => redirect_flash(&format!("/admin/roles/{id}"), "flash.role_in_use"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // ---------------------------------------------------------------- API tokens
@@ -850,31 +705,24 @@ impl TokensPage {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn tokens_view(
-    state: &AppState,
-    session: &crate::auth::Session,
-    meta: &crate::auth::RequestMeta,
-    jar: &CookieJar,
+    request: &Page,
     secret: Option<String>,
     name: String,
     user_id: String,
     errors: FormErrors,
-) -> Response {
-    let tokens = match access::list_api_tokens(&state.store, &session.actor).await {
-        Ok(t) => t,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let users = access::user_names(&state.store).await.unwrap_or_default();
-    let ctx = page_ctx(state, session, meta, jar, "/admin/api-tokens").await;
+) -> PageResult {
+    let tokens = access::list_api_tokens(request.store(), request.actor()).await?;
+    let users = access::user_names(request.store()).await.unwrap_or_default();
+    let ctx = request.ctx("/admin/api-tokens").await;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = TokensPage { ctx, tokens, users, secret, name, user_id, errors };
-    (status, render(&page.ctx, &page)).into_response()
+    Ok((status, render(&page.ctx, &page)).into_response())
 }
 
-async fn tokens_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    let me = session.actor.user_id.map(|u| u.to_string()).unwrap_or_default();
-    tokens_view(&state, &session, &meta, &jar, None, String::new(), me, FormErrors::default()).await
+async fn tokens_page(request: Page) -> PageResult {
+    let me = request.session.actor.user_id.map(|u| u.to_string()).unwrap_or_default();
+    tokens_view(&request, None, String::new(), me, FormErrors::default()).await
 }
 
 #[derive(Deserialize)]
@@ -884,31 +732,23 @@ struct TokenForm {
 }
 
 /// Shows the new secret on this response only: it is never stored.
-async fn create_token(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Form(form): Form<TokenForm>,
-) -> Response {
+async fn create_token(request: Page, Form(form): Form<TokenForm>) -> PageResult {
     let user_id = form.user_id.parse::<i64>().unwrap_or(0);
-    match access::create_api_token(&state.store, &session.actor, &form.name, user_id).await {
+    Ok(match access::create_api_token(request.store(), request.actor(), &form.name, user_id).await {
         Ok((_, secret)) => {
-            tokens_view(&state, &session, &meta, &jar, Some(secret), String::new(), form.user_id, FormErrors::default())
-                .await
+            tokens_view(&request, Some(secret), String::new(), form.user_id, FormErrors::default()).await?
         }
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            tokens_view(&state, &session, &meta, &jar, None, form.name, form.user_id, errors).await
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            tokens_view(&request, None, form.name, form.user_id, errors).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn revoke_token(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    match access::revoke_api_token(&state.store, &session.actor, id).await {
-        Ok(()) => redirect_flash("/admin/api-tokens", "flash.token_revoked"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+async fn revoke_token(request: Page, Path(id): Path<i64>) -> PageResult {
+    access::revoke_api_token(request.store(), request.actor(), id).await?;
+    Ok(redirect_flash("/admin/api-tokens", "flash.token_revoked"))
 }
 
 // ---------------------------------------------------------------- outbox
@@ -927,20 +767,16 @@ struct CursorQuery {
     cursor: Option<String>,
 }
 
-async fn outbox_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(q): Query<CursorQuery>,
-) -> Response {
+async fn outbox_page(request: Page, Query(q): Query<CursorQuery>) -> PageResult {
     let req = PageRequest { limit: Some(50), cursor: q.cursor, sort: None };
-    match notifications::list(&state.store, &session.actor, &req).await {
+    Ok(match notifications::list(request.store(), request.actor(), &req).await {
         Ok(page) => {
-            let ctx = page_ctx(&state, &session, &meta, &jar, "/admin/outbox").await;
+            let ctx = request.ctx("/admin/outbox").await;
             let next_url = page.next_cursor.map(|c| format!("/admin/outbox?cursor={c}"));
-            let page = OutboxPage { ctx, messages: page.items, next_url, smtp: state.config.smtp_url.is_some() };
+            let page =
+                OutboxPage { ctx, messages: page.items, next_url, smtp: request.state.config.smtp_url.is_some() };
             render(&page.ctx, &page)
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }

@@ -2,12 +2,11 @@
 //! with its contacts, the form, and the public pool's claim and release.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use axum_extra::extract::cookie::CookieJar;
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::activities::{ActivityKind, Intention};
@@ -23,9 +22,10 @@ use salesflow_store::notifications::{self, Notice};
 use salesflow_store::paging::PageRequest;
 use serde::Deserialize;
 
+use super::page::Page;
 use super::views::{BulkForm, ViewsBar, bulk_outcome, chosen_columns};
-use super::{FormErrors, PageCtx, page_ctx, redirect_flash, render, store_error_page};
-use crate::auth::{RequestMeta, Session, UiUser};
+use super::{FormErrors, PageCtx, redirect_flash, render};
+use crate::error::page::PageResult;
 use crate::export;
 use crate::list_columns;
 use crate::server::AppState;
@@ -198,32 +198,24 @@ impl Rows {
     }
 }
 
-async fn list_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(query): Query<ListQuery>,
-) -> Response {
-    let actor = &session.actor;
+async fn list_page(request: Page, Query(query): Query<ListQuery>) -> PageResult {
+    let actor = request.actor();
     let filter = query.filter(actor);
     let sort = query.sort.clone().or_else(|| Some(query.default_sort().to_owned()));
     let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: sort.clone() };
-    let page = match customers::list_customers(&state.store, actor, &filter, &req).await {
+    let page = match customers::list_customers(request.store(), actor, &filter, &req).await {
         Ok(p) => p,
         Err(StoreError::Invalid(_)) => {
             let req = PageRequest { sort: Some(query.default_sort().to_owned()), ..Default::default() };
-            match customers::list_customers(&state.store, actor, &filter, &req).await {
-                Ok(p) => p,
-                Err(e) => return store_error_page(&meta.locale, e),
-            }
+            customers::list_customers(request.store(), actor, &filter, &req).await?
         }
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(e) => return Err(e.into()),
     };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/customers").await;
+    let ctx = request.ctx("/customers").await;
     let base = query.base_query(None);
     let next_url =
         page.next_cursor.map(|c| format!("/customers?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
-    let columns = chosen_columns(&state, actor, "customers", &list_columns::CUSTOMERS, &DEFAULT_COLUMNS).await;
+    let columns = chosen_columns(&request.state, actor, "customers", &list_columns::CUSTOMERS, &DEFAULT_COLUMNS).await;
     let can_bulk = actor.can(Module::Customers, Action::Edit) || actor.can(Module::Customers, Action::Export);
     let rows = Rows {
         ctx: ctx.clone(),
@@ -233,14 +225,15 @@ async fn list_page(
         next_url,
         first_page: query.cursor.is_none(),
     };
-    if meta.is_htmx {
-        return render(&rows.ctx, &rows);
+    if request.meta.is_htmx {
+        return Ok(render(&rows.ctx, &rows));
     }
     let filtered = [&query.q, &query.grade, &query.scope, &query.province, &query.industry, &query.tag]
         .iter()
         .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
     let bar =
-        ViewsBar::load(&state, actor, "customers", base, &list_columns::CUSTOMERS, &rows.columns, column_label).await;
+        ViewsBar::load(&request.state, actor, "customers", base, &list_columns::CUSTOMERS, &rows.columns, column_label)
+            .await;
     let page = ListPage {
         ctx,
         rows,
@@ -248,7 +241,7 @@ async fn list_page(
         grades: Grade::ALL,
         bar,
         people: if actor.can(Module::Customers, Action::Edit) {
-            salesflow_store::access::people_in_scope(&state.store, actor).await.unwrap_or_default()
+            salesflow_store::access::people_in_scope(request.store(), actor).await.unwrap_or_default()
         } else {
             Vec::new()
         },
@@ -258,39 +251,25 @@ async fn list_page(
         can_delete: actor.can(Module::Customers, Action::Delete),
         filtered,
     };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
 /// The list as it is filtered, as a CSV file Excel opens correctly.
-async fn export_csv(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Query(query): Query<ListQuery>,
-) -> Response {
-    export_customers(&state, &session, &meta, query.filter(&session.actor), export::Format::Csv).await
+async fn export_csv(request: Page, Query(query): Query<ListQuery>) -> PageResult {
+    export_customers(&request, query.filter(request.actor()), export::Format::Csv).await
 }
 
 /// The list as it is filtered, as an Excel workbook.
-async fn export_xlsx(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Query(query): Query<ListQuery>,
-) -> Response {
-    export_customers(&state, &session, &meta, query.filter(&session.actor), export::Format::Xlsx).await
+async fn export_xlsx(request: Page, Query(query): Query<ListQuery>) -> PageResult {
+    export_customers(&request, query.filter(request.actor()), export::Format::Xlsx).await
 }
 
-async fn export_customers(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    filter: CustomerFilter,
-    format: export::Format,
-) -> Response {
+async fn export_customers(request: &Page, filter: CustomerFilter, format: export::Format) -> PageResult {
     super::export_download(
-        &meta.locale,
+        request.locale(),
         "customers",
         &crate::export::CUSTOMER_COLUMNS,
-        crate::export::customers(state.store.clone(), session.actor.clone(), filter),
+        crate::export::customers(request.state.store.clone(), request.session.actor.clone(), filter),
         format,
     )
     .await
@@ -298,7 +277,7 @@ async fn export_customers(
 
 /// A bulk action on the selected rows: assign an owner, add a tag, export
 /// or delete. The form repeats `ids`, so it is read as pairs.
-async fn bulk(State(state): State<AppState>, UiUser(session, meta): UiUser, body: axum::body::Bytes) -> Response {
+async fn bulk(request: Page, body: axum::body::Bytes) -> PageResult {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let ids: Vec<i64> = pairs.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).collect();
@@ -307,25 +286,25 @@ async fn bulk(State(state): State<AppState>, UiUser(session, meta): UiUser, body
         .map(|b| crate::auth::local_redirect(Some(&b), "/customers"))
         .unwrap_or_else(|| "/customers".into());
     if ids.is_empty() {
-        return redirect_flash(&back, "flash.bulk_none_selected");
+        return Ok(redirect_flash(&back, "flash.bulk_none_selected"));
     }
     let action = field("action");
     if action == "export" {
         let filter = CustomerFilter { ids: Some(ids), ..Default::default() };
-        return export_customers(&state, &session, &meta, filter, export::Format::Csv).await;
+        return export_customers(&request, filter, export::Format::Csv).await;
     }
     let owner = field("owner_id").parse().ok();
     let tag = field("tag");
     let result = match crate::input::bulk::customer_action(&action, owner, Some(&tag)) {
-        Ok(action) => customers::bulk(&state.store, &session.actor, &ids, action).await,
+        Ok(action) => customers::bulk(request.store(), request.actor(), &ids, action).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    match result {
+    Ok(match result {
         Ok(_) => redirect_flash(&back, "flash.bulk_done"),
         Err(StoreError::Invalid(_)) => redirect_flash(&back, "flash.bulk_invalid"),
         Err(StoreError::NotFound) | Err(StoreError::Forbidden) => redirect_flash(&back, "flash.bulk_refused"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // ---------------------------------------------------------------- form
@@ -444,98 +423,68 @@ impl FormPage {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn form_page(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
+    request: &Page,
     form: CustomerForm,
     customer: Option<CustomerView>,
     errors: FormErrors,
     duplicate: bool,
 ) -> Response {
-    let ctx = page_ctx(state, session, meta, jar, "/customers").await;
+    let ctx = request.ctx("/customers").await;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = FormPage { ctx, form, customer, errors, grades: Grade::ALL, duplicate };
     (status, render(&page.ctx, &page)).into_response()
 }
 
-async fn new_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    if let Err(e) = session.actor.require(Module::Customers, Action::Create) {
-        return store_error_page(&meta.locale, e);
-    }
-    form_page(&state, &session, &meta, &jar, CustomerForm::default(), None, FormErrors::default(), false).await
+async fn new_page(request: Page) -> PageResult {
+    request.session.actor.require(Module::Customers, Action::Create)?;
+    Ok(form_page(&request, CustomerForm::default(), None, FormErrors::default(), false).await)
 }
 
 fn is_duplicate(invalid: &Invalid) -> bool {
     invalid.0.iter().any(|e| e.code == "possible_duplicate" || e.code == "duplicate_elsewhere")
 }
 
-async fn create(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Form(form): Form<CustomerForm>,
-) -> Response {
-    let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+async fn create(request: Page, Form(form): Form<CustomerForm>) -> PageResult {
+    let company = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
     let result = match form.input(&company) {
-        Ok(input) => customers::create_customer(&state.store, &session.actor, input).await,
+        Ok(input) => customers::create_customer(request.store(), request.actor(), input).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    match result {
+    Ok(match result {
         Ok(c) => redirect_flash(&format!("/customers/{}", c.id), "flash.customer_created"),
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            form_page(&state, &session, &meta, &jar, form, None, errors, is_duplicate(&invalid)).await
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            form_page(&request, form, None, errors, is_duplicate(&invalid)).await
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn edit_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    match customers::get_customer(&state.store, &session.actor, id).await {
+async fn edit_page(request: Page, Path(id): Path<i64>) -> PageResult {
+    Ok(match customers::get_customer(request.store(), request.actor(), id).await {
         Ok(c) => {
-            let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+            let company = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
             let form = CustomerForm::from_view(&c, &company);
-            form_page(&state, &session, &meta, &jar, form, Some(c), FormErrors::default(), false).await
+            form_page(&request, form, Some(c), FormErrors::default(), false).await
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn update(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<CustomerForm>,
-) -> Response {
-    let current = match customers::get_customer(&state.store, &session.actor, id).await {
-        Ok(c) => c,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+async fn update(request: Page, Path(id): Path<i64>, Form(form): Form<CustomerForm>) -> PageResult {
+    let current = customers::get_customer(request.store(), request.actor(), id).await?;
+    let company = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
     let result = match form.input(&company) {
-        Ok(input) => customers::update_customer(&state.store, &session.actor, id, form.version, input).await,
+        Ok(input) => customers::update_customer(request.store(), request.actor(), id, form.version, input).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    match result {
-        Ok(_) => redirect_flash(&format!("/customers/{id}"), "flash.saved"),
-        Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            form_page(&state, &session, &meta, &jar, form, Some(current), errors, is_duplicate(&invalid)).await
+    match request.saved(result)? {
+        Ok(_) => Ok(redirect_flash(&format!("/customers/{id}"), "flash.saved")),
+        Err(refused) => {
+            let duplicate = is_duplicate(&refused.invalid);
+            Ok(form_page(&request, form, Some(current), refused.errors, duplicate).await)
         }
-        Err(StoreError::Conflict(_)) => {
-            let errors = FormErrors::one(&meta.locale, "version", "stale_version");
-            form_page(&state, &session, &meta, &jar, form, Some(current), errors, false).await
-        }
-        Err(e) => store_error_page(&meta.locale, e),
     }
 }
 
@@ -666,26 +615,19 @@ impl TimelineItem {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn show_page(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
+    request: &Page,
     id: i64,
     contact: ContactForm,
     activity: ActivityForm,
     errors: FormErrors,
     duplicate: bool,
-) -> Response {
-    let actor = &session.actor;
-    let c = match customers::get_customer(&state.store, actor, id).await {
-        Ok(c) => c,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+) -> PageResult {
+    let actor = request.actor();
+    let c = customers::get_customer(request.store(), actor, id).await?;
     let filter = ContactFilter { customer_id: Some(id), ..Default::default() };
     let contacts = match customers::list_contacts(
-        &state.store,
+        request.store(),
         actor,
         &filter,
         &PageRequest { limit: Some(200), ..Default::default() },
@@ -693,10 +635,10 @@ async fn show_page(
     .await
     {
         Ok(p) => p.items,
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(e) => return Err(e.into()),
     };
     let timeline = match activities::list_for_customer(
-        &state.store,
+        request.store(),
         actor,
         id,
         &PageRequest { limit: Some(50), ..Default::default() },
@@ -704,19 +646,17 @@ async fn show_page(
     .await
     {
         Ok(p) => p.items,
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(e) => return Err(e.into()),
     };
-    let moves = match customers::ownership_history(&state.store, actor, id, 50).await {
-        Ok(m) => m,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+    let moves = customers::ownership_history(request.store(), actor, id, 50).await?;
     let mut timeline: Vec<TimelineItem> =
         timeline.into_iter().map(TimelineItem::Activity).chain(moves.into_iter().map(TimelineItem::Move)).collect();
     timeline.sort_by_key(|item| std::cmp::Reverse(item.at()));
     let can_merge = actor.can(Module::Customers, Action::Administer) && c.deleted_at.is_none();
     let merge_candidates = if can_merge {
         // Only look-alikes the administrator may read (their scope may be narrower).
-        let found = customers::duplicates_by_name(state.store.reader(), &c.name, Some(id)).await.unwrap_or_default();
+        let found =
+            customers::duplicates_by_name(request.state.store.reader(), &c.name, Some(id)).await.unwrap_or_default();
         found.into_iter().filter(|d| d.readable(actor)).collect()
     } else {
         Vec::new()
@@ -724,7 +664,7 @@ async fn show_page(
     let task_filter =
         salesflow_store::tasks::TaskFilter { customer_id: Some(id), status: Some("open".into()), ..Default::default() };
     let open_tasks = match salesflow_store::tasks::list_tasks(
-        &state.store,
+        request.store(),
         actor,
         &task_filter,
         &PageRequest { limit: Some(20), ..Default::default() },
@@ -732,9 +672,9 @@ async fn show_page(
     .await
     {
         Ok(p) => p.items,
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(e) => return Err(e.into()),
     };
-    let ctx = page_ctx(state, session, meta, jar, "/customers").await;
+    let ctx = request.ctx("/customers").await;
     let activity = if activity.occurred_at.is_empty() {
         ActivityForm { occurred_at: ctx.settings.local_input(chrono::Utc::now()), kind: "visit".into(), ..activity }
     } else {
@@ -743,7 +683,7 @@ async fn show_page(
     let in_scope = c.owner_id.is_some() && actor.sees_owner(c.owner_id);
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let opportunities = if actor.can(Module::Opportunities, Action::View) {
-        salesflow_store::opportunities::of_customer(&state.store, actor, id).await.unwrap_or_default()
+        salesflow_store::opportunities::of_customer(request.store(), actor, id).await.unwrap_or_default()
     } else {
         Vec::new()
     };
@@ -772,7 +712,7 @@ async fn show_page(
         can_see_opportunities: actor.can(Module::Opportunities, Action::View),
         can_add_opportunity: actor.can(Module::Opportunities, Action::Create),
     };
-    (status, render(&page.ctx, &page)).into_response()
+    Ok((status, render(&page.ctx, &page)).into_response())
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -785,123 +725,77 @@ struct ShowQuery {
     edit_contact: String,
 }
 
-async fn show(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Query(q): Query<ShowQuery>,
-) -> Response {
+async fn show(request: Page, Path(id): Path<i64>, Query(q): Query<ShowQuery>) -> PageResult {
     let editing = match q.edit_contact.trim().parse::<i64>() {
-        Ok(contact_id) => match customers::get_contact(&state.store, &session.actor, contact_id).await {
+        Ok(contact_id) => match customers::get_contact(request.store(), request.actor(), contact_id).await {
             Ok(c) if c.customer_id == id => Some(ContactForm::of(&c)),
             Ok(_) | Err(StoreError::NotFound) => None,
-            Err(e) => return store_error_page(&meta.locale, e),
+            Err(e) => return Err(e.into()),
         },
         Err(_) => None,
     };
     let contact = editing.unwrap_or_else(|| ContactForm { role: "handler".into(), ..Default::default() });
     let activity = ActivityForm { opportunity_id: q.opportunity_id, ..Default::default() };
-    show_page(&state, &session, &meta, &jar, id, contact, activity, FormErrors::default(), false).await
+    show_page(&request, id, contact, activity, FormErrors::default(), false).await
 }
 
-async fn add_contact(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<ContactForm>,
-) -> Response {
+async fn add_contact(request: Page, Path(id): Path<i64>, Form(form): Form<ContactForm>) -> PageResult {
     let input = form.input(id, String::new());
-    match customers::create_contact(&state.store, &session.actor, input).await {
+    Ok(match customers::create_contact(request.store(), request.actor(), input).await {
         Ok(_) => redirect_flash(&format!("/customers/{id}"), "flash.contact_added"),
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            show_page(&state, &session, &meta, &jar, id, form, ActivityForm::default(), errors, is_duplicate(&invalid))
-                .await
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            show_page(&request, id, form, ActivityForm::default(), errors, is_duplicate(&invalid)).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 /// Saves the contact form of the customer page for an existing contact;
 /// fields the form does not show (notes) stay as they are.
-async fn edit_contact(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(mut form): Form<ContactForm>,
-) -> Response {
-    let current = match customers::get_contact(&state.store, &session.actor, id).await {
-        Ok(c) => c,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+async fn edit_contact(request: Page, Path(id): Path<i64>, Form(mut form): Form<ContactForm>) -> PageResult {
+    let current = customers::get_contact(request.store(), request.actor(), id).await?;
     let customer_id = current.customer_id;
     form.editing = Some(id);
     let Ok(version) = form.version.trim().parse::<i64>() else {
-        let errors = FormErrors::one(&meta.locale, "version", "stale_version");
-        return show_page(&state, &session, &meta, &jar, customer_id, form, ActivityForm::default(), errors, false)
-            .await;
+        let errors = FormErrors::one(request.locale(), "version", "stale_version");
+        return show_page(&request, customer_id, form, ActivityForm::default(), errors, false).await;
     };
     let input = form.input(customer_id, current.notes.clone());
-    let errors = match customers::update_contact(&state.store, &session.actor, id, version, input).await {
-        Ok(_) => return redirect_flash(&format!("/customers/{customer_id}"), "flash.contact_saved"),
-        Err(StoreError::Invalid(invalid)) => {
-            let duplicate = is_duplicate(&invalid);
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            return show_page(
-                &state,
-                &session,
-                &meta,
-                &jar,
-                customer_id,
-                form,
-                ActivityForm::default(),
-                errors,
-                duplicate,
-            )
-            .await;
+    let result = customers::update_contact(request.store(), request.actor(), id, version, input).await;
+    match request.saved(result)? {
+        Ok(_) => Ok(redirect_flash(&format!("/customers/{customer_id}"), "flash.contact_saved")),
+        Err(refused) => {
+            let duplicate = is_duplicate(&refused.invalid);
+            show_page(&request, customer_id, form, ActivityForm::default(), refused.errors, duplicate).await
         }
-        Err(StoreError::Conflict(_)) => FormErrors::one(&meta.locale, "version", "stale_version"),
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    show_page(&state, &session, &meta, &jar, customer_id, form, ActivityForm::default(), errors, false).await
-}
-
-async fn delete_contact(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    let customer_id = match customers::get_contact(&state.store, &session.actor, id).await {
-        Ok(c) => c.customer_id,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    match customers::delete_contact(&state.store, &session.actor, id).await {
-        Ok(()) => redirect_flash(&format!("/customers/{customer_id}"), "flash.contact_deleted"),
-        Err(e) => store_error_page(&meta.locale, e),
     }
 }
 
-async fn claim(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    match customers::claim(&state.store, &session.actor, id).await {
+async fn delete_contact(request: Page, Path(id): Path<i64>) -> PageResult {
+    let customer_id = customers::get_contact(request.store(), request.actor(), id).await?.customer_id;
+    customers::delete_contact(request.store(), request.actor(), id).await?;
+    Ok(redirect_flash(&format!("/customers/{customer_id}"), "flash.contact_deleted"))
+}
+
+async fn claim(request: Page, Path(id): Path<i64>) -> PageResult {
+    Ok(match customers::claim(request.store(), request.actor(), id).await {
         Ok(_) => redirect_flash(&format!("/customers/{id}"), "flash.customer_claimed"),
         Err(StoreError::Invalid(_)) | Err(StoreError::Conflict(_)) => {
             redirect_flash(&format!("/customers/{id}"), "flash.claim_refused")
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn release(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    match customers::release(&state.store, &session.actor, id).await {
-        Ok(_) => redirect_flash("/customers", "flash.customer_released"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+async fn release(request: Page, Path(id): Path<i64>) -> PageResult {
+    customers::release(request.store(), request.actor(), id).await?;
+    Ok(redirect_flash("/customers", "flash.customer_released"))
 }
 
-async fn delete(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    match customers::set_customer_deleted(&state.store, &session.actor, id, true).await {
-        Ok(_) => redirect_flash("/customers", "flash.customer_deleted"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+async fn delete(request: Page, Path(id): Path<i64>) -> PageResult {
+    customers::set_customer_deleted(request.store(), request.actor(), id, true).await?;
+    Ok(redirect_flash("/customers", "flash.customer_deleted"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -911,26 +805,20 @@ struct MergeForm {
     other_id: String,
 }
 
-async fn merge(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<MergeForm>,
-) -> Response {
+async fn merge(request: Page, Path(id): Path<i64>, Form(form): Form<MergeForm>) -> PageResult {
     let result = match form.other_id.trim().trim_start_matches('#').parse::<i64>() {
-        Ok(other) => customers::merge(&state.store, &session.actor, id, other).await.map(|_| ()),
+        Ok(other) => customers::merge(request.store(), request.actor(), id, other).await.map(|_| ()),
         Err(_) => Err(StoreError::Invalid(Invalid::one("other_id", "unknown_reference"))),
     };
-    match result {
+    Ok(match result {
         Ok(()) => redirect_flash(&format!("/customers/{id}"), "flash.customer_merged"),
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
             let contact = ContactForm { role: "handler".into(), ..Default::default() };
-            show_page(&state, &session, &meta, &jar, id, contact, ActivityForm::default(), errors, false).await
+            show_page(&request, id, contact, ActivityForm::default(), errors, false).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // ---------------------------------------------------------------- activities
@@ -956,14 +844,8 @@ struct ActivityForm {
     opportunity_id: String,
 }
 
-async fn log_activity(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<ActivityForm>,
-) -> Response {
-    let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+async fn log_activity(request: Page, Path(id): Path<i64>, Form(form): Form<ActivityForm>) -> PageResult {
+    let company = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
     let occurred_at = company.parse_local_datetime(&form.occurred_at);
     let next_at = occurred_at.map(|at| crate::input::dates::follow_up(Some(&form.next_at), &company, at));
     let result = match (occurred_at, next_at) {
@@ -983,18 +865,18 @@ async fn log_activity(
                 intention: Some(form.intention.clone()),
                 opportunity_id: form.opportunity_id.trim().parse().ok(),
             };
-            activities::create_activity(&state.store, &session.actor, input).await.map(|_| ())
+            activities::create_activity(request.store(), request.actor(), input).await.map(|_| ())
         }
     };
-    match result {
+    Ok(match result {
         Ok(()) => redirect_flash(&format!("/customers/{id}"), "flash.activity_logged"),
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
             let contact = ContactForm { role: "handler".into(), ..Default::default() };
-            show_page(&state, &session, &meta, &jar, id, contact, form, errors, false).await
+            show_page(&request, id, contact, form, errors, false).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Template)]
@@ -1005,46 +887,44 @@ struct NoticesPage {
     now: chrono::DateTime<chrono::Utc>,
 }
 
-async fn notices_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    match notifications::my_notices(&state.store, &session.actor, true).await {
+async fn notices_page(request: Page) -> PageResult {
+    Ok(match notifications::my_notices(request.store(), request.actor(), true).await {
         Ok(notices) => {
-            let ctx = page_ctx(&state, &session, &meta, &jar, "/notifications").await;
+            let ctx = request.ctx("/notifications").await;
             let page = NoticesPage { ctx, notices, now: chrono::Utc::now() };
             render(&page.ctx, &page)
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn read_notice(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    match notifications::mark_read(&state.store, &session.actor, id).await {
-        Ok(()) => redirect_flash("/notifications", "flash.saved"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+async fn read_notice(request: Page, Path(id): Path<i64>) -> PageResult {
+    notifications::mark_read(request.store(), request.actor(), id).await?;
+    Ok(redirect_flash("/notifications", "flash.saved"))
 }
 
 // ---------------------------------------------------------------- contacts list
 
-async fn contacts_export_csv(state: State<AppState>, user: UiUser, query: Query<ContactQuery>) -> Response {
-    contacts_export(state, user, query, export::Format::Csv).await
+async fn contacts_export_csv(request: Page, query: Query<ContactQuery>) -> PageResult {
+    contacts_export(request, query, export::Format::Csv).await
 }
 
-async fn contacts_export_xlsx(state: State<AppState>, user: UiUser, query: Query<ContactQuery>) -> Response {
-    contacts_export(state, user, query, export::Format::Xlsx).await
+async fn contacts_export_xlsx(request: Page, query: Query<ContactQuery>) -> PageResult {
+    contacts_export(request, query, export::Format::Xlsx).await
 }
 
 /// The contacts list as it is filtered, as CSV or an Excel workbook.
-async fn contacts_export(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Query(query): Query<ContactQuery>,
-    format: export::Format,
-) -> Response {
+async fn contacts_export(request: Page, Query(query): Query<ContactQuery>, format: export::Format) -> PageResult {
     super::export_download(
-        &meta.locale,
+        request.locale(),
         "contacts",
         &crate::export::CONTACT_COLUMNS,
-        crate::export::contacts(state.store.clone(), session.actor.clone(), query.filter(), meta.locale.clone()),
+        crate::export::contacts(
+            request.state.store.clone(),
+            request.session.actor.clone(),
+            query.filter(),
+            request.meta.locale.clone(),
+        ),
         format,
     )
     .await
@@ -1154,35 +1034,28 @@ impl ContactRows {
     }
 }
 
-async fn contacts_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(query): Query<ContactQuery>,
-) -> Response {
-    let actor = &session.actor;
+async fn contacts_page(request: Page, Query(query): Query<ContactQuery>) -> PageResult {
+    let actor = request.actor();
     let filter = query.filter();
     let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: query.sort.clone() };
-    let page = match customers::list_contacts(&state.store, actor, &filter, &req).await {
+    let page = match customers::list_contacts(request.store(), actor, &filter, &req).await {
         Ok(p) => p,
         // A stale cursor or an unknown sort in a shared link: start over.
         Err(StoreError::Invalid(_)) => {
-            match customers::list_contacts(&state.store, actor, &filter, &PageRequest::default()).await {
-                Ok(p) => p,
-                Err(e) => return store_error_page(&meta.locale, e),
-            }
+            customers::list_contacts(request.store(), actor, &filter, &PageRequest::default()).await?
         }
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(e) => return Err(e.into()),
     };
     let names =
-        customers::customer_names(&state.store, page.items.iter().map(|c| c.customer_id)).await.unwrap_or_default();
+        customers::customer_names(request.store(), page.items.iter().map(|c| c.customer_id)).await.unwrap_or_default();
     let base = query.base_query(None);
     let next_url =
         page.next_cursor.map(|c| format!("/contacts?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/contacts").await;
+    let ctx = request.ctx("/contacts").await;
     let can_export = actor.can(Module::Customers, Action::Export);
     let can_delete = actor.can(Module::Customers, Action::Edit);
-    let columns = chosen_columns(&state, actor, "contacts", &list_columns::CONTACTS, &CONTACT_DEFAULT_COLUMNS).await;
+    let columns =
+        chosen_columns(&request.state, actor, "contacts", &list_columns::CONTACTS, &CONTACT_DEFAULT_COLUMNS).await;
     let rows = ContactRows {
         ctx: ctx.clone(),
         contacts: page.items,
@@ -1192,43 +1065,51 @@ async fn contacts_page(
         next_url,
         first_page: query.cursor.is_none(),
     };
-    if meta.is_htmx {
-        return render(&rows.ctx, &rows);
+    if request.meta.is_htmx {
+        return Ok(render(&rows.ctx, &rows));
     }
-    let bar =
-        ViewsBar::load(&state, actor, "contacts", base, &list_columns::CONTACTS, &rows.columns, contact_column_label)
-            .await;
+    let bar = ViewsBar::load(
+        &request.state,
+        actor,
+        "contacts",
+        base,
+        &list_columns::CONTACTS,
+        &rows.columns,
+        contact_column_label,
+    )
+    .await;
     let page = ContactsPage { ctx, rows, query, roles: ContactRole::ALL, bar, can_export, can_delete };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
 /// A bulk action on the selected contacts: export them or delete them.
-async fn contacts_bulk(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    body: axum::body::Bytes,
-) -> Response {
+async fn contacts_bulk(request: Page, body: axum::body::Bytes) -> PageResult {
     let form = BulkForm::parse(&body);
     let back = form.back("/contacts");
     if form.ids.is_empty() {
-        return redirect_flash(&back, "flash.bulk_none_selected");
+        return Ok(redirect_flash(&back, "flash.bulk_none_selected"));
     }
-    match form.field("action").as_str() {
+    Ok(match form.field("action").as_str() {
         "export" => {
             let filter = ContactFilter { ids: Some(form.ids), ..Default::default() };
             super::export_download(
-                &meta.locale,
+                request.locale(),
                 "contacts",
                 &crate::export::CONTACT_COLUMNS,
-                crate::export::contacts(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()),
+                crate::export::contacts(
+                    request.state.store.clone(),
+                    request.session.actor.clone(),
+                    filter,
+                    request.meta.locale.clone(),
+                ),
                 crate::export::Format::Csv,
             )
-            .await
+            .await?
         }
         "delete" => {
-            let result = customers::delete_contacts(&state.store, &session.actor, &form.ids).await;
-            bulk_outcome(result, &back, "lists.flash.contacts_refused", &meta.locale)
+            let result = customers::delete_contacts(request.store(), request.actor(), &form.ids).await;
+            bulk_outcome(result, &back, "lists.flash.contacts_refused")?
         }
         _ => redirect_flash(&back, "lists.flash.bulk_invalid"),
-    }
+    })
 }

@@ -3,12 +3,11 @@
 //! the conversion into customer and contact.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use axum_extra::extract::cookie::CookieJar;
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::customers::ContactRole;
@@ -21,9 +20,10 @@ use salesflow_store::paging::PageRequest;
 use salesflow_store::{Actor, StoreError};
 use serde::Deserialize;
 
+use super::page::Page;
 use super::views::{BulkForm, ViewsBar, bulk_outcome, chosen_columns};
-use super::{FormErrors, PageCtx, non_empty, opt_id, page_ctx, redirect_flash, render, store_error_page};
-use crate::auth::{RequestMeta, Session, UiUser};
+use super::{FormErrors, PageCtx, non_empty, opt_id, redirect_flash, render};
+use crate::error::page::PageResult;
 use crate::list_columns;
 use crate::server::AppState;
 
@@ -213,27 +213,19 @@ impl Rows {
     }
 }
 
-async fn list_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(query): Query<ListQuery>,
-) -> Response {
-    let actor = &session.actor;
+async fn list_page(request: Page, Query(query): Query<ListQuery>) -> PageResult {
+    let actor = request.actor();
     let filter = query.filter(actor);
     let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: query.sort.clone() };
-    let page = match leads::list_leads(&state.store, actor, &filter, &req).await {
+    let page = match leads::list_leads(request.store(), actor, &filter, &req).await {
         Ok(p) => p,
         // A stale cursor or an unknown sort in a shared link: start over.
         Err(StoreError::Invalid(_)) => {
-            match leads::list_leads(&state.store, actor, &filter, &PageRequest::default()).await {
-                Ok(p) => p,
-                Err(e) => return store_error_page(&meta.locale, e),
-            }
+            leads::list_leads(request.store(), actor, &filter, &PageRequest::default()).await?
         }
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(e) => return Err(e.into()),
     };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/leads").await;
+    let ctx = request.ctx("/leads").await;
     let base = query.pairs(None, None);
     let next_url =
         page.next_cursor.map(|c| format!("/leads?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
@@ -246,14 +238,15 @@ async fn list_page(
     let can_delete = actor.can(Module::Customers, Action::Delete);
     // Deleted leads are restored one by one, not acted on in bulk.
     let selectable = query.tab() != "deleted" && (can_assign || can_export || can_delete);
-    let columns = chosen_columns(&state, actor, "leads", &list_columns::LEADS, &DEFAULT_COLUMNS).await;
+    let columns = chosen_columns(&request.state, actor, "leads", &list_columns::LEADS, &DEFAULT_COLUMNS).await;
     let rows = Rows { ctx: ctx.clone(), leads: page.items, columns, selectable, next_url, first_page };
-    if meta.is_htmx {
-        return render(&rows.ctx, &rows);
+    if request.meta.is_htmx {
+        return Ok(render(&rows.ctx, &rows));
     }
-    let bar = ViewsBar::load(&state, actor, "leads", base, &list_columns::LEADS, &rows.columns, column_label).await;
+    let bar =
+        ViewsBar::load(&request.state, actor, "leads", base, &list_columns::LEADS, &rows.columns, column_label).await;
     let people = if can_assign {
-        salesflow_store::access::people_in_scope(&state.store, actor).await.unwrap_or_default()
+        salesflow_store::access::people_in_scope(request.store(), actor).await.unwrap_or_default()
     } else {
         Vec::new()
     };
@@ -270,61 +263,55 @@ async fn list_page(
         can_delete,
         filtered,
     };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
 /// A bulk action on the selected leads: hand them to someone, export or
 /// delete them.
-async fn bulk(State(state): State<AppState>, UiUser(session, meta): UiUser, body: axum::body::Bytes) -> Response {
+async fn bulk(request: Page, body: axum::body::Bytes) -> PageResult {
     let form = BulkForm::parse(&body);
     let back = form.back("/leads");
     if form.ids.is_empty() {
-        return redirect_flash(&back, "flash.bulk_none_selected");
+        return Ok(redirect_flash(&back, "flash.bulk_none_selected"));
     }
     let action = form.field("action");
     if action == "export" {
         let filter = LeadFilter { ids: Some(form.ids), ..Default::default() };
-        return export_leads(&state, &session, &meta, filter, crate::export::Format::Csv).await;
+        return export_leads(&request, filter, crate::export::Format::Csv).await;
     }
     let result = match crate::input::bulk::lead_action(&action, form.field("owner_id").parse().ok()) {
-        Ok(action) => leads::bulk(&state.store, &session.actor, &form.ids, action).await,
+        Ok(action) => leads::bulk(request.store(), request.actor(), &form.ids, action).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    bulk_outcome(result, &back, "lists.flash.leads_refused", &meta.locale)
+    bulk_outcome(result, &back, "lists.flash.leads_refused")
 }
 
-async fn export_csv(state: State<AppState>, user: UiUser, query: Query<ListQuery>) -> Response {
-    export_list(state, user, query, crate::export::Format::Csv).await
+async fn export_csv(request: Page, query: Query<ListQuery>) -> PageResult {
+    export_list(request, query, crate::export::Format::Csv).await
 }
 
-async fn export_xlsx(state: State<AppState>, user: UiUser, query: Query<ListQuery>) -> Response {
-    export_list(state, user, query, crate::export::Format::Xlsx).await
+async fn export_xlsx(request: Page, query: Query<ListQuery>) -> PageResult {
+    export_list(request, query, crate::export::Format::Xlsx).await
 }
 
 /// The list as it is filtered, as a CSV file Excel opens correctly or as
 /// an Excel workbook.
-async fn export_list(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Query(query): Query<ListQuery>,
-    format: crate::export::Format,
-) -> Response {
-    let filter = query.filter(&session.actor);
-    export_leads(&state, &session, &meta, filter, format).await
+async fn export_list(request: Page, Query(query): Query<ListQuery>, format: crate::export::Format) -> PageResult {
+    let filter = query.filter(request.actor());
+    export_leads(&request, filter, format).await
 }
 
-async fn export_leads(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    filter: LeadFilter,
-    format: crate::export::Format,
-) -> Response {
+async fn export_leads(request: &Page, filter: LeadFilter, format: crate::export::Format) -> PageResult {
     super::export_download(
-        &meta.locale,
+        request.locale(),
         "leads",
         &crate::export::LEAD_COLUMNS,
-        crate::export::leads(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()),
+        crate::export::leads(
+            request.state.store.clone(),
+            request.session.actor.clone(),
+            filter,
+            request.meta.locale.clone(),
+        ),
         format,
     )
     .await
@@ -473,113 +460,82 @@ fn is_duplicate(invalid: &Invalid) -> bool {
     invalid.0.iter().any(|e| e.code == "possible_duplicate" || e.code == "duplicate_elsewhere")
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn form_page(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
+    request: &Page,
     form: LeadForm,
     lead: Option<LeadView>,
     errors: FormErrors,
     duplicates: Vec<LeadDuplicate>,
 ) -> Response {
-    let ctx = page_ctx(state, session, meta, jar, "/leads").await;
+    let ctx = request.ctx("/leads").await;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let owners = owners(state, &session.actor).await;
+    let owners = owners(&request.state, request.actor()).await;
     let page = FormPage { ctx, form, lead, errors, intentions: Intention::ALL, owners, duplicates };
     (status, render(&page.ctx, &page)).into_response()
 }
 
 /// The form again after an error: the messages, and for a possible
 /// duplicate the records it may duplicate, as links.
-async fn form_error(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
-    form: LeadForm,
-    lead: Option<LeadView>,
-    invalid: Invalid,
-) -> Response {
-    let errors = FormErrors::from_invalid(&meta.locale, &invalid);
+async fn form_error(request: &Page, form: LeadForm, lead: Option<LeadView>, invalid: Invalid) -> Response {
+    let errors = FormErrors::from_invalid(request.locale(), &invalid);
     let duplicates = match (is_duplicate(&invalid), form.input()) {
-        (true, Ok(input)) => leads::find_duplicates(&state.store, &session.actor, &input, lead.as_ref().map(|l| l.id))
-            .await
-            .unwrap_or_default(),
+        (true, Ok(input)) => {
+            leads::find_duplicates(request.store(), request.actor(), &input, lead.as_ref().map(|l| l.id))
+                .await
+                .unwrap_or_default()
+        }
         _ => Vec::new(),
     };
-    form_page(state, session, meta, jar, form, lead, errors, duplicates).await
+    form_page(request, form, lead, errors, duplicates).await
 }
 
-async fn new_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    if let Err(e) = session.actor.require(Module::Customers, Action::Create) {
-        return store_error_page(&meta.locale, e);
-    }
-    let form =
-        LeadForm { owner_id: session.actor.user_id.map(|id| id.to_string()).unwrap_or_default(), ..Default::default() };
-    form_page(&state, &session, &meta, &jar, form, None, FormErrors::default(), Vec::new()).await
+async fn new_page(request: Page) -> PageResult {
+    request.session.actor.require(Module::Customers, Action::Create)?;
+    let form = LeadForm {
+        owner_id: request.session.actor.user_id.map(|id| id.to_string()).unwrap_or_default(),
+        ..Default::default()
+    };
+    Ok(form_page(&request, form, None, FormErrors::default(), Vec::new()).await)
 }
 
-async fn create(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Form(form): Form<LeadForm>,
-) -> Response {
+async fn create(request: Page, Form(form): Form<LeadForm>) -> PageResult {
     let result = match form.input() {
-        Ok(input) => leads::create_lead(&state.store, &session.actor, input).await,
+        Ok(input) => leads::create_lead(request.store(), request.actor(), input).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    match result {
+    Ok(match result {
         Ok(l) => redirect_flash(&format!("/leads/{}", l.id), "flash.lead_created"),
-        Err(StoreError::Invalid(invalid)) => form_error(&state, &session, &meta, &jar, form, None, invalid).await,
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(StoreError::Invalid(invalid)) => form_error(&request, form, None, invalid).await,
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn edit_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    match leads::get_lead(&state.store, &session.actor, id).await {
+async fn edit_page(request: Page, Path(id): Path<i64>) -> PageResult {
+    Ok(match leads::get_lead(request.store(), request.actor(), id).await {
         Ok(l) if l.deleted_at.is_none() && l.converted_at.is_none() => {
             let form = LeadForm::from_view(&l);
-            form_page(&state, &session, &meta, &jar, form, Some(l), FormErrors::default(), Vec::new()).await
+            form_page(&request, form, Some(l), FormErrors::default(), Vec::new()).await
         }
         Ok(_) => redirect_flash(&format!("/leads/{id}"), "flash.lead_locked"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn update(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<LeadForm>,
-) -> Response {
-    let current = match leads::get_lead(&state.store, &session.actor, id).await {
-        Ok(l) => l,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+async fn update(request: Page, Path(id): Path<i64>, Form(form): Form<LeadForm>) -> PageResult {
+    let current = leads::get_lead(request.store(), request.actor(), id).await?;
     let result = match form.input() {
-        Ok(input) => leads::update_lead(&state.store, &session.actor, id, form.version, input).await,
+        Ok(input) => leads::update_lead(request.store(), request.actor(), id, form.version, input).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    match result {
+    Ok(match result {
         Ok(_) => redirect_flash(&format!("/leads/{id}"), "flash.saved"),
-        Err(StoreError::Invalid(invalid)) => {
-            form_error(&state, &session, &meta, &jar, form, Some(current), invalid).await
-        }
+        Err(StoreError::Invalid(invalid)) => form_error(&request, form, Some(current), invalid).await,
         Err(StoreError::Conflict(_)) => {
-            let errors = FormErrors::one(&meta.locale, "version", "stale_version");
-            form_page(&state, &session, &meta, &jar, form, Some(current), errors, Vec::new()).await
+            let errors = FormErrors::one(request.locale(), "version", "stale_version");
+            form_page(&request, form, Some(current), errors, Vec::new()).await
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // ---------------------------------------------------------------- lead page
@@ -662,34 +618,27 @@ impl ShowPage {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn show_page(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
+    request: &Page,
     id: i64,
     status_form: StatusForm,
     convert_form: ConvertForm,
     errors: FormErrors,
-) -> Response {
-    let actor = &session.actor;
-    let l = match leads::get_lead(&state.store, actor, id).await {
-        Ok(l) => l,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+) -> PageResult {
+    let actor = request.actor();
+    let l = leads::get_lead(request.store(), actor, id).await?;
     let can_edit = actor.can(Module::Customers, Action::Edit);
     let convertible = can_edit && l.status == "qualified" && l.converted_at.is_none() && l.deleted_at.is_none();
     let preview = if convertible {
-        match leads::conversion_preview(&state.store, actor, id).await {
+        match leads::conversion_preview(request.store(), actor, id).await {
             Ok(p) => Some(p),
-            Err(e) => return store_error_page(&meta.locale, e),
+            Err(e) => return Err(e.into()),
         }
     } else {
         None
     };
     let converted_name = match l.converted_customer_id {
-        Some(cid) => salesflow_store::customers::customer_names(&state.store, std::iter::once(cid))
+        Some(cid) => salesflow_store::customers::customer_names(request.store(), std::iter::once(cid))
             .await
             .ok()
             .and_then(|names| names.get(&cid).cloned()),
@@ -703,7 +652,7 @@ async fn show_page(
         },
         _ => convert_form,
     };
-    let ctx = page_ctx(state, session, meta, jar, "/leads").await;
+    let ctx = request.ctx("/leads").await;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ShowPage {
         ctx,
@@ -718,46 +667,29 @@ async fn show_page(
         can_open_opportunity: actor.can(Module::Opportunities, Action::Create),
         l,
     };
-    (status, render(&page.ctx, &page)).into_response()
+    Ok((status, render(&page.ctx, &page)).into_response())
 }
 
-async fn show(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    show_page(&state, &session, &meta, &jar, id, StatusForm::default(), ConvertForm::default(), FormErrors::default())
-        .await
+async fn show(request: Page, Path(id): Path<i64>) -> PageResult {
+    show_page(&request, id, StatusForm::default(), ConvertForm::default(), FormErrors::default()).await
 }
 
-async fn change_status(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<StatusForm>,
-) -> Response {
+async fn change_status(request: Page, Path(id): Path<i64>, Form(form): Form<StatusForm>) -> PageResult {
     let result =
-        leads::set_status(&state.store, &session.actor, id, form.version, &form.status, &form.disqualify_reason).await;
-    match result {
+        leads::set_status(request.store(), request.actor(), id, form.version, &form.status, &form.disqualify_reason)
+            .await;
+    Ok(match result {
         Ok(_) => redirect_flash(&format!("/leads/{id}"), "flash.lead_status"),
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            show_page(&state, &session, &meta, &jar, id, form, ConvertForm::default(), errors).await
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            show_page(&request, id, form, ConvertForm::default(), errors).await?
         }
         Err(StoreError::Conflict(_)) => redirect_flash(&format!("/leads/{id}"), "flash.stale"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn convert(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<ConvertForm>,
-) -> Response {
+async fn convert(request: Page, Path(id): Path<i64>, Form(form): Form<ConvertForm>) -> PageResult {
     let target = form.target.trim();
     let opportunity = if form.with_opportunity {
         let amount = form.opportunity_amount.trim();
@@ -767,8 +699,8 @@ async fn convert(
             }
             Err(e) => {
                 let invalid = Invalid(vec![e.field("opportunity.amount")]);
-                let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-                return show_page(&state, &session, &meta, &jar, id, StatusForm::default(), form, errors).await;
+                let errors = FormErrors::from_invalid(request.locale(), &invalid);
+                return show_page(&request, id, StatusForm::default(), form, errors).await;
             }
         }
     } else {
@@ -781,27 +713,23 @@ async fn convert(
         version: Some(form.version),
         opportunity,
     };
-    match leads::convert(&state.store, &session.actor, id, input).await {
+    Ok(match leads::convert(request.store(), request.actor(), id, input).await {
         Ok(done) => redirect_flash(&format!("/customers/{}", done.customer_id), "flash.lead_converted"),
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            show_page(&state, &session, &meta, &jar, id, StatusForm::default(), form, errors).await
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            show_page(&request, id, StatusForm::default(), form, errors).await?
         }
         Err(StoreError::Conflict(_)) => redirect_flash(&format!("/leads/{id}"), "flash.stale"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn delete(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    match leads::set_lead_deleted(&state.store, &session.actor, id, true).await {
-        Ok(_) => redirect_flash("/leads", "flash.lead_deleted"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+async fn delete(request: Page, Path(id): Path<i64>) -> PageResult {
+    leads::set_lead_deleted(request.store(), request.actor(), id, true).await?;
+    Ok(redirect_flash("/leads", "flash.lead_deleted"))
 }
 
-async fn restore(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    match leads::set_lead_deleted(&state.store, &session.actor, id, false).await {
-        Ok(_) => redirect_flash(&format!("/leads/{id}"), "flash.lead_restored"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+async fn restore(request: Page, Path(id): Path<i64>) -> PageResult {
+    leads::set_lead_deleted(request.store(), request.actor(), id, false).await?;
+    Ok(redirect_flash(&format!("/leads/{id}"), "flash.lead_restored"))
 }

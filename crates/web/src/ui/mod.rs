@@ -10,6 +10,7 @@ mod home;
 mod imports;
 mod leads;
 mod opportunities;
+mod page;
 mod pipelines;
 mod reports;
 pub(crate) mod settings;
@@ -30,10 +31,11 @@ use salesflow_domain::settings::Settings;
 use salesflow_domain::{FieldError, Invalid};
 use salesflow_store::Actor;
 
-use crate::auth::{RequestMeta, Session};
-pub use crate::error::page::{error_page, store_error_page};
+use crate::auth::RequestMeta;
+pub use crate::error::page::{PageResult, error_page};
 use crate::i18n;
 use crate::server::AppState;
+use page::Page;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -170,19 +172,20 @@ impl PageCtx {
 }
 
 /// Builds the context for a signed-in page and takes the flash message.
-pub async fn page_ctx(state: &AppState, session: &Session, meta: &RequestMeta, jar: &CookieJar, path: &str) -> PageCtx {
-    let settings = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
-    let flash = jar.get(FLASH_COOKIE).map(|c| c.value().to_owned()).filter(|k| valid_flash(k));
-    let notice_count = salesflow_store::notifications::unread_count(&state.store, &session.actor).await.unwrap_or(0);
+pub async fn page_ctx(request: &Page, path: &str) -> PageCtx {
+    let settings = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
+    let flash = request.jar.get(FLASH_COOKIE).map(|c| c.value().to_owned()).filter(|k| valid_flash(k));
+    let notice_count =
+        salesflow_store::notifications::unread_count(request.store(), request.actor()).await.unwrap_or(0);
     PageCtx {
         notice_count,
-        locale: meta.locale.clone(),
-        csrf: meta.csrf_token.clone(),
-        user_name: session.actor.display_name.clone(),
-        username: session.actor.username.clone(),
-        role_code: session.actor.role_code.clone(),
-        nav: navigation(&session.actor, &meta.locale, path),
-        flash: flash.map(|k| i18n::t(&meta.locale, &k)),
+        locale: request.meta.locale.clone(),
+        csrf: request.meta.csrf_token.clone(),
+        user_name: request.session.actor.display_name.clone(),
+        username: request.session.actor.username.clone(),
+        role_code: request.session.actor.role_code.clone(),
+        nav: navigation(request.actor(), request.locale(), path),
+        flash: flash.map(|k| i18n::t(request.locale(), &k)),
         settings,
         path: path.to_owned(),
     }
@@ -281,15 +284,11 @@ pub async fn export_download(
     columns: &[&str],
     fetch: salesflow_store::StoreResult<crate::export::Fetch>,
     format: crate::export::Format,
-) -> Response {
+) -> PageResult {
     let t = |k: &str| i18n::t(locale, k);
     let header = crate::export::header(&t, columns);
     let name = format!("{stem}-{}", chrono::Utc::now().format("%Y%m%d"));
-    let result = match fetch {
-        Ok(fetch) => crate::export::respond(format, &name, header, fetch).await,
-        Err(e) => Err(e),
-    };
-    result.unwrap_or_else(|e| store_error_page(locale, e))
+    Ok(crate::export::respond(format, &name, header, fetch?).await?)
 }
 
 /// A list's filters as a query string, leaving out empty values.

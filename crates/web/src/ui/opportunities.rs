@@ -3,12 +3,11 @@
 //! gate, and the kanban board (销售漏斗看板) with drag and drop.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use axum_extra::extract::cookie::CookieJar;
 use chrono::NaiveDate;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::customers::ContactRole;
@@ -25,9 +24,10 @@ use salesflow_store::{Actor, StoreError};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::page::Page;
 use super::views::{ViewsBar, chosen_columns};
-use super::{FormErrors, PageCtx, non_empty, page_ctx, redirect_flash, render, store_error_page};
-use crate::auth::{RequestMeta, Session, UiUser};
+use super::{FormErrors, PageCtx, non_empty, redirect_flash, render};
+use crate::error::page::{PageError, PageResult};
 use crate::i18n;
 use crate::list_columns;
 use crate::server::AppState;
@@ -261,41 +261,41 @@ impl Rows {
     }
 }
 
-async fn list_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(query): Query<ListQuery>,
-) -> Response {
-    let actor = &session.actor;
+async fn list_page(request: Page, Query(query): Query<ListQuery>) -> PageResult {
+    let actor = request.actor();
     let filter = query.filter();
     let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: query.sort.clone() };
-    let page = match store::list_opportunities(&state.store, actor, &filter, &req).await {
+    let page = match store::list_opportunities(request.store(), actor, &filter, &req).await {
         Ok(p) => p,
         // A stale cursor or an unknown sort in a shared link: start over.
         Err(StoreError::Invalid(_)) => {
-            match store::list_opportunities(&state.store, actor, &filter, &PageRequest::default()).await {
-                Ok(p) => p,
-                Err(e) => return store_error_page(&meta.locale, e),
-            }
+            store::list_opportunities(request.store(), actor, &filter, &PageRequest::default()).await?
         }
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(e) => return Err(e.into()),
     };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/opportunities").await;
+    let ctx = request.ctx("/opportunities").await;
     let base = query.pairs(None);
     let next_url =
         page.next_cursor.map(|c| format!("/opportunities?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
-    let columns = chosen_columns(&state, actor, "opportunities", &list_columns::OPPORTUNITIES, &DEFAULT_COLUMNS).await;
+    let columns =
+        chosen_columns(&request.state, actor, "opportunities", &list_columns::OPPORTUNITIES, &DEFAULT_COLUMNS).await;
     let rows = Rows { ctx: ctx.clone(), items: page.items, columns, next_url, first_page: query.cursor.is_none() };
-    if meta.is_htmx {
-        return render(&rows.ctx, &rows);
+    if request.meta.is_htmx {
+        return Ok(render(&rows.ctx, &rows));
     }
-    let bar =
-        ViewsBar::load(&state, actor, "opportunities", base, &list_columns::OPPORTUNITIES, &rows.columns, column_label)
-            .await;
-    let pipelines = pipelines::list_pipelines(&state.store, actor, false).await.unwrap_or_default();
-    let people = salesflow_store::access::people_in_scope(&state.store, actor).await.unwrap_or_default();
-    let departments = salesflow_store::access::department_names(&state.store).await.unwrap_or_default();
+    let bar = ViewsBar::load(
+        &request.state,
+        actor,
+        "opportunities",
+        base,
+        &list_columns::OPPORTUNITIES,
+        &rows.columns,
+        column_label,
+    )
+    .await;
+    let pipelines = pipelines::list_pipelines(request.store(), actor, false).await.unwrap_or_default();
+    let people = salesflow_store::access::people_in_scope(request.store(), actor).await.unwrap_or_default();
+    let departments = salesflow_store::access::department_names(request.store()).await.unwrap_or_default();
     let page = ListPage {
         ctx,
         rows,
@@ -308,32 +308,27 @@ async fn list_page(
         can_create: actor.can(Module::Opportunities, Action::Create),
         can_export: actor.can(Module::Opportunities, Action::Export),
     };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
-async fn export_csv(state: State<AppState>, user: UiUser, query: Query<ListQuery>) -> Response {
-    export_list(state, user, query, crate::export::Format::Csv).await
+async fn export_csv(request: Page, query: Query<ListQuery>) -> PageResult {
+    export_list(request, query, crate::export::Format::Csv).await
 }
 
-async fn export_xlsx(state: State<AppState>, user: UiUser, query: Query<ListQuery>) -> Response {
-    export_list(state, user, query, crate::export::Format::Xlsx).await
+async fn export_xlsx(request: Page, query: Query<ListQuery>) -> PageResult {
+    export_list(request, query, crate::export::Format::Xlsx).await
 }
 
 /// The list as it is filtered and sorted, as CSV or an Excel workbook.
-async fn export_list(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Query(query): Query<ListQuery>,
-    format: crate::export::Format,
-) -> Response {
+async fn export_list(request: Page, Query(query): Query<ListQuery>, format: crate::export::Format) -> PageResult {
     let fetch = crate::export::opportunities(
-        state.store.clone(),
-        session.actor.clone(),
+        request.state.store.clone(),
+        request.session.actor.clone(),
         query.filter(),
         query.sort.clone(),
-        meta.locale.clone(),
+        request.meta.locale.clone(),
     );
-    super::export_download(&meta.locale, "opportunities", &crate::export::OPPORTUNITY_COLUMNS, fetch, format).await
+    super::export_download(request.locale(), "opportunities", &crate::export::OPPORTUNITY_COLUMNS, fetch, format).await
 }
 
 // ---------------------------------------------------------------- form
@@ -621,27 +616,21 @@ async fn contact_choices(
 }
 
 async fn form_page(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
+    request: &Page,
     form: OpportunityForm,
     current: Option<OpportunityView>,
     errors: FormErrors,
-) -> Response {
-    let actor = &session.actor;
-    let pipelines = match pipelines::list_pipelines(&state.store, actor, false).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+) -> PageResult {
+    let actor = request.actor();
+    let pipelines = pipelines::list_pipelines(request.store(), actor, false).await?;
     let customer_id: Option<i64> = form.customer_id.trim().parse().ok();
     let customer_label = match customer_id {
-        Some(id) => customers::get_customer(&state.store, actor, id).await.ok().map(|c| c.name),
+        Some(id) => customers::get_customer(request.store(), actor, id).await.ok().map(|c| c.name),
         None => None,
     };
-    let contacts = contact_choices(state, actor, customer_id, &form.contacts).await;
-    let owners = salesflow_store::access::people_in_scope(&state.store, actor).await.unwrap_or_default();
-    let ctx = page_ctx(state, session, meta, jar, "/opportunities").await;
+    let contacts = contact_choices(&request.state, actor, customer_id, &form.contacts).await;
+    let owners = salesflow_store::access::people_in_scope(request.store(), actor).await.unwrap_or_default();
+    let ctx = request.ctx("/opportunities").await;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let contact_options = ContactOptions {
         ctx: ctx.clone(),
@@ -650,7 +639,7 @@ async fn form_page(
         roles: ContactRole::ALL,
     };
     let page = FormPage { ctx, form, current, errors, customer_label, contact_options, pipelines, owners };
-    (status, render(&page.ctx, &page)).into_response()
+    Ok((status, render(&page.ctx, &page)).into_response())
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -658,37 +647,25 @@ struct NewQuery {
     customer_id: Option<i64>,
 }
 
-async fn new_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(q): Query<NewQuery>,
-) -> Response {
-    if let Err(e) = session.actor.require(Module::Opportunities, Action::Create) {
-        return store_error_page(&meta.locale, e);
-    }
-    let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+async fn new_page(request: Page, Query(q): Query<NewQuery>) -> PageResult {
+    request.session.actor.require(Module::Opportunities, Action::Create)?;
+    let company = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
     let form = OpportunityForm {
         customer_id: q.customer_id.map(|id| id.to_string()).unwrap_or_default(),
-        owner_id: session.actor.user_id.map(|id| id.to_string()).unwrap_or_default(),
+        owner_id: request.session.actor.user_id.map(|id| id.to_string()).unwrap_or_default(),
         currency: company.currency.clone(),
         ..Default::default()
     };
-    form_page(&state, &session, &meta, &jar, form, None, FormErrors::default()).await
+    form_page(&request, form, None, FormErrors::default()).await
 }
 
-async fn create(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+async fn create(request: Page, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
     let form = OpportunityForm::parse(&pairs);
     let result = match form.input(true) {
-        Ok(input) => store::create_opportunity(&state.store, &session.actor, input).await,
+        Ok(input) => store::create_opportunity(request.store(), request.actor(), input).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    match result {
+    Ok(match result {
         Ok(o) => {
             let key = if o.warnings.iter().any(|w| w.starts_with("expected_close_date")) {
                 "opportunities.flash.created_past_close"
@@ -698,59 +675,35 @@ async fn create(
             redirect_flash(&format!("/opportunities/{}", o.id), key)
         }
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            form_page(&state, &session, &meta, &jar, form, None, errors).await
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            form_page(&request, form, None, errors).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn edit_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    if let Err(e) = session.actor.require(Module::Opportunities, Action::Edit) {
-        return store_error_page(&meta.locale, e);
-    }
-    match store::get_opportunity(&state.store, &session.actor, id).await {
+async fn edit_page(request: Page, Path(id): Path<i64>) -> PageResult {
+    request.session.actor.require(Module::Opportunities, Action::Edit)?;
+    Ok(match store::get_opportunity(request.store(), request.actor(), id).await {
         Ok(o) if o.deleted_at.is_none() => {
             let form = OpportunityForm::from_view(&o);
-            form_page(&state, &session, &meta, &jar, form, Some(o), FormErrors::default()).await
+            form_page(&request, form, Some(o), FormErrors::default()).await?
         }
-        Ok(_) => store_error_page(&meta.locale, StoreError::NotFound),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Ok(_) => return Err(PageError::not_found()),
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn update(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+async fn update(request: Page, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
     let form = OpportunityForm::parse(&pairs);
-    let current = match store::get_opportunity(&state.store, &session.actor, id).await {
-        Ok(o) => o,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+    let current = store::get_opportunity(request.store(), request.actor(), id).await?;
     let result = match form.input(false) {
-        Ok(input) => store::update_opportunity(&state.store, &session.actor, id, form.version, input).await,
+        Ok(input) => store::update_opportunity(request.store(), request.actor(), id, form.version, input).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    match result {
-        Ok(_) => redirect_flash(&format!("/opportunities/{id}"), "flash.saved"),
-        Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            form_page(&state, &session, &meta, &jar, form, Some(current), errors).await
-        }
-        Err(StoreError::Conflict(_)) => {
-            let errors = FormErrors::one(&meta.locale, "version", "stale_version");
-            form_page(&state, &session, &meta, &jar, form, Some(current), errors).await
-        }
-        Err(e) => store_error_page(&meta.locale, e),
+    match request.saved(result)? {
+        Ok(_) => Ok(redirect_flash(&format!("/opportunities/{id}"), "flash.saved")),
+        Err(refused) => form_page(&request, form, Some(current), refused.errors).await,
     }
 }
 
@@ -777,33 +730,23 @@ struct CustomerOptions {
 }
 
 /// The customer picker's choices for what was typed (htmx).
-async fn customer_options(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(q): Query<OptionsQuery>,
-) -> Response {
+async fn customer_options(request: Page, Query(q): Query<OptionsQuery>) -> PageResult {
     let filter = CustomerFilter { q: Some(q.customer_q.clone()), ..Default::default() };
     let req = PageRequest { limit: Some(20), sort: Some("name".into()), ..Default::default() };
-    let options = match customers::list_customers(&state.store, &session.actor, &filter, &req).await {
+    let options = match customers::list_customers(request.store(), request.actor(), &filter, &req).await {
         Ok(p) => p.items.into_iter().map(|c| (c.id, c.name)).collect(),
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(e) => return Err(e.into()),
     };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/opportunities").await;
+    let ctx = request.ctx("/opportunities").await;
     let page = CustomerOptions { ctx, options };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
 /// The chosen customer's contacts with their roles (htmx).
-async fn contact_options(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(q): Query<OptionsQuery>,
-) -> Response {
+async fn contact_options(request: Page, Query(q): Query<OptionsQuery>) -> Response {
     let customer_id: Option<i64> = q.customer_id.trim().parse().ok();
-    let contacts = contact_choices(&state, &session.actor, customer_id, &[]).await;
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/opportunities").await;
+    let contacts = contact_choices(&request.state, request.actor(), customer_id, &[]).await;
+    let ctx = request.ctx("/opportunities").await;
     let page = ContactOptions { ctx, contacts, customer_chosen: customer_id.is_some(), roles: ContactRole::ALL };
     render(&page.ctx, &page)
 }
@@ -819,19 +762,11 @@ struct StageOptions {
 }
 
 /// The first-stage choices of a pipeline (htmx).
-async fn stage_options(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(q): Query<OptionsQuery>,
-) -> Response {
-    let pipelines = match pipelines::list_pipelines(&state.store, &session.actor, false).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/opportunities").await;
-    let page = StageOptions { stages: stage_choices(&pipelines, &q.pipeline_id, &meta.locale) };
-    render(&ctx, &page)
+async fn stage_options(request: Page, Query(q): Query<OptionsQuery>) -> PageResult {
+    let pipelines = pipelines::list_pipelines(request.store(), request.actor(), false).await?;
+    let ctx = request.ctx("/opportunities").await;
+    let page = StageOptions { stages: stage_choices(&pipelines, &q.pipeline_id, request.locale()) };
+    Ok(render(&ctx, &page))
 }
 
 // ---------------------------------------------------------------- the opportunity page
@@ -982,29 +917,19 @@ struct LoseForm {
     version: i64,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn show_page(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
+    request: &Page,
     id: i64,
     gate: Option<GateRefusal>,
     errors: FormErrors,
     lose_form: LoseForm,
-) -> Response {
-    let actor = &session.actor;
-    let o = match store::get_opportunity(&state.store, actor, id).await {
-        Ok(o) => o,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let pipeline = match pipelines::get_pipeline(&state.store, actor, o.pipeline_id).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let history = store::history(&state.store, actor, id).await.unwrap_or_default();
+) -> PageResult {
+    let actor = request.actor();
+    let o = store::get_opportunity(request.store(), actor, id).await?;
+    let pipeline = pipelines::get_pipeline(request.store(), actor, o.pipeline_id).await?;
+    let history = store::history(request.store(), actor, id).await.unwrap_or_default();
     let recent = PageRequest { limit: Some(20), ..Default::default() };
-    let activities = salesflow_store::activities::list_for_opportunity(&state.store, actor, id, &recent)
+    let activities = salesflow_store::activities::list_for_opportunity(request.store(), actor, id, &recent)
         .await
         .map(|p| p.items)
         .unwrap_or_default();
@@ -1014,17 +939,17 @@ async fn show_page(
         ..Default::default()
     };
     let by_due = PageRequest { limit: Some(20), sort: Some("-due_at".to_owned()), ..Default::default() };
-    let tasks = salesflow_store::tasks::list_tasks(&state.store, actor, &task_filter, &by_due)
+    let tasks = salesflow_store::tasks::list_tasks(request.store(), actor, &task_filter, &by_due)
         .await
         .map(|p| p.items)
         .unwrap_or_default();
-    let reasons = pipelines::list_lost_reasons(&state.store, actor, false).await.unwrap_or_default();
-    let locale = meta.locale.as_str();
+    let reasons = pipelines::list_lost_reasons(request.store(), actor, false).await.unwrap_or_default();
+    let locale = request.meta.locale.as_str();
     let current_pos = pipeline.stage(o.stage_id).map_or(0, |s| s.position);
     let next_stage = pipeline.active_stages().find(|s| s.position > current_pos).map(|s| (s.id, s.label(locale)));
     let move_targets =
         pipeline.active_stages().filter(|s| s.id != o.stage_id).map(|s| (s.id, s.label(locale))).collect();
-    let ctx = page_ctx(state, session, meta, jar, "/opportunities").await;
+    let ctx = request.ctx("/opportunities").await;
     let can_edit = actor.can(Module::Opportunities, Action::Edit) && o.deleted_at.is_none();
     let checklist = Checklist {
         ctx: ctx.clone(),
@@ -1052,16 +977,11 @@ async fn show_page(
         can_delete: actor.can(Module::Opportunities, Action::Delete) && o.deleted_at.is_none(),
         o,
     };
-    (status, render(&page.ctx, &page)).into_response()
+    Ok((status, render(&page.ctx, &page)).into_response())
 }
 
-async fn show(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    show_page(&state, &session, &meta, &jar, id, None, FormErrors::default(), LoseForm::default()).await
+async fn show(request: Page, Path(id): Path<i64>) -> PageResult {
+    show_page(&request, id, None, FormErrors::default(), LoseForm::default()).await
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -1072,29 +992,20 @@ struct CheckForm {
 }
 
 /// Ticks or unticks a checklist item; htmx gets the checklist back.
-async fn check(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path((id, item_id)): Path<(i64, i64)>,
-    Form(form): Form<CheckForm>,
-) -> Response {
-    let actor = &session.actor;
-    let o = match store::set_check(&state.store, actor, id, item_id, form.done == "1").await {
+async fn check(request: Page, Path((id, item_id)): Path<(i64, i64)>, Form(form): Form<CheckForm>) -> PageResult {
+    let actor = request.actor();
+    let o = match store::set_check(request.store(), actor, id, item_id, form.done == "1").await {
         Ok(o) => o,
-        Err(StoreError::Invalid(_)) => return redirect_flash(&format!("/opportunities/{id}"), "flash.stale"),
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(StoreError::Invalid(_)) => return Ok(redirect_flash(&format!("/opportunities/{id}"), "flash.stale")),
+        Err(e) => return Err(e.into()),
     };
-    if !meta.is_htmx {
-        return redirect_flash(&format!("/opportunities/{id}"), "flash.saved");
+    if !request.meta.is_htmx {
+        return Ok(redirect_flash(&format!("/opportunities/{id}"), "flash.saved"));
     }
-    let pipeline = match pipelines::get_pipeline(&state.store, actor, o.pipeline_id).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/opportunities").await;
-    let fragment = Checklist { ctx, id, stages: stage_blocks(&o, &pipeline, &meta.locale), can_tick: true };
-    render(&fragment.ctx, &fragment)
+    let pipeline = pipelines::get_pipeline(request.store(), actor, o.pipeline_id).await?;
+    let ctx = request.ctx("/opportunities").await;
+    let fragment = Checklist { ctx, id, stages: stage_blocks(&o, &pipeline, request.locale()), can_tick: true };
+    Ok(render(&fragment.ctx, &fragment))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -1157,31 +1068,29 @@ async fn gate_refusal(
     })
 }
 
-async fn move_stage(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<MoveForm>,
-) -> Response {
-    let actor = &session.actor;
+async fn move_stage(request: Page, Path(id): Path<i64>, Form(form): Form<MoveForm>) -> PageResult {
+    let actor = request.actor();
     let Ok(stage_id) = form.stage_id.trim().parse::<i64>() else {
-        let errors = FormErrors::one(&meta.locale, "stage_id", "required");
-        return show_page(&state, &session, &meta, &jar, id, None, errors, LoseForm::default()).await;
+        let errors = FormErrors::one(request.locale(), "stage_id", "required");
+        return show_page(&request, id, None, errors, LoseForm::default()).await;
     };
     let input = MoveInput { stage_id, version: form.version, override_reason: form.override_reason.clone() };
-    match store::move_opportunity(&state.store, actor, id, input).await {
+    Ok(match store::move_opportunity(request.store(), actor, id, input).await {
         Ok(_) => redirect_flash(&back_to(&form.back, &format!("/opportunities/{id}")), "opportunities.flash.moved"),
         Err(StoreError::Invalid(invalid)) => {
             let gate =
-                gate_refusal(&state, &meta.locale, actor, &invalid, "move", stage_id, form.override_reason).await;
-            let errors =
-                if gate.is_some() { FormErrors::default() } else { FormErrors::from_invalid(&meta.locale, &invalid) };
-            show_page(&state, &session, &meta, &jar, id, gate, errors, LoseForm::default()).await
+                gate_refusal(&request.state, request.locale(), actor, &invalid, "move", stage_id, form.override_reason)
+                    .await;
+            let errors = if gate.is_some() {
+                FormErrors::default()
+            } else {
+                FormErrors::from_invalid(request.locale(), &invalid)
+            };
+            show_page(&request, id, gate, errors, LoseForm::default()).await?
         }
         Err(StoreError::Conflict(_)) => redirect_flash(&format!("/opportunities/{id}"), "flash.stale"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -1192,70 +1101,59 @@ struct WinForm {
     override_reason: Option<String>,
 }
 
-async fn win(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<WinForm>,
-) -> Response {
-    let actor = &session.actor;
-    match store::win(&state.store, actor, id, form.version, form.override_reason.clone()).await {
+async fn win(request: Page, Path(id): Path<i64>, Form(form): Form<WinForm>) -> PageResult {
+    let actor = request.actor();
+    Ok(match store::win(request.store(), actor, id, form.version, form.override_reason.clone()).await {
         Ok(_) => redirect_flash(&format!("/opportunities/{id}"), "opportunities.flash.won"),
         Err(StoreError::Invalid(invalid)) => {
-            let gate = gate_refusal(&state, &meta.locale, actor, &invalid, "win", 0, form.override_reason).await;
-            let errors =
-                if gate.is_some() { FormErrors::default() } else { FormErrors::from_invalid(&meta.locale, &invalid) };
-            show_page(&state, &session, &meta, &jar, id, gate, errors, LoseForm::default()).await
+            let gate =
+                gate_refusal(&request.state, request.locale(), actor, &invalid, "win", 0, form.override_reason).await;
+            let errors = if gate.is_some() {
+                FormErrors::default()
+            } else {
+                FormErrors::from_invalid(request.locale(), &invalid)
+            };
+            show_page(&request, id, gate, errors, LoseForm::default()).await?
         }
         Err(StoreError::Conflict(_)) => redirect_flash(&format!("/opportunities/{id}"), "flash.stale"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn lose(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<LoseForm>,
-) -> Response {
+async fn lose(request: Page, Path(id): Path<i64>, Form(form): Form<LoseForm>) -> PageResult {
     let reason_id = match super::opt_id(&form.lost_reason_id) {
         Ok(r) => r,
         Err(_) => {
-            let errors = FormErrors::one(&meta.locale, "lost_reason_id", "unknown_reference");
-            return show_page(&state, &session, &meta, &jar, id, None, errors, form).await;
+            let errors = FormErrors::one(request.locale(), "lost_reason_id", "unknown_reference");
+            return show_page(&request, id, None, errors, form).await;
         }
     };
-    match store::lose(&state.store, &session.actor, id, Some(form.version), reason_id, non_empty(&form.note)).await {
-        Ok(_) => redirect_flash(&format!("/opportunities/{id}"), "opportunities.flash.lost"),
-        Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            show_page(&state, &session, &meta, &jar, id, None, errors, form).await
-        }
-        Err(StoreError::Conflict(_)) => redirect_flash(&format!("/opportunities/{id}"), "flash.stale"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+    Ok(
+        match store::lose(request.store(), request.actor(), id, Some(form.version), reason_id, non_empty(&form.note))
+            .await
+        {
+            Ok(_) => redirect_flash(&format!("/opportunities/{id}"), "opportunities.flash.lost"),
+            Err(StoreError::Invalid(invalid)) => {
+                let errors = FormErrors::from_invalid(request.locale(), &invalid);
+                show_page(&request, id, None, errors, form).await?
+            }
+            Err(StoreError::Conflict(_)) => redirect_flash(&format!("/opportunities/{id}"), "flash.stale"),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
-async fn reopen(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Path(id): Path<i64>,
-    Form(form): Form<WinForm>,
-) -> Response {
-    match store::reopen(&state.store, &session.actor, id, form.version).await {
+async fn reopen(request: Page, Path(id): Path<i64>, Form(form): Form<WinForm>) -> PageResult {
+    Ok(match store::reopen(request.store(), request.actor(), id, form.version).await {
         Ok(_) => redirect_flash(&format!("/opportunities/{id}"), "opportunities.flash.reopened"),
         Err(StoreError::Conflict(_)) => redirect_flash(&format!("/opportunities/{id}"), "flash.stale"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn delete(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    match store::set_deleted(&state.store, &session.actor, id, true).await {
-        Ok(_) => redirect_flash("/opportunities", "opportunities.flash.deleted"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+async fn delete(request: Page, Path(id): Path<i64>) -> PageResult {
+    store::set_deleted(request.store(), request.actor(), id, true).await?;
+    Ok(redirect_flash("/opportunities", "opportunities.flash.deleted"))
 }
 
 // ---------------------------------------------------------------- the kanban board
@@ -1386,33 +1284,22 @@ async fn board_pipelines(state: &AppState, actor: &Actor) -> Result<Vec<Pipeline
     Ok(all)
 }
 
-async fn board_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(query): Query<BoardQuery>,
-) -> Response {
-    let actor = &session.actor;
-    let all = match board_pipelines(&state, actor).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+async fn board_page(request: Page, Query(query): Query<BoardQuery>) -> PageResult {
+    let actor = request.actor();
+    let all = board_pipelines(&request.state, actor).await?;
     let chosen = parse_id(&query.pipeline_id);
     let pipeline = all.iter().find(|p| Some(p.id) == chosen).unwrap_or(&all[0]);
     let filter = query.filter();
-    let columns = match store::kanban(&state.store, actor, pipeline.id, &filter, CARDS_PER_PAGE).await {
+    let columns = match store::kanban(request.store(), actor, pipeline.id, &filter, CARDS_PER_PAGE).await {
         Ok(c) => c,
         Err(StoreError::Invalid(_)) => {
-            match store::kanban(&state.store, actor, pipeline.id, &OpportunityFilter::default(), CARDS_PER_PAGE).await {
-                Ok(c) => c,
-                Err(e) => return store_error_page(&meta.locale, e),
-            }
+            store::kanban(request.store(), actor, pipeline.id, &OpportunityFilter::default(), CARDS_PER_PAGE).await?
         }
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(e) => return Err(e.into()),
     };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/board").await;
+    let ctx = request.ctx("/board").await;
     let can_move = actor.can(Module::Opportunities, Action::Edit);
-    let stages: Vec<(i64, String)> = pipeline.active_stages().map(|s| (s.id, s.label(&meta.locale))).collect();
+    let stages: Vec<(i64, String)> = pipeline.active_stages().map(|s| (s.id, s.label(request.locale()))).collect();
     let back = format!("/board?{}", query.pairs(pipeline.id));
     let column_heads = heads(&ctx, &columns);
     let columns = columns
@@ -1432,8 +1319,8 @@ async fn board_page(
             head,
         })
         .collect();
-    let people = salesflow_store::access::people_in_scope(&state.store, actor).await.unwrap_or_default();
-    let departments = salesflow_store::access::department_names(&state.store).await.unwrap_or_default();
+    let people = salesflow_store::access::people_in_scope(request.store(), actor).await.unwrap_or_default();
+    let departments = salesflow_store::access::department_names(request.store()).await.unwrap_or_default();
     let page = BoardPage {
         move_url: query.pairs(pipeline.id),
         pipeline_id: pipeline.id,
@@ -1447,72 +1334,59 @@ async fn board_page(
         can_approve: actor.can(Module::Opportunities, Action::Approve),
         can_create: actor.can(Module::Opportunities, Action::Create),
     };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
 /// More cards of one column (or its first ones again), with the next
 /// "load more" box swapped out of band (htmx).
-async fn board_cards(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(query): Query<BoardQuery>,
-) -> Response {
-    let actor = &session.actor;
+async fn board_cards(request: Page, Query(query): Query<BoardQuery>) -> PageResult {
+    let actor = request.actor();
     let (Some(pipeline_id), Some(stage_id)) = (parse_id(&query.pipeline_id), parse_id(&query.stage_id)) else {
-        return store_error_page(&meta.locale, StoreError::NotFound);
+        return Err(StoreError::NotFound.into());
     };
-    let pipeline = match pipelines::get_pipeline(&state.store, actor, pipeline_id).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+    let pipeline = pipelines::get_pipeline(request.store(), actor, pipeline_id).await?;
     if pipeline.stage(stage_id).is_none() {
-        return store_error_page(&meta.locale, StoreError::NotFound);
+        return Err(StoreError::NotFound.into());
     }
     let req =
         PageRequest { limit: Some(CARDS_PER_PAGE), cursor: query.cursor.clone().filter(|c| !c.is_empty()), sort: None };
-    let page = match store::kanban_cards(&state.store, actor, stage_id, &query.filter(), &req).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/board").await;
+    let page = store::kanban_cards(request.store(), actor, stage_id, &query.filter(), &req).await?;
+    let ctx = request.ctx("/board").await;
     let fragment = Cards {
         ctx,
         stage_id,
         next_url: page.next_cursor.as_deref().map(|c| cards_url(&query, pipeline_id, stage_id, c)),
         cards: page.items,
-        stages: pipeline.active_stages().map(|s| (s.id, s.label(&meta.locale))).collect(),
+        stages: pipeline.active_stages().map(|s| (s.id, s.label(request.locale()))).collect(),
         back: format!("/board?{}", query.pairs(pipeline_id)),
         can_move: actor.can(Module::Opportunities, Action::Edit),
         oob: true,
     };
-    render(&fragment.ctx, &fragment)
+    Ok(render(&fragment.ctx, &fragment))
 }
 
 /// A card dropped on another column: the move under the gate, answered
 /// in JSON for assets/kanban.js — the card and every column's figures,
 /// or the refusal with the missing items.
 async fn board_move(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
+    request: Page,
     Path(id): Path<i64>,
     Query(query): Query<BoardQuery>,
     Form(form): Form<MoveForm>,
-) -> Response {
-    let actor = &session.actor;
-    let locale = meta.locale.as_str();
+) -> PageResult {
+    let actor = request.actor();
+    let locale = request.meta.locale.as_str();
     let t = |k: &str| i18n::t(locale, k);
     let Ok(stage_id) = form.stage_id.trim().parse::<i64>() else {
-        return (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "message": t("errors.stage_not_in_pipeline") })))
-            .into_response();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "message": t("errors.stage_not_in_pipeline") })))
+            .into_response());
     };
     let reason = form.override_reason.clone();
     let input = MoveInput { stage_id, version: form.version, override_reason: reason.clone() };
-    let moved = match store::move_opportunity(&state.store, actor, id, input).await {
+    let moved = match store::move_opportunity(request.store(), actor, id, input).await {
         Ok(o) => o,
         Err(StoreError::Invalid(invalid)) => {
-            let body = match gate_refusal(&state, locale, actor, &invalid, "move", stage_id, reason).await {
+            let body = match gate_refusal(&request.state, locale, actor, &invalid, "move", stage_id, reason).await {
                 Some(g) => json!({
                     "gate": true,
                     "message": t("kanban.refused"),
@@ -1525,35 +1399,29 @@ async fn board_move(
                     json!({ "message": messages.join(" ") })
                 }
             };
-            return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response());
         }
         Err(StoreError::Conflict(_)) => {
-            return (StatusCode::CONFLICT, Json(json!({ "message": t("kanban.conflict") }))).into_response();
+            return Ok((StatusCode::CONFLICT, Json(json!({ "message": t("kanban.conflict") }))).into_response());
         }
         Err(StoreError::NotFound) => {
-            return (StatusCode::NOT_FOUND, Json(json!({ "message": t("errors.not_found_page") }))).into_response();
+            return Ok((StatusCode::NOT_FOUND, Json(json!({ "message": t("errors.not_found_page") }))).into_response());
         }
         Err(StoreError::Forbidden) => {
-            return (StatusCode::FORBIDDEN, Json(json!({ "message": t("errors.forbidden_page") }))).into_response();
+            return Ok((StatusCode::FORBIDDEN, Json(json!({ "message": t("errors.forbidden_page") }))).into_response());
         }
-        Err(e) => return store_error_page(locale, e),
+        Err(e) => return Err(e.into()),
     };
-    let pipeline = match pipelines::get_pipeline(&state.store, actor, moved.pipeline_id).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(locale, e),
-    };
-    let columns = match store::kanban(&state.store, actor, pipeline.id, &query.filter(), 1).await {
-        Ok(c) => c,
-        Err(e) => return store_error_page(locale, e),
-    };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/board").await;
+    let pipeline = pipelines::get_pipeline(request.store(), actor, moved.pipeline_id).await?;
+    let columns = store::kanban(request.store(), actor, pipeline.id, &query.filter(), 1).await?;
+    let ctx = request.ctx("/board").await;
     let mut rendered_heads = Vec::new();
     for head in heads(&ctx, &columns) {
         match head.render() {
             Ok(html) => rendered_heads.push(json!({ "stage_id": head.stage_id, "html": html })),
             Err(e) => {
                 tracing::error!(error = %e, "template failed");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                return Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response());
             }
         }
     }
@@ -1568,8 +1436,8 @@ async fn board_move(
         oob: false,
     };
     let Ok(card_html) = card.render() else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        return Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response());
     };
-    Json(json!({ "card": card_html, "heads": rendered_heads, "message": t("opportunities.flash.moved") }))
-        .into_response()
+    Ok(Json(json!({ "card": card_html, "heads": rendered_heads, "message": t("opportunities.flash.moved") }))
+        .into_response())
 }

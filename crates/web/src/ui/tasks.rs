@@ -4,12 +4,11 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use axum_extra::extract::cookie::CookieJar;
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use salesflow_domain::access::{Action, DataScope, Module};
 use salesflow_domain::tasks::{Priority, TaskStatus, local_day};
@@ -20,9 +19,10 @@ use salesflow_store::tasks::{self, CalendarEvent, TaskFilter, TaskInput, TaskVie
 use salesflow_store::{Actor, StoreError};
 use serde::Deserialize;
 
+use super::page::Page;
 use super::views::{BulkForm, ViewsBar, bulk_outcome, chosen_columns};
-use super::{FormErrors, PageCtx, page_ctx, redirect_flash, render, store_error_page};
-use crate::auth::{RequestMeta, Session, UiUser};
+use super::{FormErrors, PageCtx, redirect_flash, render};
+use crate::error::page::PageResult;
 use crate::input::dates::{DayEdge, when};
 use crate::list_columns;
 use crate::server::AppState;
@@ -253,47 +253,40 @@ impl Rows {
     }
 }
 
-async fn list_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(query): Query<ListQuery>,
-) -> Response {
-    let actor = &session.actor;
+async fn list_page(request: Page, Query(query): Query<ListQuery>) -> PageResult {
+    let actor = request.actor();
     let filter = query.filter(actor);
     let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: query.sort.clone() };
-    let page = match tasks::list_tasks(&state.store, actor, &filter, &req).await {
+    let page = match tasks::list_tasks(request.store(), actor, &filter, &req).await {
         Ok(p) => p,
         // A stale cursor or an unknown sort or filter: start again plainly.
         Err(StoreError::Invalid(_)) => {
             let plain = TaskFilter { status: None, priority: None, ..filter };
-            match tasks::list_tasks(&state.store, actor, &plain, &PageRequest::default()).await {
-                Ok(p) => p,
-                Err(e) => return store_error_page(&meta.locale, e),
-            }
+            tasks::list_tasks(request.store(), actor, &plain, &PageRequest::default()).await?
         }
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(e) => return Err(e.into()),
     };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/tasks").await;
+    let ctx = request.ctx("/tasks").await;
     let base = query.base_query(None);
     let next_url = page.next_cursor.map(|c| format!("/tasks?{base}&cursor={c}"));
     let can_edit = actor.can(Module::Customers, Action::Edit);
     let rows = Rows {
         ctx: ctx.clone(),
         tasks: page.items,
-        columns: chosen_columns(&state, actor, "tasks", &list_columns::TASKS, &DEFAULT_COLUMNS).await,
+        columns: chosen_columns(&request.state, actor, "tasks", &list_columns::TASKS, &DEFAULT_COLUMNS).await,
         selectable: can_edit,
         next_url,
         first_page: query.cursor.is_none(),
         can_edit,
         back: format!("/tasks?{base}"),
     };
-    if meta.is_htmx {
-        return render(&rows.ctx, &rows);
+    if request.meta.is_htmx {
+        return Ok(render(&rows.ctx, &rows));
     }
-    let bar = ViewsBar::load(&state, actor, "tasks", base, &list_columns::TASKS, &rows.columns, column_label).await;
+    let bar =
+        ViewsBar::load(&request.state, actor, "tasks", base, &list_columns::TASKS, &rows.columns, column_label).await;
     let people =
-        if can_edit { tasks::assignable_people(&state.store, actor).await.unwrap_or_default() } else { Vec::new() };
+        if can_edit { tasks::assignable_people(request.store(), actor).await.unwrap_or_default() } else { Vec::new() };
     let page = ListPage {
         ctx,
         rows,
@@ -307,30 +300,30 @@ async fn list_page(
         can_create: actor.can(Module::Customers, Action::Create),
         can_export: actor.can(Module::Customers, Action::Export),
     };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
-async fn export_csv(state: State<AppState>, user: UiUser, query: Query<ListQuery>) -> Response {
-    export_list(state, user, query, crate::export::Format::Csv).await
+async fn export_csv(request: Page, query: Query<ListQuery>) -> PageResult {
+    export_list(request, query, crate::export::Format::Csv).await
 }
 
-async fn export_xlsx(state: State<AppState>, user: UiUser, query: Query<ListQuery>) -> Response {
-    export_list(state, user, query, crate::export::Format::Xlsx).await
+async fn export_xlsx(request: Page, query: Query<ListQuery>) -> PageResult {
+    export_list(request, query, crate::export::Format::Xlsx).await
 }
 
 /// The list as it is filtered, as CSV or an Excel workbook.
-async fn export_list(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Query(query): Query<ListQuery>,
-    format: crate::export::Format,
-) -> Response {
-    let filter = query.filter(&session.actor);
+async fn export_list(request: Page, Query(query): Query<ListQuery>, format: crate::export::Format) -> PageResult {
+    let filter = query.filter(request.actor());
     super::export_download(
-        &meta.locale,
+        request.locale(),
         "tasks",
         &crate::export::TASK_COLUMNS,
-        crate::export::tasks(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()),
+        crate::export::tasks(
+            request.state.store.clone(),
+            request.session.actor.clone(),
+            filter,
+            request.meta.locale.clone(),
+        ),
         format,
     )
     .await
@@ -338,17 +331,17 @@ async fn export_list(
 
 /// A bulk action on the selected tasks: hand them to someone, mark them
 /// done or delete them.
-async fn bulk(State(state): State<AppState>, UiUser(session, meta): UiUser, body: axum::body::Bytes) -> Response {
+async fn bulk(request: Page, body: axum::body::Bytes) -> PageResult {
     let form = BulkForm::parse(&body);
     let back = form.back("/tasks");
     if form.ids.is_empty() {
-        return redirect_flash(&back, "flash.bulk_none_selected");
+        return Ok(redirect_flash(&back, "flash.bulk_none_selected"));
     }
     let result = match crate::input::bulk::task_action(&form.field("action"), form.field("assignee_id").parse().ok()) {
-        Ok(action) => tasks::bulk(&state.store, &session.actor, &form.ids, action).await,
+        Ok(action) => tasks::bulk(request.store(), request.actor(), &form.ids, action).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    bulk_outcome(result, &back, "lists.flash.tasks_refused", &meta.locale)
+    bulk_outcome(result, &back, "lists.flash.tasks_refused")
 }
 
 // ---------------------------------------------------------------- complete, reopen, delete
@@ -360,72 +353,48 @@ struct VersionForm {
     back: String,
 }
 
-async fn set_done(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
-    id: i64,
-    form: VersionForm,
-    done: bool,
-) -> Response {
-    let result = tasks::set_done(&state.store, &session.actor, id, form.version, done).await;
+async fn set_done(request: &Page, id: i64, form: VersionForm, done: bool) -> PageResult {
+    let result = tasks::set_done(request.store(), request.actor(), id, form.version, done).await;
     let back = back_to(&form.back, &format!("/tasks/{id}"));
-    if meta.is_htmx {
+    if request.meta.is_htmx {
         // The row again, as it is now (after a conflict: someone else's state).
         let current = match result {
             Ok(t) => t,
-            Err(StoreError::Conflict(_)) => match tasks::get_task(&state.store, &session.actor, id).await {
-                Ok(t) => t,
-                Err(e) => return store_error_page(&meta.locale, e),
-            },
-            Err(e) => return store_error_page(&meta.locale, e),
+            Err(StoreError::Conflict(_)) => tasks::get_task(request.store(), request.actor(), id).await?,
+            Err(e) => return Err(e.into()),
         };
-        let ctx = page_ctx(state, session, meta, jar, "/tasks").await;
+        let ctx = request.ctx("/tasks").await;
         let rows = Rows {
             ctx,
             tasks: vec![current],
-            columns: chosen_columns(state, &session.actor, "tasks", &list_columns::TASKS, &DEFAULT_COLUMNS).await,
-            selectable: session.actor.can(Module::Customers, Action::Edit),
+            columns: chosen_columns(&request.state, request.actor(), "tasks", &list_columns::TASKS, &DEFAULT_COLUMNS)
+                .await,
+            selectable: request.session.actor.can(Module::Customers, Action::Edit),
             next_url: None,
             first_page: false,
             can_edit: true,
             back: form.back.clone(),
         };
-        return render(&rows.ctx, &rows);
+        return Ok(render(&rows.ctx, &rows));
     }
-    match result {
+    Ok(match result {
         Ok(_) => redirect_flash(&back, if done { "flash.task_completed" } else { "flash.task_reopened" }),
         Err(StoreError::Conflict(_)) => redirect_flash(&back, "flash.stale"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn complete(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<VersionForm>,
-) -> Response {
-    set_done(&state, &session, &meta, &jar, id, form, true).await
+async fn complete(request: Page, Path(id): Path<i64>, Form(form): Form<VersionForm>) -> PageResult {
+    set_done(&request, id, form, true).await
 }
 
-async fn reopen(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<VersionForm>,
-) -> Response {
-    set_done(&state, &session, &meta, &jar, id, form, false).await
+async fn reopen(request: Page, Path(id): Path<i64>, Form(form): Form<VersionForm>) -> PageResult {
+    set_done(&request, id, form, false).await
 }
 
-async fn delete(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    match tasks::delete_task(&state.store, &session.actor, id).await {
-        Ok(()) => redirect_flash("/tasks", "flash.task_deleted"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+async fn delete(request: Page, Path(id): Path<i64>) -> PageResult {
+    tasks::delete_task(request.store(), request.actor(), id).await?;
+    Ok(redirect_flash("/tasks", "flash.task_deleted"))
 }
 
 // ---------------------------------------------------------------- task page
@@ -445,23 +414,15 @@ impl ShowPage {
     }
 }
 
-async fn show(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    let actor = &session.actor;
-    let t = match tasks::get_task(&state.store, actor, id).await {
-        Ok(t) => t,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/tasks").await;
+async fn show(request: Page, Path(id): Path<i64>) -> PageResult {
+    let actor = request.actor();
+    let t = tasks::get_task(request.store(), actor, id).await?;
+    let ctx = request.ctx("/tasks").await;
     let can_delete = actor.can(Module::Customers, Action::Edit)
         && (actor.user_id == Some(t.created_by)
             || (actor.can(Module::Customers, Action::Delete) && actor.sees_owner(Some(t.assignee_id))));
     let page = ShowPage { ctx, can_edit: actor.can(Module::Customers, Action::Edit), can_delete, t };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
 // ---------------------------------------------------------------- form
@@ -627,21 +588,10 @@ async fn related_label(state: &AppState, actor: &Actor, related: &str) -> Option
     }
 }
 
-async fn form_page(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
-    form: TaskForm,
-    task: Option<TaskView>,
-    errors: FormErrors,
-) -> Response {
-    let people = match tasks::assignable_people(&state.store, &session.actor).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let related_label = related_label(state, &session.actor, &form.related).await;
-    let ctx = page_ctx(state, session, meta, jar, "/tasks").await;
+async fn form_page(request: &Page, form: TaskForm, task: Option<TaskView>, errors: FormErrors) -> PageResult {
+    let people = tasks::assignable_people(request.store(), request.actor()).await?;
+    let related_label = related_label(&request.state, request.actor(), &form.related).await;
+    let ctx = request.ctx("/tasks").await;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = FormPage {
         ctx,
@@ -653,7 +603,7 @@ async fn form_page(
         statuses: TaskStatus::ALL,
         priorities: Priority::ALL,
     };
-    (status, render(&page.ctx, &page)).into_response()
+    Ok((status, render(&page.ctx, &page)).into_response())
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -663,18 +613,11 @@ struct NewQuery {
     opportunity_id: Option<i64>,
 }
 
-async fn new_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(q): Query<NewQuery>,
-) -> Response {
-    if let Err(e) = session.actor.require(Module::Customers, Action::Create) {
-        return store_error_page(&meta.locale, e);
-    }
-    let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
+async fn new_page(request: Page, Query(q): Query<NewQuery>) -> PageResult {
+    request.session.actor.require(Module::Customers, Action::Create)?;
+    let company = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
     let form = TaskForm {
-        assignee_id: session.actor.user_id.map(|id| id.to_string()).unwrap_or_default(),
+        assignee_id: request.session.actor.user_id.map(|id| id.to_string()).unwrap_or_default(),
         related: match (q.opportunity_id, q.customer_id) {
             (Some(id), _) => format!("opportunity:{id}"),
             (None, Some(id)) => format!("customer:{id}"),
@@ -684,73 +627,46 @@ async fn new_page(
         priority: Priority::Normal.code().into(),
         ..Default::default()
     };
-    form_page(&state, &session, &meta, &jar, form, None, FormErrors::default()).await
+    form_page(&request, form, None, FormErrors::default()).await
 }
 
-async fn create(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Form(form): Form<TaskForm>,
-) -> Response {
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/tasks").await;
+async fn create(request: Page, Form(form): Form<TaskForm>) -> PageResult {
+    let ctx = request.ctx("/tasks").await;
     let result = match form.input(&ctx, None) {
-        Ok(input) => tasks::create_task(&state.store, &session.actor, input).await,
+        Ok(input) => tasks::create_task(request.store(), request.actor(), input).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    match result {
+    Ok(match result {
         Ok(t) => redirect_flash(&format!("/tasks/{}", t.id), "flash.task_created"),
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            form_page(&state, &session, &meta, &jar, form, None, errors).await
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            form_page(&request, form, None, errors).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn edit_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    match tasks::get_task(&state.store, &session.actor, id).await {
+async fn edit_page(request: Page, Path(id): Path<i64>) -> PageResult {
+    Ok(match tasks::get_task(request.store(), request.actor(), id).await {
         Ok(t) => {
-            let ctx = page_ctx(&state, &session, &meta, &jar, "/tasks").await;
+            let ctx = request.ctx("/tasks").await;
             let form = TaskForm::from_view(&t, &ctx);
-            form_page(&state, &session, &meta, &jar, form, Some(t), FormErrors::default()).await
+            form_page(&request, form, Some(t), FormErrors::default()).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn update(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<TaskForm>,
-) -> Response {
-    let current = match tasks::get_task(&state.store, &session.actor, id).await {
-        Ok(t) => t,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/tasks").await;
+async fn update(request: Page, Path(id): Path<i64>, Form(form): Form<TaskForm>) -> PageResult {
+    let current = tasks::get_task(request.store(), request.actor(), id).await?;
+    let ctx = request.ctx("/tasks").await;
     let result = match form.input(&ctx, Some(&current)) {
-        Ok(input) => tasks::update_task(&state.store, &session.actor, id, form.version, input).await,
+        Ok(input) => tasks::update_task(request.store(), request.actor(), id, form.version, input).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    match result {
-        Ok(_) => redirect_flash(&format!("/tasks/{id}"), "flash.saved"),
-        Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            form_page(&state, &session, &meta, &jar, form, Some(current), errors).await
-        }
-        Err(StoreError::Conflict(_)) => {
-            let errors = FormErrors::one(&meta.locale, "version", "stale_version");
-            form_page(&state, &session, &meta, &jar, form, Some(current), errors).await
-        }
-        Err(e) => store_error_page(&meta.locale, e),
+    match request.saved(result)? {
+        Ok(_) => Ok(redirect_flash(&format!("/tasks/{id}"), "flash.saved")),
+        Err(refused) => form_page(&request, form, Some(current), refused.errors).await,
     }
 }
 
@@ -768,21 +684,16 @@ struct CustomerOptions {
 }
 
 /// The related-customer picker's choices for what was typed (htmx).
-async fn customer_options(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(q): Query<OptionsQuery>,
-) -> Response {
+async fn customer_options(request: Page, Query(q): Query<OptionsQuery>) -> PageResult {
     let filter = CustomerFilter { q: Some(q.customer_q.clone()), ..Default::default() };
     let req = PageRequest { limit: Some(20), sort: Some("name".into()), ..Default::default() };
-    let options = match customers::list_customers(&state.store, &session.actor, &filter, &req).await {
+    let options = match customers::list_customers(request.store(), request.actor(), &filter, &req).await {
         Ok(p) => p.items.into_iter().map(|c| (c.id, c.name)).collect(),
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(e) => return Err(e.into()),
     };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/tasks").await;
+    let ctx = request.ctx("/tasks").await;
     let page = CustomerOptions { ctx, options };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
 // ---------------------------------------------------------------- calendar
@@ -868,14 +779,9 @@ fn item(ctx: &PageCtx, e: CalendarEvent) -> CalItem {
     }
 }
 
-async fn calendar_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(q): Query<CalendarQuery>,
-) -> Response {
-    let actor = &session.actor;
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/calendar").await;
+async fn calendar_page(request: Page, Query(q): Query<CalendarQuery>) -> PageResult {
+    let actor = request.actor();
+    let ctx = request.ctx("/calendar").await;
     let today = ctx.settings.today();
     let anchor = q.date.as_deref().and_then(salesflow_domain::time::parse_day).unwrap_or(today);
     let week_view = q.view.as_deref() == Some("week");
@@ -892,10 +798,7 @@ async fn calendar_page(
         let prev = first_of_month.checked_sub_months(Months::new(1)).unwrap_or(first_of_month);
         (from, to, prev, next_month)
     };
-    let events = match tasks::calendar(&state.store, actor, q.user_id, from, to).await {
-        Ok(e) => e,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+    let events = tasks::calendar(request.store(), actor, q.user_id, from, to).await?;
     let empty = events.is_empty();
     let mut by_day: HashMap<NaiveDate, Vec<CalItem>> = HashMap::new();
     for e in events {
@@ -934,7 +837,7 @@ async fn calendar_page(
     let people = if actor.scope == DataScope::Own {
         Vec::new()
     } else {
-        tasks::assignable_people(&state.store, actor).await.unwrap_or_default()
+        tasks::assignable_people(request.store(), actor).await.unwrap_or_default()
     };
     let page = CalendarPage {
         week_view,
@@ -952,5 +855,5 @@ async fn calendar_page(
         empty,
         ctx,
     };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }

@@ -2,14 +2,14 @@
 //! sends the person back to the list it came from.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::extract::Path;
 use axum::routing::post;
 use salesflow_store::views::{self, SavedView};
 use salesflow_store::{Actor, StoreError};
 
-use super::{redirect_flash, store_error_page};
-use crate::auth::UiUser;
+use super::page::Page;
+use super::redirect_flash;
+use crate::error::page::PageResult;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -33,52 +33,44 @@ fn back(pairs: &[(String, String)]) -> String {
     crate::auth::local_redirect(Some(&field(pairs, "back")), "/")
 }
 
-async fn save_view(State(state): State<AppState>, UiUser(session, meta): UiUser, body: axum::body::Bytes) -> Response {
+async fn save_view(request: Page, body: axum::body::Bytes) -> PageResult {
     let form = pairs(&body);
     let result = views::save_view(
-        &state.store,
-        &session.actor,
+        request.store(),
+        request.actor(),
         &field(&form, "list"),
         &field(&form, "name"),
         &field(&form, "query"),
     )
     .await;
-    match result {
+    Ok(match result {
         Ok(v) => redirect_flash(&format!("/{}?{}", v.list, v.query), "flash.view_saved"),
         Err(StoreError::Invalid(_)) => redirect_flash(&back(&form), "flash.view_invalid"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn delete_view(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Path(id): Path<i64>,
-    body: axum::body::Bytes,
-) -> Response {
-    match views::delete_view(&state.store, &session.actor, id).await {
-        Ok(()) => redirect_flash(&back(&pairs(&body)), "flash.view_deleted"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+async fn delete_view(request: Page, Path(id): Path<i64>, body: axum::body::Bytes) -> PageResult {
+    views::delete_view(request.store(), request.actor(), id).await?;
+    Ok(redirect_flash(&back(&pairs(&body)), "flash.view_deleted"))
 }
 
-async fn save_columns(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Path(list): Path<String>,
-    body: axum::body::Bytes,
-) -> Response {
+async fn save_columns(request: Page, Path(list): Path<String>, body: axum::body::Bytes) -> PageResult {
     let form = pairs(&body);
     let chosen: Vec<String> = if field(&form, "reset").is_empty() {
         form.iter().filter(|(k, _)| k == "columns").map(|(_, v)| v.clone()).collect()
     } else {
         Vec::new()
     };
-    match views::set_columns(&state.store, &session.actor, &list, &chosen, crate::list_columns::allowed(&list)).await {
-        Ok(()) => redirect_flash(&back(&form), "flash.saved"),
-        Err(StoreError::Invalid(_)) => redirect_flash(&back(&form), "flash.view_invalid"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+    Ok(
+        match views::set_columns(request.store(), request.actor(), &list, &chosen, crate::list_columns::allowed(&list))
+            .await
+        {
+            Ok(()) => redirect_flash(&back(&form), "flash.saved"),
+            Err(StoreError::Invalid(_)) => redirect_flash(&back(&form), "flash.view_invalid"),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 /// One optional column of a list, as the column chooser offers it.
@@ -181,8 +173,8 @@ impl BulkForm {
 
 /// Where a bulk action sends the person: back to the list, with a message
 /// that says what happened (`refused_key` when some rows were out of reach).
-pub(super) fn bulk_outcome(result: Result<u64, StoreError>, back: &str, refused_key: &str, locale: &str) -> Response {
-    match result {
+pub(super) fn bulk_outcome(result: Result<u64, StoreError>, back: &str, refused_key: &str) -> PageResult {
+    Ok(match result {
         Ok(_) => redirect_flash(back, "flash.bulk_done"),
         Err(StoreError::Invalid(invalid)) => {
             let key = if invalid.0.iter().any(|e| e.code == "lead_converted") {
@@ -194,6 +186,6 @@ pub(super) fn bulk_outcome(result: Result<u64, StoreError>, back: &str, refused_
         }
         Err(StoreError::NotFound) | Err(StoreError::Forbidden) => redirect_flash(back, refused_key),
         Err(StoreError::Conflict(_)) => redirect_flash(back, "flash.stale"),
-        Err(e) => store_error_page(locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
