@@ -7,6 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+// A form whose fields repeat (the selected rows' `ids`).
+use axum_extra::extract::Form as MultiForm;
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::activities::{ActivityKind, Intention};
@@ -276,26 +278,19 @@ async fn export_customers(request: &Page, filter: CustomerFilter, format: export
 }
 
 /// A bulk action on the selected rows: assign an owner, add a tag, export
-/// or delete. The form repeats `ids`, so it is read as pairs.
-async fn bulk(request: Page, body: axum::body::Bytes) -> PageResult {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let ids: Vec<i64> = pairs.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).collect();
-    let back = Some(field("back"))
-        .filter(|b| b.starts_with("/customers"))
-        .map(|b| crate::auth::local_redirect(Some(&b), "/customers"))
-        .unwrap_or_else(|| "/customers".into());
+/// or delete.
+async fn bulk(request: Page, MultiForm(form): MultiForm<BulkForm>) -> PageResult {
+    let ids = form.ids();
+    let back = form.back("/customers");
     if ids.is_empty() {
         return Ok(redirect_flash(&back, "flash.bulk_none_selected"));
     }
-    let action = field("action");
-    if action == "export" {
+    if form.action == "export" {
         let filter = CustomerFilter { ids: Some(ids), ..Default::default() };
         return export_customers(&request, filter, export::Format::Csv).await;
     }
-    let owner = field("owner_id").parse().ok();
-    let tag = field("tag");
-    let result = match crate::input::bulk::customer_action(&action, owner, Some(&tag)) {
+    let owner = form.owner_id.parse().ok();
+    let result = match crate::input::bulk::customer_action(&form.action, owner, Some(&form.tag)) {
         Ok(action) => customers::bulk(request.store(), request.actor(), &ids, action).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
@@ -1083,15 +1078,15 @@ async fn contacts_page(request: Page, Query(query): Query<ContactQuery>) -> Page
 }
 
 /// A bulk action on the selected contacts: export them or delete them.
-async fn contacts_bulk(request: Page, body: axum::body::Bytes) -> PageResult {
-    let form = BulkForm::parse(&body);
+async fn contacts_bulk(request: Page, MultiForm(form): MultiForm<BulkForm>) -> PageResult {
+    let ids = form.ids();
     let back = form.back("/contacts");
-    if form.ids.is_empty() {
+    if ids.is_empty() {
         return Ok(redirect_flash(&back, "flash.bulk_none_selected"));
     }
-    Ok(match form.field("action").as_str() {
+    Ok(match form.action.as_str() {
         "export" => {
-            let filter = ContactFilter { ids: Some(form.ids), ..Default::default() };
+            let filter = ContactFilter { ids: Some(ids), ..Default::default() };
             super::export_download(
                 request.locale(),
                 "contacts",
@@ -1107,7 +1102,7 @@ async fn contacts_bulk(request: Page, body: axum::body::Bytes) -> PageResult {
             .await?
         }
         "delete" => {
-            let result = customers::delete_contacts(request.store(), request.actor(), &form.ids).await;
+            let result = customers::delete_contacts(request.store(), request.actor(), &ids).await;
             bulk_outcome(result, &back, "lists.flash.contacts_refused")?
         }
         _ => redirect_flash(&back, "lists.flash.bulk_invalid"),

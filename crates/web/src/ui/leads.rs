@@ -8,6 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+// A form whose fields repeat (the selected rows' `ids`).
+use axum_extra::extract::Form as MultiForm;
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::customers::ContactRole;
@@ -268,19 +270,18 @@ async fn list_page(request: Page, Query(query): Query<ListQuery>) -> PageResult 
 
 /// A bulk action on the selected leads: hand them to someone, export or
 /// delete them.
-async fn bulk(request: Page, body: axum::body::Bytes) -> PageResult {
-    let form = BulkForm::parse(&body);
+async fn bulk(request: Page, MultiForm(form): MultiForm<BulkForm>) -> PageResult {
+    let ids = form.ids();
     let back = form.back("/leads");
-    if form.ids.is_empty() {
+    if ids.is_empty() {
         return Ok(redirect_flash(&back, "flash.bulk_none_selected"));
     }
-    let action = form.field("action");
-    if action == "export" {
-        let filter = LeadFilter { ids: Some(form.ids), ..Default::default() };
+    if form.action == "export" {
+        let filter = LeadFilter { ids: Some(ids), ..Default::default() };
         return export_leads(&request, filter, crate::export::Format::Csv).await;
     }
-    let result = match crate::input::bulk::lead_action(&action, form.field("owner_id").parse().ok()) {
-        Ok(action) => leads::bulk(request.store(), request.actor(), &form.ids, action).await,
+    let result = match crate::input::bulk::lead_action(&form.action, form.owner_id.parse().ok()) {
+        Ok(action) => leads::bulk(request.store(), request.actor(), &ids, action).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
     bulk_outcome(result, &back, "lists.flash.leads_refused")

@@ -9,6 +9,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Form, Router};
+// A form whose fields repeat (the selected rows' `ids`).
+use axum_extra::extract::Form as MultiForm;
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use salesflow_domain::access::{Action, DataScope, Module};
 use salesflow_domain::tasks::{Priority, TaskStatus, local_day};
@@ -331,14 +333,14 @@ async fn export_list(request: Page, Query(query): Query<ListQuery>, format: crat
 
 /// A bulk action on the selected tasks: hand them to someone, mark them
 /// done or delete them.
-async fn bulk(request: Page, body: axum::body::Bytes) -> PageResult {
-    let form = BulkForm::parse(&body);
+async fn bulk(request: Page, MultiForm(form): MultiForm<BulkForm>) -> PageResult {
+    let ids = form.ids();
     let back = form.back("/tasks");
-    if form.ids.is_empty() {
+    if ids.is_empty() {
         return Ok(redirect_flash(&back, "flash.bulk_none_selected"));
     }
-    let result = match crate::input::bulk::task_action(&form.field("action"), form.field("assignee_id").parse().ok()) {
-        Ok(action) => tasks::bulk(request.store(), request.actor(), &form.ids, action).await,
+    let result = match crate::input::bulk::task_action(&form.action, form.assignee_id.parse().ok()) {
+        Ok(action) => tasks::bulk(request.store(), request.actor(), &ids, action).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
     bulk_outcome(result, &back, "lists.flash.tasks_refused")
