@@ -221,11 +221,7 @@ async fn export_activities(request: &Page, query: &ListQuery, format: export::Fo
         "follow_up" => "follow-up-archive",
         _ => "activities",
     };
-    let fetch = export::activities(
-        request.state.store.clone(),
-        request.session.actor.clone(),
-        filter,
-        request.meta.locale.clone(),
-    );
+    let fetch =
+        export::activities(request.store().clone(), request.actor().clone(), filter, request.meta.locale.clone());
     super::export_download(request.locale(), stem, &export::ACTIVITY_COLUMNS, fetch, format).await
 }

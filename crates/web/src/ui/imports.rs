@@ -294,7 +294,7 @@ async fn start(request: Page, Path(id): Path<i64>, Form(form): Form<Vec<(String,
     };
     Ok(match result {
         Ok(job) => {
-            spawn_run(&request.state, request.session.actor.clone(), job.id, request.locale());
+            spawn_run(&request.state, request.actor().clone(), job.id, request.locale());
             Redirect::to(&format!("/imports/{}", job.id)).into_response()
         }
         Err(StoreError::Invalid(invalid)) => {
@@ -313,7 +313,7 @@ async fn run_after_dry_run(request: Page, Path(id): Path<i64>) -> PageResult {
     let input = StartInput { mapping: Some(job.mapping.clone()), duplicates, dry_run: false };
     Ok(match imports::start(request.store(), request.actor(), id, input).await {
         Ok(next) => {
-            spawn_run(&request.state, request.session.actor.clone(), next.id, request.locale());
+            spawn_run(&request.state, request.actor().clone(), next.id, request.locale());
             Redirect::to(&format!("/imports/{}", next.id)).into_response()
         }
         Err(StoreError::Invalid(_) | StoreError::Conflict(_)) => {

@@ -56,7 +56,7 @@ async fn show(request: &Page, form: SettingsBody, errors: FormErrors, status: St
 }
 
 async fn settings_page(request: Page) -> PageResult {
-    request.session.actor.require(Module::Settings, Action::Edit)?;
+    request.actor().require(Module::Settings, Action::Edit)?;
     let s = settings::get(request.store()).await?;
     Ok(show(&request, s.into(), FormErrors::default(), StatusCode::OK).await)
 }

@@ -64,7 +64,7 @@ pub(super) async fn departments_view(
     let departments = access::list_departments(request.store(), request.actor()).await?;
     let users = access::user_names(request.store()).await.unwrap_or_default();
     let ctx = request.ctx("/admin/departments").await;
-    let can_edit = request.session.actor.can(Module::Access, Action::Edit);
+    let can_edit = request.actor().can(Module::Access, Action::Edit);
     let page = DepartmentsPage { ctx, departments, users, form, editing, errors, can_edit };
     Ok((status, render(&page.ctx, &page)).into_response())
 }

@@ -20,8 +20,7 @@ pub(super) async fn roles_page(request: Page) -> PageResult {
     Ok(match access::list_roles(request.store(), request.actor()).await {
         Ok(roles) => {
             let ctx = request.ctx("/admin/roles").await;
-            let page =
-                RolesPage { ctx, roles, can_admin: request.session.actor.can(Module::Access, Action::Administer) };
+            let page = RolesPage { ctx, roles, can_admin: request.actor().can(Module::Access, Action::Administer) };
             render(&page.ctx, &page)
         }
         Err(e) => return Err(e.into()),
@@ -95,13 +94,13 @@ pub(super) async fn role_form(
         modules: Module::ALL.to_vec(),
         actions: Action::ALL.to_vec(),
         scopes: DataScope::ALL.to_vec(),
-        can_admin: request.session.actor.can(Module::Access, Action::Administer),
+        can_admin: request.actor().can(Module::Access, Action::Administer),
     };
     (status, render(&page.ctx, &page)).into_response()
 }
 
 pub(super) async fn new_role_page(request: Page) -> PageResult {
-    request.session.actor.require(Module::Access, Action::Administer)?;
+    request.actor().require(Module::Access, Action::Administer)?;
     let fields = (String::new(), String::new(), "own".to_owned(), Permissions::default(), 0);
     Ok(role_form(&request, None, fields, FormErrors::default(), StatusCode::OK).await)
 }

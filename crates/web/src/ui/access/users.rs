@@ -207,9 +207,9 @@ pub(super) async fn user_form(
         lookups,
         errors,
         locales: LOCALES,
-        can_delete: request.session.actor.can(Module::Access, Action::Delete),
-        can_set_role: request.session.actor.can(Module::Access, Action::Administer),
-        can_transfer: request.session.actor.can(Module::Customers, Action::Administer),
+        can_delete: request.actor().can(Module::Access, Action::Delete),
+        can_set_role: request.actor().can(Module::Access, Action::Administer),
+        can_transfer: request.actor().can(Module::Customers, Action::Administer),
         people: access::user_names(request.store()).await.unwrap_or_default(),
         is_self,
     };
@@ -217,7 +217,7 @@ pub(super) async fn user_form(
 }
 
 pub(super) async fn new_user_page(request: Page) -> PageResult {
-    request.session.actor.require(Module::Access, Action::Create)?;
+    request.actor().require(Module::Access, Action::Create)?;
     let salesperson =
         access::role_by_code(request.store(), "salesperson").await.ok().flatten().map(|r| r.id.to_string());
     let form = UserForm { role_id: salesperson.unwrap_or_default(), ..UserForm::default() };

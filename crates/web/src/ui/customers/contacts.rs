@@ -21,8 +21,8 @@ pub(super) async fn contacts_export(
         "contacts",
         &crate::export::CONTACT_COLUMNS,
         crate::export::contacts(
-            request.state.store.clone(),
-            request.session.actor.clone(),
+            request.store().clone(),
+            request.actor().clone(),
             query.filter(),
             request.meta.locale.clone(),
         ),
@@ -198,8 +198,8 @@ pub(super) async fn contacts_bulk(request: Page, MultiForm(form): MultiForm<Bulk
                 "contacts",
                 &crate::export::CONTACT_COLUMNS,
                 crate::export::contacts(
-                    request.state.store.clone(),
-                    request.session.actor.clone(),
+                    request.store().clone(),
+                    request.actor().clone(),
                     filter,
                     request.meta.locale.clone(),
                 ),

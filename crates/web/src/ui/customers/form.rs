@@ -130,7 +130,7 @@ pub(super) async fn form_page(
 }
 
 pub(super) async fn new_page(request: Page) -> PageResult {
-    request.session.actor.require(Module::Customers, Action::Create)?;
+    request.actor().require(Module::Customers, Action::Create)?;
     Ok(form_page(&request, CustomerForm::default(), None, FormErrors::default(), false).await)
 }
 

@@ -173,7 +173,7 @@ pub(super) async fn form_error(request: &Page, form: LeadForm, lead: Option<Lead
 }
 
 pub(super) async fn new_page(request: Page) -> PageResult {
-    request.session.actor.require(Module::Customers, Action::Create)?;
+    request.actor().require(Module::Customers, Action::Create)?;
     let form = LeadForm {
         owner_id: request.session.actor.user_id.map(|id| id.to_string()).unwrap_or_default(),
         ..Default::default()

@@ -268,12 +268,7 @@ pub(super) async fn export_leads(request: &Page, filter: LeadFilter, format: cra
         request.locale(),
         "leads",
         &crate::export::LEAD_COLUMNS,
-        crate::export::leads(
-            request.state.store.clone(),
-            request.session.actor.clone(),
-            filter,
-            request.meta.locale.clone(),
-        ),
+        crate::export::leads(request.store().clone(), request.actor().clone(), filter, request.meta.locale.clone()),
         format,
     )
     .await

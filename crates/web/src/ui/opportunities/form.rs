@@ -317,7 +317,7 @@ pub(super) struct NewQuery {
 }
 
 pub(super) async fn new_page(request: Page, Query(q): Query<NewQuery>) -> PageResult {
-    request.session.actor.require(Module::Opportunities, Action::Create)?;
+    request.actor().require(Module::Opportunities, Action::Create)?;
     let company = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
     let form = OpportunityForm {
         customer_id: q.customer_id.map(|id| id.to_string()).unwrap_or_default(),
@@ -352,7 +352,7 @@ pub(super) async fn create(request: Page, Form(pairs): Form<Vec<(String, String)
 }
 
 pub(super) async fn edit_page(request: Page, Path(id): Path<i64>) -> PageResult {
-    request.session.actor.require(Module::Opportunities, Action::Edit)?;
+    request.actor().require(Module::Opportunities, Action::Edit)?;
     Ok(match store::get_opportunity(request.store(), request.actor(), id).await {
         Ok(o) if o.deleted_at.is_none() => {
             let form = OpportunityForm::from_view(&o);

@@ -246,8 +246,8 @@ pub(super) async fn export_list(
     format: crate::export::Format,
 ) -> PageResult {
     let fetch = crate::export::opportunities(
-        request.state.store.clone(),
-        request.session.actor.clone(),
+        request.store().clone(),
+        request.actor().clone(),
         query.filter(),
         query.sort.clone(),
         request.meta.locale.clone(),

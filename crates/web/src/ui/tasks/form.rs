@@ -194,7 +194,7 @@ pub(super) struct NewQuery {
 }
 
 pub(super) async fn new_page(request: Page, Query(q): Query<NewQuery>) -> PageResult {
-    request.session.actor.require(Module::Customers, Action::Create)?;
+    request.actor().require(Module::Customers, Action::Create)?;
     let company = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
     let form = TaskForm {
         assignee_id: request.session.actor.user_id.map(|id| id.to_string()).unwrap_or_default(),

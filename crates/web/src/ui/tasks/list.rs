@@ -255,12 +255,7 @@ pub(super) async fn export_list(
         request.locale(),
         "tasks",
         &crate::export::TASK_COLUMNS,
-        crate::export::tasks(
-            request.state.store.clone(),
-            request.session.actor.clone(),
-            filter,
-            request.meta.locale.clone(),
-        ),
+        crate::export::tasks(request.store().clone(), request.actor().clone(), filter, request.meta.locale.clone()),
         format,
     )
     .await

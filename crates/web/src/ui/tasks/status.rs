@@ -25,7 +25,7 @@ pub(super) async fn set_done(request: &Page, id: i64, form: VersionForm, done: b
             tasks: vec![current],
             columns: chosen_columns(&request.state, request.actor(), "tasks", &list_columns::TASKS, &DEFAULT_COLUMNS)
                 .await,
-            selectable: request.session.actor.can(Module::Customers, Action::Edit),
+            selectable: request.actor().can(Module::Customers, Action::Edit),
             next_url: None,
             first_page: false,
             can_edit: true,
