@@ -105,8 +105,3 @@ pub fn render_failed(response: Response, locale: &str) -> Response {
         None => response,
     }
 }
-
-/// Turns a store error into the right page (404 for out-of-scope too).
-pub fn store_error_page(locale: &str, err: StoreError) -> Response {
-    PageError::from(err).render(locale)
-}
