@@ -1,6 +1,11 @@
 //! Static files embedded into the binary, served with ETags and a long
 //! cache (the URLs carry no version, so `no-cache` + ETag would also do;
-//! we use a day and revalidation).
+//! we use a day and revalidation). Our own files come from `assets/`, the
+//! pinned npm packages' files from `OUT_DIR/vendor`, where build.rs puts
+//! them.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use axum::Router;
 use axum::extract::Path;
@@ -8,6 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_embed::Embed;
+use sha2::{Digest, Sha256};
 
 use crate::server::AppState;
 
@@ -20,8 +26,43 @@ use crate::server::AppState;
 #[include = "reports.js"]
 #[include = "logo.svg"]
 #[include = "icons.svg"]
-#[include = "vendor/*"]
 struct Assets;
+
+/// A vendored file under `/assets/vendor/`.
+macro_rules! vendor_file {
+    ($name:literal) => {
+        ($name, include_bytes!(concat!(env!("OUT_DIR"), "/vendor/", $name)).as_slice())
+    };
+}
+
+const VENDOR: [(&str, &[u8]); 5] = [
+    vendor_file!("htmx.min.js"),
+    vendor_file!("echarts.min.js"),
+    vendor_file!("Sortable.min.js"),
+    vendor_file!("swagger-ui-bundle.js"),
+    vendor_file!("swagger-ui.css"),
+];
+
+/// The vendored files' hashes, as `Assets` has them for ours.
+static VENDOR_HASHES: LazyLock<Vec<[u8; 32]>> =
+    LazyLock::new(|| VENDOR.iter().map(|(_, data)| Sha256::digest(data).into()).collect());
+
+/// An embedded file: its bytes, SHA-256 and type.
+struct Found {
+    data: Cow<'static, [u8]>,
+    sha256: [u8; 32],
+    mime: String,
+}
+
+fn find(path: &str) -> Option<Found> {
+    if let Some(name) = path.strip_prefix("vendor/") {
+        let i = VENDOR.iter().position(|(n, _)| *n == name)?;
+        let mime = if name.ends_with(".css") { "text/css" } else { "text/javascript" };
+        return Some(Found { data: Cow::Borrowed(VENDOR[i].1), sha256: VENDOR_HASHES[i], mime: mime.to_owned() });
+    }
+    let file = Assets::get(path)?;
+    Some(Found { sha256: file.metadata.sha256_hash(), mime: file.metadata.mimetype().to_owned(), data: file.data })
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -31,14 +72,14 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn serve_asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
-    let Some(file) = Assets::get(&path) else {
+    let Some(file) = find(&path) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..12]));
+    let etag = format!("\"{}\"", hex::encode(&file.sha256[..12]));
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    let mime = file.metadata.mimetype().to_owned();
+    let mime = file.mime;
     let mut response = file.data.into_owned().into_response();
     let h = response.headers_mut();
     h.insert(

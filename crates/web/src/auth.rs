@@ -115,7 +115,7 @@ fn forbidden_csrf(api: bool, locale: &str) -> Response {
     if api {
         ApiError::new(StatusCode::FORBIDDEN, "csrf", "missing or wrong CSRF token").in_locale(locale).into_response()
     } else {
-        crate::ui::error_page(locale, StatusCode::FORBIDDEN, "errors.csrf_page")
+        crate::error::page::error_page(locale, StatusCode::FORBIDDEN, "errors.csrf_page")
     }
 }
 

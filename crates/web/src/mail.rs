@@ -1,10 +1,13 @@
-//! Delivers outbox messages by SMTP when `SALESFLOW_SMTP_URL` is set.
+//! Delivers outbox messages by SMTP when `SALESFLOW_SMTP_URL` is set, and
+//! writes the messages both the API and the pages send (password reset).
 
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use salesflow_store::{Store, notifications};
+use salesflow_store::{Store, StoreResult, notifications};
 
+use crate::auth::RequestMeta;
 use crate::config::WebConfig;
+use crate::server::AppState;
 
 /// Sends one outbox message now, recording success or the error. Without
 /// SMTP the message simply stays in the outbox for administrators.
@@ -30,4 +33,25 @@ async fn send(url: &str, from: &str, to: &str, subject: &str, body: &str) -> Res
         .map_err(|e| e.to_string())?;
     let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| e.to_string())?.build();
     transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Starts a reset: writes the e-mail to the outbox in the user's language
+/// and sends it by SMTP in the background when configured, so the answer
+/// takes as long whether or not the address exists.
+pub async fn start_password_reset(state: &AppState, meta: &RequestMeta, email: &str) -> StoreResult<()> {
+    let base = state.config.public_url.trim_end_matches('/').to_owned();
+    let mail = salesflow_store::access::request_password_reset(&state.store, email, &meta.ip, |user, token| {
+        let locale = user.locale.clone().unwrap_or_else(|| meta.locale.clone());
+        let link = format!("{base}/reset-password?token={token}");
+        let subject = crate::i18n::t(&locale, "mail.reset_subject");
+        let body =
+            crate::i18n::t(&locale, "mail.reset_body").replace("%{name}", &user.display_name).replace("%{link}", &link);
+        (subject, body)
+    })
+    .await?;
+    if let Some(mail) = mail {
+        let (store, config) = (state.store.clone(), state.config.clone());
+        tokio::spawn(async move { deliver(&store, &config, mail.outbox_id).await });
+    }
+    Ok(())
 }

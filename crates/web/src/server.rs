@@ -38,7 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::assets::routes())
         .merge(crate::api::routes(&state))
         .merge(crate::ui::routes().route_layer(axum::middleware::from_fn(authorize_page)))
-        .fallback(crate::ui::not_found)
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), finish_response))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::identify))
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
@@ -52,12 +52,25 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The 404 for any unknown path: problem JSON under `/api/`, a page elsewhere.
+async fn not_found(request: axum::extract::Request) -> axum::response::Response {
+    let locale =
+        request.extensions().get::<crate::auth::RequestMeta>().map(|m| m.locale.clone()).unwrap_or_else(|| "en".into());
+    if request.uri().path().starts_with("/api/") {
+        return crate::error::ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such endpoint")
+            .in_locale(&locale)
+            .into_response();
+    }
+    crate::error::page::error_page(&locale, StatusCode::NOT_FOUND, "errors.not_found_page")
+}
+
 /// Headers and error shapes every answer shares: `Cache-Control:
 /// no-store` on the API and signed-in pages (exports included), HSTS when
-/// served over HTTPS, `WWW-Authenticate` on a 401 of the API, and the
-/// framework's own plain-text refusals (a path id that is not a number, a
-/// wrong method, a body too large) as problem JSON in the API and as the
-/// styled error page in the browser.
+/// served over HTTPS, `WWW-Authenticate` on a 401 of the API, the pages'
+/// failures (`PageError`) as the styled error page, and the framework's
+/// own plain-text refusals (a path id that is not a number, a wrong
+/// method, a body too large) as problem JSON in the API and as the styled
+/// error page in the browser.
 async fn finish_response(
     State(state): State<AppState>,
     request: axum::extract::Request,
@@ -70,9 +83,10 @@ async fn finish_response(
         request.extensions().get::<crate::auth::RequestMeta>().map(|m| m.locale.clone()).unwrap_or_else(|| "en".into());
     // Public pages (sign-in, reset) store nothing from their query string.
     let mut response = match refuse_nul(request, api, signed_in).await {
-        Ok(request) => next.run(request).await,
+        // A page that failed (`PageError`) is rendered here, in the reader's language.
+        Ok(request) => crate::error::page::render_failed(next.run(request).await, &locale),
         Err(StatusCode::PAYLOAD_TOO_LARGE) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
-        Err(status) => crate::ui::error_page(&locale, status, "errors.nul_page"),
+        Err(status) => crate::error::page::error_page(&locale, status, "errors.nul_page"),
     };
     let status = response.status();
     let content_type =
@@ -94,7 +108,7 @@ async fn finish_response(
                 s if s.is_server_error() => "errors.server_page",
                 _ => "errors.bad_request_page",
             };
-            response = crate::ui::error_page(&locale, status, key);
+            response = crate::error::page::error_page(&locale, status, key);
         }
     }
     let headers = response.headers_mut();
@@ -250,7 +264,7 @@ async fn authorize_page(request: axum::extract::Request, next: axum::middleware:
                 .get::<crate::auth::RequestMeta>()
                 .map(|m| m.locale.clone())
                 .unwrap_or_else(|| "en".into());
-            return crate::ui::error_page(&locale, StatusCode::FORBIDDEN, "errors.forbidden_page");
+            return crate::error::page::error_page(&locale, StatusCode::FORBIDDEN, "errors.forbidden_page");
         }
     }
     next.run(request).await
@@ -326,7 +340,7 @@ async fn run_jobs(state: AppState) {
             let kept = chrono::Duration::days(salesflow_store::imports::FILES_KEPT_DAYS);
             let expired = salesflow_store::imports::expire_files(
                 &state.store,
-                &crate::api::imports::upload_dir(&state),
+                &crate::jobs::imports::upload_dir(&state),
                 chrono::Utc::now() - kept,
             )
             .await;

@@ -17,6 +17,7 @@ use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::export::{self, Format};
+use crate::input::dates::{day_bound, follow_up};
 use crate::server::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -55,20 +56,14 @@ pub struct ActivityQuery {
 
 impl ActivityQuery {
     pub fn filter(&self, settings: &salesflow_domain::settings::Settings) -> Result<ActivityFilter, Invalid> {
-        let day = |field: &str, text: &Option<String>, next: bool| -> Result<Option<DateTime<Utc>>, Invalid> {
-            let Some(text) = text.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-            let day = salesflow_domain::time::parse_day(text).ok_or_else(|| Invalid::one(field, "invalid_date"))?;
-            let day = if next { day.succ_opt().unwrap_or(day) } else { day };
-            settings.start_of(day).map(Some).ok_or_else(|| Invalid::one(field, "invalid_date"))
-        };
         Ok(ActivityFilter {
             q: self.q.clone(),
             customer_id: self.customer_id,
             kind: self.kind.clone(),
             owner_id: self.owner_id,
             intention: self.intention.clone(),
-            from: day("from", &self.from, false)?,
-            to: day("to", &self.to, true)?,
+            from: day_bound(settings, "from", self.from.as_deref(), false)?,
+            to: day_bound(settings, "to", self.to.as_deref(), true)?,
             follow_up: self.follow_up.unwrap_or(false),
             closed: self.closed,
         })
@@ -151,25 +146,6 @@ pub struct ActivityBody {
     pub intention: Option<String>,
     /// An opportunity of this customer the record is about.
     pub opportunity_id: Option<i64>,
-}
-
-/// Parses a follow-up given as an instant or a day. A day means 09:00
-/// company time; the same day as the activity but already past 09:00 means
-/// right after the activity.
-pub fn follow_up(
-    text: Option<&str>,
-    settings: &salesflow_domain::settings::Settings,
-    occurred_at: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, Invalid> {
-    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-    let parsed = salesflow_domain::time::parse_day_or_instant(text);
-    let day = match parsed.ok_or_else(|| Invalid::one("next_at", "invalid_date"))? {
-        salesflow_domain::time::DayOrInstant::Instant(at) => return Ok(Some(at)),
-        salesflow_domain::time::DayOrInstant::Day(day) => day,
-    };
-    let morning = settings.morning_of(day).ok_or_else(|| Invalid::one("next_at", "invalid_date"))?;
-    let same_day = settings.local_input(occurred_at).starts_with(&day.format("%Y-%m-%d").to_string());
-    Ok(Some(if same_day { morning.max(occurred_at) } else { morning }))
 }
 
 /// Records a visit, call, meeting, e-mail or note.

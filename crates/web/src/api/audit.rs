@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, Utc};
 use salesflow_store::audit::{self, AuditEntry, AuditFilter};
 use salesflow_store::notifications::{self, OutboxMessage};
 use serde::Deserialize;
@@ -13,6 +12,7 @@ use utoipa_axum::routes;
 use super::{ApiQuery, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiResult, Problem};
+use crate::input::dates::parse_bound;
 use crate::server::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -31,21 +31,6 @@ pub struct AuditQuery {
     pub from: Option<String>,
     /// Last day included (`YYYY-MM-DD`, UTC) or an RFC 3339 instant (excluded).
     pub to: Option<String>,
-}
-
-/// A date bound that is neither a day nor an instant.
-#[derive(Debug)]
-pub struct BadDate;
-
-/// Parses a day or an instant; a day as `to` means the end of that day.
-pub fn parse_bound(text: Option<&str>, end: bool) -> Result<Option<DateTime<Utc>>, BadDate> {
-    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-    let day = match salesflow_domain::time::parse_day_or_instant(text).ok_or(BadDate)? {
-        salesflow_domain::time::DayOrInstant::Instant(at) => return Ok(Some(at)),
-        salesflow_domain::time::DayOrInstant::Day(day) => day,
-    };
-    let day = if end { day.succ_opt().ok_or(BadDate)? } else { day };
-    Ok(day.and_hms_opt(0, 0, 0).map(|d| d.and_utc()))
 }
 
 /// Audit entries of actors in the caller's scope, newest first.

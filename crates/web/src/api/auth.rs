@@ -151,7 +151,7 @@ async fn request_reset(
     meta: RequestMeta,
     ApiJson(body): ApiJson<ResetRequest>,
 ) -> ApiResult<StatusCode> {
-    crate::ui::auth::start_password_reset(&state, &meta, &body.email).await.api(&meta)?;
+    crate::mail::start_password_reset(&state, &meta, &body.email).await.api(&meta)?;
     Ok(StatusCode::ACCEPTED)
 }
 

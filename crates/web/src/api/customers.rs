@@ -7,8 +7,7 @@ use salesflow_domain::Invalid;
 use salesflow_domain::money::Money;
 use salesflow_domain::settings::Settings;
 use salesflow_store::customers::{
-    self, BulkAction, ContactFilter, ContactInput, ContactView, CustomerFilter, CustomerInput, CustomerView,
-    MergeOutcome,
+    self, ContactFilter, ContactInput, ContactView, CustomerFilter, CustomerInput, CustomerView, MergeOutcome,
 };
 use salesflow_store::settings;
 use serde::Deserialize;
@@ -21,6 +20,8 @@ use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::export::{self, Format};
+use crate::input::bulk;
+use crate::input::dates::instant_or_day;
 use crate::server::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -159,20 +160,10 @@ async fn bulk_customers(
     ApiCaller(session, meta): ApiCaller,
     ApiJson(body): ApiJson<BulkBody>,
 ) -> ApiResult<Json<BulkResult>> {
-    let action = bulk_action(&body.action, body.owner_id, body.tag.as_deref())
+    let action = bulk::customer_action(&body.action, body.owner_id, body.tag.as_deref())
         .map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
     let changed = customers::bulk(&state.store, &session.actor, &body.ids, action).await.api(&meta)?;
     Ok(Json(BulkResult { changed }))
-}
-
-/// The bulk action named by a form or request, with what it needs.
-pub fn bulk_action(action: &str, owner_id: Option<i64>, tag: Option<&str>) -> Result<BulkAction, Invalid> {
-    match action {
-        "assign_owner" => owner_id.map(BulkAction::AssignOwner).ok_or_else(|| Invalid::one("owner_id", "required")),
-        "add_tag" => Ok(BulkAction::AddTag(tag.unwrap_or_default().to_owned())),
-        "delete" => Ok(BulkAction::Delete),
-        _ => Err(Invalid::one("action", "invalid_choice")),
-    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -381,14 +372,6 @@ async fn release_customer(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<CustomerView>> {
     Ok(Json(customers::release(&state.store, &session.actor, id).await.api(&meta)?))
-}
-
-/// An instant given as RFC 3339, or a day as `YYYY-MM-DD` (09:00 company time).
-pub fn instant_or_day(text: &str, settings: &Settings) -> Option<chrono::DateTime<chrono::Utc>> {
-    match salesflow_domain::time::parse_day_or_instant(text)? {
-        salesflow_domain::time::DayOrInstant::Instant(at) => Some(at),
-        salesflow_domain::time::DayOrInstant::Day(day) => settings.morning_of(day),
-    }
 }
 
 // ---------------------------------------------------------------- contacts

@@ -8,8 +8,7 @@ use axum::response::Response;
 use salesflow_domain::Invalid;
 use salesflow_domain::money::Money;
 use salesflow_store::leads::{
-    self, Conversion, ConversionPreview, ConvertInput, ConvertOpportunity, LeadBulkAction, LeadFilter, LeadInput,
-    LeadView,
+    self, Conversion, ConversionPreview, ConvertInput, ConvertOpportunity, LeadFilter, LeadInput, LeadView,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -363,16 +362,8 @@ async fn bulk_leads(
     ApiCaller(session, meta): ApiCaller,
     ApiJson(body): ApiJson<LeadBulkBody>,
 ) -> ApiResult<Json<super::customers::BulkResult>> {
-    let action = bulk_action(&body.action, body.owner_id).map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
+    let action = crate::input::bulk::lead_action(&body.action, body.owner_id)
+        .map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
     let changed = leads::bulk(&state.store, &session.actor, &body.ids, action).await.api(&meta)?;
     Ok(Json(super::customers::BulkResult { changed }))
-}
-
-/// The lead bulk action named by a form or request, with what it needs.
-pub fn bulk_action(action: &str, owner_id: Option<i64>) -> Result<LeadBulkAction, Invalid> {
-    match action {
-        "assign_owner" => owner_id.map(LeadBulkAction::AssignOwner).ok_or_else(|| Invalid::one("owner_id", "required")),
-        "delete" => Ok(LeadBulkAction::Delete),
-        _ => Err(Invalid::one("action", "invalid_choice")),
-    }
 }

@@ -313,6 +313,3 @@ async fn settle(store: &salesflow_store::Store, reservation: i64, response: Resp
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
-
-pub use audit::parse_bound;
-pub use settings::SettingsBody;

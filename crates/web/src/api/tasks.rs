@@ -3,12 +3,11 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use salesflow_domain::settings::Settings;
-use salesflow_domain::tasks::{end_of_day, start_of_day};
 use salesflow_domain::{FieldError, Invalid};
 use salesflow_store::settings;
-use salesflow_store::tasks::{self, CalendarEvent, TaskBulkAction, TaskFilter, TaskInput, TaskView};
+use salesflow_store::tasks::{self, CalendarEvent, TaskFilter, TaskInput, TaskView};
 use salesflow_store::{Actor, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -19,6 +18,7 @@ use super::body::MergePatch;
 use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::input::dates::{DayEdge, when};
 use crate::server::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -34,42 +34,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 // ---------------------------------------------------------------- dates
-
-/// Which end of a day a bare date stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DayEdge {
-    /// 09:00 company time: when work on the day starts.
-    Morning,
-    /// The day's last minute: due "on the 12th" means by the end of it.
-    Evening,
-    /// 00:00 company time.
-    Midnight,
-    /// 00:00 of the next day (an inclusive upper bound).
-    NextMidnight,
-}
-
-/// An instant given as RFC 3339, or a day `YYYY-MM-DD` in the company's
-/// time zone; blank is `None`.
-pub fn when(
-    text: Option<&str>,
-    field: &str,
-    company: &Settings,
-    edge: DayEdge,
-) -> Result<Option<DateTime<Utc>>, FieldError> {
-    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-    let bad = || FieldError::new(field, "invalid_date");
-    let day = match salesflow_domain::time::parse_day_or_instant(text).ok_or_else(bad)? {
-        salesflow_domain::time::DayOrInstant::Instant(at) => return Ok(Some(at)),
-        salesflow_domain::time::DayOrInstant::Day(day) => day,
-    };
-    let at = match edge {
-        DayEdge::Morning => company.morning_of(day),
-        DayEdge::Evening => end_of_day(company, day),
-        DayEdge::Midnight => start_of_day(company, day),
-        DayEdge::NextMidnight => day.succ_opt().and_then(|d| start_of_day(company, d)),
-    };
-    at.map(Some).ok_or_else(bad)
-}
 
 /// A day `YYYY-MM-DD`.
 pub fn day(text: &str, field: &str) -> Result<NaiveDate, FieldError> {
@@ -466,18 +430,8 @@ async fn bulk_tasks(
     ApiCaller(session, meta): ApiCaller,
     ApiJson(body): ApiJson<TaskBulkBody>,
 ) -> ApiResult<Json<super::customers::BulkResult>> {
-    let action =
-        bulk_action(&body.action, body.assignee_id).map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
+    let action = crate::input::bulk::task_action(&body.action, body.assignee_id)
+        .map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
     let changed = tasks::bulk(&state.store, &session.actor, &body.ids, action).await.api(&meta)?;
     Ok(Json(super::customers::BulkResult { changed }))
-}
-
-/// The task bulk action named by a form or request, with what it needs.
-pub fn bulk_action(action: &str, assignee_id: Option<i64>) -> Result<TaskBulkAction, Invalid> {
-    match action {
-        "assign" => assignee_id.map(TaskBulkAction::Assign).ok_or_else(|| Invalid::one("assignee_id", "required")),
-        "mark_done" => Ok(TaskBulkAction::MarkDone),
-        "delete" => Ok(TaskBulkAction::Delete),
-        _ => Err(Invalid::one("action", "invalid_choice")),
-    }
 }

@@ -98,7 +98,7 @@ async fn set_columns(
     Path(list): Path<String>,
     ApiJson(body): ApiJson<Columns>,
 ) -> ApiResult<Json<Columns>> {
-    let allowed = crate::ui::allowed_columns(&list);
+    let allowed = crate::list_columns::allowed(&list);
     views::set_columns(&state.store, &session.actor, &list, &body.columns, allowed).await.api(&meta)?;
     Ok(Json(body))
 }

@@ -6,20 +6,21 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::extract::Query;
 use axum::routing::get;
-use axum_extra::extract::cookie::CookieJar;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::activities::{ActivityKind, Intention};
 use salesflow_store::activities::{self, ActivityFilter, ActivityView};
 use salesflow_store::paging::PageRequest;
 use serde::Deserialize;
 
+use super::page::Page;
 use super::views::{ViewsBar, chosen_columns};
-use super::{FormErrors, PageCtx, page_ctx, render, store_error_page};
-use crate::auth::{RequestMeta, Session, UiUser};
+use super::{FormErrors, PageCtx, render};
+use crate::error::page::PageResult;
 use crate::export;
+use crate::input::dates::day_bound;
+use crate::list_columns;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -29,9 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/activities/export.xlsx", get(export_xlsx))
 }
 
-/// Columns the list can show besides the time and the customer.
-pub(super) const COLUMNS: [&str; 8] =
-    ["kind", "subject", "participants", "intention", "outcome", "next_step", "next_at", "recorded_by"];
 const DEFAULT_COLUMNS: [&str; 6] = ["kind", "subject", "intention", "next_step", "next_at", "recorded_by"];
 const VISIT_REGISTER_COLUMNS: [&str; 7] =
     ["participants", "intention", "subject", "outcome", "next_step", "next_at", "recorded_by"];
@@ -63,18 +61,17 @@ impl ListQuery {
         actor: &salesflow_store::Actor,
         settings: &salesflow_domain::settings::Settings,
     ) -> Result<ActivityFilter, salesflow_domain::Invalid> {
-        let api = crate::api::activities::ActivityQuery {
-            customer_id: None,
+        Ok(ActivityFilter {
             q: self.q.clone(),
+            customer_id: None,
             kind: if self.archive() == "visits" { Some("visit".into()) } else { self.kind.clone() },
             owner_id: if self.owner.as_deref() == Some("mine") { actor.user_id } else { None },
             intention: self.intention.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            follow_up: Some(self.follow_up.as_deref() == Some("1")),
+            from: day_bound(settings, "from", self.from.as_deref(), false)?,
+            to: day_bound(settings, "to", self.to.as_deref(), true)?,
+            follow_up: self.follow_up.as_deref() == Some("1"),
             closed: matches!(self.archive(), "visits" | "follow_up").then_some(false),
-        };
-        api.filter(settings)
+        })
     }
 
     fn base_query(&self) -> String {
@@ -164,38 +161,30 @@ impl Rows {
     }
 }
 
-async fn list_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(query): Query<ListQuery>,
-) -> Response {
-    let actor = &session.actor;
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/activities").await;
+async fn list_page(request: Page, Query(query): Query<ListQuery>) -> PageResult {
+    let actor = request.actor();
+    let ctx = request.ctx("/activities").await;
     let (filter, errors) = match query.filter(actor, &ctx.settings) {
         Ok(f) => (f, FormErrors::default()),
-        Err(invalid) => (ActivityFilter::default(), FormErrors::from_invalid(&meta.locale, &invalid)),
+        Err(invalid) => (ActivityFilter::default(), FormErrors::from_invalid(request.locale(), &invalid)),
     };
     let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: None };
-    let page = match activities::list_activities(&state.store, actor, &filter, &req).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+    let page = activities::list_activities(request.store(), actor, &filter, &req).await?;
     let base = query.base_query();
     let next_url =
         page.next_cursor.map(|c| format!("/activities?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
     let columns = match query.archive() {
         "visits" => VISIT_REGISTER_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
         "follow_up" => FOLLOW_UP_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
-        _ => chosen_columns(&state, actor, "activities", &COLUMNS, &DEFAULT_COLUMNS).await,
+        _ => chosen_columns(&request.state, actor, "activities", &list_columns::ACTIVITIES, &DEFAULT_COLUMNS).await,
     };
     let rows = Rows { ctx: ctx.clone(), activities: page.items, columns, next_url, first_page: query.cursor.is_none() };
-    if meta.is_htmx {
-        return render(&rows.ctx, &rows);
+    if request.meta.is_htmx {
+        return Ok(render(&rows.ctx, &rows));
     }
     // The named archives have fixed columns.
-    let choice: &[&'static str] = if query.archive().is_empty() { &COLUMNS } else { &[] };
-    let bar = ViewsBar::load(&state, actor, "activities", base, choice, &rows.columns, column_label).await;
+    let choice: &[&'static str] = if query.archive().is_empty() { &list_columns::ACTIVITIES } else { &[] };
+    let bar = ViewsBar::load(&request.state, actor, "activities", base, choice, &rows.columns, column_label).await;
     let page = ListPage {
         ctx,
         rows,
@@ -206,43 +195,33 @@ async fn list_page(
         errors,
         can_export: actor.can(Module::Customers, Action::Export),
     };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
-async fn export_csv(state: State<AppState>, user: UiUser, query: Query<ListQuery>) -> Response {
-    export_list(state, user, query, export::Format::Csv).await
+async fn export_csv(request: Page, query: Query<ListQuery>) -> PageResult {
+    export_list(request, query, export::Format::Csv).await
 }
 
-async fn export_xlsx(state: State<AppState>, user: UiUser, query: Query<ListQuery>) -> Response {
-    export_list(state, user, query, export::Format::Xlsx).await
+async fn export_xlsx(request: Page, query: Query<ListQuery>) -> PageResult {
+    export_list(request, query, export::Format::Xlsx).await
 }
 
-async fn export_list(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Query(query): Query<ListQuery>,
-    format: export::Format,
-) -> Response {
-    export_activities(&state, &session, &meta, &query, format).await
+async fn export_list(request: Page, Query(query): Query<ListQuery>, format: export::Format) -> PageResult {
+    export_activities(&request, &query, format).await
 }
 
-async fn export_activities(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    query: &ListQuery,
-    format: export::Format,
-) -> Response {
-    let company = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
-    let filter = match query.filter(&session.actor, &company) {
+async fn export_activities(request: &Page, query: &ListQuery, format: export::Format) -> PageResult {
+    let company = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
+    let filter = match query.filter(request.actor(), &company) {
         Ok(f) => f,
-        Err(invalid) => return store_error_page(&meta.locale, salesflow_store::StoreError::Invalid(invalid)),
+        Err(invalid) => return Err(salesflow_store::StoreError::Invalid(invalid).into()),
     };
     let stem = match query.archive() {
         "visits" => "visit-register",
         "follow_up" => "follow-up-archive",
         _ => "activities",
     };
-    let fetch = export::activities(state.store.clone(), session.actor.clone(), filter, meta.locale.clone());
-    super::export_download(&meta.locale, stem, &export::ACTIVITY_COLUMNS, fetch, format).await
+    let fetch =
+        export::activities(request.store().clone(), request.actor().clone(), filter, request.meta.locale.clone());
+    super::export_download(request.locale(), stem, &export::ACTIVITY_COLUMNS, fetch, format).await
 }

@@ -2,18 +2,17 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::extract::Query;
 use axum::routing::get;
-use axum_extra::extract::cookie::CookieJar;
 use salesflow_store::access;
 use salesflow_store::audit::{self, AuditEntry, AuditFilter};
 use salesflow_store::paging::PageRequest;
 use serde::Deserialize;
 
-use super::{FormErrors, PageCtx, page_ctx, render, store_error_page};
-use crate::api::parse_bound;
-use crate::auth::UiUser;
+use super::page::Page;
+use super::{FormErrors, PageCtx, render};
+use crate::error::page::PageResult;
+use crate::input::dates::parse_bound;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -151,19 +150,14 @@ impl AuditPage {
     }
 }
 
-async fn audit_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(query): Query<AuditQuery>,
-) -> Response {
+async fn audit_page(request: Page, Query(query): Query<AuditQuery>) -> PageResult {
     let mut errors = FormErrors::default();
     let from = parse_bound(query.from.as_deref(), false).unwrap_or_else(|_| {
-        errors = FormErrors::one(&meta.locale, "from", "invalid_date");
+        errors = FormErrors::one(request.locale(), "from", "invalid_date");
         None
     });
     let to = parse_bound(query.to.as_deref(), true).unwrap_or_else(|_| {
-        errors = FormErrors::one(&meta.locale, "to", "invalid_date");
+        errors = FormErrors::one(request.locale(), "to", "invalid_date");
         None
     });
     let filter = AuditFilter {
@@ -175,21 +169,18 @@ async fn audit_page(
         to,
     };
     let req = PageRequest { limit: Some(50), cursor: query.cursor.clone(), sort: None };
-    let page = match audit::list(&state.store, &session.actor, &filter, &req).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/admin/audit").await;
+    let page = audit::list(request.store(), request.actor(), &filter, &req).await?;
+    let ctx = request.ctx("/admin/audit").await;
     let base = query.base_query();
     let next_url =
         page.next_cursor.map(|c| format!("/admin/audit?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
     let rows = AuditRows { ctx: ctx.clone(), entries: page.items, next_url, first_page: query.cursor.is_none() };
-    if meta.is_htmx {
-        return render(&rows.ctx, &rows);
+    if request.meta.is_htmx {
+        return Ok(render(&rows.ctx, &rows));
     }
-    let users = access::user_names(&state.store).await.unwrap_or_default();
+    let users = access::user_names(request.store()).await.unwrap_or_default();
     let page = AuditPage { ctx, rows, query, users, errors };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
 #[cfg(test)]

@@ -8,13 +8,14 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use salesflow_domain::settings::supported_locale;
+use salesflow_store::StoreError;
 use salesflow_store::access::{self, COOKIE_SESSION, LoginRequest};
-use salesflow_store::{StoreError, StoreResult};
 use serde::Deserialize;
 
-use super::{FormErrors, PageCtx, page_ctx, public_ctx, redirect_flash, render, store_error_page};
-use crate::auth::{RequestMeta, SESSION_COOKIE, Session, UiUser, lang_cookie, local_redirect, session_cookie};
-use crate::i18n;
+use super::page::Page;
+use super::{FormErrors, PageCtx, public_ctx, redirect_flash, render};
+use crate::auth::{RequestMeta, SESSION_COOKIE, Session, lang_cookie, local_redirect, session_cookie};
+use crate::error::page::PageResult;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -80,7 +81,7 @@ async fn login_submit(
     jar: CookieJar,
     headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
-) -> Response {
+) -> PageResult {
     let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
     let result = access::login(
         &state.store,
@@ -95,7 +96,7 @@ async fn login_submit(
     )
     .await;
     let next = safe_next(form.next.as_deref());
-    match result {
+    Ok(match result {
         Ok(session) => {
             let mut jar = jar.add(session_cookie(session.token, state.config.secure_cookies));
             if let Some(locale) = session.user.locale.as_deref() {
@@ -107,44 +108,22 @@ async fn login_submit(
             let (status, key) = match err {
                 StoreError::Unauthorized => (StatusCode::UNAUTHORIZED, "auth.wrong_credentials"),
                 StoreError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "errors.throttled"),
-                other => return store_error_page(&meta.locale, other),
+                other => return Err(other.into()),
             };
             let ctx = public_ctx(&state, &meta).await;
             let page = LoginPage { error: Some(ctx.t(key)), username: form.username, next, notice: None, ctx };
             (status, render(&page.ctx, &page)).into_response()
         }
-    }
+    })
 }
 
-async fn logout(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    if let Err(e) = access::logout(&state.store, &session.actor, &session.token).await {
-        return store_error_page(&meta.locale, e);
-    }
-    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
-    (jar, Redirect::to("/login?done=logout")).into_response()
+async fn logout(request: Page) -> PageResult {
+    access::logout(request.store(), request.actor(), &request.session.token).await?;
+    let jar = request.jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    Ok((jar, Redirect::to("/login?done=logout")).into_response())
 }
 
 // ---------------------------------------------------------------- forgotten password
-
-/// Starts a reset: writes the e-mail to the outbox in the user's language
-/// and sends it by SMTP in the background when configured, so the answer
-/// takes as long whether or not the address exists.
-pub async fn start_password_reset(state: &AppState, meta: &RequestMeta, email: &str) -> StoreResult<()> {
-    let base = state.config.public_url.trim_end_matches('/').to_owned();
-    let mail = access::request_password_reset(&state.store, email, &meta.ip, |user, token| {
-        let locale = user.locale.clone().unwrap_or_else(|| meta.locale.clone());
-        let link = format!("{base}/reset-password?token={token}");
-        let subject = i18n::t(&locale, "mail.reset_subject");
-        let body = i18n::t(&locale, "mail.reset_body").replace("%{name}", &user.display_name).replace("%{link}", &link);
-        (subject, body)
-    })
-    .await?;
-    if let Some(mail) = mail {
-        let (store, config) = (state.store.clone(), state.config.clone());
-        tokio::spawn(async move { crate::mail::deliver(&store, &config, mail.outbox_id).await });
-    }
-    Ok(())
-}
 
 #[derive(Template)]
 #[template(path = "auth/forgot.html")]
@@ -166,18 +145,16 @@ struct ForgotForm {
     email: String,
 }
 
-async fn forgot_submit(State(state): State<AppState>, meta: RequestMeta, Form(form): Form<ForgotForm>) -> Response {
+async fn forgot_submit(State(state): State<AppState>, meta: RequestMeta, Form(form): Form<ForgotForm>) -> PageResult {
     let ctx = public_ctx(&state, &meta).await;
     if !salesflow_domain::validation::is_email(form.email.trim()) {
         let errors = FormErrors::one(&meta.locale, "email", "invalid_email");
         let page = ForgotPage { ctx, email: form.email, sent: false, errors };
-        return (StatusCode::UNPROCESSABLE_ENTITY, render(&page.ctx, &page)).into_response();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page.ctx, &page)).into_response());
     }
-    if let Err(e) = start_password_reset(&state, &meta, &form.email).await {
-        return store_error_page(&meta.locale, e);
-    }
+    crate::mail::start_password_reset(&state, &meta, &form.email).await?;
     let page = ForgotPage { ctx, email: form.email, sent: true, errors: FormErrors::default() };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
 #[derive(Template)]
@@ -206,21 +183,21 @@ struct ResetForm {
     confirm_password: String,
 }
 
-async fn reset_submit(State(state): State<AppState>, meta: RequestMeta, Form(form): Form<ResetForm>) -> Response {
+async fn reset_submit(State(state): State<AppState>, meta: RequestMeta, Form(form): Form<ResetForm>) -> PageResult {
     let result = if form.new_password != form.confirm_password {
         Err(StoreError::Invalid(salesflow_domain::Invalid::one("confirm_password", "passwords_differ")))
     } else {
         access::confirm_password_reset(&state.store, &form.token, &form.new_password, &meta.ip).await
     };
-    match result {
+    Ok(match result {
         Ok(()) => Redirect::to("/login?done=reset").into_response(),
         Err(StoreError::Invalid(invalid)) => {
             let ctx = public_ctx(&state, &meta).await;
             let page = ResetPage { ctx, token: form.token, errors: FormErrors::from_invalid(&meta.locale, &invalid) };
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page.ctx, &page)).into_response()
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // ---------------------------------------------------------------- own password
@@ -234,8 +211,8 @@ struct PasswordPage {
     sign_out_others: bool,
 }
 
-async fn password_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/account/password").await;
+async fn password_page(request: Page) -> Response {
+    let ctx = request.ctx("/account/password").await;
     let page = PasswordPage { ctx, errors: FormErrors::default(), sign_out_others: true };
     render(&page.ctx, &page)
 }
@@ -249,37 +226,32 @@ struct PasswordForm {
     sign_out_others: Option<String>,
 }
 
-async fn password_submit(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Form(form): Form<PasswordForm>,
-) -> Response {
+async fn password_submit(request: Page, Form(form): Form<PasswordForm>) -> PageResult {
     let sign_out_others = form.sign_out_others.is_some();
     let result = if form.new_password != form.confirm_password {
         Err(StoreError::Invalid(salesflow_domain::Invalid::one("confirm_password", "passwords_differ")))
     } else {
         access::change_own_password(
-            &state.store,
-            &session.actor,
+            request.store(),
+            request.actor(),
             &form.current_password,
             &form.new_password,
-            Some(&session.token),
+            Some(&request.session.token),
             sign_out_others,
         )
         .await
     };
-    match result {
+    Ok(match result {
         Ok(()) if sign_out_others => redirect_flash("/account/password", "flash.password_changed_signed_out"),
         Ok(()) => redirect_flash("/account/password", "flash.password_changed"),
         Err(StoreError::Invalid(invalid)) => {
-            let ctx = page_ctx(&state, &session, &meta, &jar, "/account/password").await;
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
+            let ctx = request.ctx("/account/password").await;
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
             let page = PasswordPage { ctx, errors, sign_out_others };
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page.ctx, &page)).into_response()
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // ---------------------------------------------------------------- language
@@ -298,15 +270,15 @@ async fn set_locale(
     session: Option<axum::Extension<Session>>,
     jar: CookieJar,
     Form(form): Form<LocaleForm>,
-) -> Response {
+) -> PageResult {
     let Some(locale) = supported_locale(&form.locale) else {
-        return super::error_page(&meta.locale, StatusCode::UNPROCESSABLE_ENTITY, "errors.invalid_page");
+        return Ok(super::error_page(&meta.locale, StatusCode::UNPROCESSABLE_ENTITY, "errors.invalid_page"));
     };
     if let Some(axum::Extension(session)) = session
         && let Err(e) = access::set_own_locale(&state.store, &session.actor, locale).await
     {
-        return store_error_page(&meta.locale, e);
+        return Err(e.into());
     }
     let jar = jar.add(lang_cookie(locale, state.config.secure_cookies));
-    (jar, Redirect::to(&safe_next(form.next.as_deref()))).into_response()
+    Ok((jar, Redirect::to(&safe_next(form.next.as_deref()))).into_response())
 }

@@ -2,17 +2,15 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use axum_extra::extract::cookie::CookieJar;
 use salesflow_domain::access::{Action, Module};
 use salesflow_store::access;
 use salesflow_store::audit::{self, AuditEntry, AuditFilter};
 use salesflow_store::paging::PageRequest;
 
-use super::{PageCtx, page_ctx, render};
-use crate::auth::UiUser;
+use super::page::Page;
+use super::{PageCtx, render};
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -32,19 +30,19 @@ struct Dashboard {
     can_admin: bool,
 }
 
-async fn dashboard(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    let actor = &session.actor;
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/").await;
+async fn dashboard(request: Page) -> Response {
+    let actor = request.actor();
+    let ctx = request.ctx("/").await;
     let today = ctx.settings.format_date(ctx.settings.today());
     let can_view = actor.can(Module::Access, Action::View);
-    let users = if can_view { access::user_counts(&state.store, actor).await.ok() } else { None };
+    let users = if can_view { access::user_counts(request.store(), actor).await.ok() } else { None };
     let departments =
-        if can_view { access::list_departments(&state.store, actor).await.ok().map(|d| d.len()) } else { None };
-    let roles = if can_view { access::list_roles(&state.store, actor).await.ok().map(|r| r.len()) } else { None };
+        if can_view { access::list_departments(request.store(), actor).await.ok().map(|d| d.len()) } else { None };
+    let roles = if can_view { access::list_roles(request.store(), actor).await.ok().map(|r| r.len()) } else { None };
     let can_audit = actor.can(Module::Audit, Action::View);
     let recent = if can_audit {
         let page = PageRequest { limit: Some(8), ..Default::default() };
-        audit::list(&state.store, actor, &AuditFilter::default(), &page).await.map(|p| p.items).unwrap_or_default()
+        audit::list(request.store(), actor, &AuditFilter::default(), &page).await.map(|p| p.items).unwrap_or_default()
     } else {
         Vec::new()
     };

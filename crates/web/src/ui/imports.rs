@@ -5,12 +5,11 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use axum_extra::extract::cookie::CookieJar;
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::imports::{DuplicateMode, Status, Target};
@@ -19,9 +18,11 @@ use salesflow_store::imports::{self, ImportView, Preview, RowError, StartInput};
 use salesflow_store::paging::PageRequest;
 use serde::Deserialize;
 
-use super::{FormErrors, PageCtx, error_page, page_ctx, render, store_error_page};
-use crate::api::imports::{receive, register, report_download, spawn_run, target_of};
-use crate::auth::{RequestMeta, Session, UiUser};
+use super::page::Page;
+use super::{FormErrors, PageCtx, error_page, render};
+use crate::auth::Session;
+use crate::error::page::PageResult;
+use crate::jobs::imports::{receive, register, report_download, spawn_run, target_of};
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -123,21 +124,13 @@ impl ListPage {
     }
 }
 
-async fn list_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(q): Query<ListQuery>,
-) -> Response {
+async fn list_page(request: Page, Query(q): Query<ListQuery>) -> PageResult {
     let req = PageRequest { limit: Some(50), cursor: q.cursor, sort: None };
-    let page = match imports::list(&state.store, &session.actor, &req).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/imports").await;
+    let page = imports::list(request.store(), request.actor(), &req).await?;
+    let ctx = request.ctx("/imports").await;
     let next_url = page.next_cursor.map(|c| format!("/imports?cursor={c}"));
-    let page = ListPage { ctx, jobs: page.items, next_url, can_import: !targets(&session).is_empty() };
-    render(&page.ctx, &page)
+    let page = ListPage { ctx, jobs: page.items, next_url, can_import: !targets(&request.session).is_empty() };
+    Ok(render(&page.ctx, &page))
 }
 
 // ---------------------------------------------------------------- upload
@@ -167,55 +160,41 @@ impl NewPage {
     }
 }
 
-async fn new_form(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
-    target: String,
-    errors: FormErrors,
-) -> Response {
-    let allowed = targets(session);
+async fn new_form(request: &Page, target: String, errors: FormErrors) -> PageResult {
+    let allowed = targets(&request.session);
     if allowed.is_empty() {
-        return store_error_page(&meta.locale, StoreError::Forbidden);
+        return Err(StoreError::Forbidden.into());
     }
-    let ctx = page_ctx(state, session, meta, jar, "/imports").await;
+    let ctx = request.ctx("/imports").await;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let max_mb = state.config.upload_max_bytes / (1024 * 1024);
+    let max_mb = request.state.config.upload_max_bytes / (1024 * 1024);
     let page = NewPage { ctx, targets: allowed, target, errors, max_mb };
-    (status, render(&page.ctx, &page)).into_response()
+    Ok((status, render(&page.ctx, &page)).into_response())
 }
 
-async fn new_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(q): Query<NewQuery>,
-) -> Response {
+async fn new_page(request: Page, Query(q): Query<NewQuery>) -> PageResult {
     let target = q.target.unwrap_or_else(|| "customers".into());
-    new_form(&state, &session, &meta, &jar, target, FormErrors::default()).await
+    new_form(&request, target, FormErrors::default()).await
 }
 
 /// The upload form posts here (multipart; the CSRF field comes first).
 async fn upload(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
+    request: Page,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Response {
+) -> PageResult {
     let Ok(multipart) = multipart else {
-        let errors = FormErrors::one(&meta.locale, "file", "upload_failed");
-        return new_form(&state, &session, &meta, &jar, "customers".into(), errors).await;
+        let errors = FormErrors::one(request.locale(), "file", "upload_failed");
+        return new_form(&request, "customers".into(), errors).await;
     };
-    let received = receive(&state, multipart, &["target"], Some(&meta.csrf_token)).await;
+    let received = receive(&request.state, multipart, &["target"], Some(&request.meta.csrf_token)).await;
     let upload = match received {
         Ok(u) => u,
         Err(invalid) if invalid.0.iter().any(|e| e.field == crate::auth::CSRF_FIELD) => {
-            return error_page(&meta.locale, StatusCode::FORBIDDEN, "errors.csrf_page");
+            return Ok(error_page(request.locale(), StatusCode::FORBIDDEN, "errors.csrf_page"));
         }
         Err(invalid) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            return new_form(&state, &session, &meta, &jar, "customers".into(), errors).await;
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            return new_form(&request, "customers".into(), errors).await;
         }
     };
     let target_text = upload.text("target").unwrap_or("customers").to_owned();
@@ -223,18 +202,18 @@ async fn upload(
         Ok(t) => t,
         Err(invalid) => {
             upload.discard().await;
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            return new_form(&state, &session, &meta, &jar, target_text, errors).await;
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            return new_form(&request, target_text, errors).await;
         }
     };
-    match register(&state, &session.actor, &upload, target).await {
+    Ok(match register(&request.state, request.actor(), &upload, target).await {
         Ok(draft) => Redirect::to(&format!("/imports/{}/mapping", draft.id)).into_response(),
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            new_form(&state, &session, &meta, &jar, target_text, errors).await
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            new_form(&request, target_text, errors).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // ---------------------------------------------------------------- mapping
@@ -266,15 +245,12 @@ impl MappingPage {
 }
 
 async fn mapping_form(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
+    request: &Page,
     preview: Preview,
     chosen: Option<(Vec<String>, String)>,
     errors: FormErrors,
 ) -> Response {
-    let ctx = page_ctx(state, session, meta, jar, "/imports").await;
+    let ctx = request.ctx("/imports").await;
     let (chosen, duplicates) = chosen.unwrap_or_else(|| {
         let fields = preview.columns.iter().map(|c| c.field.clone().unwrap_or_default()).collect();
         (fields, preview.import.duplicates.clone())
@@ -284,30 +260,14 @@ async fn mapping_form(
     (status, render(&page.ctx, &page)).into_response()
 }
 
-async fn mapping_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    match imports::preview(&state.store, &session.actor, id).await {
-        Ok(preview) => mapping_form(&state, &session, &meta, &jar, preview, None, FormErrors::default()).await,
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+async fn mapping_page(request: Page, Path(id): Path<i64>) -> PageResult {
+    let preview = imports::preview(request.store(), request.actor(), id).await?;
+    Ok(mapping_form(&request, preview, None, FormErrors::default()).await)
 }
 
 /// `col_<n>` = field per column, `duplicates`, and `action` (`dry_run` or `import`).
-async fn start(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
-    let preview = match imports::preview(&state.store, &session.actor, id).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+async fn start(request: Page, Path(id): Path<i64>, Form(form): Form<Vec<(String, String)>>) -> PageResult {
+    let preview = imports::preview(request.store(), request.actor(), id).await?;
     let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned());
     let chosen: Vec<String> =
         (0..preview.columns.len()).map(|i| value(&format!("col_{i}")).unwrap_or_default()).collect();
@@ -323,46 +283,44 @@ async fn start(
         None => Err(StoreError::Invalid(Invalid::one("duplicates", "invalid_choice"))),
         Some(duplicates) => {
             let dry_run = value("action").as_deref() != Some("import");
-            imports::start(&state.store, &session.actor, id, StartInput { mapping: Some(mapping), duplicates, dry_run })
-                .await
+            imports::start(
+                request.store(),
+                request.actor(),
+                id,
+                StartInput { mapping: Some(mapping), duplicates, dry_run },
+            )
+            .await
         }
     };
-    match result {
+    Ok(match result {
         Ok(job) => {
-            spawn_run(&state, session.actor.clone(), job.id, &meta.locale);
+            spawn_run(&request.state, request.actor().clone(), job.id, request.locale());
             Redirect::to(&format!("/imports/{}", job.id)).into_response()
         }
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            mapping_form(&state, &session, &meta, &jar, preview, Some((chosen, duplicates_text)), errors).await
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            mapping_form(&request, preview, Some((chosen, duplicates_text)), errors).await
         }
         Err(StoreError::Conflict(_)) => Redirect::to(&format!("/imports/{id}")).into_response(),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 /// "Import now" after a dry run: the same file, mapping and duplicate choice.
-async fn run_after_dry_run(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Path(id): Path<i64>,
-) -> Response {
-    let job = match imports::get(&state.store, &session.actor, id).await {
-        Ok(j) => j,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+async fn run_after_dry_run(request: Page, Path(id): Path<i64>) -> PageResult {
+    let job = imports::get(request.store(), request.actor(), id).await?;
     let duplicates = DuplicateMode::parse(&job.duplicates).unwrap_or(DuplicateMode::Skip);
     let input = StartInput { mapping: Some(job.mapping.clone()), duplicates, dry_run: false };
-    match imports::start(&state.store, &session.actor, id, input).await {
+    Ok(match imports::start(request.store(), request.actor(), id, input).await {
         Ok(next) => {
-            spawn_run(&state, session.actor.clone(), next.id, &meta.locale);
+            spawn_run(&request.state, request.actor().clone(), next.id, request.locale());
             Redirect::to(&format!("/imports/{}", next.id)).into_response()
         }
         Err(StoreError::Invalid(_) | StoreError::Conflict(_)) => {
             Redirect::to(&format!("/imports/{id}/mapping")).into_response()
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // ---------------------------------------------------------------- job page
@@ -413,52 +371,36 @@ impl ShowPage {
     }
 }
 
-async fn show(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    let job = match imports::get(&state.store, &session.actor, id).await {
-        Ok(j) => j,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+async fn show(request: Page, Path(id): Path<i64>) -> PageResult {
+    let job = imports::get(request.store(), request.actor(), id).await?;
     if job.status() == Status::Draft {
-        return Redirect::to(&format!("/imports/{id}/mapping")).into_response();
+        return Ok(Redirect::to(&format!("/imports/{id}/mapping")).into_response());
     }
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/imports").await;
+    let ctx = request.ctx("/imports").await;
     let page = ShowPage { status: StatusPart { ctx: ctx.clone(), job }, ctx };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
 /// The status part alone, polled by htmx while the job runs.
-async fn progress(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    match imports::get(&state.store, &session.actor, id).await {
+async fn progress(request: Page, Path(id): Path<i64>) -> PageResult {
+    Ok(match imports::get(request.store(), request.actor(), id).await {
         Ok(job) => {
-            let ctx = page_ctx(&state, &session, &meta, &jar, "/imports").await;
+            let ctx = request.ctx("/imports").await;
             let part = StatusPart { ctx, job };
             render(&part.ctx, &part)
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn cancel(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    match imports::cancel(&state.store, &session.actor, id).await {
+async fn cancel(request: Page, Path(id): Path<i64>) -> PageResult {
+    Ok(match imports::cancel(request.store(), request.actor(), id).await {
         Ok(_) | Err(StoreError::Conflict(_)) => Redirect::to(&format!("/imports/{id}")).into_response(),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn rejected(State(state): State<AppState>, UiUser(session, meta): UiUser, Path(id): Path<i64>) -> Response {
-    let result = match imports::report(&state.store, &session.actor, id).await {
-        Ok(path) => report_download(&path, id).await,
-        Err(e) => Err(e),
-    };
-    result.unwrap_or_else(|e| store_error_page(&meta.locale, e))
+async fn rejected(request: Page, Path(id): Path<i64>) -> PageResult {
+    let path = imports::report(request.store(), request.actor(), id).await?;
+    Ok(report_download(&path, id).await?)
 }

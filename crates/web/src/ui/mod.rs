@@ -10,12 +10,12 @@ mod home;
 mod imports;
 mod leads;
 mod opportunities;
+mod page;
 mod pipelines;
 mod reports;
 pub(crate) mod settings;
 mod views;
 
-pub use views::allowed_columns;
 mod tasks;
 
 use std::collections::HashMap;
@@ -29,11 +29,13 @@ use chrono::{DateTime, Utc};
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::settings::Settings;
 use salesflow_domain::{FieldError, Invalid};
-use salesflow_store::{Actor, StoreError};
+use salesflow_store::Actor;
 
-use crate::auth::{RequestMeta, Session};
+use crate::auth::RequestMeta;
+pub use crate::error::page::{PageResult, error_page};
 use crate::i18n;
 use crate::server::AppState;
+use page::Page;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -170,19 +172,20 @@ impl PageCtx {
 }
 
 /// Builds the context for a signed-in page and takes the flash message.
-pub async fn page_ctx(state: &AppState, session: &Session, meta: &RequestMeta, jar: &CookieJar, path: &str) -> PageCtx {
-    let settings = salesflow_store::settings::get(&state.store).await.map(|s| s.settings).unwrap_or_default();
-    let flash = jar.get(FLASH_COOKIE).map(|c| c.value().to_owned()).filter(|k| valid_flash(k));
-    let notice_count = salesflow_store::notifications::unread_count(&state.store, &session.actor).await.unwrap_or(0);
+pub async fn page_ctx(request: &Page, path: &str) -> PageCtx {
+    let settings = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
+    let flash = request.jar.get(FLASH_COOKIE).map(|c| c.value().to_owned()).filter(|k| valid_flash(k));
+    let notice_count =
+        salesflow_store::notifications::unread_count(request.store(), request.actor()).await.unwrap_or(0);
     PageCtx {
         notice_count,
-        locale: meta.locale.clone(),
-        csrf: meta.csrf_token.clone(),
-        user_name: session.actor.display_name.clone(),
-        username: session.actor.username.clone(),
-        role_code: session.actor.role_code.clone(),
-        nav: navigation(&session.actor, &meta.locale, path),
-        flash: flash.map(|k| i18n::t(&meta.locale, &k)),
+        locale: request.meta.locale.clone(),
+        csrf: request.meta.csrf_token.clone(),
+        user_name: request.session.actor.display_name.clone(),
+        username: request.session.actor.username.clone(),
+        role_code: request.session.actor.role_code.clone(),
+        nav: navigation(request.actor(), request.locale(), path),
+        flash: flash.map(|k| i18n::t(request.locale(), &k)),
         settings,
         path: path.to_owned(),
     }
@@ -281,15 +284,11 @@ pub async fn export_download(
     columns: &[&str],
     fetch: salesflow_store::StoreResult<crate::export::Fetch>,
     format: crate::export::Format,
-) -> Response {
+) -> PageResult {
     let t = |k: &str| i18n::t(locale, k);
     let header = crate::export::header(&t, columns);
     let name = format!("{stem}-{}", chrono::Utc::now().format("%Y%m%d"));
-    let result = match fetch {
-        Ok(fetch) => crate::export::respond(format, &name, header, fetch).await,
-        Err(e) => Err(e),
-    };
-    result.unwrap_or_else(|e| store_error_page(locale, e))
+    Ok(crate::export::respond(format, &name, header, fetch?).await?)
 }
 
 /// A list's filters as a query string, leaving out empty values.
@@ -361,58 +360,6 @@ impl FormErrors {
     pub fn others(&self, shown: &[&str]) -> Vec<String> {
         self.0.iter().filter(|(f, _)| !shown.contains(&f.as_str())).map(|(_, m)| m.clone()).collect()
     }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    lang: String,
-    title: String,
-    message: String,
-    home: String,
-    status: u16,
-}
-
-/// A full error page in the product's style.
-pub fn error_page(locale: &str, status: StatusCode, message_key: &str) -> Response {
-    let page = ErrorPage {
-        lang: locale.to_owned(),
-        title: i18n::t(locale, &format!("errors.status_{}", status.as_u16())),
-        message: i18n::t(locale, message_key),
-        home: i18n::t(locale, "errors.back_home"),
-        status: status.as_u16(),
-    };
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(_) => status.into_response(),
-    }
-}
-
-/// Turns a store error into the right page (404 for out-of-scope too).
-pub fn store_error_page(locale: &str, err: StoreError) -> Response {
-    match err {
-        StoreError::NotFound => error_page(locale, StatusCode::NOT_FOUND, "errors.not_found_page"),
-        StoreError::Forbidden => error_page(locale, StatusCode::FORBIDDEN, "errors.forbidden_page"),
-        StoreError::Conflict(_) => error_page(locale, StatusCode::CONFLICT, "errors.conflict_page"),
-        StoreError::Invalid(_) => error_page(locale, StatusCode::UNPROCESSABLE_ENTITY, "errors.invalid_page"),
-        StoreError::Throttled { .. } => error_page(locale, StatusCode::TOO_MANY_REQUESTS, "errors.throttled"),
-        StoreError::Unauthorized => Redirect::to("/login").into_response(),
-        other => {
-            tracing::error!(error = %other, "page failed");
-            error_page(locale, StatusCode::INTERNAL_SERVER_ERROR, "errors.server_page")
-        }
-    }
-}
-
-/// The 404 for any unknown path: problem JSON under `/api/`, a page elsewhere.
-pub async fn not_found(request: axum::extract::Request) -> Response {
-    let locale = request.extensions().get::<RequestMeta>().map(|m| m.locale.clone()).unwrap_or_else(|| "en".into());
-    if request.uri().path().starts_with("/api/") {
-        return crate::error::ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such endpoint")
-            .in_locale(&locale)
-            .into_response();
-    }
-    error_page(&locale, StatusCode::NOT_FOUND, "errors.not_found_page")
 }
 
 /// `Some(value)` unless blank.

@@ -3,12 +3,11 @@
 //! lost reasons. Needs the opportunities `administer` right.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use axum_extra::extract::cookie::CookieJar;
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::pipelines::ItemKind;
@@ -18,8 +17,9 @@ use salesflow_store::pipelines::{
 };
 use serde::Deserialize;
 
-use super::{FormErrors, PageCtx, page_ctx, redirect_flash, render, store_error_page};
-use crate::auth::{RequestMeta, Session, UiUser};
+use super::page::Page;
+use super::{FormErrors, PageCtx, redirect_flash, render};
+use crate::error::page::{PageError, PageResult};
 use crate::i18n;
 use crate::server::AppState;
 
@@ -38,8 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/lost-reasons/{id}", post(save_reason))
 }
 
-fn require_admin(session: &Session, meta: &RequestMeta) -> Option<Response> {
-    session.actor.require(Module::Opportunities, Action::Administer).err().map(|e| store_error_page(&meta.locale, e))
+fn require_admin(request: &Page) -> PageResult<()> {
+    Ok(request.actor().require(Module::Opportunities, Action::Administer)?)
 }
 
 /// The first error message of a refusal, translated (with its count).
@@ -61,32 +61,19 @@ struct ListPage {
     notice: Option<String>,
 }
 
-async fn list_view(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
-    reason_form: ReasonForm,
-    errors: FormErrors,
-    notice: Option<String>,
-) -> Response {
-    if let Some(r) = require_admin(session, meta) {
-        return r;
-    }
-    let actor = &session.actor;
-    let pipelines = match store::list_pipelines(&state.store, actor, true).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let reasons = store::list_lost_reasons(&state.store, actor, true).await.unwrap_or_default();
-    let ctx = page_ctx(state, session, meta, jar, "/admin/pipelines").await;
+async fn list_view(request: &Page, reason_form: ReasonForm, errors: FormErrors, notice: Option<String>) -> PageResult {
+    require_admin(request)?;
+    let actor = request.actor();
+    let pipelines = store::list_pipelines(request.store(), actor, true).await?;
+    let reasons = store::list_lost_reasons(request.store(), actor, true).await.unwrap_or_default();
+    let ctx = request.ctx("/admin/pipelines").await;
     let status = if errors.any() || notice.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ListPage { ctx, pipelines, reasons, reason_form, errors, notice };
-    (status, render(&page.ctx, &page)).into_response()
+    Ok((status, render(&page.ctx, &page)).into_response())
 }
 
-async fn list_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    list_view(&state, &session, &meta, &jar, ReasonForm::default(), FormErrors::default(), None).await
+async fn list_page(request: Page) -> PageResult {
+    list_view(&request, ReasonForm::default(), FormErrors::default(), None).await
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -100,35 +87,24 @@ struct ReasonForm {
     retired: String,
 }
 
-async fn add_reason(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Form(form): Form<ReasonForm>,
-) -> Response {
-    match store::save_lost_reason(&state.store, &session.actor, None, &form.name, &form.name_en, false).await {
+async fn add_reason(request: Page, Form(form): Form<ReasonForm>) -> PageResult {
+    Ok(match store::save_lost_reason(request.store(), request.actor(), None, &form.name, &form.name_en, false).await {
         Ok(_) => redirect_flash("/admin/pipelines#lost-reasons", "pipelines_admin.flash.reason_saved"),
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            list_view(&state, &session, &meta, &jar, form, errors, None).await
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            list_view(&request, form, errors, None).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn save_reason(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<ReasonForm>,
-) -> Response {
-    let actor = &session.actor;
-    let current = store::list_lost_reasons(&state.store, actor, true)
+async fn save_reason(request: Page, Path(id): Path<i64>, Form(form): Form<ReasonForm>) -> PageResult {
+    let actor = request.actor();
+    let current = store::list_lost_reasons(request.store(), actor, true)
         .await
         .ok()
         .and_then(|all| all.into_iter().find(|r| r.id == id));
-    let Some(current) = current else { return store_error_page(&meta.locale, StoreError::NotFound) };
+    let Some(current) = current else { return Err(StoreError::NotFound.into()) };
     let retired = match form.retired.as_str() {
         "1" => true,
         "0" => false,
@@ -140,14 +116,14 @@ async fn save_reason(
     } else {
         (form.name.clone(), form.name_en.clone())
     };
-    match store::save_lost_reason(&state.store, actor, Some(id), &name, &name_en, retired).await {
+    Ok(match store::save_lost_reason(request.store(), actor, Some(id), &name, &name_en, retired).await {
         Ok(_) => redirect_flash("/admin/pipelines#lost-reasons", "pipelines_admin.flash.reason_saved"),
         Err(StoreError::Invalid(invalid)) => {
-            let notice = Some(refusal(&meta.locale, &invalid));
-            list_view(&state, &session, &meta, &jar, ReasonForm::default(), FormErrors::default(), notice).await
+            let notice = Some(refusal(request.locale(), &invalid));
+            list_view(&request, ReasonForm::default(), FormErrors::default(), notice).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // ---------------------------------------------------------------- one pipeline
@@ -194,60 +170,34 @@ struct NameForm {
     version: i64,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn show_view(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
+    request: &Page,
     id: i64,
     name_form: Option<NameForm>,
     errors: FormErrors,
     notice: Option<String>,
-) -> Response {
-    if let Some(r) = require_admin(session, meta) {
-        return r;
-    }
-    let p = match store::get_pipeline(&state.store, &session.actor, id).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+) -> PageResult {
+    require_admin(request)?;
+    let p = store::get_pipeline(request.store(), request.actor(), id).await?;
     let name_form =
         name_form.unwrap_or_else(|| NameForm { name: p.name.clone(), name_en: p.name_en.clone(), version: p.version });
-    let ctx = page_ctx(state, session, meta, jar, "/admin/pipelines").await;
+    let ctx = request.ctx("/admin/pipelines").await;
     let status = if errors.any() || notice.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ShowPage { ctx, p, name_form, errors, notice };
-    (status, render(&page.ctx, &page)).into_response()
+    Ok((status, render(&page.ctx, &page)).into_response())
 }
 
-async fn show(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    show_view(&state, &session, &meta, &jar, id, None, FormErrors::default(), None).await
+async fn show(request: Page, Path(id): Path<i64>) -> PageResult {
+    show_view(&request, id, None, FormErrors::default(), None).await
 }
 
-async fn rename(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<NameForm>,
-) -> Response {
+async fn rename(request: Page, Path(id): Path<i64>, Form(form): Form<NameForm>) -> PageResult {
     let input = PipelineInput { name: form.name.clone(), name_en: form.name_en.clone() };
-    match store::update_pipeline(&state.store, &session.actor, id, form.version, input, None).await {
-        Ok(_) => redirect_flash(&format!("/admin/pipelines/{id}"), "flash.saved"),
-        Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            show_view(&state, &session, &meta, &jar, id, Some(form), errors, None).await
-        }
-        Err(StoreError::Conflict(_)) => {
-            let errors = FormErrors::one(&meta.locale, "version", "stale_version");
-            show_view(&state, &session, &meta, &jar, id, Some(form), errors, None).await
-        }
-        Err(e) => store_error_page(&meta.locale, e),
+    match request
+        .saved(store::update_pipeline(request.store(), request.actor(), id, form.version, input, None).await)?
+    {
+        Ok(_) => Ok(redirect_flash(&format!("/admin/pipelines/{id}"), "flash.saved")),
+        Err(refused) => show_view(&request, id, Some(form), refused.errors, None).await,
     }
 }
 
@@ -258,32 +208,23 @@ struct RetireForm {
     retired: String,
 }
 
-async fn retire_pipeline(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<RetireForm>,
-) -> Response {
-    let actor = &session.actor;
-    let p = match store::get_pipeline(&state.store, actor, id).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+async fn retire_pipeline(request: Page, Path(id): Path<i64>, Form(form): Form<RetireForm>) -> PageResult {
+    let actor = request.actor();
+    let p = store::get_pipeline(request.store(), actor, id).await?;
     let input = PipelineInput { name: p.name.clone(), name_en: p.name_en.clone() };
     let retire = form.retired == "1";
-    match store::update_pipeline(&state.store, actor, id, p.version, input, Some(retire)).await {
+    Ok(match store::update_pipeline(request.store(), actor, id, p.version, input, Some(retire)).await {
         Ok(_) => {
             let key = if retire { "pipelines_admin.flash.retired" } else { "pipelines_admin.flash.revived" };
             redirect_flash(&format!("/admin/pipelines/{id}"), key)
         }
         Err(StoreError::Invalid(invalid)) => {
-            let notice = Some(refusal(&meta.locale, &invalid));
-            show_view(&state, &session, &meta, &jar, id, None, FormErrors::default(), notice).await
+            let notice = Some(refusal(request.locale(), &invalid));
+            show_view(&request, id, None, FormErrors::default(), notice).await?
         }
         Err(StoreError::Conflict(_)) => redirect_flash(&format!("/admin/pipelines/{id}"), "flash.stale"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -295,17 +236,9 @@ struct ReorderForm {
     dir: String,
 }
 
-async fn reorder(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Path(id): Path<i64>,
-    Form(form): Form<ReorderForm>,
-) -> Response {
-    let actor = &session.actor;
-    let p = match store::get_pipeline(&state.store, actor, id).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
+async fn reorder(request: Page, Path(id): Path<i64>, Form(form): Form<ReorderForm>) -> PageResult {
+    let actor = request.actor();
+    let p = store::get_pipeline(request.store(), actor, id).await?;
     let mut order: Vec<i64> = p.stages.iter().map(|s| s.id).collect();
     if let Some(at) = order.iter().position(|s| *s == form.stage_id) {
         match form.dir.as_str() {
@@ -314,37 +247,31 @@ async fn reorder(
             _ => {}
         }
     }
-    match store::reorder_stages(&state.store, actor, id, &order).await {
+    Ok(match store::reorder_stages(request.store(), actor, id, &order).await {
         Ok(_) => redirect_flash(&format!("/admin/pipelines/{id}#stages"), "pipelines_admin.flash.reordered"),
         Err(StoreError::Invalid(_)) => redirect_flash(&format!("/admin/pipelines/{id}"), "flash.stale"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn retire_stage(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(stage_id): Path<i64>,
-    Form(form): Form<RetireForm>,
-) -> Response {
-    let actor = &session.actor;
-    let Some((pipeline_id, _)) = find_stage(&state, actor, stage_id).await else {
-        return store_error_page(&meta.locale, StoreError::NotFound);
+async fn retire_stage(request: Page, Path(stage_id): Path<i64>, Form(form): Form<RetireForm>) -> PageResult {
+    let actor = request.actor();
+    let Some((pipeline_id, _)) = find_stage(&request.state, actor, stage_id).await else {
+        return Err(StoreError::NotFound.into());
     };
     let retire = form.retired == "1";
-    match store::set_stage_retired(&state.store, actor, stage_id, retire).await {
+    Ok(match store::set_stage_retired(request.store(), actor, stage_id, retire).await {
         Ok(_) => {
             let key =
                 if retire { "pipelines_admin.flash.stage_retired" } else { "pipelines_admin.flash.stage_revived" };
             redirect_flash(&format!("/admin/pipelines/{pipeline_id}#stages"), key)
         }
         Err(StoreError::Invalid(invalid)) => {
-            let notice = Some(refusal(&meta.locale, &invalid));
-            show_view(&state, &session, &meta, &jar, pipeline_id, None, FormErrors::default(), notice).await
+            let notice = Some(refusal(request.locale(), &invalid));
+            show_view(&request, pipeline_id, None, FormErrors::default(), notice).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 async fn find_stage(state: &AppState, actor: &salesflow_store::Actor, stage_id: i64) -> Option<(i64, StageView)> {
@@ -543,69 +470,38 @@ impl StageFormPage {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn stage_form(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
+    request: &Page,
     pipeline_id: i64,
     stage_id: Option<i64>,
     form: StageForm,
     errors: FormErrors,
-) -> Response {
-    if let Some(r) = require_admin(session, meta) {
-        return r;
-    }
-    let pipeline = match store::get_pipeline(&state.store, &session.actor, pipeline_id).await {
-        Ok(p) => p,
-        Err(e) => return store_error_page(&meta.locale, e),
-    };
-    let ctx = page_ctx(state, session, meta, jar, "/admin/pipelines").await;
+) -> PageResult {
+    require_admin(request)?;
+    let pipeline = store::get_pipeline(request.store(), request.actor(), pipeline_id).await?;
+    let ctx = request.ctx("/admin/pipelines").await;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = StageFormPage { ctx, pipeline, stage_id, form, errors, kinds: ItemKind::ALL };
-    (status, render(&page.ctx, &page)).into_response()
+    Ok((status, render(&page.ctx, &page)).into_response())
 }
 
-async fn new_stage(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
+async fn new_stage(request: Page, Path(id): Path<i64>) -> PageResult {
     let form = StageForm {
         probability: "0".into(),
         items: vec![ItemRow { kind: "task".into(), required: true, ..Default::default() }],
         ..Default::default()
     };
-    stage_form(&state, &session, &meta, &jar, id, None, form, FormErrors::default()).await
+    stage_form(&request, id, None, form, FormErrors::default()).await
 }
 
-async fn edit_stage(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-) -> Response {
-    if let Some(r) = require_admin(&session, &meta) {
-        return r;
-    }
-    match find_stage(&state, &session.actor, id).await {
+async fn edit_stage(request: Page, Path(id): Path<i64>) -> PageResult {
+    require_admin(&request)?;
+    Ok(match find_stage(&request.state, request.actor(), id).await {
         Some((pipeline_id, s)) => {
-            stage_form(
-                &state,
-                &session,
-                &meta,
-                &jar,
-                pipeline_id,
-                Some(id),
-                StageForm::from_view(&s),
-                FormErrors::default(),
-            )
-            .await
+            stage_form(&request, pipeline_id, Some(id), StageForm::from_view(&s), FormErrors::default()).await?
         }
-        None => store_error_page(&meta.locale, StoreError::NotFound),
-    }
+        None => return Err(PageError::not_found()),
+    })
 }
 
 /// Adding or removing a checklist row re-shows the form; `None` saves.
@@ -623,60 +519,45 @@ fn row_change(form: &mut StageForm, pairs: &[(String, String)]) -> bool {
     false
 }
 
-async fn create_stage(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+async fn create_stage(request: Page, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
     let mut form = StageForm::parse(&pairs);
     if row_change(&mut form, &pairs) {
-        return stage_form(&state, &session, &meta, &jar, id, None, form, FormErrors::default()).await;
+        return stage_form(&request, id, None, form, FormErrors::default()).await;
     }
     let result = match form.input() {
-        Ok(input) => store::create_stage(&state.store, &session.actor, id, None, input).await,
+        Ok(input) => store::create_stage(request.store(), request.actor(), id, None, input).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    match result {
+    Ok(match result {
         Ok(_) => redirect_flash(&format!("/admin/pipelines/{id}#stages"), "pipelines_admin.flash.stage_saved"),
         Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            stage_form(&state, &session, &meta, &jar, id, None, form, errors).await
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            stage_form(&request, id, None, form, errors).await?
         }
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 async fn update_stage(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
+    request: Page,
     Path(stage_id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let Some((pipeline_id, _)) = find_stage(&state, &session.actor, stage_id).await else {
-        return store_error_page(&meta.locale, StoreError::NotFound);
+) -> PageResult {
+    let Some((pipeline_id, _)) = find_stage(&request.state, request.actor(), stage_id).await else {
+        return Err(StoreError::NotFound.into());
     };
     let mut form = StageForm::parse(&pairs);
     if row_change(&mut form, &pairs) {
-        return stage_form(&state, &session, &meta, &jar, pipeline_id, Some(stage_id), form, FormErrors::default())
-            .await;
+        return stage_form(&request, pipeline_id, Some(stage_id), form, FormErrors::default()).await;
     }
     let result = match form.input() {
-        Ok(input) => store::update_stage(&state.store, &session.actor, stage_id, form.version, input).await,
+        Ok(input) => store::update_stage(request.store(), request.actor(), stage_id, form.version, input).await,
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    match result {
-        Ok(_) => redirect_flash(&format!("/admin/pipelines/{pipeline_id}#stages"), "pipelines_admin.flash.stage_saved"),
-        Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            stage_form(&state, &session, &meta, &jar, pipeline_id, Some(stage_id), form, errors).await
+    match request.saved(result)? {
+        Ok(_) => {
+            Ok(redirect_flash(&format!("/admin/pipelines/{pipeline_id}#stages"), "pipelines_admin.flash.stage_saved"))
         }
-        Err(StoreError::Conflict(_)) => {
-            let errors = FormErrors::one(&meta.locale, "version", "stale_version");
-            stage_form(&state, &session, &meta, &jar, pipeline_id, Some(stage_id), form, errors).await
-        }
-        Err(e) => store_error_page(&meta.locale, e),
+        Err(refused) => stage_form(&request, pipeline_id, Some(stage_id), form, refused.errors).await,
     }
 }

@@ -4,10 +4,8 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::extract::Query;
 use axum::routing::get;
-use axum_extra::extract::cookie::CookieJar;
 use chrono::{Datelike, Months, NaiveDate};
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::money::Money;
@@ -17,9 +15,11 @@ use salesflow_store::funnel::{self, ForecastFigures, ForecastReport, FunnelRepor
 use salesflow_store::pipelines::{PipelineView, localized};
 use serde::Deserialize;
 
-use super::{FormErrors, PageCtx, opt_id, page_ctx, render, store_error_page};
-use crate::api::reports::{ForecastQuery, Format, FunnelQuery, download_forecast, download_funnel};
-use crate::auth::UiUser;
+use super::page::Page;
+use super::{FormErrors, PageCtx, opt_id, render};
+use crate::error::page::PageResult;
+use crate::export::reports::{download_forecast, download_funnel};
+use crate::input::reports::{ForecastQuery, Format, FunnelQuery};
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -263,17 +263,12 @@ fn funnel_answers(ctx: &PageCtx, r: &FunnelReport) -> Answers {
     Answers { coverage, coverage_ok, moving, bottleneck }
 }
 
-async fn funnel_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(filters): Query<Filters>,
-) -> Response {
-    let actor = &session.actor;
+async fn funnel_page(request: Page, Query(filters): Query<Filters>) -> PageResult {
+    let actor = request.actor();
     if !actor.can(Module::Opportunities, Action::View) {
-        return store_error_page(&meta.locale, StoreError::Forbidden);
+        return Err(StoreError::Forbidden.into());
     }
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/reports/funnel").await;
+    let ctx = request.ctx("/reports/funnel").await;
     let (from, to) = filters.dates(ctx.settings.today(), "this_month");
     let idle_days = match blank(&filters.idle_days).map(|d| d.parse::<i64>()) {
         Some(Ok(d)) => Some(d),
@@ -290,22 +285,18 @@ async fn funnel_page(
         idle_days,
         format: blank(&filters.format),
     };
-    let result = match query.params(&state.store, actor, &ctx.settings).await {
-        Ok((params, format)) => funnel::funnel(&state.store, actor, &params).await.map(|r| (r, format)),
+    let result = match query.params(request.store(), actor, &ctx.settings).await {
+        Ok((params, format)) => funnel::funnel(request.store(), actor, &params).await.map(|r| (r, format)),
         Err(e) => Err(e),
     };
     let (report, errors) = match result {
         Ok((report, format)) if format != Format::Json => {
-            if let Err(e) = actor.require(Module::Opportunities, Action::Export) {
-                return store_error_page(&meta.locale, e);
-            }
-            return download_funnel(&report, format, &meta.locale)
-                .await
-                .unwrap_or_else(|e| store_error_page(&meta.locale, e));
+            actor.require(Module::Opportunities, Action::Export)?;
+            return Ok(download_funnel(&report, format, request.locale()).await?);
         }
         Ok((report, _)) => (Some(report), FormErrors::default()),
-        Err(StoreError::Invalid(invalid)) => (None, FormErrors::from_invalid(&meta.locale, &invalid)),
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(StoreError::Invalid(invalid)) => (None, FormErrors::from_invalid(request.locale(), &invalid)),
+        Err(e) => return Err(e.into()),
     };
     let chart = report
         .as_ref()
@@ -323,8 +314,8 @@ async fn funnel_page(
         })
         .unwrap_or_default();
     let answers = report.as_ref().map(|r| funnel_answers(&ctx, r));
-    let pipelines = salesflow_store::pipelines::list_pipelines(&state.store, actor, false).await.unwrap_or_default();
-    let (people, teams) = choices(&state, actor).await;
+    let pipelines = salesflow_store::pipelines::list_pipelines(request.store(), actor, false).await.unwrap_or_default();
+    let (people, teams) = choices(&request.state, actor).await;
     let page = FunnelPage {
         can_export: actor.can(Module::Opportunities, Action::Export),
         from: from.unwrap_or_default(),
@@ -340,7 +331,7 @@ async fn funnel_page(
         errors,
         presets: PRESETS,
     };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }
 
 // ---------------------------------------------------------------- forecast
@@ -385,17 +376,12 @@ impl ForecastPage {
     }
 }
 
-async fn forecast_page(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Query(filters): Query<Filters>,
-) -> Response {
-    let actor = &session.actor;
+async fn forecast_page(request: Page, Query(filters): Query<Filters>) -> PageResult {
+    let actor = request.actor();
     if !actor.can(Module::Opportunities, Action::View) {
-        return store_error_page(&meta.locale, StoreError::Forbidden);
+        return Err(StoreError::Forbidden.into());
     }
-    let ctx = page_ctx(&state, &session, &meta, &jar, "/reports/forecast").await;
+    let ctx = request.ctx("/reports/forecast").await;
     let today = ctx.settings.today();
     let (from, to) =
         if blank(&filters.from).is_none() && blank(&filters.to).is_none() && blank(&filters.preset).is_none() {
@@ -415,21 +401,17 @@ async fn forecast_page(
         format: blank(&filters.format),
     };
     let result = match query.params(&ctx.settings) {
-        Ok((params, format)) => funnel::weighted_forecast(&state.store, actor, &params).await.map(|r| (r, format)),
+        Ok((params, format)) => funnel::weighted_forecast(request.store(), actor, &params).await.map(|r| (r, format)),
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
     let (report, errors) = match result {
         Ok((report, format)) if format != Format::Json => {
-            if let Err(e) = actor.require(Module::Opportunities, Action::Export) {
-                return store_error_page(&meta.locale, e);
-            }
-            return download_forecast(&report, format, &meta.locale)
-                .await
-                .unwrap_or_else(|e| store_error_page(&meta.locale, e));
+            actor.require(Module::Opportunities, Action::Export)?;
+            return Ok(download_forecast(&report, format, request.locale()).await?);
         }
         Ok((report, _)) => (Some(report), FormErrors::default()),
-        Err(StoreError::Invalid(invalid)) => (None, FormErrors::from_invalid(&meta.locale, &invalid)),
-        Err(e) => return store_error_page(&meta.locale, e),
+        Err(StoreError::Invalid(invalid)) => (None, FormErrors::from_invalid(request.locale(), &invalid)),
+        Err(e) => return Err(e.into()),
     };
     let chart = report
         .as_ref()
@@ -451,8 +433,8 @@ async fn forecast_page(
             }))
         })
         .unwrap_or_default();
-    let pipelines = salesflow_store::pipelines::list_pipelines(&state.store, actor, false).await.unwrap_or_default();
-    let (people, teams) = choices(&state, actor).await;
+    let pipelines = salesflow_store::pipelines::list_pipelines(request.store(), actor, false).await.unwrap_or_default();
+    let (people, teams) = choices(&request.state, actor).await;
     let page = ForecastPage {
         can_export: actor.can(Module::Opportunities, Action::Export),
         from: from.unwrap_or_default(),
@@ -468,5 +450,5 @@ async fn forecast_page(
         categories: ForecastCategory::ALL,
         presets: PRESETS,
     };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }

@@ -1,19 +1,18 @@
 //! The company settings page.
 
 use askama::Template;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use axum_extra::extract::cookie::CookieJar;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::settings::{COMMON_TIME_ZONES, DateFormat, LOCALES};
 use salesflow_store::{StoreError, settings};
 
-use super::{FormErrors, PageCtx, page_ctx, redirect_flash, render, store_error_page};
-use crate::api::SettingsBody;
-use crate::auth::{RequestMeta, Session, UiUser};
+use super::page::Page;
+use super::{FormErrors, PageCtx, redirect_flash, render};
+use crate::error::page::PageResult;
+use crate::input::settings::SettingsBody;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -42,16 +41,8 @@ impl SettingsPage {
     }
 }
 
-async fn show(
-    state: &AppState,
-    session: &Session,
-    meta: &RequestMeta,
-    jar: &CookieJar,
-    form: SettingsBody,
-    errors: FormErrors,
-    status: StatusCode,
-) -> Response {
-    let ctx = page_ctx(state, session, meta, jar, "/admin/settings").await;
+async fn show(request: &Page, form: SettingsBody, errors: FormErrors, status: StatusCode) -> Response {
+    let ctx = request.ctx("/admin/settings").await;
     let page = SettingsPage {
         ctx,
         form,
@@ -64,14 +55,10 @@ async fn show(
     (status, render(&page.ctx, &page)).into_response()
 }
 
-async fn settings_page(State(state): State<AppState>, UiUser(session, meta): UiUser, jar: CookieJar) -> Response {
-    if let Err(e) = session.actor.require(Module::Settings, Action::Edit) {
-        return store_error_page(&meta.locale, e);
-    }
-    match settings::get(&state.store).await {
-        Ok(s) => show(&state, &session, &meta, &jar, s.into(), FormErrors::default(), StatusCode::OK).await,
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+async fn settings_page(request: Page) -> PageResult {
+    request.actor().require(Module::Settings, Action::Edit)?;
+    let s = settings::get(request.store()).await?;
+    Ok(show(&request, s.into(), FormErrors::default(), StatusCode::OK).await)
 }
 
 /// The form's fields (the CSRF field rides along and is ignored here).
@@ -89,12 +76,7 @@ struct SettingsForm {
     version: i64,
 }
 
-async fn save_settings(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    jar: CookieJar,
-    Form(f): Form<SettingsForm>,
-) -> Response {
+async fn save_settings(request: Page, Form(f): Form<SettingsForm>) -> PageResult {
     let form = SettingsBody {
         company_name: f.company_name,
         currency: f.currency,
@@ -108,19 +90,11 @@ async fn save_settings(
         version: f.version,
     };
     let result = match form.settings() {
-        Ok(new) => settings::update(&state.store, &session.actor, new, form.version).await.map(|_| ()),
+        Ok(new) => settings::update(request.store(), request.actor(), new, form.version).await.map(|_| ()),
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
-    match result {
-        Ok(()) => redirect_flash("/admin/settings", "flash.saved"),
-        Err(StoreError::Invalid(invalid)) => {
-            let errors = FormErrors::from_invalid(&meta.locale, &invalid);
-            show(&state, &session, &meta, &jar, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(StoreError::Conflict(_)) => {
-            let errors = FormErrors::one(&meta.locale, "version", "stale_version");
-            show(&state, &session, &meta, &jar, form, errors, StatusCode::CONFLICT).await
-        }
-        Err(e) => store_error_page(&meta.locale, e),
+    match request.saved(result)? {
+        Ok(()) => Ok(redirect_flash("/admin/settings", "flash.saved")),
+        Err(refused) => Ok(show(&request, form, refused.errors, refused.status).await),
     }
 }

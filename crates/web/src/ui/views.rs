@@ -2,14 +2,16 @@
 //! sends the person back to the list it came from.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::extract::Path;
 use axum::routing::post;
+use axum_extra::extract::Form;
 use salesflow_store::views::{self, SavedView};
 use salesflow_store::{Actor, StoreError};
+use serde::Deserialize;
 
-use super::{redirect_flash, store_error_page};
-use crate::auth::UiUser;
+use super::page::Page;
+use super::redirect_flash;
+use crate::error::page::PageResult;
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -19,79 +21,61 @@ pub fn routes() -> Router<AppState> {
         .route("/columns/{list}", post(save_columns))
 }
 
-/// The form's fields as pairs (checkbox lists repeat a name).
-fn pairs(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
-fn field(pairs: &[(String, String)], name: &str) -> String {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
-}
-
 /// Where to go back to: only a page of this site.
-fn back(pairs: &[(String, String)]) -> String {
-    crate::auth::local_redirect(Some(&field(pairs, "back")), "/")
+fn back(back: &str) -> String {
+    crate::auth::local_redirect(Some(back), "/")
 }
 
-async fn save_view(State(state): State<AppState>, UiUser(session, meta): UiUser, body: axum::body::Bytes) -> Response {
-    let form = pairs(&body);
-    let result = views::save_view(
-        &state.store,
-        &session.actor,
-        &field(&form, "list"),
-        &field(&form, "name"),
-        &field(&form, "query"),
-    )
-    .await;
-    match result {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ViewForm {
+    list: String,
+    name: String,
+    query: String,
+    back: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct BackForm {
+    back: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ColumnsForm {
+    /// The chosen columns (a checkbox list repeats the name).
+    columns: Vec<String>,
+    /// Set: back to the list's default columns.
+    reset: String,
+    back: String,
+}
+
+async fn save_view(request: Page, Form(form): Form<ViewForm>) -> PageResult {
+    let result = views::save_view(request.store(), request.actor(), &form.list, &form.name, &form.query).await;
+    Ok(match result {
         Ok(v) => redirect_flash(&format!("/{}?{}", v.list, v.query), "flash.view_saved"),
-        Err(StoreError::Invalid(_)) => redirect_flash(&back(&form), "flash.view_invalid"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+        Err(StoreError::Invalid(_)) => redirect_flash(&back(&form.back), "flash.view_invalid"),
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn delete_view(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Path(id): Path<i64>,
-    body: axum::body::Bytes,
-) -> Response {
-    match views::delete_view(&state.store, &session.actor, id).await {
-        Ok(()) => redirect_flash(&back(&pairs(&body)), "flash.view_deleted"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
+async fn delete_view(request: Page, Path(id): Path<i64>, Form(form): Form<BackForm>) -> PageResult {
+    views::delete_view(request.store(), request.actor(), id).await?;
+    Ok(redirect_flash(&back(&form.back), "flash.view_deleted"))
 }
 
-async fn save_columns(
-    State(state): State<AppState>,
-    UiUser(session, meta): UiUser,
-    Path(list): Path<String>,
-    body: axum::body::Bytes,
-) -> Response {
-    let form = pairs(&body);
-    let chosen: Vec<String> = if field(&form, "reset").is_empty() {
-        form.iter().filter(|(k, _)| k == "columns").map(|(_, v)| v.clone()).collect()
-    } else {
-        Vec::new()
-    };
-    match views::set_columns(&state.store, &session.actor, &list, &chosen, allowed_columns(&list)).await {
-        Ok(()) => redirect_flash(&back(&form), "flash.saved"),
-        Err(StoreError::Invalid(_)) => redirect_flash(&back(&form), "flash.view_invalid"),
-        Err(e) => store_error_page(&meta.locale, e),
-    }
-}
-
-/// The column codes each list accepts.
-pub fn allowed_columns(list: &str) -> &'static [&'static str] {
-    match list {
-        "customers" => &super::customers::COLUMNS,
-        "contacts" => &super::customers::CONTACT_COLUMNS,
-        "activities" => &super::activities::COLUMNS,
-        "leads" => &super::leads::COLUMNS,
-        "tasks" => &super::tasks::COLUMNS,
-        "opportunities" => &super::opportunities::COLUMNS,
-        _ => &[],
-    }
+async fn save_columns(request: Page, Path(list): Path<String>, Form(form): Form<ColumnsForm>) -> PageResult {
+    let chosen = if form.reset.is_empty() { form.columns } else { Vec::new() };
+    Ok(
+        match views::set_columns(request.store(), request.actor(), &list, &chosen, crate::list_columns::allowed(&list))
+            .await
+        {
+            Ok(()) => redirect_flash(&back(&form.back), "flash.saved"),
+            Err(StoreError::Invalid(_)) => redirect_flash(&back(&form.back), "flash.view_invalid"),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 /// One optional column of a list, as the column chooser offers it.
@@ -164,28 +148,29 @@ pub(super) async fn chosen_columns(
     }
 }
 
-/// A bulk-action form: the selected rows (repeated `ids`) and its fields.
+/// A bulk-action form: the selected rows (repeated `ids`) and what to do
+/// with them.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct BulkForm {
-    pairs: Vec<(String, String)>,
-    pub ids: Vec<i64>,
+    ids: Vec<String>,
+    pub action: String,
+    pub owner_id: String,
+    pub assignee_id: String,
+    pub tag: String,
+    back: String,
 }
 
 impl BulkForm {
-    pub fn parse(body: &[u8]) -> BulkForm {
-        let pairs = pairs(body);
-        let ids = pairs.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.trim().parse().ok()).collect();
-        BulkForm { pairs, ids }
-    }
-
-    pub fn field(&self, name: &str) -> String {
-        field(&self.pairs, name)
+    /// The selected rows; an id that is not a number is left out.
+    pub fn ids(&self) -> Vec<i64> {
+        self.ids.iter().filter_map(|v| v.trim().parse().ok()).collect()
     }
 
     /// Back to the list the form came from (`list_path` when it says none).
     pub fn back(&self, list_path: &str) -> String {
-        let back = self.field("back");
-        if back.starts_with(list_path) {
-            crate::auth::local_redirect(Some(&back), list_path)
+        if self.back.starts_with(list_path) {
+            crate::auth::local_redirect(Some(&self.back), list_path)
         } else {
             list_path.to_owned()
         }
@@ -194,8 +179,8 @@ impl BulkForm {
 
 /// Where a bulk action sends the person: back to the list, with a message
 /// that says what happened (`refused_key` when some rows were out of reach).
-pub(super) fn bulk_outcome(result: Result<u64, StoreError>, back: &str, refused_key: &str, locale: &str) -> Response {
-    match result {
+pub(super) fn bulk_outcome(result: Result<u64, StoreError>, back: &str, refused_key: &str) -> PageResult {
+    Ok(match result {
         Ok(_) => redirect_flash(back, "flash.bulk_done"),
         Err(StoreError::Invalid(invalid)) => {
             let key = if invalid.0.iter().any(|e| e.code == "lead_converted") {
@@ -207,6 +192,6 @@ pub(super) fn bulk_outcome(result: Result<u64, StoreError>, back: &str, refused_
         }
         Err(StoreError::NotFound) | Err(StoreError::Forbidden) => redirect_flash(back, refused_key),
         Err(StoreError::Conflict(_)) => redirect_flash(back, "flash.stale"),
-        Err(e) => store_error_page(locale, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }

@@ -1,5 +1,8 @@
 //! One error type for the API: every failure becomes RFC 7807 problem JSON.
-//! 5xx are logged with their cause and shown to users without it.
+//! 5xx are logged with their cause and shown to users without it. The
+//! pages' errors are in `page`.
+
+pub mod page;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

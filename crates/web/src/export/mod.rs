@@ -3,6 +3,8 @@
 //! million rows never sit in memory; or an Excel workbook written in
 //! constant-memory mode (rows go to a temporary file as they come).
 
+pub mod reports;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;

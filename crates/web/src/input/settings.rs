@@ -1,0 +1,65 @@
+//! The company settings as fields: the API's body and the settings form.
+
+use salesflow_domain::Invalid;
+use salesflow_domain::settings::{DateFormat, Settings};
+use salesflow_store::settings::VersionedSettings;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsBody {
+    pub company_name: String,
+    /// ISO 4217, e.g. `CNY`.
+    pub currency: String,
+    pub currency_symbol: String,
+    /// `YYYY-MM-DD`, `YYYY/MM/DD`, `DD/MM/YYYY` or `MM/DD/YYYY`.
+    pub date_format: String,
+    /// IANA name, e.g. `Asia/Shanghai`.
+    pub time_zone: String,
+    /// 1–12.
+    pub fiscal_year_start_month: u32,
+    /// `zh-CN` or `en`.
+    pub default_locale: String,
+    /// Days without activity before a customer returns to the public pool.
+    pub pool_return_days: u32,
+    /// Customers one person may claim from the pool per day.
+    pub pool_claim_limit: u32,
+    pub version: i64,
+}
+
+impl From<VersionedSettings> for SettingsBody {
+    fn from(v: VersionedSettings) -> Self {
+        let s = v.settings;
+        SettingsBody {
+            company_name: s.company_name,
+            currency: s.currency,
+            currency_symbol: s.currency_symbol,
+            date_format: s.date_format.code().to_owned(),
+            time_zone: s.time_zone,
+            fiscal_year_start_month: s.fiscal_year_start_month,
+            default_locale: s.default_locale,
+            pool_return_days: s.pool_return_days,
+            pool_claim_limit: s.pool_claim_limit,
+            version: v.version,
+        }
+    }
+}
+
+impl SettingsBody {
+    pub fn settings(&self) -> Result<Settings, Invalid> {
+        let date_format =
+            DateFormat::parse(&self.date_format).ok_or_else(|| Invalid::one("date_format", "invalid_choice"))?;
+        Ok(Settings {
+            company_name: self.company_name.clone(),
+            currency: self.currency.trim().to_uppercase(),
+            currency_symbol: self.currency_symbol.clone(),
+            date_format,
+            time_zone: self.time_zone.trim().to_owned(),
+            fiscal_year_start_month: self.fiscal_year_start_month,
+            default_locale: self.default_locale.clone(),
+            pool_return_days: self.pool_return_days,
+            pool_claim_limit: self.pool_claim_limit,
+        })
+    }
+}

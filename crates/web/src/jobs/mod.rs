@@ -1,0 +1,3 @@
+//! Work that runs beside requests: imports in the background.
+
+pub mod imports;

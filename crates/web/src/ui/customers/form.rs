@@ -1,0 +1,182 @@
+//! The customer form (new and edit), with the duplicate warning.
+
+use super::*;
+
+#[derive(Debug, Deserialize, Default, Clone)]
+pub(super) struct CustomerForm {
+    #[serde(default)]
+    pub(super) name: String,
+    #[serde(default)]
+    pub(super) grade: String,
+    #[serde(default)]
+    pub(super) industry: String,
+    #[serde(default)]
+    pub(super) province: String,
+    #[serde(default)]
+    pub(super) city: String,
+    #[serde(default)]
+    pub(super) address: String,
+    #[serde(default)]
+    pub(super) source: String,
+    #[serde(default)]
+    pub(super) kind: String,
+    #[serde(default)]
+    pub(super) tags: String,
+    #[serde(default)]
+    pub(super) credit_limit: String,
+    #[serde(default)]
+    pub(super) notes: String,
+    /// `YYYY-MM-DD`: the day of the first deal.
+    #[serde(default)]
+    pub(super) closed_at: String,
+    #[serde(default)]
+    pub(super) to_pool: Option<String>,
+    #[serde(default)]
+    pub(super) allow_duplicate: Option<String>,
+    #[serde(default)]
+    pub(super) version: i64,
+}
+
+impl CustomerForm {
+    pub(super) fn from_view(c: &CustomerView, settings: &salesflow_domain::settings::Settings) -> Self {
+        CustomerForm {
+            name: c.name.clone(),
+            grade: c.grade.clone().unwrap_or_default(),
+            industry: c.industry.clone().unwrap_or_default(),
+            province: c.province.clone().unwrap_or_default(),
+            city: c.city.clone().unwrap_or_default(),
+            address: c.address.clone().unwrap_or_default(),
+            source: c.source.clone().unwrap_or_default(),
+            kind: c.kind.clone().unwrap_or_default(),
+            tags: c.tags.join(", "),
+            credit_limit: c.credit_limit.clone(),
+            notes: c.notes.clone(),
+            closed_at: c.closed_at.map(|t| settings.local_input(t)[..10].to_owned()).unwrap_or_default(),
+            to_pool: None,
+            allow_duplicate: None,
+            version: c.version,
+        }
+    }
+
+    pub(super) fn input(&self, settings: &salesflow_domain::settings::Settings) -> Result<CustomerInput, Invalid> {
+        let credit_limit = match self.credit_limit.trim() {
+            "" => Money(0),
+            text => Money::parse(text).map_err(|e| Invalid(vec![e.field("credit_limit")]))?,
+        };
+        let closed_at = match self.closed_at.trim() {
+            "" => None,
+            text => Some(
+                crate::input::dates::instant_or_day(text, settings)
+                    .ok_or_else(|| Invalid::one("closed_at", "invalid_date"))?,
+            ),
+        };
+        let opt = |v: &str| Some(v.to_owned());
+        Ok(CustomerInput {
+            name: self.name.clone(),
+            grade: opt(&self.grade),
+            industry: opt(&self.industry),
+            province: opt(&self.province),
+            city: opt(&self.city),
+            address: opt(&self.address),
+            source: opt(&self.source),
+            kind: opt(&self.kind),
+            tags: parse_tags(&self.tags),
+            credit_limit,
+            owner_id: None,
+            to_pool: self.to_pool.is_some(),
+            notes: self.notes.clone(),
+            closed_at,
+            allow_duplicate: self.allow_duplicate.is_some(),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "customers/form.html")]
+pub(super) struct FormPage {
+    pub(super) ctx: PageCtx,
+    pub(super) form: CustomerForm,
+    pub(super) customer: Option<CustomerView>,
+    pub(super) errors: FormErrors,
+    pub(super) grades: [Grade; 3],
+    pub(super) duplicate: bool,
+}
+
+impl FormPage {
+    /// The short text fields, in form order.
+    pub(super) fn text_fields(&self) -> Vec<(&'static str, String)> {
+        let f = &self.form;
+        vec![
+            ("industry", f.industry.clone()),
+            ("source", f.source.clone()),
+            ("kind", f.kind.clone()),
+            ("province", f.province.clone()),
+            ("city", f.city.clone()),
+        ]
+    }
+}
+
+pub(super) async fn form_page(
+    request: &Page,
+    form: CustomerForm,
+    customer: Option<CustomerView>,
+    errors: FormErrors,
+    duplicate: bool,
+) -> Response {
+    let ctx = request.ctx("/customers").await;
+    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = FormPage { ctx, form, customer, errors, grades: Grade::ALL, duplicate };
+    (status, render(&page.ctx, &page)).into_response()
+}
+
+pub(super) async fn new_page(request: Page) -> PageResult {
+    request.actor().require(Module::Customers, Action::Create)?;
+    Ok(form_page(&request, CustomerForm::default(), None, FormErrors::default(), false).await)
+}
+
+pub(super) fn is_duplicate(invalid: &Invalid) -> bool {
+    invalid.0.iter().any(|e| e.code == "possible_duplicate" || e.code == "duplicate_elsewhere")
+}
+
+pub(super) async fn create(request: Page, Form(form): Form<CustomerForm>) -> PageResult {
+    let company = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
+    let result = match form.input(&company) {
+        Ok(input) => customers::create_customer(request.store(), request.actor(), input).await,
+        Err(invalid) => Err(StoreError::Invalid(invalid)),
+    };
+    Ok(match result {
+        Ok(c) => redirect_flash(&format!("/customers/{}", c.id), "flash.customer_created"),
+        Err(StoreError::Invalid(invalid)) => {
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            form_page(&request, form, None, errors, is_duplicate(&invalid)).await
+        }
+        Err(e) => return Err(e.into()),
+    })
+}
+
+pub(super) async fn edit_page(request: Page, Path(id): Path<i64>) -> PageResult {
+    Ok(match customers::get_customer(request.store(), request.actor(), id).await {
+        Ok(c) => {
+            let company = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
+            let form = CustomerForm::from_view(&c, &company);
+            form_page(&request, form, Some(c), FormErrors::default(), false).await
+        }
+        Err(e) => return Err(e.into()),
+    })
+}
+
+pub(super) async fn update(request: Page, Path(id): Path<i64>, Form(form): Form<CustomerForm>) -> PageResult {
+    let current = customers::get_customer(request.store(), request.actor(), id).await?;
+    let company = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
+    let result = match form.input(&company) {
+        Ok(input) => customers::update_customer(request.store(), request.actor(), id, form.version, input).await,
+        Err(invalid) => Err(StoreError::Invalid(invalid)),
+    };
+    match request.saved(result)? {
+        Ok(_) => Ok(redirect_flash(&format!("/customers/{id}"), "flash.saved")),
+        Err(refused) => {
+            let duplicate = is_duplicate(&refused.invalid);
+            Ok(form_page(&request, form, Some(current), refused.errors, duplicate).await)
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! The customer page with its contacts; claim, release, delete and merge.
+
+use super::*;
+
+#[derive(Debug, Deserialize, Default, Clone)]
+pub(super) struct ContactForm {
+    #[serde(default)]
+    pub(super) name: String,
+    #[serde(default)]
+    pub(super) title: String,
+    #[serde(default)]
+    pub(super) phone: String,
+    #[serde(default)]
+    pub(super) mobile: String,
+    #[serde(default)]
+    pub(super) email: String,
+    #[serde(default)]
+    pub(super) role: String,
+    #[serde(default)]
+    pub(super) allow_duplicate: Option<String>,
+    /// The version last read, when editing a contact.
+    #[serde(default)]
+    pub(super) version: String,
+    /// The contact being edited (from the address, not the form).
+    #[serde(skip)]
+    pub(super) editing: Option<i64>,
+}
+
+impl ContactForm {
+    pub(super) fn of(c: &ContactView) -> ContactForm {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        ContactForm {
+            name: c.name.clone(),
+            title: text(&c.title),
+            phone: text(&c.phone),
+            mobile: text(&c.mobile),
+            email: text(&c.email),
+            role: c.role.clone(),
+            allow_duplicate: None,
+            version: c.version.to_string(),
+            editing: Some(c.id),
+        }
+    }
+
+    /// What the form asks the store to save; `notes` are not on the form.
+    pub(super) fn input(&self, customer_id: i64, notes: String) -> ContactInput {
+        let opt = |v: &str| Some(v.to_owned());
+        ContactInput {
+            customer_id,
+            name: self.name.clone(),
+            title: opt(&self.title),
+            phone: opt(&self.phone),
+            mobile: opt(&self.mobile),
+            email: opt(&self.email),
+            role: self.role.clone(),
+            notes,
+            allow_duplicate: self.allow_duplicate.is_some(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "customers/show.html")]
+pub(super) struct ShowPage {
+    pub(super) ctx: PageCtx,
+    pub(super) c: CustomerView,
+    pub(super) contacts: Vec<ContactView>,
+    pub(super) contact: ContactForm,
+    pub(super) errors: FormErrors,
+    pub(super) roles: [ContactRole; 6],
+    pub(super) timeline: Vec<TimelineItem>,
+    pub(super) activity: ActivityForm,
+    pub(super) kinds: [ActivityKind; 5],
+    pub(super) intentions: [Intention; 3],
+    /// Other customers with the same name, offered for merging.
+    pub(super) merge_candidates: Vec<customers::Duplicate>,
+    pub(super) can_merge: bool,
+    pub(super) can_edit: bool,
+    pub(super) can_delete: bool,
+    pub(super) can_claim: bool,
+    pub(super) mine: bool,
+    pub(super) duplicate: bool,
+    pub(super) open_tasks: Vec<salesflow_store::tasks::TaskView>,
+    pub(super) can_add_task: bool,
+    /// The customer's opportunities (empty without the opportunities view right).
+    pub(super) opportunities: Vec<salesflow_store::opportunities::OpportunityView>,
+    pub(super) can_see_opportunities: bool,
+    pub(super) can_add_opportunity: bool,
+}
+
+impl ShowPage {
+    /// The open opportunities an activity may be recorded for.
+    pub(super) fn open_opportunities(&self) -> impl Iterator<Item = &salesflow_store::opportunities::OpportunityView> {
+        self.opportunities.iter().filter(|o| o.status == "open")
+    }
+
+    /// The contact form's text fields: name, value, input type, required.
+    pub(super) fn contact_fields(&self) -> Vec<(&'static str, String, &'static str, bool)> {
+        let c = &self.contact;
+        vec![
+            ("name", c.name.clone(), "text", true),
+            ("title", c.title.clone(), "text", false),
+            ("mobile", c.mobile.clone(), "tel", false),
+            ("phone", c.phone.clone(), "tel", false),
+            ("email", c.email.clone(), "email", false),
+        ]
+    }
+
+    pub(super) fn money(&self, amount: &str) -> String {
+        Money::parse(amount).map(|m| self.ctx.settings.format_money(m)).unwrap_or_else(|_| amount.to_owned())
+    }
+}
+
+/// One entry of a customer's timeline: a visit or contact record, or a
+/// change of owner (claim, release, return to the pool, reassignment, merge).
+pub(super) enum TimelineItem {
+    Activity(ActivityView),
+    Move(AuditEntry),
+}
+
+impl TimelineItem {
+    pub(super) fn at(&self) -> chrono::DateTime<chrono::Utc> {
+        match self {
+            TimelineItem::Activity(a) => a.occurred_at,
+            TimelineItem::Move(m) => m.at,
+        }
+    }
+}
+
+pub(super) async fn show_page(
+    request: &Page,
+    id: i64,
+    contact: ContactForm,
+    activity: ActivityForm,
+    errors: FormErrors,
+    duplicate: bool,
+) -> PageResult {
+    let actor = request.actor();
+    let c = customers::get_customer(request.store(), actor, id).await?;
+    let filter = ContactFilter { customer_id: Some(id), ..Default::default() };
+    let contacts = match customers::list_contacts(
+        request.store(),
+        actor,
+        &filter,
+        &PageRequest { limit: Some(200), ..Default::default() },
+    )
+    .await
+    {
+        Ok(p) => p.items,
+        Err(e) => return Err(e.into()),
+    };
+    let timeline = match activities::list_for_customer(
+        request.store(),
+        actor,
+        id,
+        &PageRequest { limit: Some(50), ..Default::default() },
+    )
+    .await
+    {
+        Ok(p) => p.items,
+        Err(e) => return Err(e.into()),
+    };
+    let moves = customers::ownership_history(request.store(), actor, id, 50).await?;
+    let mut timeline: Vec<TimelineItem> =
+        timeline.into_iter().map(TimelineItem::Activity).chain(moves.into_iter().map(TimelineItem::Move)).collect();
+    timeline.sort_by_key(|item| std::cmp::Reverse(item.at()));
+    let can_merge = actor.can(Module::Customers, Action::Administer) && c.deleted_at.is_none();
+    let merge_candidates = if can_merge {
+        // Only look-alikes the administrator may read (their scope may be narrower).
+        let found =
+            customers::duplicates_by_name(request.state.store.reader(), &c.name, Some(id)).await.unwrap_or_default();
+        found.into_iter().filter(|d| d.readable(actor)).collect()
+    } else {
+        Vec::new()
+    };
+    let task_filter =
+        salesflow_store::tasks::TaskFilter { customer_id: Some(id), status: Some("open".into()), ..Default::default() };
+    let open_tasks = match salesflow_store::tasks::list_tasks(
+        request.store(),
+        actor,
+        &task_filter,
+        &PageRequest { limit: Some(20), ..Default::default() },
+    )
+    .await
+    {
+        Ok(p) => p.items,
+        Err(e) => return Err(e.into()),
+    };
+    let ctx = request.ctx("/customers").await;
+    let activity = if activity.occurred_at.is_empty() {
+        ActivityForm { occurred_at: ctx.settings.local_input(chrono::Utc::now()), kind: "visit".into(), ..activity }
+    } else {
+        activity
+    };
+    let in_scope = c.owner_id.is_some() && actor.sees_owner(c.owner_id);
+    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let opportunities = if actor.can(Module::Opportunities, Action::View) {
+        salesflow_store::opportunities::of_customer(request.store(), actor, id).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let page = ShowPage {
+        mine: c.owner_id.is_some() && c.owner_id == actor.user_id,
+        can_edit: actor.can(Module::Customers, Action::Edit)
+            && (in_scope || actor.can(Module::Customers, Action::Administer)),
+        can_delete: actor.can(Module::Customers, Action::Delete) && in_scope,
+        can_claim: actor.can(Module::Customers, Action::Edit) && actor.user_id.is_some(),
+        ctx,
+        c,
+        contacts,
+        contact,
+        errors,
+        roles: ContactRole::ALL,
+        timeline,
+        activity,
+        kinds: ActivityKind::ALL,
+        intentions: Intention::ALL,
+        merge_candidates,
+        can_merge,
+        duplicate,
+        open_tasks,
+        can_add_task: actor.can(Module::Customers, Action::Create),
+        opportunities,
+        can_see_opportunities: actor.can(Module::Opportunities, Action::View),
+        can_add_opportunity: actor.can(Module::Opportunities, Action::Create),
+    };
+    Ok((status, render(&page.ctx, &page)).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(super) struct ShowQuery {
+    /// Preselects the opportunity in the activity form (from its page).
+    #[serde(default)]
+    pub(super) opportunity_id: String,
+    /// Opens this contact of the customer in the contact form for editing.
+    #[serde(default)]
+    pub(super) edit_contact: String,
+}
+
+pub(super) async fn show(request: Page, Path(id): Path<i64>, Query(q): Query<ShowQuery>) -> PageResult {
+    let editing = match q.edit_contact.trim().parse::<i64>() {
+        Ok(contact_id) => match customers::get_contact(request.store(), request.actor(), contact_id).await {
+            Ok(c) if c.customer_id == id => Some(ContactForm::of(&c)),
+            Ok(_) | Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        Err(_) => None,
+    };
+    let contact = editing.unwrap_or_else(|| ContactForm { role: "handler".into(), ..Default::default() });
+    let activity = ActivityForm { opportunity_id: q.opportunity_id, ..Default::default() };
+    show_page(&request, id, contact, activity, FormErrors::default(), false).await
+}
+
+pub(super) async fn add_contact(request: Page, Path(id): Path<i64>, Form(form): Form<ContactForm>) -> PageResult {
+    let input = form.input(id, String::new());
+    Ok(match customers::create_contact(request.store(), request.actor(), input).await {
+        Ok(_) => redirect_flash(&format!("/customers/{id}"), "flash.contact_added"),
+        Err(StoreError::Invalid(invalid)) => {
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            show_page(&request, id, form, ActivityForm::default(), errors, is_duplicate(&invalid)).await?
+        }
+        Err(e) => return Err(e.into()),
+    })
+}
+
+/// Saves the contact form of the customer page for an existing contact;
+/// fields the form does not show (notes) stay as they are.
+pub(super) async fn edit_contact(request: Page, Path(id): Path<i64>, Form(mut form): Form<ContactForm>) -> PageResult {
+    let current = customers::get_contact(request.store(), request.actor(), id).await?;
+    let customer_id = current.customer_id;
+    form.editing = Some(id);
+    let Ok(version) = form.version.trim().parse::<i64>() else {
+        let errors = FormErrors::one(request.locale(), "version", "stale_version");
+        return show_page(&request, customer_id, form, ActivityForm::default(), errors, false).await;
+    };
+    let input = form.input(customer_id, current.notes.clone());
+    let result = customers::update_contact(request.store(), request.actor(), id, version, input).await;
+    match request.saved(result)? {
+        Ok(_) => Ok(redirect_flash(&format!("/customers/{customer_id}"), "flash.contact_saved")),
+        Err(refused) => {
+            let duplicate = is_duplicate(&refused.invalid);
+            show_page(&request, customer_id, form, ActivityForm::default(), refused.errors, duplicate).await
+        }
+    }
+}
+
+pub(super) async fn delete_contact(request: Page, Path(id): Path<i64>) -> PageResult {
+    let customer_id = customers::get_contact(request.store(), request.actor(), id).await?.customer_id;
+    customers::delete_contact(request.store(), request.actor(), id).await?;
+    Ok(redirect_flash(&format!("/customers/{customer_id}"), "flash.contact_deleted"))
+}
+
+pub(super) async fn claim(request: Page, Path(id): Path<i64>) -> PageResult {
+    Ok(match customers::claim(request.store(), request.actor(), id).await {
+        Ok(_) => redirect_flash(&format!("/customers/{id}"), "flash.customer_claimed"),
+        Err(StoreError::Invalid(_)) | Err(StoreError::Conflict(_)) => {
+            redirect_flash(&format!("/customers/{id}"), "flash.claim_refused")
+        }
+        Err(e) => return Err(e.into()),
+    })
+}
+
+pub(super) async fn release(request: Page, Path(id): Path<i64>) -> PageResult {
+    customers::release(request.store(), request.actor(), id).await?;
+    Ok(redirect_flash("/customers", "flash.customer_released"))
+}
+
+pub(super) async fn delete(request: Page, Path(id): Path<i64>) -> PageResult {
+    customers::set_customer_deleted(request.store(), request.actor(), id, true).await?;
+    Ok(redirect_flash("/customers", "flash.customer_deleted"))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct MergeForm {
+    /// The other customer's number.
+    #[serde(default)]
+    pub(super) other_id: String,
+}
+
+pub(super) async fn merge(request: Page, Path(id): Path<i64>, Form(form): Form<MergeForm>) -> PageResult {
+    let result = match form.other_id.trim().trim_start_matches('#').parse::<i64>() {
+        Ok(other) => customers::merge(request.store(), request.actor(), id, other).await.map(|_| ()),
+        Err(_) => Err(StoreError::Invalid(Invalid::one("other_id", "unknown_reference"))),
+    };
+    Ok(match result {
+        Ok(()) => redirect_flash(&format!("/customers/{id}"), "flash.customer_merged"),
+        Err(StoreError::Invalid(invalid)) => {
+            let errors = FormErrors::from_invalid(request.locale(), &invalid);
+            let contact = ContactForm { role: "handler".into(), ..Default::default() };
+            show_page(&request, id, contact, ActivityForm::default(), errors, false).await?
+        }
+        Err(e) => return Err(e.into()),
+    })
+}
