@@ -198,7 +198,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::RebuildFunnel => {
             let store = commands::open(&url, &db).await?;
             let started = std::time::Instant::now();
-            salesflow_store::funnel::rollup::rebuild(&store).await?;
+            salesflow_store::reports::rollup::rebuild(&store).await?;
             println!("funnel summary rebuilt in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }

@@ -117,7 +117,7 @@ fn demo_and_gen_load_into_a_fresh_database() {
         let url = format!("sqlite://{}?mode=rw", dir.join("salesflow.db").display());
         tokio::runtime::Runtime::new().expect("runtime").block_on(async {
             let store = salesflow_store::Store::connect(&url).await.expect("open the database");
-            salesflow_store::funnel::rollup::summary_rows(&store).await.expect("summary rows")
+            salesflow_store::reports::rollup::summary_rows(&store).await.expect("summary rows")
         })
     };
     let kept = rows();

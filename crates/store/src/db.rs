@@ -176,7 +176,7 @@ impl Store {
             self.refresh_statistics().await?;
         }
         // The funnel summary starts empty and follows the time zone.
-        crate::funnel::rollup::rebuild_if_stale(self).await?;
+        crate::reports::rollup::rebuild_if_stale(self).await?;
         Ok(())
     }
 

@@ -19,7 +19,7 @@ use crate::Store;
 use crate::audit::{self, AuditEvent};
 use crate::entity;
 use crate::error::{StoreError, StoreResult};
-use crate::funnel::rollup;
+use crate::reports::rollup;
 use crate::scope::Actor;
 use crate::search::{self, Kind};
 

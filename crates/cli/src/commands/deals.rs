@@ -255,7 +255,7 @@ pub async fn insert<C: ConnectionTrait>(
     let named: Vec<(i64, String)> = ids.iter().copied().zip(seeds.iter().map(|s| s.name.clone())).collect();
     search::index_new(conn, Kind::Opportunity, &named).await?;
     // The funnel summary follows every write of stays, these included.
-    salesflow_store::funnel::rollup::add_new(conn, &ids).await?;
+    salesflow_store::reports::rollup::add_new(conn, &ids).await?;
     Ok(ids)
 }
 

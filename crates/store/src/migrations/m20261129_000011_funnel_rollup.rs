@@ -1,4 +1,4 @@
-//! The funnel summary (see `funnel::rollup`): what the funnel analysis
+//! The funnel summary (see `reports::rollup`): what the funnel analysis
 //! counts, per pipeline, local day and local month of the company's time
 //! zone, kept in step with every change of an opportunity, so that a
 //! report reads thousands of summary rows instead of millions of stays.

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::response::Response;
 use salesflow_domain::access::{Action, Module};
 use salesflow_store::StoreError;
-use salesflow_store::funnel::{self, ForecastReport, FunnelReport};
+use salesflow_store::reports::{self, ForecastReport, FunnelReport};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -44,7 +44,7 @@ async fn funnel_report(
     if format != Format::Json {
         session.actor.require(Module::Opportunities, Action::Export).api(&meta)?;
     }
-    let report = funnel::funnel(&state.store, &session.actor, &params).await.api(&meta)?;
+    let report = reports::funnel(&state.store, &session.actor, &params).await.api(&meta)?;
     download_funnel(&report, format, &meta.locale).await.api(&meta)
 }
 
@@ -68,6 +68,6 @@ async fn weighted_forecast(
     if format != Format::Json {
         session.actor.require(Module::Opportunities, Action::Export).api(&meta)?;
     }
-    let report = funnel::weighted_forecast(&state.store, &session.actor, &params).await.api(&meta)?;
+    let report = reports::weighted_forecast(&state.store, &session.actor, &params).await.api(&meta)?;
     download_forecast(&report, format, &meta.locale).await.api(&meta)
 }

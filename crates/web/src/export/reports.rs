@@ -5,7 +5,7 @@ use axum::Json;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use salesflow_domain::pipelines::ForecastCategory;
-use salesflow_store::funnel::{self, ForecastReport, FunnelReport};
+use salesflow_store::reports::{self, ForecastReport, FunnelReport};
 use salesflow_store::{StoreError, StoreResult};
 
 use crate::input::reports::Format;
@@ -219,7 +219,7 @@ pub fn forecast_tables(r: &ForecastReport, locale: &str) -> Vec<Table> {
     let mut header = vec![t("forecast.period")];
     header.extend(categories.iter().map(|c| t(&format!("forecast.categories.{}", c.code()))));
     header.extend(["forecast.total", "forecast.weighted", "forecast.count"].iter().map(|k| t(k)));
-    let row_of = |label: String, f: &funnel::ForecastFigures| {
+    let row_of = |label: String, f: &reports::ForecastFigures| {
         let mut row = vec![Cell::Text(label)];
         row.extend(categories.iter().map(|c| money_cell(&f.category(*c).amount)));
         row.push(money_cell(&f.total.amount));

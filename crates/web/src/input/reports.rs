@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use salesflow_domain::money::Money;
 use salesflow_domain::validation::FieldError;
 use salesflow_domain::{Invalid, settings::Settings};
-use salesflow_store::funnel::{ForecastParams, FunnelParams, GroupBy, Selection};
+use salesflow_store::reports::{ForecastParams, FunnelParams, GroupBy, Selection};
 use salesflow_store::{Actor, Store, StoreError, StoreResult};
 use serde::Deserialize;
 use utoipa::IntoParams;

@@ -11,8 +11,8 @@ use salesflow_domain::access::{Action, Module};
 use salesflow_domain::money::Money;
 use salesflow_domain::pipelines::ForecastCategory;
 use salesflow_store::StoreError;
-use salesflow_store::funnel::{self, ForecastFigures, ForecastReport, FunnelReport};
 use salesflow_store::pipelines::{PipelineView, localized};
+use salesflow_store::reports::{self, ForecastFigures, ForecastReport, FunnelReport};
 use serde::Deserialize;
 
 use super::page::Page;
@@ -174,7 +174,7 @@ impl FunnelPage {
         format!("{code} {}", localized(name, name_en, &self.ctx.locale))
     }
 
-    fn is_bottleneck(&self, person: &funnel::PersonFigures, stage_id: &i64) -> bool {
+    fn is_bottleneck(&self, person: &reports::PersonFigures, stage_id: &i64) -> bool {
         person.bottleneck.as_ref().is_some_and(|b| b.stage_id == *stage_id)
     }
 
@@ -286,7 +286,7 @@ async fn funnel_page(request: Page, Query(filters): Query<Filters>) -> PageResul
         format: blank(&filters.format),
     };
     let result = match query.params(request.store(), actor, &ctx.settings).await {
-        Ok((params, format)) => funnel::funnel(request.store(), actor, &params).await.map(|r| (r, format)),
+        Ok((params, format)) => reports::funnel(request.store(), actor, &params).await.map(|r| (r, format)),
         Err(e) => Err(e),
     };
     let (report, errors) = match result {
@@ -359,7 +359,7 @@ impl ForecastPage {
         Money::parse(decimal).map(|m| self.ctx.settings.format_money(m)).unwrap_or_else(|_| decimal.to_owned())
     }
 
-    fn cat<'a>(&self, f: &'a ForecastFigures, c: &ForecastCategory) -> &'a funnel::CategoryFigures {
+    fn cat<'a>(&self, f: &'a ForecastFigures, c: &ForecastCategory) -> &'a reports::CategoryFigures {
         f.category(*c)
     }
 
@@ -401,7 +401,7 @@ async fn forecast_page(request: Page, Query(filters): Query<Filters>) -> PageRes
         format: blank(&filters.format),
     };
     let result = match query.params(&ctx.settings) {
-        Ok((params, format)) => funnel::weighted_forecast(request.store(), actor, &params).await.map(|r| (r, format)),
+        Ok((params, format)) => reports::weighted_forecast(request.store(), actor, &params).await.map(|r| (r, format)),
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };
     let (report, errors) = match result {

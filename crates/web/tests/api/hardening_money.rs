@@ -111,7 +111,7 @@ async fn many_deals_at_the_maximum_keep_the_board_funnel_and_forecast_answering(
     double(&app, "opportunities", 12).await;
     double(&app, "opportunity_stages", 12).await;
     // The summary rebuilt from the stays: its cells saturate, not fail.
-    salesflow_store::funnel::rollup::rebuild(&app.store).await.expect("rebuild the funnel summary");
+    salesflow_store::reports::rollup::rebuild(&app.store).await.expect("rebuild the funnel summary");
 
     let (_, pipelines) = app.pipelines().list("").await;
     let pipeline = pipelines[0]["id"].as_i64().unwrap();

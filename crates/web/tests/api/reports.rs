@@ -7,9 +7,9 @@ use salesflow_domain::money::Money;
 use salesflow_store::Actor;
 use salesflow_store::customers::{self, CustomerInput};
 use salesflow_store::entity::{opportunity, opportunity_stage};
-use salesflow_store::funnel::{self, FunnelParams, Selection, rollup};
 use salesflow_store::opportunities::{self, MoveInput, OpportunityInput};
 use salesflow_store::pipelines::{PipelineView, list_pipelines};
+use salesflow_store::reports::{self, FunnelParams, Selection, rollup};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
@@ -184,7 +184,7 @@ async fn world() -> World {
     set_opportunity_time(&w, b3, opportunity::Column::LastActivityAt, now - Duration::days(20)).await;
     // The times above were written behind the store's back: count the
     // funnel summary again, as `salesflow rebuild-funnel` would.
-    salesflow_store::funnel::rollup::rebuild(&w.app.store).await.unwrap();
+    salesflow_store::reports::rollup::rebuild(&w.app.store).await.unwrap();
     w.ids = [("a1", a1), ("a2", a2), ("a3", a3), ("b1", b1), ("b2", b2), ("b3", b3)].into();
     w
 }
@@ -589,8 +589,8 @@ async fn compare(
         for &pipeline_id in pipelines {
             for &selection in selections {
                 let params = FunnelParams { from, to, pipeline_id, selection, target: Some(100_000), idle_days: None };
-                let summary = funnel::funnel(&app.store, &sys(), &params).await.unwrap();
-                let stays = funnel::funnel_from_stays(&app.store, &sys(), &params).await.unwrap();
+                let summary = reports::funnel(&app.store, &sys(), &params).await.unwrap();
+                let stays = reports::funnel_from_stays(&app.store, &sys(), &params).await.unwrap();
                 let what = format!("{from}..{to} pipeline {pipeline_id} {selection:?}");
                 same(&serde_json::to_value(&summary).unwrap(), &serde_json::to_value(&stays).unwrap(), &what);
                 compared += 1;
@@ -667,7 +667,7 @@ async fn reports_funnel_summary_matches_the_stays() {
         };
         back_date(&app, *id, base, Duration::hours(61 + 7 * i as i64)).await;
     }
-    salesflow_store::funnel::rollup::rebuild(&app.store).await.unwrap();
+    salesflow_store::reports::rollup::rebuild(&app.store).await.unwrap();
 
     let periods = [
         (today - Duration::days(365), today),
@@ -699,7 +699,7 @@ async fn reports_funnel_summary_matches_the_stays() {
         target: None,
         idle_days: None,
     };
-    let r = funnel::funnel(&app.store, &sys(), &year).await.unwrap();
+    let r = reports::funnel(&app.store, &sys(), &year).await.unwrap();
     assert!(r.team.entered >= 30 && r.team.won >= 4 && r.team.lost >= 4, "{:?}", r.team);
 
     // Changes through the store on the back-dated deals: the summary
@@ -763,7 +763,7 @@ async fn reports_funnel_summary_matches_the_stays() {
 
     // The report really reads the summary: spoil it and they differ.
     app.store.reader().execute_unprepared("UPDATE funnel_stays SET entered = entered + 1").await.unwrap();
-    let spoiled = funnel::funnel(&app.store, &sys(), &year).await.unwrap();
-    let stays = funnel::funnel_from_stays(&app.store, &sys(), &year).await.unwrap();
+    let spoiled = reports::funnel(&app.store, &sys(), &year).await.unwrap();
+    let stays = reports::funnel_from_stays(&app.store, &sys(), &year).await.unwrap();
     assert_ne!(spoiled.team.entered, stays.team.entered);
 }
