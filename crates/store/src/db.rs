@@ -113,7 +113,25 @@ impl Store {
         Ok(Store { read, write, backend: Backend::Sqlite, write_cache_kib: write_kib, clock: Clock::system() })
     }
 
+    /// Opens a pool on the SQLite file. Nodes starting at once on a new file
+    /// race to switch it to WAL, and SQLite answers that switch with "database
+    /// is locked" at once, without waiting for the busy timeout: such a
+    /// start is tried again for up to ten seconds.
     async fn sqlite_pool(url: &str, size: u32, cache_kib: u32) -> StoreResult<DatabaseConnection> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match Self::open_sqlite_pool(url, size, cache_kib).await {
+                Err(sea_orm::DbErr::Conn(e))
+                    if e.to_string().contains("database is locked") && std::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                result => return Ok(result?),
+            }
+        }
+    }
+
+    async fn open_sqlite_pool(url: &str, size: u32, cache_kib: u32) -> Result<DatabaseConnection, sea_orm::DbErr> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.max_connections(size)
             .min_connections(1)
@@ -128,7 +146,7 @@ impl Store {
                     // Negative: KiB rather than pages.
                     .pragma("cache_size", format!("-{cache_kib}"))
             });
-        Ok(Database::connect(opts).await?)
+        Database::connect(opts).await
     }
 
     /// Brings the schema up to date. Nodes starting at once take turns, so
