@@ -128,6 +128,24 @@ pub(crate) fn contact_keys(input: &ContactInput) -> (Option<String>, Option<Stri
     )
 }
 
+/// The columns an edit of a contact writes, from its input: the form's
+/// update and an import's merge write the same.
+pub(crate) fn contact_columns(input: &ContactInput) -> Vec<(contact::Column, sea_orm::sea_query::SimpleExpr)> {
+    let (phone_key, mobile_key, email_key) = contact_keys(input);
+    vec![
+        (contact::Column::Name, Expr::value(input.name.trim())),
+        (contact::Column::Title, Expr::value(clean(&input.title))),
+        (contact::Column::Phone, Expr::value(clean(&input.phone))),
+        (contact::Column::Mobile, Expr::value(clean(&input.mobile))),
+        (contact::Column::PhoneKey, Expr::value(phone_key)),
+        (contact::Column::MobileKey, Expr::value(mobile_key)),
+        (contact::Column::Email, Expr::value(clean(&input.email))),
+        (contact::Column::EmailKey, Expr::value(email_key)),
+        (contact::Column::Role, Expr::value(input.role.clone())),
+        (contact::Column::Notes, Expr::value(input.notes.trim())),
+    ]
+}
+
 pub(crate) fn contact_texts(m: &contact::Model) -> Vec<String> {
     [Some(m.name.clone()), m.phone.clone(), m.mobile.clone(), m.email.clone()].into_iter().flatten().collect()
 }
@@ -226,21 +244,11 @@ pub async fn update_contact(
             return Err(duplicate_error(actor, field, &list).into());
         }
     }
-    let (phone_key, mobile_key, email_key) = contact_keys(&input);
-    let after = txn
-        .update::<contact::Entity>(id, version)
-        .set(contact::Column::Name, Expr::value(input.name.trim()))
-        .set(contact::Column::Title, Expr::value(clean(&input.title)))
-        .set(contact::Column::Phone, Expr::value(clean(&input.phone)))
-        .set(contact::Column::Mobile, Expr::value(clean(&input.mobile)))
-        .set(contact::Column::PhoneKey, Expr::value(phone_key))
-        .set(contact::Column::MobileKey, Expr::value(mobile_key))
-        .set(contact::Column::Email, Expr::value(clean(&input.email)))
-        .set(contact::Column::EmailKey, Expr::value(email_key))
-        .set(contact::Column::Role, Expr::value(input.role.clone()))
-        .set(contact::Column::Notes, Expr::value(input.notes.trim()))
-        .exec()
-        .await?;
+    let mut update = txn.update::<contact::Entity>(id, version);
+    for (column, value) in contact_columns(&input) {
+        update = update.set(column, value);
+    }
+    let after = update.exec().await?;
     let texts = contact_texts(&after);
     txn.index(Kind::Contact, id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
     let (before, after) = (contact_view(before), contact_view(after));

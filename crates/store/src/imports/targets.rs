@@ -16,8 +16,8 @@ use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use crate::customers::{
-    ContactInput, CustomerInput, check_contact, check_input, contact_keys, contact_texts, require_owned, stored_tags,
-    visible,
+    ContactInput, CustomerInput, check_contact, check_input, contact_columns, contact_keys, contact_texts,
+    require_owned, stored_tags, visible,
 };
 use crate::entity::{contact, customer, lead, user};
 use crate::error::StoreResult;
@@ -595,20 +595,11 @@ impl ImportTarget for Contacts {
         };
         Self::merge_records(&mut into, record);
         let input = into.input;
-        let (phone_key, mobile_key, email_key) = contact_keys(&input);
-        txn.update_all::<contact::Entity>(contact::Column::Id.eq(existing.id))
-            .set(contact::Column::Name, Expr::value(input.name.trim()))
-            .set(contact::Column::Title, Expr::value(clean(&input.title)))
-            .set(contact::Column::Phone, Expr::value(clean(&input.phone)))
-            .set(contact::Column::Mobile, Expr::value(clean(&input.mobile)))
-            .set(contact::Column::PhoneKey, Expr::value(phone_key))
-            .set(contact::Column::MobileKey, Expr::value(mobile_key))
-            .set(contact::Column::Email, Expr::value(clean(&input.email)))
-            .set(contact::Column::EmailKey, Expr::value(email_key))
-            .set(contact::Column::Role, Expr::value(input.role.clone()))
-            .set(contact::Column::Notes, Expr::value(input.notes.trim()))
-            .exec()
-            .await?;
+        let mut update = txn.update_all::<contact::Entity>(contact::Column::Id.eq(existing.id));
+        for (column, value) in contact_columns(&input) {
+            update = update.set(column, value);
+        }
+        update.exec().await?;
         let after = contact::Entity::find_by_id(existing.id).one(txn).await?;
         if let Some(after) = after {
             let texts = contact_texts(&after);
