@@ -41,8 +41,14 @@ pub enum Lookup {
     Empty,
 }
 
+/// The characters of a query that are looked up: a search costs a statement
+/// part per bigram, so a pasted page of text must not cost thousands (on
+/// SQLite a compound statement has at most 500 parts). Longer queries match
+/// by their first characters.
+pub const QUERY_CHARS: usize = 64;
+
 pub fn lookup(query: &str) -> Lookup {
-    let chars: Vec<char> = normalise(query).chars().collect();
+    let chars: Vec<char> = normalise(query).chars().take(QUERY_CHARS).collect();
     match chars.len() {
         0 => Lookup::Empty,
         1 => Lookup::Prefix(chars[0].to_string()),
@@ -77,5 +83,14 @@ mod tests {
             }
         }
         assert_eq!(lookup("  "), Lookup::Empty);
+    }
+
+    #[test]
+    fn a_long_query_looks_up_a_bounded_number_of_bigrams() {
+        let long: String = (0..20_000).map(|i| char::from_u32(0x4e00 + i).unwrap()).collect();
+        match lookup(&long) {
+            Lookup::All(grams) => assert_eq!(grams.len(), QUERY_CHARS - 1),
+            other => panic!("{other:?}"),
+        }
     }
 }

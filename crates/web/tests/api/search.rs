@@ -79,3 +79,15 @@ async fn search_finds_what_the_bigram_rule_says_on_either_backend() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_pasted_page_of_text_searches_without_failing() {
+    let app = TestApp::new().await;
+    app.customers().create(&json!({"name": "上海华信科技有限公司"})).await;
+    let long: String = (0..3_000).map(|i| char::from_u32(0x4e00 + i).unwrap()).collect();
+    let (s, page) = app.customers().list(&format!("q={}", urlencode(&long))).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page["items"].as_array().unwrap().is_empty());
+    let (s, page) = app.contacts().list(&format!("q={}", urlencode(&long))).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+}
