@@ -36,8 +36,8 @@ if [ "$(sql 'SELECT count(*) FROM customers')" = 0 ]; then
 fi
 # The customers an earlier run's create test added (newest activity, so
 # they would head every list and search walk): the same data each run.
-index=search_grams; [ "$backend" = postgres ] && index=search_sets
-sql "DELETE FROM $index WHERE kind = 1 AND entity_id IN (SELECT id FROM customers WHERE name LIKE '压测客户 %');
+[ "$backend" = postgres ] && sql "DELETE FROM search_sets WHERE kind = 1 AND entity_id IN (SELECT id FROM customers WHERE name LIKE '压测客户 %');" >/dev/null
+sql "DELETE FROM search_grams WHERE kind = 1 AND entity_id IN (SELECT id FROM customers WHERE name LIKE '压测客户 %');
      DELETE FROM customers WHERE name LIKE '压测客户 %';" >/dev/null
 $bin serve --listen "127.0.0.1:$port" >"$data/serve-$backend.log" 2>&1 &
 server=$!

@@ -1,9 +1,9 @@
-//! The index on PostgreSQL: one row per record (`search_sets`, migration
-//! `m20261206_000015_search_sets`) holding its bigrams and their first
-//! characters as an array, with a GIN index per kind. A query's bigrams are
-//! intersected inside the GIN index (`grams @> ARRAY[…]`), where checking
-//! them one key lookup at a time in `search_grams` made search 1.6–2.7×
-//! slower than on SQLite. The same bigrams as on SQLite, so the same
+//! The second index on PostgreSQL: one row per record (`search_sets`,
+//! migration `m20261206_000015_search_sets`) holding its bigrams and their
+//! first characters as an array, with a GIN index per kind. A query's
+//! bigrams are intersected inside the GIN index (`grams @> ARRAY[…]`),
+//! where checking them one key lookup at a time in `search_grams` made a
+//! search of several bigrams 1.6–2.7× slower than on SQLite. The same bigrams as on SQLite, so the same
 //! matches: a row matches when it holds every bigram of the query, or for a
 //! one-character query a bigram starting with it (its first character).
 //! Bulk loads still wait in `search_grams_pending` (see `super::index_later`).
@@ -94,17 +94,9 @@ async fn write<C: ConnectionTrait>(conn: &C, rows: Vec<String>, values: Vec<Valu
     Ok(())
 }
 
-/// Adds the waiting bigrams up to `last` to the records' arrays; returns
-/// how many of them were new.
-pub(super) async fn merge_pending<C: ConnectionTrait>(conn: &C, last: i64) -> StoreResult<u64> {
-    let count = "SELECT COUNT(*) FROM (SELECT DISTINCT kind, entity_id, gram FROM search_grams_pending WHERE id <= $1) p \
-         WHERE NOT EXISTS (SELECT 1 FROM search_sets s \
-           WHERE s.kind = p.kind AND s.entity_id = p.entity_id AND s.grams @> ARRAY[p.gram]::text[])";
-    let row = conn.query_one_raw(Statement::from_sql_and_values(DbBackend::Postgres, count, [last.into()])).await?;
-    let new: i64 = match row {
-        Some(r) => r.try_get_by_index(0)?,
-        None => 0,
-    };
+/// Adds the waiting bigrams up to `last` to the records' arrays (the
+/// caller moves them into `search_grams` too).
+pub(super) async fn merge_pending<C: ConnectionTrait>(conn: &C, last: i64) -> StoreResult<()> {
     let merge = "INSERT INTO search_sets (kind, entity_id, grams) \
          SELECT kind, entity_id, array_agg(DISTINCT g) FROM ( \
            SELECT kind, entity_id, gram AS g FROM search_grams_pending WHERE id <= $1 \
@@ -113,7 +105,7 @@ pub(super) async fn merge_pending<C: ConnectionTrait>(conn: &C, last: i64) -> St
          ON CONFLICT (kind, entity_id) DO UPDATE \
          SET grams = ARRAY(SELECT DISTINCT g FROM unnest(search_sets.grams || excluded.grams) g)";
     conn.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, merge, [last.into()])).await?;
-    Ok(new.max(0) as u64)
+    Ok(())
 }
 
 /// `SELECT g0.entity_id FROM search_sets g0 WHERE kind = … AND grams @> …`.
