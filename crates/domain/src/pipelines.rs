@@ -285,6 +285,20 @@ pub fn is_stalled(days_in_stage: i64, expected_days: Option<i32>, days_idle: i64
 /// Days without activity after which an open deal counts as stalled.
 pub const DEFAULT_IDLE_DAYS: i64 = 14;
 
+/// [`is_stalled`] as times, for queries: an open deal is stalled when its
+/// last activity is at or before `idle_since`, or when it entered a stage
+/// with expected days at or before that stage's `overstay_since`.
+/// (Whole days idle ≥ n ⇔ idle since now − n days; whole days in stage
+/// > e ⇔ entered at or before now − (e + 1) days.)
+pub fn idle_since(now: chrono::DateTime<chrono::Utc>, idle_days: i64) -> chrono::DateTime<chrono::Utc> {
+    now - chrono::Duration::days(idle_days)
+}
+
+/// See [`idle_since`].
+pub fn overstay_since(now: chrono::DateTime<chrono::Utc>, expected_days: i32) -> chrono::DateTime<chrono::Utc> {
+    now - chrono::Duration::days(i64::from(expected_days) + 1)
+}
+
 /// The median of values given as a histogram of `(value, how many)`
 /// pairs in any order (the database counts whole days per stage; the
 /// median is read from the counts instead of loading every stay).
@@ -334,6 +348,22 @@ pub fn average(sum: f64, count: i64) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stalled_times_agree_with_the_day_rule() {
+        use chrono::{Duration, TimeZone, Utc};
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 9, 30, 0).unwrap();
+        for minutes in [0, 1, 60 * 24 - 1, 60 * 24, 60 * 24 * 14 - 1, 60 * 24 * 14, 60 * 24 * 15, 60 * 24 * 40] {
+            let at = now - Duration::minutes(minutes);
+            let days = (now - at).num_days();
+            assert_eq!(at <= super::idle_since(now, 14), super::is_stalled(0, None, days, 14), "{minutes} min idle");
+            assert_eq!(
+                at <= super::overstay_since(now, 3),
+                super::is_stalled(days, Some(3), 0, 14),
+                "{minutes} min in stage"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

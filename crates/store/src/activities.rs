@@ -269,6 +269,11 @@ pub struct ActivityFilter {
     pub to: Option<DateTime<Utc>>,
     /// Only records with a follow-up date.
     pub follow_up: bool,
+    /// Only follow-up dates that passed unanswered (see
+    /// `crate::home::unanswered_window`).
+    pub unanswered: bool,
+    /// Only records on the customers of this owner.
+    pub customer_owner_id: Option<i64>,
     /// `Some(false)`: customers that have not closed a deal yet; `Some(true)`: closed ones.
     pub closed: Option<bool>,
 }
@@ -294,6 +299,10 @@ pub async fn list_activities(
         && let Some(ids) = search::matching(store.reader(), Kind::Customer, q).await?
     {
         customers.and_where(customer::Column::Id.in_subquery(ids));
+        narrowed = true;
+    }
+    if let Some(owner) = filter.customer_owner_id {
+        customers.and_where(customer::Column::OwnerId.eq(owner));
         narrowed = true;
     }
     if let Some(closed) = filter.closed {
@@ -328,6 +337,13 @@ pub async fn list_activities(
     }
     if filter.follow_up {
         query = query.filter(activity::Column::NextAt.is_not_null());
+    }
+    if filter.unanswered {
+        let (from, to) = crate::home::unanswered_window(store).await?;
+        query = query
+            .filter(activity::Column::NextAt.gte(from))
+            .filter(activity::Column::NextAt.lt(to))
+            .filter(crate::home::unanswered());
     }
     let rows = keyset.apply(query, activity::Column::Id).all(store.reader()).await?;
     let page = keyset.finish(rows, |a, _| (Key::Time(a.occurred_at), a.id)).map(view);

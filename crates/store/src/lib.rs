@@ -12,6 +12,7 @@ mod db;
 pub mod entity;
 mod error;
 pub mod handover;
+pub mod home;
 pub mod idempotency;
 pub mod imports;
 pub mod jobs;

@@ -1,6 +1,9 @@
 //! Lists of opportunities and the kanban board.
 
+use sea_orm::Condition;
+
 use super::*;
+use crate::entity::pipeline_stage;
 
 #[derive(Debug, Clone, Default)]
 pub struct OpportunityFilter {
@@ -18,6 +21,8 @@ pub struct OpportunityFilter {
     pub deleted: bool,
     /// Only these (an export of selected rows).
     pub ids: Option<Vec<i64>>,
+    /// Only open deals that are stalled (see `rules::is_stalled`).
+    pub stalled: bool,
 }
 
 const SORTS: [SortField<opportunity::Column>; 6] = [
@@ -33,6 +38,7 @@ async fn filtered<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     filter: &OpportunityFilter,
+    now: DateTime<Utc>,
 ) -> StoreResult<sea_orm::Select<opportunity::Entity>> {
     let mut query = opportunity::Entity::find().filter(actor.scope_condition(opportunity::Column::OwnerId));
     query = if filter.deleted {
@@ -71,7 +77,35 @@ async fn filtered<C: ConnectionTrait>(
     if let Some(ids) = &filter.ids {
         query = query.filter(opportunity::Column::Id.is_in(ids.iter().copied()));
     }
+    if filter.stalled {
+        query = query
+            .filter(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
+            .filter(stalled_condition(conn, now).await?);
+    }
     Ok(query)
+}
+
+/// "An open deal is stalled" (`rules::is_stalled`) as a condition: idle
+/// too long, or longer in its stage than the stage's expected days.
+pub(crate) async fn stalled_condition<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> StoreResult<Condition> {
+    let stages: Vec<(i64, i32)> = pipeline_stage::Entity::find()
+        .select_only()
+        .column(pipeline_stage::Column::Id)
+        .column(pipeline_stage::Column::ExpectedDays)
+        .filter(pipeline_stage::Column::ExpectedDays.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut any =
+        Condition::any().add(opportunity::Column::LastActivityAt.lte(rules::idle_since(now, DEFAULT_IDLE_DAYS)));
+    for (stage, expected) in stages {
+        any = any.add(
+            Condition::all()
+                .add(opportunity::Column::StageId.eq(stage))
+                .add(opportunity::Column::StageEnteredAt.lte(rules::overstay_since(now, expected))),
+        );
+    }
+    Ok(any)
 }
 
 fn sort_key(o: &opportunity::Model, field: &str) -> (Key, i64) {
@@ -96,7 +130,7 @@ pub async fn list_opportunities(
 ) -> StoreResult<Page<OpportunityView>> {
     actor.require(Module::Opportunities, Action::View)?;
     let keyset = Keyset::parse(page, &SORTS, "-updated_at")?;
-    let query = filtered(store.reader(), actor, filter).await?;
+    let query = filtered(store.reader(), actor, filter, store.now()).await?;
     let rows = keyset.apply(query, opportunity::Column::Id).all(store.reader()).await?;
     let cx = Context::load(store.reader(), &rows).await?;
     let page = keyset.finish(rows, sort_key);
@@ -141,7 +175,7 @@ pub async fn kanban(
     filter.pipeline_id = Some(pipeline_id);
     filter.status = Some(OpportunityStatus::Open.code().to_owned());
     filter.stage_id = None;
-    let open = filtered(conn, actor, &filter).await?;
+    let open = filtered(conn, actor, &filter, store.now()).await?;
     // Sums in two parts each (see `money::split_sum_sql`): a column of
     // deals at the maximum amount cannot overflow either backend.
     let amount = || Expr::col(opportunity::Column::Amount);

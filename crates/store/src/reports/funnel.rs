@@ -529,15 +529,14 @@ pub(super) fn divide_rounded(a: i128, b: i64) -> i128 {
 /// [`rules::is_stalled`] decides it: whole days in the stage above the
 /// stage's expected days, or whole idle days at least `idle_days`.
 fn stalled_condition(pipeline: &PipelineView, now: DateTime<Utc>, idle_days: i64) -> (String, Vec<Value>) {
-    // days_idle >= idle  ⇔  last_activity_at <= now − idle days.
+    // The domain's rule as times (`rules::idle_since`, `rules::overstay_since`).
     let mut parts = vec!["last_activity_at <= ?".to_owned()];
-    let mut values: Vec<Value> = vec![(now - Duration::days(idle_days)).into()];
+    let mut values: Vec<Value> = vec![rules::idle_since(now, idle_days).into()];
     for s in &pipeline.stages {
         if let Some(e) = s.expected_days {
-            // whole days > e  ⇔  stage_entered_at <= now − (e + 1) days.
             parts.push("(stage_id = ? AND stage_entered_at <= ?)".to_owned());
             values.push(s.id.into());
-            values.push((now - Duration::days(i64::from(e) + 1)).into());
+            values.push(rules::overstay_since(now, e).into());
         }
     }
     (parts.join(" OR "), values)

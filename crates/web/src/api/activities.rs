@@ -50,6 +50,11 @@ pub struct ActivityQuery {
     pub to: Option<String>,
     /// `true`: only records with a follow-up date.
     pub follow_up: Option<bool>,
+    /// `true`: only follow-up dates of the last 30 days, before today,
+    /// with nothing recorded on the customer since (overdue follow-ups).
+    pub unanswered: Option<bool>,
+    /// Only records on the customers of this owner.
+    pub customer_owner_id: Option<i64>,
     /// `true`: customers that closed a deal; `false`: prospects.
     pub closed: Option<bool>,
 }
@@ -65,6 +70,8 @@ impl ActivityQuery {
             from: day_bound(settings, "from", self.from.as_deref(), false)?,
             to: day_bound(settings, "to", self.to.as_deref(), true)?,
             follow_up: self.follow_up.unwrap_or(false),
+            unanswered: self.unanswered.unwrap_or(false),
+            customer_owner_id: self.customer_owner_id,
             closed: self.closed,
         })
     }

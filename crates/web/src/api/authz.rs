@@ -70,6 +70,8 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/audit-log", Right(Audit, View)),
     ("GET", "/outbox", Right(Access, Administer)),
     ("GET", "/settings", SignedIn),
+    // Every figure is counted inside the caller's rights and data scope.
+    ("GET", "/home", SignedIn),
     ("PATCH", "/settings", Right(Settings, Edit)),
     // customers and contacts
     ("GET", "/customers", Right(Customers, View)),

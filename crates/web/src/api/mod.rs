@@ -10,6 +10,7 @@ pub mod authz;
 pub(crate) mod body;
 mod contract;
 pub(crate) mod customers;
+mod home;
 pub(crate) mod imports;
 pub(crate) mod leads;
 pub(crate) mod opportunities;
@@ -67,6 +68,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::routes())
         .merge(access::routes())
         .merge(audit::routes())
+        .merge(home::routes())
         .merge(settings::routes())
         .merge(customers::routes())
         .merge(activities::routes())

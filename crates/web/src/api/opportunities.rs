@@ -63,6 +63,9 @@ pub struct OpportunityQuery {
     pub close_to: Option<NaiveDate>,
     /// `true`: only deleted ones (to restore).
     pub deleted: Option<bool>,
+    /// `true`: only open deals that are stalled (longer in their stage than
+    /// its expected days, or 14 days without activity).
+    pub stalled: Option<bool>,
 }
 
 impl OpportunityQuery {
@@ -79,6 +82,7 @@ impl OpportunityQuery {
             close_to: self.close_to,
             deleted: self.deleted.unwrap_or(false),
             ids: None,
+            stalled: self.stalled.unwrap_or(false),
         }
     }
 }

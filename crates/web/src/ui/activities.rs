@@ -44,8 +44,11 @@ struct ListQuery {
     owner: Option<String>,
     from: Option<String>,
     to: Option<String>,
-    /// `1`: only records with a follow-up date.
+    /// `1`: only records with a follow-up date; `unanswered`: follow-up
+    /// dates passed with nothing recorded since (the home page's figure).
     follow_up: Option<String>,
+    /// Only the customers of this owner.
+    customer_owner_id: Option<String>,
     /// `visits` (到访客户意向登记表) or `follow_up` (客户跟踪档案).
     archive: Option<String>,
     cursor: Option<String>,
@@ -70,6 +73,8 @@ impl ListQuery {
             from: day_bound(settings, "from", self.from.as_deref(), false)?,
             to: day_bound(settings, "to", self.to.as_deref(), true)?,
             follow_up: self.follow_up.as_deref() == Some("1"),
+            unanswered: self.follow_up.as_deref() == Some("unanswered"),
+            customer_owner_id: self.customer_owner_id.as_deref().and_then(|v| v.parse().ok()),
             closed: matches!(self.archive(), "visits" | "follow_up").then_some(false),
         })
     }
@@ -84,6 +89,7 @@ impl ListQuery {
             ("from", self.from.as_deref()),
             ("to", self.to.as_deref()),
             ("follow_up", self.follow_up.as_deref()),
+            ("customer_owner_id", self.customer_owner_id.as_deref()),
         ])
     }
 

@@ -1,14 +1,13 @@
-//! The dashboard (工作台): what exists so far, in figures the user may see.
+//! The home page (工作台): the caller's day, or the team's for a manager,
+//! each figure linking to the list behind it (`store::home`).
 
 use askama::Template;
 use axum::Router;
 use axum::response::Response;
 use axum::routing::get;
-use salesflow_domain::access::{Action, Module};
-use salesflow_store::access;
-use salesflow_store::audit::{self, AuditEntry, AuditFilter};
-use salesflow_store::paging::PageRequest;
+use salesflow_store::home::{self, Home};
 
+use super::PageResult;
 use super::page::Page;
 use super::{PageCtx, render};
 use crate::server::AppState;
@@ -21,40 +20,55 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "home.html")]
 struct Dashboard {
     ctx: PageCtx,
-    today: String,
-    users: Option<(u64, u64)>,
-    departments: Option<usize>,
-    roles: Option<usize>,
-    recent: Vec<AuditEntry>,
-    can_audit: bool,
-    can_admin: bool,
+    home: Home,
+    can_create_customers: bool,
+    can_create_deals: bool,
+    user_id: Option<i64>,
 }
 
-async fn dashboard(request: Page) -> Response {
+impl Dashboard {
+    fn team(&self) -> bool {
+        self.home.scope == "team"
+    }
+
+    /// The task list tab whose rows the figures count.
+    fn task_tab(&self) -> &'static str {
+        if self.team() { "all" } else { "mine" }
+    }
+
+    /// The deal list's owner filter for the caller's own figures.
+    fn owner_param(&self) -> String {
+        match (self.team(), self.user_id) {
+            (false, Some(id)) => format!("&owner_id={id}"),
+            _ => String::new(),
+        }
+    }
+
+    fn closing_link(&self) -> String {
+        format!(
+            "/opportunities?status=open&close_from={}&close_to={}{}&sort=-amount",
+            self.home.month_from,
+            self.home.month_to,
+            self.owner_param()
+        )
+    }
+
+    fn amount(&self, amount: &str) -> String {
+        self.ctx.money_in(amount, "")
+    }
+}
+
+async fn dashboard(request: Page) -> PageResult<Response> {
     let actor = request.actor();
+    let home = home::home(request.store(), actor).await?;
     let ctx = request.ctx("/").await;
-    let today = ctx.settings.format_date(ctx.settings.today());
-    let can_view = actor.can(Module::Access, Action::View);
-    let users = if can_view { access::user_counts(request.store(), actor).await.ok() } else { None };
-    let departments =
-        if can_view { access::list_departments(request.store(), actor).await.ok().map(|d| d.len()) } else { None };
-    let roles = if can_view { access::list_roles(request.store(), actor).await.ok().map(|r| r.len()) } else { None };
-    let can_audit = actor.can(Module::Audit, Action::View);
-    let recent = if can_audit {
-        let page = PageRequest { limit: Some(8), ..Default::default() };
-        audit::list(request.store(), actor, &AuditFilter::default(), &page).await.map(|p| p.items).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    use salesflow_domain::access::{Action, Module};
     let page = Dashboard {
+        can_create_customers: actor.can(Module::Customers, Action::Create),
+        can_create_deals: actor.can(Module::Opportunities, Action::Create),
+        user_id: actor.user_id,
         ctx,
-        today,
-        users,
-        departments,
-        roles,
-        recent,
-        can_audit,
-        can_admin: actor.can(Module::Settings, Action::Edit),
+        home,
     };
-    render(&page.ctx, &page)
+    Ok(render(&page.ctx, &page))
 }

@@ -12,6 +12,7 @@ mod hardening_inputs;
 mod hardening_money;
 mod hardening_scope;
 mod helpers;
+mod home;
 mod imports;
 mod leads;
 mod list_actions;

@@ -13,6 +13,8 @@ pub(super) struct ListQuery {
     pub(super) department_id: Option<String>,
     pub(super) close_from: Option<String>,
     pub(super) close_to: Option<String>,
+    /// `1`: only stalled open deals.
+    pub(super) stalled: Option<String>,
     pub(super) sort: Option<String>,
     pub(super) cursor: Option<String>,
 }
@@ -31,6 +33,7 @@ impl ListQuery {
             close_to: parse_date(&self.close_to),
             deleted: false,
             ids: None,
+            stalled: self.stalled.as_deref() == Some("1"),
         }
     }
 
@@ -44,6 +47,7 @@ impl ListQuery {
             ("department_id", self.department_id.as_deref()),
             ("close_from", self.close_from.as_deref()),
             ("close_to", self.close_to.as_deref()),
+            ("stalled", self.stalled.as_deref()),
             ("sort", sort.or(self.sort.as_deref())),
         ])
     }
@@ -74,6 +78,7 @@ impl ListQuery {
             &self.department_id,
             &self.close_from,
             &self.close_to,
+            &self.stalled,
         ]
         .iter()
         .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()))

@@ -4,8 +4,11 @@ use super::*;
 
 #[derive(Debug, Deserialize, Default)]
 pub(super) struct ListQuery {
-    /// `mine` (default), `assigned` (by me to others) or `team`.
+    /// `mine` (default), `assigned` (by me to others), `team` (others in
+    /// my scope) or `all` (everyone in my scope, me included).
     pub(super) tab: Option<String>,
+    /// One person's tasks (with `team` or `all`).
+    pub(super) assignee_id: Option<String>,
     pub(super) q: Option<String>,
     /// Absent: open tasks; empty: every status.
     pub(super) status: Option<String>,
@@ -20,6 +23,7 @@ impl ListQuery {
         match self.tab.as_deref() {
             Some("assigned") => "assigned",
             Some("team") => "team",
+            Some("all") => "all",
             _ => "mine",
         }
     }
@@ -40,9 +44,12 @@ impl ListQuery {
 
     pub(super) fn filter(&self, actor: &Actor) -> TaskFilter {
         let me = actor.user_id;
-        let (assignee_id, created_by, not_assignee_id) = match self.tab() {
-            "assigned" => (None, me, me),
-            "team" => (None, None, me),
+        let one = self.assignee_id.as_deref().and_then(|v| v.parse::<i64>().ok());
+        let (assignee_id, created_by, not_assignee_id) = match (self.tab(), one) {
+            ("assigned", _) => (None, me, me),
+            ("team" | "all", Some(person)) => (Some(person), None, None),
+            ("team", None) => (None, None, me),
+            ("all", None) => (None, None, None),
             _ => (me, None, None),
         };
         TaskFilter {
@@ -64,6 +71,7 @@ impl ListQuery {
         out.append_pair("status", if self.status().is_empty() { "all" } else { self.status() });
         for (k, v) in [
             ("q", self.q.as_deref()),
+            ("assignee_id", self.assignee_id.as_deref()),
             ("priority", self.priority.as_deref()),
             ("overdue", self.overdue.as_deref()),
             ("sort", sort.or(self.sort.as_deref())),

@@ -1,0 +1,539 @@
+//! The home page (工作台): a salesperson's day, and for a manager the same
+//! for the team with a row per person. Every figure is counted in SQL
+//! inside the caller's data scope; the pages link each one to the filtered
+//! list behind it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use salesflow_domain::access::{Action, DataScope, Module};
+use salesflow_domain::imports::Status as ImportStatus;
+use salesflow_domain::money;
+use salesflow_domain::pipelines::OpportunityStatus;
+use salesflow_domain::tasks::TaskStatus;
+use salesflow_domain::time::{local_day, start_of_day};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+
+use crate::Store;
+use crate::audit::AuditEntry;
+use crate::entity::{activity, audit_entry, customer, import_job, opportunity, outbox_message, task, user};
+use crate::error::StoreResult;
+use crate::opportunities::{OpportunityFilter, OpportunityView, list_opportunities, stalled_condition};
+use crate::paging::PageRequest;
+use crate::scope::Actor;
+use crate::tasks::{CalendarEvent, TaskFilter, TaskView, calendar, list_tasks};
+
+/// The figures of a person or a team.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct DayFigures {
+    /// Tasks still to do whose due time has passed.
+    pub overdue_tasks: i64,
+    /// Tasks still to do, due today.
+    pub tasks_today: i64,
+    /// Follow-up dates (an activity's next date) today.
+    pub follow_ups_today: i64,
+    /// Follow-up dates of the last 30 days with nothing recorded on the
+    /// customer since.
+    pub overdue_follow_ups: i64,
+    /// Visits and meetings from now to the end of the seventh day.
+    pub visits_planned: i64,
+    pub open_deals: i64,
+    pub open_amount: String,
+    /// Σ amount × probability of the open deals.
+    pub weighted_amount: String,
+    pub stalled_deals: i64,
+    /// Open deals expected to close this month.
+    pub closing_this_month: i64,
+    pub closing_this_month_amount: String,
+}
+
+/// Open deals in one stage.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StageFigures {
+    pub pipeline_id: i64,
+    pub pipeline_name: String,
+    pub stage_id: i64,
+    pub stage_code: String,
+    pub stage_name: String,
+    pub stage_name_en: String,
+    pub count: i64,
+    pub amount: String,
+    pub weighted_amount: String,
+}
+
+/// One person of a manager's team.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PersonFigures {
+    pub user_id: i64,
+    pub name: String,
+    pub overdue_tasks: i64,
+    pub overdue_follow_ups: i64,
+    pub stalled_deals: i64,
+    pub open_deals: i64,
+    pub open_amount: String,
+}
+
+/// What an administrator watches.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SystemHealth {
+    /// E-mails not sent yet, and those whose last attempt failed.
+    pub outbox_waiting: i64,
+    pub outbox_failed: i64,
+    /// Imports queued or running, and those failed in the last 7 days.
+    pub imports_running: i64,
+    pub imports_failed: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Home {
+    /// `own`: the caller's records; `team`: everyone's in the caller's
+    /// data scope (managers, administrators).
+    pub scope: String,
+    /// Today and this month, in the company's time zone.
+    pub today: NaiveDate,
+    pub month_from: NaiveDate,
+    pub month_to: NaiveDate,
+    pub figures: DayFigures,
+    /// The caller's own day: tasks due, follow-ups, visits and meetings.
+    pub agenda: Vec<CalendarEvent>,
+    /// The caller's own overdue tasks, the longest overdue first.
+    pub overdue: Vec<TaskView>,
+    /// The largest stalled deals.
+    pub stalled: Vec<OpportunityView>,
+    /// The largest open deals expected to close this month.
+    pub closing: Vec<OpportunityView>,
+    /// Open deals by stage.
+    pub pipeline: Vec<StageFigures>,
+    /// Per person (team scope only), the ones needing attention first.
+    pub people: Vec<PersonFigures>,
+    /// Changes of the last 14 days on customers and deals in scope.
+    pub recent: Vec<AuditEntry>,
+    /// For administrators (who may edit settings).
+    pub health: Option<SystemHealth>,
+}
+
+/// Rows of each short list on the page.
+const LISTED: u64 = 5;
+/// Recent changes shown.
+const RECENT: u64 = 8;
+/// How far back an unanswered follow-up date still counts as overdue.
+const FOLLOW_UP_DAYS: i64 = 30;
+
+/// Follow-up dates that count as overdue when unanswered: from 30 days ago
+/// to the start of today (company time).
+pub(crate) async fn unanswered_window(store: &Store) -> StoreResult<(DateTime<Utc>, DateTime<Utc>)> {
+    let company = crate::settings::get(store).await?.settings;
+    let now = store.now();
+    let day_start = start_of_day(&company, local_day(&company, now)).unwrap_or(now);
+    Ok((now - Duration::days(FOLLOW_UP_DAYS), day_start))
+}
+
+/// "Nothing was recorded on the activity's customer since its follow-up
+/// date", for a query over `activities`.
+pub(crate) fn unanswered() -> sea_orm::sea_query::SimpleExpr {
+    let mut later = Query::select();
+    later
+        .expr(Expr::val(1))
+        .from(customer::Entity)
+        .and_where(
+            Expr::col((customer::Entity, customer::Column::Id))
+                .equals((activity::Entity, activity::Column::CustomerId)),
+        )
+        .and_where(
+            Expr::col((customer::Entity, customer::Column::LastActivityAt))
+                .lt(Expr::col((activity::Entity, activity::Column::NextAt))),
+        );
+    Expr::exists(later)
+}
+
+pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
+    let company = crate::settings::get(store).await?.settings;
+    let now = store.now();
+    let today = local_day(&company, now);
+    let day_start = start_of_day(&company, today).unwrap_or(now);
+    let day_end = today.succ_opt().and_then(|d| start_of_day(&company, d)).unwrap_or(now);
+    let month_from = today.with_day(1).unwrap_or(today);
+    let month_to = month_from.checked_add_months(chrono::Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(today);
+    let team = actor.scope != DataScope::Own;
+    let customers = actor.can(Module::Customers, Action::View);
+    let deals = actor.can(Module::Opportunities, Action::View);
+    let conn = store.reader();
+
+    let mut figures = DayFigures::default();
+    let mut people: BTreeMap<i64, PersonFigures> = BTreeMap::new();
+    let (mut agenda, mut overdue) = (Vec::new(), Vec::new());
+    let (mut stalled, mut closing, mut pipeline) = (Vec::new(), Vec::new(), Vec::new());
+    let mut amounts: BTreeMap<i64, i128> = BTreeMap::new();
+
+    if team {
+        let mut q = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::DisplayName)
+            .filter(user::Column::Active.eq(true))
+            .filter(user::Column::DeletedAt.is_null())
+            .filter(actor.scope_condition(user::Column::Id));
+        q = q.order_by_asc(user::Column::DisplayName);
+        let rows: Vec<(i64, String)> = q.into_tuple().all(conn).await?;
+        for (user_id, name) in rows {
+            people.insert(
+                user_id,
+                PersonFigures {
+                    user_id,
+                    name,
+                    overdue_tasks: 0,
+                    overdue_follow_ups: 0,
+                    stalled_deals: 0,
+                    open_deals: 0,
+                    open_amount: String::new(),
+                },
+            );
+        }
+    }
+    // Whose records the figures count: the caller's, or the scope's.
+    let me = actor.user_id.unwrap_or(0);
+
+    if customers {
+        // Tasks still to do: overdue per assignee, due today.
+        let open_task = || {
+            Condition::all()
+                .add(task::Column::DeletedAt.is_null())
+                .add(task::Column::Status.is_in(TaskStatus::OPEN.map(|s| s.code())))
+                .add(if team {
+                    actor.scope_condition(task::Column::AssigneeId)
+                } else {
+                    own(task::Column::AssigneeId, me)
+                })
+        };
+        let overdue_by: Vec<(i64, i64)> = task::Entity::find()
+            .select_only()
+            .column(task::Column::AssigneeId)
+            .column_as(Expr::col(task::Column::Id).count(), "n")
+            .filter(open_task())
+            .filter(task::Column::DueAt.lt(now))
+            .group_by(task::Column::AssigneeId)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (who, n) in overdue_by {
+            figures.overdue_tasks += n;
+            if let Some(p) = people.get_mut(&who) {
+                p.overdue_tasks = n;
+            }
+        }
+        figures.tasks_today = count(
+            task::Entity::find()
+                .filter(open_task())
+                .filter(task::Column::DueAt.gte(day_start))
+                .filter(task::Column::DueAt.lt(day_end)),
+            conn,
+        )
+        .await?;
+
+        // Follow-up dates on the customers in scope.
+        let owned = || {
+            let mut ids = Query::select();
+            ids.column(customer::Column::Id).from(customer::Entity).and_where(customer::Column::DeletedAt.is_null());
+            if team {
+                ids.cond_where(actor.scope_condition(customer::Column::OwnerId));
+            } else {
+                ids.and_where(customer::Column::OwnerId.eq(me));
+            }
+            ids
+        };
+        figures.follow_ups_today = count(
+            activity::Entity::find()
+                .filter(activity::Column::DeletedAt.is_null())
+                .filter(activity::Column::NextAt.gte(day_start))
+                .filter(activity::Column::NextAt.lt(day_end))
+                .filter(activity::Column::CustomerId.in_subquery(owned())),
+            conn,
+        )
+        .await?;
+        // Unanswered: nothing recorded on the customer since the date.
+        let (from, to) = unanswered_window(store).await?;
+        let mut unanswered_by = Query::select();
+        unanswered_by
+            .column((customer::Entity, customer::Column::OwnerId))
+            .expr(Expr::col((activity::Entity, activity::Column::Id)).count())
+            .from(activity::Entity)
+            .inner_join(
+                customer::Entity,
+                Expr::col((customer::Entity, customer::Column::Id))
+                    .equals((activity::Entity, activity::Column::CustomerId)),
+            )
+            .and_where(Expr::col((activity::Entity, activity::Column::DeletedAt)).is_null())
+            .and_where(Expr::col((activity::Entity, activity::Column::NextAt)).gte(from))
+            .and_where(Expr::col((activity::Entity, activity::Column::NextAt)).lt(to))
+            .and_where(unanswered())
+            .and_where(Expr::col((customer::Entity, customer::Column::Id)).in_subquery(owned()))
+            .group_by_col((customer::Entity, customer::Column::OwnerId));
+        for row in conn.query_all(&unanswered_by).await? {
+            let who: Option<i64> = row.try_get_by_index(0)?;
+            let n: i64 = row.try_get_by_index(1)?;
+            figures.overdue_follow_ups += n;
+            if let Some(p) = who.and_then(|w| people.get_mut(&w)) {
+                p.overdue_follow_ups = n;
+            }
+        }
+        figures.visits_planned = count(
+            activity::Entity::find()
+                .filter(activity::Column::DeletedAt.is_null())
+                .filter(activity::Column::Kind.is_in(["visit", "meeting"]))
+                .filter(activity::Column::OccurredAt.gte(now))
+                .filter(activity::Column::OccurredAt.lt(day_end + Duration::days(6)))
+                .filter(if team {
+                    actor.scope_condition(activity::Column::OwnerId)
+                } else {
+                    own(activity::Column::OwnerId, me)
+                }),
+            conn,
+        )
+        .await?;
+        if actor.user_id.is_some() {
+            agenda = calendar(store, actor, None, today, today).await?;
+            let filter = TaskFilter {
+                assignee_id: actor.user_id,
+                status: Some(TaskStatus::Open.code().into()),
+                overdue: true,
+                ..Default::default()
+            };
+            let first = PageRequest { limit: Some(LISTED), cursor: None, sort: Some("due_at".into()) };
+            overdue = list_tasks(store, actor, &filter, &first).await?.items;
+        }
+    }
+
+    if deals {
+        let open = || {
+            Condition::all()
+                .add(opportunity::Column::DeletedAt.is_null())
+                .add(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
+                .add(mine_deals(actor, team, me))
+        };
+        // Per owner and stage: count, amount and Σ amount × probability,
+        // each sum in two parts so no sum overflows (`money::SPLIT`).
+        let amount = || Expr::col(opportunity::Column::Amount);
+        let probability = || Expr::col(opportunity::Column::Probability);
+        let totals: Vec<(i64, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> =
+            opportunity::Entity::find()
+                .select_only()
+                .column(opportunity::Column::OwnerId)
+                .column(opportunity::Column::PipelineId)
+                .column(opportunity::Column::StageId)
+                .column_as(Expr::col(opportunity::Column::Id).count(), "n")
+                .column_as(amount().div(money::SPLIT).sum().cast_as("bigint"), "amount_high")
+                .column_as(amount().modulo(money::SPLIT).sum().cast_as("bigint"), "amount_low")
+                .column_as(amount().div(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_high")
+                .column_as(amount().modulo(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_low")
+                .filter(open())
+                .group_by(opportunity::Column::OwnerId)
+                .group_by(opportunity::Column::PipelineId)
+                .group_by(opportunity::Column::StageId)
+                .into_tuple()
+                .all(conn)
+                .await?;
+        let joined = |h: Option<i64>, l: Option<i64>| money::join_split_sum(h.unwrap_or(0), l.unwrap_or(0));
+        let mut by_stage: BTreeMap<(i64, i64), (i64, i128, i128)> = BTreeMap::new();
+        let (mut open_amount, mut weighted) = (0i128, 0i128);
+        for (owner, pipeline_id, stage, n, ah, al, wh, wl) in totals {
+            let (a, w) = (joined(ah, al), joined(wh, wl));
+            figures.open_deals += n;
+            open_amount += a;
+            weighted += w;
+            let s = by_stage.entry((pipeline_id, stage)).or_default();
+            *s = (s.0 + n, s.1 + a, s.2 + w);
+            if let Some(p) = people.get_mut(&owner) {
+                p.open_deals += n;
+                *amounts.entry(owner).or_default() += a;
+            }
+        }
+        figures.open_amount = money::format_wide(open_amount);
+        figures.weighted_amount = money::format_wide(hundredths(weighted));
+        let pipelines = crate::pipelines::load(conn, None).await?;
+        for p in &pipelines {
+            for s in &p.stages {
+                if let Some((n, a, w)) = by_stage.get(&(p.id, s.id)) {
+                    pipeline.push(StageFigures {
+                        pipeline_id: p.id,
+                        pipeline_name: p.name.clone(),
+                        stage_id: s.id,
+                        stage_code: s.code.clone(),
+                        stage_name: s.name.clone(),
+                        stage_name_en: s.name_en.clone(),
+                        count: *n,
+                        amount: money::format_wide(*a),
+                        weighted_amount: money::format_wide(hundredths(*w)),
+                    });
+                }
+            }
+        }
+
+        let stalled_by: Vec<(i64, i64)> = opportunity::Entity::find()
+            .select_only()
+            .column(opportunity::Column::OwnerId)
+            .column_as(Expr::col(opportunity::Column::Id).count(), "n")
+            .filter(open())
+            .filter(stalled_condition(conn, now).await?)
+            .group_by(opportunity::Column::OwnerId)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (owner, n) in stalled_by {
+            figures.stalled_deals += n;
+            if let Some(p) = people.get_mut(&owner) {
+                p.stalled_deals = n;
+            }
+        }
+
+        let closing_totals: Vec<(i64, Option<i64>, Option<i64>)> = opportunity::Entity::find()
+            .select_only()
+            .column_as(Expr::col(opportunity::Column::Id).count(), "n")
+            .column_as(amount().div(money::SPLIT).sum().cast_as("bigint"), "amount_high")
+            .column_as(amount().modulo(money::SPLIT).sum().cast_as("bigint"), "amount_low")
+            .filter(open())
+            .filter(opportunity::Column::ExpectedCloseDate.gte(month_from))
+            .filter(opportunity::Column::ExpectedCloseDate.lte(month_to))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let (n, h, l) = closing_totals.first().copied().unwrap_or((0, None, None));
+        figures.closing_this_month = n;
+        figures.closing_this_month_amount = money::format_wide(joined(h, l));
+
+        let largest = PageRequest { limit: Some(LISTED), cursor: None, sort: Some("-amount".into()) };
+        let owner_id = if team { None } else { actor.user_id };
+        let filter = OpportunityFilter { stalled: true, owner_id, ..Default::default() };
+        stalled = list_opportunities(store, actor, &filter, &largest).await?.items;
+        let filter = OpportunityFilter {
+            status: Some(OpportunityStatus::Open.code().into()),
+            owner_id,
+            close_from: Some(month_from),
+            close_to: Some(month_to),
+            ..Default::default()
+        };
+        closing = list_opportunities(store, actor, &filter, &largest).await?.items;
+    } else {
+        figures.open_amount = money::format_wide(0);
+        figures.weighted_amount = money::format_wide(0);
+        figures.closing_this_month_amount = money::format_wide(0);
+    }
+
+    let recent = if customers || deals { recent_changes(store, actor, team, me, now).await? } else { Vec::new() };
+    let health = if actor.can(Module::Settings, Action::Edit) { Some(health(store, now).await?) } else { None };
+
+    let mut people: Vec<PersonFigures> = people
+        .into_values()
+        .map(|mut p| {
+            p.open_amount = money::format_wide(amounts.get(&p.user_id).copied().unwrap_or(0));
+            p
+        })
+        .collect();
+    // Who needs attention first: overdue and stalled work, then an empty pipeline.
+    people.sort_by_key(|p| {
+        (std::cmp::Reverse(p.overdue_tasks + p.overdue_follow_ups + p.stalled_deals), p.open_deals != 0)
+    });
+    Ok(Home {
+        scope: if team { "team" } else { "own" }.into(),
+        today,
+        month_from,
+        month_to,
+        figures,
+        agenda,
+        overdue,
+        stalled,
+        closing,
+        pipeline,
+        people,
+        recent,
+        health,
+    })
+}
+
+/// Rows of the caller only.
+fn own<C: ColumnTrait>(column: C, me: i64) -> Condition {
+    Condition::all().add(column.eq(me))
+}
+
+fn mine_deals(actor: &Actor, team: bool, me: i64) -> Condition {
+    if team { actor.scope_condition(opportunity::Column::OwnerId) } else { own(opportunity::Column::OwnerId, me) }
+}
+
+/// Σ amount × probability is in hundredths: rounded half away from zero.
+fn hundredths(weighted: i128) -> i128 {
+    if weighted >= 0 { (weighted + 50) / 100 } else { (weighted - 50) / 100 }
+}
+
+/// Changes of the last 14 days on customers and deals in the figures' scope.
+async fn recent_changes(
+    store: &Store,
+    actor: &Actor,
+    team: bool,
+    me: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<AuditEntry>> {
+    let mut customers = Query::select();
+    customers.column(customer::Column::Id).from(customer::Entity);
+    let mut deals = Query::select();
+    deals.column(opportunity::Column::Id).from(opportunity::Entity);
+    if team {
+        customers.cond_where(actor.scope_condition(customer::Column::OwnerId));
+        deals.cond_where(mine_deals(actor, team, me));
+    } else {
+        customers.and_where(customer::Column::OwnerId.eq(me));
+        deals.and_where(opportunity::Column::OwnerId.eq(me));
+    }
+    let mut of = Condition::any();
+    if actor.can(Module::Customers, Action::View) {
+        of = of.add(
+            Condition::all()
+                .add(audit_entry::Column::EntityType.eq("customer"))
+                .add(audit_entry::Column::EntityId.in_subquery(customers)),
+        );
+    }
+    if actor.can(Module::Opportunities, Action::View) {
+        of = of.add(
+            Condition::all()
+                .add(audit_entry::Column::EntityType.eq("opportunity"))
+                .add(audit_entry::Column::EntityId.in_subquery(deals)),
+        );
+    }
+    let rows = audit_entry::Entity::find()
+        .filter(audit_entry::Column::At.gte(now - Duration::days(14)))
+        .filter(of)
+        .order_by_desc(audit_entry::Column::Id)
+        .limit(RECENT)
+        .all(store.reader())
+        .await?;
+    Ok(rows.into_iter().map(AuditEntry::from).collect())
+}
+
+async fn health(store: &Store, now: DateTime<Utc>) -> StoreResult<SystemHealth> {
+    let conn = store.reader();
+    let waiting = outbox_message::Entity::find().filter(outbox_message::Column::SentAt.is_null());
+    let outbox_waiting = count(waiting.clone(), conn).await?;
+    let outbox_failed = count(waiting.filter(outbox_message::Column::Error.is_not_null()), conn).await?;
+    let imports_running = count(
+        import_job::Entity::find()
+            .filter(import_job::Column::Status.is_in([ImportStatus::Queued.code(), ImportStatus::Running.code()])),
+        conn,
+    )
+    .await?;
+    let imports_failed = count(
+        import_job::Entity::find()
+            .filter(import_job::Column::Status.eq(ImportStatus::Failed.code()))
+            .filter(import_job::Column::UpdatedAt.gte(now - Duration::days(7))),
+        conn,
+    )
+    .await?;
+    Ok(SystemHealth { outbox_waiting, outbox_failed, imports_running, imports_failed })
+}
+
+/// `COUNT(*)` of a select.
+async fn count<'db, C: ConnectionTrait, S: sea_orm::PaginatorTrait<'db, C> + Send>(
+    select: S,
+    conn: &'db C,
+) -> StoreResult<i64> {
+    Ok(i64::try_from(select.count(conn).await?).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,136 @@
+//! The home page (工作台): a salesperson's own figures, a manager's team
+//! with a row per person, an administrator's system health; the stalled
+//! and unanswered follow-up filters behind the figures; the page itself.
+
+use axum::http::StatusCode;
+use chrono::{Datelike, Duration, Utc};
+use salesflow_store::entity::{customer, opportunity};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, USER_PASSWORD};
+use crate::support::browser::{get, sign_in_as};
+
+fn figure(home: &Value, name: &str) -> i64 {
+    home["figures"][name].as_i64().unwrap_or_else(|| panic!("{name} in {home}"))
+}
+
+fn names(list: &Value) -> Vec<String> {
+    list.as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn home_shows_a_salespersons_day_and_a_managers_team() {
+    let app = TestApp::new().await;
+    let east = app.department("华东销售部").await;
+    let west = app.department("华西销售部").await;
+    let (_, mia) = app.signed_in("mia", "sales_manager", Some(east)).await;
+    let (alice_id, alice) = app.signed_in("alice", "salesperson", Some(east)).await;
+    let (bob_id, bob) = app.signed_in("bob", "salesperson", Some(west)).await;
+    let (_, carol) = app.signed_in("carol", "salesperson", Some(east)).await;
+
+    let today = Utc::now().date_naive();
+    let month_end = today.with_day(1).unwrap().checked_add_months(chrono::Months::new(1)).unwrap().pred_opt().unwrap();
+    let c = app.customer(&alice, "上海华信科技有限公司").await;
+    let body = json!({"name": "华信 ERP", "customer_id": c, "amount": "300000", "expected_close_date": month_end});
+    let stalled = app.opportunities().by(&alice).create(&body).await["id"].as_i64().unwrap();
+    let body = json!({"name": "华信 运维", "customer_id": c, "amount": "50000", "expected_close_date": "2099-01-31"});
+    app.opportunities().by(&alice).create(&body).await;
+    let b = app.customer(&bob, "成都远景能源").await;
+    app.opportunities().by(&bob).create(&json!({"name": "远景 储能", "customer_id": b, "amount": "80000"})).await;
+    // Nothing recorded on the first deal for three weeks: stalled.
+    opportunity::Entity::update_many()
+        .col_expr(opportunity::Column::LastActivityAt, Expr::value(Utc::now() - Duration::days(21)))
+        .filter(opportunity::Column::Id.eq(stalled))
+        .exec(app.store.reader())
+        .await
+        .unwrap();
+    // A task past its due time, one due later.
+    let yesterday = (today - Duration::days(1)).to_string();
+    app.tasks()
+        .by(&alice)
+        .create(&json!({"title": "回访华信", "due_at": yesterday, "related_type": "customer", "related_id": c}))
+        .await;
+    app.tasks().by(&alice).create(&json!({"title": "准备方案", "due_at": "2099-01-01"})).await;
+    // A follow-up date three days ago, and nothing recorded since.
+    let visit = json!({"customer_id": c, "kind": "visit", "subject": "初次拜访",
+        "occurred_at": (Utc::now() - Duration::days(5)).to_rfc3339(),
+        "next_step": "送样品", "next_at": (Utc::now() - Duration::days(3)).to_rfc3339()});
+    let (s, v) = app.activities().by(&alice).post(&visit).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    customer::Entity::update_many()
+        .col_expr(customer::Column::LastActivityAt, Expr::value(Utc::now() - Duration::days(5)))
+        .filter(customer::Column::Id.eq(c))
+        .exec(app.store.reader())
+        .await
+        .unwrap();
+
+    // Alice: her own figures only.
+    let (s, home) = app.api(axum::http::Method::GET, "/api/v1/home", Some(&alice), None).await;
+    assert_eq!(s, StatusCode::OK, "{home}");
+    assert_eq!(home["scope"], "own");
+    assert_eq!(figure(&home, "open_deals"), 2);
+    assert_eq!(home["figures"]["open_amount"], "350000.00");
+    assert_eq!(figure(&home, "stalled_deals"), 1);
+    assert_eq!(figure(&home, "closing_this_month"), 1);
+    assert_eq!(home["figures"]["closing_this_month_amount"], "300000.00");
+    assert_eq!(figure(&home, "overdue_tasks"), 1);
+    assert_eq!(figure(&home, "overdue_follow_ups"), 1);
+    assert_eq!(names(&home["stalled"]), ["华信 ERP"]);
+    assert_eq!(names(&home["closing"]), ["华信 ERP"]);
+    assert!(home["people"].as_array().unwrap().is_empty());
+    assert!(home["health"].is_null());
+    let stages: i64 = home["pipeline"].as_array().unwrap().iter().map(|s| s["count"].as_i64().unwrap()).sum();
+    assert_eq!(stages, 2);
+    assert!(!home["recent"].as_array().unwrap().is_empty(), "her records' changes");
+
+    // Carol (same department, nothing of her own) sees nothing of Alice's.
+    let (_, home) = app.api(axum::http::Method::GET, "/api/v1/home", Some(&carol), None).await;
+    for name in ["open_deals", "stalled_deals", "overdue_tasks", "overdue_follow_ups"] {
+        assert_eq!(figure(&home, name), 0, "{name}");
+    }
+    assert!(home["recent"].as_array().unwrap().is_empty());
+
+    // Mia manages east: Alice and Carol (and herself), not Bob in the west.
+    let (_, home) = app.api(axum::http::Method::GET, "/api/v1/home", Some(&mia), None).await;
+    assert_eq!(home["scope"], "team");
+    assert_eq!(figure(&home, "open_deals"), 2);
+    let people = home["people"].as_array().unwrap();
+    let row = |id: i64| people.iter().find(|p| p["user_id"] == id);
+    assert!(row(bob_id).is_none(), "{people:?}");
+    let a = row(alice_id).expect("alice's row");
+    assert_eq!((a["stalled_deals"].as_i64(), a["overdue_tasks"].as_i64()), (Some(1), Some(1)));
+    assert_eq!((a["overdue_follow_ups"].as_i64(), a["open_deals"].as_i64()), (Some(1), Some(2)));
+    assert_eq!(people[0]["user_id"], alice_id, "who needs attention comes first");
+
+    // The administrator sees everyone, and the system's health.
+    let (_, home) = app.api(axum::http::Method::GET, "/api/v1/home", Some(&app.admin), None).await;
+    assert_eq!(figure(&home, "open_deals"), 3);
+    assert!(home["health"]["outbox_waiting"].is_i64(), "{home}");
+
+    // The lists behind the figures hold the same records.
+    let (_, page) = app.opportunities().by(&alice).list("stalled=true").await;
+    assert_eq!(names(&page["items"]), ["华信 ERP"]);
+    let (_, page) = app.opportunities().by(&bob).list("stalled=true").await;
+    assert!(page["items"].as_array().unwrap().is_empty());
+    let (_, page) = app.activities().by(&mia).list(&format!("unanswered=true&customer_owner_id={alice_id}")).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+    let (_, page) = app.activities().by(&bob).list("unanswered=true").await;
+    assert!(page["items"].as_array().unwrap().is_empty());
+
+    // The page, in both languages.
+    let (session, _) = sign_in_as(&app, "alice", USER_PASSWORD, "/").await;
+    let (s, _, html) = app.send(get("/", &session)).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = html.as_str().unwrap();
+    for expected in ["data-testid=\"home-stalled\"", "华信 ERP", "回访华信"] {
+        assert!(html.contains(expected), "{expected} in the page");
+    }
+    assert!(!html.contains("data-testid=\"home-team\""), "no team table for a salesperson");
+    let stalled_link = html.split("data-testid=\"home-stalled\"").next().unwrap().rsplit("href=").next().unwrap();
+    assert!(stalled_link.contains(&format!("stalled=1&#38;owner_id={alice_id}")), "{stalled_link}");
+    let (session, _) = sign_in_as(&app, "mia", USER_PASSWORD, "/").await;
+    let (_, _, html) = app.send(get("/", &session)).await;
+    assert!(html.as_str().unwrap().contains("data-testid=\"home-team\""));
+}
