@@ -69,9 +69,44 @@
     if (s && s.form) s.form.requestSubmit();
   });
 
+  // The top bar's search: "/" focuses it (unless typing elsewhere), the
+  // arrow keys walk its results, Escape closes them.
+  var hits = function () { return Array.prototype.slice.call(document.querySelectorAll("#global-results .search-hit")); };
+  document.addEventListener("keydown", function (e) {
+    var box = document.getElementById("global-q");
+    if (!box) return;
+    var typing = e.target.closest && e.target.closest("input, textarea, select, [contenteditable]");
+    if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      box.focus();
+      box.select();
+      return;
+    }
+    var inSearch = e.target === box || (e.target.closest && e.target.closest("#global-results"));
+    if (!inSearch) return;
+    var list = hits();
+    var at = list.indexOf(document.activeElement);
+    if (e.key === "ArrowDown" && list.length) {
+      e.preventDefault();
+      list[Math.min(at + 1, list.length - 1)].focus();
+    } else if (e.key === "ArrowUp" && list.length) {
+      e.preventDefault();
+      if (at <= 0) box.focus(); else list[at - 1].focus();
+    } else if (e.key === "Escape") {
+      document.getElementById("global-results").innerHTML = "";
+      box.focus();
+    } else if (e.key === "Enter" && e.target === box && list.length) {
+      // Enter in the box opens the first result (the page lists them all otherwise).
+      e.preventDefault();
+      window.location.href = list[0].getAttribute("href");
+    }
+  });
+
   // Close the user menu when clicking elsewhere.
   document.addEventListener("click", function (e) {
-    document.querySelectorAll("details.user-menu[open]").forEach(function (m) {
+    var results = document.getElementById("global-results");
+    if (results && !e.target.closest("[data-global-search]")) results.innerHTML = "";
+    document.querySelectorAll("details.user-menu[open], details.quick-create[open]").forEach(function (m) {
       if (!m.contains(e.target)) m.removeAttribute("open");
     });
   });

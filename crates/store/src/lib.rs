@@ -11,6 +11,7 @@ pub mod customers;
 mod db;
 pub mod entity;
 mod error;
+pub mod global_search;
 pub mod handover;
 pub mod home;
 pub mod idempotency;

@@ -72,6 +72,8 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/settings", SignedIn),
     // Every figure is counted inside the caller's rights and data scope.
     ("GET", "/home", SignedIn),
+    // Each kind is searched only with the right to view it.
+    ("GET", "/search", SignedIn),
     ("PATCH", "/settings", Right(Settings, Edit)),
     // customers and contacts
     ("GET", "/customers", Right(Customers, View)),

@@ -10,6 +10,7 @@ pub mod authz;
 pub(crate) mod body;
 mod contract;
 pub(crate) mod customers;
+mod global_search;
 mod home;
 pub(crate) mod imports;
 pub(crate) mod leads;
@@ -69,6 +70,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(access::routes())
         .merge(audit::routes())
         .merge(home::routes())
+        .merge(global_search::routes())
         .merge(settings::routes())
         .merge(customers::routes())
         .merge(activities::routes())

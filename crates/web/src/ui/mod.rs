@@ -6,6 +6,7 @@ mod activities;
 pub(crate) mod audit;
 pub(crate) mod auth;
 mod customers;
+mod global_search;
 mod home;
 mod imports;
 mod leads;
@@ -40,6 +41,7 @@ use page::Page;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(home::routes())
+        .merge(global_search::routes())
         .merge(auth::routes())
         .merge(customers::routes())
         .merge(activities::routes())

@@ -3,9 +3,9 @@
 //! both are checked against the rule itself, computed here from the
 //! domain's bigrams, for names and queries of every shape.
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use salesflow_domain::search::{Lookup, index_grams, lookup};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 use crate::support::urlencode;
@@ -90,4 +90,62 @@ async fn a_pasted_page_of_text_searches_without_failing() {
     assert!(page["items"].as_array().unwrap().is_empty());
     let (s, page) = app.contacts().list(&format!("q={}", urlencode(&long))).await;
     assert_eq!(s, StatusCode::OK, "{page}");
+}
+
+/// The top bar's search: every kind at once, customers also through a
+/// contact's name or phone, only inside the caller's scope; the page and
+/// its fragment.
+#[tokio::test]
+async fn one_box_finds_customers_contacts_leads_and_deals_in_scope() {
+    let app = TestApp::new().await;
+    let east = app.department("华东").await;
+    let (_, li) = app.signed_in("li", "salesperson", Some(east)).await;
+    let (_, wang) = app.signed_in("wang", "salesperson", Some(east)).await;
+    let c = app.customer(&li, "上海华信科技有限公司").await;
+    let body = json!({"customer_id": c, "name": "陈静", "mobile": "13800138000", "role": "handler"});
+    app.contacts().by(&li).create(&body).await;
+    app.leads().by(&li).create(&json!({"name": "周华信", "company": "华信物流", "mobile": "13900139000"})).await;
+    app.opportunities().by(&li).create(&json!({"name": "华信 ERP", "customer_id": c, "amount": "1000"})).await;
+    app.customer(&wang, "北京华信商贸").await;
+
+    let search = |token: String, q: &'static str| {
+        let app = &app;
+        async move {
+            let (s, found) =
+                app.api(Method::GET, &format!("/api/v1/search?q={}", urlencode(q)), Some(&token), None).await;
+            assert_eq!(s, StatusCode::OK, "{found}");
+            found
+        }
+    };
+    let titles = |found: &Value, kind: &str| -> Vec<String> {
+        found[kind].as_array().unwrap().iter().map(|f| f["title"].as_str().unwrap().to_owned()).collect()
+    };
+    let found = search(li.clone(), "华信").await;
+    assert_eq!(titles(&found, "customers"), ["上海华信科技有限公司"], "not wang's customer");
+    assert_eq!(titles(&found, "leads"), ["周华信"]);
+    assert_eq!(titles(&found, "opportunities"), ["华信 ERP"]);
+    // A contact's phone finds the contact and, through it, the customer.
+    let found = search(li.clone(), "13800138000").await;
+    assert_eq!(titles(&found, "contacts"), ["陈静"]);
+    assert_eq!(titles(&found, "customers"), ["上海华信科技有限公司"]);
+    assert_eq!(found["contacts"][0]["link"], format!("/customers/{c}#contact-{}", found["contacts"][0]["id"]));
+    let found = search(li.clone(), "陈静").await;
+    assert_eq!(titles(&found, "customers"), ["上海华信科技有限公司"]);
+    // Someone else's records stay out.
+    let found = search(wang.clone(), "陈静").await;
+    assert!(found["customers"].as_array().unwrap().is_empty() && found["contacts"].as_array().unwrap().is_empty());
+    let found = search(wang, "华信").await;
+    assert_eq!(titles(&found, "customers"), ["北京华信商贸"]);
+    assert!(titles(&found, "opportunities").is_empty());
+
+    // The page, and the fragment under the box.
+    let (cookies, _) = crate::support::browser::sign_in(&app).await;
+    let (s, _, html) = app.send(crate::support::browser::get("/search?q=%E5%8D%8E%E4%BF%A1", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.as_str().unwrap().contains("北京华信商贸"), "the administrator sees both");
+    let mut request = crate::support::browser::get("/search?q=%E5%8D%8E%E4%BF%A1", &cookies);
+    request.headers_mut().insert("hx-request", "true".parse().unwrap());
+    let (_, _, fragment) = app.send(request).await;
+    let fragment = fragment.as_str().unwrap();
+    assert!(fragment.contains("search-hit") && !fragment.contains("<html"), "{fragment}");
 }
