@@ -5,6 +5,7 @@
 mod access;
 pub(crate) mod activities;
 pub(crate) mod audit;
+mod clashes;
 mod auth;
 pub mod authz;
 pub(crate) mod body;
@@ -69,6 +70,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(audit::routes())
         .merge(settings::routes())
         .merge(customers::routes())
+        .merge(clashes::routes())
         .merge(activities::routes())
         .merge(views::routes())
         .merge(tasks::routes())

@@ -33,6 +33,9 @@ pub(super) struct CustomerForm {
     pub(super) to_pool: Option<String>,
     #[serde(default)]
     pub(super) allow_duplicate: Option<String>,
+    /// Why a manager saves despite a clash (撞单).
+    #[serde(default)]
+    pub(super) duplicate_reason: String,
     #[serde(default)]
     pub(super) version: i64,
 }
@@ -54,6 +57,7 @@ impl CustomerForm {
             closed_at: c.closed_at.map(|t| settings.local_input(t)[..10].to_owned()).unwrap_or_default(),
             to_pool: None,
             allow_duplicate: None,
+            duplicate_reason: String::new(),
             version: c.version,
         }
     }
@@ -87,6 +91,7 @@ impl CustomerForm {
             notes: self.notes.clone(),
             closed_at,
             allow_duplicate: self.allow_duplicate.is_some(),
+            duplicate_reason: Some(self.duplicate_reason.clone()),
         })
     }
 }

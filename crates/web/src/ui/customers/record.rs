@@ -18,6 +18,9 @@ pub(super) struct ContactForm {
     pub(super) role: String,
     #[serde(default)]
     pub(super) allow_duplicate: Option<String>,
+    /// Why a manager saves despite a clash (撞单).
+    #[serde(default)]
+    pub(super) duplicate_reason: String,
     /// The version last read, when editing a contact.
     #[serde(default)]
     pub(super) version: String,
@@ -37,6 +40,7 @@ impl ContactForm {
             email: text(&c.email),
             role: c.role.clone(),
             allow_duplicate: None,
+            duplicate_reason: String::new(),
             version: c.version.to_string(),
             editing: Some(c.id),
         }
@@ -55,6 +59,7 @@ impl ContactForm {
             role: self.role.clone(),
             notes,
             allow_duplicate: self.allow_duplicate.is_some(),
+            duplicate_reason: Some(self.duplicate_reason.clone()),
         }
     }
 }

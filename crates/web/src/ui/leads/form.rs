@@ -32,6 +32,9 @@ pub(super) struct LeadForm {
     pub(super) notes: String,
     #[serde(default)]
     pub(super) allow_duplicate: Option<String>,
+    /// Why a manager saves despite a clash (撞单).
+    #[serde(default)]
+    pub(super) duplicate_reason: String,
     #[serde(default)]
     pub(super) version: i64,
 }
@@ -54,6 +57,7 @@ impl LeadForm {
             owner_id: l.owner_id.to_string(),
             notes: l.notes.clone(),
             allow_duplicate: None,
+            duplicate_reason: String::new(),
             version: l.version,
         }
     }
@@ -77,6 +81,7 @@ impl LeadForm {
             notes: self.notes.clone(),
             disqualify_reason: None,
             allow_duplicate: self.allow_duplicate.is_some(),
+            duplicate_reason: Some(self.duplicate_reason.clone()),
         })
     }
 }
