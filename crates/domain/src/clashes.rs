@@ -121,7 +121,10 @@ mod tests {
     fn managers_save_only_when_asked_and_with_a_reason() {
         for scope in [DataScope::Team, DataScope::Department, DataScope::All] {
             assert!(matches!(decide(scope, false, Some("why"), &on_name()), Decision::Refuse(_)));
-            assert_eq!(decide(scope, true, Some("  agreed with 李娜 "), &on_name()), Decision::Save("agreed with 李娜".into()));
+            assert_eq!(
+                decide(scope, true, Some("  agreed with 李娜 "), &on_name()),
+                Decision::Save("agreed with 李娜".into())
+            );
             let Decision::Refuse(invalid) = decide(scope, true, Some("   "), &on_name()) else { panic!() };
             assert!(invalid.0.iter().any(|e| e.field == REASON_FIELD && e.code == "required"));
             let Decision::Refuse(invalid) = decide(scope, true, None, &on_name()) else { panic!() };

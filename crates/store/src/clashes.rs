@@ -63,10 +63,8 @@ impl Probe {
         email: Option<&str>,
     ) -> Probe {
         let company = company.map(str::trim).filter(|c| !c.is_empty());
-        let phones = [("phone", phone), ("mobile", mobile)]
-            .into_iter()
-            .filter_map(|(f, p)| Some((f, phone_key(p?)?)))
-            .collect();
+        let phones =
+            [("phone", phone), ("mobile", mobile)].into_iter().filter_map(|(f, p)| Some((f, phone_key(p?)?))).collect();
         let email = email.map(str::trim).filter(|e| !e.is_empty()).map(|e| ("email", e.to_lowercase()));
         Probe { name: company.map(|c| ("company", name_key(c))), phones, email }
     }
@@ -116,7 +114,9 @@ pub(crate) async fn find<C: ConnectionTrait>(
     for (field, key) in &probe.phones {
         by_contact.push((
             field,
-            Condition::any().add(contact::Column::PhoneKey.eq(key.clone())).add(contact::Column::MobileKey.eq(key.clone())),
+            Condition::any()
+                .add(contact::Column::PhoneKey.eq(key.clone()))
+                .add(contact::Column::MobileKey.eq(key.clone())),
         ));
     }
     if let Some((field, key)) = &probe.email {
@@ -125,9 +125,10 @@ pub(crate) async fn find<C: ConnectionTrait>(
     for (field, cond) in by_contact {
         let mut people = sea_orm::sea_query::Query::select();
         people.column(contact::Column::CustomerId).from(contact::Entity).cond_where(
-            Condition::all().add(cond).add(contact::Column::DeletedAt.is_null()).add_option(
-                except_contact.map(|id| contact::Column::Id.ne(id)),
-            ),
+            Condition::all()
+                .add(cond)
+                .add(contact::Column::DeletedAt.is_null())
+                .add_option(except_contact.map(|id| contact::Column::Id.ne(id))),
         );
         let rows: Vec<(i64, Option<i64>)> = others(customer::Entity::find())
             .select_only()

@@ -414,7 +414,8 @@ pub async fn create_lead(store: &Store, actor: &Actor, input: LeadInput) -> Stor
     let m = new_lead(&input, status, owner, txn.now()).insert(&txn).await?;
     txn.index(Kind::Lead, m.id, &search_texts(&m)).await?;
     let v = one_view(&txn, m).await?;
-    txn.commit(clashes::Accepted::note(&accepted, AuditEvent::new("lead.create", "lead", Some(v.id)).after(&v))).await?;
+    txn.commit(clashes::Accepted::note(&accepted, AuditEvent::new("lead.create", "lead", Some(v.id)).after(&v)))
+        .await?;
     Ok(v)
 }
 
@@ -444,8 +445,7 @@ pub async fn update_lead(
     }
     invalid.into_result()?;
     let keys = Keys::of(&input);
-    let accepted =
-        if keys.same_as(&before) { None } else { clashes::lead(&txn, actor, &input, Some(owner)).await? };
+    let accepted = if keys.same_as(&before) { None } else { clashes::lead(&txn, actor, &input, Some(owner)).await? };
     if !input.allow_duplicate && !keys.same_as(&before) {
         duplicate_errors(actor, &duplicates(&txn, &input, Some(id)).await?).into_result()?;
     }

@@ -249,7 +249,8 @@ pub async fn update_contact(
     require_owned(actor, &parent)?;
     invalid.into_result()?;
     // Only a changed phone, mobile or e-mail can make a new clash.
-    let keys_changed = contact_keys(&input) != (before.phone_key.clone(), before.mobile_key.clone(), before.email_key.clone());
+    let keys_changed =
+        contact_keys(&input) != (before.phone_key.clone(), before.mobile_key.clone(), before.email_key.clone());
     let accepted = if keys_changed {
         let (allow, reason) = (input.allow_duplicate, input.duplicate_reason.as_deref());
         clashes::check(&txn, actor, &contact_probe(&input), parent.owner_id, (None, Some(id)), allow, reason).await?

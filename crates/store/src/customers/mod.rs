@@ -290,7 +290,8 @@ pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput)
     check_owner(&unit, actor, &mut invalid, owner).await?;
     invalid.into_result()?;
     let probe = clashes::Probe::customer(&input.name);
-    let accepted = clashes::check(&unit, actor, &probe, owner, (None, None), input.allow_duplicate, reason(&input)).await?;
+    let accepted =
+        clashes::check(&unit, actor, &probe, owner, (None, None), input.allow_duplicate, reason(&input)).await?;
     if !input.allow_duplicate {
         let found = duplicates_by_name(&unit, &input.name, None).await?;
         if !found.is_empty() {

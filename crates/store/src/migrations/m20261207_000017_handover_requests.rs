@@ -32,8 +32,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("handover_requests", &["requester_id", "customer_id", "day"], true).if_not_exists().to_owned())
-            .await?;
+        m.create_index(
+            index("handover_requests", &["requester_id", "customer_id", "day"], true).if_not_exists().to_owned(),
+        )
+        .await?;
         Ok(())
     }
 

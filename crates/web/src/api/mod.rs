@@ -5,10 +5,10 @@
 mod access;
 pub(crate) mod activities;
 pub(crate) mod audit;
-mod clashes;
 mod auth;
 pub mod authz;
 pub(crate) mod body;
+mod clashes;
 mod contract;
 pub(crate) mod customers;
 pub(crate) mod imports;

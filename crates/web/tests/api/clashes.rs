@@ -36,13 +36,19 @@ async fn team() -> Team {
 }
 
 fn error<'a>(problem: &'a Value, field: &str) -> &'a Value {
-    problem["errors"].as_array().unwrap().iter().find(|e| e["field"] == field).unwrap_or_else(|| panic!("{field}: {problem}"))
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == field)
+        .unwrap_or_else(|| panic!("{field}: {problem}"))
 }
 
 /// Nothing of li.na's customer but her name: not its id, name or contact.
 fn leaks_nothing(problem: &Value, t: &Team) {
     let text = problem.to_string();
-    for secret in ["上海华信有限公司", "陈经理", "13800138000", "chen@huaxin.cn", &format!("\"{}\"", t.huaxin)] {
+    for secret in ["上海华信有限公司", "陈经理", "13800138000", "chen@huaxin.cn", &format!("\"{}\"", t.huaxin)]
+    {
         assert!(!text.contains(secret), "{secret} leaked: {text}");
     }
 }
@@ -129,7 +135,12 @@ async fn a_contacts_phone_or_email_clashes_with_another_reps_contact() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     }
     // An unrelated number is fine; changing it into li.na's contact's is not.
-    let c = t.app.contacts().by(&t.zhao).create(&json!({"customer_id": own, "name": "陈总", "mobile": "13900139000", "role": "handler"})).await;
+    let c = t
+        .app
+        .contacts()
+        .by(&t.zhao)
+        .create(&json!({"customer_id": own, "name": "陈总", "mobile": "13900139000", "role": "handler"}))
+        .await;
     let patch = json!({"mobile": "13800138000", "version": c["version"]});
     let (s, p) = t.app.contacts().by(&t.zhao).patch(c["id"].as_i64().unwrap(), &patch).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
@@ -202,9 +213,50 @@ async fn without_a_department_manager_the_administrators_are_told() {
     let (_, zhao) = app.signed_in("zhao.lei", "salesperson", None).await;
     app.customer(&li, "深圳云帆网络").await;
     let (s, p) = app
-        .api(Method::POST, "/api/v1/customers/handover-requests", Some(&zhao), Some(json!({"name": "深圳云帆网络有限公司"})))
+        .api(
+            Method::POST,
+            "/api/v1/customers/handover-requests",
+            Some(&zhao),
+            Some(json!({"name": "深圳云帆网络有限公司"})),
+        )
         .await;
     assert_eq!(s, StatusCode::ACCEPTED, "{p}");
     let (_, n) = app.notifications().list("").await;
     assert_eq!(n.as_array().unwrap().iter().filter(|n| n["kind"] == "handover_request").count(), 1, "{n}");
+}
+
+#[tokio::test]
+async fn the_forms_show_the_refusal_with_the_hand_over_and_for_managers_save_anyway() {
+    use crate::helpers::USER_PASSWORD;
+    use crate::support::browser::{form, sign_in_as};
+    use crate::support::urlencode;
+    use axum::http::header;
+
+    let t = team().await;
+    let (cookies, csrf) = sign_in_as(&t.app, "zhao.lei", USER_PASSWORD, "/customers").await;
+    let body = format!("_csrf={csrf}&name={}&allow_duplicate=1", urlencode("上海华信"));
+    let (s, _, page) = t.app.send(form("/customers", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("li.na") && html.contains("data-clash") && html.contains("data-handover"), "{html}");
+    assert!(html.contains("action=\"/customers/handover-requests\""));
+    assert!(!html.contains("name=\"duplicate_reason\""), "no save-anyway for a salesperson");
+    assert!(!html.contains("上海华信有限公司"), "nothing of the other record");
+    // The hand-over request from the page: back to the form, the manager told.
+    let body = format!("_csrf={csrf}&name={}&message=&back=/customers/new", urlencode("上海华信"));
+    let (s, h, _) = t.app.send(form("/customers/handover-requests", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), "/customers/new");
+    let (_, n) = t.app.notifications().by(&t.wang).list("").await;
+    assert_eq!(n.as_array().unwrap().iter().filter(|n| n["kind"] == "handover_request").count(), 1);
+
+    // The manager's form offers "save anyway" with a reason, and saves with one.
+    let (cookies, csrf) = sign_in_as(&t.app, "wang.qiang", USER_PASSWORD, "/customers").await;
+    let body = format!("_csrf={csrf}&name={}", urlencode("上海华信"));
+    let (s, _, page) = t.app.send(form("/customers", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.as_str().unwrap().contains("name=\"duplicate_reason\""));
+    let body = format!("{body}&allow_duplicate=1&duplicate_reason={}", urlencode("分公司"));
+    let (s, h, _) = t.app.send(form("/customers", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{h:?}");
 }

@@ -1021,7 +1021,10 @@ async fn a_salespersons_rows_on_another_reps_customer_are_rejected() {
     let csv = "客户名称\n上海华信\n深圳云帆网络\n";
     let job = import(&app, &li, "customers", "mine.csv", csv.as_bytes(), &[]).await;
     assert_eq!((job["inserted"].as_i64(), job["rejected"].as_i64()), (Some(1), Some(1)), "{job}");
-    assert_eq!(codes(&job).into_iter().map(|(row, _, code)| (row, code)).collect::<Vec<_>>(), [(2, "owned_by_other".to_owned())]);
+    assert_eq!(
+        codes(&job).into_iter().map(|(row, _, code)| (row, code)).collect::<Vec<_>>(),
+        [(2, "owned_by_other".to_owned())]
+    );
     let report = rejected_csv(&app, &li, job["id"].as_i64().unwrap()).await;
     assert!(report.contains("wang.fang") && !report.contains("上海华信有限公司"), "{report}");
 

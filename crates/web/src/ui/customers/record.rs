@@ -1,6 +1,7 @@
 //! The customer page with its contacts; claim, release, delete and merge.
 
 use super::*;
+use crate::ui::clash::Refusal;
 
 #[derive(Debug, Deserialize, Default, Clone)]
 pub(super) struct ContactForm {
@@ -46,6 +47,16 @@ impl ContactForm {
         }
     }
 
+    /// The form's value of a field that may clash.
+    pub(super) fn value(&self, field: &str) -> String {
+        match field {
+            "phone" => self.phone.clone(),
+            "mobile" => self.mobile.clone(),
+            "email" => self.email.clone(),
+            _ => self.name.clone(),
+        }
+    }
+
     /// What the form asks the store to save; `notes` are not on the form.
     pub(super) fn input(&self, customer_id: i64, notes: String) -> ContactInput {
         let opt = |v: &str| Some(v.to_owned());
@@ -84,7 +95,7 @@ pub(super) struct ShowPage {
     pub(super) can_delete: bool,
     pub(super) can_claim: bool,
     pub(super) mine: bool,
-    pub(super) duplicate: bool,
+    pub(super) refusal: Refusal,
     pub(super) open_tasks: Vec<salesflow_store::tasks::TaskView>,
     pub(super) can_add_task: bool,
     /// The customer's opportunities (empty without the opportunities view right).
@@ -94,6 +105,11 @@ pub(super) struct ShowPage {
 }
 
 impl ShowPage {
+    /// Where a hand-over request from the contact form returns to.
+    pub(super) fn handover_back(&self) -> String {
+        format!("/customers/{}", self.c.id)
+    }
+
     /// The open opportunities an activity may be recorded for.
     pub(super) fn open_opportunities(&self) -> impl Iterator<Item = &salesflow_store::opportunities::OpportunityView> {
         self.opportunities.iter().filter(|o| o.status == "open")
@@ -138,7 +154,7 @@ pub(super) async fn show_page(
     contact: ContactForm,
     activity: ActivityForm,
     errors: FormErrors,
-    duplicate: bool,
+    refusal: Refusal,
 ) -> PageResult {
     let actor = request.actor();
     let c = customers::get_customer(request.store(), actor, id).await?;
@@ -222,7 +238,7 @@ pub(super) async fn show_page(
         intentions: Intention::ALL,
         merge_candidates,
         can_merge,
-        duplicate,
+        refusal,
         open_tasks,
         can_add_task: actor.can(Module::Customers, Action::Create),
         opportunities,
@@ -253,7 +269,7 @@ pub(super) async fn show(request: Page, Path(id): Path<i64>, Query(q): Query<Sho
     };
     let contact = editing.unwrap_or_else(|| ContactForm { role: "handler".into(), ..Default::default() });
     let activity = ActivityForm { opportunity_id: q.opportunity_id, ..Default::default() };
-    show_page(&request, id, contact, activity, FormErrors::default(), false).await
+    show_page(&request, id, contact, activity, FormErrors::default(), Refusal::default()).await
 }
 
 pub(super) async fn add_contact(request: Page, Path(id): Path<i64>, Form(form): Form<ContactForm>) -> PageResult {
@@ -262,7 +278,8 @@ pub(super) async fn add_contact(request: Page, Path(id): Path<i64>, Form(form): 
         Ok(_) => redirect_flash(&format!("/customers/{id}"), "flash.contact_added"),
         Err(StoreError::Invalid(invalid)) => {
             let errors = FormErrors::from_invalid(request.locale(), &invalid);
-            show_page(&request, id, form, ActivityForm::default(), errors, is_duplicate(&invalid)).await?
+            let refusal = Refusal::of(&request, &invalid, |f| form.value(f), &form.duplicate_reason);
+            show_page(&request, id, form, ActivityForm::default(), errors, refusal).await?
         }
         Err(e) => return Err(e.into()),
     })
@@ -276,15 +293,15 @@ pub(super) async fn edit_contact(request: Page, Path(id): Path<i64>, Form(mut fo
     form.editing = Some(id);
     let Ok(version) = form.version.trim().parse::<i64>() else {
         let errors = FormErrors::one(request.locale(), "version", "stale_version");
-        return show_page(&request, customer_id, form, ActivityForm::default(), errors, false).await;
+        return show_page(&request, customer_id, form, ActivityForm::default(), errors, Refusal::default()).await;
     };
     let input = form.input(customer_id, current.notes.clone());
     let result = customers::update_contact(request.store(), request.actor(), id, version, input).await;
     match request.saved(result)? {
         Ok(_) => Ok(redirect_flash(&format!("/customers/{customer_id}"), "flash.contact_saved")),
         Err(refused) => {
-            let duplicate = is_duplicate(&refused.invalid);
-            show_page(&request, customer_id, form, ActivityForm::default(), refused.errors, duplicate).await
+            let refusal = Refusal::of(&request, &refused.invalid, |f| form.value(f), &form.duplicate_reason);
+            show_page(&request, customer_id, form, ActivityForm::default(), refused.errors, refusal).await
         }
     }
 }
@@ -332,7 +349,7 @@ pub(super) async fn merge(request: Page, Path(id): Path<i64>, Form(form): Form<M
         Err(StoreError::Invalid(invalid)) => {
             let errors = FormErrors::from_invalid(request.locale(), &invalid);
             let contact = ContactForm { role: "handler".into(), ..Default::default() };
-            show_page(&request, id, contact, ActivityForm::default(), errors, false).await?
+            show_page(&request, id, contact, ActivityForm::default(), errors, Refusal::default()).await?
         }
         Err(e) => return Err(e.into()),
     })
