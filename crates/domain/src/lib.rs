@@ -6,6 +6,7 @@
 pub mod access;
 pub mod activities;
 pub mod cells;
+pub mod clashes;
 pub mod customers;
 pub mod imports;
 pub mod leads;

@@ -55,6 +55,25 @@ impl AuditEvent {
         self
     }
 
+    /// Adds one entry to the `after` object (made one when empty): a note
+    /// such as the reason a clash was saved despite.
+    pub fn note(mut self, key: &str, value: serde_json::Value) -> Self {
+        match &mut self.after {
+            Some(serde_json::Value::Object(map)) => {
+                map.insert(key.to_owned(), value);
+            }
+            _ => {
+                let mut map = serde_json::Map::new();
+                if let Some(other) = self.after.take() {
+                    map.insert("value".to_owned(), other);
+                }
+                map.insert(key.to_owned(), value);
+                self.after = Some(serde_json::Value::Object(map));
+            }
+        }
+        self
+    }
+
     /// `before` as already turned into JSON (or nothing).
     pub fn before_json(mut self, before: Option<serde_json::Value>) -> Self {
         self.before = before;

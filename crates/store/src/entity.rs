@@ -8,6 +8,7 @@ pub mod company_settings;
 pub mod contact;
 pub mod customer;
 pub mod department;
+pub mod handover_request;
 pub mod idempotency_key;
 pub mod import_job;
 pub mod import_mapping;

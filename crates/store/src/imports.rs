@@ -16,7 +16,7 @@
 //! wizard before "Import" leaves nothing behind.
 
 mod reader;
-mod targets;
+pub(crate) mod targets;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -1023,6 +1023,7 @@ impl<'a, T: ImportTarget> Run<'a, T> {
         let dry_run = self.job.dry_run;
         let txn = self.store.permit_by_record(self.actor).begin().await?;
         T::resolve(&txn, self.actor, &mut items).await?;
+        crate::clashes::import_rows(&txn, self.actor, &mut items, T::clash_probe).await?;
 
         let mut keys: Vec<String> = items
             .iter()
@@ -1253,6 +1254,7 @@ impl<'a, T: ImportTarget> Run<'a, T> {
                 "skipped": c.skipped,
                 "rejected": c.rejected,
             });
+            let detail = crate::clashes::import_note(self.actor, self.job.id, detail);
             let action = format!("import.{}", self.target.code());
             txn.commit(AuditEvent::new(action, "import", Some(self.job.id)).detail(detail)).await
         } else {

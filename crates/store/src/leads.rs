@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::Store;
 use crate::audit::{self, AuditEvent};
+use crate::clashes;
 use crate::customers::{
     self, ContactInput, CustomerInput, Duplicate, check_contact, check_input, contact_duplicates, duplicates_by_name,
     insert_contact, insert_customer, require_owned,
@@ -152,6 +153,8 @@ pub struct LeadInput {
     /// Save although a customer, contact or lead with the same company
     /// name, phone or e-mail exists.
     pub allow_duplicate: bool,
+    /// Why a manager saves despite a clash (撞单) with another owner's customer.
+    pub duplicate_reason: Option<String>,
 }
 
 fn text(value: &Option<String>) -> &str {
@@ -403,6 +406,7 @@ pub async fn create_lead(store: &Store, actor: &Actor, input: LeadInput) -> Stor
         None => invalid.push(FieldError::new("owner_id", "required")),
     }
     invalid.into_result()?;
+    let accepted = clashes::lead(&txn, actor, &input, owner).await?;
     if !input.allow_duplicate {
         duplicate_errors(actor, &duplicates(&txn, &input, None).await?).into_result()?;
     }
@@ -410,7 +414,8 @@ pub async fn create_lead(store: &Store, actor: &Actor, input: LeadInput) -> Stor
     let m = new_lead(&input, status, owner, txn.now()).insert(&txn).await?;
     txn.index(Kind::Lead, m.id, &search_texts(&m)).await?;
     let v = one_view(&txn, m).await?;
-    txn.commit(AuditEvent::new("lead.create", "lead", Some(v.id)).after(&v)).await?;
+    txn.commit(clashes::Accepted::note(&accepted, AuditEvent::new("lead.create", "lead", Some(v.id)).after(&v)))
+        .await?;
     Ok(v)
 }
 
@@ -440,6 +445,7 @@ pub async fn update_lead(
     }
     invalid.into_result()?;
     let keys = Keys::of(&input);
+    let accepted = if keys.same_as(&before) { None } else { clashes::lead(&txn, actor, &input, Some(owner)).await? };
     if !input.allow_duplicate && !keys.same_as(&before) {
         duplicate_errors(actor, &duplicates(&txn, &input, Some(id)).await?).into_result()?;
     }
@@ -470,7 +476,8 @@ pub async fn update_lead(
     txn.index(Kind::Lead, id, &search_texts(&after)).await?;
     let names = owner_names(&txn, [before.owner_id, after.owner_id].into_iter()).await?;
     let (before, after) = (view(before, &names), view(after, &names));
-    txn.commit(AuditEvent::new("lead.update", "lead", Some(id)).before(&before).after(&after)).await?;
+    let event = AuditEvent::new("lead.update", "lead", Some(id)).before(&before).after(&after);
+    txn.commit(clashes::Accepted::note(&accepted, event)).await?;
     Ok(after)
 }
 
@@ -875,8 +882,9 @@ pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput)
             // The lead's owner may have left since: reassign the lead first.
             check_owner(&txn, actor, &mut invalid, Some(before.owner_id)).await?;
             invalid.into_result()?;
+            let accepted = clashes::conversion(&txn, actor, &new.name, before.owner_id, id).await?;
             let (customer, event) = insert_customer(&txn, &new, Some(before.owner_id)).await?;
-            txn.record(event).await?;
+            txn.record(clashes::Accepted::note(&accepted, event)).await?;
             customer.id
         }
     };
@@ -898,6 +906,7 @@ pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput)
                 role: role.clone(),
                 notes: String::new(),
                 allow_duplicate: true,
+                duplicate_reason: None,
             };
             check_contact(&new).into_result()?;
             let (contact, event) = insert_contact(&txn, &new).await?;

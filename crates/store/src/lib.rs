@@ -7,6 +7,7 @@
 pub mod access;
 pub mod activities;
 pub mod audit;
+pub mod clashes;
 pub mod customers;
 mod db;
 pub mod entity;

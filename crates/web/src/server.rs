@@ -214,6 +214,7 @@ const PAGE_WRITES: &[(&str, Need)] = &[
     ("/admin/lost-reasons/{id}", Need::Right(M::Opportunities, A::Administer)),
     ("/customers", Need::Right(M::Customers, A::Create)),
     ("/customers/bulk", Need::AnyOf(PAGE_BULK)),
+    ("/customers/handover-requests", Need::Right(M::Customers, A::Create)),
     ("/customers/{id}", Need::Right(M::Customers, A::Edit)),
     ("/customers/{id}/claim", Need::Right(M::Customers, A::Edit)),
     ("/customers/{id}/release", Need::Right(M::Customers, A::Edit)),

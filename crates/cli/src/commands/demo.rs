@@ -114,6 +114,7 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
     load_tasks(store).await?;
     load_leads(store).await?;
     let deals = load_deals(store).await?;
+    load_handover_request(store).await?;
     println!(
         "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),
@@ -460,6 +461,28 @@ const LEADS: [DemoLead; 30] = [
     ("白雪", "长沙中科检测技术有限公司", "实验室主任", "18412345624", "bai.xue@zk-test.cn", "老客户介绍", "老客户推荐", "medium", "disqualified", "wang.fang", 360, "联系不上，多次电话未接", false),
     ("Ryan Xu 徐锐", "Wuhan Harbor Logistics", "Manager", "18512345625", "ryan.xu@whharbor.com", "官网", "官网咨询", "low", "disqualified", "zhou.jie", 600, "Only wanted a price list; no project", false),
 ];
+
+/// One pending hand-over request (撞单): zhao.lei met 上海华信科技, li.na's
+/// customer, and asked his manager to hand it over.
+async fn load_handover_request(store: &Store) -> anyhow::Result<()> {
+    use salesflow_store::clashes::{HandoverRequestInput, request_handover};
+    use salesflow_store::entity::user;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let zhao = user::Entity::find()
+        .filter(user::Column::Username.eq("zhao.lei"))
+        .one(store.reader())
+        .await?
+        .context("zhao.lei")?;
+    let actor = access::actor_for(store.reader(), &zhao).await?;
+    let input = HandoverRequestInput {
+        name: Some("上海华信科技".to_owned()),
+        message: "展会上华信的周总主动找我，想谈华南分厂的项目。".to_owned(),
+        ..Default::default()
+    };
+    request_handover(store, &actor, input).await.context("hand-over request")?;
+    Ok(())
+}
 
 /// Leads from several campaigns over two years, in every status; the
 /// converted ones join the demo customers (or become a new one) through

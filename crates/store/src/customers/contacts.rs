@@ -47,6 +47,13 @@ pub struct ContactInput {
     pub role: String,
     pub notes: String,
     pub allow_duplicate: bool,
+    /// Why a manager saves despite a clash (撞单) with another owner's customer.
+    pub duplicate_reason: Option<String>,
+}
+
+/// What a contact is compared by for clashes (撞单).
+pub(crate) fn contact_probe(input: &ContactInput) -> clashes::Probe {
+    clashes::Probe::person(None, input.phone.as_deref(), input.mobile.as_deref(), input.email.as_deref())
 }
 
 pub(crate) fn check_contact(input: &ContactInput) -> Invalid {
@@ -159,6 +166,10 @@ pub async fn create_contact(store: &Store, actor: &Actor, input: ContactInput) -
         .map_err(|_| StoreError::Invalid(Invalid::one("customer_id", "unknown_reference")))?;
     require_owned(actor, &parent)?;
     invalid.into_result()?;
+    let allow = input.allow_duplicate;
+    let probe = contact_probe(&input);
+    let reason = input.duplicate_reason.as_deref();
+    let accepted = clashes::check(&txn, actor, &probe, parent.owner_id, (None, None), allow, reason).await?;
     if !input.allow_duplicate {
         let found = contact_duplicates(&txn, &input, None).await?;
         if let Some((field, _)) = found.first() {
@@ -167,7 +178,7 @@ pub async fn create_contact(store: &Store, actor: &Actor, input: ContactInput) -
         }
     }
     let (v, event) = insert_contact(&txn, &input).await?;
-    txn.commit(event).await?;
+    txn.commit(clashes::Accepted::note(&accepted, event)).await?;
     Ok(v)
 }
 
@@ -237,6 +248,15 @@ pub async fn update_contact(
     let (before, parent) = find_contact(&txn, actor, id).await?;
     require_owned(actor, &parent)?;
     invalid.into_result()?;
+    // Only a changed phone, mobile or e-mail can make a new clash.
+    let keys_changed =
+        contact_keys(&input) != (before.phone_key.clone(), before.mobile_key.clone(), before.email_key.clone());
+    let accepted = if keys_changed {
+        let (allow, reason) = (input.allow_duplicate, input.duplicate_reason.as_deref());
+        clashes::check(&txn, actor, &contact_probe(&input), parent.owner_id, (None, Some(id)), allow, reason).await?
+    } else {
+        None
+    };
     if !input.allow_duplicate {
         let found = contact_duplicates(&txn, &input, Some(id)).await?;
         if let Some((field, _)) = found.first() {
@@ -252,7 +272,8 @@ pub async fn update_contact(
     let texts = contact_texts(&after);
     txn.index(Kind::Contact, id, &texts.iter().map(String::as_str).collect::<Vec<_>>()).await?;
     let (before, after) = (contact_view(before), contact_view(after));
-    txn.commit(AuditEvent::new("contact.update", "contact", Some(id)).before(&before).after(&after)).await?;
+    let event = AuditEvent::new("contact.update", "contact", Some(id)).before(&before).after(&after);
+    txn.commit(clashes::Accepted::note(&accepted, event)).await?;
     Ok(after)
 }
 

@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use crate::Store;
 use crate::audit::{self, AuditEvent};
+use crate::clashes;
 use crate::entity::{activity, audit_entry, contact, customer, pool_claim, task};
 use crate::error::{StoreError, StoreResult};
 // The hand-over's home is `handover`; the web crate still calls it here.
@@ -177,8 +178,11 @@ pub struct CustomerInput {
     pub notes: String,
     /// When the customer first closed a deal (成交).
     pub closed_at: Option<DateTime<Utc>>,
-    /// Create or save even when a possible duplicate exists.
+    /// Create or save even when a possible duplicate exists; a clash with
+    /// another owner's customer (撞单) only for managers, with a reason.
     pub allow_duplicate: bool,
+    /// Why a manager saves despite a clash (recorded in the audit event).
+    pub duplicate_reason: Option<String>,
 }
 
 pub(crate) fn check_input(input: &CustomerInput) -> Invalid {
@@ -274,6 +278,10 @@ pub(crate) fn duplicate_error(actor: &Actor, field: &str, found: &[Duplicate]) -
     invalid
 }
 
+fn reason(input: &CustomerInput) -> Option<&str> {
+    input.duplicate_reason.as_deref()
+}
+
 pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput) -> StoreResult<CustomerView> {
     let permit = store.permit(actor, Module::Customers, Action::Create)?;
     let owner = if input.to_pool { None } else { input.owner_id.or(actor.user_id) };
@@ -281,6 +289,9 @@ pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput)
     let unit = permit.begin().await?;
     check_owner(&unit, actor, &mut invalid, owner).await?;
     invalid.into_result()?;
+    let probe = clashes::Probe::customer(&input.name);
+    let accepted =
+        clashes::check(&unit, actor, &probe, owner, (None, None), input.allow_duplicate, reason(&input)).await?;
     if !input.allow_duplicate {
         let found = duplicates_by_name(&unit, &input.name, None).await?;
         if !found.is_empty() {
@@ -288,7 +299,7 @@ pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput)
         }
     }
     let (v, event) = insert_customer(&unit, &input, owner).await?;
-    unit.commit(event).await?;
+    unit.commit(clashes::Accepted::note(&accepted, event)).await?;
     Ok(v)
 }
 
@@ -358,7 +369,14 @@ pub async fn update_customer(
         check_owner(&txn, actor, &mut invalid, owner).await?;
     }
     invalid.into_result()?;
-    if !input.allow_duplicate && name_key(&input.name) != before.name_key {
+    let renamed = name_key(&input.name) != before.name_key;
+    let accepted = if renamed {
+        let probe = clashes::Probe::customer(&input.name);
+        clashes::check(&txn, actor, &probe, owner, (Some(id), None), input.allow_duplicate, reason(&input)).await?
+    } else {
+        None
+    };
+    if !input.allow_duplicate && renamed {
         let found = duplicates_by_name(&txn, &input.name, Some(id)).await?;
         if !found.is_empty() {
             return Err(duplicate_error(actor, "name", &found).into());
@@ -390,7 +408,8 @@ pub async fn update_customer(
     }
     let names = owner_names(&txn, [before.owner_id, after.owner_id].into_iter().flatten()).await?;
     let (before, after) = (view(before, &names), view(after, &names));
-    txn.commit(AuditEvent::new("customer.update", "customer", Some(id)).before(&before).after(&after)).await?;
+    let event = AuditEvent::new("customer.update", "customer", Some(id)).before(&before).after(&after);
+    txn.commit(clashes::Accepted::note(&accepted, event)).await?;
     Ok(after)
 }
 

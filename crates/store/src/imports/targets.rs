@@ -107,6 +107,9 @@ pub(crate) trait ImportTarget: Send + Sync + 'static {
     fn merge_records(into: &mut Self::Record, from: Self::Record);
 
     fn id_of(model: &Self::Model) -> i64;
+
+    /// What a record is compared by for clashes (撞单).
+    fn clash_probe(record: &Self::Record) -> crate::clashes::Probe;
 }
 
 /// Rows per statement: SQLite limits bound parameters per statement.
@@ -160,6 +163,7 @@ impl ImportTarget for Customers {
             credit_limit,
             notes: values.get("notes").to_owned(),
             allow_duplicate: true,
+            duplicate_reason: None,
             // The owner is resolved per batch; fields added later keep their defaults.
             ..Default::default()
         };
@@ -270,6 +274,7 @@ impl ImportTarget for Customers {
                 credit_limit: Money(existing.credit_limit),
                 notes: existing.notes.clone(),
                 allow_duplicate: true,
+                duplicate_reason: None,
                 ..Default::default()
             },
             name_key: existing.name_key.clone(),
@@ -301,6 +306,10 @@ impl ImportTarget for Customers {
 
     fn id_of(model: &customer::Model) -> i64 {
         model.id
+    }
+
+    fn clash_probe(record: &CustomerRecord) -> crate::clashes::Probe {
+        crate::clashes::Probe::customer(&record.input.name)
     }
 
     /// Non-blank cells win; the name stays (both have the same key).
@@ -441,6 +450,7 @@ impl ImportTarget for Contacts {
             role: role.code().to_owned(),
             notes: values.get("notes").to_owned(),
             allow_duplicate: true,
+            duplicate_reason: None,
         };
         invalid.0.extend(check_contact(&input).0);
         invalid.into_result()?;
@@ -589,6 +599,7 @@ impl ImportTarget for Contacts {
                 role: existing.role.clone(),
                 notes: existing.notes.clone(),
                 allow_duplicate: true,
+                duplicate_reason: None,
             },
             customer_key: String::new(),
             role_given: true,
@@ -610,6 +621,10 @@ impl ImportTarget for Contacts {
 
     fn id_of(model: &contact::Model) -> i64 {
         model.id
+    }
+
+    fn clash_probe(record: &ContactRecord) -> crate::clashes::Probe {
+        crate::customers::contact_probe(&record.input)
     }
 
     /// Non-blank cells win; the contact stays with its customer.
@@ -696,6 +711,7 @@ impl ImportTarget for Leads {
             notes: values.get("notes").to_owned(),
             disqualify_reason: values.opt("disqualify_reason"),
             allow_duplicate: true,
+            duplicate_reason: None,
         };
         // The create form's rules; a disqualified row needs its reason.
         invalid.0.extend(check_lead(&input, status.code()).0);
@@ -819,6 +835,7 @@ impl ImportTarget for Leads {
                 notes: existing.notes.clone(),
                 disqualify_reason: existing.disqualify_reason.clone(),
                 allow_duplicate: true,
+                duplicate_reason: None,
             },
             status: existing.status.clone(),
             status_given: true,
@@ -861,6 +878,10 @@ impl ImportTarget for Leads {
 
     fn id_of(model: &lead::Model) -> i64 {
         model.id
+    }
+
+    fn clash_probe(record: &LeadRecord) -> crate::clashes::Probe {
+        crate::clashes::lead_probe(&record.input)
     }
 
     /// Non-blank cells win; a status given in the row replaces the old one.

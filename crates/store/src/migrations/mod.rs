@@ -19,6 +19,7 @@ mod m20261206_000013_hardening;
 mod m20261206_000014_sort_indexes;
 mod m20261206_000015_search_sets;
 mod m20261207_000016_search_keys;
+mod m20261207_000017_handover_requests;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_sort_indexes::Migration),
             Box::new(m20261206_000015_search_sets::Migration),
             Box::new(m20261207_000016_search_keys::Migration),
+            Box::new(m20261207_000017_handover_requests::Migration),
         ]
     }
 }

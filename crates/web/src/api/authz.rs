@@ -81,6 +81,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/customers/export.csv", Right(Customers, Export)),
     ("GET", "/customers/export.xlsx", Right(Customers, Export)),
     ("POST", "/customers/bulk", AnyOf(CUSTOMER_BULK)),
+    ("POST", "/customers/handover-requests", Right(Customers, Create)),
     ("GET", "/customers/{id}", Right(Customers, View)),
     ("PATCH", "/customers/{id}", Right(Customers, Edit)),
     ("DELETE", "/customers/{id}", Right(Customers, Delete)),

@@ -218,6 +218,11 @@ pub struct CustomerBody {
     /// Save although a customer with the same name exists.
     #[serde(default)]
     pub allow_duplicate: bool,
+    /// Why a manager saves despite a clash with another owner's customer
+    /// (撞单, `owned_by_other`): required with `allow_duplicate` then, at
+    /// most 500 characters, recorded in the audit event. Salespeople cannot
+    /// save despite a clash.
+    pub duplicate_reason: Option<String>,
     /// Required when updating.
     pub version: Option<i64>,
 }
@@ -257,6 +262,7 @@ impl CustomerBody {
             notes: self.notes.clone(),
             closed_at,
             allow_duplicate: self.allow_duplicate,
+            duplicate_reason: self.duplicate_reason.clone(),
         })
     }
 }
@@ -460,6 +466,11 @@ pub struct ContactBody {
     /// Save although a contact with the same phone or e-mail exists.
     #[serde(default)]
     pub allow_duplicate: bool,
+    /// Why a manager saves despite a clash with another owner's customer
+    /// (撞单, `owned_by_other`): required with `allow_duplicate` then, at
+    /// most 500 characters, recorded in the audit event. Salespeople cannot
+    /// save despite a clash.
+    pub duplicate_reason: Option<String>,
     /// Required when updating.
     pub version: Option<i64>,
 }
@@ -476,6 +487,7 @@ impl ContactBody {
             role: self.role.clone(),
             notes: self.notes.clone(),
             allow_duplicate: self.allow_duplicate,
+            duplicate_reason: self.duplicate_reason.clone(),
         }
     }
 }

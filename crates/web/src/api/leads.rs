@@ -151,6 +151,11 @@ pub struct LeadBody {
     /// name, phone or e-mail exists.
     #[serde(default)]
     pub allow_duplicate: bool,
+    /// Why a manager saves despite a clash with another owner's customer
+    /// (撞单, `owned_by_other`): required with `allow_duplicate` then, at
+    /// most 500 characters, recorded in the audit event. Salespeople cannot
+    /// save despite a clash.
+    pub duplicate_reason: Option<String>,
     /// Required when updating.
     pub version: Option<i64>,
 }
@@ -174,6 +179,7 @@ impl LeadBody {
             notes: self.notes.clone(),
             disqualify_reason: self.disqualify_reason.clone(),
             allow_duplicate: self.allow_duplicate,
+            duplicate_reason: self.duplicate_reason.clone(),
         }
     }
 }

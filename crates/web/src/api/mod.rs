@@ -8,6 +8,7 @@ pub(crate) mod audit;
 mod auth;
 pub mod authz;
 pub(crate) mod body;
+mod clashes;
 mod contract;
 pub(crate) mod customers;
 mod global_search;
@@ -73,6 +74,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(global_search::routes())
         .merge(settings::routes())
         .merge(customers::routes())
+        .merge(clashes::routes())
         .merge(activities::routes())
         .merge(views::routes())
         .merge(tasks::routes())

@@ -5,6 +5,7 @@ pub(crate) mod access;
 mod activities;
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod clash;
 mod customers;
 mod global_search;
 mod home;

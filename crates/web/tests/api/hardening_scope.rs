@@ -53,7 +53,8 @@ async fn duplicate_checks_do_not_reveal_records_outside_the_callers_scope() {
     let (s, p) = post(&app, &alice, "/api/v1/customers", json!({"name": "华信科技有限公司"})).await;
     assert_eq!(
         (s, field_codes(&p)),
-        (StatusCode::UNPROCESSABLE_ENTITY, vec!["name:duplicate_elsewhere".to_owned()]),
+        // Another rep's customer (撞单): refused, naming only the owner.
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["name:owned_by_other".to_owned()]),
         "{p}"
     );
     assert_reveals_only_the_owner("customer create", &p, &secrets);
@@ -65,19 +66,27 @@ async fn duplicate_checks_do_not_reveal_records_outside_the_callers_scope() {
     let body = json!({"customer_id": mine["id"], "name": "新联系人", "role": "handler", "mobile": "13800138000"});
     let (s, p) = post(&app, &alice, "/api/v1/contacts", body).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
-    assert!(field_codes(&p).iter().all(|c| c.ends_with(":duplicate_elsewhere")), "{p}");
+    assert_eq!(field_codes(&p), ["mobile:owned_by_other"], "{p}");
     assert_reveals_only_the_owner("contact create", &p, &secrets);
 
     // Alice's lead: Bob's company name, Bob's lead's phone.
     let body = json!({"name": "钱先生", "company": "华信科技有限公司", "phone": "13900139000"});
     let (s, p) = post(&app, &alice, "/api/v1/leads", body).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
-    assert!(field_codes(&p).iter().all(|c| c.ends_with(":duplicate_elsewhere")), "{p}");
+    assert_eq!(field_codes(&p), ["company:owned_by_other"], "{p}");
+    assert_reveals_only_the_owner("lead create", &p, &secrets);
+    // Bob's lead's phone alone is no clash (leads are not customers): the warning names only Bob.
+    let body = json!({"name": "钱先生", "phone": "13900139000"});
+    let (s, p) = post(&app, &alice, "/api/v1/leads", body).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(field_codes(&p), ["phone:duplicate_elsewhere"], "{p}");
     assert_reveals_only_the_owner("lead create", &p, &secrets);
 
-    // Alice's lead saved anyway: its conversion preview names only Bob.
-    let body = json!({"name": "钱先生", "company": "华信科技有限公司", "status": "qualified", "allow_duplicate": true});
-    let (s, lead) = post(&app, &alice, "/api/v1/leads", body).await;
+    // Alice cannot save it anyway (撞单); the administrator gives her the
+    // lead with a reason: its conversion preview names only Bob.
+    let body = json!({"name": "钱先生", "company": "华信科技有限公司", "status": "qualified", "allow_duplicate": true,
+        "owner_id": alice_id, "duplicate_reason": "展会名单"});
+    let (s, lead) = post(&app, &app.admin, "/api/v1/leads", body).await;
     assert_eq!(s, StatusCode::CREATED, "{lead}");
     let lead_id = lead["id"].as_i64().unwrap();
     let (s, preview) = app.leads().by(&alice).get_part(lead_id, "convert").await;

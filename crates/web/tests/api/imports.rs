@@ -1002,3 +1002,41 @@ async fn the_rejected_rows_need_the_right_to_import_not_only_to_view() {
     assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
     assert!(rejected_csv(&app, &app.admin, id).await.contains("深圳云帆网络"));
 }
+
+/// 撞单 in imports: a salesperson's rows matching another rep's customer
+/// (its name, its contact's phone or e-mail) are rejected with the owner's
+/// name only; a manager's import goes by its duplicate mode and its audit
+/// event records the reason `import <job id>`.
+#[tokio::test]
+async fn a_salespersons_rows_on_another_reps_customer_are_rejected() {
+    let app = TestApp::new().await;
+    let (_, li) = app.signed_in("li.na", "salesperson", None).await;
+    let (_, wang) = app.signed_in("wang.fang", "salesperson", None).await;
+    let huaxin = app.customer(&wang, "上海华信有限公司").await;
+    app.contacts()
+        .by(&wang)
+        .create(&json!({"customer_id": huaxin, "name": "陈经理", "mobile": "13800138000", "role": "handler"}))
+        .await;
+
+    let csv = "客户名称\n上海华信\n深圳云帆网络\n";
+    let job = import(&app, &li, "customers", "mine.csv", csv.as_bytes(), &[]).await;
+    assert_eq!((job["inserted"].as_i64(), job["rejected"].as_i64()), (Some(1), Some(1)), "{job}");
+    assert_eq!(
+        codes(&job).into_iter().map(|(row, _, code)| (row, code)).collect::<Vec<_>>(),
+        [(2, "owned_by_other".to_owned())]
+    );
+    let report = rejected_csv(&app, &li, job["id"].as_i64().unwrap()).await;
+    assert!(report.contains("wang.fang") && !report.contains("上海华信有限公司"), "{report}");
+
+    let leads = "姓名,公司名称,手机\n陈经理,,+86 138 0013 8000\n赵敏,苏州工业园,13900001111\n";
+    let job = import(&app, &li, "leads", "leads.csv", leads.as_bytes(), &[]).await;
+    assert_eq!((job["inserted"].as_i64(), job["rejected"].as_i64()), (Some(1), Some(1)), "{job}");
+    assert_eq!(codes(&job)[0].2, "owned_by_other");
+
+    // The administrator's import: the mode decides (skip: both exist now), the reason is recorded.
+    let job = import(&app, &app.admin, "customers", "all.csv", csv.as_bytes(), &[]).await;
+    assert_eq!((job["skipped"].as_i64(), job["rejected"].as_i64()), (Some(2), Some(0)), "{job}");
+    let id = job["id"].as_i64().unwrap();
+    let (_, log) = app.audit_log().list(&format!("entity_type=import&entity_id={id}")).await;
+    assert_eq!(log["items"][0]["after"]["duplicate_reason"], format!("import {id}"), "{log}");
+}

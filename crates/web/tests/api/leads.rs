@@ -270,7 +270,7 @@ async fn converting_creates_customer_and_contact_and_links_them() {
 async fn converting_reuses_the_customer_the_duplicate_check_finds() {
     let app = TestApp::new().await;
     let (_, li) = app.signed_in("li.na", "salesperson", None).await;
-    let (_, zhao) = app.signed_in("zhao.lei", "salesperson", None).await;
+    let (zhao_id, zhao) = app.signed_in("zhao.lei", "salesperson", None).await;
     let (_, mine) = app.customers().by(&li).post(&json!({"name": "上海华信科技有限公司"})).await;
     let mine_id = mine["id"].as_i64().unwrap();
     app.contacts()
@@ -305,7 +305,10 @@ async fn converting_reuses_the_customer_the_duplicate_check_finds() {
     assert_eq!(count(&app, "/api/v1/customers").await, 1);
 
     // Someone else's look-alike cannot be reused: a field error until a new customer is asked for.
-    let c = lead(&app, &zhao, json!({"name": "王磊", "company": "上海华信科技", "allow_duplicate": true})).await;
+    // (zhao cannot enter the lead himself: 撞单; the administrator gives it to him with a reason.)
+    let body = json!({"name": "王磊", "company": "上海华信科技", "allow_duplicate": true, "owner_id": zhao_id,
+        "duplicate_reason": "展会名单"});
+    let c = lead(&app, &app.admin, body).await;
     let c = qualify(&app, &zhao, &c).await;
     let (s, p) = app.leads().by(&zhao).act(&c["id"], "convert", None).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
@@ -317,7 +320,12 @@ async fn converting_reuses_the_customer_the_duplicate_check_finds() {
     assert_eq!(error_fields(&p), pairs(&[("customer_id", "unknown_reference")]));
     let (_, still) = app.leads().by(&zhao).get(&c["id"]).await;
     assert!(still["converted_at"].is_null(), "nothing changed");
-    let (s, done) = app.leads().by(&zhao).act(&c["id"], "convert", Some(&json!({"new_customer": true}))).await;
+    // A new customer by li.na's customer's name is 撞单 for zhao, a salesperson.
+    let (s, p) = app.leads().by(&zhao).act(&c["id"], "convert", Some(&json!({"new_customer": true}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(error_fields(&p), pairs(&[("name", "owned_by_other")]));
+    // The administrator may; the audit event says it was the conversion.
+    let (s, done) = app.leads().act(&c["id"], "convert", Some(&json!({"new_customer": true}))).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["customer_reused"], false);
     assert_ne!(done["customer_id"], mine_id);

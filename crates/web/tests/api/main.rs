@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod auth_hardening;
 mod authz;
+mod clashes;
 mod contract;
 mod conventions;
 mod customers;

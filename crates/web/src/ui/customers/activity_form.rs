@@ -52,7 +52,7 @@ pub(super) async fn log_activity(request: Page, Path(id): Path<i64>, Form(form):
         Err(StoreError::Invalid(invalid)) => {
             let errors = FormErrors::from_invalid(request.locale(), &invalid);
             let contact = ContactForm { role: "handler".into(), ..Default::default() };
-            show_page(&request, id, contact, form, errors, false).await?
+            show_page(&request, id, contact, form, errors, crate::ui::clash::Refusal::default()).await?
         }
         Err(e) => return Err(e.into()),
     })

@@ -1,6 +1,7 @@
 //! The customer form (new and edit), with the duplicate warning.
 
 use super::*;
+use crate::ui::clash::Refusal;
 
 #[derive(Debug, Deserialize, Default, Clone)]
 pub(super) struct CustomerForm {
@@ -33,6 +34,9 @@ pub(super) struct CustomerForm {
     pub(super) to_pool: Option<String>,
     #[serde(default)]
     pub(super) allow_duplicate: Option<String>,
+    /// Why a manager saves despite a clash (撞单).
+    #[serde(default)]
+    pub(super) duplicate_reason: String,
     #[serde(default)]
     pub(super) version: i64,
 }
@@ -54,6 +58,7 @@ impl CustomerForm {
             closed_at: c.closed_at.map(|t| settings.local_input(t)[..10].to_owned()).unwrap_or_default(),
             to_pool: None,
             allow_duplicate: None,
+            duplicate_reason: String::new(),
             version: c.version,
         }
     }
@@ -87,6 +92,7 @@ impl CustomerForm {
             notes: self.notes.clone(),
             closed_at,
             allow_duplicate: self.allow_duplicate.is_some(),
+            duplicate_reason: Some(self.duplicate_reason.clone()),
         })
     }
 }
@@ -99,10 +105,18 @@ pub(super) struct FormPage {
     pub(super) customer: Option<CustomerView>,
     pub(super) errors: FormErrors,
     pub(super) grades: [Grade; 3],
-    pub(super) duplicate: bool,
+    pub(super) refusal: Refusal,
 }
 
 impl FormPage {
+    /// Where a hand-over request from this form returns to.
+    pub(super) fn handover_back(&self) -> String {
+        match &self.customer {
+            Some(c) => format!("/customers/{}/edit", c.id),
+            None => "/customers/new".to_owned(),
+        }
+    }
+
     /// The short text fields, in form order.
     pub(super) fn text_fields(&self) -> Vec<(&'static str, String)> {
         let f = &self.form;
@@ -121,21 +135,17 @@ pub(super) async fn form_page(
     form: CustomerForm,
     customer: Option<CustomerView>,
     errors: FormErrors,
-    duplicate: bool,
+    refusal: Refusal,
 ) -> Response {
     let ctx = request.ctx("/customers").await;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let page = FormPage { ctx, form, customer, errors, grades: Grade::ALL, duplicate };
+    let page = FormPage { ctx, form, customer, errors, grades: Grade::ALL, refusal };
     (status, render(&page.ctx, &page)).into_response()
 }
 
 pub(super) async fn new_page(request: Page) -> PageResult {
     request.actor().require(Module::Customers, Action::Create)?;
-    Ok(form_page(&request, CustomerForm::default(), None, FormErrors::default(), false).await)
-}
-
-pub(super) fn is_duplicate(invalid: &Invalid) -> bool {
-    invalid.0.iter().any(|e| e.code == "possible_duplicate" || e.code == "duplicate_elsewhere")
+    Ok(form_page(&request, CustomerForm::default(), None, FormErrors::default(), Refusal::default()).await)
 }
 
 pub(super) async fn create(request: Page, Form(form): Form<CustomerForm>) -> PageResult {
@@ -148,7 +158,8 @@ pub(super) async fn create(request: Page, Form(form): Form<CustomerForm>) -> Pag
         Ok(c) => redirect_flash(&format!("/customers/{}", c.id), "flash.customer_created"),
         Err(StoreError::Invalid(invalid)) => {
             let errors = FormErrors::from_invalid(request.locale(), &invalid);
-            form_page(&request, form, None, errors, is_duplicate(&invalid)).await
+            let refusal = Refusal::of(&request, &invalid, |_| form.name.clone(), &form.duplicate_reason);
+            form_page(&request, form, None, errors, refusal).await
         }
         Err(e) => return Err(e.into()),
     })
@@ -159,7 +170,7 @@ pub(super) async fn edit_page(request: Page, Path(id): Path<i64>) -> PageResult 
         Ok(c) => {
             let company = salesflow_store::settings::get(request.store()).await.map(|s| s.settings).unwrap_or_default();
             let form = CustomerForm::from_view(&c, &company);
-            form_page(&request, form, Some(c), FormErrors::default(), false).await
+            form_page(&request, form, Some(c), FormErrors::default(), Refusal::default()).await
         }
         Err(e) => return Err(e.into()),
     })
@@ -175,8 +186,8 @@ pub(super) async fn update(request: Page, Path(id): Path<i64>, Form(form): Form<
     match request.saved(result)? {
         Ok(_) => Ok(redirect_flash(&format!("/customers/{id}"), "flash.saved")),
         Err(refused) => {
-            let duplicate = is_duplicate(&refused.invalid);
-            Ok(form_page(&request, form, Some(current), refused.errors, duplicate).await)
+            let refusal = Refusal::of(&request, &refused.invalid, |_| form.name.clone(), &form.duplicate_reason);
+            Ok(form_page(&request, form, Some(current), refused.errors, refusal).await)
         }
     }
 }

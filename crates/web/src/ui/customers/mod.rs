@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/customers", get(list_page).post(create))
         .route("/customers/new", get(new_page))
         .route("/customers/bulk", post(bulk))
+        .route("/customers/handover-requests", post(crate::ui::clash::request_handover))
         .route("/customers/export.csv", get(export_csv))
         .route("/customers/export.xlsx", get(export_xlsx))
         .route("/customers/{id}", get(show).post(update))

@@ -1,6 +1,7 @@
 //! The customer page with its contacts; claim, release, delete and merge.
 
 use super::*;
+use crate::ui::clash::Refusal;
 
 #[derive(Debug, Deserialize, Default, Clone)]
 pub(super) struct ContactForm {
@@ -18,6 +19,9 @@ pub(super) struct ContactForm {
     pub(super) role: String,
     #[serde(default)]
     pub(super) allow_duplicate: Option<String>,
+    /// Why a manager saves despite a clash (撞单).
+    #[serde(default)]
+    pub(super) duplicate_reason: String,
     /// The version last read, when editing a contact.
     #[serde(default)]
     pub(super) version: String,
@@ -37,8 +41,19 @@ impl ContactForm {
             email: text(&c.email),
             role: c.role.clone(),
             allow_duplicate: None,
+            duplicate_reason: String::new(),
             version: c.version.to_string(),
             editing: Some(c.id),
+        }
+    }
+
+    /// The form's value of a field that may clash.
+    pub(super) fn value(&self, field: &str) -> String {
+        match field {
+            "phone" => self.phone.clone(),
+            "mobile" => self.mobile.clone(),
+            "email" => self.email.clone(),
+            _ => self.name.clone(),
         }
     }
 
@@ -55,6 +70,7 @@ impl ContactForm {
             role: self.role.clone(),
             notes,
             allow_duplicate: self.allow_duplicate.is_some(),
+            duplicate_reason: Some(self.duplicate_reason.clone()),
         }
     }
 }
@@ -79,7 +95,7 @@ pub(super) struct ShowPage {
     pub(super) can_delete: bool,
     pub(super) can_claim: bool,
     pub(super) mine: bool,
-    pub(super) duplicate: bool,
+    pub(super) refusal: Refusal,
     pub(super) open_tasks: Vec<salesflow_store::tasks::TaskView>,
     pub(super) can_add_task: bool,
     /// The customer's opportunities (empty without the opportunities view right).
@@ -89,6 +105,11 @@ pub(super) struct ShowPage {
 }
 
 impl ShowPage {
+    /// Where a hand-over request from the contact form returns to.
+    pub(super) fn handover_back(&self) -> String {
+        format!("/customers/{}", self.c.id)
+    }
+
     /// The open opportunities an activity may be recorded for.
     pub(super) fn open_opportunities(&self) -> impl Iterator<Item = &salesflow_store::opportunities::OpportunityView> {
         self.opportunities.iter().filter(|o| o.status == "open")
@@ -133,7 +154,7 @@ pub(super) async fn show_page(
     contact: ContactForm,
     activity: ActivityForm,
     errors: FormErrors,
-    duplicate: bool,
+    refusal: Refusal,
 ) -> PageResult {
     let actor = request.actor();
     let c = customers::get_customer(request.store(), actor, id).await?;
@@ -217,7 +238,7 @@ pub(super) async fn show_page(
         intentions: Intention::ALL,
         merge_candidates,
         can_merge,
-        duplicate,
+        refusal,
         open_tasks,
         can_add_task: actor.can(Module::Customers, Action::Create),
         opportunities,
@@ -248,7 +269,7 @@ pub(super) async fn show(request: Page, Path(id): Path<i64>, Query(q): Query<Sho
     };
     let contact = editing.unwrap_or_else(|| ContactForm { role: "handler".into(), ..Default::default() });
     let activity = ActivityForm { opportunity_id: q.opportunity_id, ..Default::default() };
-    show_page(&request, id, contact, activity, FormErrors::default(), false).await
+    show_page(&request, id, contact, activity, FormErrors::default(), Refusal::default()).await
 }
 
 pub(super) async fn add_contact(request: Page, Path(id): Path<i64>, Form(form): Form<ContactForm>) -> PageResult {
@@ -257,7 +278,8 @@ pub(super) async fn add_contact(request: Page, Path(id): Path<i64>, Form(form): 
         Ok(_) => redirect_flash(&format!("/customers/{id}"), "flash.contact_added"),
         Err(StoreError::Invalid(invalid)) => {
             let errors = FormErrors::from_invalid(request.locale(), &invalid);
-            show_page(&request, id, form, ActivityForm::default(), errors, is_duplicate(&invalid)).await?
+            let refusal = Refusal::of(&request, &invalid, |f| form.value(f), &form.duplicate_reason);
+            show_page(&request, id, form, ActivityForm::default(), errors, refusal).await?
         }
         Err(e) => return Err(e.into()),
     })
@@ -271,15 +293,15 @@ pub(super) async fn edit_contact(request: Page, Path(id): Path<i64>, Form(mut fo
     form.editing = Some(id);
     let Ok(version) = form.version.trim().parse::<i64>() else {
         let errors = FormErrors::one(request.locale(), "version", "stale_version");
-        return show_page(&request, customer_id, form, ActivityForm::default(), errors, false).await;
+        return show_page(&request, customer_id, form, ActivityForm::default(), errors, Refusal::default()).await;
     };
     let input = form.input(customer_id, current.notes.clone());
     let result = customers::update_contact(request.store(), request.actor(), id, version, input).await;
     match request.saved(result)? {
         Ok(_) => Ok(redirect_flash(&format!("/customers/{customer_id}"), "flash.contact_saved")),
         Err(refused) => {
-            let duplicate = is_duplicate(&refused.invalid);
-            show_page(&request, customer_id, form, ActivityForm::default(), refused.errors, duplicate).await
+            let refusal = Refusal::of(&request, &refused.invalid, |f| form.value(f), &form.duplicate_reason);
+            show_page(&request, customer_id, form, ActivityForm::default(), refused.errors, refusal).await
         }
     }
 }
@@ -327,7 +349,7 @@ pub(super) async fn merge(request: Page, Path(id): Path<i64>, Form(form): Form<M
         Err(StoreError::Invalid(invalid)) => {
             let errors = FormErrors::from_invalid(request.locale(), &invalid);
             let contact = ContactForm { role: "handler".into(), ..Default::default() };
-            show_page(&request, id, contact, ActivityForm::default(), errors, false).await?
+            show_page(&request, id, contact, ActivityForm::default(), errors, Refusal::default()).await?
         }
         Err(e) => return Err(e.into()),
     })

@@ -1,6 +1,7 @@
 //! The lead form (new and edit), with possible duplicates.
 
 use super::*;
+use crate::ui::clash::Refusal;
 
 #[derive(Debug, Deserialize, Default, Clone)]
 pub(super) struct LeadForm {
@@ -32,6 +33,9 @@ pub(super) struct LeadForm {
     pub(super) notes: String,
     #[serde(default)]
     pub(super) allow_duplicate: Option<String>,
+    /// Why a manager saves despite a clash (撞单).
+    #[serde(default)]
+    pub(super) duplicate_reason: String,
     #[serde(default)]
     pub(super) version: i64,
 }
@@ -54,6 +58,7 @@ impl LeadForm {
             owner_id: l.owner_id.to_string(),
             notes: l.notes.clone(),
             allow_duplicate: None,
+            duplicate_reason: String::new(),
             version: l.version,
         }
     }
@@ -77,6 +82,7 @@ impl LeadForm {
             notes: self.notes.clone(),
             disqualify_reason: None,
             allow_duplicate: self.allow_duplicate.is_some(),
+            duplicate_reason: Some(self.duplicate_reason.clone()),
         })
     }
 }
@@ -91,9 +97,18 @@ pub(super) struct FormPage {
     pub(super) intentions: [Intention; 3],
     pub(super) owners: Vec<(i64, String)>,
     pub(super) duplicates: Vec<LeadDuplicate>,
+    pub(super) refusal: Refusal,
 }
 
 impl FormPage {
+    /// Where a hand-over request from this form returns to.
+    pub(super) fn handover_back(&self) -> String {
+        match &self.lead {
+            Some(l) => format!("/leads/{}/edit", l.id),
+            None => "/leads/new".to_owned(),
+        }
+    }
+
     /// The short text fields, in form order: name, value, input type.
     pub(super) fn text_fields(&self) -> Vec<(&'static str, String, &'static str)> {
         let f = &self.form;
@@ -139,6 +154,18 @@ pub(super) async fn owners(state: &AppState, actor: &Actor) -> Vec<(i64, String)
         .collect()
 }
 
+impl LeadForm {
+    /// The form's value of a field that may clash.
+    pub(super) fn value(&self, field: &str) -> String {
+        match field {
+            "phone" => self.phone.clone(),
+            "mobile" => self.mobile.clone(),
+            "email" => self.email.clone(),
+            _ => self.company.clone(),
+        }
+    }
+}
+
 pub(super) fn is_duplicate(invalid: &Invalid) -> bool {
     invalid.0.iter().any(|e| e.code == "possible_duplicate" || e.code == "duplicate_elsewhere")
 }
@@ -149,11 +176,12 @@ pub(super) async fn form_page(
     lead: Option<LeadView>,
     errors: FormErrors,
     duplicates: Vec<LeadDuplicate>,
+    refusal: Refusal,
 ) -> Response {
     let ctx = request.ctx("/leads").await;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let owners = owners(&request.state, request.actor()).await;
-    let page = FormPage { ctx, form, lead, errors, intentions: Intention::ALL, owners, duplicates };
+    let page = FormPage { ctx, form, lead, errors, intentions: Intention::ALL, owners, duplicates, refusal };
     (status, render(&page.ctx, &page)).into_response()
 }
 
@@ -169,7 +197,8 @@ pub(super) async fn form_error(request: &Page, form: LeadForm, lead: Option<Lead
         }
         _ => Vec::new(),
     };
-    form_page(request, form, lead, errors, duplicates).await
+    let refusal = Refusal::of(request, &invalid, |f| form.value(f), &form.duplicate_reason);
+    form_page(request, form, lead, errors, duplicates, refusal).await
 }
 
 pub(super) async fn new_page(request: Page) -> PageResult {
@@ -178,7 +207,7 @@ pub(super) async fn new_page(request: Page) -> PageResult {
         owner_id: request.session.actor.user_id.map(|id| id.to_string()).unwrap_or_default(),
         ..Default::default()
     };
-    Ok(form_page(&request, form, None, FormErrors::default(), Vec::new()).await)
+    Ok(form_page(&request, form, None, FormErrors::default(), Vec::new(), Refusal::default()).await)
 }
 
 pub(super) async fn create(request: Page, Form(form): Form<LeadForm>) -> PageResult {
@@ -197,7 +226,7 @@ pub(super) async fn edit_page(request: Page, Path(id): Path<i64>) -> PageResult 
     Ok(match leads::get_lead(request.store(), request.actor(), id).await {
         Ok(l) if l.deleted_at.is_none() && l.converted_at.is_none() => {
             let form = LeadForm::from_view(&l);
-            form_page(&request, form, Some(l), FormErrors::default(), Vec::new()).await
+            form_page(&request, form, Some(l), FormErrors::default(), Vec::new(), Refusal::default()).await
         }
         Ok(_) => redirect_flash(&format!("/leads/{id}"), "flash.lead_locked"),
         Err(e) => return Err(e.into()),
@@ -215,7 +244,7 @@ pub(super) async fn update(request: Page, Path(id): Path<i64>, Form(form): Form<
         Err(StoreError::Invalid(invalid)) => form_error(&request, form, Some(current), invalid).await,
         Err(StoreError::Conflict(_)) => {
             let errors = FormErrors::one(request.locale(), "version", "stale_version");
-            form_page(&request, form, Some(current), errors, Vec::new()).await
+            form_page(&request, form, Some(current), errors, Vec::new(), Refusal::default()).await
         }
         Err(e) => return Err(e.into()),
     })
