@@ -24,4 +24,5 @@ mod races;
 mod reports;
 mod search;
 mod support;
+mod tags;
 mod tasks;
