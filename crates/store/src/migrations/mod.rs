@@ -19,6 +19,7 @@ mod m20261206_000013_hardening;
 mod m20261206_000014_sort_indexes;
 mod m20261206_000015_search_sets;
 mod m20261207_000017_customer_tags;
+mod m20261207_000018_stored_codes;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_sort_indexes::Migration),
             Box::new(m20261206_000015_search_sets::Migration),
             Box::new(m20261207_000017_customer_tags::Migration),
+            Box::new(m20261207_000018_stored_codes::Migration),
         ]
     }
 }
