@@ -122,6 +122,19 @@ fn demo_and_gen_load_into_a_fresh_database() {
     };
     let kept = rows();
     assert!(kept.len() > 1000, "{}", kept.len());
+    // Both wrote tags (demo: its grade-A customers; gen: about a fifth),
+    // which the list's tag filter finds.
+    let tagged = |tag: &str| {
+        let url = format!("sqlite://{}?mode=rw", dir.join("salesflow.db").display());
+        let filter = salesflow_store::customers::CustomerFilter { tag: Some(tag.into()), ..Default::default() };
+        let page = salesflow_store::paging::PageRequest { limit: Some(200), ..Default::default() };
+        tokio::runtime::Runtime::new().expect("runtime").block_on(async {
+            let store = salesflow_store::Store::connect(&url).await.expect("open the database");
+            let actor = salesflow_store::Actor::system();
+            salesflow_store::customers::list_customers(&store, &actor, &filter, &page).await.expect("list").items.len()
+        })
+    };
+    assert!(tagged("重点客户") > 1 && tagged("VIP") > 1, "demo and gen write tags");
     let out = salesflow(&dir, &["rebuild-funnel"], "");
     assert!(out.status.success() && text(&out).contains("funnel summary rebuilt"), "{}", text(&out));
     assert!(kept == rows(), "the summary differs from a rebuild");

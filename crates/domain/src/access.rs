@@ -169,6 +169,24 @@ pub struct BuiltInRole {
     pub permissions: Permissions,
 }
 
+impl BuiltInRole {
+    /// Whether `name` is this role's shipped name (in either language, or
+    /// both as built-in roles were once stored): a built-in role keeps no
+    /// name of its own then, and each reader sees it in their language.
+    pub fn is_shipped_name(&self, name: &str) -> bool {
+        let name = name.trim();
+        name.is_empty()
+            || name == self.name_zh
+            || name == self.name_en
+            || name == format!("{} {}", self.name_zh, self.name_en)
+    }
+}
+
+/// The built-in role with this code.
+pub fn built_in_role(code: &str) -> Option<BuiltInRole> {
+    built_in_roles().into_iter().find(|r| r.code == code)
+}
+
 /// The roles every installation starts with. Later areas add their grants here.
 pub fn built_in_roles() -> Vec<BuiltInRole> {
     use Action::*;
@@ -313,6 +331,16 @@ mod tests {
         let back = p.to_codes();
         assert_eq!(back.len(), 1);
         assert_eq!(back["access"], vec!["view".to_owned()]);
+    }
+
+    #[test]
+    fn built_in_roles_know_their_shipped_names() {
+        let admin = built_in_role("admin").expect("the admin role");
+        for name in ["", "系统管理员", "Administrator", "系统管理员 Administrator", " Administrator "] {
+            assert!(admin.is_shipped_name(name), "{name}");
+        }
+        assert!(!admin.is_shipped_name("超级管理员"));
+        assert!(built_in_role("nobody").is_none());
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod audit_entry;
 pub mod company_settings;
 pub mod contact;
 pub mod customer;
+pub mod customer_tag;
 pub mod department;
 pub mod handover_request;
 pub mod idempotency_key;

@@ -31,9 +31,35 @@ pub fn field_label(locale: &str, field: &str) -> String {
     if text.ends_with(&key) { field.to_owned() } else { text }
 }
 
+/// A role's name for the reader: the name its creator typed, or for a
+/// built-in role that keeps none (stored empty) its name in the reader's
+/// language (`roles.<code>`).
+pub fn role_name(locale: &str, code: &str, name: &str) -> String {
+    if !name.trim().is_empty() {
+        return name.to_owned();
+    }
+    let key = format!("roles.{code}");
+    let text = t(locale, &key);
+    if text.ends_with(&key) { code.to_owned() } else { text }
+}
+
+/// A role as the reader reads it: its name in their language (see [`role_name`]).
+pub fn named_role(mut role: salesflow_store::access::RoleView, locale: &str) -> salesflow_store::access::RoleView {
+    role.name = role_name(locale, &role.code, &role.name);
+    role
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn built_in_roles_are_named_in_the_readers_language() {
+        assert_eq!(role_name("en", "admin", ""), "Administrator");
+        assert_eq!(role_name("zh-CN", "admin", ""), "系统管理员");
+        assert_eq!(role_name("en", "admin", "超级管理员"), "超级管理员");
+        assert_eq!(role_name("en", "field_sales", ""), "field_sales");
+    }
 
     #[test]
     fn translates_in_both_languages() {

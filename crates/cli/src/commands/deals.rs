@@ -192,7 +192,8 @@ pub async fn insert<C: ConnectionTrait>(
 
     let (mut stays, mut checks, mut changes, mut contacts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for ((seed, path), id) in seeds.iter().zip(&paths).zip(&ids) {
-        let label = |stage: i64| planner.stage(seed.pipeline, stage).map(|s| s.label("zh-CN"));
+        // Stage changes hold codes and ids; the reader's language names them.
+        let code = |stage: i64| planner.stage(seed.pipeline, stage).map(|s| s.code.clone());
         for (n, (stage, entered, left, passed)) in path.stays.iter().enumerate() {
             stays.push(opportunity_stage::ActiveModel {
                 opportunity_id: Set(*id),
@@ -208,7 +209,11 @@ pub async fn insert<C: ConnectionTrait>(
                 ..Default::default()
             });
             if n > 0 {
-                changes.push(change(*id, "stage", label(path.stays[n - 1].0), label(*stage), seed.owner_id, *entered));
+                let from = path.stays[n - 1].0;
+                let mut moved = change(*id, "stage", code(from), code(*stage), seed.owner_id, *entered);
+                moved.from_stage_id = Set(Some(from));
+                moved.to_stage_id = Set(Some(*stage));
+                changes.push(moved);
             }
         }
         if let Some(closed) = path.closed_at {

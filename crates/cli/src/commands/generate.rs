@@ -6,7 +6,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::Rng;
 use salesflow_store::access::{self, DepartmentInput};
-use salesflow_store::entity::{activity, audit_entry, contact, customer, user};
+use salesflow_store::entity::{activity, audit_entry, contact, customer, customer_tag, user};
 use salesflow_store::search::{self, Kind};
 use salesflow_store::{Actor, Store};
 use sea_orm::{EntityTrait, Set};
@@ -239,6 +239,7 @@ const TRADES: [&str; 12] =
 const EN: [&str; 8] = ["Bright", "Pearl River", "Panda", "Golden Gate", "Summit", "Harbor", "Jade", "Lotus"];
 const EN_TRADE: [&str; 6] = ["Pharma", "Logistics", "Foods", "Trading", "Electronics", "Machinery"];
 const GRADES: [&str; 3] = ["A", "B", "C"];
+const TAGS: [&str; 5] = ["重点客户", "VIP", "华东", "渠道", "老客户"];
 
 async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> anyhow::Result<()> {
     anyhow::ensure!(!user_ids.is_empty(), "no users to own the customers");
@@ -251,6 +252,7 @@ async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> 
         let n = BATCH.min(args.customers - done);
         let mut rows = Vec::with_capacity(n as usize);
         let mut names = Vec::with_capacity(n as usize);
+        let mut tags: Vec<Vec<&str>> = Vec::with_capacity(n as usize);
         for i in done..done + n {
             let name = if i % 7 == 0 {
                 format!(
@@ -271,6 +273,12 @@ async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> 
             let last = created + Duration::minutes(rng.random_range(0..(now - created).num_minutes().max(1)));
             let owner = (rng.random_range(0..5) != 0).then(|| user_ids[rng.random_range(0..user_ids.len())]);
             names.push(name.clone());
+            // About one customer in five carries a tag or two (the list's tag filter).
+            tags.push(match rng.random_range(0..10) {
+                0 => vec![TAGS[rng.random_range(0..TAGS.len())]],
+                1 => vec![TAGS[0], TAGS[rng.random_range(1..TAGS.len())]],
+                _ => Vec::new(),
+            });
             rows.push(customer::ActiveModel {
                 name_key: Set(salesflow_domain::customers::name_key(&name)),
                 name: Set(name),
@@ -281,7 +289,6 @@ async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> 
                 address: Set(None),
                 source: Set(Some("展会".to_owned())),
                 kind: Set(None),
-                tags: Set(String::new()),
                 credit_limit: Set(rng.random_range(0..1000) * 100_000),
                 owner_id: Set(owner),
                 notes: Set(String::new()),
@@ -298,6 +305,20 @@ async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> 
         let txn = store.begin().await?;
         let ids = customer::Entity::insert_many(rows).exec_with_returning_keys(&txn).await?;
         new_ids.extend(ids.iter().copied());
+        let tag_rows: Vec<customer_tag::ActiveModel> = ids
+            .iter()
+            .zip(&tags)
+            .flat_map(|(id, tags)| {
+                tags.iter().enumerate().map(move |(position, tag)| customer_tag::ActiveModel {
+                    customer_id: Set(*id),
+                    tag: Set((*tag).to_owned()),
+                    position: Set(position as i32),
+                })
+            })
+            .collect();
+        if !tag_rows.is_empty() {
+            customer_tag::Entity::insert_many(tag_rows).exec_without_returning(&txn).await?;
+        }
         let indexed: Vec<(i64, String)> = ids.into_iter().zip(names).collect();
         search::index_new(&txn, Kind::Customer, &indexed).await?;
         txn.commit().await?;

@@ -117,7 +117,8 @@ pub async fn bootstrap(store: &Store) -> StoreResult<()> {
         let now = store.now();
         role::ActiveModel {
             code: Set(r.code.to_owned()),
-            name: Set(format!("{} {}", r.name_zh, r.name_en)),
+            // No name of its own: each reader sees it in their language.
+            name: Set(String::new()),
             data_scope: Set(r.scope.code().to_owned()),
             permissions: Set(serde_json::to_string(&r.permissions.to_codes()).unwrap_or_default()),
             built_in: Set(true),

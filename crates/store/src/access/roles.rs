@@ -6,6 +6,8 @@ use super::*;
 pub struct RoleView {
     pub id: i64,
     pub code: String,
+    /// The name its creator typed. Empty for a built-in role under its
+    /// shipped name: the reader's language names it (`roles.<code>`).
     pub name: String,
     #[schema(value_type = String, example = "own")]
     pub data_scope: DataScope,
@@ -108,9 +110,15 @@ pub async fn update_role(
         // Without this an installation could lock itself out.
         return Err(Invalid::one("permissions", "admin_must_administer").into());
     }
+    // A built-in role given its shipped name (in either language) keeps
+    // none of its own, so that every reader sees it in their language.
+    let name = match rules::built_in_role(&before.code) {
+        Some(shipped) if before.built_in && shipped.is_shipped_name(&input.name) => "",
+        _ => input.name.trim(),
+    };
     let after = txn
         .update::<role::Entity>(id, version)
-        .set(role::Column::Name, Expr::value(input.name.trim()))
+        .set(role::Column::Name, Expr::value(name))
         .set(role::Column::DataScope, Expr::value(input.data_scope.code()))
         .set(
             role::Column::Permissions,

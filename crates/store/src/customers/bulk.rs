@@ -41,6 +41,9 @@ pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: BulkAction)
     for c in &rows {
         require_owned(actor, c)?;
     }
+    if let BulkAction::AddTag(tag) = &action {
+        add_tag(&txn, &ids, tag).await?;
+    }
     let now = txn.now();
     let mut audited = None;
     for c in rows {
@@ -50,15 +53,7 @@ pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: BulkAction)
                 update = update.set(customer::Column::OwnerId, Expr::value(*owner));
                 ("customer.assign", serde_json::json!({ "from_owner_id": c.owner_id, "owner_id": owner }))
             }
-            BulkAction::AddTag(tag) => {
-                let mut tags = tags_of(&c.tags);
-                let tag = tag.trim().to_owned();
-                if !tags.contains(&tag) {
-                    tags.push(tag.clone());
-                }
-                update = update.set(customer::Column::Tags, Expr::value(stored_tags(&tags)));
-                ("customer.tag", serde_json::json!({ "tag": tag }))
-            }
+            BulkAction::AddTag(tag) => ("customer.tag", serde_json::json!({ "tag": tag.trim() })),
             BulkAction::Delete => {
                 update = update.set(customer::Column::DeletedAt, Expr::value(now));
                 ("customer.delete", serde_json::json!({ "bulk": true }))

@@ -60,12 +60,16 @@ pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64
         .exec(&txn)
         .await?;
     let either = |a: &Option<String>, b: &Option<String>| a.clone().or_else(|| b.clone());
-    let mut tags = tags_of(&survivor.tags);
-    for t in tags_of(&other.tags) {
-        if !tags.contains(&t) {
-            tags.push(t);
+    let mut tags_before = tags_of(&txn, [survivor_id, other_id]).await?;
+    let (survivor_tags, other_tags) =
+        (tags_before.remove(&survivor_id).unwrap_or_default(), tags_before.remove(&other_id).unwrap_or_default());
+    let mut tags = survivor_tags.clone();
+    for t in &other_tags {
+        if !tags.contains(t) {
+            tags.push(t.clone());
         }
     }
+    replace_tags(&txn, survivor_id, &survivor_tags, &tags).await?;
     let notes = match (survivor.notes.is_empty(), other.notes.is_empty()) {
         (_, true) => survivor.notes.clone(),
         (true, false) => other.notes.clone(),
@@ -84,7 +88,6 @@ pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64
         .set(customer::Column::Address, Expr::value(either(&survivor.address, &other.address)))
         .set(customer::Column::Source, Expr::value(either(&survivor.source, &other.source)))
         .set(customer::Column::Kind, Expr::value(either(&survivor.kind, &other.kind)))
-        .set(customer::Column::Tags, Expr::value(stored_tags(&tags)))
         .set(customer::Column::CreditLimit, Expr::value(std::cmp::max(survivor.credit_limit, other.credit_limit)))
         .set(customer::Column::Notes, Expr::value(notes))
         .set(customer::Column::ClosedAt, Expr::value(closed_at))
@@ -101,7 +104,8 @@ pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64
         .await?;
     txn.index(Kind::Customer, other_id, &[]).await?;
     let names = owner_names(&txn, [survivor.owner_id, other.owner_id, after.owner_id].into_iter().flatten()).await?;
-    let (before, merged, after) = (view(survivor, &names), view(other, &names), view(after, &names));
+    let (before, merged, after) =
+        (view(survivor, &names, survivor_tags), view(other, &names, other_tags), view(after, &names, tags));
     let detail = serde_json::json!({
         "merged_customer_id": other_id,
         "merged_customer": audit::snapshot(&merged),

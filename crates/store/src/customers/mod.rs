@@ -39,10 +39,13 @@ use crate::unit_of_work::UnitOfWork;
 mod bulk;
 mod contacts;
 mod merge;
+mod tags;
 
 pub use bulk::*;
 pub use contacts::*;
 pub use merge::*;
+pub use tags::normalize_tag;
+pub(crate) use tags::{add_tag, insert_tags, replace_tags, tags_of};
 
 // ---------------------------------------------------------------- views
 
@@ -81,16 +84,7 @@ pub struct CustomerView {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-fn tags_of(stored: &str) -> Vec<String> {
-    stored.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
-}
-
-/// Tags are stored as `,a,b,` so that one tag matches with `LIKE '%,a,%'`.
-pub(crate) fn stored_tags(tags: &[String]) -> String {
-    if tags.is_empty() { String::new() } else { format!(",{},", tags.join(",")) }
-}
-
-fn view(m: customer::Model, names: &HashMap<i64, String>) -> CustomerView {
+fn view(m: customer::Model, names: &HashMap<i64, String>, tags: Vec<String>) -> CustomerView {
     CustomerView {
         owner_name: m.owner_id.and_then(|o| names.get(&o).cloned()),
         region: rules::region(m.province.as_deref(), m.city.as_deref()),
@@ -103,7 +97,7 @@ fn view(m: customer::Model, names: &HashMap<i64, String>) -> CustomerView {
         address: m.address,
         source: m.source,
         kind: m.kind,
-        tags: tags_of(&m.tags),
+        tags,
         credit_limit: Money(m.credit_limit).to_string(),
         owner_id: m.owner_id,
         notes: m.notes,
@@ -120,7 +114,8 @@ fn view(m: customer::Model, names: &HashMap<i64, String>) -> CustomerView {
 
 async fn one_view<C: ConnectionTrait>(conn: &C, m: customer::Model) -> StoreResult<CustomerView> {
     let names = owner_names(conn, m.owner_id.into_iter()).await?;
-    Ok(view(m, &names))
+    let tags = tags_of(conn, [m.id]).await?.remove(&m.id).unwrap_or_default();
+    Ok(view(m, &names, tags))
 }
 
 // ---------------------------------------------------------------- scope
@@ -321,7 +316,6 @@ pub(crate) async fn insert_customer(
         address: Set(clean(&input.address)),
         source: Set(clean(&input.source)),
         kind: Set(clean(&input.kind)),
-        tags: Set(stored_tags(&input.tags)),
         credit_limit: Set(input.credit_limit.minor()),
         owner_id: Set(owner),
         notes: Set(input.notes.trim().to_owned()),
@@ -335,6 +329,7 @@ pub(crate) async fn insert_customer(
     }
     .insert(txn)
     .await?;
+    insert_tags(txn, &[(m.id, &input.tags)]).await?;
     txn.index(Kind::Customer, m.id, &[&m.name]).await?;
     let v = one_view(txn, m).await?;
     let event = AuditEvent::new("customer.create", "customer", Some(v.id)).after(&v);
@@ -396,18 +391,20 @@ pub async fn update_customer(
         .set(customer::Column::Address, Expr::value(clean(&input.address)))
         .set(customer::Column::Source, Expr::value(clean(&input.source)))
         .set(customer::Column::Kind, Expr::value(clean(&input.kind)))
-        .set(customer::Column::Tags, Expr::value(stored_tags(&input.tags)))
         .set(customer::Column::CreditLimit, Expr::value(input.credit_limit.minor()))
         .set(customer::Column::OwnerId, Expr::value(owner))
         .set(customer::Column::Notes, Expr::value(input.notes.trim()))
         .set(customer::Column::ClosedAt, Expr::value(input.closed_at))
         .exec()
         .await?;
+    let tags_before = tags_of(&txn, [id]).await?.remove(&id).unwrap_or_default();
+    replace_tags(&txn, id, &tags_before, &input.tags).await?;
+    let tags_after = tags_of(&txn, [id]).await?.remove(&id).unwrap_or_default();
     if after.name != before.name {
         txn.index(Kind::Customer, id, &[&after.name]).await?;
     }
     let names = owner_names(&txn, [before.owner_id, after.owner_id].into_iter().flatten()).await?;
-    let (before, after) = (view(before, &names), view(after, &names));
+    let (before, after) = (view(before, &names, tags_before), view(after, &names, tags_after));
     let event = AuditEvent::new("customer.update", "customer", Some(id)).before(&before).after(&after);
     txn.commit(clashes::Accepted::note(&accepted, event)).await?;
     Ok(after)
@@ -628,7 +625,7 @@ pub async fn list_customers(
         }
     }
     if let Some(tag) = clean(&filter.tag) {
-        query = query.filter(customer::Column::Tags.contains(format!(",{tag},")));
+        query = query.filter(customer::Column::Id.in_subquery(tags::tagged(&tag)));
     }
     if let Some(ids) = &filter.ids {
         query = query.filter(customer::Column::Id.is_in(ids.iter().copied()));
@@ -642,6 +639,7 @@ pub async fn list_customers(
     }
     let rows = keyset.apply(query, customer::Column::Id).all(store.reader()).await?;
     let names = owner_names(store.reader(), rows.iter().filter_map(|c| c.owner_id)).await?;
+    let mut tags = tags_of(store.reader(), rows.iter().map(|c| c.id)).await?;
     let page = keyset.finish(rows, |c, field| {
         let key = match field {
             "last_activity_at" => Key::Time(c.last_activity_at),
@@ -654,7 +652,10 @@ pub async fn list_customers(
         };
         (key, c.id)
     });
-    Ok(page.map(|c| view(c, &names)))
+    Ok(page.map(|c| {
+        let t = tags.remove(&c.id).unwrap_or_default();
+        view(c, &names, t)
+    }))
 }
 
 /// The audit actions that change who owns a customer: shown on its timeline.

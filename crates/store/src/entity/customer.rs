@@ -15,8 +15,6 @@ pub struct Model {
     pub address: Option<String>,
     pub source: Option<String>,
     pub kind: Option<String>,
-    /// Comma-separated.
-    pub tags: String,
     /// Minor units.
     pub credit_limit: i64,
     /// `None`: in the public pool.

@@ -16,8 +16,8 @@ use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use crate::customers::{
-    ContactInput, CustomerInput, check_contact, check_input, contact_columns, contact_keys, contact_texts,
-    require_owned, stored_tags, visible,
+    ContactInput, CustomerInput, check_contact, check_input, contact_columns, contact_keys, contact_texts, insert_tags,
+    replace_tags, require_owned, tags_of, visible,
 };
 use crate::entity::{contact, customer, lead, user};
 use crate::error::StoreResult;
@@ -225,6 +225,7 @@ impl ImportTarget for Customers {
         while records.peek().is_some() {
             let chunk: Vec<CustomerRecord> = records.by_ref().take(ROWS_PER_STATEMENT).collect();
             let names: Vec<String> = chunk.iter().map(|r| r.input.name.clone()).collect();
+            let tags: Vec<Vec<String>> = chunk.iter().map(|r| r.input.tags.clone()).collect();
             let rows: Vec<customer::ActiveModel> = chunk
                 .into_iter()
                 .map(|r| {
@@ -239,7 +240,6 @@ impl ImportTarget for Customers {
                         address: Set(clean(&input.address)),
                         source: Set(clean(&input.source)),
                         kind: Set(clean(&input.kind)),
-                        tags: Set(stored_tags(&input.tags)),
                         credit_limit: Set(input.credit_limit.minor()),
                         owner_id: Set(r.owner_id),
                         notes: Set(input.notes.trim().to_owned()),
@@ -253,6 +253,7 @@ impl ImportTarget for Customers {
                 })
                 .collect();
             let ids = customer::Entity::insert_many(rows).exec_with_returning_keys(txn).await?;
+            insert_tags(txn, &ids.iter().copied().zip(tags.iter().map(Vec::as_slice)).collect::<Vec<_>>()).await?;
             let indexed: Vec<(i64, String)> = ids.into_iter().zip(names).collect();
             search::index_later(txn, Kind::Customer, &indexed).await?;
         }
@@ -260,6 +261,7 @@ impl ImportTarget for Customers {
     }
 
     async fn merge(txn: &UnitOfWork<'_>, existing: &customer::Model, record: CustomerRecord) -> StoreResult<()> {
+        let existing_tags = tags_of(txn, [existing.id]).await?.remove(&existing.id).unwrap_or_default();
         let mut into = CustomerRecord {
             input: CustomerInput {
                 name: existing.name.clone(),
@@ -270,7 +272,7 @@ impl ImportTarget for Customers {
                 address: existing.address.clone(),
                 source: existing.source.clone(),
                 kind: existing.kind.clone(),
-                tags: existing.tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+                tags: existing_tags.clone(),
                 credit_limit: Money(existing.credit_limit),
                 notes: existing.notes.clone(),
                 allow_duplicate: true,
@@ -295,12 +297,12 @@ impl ImportTarget for Customers {
             .set(customer::Column::Address, Expr::value(input.address))
             .set(customer::Column::Source, Expr::value(input.source))
             .set(customer::Column::Kind, Expr::value(input.kind))
-            .set(customer::Column::Tags, Expr::value(stored_tags(&input.tags)))
             .set(customer::Column::CreditLimit, Expr::value(input.credit_limit.minor()))
             .set(customer::Column::OwnerId, Expr::value(into.owner_id))
             .set(customer::Column::Notes, Expr::value(input.notes))
             .exec()
             .await?;
+        replace_tags(txn, existing.id, &existing_tags, &input.tags).await?;
         Ok(())
     }
 

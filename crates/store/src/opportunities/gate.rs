@@ -171,9 +171,7 @@ pub async fn move_opportunity(store: &Store, actor: &Actor, id: i64, input: Move
     }
     enter_stage(&txn, actor, &m, target.id, now, false, overridden.clone()).await?;
     txn.funnel_finish(funnel).await?;
-    let locale = actor.locale.as_deref().unwrap_or("zh-CN");
-    let from = pipeline.stage(m.stage_id).map(|s| s.label(locale));
-    change(&txn, actor, id, "stage", from, Some(target.label(locale)), overridden.clone()).await?;
+    stage_change(&txn, actor, id, pipeline.stage(m.stage_id), target, overridden.clone()).await?;
     if m.probability != target.probability {
         change(
             &txn,

@@ -28,7 +28,7 @@ use crate::Store;
 use crate::audit::AuditEvent;
 use crate::entity::{
     contact, customer, lost_reason, opportunity, opportunity_change, opportunity_check, opportunity_contact,
-    opportunity_stage,
+    opportunity_stage, pipeline_stage,
 };
 use crate::error::{StoreError, StoreResult};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
@@ -464,6 +464,33 @@ async fn change<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Records a move between stages as codes and ids, so that the history
+/// names the stages in the reader's language (not the mover's).
+async fn stage_change<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    id: i64,
+    from: Option<&StageView>,
+    to: &StageView,
+    reason: Option<String>,
+) -> StoreResult<()> {
+    opportunity_change::ActiveModel {
+        opportunity_id: Set(id),
+        field: Set("stage".to_owned()),
+        from_value: Set(from.map(|s| s.code.clone())),
+        to_value: Set(Some(to.code.clone())),
+        from_stage_id: Set(from.map(|s| s.id)),
+        to_stage_id: Set(Some(to.id)),
+        reason: Set(reason),
+        user_id: Set(actor.user_id),
+        at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
 /// Opens a stay in a stage (`passed`: skipped over, no time spent).
 async fn enter_stage<C: ConnectionTrait>(
     conn: &C,
@@ -742,8 +769,12 @@ pub struct HistoryEntry {
     pub id: i64,
     /// `stage|probability|amount|owner|expected_close_date|status|checklist_done|checklist_undone`.
     pub field: String,
+    /// A stage: its code and name in the reader's language (`S2 需求确认`).
     pub from_value: Option<String>,
     pub to_value: Option<String>,
+    /// A stage change: the stages left and entered.
+    pub from_stage_id: Option<i64>,
+    pub to_stage_id: Option<i64>,
     /// A gate override's or probability override's reason, a lost note.
     pub reason: Option<String>,
     pub user_id: Option<i64>,
@@ -751,8 +782,9 @@ pub struct HistoryEntry {
     pub at: DateTime<Utc>,
 }
 
-/// Every recorded change of an opportunity, newest first.
-pub async fn history(store: &Store, actor: &Actor, id: i64) -> StoreResult<Vec<HistoryEntry>> {
+/// Every recorded change of an opportunity, newest first, with stages
+/// named in `locale` (the reader's language).
+pub async fn history(store: &Store, actor: &Actor, id: i64, locale: &str) -> StoreResult<Vec<HistoryEntry>> {
     actor.require(Module::Opportunities, Action::View)?;
     find_visible(store.reader(), actor, id).await?;
     let rows = opportunity_change::Entity::find()
@@ -762,14 +794,30 @@ pub async fn history(store: &Store, actor: &Actor, id: i64) -> StoreResult<Vec<H
         .all(store.reader())
         .await?;
     let names = owner_names(store.reader(), rows.iter().filter_map(|r| r.user_id)).await?;
+    let stage_ids: Vec<i64> = rows.iter().flat_map(|r| [r.from_stage_id, r.to_stage_id]).flatten().collect();
+    let stages: HashMap<i64, String> = if stage_ids.is_empty() {
+        HashMap::new()
+    } else {
+        pipeline_stage::Entity::find()
+            .filter(pipeline_stage::Column::Id.is_in(stage_ids))
+            .all(store.reader())
+            .await?
+            .into_iter()
+            .map(|s| (s.id, format!("{} {}", s.code, crate::pipelines::localized(&s.name, &s.name_en, locale))))
+            .collect()
+    };
+    // A stage by its id, named now; its stored code if it is gone.
+    let stage = |id: Option<i64>, code: Option<String>| id.and_then(|i| stages.get(&i).cloned()).or(code);
     Ok(rows
         .into_iter()
         .map(|r| HistoryEntry {
             user_name: r.user_id.and_then(|u| names.get(&u).cloned()),
             id: r.id,
+            from_value: stage(r.from_stage_id, r.from_value),
+            to_value: stage(r.to_stage_id, r.to_value),
+            from_stage_id: r.from_stage_id,
+            to_stage_id: r.to_stage_id,
             field: r.field,
-            from_value: r.from_value,
-            to_value: r.to_value,
             reason: r.reason,
             user_id: r.user_id,
             at: r.at,

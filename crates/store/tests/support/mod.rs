@@ -43,6 +43,22 @@ fn unique(prefix: &str) -> String {
 impl TestStore {
     /// A migrated database with the built-in rows (roles, pipelines, settings).
     pub async fn new() -> TestStore {
+        let t = TestStore::unmigrated().await;
+        t.store.migrate().await.expect("migrate");
+        access::bootstrap(&t.store).await.expect("bootstrap");
+        t
+    }
+
+    /// A database with the migrations before `first_not_run` only, for
+    /// tests of a data migration (they write rows in the old shape, then
+    /// call `Store::migrate`).
+    pub async fn migrated_before(first_not_run: &str) -> TestStore {
+        let t = TestStore::unmigrated().await;
+        t.store.migrate_before(first_not_run).await.expect("migrate before");
+        t
+    }
+
+    async fn unmigrated() -> TestStore {
         let (url, sqlite_file) = match std::env::var("SALESFLOW_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
             Some(server) => {
                 let name = unique("sf_test_");
@@ -57,8 +73,6 @@ impl TestStore {
             }
         };
         let store = Store::connect(&url).await.expect("connect");
-        store.migrate().await.expect("migrate");
-        access::bootstrap(&store).await.expect("bootstrap");
         TestStore { store, sqlite_file }
     }
 

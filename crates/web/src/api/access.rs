@@ -19,6 +19,7 @@ use super::body::MergePatch;
 use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::i18n::named_role;
 use crate::server::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -314,7 +315,8 @@ async fn list_roles(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
 ) -> ApiResult<Json<Vec<RoleView>>> {
-    Ok(Json(access::list_roles(&state.store, &session.actor).await.api(&meta)?))
+    let roles = access::list_roles(&state.store, &session.actor).await.api(&meta)?;
+    Ok(Json(roles.into_iter().map(|r| named_role(r, &meta.locale)).collect()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -352,7 +354,8 @@ async fn create_role(
     ApiJson(body): ApiJson<RoleBody>,
 ) -> ApiResult<(StatusCode, Json<RoleView>)> {
     let input = body.input().map_err(|e| e.in_locale(&meta.locale))?;
-    Ok((StatusCode::CREATED, Json(access::create_role(&state.store, &session.actor, input).await.api(&meta)?)))
+    let role = access::create_role(&state.store, &session.actor, input).await.api(&meta)?;
+    Ok((StatusCode::CREATED, Json(named_role(role, &meta.locale))))
 }
 
 #[utoipa::path(get, path = "/roles/{id}", tag = "access", params(("id" = i64, Path)),
@@ -362,7 +365,7 @@ async fn get_role(
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<RoleView>> {
-    Ok(Json(access::get_role(&state.store, &session.actor, id).await.api(&meta)?))
+    Ok(Json(named_role(access::get_role(&state.store, &session.actor, id).await.api(&meta)?, &meta.locale)))
 }
 
 /// Changes the fields the body names (RFC 7396 merge patch: within
@@ -376,7 +379,7 @@ async fn update_role(
     Path(id): Path<i64>,
     patch: MergePatch,
 ) -> ApiResult<Json<RoleView>> {
-    let current = access::get_role(&state.store, &session.actor, id).await.api(&meta)?;
+    let current = named_role(access::get_role(&state.store, &session.actor, id).await.api(&meta)?, &meta.locale);
     let base = serde_json::json!({
         "code": current.code,
         "name": current.name,
@@ -387,7 +390,8 @@ async fn update_role(
     let input = body.input().map_err(|e| e.in_locale(&meta.locale))?;
     let version =
         body.version.ok_or_else(|| ApiError::invalid(Invalid::one("version", "required")).in_locale(&meta.locale))?;
-    Ok(Json(access::update_role(&state.store, &session.actor, id, version, input).await.api(&meta)?))
+    let role = access::update_role(&state.store, &session.actor, id, version, input).await.api(&meta)?;
+    Ok(Json(named_role(role, &meta.locale)))
 }
 
 /// Deletes a custom role nobody holds.

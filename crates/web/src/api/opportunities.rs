@@ -433,7 +433,7 @@ async fn opportunity_history(
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
-    Ok(Json(opportunities::history(&state.store, &session.actor, id).await.api(&meta)?))
+    Ok(Json(opportunities::history(&state.store, &session.actor, id, &meta.locale).await.api(&meta)?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

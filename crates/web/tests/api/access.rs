@@ -219,3 +219,42 @@ async fn only_administrators_grant_roles() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
 }
+
+#[tokio::test]
+async fn built_in_roles_are_named_in_the_readers_language_and_custom_ones_as_typed() {
+    let app = TestApp::new().await;
+    let roles_in = |language: &'static str| {
+        let app = &app;
+        async move {
+            let request = crate::helpers::api_request(
+                axum::http::Method::GET,
+                "/api/v1/roles",
+                Some(&app.admin),
+                None,
+                &[("accept-language", language)],
+            );
+            let (s, _, roles) = app.send(request).await;
+            assert_eq!(s, StatusCode::OK, "{roles}");
+            roles.as_array().unwrap().clone()
+        }
+    };
+    let name = |roles: &[Value], code: &str| roles.iter().find(|r| r["code"] == code).unwrap()["name"].clone();
+    let (en, zh) = (roles_in("en").await, roles_in("zh-CN").await);
+    assert_eq!((name(&en, "admin"), name(&zh, "admin")), (json!("Administrator"), json!("系统管理员")));
+    assert_eq!((name(&en, "salesperson"), name(&zh, "salesperson")), (json!("Salesperson"), json!("销售顾问")));
+
+    // Saved under its shipped name, a built-in role still follows the reader.
+    let manager = en.iter().find(|r| r["code"] == "sales_manager").unwrap().clone();
+    let (s, p) =
+        app.roles().patch(&manager["id"], &json!({"name": "Sales manager", "version": manager["version"]})).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(name(&roles_in("zh-CN").await, "sales_manager"), json!("销售主管"));
+    // A name an administrator types stays, in every language; so do custom roles'.
+    let (s, p) = app.roles().patch(&manager["id"], &json!({"name": "大区经理", "version": p["version"]})).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    app.roles()
+        .create(&json!({"code": "field_sales", "name": "外勤销售", "data_scope": "own", "permissions": {}}))
+        .await;
+    let en = roles_in("en").await;
+    assert_eq!((name(&en, "sales_manager"), name(&en, "field_sales")), (json!("大区经理"), json!("外勤销售")));
+}

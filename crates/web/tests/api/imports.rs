@@ -1040,3 +1040,21 @@ async fn a_salespersons_rows_on_another_reps_customer_are_rejected() {
     let (_, log) = app.audit_log().list(&format!("entity_type=import&entity_id={id}")).await;
     assert_eq!(log["items"][0]["after"]["duplicate_reason"], format!("import {id}"), "{log}");
 }
+
+#[tokio::test]
+async fn imported_tags_are_written_and_a_merge_replaces_them_only_when_given() {
+    let app = TestApp::new().await;
+    let kept = app.customers().create(&json!({"name": "上海华信科技有限公司", "tags": ["老客户"]})).await;
+    let replaced = app.customers().create(&json!({"name": "杭州海润食品有限公司", "tags": ["老客户"]})).await;
+    let csv = "公司名称,等级,标签\n\
+上海华信科技,A,\n\
+杭州海润食品,B,\" 重点 ，华东\"\n\
+北京精工机械,,VIP;华北\n";
+    let job = import(&app, &app.admin, "customers", "t.csv", csv.as_bytes(), &[("duplicates", "merge")]).await;
+    assert_eq!((job["inserted"].as_i64(), job["merged"].as_i64()), (Some(1), Some(2)), "{job}");
+    assert_eq!(app.customers().get(kept["id"].as_i64().unwrap()).await.1["tags"], json!(["老客户"]));
+    assert_eq!(app.customers().get(replaced["id"].as_i64().unwrap()).await.1["tags"], json!(["重点", "华东"]));
+    let (_, page) = app.customers().list("tag=VIP").await;
+    assert_eq!(page["items"][0]["name"], "北京精工机械");
+    assert_eq!(page["items"][0]["tags"], json!(["VIP", "华北"]));
+}

@@ -328,7 +328,6 @@ async fn a_common_search_word_pages_in_sort_order() {
             customer::ActiveModel {
                 name_key: Set(salesflow_domain::customers::name_key(&name)),
                 name: Set(name),
-                tags: Set(String::new()),
                 credit_limit: Set(0),
                 notes: Set(String::new()),
                 last_activity_at: Set(at),

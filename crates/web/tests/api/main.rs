@@ -26,4 +26,5 @@ mod races;
 mod reports;
 mod search;
 mod support;
+mod tags;
 mod tasks;

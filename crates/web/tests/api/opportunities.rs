@@ -633,3 +633,27 @@ async fn a_deal_whose_contact_was_deleted_stays_editable_by_merge_patch() {
     assert_eq!(patched["name"], "远景 储能 二期");
     assert_eq!(patched["amount"], read["amount"]);
 }
+
+#[tokio::test]
+async fn stage_history_is_named_in_the_readers_language() {
+    let app = TestApp::new().await;
+    let funnel = funnel(&app).await;
+    let c = app.customer(&app.admin, "华信科技").await;
+    let o = opportunity(&app, &app.admin, json!({"name": "华信 ERP", "customer_id": c, "amount": "1000"})).await;
+    let id = o["id"].as_i64().unwrap();
+    let (g, f) = (stage(&funnel, "G"), stage(&funnel, "F"));
+    let (s, moved) = move_to(&app, &app.admin, id, json!({"stage_id": f["id"], "override_reason": "已确认"})).await;
+    assert_eq!(s, StatusCode::OK, "{moved}");
+    for (language, name) in [("en", "name_en"), ("zh-CN", "name")] {
+        let path = format!("/api/v1/opportunities/{id}/history");
+        let request =
+            crate::helpers::api_request(Method::GET, &path, Some(&app.admin), None, &[("accept-language", language)]);
+        let (s, _, history) = app.send(request).await;
+        assert_eq!(s, StatusCode::OK, "{history}");
+        let entry = history.as_array().unwrap().iter().find(|h| h["field"] == "stage").expect("the move").clone();
+        let label = |s: &Value| format!("{} {}", s["code"].as_str().unwrap(), s[name].as_str().unwrap());
+        assert_eq!(entry["from_value"], label(g), "{language}: {entry}");
+        assert_eq!(entry["to_value"], label(f), "{language}: {entry}");
+        assert_eq!((entry["from_stage_id"].clone(), entry["to_stage_id"].clone()), (g["id"].clone(), f["id"].clone()));
+    }
+}

@@ -110,7 +110,9 @@ pub(super) async fn edit_role_page(request: Page, Path(id): Path<i64>) -> PageRe
         Ok(r) => {
             let fields = (
                 r.code.clone(),
-                r.name.clone(),
+                // A built-in role without a name of its own shows its name
+                // in the reader's language; saved unchanged, it keeps none.
+                crate::i18n::role_name(request.locale(), &r.code, &r.name),
                 r.data_scope.code().to_owned(),
                 Permissions::from_codes(&r.permissions),
                 r.version,

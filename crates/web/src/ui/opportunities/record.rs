@@ -158,7 +158,7 @@ pub(super) async fn show_page(
     let actor = request.actor();
     let o = store::get_opportunity(request.store(), actor, id).await?;
     let pipeline = pipelines::get_pipeline(request.store(), actor, o.pipeline_id).await?;
-    let history = store::history(request.store(), actor, id).await.unwrap_or_default();
+    let history = store::history(request.store(), actor, id, request.locale()).await.unwrap_or_default();
     let recent = PageRequest { limit: Some(20), ..Default::default() };
     let activities = salesflow_store::activities::list_for_opportunity(request.store(), actor, id, &recent)
         .await

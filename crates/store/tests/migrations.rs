@@ -1,0 +1,206 @@
+//! Data migrations convert rows written in the old shape, on SQLite and
+//! PostgreSQL: tags from `,a,b,` into their own table (000017); built-in
+//! roles' bilingual names and stage history in the mover's language into
+//! codes (000018), rendered in the reader's language.
+
+mod support;
+
+use chrono::{DateTime, Utc};
+use salesflow_store::Actor;
+use salesflow_store::access;
+use salesflow_store::customers::{self, CustomerFilter};
+use salesflow_store::entity::{opportunity, role};
+use salesflow_store::opportunities;
+use salesflow_store::paging::PageRequest;
+use salesflow_store::pipelines;
+use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use support::TestStore;
+
+fn noon() -> DateTime<Utc> {
+    "2026-03-02T04:00:00Z".parse().expect("an instant")
+}
+
+async fn tagged(t: &TestStore, tag: &str) -> Vec<String> {
+    let filter = CustomerFilter { tag: Some(tag.into()), ..Default::default() };
+    let page = customers::list_customers(&t.store, &Actor::system(), &filter, &PageRequest::default())
+        .await
+        .expect("list customers");
+    let mut names: Vec<String> = page.items.into_iter().map(|c| c.name).collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn tags_move_from_the_text_column_into_their_table() {
+    let t = TestStore::migrated_before("m20261207_000017_customer_tags").await;
+    let db = t.store.reader();
+    for (name, tags) in [("上海华信科技", ",VIP,华东,"), ("杭州西湖茶业", ",vip, 华东 ,华东,"), ("苏州园林设计院", "")]
+    {
+        let insert = Query::insert()
+            .into_table(Alias::new("customers"))
+            .columns(
+                [
+                    "name",
+                    "name_key",
+                    "tags",
+                    "credit_limit",
+                    "notes",
+                    "last_activity_at",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                ]
+                .map(Alias::new),
+            )
+            .values_panic([
+                name.into(),
+                name.into(),
+                tags.into(),
+                0i64.into(),
+                "".into(),
+                noon().into(),
+                1i64.into(),
+                noon().into(),
+                noon().into(),
+            ])
+            .to_owned();
+        db.execute(&insert).await.expect("an old-style customer");
+    }
+    t.store.migrate().await.expect("migrate");
+
+    assert_eq!(tagged(&t, "VIP").await, ["上海华信科技"]);
+    assert_eq!(tagged(&t, "vip").await, ["杭州西湖茶业"]);
+    assert_eq!(tagged(&t, " 华东").await, ["上海华信科技", "杭州西湖茶业"]);
+    assert!(tagged(&t, "华").await.is_empty());
+    let all =
+        customers::list_customers(&t.store, &Actor::system(), &CustomerFilter::default(), &PageRequest::default())
+            .await
+            .expect("list");
+    let tags: Vec<(String, Vec<String>)> = {
+        let mut v: Vec<(String, Vec<String>)> = all.items.into_iter().map(|c| (c.name, c.tags)).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        tags,
+        [
+            ("上海华信科技".to_owned(), vec!["VIP".to_owned(), "华东".to_owned()]),
+            ("杭州西湖茶业".to_owned(), vec!["vip".to_owned(), "华东".to_owned()]),
+            ("苏州园林设计院".to_owned(), vec![]),
+        ]
+    );
+    // The old column is gone.
+    let old = db.execute_unprepared("SELECT tags FROM customers").await;
+    assert!(old.is_err(), "the tags column should be dropped");
+}
+
+#[tokio::test]
+async fn role_names_and_stage_history_become_codes_rendered_in_the_readers_language() {
+    let t = TestStore::migrated_before("m20261207_000018_stored_codes").await;
+    access::bootstrap(&t.store).await.expect("bootstrap");
+    let db = t.store.reader();
+    // Roles as they were stored: the shipped bilingual name, and one an
+    // administrator renamed.
+    for (code, name) in
+        [("admin", "系统管理员 Administrator"), ("salesperson", "销售顾问"), ("sales_manager", "大区经理")]
+    {
+        role::Entity::update_many()
+            .col_expr(role::Column::Name, Expr::value(name))
+            .filter(role::Column::Code.eq(code))
+            .exec(db)
+            .await
+            .expect("an old-style role name");
+    }
+
+    // An opportunity moved twice, recorded in the movers' languages.
+    let li = t.user("li.na", "salesperson", None).await;
+    let customer = t.customer(&li, "上海华信科技").await;
+    let pipeline = pipelines::list_pipelines(&t.store, &Actor::system(), false).await.expect("pipelines").remove(0);
+    let (s1, s2, s3) = (&pipeline.stages[0], &pipeline.stages[1], &pipeline.stages[2]);
+    let deal = opportunity::ActiveModel {
+        name: Set("华信 ERP".into()),
+        customer_id: Set(customer),
+        pipeline_id: Set(pipeline.id),
+        stage_id: Set(s3.id),
+        owner_id: Set(li.user_id.expect("a user")),
+        amount: Set(0),
+        currency: Set("CNY".into()),
+        probability: Set(s3.probability),
+        competitors: Set(String::new()),
+        product_lines: Set(String::new()),
+        next_step: Set(String::new()),
+        notes: Set(String::new()),
+        status: Set("open".into()),
+        stage_entered_at: Set(noon()),
+        last_activity_at: Set(noon()),
+        version: Set(1),
+        created_at: Set(noon()),
+        updated_at: Set(noon()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("an opportunity");
+    let renamed = format!("{} 已改名的阶段", s2.code);
+    for (from, to) in [
+        (format!("{} {}", s1.code, s1.name), format!("{} {}", s2.code, s2.name_en)),
+        (renamed.clone(), format!("{} {}", s3.code, s3.name)),
+        ("X9 不存在".to_owned(), "X9 不存在".to_owned()),
+    ] {
+        let insert = Query::insert()
+            .into_table(Alias::new("opportunity_changes"))
+            .columns(["opportunity_id", "field", "from_value", "to_value", "user_id", "at"].map(Alias::new))
+            .values_panic([deal.id.into(), "stage".into(), from.into(), to.into(), li.user_id.into(), noon().into()])
+            .to_owned();
+        db.execute(&insert).await.expect("an old-style stage change");
+    }
+
+    t.store.migrate().await.expect("migrate");
+
+    // Built-in roles under their shipped names keep none; a typed name stays.
+    let roles = access::list_roles(&t.store, &Actor::system()).await.expect("roles");
+    let name_of = |code: &str| roles.iter().find(|r| r.code == code).map(|r| r.name.clone()).expect("the role");
+    assert_eq!(name_of("admin"), "");
+    assert_eq!(name_of("salesperson"), "");
+    assert_eq!(name_of("sales_manager"), "大区经理");
+    assert_eq!(name_of("marketing"), "", "bootstrapped after 000017: no name either");
+
+    // The history names the stages in the reader's language.
+    for (locale, name) in [("zh-CN", &s2.name), ("en", &s2.name_en)] {
+        let history = opportunities::history(&t.store, &li, deal.id, locale).await.expect("history");
+        let moves: Vec<(Option<String>, Option<String>)> =
+            history.iter().map(|h| (h.from_value.clone(), h.to_value.clone())).collect();
+        let label =
+            |s: &pipelines::StageView| format!("{} {}", s.code, if locale == "en" { &s.name_en } else { &s.name });
+        assert_eq!(
+            moves,
+            [
+                // No stage matches: the stored text as it was.
+                (Some("X9 不存在".to_owned()), Some("X9 不存在".to_owned())),
+                // Renamed since: found by its code.
+                (Some(format!("{} {name}", s2.code)), Some(label(s3))),
+                (Some(label(s1)), Some(label(s2))),
+            ],
+            "{locale}"
+        );
+        assert_eq!(history[2].from_stage_id, Some(s1.id));
+        assert_eq!(history[2].to_stage_id, Some(s2.id));
+    }
+
+    // New moves are stored as codes too.
+    let moved = opportunities::move_opportunity(
+        &t.store,
+        &li,
+        deal.id,
+        opportunities::MoveInput { stage_id: s2.id, version: Some(1), override_reason: None },
+    )
+    .await;
+    assert!(moved.is_ok(), "moving back is always allowed: {moved:?}");
+    {
+        let history = opportunities::history(&t.store, &li, deal.id, "en").await.expect("history");
+        let latest = history.iter().find(|h| h.field == "stage").expect("the move");
+        assert_eq!(latest.from_value, Some(format!("{} {}", s3.code, s3.name_en)));
+        assert_eq!((latest.from_stage_id, latest.to_stage_id), (Some(s3.id), Some(s2.id)));
+    }
+}
