@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
+use salesflow_domain::activities::ActivityKind;
 use salesflow_domain::tasks::{self as rules, Priority, TaskStatus, is_overdue};
 use sea_orm::sea_query::{Condition, Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -143,7 +144,7 @@ pub async fn calendar(
     let visits = activity::Entity::find()
         .filter(activity::Column::OwnerId.eq(user))
         .filter(activity::Column::DeletedAt.is_null())
-        .filter(activity::Column::Kind.is_in(["visit", "meeting"]))
+        .filter(activity::Column::Kind.is_in([ActivityKind::Visit.code(), ActivityKind::Meeting.code()]))
         .filter(activity::Column::OccurredAt.gte(start))
         .filter(activity::Column::OccurredAt.lt(end))
         .order_by_asc(activity::Column::OccurredAt)

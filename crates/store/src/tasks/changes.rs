@@ -11,6 +11,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySele
 
 use crate::Store;
 use crate::audit::AuditEvent;
+use crate::entity::notification::NotificationKind;
 use crate::entity::{notification, task};
 use crate::error::{StoreError, StoreResult};
 use crate::scope::Actor;
@@ -18,8 +19,8 @@ use crate::search::Kind;
 use crate::unit_of_work::UnitOfWork;
 
 use super::{
-    REMINDER_KIND, Related, TaskView, check_assignee, find_visible, names_for, one_view, reminder_link,
-    resolve_related, schedule_reminder, status_of, view, visible, withdraw_reminders,
+    Related, TaskView, check_assignee, find_visible, names_for, one_view, reminder_link, resolve_related,
+    schedule_reminder, status_of, view, visible, withdraw_reminders,
 };
 
 #[derive(Debug, Clone, Default)]
@@ -362,7 +363,7 @@ pub(crate) async fn hand_over(conn: &UnitOfWork<'_>, from: i64, to: i64) -> Stor
         notification::Entity::update_many()
             .col_expr(notification::Column::UserId, Expr::value(to))
             .filter(notification::Column::UserId.eq(from))
-            .filter(notification::Column::Kind.eq(REMINDER_KIND))
+            .filter(notification::Column::Kind.eq(NotificationKind::TaskDue))
             .filter(notification::Column::ReadAt.is_null())
             .filter(notification::Column::Link.is_in(links))
             .exec(conn)

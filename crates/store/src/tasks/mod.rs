@@ -22,6 +22,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use serde::Serialize;
 
 use crate::customers::find_visible as find_visible_customer;
+use crate::entity::notification::NotificationKind;
 use crate::entity::{contact, customer, lead, notification, opportunity, task, user};
 use crate::error::{StoreError, StoreResult};
 use crate::notifications;
@@ -31,9 +32,6 @@ pub use calendar::{CalendarEvent, assignable_people, calendar};
 pub(crate) use changes::hand_over;
 pub use changes::{TaskBulkAction, TaskInput, bulk, create_task, delete_task, get_task, set_done, update_task};
 pub use list::{TaskFilter, list_tasks};
-
-/// The kind of the in-app reminder a task's due date schedules.
-pub const REMINDER_KIND: &str = "task_due";
 
 // ---------------------------------------------------------------- views
 
@@ -310,7 +308,7 @@ async fn schedule_reminder<C: ConnectionTrait>(conn: &C, settings: &Settings, t:
     notifications::remind(
         conn,
         t.assignee_id,
-        REMINDER_KIND,
+        NotificationKind::TaskDue,
         &t.title,
         &reminder_link(t.id),
         salesflow_domain::time::reminder_time(settings, t.due_at),
@@ -322,7 +320,7 @@ async fn schedule_reminder<C: ConnectionTrait>(conn: &C, settings: &Settings, t:
 async fn withdraw_reminders<C: ConnectionTrait>(conn: &C, assignee: i64, id: i64) -> StoreResult<()> {
     notification::Entity::delete_many()
         .filter(notification::Column::UserId.eq(assignee))
-        .filter(notification::Column::Kind.eq(REMINDER_KIND))
+        .filter(notification::Column::Kind.eq(NotificationKind::TaskDue))
         .filter(notification::Column::Link.eq(reminder_link(id)))
         .filter(notification::Column::ReadAt.is_null())
         .exec(conn)

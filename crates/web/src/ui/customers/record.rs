@@ -1,5 +1,7 @@
 //! The customer page with its contacts; claim, release, delete and merge.
 
+use salesflow_domain::pipelines::OpportunityStatus;
+
 use super::*;
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -91,7 +93,7 @@ pub(super) struct ShowPage {
 impl ShowPage {
     /// The open opportunities an activity may be recorded for.
     pub(super) fn open_opportunities(&self) -> impl Iterator<Item = &salesflow_store::opportunities::OpportunityView> {
-        self.opportunities.iter().filter(|o| o.status == "open")
+        self.opportunities.iter().filter(|o| OpportunityStatus::parse(&o.status) == Some(OpportunityStatus::Open))
     }
 
     /// The contact form's text fields: name, value, input type, required.
