@@ -93,7 +93,21 @@ pub(super) struct ShowPage {
 impl ShowPage {
     /// The open opportunities an activity may be recorded for.
     pub(super) fn open_opportunities(&self) -> impl Iterator<Item = &salesflow_store::opportunities::OpportunityView> {
-        self.opportunities.iter().filter(|o| OpportunityStatus::parse(&o.status) == Some(OpportunityStatus::Open))
+        self.opportunities.iter().filter(|o| self.deal_open(&o.status))
+    }
+
+    /// Whether a deal of this customer is still open.
+    pub(super) fn deal_open(&self, status: &str) -> bool {
+        OpportunityStatus::parse(status) == Some(OpportunityStatus::Open)
+    }
+
+    /// A deal's badge colour by its status.
+    pub(super) fn deal_badge(&self, status: &str) -> &'static str {
+        match OpportunityStatus::parse(status) {
+            Some(OpportunityStatus::Won) => "green",
+            Some(OpportunityStatus::Lost) => "red",
+            _ => "blue",
+        }
     }
 
     /// The contact form's text fields: name, value, input type, required.

@@ -1,7 +1,5 @@
 //! The lead page: status, conversion into a customer and an opportunity, deletion and restoring.
 
-use salesflow_domain::leads::LeadStatus;
-
 use super::*;
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -50,12 +48,11 @@ pub(super) struct ShowPage {
 
 impl ShowPage {
     pub(super) fn status_badge(&self) -> &'static str {
-        match LeadStatus::parse(&self.l.status) {
-            Some(LeadStatus::Qualified) => "green",
-            Some(LeadStatus::Disqualified) => "red",
-            Some(LeadStatus::Contacted) => "blue",
-            _ => "gray",
-        }
+        status_badge(&self.l.status)
+    }
+
+    pub(super) fn disqualified(&self) -> bool {
+        LeadStatus::parse(&self.l.status) == Some(LeadStatus::Disqualified)
     }
 
     /// The quick status moves from here (not to the current status).

@@ -115,6 +115,14 @@ impl ShowPage {
         is_open(&self.o) && self.o.deleted_at.is_none()
     }
 
+    pub(super) fn won(&self) -> bool {
+        OpportunityStatus::parse(&self.o.status) == Some(OpportunityStatus::Won)
+    }
+
+    pub(super) fn lost(&self) -> bool {
+        OpportunityStatus::parse(&self.o.status) == Some(OpportunityStatus::Lost)
+    }
+
     pub(super) fn current(&self) -> Option<&StageBlock> {
         self.checklist.stages.iter().find(|s| s.is_current() || (s.id == self.o.stage_id))
     }
