@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::Store;
 use crate::audit::AuditEvent;
 use crate::customers::{customer_names, find_visible, require_owned, visible};
+use crate::entity::notification::NotificationKind;
 use crate::entity::{activity, contact, customer, opportunity};
 use crate::error::{StoreError, StoreResult};
 use crate::notifications;
@@ -169,7 +170,8 @@ pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput)
         let who = parent.owner_id.unwrap_or(me);
         let what = clean(&input.next_step).unwrap_or_else(|| input.subject.trim().to_owned());
         let title = format!("{} · {what}", parent.name);
-        notifications::remind(&txn, who, "follow_up", &title, &format!("/customers/{}", parent.id), due).await?;
+        notifications::remind(&txn, who, NotificationKind::FollowUp, &title, &format!("/customers/{}", parent.id), due)
+            .await?;
     }
     let v = view(m);
     txn.commit(AuditEvent::new("activity.create", "customer", Some(v.customer_id)).after(&v)).await?;

@@ -436,8 +436,15 @@ async fn notify<C: ConnectionTrait>(
         format!("{name} · {}: {message}", actor.display_name)
     };
     for &user_id in to {
-        notifications::remind(conn, user_id, "handover_request", &title, &format!("/customers/{customer_id}"), now)
-            .await?;
+        notifications::remind(
+            conn,
+            user_id,
+            crate::entity::notification::NotificationKind::HandoverRequest,
+            &title,
+            &format!("/customers/{customer_id}"),
+            now,
+        )
+        .await?;
     }
     Ok(())
 }

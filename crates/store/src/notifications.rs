@@ -83,7 +83,7 @@ pub async fn list(store: &Store, actor: &Actor, page: &PageRequest) -> StoreResu
 
 // ---------------------------------------------------------------- in-app notices
 
-use crate::entity::notification;
+use crate::entity::notification::{self, NotificationKind};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Notice {
@@ -98,7 +98,14 @@ pub struct Notice {
 
 impl From<notification::Model> for Notice {
     fn from(m: notification::Model) -> Self {
-        Notice { id: m.id, kind: m.kind, title: m.title, link: m.link, due_at: m.due_at, read_at: m.read_at }
+        Notice {
+            id: m.id,
+            kind: m.kind.code().to_owned(),
+            title: m.title,
+            link: m.link,
+            due_at: m.due_at,
+            read_at: m.read_at,
+        }
     }
 }
 
@@ -106,14 +113,14 @@ impl From<notification::Model> for Notice {
 pub async fn remind<C: ConnectionTrait>(
     conn: &C,
     user_id: i64,
-    kind: &str,
+    kind: NotificationKind,
     title: &str,
     link: &str,
     due_at: DateTime<Utc>,
 ) -> StoreResult<()> {
     notification::ActiveModel {
         user_id: Set(user_id),
-        kind: Set(kind.to_owned()),
+        kind: Set(kind),
         title: Set(title.to_owned()),
         link: Set(Some(link.to_owned())),
         due_at: Set(due_at),

@@ -377,7 +377,7 @@ fn template_stage(t: &rules::StageTemplate) -> StageInput {
 pub(crate) async fn install_templates<C: ConnectionTrait>(conn: &C) -> StoreResult<()> {
     let now = Utc::now();
     for (n, t) in rules::templates().iter().enumerate() {
-        let exists = pipeline::Entity::find().filter(pipeline::Column::Code.eq(t.code)).count(conn).await? > 0;
+        let exists = pipeline::Entity::find().filter(pipeline::Column::Code.eq(t.code.as_str())).count(conn).await? > 0;
         if exists {
             continue;
         }
@@ -405,8 +405,8 @@ pub(crate) async fn install_templates<C: ConnectionTrait>(conn: &C) -> StoreResu
     if lost_reason::Entity::find().count(conn).await? == 0 {
         for (n, (name, name_en)) in rules::lost_reasons().into_iter().enumerate() {
             lost_reason::ActiveModel {
-                name: Set(name.to_owned()),
-                name_en: Set(name_en.to_owned()),
+                name: Set(name),
+                name_en: Set(name_en),
                 position: Set(n as i32 + 1),
                 retired_at: Set(None),
                 ..Default::default()

@@ -235,8 +235,7 @@ async fn users_in_departments<C: ConnectionTrait>(conn: &C, depts: &HashSet<i64>
 
 // ---------------------------------------------------------------- sign-in
 
-pub const COOKIE_SESSION: &str = "cookie";
-pub const BEARER_SESSION: &str = "bearer";
+pub use crate::entity::session::SessionKind;
 const SESSION_HOURS: i64 = 12;
 
 /// A new session: the secret token goes to the client once.
@@ -253,8 +252,7 @@ pub struct LoginRequest<'a> {
     pub password: &'a str,
     pub ip: &'a str,
     pub user_agent: Option<&'a str>,
-    /// `COOKIE_SESSION` or `BEARER_SESSION`.
-    pub kind: &'a str,
+    pub kind: SessionKind,
     pub request_id: Option<String>,
 }
 
@@ -383,10 +381,10 @@ pub async fn login(store: &Store, req: LoginRequest<'_>) -> StoreResult<NewSessi
     actor.username = u.username.clone();
     let token = new_token();
     let csrf_token = new_token();
-    let expires_at = now + Duration::hours(if req.kind == BEARER_SESSION { 24 } else { SESSION_HOURS });
+    let expires_at = now + Duration::hours(if req.kind == SessionKind::Bearer { 24 } else { SESSION_HOURS });
     session::ActiveModel {
         token_hash: Set(token_hash(&token)),
-        kind: Set(req.kind.to_owned()),
+        kind: Set(req.kind),
         user_id: Set(u.id),
         csrf_token: Set(csrf_token.clone()),
         ip: Set(Some(req.ip.to_owned())),
@@ -403,7 +401,7 @@ pub async fn login(store: &Store, req: LoginRequest<'_>) -> StoreResult<NewSessi
         .filter(user::Column::Id.eq(u.id))
         .exec(&txn)
         .await?;
-    let detail = serde_json::json!({ "kind": req.kind });
+    let detail = serde_json::json!({ "kind": req.kind.code() });
     let id = u.id;
     let view = user_view(&txn, u).await?;
     txn.commit(AuditEvent::new("auth.login", "user", Some(id)).detail(detail).by(&actor)).await?;
@@ -438,14 +436,15 @@ pub async fn authenticate(store: &Store, token: &str, from_cookie: bool) -> Stor
     let found = session::Entity::find().filter(session::Column::TokenHash.eq(&hash)).one(conn).await?;
     let (user_id, csrf, kind) = match found {
         Some(s) => {
-            let expected = if from_cookie { COOKIE_SESSION } else { BEARER_SESSION };
+            let expected = if from_cookie { SessionKind::Cookie } else { SessionKind::Bearer };
             if s.expires_at <= now || s.kind != expected {
                 return Ok(None);
             }
             if now - s.last_seen_at > Duration::minutes(5) {
                 // Sliding expiry, written at most every five minutes.
                 let txn = store.begin().await?;
-                let extend = if s.kind == COOKIE_SESSION { Duration::hours(SESSION_HOURS) } else { Duration::zero() };
+                let extend =
+                    if s.kind == SessionKind::Cookie { Duration::hours(SESSION_HOURS) } else { Duration::zero() };
                 session::Entity::update_many()
                     .col_expr(session::Column::LastSeenAt, Expr::value(now))
                     .col_expr(session::Column::ExpiresAt, Expr::value(s.expires_at.max(now + extend)))
@@ -454,8 +453,7 @@ pub async fn authenticate(store: &Store, token: &str, from_cookie: bool) -> Stor
                     .await?;
                 txn.commit().await?;
             }
-            let kind = if s.kind == COOKIE_SESSION { COOKIE_SESSION } else { BEARER_SESSION };
-            (s.user_id, Some(s.csrf_token), kind)
+            (s.user_id, Some(s.csrf_token), s.kind.code())
         }
         None if !from_cookie => {
             let Some(t) = api_token::Entity::find()

@@ -7,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub user_id: i64,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub title: String,
     pub link: Option<String>,
     pub due_at: DateTimeUtc,
@@ -15,6 +15,32 @@ pub struct Model {
     /// When the reminder went out by e-mail (only with SMTP configured).
     pub emailed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+}
+
+/// What a notice is about; stored as the same words as before, so the
+/// column is unchanged.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum NotificationKind {
+    /// A task is due (withdrawn when the task closes).
+    #[sea_orm(string_value = "task_due")]
+    TaskDue,
+    /// The follow-up an activity asked for.
+    #[sea_orm(string_value = "follow_up")]
+    FollowUp,
+    /// Another rep asks to take over a customer (撞单).
+    #[sea_orm(string_value = "handover_request")]
+    HandoverRequest,
+}
+
+impl NotificationKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            NotificationKind::TaskDue => "task_due",
+            NotificationKind::FollowUp => "follow_up",
+            NotificationKind::HandoverRequest => "handover_request",
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use salesflow_store::access::{self, BEARER_SESSION, LoginRequest, UserView};
+use salesflow_store::access::{self, LoginRequest, SessionKind, UserView};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -58,7 +58,7 @@ async fn login(
             password: &body.password,
             ip: &meta.ip,
             user_agent: None,
-            kind: BEARER_SESSION,
+            kind: SessionKind::Bearer,
             request_id: meta.request_id.clone(),
         },
     )

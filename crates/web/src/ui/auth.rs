@@ -9,7 +9,7 @@ use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use salesflow_domain::settings::supported_locale;
 use salesflow_store::StoreError;
-use salesflow_store::access::{self, COOKIE_SESSION, LoginRequest};
+use salesflow_store::access::{self, LoginRequest, SessionKind};
 use serde::Deserialize;
 
 use super::page::Page;
@@ -90,7 +90,7 @@ async fn login_submit(
             password: &form.password,
             ip: &meta.ip,
             user_agent,
-            kind: COOKIE_SESSION,
+            kind: SessionKind::Cookie,
             request_id: meta.request_id.clone(),
         },
     )

@@ -122,6 +122,10 @@ impl ListPage {
     fn badge(&self, status: &str) -> &'static str {
         status_badge(status)
     }
+
+    fn running(&self, status: &str) -> bool {
+        Status::parse(status) == Some(Status::Running)
+    }
 }
 
 async fn list_page(request: Page, Query(q): Query<ListQuery>) -> PageResult {
@@ -347,6 +351,14 @@ impl StatusPart {
 
     fn finished(&self) -> bool {
         self.job.status().is_finished()
+    }
+
+    fn done(&self) -> bool {
+        self.job.status() == Status::Done
+    }
+
+    fn failed(&self) -> bool {
+        self.job.status() == Status::Failed
     }
 
     fn list_link(&self) -> String {

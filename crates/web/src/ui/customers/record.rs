@@ -1,5 +1,7 @@
 //! The customer page with its contacts; claim, release, delete and merge.
 
+use salesflow_domain::pipelines::OpportunityStatus;
+
 use super::*;
 use crate::ui::clash::Refusal;
 
@@ -112,7 +114,21 @@ impl ShowPage {
 
     /// The open opportunities an activity may be recorded for.
     pub(super) fn open_opportunities(&self) -> impl Iterator<Item = &salesflow_store::opportunities::OpportunityView> {
-        self.opportunities.iter().filter(|o| o.status == "open")
+        self.opportunities.iter().filter(|o| self.deal_open(&o.status))
+    }
+
+    /// Whether a deal of this customer is still open.
+    pub(super) fn deal_open(&self, status: &str) -> bool {
+        OpportunityStatus::parse(status) == Some(OpportunityStatus::Open)
+    }
+
+    /// A deal's badge colour by its status.
+    pub(super) fn deal_badge(&self, status: &str) -> &'static str {
+        match OpportunityStatus::parse(status) {
+            Some(OpportunityStatus::Won) => "green",
+            Some(OpportunityStatus::Lost) => "red",
+            _ => "blue",
+        }
     }
 
     /// The contact form's text fields: name, value, input type, required.

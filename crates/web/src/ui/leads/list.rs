@@ -170,6 +170,10 @@ impl Rows {
     pub(super) fn campaign_link(&self, campaign: &str) -> String {
         ListQuery::default().campaign_link(campaign)
     }
+
+    pub(super) fn status_badge(&self, status: &str) -> &'static str {
+        status_badge(status)
+    }
 }
 
 pub(super) async fn list_page(request: Page, Query(query): Query<ListQuery>) -> PageResult {

@@ -51,3 +51,13 @@ pub fn routes() -> Router<AppState> {
         .route("/leads/{id}/delete", post(delete))
         .route("/leads/{id}/restore", post(restore))
 }
+
+/// A lead's badge colour by its status.
+pub(super) fn status_badge(status: &str) -> &'static str {
+    match LeadStatus::parse(status) {
+        Some(LeadStatus::Qualified) => "green",
+        Some(LeadStatus::Disqualified) => "red",
+        Some(LeadStatus::Contacted) => "blue",
+        _ => "gray",
+    }
+}

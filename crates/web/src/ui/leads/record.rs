@@ -48,17 +48,20 @@ pub(super) struct ShowPage {
 
 impl ShowPage {
     pub(super) fn status_badge(&self) -> &'static str {
-        match self.l.status.as_str() {
-            "qualified" => "green",
-            "disqualified" => "red",
-            "contacted" => "blue",
-            _ => "gray",
-        }
+        status_badge(&self.l.status)
+    }
+
+    pub(super) fn disqualified(&self) -> bool {
+        LeadStatus::parse(&self.l.status) == Some(LeadStatus::Disqualified)
     }
 
     /// The quick status moves from here (not to the current status).
     pub(super) fn moves(&self) -> Vec<&'static str> {
-        ["contacted", "qualified"].into_iter().filter(|s| *s != self.l.status).collect()
+        [LeadStatus::Contacted, LeadStatus::Qualified]
+            .into_iter()
+            .filter(|s| LeadStatus::parse(&self.l.status) != Some(*s))
+            .map(LeadStatus::code)
+            .collect()
     }
 
     pub(super) fn mark_label(&self, status: &str) -> String {
@@ -90,7 +93,10 @@ pub(super) async fn show_page(
     let actor = request.actor();
     let l = leads::get_lead(request.store(), actor, id).await?;
     let can_edit = actor.can(Module::Customers, Action::Edit);
-    let convertible = can_edit && l.status == "qualified" && l.converted_at.is_none() && l.deleted_at.is_none();
+    let convertible = can_edit
+        && LeadStatus::parse(&l.status) == Some(LeadStatus::Qualified)
+        && l.converted_at.is_none()
+        && l.deleted_at.is_none();
     let preview = if convertible {
         match leads::conversion_preview(request.store(), actor, id).await {
             Ok(p) => Some(p),

@@ -83,9 +83,14 @@ pub(super) fn stage_label(o: &OpportunityView, locale: &str) -> String {
 }
 
 pub(super) fn status_badge(status: &str) -> &'static str {
-    match status {
-        "won" => "green",
-        "lost" => "red",
+    match OpportunityStatus::parse(status) {
+        Some(OpportunityStatus::Won) => "green",
+        Some(OpportunityStatus::Lost) => "red",
         _ => "blue",
     }
+}
+
+/// Whether the deal is still open (neither won nor lost).
+pub(super) fn is_open(o: &OpportunityView) -> bool {
+    OpportunityStatus::parse(&o.status) == Some(OpportunityStatus::Open)
 }

@@ -30,9 +30,9 @@ pub(super) fn stage_blocks(o: &OpportunityView, pipeline: &PipelineView, locale:
         .iter()
         .filter(|s| !s.retired || s.id == o.stage_id)
         .map(|s| {
-            let state = match (o.status.as_str(), s.id == o.stage_id) {
-                ("won", _) if s.position <= current_pos => "won",
-                ("lost", true) => "lost",
+            let state = match (OpportunityStatus::parse(&o.status), s.id == o.stage_id) {
+                (Some(OpportunityStatus::Won), _) if s.position <= current_pos => "won",
+                (Some(OpportunityStatus::Lost), true) => "lost",
                 (_, true) => "current",
                 _ if s.position < current_pos => "passed",
                 _ => "ahead",
@@ -112,7 +112,15 @@ impl ShowPage {
     }
 
     pub(super) fn open(&self) -> bool {
-        self.o.status == "open" && self.o.deleted_at.is_none()
+        is_open(&self.o) && self.o.deleted_at.is_none()
+    }
+
+    pub(super) fn won(&self) -> bool {
+        OpportunityStatus::parse(&self.o.status) == Some(OpportunityStatus::Won)
+    }
+
+    pub(super) fn lost(&self) -> bool {
+        OpportunityStatus::parse(&self.o.status) == Some(OpportunityStatus::Lost)
     }
 
     pub(super) fn current(&self) -> Option<&StageBlock> {
@@ -186,7 +194,7 @@ pub(super) async fn show_page(
         ctx: ctx.clone(),
         id,
         stages: stage_blocks(&o, &pipeline, locale),
-        can_tick: can_edit && o.status == "open",
+        can_tick: can_edit && is_open(&o),
     };
     let status = if errors.any() || gate.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ShowPage {
@@ -197,7 +205,7 @@ pub(super) async fn show_page(
         move_targets,
         history,
         activities,
-        can_log_activity: actor.can(Module::Customers, Action::Edit) && o.status == "open" && o.deleted_at.is_none(),
+        can_log_activity: actor.can(Module::Customers, Action::Edit) && is_open(&o) && o.deleted_at.is_none(),
         tasks,
         can_add_task: actor.can(Module::Customers, Action::Create) && o.deleted_at.is_none(),
         reasons,
