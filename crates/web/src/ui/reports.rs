@@ -281,7 +281,10 @@ async fn funnel_page(request: Page, Query(filters): Query<Filters>) -> PageResul
         pipeline_id: id(&filters.pipeline_id),
         owner_id: id(&filters.owner_id),
         department_id: id(&filters.department_id),
-        target: blank(&filters.target),
+        // Typed as on every page's money field (`100万`), passed on as
+        // the API's plain decimal; what cannot be read is passed as typed
+        // and refused there.
+        target: blank(&filters.target).map(|t| Money::parse_lenient(&t).map(|m| m.to_string()).unwrap_or(t)),
         idle_days,
         format: blank(&filters.format),
     };
