@@ -277,6 +277,38 @@ impl Money {
         }
     }
 
+    /// A large amount short, to one decimal (rounded half up, a trailing
+    /// `.0` dropped): `¥30.5万`, `¥1.2亿`, `¥3万亿` in [`ShortStyle::Wan`];
+    /// `¥305K`, `¥1.2M`, `¥3B`, `¥3T` in [`ShortStyle::Thousands`]. `None`
+    /// below 10,000 in the major unit, where the exact amount is as short.
+    pub fn short(self, symbol: &str, style: ShortStyle) -> Option<String> {
+        let abs = i128::from(self.0).abs();
+        // The units in minor units (×100), smallest first.
+        let units: &[(i128, &str)] = match style {
+            ShortStyle::Wan => &[(1_000_000, "万"), (10_000_000_000, "亿"), (100_000_000_000_000, "万亿")],
+            ShortStyle::Thousands => {
+                &[(100_000, "K"), (100_000_000, "M"), (100_000_000_000, "B"), (100_000_000_000_000, "T")]
+            }
+        };
+        if abs < 1_000_000 {
+            return None;
+        }
+        // The largest unit the amount reaches, moved up when rounding makes
+        // it the next unit's one (9999.96万 is 1亿, not 10000.0万).
+        let mut i = units.iter().rposition(|(u, _)| abs >= *u)?;
+        let tenths = |u: i128| (abs * 10 + u / 2) / u;
+        if let Some((next, _)) = units.get(i + 1)
+            && tenths(units[i].0) * units[i].0 >= *next * 10
+        {
+            i += 1;
+        }
+        let (unit, name) = units[i];
+        let t = tenths(unit);
+        let figure = if t % 10 == 0 { format!("{}", t / 10) } else { format!("{}.{}", t / 10, t % 10) };
+        let sign = if self.0 < 0 { "-" } else { "" };
+        Some(format!("{sign}{symbol}{figure}{name}"))
+    }
+
     /// Chinese large-figure style for dashboards: `123.5万`, `1.2亿`.
     pub fn display_wan(self, symbol: &str) -> String {
         let yuan = self.0 as f64 / 100.0;
@@ -289,6 +321,13 @@ impl Money {
             self.display(symbol)
         }
     }
+}
+
+/// How [`Money::short`] shortens: Chinese 万 / 亿, or thousands (K, M, B).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShortStyle {
+    Wan,
+    Thousands,
 }
 
 /// A sum of many amounts, exact however many there are, as the plain
@@ -431,6 +470,26 @@ mod tests {
         assert_eq!(MoneyError::Malformed.form_field("amount").code, "invalid_money_input");
         assert_eq!(MoneyError::TooPrecise.form_field("amount").code, "money_too_precise");
         assert_eq!(MoneyError::OutOfRange.form_field("amount").code, "amount_too_large");
+    }
+
+    #[test]
+    fn large_amounts_short() {
+        let wan = |minor: i64| Money(minor).short("¥", ShortStyle::Wan);
+        let k = |minor: i64| Money(minor).short("¥", ShortStyle::Thousands);
+        assert_eq!(wan(999_999), None, "below 10,000: exact");
+        assert_eq!(wan(1_000_000).as_deref(), Some("¥1万"));
+        assert_eq!(wan(30_500_000).as_deref(), Some("¥30.5万"));
+        assert_eq!(wan(30_000_000).as_deref(), Some("¥30万"));
+        assert_eq!(wan(12_345_600).as_deref(), Some("¥12.3万"));
+        assert_eq!(wan(12_000_000_000).as_deref(), Some("¥1.2亿"));
+        assert_eq!(wan(9_999_960_000).as_deref(), Some("¥1亿"), "rounds up into the next unit");
+        assert_eq!(wan(-250_000_000).as_deref(), Some("-¥250万"));
+        assert_eq!(wan(MAX_MINOR).as_deref(), Some("¥10万亿"));
+        assert_eq!(k(30_500_000).as_deref(), Some("¥305K"));
+        assert_eq!(k(12_000_000_000).as_deref(), Some("¥120M"));
+        assert_eq!(k(99_996_000).as_deref(), Some("¥1M"));
+        assert_eq!(k(150_000_000_000).as_deref(), Some("¥1.5B"));
+        assert_eq!(k(1_250_000).as_deref(), Some("¥12.5K"));
     }
 
     #[test]

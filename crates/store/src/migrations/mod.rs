@@ -18,6 +18,7 @@ mod m20261130_000012_board_index;
 mod m20261206_000013_hardening;
 mod m20261206_000014_sort_indexes;
 mod m20261206_000015_search_sets;
+mod m20261207_000016_amount_display;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_hardening::Migration),
             Box::new(m20261206_000014_sort_indexes::Migration),
             Box::new(m20261206_000015_search_sets::Migration),
+            Box::new(m20261207_000016_amount_display::Migration),
         ]
     }
 }

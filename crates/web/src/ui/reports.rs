@@ -155,7 +155,8 @@ struct FunnelPage {
 
 impl FunnelPage {
     fn money(&self, decimal: &str) -> String {
-        Money::parse(decimal).map(|m| self.ctx.settings.format_money(m)).unwrap_or_else(|_| decimal.to_owned())
+        // HTML (`|safe`): short with the exact amount on hover when the setting asks.
+        self.ctx.money(decimal, "")
     }
 
     fn opt_money(&self, decimal: &Option<String>) -> String {
@@ -205,7 +206,9 @@ impl FunnelPage {
 
 fn funnel_answers(ctx: &PageCtx, r: &FunnelReport) -> Answers {
     let t = |k: &str| ctx.t(k);
-    let money = |d: &str| Money::parse(d).map(|m| ctx.settings.format_money(m)).unwrap_or_else(|_| d.to_owned());
+    let money = |d: &str| {
+        Money::parse(d).map(|m| ctx.settings.format_money_for(m, &ctx.locale)).unwrap_or_else(|_| d.to_owned())
+    };
     let (coverage, coverage_ok) = match (&r.coverage.target, r.coverage.ratio) {
         (Some(target), Some(ratio)) => {
             let key = if ratio >= HEALTHY_COVERAGE {
@@ -359,7 +362,8 @@ struct ForecastPage {
 
 impl ForecastPage {
     fn money(&self, decimal: &str) -> String {
-        Money::parse(decimal).map(|m| self.ctx.settings.format_money(m)).unwrap_or_else(|_| decimal.to_owned())
+        // HTML (`|safe`): short with the exact amount on hover when the setting asks.
+        self.ctx.money(decimal, "")
     }
 
     fn cat<'a>(&self, f: &'a ForecastFigures, c: &ForecastCategory) -> &'a reports::CategoryFigures {

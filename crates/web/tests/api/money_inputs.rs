@@ -119,3 +119,46 @@ async fn the_list_adds_up_the_whole_filtered_list_within_the_callers_scope() {
     let foot = &text[text.find("data-testid=\"opportunity-totals\"").expect("a totals row")..];
     assert!(foot.contains("Total (1)") && foot.contains("¥50,000.00"), "{foot}");
 }
+
+#[tokio::test]
+async fn short_amounts_are_a_setting_with_the_exact_amount_on_hover_and_in_exports() {
+    let app = TestApp::new().await;
+    let c = app.customer(&app.admin, "上海华信科技有限公司").await;
+    app.opportunities().create(&json!({"name": "华信 CRM", "customer_id": c, "amount": "305000"})).await;
+    app.opportunities().create(&json!({"name": "华信 小单", "customer_id": c, "amount": "9000"})).await;
+    let (cookies, _) = sign_in(&app).await;
+    let zh = |path: &str| {
+        let mut request = get(path, &cookies);
+        request.headers_mut().insert("accept-language", header::HeaderValue::from_static("zh-CN"));
+        request
+    };
+    // Off by default: exact everywhere.
+    let (_, settings) = app.api(Method::GET, "/api/v1/settings", Some(&app.admin), None).await;
+    assert_eq!(settings["short_amounts"], false);
+    let (_, _, page) = app.send(get("/opportunities", &cookies)).await;
+    assert!(page.as_str().unwrap().contains("<span class=\"money\">¥305,000.00</span>"));
+
+    let patch = json!({"short_amounts": true, "version": settings["version"]});
+    let (s, body) = app.api(Method::PATCH, "/api/v1/settings", Some(&app.admin), Some(patch)).await;
+    assert_eq!((s, body["short_amounts"].clone()), (StatusCode::OK, json!(true)), "{body}");
+    // On: 万 in Chinese, K in English, the exact amount in the title; small amounts stay exact.
+    let (_, _, page) = app.send(zh("/opportunities")).await;
+    let text = page.as_str().unwrap();
+    assert!(text.contains("<span class=\"money\" title=\"¥305,000.00\">¥30.5万</span>"), "list in Chinese");
+    assert!(text.contains("<span class=\"money\">¥9,000.00</span>"), "below 10,000: exact");
+    let (_, _, page) = app.send(get("/opportunities", &cookies)).await;
+    assert!(page.as_str().unwrap().contains("title=\"¥305,000.00\">¥305K</span>"), "list in English");
+    let (_, _, page) = app.send(zh("/board")).await;
+    assert!(page.as_str().unwrap().contains("title=\"¥305,000.00\">¥30.5万</span>"), "board card");
+    let (_, _, page) = app.send(zh("/opportunities/1")).await;
+    assert!(page.as_str().unwrap().contains("¥30.5万"), "deal page");
+    // The settings page shows the option ticked; exports and the API stay exact.
+    let (_, _, page) = app.send(zh("/admin/settings")).await;
+    assert!(page.as_str().unwrap().contains("name=\"short_amounts\" value=\"1\" checked"));
+    let (s, _, csv) = app.send(zh("/opportunities/export.csv")).await;
+    assert_eq!(s, StatusCode::OK);
+    let csv = csv.as_str().unwrap();
+    assert!(csv.contains("305000") && !csv.contains('万'), "{csv}");
+    let (_, list) = app.opportunities().list("sort=-amount").await;
+    assert_eq!(list["items"][0]["amount"], "305000.00");
+}
