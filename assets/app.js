@@ -100,6 +100,38 @@
       e.preventDefault();
       window.location.href = list[0].getAttribute("href");
     }
+  // A frame around something wider than the page (the board): shadows on
+  // the sides where there is more to scroll to, and the hint shown only
+  // while there is.
+  function markScroll(frame) {
+    var inner = frame.firstElementChild;
+    if (!inner) return;
+    var more = inner.scrollWidth - inner.clientWidth > 2;
+    frame.classList.toggle("more-left", more && inner.scrollLeft > 2);
+    frame.classList.toggle("more-right", more && inner.scrollLeft + inner.clientWidth < inner.scrollWidth - 2);
+    var hint = document.querySelector("[data-scroll-hint]");
+    if (hint) hint.hidden = !more;
+  }
+  function markAll() {
+    document.querySelectorAll("[data-scroll-frame]").forEach(markScroll);
+  }
+  document.addEventListener("scroll", function (e) {
+    var frame = e.target.parentElement;
+    if (frame && frame.hasAttribute && frame.hasAttribute("data-scroll-frame")) markScroll(frame);
+  }, true);
+  window.addEventListener("resize", markAll);
+  document.addEventListener("DOMContentLoaded", markAll);
+  document.addEventListener("htmx:afterSettle", markAll);
+  // A stage chip scrolls its column into view (smoothly, without a jump of the page).
+  document.addEventListener("click", function (e) {
+    var chip = e.target.closest && e.target.closest("[data-jump]");
+    if (!chip) return;
+    var col = document.getElementById("col-" + chip.getAttribute("data-jump"));
+    if (!col) return;
+    e.preventDefault();
+    col.scrollIntoView({ behavior: "smooth", block: "nearest", inline: "start" });
+    col.classList.add("flash-target");
+    setTimeout(function () { col.classList.remove("flash-target"); }, 1200);
   });
 
   // Close the user menu when clicking elsewhere.

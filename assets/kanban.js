@@ -43,7 +43,11 @@
       if (!old) return;
       var tpl = document.createElement("template");
       tpl.innerHTML = h.html.trim();
-      if (tpl.content.firstElementChild) old.replaceWith(tpl.content.firstElementChild);
+      var head = tpl.content.firstElementChild;
+      if (!head) return;
+      old.replaceWith(head);
+      var chip = document.querySelector('[data-chip-count="' + h.stage_id + '"]');
+      if (chip) chip.textContent = head.getAttribute("data-count");
     });
   }
 

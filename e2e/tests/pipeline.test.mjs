@@ -38,13 +38,16 @@ test("drag onto the next stage: refused with the missing items, ticked, moved", 
   await Promise.all([page.waitForURL(/\/opportunities\/new/), page.click("#customer-opportunities a.btn")]);
   assert.match(await page.textContent("#customer_id option:checked"), /上海华信科技有限公司/);
   // A field error keeps what was typed.
-  await page.fill("#amount", "12万");
+  await page.fill("#amount", "约12万");
   await page.click("#main form.form button[type=submit]");
   assert.ok(await page.isVisible("#amount-error"));
   assert.ok(await page.isVisible("#name-error"));
+  assert.equal(await page.inputValue("#amount"), "约12万");
+  // The amount as Chinese users write it: 12万 is 120,000.
   await page.fill("#name", "华信 CRM 二期");
-  await page.fill("#amount", "120000");
+  await page.fill("#amount", "12万");
   await Promise.all([page.waitForURL(/\/opportunities\/\d+$/), page.click("#main form.form button[type=submit]")]);
+  assert.equal((await page.textContent("[data-testid=amount]")).trim(), "¥120,000.00");
   const dealUrl = page.url();
   assert.match(await page.textContent("[data-testid=stage-path] [aria-current=step]"), /电话邀约/);
 
@@ -99,5 +102,36 @@ test("drag onto the next stage: refused with the missing items, ticked, moved", 
   await page.goto(dealUrl);
   assert.match(await page.textContent("[data-testid=stage-path] [aria-current=step]"), /上门拜访/);
   assert.match(await page.textContent("[data-testid=history]"), /李娜/);
+  await ctx.close();
+});
+
+test("at 1440 px every board column is reachable: stage chips with counts, a shadow where more is", async () => {
+  const ctx = await browser.newContext({ locale: "en", viewport: { width: 1440, height: 900 } });
+  const page = await ctx.newPage();
+  await signIn(page, server.base, "li.na", "salesflow-demo");
+  await page.goto(`${server.base}/board`);
+  const chips = page.locator("[data-testid=board-stages] [data-jump]");
+  assert.equal(await chips.count(), await page.locator(".kcol").count());
+  assert.equal(await chips.count(), 8);
+  // More columns than fit: the hint and the right-hand shadow show.
+  await page.waitForFunction(() => document.querySelector("[data-scroll-frame]").classList.contains("more-right"));
+  assert.ok(await page.isVisible("[data-scroll-hint]"));
+  // The last chip brings the last column into view.
+  const last = page.locator(".kcol").last();
+  const board = await page.locator("#board").boundingBox();
+  assert.ok((await last.boundingBox()).x > board.x + board.width, "the last column starts off screen");
+  await chips.last().click();
+  await page.waitForFunction(() => {
+    const b = document.getElementById("board").getBoundingClientRect();
+    const cols = document.querySelectorAll(".kcol");
+    const r = cols[cols.length - 1].getBoundingClientRect();
+    return r.right <= b.right + 1 && r.left >= b.left - 1;
+  });
+  await page.waitForFunction(() => document.querySelector("[data-scroll-frame]").classList.contains("more-left"));
+  // The English stage path shows whole stage names.
+  await page.goto(`${server.base}/opportunities/1`);
+  const cut = await page.$$eval("[data-testid=stage-path] .step-label", (labels) =>
+    labels.filter((l) => l.scrollWidth > l.clientWidth + 1 || l.getBoundingClientRect().right > l.parentElement.getBoundingClientRect().right).map((l) => l.textContent));
+  assert.deepEqual(cut, []);
   await ctx.close();
 });

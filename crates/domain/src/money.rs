@@ -35,6 +35,19 @@ impl MoneyError {
     }
 }
 
+impl MoneyError {
+    /// The field error for a page's money field (parsed by
+    /// [`Money::parse_lenient`]): `invalid_money_input` (the message names
+    /// the accepted forms), `money_too_precise`, or `amount_too_large`.
+    pub fn form_field(&self, field: &str) -> crate::FieldError {
+        match self {
+            MoneyError::Malformed => crate::FieldError::new(field, "invalid_money_input"),
+            MoneyError::TooPrecise => crate::FieldError::new(field, "money_too_precise"),
+            MoneyError::OutOfRange => self.field(field),
+        }
+    }
+}
+
 impl Money {
     pub const MAX: Money = Money(MAX_MINOR);
 
@@ -101,6 +114,140 @@ impl Money {
         Ok(money)
     }
 
+    /// Parses an amount typed into a page's money field, as Chinese users
+    /// write it: `30万`, `1.5亿`, `1,000,000`, `¥1,000`, `￥ 2.5万`,
+    /// `30万元`, full-width digits and punctuation (`３０万`, `１，０００`),
+    /// spaces around the symbol, the sign and the unit, and spaces as
+    /// thousands separators (`1 000 000`). A `-` may stand before or after
+    /// the symbol. After the unit is applied at most two decimals may
+    /// remain (`1.23456万` is 12345.60, `1.2345678万` is too precise).
+    ///
+    /// Anything that could be read two ways is refused rather than
+    /// guessed: misplaced separators (`1,0`, `1,00,000`), a `.` used as a
+    /// group separator (`1.000.000`), a decimal comma (`1.000,50`), two
+    /// units (`3万亿` is refused: write `30000亿`), a unit without digits,
+    /// other currencies' symbols (`$`), or any other letter.
+    ///
+    /// The JSON API does not use this: it takes [`Money::parse_strict`].
+    pub fn parse_lenient(text: &str) -> Result<Money, MoneyError> {
+        // Full-width forms to ASCII, every kind of space to one space.
+        let normal: String = text
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                '，' => ',',
+                '．' | '。' => '.',
+                '－' | '−' => '-',
+                '＋' => '+',
+                '￥' => '¥',
+                c if c.is_whitespace() => ' ',
+                c => c,
+            })
+            .collect();
+        let mut rest = normal.trim();
+        let take_sign = |rest: &mut &str| {
+            if let Some(r) = rest.strip_prefix('-') {
+                *rest = r.trim_start();
+                Some(true)
+            } else if let Some(r) = rest.strip_prefix('+') {
+                *rest = r.trim_start();
+                Some(false)
+            } else {
+                None
+            }
+        };
+        let before = take_sign(&mut rest);
+        if let Some(r) = rest.strip_prefix('¥') {
+            rest = r.trim_start();
+        }
+        let after = take_sign(&mut rest);
+        let negative = match (before, after) {
+            (Some(_), Some(_)) => return Err(MoneyError::Malformed),
+            (Some(n), None) | (None, Some(n)) => n,
+            (None, None) => false,
+        };
+        if let Some(r) = rest.strip_suffix('元') {
+            rest = r.trim_end();
+        }
+        // The unit: 万 is 10^4, 亿 is 10^8 (in yuan).
+        let mut exponent = 0u32;
+        for (unit, e) in [('万', 4), ('亿', 8)] {
+            if let Some(r) = rest.strip_suffix(unit) {
+                rest = r.trim_end();
+                exponent = e;
+                break;
+            }
+        }
+        if rest.is_empty() {
+            return Err(MoneyError::Malformed);
+        }
+        // Only digits, one `.`, and group separators (`,` or a space, not both) remain.
+        if rest.chars().any(|c| !(c.is_ascii_digit() || c == '.' || c == ',' || c == ' ')) {
+            return Err(MoneyError::Malformed);
+        }
+        if rest.contains(',') && rest.contains(' ') {
+            return Err(MoneyError::Malformed);
+        }
+        if rest.matches('.').count() > 1 {
+            return Err(MoneyError::Malformed);
+        }
+        let (whole, frac) = rest.split_once('.').unwrap_or((rest, ""));
+        if frac.contains([',', ' ']) {
+            return Err(MoneyError::Malformed);
+        }
+        // Without a unit, `1.500` could be a thousand and a half to some
+        // readers: more than two decimals are refused, as everywhere else.
+        if exponent == 0 && frac.len() > 2 {
+            return Err(MoneyError::TooPrecise);
+        }
+        let separator = if whole.contains(',') {
+            Some(',')
+        } else if whole.contains(' ') {
+            Some(' ')
+        } else {
+            None
+        };
+        if let Some(sep) = separator {
+            let mut groups = whole.split(sep);
+            let first = groups.next().unwrap_or("");
+            if first.is_empty() || first.len() > 3 || groups.any(|g| g.len() != 3) {
+                return Err(MoneyError::Malformed);
+            }
+        }
+        let whole: String = whole.chars().filter(char::is_ascii_digit).collect();
+        if whole.is_empty() && frac.is_empty() {
+            return Err(MoneyError::Malformed);
+        }
+        // Exact: the digits as one integer, scaled by 10^(2 + exponent - decimals).
+        let digits = format!("{whole}{frac}");
+        let digits = digits.trim_start_matches('0');
+        let shift = 2 + exponent as i64 - frac.len() as i64;
+        let minor: i128 = if digits.is_empty() {
+            0
+        } else {
+            if digits.len() > 30 {
+                return Err(MoneyError::OutOfRange);
+            }
+            let value: i128 = digits.parse().map_err(|_| MoneyError::Malformed)?;
+            if shift >= 0 {
+                value.checked_mul(10i128.pow(shift as u32)).ok_or(MoneyError::OutOfRange)?
+            } else {
+                let divisor = 10i128.checked_pow((-shift) as u32).ok_or(MoneyError::TooPrecise)?;
+                if value % divisor != 0 {
+                    return Err(MoneyError::TooPrecise);
+                }
+                value / divisor
+            }
+        };
+        let minor = if negative { -minor } else { minor };
+        let minor = i64::try_from(minor).map_err(|_| MoneyError::OutOfRange)?;
+        let money = Money(minor);
+        if !money.in_range() {
+            return Err(MoneyError::OutOfRange);
+        }
+        Ok(money)
+    }
+
     /// The field error for an amount beyond the bounds, if it is.
     pub fn check(self, field: &str) -> Option<crate::FieldError> {
         (!self.in_range()).then(|| MoneyError::OutOfRange.field(field))
@@ -130,6 +277,38 @@ impl Money {
         }
     }
 
+    /// A large amount short, to one decimal (rounded half up, a trailing
+    /// `.0` dropped): `¥30.5万`, `¥1.2亿`, `¥3万亿` in [`ShortStyle::Wan`];
+    /// `¥305K`, `¥1.2M`, `¥3B`, `¥3T` in [`ShortStyle::Thousands`]. `None`
+    /// below 10,000 in the major unit, where the exact amount is as short.
+    pub fn short(self, symbol: &str, style: ShortStyle) -> Option<String> {
+        let abs = i128::from(self.0).abs();
+        // The units in minor units (×100), smallest first.
+        let units: &[(i128, &str)] = match style {
+            ShortStyle::Wan => &[(1_000_000, "万"), (10_000_000_000, "亿"), (100_000_000_000_000, "万亿")],
+            ShortStyle::Thousands => {
+                &[(100_000, "K"), (100_000_000, "M"), (100_000_000_000, "B"), (100_000_000_000_000, "T")]
+            }
+        };
+        if abs < 1_000_000 {
+            return None;
+        }
+        // The largest unit the amount reaches, moved up when rounding makes
+        // it the next unit's one (9999.96万 is 1亿, not 10000.0万).
+        let mut i = units.iter().rposition(|(u, _)| abs >= *u)?;
+        let tenths = |u: i128| (abs * 10 + u / 2) / u;
+        if let Some((next, _)) = units.get(i + 1)
+            && tenths(units[i].0) * units[i].0 >= *next * 10
+        {
+            i += 1;
+        }
+        let (unit, name) = units[i];
+        let t = tenths(unit);
+        let figure = if t % 10 == 0 { format!("{}", t / 10) } else { format!("{}.{}", t / 10, t % 10) };
+        let sign = if self.0 < 0 { "-" } else { "" };
+        Some(format!("{sign}{symbol}{figure}{name}"))
+    }
+
     /// Chinese large-figure style for dashboards: `123.5万`, `1.2亿`.
     pub fn display_wan(self, symbol: &str) -> String {
         let yuan = self.0 as f64 / 100.0;
@@ -142,6 +321,13 @@ impl Money {
             self.display(symbol)
         }
     }
+}
+
+/// How [`Money::short`] shortens: Chinese 万 / 亿, or thousands (K, M, B).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShortStyle {
+    Wan,
+    Thousands,
 }
 
 /// A sum of many amounts, exact however many there are, as the plain
@@ -217,6 +403,93 @@ mod tests {
         assert_eq!(Money::parse("10,000,000,000,000.01"), Err(MoneyError::OutOfRange));
         assert!(Money(MAX_MINOR + 1).check("amount").is_some());
         assert!(Money::MAX.check("amount").is_none());
+    }
+
+    #[test]
+    fn page_fields_read_amounts_as_chinese_users_write_them() {
+        let ok = |text: &str, minor: i64| assert_eq!(Money::parse_lenient(text), Ok(Money(minor)), "{text}");
+        ok("30万", 30_000_000);
+        ok("1.5亿", 15_000_000_000);
+        ok("1,000,000", 100_000_000);
+        ok("¥1,000", 100_000);
+        ok("￥ 2.5万", 2_500_000);
+        ok(" 30 万 ", 30_000_000);
+        ok("30万元", 30_000_000);
+        ok("1000元", 100_000);
+        ok("３０万", 30_000_000);
+        ok("１，０００．５", 100_050);
+        ok("1 000 000", 100_000_000);
+        ok("1\u{3000}000", 100_000);
+        ok("12500", 1_250_000);
+        ok("12500.5", 1_250_050);
+        ok(".5", 50);
+        ok("-¥1,000", -100_000);
+        ok("¥-1,000", -100_000);
+        ok("-2万", -2_000_000);
+        ok("1.23456万", 1_234_560);
+        ok("1,234.5万", 1_234_500_000);
+        ok("0", 0);
+        ok("0.00万", 0);
+        ok("100000亿", MAX_MINOR);
+        ok("10000000000000", MAX_MINOR);
+        let err = |text: &str, e: MoneyError| assert_eq!(Money::parse_lenient(text), Err(e), "{text}");
+        for text in [
+            "",
+            "万",
+            "¥",
+            "元",
+            ".",
+            "1,0",
+            "1,00,000",
+            ",100",
+            "1000,000",
+            "1.000.000",
+            "1.000,50",
+            "1,000 000",
+            "3万亿",
+            "3万万",
+            "1e5",
+            "$100",
+            "30w",
+            "abc",
+            "--5",
+            "-¥-5",
+            "1 5",
+            "1.5.万",
+            "万30",
+        ] {
+            err(text, MoneyError::Malformed);
+        }
+        err("1.234", MoneyError::TooPrecise);
+        err("1.2345678万", MoneyError::TooPrecise);
+        err("1.00000000001亿", MoneyError::TooPrecise);
+        err("1000000亿", MoneyError::OutOfRange);
+        err("10000000000000.01", MoneyError::OutOfRange);
+        err("99999999999999999999999999999999999亿", MoneyError::OutOfRange);
+        // The page's error names the field and says what is accepted.
+        assert_eq!(MoneyError::Malformed.form_field("amount").code, "invalid_money_input");
+        assert_eq!(MoneyError::TooPrecise.form_field("amount").code, "money_too_precise");
+        assert_eq!(MoneyError::OutOfRange.form_field("amount").code, "amount_too_large");
+    }
+
+    #[test]
+    fn large_amounts_short() {
+        let wan = |minor: i64| Money(minor).short("¥", ShortStyle::Wan);
+        let k = |minor: i64| Money(minor).short("¥", ShortStyle::Thousands);
+        assert_eq!(wan(999_999), None, "below 10,000: exact");
+        assert_eq!(wan(1_000_000).as_deref(), Some("¥1万"));
+        assert_eq!(wan(30_500_000).as_deref(), Some("¥30.5万"));
+        assert_eq!(wan(30_000_000).as_deref(), Some("¥30万"));
+        assert_eq!(wan(12_345_600).as_deref(), Some("¥12.3万"));
+        assert_eq!(wan(12_000_000_000).as_deref(), Some("¥1.2亿"));
+        assert_eq!(wan(9_999_960_000).as_deref(), Some("¥1亿"), "rounds up into the next unit");
+        assert_eq!(wan(-250_000_000).as_deref(), Some("-¥250万"));
+        assert_eq!(wan(MAX_MINOR).as_deref(), Some("¥10万亿"));
+        assert_eq!(k(30_500_000).as_deref(), Some("¥305K"));
+        assert_eq!(k(12_000_000_000).as_deref(), Some("¥120M"));
+        assert_eq!(k(99_996_000).as_deref(), Some("¥1M"));
+        assert_eq!(k(150_000_000_000).as_deref(), Some("¥1.5B"));
+        assert_eq!(k(1_250_000).as_deref(), Some("¥12.5K"));
     }
 
     #[test]

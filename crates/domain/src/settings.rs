@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::money::Money;
+use crate::money::{Money, ShortStyle};
 use crate::validation::{FieldError, Invalid};
 
 /// The languages the UI speaks.
@@ -93,6 +93,11 @@ pub struct Settings {
     pub pool_return_days: u32,
     /// How many customers one person may claim from the pool per day.
     pub pool_claim_limit: u32,
+    /// Large amounts in lists, cards and board figures shown short
+    /// (`¥30.5万`, `¥1.2亿`; in English `¥305K`, `¥120M`) with the exact
+    /// amount on hover; forms, exports and the API stay exact.
+    #[serde(default)]
+    pub short_amounts: bool,
 }
 
 impl Default for Settings {
@@ -107,6 +112,7 @@ impl Default for Settings {
             default_locale: "zh-CN".to_owned(),
             pool_return_days: 30,
             pool_claim_limit: 20,
+            short_amounts: false,
         }
     }
 }
@@ -183,6 +189,18 @@ impl Settings {
 
     pub fn format_money(&self, amount: Money) -> String {
         amount.display(&self.currency_symbol)
+    }
+
+    /// An amount as lists, cards and board figures show it: short in the
+    /// reader's language when [`Settings::short_amounts`] is on and the
+    /// amount is at least 10,000 (`¥30.5万` / `¥305K`), else exact
+    /// (`¥300,000.00`). [`Settings::format_money`] is the exact one.
+    pub fn format_money_for(&self, amount: Money, locale: &str) -> String {
+        if !self.short_amounts {
+            return self.format_money(amount);
+        }
+        let style = if locale.starts_with("zh") { ShortStyle::Wan } else { ShortStyle::Thousands };
+        amount.short(&self.currency_symbol, style).unwrap_or_else(|| self.format_money(amount))
     }
 
     /// The first day of the fiscal year that contains `date`.

@@ -35,6 +35,7 @@ pub(crate) fn from_model(m: company_settings::Model) -> VersionedSettings {
             default_locale: m.default_locale,
             pool_return_days: m.pool_return_days.max(1) as u32,
             pool_claim_limit: m.pool_claim_limit.max(1) as u32,
+            short_amounts: m.short_amounts,
         },
         version: m.version,
     }
@@ -57,6 +58,7 @@ pub(crate) async fn ensure<C: ConnectionTrait>(conn: &C) -> StoreResult<()> {
         default_locale: Set(d.default_locale),
         pool_return_days: Set(d.pool_return_days as i32),
         pool_claim_limit: Set(d.pool_claim_limit as i32),
+        short_amounts: Set(d.short_amounts),
         version: Set(1),
         updated_at: Set(Utc::now()),
     }
@@ -99,6 +101,7 @@ pub async fn update(store: &Store, actor: &Actor, new: Settings, version: i64) -
         .set(Column::DefaultLocale, Expr::value(new.default_locale.clone()))
         .set(Column::PoolReturnDays, Expr::value(new.pool_return_days as i32))
         .set(Column::PoolClaimLimit, Expr::value(new.pool_claim_limit as i32))
+        .set(Column::ShortAmounts, Expr::value(new.short_amounts))
         .exec()
         .await?;
     let (before, after) = (from_model(before), from_model(after));

@@ -16,6 +16,7 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub pool_return_days: i32,
     pub pool_claim_limit: i32,
+    pub short_amounts: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,7 @@ mod m20261207_000016_search_keys;
 mod m20261207_000017_customer_tags;
 mod m20261207_000018_stored_codes;
 mod m20261207_000019_handover_requests;
+mod m20261207_000020_amount_display;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_customer_tags::Migration),
             Box::new(m20261207_000018_stored_codes::Migration),
             Box::new(m20261207_000019_handover_requests::Migration),
+            Box::new(m20261207_000020_amount_display::Migration),
         ]
     }
 }

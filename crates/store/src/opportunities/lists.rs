@@ -34,7 +34,7 @@ const SORTS: [SortField<opportunity::Column>; 6] = [
     SortField { name: "id", column: opportunity::Column::Id },
 ];
 
-async fn filtered<C: ConnectionTrait>(
+pub(super) async fn filtered<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     filter: &OpportunityFilter,

@@ -40,9 +40,11 @@ use crate::unit_of_work::UnitOfWork;
 
 mod gate;
 mod lists;
+mod totals;
 
 pub use gate::*;
 pub use lists::*;
+pub use totals::*;
 
 // ---------------------------------------------------------------- views
 

@@ -152,6 +152,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/opportunities", Right(Opportunities, Create)),
     ("GET", "/opportunities/export.csv", Right(Opportunities, Export)),
     ("GET", "/opportunities/export.xlsx", Right(Opportunities, Export)),
+    ("GET", "/opportunities/totals", Right(Opportunities, View)),
     ("GET", "/opportunities/kanban", Right(Opportunities, View)),
     ("GET", "/opportunities/kanban/{stage_id}/cards", Right(Opportunities, View)),
     ("GET", "/opportunities/{id}", Right(Opportunities, View)),

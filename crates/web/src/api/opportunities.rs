@@ -28,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_opportunities, create_opportunity))
         .routes(routes!(export_opportunities))
+        .routes(routes!(opportunity_totals))
         .routes(routes!(export_opportunities_xlsx))
         .routes(routes!(kanban))
         .routes(routes!(kanban_cards))
@@ -101,6 +102,21 @@ async fn list_opportunities(
         .await
         .api(&meta)?;
     Ok(Json(page.into()))
+}
+
+/// What the whole filtered list adds up to: the same filters and data
+/// scope as `GET /opportunities` (no paging), summed in one statement:
+/// `{count, amount, weighted_amount}` (plain decimals, exact).
+#[utoipa::path(get, path = "/opportunities/totals", tag = "opportunities", params(OpportunityQuery),
+    responses((status = 200, body = opportunities::OpportunityTotals), (status = 403, body = Problem),
+    (status = 422, body = Problem)))]
+async fn opportunity_totals(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<OpportunityQuery>,
+) -> ApiResult<Json<opportunities::OpportunityTotals>> {
+    let totals = opportunities::list_totals(&state.store, &session.actor, &q.filter()).await.api(&meta)?;
+    Ok(Json(totals))
 }
 
 /// The filtered list as CSV (UTF-8 with BOM, streamed; needs the export right).

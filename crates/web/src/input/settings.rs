@@ -25,6 +25,11 @@ pub struct SettingsBody {
     pub pool_return_days: u32,
     /// Customers one person may claim from the pool per day.
     pub pool_claim_limit: u32,
+    /// Large amounts short in lists, cards and the board (`¥30.5万`; in
+    /// English `¥305K`), exact on hover; default `false`. Exports, forms and
+    /// the API are always exact.
+    #[serde(default)]
+    pub short_amounts: bool,
     pub version: i64,
 }
 
@@ -41,6 +46,7 @@ impl From<VersionedSettings> for SettingsBody {
             default_locale: s.default_locale,
             pool_return_days: s.pool_return_days,
             pool_claim_limit: s.pool_claim_limit,
+            short_amounts: s.short_amounts,
             version: v.version,
         }
     }
@@ -60,6 +66,7 @@ impl SettingsBody {
             default_locale: self.default_locale.clone(),
             pool_return_days: self.pool_return_days,
             pool_claim_limit: self.pool_claim_limit,
+            short_amounts: self.short_amounts,
         })
     }
 }

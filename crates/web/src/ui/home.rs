@@ -54,7 +54,7 @@ impl Dashboard {
     }
 
     fn amount(&self, amount: &str) -> String {
-        self.ctx.money_in(amount, "")
+        self.ctx.money(amount, "")
     }
 }
 

@@ -154,6 +154,27 @@ impl PageCtx {
         }
     }
 
+    /// An amount (decimal string) as lists, cards and board figures show
+    /// it, as HTML (use with `|safe`): `<span class="money">¥300,000.00</span>`,
+    /// or with the company's "short amounts" setting on
+    /// `<span class="money" title="¥305,000.00">¥30.5万</span>` (`¥305K` in
+    /// English). The one helper for every displayed amount; forms and
+    /// exports use the exact amount.
+    pub fn money(&self, amount: &str, currency: &str) -> String {
+        let exact = self.money_in(amount, currency);
+        let short = match salesflow_domain::money::Money::parse(amount) {
+            Ok(m) if currency == self.settings.currency || currency.is_empty() => {
+                self.settings.format_money_for(m, &self.locale)
+            }
+            _ => exact.clone(),
+        };
+        if short == exact {
+            format!("<span class=\"money\">{}</span>", escape_html(&exact))
+        } else {
+            format!("<span class=\"money\" title=\"{}\">{}</span>", escape_html(&exact), escape_html(&short))
+        }
+    }
+
     /// A calendar day (e.g. an expected close date) or "—".
     pub fn day(&self, day: &Option<chrono::NaiveDate>) -> String {
         day.map(|d| self.settings.format_date(d)).unwrap_or_else(|| "—".to_owned())
@@ -377,4 +398,20 @@ pub fn opt_id(value: &str) -> Result<Option<i64>, std::num::ParseIntError> {
         "" => Ok(None),
         v => v.parse().map(Some),
     }
+}
+
+/// Text made safe to put into HTML (and into a quoted attribute).
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

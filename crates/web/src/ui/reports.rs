@@ -155,7 +155,8 @@ struct FunnelPage {
 
 impl FunnelPage {
     fn money(&self, decimal: &str) -> String {
-        Money::parse(decimal).map(|m| self.ctx.settings.format_money(m)).unwrap_or_else(|_| decimal.to_owned())
+        // HTML (`|safe`): short with the exact amount on hover when the setting asks.
+        self.ctx.money(decimal, "")
     }
 
     fn opt_money(&self, decimal: &Option<String>) -> String {
@@ -205,7 +206,9 @@ impl FunnelPage {
 
 fn funnel_answers(ctx: &PageCtx, r: &FunnelReport) -> Answers {
     let t = |k: &str| ctx.t(k);
-    let money = |d: &str| Money::parse(d).map(|m| ctx.settings.format_money(m)).unwrap_or_else(|_| d.to_owned());
+    let money = |d: &str| {
+        Money::parse(d).map(|m| ctx.settings.format_money_for(m, &ctx.locale)).unwrap_or_else(|_| d.to_owned())
+    };
     let (coverage, coverage_ok) = match (&r.coverage.target, r.coverage.ratio) {
         (Some(target), Some(ratio)) => {
             let key = if ratio >= HEALTHY_COVERAGE {
@@ -281,7 +284,10 @@ async fn funnel_page(request: Page, Query(filters): Query<Filters>) -> PageResul
         pipeline_id: id(&filters.pipeline_id),
         owner_id: id(&filters.owner_id),
         department_id: id(&filters.department_id),
-        target: blank(&filters.target),
+        // Typed as on every page's money field (`100万`), passed on as
+        // the API's plain decimal; what cannot be read is passed as typed
+        // and refused there.
+        target: blank(&filters.target).map(|t| Money::parse_lenient(&t).map(|m| m.to_string()).unwrap_or(t)),
         idle_days,
         format: blank(&filters.format),
     };
@@ -356,7 +362,8 @@ struct ForecastPage {
 
 impl ForecastPage {
     fn money(&self, decimal: &str) -> String {
-        Money::parse(decimal).map(|m| self.ctx.settings.format_money(m)).unwrap_or_else(|_| decimal.to_owned())
+        // HTML (`|safe`): short with the exact amount on hover when the setting asks.
+        self.ctx.money(decimal, "")
     }
 
     fn cat<'a>(&self, f: &'a ForecastFigures, c: &ForecastCategory) -> &'a reports::CategoryFigures {

@@ -73,6 +73,8 @@ struct SettingsForm {
     default_locale: String,
     pool_return_days: u32,
     pool_claim_limit: u32,
+    /// The checkbox: present when ticked.
+    short_amounts: Option<String>,
     version: i64,
 }
 
@@ -87,6 +89,7 @@ async fn save_settings(request: Page, Form(f): Form<SettingsForm>) -> PageResult
         default_locale: f.default_locale,
         pool_return_days: f.pool_return_days,
         pool_claim_limit: f.pool_claim_limit,
+        short_amounts: f.short_amounts.is_some(),
         version: f.version,
     };
     let result = match form.settings() {

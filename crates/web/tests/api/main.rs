@@ -18,6 +18,7 @@ mod imports;
 mod leads;
 mod list_actions;
 mod lists;
+mod money_inputs;
 mod opportunities;
 mod opportunity_pages;
 mod pages;

@@ -279,12 +279,13 @@ async fn the_form_keeps_the_input_on_errors_and_reports_a_stale_version() {
     assert!(html(&page).contains(&format!("<option value=\"{c}\" selected>南方贸易</option>")));
     assert!(html(&page).contains("value=\"CNY\""), "company currency by default");
 
-    let body = enc(&[("_csrf", &csrf), ("name", ""), ("customer_id", &c), ("amount", "12万"), ("competitors", "金蝶")]);
+    let body =
+        enc(&[("_csrf", &csrf), ("name", ""), ("customer_id", &c), ("amount", "约12万"), ("competitors", "金蝶")]);
     let (s, _, page) = app.send(form("/opportunities", &cookies, &body)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let text = html(&page);
     assert!(text.contains("id=\"amount-error\"") && text.contains("id=\"name-error\""), "both errors shown");
-    assert!(text.contains("value=\"12万\"") && text.contains("value=\"金蝶\""), "input kept");
+    assert!(text.contains("value=\"约12万\"") && text.contains("value=\"金蝶\""), "input kept");
     let body = enc(&[("_csrf", &csrf), ("name", "南方 仓储"), ("customer_id", &c), ("probability", "40")]);
     let (s, _, page) = app.send(form("/opportunities", &cookies, &body)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);

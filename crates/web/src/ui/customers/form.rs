@@ -66,7 +66,7 @@ impl CustomerForm {
     pub(super) fn input(&self, settings: &salesflow_domain::settings::Settings) -> Result<CustomerInput, Invalid> {
         let credit_limit = match self.credit_limit.trim() {
             "" => Money(0),
-            text => Money::parse(text).map_err(|e| Invalid(vec![e.field("credit_limit")]))?,
+            text => Money::parse_lenient(text).map_err(|e| Invalid(vec![e.form_field("credit_limit")]))?,
         };
         let closed_at = match self.closed_at.trim() {
             "" => None,

@@ -134,7 +134,8 @@ impl Rows {
     }
 
     pub(super) fn money(&self, amount: &str) -> String {
-        Money::parse(amount).map(|m| self.ctx.settings.format_money(m)).unwrap_or_else(|_| amount.to_owned())
+        // HTML (`|safe`): short with the exact amount on hover when the setting asks.
+        self.ctx.money(amount, "")
     }
 
     /// Phones show the first two columns only.

@@ -144,7 +144,8 @@ impl ShowPage {
     }
 
     pub(super) fn money(&self, amount: &str) -> String {
-        Money::parse(amount).map(|m| self.ctx.settings.format_money(m)).unwrap_or_else(|_| amount.to_owned())
+        // HTML (`|safe`): short with the exact amount on hover when the setting asks.
+        self.ctx.money(amount, "")
     }
 }
 

@@ -161,12 +161,12 @@ pub(super) async fn convert(request: Page, Path(id): Path<i64>, Form(form): Form
     let target = form.target.trim();
     let opportunity = if form.with_opportunity {
         let amount = form.opportunity_amount.trim();
-        match if amount.is_empty() { Ok(Money::default()) } else { Money::parse(amount) } {
+        match if amount.is_empty() { Ok(Money::default()) } else { Money::parse_lenient(amount) } {
             Ok(amount) => {
                 Some(ConvertOpportunity { name: non_empty(&form.opportunity_name), amount, ..Default::default() })
             }
             Err(e) => {
-                let invalid = Invalid(vec![e.field("opportunity.amount")]);
+                let invalid = Invalid(vec![e.form_field("opportunity.amount")]);
                 let errors = FormErrors::from_invalid(request.locale(), &invalid);
                 return show_page(&request, id, StatusForm::default(), form, errors).await;
             }

@@ -113,8 +113,9 @@ pub(super) fn heads(ctx: &PageCtx, columns: &[store::KanbanColumn]) -> Vec<Colum
             label: c.stage.label(&ctx.locale),
             probability: c.stage.probability,
             count: c.count,
-            amount: ctx.money_in(&c.amount, ""),
-            weighted: ctx.money_in(&c.weighted_amount, ""),
+            // HTML: short with the exact amount on hover when the setting asks.
+            amount: ctx.money(&c.amount, ""),
+            weighted: ctx.money(&c.weighted_amount, ""),
         })
         .collect()
 }

@@ -102,8 +102,8 @@ impl OpportunityForm {
         let amount = if self.amount.trim().is_empty() {
             Money(0)
         } else {
-            Money::parse(&self.amount).unwrap_or_else(|e| {
-                errors.push(e.field("amount"));
+            Money::parse_lenient(&self.amount).unwrap_or_else(|e| {
+                errors.push(e.form_field("amount"));
                 Money(0)
             })
         };

@@ -166,6 +166,9 @@ pub(super) struct Rows {
     pub(super) columns: Vec<String>,
     pub(super) next_url: Option<String>,
     pub(super) first_page: bool,
+    /// What the whole filtered list adds up to (on the first page only:
+    /// its last row, which the next pages' rows are inserted above).
+    pub(super) totals: Option<store::OpportunityTotals>,
 }
 
 impl Rows {
@@ -183,6 +186,11 @@ impl Rows {
 
     pub(super) fn badge(&self, status: &str) -> &'static str {
         status_badge(status)
+    }
+
+    /// "Total of 42 deals" in the reader's language.
+    pub(super) fn totals_label(&self, count: &i64) -> String {
+        self.ctx.t("opportunities.totals").replace("%{n}", &count.to_string())
     }
 }
 
@@ -204,7 +212,14 @@ pub(super) async fn list_page(request: Page, Query(query): Query<ListQuery>) -> 
         page.next_cursor.map(|c| format!("/opportunities?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
     let columns =
         chosen_columns(&request.state, actor, "opportunities", &list_columns::OPPORTUNITIES, &DEFAULT_COLUMNS).await;
-    let rows = Rows { ctx: ctx.clone(), items: page.items, columns, next_url, first_page: query.cursor.is_none() };
+    let first_page = query.cursor.is_none();
+    // The whole filtered list's sums (one statement), under its first page.
+    let totals = if first_page && !page.items.is_empty() {
+        Some(store::list_totals(request.store(), actor, &filter).await?)
+    } else {
+        None
+    };
+    let rows = Rows { ctx: ctx.clone(), items: page.items, columns, next_url, first_page, totals };
     if request.meta.is_htmx {
         return Ok(render(&rows.ctx, &rows));
     }
