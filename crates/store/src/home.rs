@@ -316,24 +316,23 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
         // each sum in two parts so no sum overflows (`money::SPLIT`).
         let amount = || Expr::col(opportunity::Column::Amount);
         let probability = || Expr::col(opportunity::Column::Probability);
-        let totals: Vec<(i64, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> =
-            opportunity::Entity::find()
-                .select_only()
-                .column(opportunity::Column::OwnerId)
-                .column(opportunity::Column::PipelineId)
-                .column(opportunity::Column::StageId)
-                .column_as(Expr::col(opportunity::Column::Id).count(), "n")
-                .column_as(amount().div(money::SPLIT).sum().cast_as("bigint"), "amount_high")
-                .column_as(amount().modulo(money::SPLIT).sum().cast_as("bigint"), "amount_low")
-                .column_as(amount().div(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_high")
-                .column_as(amount().modulo(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_low")
-                .filter(open())
-                .group_by(opportunity::Column::OwnerId)
-                .group_by(opportunity::Column::PipelineId)
-                .group_by(opportunity::Column::StageId)
-                .into_tuple()
-                .all(conn)
-                .await?;
+        let totals: Vec<OwnerStageTotals> = opportunity::Entity::find()
+            .select_only()
+            .column(opportunity::Column::OwnerId)
+            .column(opportunity::Column::PipelineId)
+            .column(opportunity::Column::StageId)
+            .column_as(Expr::col(opportunity::Column::Id).count(), "n")
+            .column_as(amount().div(money::SPLIT).sum().cast_as("bigint"), "amount_high")
+            .column_as(amount().modulo(money::SPLIT).sum().cast_as("bigint"), "amount_low")
+            .column_as(amount().div(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_high")
+            .column_as(amount().modulo(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_low")
+            .filter(open())
+            .group_by(opportunity::Column::OwnerId)
+            .group_by(opportunity::Column::PipelineId)
+            .group_by(opportunity::Column::StageId)
+            .into_tuple()
+            .all(conn)
+            .await?;
         let joined = |h: Option<i64>, l: Option<i64>| money::join_split_sum(h.unwrap_or(0), l.unwrap_or(0));
         let mut by_stage: BTreeMap<(i64, i64), (i64, i128, i128)> = BTreeMap::new();
         let (mut open_amount, mut weighted) = (0i128, 0i128);
@@ -450,6 +449,10 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
         health,
     })
 }
+
+/// Per owner, pipeline and stage: count, then the two parts of the amount
+/// and of Σ amount × probability.
+type OwnerStageTotals = (i64, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
 
 /// Rows of the caller only.
 fn own<C: ColumnTrait>(column: C, me: i64) -> Condition {
