@@ -1,7 +1,7 @@
 //! Data migrations convert rows written in the old shape, on SQLite and
-//! PostgreSQL: tags from `,a,b,` into their own table (000017); built-in
+//! PostgreSQL: tags from `,a,b,` into their own table (000018); built-in
 //! roles' bilingual names and stage history in the mover's language into
-//! codes (000018), rendered in the reader's language.
+//! codes (000019), rendered in the reader's language.
 
 mod support;
 
@@ -33,7 +33,7 @@ async fn tagged(t: &TestStore, tag: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn tags_move_from_the_text_column_into_their_table() {
-    let t = TestStore::migrated_before("m20261207_000017_customer_tags").await;
+    let t = TestStore::migrated_before("m20261207_000018_customer_tags").await;
     let db = t.store.reader();
     for (name, tags) in [("上海华信科技", ",VIP,华东,"), ("杭州西湖茶业", ",vip, 华东 ,华东,"), ("苏州园林设计院", "")]
     {
@@ -97,7 +97,7 @@ async fn tags_move_from_the_text_column_into_their_table() {
 
 #[tokio::test]
 async fn role_names_and_stage_history_become_codes_rendered_in_the_readers_language() {
-    let t = TestStore::migrated_before("m20261207_000018_stored_codes").await;
+    let t = TestStore::migrated_before("m20261207_000019_stored_codes").await;
     access::bootstrap(&t.store).await.expect("bootstrap");
     let db = t.store.reader();
     // Roles as they were stored: the shipped bilingual name, and one an

@@ -19,10 +19,10 @@ mod m20261206_000013_hardening;
 mod m20261206_000014_sort_indexes;
 mod m20261206_000015_search_sets;
 mod m20261207_000016_search_keys;
-mod m20261207_000017_customer_tags;
-mod m20261207_000018_stored_codes;
-mod m20261207_000019_handover_requests;
-mod m20261207_000020_amount_display;
+mod m20261207_000017_amount_display;
+mod m20261207_000018_customer_tags;
+mod m20261207_000019_stored_codes;
+mod m20261207_000020_handover_requests;
 
 pub struct Migrator;
 
@@ -48,10 +48,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_sort_indexes::Migration),
             Box::new(m20261206_000015_search_sets::Migration),
             Box::new(m20261207_000016_search_keys::Migration),
-            Box::new(m20261207_000017_customer_tags::Migration),
-            Box::new(m20261207_000018_stored_codes::Migration),
-            Box::new(m20261207_000019_handover_requests::Migration),
-            Box::new(m20261207_000020_amount_display::Migration),
+            Box::new(m20261207_000017_amount_display::Migration),
+            Box::new(m20261207_000018_customer_tags::Migration),
+            Box::new(m20261207_000019_stored_codes::Migration),
+            Box::new(m20261207_000020_handover_requests::Migration),
         ]
     }
 }

@@ -25,7 +25,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261207_000018_stored_codes"
+        "m20261207_000019_stored_codes"
     }
 }
 

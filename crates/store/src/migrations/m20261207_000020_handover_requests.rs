@@ -11,7 +11,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261207_000019_handover_requests"
+        "m20261207_000020_handover_requests"
     }
 }
 

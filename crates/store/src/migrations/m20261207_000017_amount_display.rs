@@ -7,7 +7,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261207_000020_amount_display"
+        "m20261207_000017_amount_display"
     }
 }
 

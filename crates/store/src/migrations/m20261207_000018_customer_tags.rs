@@ -15,7 +15,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261207_000017_customer_tags"
+        "m20261207_000018_customer_tags"
     }
 }
 
