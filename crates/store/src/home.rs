@@ -51,7 +51,7 @@ pub struct DayFigures {
 
 /// Open deals in one stage.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct StageFigures {
+pub struct HomeStage {
     pub pipeline_id: i64,
     pub pipeline_name: String,
     pub stage_id: i64,
@@ -65,7 +65,7 @@ pub struct StageFigures {
 
 /// One person of a manager's team.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct PersonFigures {
+pub struct HomePerson {
     pub user_id: i64,
     pub name: String,
     pub overdue_tasks: i64,
@@ -105,9 +105,9 @@ pub struct Home {
     /// The largest open deals expected to close this month.
     pub closing: Vec<OpportunityView>,
     /// Open deals by stage.
-    pub pipeline: Vec<StageFigures>,
+    pub pipeline: Vec<HomeStage>,
     /// Per person (team scope only), the ones needing attention first.
-    pub people: Vec<PersonFigures>,
+    pub people: Vec<HomePerson>,
     /// Changes of the last 14 days on customers and deals in scope.
     pub recent: Vec<AuditEntry>,
     /// For administrators (who may edit settings).
@@ -162,7 +162,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
     let conn = store.reader();
 
     let mut figures = DayFigures::default();
-    let mut people: BTreeMap<i64, PersonFigures> = BTreeMap::new();
+    let mut people: BTreeMap<i64, HomePerson> = BTreeMap::new();
     let (mut agenda, mut overdue) = (Vec::new(), Vec::new());
     let (mut stalled, mut closing, mut pipeline) = (Vec::new(), Vec::new(), Vec::new());
     let mut amounts: BTreeMap<i64, i128> = BTreeMap::new();
@@ -180,7 +180,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
         for (user_id, name) in rows {
             people.insert(
                 user_id,
-                PersonFigures {
+                HomePerson {
                     user_id,
                     name,
                     overdue_tasks: 0,
@@ -354,7 +354,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
         for p in &pipelines {
             for s in &p.stages {
                 if let Some((n, a, w)) = by_stage.get(&(p.id, s.id)) {
-                    pipeline.push(StageFigures {
+                    pipeline.push(HomeStage {
                         pipeline_id: p.id,
                         pipeline_name: p.name.clone(),
                         stage_id: s.id,
@@ -422,7 +422,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
     let recent = if customers || deals { recent_changes(store, actor, team, me, now).await? } else { Vec::new() };
     let health = if actor.can(Module::Settings, Action::Edit) { Some(health(store, now).await?) } else { None };
 
-    let mut people: Vec<PersonFigures> = people
+    let mut people: Vec<HomePerson> = people
         .into_values()
         .map(|mut p| {
             p.open_amount = money::format_wide(amounts.get(&p.user_id).copied().unwrap_or(0));

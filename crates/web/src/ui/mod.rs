@@ -135,6 +135,12 @@ impl PageCtx {
         if text.ends_with(&key) { code.to_owned() } else { text }
     }
 
+    /// A role's name: the one its creator typed, or for a built-in role
+    /// under its shipped name the reader's language's.
+    pub fn role_name(&self, code: &str, name: &str) -> String {
+        crate::i18n::role_name(&self.locale, code, name)
+    }
+
     /// The first letter of the user's name, for the avatar.
     pub fn initial(&self) -> String {
         self.user_name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()
