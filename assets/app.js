@@ -100,6 +100,8 @@
       e.preventDefault();
       window.location.href = list[0].getAttribute("href");
     }
+  });
+
   // A frame around something wider than the page (the board): shadows on
   // the sides where there is more to scroll to, and the hint shown only
   // while there is.

@@ -8,7 +8,9 @@ mkdirSync(out, { recursive: true });
 const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=closed", "/activities", "/activities?archive=visits", "/customers/1", "/customers/1?edit_contact=1#contact-form", "/customers/new", "/leads", "/leads/7", "/leads/new", "/admin/users", "/admin/users/new", "/admin/users/5", "/admin/departments", "/admin/roles", "/admin/roles/3",
   "/admin/api-tokens", "/admin/outbox", "/admin/audit", "/admin/settings", "/account/password", "/nope",
   "/opportunities", "/opportunities/new", "/opportunities/1", "/board", "/admin/pipelines", "/admin/pipelines/1", "/admin/stages/1/edit",
-  "/reports/funnel", "/reports/forecast"];
+  "/reports/funnel", "/reports/forecast", "/search?q=%E5%8D%8E%E4%BF%A1"];
+// A salesperson's own pages (the home page is per role).
+const salesPages = ["/"];
 // SHOTS_ONLY=word,word: only the pages whose path contains one of them.
 const only = (process.env.SHOTS_ONLY || "").split(",").filter(Boolean);
 const chosen = only.length ? pages.filter((p) => only.some((w) => p.includes(w))) : pages;
@@ -38,10 +40,20 @@ try {
       await signIn(page, server.base, "admin", ADMIN_PASSWORD);
       for (const p of chosen) {
         await page.goto(`${server.base}${p}`);
-        const name = p === "/" ? "home" : p.slice(1).replace(/[/?=&#]/g, "_");
+        const name = p === "/" ? "home" : p.slice(1).replace(/[/?=&#%]/g, "_");
         await page.screenshot({ path: `${out}/${locale}-${size}-${name}.png`, fullPage: size === "desktop" });
       }
       await ctx.close();
+      if (!chosen.includes("/")) continue;
+      const rep = await browser.newContext({ locale, viewport });
+      const repPage = await rep.newPage();
+      await signIn(repPage, server.base, "zhang.wei", "salesflow-demo");
+      for (const p of salesPages) {
+        await repPage.goto(`${server.base}${p}`);
+        const name = p === "/" ? "home" : p.slice(1).replace(/[/?=&#%]/g, "_");
+        await repPage.screenshot({ path: `${out}/${locale}-${size}-sales-${name}.png`, fullPage: size === "desktop" });
+      }
+      await rep.close();
     }
   }
 } finally {
