@@ -54,6 +54,7 @@ pub struct DayFigures {
 pub struct HomeStage {
     pub pipeline_id: i64,
     pub pipeline_name: String,
+    pub pipeline_name_en: String,
     pub stage_id: i64,
     pub stage_code: String,
     pub stage_name: String,
@@ -357,6 +358,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
                     pipeline.push(HomeStage {
                         pipeline_id: p.id,
                         pipeline_name: p.name.clone(),
+                        pipeline_name_en: p.name_en.clone(),
                         stage_id: s.id,
                         stage_code: s.code.clone(),
                         stage_name: s.name.clone(),

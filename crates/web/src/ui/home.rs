@@ -53,6 +53,12 @@ impl Dashboard {
         )
     }
 
+    /// Whether the stage rows come from more than one pipeline (then each
+    /// names its pipeline).
+    fn several_pipelines(&self) -> bool {
+        self.home.pipeline.iter().any(|s| s.pipeline_id != self.home.pipeline[0].pipeline_id)
+    }
+
     fn amount(&self, amount: &str) -> String {
         self.ctx.money(amount, "")
     }
