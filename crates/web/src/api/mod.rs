@@ -319,3 +319,52 @@ async fn settle(store: &salesflow_store::Store, reservation: i64, response: Resp
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    /// The OpenAPI document names each response type by its Rust name, and
+    /// two types of one name silently become one schema (the funnel's
+    /// stages were once described by the home page's fields): every type
+    /// deriving `ToSchema` in the store and the web crate has its own name.
+    #[test]
+    fn schema_type_names_are_unique() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for dir in [root.join("src"), root.join("../store/src")] {
+            walk(&dir, &mut |path, text| {
+                let mut deriving = false;
+                for line in text.lines().map(str::trim) {
+                    if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                        deriving = true;
+                    } else if deriving && !line.starts_with("#[") && !line.starts_with("///") {
+                        let name = line
+                            .strip_prefix("pub struct ")
+                            .or_else(|| line.strip_prefix("pub enum "))
+                            .and_then(|rest| rest.split(|c: char| !c.is_alphanumeric() && c != '_').next());
+                        if let Some(name) = name {
+                            seen.entry(name.to_owned()).or_default().push(path.display().to_string());
+                        }
+                        deriving = false;
+                    }
+                }
+            });
+        }
+        assert!(seen.len() > 20, "the scan finds the schema types");
+        let twice: Vec<_> = seen.iter().filter(|(_, files)| files.len() > 1).collect();
+        assert!(twice.is_empty(), "schema types sharing a name: {twice:?}");
+    }
+
+    fn walk(dir: &Path, visit: &mut dyn FnMut(&Path, &str)) {
+        for entry in std::fs::read_dir(dir).expect("a source folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, visit);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                visit(&path, &std::fs::read_to_string(&path).expect("a source file"));
+            }
+        }
+    }
+}
