@@ -95,10 +95,31 @@ pub fn check(
     invalid.into_result()
 }
 
+/// How far back a follow-up date left unanswered still counts as overdue.
+pub const UNANSWERED_DAYS: i64 = 30;
+
+/// The follow-up dates that are overdue when nothing was recorded on the
+/// customer since: from [`UNANSWERED_DAYS`] ago up to the start of today
+/// in the company's time zone (today's are due, not overdue).
+pub fn unanswered_window(settings: &crate::settings::Settings, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let today = crate::time::start_of_day(settings, crate::time::local_day(settings, now)).unwrap_or(now);
+    (now - chrono::Duration::days(UNANSWERED_DAYS), today)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    #[test]
+    fn unanswered_follow_ups_end_where_the_company_day_begins() {
+        let settings = crate::settings::Settings::default();
+        // 09:30 in Shanghai is 01:30 UTC; the company's day began at 16:00 UTC the day before.
+        let now: DateTime<Utc> = "2026-12-07T01:30:00Z".parse().unwrap();
+        let (from, to) = unanswered_window(&settings, now);
+        assert_eq!(to, "2026-12-06T16:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(from, now - Duration::days(30));
+    }
 
     #[test]
     fn follow_up_cannot_precede_the_activity() {

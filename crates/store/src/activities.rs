@@ -272,7 +272,7 @@ pub struct ActivityFilter {
     /// Only records with a follow-up date.
     pub follow_up: bool,
     /// Only follow-up dates that passed unanswered (see
-    /// `crate::home::unanswered_window`).
+    /// `salesflow_domain::activities::unanswered_window`).
     pub unanswered: bool,
     /// Only records on the customers of this owner.
     pub customer_owner_id: Option<i64>,
@@ -341,7 +341,8 @@ pub async fn list_activities(
         query = query.filter(activity::Column::NextAt.is_not_null());
     }
     if filter.unanswered {
-        let (from, to) = crate::home::unanswered_window(store).await?;
+        let company = crate::settings::get(store).await?.settings;
+        let (from, to) = salesflow_domain::activities::unanswered_window(&company, store.now());
         query = query
             .filter(activity::Column::NextAt.gte(from))
             .filter(activity::Column::NextAt.lt(to))

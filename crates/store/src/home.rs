@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use salesflow_domain::access::{Action, DataScope, Module};
+use salesflow_domain::activities::unanswered_window;
 use salesflow_domain::imports::Status as ImportStatus;
 use salesflow_domain::money;
 use salesflow_domain::pipelines::OpportunityStatus;
@@ -119,18 +120,6 @@ pub struct Home {
 const LISTED: u64 = 5;
 /// Recent changes shown.
 const RECENT: u64 = 8;
-/// How far back an unanswered follow-up date still counts as overdue.
-const FOLLOW_UP_DAYS: i64 = 30;
-
-/// Follow-up dates that count as overdue when unanswered: from 30 days ago
-/// to the start of today (company time).
-pub(crate) async fn unanswered_window(store: &Store) -> StoreResult<(DateTime<Utc>, DateTime<Utc>)> {
-    let company = crate::settings::get(store).await?.settings;
-    let now = store.now();
-    let day_start = start_of_day(&company, local_day(&company, now)).unwrap_or(now);
-    Ok((now - Duration::days(FOLLOW_UP_DAYS), day_start))
-}
-
 /// "Nothing was recorded on the activity's customer since its follow-up
 /// date", for a query over `activities`.
 pub(crate) fn unanswered() -> sea_orm::sea_query::SimpleExpr {
@@ -254,7 +243,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
         )
         .await?;
         // Unanswered: nothing recorded on the customer since the date.
-        let (from, to) = unanswered_window(store).await?;
+        let (from, to) = unanswered_window(&company, now);
         let mut unanswered_by = Query::select();
         unanswered_by
             .column((customer::Entity, customer::Column::OwnerId))
@@ -478,31 +467,29 @@ async fn recent_changes(
     me: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<AuditEntry>> {
-    let mut customers = Query::select();
-    customers.column(customer::Column::Id).from(customer::Entity);
-    let mut deals = Query::select();
-    deals.column(opportunity::Column::Id).from(opportunity::Entity);
-    if team {
-        customers.cond_where(actor.scope_condition(customer::Column::OwnerId));
-        deals.cond_where(mine_deals(actor, team, me));
-    } else {
-        customers.and_where(customer::Column::OwnerId.eq(me));
-        deals.and_where(opportunity::Column::OwnerId.eq(me));
-    }
+    // Whose records: the caller's own, the scope's, or (seeing everyone)
+    // every record, which needs no list of ids.
+    let everyone = team && actor.visible_users.is_none();
+    let of_kind = |entity_type: &str, mut ids: sea_orm::sea_query::SelectStatement, owner: Condition| {
+        let mut c = Condition::all().add(audit_entry::Column::EntityType.eq(entity_type));
+        if !everyone {
+            ids.cond_where(owner);
+            c = c.add(audit_entry::Column::EntityId.in_subquery(ids));
+        }
+        c
+    };
     let mut of = Condition::any();
     if actor.can(Module::Customers, Action::View) {
-        of = of.add(
-            Condition::all()
-                .add(audit_entry::Column::EntityType.eq("customer"))
-                .add(audit_entry::Column::EntityId.in_subquery(customers)),
-        );
+        let mut ids = Query::select();
+        ids.column(customer::Column::Id).from(customer::Entity);
+        let owner =
+            if team { actor.scope_condition(customer::Column::OwnerId) } else { own(customer::Column::OwnerId, me) };
+        of = of.add(of_kind("customer", ids, owner));
     }
     if actor.can(Module::Opportunities, Action::View) {
-        of = of.add(
-            Condition::all()
-                .add(audit_entry::Column::EntityType.eq("opportunity"))
-                .add(audit_entry::Column::EntityId.in_subquery(deals)),
-        );
+        let mut ids = Query::select();
+        ids.column(opportunity::Column::Id).from(opportunity::Entity);
+        of = of.add(of_kind("opportunity", ids, mine_deals(actor, team, me)));
     }
     let rows = audit_entry::Entity::find()
         .filter(audit_entry::Column::At.gte(now - Duration::days(14)))

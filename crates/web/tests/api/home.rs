@@ -108,6 +108,7 @@ async fn home_shows_a_salespersons_day_and_a_managers_team() {
     let (_, home) = app.api(axum::http::Method::GET, "/api/v1/home", Some(&app.admin), None).await;
     assert_eq!(figure(&home, "open_deals"), 3);
     assert!(home["health"]["outbox_waiting"].is_i64(), "{home}");
+    assert!(!home["recent"].as_array().unwrap().is_empty(), "everyone's records' changes");
 
     // The lists behind the figures hold the same records.
     let (_, page) = app.opportunities().by(&alice).list("stalled=true").await;
