@@ -108,7 +108,8 @@ pub struct Home {
     pub closing: Vec<OpportunityView>,
     /// Open deals by stage.
     pub pipeline: Vec<HomeStage>,
-    /// Per person (team scope only), the ones needing attention first.
+    /// Per person who sells (team scope only), the ones needing attention
+    /// first.
     pub people: Vec<HomePerson>,
     /// Changes of the last 14 days on customers and deals in scope.
     pub recent: Vec<AuditEntry>,
@@ -164,7 +165,9 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
             .column(user::Column::DisplayName)
             .filter(user::Column::Active.eq(true))
             .filter(user::Column::DeletedAt.is_null())
-            .filter(actor.scope_condition(user::Column::Id));
+            .filter(actor.scope_condition(user::Column::Id))
+            // People who sell: not a warehouse clerk with an "empty pipeline".
+            .filter(user::Column::RoleId.is_in(crate::access::selling_roles(conn).await?));
         q = q.order_by_asc(user::Column::DisplayName);
         let rows: Vec<(i64, String)> = q.into_tuple().all(conn).await?;
         for (user_id, name) in rows {

@@ -147,6 +147,17 @@ fn role_permissions(r: &role::Model) -> Permissions {
     Permissions::from_codes(&codes)
 }
 
+/// The roles whose holders sell (may create deals): the people a sales
+/// manager's figures are about.
+pub(crate) async fn selling_roles<C: ConnectionTrait>(conn: &C) -> StoreResult<Vec<i64>> {
+    let roles = role::Entity::find().all(conn).await?;
+    Ok(roles
+        .iter()
+        .filter(|r| role_permissions(r).allows(Module::Opportunities, Action::Create))
+        .map(|r| r.id)
+        .collect())
+}
+
 /// The ids of the departments at and below `root`.
 fn subtree(departments: &[(i64, Option<i64>)], root: i64) -> HashSet<i64> {
     let mut found = HashSet::from([root]);

@@ -29,6 +29,7 @@ async fn home_shows_a_salespersons_day_and_a_managers_team() {
     let (alice_id, alice) = app.signed_in("alice", "salesperson", Some(east)).await;
     let (bob_id, bob) = app.signed_in("bob", "salesperson", Some(west)).await;
     let (_, carol) = app.signed_in("carol", "salesperson", Some(east)).await;
+    let clerk = app.create_user("wendy", "warehouse", Some(east)).await;
 
     let today = Utc::now().date_naive();
     let month_end = today.with_day(1).unwrap().checked_add_months(chrono::Months::new(1)).unwrap().pred_opt().unwrap();
@@ -99,6 +100,7 @@ async fn home_shows_a_salespersons_day_and_a_managers_team() {
     let people = home["people"].as_array().unwrap();
     let row = |id: i64| people.iter().find(|p| p["user_id"] == id);
     assert!(row(bob_id).is_none(), "{people:?}");
+    assert!(row(clerk).is_none(), "a warehouse clerk sells nothing: no row");
     let a = row(alice_id).expect("alice's row");
     assert_eq!((a["stalled_deals"].as_i64(), a["overdue_tasks"].as_i64()), (Some(1), Some(1)));
     assert_eq!((a["overdue_follow_ups"].as_i64(), a["open_deals"].as_i64()), (Some(1), Some(2)));
