@@ -5,14 +5,18 @@
 
 pub mod access;
 pub mod activities;
+pub mod approvals;
 pub mod cells;
 pub mod clashes;
 pub mod customers;
 pub mod imports;
+pub mod inventory;
 pub mod leads;
 pub mod money;
 pub mod opportunities;
+pub mod orders;
 pub mod pipelines;
+pub mod quantity;
 pub mod search;
 pub mod settings;
 pub mod tasks;
