@@ -136,6 +136,17 @@
     setTimeout(function () { col.classList.remove("flash-target"); }, 1200);
   });
 
+  // Help: on a phone the contents start folded and fold again once a
+  // section is chosen.
+  var phone = window.matchMedia("(max-width: 768px)");
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("details[data-help-toc]").forEach(function (d) { if (phone.matches) d.open = false; });
+  });
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("details[data-help-toc] a");
+    if (link && phone.matches) link.closest("details").open = false;
+  });
+
   // Close the user menu when clicking elsewhere.
   document.addEventListener("click", function (e) {
     var results = document.getElementById("global-results");

@@ -8,6 +8,7 @@ pub(crate) mod auth;
 pub(crate) mod clash;
 mod customers;
 mod global_search;
+pub(crate) mod help;
 mod home;
 mod imports;
 mod leads;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(home::routes())
         .merge(global_search::routes())
+        .merge(help::routes())
         .merge(auth::routes())
         .merge(customers::routes())
         .merge(activities::routes())

@@ -12,6 +12,7 @@ mod customers;
 mod hardening_inputs;
 mod hardening_money;
 mod hardening_scope;
+mod help;
 mod helpers;
 mod home;
 mod imports;
