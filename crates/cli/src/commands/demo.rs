@@ -632,7 +632,11 @@ async fn load_deals(store: &Store) -> anyhow::Result<usize> {
         let mut phase = 1;
         while names.contains(&name) {
             phase += 1;
-            name = if c.name.is_ascii() { format!("{base}, phase {phase}") } else { format!("{base}（{}期）", chinese_number(phase)) };
+            name = if c.name.is_ascii() {
+                format!("{base}, phase {phase}")
+            } else {
+                format!("{base}（{}期）", chinese_number(phase))
+            };
         }
         names.insert(name.clone());
         seeds.push(super::deals::Seed {
@@ -659,10 +663,8 @@ mod tests {
 
     #[test]
     fn demo_visits_fall_in_working_hours_on_weekdays() {
-        let company = salesflow_domain::settings::Settings {
-            time_zone: "Asia/Shanghai".to_owned(),
-            ..Default::default()
-        };
+        let company =
+            salesflow_domain::settings::Settings { time_zone: "Asia/Shanghai".to_owned(), ..Default::default() };
         // Shanghai keeps UTC+8 all year.
         let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
         // A Sunday late in the evening, Shanghai time, and every slot.
