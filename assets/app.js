@@ -124,6 +124,23 @@
   window.addEventListener("resize", markAll);
   document.addEventListener("DOMContentLoaded", markAll);
   document.addEventListener("htmx:afterSettle", markAll);
+  // Swiping the board marks the chip of the stage in view (phones show one column at a time).
+  document.addEventListener("scroll", function (e) {
+    var board = e.target;
+    if (!board || board.id !== "board") return;
+    var cols = board.querySelectorAll(".kcol");
+    var best = null, dist = Infinity;
+    cols.forEach(function (c) {
+      var d = Math.abs(c.offsetLeft - board.offsetLeft - board.scrollLeft);
+      if (d < dist) { dist = d; best = c; }
+    });
+    if (!best) return;
+    document.querySelectorAll(".stage-chip[data-jump]").forEach(function (chip) {
+      var on = chip.getAttribute("data-jump") === best.getAttribute("data-stage");
+      chip.classList.toggle("on", on);
+      if (on) chip.setAttribute("aria-current", "true"); else chip.removeAttribute("aria-current");
+    });
+  }, true);
   // A stage chip scrolls its column into view (smoothly, without a jump of the page).
   document.addEventListener("click", function (e) {
     var chip = e.target.closest && e.target.closest("[data-jump]");
@@ -146,6 +163,49 @@
     var link = e.target.closest && e.target.closest("details[data-help-toc] a");
     if (link && phone.matches) link.closest("details").open = false;
   });
+  // On a phone, filter panels and long forms fold behind a button.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-fold-toggle]");
+    if (!b) return;
+    var box = b.closest(".foldable, .fold-sm");
+    if (!box) return;
+    e.preventDefault();
+    var open = box.classList.toggle("open");
+    b.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      var first = box.querySelector(".fold-body input:not([type=hidden]), .fold-body select, .fold-body textarea");
+      if (first && box.classList.contains("fold-sm")) first.focus({ preventScroll: true });
+    }
+  });
+  // A link to a folded form (#log-activity) opens it.
+  function openHashed() {
+    var id = window.location.hash.slice(1);
+    var box = id && document.getElementById(id);
+    if (box && box.classList.contains("fold-sm")) {
+      box.classList.add("open");
+      var b = box.querySelector("[data-fold-toggle]");
+      if (b) b.setAttribute("aria-expanded", "true");
+    }
+  }
+  document.addEventListener("DOMContentLoaded", openHashed);
+  window.addEventListener("hashchange", openHashed);
+  // The filter button counts the filters in use (the search box aside).
+  function countFilters() {
+    document.querySelectorAll(".filter-bar.foldable").forEach(function (form) {
+      var n = 0;
+      form.querySelectorAll("select, input").forEach(function (f) {
+        if (f.type === "hidden" || f.classList.contains("search") || f.closest(".filter-toggle")) return;
+        // A choice counts when it differs from "all" (a list without an
+        // "all" entry, like the board's pipeline, is not a filter).
+        if (f.tagName === "SELECT" && !(f.options.length && f.options[0].value === "")) return;
+        if (f.type === "checkbox" ? f.checked : f.value) n++;
+      });
+      var out = form.querySelector(".filter-count");
+      if (out) out.textContent = n ? String(n) : "";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", countFilters);
+  document.addEventListener("change", countFilters);
 
   // Close the user menu when clicking elsewhere.
   document.addEventListener("click", function (e) {

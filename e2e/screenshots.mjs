@@ -5,7 +5,7 @@ import { startServer, launchBrowser, signIn, ADMIN_PASSWORD } from "./lib.mjs";
 
 const out = process.argv[2] || "shots";
 mkdirSync(out, { recursive: true });
-const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=closed", "/activities", "/activities?archive=visits", "/customers/1", "/customers/1?edit_contact=1#contact-form", "/customers/new", "/leads", "/leads/7", "/leads/new", "/admin/users", "/admin/users/new", "/admin/users/5", "/admin/departments", "/admin/roles", "/admin/roles/3",
+const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=closed", "/activities", "/activities?archive=visits", "/customers/1", "/customers/1?edit_contact=1#contact-form", "/customers/new", "/contacts", "/tasks", "/leads", "/leads/7", "/leads/new", "/admin/users", "/admin/users/new", "/admin/users/5", "/admin/departments", "/admin/roles", "/admin/roles/3",
   "/admin/api-tokens", "/admin/outbox", "/admin/audit", "/admin/settings", "/account/password", "/nope",
   "/opportunities", "/opportunities/new", "/opportunities/1", "/board", "/admin/pipelines", "/admin/pipelines/1", "/admin/stages/1/edit",
   "/reports/funnel", "/reports/forecast", "/search?q=%E5%8D%8E%E4%BF%A1", "/help", "/help#stage-gates"];
@@ -54,6 +54,13 @@ try {
         await repPage.screenshot({ path: `${out}/${locale}-${size}-sales-${name}.png`, fullPage: size === "desktop" });
       }
       await rep.close();
+      // A warehouse user's home (their area is not built yet).
+      const wh = await browser.newContext({ locale, viewport });
+      const whPage = await wh.newPage();
+      await signIn(whPage, server.base, "zheng.qiang", "salesflow-demo");
+      await whPage.goto(`${server.base}/`);
+      await whPage.screenshot({ path: `${out}/${locale}-${size}-warehouse-home.png`, fullPage: size === "desktop" });
+      await wh.close();
     }
   }
 } finally {

@@ -265,6 +265,35 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     ]
 }
 
+/// An area of the product a role works in that does not exist yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwaitedArea {
+    /// Products, stock, deliveries (产品与库存).
+    Warehouse,
+    /// Service tickets, returns, repairs (售后).
+    AfterSales,
+}
+
+impl AwaitedArea {
+    pub fn code(self) -> &'static str {
+        match self {
+            AwaitedArea::Warehouse => "warehouse",
+            AwaitedArea::AfterSales => "after_sales",
+        }
+    }
+}
+
+/// The area a built-in role's home page should show but which is not
+/// built yet: its users get a page saying what they will find there,
+/// not an empty sales home. `None` for roles whose areas exist.
+pub fn awaited_area(role_code: &str) -> Option<AwaitedArea> {
+    match role_code {
+        "warehouse" => Some(AwaitedArea::Warehouse),
+        "after_sales" => Some(AwaitedArea::AfterSales),
+        _ => None,
+    }
+}
+
 pub const USERNAME_MAX: usize = 50;
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;
@@ -318,6 +347,19 @@ pub const RESET_LINK_MINUTES: i64 = 30;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_warehouse_and_after_sales_wait_for_their_areas() {
+        assert_eq!(awaited_area("warehouse"), Some(AwaitedArea::Warehouse));
+        assert_eq!(awaited_area("after_sales"), Some(AwaitedArea::AfterSales));
+        for code in ["admin", "sales_manager", "salesperson", "marketing", "management", "custom"] {
+            assert_eq!(awaited_area(code), None, "{code}");
+        }
+        // Every awaited area is a built-in role's.
+        for area in [AwaitedArea::Warehouse, AwaitedArea::AfterSales] {
+            assert!(built_in_role(area.code()).is_some());
+        }
+    }
 
     #[test]
     fn permissions_round_trip_and_ignore_unknown() {

@@ -237,6 +237,25 @@ const HISTORY: [(&str, &str, &str); 8] = [
     ("note", "竞争对手也在接触该客户", "对方报价低约 8%，需突出售后优势"),
 ];
 
+/// A time in working hours (09:00–17:30 company time, Monday to Friday)
+/// on the day of `at` or the weekday before it; `slot` spreads the times
+/// over the day in half hours.
+fn working_time(
+    company: &salesflow_domain::settings::Settings,
+    at: chrono::DateTime<chrono::Utc>,
+    slot: usize,
+) -> chrono::DateTime<chrono::Utc> {
+    use chrono::{Datelike, Duration, Weekday};
+    use salesflow_domain::time::{local_day, start_of_day};
+    let mut day = local_day(company, at);
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day = day.pred_opt().unwrap_or(day);
+    }
+    // 09:00 plus 0 to 16 half hours: the last at 17:00, over by 18:00.
+    let minutes = 9 * 60 + (slot % 17) as i64 * 30;
+    start_of_day(company, day).map_or(at, |midnight| midnight + Duration::minutes(minutes))
+}
+
 /// Two years of visits and calls on every owned demo customer, the last
 /// one with a follow-up date (some due already, some coming).
 async fn load_history(store: &Store, customer_ids: &[i64]) -> anyhow::Result<()> {
@@ -245,6 +264,7 @@ async fn load_history(store: &Store, customer_ids: &[i64]) -> anyhow::Result<()>
     use salesflow_store::entity::user;
     use sea_orm::EntityTrait;
     let now = Utc::now();
+    let company = salesflow_store::settings::get(store).await?.settings;
     for (n, id) in customer_ids.iter().enumerate() {
         let c = customers::get_customer(store, &Actor::system(), *id).await?;
         let Some(owner) = c.owner_id else { continue };
@@ -257,7 +277,7 @@ async fn load_history(store: &Store, customer_ids: &[i64]) -> anyhow::Result<()>
             let days_ago = 720 * (count - 1 - i) as i64 / (count - 1) as i64 + 2 + (n as i64 % 15);
             let (kind, subject, outcome) = HISTORY[(n + i) % HISTORY.len()];
             let last = i + 1 == count;
-            let occurred_at = now - Duration::days(days_ago) - Duration::hours(i as i64 % 8);
+            let occurred_at = working_time(&company, now - Duration::days(days_ago), n * 7 + i * 5);
             let next_at = last.then(|| now + Duration::days(n as i64 % 7 - 2));
             let input = ActivityInput {
                 customer_id: *id,
@@ -560,13 +580,19 @@ const DEALS: [(&str, &str); 10] = [
 ];
 
 /// The short form of a customer's name used in deal names.
+/// The whole name without its legal form (有限公司, Co., Ltd.), never cut
+/// short: "苏州精工机械 产线自动化改造", not "苏州精工机械股 …".
 fn short_name(name: &str) -> String {
     if name.is_ascii() {
-        name.split(" Co.").next().unwrap_or(name).trim_end_matches(" Ltd.").to_owned()
+        name.split(" Co.").next().unwrap_or(name).trim_end_matches(" Ltd.").trim().to_owned()
     } else {
-        let trimmed = name.trim_end_matches("有限公司").trim_end_matches("股份").trim_end_matches("集团");
-        trimmed.chars().take(6).collect()
+        name.trim_end_matches("有限公司").trim_end_matches("股份").to_owned()
     }
+}
+
+/// 二, 三, … for the phases of a repeated deal (up to 十).
+fn chinese_number(n: usize) -> &'static str {
+    ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"].get(n.saturating_sub(1)).copied().unwrap_or("十")
 }
 
 /// Two years of opportunities on the owned demo customers: most closed
@@ -588,6 +614,7 @@ async fn load_deals(store: &Store) -> anyhow::Result<usize> {
     let now = Utc::now();
     let (older, recent) = (60, 26);
     let mut seeds = Vec::new();
+    let mut names = std::collections::HashSet::new();
     for n in 0..older + recent {
         let c = &owned[n % owned.len()];
         let (zh, en) = DEALS[(n * 7 + n / owned.len()) % DEALS.len()];
@@ -598,8 +625,22 @@ async fn load_deals(store: &Store) -> anyhow::Result<usize> {
             let role = salesflow_domain::customers::ContactRole::parse(&p.role).map_or("handler", |r| r.code());
             (p.id, role)
         });
+        // The same customer buying the same thing again: its second deal
+        // says which one it is (二期 / phase 2), so no two read alike.
+        let base = format!("{} {deal}", short_name(&c.name));
+        let mut name = base.clone();
+        let mut phase = 1;
+        while names.contains(&name) {
+            phase += 1;
+            name = if c.name.is_ascii() {
+                format!("{base}, phase {phase}")
+            } else {
+                format!("{base}（{}期）", chinese_number(phase))
+            };
+        }
+        names.insert(name.clone());
         seeds.push(super::deals::Seed {
-            name: format!("{} {deal}", short_name(&c.name)),
+            name,
             customer_id: c.id,
             owner_id: c.owner_id.unwrap_or_default(),
             amount: (rng.random_range(5..300) * 10_000) * 100,
@@ -613,4 +654,35 @@ async fn load_deals(store: &Store) -> anyhow::Result<usize> {
     let ids = super::deals::insert(&txn, &planner, &mut rng, &seeds, now).await?;
     txn.commit().await?;
     Ok(ids.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, TimeZone, Timelike, Utc, Weekday};
+
+    #[test]
+    fn demo_visits_fall_in_working_hours_on_weekdays() {
+        let company =
+            salesflow_domain::settings::Settings { time_zone: "Asia/Shanghai".to_owned(), ..Default::default() };
+        // Shanghai keeps UTC+8 all year.
+        let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+        // A Sunday late in the evening, Shanghai time, and every slot.
+        let sunday = Utc.with_ymd_and_hms(2026, 12, 6, 15, 0, 0).unwrap();
+        for days in 0..14 {
+            for slot in 0..40 {
+                let at = working_time(&company, sunday - chrono::Duration::days(days), slot).with_timezone(&shanghai);
+                assert!(!matches!(at.weekday(), Weekday::Sat | Weekday::Sun), "{at}");
+                assert!((9..18).contains(&at.hour()), "{at}");
+            }
+        }
+    }
+
+    #[test]
+    fn deal_names_keep_the_whole_customer_name() {
+        assert_eq!(short_name("苏州精工机械股份有限公司"), "苏州精工机械");
+        assert_eq!(short_name("合肥新能源汽车零部件有限公司"), "合肥新能源汽车零部件");
+        assert_eq!(short_name("Shanghai Bright Pharma Co., Ltd."), "Shanghai Bright Pharma");
+        assert_eq!(short_name("Pearl River Logistics Ltd."), "Pearl River Logistics");
+    }
 }

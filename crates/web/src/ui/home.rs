@@ -64,11 +64,37 @@ impl Dashboard {
     }
 }
 
+/// The home of a role whose area is not built yet (warehouse, after-sales):
+/// what they will find here, and what they may already open.
+#[derive(Template)]
+#[template(path = "home_awaiting.html")]
+struct AwaitingHome {
+    ctx: PageCtx,
+    area: &'static str,
+    can_view_customers: bool,
+    can_view_deals: bool,
+}
+
+impl AwaitingHome {
+    fn key(&self, part: &str) -> String {
+        format!("{}_{part}", self.area)
+    }
+}
+
 async fn dashboard(request: Page) -> PageResult<Response> {
     let actor = request.actor();
+    use salesflow_domain::access::{Action, Module, awaited_area};
+    if let Some(area) = awaited_area(&actor.role_code) {
+        let page = AwaitingHome {
+            ctx: request.ctx("/").await,
+            area: area.code(),
+            can_view_customers: actor.can(Module::Customers, Action::View),
+            can_view_deals: actor.can(Module::Opportunities, Action::View),
+        };
+        return Ok(render(&page.ctx, &page));
+    }
     let home = home::home(request.store(), actor).await?;
     let ctx = request.ctx("/").await;
-    use salesflow_domain::access::{Action, Module};
     let page = Dashboard {
         can_create_customers: actor.can(Module::Customers, Action::Create),
         can_create_deals: actor.can(Module::Opportunities, Action::Create),

@@ -129,6 +129,15 @@ impl PageCtx {
         self.t(&format!("time.{unit}_ago")).replace("%{n}", &n.to_string())
     }
 
+    /// A `tel:` link for a phone number as typed: digits and a leading `+`
+    /// only ("+86 138-0000 0000" → "tel:+8613800000000"), so a tap dials it.
+    pub fn tel(&self, number: &str) -> String {
+        let trimmed = number.trim();
+        let plus = if trimmed.starts_with('+') { "+" } else { "" };
+        let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+        format!("tel:{plus}{digits}")
+    }
+
     /// The translated name of a code in a group (`roles`, `modules`,
     /// `audit_actions` …), or the code itself when there is none.
     pub fn label(&self, group: &str, code: &str) -> String {

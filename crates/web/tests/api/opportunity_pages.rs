@@ -516,3 +516,37 @@ async fn tasks_about_a_deal_show_on_its_page() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(p["errors"][0]["field"], "related_id");
 }
+
+#[tokio::test]
+async fn move_to_stage_offers_the_next_stage_first_and_a_tick_keeps_its_section_open() {
+    let app = TestApp::new().await;
+    let (cookies, csrf) = sign_in(&app).await;
+    let c = app.customer(&app.admin, "常州天合储能有限公司").await.to_string();
+    let id = deal(&app, &cookies, &csrf, &[("name", "天合 储能柜"), ("customer_id", &c), ("amount", "120000")]).await;
+    let o = get_opportunity(&app.store, &Actor::system(), id).await.unwrap();
+    let p = salesflow_store::pipelines::get_pipeline(&app.store, &Actor::system(), o.pipeline_id).await.unwrap();
+    let (first, next) = (p.stages[0].id, p.stages[1].id);
+    assert_eq!(o.stage_id, first);
+
+    let (_, _, page) = app.send(get(&format!("/opportunities/{id}"), &cookies)).await;
+    let text = html(&page);
+    let select = &text[text.find("id=\"move-stage\"").expect("the move form")..];
+    let select = &select[..select.find("</select>").unwrap()];
+    assert!(select.contains(&format!("<option value=\"{next}\" selected>")), "the next stage is chosen: {select}");
+    assert_eq!(select.matches(" selected").count(), 1, "one stage chosen");
+
+    // Ticking an item of another stage from its folded section: that section comes back open.
+    let item = o.checklist.iter().find(|i| i.stage_id == next).expect("the next stage has items").item_id;
+    let path = format!("/opportunities/{id}/check/{item}");
+    let body = format!("done=1&open={next}");
+    let (s, _, page) = app.send(scripted(Method::POST, &path, &cookies, &csrf, &body)).await;
+    assert_eq!(s, StatusCode::OK);
+    let fragment = html(&page);
+    assert_eq!(fragment.matches("<details class=\"stage-other\" open>").count(), 1, "the ticked section stays open");
+    let open_at = fragment.find("<details class=\"stage-other\" open>").unwrap();
+    assert!(fragment[open_at..].contains(&format!("data-item=\"{item}\"")));
+    assert!(fragment.contains(&format!("name=\"open\" value=\"{next}\"")), "its ticks say where they come from");
+    // Without the field nothing else opens.
+    let (_, _, page) = app.send(scripted(Method::POST, &path, &cookies, &csrf, "done=0")).await;
+    assert!(!html(&page).contains("stage-other\" open"));
+}

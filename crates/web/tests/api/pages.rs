@@ -191,3 +191,55 @@ async fn list_pages_save_views_choose_columns_and_act_in_bulk() {
     let (s, _, _) = app.send(form(&format!("/customers/{id}/merge"), &cookies, &body)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn the_login_form_tabs_from_username_to_password_to_sign_in() {
+    let app = TestApp::new().await;
+    let (_, _, page) = app.send(get("/login", "")).await;
+    let html = page.as_str().unwrap();
+    let form = &html[html.find("<form method=\"post\" action=\"/login\"").unwrap()..];
+    let form = &form[..form.find("</form>").unwrap()];
+    let user = form.find("id=\"username\"").unwrap();
+    let password = form.find("id=\"password\"").unwrap();
+    let submit = form.find("<button type=\"submit\"").unwrap();
+    assert!(user < password && password < submit, "username, password, sign in in that order");
+    // Nothing a Tab stops at between them: no link, no button, no visible input.
+    let between = &form[user..submit];
+    assert!(!between.contains("<a "), "no link between the fields: {between}");
+    assert!(!between.contains("<button"), "no button between the fields");
+    assert_eq!(between.matches("<input").count(), 1, "only the password input after the username");
+    assert!(!form.contains("tabindex"));
+    // The forgotten-password link is still there, after the form.
+    let after = &html[html.find("</form>").unwrap()..];
+    assert!(after.contains("href=\"/forgot-password\""));
+}
+
+#[tokio::test]
+async fn warehouse_and_after_sales_users_see_what_their_home_will_hold() {
+    use crate::helpers::USER_PASSWORD;
+    use crate::support::browser::sign_in_as;
+    let app = TestApp::new().await;
+    app.create_user("cang.ku", "warehouse", None).await;
+    app.create_user("shou.hou", "after_sales", None).await;
+    app.create_user("xiao.shou", "salesperson", None).await;
+
+    let (cookies, _) = sign_in_as(&app, "cang.ku", USER_PASSWORD, "/").await;
+    let (s, _, page) = app.send(get("/", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("data-area=\"warehouse\""), "the warehouse home");
+    assert!(html.contains("Products and stock") && html.contains("Deliveries to prepare"), "says what will be there");
+    assert!(!html.contains("data-testid=\"home-figures\""), "no empty sales figures");
+    assert!(!html.contains("href=\"/customers\""), "no customer rights, no customer link");
+
+    let (cookies, _) = sign_in_as(&app, "shou.hou", USER_PASSWORD, "/").await;
+    let (_, _, page) = app.send(get("/", &cookies)).await;
+    let html = page.as_str().unwrap();
+    assert!(html.contains("data-area=\"after_sales\"") && html.contains("Service tickets"));
+    assert!(html.contains("href=\"/customers\""), "after-sales may already look customers up");
+
+    let (cookies, _) = sign_in_as(&app, "xiao.shou", USER_PASSWORD, "/").await;
+    let (_, _, page) = app.send(get("/", &cookies)).await;
+    let html = page.as_str().unwrap();
+    assert!(html.contains("data-testid=\"home-figures\"") && !html.contains("data-area="), "a salesperson's day");
+}

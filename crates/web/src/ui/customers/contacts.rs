@@ -129,9 +129,15 @@ impl ContactRows {
         self.columns.len() + 1 + usize::from(self.selectable)
     }
 
-    /// Phones show the first two columns only.
-    pub(super) fn cell_class(&self, index: &usize) -> &'static str {
-        if *index < 2 { "" } else { "hide-sm" }
+    /// On a phone each row is a card showing the customer, role, phones and e-mail; the other columns
+    /// stay on the desktop table.
+    pub(super) fn cell_class(&self, column: &str) -> &'static str {
+        if ["customer", "role", "phones", "email", "title"].contains(&column) { "" } else { "hide-sm" }
+    }
+
+    /// The column's name, written before its value on a phone's card.
+    pub(super) fn label(&self, column: &str) -> String {
+        self.ctx.t(contact_column_label(column))
     }
 }
 

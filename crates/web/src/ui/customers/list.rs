@@ -138,9 +138,15 @@ impl Rows {
         self.ctx.money(amount, "")
     }
 
-    /// Phones show the first two columns only.
-    pub(super) fn cell_class(&self, index: &usize) -> &'static str {
-        if *index < 2 { "" } else { "hide-sm" }
+    /// On a phone each row is a card showing grade, owner, last contact and region; the other columns
+    /// stay on the desktop table.
+    pub(super) fn cell_class(&self, column: &str) -> &'static str {
+        if ["grade", "owner", "last_activity_at", "region"].contains(&column) { "" } else { "hide-sm" }
+    }
+
+    /// The column's name, written before its value on a phone's card.
+    pub(super) fn label(&self, column: &str) -> String {
+        self.ctx.t(column_label(column))
     }
 }
 

@@ -143,6 +143,23 @@ impl ShowPage {
         ]
     }
 
+    fn activities(&self) -> impl Iterator<Item = &ActivityView> {
+        self.timeline.iter().filter_map(|item| match item {
+            TimelineItem::Activity(a) => Some(a),
+            TimelineItem::Move(_) => None,
+        })
+    }
+
+    /// The latest visit, for the top of the page on a phone.
+    pub(super) fn last_visit(&self) -> Option<&ActivityView> {
+        self.activities().find(|a| ActivityKind::parse(&a.kind) == Some(ActivityKind::Visit))
+    }
+
+    /// The next step the latest record that planned one wrote down.
+    pub(super) fn next_step(&self) -> Option<&ActivityView> {
+        self.activities().find(|a| a.next_step.is_some() || a.next_at.is_some())
+    }
+
     pub(super) fn money(&self, amount: &str) -> String {
         // HTML (`|safe`): short with the exact amount on hover when the setting asks.
         self.ctx.money(amount, "")

@@ -162,9 +162,15 @@ impl Rows {
         self.columns.len() + 1 + usize::from(self.selectable)
     }
 
-    /// Phones show the first two columns only.
-    pub(super) fn cell_class(&self, index: &usize) -> &'static str {
-        if *index < 2 { "" } else { "hide-sm" }
+    /// On a phone each row is a card showing company, status, intention, owner and phones; the other columns
+    /// stay on the desktop table.
+    pub(super) fn cell_class(&self, column: &str) -> &'static str {
+        if ["company", "status", "intention", "owner", "phones"].contains(&column) { "" } else { "hide-sm" }
+    }
+
+    /// The column's name, written before its value on a phone's card.
+    pub(super) fn label(&self, column: &str) -> String {
+        self.ctx.t(column_label(column))
     }
 
     pub(super) fn campaign_link(&self, campaign: &str) -> String {

@@ -176,8 +176,19 @@ impl Rows {
         self.columns.len() + 1
     }
 
-    pub(super) fn cell_class(&self, index: &usize) -> &'static str {
-        if *index < 2 { "" } else { "hide-sm" }
+    /// On a phone each row is a card showing the customer, stage, amount, owner, close date and next step; the other columns
+    /// stay on the desktop table.
+    pub(super) fn cell_class(&self, column: &str) -> &'static str {
+        if ["customer", "stage", "status", "amount", "owner", "close_date", "next_step"].contains(&column) {
+            ""
+        } else {
+            "hide-sm"
+        }
+    }
+
+    /// The column's name, written before its value on a phone's card.
+    pub(super) fn label(&self, column: &str) -> String {
+        self.ctx.t(column_label(column))
     }
 
     pub(super) fn stage(&self, o: &OpportunityView) -> String {

@@ -62,9 +62,16 @@ pub(super) struct Checklist {
     pub(super) id: i64,
     pub(super) stages: Vec<StageBlock>,
     pub(super) can_tick: bool,
+    /// The other stage whose section the reader had open when ticking (kept open).
+    pub(super) open_stage: Option<i64>,
 }
 
 impl Checklist {
+    /// Whether another stage's folded section comes back open.
+    pub(super) fn is_open(&self, stage_id: &i64) -> bool {
+        self.open_stage == Some(*stage_id)
+    }
+
     pub(super) fn text<'a>(&self, item: &'a ChecklistEntry) -> &'a str {
         pipelines::localized(&item.text, &item.text_en, &self.ctx.locale)
     }
@@ -95,6 +102,9 @@ pub(super) struct ShowPage {
     /// Visits and contact records for this deal, newest first.
     pub(super) activities: Vec<salesflow_store::activities::ActivityView>,
     pub(super) can_log_activity: bool,
+    /// Whom to call on the road: the deal's contacts, or the customer's
+    /// when the deal names none (with their phones and e-mail).
+    pub(super) road_contacts: Vec<salesflow_store::customers::ContactView>,
     /// Tasks about this deal, open ones first by due date.
     pub(super) tasks: Vec<salesflow_store::tasks::TaskView>,
     pub(super) can_add_task: bool,
@@ -141,6 +151,22 @@ impl ShowPage {
         pipelines::localized(&r.name, &r.name_en, &self.ctx.locale)
     }
 
+    /// A stage's name on the path: its hyphens do not break ("On-site"
+    /// stays whole; the name wraps between words only).
+    pub(super) fn path_label(&self, label: &str) -> String {
+        label.replace('-', "\u{2011}")
+    }
+
+    /// The stage "move to stage" offers first: the next one.
+    pub(super) fn is_next(&self, id: &i64) -> bool {
+        self.next_stage.as_ref().is_some_and(|(next, _)| next == id)
+    }
+
+    /// The latest visit or contact record of this deal.
+    pub(super) fn last_activity(&self) -> Option<&salesflow_store::activities::ActivityView> {
+        self.activities.first()
+    }
+
     pub(super) fn stalled_hint(&self) -> String {
         self.ctx.t("opportunities.stalled_hint")
     }
@@ -183,6 +209,19 @@ pub(super) async fn show_page(
         .map(|p| p.items)
         .unwrap_or_default();
     let reasons = pipelines::list_lost_reasons(request.store(), actor, false).await.unwrap_or_default();
+    let contact_filter = ContactFilter { customer_id: Some(o.customer_id), ..Default::default() };
+    let all_contacts = customers::list_contacts(
+        request.store(),
+        actor,
+        &contact_filter,
+        &PageRequest { limit: Some(50), ..Default::default() },
+    )
+    .await
+    .map(|p| p.items)
+    .unwrap_or_default();
+    let linked: Vec<_> =
+        all_contacts.iter().filter(|c| o.contacts.iter().any(|d| d.contact_id == c.id)).cloned().collect();
+    let road_contacts = if linked.is_empty() { all_contacts } else { linked };
     let locale = request.meta.locale.as_str();
     let current_pos = pipeline.stage(o.stage_id).map_or(0, |s| s.position);
     let next_stage = pipeline.active_stages().find(|s| s.position > current_pos).map(|s| (s.id, s.label(locale)));
@@ -195,6 +234,7 @@ pub(super) async fn show_page(
         id,
         stages: stage_blocks(&o, &pipeline, locale),
         can_tick: can_edit && is_open(&o),
+        open_stage: None,
     };
     let status = if errors.any() || gate.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ShowPage {
@@ -206,6 +246,7 @@ pub(super) async fn show_page(
         history,
         activities,
         can_log_activity: actor.can(Module::Customers, Action::Edit) && is_open(&o) && o.deleted_at.is_none(),
+        road_contacts,
         tasks,
         can_add_task: actor.can(Module::Customers, Action::Create) && o.deleted_at.is_none(),
         reasons,
@@ -228,6 +269,9 @@ pub(super) struct CheckForm {
     /// `1` ticks, anything else unticks.
     #[serde(default)]
     pub(super) done: String,
+    /// The stage whose folded section the tick came from, to keep it open.
+    #[serde(default)]
+    pub(super) open: Option<i64>,
 }
 
 /// Ticks or unticks a checklist item; htmx gets the checklist back.
@@ -247,7 +291,13 @@ pub(super) async fn check(
     }
     let pipeline = pipelines::get_pipeline(request.store(), actor, o.pipeline_id).await?;
     let ctx = request.ctx("/opportunities").await;
-    let fragment = Checklist { ctx, id, stages: stage_blocks(&o, &pipeline, request.locale()), can_tick: true };
+    let fragment = Checklist {
+        ctx,
+        id,
+        stages: stage_blocks(&o, &pipeline, request.locale()),
+        can_tick: true,
+        open_stage: form.open,
+    };
     Ok(render(&fragment.ctx, &fragment))
 }
 

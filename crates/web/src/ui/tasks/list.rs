@@ -184,9 +184,15 @@ impl Rows {
         self.columns.len() + 2 + usize::from(self.selectable)
     }
 
-    /// Phones show the first column only (the title shows who and how urgent).
-    pub(super) fn cell_class(&self, index: &usize) -> &'static str {
-        if *index < 1 { "" } else { "hide-sm" }
+    /// On a phone each row is a card showing when it is due, its status, who does it, how urgent and for whom; the other columns
+    /// stay on the desktop table.
+    pub(super) fn cell_class(&self, column: &str) -> &'static str {
+        if ["due_at", "status", "assignee", "priority", "customer"].contains(&column) { "" } else { "hide-sm" }
+    }
+
+    /// The column's name, written before its value on a phone's card.
+    pub(super) fn label(&self, column: &str) -> String {
+        self.ctx.t(column_label(column))
     }
 
     pub(super) fn shows(&self, column: &str) -> bool {
