@@ -282,7 +282,7 @@ async fn funnel_page(request: Page, Query(filters): Query<Filters>) -> PageResul
     let (report, errors) = match result {
         Ok((report, format)) if format != Format::Json => {
             actor.require(Module::Opportunities, Action::Export)?;
-            return Ok(download_funnel(&report, format, request.locale()).await?);
+            return Ok(download_funnel(&report, format, request.locale(), &ctx.settings).await?);
         }
         Ok((report, _)) => (Some(report), FormErrors::default()),
         Err(StoreError::Invalid(invalid)) => (None, FormErrors::from_invalid(request.locale(), &invalid)),
@@ -398,7 +398,7 @@ async fn forecast_page(request: Page, Query(filters): Query<Filters>) -> PageRes
     let (report, errors) = match result {
         Ok((report, format)) if format != Format::Json => {
             actor.require(Module::Opportunities, Action::Export)?;
-            return Ok(download_forecast(&report, format, request.locale()).await?);
+            return Ok(download_forecast(&report, format, request.locale(), &ctx.settings).await?);
         }
         Ok((report, _)) => (Some(report), FormErrors::default()),
         Err(StoreError::Invalid(invalid)) => (None, FormErrors::from_invalid(request.locale(), &invalid)),

@@ -9,6 +9,7 @@ mod clashes;
 mod contract;
 mod conventions;
 mod customers;
+mod exports;
 mod hardening_inputs;
 mod hardening_money;
 mod hardening_scope;
