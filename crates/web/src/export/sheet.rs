@@ -58,7 +58,7 @@ pub struct Style {
 
 impl Style {
     pub fn new(settings: Settings, locale: &str) -> Style {
-        Style { settings, yes: crate::i18n::t(locale, "exports.yes"), no: crate::i18n::t(locale, "exports.no") }
+        Style { settings, yes: crate::i18n::t(locale, "exports.true_value"), no: crate::i18n::t(locale, "exports.false_value") }
     }
 
     /// A cell as CSV text.

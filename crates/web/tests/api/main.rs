@@ -14,6 +14,7 @@ mod hardening_inputs;
 mod hardening_money;
 mod hardening_scope;
 mod helpers;
+mod history;
 mod home;
 mod imports;
 mod leads;
