@@ -226,7 +226,10 @@ pub const PERSON_KEYS: [&str; 7] =
 
 /// The display names of everyone the entries name (their actors, and the
 /// people in their details under [`PERSON_KEYS`]), in one query.
-pub async fn people_named(store: &Store, entries: &[AuditEntry]) -> StoreResult<std::collections::HashMap<i64, String>> {
+pub async fn people_named(
+    store: &Store,
+    entries: &[AuditEntry],
+) -> StoreResult<std::collections::HashMap<i64, String>> {
     let mut ids: std::collections::BTreeSet<i64> = entries.iter().filter_map(|e| e.actor_id).collect();
     for e in entries {
         for side in [&e.before, &e.after].into_iter().flatten() {

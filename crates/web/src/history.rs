@@ -27,7 +27,11 @@ fn lookup(locale: &str, key: &str) -> Option<String> {
 }
 
 fn short(text: &str) -> String {
-    if text.chars().count() > TEXT_MAX { format!("{}…", text.chars().take(TEXT_MAX).collect::<String>()) } else { text.to_owned() }
+    if text.chars().count() > TEXT_MAX {
+        format!("{}…", text.chars().take(TEXT_MAX).collect::<String>())
+    } else {
+        text.to_owned()
+    }
 }
 
 /// The parameters of an entry's sentence.
@@ -125,7 +129,8 @@ mod tests {
 
     #[test]
     fn a_hand_over_reads_as_a_sentence_with_names_in_both_languages() {
-        let names: HashMap<i64, String> = [(1, "张伟".to_owned()), (11, "张伟".to_owned()), (12, "李娜".to_owned())].into();
+        let names: HashMap<i64, String> =
+            [(1, "张伟".to_owned()), (11, "张伟".to_owned()), (12, "李娜".to_owned())].into();
         let e = entry(
             "customer.transfer",
             1,
@@ -136,7 +141,10 @@ mod tests {
         let names: HashMap<i64, String> =
             [(1, "Zhang Wei".to_owned()), (11, "Zhang Wei".to_owned()), (12, "Li Na".to_owned())].into();
         let en = sentence("en", &e, &names);
-        assert!(en.starts_with("Zhang Wei handed") && en.contains("12 customers") && en.contains("over to Li Na"), "{en}");
+        assert!(
+            en.starts_with("Zhang Wei handed") && en.contains("12 customers") && en.contains("over to Li Na"),
+            "{en}"
+        );
         assert!(!en.contains("#11") && !en.contains("user #"), "{en}");
     }
 

@@ -394,13 +394,7 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
                     gap,
                 })
             });
-            PersonFigures {
-                owner_id: owner,
-                owner_name: name_of(owner),
-                figures,
-                stages: stages_of,
-                bottleneck,
-            }
+            PersonFigures { owner_id: owner, owner_name: name_of(owner), figures, stages: stages_of, bottleneck }
         })
         .collect();
     let pipeline_amount: i128 = in_period.values().sum();

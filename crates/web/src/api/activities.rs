@@ -130,11 +130,18 @@ async fn export_activities(
     let fetch =
         export::activities(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()).api(&meta)?;
     export::respond(
-        crate::export::Download { store: &state.store, locale: &meta.locale, kind: "activities", file_stem: "activities" },
+        crate::export::Download {
+            store: &state.store,
+            locale: &meta.locale,
+            kind: "activities",
+            file_stem: "activities",
+        },
         format,
         header,
         fetch,
-    ).await.api(&meta)
+    )
+    .await
+    .api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

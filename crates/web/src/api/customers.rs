@@ -134,11 +134,18 @@ async fn export_customers(
     let header = export::header(&t, &export::CUSTOMER_COLUMNS);
     let fetch = export::customers(state.store.clone(), session.actor.clone(), q.filter()).api(&meta)?;
     export::respond(
-        crate::export::Download { store: &state.store, locale: &meta.locale, kind: "customers", file_stem: "customers" },
+        crate::export::Download {
+            store: &state.store,
+            locale: &meta.locale,
+            kind: "customers",
+            file_stem: "customers",
+        },
         format,
         header,
         fetch,
-    ).await.api(&meta)
+    )
+    .await
+    .api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -457,7 +464,9 @@ async fn export_contacts(
         format,
         header,
         fetch,
-    ).await.api(&meta)
+    )
+    .await
+    .api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -123,7 +123,9 @@ async fn export_as(
         format,
         header,
         fetch,
-    ).await.api(&meta)
+    )
+    .await
+    .api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

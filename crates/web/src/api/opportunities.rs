@@ -155,11 +155,18 @@ async fn export_as(
         export::opportunities(state.store.clone(), session.actor.clone(), q.filter(), None, meta.locale.clone())
             .api(&meta)?;
     export::respond(
-        crate::export::Download { store: &state.store, locale: &meta.locale, kind: "opportunities", file_stem: "opportunities" },
+        crate::export::Download {
+            store: &state.store,
+            locale: &meta.locale,
+            kind: "opportunities",
+            file_stem: "opportunities",
+        },
         format,
         header,
         fetch,
-    ).await.api(&meta)
+    )
+    .await
+    .api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

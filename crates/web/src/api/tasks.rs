@@ -198,7 +198,9 @@ async fn export_tasks(
         format,
         header,
         fetch,
-    ).await.api(&meta)
+    )
+    .await
+    .api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -333,14 +333,16 @@ fn csv_body(style: Style, header: Vec<String>, first: Vec<Vec<Cell>>, next: Opti
     let rest = futures_util::stream::unfold(next.map(|c| (c, fetch)), move |state| {
         let style = style.clone();
         async move {
-        let (cursor, fetch) = state?;
-        match fetch(Some(cursor)).await {
-            Ok((rows, next)) => Some((Ok::<Bytes, std::io::Error>(csv_bytes(&style, &rows)), next.map(|c| (c, fetch)))),
-            Err(e) => {
-                tracing::error!(error = %e, "export stopped");
-                Some((Err(std::io::Error::other(e.to_string())), None))
+            let (cursor, fetch) = state?;
+            match fetch(Some(cursor)).await {
+                Ok((rows, next)) => {
+                    Some((Ok::<Bytes, std::io::Error>(csv_bytes(&style, &rows)), next.map(|c| (c, fetch))))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "export stopped");
+                    Some((Err(std::io::Error::other(e.to_string())), None))
+                }
             }
-        }
         }
     });
     Body::from_stream(futures_util::stream::once(async move { Ok(Bytes::from(head)) }).chain(rest))

@@ -5,8 +5,8 @@ use axum::Json;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use salesflow_domain::pipelines::ForecastCategory;
-use salesflow_store::reports::{self, ForecastReport, FunnelReport};
 use salesflow_domain::settings::Settings;
+use salesflow_store::reports::{self, ForecastReport, FunnelReport};
 use salesflow_store::{StoreError, StoreResult};
 
 use crate::input::reports::Format;

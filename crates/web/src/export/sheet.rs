@@ -58,7 +58,11 @@ pub struct Style {
 
 impl Style {
     pub fn new(settings: Settings, locale: &str) -> Style {
-        Style { settings, yes: crate::i18n::t(locale, "exports.true_value"), no: crate::i18n::t(locale, "exports.false_value") }
+        Style {
+            settings,
+            yes: crate::i18n::t(locale, "exports.true_value"),
+            no: crate::i18n::t(locale, "exports.false_value"),
+        }
     }
 
     /// A cell as CSV text.
@@ -69,7 +73,13 @@ impl Style {
             Cell::Int(n) => n.to_string(),
             Cell::Date(d) => self.settings.format_date(*d),
             Cell::DateTime(at) => self.settings.format_datetime(*at),
-            Cell::Bool(b) => if *b { self.yes.clone() } else { self.no.clone() },
+            Cell::Bool(b) => {
+                if *b {
+                    self.yes.clone()
+                } else {
+                    self.no.clone()
+                }
+            }
             Cell::Empty => String::new(),
         }
     }

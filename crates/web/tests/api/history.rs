@@ -13,7 +13,12 @@ use crate::helpers::TestApp;
 use crate::support::browser;
 
 fn get_in(path: &str, cookies: &str, locale: &str) -> Request<Body> {
-    Request::builder().uri(path).header(header::COOKIE, cookies).header("accept-language", locale).body(Body::empty()).unwrap()
+    Request::builder()
+        .uri(path)
+        .header(header::COOKIE, cookies)
+        .header("accept-language", locale)
+        .body(Body::empty())
+        .unwrap()
 }
 
 async fn rename(app: &TestApp, id: i64, name: &str) {

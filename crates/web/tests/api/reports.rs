@@ -832,8 +832,8 @@ async fn reports_a_lost_deal_weighs_nothing_anywhere() {
     assert_eq!(home["figures"]["weighted_amount"], "25.01", "{home}");
     // The forecast's weighted pipeline leaves lost deals out too.
     let (first, last) = quarter_of(w.today);
-    let (_, f) = get(&w, &w.app.admin, &format!("/api/v1/forecasts/weighted?from={first}&to={last}&group_by=quarter"))
-        .await;
+    let (_, f) =
+        get(&w, &w.app.admin, &format!("/api/v1/forecasts/weighted?from={first}&to={last}&group_by=quarter")).await;
     assert_eq!(f["total"]["total"]["count"], 3 - i64::from(w.today.month0() % 3 == 2), "{f}");
 }
 
@@ -843,8 +843,15 @@ async fn reports_a_closed_deal_closes_on_its_day_and_the_forecast_shows_it_won()
     let later = w.today + Duration::days(45);
     let customer = opportunity::Entity::find_by_id(w.ids["a1"]).one(w.app.store.reader()).await.unwrap().unwrap();
     let id = deal(&w, "c1", customer.owner_id, customer.customer_id, "1000.00", later, None).await;
-    let (s, won) =
-        w.app.api(Method::POST, &format!("/api/v1/opportunities/{id}/win"), Some(&w.app.admin), Some(serde_json::json!({"override_reason": "test"}))).await;
+    let (s, won) = w
+        .app
+        .api(
+            Method::POST,
+            &format!("/api/v1/opportunities/{id}/win"),
+            Some(&w.app.admin),
+            Some(serde_json::json!({"override_reason": "test"})),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{won}");
     assert_eq!(won["expected_close_date"], w.today.to_string(), "the close date is the day won");
     let (_, history) = get(&w, &w.app.admin, &format!("/api/v1/opportunities/{id}/history")).await;
@@ -872,7 +879,12 @@ async fn reports_a_closed_deal_closes_on_its_day_and_the_forecast_shows_it_won()
     let id = deal(&w, "c2", customer.owner_id, customer.customer_id, "10.00", later, None).await;
     let (s, lost) = w
         .app
-        .api(Method::POST, &format!("/api/v1/opportunities/{id}/lose"), Some(&w.app.admin), Some(serde_json::json!({"reason": "预算取消"})))
+        .api(
+            Method::POST,
+            &format!("/api/v1/opportunities/{id}/lose"),
+            Some(&w.app.admin),
+            Some(serde_json::json!({"reason": "预算取消"})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{lost}");
     assert_eq!(lost["expected_close_date"], w.today.to_string());
