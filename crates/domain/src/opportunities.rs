@@ -5,8 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::pipelines::OpportunityStatus;
+use crate::settings::Settings;
 use crate::validation::{FieldError, Invalid};
 
 /// The longest reason of an override, a probability or a loss.
@@ -16,6 +18,27 @@ pub const REASON_MAX: usize = 500;
 /// stage's.
 pub fn effective_probability(stage_probability: i32, overridden: Option<i32>) -> i32 {
     overridden.unwrap_or(stage_probability)
+}
+
+// ---------------------------------------------------------------- weight
+
+/// The weight a status fixes whatever the probability stored: a lost deal
+/// weighs 0 and a won one 100; an open deal (`None`) weighs its
+/// probability. The store's SQL writes this as a `CASE` on the status
+/// (`opportunities::weight_expr`, `weight_sql`), built from this function.
+pub fn fixed_weight(status: OpportunityStatus) -> Option<i32> {
+    match status {
+        OpportunityStatus::Open => None,
+        OpportunityStatus::Won => Some(100),
+        OpportunityStatus::Lost => Some(0),
+    }
+}
+
+/// The weight of a deal (percent) in every weighted figure: board columns,
+/// home page, forecast, funnel, list totals and the deal's own weighted
+/// amount.
+pub fn weight(status: OpportunityStatus, probability: i32) -> i32 {
+    fixed_weight(status).unwrap_or(probability)
 }
 
 // ---------------------------------------------------------------- stage gate
@@ -153,9 +176,31 @@ pub fn customer_closed_at(closed_before: Option<DateTime<Utc>>, won_at: DateTime
     closed_before.unwrap_or(won_at)
 }
 
+/// A won or lost deal's close date: the day it was won or lost, in the
+/// company's time zone (the expected date it replaces stays in the
+/// deal's history).
+pub fn close_date(closed_at: DateTime<Utc>, settings: &Settings) -> NaiveDate {
+    crate::time::local_day(settings, closed_at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lost_deal_weighs_nothing_and_a_won_one_all() {
+        assert_eq!(weight(OpportunityStatus::Open, 40), 40);
+        assert_eq!(weight(OpportunityStatus::Lost, 40), 0);
+        assert_eq!(weight(OpportunityStatus::Won, 40), 100);
+    }
+
+    #[test]
+    fn the_close_date_is_the_company_day_of_closing() {
+        let settings = Settings { time_zone: "Asia/Shanghai".into(), ..Settings::default() };
+        // 17:30 UTC on the 5th is 01:30 on the 6th in Shanghai.
+        let at: DateTime<Utc> = "2026-01-05T17:30:00Z".parse().unwrap();
+        assert_eq!(close_date(at, &settings), NaiveDate::from_ymd_opt(2026, 1, 6).unwrap());
+    }
 
     fn stages() -> Vec<GateStage> {
         // G(1) → F(2) → E(3) → S(4); item ids are stage*10 + n.

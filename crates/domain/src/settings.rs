@@ -65,6 +65,17 @@ impl DateFormat {
         DateFormat::ALL.into_iter().find(|f| f.code() == code)
     }
 
+    /// The same order of day, month and year as an Excel number format,
+    /// for exported date cells.
+    pub fn excel_pattern(self) -> &'static str {
+        match self {
+            DateFormat::Iso => "yyyy-mm-dd",
+            DateFormat::Slashes => "yyyy/mm/dd",
+            DateFormat::DayFirst => "dd/mm/yyyy",
+            DateFormat::MonthFirst => "mm/dd/yyyy",
+        }
+    }
+
     fn pattern(self) -> &'static str {
         match self {
             DateFormat::Iso => "%Y-%m-%d",

@@ -218,3 +218,25 @@ pub async fn list(
     let rows = keyset.apply(query, Column::Id).all(store.reader()).await?;
     Ok(keyset.finish(rows, |m, _| (Key::Int(m.id), m.id)).map(AuditEntry::from))
 }
+
+/// Keys of an entry's `before`/`after` that hold a person's id: the
+/// readable history names them.
+pub const PERSON_KEYS: [&str; 7] =
+    ["owner_id", "from_owner_id", "to_owner_id", "from_user_id", "to_user_id", "user_id", "assignee_id"];
+
+/// The display names of everyone the entries name (their actors, and the
+/// people in their details under [`PERSON_KEYS`]), in one query.
+pub async fn people_named(
+    store: &Store,
+    entries: &[AuditEntry],
+) -> StoreResult<std::collections::HashMap<i64, String>> {
+    let mut ids: std::collections::BTreeSet<i64> = entries.iter().filter_map(|e| e.actor_id).collect();
+    for e in entries {
+        for side in [&e.before, &e.after].into_iter().flatten() {
+            if let serde_json::Value::Object(map) = side {
+                ids.extend(PERSON_KEYS.iter().filter_map(|k| map.get(*k).and_then(serde_json::Value::as_i64)));
+            }
+        }
+    }
+    crate::shared::owner_names(store.reader(), ids.into_iter()).await
+}

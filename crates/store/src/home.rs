@@ -308,7 +308,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
         // Per owner and stage: count, amount and Σ amount × probability,
         // each sum in two parts so no sum overflows (`money::SPLIT`).
         let amount = || Expr::col(opportunity::Column::Amount);
-        let probability = || Expr::col(opportunity::Column::Probability);
+        let probability = crate::opportunities::weight_expr;
         let totals: Vec<OwnerStageTotals> = opportunity::Entity::find()
             .select_only()
             .column(opportunity::Column::OwnerId)

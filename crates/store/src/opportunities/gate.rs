@@ -216,6 +216,7 @@ pub async fn win(
     };
     let last = pipeline.active_stages().last().ok_or(StoreError::NotFound)?;
     let now = txn.now();
+    let closed_on = deal_rules::close_date(now, &crate::settings::current(&txn).await?);
     let funnel = txn.funnel_begin(&[id]).await?;
     txn.update::<opportunity::Entity>(id, m.version)
         .set(opportunity::Column::StageId, Expr::value(last.id))
@@ -223,10 +224,12 @@ pub async fn win(
         .set(opportunity::Column::Probability, Expr::value(100))
         .set(opportunity::Column::ProbabilityReason, Expr::value(Option::<String>::None))
         .set(opportunity::Column::ClosedAt, Expr::value(Some(now)))
+        .set(opportunity::Column::ExpectedCloseDate, Expr::value(Some(closed_on)))
         .set(opportunity::Column::LostReasonId, Expr::value(Option::<i64>::None))
         .set(opportunity::Column::LostNote, Expr::value(Option::<String>::None))
         .exec_without_reading()
         .await?;
+    record_close_date(&txn, actor, &m, closed_on).await?;
     leave_stage(&txn, id, now).await?;
     if last.id != m.stage_id {
         for passed in rules::passed_over(&stages, m.stage_id, last.id) {
@@ -287,14 +290,17 @@ pub async fn lose(
     };
     deal_rules::check_loss(reason_known, note.as_deref()).into_result()?;
     let now = txn.now();
+    let closed_on = deal_rules::close_date(now, &crate::settings::current(&txn).await?);
     let funnel = txn.funnel_begin(&[id]).await?;
     txn.update::<opportunity::Entity>(id, m.version)
         .set(opportunity::Column::Status, Expr::value(OpportunityStatus::Lost.code()))
         .set(opportunity::Column::ClosedAt, Expr::value(Some(now)))
+        .set(opportunity::Column::ExpectedCloseDate, Expr::value(Some(closed_on)))
         .set(opportunity::Column::LostReasonId, Expr::value(reason_id))
         .set(opportunity::Column::LostNote, Expr::value(note.clone()))
         .exec_without_reading()
         .await?;
+    record_close_date(&txn, actor, &m, closed_on).await?;
     leave_stage(&txn, id, now).await?;
     txn.funnel_finish(funnel).await?;
     change(&txn, actor, id, "status", Some(m.status.clone()), Some(OpportunityStatus::Lost.code().to_owned()), note)
@@ -303,6 +309,21 @@ pub async fn lose(
     let detail = serde_json::json!({ "lost_reason_id": reason_id });
     txn.commit(AuditEvent::new("opportunity.lose", "opportunity", Some(id)).detail(detail)).await?;
     Ok(v)
+}
+
+/// A won or lost deal's close date becomes the day it closed; the
+/// expected date it replaces stays in the history.
+async fn record_close_date<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    m: &opportunity::Model,
+    closed_on: NaiveDate,
+) -> StoreResult<()> {
+    if m.expected_close_date == Some(closed_on) {
+        return Ok(());
+    }
+    let text = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+    change(conn, actor, m.id, "expected_close_date", text(m.expected_close_date), text(Some(closed_on)), None).await
 }
 
 /// Opens a won or lost opportunity again, in the stage it ended in.

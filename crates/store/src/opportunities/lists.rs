@@ -181,7 +181,7 @@ pub async fn kanban(
     let amount = || Expr::col(opportunity::Column::Amount);
     // Σ amount × probability as Σ (amount / D) × p and Σ (amount % D) × p:
     // no row's product overflows, even an amount stored before the maximum.
-    let probability = || Expr::col(opportunity::Column::Probability);
+    let probability = crate::opportunities::weight_expr;
     let high = |e: Expr| e.div(money::SPLIT).sum().cast_as("bigint");
     let low = |e: Expr| e.modulo(money::SPLIT).sum().cast_as("bigint");
     let weighted_high = amount().div(money::SPLIT).mul(probability()).sum().cast_as("bigint");

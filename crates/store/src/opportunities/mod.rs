@@ -46,6 +46,46 @@ pub use gate::*;
 pub use lists::*;
 pub use totals::*;
 
+// ---------------------------------------------------------------- weight
+
+/// A deal's weight (percent) as SQL over its own table's columns: the
+/// domain's rule (`opportunities::weight`) as a `CASE` on the status, for
+/// every weighted sum (board, home, list totals, forecast).
+pub fn weight_expr() -> Expr {
+    let status = || Expr::col(opportunity::Column::Status);
+    let mut case: Option<sea_orm::sea_query::CaseStatement> = None;
+    for s in OpportunityStatus::ALL {
+        if let Some(w) = deal_rules::fixed_weight(s) {
+            let cond = status().eq(s.code());
+            case = Some(match case {
+                None => Expr::case(cond, w),
+                Some(c) => c.case(cond, w),
+            });
+        }
+    }
+    let probability = Expr::col(opportunity::Column::Probability);
+    match case {
+        Some(c) => c.finally(probability).into(),
+        None => probability,
+    }
+}
+
+/// The same rule as plain SQL text for hand-written statements: the
+/// columns are named as given (`status`, `o.probability`), the status
+/// codes are literals (the enum's own codes, no input).
+pub fn weight_sql(status: &str, probability: &str) -> String {
+    let whens: String = OpportunityStatus::ALL
+        .into_iter()
+        .filter_map(|s| deal_rules::fixed_weight(s).map(|w| format!(" WHEN {status} = '{}' THEN {w}", s.code())))
+        .collect();
+    if whens.is_empty() { probability.to_owned() } else { format!("(CASE{whens} ELSE {probability} END)") }
+}
+
+/// A deal's weight from its row.
+pub fn weight_of(m: &opportunity::Model) -> i32 {
+    OpportunityStatus::parse(&m.status).map_or(m.probability, |s| deal_rules::weight(s, m.probability))
+}
+
 // ---------------------------------------------------------------- views
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -209,7 +249,7 @@ fn summary(m: opportunity::Model, cx: &Context, now: DateTime<Utc>) -> Opportuni
         stage_name_en: stage.map(|s| s.name_en.clone()).unwrap_or_default(),
         lost_reason: m.lost_reason_id.and_then(|r| cx.reasons.get(&r).cloned()),
         amount: Money(m.amount).to_string(),
-        weighted_amount: Money(rules::weighted(m.amount, m.probability)).to_string(),
+        weighted_amount: Money(rules::weighted(m.amount, weight_of(&m))).to_string(),
         probability_overridden: m.probability_reason.is_some(),
         days_in_stage,
         stalled,

@@ -28,7 +28,7 @@ pub async fn list_totals(store: &Store, actor: &Actor, filter: &OpportunityFilte
     let conn = store.reader();
     let query = filtered(conn, actor, filter, store.now()).await?;
     let amount = || Expr::col(opportunity::Column::Amount);
-    let probability = || Expr::col(opportunity::Column::Probability);
+    let probability = crate::opportunities::weight_expr;
     let row: Option<SplitTotals> = query
         .select_only()
         .column_as(Expr::col(opportunity::Column::Id).count(), "n")

@@ -1,5 +1,6 @@
 //! The weighted forecast: open deals by expected close period, category
-//! and person.
+//! and person, beside the deals won in each period (a won deal's close
+//! date is the day it was won).
 
 use super::*;
 
@@ -52,6 +53,9 @@ pub struct ForecastFigures {
     pub best_case: CategoryFigures,
     /// Below 50 %.
     pub pipeline: CategoryFigures,
+    /// Deals won (closed-won) with their close date in the period: beside
+    /// the open pipeline, not part of `total`.
+    pub won: CategoryFigures,
 }
 
 impl ForecastFigures {
@@ -62,6 +66,10 @@ impl ForecastFigures {
             ForecastCategory::BestCase => self.best_case.add(count, amount, weighted),
             ForecastCategory::Pipeline => self.pipeline.add(count, amount, weighted),
         }
+    }
+
+    fn add_won(&mut self, count: i64, amount: i128) {
+        self.won.add(count, amount, amount);
     }
 
     pub fn category(&self, category: ForecastCategory) -> &CategoryFigures {
@@ -146,32 +154,36 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
     let settings = crate::settings::current(conn).await?;
     let buckets = periods(params.from, params.to, params.group_by);
 
-    // The period index as a CASE over the bucket starts (portable).
-    let mut values: Vec<Value> = Vec::new();
+    // The period index as a CASE over the bucket starts (portable), then
+    // the status, the period and the filters.
+    let values_for = |status: rules::OpportunityStatus| {
+        let mut values: Vec<Value> = buckets.iter().map(|(_, _, end)| (*end).into()).collect();
+        values.extend([status.code().into(), params.from.into(), params.to.into()]);
+        if let Some(p) = params.pipeline_id {
+            values.push(p.into());
+        }
+        let filter = owner_filter("owner_id", &owners, &mut values);
+        (values, filter)
+    };
     let mut case = String::from("CAST(CASE");
-    for (i, (_, _, end)) in buckets.iter().enumerate() {
+    for i in 0..buckets.len() {
         case.push_str(&format!(" WHEN expected_close_date <= ? THEN {i}"));
-        values.push((*end).into());
     }
     case.push_str(" END AS BIGINT)");
-    values.extend([rules::OpportunityStatus::Open.code().into(), params.from.into(), params.to.into()]);
-    let mut filter = String::new();
-    if let Some(p) = params.pipeline_id {
-        filter.push_str(" AND pipeline_id = ?");
-        values.push(p.into());
-    }
-    filter.push_str(&owner_filter("owner_id", &owners, &mut values));
-    // Each deal's amount × probability rounded to the cent, without the
+    let pipeline_filter = if params.pipeline_id.is_some() { " AND pipeline_id = ?" } else { "" };
+    let (values, owners_filter) = values_for(rules::OpportunityStatus::Open);
+    // Each deal's amount × weight rounded to the cent, without the
     // product (an amount stored before the maximum would overflow it):
     // (a / D × p) × D/100 + (a % D × p + 50) / 100, as D is a multiple of
     // 100 and amounts are not negative.
     let d = salesflow_domain::money::SPLIT;
+    let w = crate::opportunities::weight_sql("status", "probability");
     let sql = format!(
-        "SELECT {case}, owner_id, probability, COUNT(*), {}, \
-         CAST(SUM((amount / {d}) * probability) AS BIGINT), \
-         CAST(SUM(((amount % {d}) * probability + 50) / 100) AS BIGINT) \
+        "SELECT {case}, owner_id, {w}, COUNT(*), {}, \
+         CAST(SUM((amount / {d}) * {w}) AS BIGINT), \
+         CAST(SUM(((amount % {d}) * {w} + 50) / 100) AS BIGINT) \
          FROM opportunities WHERE status = ? AND deleted_at IS NULL \
-         AND expected_close_date >= ? AND expected_close_date <= ?{filter} \
+         AND expected_close_date >= ? AND expected_close_date <= ?{pipeline_filter}{owners_filter} \
          GROUP BY 1, 2, 3",
         split_sum_sql("amount"),
     );
@@ -196,6 +208,28 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
         }
         total.add(category, count, amount, weighted);
     }
+    // Closed-won in each period: a won deal's close date is the day won.
+    let (values, owners_filter) = values_for(rules::OpportunityStatus::Won);
+    let sql = format!(
+        "SELECT {case}, owner_id, COUNT(*), {} \
+         FROM opportunities WHERE status = ? AND deleted_at IS NULL \
+         AND expected_close_date >= ? AND expected_close_date <= ?{pipeline_filter}{owners_filter} \
+         GROUP BY 1, 2",
+        split_sum_sql("amount"),
+    );
+    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+        let Ok(bucket) = usize::try_from(int(&row, 0)?) else { continue };
+        let owner = int(&row, 1)?;
+        let (count, amount) = (int(&row, 2)?, wide(&row, 3)?);
+        if let Some(f) = team.get_mut(bucket) {
+            f.add_won(count, amount);
+        }
+        let mine = by_person.entry(owner).or_insert_with(|| vec![ForecastFigures::default(); buckets.len()]);
+        if let Some(f) = mine.get_mut(bucket) {
+            f.add_won(count, amount);
+        }
+        total.add_won(count, amount);
+    }
     let names = owner_names(conn, by_person.keys().copied()).await?;
     let people = by_person
         .into_iter()
@@ -206,6 +240,7 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
                     let f = p.category(c);
                     sum.add(c, f.count, f.amount_minor, f.weighted_minor);
                 }
+                sum.add_won(p.won.count, p.won.amount_minor);
             }
             PersonForecast {
                 owner_id: owner,

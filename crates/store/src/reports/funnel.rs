@@ -20,8 +20,12 @@ pub struct StageFigures {
     pub entered_amount: String,
     /// Of those, how many reached a later stage.
     pub converted: i64,
-    /// converted ÷ entered (0–1); null when nothing entered.
+    /// converted ÷ entered (0–1); null when nothing entered. The last
+    /// stage leads nowhere further: its conversion is the win rate
+    /// (won ÷ (won + lost), closed in the period).
     pub conversion: Option<f64>,
+    /// Whether `conversion` is the win rate (the last active stage).
+    pub conversion_is_win_rate: bool,
     /// Open deals in the stage now.
     pub current: i64,
     pub current_amount: String,
@@ -70,6 +74,7 @@ pub struct PersonStage {
     pub stage_id: i64,
     pub entered: i64,
     pub converted: i64,
+    /// The person's win rate at the last active stage.
     pub conversion: Option<f64>,
 }
 
@@ -288,7 +293,9 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
             days: acc.days + c.days,
         })
     };
-    let stages: Vec<StageFigures> = pipeline
+    // The last active stage: its conversion is the win rate.
+    let last_stage = pipeline.stages.iter().filter(|s| !s.retired).max_by_key(|s| s.position).map(|s| s.id);
+    let mut stages: Vec<StageFigures> = pipeline
         .stages
         .iter()
         .map(|s| {
@@ -309,6 +316,7 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
                 entered_amount: money(c.amount),
                 converted: c.converted,
                 conversion: rules::ratio(c.converted, c.entered),
+                conversion_is_win_rate: Some(s.id) == last_stage,
                 current: now_in.count,
                 current_amount: money(now_in.amount),
                 finished: c.finished,
@@ -319,7 +327,6 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
             }
         })
         .collect();
-    let team_conversions: Vec<Option<f64>> = stages.iter().map(|s| s.conversion).collect();
 
     let figures_for = |who: Option<i64>| {
         let mine = |o: &i64| who.is_none_or(|w| w == *o);
@@ -353,9 +360,14 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
         }
     };
     let team = figures_for(None);
+    for s in stages.iter_mut().filter(|s| s.conversion_is_win_rate) {
+        s.conversion = team.win_rate;
+    }
+    let team_conversions: Vec<Option<f64>> = stages.iter().map(|s| s.conversion).collect();
     let people = people
         .iter()
         .map(|&owner| {
+            let figures = figures_for(Some(owner));
             let stages_of: Vec<PersonStage> = stage_ids
                 .iter()
                 .map(|s| {
@@ -364,7 +376,11 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
                         stage_id: *s,
                         entered: c.entered,
                         converted: c.converted,
-                        conversion: rules::ratio(c.converted, c.entered),
+                        conversion: if Some(*s) == last_stage {
+                            figures.win_rate
+                        } else {
+                            rules::ratio(c.converted, c.entered)
+                        },
                     }
                 })
                 .collect();
@@ -378,13 +394,7 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
                     gap,
                 })
             });
-            PersonFigures {
-                owner_id: owner,
-                owner_name: name_of(owner),
-                figures: figures_for(Some(owner)),
-                stages: stages_of,
-                bottleneck,
-            }
+            PersonFigures { owner_id: owner, owner_name: name_of(owner), figures, stages: stages_of, bottleneck }
         })
         .collect();
     let pipeline_amount: i128 = in_period.values().sum();

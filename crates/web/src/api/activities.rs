@@ -129,7 +129,19 @@ async fn export_activities(
     let header = export::header(&t, &export::ACTIVITY_COLUMNS);
     let fetch =
         export::activities(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()).api(&meta)?;
-    export::respond(format, "activities", header, fetch).await.api(&meta)
+    export::respond(
+        crate::export::Download {
+            store: &state.store,
+            locale: &meta.locale,
+            kind: "activities",
+            file_stem: "activities",
+        },
+        format,
+        header,
+        fetch,
+    )
+    .await
+    .api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -133,7 +133,19 @@ async fn export_customers(
     let t = |k: &str| crate::i18n::t(&meta.locale, k);
     let header = export::header(&t, &export::CUSTOMER_COLUMNS);
     let fetch = export::customers(state.store.clone(), session.actor.clone(), q.filter()).api(&meta)?;
-    export::respond(format, "customers", header, fetch).await.api(&meta)
+    export::respond(
+        crate::export::Download {
+            store: &state.store,
+            locale: &meta.locale,
+            kind: "customers",
+            file_stem: "customers",
+        },
+        format,
+        header,
+        fetch,
+    )
+    .await
+    .api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -447,7 +459,14 @@ async fn export_contacts(
     let header = export::header(&t, &export::CONTACT_COLUMNS);
     let fetch =
         export::contacts(state.store.clone(), session.actor.clone(), q.filter(), meta.locale.clone()).api(&meta)?;
-    export::respond(format, "contacts", header, fetch).await.api(&meta)
+    export::respond(
+        crate::export::Download { store: &state.store, locale: &meta.locale, kind: "contacts", file_stem: "contacts" },
+        format,
+        header,
+        fetch,
+    )
+    .await
+    .api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -118,7 +118,14 @@ async fn export_as(
     let header = export::header(&t, &export::LEAD_COLUMNS);
     let fetch =
         export::leads(state.store.clone(), session.actor.clone(), q.filter(), meta.locale.clone()).api(&meta)?;
-    export::respond(format, "leads", header, fetch).await.api(&meta)
+    export::respond(
+        crate::export::Download { store: &state.store, locale: &meta.locale, kind: "leads", file_stem: "leads" },
+        format,
+        header,
+        fetch,
+    )
+    .await
+    .api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

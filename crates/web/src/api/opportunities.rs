@@ -154,7 +154,19 @@ async fn export_as(
     let fetch =
         export::opportunities(state.store.clone(), session.actor.clone(), q.filter(), None, meta.locale.clone())
             .api(&meta)?;
-    export::respond(format, "opportunities", header, fetch).await.api(&meta)
+    export::respond(
+        crate::export::Download {
+            store: &state.store,
+            locale: &meta.locale,
+            kind: "opportunities",
+            file_stem: "opportunities",
+        },
+        format,
+        header,
+        fetch,
+    )
+    .await
+    .api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -45,7 +45,7 @@ async fn funnel_report(
         session.actor.require(Module::Opportunities, Action::Export).api(&meta)?;
     }
     let report = reports::funnel(&state.store, &session.actor, &params).await.api(&meta)?;
-    download_funnel(&report, format, &meta.locale).await.api(&meta)
+    download_funnel(&report, format, &meta.locale, &settings).await.api(&meta)
 }
 
 /// The weighted forecast: open opportunities by expected close month or
@@ -69,5 +69,5 @@ async fn weighted_forecast(
         session.actor.require(Module::Opportunities, Action::Export).api(&meta)?;
     }
     let report = reports::weighted_forecast(&state.store, &session.actor, &params).await.api(&meta)?;
-    download_forecast(&report, format, &meta.locale).await.api(&meta)
+    download_forecast(&report, format, &meta.locale, &settings).await.api(&meta)
 }

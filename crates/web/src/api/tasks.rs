@@ -193,7 +193,14 @@ async fn export_tasks(
     let header = crate::export::header(&t, &crate::export::TASK_COLUMNS);
     let fetch =
         crate::export::tasks(state.store.clone(), session.actor.clone(), filter, meta.locale.clone()).api(&meta)?;
-    crate::export::respond(format, "tasks", header, fetch).await.api(&meta)
+    crate::export::respond(
+        crate::export::Download { store: &state.store, locale: &meta.locale, kind: "tasks", file_stem: "tasks" },
+        format,
+        header,
+        fetch,
+    )
+    .await
+    .api(&meta)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

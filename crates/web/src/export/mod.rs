@@ -4,6 +4,7 @@
 //! constant-memory mode (rows go to a temporary file as they come).
 
 pub mod reports;
+pub mod sheet;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,13 +24,16 @@ use salesflow_store::paging::PageRequest;
 use salesflow_store::tasks::{self, TaskFilter, TaskView};
 use salesflow_store::{Actor, Store, StoreError, StoreResult};
 
+pub use sheet::Cell;
+use sheet::{Formats, SheetWriter, Style};
+
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 const PAGE: u64 = 500;
 /// Excel's sheet holds 1,048,576 rows, one of them the header.
 const XLSX_MAX_ROWS: u32 = 1_048_575;
 
 /// One page of rows and the cursor of the next page.
-pub type Rows = (Vec<Vec<String>>, Option<String>);
+pub type Rows = (Vec<Vec<Cell>>, Option<String>);
 /// Fetches the page at a cursor (`None`: the first page).
 pub type Fetch = Arc<dyn Fn(Option<String>) -> Pin<Box<dyn Future<Output = StoreResult<Rows>> + Send>> + Send + Sync>;
 
@@ -61,10 +65,10 @@ pub const CUSTOMER_COLUMNS: [&str; 14] = [
     "fields.created_at",
 ];
 
-fn customer_row(c: &CustomerView) -> Vec<String> {
-    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+fn customer_row(c: &CustomerView) -> Vec<Cell> {
+    let o = Cell::opt_text;
     vec![
-        c.name.clone(),
+        Cell::text(&c.name),
         o(&c.grade),
         o(&c.industry),
         o(&c.province),
@@ -72,12 +76,12 @@ fn customer_row(c: &CustomerView) -> Vec<String> {
         o(&c.address),
         o(&c.source),
         o(&c.kind),
-        c.tags.join(","),
-        c.credit_limit.clone(),
+        Cell::Text(c.tags.join(",")),
+        Cell::Money(c.credit_limit.clone()),
         o(&c.owner_name),
-        c.last_activity_at.to_rfc3339(),
-        c.closed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-        c.created_at.to_rfc3339(),
+        Cell::DateTime(c.last_activity_at),
+        Cell::opt_datetime(c.closed_at),
+        Cell::DateTime(c.created_at),
     ]
 }
 
@@ -108,20 +112,20 @@ pub const ACTIVITY_COLUMNS: [&str; 11] = [
     "fields.created_at",
 ];
 
-fn activity_row(a: &ActivityView, t: &dyn Fn(&str) -> String) -> Vec<String> {
-    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+fn activity_row(a: &ActivityView, t: &dyn Fn(&str) -> String) -> Vec<Cell> {
+    let o = Cell::opt_text;
     vec![
-        a.occurred_at.to_rfc3339(),
+        Cell::DateTime(a.occurred_at),
         o(&a.customer_name),
-        t(&format!("activity_kinds.{}", a.kind)),
-        a.subject.clone(),
+        Cell::Text(t(&format!("activity_kinds.{}", a.kind))),
+        Cell::text(&a.subject),
         o(&a.participants),
-        a.intention.as_ref().map(|i| t(&format!("intentions.{i}"))).unwrap_or_default(),
-        a.outcome.clone(),
+        a.intention.as_ref().map_or(Cell::Empty, |i| Cell::Text(t(&format!("intentions.{i}")))),
+        Cell::text(&a.outcome),
         o(&a.next_step),
-        a.next_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        Cell::opt_datetime(a.next_at),
         o(&a.owner_name),
-        a.created_at.to_rfc3339(),
+        Cell::DateTime(a.created_at),
     ]
 }
 
@@ -158,11 +162,11 @@ pub const LEAD_COLUMNS: [&str; 16] = [
     "fields.created_at",
 ];
 
-fn lead_row(l: &LeadView, locale: &str) -> Vec<String> {
-    let o = |v: &Option<String>| v.clone().unwrap_or_default();
-    let label = |group: &str, code: &str| crate::i18n::t(locale, &format!("{group}.{code}"));
+fn lead_row(l: &LeadView, locale: &str) -> Vec<Cell> {
+    let o = Cell::opt_text;
+    let label = |group: &str, code: &str| Cell::Text(crate::i18n::t(locale, &format!("{group}.{code}")));
     vec![
-        l.name.clone(),
+        Cell::text(&l.name),
         o(&l.company),
         o(&l.title),
         o(&l.mobile),
@@ -172,12 +176,12 @@ fn lead_row(l: &LeadView, locale: &str) -> Vec<String> {
         o(&l.city),
         o(&l.source),
         o(&l.campaign),
-        l.intention.as_deref().map(|i| label("leads.intentions", i)).unwrap_or_default(),
+        l.intention.as_deref().map_or(Cell::Empty, |i| label("leads.intentions", i)),
         label("leads.statuses", &l.status),
         o(&l.owner_name),
         o(&l.disqualify_reason),
-        l.converted_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-        l.created_at.to_rfc3339(),
+        Cell::opt_datetime(l.converted_at),
+        Cell::DateTime(l.created_at),
     ]
 }
 
@@ -205,17 +209,17 @@ pub const CONTACT_COLUMNS: [&str; 8] = [
     "fields.created_at",
 ];
 
-fn contact_row(c: &ContactView, customer: &str, locale: &str) -> Vec<String> {
-    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+fn contact_row(c: &ContactView, customer: &str, locale: &str) -> Vec<Cell> {
+    let o = Cell::opt_text;
     vec![
-        c.name.clone(),
-        customer.to_owned(),
+        Cell::text(&c.name),
+        Cell::text(customer),
         o(&c.title),
-        crate::i18n::t(locale, &format!("contact_roles.{}", c.role)),
+        Cell::Text(crate::i18n::t(locale, &format!("contact_roles.{}", c.role))),
         o(&c.mobile),
         o(&c.phone),
         o(&c.email),
-        c.created_at.to_rfc3339(),
+        Cell::DateTime(c.created_at),
     ]
 }
 
@@ -251,18 +255,17 @@ pub const TASK_COLUMNS: [&str; 9] = [
     "tasks.created_by",
 ];
 
-fn task_row(t: &TaskView, locale: &str) -> Vec<String> {
-    let o = |v: &Option<String>| v.clone().unwrap_or_default();
-    let time = |v: &Option<chrono::DateTime<chrono::Utc>>| v.map(|t| t.to_rfc3339()).unwrap_or_default();
+fn task_row(t: &TaskView, locale: &str) -> Vec<Cell> {
+    let o = Cell::opt_text;
     vec![
-        t.title.clone(),
+        Cell::text(&t.title),
         o(&t.assignee_name),
         o(&t.customer_name),
-        crate::i18n::t(locale, &format!("tasks.priority.{}", t.priority)),
-        crate::i18n::t(locale, &format!("tasks.status.{}", t.status)),
-        time(&t.start_at),
-        t.due_at.to_rfc3339(),
-        time(&t.completed_at),
+        Cell::Text(crate::i18n::t(locale, &format!("tasks.priority.{}", t.priority))),
+        Cell::Text(crate::i18n::t(locale, &format!("tasks.status.{}", t.status))),
+        Cell::opt_datetime(t.start_at),
+        Cell::DateTime(t.due_at),
+        Cell::opt_datetime(t.completed_at),
         o(&t.created_by_name),
     ]
 }
@@ -280,26 +283,40 @@ pub fn tasks(store: Store, actor: Actor, filter: TaskFilter, locale: String) -> 
     }))
 }
 
-fn csv_bytes(rows: impl IntoIterator<Item = Vec<String>>) -> Bytes {
+fn csv_bytes(style: &Style, rows: &[Vec<Cell>]) -> Bytes {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         // Writing to memory cannot fail. Cells that a spreadsheet would
         // take as formulas are neutralised (the one rule for every CSV).
-        let _ = writer.write_record(row.iter().map(|c| csv_safe(c).into_owned()));
+        let _ = writer.write_record(row.iter().map(|c| csv_safe(&style.csv(c)).into_owned()));
     }
     Bytes::from(writer.into_inner().unwrap_or_default())
 }
 
+/// What one list's export is: which list (`customers`: its sheet's name
+/// comes from `exports.sheets.<kind>`), the file's name, the reader's
+/// language.
+pub struct Download<'a> {
+    pub store: &'a Store,
+    pub locale: &'a str,
+    pub kind: &'a str,
+    pub file_stem: &'a str,
+}
+
 /// The export as a download named `<file_stem>.<csv|xlsx>`. The first page
 /// is fetched before answering, so permission and filter errors answer as
-/// usual.
-pub async fn respond(format: Format, file_stem: &str, header: Vec<String>, fetch: Fetch) -> StoreResult<Response> {
+/// usual. Cells are written with the company's settings (time zone, date
+/// format, currency).
+pub async fn respond(d: Download<'_>, format: Format, header: Vec<String>, fetch: Fetch) -> StoreResult<Response> {
     let (first, next) = fetch(None).await?;
+    let style = Style::new(salesflow_store::settings::get(d.store).await?.settings, d.locale);
+    let title = crate::i18n::t(d.locale, &format!("exports.sheets.{}", d.kind));
+    let file_stem = d.file_stem;
     let (content_type, body) = match format {
-        Format::Csv => ("text/csv; charset=utf-8", csv_body(header, first, next, fetch)),
+        Format::Csv => ("text/csv; charset=utf-8", csv_body(style, header, first, next, fetch)),
         Format::Xlsx => (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            Body::from(xlsx_bytes(header, first, next, fetch).await?),
+            Body::from(xlsx_bytes(style, &title, header, first, next, fetch).await?),
         ),
     };
     let extension = if format == Format::Csv { "csv" } else { "xlsx" };
@@ -308,17 +325,23 @@ pub async fn respond(format: Format, file_stem: &str, header: Vec<String>, fetch
         .into_response())
 }
 
-fn csv_body(header: Vec<String>, first: Vec<Vec<String>>, next: Option<String>, fetch: Fetch) -> Body {
+fn csv_body(style: Style, header: Vec<String>, first: Vec<Vec<Cell>>, next: Option<String>, fetch: Fetch) -> Body {
     let mut head = BOM.to_vec();
-    head.extend_from_slice(&csv_bytes([header]));
-    head.extend_from_slice(&csv_bytes(first));
-    let rest = futures_util::stream::unfold(next.map(|c| (c, fetch)), |state| async move {
-        let (cursor, fetch) = state?;
-        match fetch(Some(cursor)).await {
-            Ok((rows, next)) => Some((Ok::<Bytes, std::io::Error>(csv_bytes(rows)), next.map(|c| (c, fetch)))),
-            Err(e) => {
-                tracing::error!(error = %e, "export stopped");
-                Some((Err(std::io::Error::other(e.to_string())), None))
+    head.extend_from_slice(&csv_bytes(&style, &[header.into_iter().map(Cell::Text).collect()]));
+    head.extend_from_slice(&csv_bytes(&style, &first));
+    let style = Arc::new(style);
+    let rest = futures_util::stream::unfold(next.map(|c| (c, fetch)), move |state| {
+        let style = style.clone();
+        async move {
+            let (cursor, fetch) = state?;
+            match fetch(Some(cursor)).await {
+                Ok((rows, next)) => {
+                    Some((Ok::<Bytes, std::io::Error>(csv_bytes(&style, &rows)), next.map(|c| (c, fetch))))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "export stopped");
+                    Some((Err(std::io::Error::other(e.to_string())), None))
+                }
             }
         }
     });
@@ -326,31 +349,32 @@ fn csv_body(header: Vec<String>, first: Vec<Vec<String>>, next: Option<String>, 
 }
 
 async fn xlsx_bytes(
+    style: Style,
+    title: &str,
     header: Vec<String>,
-    first: Vec<Vec<String>>,
+    first: Vec<Vec<Cell>>,
     mut next: Option<String>,
     fetch: Fetch,
 ) -> StoreResult<Vec<u8>> {
     let failed = |e: rust_xlsxwriter::XlsxError| StoreError::Internal(format!("excel export: {e}"));
     let mut workbook = rust_xlsxwriter::Workbook::new();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let formats = Formats::new(&style);
     let sheet = workbook.add_worksheet_with_constant_memory().map_err(failed)?;
-    sheet.write_row_with_format(0, 0, &header, &bold).map_err(failed)?;
-    let mut row: u32 = 1;
+    let mut writer = SheetWriter::begin(sheet, &formats, &style, title, &header, &first).map_err(failed)?;
     let mut rows = first;
     loop {
         for r in &rows {
-            if row > XLSX_MAX_ROWS {
+            if writer.rows() > XLSX_MAX_ROWS {
                 break;
             }
-            sheet.write_row(row, 0, r).map_err(failed)?;
-            row += 1;
+            writer.write(sheet, r).map_err(failed)?;
         }
         match next.take() {
-            Some(cursor) if row <= XLSX_MAX_ROWS => (rows, next) = fetch(Some(cursor)).await?,
+            Some(cursor) if writer.rows() <= XLSX_MAX_ROWS => (rows, next) = fetch(Some(cursor)).await?,
             _ => break,
         }
     }
+    writer.finish(sheet).map_err(failed)?;
     tokio::task::spawn_blocking(move || workbook.save_to_buffer())
         .await
         .map_err(|e| StoreError::Internal(format!("excel export: {e}")))?
@@ -381,27 +405,31 @@ fn opportunity_row(
     o: &opportunities::OpportunityView,
     pipelines: &[salesflow_store::pipelines::PipelineView],
     locale: &str,
-) -> Vec<String> {
+) -> Vec<Cell> {
     let t = |k: &str| crate::i18n::t(locale, k);
     let pipeline = pipelines.iter().find(|p| p.id == o.pipeline_id);
     vec![
-        o.name.clone(),
-        o.customer_name.clone().unwrap_or_default(),
-        pipeline.map(|p| p.label(locale).to_owned()).unwrap_or_default(),
-        format!("{} {}", o.stage_code, salesflow_store::pipelines::localized(&o.stage_name, &o.stage_name_en, locale)),
-        t(&format!("opportunities.statuses.{}", o.status)),
-        o.amount.clone(),
-        o.currency.clone(),
-        o.probability.to_string(),
-        o.weighted_amount.clone(),
-        o.expected_close_date.map(|d| d.to_string()).unwrap_or_default(),
-        o.owner_name.clone().unwrap_or_default(),
-        o.days_in_stage.to_string(),
-        if o.stalled { t("opportunities.stalled") } else { String::new() },
-        o.source.clone().unwrap_or_default(),
-        o.next_step.clone(),
-        o.lost_reason.clone().or_else(|| o.lost_note.clone()).unwrap_or_default(),
-        o.created_at.to_rfc3339(),
+        Cell::text(&o.name),
+        Cell::opt_text(&o.customer_name),
+        pipeline.map_or(Cell::Empty, |p| Cell::text(p.label(locale))),
+        Cell::Text(format!(
+            "{} {}",
+            o.stage_code,
+            salesflow_store::pipelines::localized(&o.stage_name, &o.stage_name_en, locale)
+        )),
+        Cell::Text(t(&format!("opportunities.statuses.{}", o.status))),
+        Cell::Money(o.amount.clone()),
+        Cell::text(&o.currency),
+        Cell::Int(i64::from(o.probability)),
+        Cell::Money(o.weighted_amount.clone()),
+        Cell::opt_date(o.expected_close_date),
+        Cell::opt_text(&o.owner_name),
+        Cell::Int(o.days_in_stage),
+        Cell::Bool(o.stalled),
+        Cell::opt_text(&o.source),
+        Cell::text(&o.next_step),
+        Cell::opt_text(&o.lost_reason.clone().or_else(|| o.lost_note.clone())),
+        Cell::DateTime(o.created_at),
     ]
 }
 

@@ -5,31 +5,16 @@ use axum::Json;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use salesflow_domain::pipelines::ForecastCategory;
+use salesflow_domain::settings::Settings;
 use salesflow_store::reports::{self, ForecastReport, FunnelReport};
 use salesflow_store::{StoreError, StoreResult};
 
 use crate::input::reports::Format;
 
-/// A cell of an exported table.
-#[derive(Debug, Clone)]
-pub enum Cell {
-    Text(String),
-    Number(f64),
-    Empty,
-}
-
-impl Cell {
-    fn text(&self) -> String {
-        match self {
-            Cell::Text(t) => t.clone(),
-            Cell::Number(n) => format!("{}", (n * 10_000.0).round() / 10_000.0),
-            Cell::Empty => String::new(),
-        }
-    }
-}
+use super::sheet::{Cell, Formats, SheetWriter, Style};
 
 fn money_cell(decimal: &str) -> Cell {
-    decimal.parse::<f64>().map(Cell::Number).unwrap_or_else(|_| Cell::Text(decimal.to_owned()))
+    Cell::Money(decimal.to_owned())
 }
 
 fn opt_number(v: Option<f64>) -> Cell {
@@ -84,11 +69,11 @@ pub fn funnel_tables(r: &FunnelReport, locale: &str) -> Vec<Table> {
             .map(|s| {
                 vec![
                     Cell::Text(name(&s.code, &s.name, &s.name_en)),
-                    Cell::Number(s.entered as f64),
+                    Cell::Int(s.entered),
                     money_cell(&s.entered_amount),
-                    Cell::Number(s.converted as f64),
+                    Cell::Int(s.converted),
                     percent(s.conversion),
-                    Cell::Number(s.current as f64),
+                    Cell::Int(s.current),
                     money_cell(&s.current_amount),
                     opt_number(s.average_days),
                     opt_number(s.median_days),
@@ -107,24 +92,25 @@ pub fn funnel_tables(r: &FunnelReport, locale: &str) -> Vec<Table> {
         title: t("reports.sheet_figures"),
         header: vec![t("reports.figure"), t("reports.value")],
         rows: vec![
-            figure("reports.period", Cell::Text(format!("{} – {}", r.from, r.to))),
+            figure("reports.from", Cell::Date(r.from)),
+            figure("reports.to", Cell::Date(r.to)),
             figure(
                 "funnel.pipeline",
                 Cell::Text(
                     salesflow_store::pipelines::localized(&r.pipeline_name, &r.pipeline_name_en, locale).to_owned(),
                 ),
             ),
-            figure("funnel.entered", Cell::Number(k.entered as f64)),
-            figure("funnel.won", Cell::Number(k.won as f64)),
-            figure("funnel.lost", Cell::Number(k.lost as f64)),
+            figure("funnel.entered", Cell::Int(k.entered)),
+            figure("funnel.won", Cell::Int(k.won)),
+            figure("funnel.lost", Cell::Int(k.lost)),
             figure("funnel.won_amount", money_cell(&k.won_amount)),
             figure("funnel.win_rate_pct", percent(k.win_rate)),
             figure("funnel.average_deal", k.average_deal.as_deref().map(money_cell).unwrap_or(Cell::Empty)),
             figure("funnel.cycle_days", opt_number(k.cycle_days)),
-            figure("funnel.open_deals", Cell::Number(k.open_deals as f64)),
+            figure("funnel.open_deals", Cell::Int(k.open_deals)),
             figure("funnel.open_amount", money_cell(&k.open_amount)),
             figure("funnel.velocity", k.velocity.as_deref().map(money_cell).unwrap_or(Cell::Empty)),
-            figure("funnel.stalled", Cell::Number(k.stalled as f64)),
+            figure("funnel.stalled", Cell::Int(k.stalled)),
             figure("funnel.pipeline_in_period", money_cell(&r.coverage.pipeline_amount)),
             figure("funnel.target", r.coverage.target.as_deref().map(money_cell).unwrap_or(Cell::Empty)),
             figure("funnel.coverage", opt_number(r.coverage.ratio.map(|c| (c * 100.0).round() / 100.0))),
@@ -150,13 +136,13 @@ pub fn funnel_tables(r: &FunnelReport, locale: &str) -> Vec<Table> {
     let team_row = {
         let mut row = vec![
             Cell::Text(t("funnel.team")),
-            Cell::Number(k.entered as f64),
-            Cell::Number(k.won as f64),
-            Cell::Number(k.lost as f64),
+            Cell::Int(k.entered),
+            Cell::Int(k.won),
+            Cell::Int(k.lost),
             percent(k.win_rate),
             k.average_deal.as_deref().map(money_cell).unwrap_or(Cell::Empty),
             opt_number(k.cycle_days),
-            Cell::Number(k.stalled as f64),
+            Cell::Int(k.stalled),
             Cell::Empty,
         ];
         row.extend(r.stages.iter().map(|s| percent(s.conversion)));
@@ -167,13 +153,13 @@ pub fn funnel_tables(r: &FunnelReport, locale: &str) -> Vec<Table> {
         let f = &p.figures;
         let mut row = vec![
             Cell::Text(p.owner_name.clone()),
-            Cell::Number(f.entered as f64),
-            Cell::Number(f.won as f64),
-            Cell::Number(f.lost as f64),
+            Cell::Int(f.entered),
+            Cell::Int(f.won),
+            Cell::Int(f.lost),
             percent(f.win_rate),
             f.average_deal.as_deref().map(money_cell).unwrap_or(Cell::Empty),
             opt_number(f.cycle_days),
-            Cell::Number(f.stalled as f64),
+            Cell::Int(f.stalled),
             p.bottleneck.as_ref().map(|b| Cell::Text(b.stage_code.clone())).unwrap_or(Cell::Empty),
         ];
         row.extend(p.stages.iter().map(|s| percent(s.conversion)));
@@ -202,8 +188,8 @@ pub fn funnel_tables(r: &FunnelReport, locale: &str) -> Vec<Table> {
                     Cell::Text(s.owner_name.clone()),
                     Cell::Text(s.stage_code.clone()),
                     money_cell(&s.amount),
-                    Cell::Number(s.days_in_stage as f64),
-                    Cell::Number(s.days_idle as f64),
+                    Cell::Int(s.days_in_stage),
+                    Cell::Int(s.days_idle),
                 ]
             })
             .collect(),
@@ -218,13 +204,14 @@ pub fn forecast_tables(r: &ForecastReport, locale: &str) -> Vec<Table> {
     let categories = ForecastCategory::ALL;
     let mut header = vec![t("forecast.period")];
     header.extend(categories.iter().map(|c| t(&format!("forecast.categories.{}", c.code()))));
-    header.extend(["forecast.total", "forecast.weighted", "forecast.count"].iter().map(|k| t(k)));
+    header.extend(["forecast.total", "forecast.weighted", "forecast.count", "forecast.won"].iter().map(|k| t(k)));
     let row_of = |label: String, f: &reports::ForecastFigures| {
         let mut row = vec![Cell::Text(label)];
         row.extend(categories.iter().map(|c| money_cell(&f.category(*c).amount)));
         row.push(money_cell(&f.total.amount));
         row.push(money_cell(&f.total.weighted));
-        row.push(Cell::Number(f.total.count as f64));
+        row.push(Cell::Int(f.total.count));
+        row.push(money_cell(&f.won.amount));
         row
     };
     let mut rows: Vec<Vec<Cell>> = r.periods.iter().map(|p| row_of(p.key.clone(), &p.figures)).collect();
@@ -245,7 +232,7 @@ pub fn forecast_tables(r: &ForecastReport, locale: &str) -> Vec<Table> {
         header.push(format!("{} {}", p.key, t("forecast.weighted")));
     }
     header.extend(categories.iter().map(|c| t(&format!("forecast.categories.{}", c.code()))));
-    header.extend(["forecast.total", "forecast.weighted"].iter().map(|k| t(k)));
+    header.extend(["forecast.total", "forecast.weighted", "forecast.won"].iter().map(|k| t(k)));
     let people = Table {
         title: t("reports.sheet_people"),
         header,
@@ -261,6 +248,7 @@ pub fn forecast_tables(r: &ForecastReport, locale: &str) -> Vec<Table> {
                 row.extend(categories.iter().map(|c| money_cell(&p.total.category(*c).amount)));
                 row.push(money_cell(&p.total.total.amount));
                 row.push(money_cell(&p.total.total.weighted));
+                row.push(money_cell(&p.total.won.amount));
                 row
             })
             .collect(),
@@ -271,7 +259,7 @@ pub fn forecast_tables(r: &ForecastReport, locale: &str) -> Vec<Table> {
 
 /// The tables as one CSV: UTF-8 with a byte-order mark, one block per
 /// table, a blank line between.
-pub fn csv_bytes(tables: &[Table]) -> Vec<u8> {
+pub fn csv_bytes(tables: &[Table], style: &Style) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(b"\xEF\xBB\xBF".to_vec());
     for (i, table) in tables.iter().enumerate() {
         if i > 0 {
@@ -282,40 +270,29 @@ pub fn csv_bytes(tables: &[Table]) -> Vec<u8> {
         let _ = writer.write_record([safe(&table.title).as_ref()]);
         let _ = writer.write_record(table.header.iter().map(|h| safe(h).into_owned()));
         for row in &table.rows {
-            let _ = writer.write_record(row.iter().map(|c| safe(&c.text()).into_owned()));
+            let _ = writer.write_record(row.iter().map(|c| safe(&style.csv(c)).into_owned()));
         }
     }
     writer.into_inner().unwrap_or_default()
 }
 
-/// The tables as a workbook, one sheet each, charts as native Excel charts.
-pub fn xlsx_bytes(tables: &[Table]) -> StoreResult<Vec<u8>> {
-    use rust_xlsxwriter::{Chart, Format as XFormat, Workbook};
+/// The tables as a workbook, one named sheet each (typed cells, filtered
+/// and frozen header, fitted widths: the one sheet writer), charts as
+/// native Excel charts.
+pub fn xlsx_bytes(tables: &[Table], style: &Style) -> StoreResult<Vec<u8>> {
+    use rust_xlsxwriter::{Chart, Workbook};
     let failed = |e: rust_xlsxwriter::XlsxError| StoreError::Internal(format!("excel export: {e}"));
     let mut workbook = Workbook::new();
-    let bold = XFormat::new().set_bold();
+    let formats = Formats::new(style);
     for table in tables {
         let sheet = workbook.add_worksheet();
-        // Sheet names: at most 31 characters, none of []:*?/\.
-        let name: String = table.title.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect::<String>();
-        sheet.set_name(&name).map_err(failed)?;
-        sheet.write_row_with_format(0, 0, &table.header, &bold).map_err(failed)?;
-        for (r, row) in table.rows.iter().enumerate() {
-            let r = r as u32 + 1;
-            for (c, cell) in row.iter().enumerate() {
-                let c = c as u16;
-                match cell {
-                    Cell::Text(t) => {
-                        sheet.write_string(r, c, t).map_err(failed)?;
-                    }
-                    Cell::Number(n) => {
-                        sheet.write_number(r, c, *n).map_err(failed)?;
-                    }
-                    Cell::Empty => {}
-                }
-            }
+        let mut writer =
+            SheetWriter::begin(sheet, &formats, style, &table.title, &table.header, &table.rows).map_err(failed)?;
+        for row in &table.rows {
+            writer.write(sheet, row).map_err(failed)?;
         }
-        sheet.set_column_width(0, 24).map_err(failed)?;
+        writer.finish(sheet).map_err(failed)?;
+        let name = sheet.name();
         if let Some(spec) = &table.chart
             && !table.rows.is_empty()
         {
@@ -342,12 +319,12 @@ pub fn xlsx_bytes(tables: &[Table]) -> StoreResult<Vec<u8>> {
     workbook.save_to_buffer().map_err(failed)
 }
 
-async fn file_response(tables: Vec<Table>, format: Format, stem: &str) -> StoreResult<Response> {
+async fn file_response(tables: Vec<Table>, format: Format, stem: &str, style: Style) -> StoreResult<Response> {
     let (content_type, body, extension) = match format {
-        Format::Csv => ("text/csv; charset=utf-8", csv_bytes(&tables), "csv"),
+        Format::Csv => ("text/csv; charset=utf-8", csv_bytes(&tables, &style), "csv"),
         _ => (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            tokio::task::spawn_blocking(move || xlsx_bytes(&tables))
+            tokio::task::spawn_blocking(move || xlsx_bytes(&tables, &style))
                 .await
                 .map_err(|e| StoreError::Internal(format!("excel export: {e}")))??,
             "xlsx",
@@ -358,16 +335,32 @@ async fn file_response(tables: Vec<Table>, format: Format, stem: &str) -> StoreR
         .into_response())
 }
 
-pub async fn download_funnel(report: &FunnelReport, format: Format, locale: &str) -> StoreResult<Response> {
+pub async fn download_funnel(
+    report: &FunnelReport,
+    format: Format,
+    locale: &str,
+    settings: &Settings,
+) -> StoreResult<Response> {
     match format {
         Format::Json => Ok(Json(report).into_response()),
-        _ => file_response(funnel_tables(report, locale), format, "funnel").await,
+        _ => {
+            let style = Style::new(settings.clone(), locale);
+            file_response(funnel_tables(report, locale), format, "funnel", style).await
+        }
     }
 }
 
-pub async fn download_forecast(report: &ForecastReport, format: Format, locale: &str) -> StoreResult<Response> {
+pub async fn download_forecast(
+    report: &ForecastReport,
+    format: Format,
+    locale: &str,
+    settings: &Settings,
+) -> StoreResult<Response> {
     match format {
         Format::Json => Ok(Json(report).into_response()),
-        _ => file_response(forecast_tables(report, locale), format, "forecast").await,
+        _ => {
+            let style = Style::new(settings.clone(), locale);
+            file_response(forecast_tables(report, locale), format, "forecast", style).await
+        }
     }
 }

@@ -41,6 +41,32 @@ fn parse_date(invalid: &mut Invalid, field: &str, value: &Option<String>) -> Opt
     }
 }
 
+/// The period presets of the report pages' period box.
+pub const PRESETS: [&str; 4] = ["this_month", "this_quarter", "this_year", "last_12_months"];
+
+/// The funnel's period when none is given (page and API): this calendar
+/// quarter, named in the page's period box.
+pub const FUNNEL_DEFAULT_PERIOD: &str = "this_quarter";
+
+/// The first and last day of a period preset around `today`.
+pub fn preset(code: &str, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let month1 = today.with_day(1)?;
+    let end_of = |start: NaiveDate, months: u32| start.checked_add_months(chrono::Months::new(months))?.pred_opt();
+    match code {
+        "this_month" => Some((month1, end_of(month1, 1)?)),
+        "this_quarter" => {
+            let q = NaiveDate::from_ymd_opt(today.year(), today.month0() / 3 * 3 + 1, 1)?;
+            Some((q, end_of(q, 3)?))
+        }
+        "this_year" => {
+            let y = NaiveDate::from_ymd_opt(today.year(), 1, 1)?;
+            Some((y, end_of(y, 12)?))
+        }
+        "last_12_months" => Some((month1.checked_sub_months(chrono::Months::new(11))?, end_of(month1, 1)?)),
+        _ => None,
+    }
+}
+
 fn month_start(d: NaiveDate) -> NaiveDate {
     d.with_day(1).unwrap_or(d)
 }
@@ -84,8 +110,9 @@ impl FunnelQuery {
     ) -> StoreResult<(FunnelParams, Format)> {
         let mut invalid = Invalid::new();
         let today = settings.today();
-        let from = parse_date(&mut invalid, "from", &self.from).unwrap_or_else(|| month_start(today));
-        let to = parse_date(&mut invalid, "to", &self.to).unwrap_or_else(|| month_end(today));
+        let (first, last) = preset(FUNNEL_DEFAULT_PERIOD, today).unwrap_or((month_start(today), month_end(today)));
+        let from = parse_date(&mut invalid, "from", &self.from).unwrap_or(first);
+        let to = parse_date(&mut invalid, "to", &self.to).unwrap_or(last);
         let target = match self.target.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => None,
             Some(t) => match Money::parse_strict(t) {

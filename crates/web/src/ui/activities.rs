@@ -229,5 +229,5 @@ async fn export_activities(request: &Page, query: &ListQuery, format: export::Fo
     };
     let fetch =
         export::activities(request.store().clone(), request.actor().clone(), filter, request.meta.locale.clone());
-    super::export_download(request.locale(), stem, &export::ACTIVITY_COLUMNS, fetch, format).await
+    super::export_download(request.store(), request.locale(), stem, &export::ACTIVITY_COLUMNS, fetch, format).await
 }

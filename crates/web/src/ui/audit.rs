@@ -1,5 +1,7 @@
 //! The audit log page: search by who, what, which record and when.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::Query;
@@ -64,43 +66,21 @@ struct AuditPage {
 struct AuditRows {
     ctx: PageCtx,
     entries: Vec<AuditEntry>,
+    /// Everyone the page's entries name, by id (one query).
+    names: HashMap<i64, String>,
     next_url: Option<String>,
     first_page: bool,
 }
 
 impl AuditRows {
-    /// The change as short lines: `field: before → after` for updates,
-    /// the identifying fields for a record created or removed.
-    fn changes(&self, e: &AuditEntry) -> Vec<String> {
-        use serde_json::Value;
-        match (&e.before, &e.after) {
-            (Some(Value::Object(before)), Some(Value::Object(after))) => after
-                .iter()
-                .filter(|(k, v)| before.get(*k) != Some(v) && !matches!(k.as_str(), "version" | "updated_at"))
-                .map(|(k, v)| {
-                    let old = before.get(k).map(|b| shorten(&b.to_string())).unwrap_or_default();
-                    format!("{k}: {old} → {}", shorten(&v.to_string()))
-                })
-                .collect(),
-            (Some(Value::Object(one)), _) | (_, Some(Value::Object(one))) => {
-                const KEYS: [&str; 7] = ["name", "username", "display_name", "code", "email", "kind", "identifier"];
-                let lines: Vec<String> = KEYS
-                    .iter()
-                    .filter_map(|k| one.get(*k).map(|v| format!("{k}: {}", shorten(&v.to_string()))))
-                    .collect();
-                if lines.is_empty() { vec![shorten(&Value::Object(one.clone()).to_string())] } else { lines }
-            }
-            (Some(v), _) | (_, Some(v)) => vec![shorten(&v.to_string())],
-            (None, None) => Vec::new(),
-        }
+    /// The entry as a sentence in the reader's language, people by name.
+    fn sentence(&self, e: &AuditEntry) -> String {
+        crate::history::sentence(&self.ctx.locale, e, &self.names)
     }
-}
 
-fn shorten(text: &str) -> String {
-    if text.chars().count() > 80 {
-        format!("{}…", text.chars().take(80).collect::<String>())
-    } else {
-        text.to_owned()
+    /// The raw JSON behind the "details" toggle.
+    fn details(&self, e: &AuditEntry) -> Option<String> {
+        crate::history::details(e)
     }
 }
 
@@ -174,7 +154,8 @@ async fn audit_page(request: Page, Query(query): Query<AuditQuery>) -> PageResul
     let base = query.base_query();
     let next_url =
         page.next_cursor.map(|c| format!("/admin/audit?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
-    let rows = AuditRows { ctx: ctx.clone(), entries: page.items, next_url, first_page: query.cursor.is_none() };
+    let names = audit::people_named(request.store(), &page.items).await?;
+    let rows = AuditRows { ctx: ctx.clone(), entries: page.items, names, next_url, first_page: query.cursor.is_none() };
     if request.meta.is_htmx {
         return Ok(render(&rows.ctx, &rows));
     }

@@ -320,6 +320,7 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
 /// A list's export as a download named `<stem>-<date>.<csv|xlsx>`, or the
 /// error page (no export right, a bad filter).
 pub async fn export_download(
+    store: &salesflow_store::Store,
     locale: &str,
     stem: &str,
     columns: &[&str],
@@ -329,7 +330,8 @@ pub async fn export_download(
     let t = |k: &str| i18n::t(locale, k);
     let header = crate::export::header(&t, columns);
     let name = format!("{stem}-{}", chrono::Utc::now().format("%Y%m%d"));
-    Ok(crate::export::respond(format, &name, header, fetch?).await?)
+    let download = crate::export::Download { store, locale, kind: stem, file_stem: &name };
+    Ok(crate::export::respond(download, format, header, fetch?).await?)
 }
 
 /// A list's filters as a query string, leaving out empty values.

@@ -19,7 +19,7 @@ use super::page::Page;
 use super::{FormErrors, PageCtx, opt_id, render};
 use crate::error::page::PageResult;
 use crate::export::reports::{download_forecast, download_funnel};
-use crate::input::reports::{ForecastQuery, Format, FunnelQuery};
+use crate::input::reports::{FUNNEL_DEFAULT_PERIOD, ForecastQuery, Format, FunnelQuery, PRESETS, preset};
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -28,27 +28,6 @@ pub fn routes() -> Router<AppState> {
 
 /// Coverage from which the pipeline counts as enough (3× the target).
 const HEALTHY_COVERAGE: f64 = 3.0;
-
-pub const PRESETS: [&str; 4] = ["this_month", "this_quarter", "this_year", "last_12_months"];
-
-/// The first and last day of a period preset around `today`.
-fn preset(code: &str, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
-    let month1 = today.with_day(1)?;
-    let end_of = |start: NaiveDate, months: u32| start.checked_add_months(Months::new(months))?.pred_opt();
-    match code {
-        "this_month" => Some((month1, end_of(month1, 1)?)),
-        "this_quarter" => {
-            let q = NaiveDate::from_ymd_opt(today.year(), today.month0() / 3 * 3 + 1, 1)?;
-            Some((q, end_of(q, 3)?))
-        }
-        "this_year" => {
-            let y = NaiveDate::from_ymd_opt(today.year(), 1, 1)?;
-            Some((y, end_of(y, 12)?))
-        }
-        "last_12_months" => Some((month1.checked_sub_months(Months::new(11))?, end_of(month1, 1)?)),
-        _ => None,
-    }
-}
 
 /// A select's value: "" is none; anything not a number is none too.
 fn id(value: &Option<String>) -> Option<i64> {
@@ -272,7 +251,12 @@ async fn funnel_page(request: Page, Query(filters): Query<Filters>) -> PageResul
         return Err(StoreError::Forbidden.into());
     }
     let ctx = request.ctx("/reports/funnel").await;
-    let (from, to) = filters.dates(ctx.settings.today(), "this_month");
+    let mut filters = filters;
+    if blank(&filters.preset).is_none() && blank(&filters.from).is_none() && blank(&filters.to).is_none() {
+        // Nothing chosen: the default period, named in the period box.
+        filters.preset = Some(FUNNEL_DEFAULT_PERIOD.to_owned());
+    }
+    let (from, to) = filters.dates(ctx.settings.today(), FUNNEL_DEFAULT_PERIOD);
     let idle_days = match blank(&filters.idle_days).map(|d| d.parse::<i64>()) {
         Some(Ok(d)) => Some(d),
         Some(Err(_)) => Some(0),
@@ -298,7 +282,7 @@ async fn funnel_page(request: Page, Query(filters): Query<Filters>) -> PageResul
     let (report, errors) = match result {
         Ok((report, format)) if format != Format::Json => {
             actor.require(Module::Opportunities, Action::Export)?;
-            return Ok(download_funnel(&report, format, request.locale()).await?);
+            return Ok(download_funnel(&report, format, request.locale(), &ctx.settings).await?);
         }
         Ok((report, _)) => (Some(report), FormErrors::default()),
         Err(StoreError::Invalid(invalid)) => (None, FormErrors::from_invalid(request.locale(), &invalid)),
@@ -414,7 +398,7 @@ async fn forecast_page(request: Page, Query(filters): Query<Filters>) -> PageRes
     let (report, errors) = match result {
         Ok((report, format)) if format != Format::Json => {
             actor.require(Module::Opportunities, Action::Export)?;
-            return Ok(download_forecast(&report, format, request.locale()).await?);
+            return Ok(download_forecast(&report, format, request.locale(), &ctx.settings).await?);
         }
         Ok((report, _)) => (Some(report), FormErrors::default()),
         Err(StoreError::Invalid(invalid)) => (None, FormErrors::from_invalid(request.locale(), &invalid)),

@@ -232,7 +232,9 @@ async fn reports_funnel_figures_are_exact() {
         assert_eq!(st["entered"], entered, "{code}: {st}");
         assert_eq!(st["entered_amount"], amount, "{code}: {st}");
         assert_eq!(st["converted"], converted, "{code}: {st}");
-        assert!(close(&st["conversion"], converted as f64 / entered as f64), "{code}: {st}");
+        // The last stage shows the win rate (a3 won, a2 and b1 lost).
+        let conversion = if code == "S" { 1.0 / 3.0 } else { converted as f64 / entered as f64 };
+        assert!(close(&st["conversion"], conversion), "{code}: {st}");
     }
     // Open deals now: a1 in E, b2 in C, b3 in G.
     assert_eq!(stage(&r, "G")["current"], 1);
@@ -766,4 +768,131 @@ async fn reports_funnel_summary_matches_the_stays() {
     let spoiled = reports::funnel(&app.store, &sys(), &year).await.unwrap();
     let stays = reports::funnel_from_stays(&app.store, &sys(), &year).await.unwrap();
     assert_ne!(spoiled.team.entered, stays.team.entered);
+}
+
+// ---------------------------------------------------------------- reports that tell the truth by default
+
+/// The first and last day of the calendar quarter of `d`.
+fn quarter_of(d: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first = NaiveDate::from_ymd_opt(d.year(), d.month0() / 3 * 3 + 1, 1).unwrap();
+    (first, (first + chrono::Months::new(3)).pred_opt().unwrap())
+}
+
+#[tokio::test]
+async fn reports_funnel_opens_on_this_quarter_with_the_win_rate_last() {
+    let w = world().await;
+    // No period given: this quarter, on the API and on the page.
+    let (s, r) = get(&w, &w.app.admin, &format!("/api/v1/reports/funnel?pipeline_id={}", w.pipeline)).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (first, last) = quarter_of(w.today);
+    assert_eq!(r["from"], first.to_string());
+    assert_eq!(r["to"], last.to_string());
+    // a3 won, a2 and b1 lost: the last stage (S) shows the win rate 1/3,
+    // not the 0 % of a stage that leads nowhere further.
+    let s_stage = stage(&r, "S");
+    assert_eq!(s_stage["conversion_is_win_rate"], true);
+    assert!(close(&s_stage["conversion"], 1.0 / 3.0), "{s_stage}");
+    assert!(close(&r["team"]["win_rate"], 1.0 / 3.0));
+    assert_eq!(stage(&r, "A")["conversion_is_win_rate"], false);
+    // Alice won one and lost one: her last stage is her own win rate.
+    let alice = person(&r, "alice");
+    let last_index = r["stages"].as_array().unwrap().iter().position(|s| s["code"] == "S").unwrap();
+    assert!(close(&alice["stages"][last_index]["conversion"], 0.5), "{alice}");
+
+    let (cookies, _) = crate::support::browser::sign_in(&w.app).await;
+    let (s, _, page) = w.app.send(crate::support::browser::get("/reports/funnel", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("<option value=\"this_quarter\" selected>"), "the period box names the default period");
+    assert!(html.contains(&format!("value=\"{first}\"")) && html.contains(&format!("value=\"{last}\"")));
+    assert!(html.contains("data-win-rate") && html.contains("33.3"), "win rate at the last stage");
+}
+
+#[tokio::test]
+async fn reports_a_lost_deal_weighs_nothing_anywhere() {
+    let w = world().await;
+    // Open: a1 100.02 × 25 %, b2 500.00 × 50 %, b3 600.00 × 80 %; won a3
+    // 300.00 × 100 %; lost a2 (200.00, G 10 %) and b1 (400.00, F 20 %) weigh 0.
+    let (s, totals) = get(&w, &w.app.admin, "/api/v1/opportunities/totals").await;
+    assert_eq!(s, StatusCode::OK, "{totals}");
+    assert_eq!(totals["count"], 6, "{totals}");
+    assert_eq!(totals["weighted_amount"], "1055.01", "{totals}");
+    let (_, lost) = get(&w, &w.app.admin, &format!("/api/v1/opportunities/{}", w.ids["a2"])).await;
+    assert_eq!(lost["weighted_amount"], "0.00", "{lost}");
+    let (_, won) = get(&w, &w.app.admin, &format!("/api/v1/opportunities/{}", w.ids["a3"])).await;
+    assert_eq!(won["weighted_amount"], "300.00", "{won}");
+    // Board columns: the open deals only.
+    let (s, board) = get(&w, &w.app.admin, &format!("/api/v1/opportunities/kanban?pipeline_id={}", w.pipeline)).await;
+    assert_eq!(s, StatusCode::OK, "{board}");
+    let columns = board.as_array().unwrap_or_else(|| board["columns"].as_array().unwrap());
+    let weighted: f64 = columns.iter().map(|c| c["weighted_amount"].as_str().unwrap().parse::<f64>().unwrap()).sum();
+    assert!((weighted - 755.01).abs() < 1e-6, "{board}");
+    // Alice's home: a1 only (a2 lost, a3 won).
+    let (_, home) = get(&w, &w.alice, "/api/v1/home").await;
+    assert_eq!(home["figures"]["weighted_amount"], "25.01", "{home}");
+    // The forecast's weighted pipeline leaves lost deals out too.
+    let (first, last) = quarter_of(w.today);
+    let (_, f) =
+        get(&w, &w.app.admin, &format!("/api/v1/forecasts/weighted?from={first}&to={last}&group_by=quarter")).await;
+    assert_eq!(f["total"]["total"]["count"], 3 - i64::from(w.today.month0() % 3 == 2), "{f}");
+}
+
+#[tokio::test]
+async fn reports_a_closed_deal_closes_on_its_day_and_the_forecast_shows_it_won() {
+    let w = world().await;
+    let later = w.today + Duration::days(45);
+    let customer = opportunity::Entity::find_by_id(w.ids["a1"]).one(w.app.store.reader()).await.unwrap().unwrap();
+    let id = deal(&w, "c1", customer.owner_id, customer.customer_id, "1000.00", later, None).await;
+    let (s, won) = w
+        .app
+        .api(
+            Method::POST,
+            &format!("/api/v1/opportunities/{id}/win"),
+            Some(&w.app.admin),
+            Some(serde_json::json!({"override_reason": "test"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{won}");
+    assert_eq!(won["expected_close_date"], w.today.to_string(), "the close date is the day won");
+    let (_, history) = get(&w, &w.app.admin, &format!("/api/v1/opportunities/{id}/history")).await;
+    let entry = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["field"] == "expected_close_date")
+        .unwrap_or_else(|| panic!("the expected date kept in the history: {history}"));
+    assert_eq!(entry["from_value"], later.to_string());
+    assert_eq!(entry["to_value"], w.today.to_string());
+
+    // The forecast shows what was won in the period beside the pipeline.
+    let first = w.today.with_day0(0).unwrap();
+    let end = (first + chrono::Months::new(1)).pred_opt().unwrap();
+    let (_, f) =
+        get(&w, &w.app.admin, &format!("/api/v1/forecasts/weighted?from={first}&to={end}&group_by=month")).await;
+    // a3 (300.00, won in the world) and c1 (1,000.00).
+    assert_eq!(f["periods"][0]["figures"]["won"]["amount"], "1300.00", "{f}");
+    assert_eq!(f["periods"][0]["figures"]["won"]["count"], 2);
+    assert_eq!(f["total"]["won"]["amount"], "1300.00");
+    assert_eq!(f["total"]["total"]["amount"], "600.02", "open a1 and b2 only: {f}");
+
+    // A loss too: the day lost.
+    let id = deal(&w, "c2", customer.owner_id, customer.customer_id, "10.00", later, None).await;
+    let (s, lost) = w
+        .app
+        .api(
+            Method::POST,
+            &format!("/api/v1/opportunities/{id}/lose"),
+            Some(&w.app.admin),
+            Some(serde_json::json!({"reason": "预算取消"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{lost}");
+    assert_eq!(lost["expected_close_date"], w.today.to_string());
+    assert_eq!(lost["weighted_amount"], "0.00");
+
+    let (cookies, _) = crate::support::browser::sign_in(&w.app).await;
+    let (s, _, page) = w.app.send(crate::support::browser::get("/reports/forecast", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("Closed won") && html.contains("data-figure=\"won\""), "closed-won beside the pipeline");
 }

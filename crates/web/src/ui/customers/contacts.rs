@@ -17,6 +17,7 @@ pub(super) async fn contacts_export(
     format: export::Format,
 ) -> PageResult {
     crate::ui::export_download(
+        request.store(),
         request.locale(),
         "contacts",
         &crate::export::CONTACT_COLUMNS,
@@ -200,6 +201,7 @@ pub(super) async fn contacts_bulk(request: Page, MultiForm(form): MultiForm<Bulk
         "export" => {
             let filter = ContactFilter { ids: Some(ids), ..Default::default() };
             crate::ui::export_download(
+                request.store(),
                 request.locale(),
                 "contacts",
                 &crate::export::CONTACT_COLUMNS,

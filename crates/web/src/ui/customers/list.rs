@@ -218,6 +218,7 @@ pub(super) async fn export_xlsx(request: Page, Query(query): Query<ListQuery>) -
 
 pub(super) async fn export_customers(request: &Page, filter: CustomerFilter, format: export::Format) -> PageResult {
     crate::ui::export_download(
+        request.store(),
         request.locale(),
         "customers",
         &crate::export::CUSTOMER_COLUMNS,

@@ -87,6 +87,8 @@ pub(super) struct ShowPage {
     pub(super) errors: FormErrors,
     pub(super) roles: [ContactRole; 6],
     pub(super) timeline: Vec<TimelineItem>,
+    /// Everyone the ownership moves name, by id (one query).
+    pub(super) move_names: std::collections::HashMap<i64, String>,
     pub(super) activity: ActivityForm,
     pub(super) kinds: [ActivityKind; 5],
     pub(super) intentions: [Intention; 3],
@@ -107,6 +109,14 @@ pub(super) struct ShowPage {
 }
 
 impl ShowPage {
+    /// An ownership move as a sentence in the reader's language.
+    pub(super) fn move_sentence(&self, m: &AuditEntry) -> String {
+        crate::history::sentence(&self.ctx.locale, m, &self.move_names)
+    }
+
+    pub(super) fn move_details(&self, m: &AuditEntry) -> Option<String> {
+        crate::history::details(m)
+    }
     /// Where a hand-over request from the contact form returns to.
     pub(super) fn handover_back(&self) -> String {
         format!("/customers/{}", self.c.id)
@@ -216,6 +226,7 @@ pub(super) async fn show_page(
         Err(e) => return Err(e.into()),
     };
     let moves = customers::ownership_history(request.store(), actor, id, 50).await?;
+    let move_names = salesflow_store::audit::people_named(request.store(), &moves).await?;
     let mut timeline: Vec<TimelineItem> =
         timeline.into_iter().map(TimelineItem::Activity).chain(moves.into_iter().map(TimelineItem::Move)).collect();
     timeline.sort_by_key(|item| std::cmp::Reverse(item.at()));
@@ -255,6 +266,7 @@ pub(super) async fn show_page(
         Vec::new()
     };
     let page = ShowPage {
+        move_names,
         mine: c.owner_id.is_some() && c.owner_id == actor.user_id,
         can_edit: actor.can(Module::Customers, Action::Edit)
             && (in_scope || actor.can(Module::Customers, Action::Administer)),

@@ -275,6 +275,7 @@ pub(super) async fn export_list(
 
 pub(super) async fn export_leads(request: &Page, filter: LeadFilter, format: crate::export::Format) -> PageResult {
     crate::ui::export_download(
+        request.store(),
         request.locale(),
         "leads",
         &crate::export::LEAD_COLUMNS,

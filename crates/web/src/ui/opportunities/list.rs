@@ -283,6 +283,13 @@ pub(super) async fn export_list(
         query.sort.clone(),
         request.meta.locale.clone(),
     );
-    crate::ui::export_download(request.locale(), "opportunities", &crate::export::OPPORTUNITY_COLUMNS, fetch, format)
-        .await
+    crate::ui::export_download(
+        request.store(),
+        request.locale(),
+        "opportunities",
+        &crate::export::OPPORTUNITY_COLUMNS,
+        fetch,
+        format,
+    )
+    .await
 }

@@ -266,6 +266,7 @@ pub(super) async fn export_list(
 ) -> PageResult {
     let filter = query.filter(request.actor());
     crate::ui::export_download(
+        request.store(),
         request.locale(),
         "tasks",
         &crate::export::TASK_COLUMNS,

@@ -1,0 +1,127 @@
+//! Exports business users can use: typed Excel cells (money in the
+//! currency format, dates as dates in the company's time zone and date
+//! format, booleans), a named sheet, a filtered and frozen header, fitted
+//! widths; CSV dates in the company's format. Read back with calamine and
+//! from the workbook's XML.
+
+use std::io::{Cursor, Read};
+
+use axum::http::{Method, StatusCode};
+use calamine::{Data, Reader, Xlsx};
+use chrono::NaiveDate;
+use serde_json::json;
+
+use crate::helpers::{TestApp, api_request};
+
+async fn download(app: &TestApp, path: &str, locale: &str) -> (StatusCode, Vec<u8>) {
+    let request = api_request(Method::GET, path, Some(&app.admin), None, &[("accept-language", locale)]);
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request).await.unwrap();
+    let status = response.status();
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    (status, bytes.to_vec())
+}
+
+fn part(bytes: &[u8], name: &str) -> String {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut text = String::new();
+    zip.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+    text
+}
+
+/// Excel's serial day number of a date (1900 system).
+fn serial(d: NaiveDate) -> f64 {
+    (d - NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()).num_days() as f64
+}
+
+async fn world() -> (TestApp, i64) {
+    let app = TestApp::new().await;
+    let c = app.customer(&app.admin, "华信科技有限公司").await;
+    let o = app
+        .opportunities()
+        .create(&json!({"name": "华信 ERP 项目", "customer_id": c, "amount": "123456.78", "expected_close_date": "2031-03-09"}))
+        .await;
+    (app, o["id"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn exports_excel_cells_are_typed_on_a_named_sheet_with_a_frozen_filtered_header() {
+    let (app, _) = world().await;
+    let (s, bytes) = download(&app, "/api/v1/opportunities/export.xlsx", "zh-CN").await;
+    assert_eq!(s, StatusCode::OK);
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
+    assert_eq!(book.sheet_names(), ["商机"], "the sheet is named in the reader's language");
+    let range = book.worksheet_range("商机").unwrap();
+    let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("{name} in {header:?}"));
+    let row = range.rows().nth(1).unwrap();
+    assert_eq!(row[0], Data::String("华信 ERP 项目".into()));
+    assert_eq!(row[col("金额")], Data::Float(123_456.78), "money is a number");
+    assert_eq!(row[col("赢率")], Data::Float(10.0), "{header:?}");
+    match &row[col("预计成交")] {
+        Data::DateTime(d) => assert_eq!(d.as_f64(), serial(NaiveDate::from_ymd_opt(2031, 3, 9).unwrap())),
+        other => panic!("a date cell, not {other:?}"),
+    }
+    assert!(matches!(row[col("创建时间")], Data::DateTime(_)), "{:?}", row[col("创建时间")]);
+    assert_eq!(row[col("停滞")], Data::Bool(false));
+
+    // Formats, frozen header, filter, widths: in the workbook's XML.
+    let styles = part(&bytes, "xl/styles.xml");
+    assert!(styles.contains("&quot;¥&quot;#,##0.00"), "currency format: {styles}");
+    assert!(styles.contains("yyyy-mm-dd"), "the company's date format");
+    let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
+    assert!(sheet.contains("<pane ySplit=\"1\" topLeftCell=\"A2\""), "frozen header: {sheet}");
+    assert!(sheet.contains("<autoFilter ref=\"A1:"), "header filter");
+    assert!(sheet.contains("<cols>") && sheet.contains("customWidth=\"1\""), "column widths");
+}
+
+#[tokio::test]
+async fn exports_follow_the_company_date_format_in_csv_and_excel() {
+    let (app, _) = world().await;
+    let (_, mut settings) = app.api(Method::GET, "/api/v1/settings", Some(&app.admin), None).await;
+    settings["date_format"] = json!("DD/MM/YYYY");
+    settings["currency_symbol"] = json!("US$");
+    let (s, body) = app.api(Method::PATCH, "/api/v1/settings", Some(&app.admin), Some(settings)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+
+    let (s, csv) = download(&app, "/api/v1/opportunities/export.csv", "en").await;
+    assert_eq!(s, StatusCode::OK);
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    assert!(text.contains(",09/03/2031,"), "CSV date in the company's format: {text}");
+    assert!(text.contains(",123456.78,"), "money as a plain decimal: {text}");
+    assert!(!text.contains("T0") && !text.contains("+00:00"), "no RFC 3339 instants: {text}");
+
+    let (_, bytes) = download(&app, "/api/v1/opportunities/export.xlsx", "en").await;
+    let styles = part(&bytes, "xl/styles.xml");
+    assert!(styles.contains("dd/mm/yyyy"), "{styles}");
+    assert!(styles.contains("&quot;US$&quot;#,##0.00"), "{styles}");
+    let book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), ["Opportunities"]);
+
+    // Every list goes through the same writer: customers, contacts, leads, tasks.
+    for (path, sheet) in [
+        ("/api/v1/customers/export.xlsx", "Customers"),
+        ("/api/v1/contacts/export.xlsx", "Contacts"),
+        ("/api/v1/leads/export.xlsx", "Leads"),
+        ("/api/v1/tasks/export.xlsx", "Tasks"),
+    ] {
+        let (s, bytes) = download(&app, path, "en").await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
+        assert_eq!(book.sheet_names(), [sheet], "{path}");
+        assert!(part(&bytes, "xl/worksheets/sheet1.xml").contains("<pane ySplit=\"1\""), "{path}");
+        if path.contains("customers") {
+            let range = book.worksheet_range(sheet).unwrap();
+            let row = range.rows().nth(1).unwrap();
+            assert!(row.iter().any(|c| matches!(c, Data::DateTime(_))), "created at as a date: {row:?}");
+        }
+    }
+
+    // Reports too: named sheets, money typed.
+    let (_, bytes) = download(&app, "/api/v1/forecasts/weighted?format=xlsx&from=2031-01-01&to=2031-06-30", "en").await;
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
+    let names = book.sheet_names();
+    let range = book.worksheet_range(&names[0]).unwrap();
+    let total_row = range.rows().find(|r| r.iter().any(|c| c == &Data::Float(123_456.78)));
+    assert!(total_row.is_some(), "the forecast's amounts are numbers");
+    assert!(part(&bytes, "xl/worksheets/sheet1.xml").contains("<autoFilter"));
+}
