@@ -12,6 +12,7 @@ pub mod imports;
 pub mod leads;
 pub mod money;
 pub mod opportunities;
+pub mod people;
 pub mod pipelines;
 pub mod search;
 pub mod settings;
