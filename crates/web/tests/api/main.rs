@@ -29,3 +29,4 @@ mod search;
 mod support;
 mod tags;
 mod tasks;
+mod team;
