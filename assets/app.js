@@ -136,13 +136,15 @@
     setTimeout(function () { col.classList.remove("flash-target"); }, 1200);
   });
 
-  // The person picker: every select marked data-person-picker with more
-  // than a few people gets a search box; what is typed (characters, pinyin
+  // The person picker: every select marked data-person-picker with three
+  // people or more gets a search box; what is typed (characters, pinyin
   // or pinyin initials: "zw" finds 张伟) asks the server which people of
   // the caller's scope match, and the select keeps only those, choosing
   // the first. The server keeps the order (by pinyin).
   function enhancePicker(sel) {
-    if (sel.hasAttribute("data-picker-ready") || sel.options.length < 6) return;
+    var count = Array.prototype.filter.call(sel.options, function (o) { return /^[0-9]+$/.test(o.value); }).length;
+    // One or two people need no search.
+    if (sel.hasAttribute("data-picker-ready") || count < 3) return;
     sel.setAttribute("data-picker-ready", "");
     var box = document.createElement("input");
     box.type = "search";
