@@ -89,8 +89,18 @@ async fn old_customer(t: &TestStore, name: &str, owner: i64) -> i64 {
     let insert = Query::insert()
         .into_table(Alias::new("customers"))
         .columns(
-            ["name", "name_key", "owner_id", "credit_limit", "notes", "last_activity_at", "version", "created_at", "updated_at"]
-                .map(Alias::new),
+            [
+                "name",
+                "name_key",
+                "owner_id",
+                "credit_limit",
+                "notes",
+                "last_activity_at",
+                "version",
+                "created_at",
+                "updated_at",
+            ]
+            .map(Alias::new),
         )
         .values_panic([
             name.into(),

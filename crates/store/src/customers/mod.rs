@@ -553,14 +553,17 @@ pub(crate) async fn handover_ids<C: ConnectionTrait>(
         .filter(customer::Column::OwnerId.eq(from))
         .order_by_asc(customer::Column::Id);
     if let Some(ids) = only {
-        query = query.filter(customer::Column::Id.is_in(ids.iter().copied())).filter(customer::Column::DeletedAt.is_null());
+        query =
+            query.filter(customer::Column::Id.is_in(ids.iter().copied())).filter(customer::Column::DeletedAt.is_null());
     }
     if let Some(f) = filter {
         query = query.filter(customer::Column::DeletedAt.is_null());
         if let Some(g) = f.grade.as_deref().and_then(Grade::parse) {
             query = query.filter(customer::Column::Grade.eq(g.code()));
         }
-        for (column, value) in [(customer::Column::Industry, clean(&f.industry)), (customer::Column::Province, clean(&f.province))] {
+        for (column, value) in
+            [(customer::Column::Industry, clean(&f.industry)), (customer::Column::Province, clean(&f.province))]
+        {
             if let Some(v) = value {
                 query = query.filter(column.eq(v));
             }

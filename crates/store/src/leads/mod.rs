@@ -397,7 +397,11 @@ pub async fn set_lead_deleted(store: &Store, actor: &Actor, id: i64, deleted: bo
 /// (`handover::transfer`). Returns how many moved.
 /// The leads of `from` a hand-over would move: those not converted yet
 /// (all, or those of `only`).
-pub(crate) async fn handover_ids<C: ConnectionTrait>(conn: &C, from: i64, only: Option<&[i64]>) -> StoreResult<Vec<i64>> {
+pub(crate) async fn handover_ids<C: ConnectionTrait>(
+    conn: &C,
+    from: i64,
+    only: Option<&[i64]>,
+) -> StoreResult<Vec<i64>> {
     let mut query = lead::Entity::find()
         .select_only()
         .column(lead::Column::Id)

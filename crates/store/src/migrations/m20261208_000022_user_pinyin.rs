@@ -57,8 +57,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for column in ["pinyin_initials", "pinyin"] {
-            m.alter_table(Table::alter().table(Alias::new("users")).drop_column(Alias::new(column)).to_owned())
-                .await?;
+            m.alter_table(Table::alter().table(Alias::new("users")).drop_column(Alias::new(column)).to_owned()).await?;
         }
         Ok(())
     }

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{DataScope, Permissions};
 use salesflow_store::access::{
-    self, ApiTokenView, DepartmentInput, DepartmentView, NewUser, PersonChoice, RoleInput, RoleView, UserFilter, UserPatch,
-    UserView,
+    self, ApiTokenView, DepartmentInput, DepartmentView, NewUser, PersonChoice, RoleInput, RoleView, UserFilter,
+    UserPatch, UserView,
 };
 use salesflow_store::handover::{self, HandoverFilter, HandoverKinds, HandoverPick, HandoverPlan, HandoverSelection};
 use serde::{Deserialize, Serialize};

@@ -14,7 +14,9 @@ use salesflow_domain::access::{Action, Module};
 use salesflow_domain::customers::Grade;
 use salesflow_store::StoreError;
 use salesflow_store::customers::{CustomerFilter, CustomerView};
-use salesflow_store::handover::{self, Handover, HandoverFilter, HandoverKinds, HandoverPick, HandoverPlan, HandoverSelection};
+use salesflow_store::handover::{
+    self, Handover, HandoverFilter, HandoverKinds, HandoverPick, HandoverPlan, HandoverSelection,
+};
 use salesflow_store::leads::{LeadFilter, LeadView};
 use salesflow_store::opportunities::{OpportunityFilter, OpportunityView};
 use salesflow_store::paging::PageRequest;

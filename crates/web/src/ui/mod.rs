@@ -427,7 +427,10 @@ fn escape_html(text: &str) -> String {
 /// The people and the teams a list may be filtered by: those in the
 /// caller's data scope, people sorted by pinyin. Both empty for a caller
 /// who sees only their own records (no owner or team filter to offer).
-pub(crate) async fn scope_filters(store: &salesflow_store::Store, actor: &Actor) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+pub(crate) async fn scope_filters(
+    store: &salesflow_store::Store,
+    actor: &Actor,
+) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
     if actor.visible_users.as_ref().is_some_and(|v| v.len() <= 1) {
         return (Vec::new(), Vec::new());
     }

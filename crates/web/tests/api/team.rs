@@ -39,7 +39,11 @@ fn id(v: &Value) -> i64 {
 /// One customer, lead and open deal of the holder of `token`.
 async fn records(app: &TestApp, token: &str, tag: &str) -> (i64, i64, i64) {
     let customer = app.customer(token, &format!("{tag}客户公司")).await;
-    let lead = id(&app.leads().by(token).create(&json!({"name": format!("{tag}联系人"), "company": format!("{tag}线索单位")})).await);
+    let lead = id(&app
+        .leads()
+        .by(token)
+        .create(&json!({"name": format!("{tag}联系人"), "company": format!("{tag}线索单位")}))
+        .await);
     let deal = id(&app
         .opportunities()
         .by(token)
@@ -73,7 +77,8 @@ async fn lists_filter_by_owner_and_by_team_below_it_only_within_the_callers_scop
         assert_eq!(get(format!("department_id={}", t.south)).await, 0, "{list}: another team");
         assert_eq!(get(format!("owner_id={}", t.c.0)).await, 0, "{list}: another team's rep");
         // The administrator sees that team.
-        let (_, page) = app.api(Method::GET, &format!("/api/v1/{list}?department_id={}", t.south), Some(&app.admin), None).await;
+        let (_, page) =
+            app.api(Method::GET, &format!("/api/v1/{list}?department_id={}", t.south), Some(&app.admin), None).await;
         assert_eq!(ids(&page).len(), 1, "{list}: the administrator");
     }
 }
@@ -198,8 +203,9 @@ async fn the_person_picker_finds_people_of_the_scope_by_pinyin_initials_and_sort
     let find = |q: &str| {
         let (app, token, q) = (&app, t.manager.clone(), q.to_owned());
         async move {
-            let (s, found) =
-                app.api(Method::GET, &format!("/api/v1/people?q={}", crate::support::urlencode(&q)), Some(&token), None).await;
+            let (s, found) = app
+                .api(Method::GET, &format!("/api/v1/people?q={}", crate::support::urlencode(&q)), Some(&token), None)
+                .await;
             assert_eq!(s, StatusCode::OK, "{found}");
             found.as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect::<Vec<i64>>()
         }

@@ -205,8 +205,8 @@ pub(super) async fn list_page(request: Page, Query(query): Query<ListQuery>) -> 
         &query.owner_id,
         &query.department_id,
     ]
-        .iter()
-        .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
+    .iter()
+    .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
     let bar =
         ViewsBar::load(&request.state, actor, "customers", base, &list_columns::CUSTOMERS, &rows.columns, column_label)
             .await;

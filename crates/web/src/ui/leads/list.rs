@@ -206,8 +206,8 @@ pub(super) async fn list_page(request: Page, Query(query): Query<ListQuery>) -> 
     let first_page = query.cursor.is_none();
     let filtered =
         [&query.q, &query.tab, &query.intention, &query.source, &query.campaign, &query.owner, &query.department_id]
-        .iter()
-        .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
+            .iter()
+            .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
     let can_assign = actor.can(Module::Customers, Action::Edit);
     let can_export = actor.can(Module::Customers, Action::Export);
     let can_delete = actor.can(Module::Customers, Action::Delete);
