@@ -206,6 +206,69 @@
   }
   document.addEventListener("DOMContentLoaded", countFilters);
   document.addEventListener("change", countFilters);
+  // The person picker: every select marked data-person-picker with three
+  // people or more gets a search box; what is typed (characters, pinyin
+  // or pinyin initials: "zw" finds 张伟) asks the server which people of
+  // the caller's scope match, and the select keeps only those, choosing
+  // the first. The server keeps the order (by pinyin).
+  function enhancePicker(sel) {
+    var count = Array.prototype.filter.call(sel.options, function (o) { return /^[0-9]+$/.test(o.value); }).length;
+    // One or two people need no search.
+    if (sel.hasAttribute("data-picker-ready") || count < 3) return;
+    sel.setAttribute("data-picker-ready", "");
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "picker-search";
+    box.autocomplete = "off";
+    var hint = document.body.getAttribute("data-picker-hint") || "";
+    box.placeholder = hint;
+    box.setAttribute("aria-label", hint);
+    if (sel.id) { box.id = sel.id + "-search"; box.setAttribute("aria-controls", sel.id); }
+    box.setAttribute("data-picker-for", sel.id || "");
+    sel.parentNode.insertBefore(box, sel);
+    var timer = null;
+    var people = function () {
+      return Array.prototype.filter.call(sel.options, function (o) { return /^[0-9]+$/.test(o.value); });
+    };
+    box.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") e.preventDefault();
+      e.stopPropagation();
+    });
+    box.addEventListener("input", function (e) {
+      e.stopPropagation();
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = box.value.trim();
+        if (!q) {
+          people().forEach(function (o) { o.hidden = false; o.disabled = false; });
+          return;
+        }
+        fetch("/people/options?q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (ids) {
+            if (!ids) return;
+            var keep = {};
+            ids.forEach(function (id) { keep[String(id)] = true; });
+            var first = null;
+            people().forEach(function (o) {
+              var on = !!keep[o.value];
+              o.hidden = !on;
+              o.disabled = !on;
+              if (on && !first) first = o;
+            });
+            if (first && sel.value !== first.value) {
+              sel.value = first.value;
+              sel.dispatchEvent(new Event("change", { bubbles: true }));
+            }
+          });
+      }, 200);
+    });
+  }
+  function enhancePickers(root) {
+    (root || document).querySelectorAll("select[data-person-picker]").forEach(enhancePicker);
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhancePickers(document); });
+  document.addEventListener("htmx:afterSettle", function (e) { enhancePickers(e.target); });
 
   // Close the user menu when clicking elsewhere.
   document.addEventListener("click", function (e) {

@@ -15,6 +15,7 @@ pub mod leads;
 pub mod money;
 pub mod opportunities;
 pub mod orders;
+pub mod people;
 pub mod pipelines;
 pub mod quantity;
 pub mod search;

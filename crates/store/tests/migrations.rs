@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use salesflow_store::Actor;
 use salesflow_store::access;
 use salesflow_store::customers::{self, CustomerFilter};
-use salesflow_store::entity::{opportunity, role};
+use salesflow_store::entity::{opportunity, role, user};
 use salesflow_store::opportunities;
 use salesflow_store::paging::PageRequest;
 use salesflow_store::pipelines;
-use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use support::TestStore;
 
@@ -29,6 +29,99 @@ async fn tagged(t: &TestStore, tag: &str) -> Vec<String> {
     let mut names: Vec<String> = page.items.into_iter().map(|c| c.name).collect();
     names.sort();
     names
+}
+
+/// A user row as the schema before 000022 holds it: its id.
+async fn old_user(t: &TestStore, username: &str, name: &str, role: &str) -> i64 {
+    let db = t.store.reader();
+    let role = role::Entity::find().filter(role::Column::Code.eq(role)).one(db).await.expect("read").expect("a role");
+    let insert = Query::insert()
+        .into_table(Alias::new("users"))
+        .columns(
+            [
+                "username",
+                "username_key",
+                "email",
+                "email_key",
+                "display_name",
+                "password_hash",
+                "role_id",
+                "active",
+                "version",
+                "created_at",
+                "updated_at",
+            ]
+            .map(Alias::new),
+        )
+        .values_panic([
+            username.into(),
+            username.into(),
+            format!("{username}@example.com").into(),
+            format!("{username}@example.com").into(),
+            name.into(),
+            "x".into(),
+            role.id.into(),
+            true.into(),
+            1i64.into(),
+            noon().into(),
+            noon().into(),
+        ])
+        .to_owned();
+    db.execute(&insert).await.expect("an old-style user");
+    let id: Option<i64> = user_id_of(t, username).await;
+    id.expect("the user just written")
+}
+
+async fn user_id_of(t: &TestStore, username: &str) -> Option<i64> {
+    let select = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("users"))
+        .and_where(Expr::col(Alias::new("username")).eq(username))
+        .to_owned();
+    let db = t.store.reader();
+    let row = db.query_one(&select).await.expect("read user id")?;
+    row.try_get::<i64>("", "id").ok()
+}
+
+/// A customer row in the old shape, owned by `owner`: its id.
+async fn old_customer(t: &TestStore, name: &str, owner: i64) -> i64 {
+    let db = t.store.reader();
+    let insert = Query::insert()
+        .into_table(Alias::new("customers"))
+        .columns(
+            [
+                "name",
+                "name_key",
+                "owner_id",
+                "credit_limit",
+                "notes",
+                "last_activity_at",
+                "version",
+                "created_at",
+                "updated_at",
+            ]
+            .map(Alias::new),
+        )
+        .values_panic([
+            name.into(),
+            name.into(),
+            owner.into(),
+            0i64.into(),
+            "".into(),
+            noon().into(),
+            1i64.into(),
+            noon().into(),
+            noon().into(),
+        ])
+        .to_owned();
+    db.execute(&insert).await.expect("an old-style customer");
+    let select = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("customers"))
+        .and_where(Expr::col(Alias::new("name")).eq(name))
+        .to_owned();
+    let row = db.query_one(&select).await.expect("read customer id").expect("the customer");
+    row.try_get::<i64>("", "id").expect("an id")
 }
 
 #[tokio::test]
@@ -113,9 +206,11 @@ async fn role_names_and_stage_history_become_codes_rendered_in_the_readers_langu
             .expect("an old-style role name");
     }
 
-    // An opportunity moved twice, recorded in the movers' languages.
-    let li = t.user("li.na", "salesperson", None).await;
-    let customer = t.customer(&li, "上海华信科技").await;
+    // An opportunity moved twice, recorded in the movers' languages. The
+    // user and the customer are written in the old shape (today's user
+    // entity has columns that 000022 adds).
+    let li_id = old_user(&t, "li.na", "李娜", "salesperson").await;
+    let customer = old_customer(&t, "上海华信科技", li_id).await;
     let pipeline = pipelines::list_pipelines(&t.store, &Actor::system(), false).await.expect("pipelines").remove(0);
     let (s1, s2, s3) = (&pipeline.stages[0], &pipeline.stages[1], &pipeline.stages[2]);
     let deal = opportunity::ActiveModel {
@@ -123,7 +218,7 @@ async fn role_names_and_stage_history_become_codes_rendered_in_the_readers_langu
         customer_id: Set(customer),
         pipeline_id: Set(pipeline.id),
         stage_id: Set(s3.id),
-        owner_id: Set(li.user_id.expect("a user")),
+        owner_id: Set(li_id),
         amount: Set(0),
         currency: Set("CNY".into()),
         probability: Set(s3.probability),
@@ -151,12 +246,16 @@ async fn role_names_and_stage_history_become_codes_rendered_in_the_readers_langu
         let insert = Query::insert()
             .into_table(Alias::new("opportunity_changes"))
             .columns(["opportunity_id", "field", "from_value", "to_value", "user_id", "at"].map(Alias::new))
-            .values_panic([deal.id.into(), "stage".into(), from.into(), to.into(), li.user_id.into(), noon().into()])
+            .values_panic([deal.id.into(), "stage".into(), from.into(), to.into(), li_id.into(), noon().into()])
             .to_owned();
         db.execute(&insert).await.expect("an old-style stage change");
     }
 
     t.store.migrate().await.expect("migrate");
+    let li_model = user::Entity::find_by_id(li_id).one(db).await.expect("read").expect("the user");
+    // 000022: the names of existing users get their pinyin.
+    assert_eq!((li_model.pinyin.as_str(), li_model.pinyin_initials.as_str()), ("lina", "ln"));
+    let li = access::actor_for(db, &li_model).await.expect("actor");
 
     // Built-in roles under their shipped names keep none; a typed name stays.
     let roles = access::list_roles(&t.store, &Actor::system()).await.expect("roles");

@@ -195,6 +195,8 @@ const PAGE_WRITES: &[(&str, Need)] = &[
     ("/admin/users/{id}/delete", Need::Right(M::Access, A::Delete)),
     ("/admin/users/{id}/restore", Need::Right(M::Access, A::Delete)),
     ("/admin/users/{id}/transfer", Need::Right(M::Customers, A::Administer)),
+    ("/handover", Need::Right(M::Customers, A::Administer)),
+    ("/handover/preview", Need::Right(M::Customers, A::Administer)),
     ("/admin/departments", Need::Right(M::Access, A::Create)),
     ("/admin/departments/{id}", Need::Right(M::Access, A::Edit)),
     ("/admin/departments/{id}/delete", Need::Right(M::Access, A::Delete)),

@@ -125,11 +125,14 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
                         SURNAMES[rng.random_range(0..SURNAMES.len())],
                         GIVEN[rng.random_range(0..GIVEN.len())]
                     );
+                    let keys = salesflow_domain::people::name_keys(&name);
                     user::ActiveModel {
                         username_key: Set(username.clone()),
                         email: Set(format!("{username}@bench.local")),
                         email_key: Set(format!("{username}@bench.local")),
                         username: Set(username),
+                        pinyin: Set(keys.pinyin),
+                        pinyin_initials: Set(keys.initials),
                         display_name: Set(name),
                         password_hash: Set(hash.clone()),
                         role_id: Set(role.id),

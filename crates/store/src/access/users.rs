@@ -1,6 +1,8 @@
 //! Users: accounts, their roles and departments, activation and soft delete.
 
 use super::*;
+use salesflow_domain::people::name_keys;
+use sea_orm::Condition;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
@@ -165,12 +167,15 @@ async fn insert_user(permit: Permit<'_>, new: NewUser, first_only: bool) -> Stor
     check_unique(&txn, &mut invalid, Some(&username), Some(&email), None).await?;
     invalid.into_result()?;
     let now = txn.now();
+    let keys = name_keys(new.display_name.trim());
     let model = user::ActiveModel {
         username_key: Set(identifier_key(&username)),
         username: Set(username),
         email_key: Set(identifier_key(&email)),
         email: Set(email),
         display_name: Set(new.display_name.trim().to_owned()),
+        pinyin: Set(keys.pinyin),
+        pinyin_initials: Set(keys.initials),
         password_hash: Set(hash),
         role_id: Set(new.role_id),
         department_id: Set(new.department_id),
@@ -242,7 +247,11 @@ pub async fn update_user(store: &Store, actor: &Actor, id: i64, patch: UserPatch
             .set(user::Column::EmailKey, Expr::value(identifier_key(email)));
     }
     if let Some(name) = &patch.display_name {
-        update = update.set(user::Column::DisplayName, Expr::value(name.trim()));
+        let keys = name_keys(name.trim());
+        update = update
+            .set(user::Column::DisplayName, Expr::value(name.trim()))
+            .set(user::Column::Pinyin, Expr::value(keys.pinyin))
+            .set(user::Column::PinyinInitials, Expr::value(keys.initials));
     }
     if let Some(role_id) = patch.role_id {
         update = update.set(user::Column::RoleId, Expr::value(role_id));
@@ -431,7 +440,85 @@ pub async fn people_in_scope(store: &Store, actor: &Actor) -> StoreResult<Vec<(i
         .filter(user::Column::DeletedAt.is_null())
         .filter(user::Column::Active.eq(true))
         .filter(actor.scope_condition(user::Column::Id))
-        .order_by_asc(user::Column::DisplayName)
+        .order_by_asc(user::Column::Pinyin)
+        .order_by_asc(user::Column::Id)
+        .into_tuple()
+        .all(store.reader())
+        .await?)
+}
+
+/// One choice of the person picker.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PersonChoice {
+    pub id: i64,
+    pub display_name: String,
+    /// The name in pinyin (`zhangwei`), what the list is sorted by.
+    pub pinyin: String,
+    /// The pinyin initials (`zw`).
+    pub pinyin_initials: String,
+    pub department_id: Option<i64>,
+}
+
+/// Active people inside the caller's scope whose name, pinyin or pinyin
+/// initials contain what was typed (`zw`, `zhang`, `张`), sorted by
+/// pinyin: the person picker's choices, at most `limit`. The keys were
+/// stored when each user was saved; an empty query lists the first ones.
+pub async fn find_people(store: &Store, actor: &Actor, query: &str, limit: u64) -> StoreResult<Vec<PersonChoice>> {
+    let q = salesflow_domain::people::query_key(query);
+    let mut select = user::Entity::find()
+        .filter(user::Column::DeletedAt.is_null())
+        .filter(user::Column::Active.eq(true))
+        .filter(actor.scope_condition(user::Column::Id));
+    if !q.is_empty() {
+        select = select.filter(
+            Condition::any()
+                .add(user::Column::DisplayName.contains(&q))
+                .add(user::Column::Pinyin.contains(&q))
+                .add(user::Column::PinyinInitials.contains(&q)),
+        );
+    }
+    let rows = select
+        .order_by_asc(user::Column::Pinyin)
+        .order_by_asc(user::Column::Id)
+        .limit(limit.clamp(1, 200))
+        .all(store.reader())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|u| PersonChoice {
+            id: u.id,
+            display_name: u.display_name,
+            pinyin: u.pinyin,
+            pinyin_initials: u.pinyin_initials,
+            department_id: u.department_id,
+        })
+        .collect())
+}
+
+/// The departments a list may be filtered by: every one for a caller who
+/// sees everyone; otherwise the departments of the people in their scope
+/// (a manager's team and the teams below it); none for a caller who sees
+/// only their own records.
+pub async fn departments_in_scope(store: &Store, actor: &Actor) -> StoreResult<Vec<(i64, String)>> {
+    let Some(visible) = &actor.visible_users else { return department_names(store).await };
+    if visible.len() <= 1 {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Option<i64>> = user::Entity::find()
+        .select_only()
+        .column(user::Column::DepartmentId)
+        .distinct()
+        .filter(user::Column::Id.is_in(visible.iter().copied()))
+        .into_tuple()
+        .all(store.reader())
+        .await?;
+    Ok(department::Entity::find()
+        .select_only()
+        .column(department::Column::Id)
+        .column(department::Column::Name)
+        .filter(department::Column::DeletedAt.is_null())
+        .filter(department::Column::Id.is_in(ids.into_iter().flatten()))
+        .order_by_asc(department::Column::Name)
         .into_tuple()
         .all(store.reader())
         .await?)

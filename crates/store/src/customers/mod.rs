@@ -538,11 +538,54 @@ pub async fn return_idle_to_pool(store: &Store, batch: u64) -> StoreResult<u64> 
 
 /// Hands every customer of `from` to `to`, in the hand-over's unit
 /// (`handover::transfer`). Returns how many moved.
-pub(crate) async fn hand_over(unit: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
-    unit.update_all::<customer::Entity>(customer::Column::OwnerId.eq(from))
-        .set(customer::Column::OwnerId, Expr::value(to))
-        .exec()
-        .await
+/// The customers of `from` a hand-over would move: all of them, or those
+/// of `only` (each must be theirs, else it is left out and the caller
+/// refuses), or the live ones matching `filter`.
+pub(crate) async fn handover_ids<C: ConnectionTrait>(
+    conn: &C,
+    from: i64,
+    only: Option<&[i64]>,
+    filter: Option<&crate::handover::HandoverFilter>,
+) -> StoreResult<Vec<i64>> {
+    let mut query = customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Id)
+        .filter(customer::Column::OwnerId.eq(from))
+        .order_by_asc(customer::Column::Id);
+    if let Some(ids) = only {
+        query =
+            query.filter(customer::Column::Id.is_in(ids.iter().copied())).filter(customer::Column::DeletedAt.is_null());
+    }
+    if let Some(f) = filter {
+        query = query.filter(customer::Column::DeletedAt.is_null());
+        if let Some(g) = f.grade.as_deref().and_then(Grade::parse) {
+            query = query.filter(customer::Column::Grade.eq(g.code()));
+        }
+        for (column, value) in
+            [(customer::Column::Industry, clean(&f.industry)), (customer::Column::Province, clean(&f.province))]
+        {
+            if let Some(v) = value {
+                query = query.filter(column.eq(v));
+            }
+        }
+        if let Some(tag) = clean(&f.tag) {
+            query = query.filter(customer::Column::Id.in_subquery(tags::tagged(&tag)));
+        }
+    }
+    Ok(query.into_tuple().all(conn).await?)
+}
+
+/// Gives these customers (found by `handover_ids`) to `to`.
+pub(crate) async fn hand_over(unit: &UnitOfWork<'_>, ids: &[i64], to: i64) -> StoreResult<u64> {
+    let mut moved = 0;
+    for chunk in ids.chunks(500) {
+        moved += unit
+            .update_all::<customer::Entity>(customer::Column::Id.is_in(chunk.iter().copied()))
+            .set(customer::Column::OwnerId, Expr::value(to))
+            .exec()
+            .await?;
+    }
+    Ok(moved)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -550,6 +593,8 @@ pub struct CustomerFilter {
     /// Part of the name, in any script.
     pub q: Option<String>,
     pub owner_id: Option<i64>,
+    /// Owners in this department and those below it (a team).
+    pub department_id: Option<i64>,
     /// Only the public pool.
     pub pool: bool,
     pub grade: Option<String>,
@@ -608,6 +653,11 @@ pub async fn list_customers(
         query = query.filter(customer::Column::OwnerId.is_null());
     } else if let Some(o) = filter.owner_id {
         query = query.filter(customer::Column::OwnerId.eq(o));
+    }
+    if let Some(d) = filter.department_id {
+        // Inside the scope condition above: another team's members find nothing.
+        let members = crate::access::department_members(store.reader(), d).await?;
+        query = query.filter(customer::Column::OwnerId.is_in(members));
     }
     let (region_province, region_city) = filter.region.as_deref().map(rules::split_region).unwrap_or_default();
     for (column, value) in [

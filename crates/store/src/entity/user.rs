@@ -11,6 +11,11 @@ pub struct Model {
     pub email: String,
     pub email_key: String,
     pub display_name: String,
+    /// The display name in pinyin (`zhangwei`): the person picker's search
+    /// and sort key (`salesflow_domain::people::name_keys`).
+    pub pinyin: String,
+    /// The pinyin initials (`zw`).
+    pub pinyin_initials: String,
     pub password_hash: String,
     pub role_id: i64,
     pub department_id: Option<i64>,

@@ -22,6 +22,8 @@ pub struct LeadFilter {
     pub source: Option<String>,
     pub campaign: Option<String>,
     pub owner_id: Option<i64>,
+    /// Owners in this department and those below it (a team).
+    pub department_id: Option<i64>,
     /// `Some(true)`: only converted leads; `Some(false)`: only open ones.
     pub converted: Option<bool>,
     pub deleted: bool,
@@ -59,6 +61,10 @@ pub async fn list_leads(
     }
     if let Some(o) = filter.owner_id {
         query = query.filter(lead::Column::OwnerId.eq(o));
+    }
+    if let Some(d) = filter.department_id {
+        let members = crate::access::department_members(store.reader(), d).await?;
+        query = query.filter(lead::Column::OwnerId.is_in(members));
     }
     for (column, value) in [
         (lead::Column::Status, filter.status.as_deref().and_then(LeadStatus::parse).map(|s| s.code().to_owned())),

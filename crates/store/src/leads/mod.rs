@@ -21,7 +21,7 @@ use salesflow_domain::customers::{name_key, phone_key};
 use salesflow_domain::leads::{self as rules, Intention, LeadFields, LeadStatus};
 use salesflow_domain::validation::FieldError;
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 
 use crate::Store;
@@ -395,13 +395,36 @@ pub async fn set_lead_deleted(store: &Store, actor: &Actor, id: i64, deleted: bo
 
 /// Hands the unconverted leads of `from` to `to`, in the hand-over's unit
 /// (`handover::transfer`). Returns how many moved.
-pub(crate) async fn hand_over(unit: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
-    unit.update_all::<lead::Entity>(
-        Condition::all().add(lead::Column::OwnerId.eq(from)).add(lead::Column::ConvertedAt.is_null()),
-    )
-    .set(lead::Column::OwnerId, Expr::value(to))
-    .exec()
-    .await
+/// The leads of `from` a hand-over would move: those not converted yet
+/// (all, or those of `only`).
+pub(crate) async fn handover_ids<C: ConnectionTrait>(
+    conn: &C,
+    from: i64,
+    only: Option<&[i64]>,
+) -> StoreResult<Vec<i64>> {
+    let mut query = lead::Entity::find()
+        .select_only()
+        .column(lead::Column::Id)
+        .filter(lead::Column::OwnerId.eq(from))
+        .filter(lead::Column::ConvertedAt.is_null())
+        .order_by_asc(lead::Column::Id);
+    if let Some(ids) = only {
+        query = query.filter(lead::Column::Id.is_in(ids.iter().copied())).filter(lead::Column::DeletedAt.is_null());
+    }
+    Ok(query.into_tuple().all(conn).await?)
+}
+
+/// Gives these leads (found by `handover_ids`) to `to`.
+pub(crate) async fn hand_over(unit: &UnitOfWork<'_>, ids: &[i64], to: i64) -> StoreResult<u64> {
+    let mut moved = 0;
+    for chunk in ids.chunks(500) {
+        moved += unit
+            .update_all::<lead::Entity>(Condition::all().add(lead::Column::Id.is_in(chunk.iter().copied())))
+            .set(lead::Column::OwnerId, Expr::value(to))
+            .exec()
+            .await?;
+    }
+    Ok(moved)
 }
 
 // ---------------------------------------------------------------- bulk actions

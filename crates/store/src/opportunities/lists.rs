@@ -281,21 +281,51 @@ pub async fn of_customer(store: &Store, actor: &Actor, customer_id: i64) -> Stor
 /// Hands every open opportunity of `from` to `to` (a transfer when someone
 /// leaves), each with an owner change in its history; the current stays
 /// count for the new owner from now on.
-pub(crate) async fn hand_over(conn: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
-    let ids: Vec<i64> = opportunity::Entity::find()
+/// The opportunities of `from` a hand-over would move: open ones (all, or
+/// those of `only`, or those of `customers`).
+pub(crate) async fn handover_ids<C: ConnectionTrait>(
+    conn: &C,
+    from: i64,
+    only: Option<&[i64]>,
+    customers: Option<&[i64]>,
+) -> StoreResult<Vec<i64>> {
+    let mut query = opportunity::Entity::find()
         .select_only()
         .column(opportunity::Column::Id)
         .filter(opportunity::Column::OwnerId.eq(from))
         .filter(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
         .filter(opportunity::Column::DeletedAt.is_null())
-        .into_tuple()
-        .all(conn)
-        .await?;
+        .order_by_asc(opportunity::Column::Id);
+    if let Some(ids) = only {
+        query = query.filter(opportunity::Column::Id.is_in(ids.iter().copied()));
+    }
+    let mut found: Vec<i64> = Vec::new();
+    match customers {
+        None => found = query.into_tuple().all(conn).await?,
+        Some(customers) => {
+            for chunk in customers.chunks(500) {
+                let part: Vec<i64> = query
+                    .clone()
+                    .filter(opportunity::Column::CustomerId.is_in(chunk.iter().copied()))
+                    .into_tuple()
+                    .all(conn)
+                    .await?;
+                found.extend(part);
+            }
+            found.sort_unstable();
+        }
+    }
+    Ok(found)
+}
+
+/// Gives these opportunities (found by `handover_ids`) of `from` to `to`,
+/// with a line in each one's history.
+pub(crate) async fn hand_over(conn: &UnitOfWork<'_>, ids: &[i64], from: i64, to: i64) -> StoreResult<u64> {
     if ids.is_empty() {
         return Ok(0);
     }
     let now = conn.now();
-    let funnel = conn.funnel_begin(&ids).await?;
+    let funnel = conn.funnel_begin(ids).await?;
     for chunk in ids.chunks(500) {
         conn.update_all::<opportunity::Entity>(opportunity::Column::Id.is_in(chunk.iter().copied()))
             .set(opportunity::Column::OwnerId, Expr::value(to))

@@ -7,7 +7,7 @@ use salesflow_domain::access::{Action, Module};
 use salesflow_domain::settings::Settings;
 use salesflow_domain::tasks::{Priority, TaskStatus, check};
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::Store;
 use crate::audit::AuditEvent;
@@ -333,30 +333,56 @@ pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: TaskBulkAct
 /// Hands the open tasks of one person to another, inside the caller's
 /// transaction (part of `handover::transfer`). Done and cancelled tasks
 /// stay with the person who did them. Returns how many moved.
-pub(crate) async fn hand_over(conn: &UnitOfWork<'_>, from: i64, to: i64) -> StoreResult<u64> {
+/// The tasks of `from` a hand-over would move: open ones (open or in
+/// progress) assigned to them (all, or those of `only`, or those about
+/// `customers`).
+pub(crate) async fn handover_ids<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    from: i64,
+    only: Option<&[i64]>,
+    customers: Option<&[i64]>,
+) -> StoreResult<Vec<i64>> {
     let open: Vec<&str> = TaskStatus::OPEN.iter().map(|s| s.code()).collect();
-    let moving: Vec<i64> = task::Entity::find()
+    let mut query = task::Entity::find()
         .select_only()
         .column(task::Column::Id)
         .filter(task::Column::AssigneeId.eq(from))
-        .filter(task::Column::Status.is_in(open.clone()))
+        .filter(task::Column::Status.is_in(open))
         .filter(task::Column::DeletedAt.is_null())
-        .into_tuple()
-        .all(conn)
-        .await?;
-    if moving.is_empty() {
-        return Ok(0);
+        .order_by_asc(task::Column::Id);
+    if let Some(ids) = only {
+        query = query.filter(task::Column::Id.is_in(ids.iter().copied()));
     }
-    let moved = conn
-        .update_all::<task::Entity>(
-            Condition::all()
-                .add(task::Column::AssigneeId.eq(from))
-                .add(task::Column::Status.is_in(open))
-                .add(task::Column::DeletedAt.is_null()),
-        )
-        .set(task::Column::AssigneeId, Expr::value(to))
-        .exec()
-        .await?;
+    let mut found: Vec<i64> = Vec::new();
+    match customers {
+        None => found = query.into_tuple().all(conn).await?,
+        Some(customers) => {
+            for chunk in customers.chunks(500) {
+                let part: Vec<i64> = query
+                    .clone()
+                    .filter(task::Column::CustomerId.is_in(chunk.iter().copied()))
+                    .into_tuple()
+                    .all(conn)
+                    .await?;
+                found.extend(part);
+            }
+            found.sort_unstable();
+        }
+    }
+    Ok(found)
+}
+
+/// Gives these tasks of `from` (found by `handover_ids`) to `to`, with
+/// their pending reminders.
+pub(crate) async fn hand_over(conn: &UnitOfWork<'_>, moving: &[i64], from: i64, to: i64) -> StoreResult<u64> {
+    let mut moved = 0;
+    for chunk in moving.chunks(500) {
+        moved += conn
+            .update_all::<task::Entity>(Condition::all().add(task::Column::Id.is_in(chunk.iter().copied())))
+            .set(task::Column::AssigneeId, Expr::value(to))
+            .exec()
+            .await?;
+    }
     // Their pending reminders follow them, in bounded statements.
     for ids in moving.chunks(500) {
         let links: Vec<String> = ids.iter().map(|id| reminder_link(*id)).collect();

@@ -29,8 +29,8 @@ use crate::notifications;
 use crate::scope::Actor;
 
 pub use calendar::{CalendarEvent, assignable_people, calendar};
-pub(crate) use changes::hand_over;
 pub use changes::{TaskBulkAction, TaskInput, bulk, create_task, delete_task, get_task, set_done, update_task};
+pub(crate) use changes::{hand_over, handover_ids};
 pub use list::{TaskFilter, list_tasks};
 
 // ---------------------------------------------------------------- views

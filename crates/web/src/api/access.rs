@@ -8,8 +8,10 @@ use axum::http::StatusCode;
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{DataScope, Permissions};
 use salesflow_store::access::{
-    self, ApiTokenView, DepartmentInput, DepartmentView, NewUser, RoleInput, RoleView, UserFilter, UserPatch, UserView,
+    self, ApiTokenView, DepartmentInput, DepartmentView, NewUser, PersonChoice, RoleInput, RoleView, UserFilter,
+    UserPatch, UserView,
 };
+use salesflow_store::handover::{self, HandoverFilter, HandoverKinds, HandoverPick, HandoverPlan, HandoverSelection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -28,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_user, update_user, delete_user))
         .routes(routes!(restore_user))
         .routes(routes!(transfer_user))
+        .routes(routes!(list_people))
         .routes(routes!(list_departments, create_department))
         .routes(routes!(update_department, delete_department))
         .routes(routes!(restore_department))
@@ -188,15 +191,57 @@ async fn restore_user(
     Ok(Json(access::set_user_deleted(&state.store, &session.actor, id, false).await.api(&meta)?))
 }
 
+/// Which of the person's records a hand-over moves.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = HandoverMode)]
+pub enum TransferMode {
+    /// Every customer, open deal, unconverted lead and open task (the default).
+    #[default]
+    All,
+    /// Exactly the records listed in `selection`.
+    Selected,
+    /// The customers matching `filter`, with the open deals and open tasks on them.
+    Filter,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferBody {
+    /// Who receives the records (someone in the caller's scope).
     pub to_user_id: i64,
+    /// `true`: count what would move, change nothing (the preview).
+    #[serde(default)]
+    pub dry_run: bool,
+    #[serde(default)]
+    pub mode: TransferMode,
+    /// Which kinds move (all four when left out).
+    #[serde(default)]
+    pub kinds: Option<HandoverKinds>,
+    /// With `mode = selected`: the ids per kind.
+    #[serde(default)]
+    pub selection: Option<HandoverSelection>,
+    /// With `mode = filter`: which customers.
+    #[serde(default)]
+    pub filter: Option<HandoverFilter>,
+}
+
+impl TransferBody {
+    fn plan(self, from: i64) -> HandoverPlan {
+        let pick = match self.mode {
+            TransferMode::All => HandoverPick::All,
+            TransferMode::Selected => HandoverPick::Selected(self.selection.unwrap_or_default()),
+            TransferMode::Filter => HandoverPick::Filter(self.filter.unwrap_or_default()),
+        };
+        HandoverPlan { from, to: self.to_user_id, kinds: self.kinds.unwrap_or_default(), pick }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TransferAnswer {
-    /// How many customers moved.
+    /// `true`: a preview; the counts are what would move, nothing moved.
+    pub dry_run: bool,
+    /// How many customers moved (or would).
     pub customers: u64,
     /// How many open tasks moved.
     pub tasks: u64,
@@ -206,24 +251,58 @@ pub struct TransferAnswer {
     pub opportunities: u64,
 }
 
-/// Moves all of a user's customers, open tasks, unconverted leads and open opportunities to another user (for
-/// example when someone leaves). Needs the administer right on customers.
+/// Hand-over (移交): moves a user's customers, open opportunities, unconverted leads and open tasks to another
+/// user — all of them (for example when someone leaves), a selection, or the customers matching a filter with
+/// the deals and tasks on them; each kind can be left out. With `dry_run` it only counts what would move (the
+/// preview). One transaction, audited with the counts. Both people must be in the caller's scope. Needs the
+/// administer right on customers.
 #[utoipa::path(post, path = "/users/{id}/transfer", tag = "access", params(("id" = i64, Path)), request_body = TransferBody,
-    responses((status = 200, body = TransferAnswer), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = TransferAnswer), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn transfer_user(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<TransferBody>,
 ) -> ApiResult<Json<TransferAnswer>> {
-    let moved =
-        salesflow_store::customers::transfer(&state.store, &session.actor, id, body.to_user_id).await.api(&meta)?;
+    let dry_run = body.dry_run;
+    let plan = body.plan(id);
+    let counts = if dry_run {
+        handover::preview(&state.store, &session.actor, &plan).await
+    } else {
+        handover::run(&state.store, &session.actor, &plan).await
+    }
+    .api(&meta)?;
     Ok(Json(TransferAnswer {
-        customers: moved.customers,
-        tasks: moved.tasks,
-        leads: moved.leads,
-        opportunities: moved.opportunities,
+        dry_run,
+        customers: counts.customers,
+        tasks: counts.tasks,
+        leads: counts.leads,
+        opportunities: counts.opportunities,
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeopleQuery {
+    /// Part of the name, its pinyin (`zhangwei`) or its pinyin initials (`zw`).
+    pub q: Option<String>,
+    /// At most this many (1–200, default 50).
+    pub limit: Option<u64>,
+}
+
+/// The person picker: active people in the caller's data scope whose name, pinyin or pinyin initials contain
+/// `q`, sorted by pinyin.
+#[utoipa::path(get, path = "/people", tag = "access", params(PeopleQuery),
+    responses((status = 200, body = Vec<PersonChoice>), (status = 401, body = Problem)))]
+async fn list_people(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<PeopleQuery>,
+) -> ApiResult<Json<Vec<PersonChoice>>> {
+    let found = access::find_people(&state.store, &session.actor, q.q.as_deref().unwrap_or(""), q.limit.unwrap_or(50))
+        .await
+        .api(&meta)?;
+    Ok(Json(found))
 }
 
 // ---------------------------------------------------------------- departments

@@ -53,6 +53,8 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("DELETE", "/users/{id}", Right(Access, Delete)),
     ("POST", "/users/{id}/restore", Right(Access, Delete)),
     ("POST", "/users/{id}/transfer", Right(Customers, Administer)),
+    // The person picker: people in the caller's own scope.
+    ("GET", "/people", SignedIn),
     ("GET", "/departments", Right(Access, View)),
     ("POST", "/departments", Right(Access, Create)),
     ("PATCH", "/departments/{id}", Right(Access, Edit)),

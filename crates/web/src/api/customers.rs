@@ -47,7 +47,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct CustomerQuery {
     /// Part of the name (Chinese or Latin; two characters are enough).
     pub q: Option<String>,
+    /// Only records of this owner (someone in the caller's scope).
     pub owner_id: Option<i64>,
+    /// Only records whose owner is in this department or one below it (a team).
+    pub department_id: Option<i64>,
     /// `true`: only the public pool (no owner).
     pub pool: Option<bool>,
     #[serde(default, deserialize_with = "super::body::filters::grade")]
@@ -70,6 +73,7 @@ impl CustomerQuery {
         CustomerFilter {
             q: self.q.clone(),
             owner_id: self.owner_id,
+            department_id: self.department_id,
             pool: self.pool.unwrap_or(false),
             grade: self.grade.clone(),
             industry: self.industry.clone(),

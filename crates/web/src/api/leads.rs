@@ -47,7 +47,10 @@ pub struct LeadQuery {
     pub intention: Option<String>,
     pub source: Option<String>,
     pub campaign: Option<String>,
+    /// Only records of this owner (someone in the caller's scope).
     pub owner_id: Option<i64>,
+    /// Only records whose owner is in this department or one below it (a team).
+    pub department_id: Option<i64>,
     /// `true`: only converted leads; `false`: only leads not converted.
     pub converted: Option<bool>,
     /// `true`: only deleted leads (to restore).
@@ -63,6 +66,7 @@ impl LeadQuery {
             source: self.source.clone(),
             campaign: self.campaign.clone(),
             owner_id: self.owner_id,
+            department_id: self.department_id,
             converted: self.converted,
             deleted: self.deleted.unwrap_or(false),
             ids: None,

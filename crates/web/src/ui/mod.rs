@@ -9,6 +9,7 @@ pub(crate) mod clash;
 mod customers;
 mod global_search;
 pub(crate) mod help;
+mod handover;
 mod home;
 mod imports;
 mod leads;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .merge(home::routes())
         .merge(global_search::routes())
         .merge(help::routes())
+        .merge(handover::routes())
         .merge(auth::routes())
         .merge(customers::routes())
         .merge(activities::routes())
@@ -433,4 +435,30 @@ fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+/// The people and the teams a list may be filtered by: those in the
+/// caller's data scope, people sorted by pinyin. Both empty for a caller
+/// who sees only their own records (no owner or team filter to offer).
+pub(crate) async fn scope_filters(
+    store: &salesflow_store::Store,
+    actor: &Actor,
+) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+    if actor.visible_users.as_ref().is_some_and(|v| v.len() <= 1) {
+        return (Vec::new(), Vec::new());
+    }
+    let people = salesflow_store::access::people_in_scope(store, actor).await.unwrap_or_default();
+    let teams = salesflow_store::access::departments_in_scope(store, actor).await.unwrap_or_default();
+    (people, teams)
+}
+
+/// Whether a caller may hand records to someone else: they see more people
+/// than themselves (a salesperson who sees only their own records may not).
+pub(crate) fn may_reassign(actor: &Actor) -> bool {
+    actor.visible_users.as_ref().is_none_or(|v| v.len() > 1)
+}
+
+/// `Some(id)` for a query parameter holding an id; `None` when empty or not a number.
+pub(crate) fn id_param(value: &Option<String>) -> Option<i64> {
+    value.as_deref().and_then(|v| v.trim().parse().ok())
 }

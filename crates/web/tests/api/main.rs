@@ -32,3 +32,4 @@ mod search;
 mod support;
 mod tags;
 mod tasks;
+mod team;

@@ -32,6 +32,10 @@ pub(super) struct ListQuery {
     pub(super) province: Option<String>,
     pub(super) industry: Option<String>,
     pub(super) tag: Option<String>,
+    /// An owner's id (someone in scope).
+    pub(super) owner_id: Option<String>,
+    /// A team: owners in this department and those below it.
+    pub(super) department_id: Option<String>,
     pub(super) sort: Option<String>,
     pub(super) cursor: Option<String>,
 }
@@ -45,7 +49,12 @@ impl ListQuery {
             industry: self.industry.clone(),
             tag: self.tag.clone(),
             pool: self.scope.as_deref() == Some("pool"),
-            owner_id: if self.scope.as_deref() == Some("mine") { actor.user_id } else { None },
+            owner_id: if self.scope.as_deref() == Some("mine") {
+                actor.user_id
+            } else {
+                crate::ui::id_param(&self.owner_id)
+            },
+            department_id: crate::ui::id_param(&self.department_id),
             closed: (self.scope.as_deref() == Some("closed")).then_some(true),
             ..Default::default()
         }
@@ -64,12 +73,18 @@ impl ListQuery {
             ("province", self.province.as_deref()),
             ("industry", self.industry.as_deref()),
             ("tag", self.tag.as_deref()),
+            ("owner_id", self.owner_id.as_deref()),
+            ("department_id", self.department_id.as_deref()),
             ("sort", sort.or(self.sort.as_deref())),
         ])
     }
 
     pub(super) fn is(&self, value: &Option<String>, option: &str) -> bool {
         value.as_deref().unwrap_or("") == option
+    }
+
+    pub(super) fn is_id(&self, value: &Option<String>, id: &i64) -> bool {
+        crate::ui::id_param(value) == Some(*id)
     }
 
     pub(super) fn default_sort(&self) -> &'static str {
@@ -85,7 +100,13 @@ pub(super) struct ListPage {
     pub(super) query: ListQuery,
     pub(super) grades: [Grade; 3],
     pub(super) bar: ViewsBar,
+    /// Whom the selected customers may be handed to (empty: no reassigning).
     pub(super) people: Vec<(i64, String)>,
+    /// The owner and team filters' choices (empty: not offered).
+    pub(super) owners: Vec<(i64, String)>,
+    pub(super) teams: Vec<(i64, String)>,
+    /// May open the hand-over page.
+    pub(super) can_hand_over: bool,
     pub(super) can_create: bool,
     pub(super) can_export: bool,
     pub(super) can_bulk: bool,
@@ -180,23 +201,36 @@ pub(super) async fn list_page(request: Page, Query(query): Query<ListQuery>) -> 
     if request.meta.is_htmx {
         return Ok(render(&rows.ctx, &rows));
     }
-    let filtered = [&query.q, &query.grade, &query.scope, &query.province, &query.industry, &query.tag]
-        .iter()
-        .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
+    let filtered = [
+        &query.q,
+        &query.grade,
+        &query.scope,
+        &query.province,
+        &query.industry,
+        &query.tag,
+        &query.owner_id,
+        &query.department_id,
+    ]
+    .iter()
+    .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
     let bar =
         ViewsBar::load(&request.state, actor, "customers", base, &list_columns::CUSTOMERS, &rows.columns, column_label)
             .await;
+    let (owners, teams) = crate::ui::scope_filters(request.store(), actor).await;
     let page = ListPage {
         ctx,
         rows,
         query,
         grades: Grade::ALL,
         bar,
-        people: if actor.can(Module::Customers, Action::Edit) {
-            salesflow_store::access::people_in_scope(request.store(), actor).await.unwrap_or_default()
+        people: if actor.can(Module::Customers, Action::Edit) && crate::ui::may_reassign(actor) {
+            owners.clone()
         } else {
             Vec::new()
         },
+        owners,
+        teams,
+        can_hand_over: actor.can(Module::Customers, Action::Administer) && crate::ui::may_reassign(actor),
         can_create: actor.can(Module::Customers, Action::Create),
         can_export: actor.can(Module::Customers, Action::Export),
         can_bulk,

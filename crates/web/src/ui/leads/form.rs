@@ -146,12 +146,7 @@ impl FormPage {
 
 /// Users a lead may be given to: those in the caller's scope.
 pub(super) async fn owners(state: &AppState, actor: &Actor) -> Vec<(i64, String)> {
-    salesflow_store::access::user_names(&state.store)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|(id, _)| actor.sees_owner(Some(*id)))
-        .collect()
+    salesflow_store::access::people_in_scope(&state.store, actor).await.unwrap_or_default()
 }
 
 impl LeadForm {

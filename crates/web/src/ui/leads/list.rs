@@ -13,8 +13,10 @@ pub(super) struct ListQuery {
     pub(super) intention: Option<String>,
     pub(super) source: Option<String>,
     pub(super) campaign: Option<String>,
-    /// `mine` or empty for everyone in scope.
+    /// `mine`, an owner's id, or empty for everyone in scope.
     pub(super) owner: Option<String>,
+    /// A team: owners in this department and those below it.
+    pub(super) department_id: Option<String>,
     pub(super) sort: Option<String>,
     pub(super) cursor: Option<String>,
 }
@@ -35,7 +37,12 @@ impl ListQuery {
             intention: self.intention.clone(),
             source: self.source.clone(),
             campaign: self.campaign.clone(),
-            owner_id: if self.owner.as_deref() == Some("mine") { actor.user_id } else { None },
+            owner_id: if self.owner.as_deref() == Some("mine") {
+                actor.user_id
+            } else {
+                crate::ui::id_param(&self.owner)
+            },
+            department_id: crate::ui::id_param(&self.department_id),
             deleted: tab == "deleted",
             ids: None,
         }
@@ -49,6 +56,7 @@ impl ListQuery {
             ("source", self.source.as_deref()),
             ("campaign", self.campaign.as_deref()),
             ("owner", self.owner.as_deref()),
+            ("department_id", self.department_id.as_deref()),
             ("sort", sort.or(self.sort.as_deref())),
         ])
     }
@@ -116,6 +124,9 @@ pub(super) struct ListPage {
     pub(super) bar: ViewsBar,
     /// People a lead may be handed to (empty: no assigning).
     pub(super) people: Vec<(i64, String)>,
+    /// The owner and team filters' choices (empty: not offered).
+    pub(super) owners: Vec<(i64, String)>,
+    pub(super) teams: Vec<(i64, String)>,
     pub(super) can_create: bool,
     pub(super) can_export: bool,
     pub(super) can_delete: bool,
@@ -199,9 +210,10 @@ pub(super) async fn list_page(request: Page, Query(query): Query<ListQuery>) -> 
     let next_url =
         page.next_cursor.map(|c| format!("/leads?{base}{}cursor={c}", if base.is_empty() { "" } else { "&" }));
     let first_page = query.cursor.is_none();
-    let filtered = [&query.q, &query.tab, &query.intention, &query.source, &query.campaign, &query.owner]
-        .iter()
-        .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
+    let filtered =
+        [&query.q, &query.tab, &query.intention, &query.source, &query.campaign, &query.owner, &query.department_id]
+            .iter()
+            .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
     let can_assign = actor.can(Module::Customers, Action::Edit);
     let can_export = actor.can(Module::Customers, Action::Export);
     let can_delete = actor.can(Module::Customers, Action::Delete);
@@ -214,11 +226,8 @@ pub(super) async fn list_page(request: Page, Query(query): Query<ListQuery>) -> 
     }
     let bar =
         ViewsBar::load(&request.state, actor, "leads", base, &list_columns::LEADS, &rows.columns, column_label).await;
-    let people = if can_assign {
-        salesflow_store::access::people_in_scope(request.store(), actor).await.unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let (owners, teams) = crate::ui::scope_filters(request.store(), actor).await;
+    let people = if can_assign && crate::ui::may_reassign(actor) { owners.clone() } else { Vec::new() };
     let page = ListPage {
         ctx,
         rows,
@@ -227,6 +236,8 @@ pub(super) async fn list_page(request: Page, Query(query): Query<ListQuery>) -> 
         intentions: Intention::ALL,
         bar,
         people,
+        owners,
+        teams,
         can_create: actor.can(Module::Customers, Action::Create),
         can_export,
         can_delete,

@@ -164,8 +164,7 @@ pub(super) async fn board_page(request: Page, Query(query): Query<BoardQuery>) -
             head,
         })
         .collect();
-    let people = salesflow_store::access::people_in_scope(request.store(), actor).await.unwrap_or_default();
-    let departments = salesflow_store::access::department_names(request.store()).await.unwrap_or_default();
+    let (people, departments) = crate::ui::scope_filters(request.store(), actor).await;
     let page = BoardPage {
         move_url: query.pairs(pipeline.id),
         pipeline_id: pipeline.id,

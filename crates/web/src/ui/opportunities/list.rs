@@ -245,8 +245,7 @@ pub(super) async fn list_page(request: Page, Query(query): Query<ListQuery>) -> 
     )
     .await;
     let pipelines = pipelines::list_pipelines(request.store(), actor, false).await.unwrap_or_default();
-    let people = salesflow_store::access::people_in_scope(request.store(), actor).await.unwrap_or_default();
-    let departments = salesflow_store::access::department_names(request.store()).await.unwrap_or_default();
+    let (people, departments) = crate::ui::scope_filters(request.store(), actor).await;
     let page = ListPage {
         ctx,
         rows,
