@@ -136,6 +136,27 @@
     setTimeout(function () { col.classList.remove("flash-target"); }, 1200);
   });
 
+  // The region picker: the city list shows the chosen province's cities
+  // (the server checks the pair again).
+  function regionCities(province) {
+    var form = province.form;
+    var city = form && form.querySelector("select[data-region-city]");
+    if (!city) return;
+    city.querySelectorAll("optgroup").forEach(function (g) {
+      var mine = g.label === province.value;
+      g.hidden = !mine;
+      g.disabled = !mine;
+    });
+    var chosen = city.selectedOptions[0];
+    if (chosen && chosen.parentElement.tagName === "OPTGROUP" && chosen.parentElement.disabled) city.value = "";
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("select[data-region-province]")) regionCities(e.target);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select[data-region-province]").forEach(regionCities);
+  });
+
   // Close the user menu when clicking elsewhere.
   document.addEventListener("click", function (e) {
     var results = document.getElementById("global-results");

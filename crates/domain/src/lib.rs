@@ -13,6 +13,8 @@ pub mod leads;
 pub mod money;
 pub mod opportunities;
 pub mod pipelines;
+pub mod records;
+pub mod regions;
 pub mod search;
 pub mod settings;
 pub mod tasks;

@@ -26,6 +26,7 @@ pub mod opportunity_contact;
 pub mod opportunity_stage;
 pub mod outbox_message;
 pub mod password_reset;
+pub mod picklist_entry;
 pub mod pipeline;
 pub mod pipeline_stage;
 pub mod pool_claim;

@@ -24,6 +24,7 @@ mod migrations;
 pub mod notifications;
 pub mod opportunities;
 pub mod paging;
+pub mod picklists;
 pub mod pipelines;
 pub mod reports;
 pub mod saved_views;

@@ -299,7 +299,8 @@ versioned!(
     role,
     pipeline,
     pipeline_stage,
-    company_settings
+    company_settings,
+    picklist_entry
 );
 
 // The unit is the connection its area code reads and writes through.

@@ -23,6 +23,7 @@ mod m20261207_000017_amount_display;
 mod m20261207_000018_customer_tags;
 mod m20261207_000019_stored_codes;
 mod m20261207_000020_handover_requests;
+mod m20261208_000026_customer_record;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_customer_tags::Migration),
             Box::new(m20261207_000019_stored_codes::Migration),
             Box::new(m20261207_000020_handover_requests::Migration),
+            Box::new(m20261208_000026_customer_record::Migration),
         ]
     }
 }

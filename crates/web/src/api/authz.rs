@@ -75,6 +75,10 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     // Each kind is searched only with the right to view it.
     ("GET", "/search", SignedIn),
     ("PATCH", "/settings", Right(Settings, Edit)),
+    // Forms and filters of everyone who sees customers need the choices.
+    ("GET", "/picklists", SignedIn),
+    ("POST", "/picklists", Right(Settings, Edit)),
+    ("PATCH", "/picklists/{id}", Right(Settings, Edit)),
     // customers and contacts
     ("GET", "/customers", Right(Customers, View)),
     ("POST", "/customers", Right(Customers, Create)),

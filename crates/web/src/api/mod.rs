@@ -16,6 +16,7 @@ mod home;
 pub(crate) mod imports;
 pub(crate) mod leads;
 pub(crate) mod opportunities;
+mod picklists;
 pub(crate) mod pipelines;
 pub(crate) mod reports;
 pub(crate) mod settings;
@@ -73,6 +74,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(home::routes())
         .merge(global_search::routes())
         .merge(settings::routes())
+        .merge(picklists::routes())
         .merge(customers::routes())
         .merge(clashes::routes())
         .merge(activities::routes())

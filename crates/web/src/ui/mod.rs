@@ -15,6 +15,7 @@ mod opportunities;
 mod page;
 mod pipelines;
 mod reports;
+pub(crate) mod picklists;
 pub(crate) mod settings;
 mod views;
 
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .merge(access::routes())
         .merge(audit::routes())
         .merge(settings::routes())
+        .merge(picklists::routes())
         .merge(tasks::routes())
         .merge(reports::routes())
         .merge(imports::routes())
@@ -292,6 +294,7 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     }
     if actor.can(Module::Settings, Action::Edit) {
         admin.push(item("/admin/settings", "nav.settings", "cog"));
+        admin.push(item("/admin/picklists", "picklists.nav", "list"));
     }
     if actor.can(Module::Opportunities, Action::View) {
         let reports = vec![

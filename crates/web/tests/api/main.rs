@@ -8,6 +8,7 @@ mod authz;
 mod clashes;
 mod contract;
 mod conventions;
+mod customer_record;
 mod customers;
 mod hardening_inputs;
 mod hardening_money;

@@ -104,6 +104,7 @@ pub(super) struct ShowPage {
     pub(super) opportunities: Vec<salesflow_store::opportunities::OpportunityView>,
     pub(super) can_see_opportunities: bool,
     pub(super) can_add_opportunity: bool,
+    pub(super) lists: salesflow_store::picklists::Picklists,
 }
 
 impl ShowPage {
@@ -141,6 +142,14 @@ impl ShowPage {
             ("phone", c.phone.clone(), "tel", false),
             ("email", c.email.clone(), "email", false),
         ]
+    }
+
+    /// A picklist value (`industry`, `source`, `kind`) in the reader's language.
+    pub(super) fn pick(&self, list: &str, value: &Option<String>) -> String {
+        match (salesflow_domain::records::Picklist::parse(list), value) {
+            (Some(list), Some(code)) => self.lists.label(list, code, &self.ctx.locale).to_owned(),
+            _ => "—".to_owned(),
+        }
     }
 
     pub(super) fn money(&self, amount: &str) -> String {
@@ -261,6 +270,7 @@ pub(super) async fn show_page(
         opportunities,
         can_see_opportunities: actor.can(Module::Opportunities, Action::View),
         can_add_opportunity: actor.can(Module::Opportunities, Action::Create),
+        lists: salesflow_store::picklists::all(request.store()).await?,
     };
     Ok((status, render(&page.ctx, &page)).into_response())
 }
