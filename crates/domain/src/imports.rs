@@ -86,7 +86,11 @@ const CUSTOMER_FIELDS: &[Field] = &[
         required: false,
         aliases: &["phone", "tel", "telephone", "companyphone", "电话", "公司电话", "联系电话", "座机", "总机"],
     },
-    Field { name: "website", required: false, aliases: &["website", "web", "url", "homepage", "网址", "官网", "公司网址", "网站"] },
+    Field {
+        name: "website",
+        required: false,
+        aliases: &["website", "web", "url", "homepage", "网址", "官网", "公司网址", "网站"],
+    },
     Field {
         name: "credit_code",
         required: false,
@@ -102,7 +106,6 @@ const CUSTOMER_FIELDS: &[Field] = &[
             "纳税人识别号",
         ],
     },
-
     Field {
         name: "province",
         required: false,

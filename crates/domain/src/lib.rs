@@ -5,8 +5,10 @@
 
 pub mod access;
 pub mod activities;
+pub mod attachments;
 pub mod cells;
 pub mod clashes;
+pub mod comments;
 pub mod customers;
 pub mod imports;
 pub mod leads;

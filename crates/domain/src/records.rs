@@ -296,7 +296,11 @@ mod tests {
         assert_eq!(parse_credit_code("91350100O000100Y43"), Err("credit_code_chars"));
         // The administrative division is digits.
         assert_eq!(parse_credit_code("9135A100M000100Y43"), Err("credit_code_chars"));
-        assert_eq!(parse_credit_code("９１350100M000100Y43"), Err("credit_code_chars"), "full-width digits are not the code's");
+        assert_eq!(
+            parse_credit_code("９１350100M000100Y43"),
+            Err("credit_code_chars"),
+            "full-width digits are not the code's"
+        );
         let mut invalid = Invalid::new();
         assert_eq!(check_credit_code(&mut invalid, "credit_code", Some("  ")), None);
         assert!(invalid.is_empty(), "blank is no code, not an error");
@@ -324,7 +328,11 @@ mod tests {
             label_en: en.into(),
             active,
         };
-        vec![c("manufacturing", "制造业", "Manufacturing", true), c("机械", "机械", "", true), c("old", "旧行业", "Old", false)]
+        vec![
+            c("manufacturing", "制造业", "Manufacturing", true),
+            c("机械", "机械", "", true),
+            c("old", "旧行业", "Old", false),
+        ]
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 pub mod activity;
 pub mod api_token;
+pub mod attachment;
 pub mod audit_entry;
+pub mod comment;
 pub mod company_settings;
 pub mod contact;
 pub mod customer;

@@ -6,8 +6,10 @@
 
 pub mod access;
 pub mod activities;
+pub mod attachments;
 pub mod audit;
 pub mod clashes;
+pub mod comments;
 pub mod customers;
 mod db;
 pub mod entity;

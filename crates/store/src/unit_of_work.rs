@@ -300,7 +300,9 @@ versioned!(
     pipeline,
     pipeline_stage,
     company_settings,
-    picklist_entry
+    picklist_entry,
+    comment,
+    attachment
 );
 
 // The unit is the connection its area code reads and writes through.

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 mod export;
+mod files;
 pub mod i18n;
 mod input;
 mod jobs;

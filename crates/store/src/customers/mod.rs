@@ -251,8 +251,13 @@ pub(crate) fn normalize(input: &mut CustomerInput, lists: &Picklists, keep: Opti
         input.source.as_deref(),
         kept(|m| &m.source),
     );
-    input.kind =
-        records::check_pick(&mut invalid, "kind", &lists.choices(Picklist::Kind), input.kind.as_deref(), kept(|m| &m.kind));
+    input.kind = records::check_pick(
+        &mut invalid,
+        "kind",
+        &lists.choices(Picklist::Kind),
+        input.kind.as_deref(),
+        kept(|m| &m.kind),
+    );
     let (province, city) = regions::check_region(
         &mut invalid,
         input.province.as_deref(),
@@ -684,14 +689,14 @@ pub async fn list_customers(
     }
     let (region_province, region_city) = filter.region.as_deref().map(rules::split_region).unwrap_or_default();
     // A picklist filter names a choice by its code or a label.
-    let picks = [(Picklist::Industry, &filter.industry), (Picklist::Source, &filter.source), (Picklist::Kind, &filter.kind)];
+    let picks =
+        [(Picklist::Industry, &filter.industry), (Picklist::Source, &filter.source), (Picklist::Kind, &filter.kind)];
     let mut picked: [Option<String>; 3] = Default::default();
     if picks.iter().any(|(_, v)| clean(v).is_some()) {
         let lists = picklists::load(store.reader()).await?;
         for (slot, (list, value)) in picked.iter_mut().zip(picks) {
-            *slot = clean(value).map(|v| {
-                records::resolve_choice(&lists.choices(list), &v, Some(&v)).map(str::to_owned).unwrap_or(v)
-            });
+            *slot = clean(value)
+                .map(|v| records::resolve_choice(&lists.choices(list), &v, Some(&v)).map(str::to_owned).unwrap_or(v));
         }
     }
     let [industry, source, kind] = picked;

@@ -128,7 +128,8 @@ impl MigrationTrait for Migration {
         m.drop_table(Table::drop().table(Alias::new("picklist_entries")).if_exists().to_owned()).await?;
         m.drop_index(Index::drop().name("idx_customers_credit_code").table(Alias::new("customers")).to_owned()).await?;
         for col in ["phone", "website", "credit_code"] {
-            m.alter_table(Table::alter().table(Alias::new("customers")).drop_column(Alias::new(col)).to_owned()).await?;
+            m.alter_table(Table::alter().table(Alias::new("customers")).drop_column(Alias::new(col)).to_owned())
+                .await?;
         }
         Ok(())
     }

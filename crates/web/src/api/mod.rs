@@ -4,11 +4,13 @@
 
 mod access;
 pub(crate) mod activities;
+mod attachments;
 pub(crate) mod audit;
 mod auth;
 pub mod authz;
 pub(crate) mod body;
 mod clashes;
+mod comments;
 mod contract;
 pub(crate) mod customers;
 mod global_search;
@@ -77,6 +79,8 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(picklists::routes())
         .merge(customers::routes())
         .merge(clashes::routes())
+        .merge(comments::routes())
+        .merge(attachments::routes())
         .merge(activities::routes())
         .merge(views::routes())
         .merge(tasks::routes())

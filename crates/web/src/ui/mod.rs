@@ -3,9 +3,11 @@
 
 pub(crate) mod access;
 mod activities;
+pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod clash;
+pub(crate) mod comments;
 mod customers;
 mod global_search;
 mod home;
@@ -13,9 +15,9 @@ mod imports;
 mod leads;
 mod opportunities;
 mod page;
+pub(crate) mod picklists;
 mod pipelines;
 mod reports;
-pub(crate) mod picklists;
 pub(crate) mod settings;
 mod views;
 
@@ -53,6 +55,8 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(settings::routes())
         .merge(picklists::routes())
+        .merge(comments::routes())
+        .merge(attachments::routes())
         .merge(tasks::routes())
         .merge(reports::routes())
         .merge(imports::routes())

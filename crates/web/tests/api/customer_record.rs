@@ -31,7 +31,8 @@ async fn phone_website_and_credit_code_round_trip() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(got["credit_code"], "91350100M000100Y43");
     // A patch of another field keeps them; null clears one.
-    let (s, after) = app.customers().patch(id, &json!({"grade": "A", "website": null, "version": got["version"]})).await;
+    let (s, after) =
+        app.customers().patch(id, &json!({"grade": "A", "website": null, "version": got["version"]})).await;
     assert_eq!(s, StatusCode::OK, "{after}");
     assert_eq!((after["phone"].as_str(), after["website"].as_str()), (Some("0591-8765 4321"), None));
     assert_eq!(after["credit_code"], "91350100M000100Y43");
@@ -83,7 +84,8 @@ async fn administrators_edit_the_picklists_and_others_only_read_them() {
     let (s, lists) = app.picklists().by(&rep).list("").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(entry(&lists, "industry", "manufacturing")["label_zh"], "制造业");
-    let (s, p) = app.picklists().by(&rep).post(&json!({"list": "industry", "code": "aerospace", "label_zh": "航天"})).await;
+    let (s, p) =
+        app.picklists().by(&rep).post(&json!({"list": "industry", "code": "aerospace", "label_zh": "航天"})).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
     let id = entry(&lists, "industry", "manufacturing")["id"].as_i64().unwrap();
     let (s, _) = app.picklists().by(&rep).patch(id, &json!({"label_en": "Making", "version": 1})).await;

@@ -114,7 +114,7 @@ async fn rejected_csv(app: &TestApp, token: &str, id: i64) -> String {
 }
 
 const BAD_ROWS: &str = "客户名称,等级,信用额度,负责人,行业\n\
-上海华信科技有限公司,A,500000,,科技\n\
+上海华信科技有限公司,A,500000,,信息技术\n\
 ,B,,,\n\
 深圳云帆网络,D,,,\n\
 北京精工机械,C,-5,,\n\

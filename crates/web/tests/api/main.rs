@@ -2,10 +2,12 @@
 //! `SALESFLOW_TEST_DATABASE_URL` is set), through the real router.
 
 mod access;
+mod attachments;
 mod auth;
 mod auth_hardening;
 mod authz;
 mod clashes;
+mod comments;
 mod contract;
 mod conventions;
 mod customer_record;

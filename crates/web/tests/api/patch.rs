@@ -112,6 +112,14 @@ async fn cases(app: &TestApp) -> Vec<Case> {
     let stage = pipeline["stages"][0].clone();
     let reason = post(app, "/api/v1/lost-reasons", json!({"name": "价格太高", "name_en": "Too expensive"})).await;
     let department_id = department["id"].clone();
+    let comment = post(app, &format!("/api/v1/customers/{cid}/comments"), json!({"body": "先发报价"})).await;
+    let choice = post(
+        app,
+        "/api/v1/picklists",
+        json!({"list": "source", "code": "patch_fair", "label_zh": "补丁展会",
+                                                        "label_en": "Patch fair"}),
+    )
+    .await;
 
     vec![
         Case {
@@ -257,6 +265,30 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             required: Some("probability"),
             versioned: true,
             id: stage["id"].clone(),
+        },
+        Case {
+            route: "/comments/{id}",
+            path: format!("/api/v1/comments/{}", comment["id"]),
+            read: format!("/api/v1/customers/{cid}/comments"),
+            pick: by_id_in_list,
+            change: json!({"body": "报价已发"}),
+            keep: &["author_id", "subject_type", "subject_id", "created_at"],
+            clear: None,
+            required: Some("body"),
+            versioned: true,
+            id: comment["id"].clone(),
+        },
+        Case {
+            route: "/picklists/{id}",
+            path: format!("/api/v1/picklists/{}", choice["id"]),
+            read: "/api/v1/picklists".into(),
+            pick: by_id_in_list,
+            change: json!({"label_en": "Patched fair"}),
+            keep: &["code", "list", "label_zh", "position", "active"],
+            clear: Some(("label_en", json!(""))),
+            required: Some("label_zh"),
+            versioned: true,
+            id: choice["id"].clone(),
         },
         Case {
             route: "/lost-reasons/{id}",

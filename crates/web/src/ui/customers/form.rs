@@ -149,21 +149,25 @@ impl FormPage {
     /// value the customer holds that is no longer offered stays an option.
     pub(super) fn pick_fields(&self) -> Vec<(&'static str, Vec<(String, String, bool)>)> {
         let f = &self.form;
-        [(Picklist::Industry, "industry", &f.industry), (Picklist::Source, "source", &f.source), (Picklist::Kind, "kind", &f.kind)]
-            .into_iter()
-            .map(|(list, field, value)| {
-                let mut options: Vec<(String, String, bool)> = self
-                    .lists
-                    .of(list)
-                    .filter(|e| e.active || &e.code == value)
-                    .map(|e| (e.code.clone(), e.label(&self.ctx.locale).to_owned(), &e.code == value))
-                    .collect();
-                if !value.is_empty() && !options.iter().any(|o| o.2) {
-                    options.push((value.clone(), value.clone(), true));
-                }
-                (field, options)
-            })
-            .collect()
+        [
+            (Picklist::Industry, "industry", &f.industry),
+            (Picklist::Source, "source", &f.source),
+            (Picklist::Kind, "kind", &f.kind),
+        ]
+        .into_iter()
+        .map(|(list, field, value)| {
+            let mut options: Vec<(String, String, bool)> = self
+                .lists
+                .of(list)
+                .filter(|e| e.active || &e.code == value)
+                .map(|e| (e.code.clone(), e.label(&self.ctx.locale).to_owned(), &e.code == value))
+                .collect();
+            if !value.is_empty() && !options.iter().any(|o| o.2) {
+                options.push((value.clone(), value.clone(), true));
+            }
+            (field, options)
+        })
+        .collect()
     }
 
     /// The provinces for the picker: short name, label, selected.

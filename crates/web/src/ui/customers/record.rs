@@ -1,5 +1,6 @@
 //! The customer page with its contacts; claim, release, delete and merge.
 
+use salesflow_domain::comments::Subject;
 use salesflow_domain::pipelines::OpportunityStatus;
 
 use super::*;
@@ -105,6 +106,10 @@ pub(super) struct ShowPage {
     pub(super) can_see_opportunities: bool,
     pub(super) can_add_opportunity: bool,
     pub(super) lists: salesflow_store::picklists::Picklists,
+    /// The files section (empty on a deleted record).
+    pub(super) files: String,
+    /// The comments section (empty on a deleted customer).
+    pub(super) discussion: String,
 }
 
 impl ShowPage {
@@ -246,7 +251,29 @@ pub(super) async fn show_page(
     } else {
         Vec::new()
     };
+    let files = match c.deleted_at {
+        Some(_) => String::new(),
+        None => {
+            let can_upload =
+                crate::ui::attachments::may_upload(request, salesflow_domain::attachments::Holder::Customer);
+            crate::ui::attachments::Files::load(
+                request,
+                ctx.clone(),
+                salesflow_domain::attachments::Holder::Customer,
+                id,
+                can_upload,
+            )
+            .await?
+            .html()
+        }
+    };
+    let discussion = match c.deleted_at {
+        Some(_) => String::new(),
+        None => crate::ui::comments::Discussion::load(request, ctx.clone(), Subject::Customer, id).await?.html(),
+    };
     let page = ShowPage {
+        discussion,
+        files,
         mine: c.owner_id.is_some() && c.owner_id == actor.user_id,
         can_edit: actor.can(Module::Customers, Action::Edit)
             && (in_scope || actor.can(Module::Customers, Action::Administer)),
