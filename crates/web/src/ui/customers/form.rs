@@ -113,6 +113,9 @@ impl CustomerForm {
     }
 }
 
+/// A select's options: value, label, selected.
+pub(super) type Options = Vec<(String, String, bool)>;
+
 #[derive(Template)]
 #[template(path = "customers/form.html")]
 pub(super) struct FormPage {
@@ -147,7 +150,7 @@ impl FormPage {
 
     /// The picklist fields: name and options (code, label, selected). A
     /// value the customer holds that is no longer offered stays an option.
-    pub(super) fn pick_fields(&self) -> Vec<(&'static str, Vec<(String, String, bool)>)> {
+    pub(super) fn pick_fields(&self) -> Vec<(&'static str, Options)> {
         let f = &self.form;
         [
             (Picklist::Industry, "industry", &f.industry),
@@ -171,7 +174,7 @@ impl FormPage {
     }
 
     /// The provinces for the picker: short name, label, selected.
-    pub(super) fn provinces(&self) -> Vec<(String, String, bool)> {
+    pub(super) fn provinces(&self) -> Options {
         let en = !self.ctx.locale.starts_with("zh");
         let mut options: Vec<(String, String, bool)> = regions::provinces()
             .iter()
