@@ -269,6 +269,98 @@
   }
   document.addEventListener("DOMContentLoaded", function () { enhancePickers(document); });
   document.addEventListener("htmx:afterSettle", function (e) { enhancePickers(e.target); });
+  // The region picker: the city list shows the chosen province's cities
+  // (the server checks the pair again).
+  function regionCities(province) {
+    var form = province.form;
+    var city = form && form.querySelector("select[data-region-city]");
+    if (!city) return;
+    city.querySelectorAll("optgroup").forEach(function (g) {
+      var mine = g.label === province.value;
+      g.hidden = !mine;
+      g.disabled = !mine;
+    });
+    var chosen = city.selectedOptions[0];
+    if (chosen && chosen.parentElement.tagName === "OPTGROUP" && chosen.parentElement.disabled) city.value = "";
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("select[data-region-province]")) regionCities(e.target);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select[data-region-province]").forEach(regionCities);
+  });
+
+  // The @ picker of a comment box: typing "@" and the start of a name lists
+  // the people who may be mentioned; a click, Enter or Tab puts "@name " in.
+  function mentionQuery(box) {
+    var before = box.value.slice(0, box.selectionStart);
+    var at = before.lastIndexOf("@");
+    if (at < 0) return null;
+    var typed = before.slice(at + 1);
+    if (typed.length > 20 || /[\n@]/.test(typed)) return null;
+    return { at: at, typed: typed.toLowerCase() };
+  }
+  function mentionList(box) {
+    return document.getElementById(box.getAttribute("data-mentions"));
+  }
+  function mentionShow(box) {
+    var list = mentionList(box);
+    if (!list) return;
+    var q = mentionQuery(box);
+    // The list belongs to the box being typed in.
+    if (list.parentElement !== box.parentElement) box.parentElement.appendChild(list);
+    var shown = 0;
+    list.querySelectorAll("li").forEach(function (li) {
+      var hit = q !== null && li.getAttribute("data-name").toLowerCase().indexOf(q.typed) === 0 && shown < 8;
+      li.hidden = !hit;
+      li.setAttribute("aria-selected", "false");
+      if (hit) shown++;
+    });
+    list.hidden = shown === 0;
+    var first = list.querySelector("li:not([hidden])");
+    if (first) first.setAttribute("aria-selected", "true");
+  }
+  function mentionPick(box, li) {
+    var q = mentionQuery(box);
+    var list = mentionList(box);
+    if (!q || !li) return;
+    var name = "@" + li.getAttribute("data-name") + " ";
+    var caret = box.selectionStart;
+    box.value = box.value.slice(0, q.at) + name + box.value.slice(caret);
+    var end = q.at + name.length;
+    box.setSelectionRange(end, end);
+    list.hidden = true;
+    box.focus();
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target.matches && e.target.matches("textarea[data-mentions]")) mentionShow(e.target);
+  });
+  document.addEventListener("keydown", function (e) {
+    var box = e.target;
+    if (!box.matches || !box.matches("textarea[data-mentions]")) return;
+    var list = mentionList(box);
+    if (!list || list.hidden) return;
+    var items = Array.prototype.slice.call(list.querySelectorAll("li:not([hidden])"));
+    var index = items.findIndex(function (li) { return li.getAttribute("aria-selected") === "true"; });
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      if (index >= 0) items[index].setAttribute("aria-selected", "false");
+      index = (index + (e.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
+      items[index].setAttribute("aria-selected", "true");
+    } else if (e.key === "Enter" || e.key === "Tab") {
+      e.preventDefault();
+      mentionPick(box, items[Math.max(index, 0)]);
+    } else if (e.key === "Escape") {
+      list.hidden = true;
+    }
+  });
+  document.addEventListener("mousedown", function (e) {
+    var li = e.target.closest && e.target.closest(".mention-list li");
+    if (!li) return;
+    e.preventDefault();
+    var box = li.closest(".mention-field").querySelector("textarea[data-mentions]");
+    mentionPick(box, li);
+  });
 
   // Close the user menu when clicking elsewhere.
   document.addEventListener("click", function (e) {

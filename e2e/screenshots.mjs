@@ -6,7 +6,7 @@ import { startServer, launchBrowser, signIn, ADMIN_PASSWORD } from "./lib.mjs";
 const out = process.argv[2] || "shots";
 mkdirSync(out, { recursive: true });
 const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=closed", "/activities", "/activities?archive=visits", "/customers/1", "/customers/1?edit_contact=1#contact-form", "/customers/new", "/contacts", "/tasks", "/leads", "/leads/7", "/leads/new", "/admin/users", "/admin/users/new", "/admin/users/5", "/admin/departments", "/admin/roles", "/admin/roles/3",
-  "/admin/api-tokens", "/admin/outbox", "/admin/audit", "/admin/settings", "/account/password", "/nope",
+  "/admin/api-tokens", "/admin/outbox", "/admin/audit", "/admin/settings", "/admin/picklists", "/account/password", "/nope",
   "/opportunities", "/opportunities/new", "/opportunities/1", "/board", "/admin/pipelines", "/admin/pipelines/1", "/admin/stages/1/edit",
   "/reports/funnel", "/reports/forecast", "/search?q=%E5%8D%8E%E4%BF%A1", "/help", "/help#stage-gates", "/handover?from=6"];
 // A salesperson's own pages (the home page is per role).

@@ -107,6 +107,9 @@ pub struct ServeArgs {
     /// Largest import file accepted, in MiB (uploads are kept under the data directory).
     #[arg(long, env = "SALESFLOW_UPLOAD_MAX_MB", default_value_t = 200)]
     upload_max_mb: u64,
+    /// Largest attachment (customers, contacts, deals) accepted, in MiB.
+    #[arg(long, env = "SALESFLOW_ATTACHMENT_MAX_MB", default_value_t = 20)]
+    attachment_max_mb: u64,
 }
 
 #[derive(Subcommand)]
@@ -185,7 +188,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => {
             let store = commands::open(&url, &db).await?;
-            commands::demo::load(&store).await
+            commands::demo::load(&store, &cli.db.data_dir).await
         }
         Command::Gen(args) => {
             let store = commands::open(&url, &db).await?;

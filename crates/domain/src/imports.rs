@@ -82,6 +82,31 @@ const CUSTOMER_FIELDS: &[Field] = &[
     },
     Field { name: "industry", required: false, aliases: &["industry", "sector", "行业", "所属行业"] },
     Field {
+        name: "phone",
+        required: false,
+        aliases: &["phone", "tel", "telephone", "companyphone", "电话", "公司电话", "联系电话", "座机", "总机"],
+    },
+    Field {
+        name: "website",
+        required: false,
+        aliases: &["website", "web", "url", "homepage", "网址", "官网", "公司网址", "网站"],
+    },
+    Field {
+        name: "credit_code",
+        required: false,
+        aliases: &[
+            "creditcode",
+            "unifiedsocialcreditcode",
+            "uscc",
+            "taxid",
+            "统一社会信用代码",
+            "信用代码",
+            "社会信用代码",
+            "税号",
+            "纳税人识别号",
+        ],
+    },
+    Field {
         name: "province",
         required: false,
         aliases: &["province", "state", "region", "省份", "省", "地区", "区域"],
@@ -374,6 +399,9 @@ mod tests {
         assert_eq!(guess_field(Target::Customers, "Company Name"), Some("name"));
         assert_eq!(guess_field(Target::Customers, "Credit_Limit"), Some("credit_limit"));
         assert_eq!(guess_field(Target::Customers, "负责人"), Some("owner"));
+        assert_eq!(guess_field(Target::Customers, "电话"), Some("phone"), "a customer's phone is no longer dropped");
+        assert_eq!(guess_field(Target::Customers, "统一社会信用代码"), Some("credit_code"));
+        assert_eq!(guess_field(Target::Customers, "网址"), Some("website"));
         assert_eq!(guess_field(Target::Contacts, "手机"), Some("mobile"));
         assert_eq!(guess_field(Target::Contacts, "Mobile"), Some("mobile"));
         assert_eq!(guess_field(Target::Contacts, "E-mail"), Some("email"));

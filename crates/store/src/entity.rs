@@ -3,7 +3,9 @@
 
 pub mod activity;
 pub mod api_token;
+pub mod attachment;
 pub mod audit_entry;
+pub mod comment;
 pub mod company_settings;
 pub mod contact;
 pub mod customer;
@@ -26,6 +28,7 @@ pub mod opportunity_contact;
 pub mod opportunity_stage;
 pub mod outbox_message;
 pub mod password_reset;
+pub mod picklist_entry;
 pub mod pipeline;
 pub mod pipeline_stage;
 pub mod pool_claim;

@@ -6,8 +6,10 @@
 
 pub mod access;
 pub mod activities;
+pub mod attachments;
 pub mod audit;
 pub mod clashes;
+pub mod comments;
 pub mod customers;
 mod db;
 pub mod entity;
@@ -24,6 +26,7 @@ mod migrations;
 pub mod notifications;
 pub mod opportunities;
 pub mod paging;
+pub mod picklists;
 pub mod pipelines;
 pub mod reports;
 pub mod saved_views;

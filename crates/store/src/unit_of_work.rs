@@ -299,7 +299,10 @@ versioned!(
     role,
     pipeline,
     pipeline_stage,
-    company_settings
+    company_settings,
+    picklist_entry,
+    comment,
+    attachment
 );
 
 // The unit is the connection its area code reads and writes through.

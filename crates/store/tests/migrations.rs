@@ -303,3 +303,69 @@ async fn role_names_and_stage_history_become_codes_rendered_in_the_readers_langu
         assert_eq!((latest.from_stage_id, latest.to_stage_id), (Some(s3.id), Some(s2.id)));
     }
 }
+
+#[tokio::test]
+async fn free_text_industries_sources_and_types_become_picklist_choices() {
+    let t = TestStore::migrated_before("m20261208_000026_customer_record").await;
+    let db = t.store.reader();
+    for (name, industry, source) in
+        [("上海华信科技", "制造业", "展会"), ("杭州西湖茶业", "茶叶", "Trade show"), ("苏州园林设计院", "", "")]
+    {
+        let insert = Query::insert()
+            .into_table(Alias::new("customers"))
+            .columns(
+                [
+                    "name",
+                    "name_key",
+                    "industry",
+                    "source",
+                    "credit_limit",
+                    "notes",
+                    "last_activity_at",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                ]
+                .map(Alias::new),
+            )
+            .values_panic([
+                name.into(),
+                name.into(),
+                industry.into(),
+                source.into(),
+                0i64.into(),
+                "".into(),
+                noon().into(),
+                1i64.into(),
+                noon().into(),
+                noon().into(),
+            ])
+            .to_owned();
+        db.execute(&insert).await.expect("an old-style customer");
+    }
+    t.store.migrate().await.expect("migrate");
+
+    let all =
+        customers::list_customers(&t.store, &Actor::system(), &CustomerFilter::default(), &PageRequest::default())
+            .await
+            .expect("list");
+    let mut got: Vec<(String, Option<String>, Option<String>)> =
+        all.items.into_iter().map(|c| (c.name, c.industry, c.source)).collect();
+    got.sort();
+    let s = |v: &str| Some(v.to_owned());
+    assert_eq!(
+        got,
+        [
+            ("上海华信科技".to_owned(), s("manufacturing"), s("trade_show")),
+            ("杭州西湖茶业".to_owned(), s("茶叶"), s("trade_show")),
+            ("苏州园林设计院".to_owned(), s(""), s("")),
+        ],
+        "shipped choices by label become their code; other values stay"
+    );
+    let lists = salesflow_store::picklists::all(&t.store).await.expect("picklists");
+    let tea: Vec<_> = lists.entries.iter().filter(|e| e.code == "茶叶").collect();
+    assert_eq!(tea.len(), 1);
+    assert_eq!((tea[0].list.as_str(), tea[0].label_zh.as_str(), tea[0].active), ("industry", "茶叶", true));
+    assert!(lists.entries.iter().any(|e| e.list == "kind" && e.code == "enterprise"));
+    assert!(!lists.entries.iter().any(|e| e.code.is_empty()), "blank values make no choice");
+}

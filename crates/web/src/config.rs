@@ -19,6 +19,8 @@ pub struct WebConfig {
     pub data_dir: std::path::PathBuf,
     /// Largest import file accepted, in bytes.
     pub upload_max_bytes: u64,
+    /// Largest attachment accepted (customers, contacts, deals).
+    pub attachment_max_bytes: u64,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -33,6 +35,7 @@ impl std::fmt::Debug for WebConfig {
             .field("node_name", &self.node_name)
             .field("data_dir", &self.data_dir)
             .field("upload_max_bytes", &self.upload_max_bytes)
+            .field("attachment_max_bytes", &self.attachment_max_bytes)
             .finish()
     }
 }
@@ -49,6 +52,7 @@ impl Default for WebConfig {
             // The command line always sets its data directory; this default serves tests.
             data_dir: std::env::temp_dir().join("salesflow"),
             upload_max_bytes: 200 * 1024 * 1024,
+            attachment_max_bytes: 20 * 1024 * 1024,
         }
     }
 }

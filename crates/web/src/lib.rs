@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 mod export;
 pub mod history;
+mod files;
 pub mod i18n;
 mod input;
 mod jobs;

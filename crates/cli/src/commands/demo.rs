@@ -51,7 +51,7 @@ const PEOPLE: [Person; 18] = [
 /// A demo account that is switched off, to show what that looks like.
 const FORMER: &str = "sun.li";
 
-pub async fn load_if_missing(store: &Store) -> anyhow::Result<()> {
+pub async fn load_if_missing(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<()> {
     if access::role_by_code(store, "salesperson").await?.is_none() {
         anyhow::bail!("roles are missing");
     }
@@ -62,10 +62,10 @@ pub async fn load_if_missing(store: &Store) -> anyhow::Result<()> {
         &Default::default(),
     )
     .await?;
-    if present.items.is_empty() { load(store).await } else { Ok(()) }
+    if present.items.is_empty() { load(store, data_dir).await } else { Ok(()) }
 }
 
-pub async fn load(store: &Store) -> anyhow::Result<()> {
+pub async fn load(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<()> {
     let system = Actor::system();
     let mut dept_ids = std::collections::HashMap::new();
     for (key, name, parent) in DEPARTMENTS {
@@ -115,6 +115,7 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
     load_leads(store).await?;
     let deals = load_deals(store).await?;
     load_handover_request(store).await?;
+    load_comments_and_files(store, data_dir).await?;
     println!(
         "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),
@@ -130,21 +131,36 @@ type DemoCustomer =
 
 const CUSTOMERS: [DemoCustomer; 16] = [
     ("上海华信科技有限公司", "A", "制造业", "上海", "上海", "展会", Some("li.na"), 800_000),
-    ("杭州云帆网络科技有限公司", "A", "互联网", "浙江", "杭州", "老客户介绍", Some("li.na"), 500_000),
+    ("杭州云帆网络科技有限公司", "A", "互联网", "浙江", "杭州", "转介绍", Some("li.na"), 500_000),
     ("苏州精工机械股份有限公司", "B", "制造业", "江苏", "苏州", "电话营销", Some("wang.fang"), 300_000),
     ("Shanghai Bright Pharma Co., Ltd.", "A", "医药", "上海", "上海", "官网", Some("david.zhou"), 1_200_000),
     ("南京金陵建设集团", "B", "建筑", "江苏", "南京", "广告", Some("zhang.wei"), 400_000),
-    ("广州南方贸易有限公司", "B", "贸易", "广东", "广州", "展会", Some("zhao.lei"), 200_000),
-    ("深圳创新电子有限公司", "A", "电子", "广东", "深圳", "老客户介绍", Some("zhao.lei"), 900_000),
+    ("广州南方贸易有限公司", "B", "批发贸易", "广东", "广州", "展会", Some("zhao.lei"), 200_000),
+    ("深圳创新电子有限公司", "A", "电子", "广东", "深圳", "转介绍", Some("zhao.lei"), 900_000),
     ("Pearl River Logistics Ltd.", "C", "物流", "广东", "广州", "官网", Some("huang.min"), 100_000),
-    ("中国能源投资集团", "A", "能源", "北京", "北京", "高层拜访", Some("michael.lin"), 3_000_000),
+    ("中国能源投资集团", "A", "能源", "北京", "北京", "合作伙伴", Some("michael.lin"), 3_000_000),
     ("国药控股华北有限公司", "A", "医药", "北京", "北京", "招投标", Some("zhou.jie"), 2_000_000),
     ("宁波港口物流有限公司", "C", "物流", "浙江", "宁波", "电话营销", None, 0),
-    ("厦门海润食品有限公司", "C", "食品", "福建", "厦门", "广告", None, 0),
-    ("Chengdu Panda Foods", "B", "食品", "四川", "成都", "官网", None, 0),
+    ("厦门海润食品有限公司", "C", "食品饮料", "福建", "厦门", "广告", None, 0),
+    ("Chengdu Panda Foods", "B", "食品饮料", "四川", "成都", "官网", None, 0),
     ("武汉光谷生物科技有限公司", "B", "医药", "湖北", "武汉", "展会", None, 0),
-    ("合肥新能源汽车零部件有限公司", "B", "汽车", "安徽", "合肥", "老客户介绍", Some("wang.fang"), 600_000),
-    ("青岛海景酒店管理有限公司", "C", "酒店", "山东", "青岛", "到访", Some("zhang.wei"), 50_000),
+    ("合肥新能源汽车零部件有限公司", "B", "汽车", "安徽", "合肥", "转介绍", Some("wang.fang"), 600_000),
+    ("青岛海景酒店管理有限公司", "C", "酒店餐饮", "山东", "青岛", "客户到访", Some("zhang.wei"), 50_000),
+];
+
+/// The customers' websites, in the order of `CUSTOMERS`.
+const WEBSITES: [Option<&str>; 11] = [
+    Some("www.huaxin-tech.cn"),
+    Some("www.yunfan.com"),
+    Some("www.jinggong.com"),
+    Some("www.brightpharma.com"),
+    Some("www.jinling-group.cn"),
+    None,
+    Some("www.cx-elec.com"),
+    Some("www.pearlriver.com"),
+    Some("www.cei-group.cn"),
+    Some("www.sinopharm-hb.cn"),
+    Some("www.nbport.cn"),
 ];
 
 /// (customer index, name, title, mobile, email, role)
@@ -180,8 +196,15 @@ async fn load_customers(store: &Store, system: &Actor) -> anyhow::Result<()> {
         // Every third owned customer has closed a deal (成交客户档案).
         let closed_at = (owner_id.is_some() && n % 3 == 0)
             .then(|| chrono::Utc::now() - chrono::Duration::days(30 + (n as i64 * 47) % 600));
+        let province_code =
+            salesflow_domain::regions::province(province).map(|p| p.code.clone()).unwrap_or_else(|| "31".into());
+        let first17 = format!("91{province_code}0100MA{:07}", (n as u64 * 7_919 + 1_234) % 10_000_000);
+        let credit_code = salesflow_domain::records::credit_code_check_char(&first17).map(|c| format!("{first17}{c}"));
         let input = CustomerInput {
             name: name.into(),
+            phone: Some(format!("400-820-{:04}", 1_000 + n * 37)),
+            website: WEBSITES.get(n).copied().flatten().map(str::to_owned),
+            credit_code,
             grade: Some(grade.into()),
             industry: Some(industry.into()),
             province: Some(province.into()),
@@ -448,29 +471,29 @@ const LEADS: [DemoLead; 30] = [
     // Converted into the demo customers (found by the duplicate check) and one new customer.
     ("周国强", "上海华信科技", "总经理", "13900139002", "", "展会", "2025 秋季工业展", "high", "qualified", "li.na", 700, "", true),
     ("林晓", "杭州云帆网络科技有限公司", "IT 总监", "13600136003", "", "官网", "官网咨询", "high", "qualified", "li.na", 650, "", true),
-    ("何军", "合肥新能源汽车零部件", "技术总监", "13500135014", "", "老客户介绍", "老客户推荐", "high", "qualified", "wang.fang", 540, "", true),
+    ("何军", "合肥新能源汽车零部件", "技术总监", "13500135014", "", "转介绍", "老客户推荐", "high", "qualified", "wang.fang", 540, "", true),
     ("Grace Liu 刘佳", "Shanghai Bright Pharma Co., Ltd.", "Procurement Director", "13500135005", "grace.liu@brightpharma.com", "官网", "官网咨询", "high", "qualified", "david.zhou", 480, "", true),
     ("张敏", "深圳创新电子有限公司", "副总裁", "13100131008", "", "展会", "2025 秋季工业展", "medium", "qualified", "zhao.lei", 400, "", true),
     ("陆海涛", "苏州工业园区智造科技有限公司", "厂长", "13812345601", "lu.ht@sip-smart.cn", "展会", "2026 春季展会", "high", "qualified", "zhang.wei", 210, "", true),
     // Qualified, waiting to be converted.
     ("钱志远", "无锡华光电力设备有限公司", "采购经理", "13912345602", "qian.zy@huaguang-power.cn", "展会", "2026 春季展会", "high", "qualified", "li.na", 60, "", false),
     ("Kevin Zhang 张凯", "Ningbo Ocean Shipping", "Operations Director", "13712345603", "kevin.zhang@nbocean.com", "官网", "官网咨询", "medium", "qualified", "david.zhou", 45, "", false),
-    ("冯雪", "东莞精密模具有限公司", "总经理助理", "13612345604", "", "老客户介绍", "老客户推荐", "high", "qualified", "zhao.lei", 30, "", false),
-    ("唐宁", "北京中关村软件园发展公司", "信息部主任", "13512345605", "tang.ning@zgc-soft.cn", "高层拜访", "", "medium", "qualified", "michael.lin", 25, "", false),
+    ("冯雪", "东莞精密模具有限公司", "总经理助理", "13612345604", "", "转介绍", "老客户推荐", "high", "qualified", "zhao.lei", 30, "", false),
+    ("唐宁", "北京中关村软件园发展公司", "信息部主任", "13512345605", "tang.ning@zgc-soft.cn", "合作伙伴", "", "medium", "qualified", "michael.lin", 25, "", false),
     // Contacted.
     ("杨帆", "常州天合光能配件厂", "采购主管", "13412345606", "", "展会", "2026 春季展会", "medium", "contacted", "wang.fang", 20, "", false),
     ("Linda Wu 吴琳", "Xiamen Harbor Foods", "Purchasing Manager", "13312345607", "linda.wu@harborfoods.cn", "官网", "官网咨询", "medium", "contacted", "sarah.chen", 18, "", false),
     ("许文博", "温州正泰电器经销部", "老板", "13212345608", "", "电话营销", "", "low", "contacted", "li.na", 15, "", false),
     ("曹丽", "佛山美的配套电器", "设备经理", "13112345609", "", "展会", "2025 秋季工业展", "medium", "contacted", "huang.min", 120, "", false),
-    ("Peter Liang 梁鹏", "Guangzhou Summit Trading", "CEO", "13012345610", "peter@summit-gz.com", "老客户介绍", "老客户推荐", "high", "contacted", "zhao.lei", 12, "", false),
+    ("Peter Liang 梁鹏", "Guangzhou Summit Trading", "CEO", "13012345610", "peter@summit-gz.com", "转介绍", "老客户推荐", "high", "contacted", "zhao.lei", 12, "", false),
     ("邓超", "重庆长江物流有限公司", "运营总监", "15012345611", "", "广告", "", "low", "contacted", "zhou.jie", 90, "", false),
     ("谢婷", "西安博远医疗器械有限公司", "采购专员", "15112345612", "xie.ting@boyuan-med.cn", "官网", "官网咨询", "medium", "contacted", "michael.lin", 8, "", false),
     // New.
     ("马骏", "天津港瑞丰贸易", "", "15212345613", "", "展会", "2026 春季展会", "", "new", "wu.xia", 5, "", false),
     ("James Lee 李杰", "Suzhou Jade Electronics", "Engineer", "15312345614", "james.lee@jade-elec.com", "展会", "2026 春季展会", "", "new", "sarah.chen", 4, "", false),
-    ("王磊", "", "", "15512345615", "", "到访", "", "medium", "new", "zhang.wei", 3, "", false),
+    ("王磊", "", "", "15512345615", "", "客户到访", "", "medium", "new", "zhang.wei", 3, "", false),
     ("范冰", "青岛明珠酒店用品有限公司", "行政经理", "15612345616", "", "官网", "官网咨询", "", "new", "wu.xia", 2, "", false),
-    ("孔令辉", "南昌鼎盛化工有限公司", "技术部长", "15712345617", "kong.lh@dingsheng-chem.cn", "老客户介绍", "老客户推荐", "high", "new", "wang.fang", 1, "", false),
+    ("孔令辉", "南昌鼎盛化工有限公司", "技术部长", "15712345617", "kong.lh@dingsheng-chem.cn", "转介绍", "老客户推荐", "high", "new", "wang.fang", 1, "", false),
     ("Anna Zhou 周安娜", "Hangzhou Lotus Tea Co.", "Founder", "15812345618", "anna@lotustea.cn", "官网", "官网咨询", "", "new", "david.zhou", 1, "", false),
     ("韩梅", "沈阳东方机床厂", "设备科", "15912345619", "", "展会", "2026 春季展会", "", "new", "huang.min", 6, "", false),
     // Disqualified, with the reason.
@@ -478,7 +501,7 @@ const LEADS: [DemoLead; 30] = [
     ("Tony Ma 马东", "Shenzhen Golden Gate Tech", "Student", "18112345621", "tony.ma@example.edu", "官网", "官网咨询", "low", "disqualified", "sarah.chen", 250, "学生调研，非采购需求", false),
     ("蒋涛", "大连恒通船舶配件", "采购员", "18212345622", "", "展会", "2025 秋季工业展", "low", "disqualified", "li.na", 420, "已与竞争对手签订三年合同", false),
     ("秦月", "贵阳新能源开发公司", "项目经理", "18312345623", "", "电话营销", "", "medium", "disqualified", "zhao.lei", 180, "项目取消，预算冻结", false),
-    ("白雪", "长沙中科检测技术有限公司", "实验室主任", "18412345624", "bai.xue@zk-test.cn", "老客户介绍", "老客户推荐", "medium", "disqualified", "wang.fang", 360, "联系不上，多次电话未接", false),
+    ("白雪", "长沙中科检测技术有限公司", "实验室主任", "18412345624", "bai.xue@zk-test.cn", "转介绍", "老客户推荐", "medium", "disqualified", "wang.fang", 360, "联系不上，多次电话未接", false),
     ("Ryan Xu 徐锐", "Wuhan Harbor Logistics", "Manager", "18512345625", "ryan.xu@whharbor.com", "官网", "官网咨询", "low", "disqualified", "zhou.jie", 600, "Only wanted a price list; no project", false),
 ];
 
@@ -501,6 +524,67 @@ async fn load_handover_request(store: &Store) -> anyhow::Result<()> {
         ..Default::default()
     };
     request_handover(store, &actor, input).await.context("hand-over request")?;
+    Ok(())
+}
+
+/// A short discussion with mentions on the first customer and its first
+/// deal, and the visit notes as a small text file attached to it (under
+/// the data directory, as an upload would be).
+async fn load_comments_and_files(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    use salesflow_domain::attachments::FileKind;
+    use salesflow_domain::comments::Subject;
+    use salesflow_store::entity::{customer, opportunity, user};
+    use salesflow_store::{attachments, comments};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+    let person = |username: &'static str| async move {
+        let u = user::Entity::find().filter(user::Column::Username.eq(username)).one(store.reader()).await?;
+        let u = u.with_context(|| username.to_owned())?;
+        anyhow::Ok(access::actor_for(store.reader(), &u).await?)
+    };
+    let (li, zhang) = (person("li.na").await?, person("zhang.wei").await?);
+    let huaxin = customer::Entity::find()
+        .filter(customer::Column::Name.eq(CUSTOMERS[0].0))
+        .one(store.reader())
+        .await?
+        .context("the first demo customer")?;
+    comments::create(
+        store,
+        &li,
+        Subject::Customer,
+        huaxin.id,
+        "@张伟 华信周总希望下周三前拿到正式报价，折扣需要您审批。",
+    )
+    .await
+    .context("comment")?;
+    comments::create(store, &zhang, Subject::Customer, huaxin.id, "@李娜 可以给到 9 折，报价单发我过目后再发客户。")
+        .await
+        .context("comment")?;
+    if let Some(deal) = opportunity::Entity::find()
+        .filter(opportunity::Column::CustomerId.eq(huaxin.id))
+        .filter(opportunity::Column::OwnerId.eq(li.user_id))
+        .order_by_asc(opportunity::Column::Id)
+        .one(store.reader())
+        .await?
+    {
+        comments::create(store, &li, Subject::Opportunity, deal.id, "技术交流已约在周四下午，@张伟 请一起参加。")
+            .await
+            .context("comment")?;
+    }
+    let notes = "拜访纪要（上海华信科技）\n\n参加：周国强（总经理）、陈静（采购经理）、李娜\n\n1. 客户计划年内上线 ERP，预算已获批。\n2. 关注实施周期与本地化服务。\n3. 下一步：下周三前提交正式报价，周四技术交流。\n";
+    let dir = data_dir.join("attachments");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let stored_name: String = access::new_token().chars().filter(char::is_ascii_hexdigit).take(32).collect();
+    std::fs::write(dir.join(&stored_name), notes).context("the demo attachment")?;
+    let file = attachments::NewFile {
+        file_name: "拜访纪要.txt".to_owned(),
+        stored_name,
+        kind: FileKind::Text,
+        size: notes.len() as u64,
+    };
+    attachments::create(store, &li, salesflow_domain::attachments::Holder::Customer, huaxin.id, file)
+        .await
+        .context("attachment")?;
     Ok(())
 }
 
@@ -647,7 +731,8 @@ async fn load_deals(store: &Store) -> anyhow::Result<usize> {
             created_at: now - Duration::days(days_ago) - Duration::hours(n as i64 % 9),
             pipeline: usize::from(n % 3 == 2).min(planner.pipelines.len() - 1),
             contact,
-            source: c.source.clone(),
+            // A deal's source is free text: the customer's as the demo wrote it.
+            source: CUSTOMERS.iter().find(|d| d.0 == c.name).map(|d| d.5.to_owned()).or_else(|| c.source.clone()),
         });
     }
     let txn = store.begin().await?;

@@ -239,6 +239,21 @@ const WORDS: [&str; 20] = [
 ];
 const TRADES: [&str; 12] =
     ["科技", "机械", "贸易", "电子", "医药", "物流", "食品", "建设", "能源", "汽车零部件", "网络", "化工"];
+/// The industry of each trade above: codes of the shipped picklist.
+const INDUSTRIES: [&str; 12] = [
+    "it",
+    "manufacturing",
+    "wholesale",
+    "electronics",
+    "pharma",
+    "logistics",
+    "food",
+    "construction",
+    "energy",
+    "automotive",
+    "internet",
+    "chemicals",
+];
 const EN: [&str; 8] = ["Bright", "Pearl River", "Panda", "Golden Gate", "Summit", "Harbor", "Jade", "Lotus"];
 const EN_TRADE: [&str; 6] = ["Pharma", "Logistics", "Foods", "Trading", "Electronics", "Machinery"];
 const GRADES: [&str; 3] = ["A", "B", "C"];
@@ -286,11 +301,11 @@ async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> 
                 name_key: Set(salesflow_domain::customers::name_key(&name)),
                 name: Set(name),
                 grade: Set(Some(GRADES[rng.random_range(0..3)].to_owned())),
-                industry: Set(Some(TRADES[rng.random_range(0..TRADES.len())].to_owned())),
+                industry: Set(Some(INDUSTRIES[rng.random_range(0..INDUSTRIES.len())].to_owned())),
                 province: Set(Some(CITIES[rng.random_range(0..CITIES.len())].to_owned())),
                 city: Set(None),
                 address: Set(None),
-                source: Set(Some("展会".to_owned())),
+                source: Set(Some("trade_show".to_owned())),
                 kind: Set(None),
                 credit_limit: Set(rng.random_range(0..1000) * 100_000),
                 owner_id: Set(owner),
@@ -599,12 +614,18 @@ fn write_import_csv(path: &std::path::Path, rows: u64) -> anyhow::Result<()> {
             brand.push(BRAND[(n % BRAND.len() as u64) as usize]);
             n /= BRAND.len() as u64;
         }
-        let trade = TRADES[(n % TRADES.len() as u64) as usize];
+        let trade_index = (n % TRADES.len() as u64) as usize;
+        let (trade, industry) = (TRADES[trade_index], INDUSTRIES[trade_index]);
         let grade = if i % 1000 == 999 { "D" } else { GRADES[rng.random_range(0..3)] };
-        let province = CITIES[rng.random_range(0..CITIES.len())];
+        // The region picker's data knows which province a city is in.
+        let province = salesflow_domain::regions::provinces()
+            .iter()
+            .find(|p| p.city(city).is_some())
+            .map(|p| p.name.as_str())
+            .unwrap_or(city);
         writeln!(
             out,
-            "{city}{brand}{trade}有限公司,{grade},{trade},{province},{city},展会,{}.00,重点,第{i}行",
+            "{city}{brand}{trade}有限公司,{grade},{industry},{province},{city},展会,{}.00,重点,第{i}行",
             rng.random_range(0..1000) * 1000
         )?;
         if i % 10_000 == 0 {

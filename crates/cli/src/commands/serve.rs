@@ -15,7 +15,7 @@ pub async fn run(
     let store = super::open(url, db).await?;
     ensure_admin(&store).await?;
     if args.demo {
-        super::demo::load_if_missing(&store).await?;
+        super::demo::load_if_missing(&store, data_dir).await?;
     }
     let config = WebConfig {
         public_url: args.public_url.unwrap_or_else(|| format!("http://{}", args.listen)),
@@ -26,6 +26,7 @@ pub async fn run(
         node_name: args.node_name.unwrap_or_else(|| format!("node-{}", args.listen)),
         data_dir: data_dir.to_owned(),
         upload_max_bytes: args.upload_max_mb.saturating_mul(1024 * 1024),
+        attachment_max_bytes: args.attachment_max_mb.saturating_mul(1024 * 1024),
     };
     tracing::info!(?config, backend = ?store.backend(), "starting");
     println!("Salesflow: open {} in your browser", config.public_url);

@@ -216,7 +216,7 @@ pub(crate) async fn insert_contact(
     Ok((v, event))
 }
 
-async fn find_contact<C: ConnectionTrait>(
+pub(crate) async fn find_contact<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     id: i64,

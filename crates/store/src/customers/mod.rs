@@ -13,6 +13,8 @@ use salesflow_domain::customers::{
     check_tags, name_key, phone_key,
 };
 use salesflow_domain::money::Money;
+use salesflow_domain::records::{self, Picklist};
+use salesflow_domain::regions;
 use salesflow_domain::validation::FieldError;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
@@ -30,6 +32,7 @@ use crate::error::{StoreError, StoreResult};
 pub use crate::handover::{Handover, transfer};
 // The funnel report still takes owner names from here.
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
+use crate::picklists::{self, Picklists};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
 pub(crate) use crate::shared::owner_names;
@@ -65,6 +68,11 @@ pub struct CustomerView {
     pub source: Option<String>,
     /// Customer type.
     pub kind: Option<String>,
+    pub phone: Option<String>,
+    /// With its scheme (`https://www.huaxin.cn`).
+    pub website: Option<String>,
+    /// Unified social credit code (统一社会信用代码), 18 characters.
+    pub credit_code: Option<String>,
     pub tags: Vec<String>,
     /// Decimal string in the company currency.
     pub credit_limit: String,
@@ -97,6 +105,9 @@ fn view(m: customer::Model, names: &HashMap<i64, String>, tags: Vec<String>) -> 
         address: m.address,
         source: m.source,
         kind: m.kind,
+        phone: m.phone,
+        website: m.website,
+        credit_code: m.credit_code,
         tags,
         credit_limit: Money(m.credit_limit).to_string(),
         owner_id: m.owner_id,
@@ -165,6 +176,10 @@ pub struct CustomerInput {
     pub address: Option<String>,
     pub source: Option<String>,
     pub kind: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+    /// 统一社会信用代码 (lower case taken as capitals).
+    pub credit_code: Option<String>,
     pub tags: Vec<String>,
     pub credit_limit: Money,
     /// `None`: the caller (or the pool when `to_pool`).
@@ -202,9 +217,58 @@ pub(crate) fn check_input(input: &CustomerInput) -> Invalid {
     if let Some(a) = &input.address {
         invalid.optional_text("address", a.trim(), 300);
     }
+    if let Some(p) = &input.phone {
+        invalid.optional_text("phone", p.trim(), 40);
+        check_phone(&mut invalid, "phone", p);
+    }
+    records::check_website(&mut invalid, "website", input.website.as_deref());
+    records::check_credit_code(&mut invalid, "credit_code", input.credit_code.as_deref());
     invalid.optional_text("notes", &input.notes, NOTES_MAX);
     check_tags(&mut invalid, &input.tags);
     check_credit_limit(&mut invalid, input.credit_limit);
+    invalid
+}
+
+/// Puts the checked input in the shape it is stored in: picklist values
+/// as their choice's code (a label in either language names it), province
+/// and city as the region data's short names, the credit code in capitals,
+/// the website with its scheme. A value that names no choice or region is
+/// refused unless the customer already holds it (`keep`: the stored row).
+pub(crate) fn normalize(input: &mut CustomerInput, lists: &Picklists, keep: Option<&customer::Model>) -> Invalid {
+    let mut invalid = Invalid::new();
+    let kept = |f: fn(&customer::Model) -> &Option<String>| keep.and_then(|m| f(m).as_deref());
+    input.industry = records::check_pick(
+        &mut invalid,
+        "industry",
+        &lists.choices(Picklist::Industry),
+        input.industry.as_deref(),
+        kept(|m| &m.industry),
+    );
+    input.source = records::check_pick(
+        &mut invalid,
+        "source",
+        &lists.choices(Picklist::Source),
+        input.source.as_deref(),
+        kept(|m| &m.source),
+    );
+    input.kind = records::check_pick(
+        &mut invalid,
+        "kind",
+        &lists.choices(Picklist::Kind),
+        input.kind.as_deref(),
+        kept(|m| &m.kind),
+    );
+    let (province, city) = regions::check_region(
+        &mut invalid,
+        input.province.as_deref(),
+        input.city.as_deref(),
+        (kept(|m| &m.province), kept(|m| &m.city)),
+    );
+    (input.province, input.city) = (province, city);
+    let mut ignored = Invalid::new();
+    input.website = records::check_website(&mut ignored, "website", input.website.as_deref());
+    input.credit_code = records::check_credit_code(&mut ignored, "credit_code", input.credit_code.as_deref());
+    input.phone = clean(&input.phone);
     invalid
 }
 
@@ -280,8 +344,12 @@ fn reason(input: &CustomerInput) -> Option<&str> {
 pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput) -> StoreResult<CustomerView> {
     let permit = store.permit(actor, Module::Customers, Action::Create)?;
     let owner = if input.to_pool { None } else { input.owner_id.or(actor.user_id) };
+    let mut input = input;
     let mut invalid = check_input(&input);
     let unit = permit.begin().await?;
+    if invalid.is_empty() {
+        invalid = normalize(&mut input, &picklists::load(&unit).await?, None);
+    }
     check_owner(&unit, actor, &mut invalid, owner).await?;
     invalid.into_result()?;
     let probe = clashes::Probe::customer(&input.name);
@@ -316,6 +384,9 @@ pub(crate) async fn insert_customer(
         address: Set(clean(&input.address)),
         source: Set(clean(&input.source)),
         kind: Set(clean(&input.kind)),
+        phone: Set(clean(&input.phone)),
+        website: Set(clean(&input.website)),
+        credit_code: Set(clean(&input.credit_code)),
         credit_limit: Set(input.credit_limit.minor()),
         owner_id: Set(owner),
         notes: Set(input.notes.trim().to_owned()),
@@ -352,12 +423,16 @@ pub async fn update_customer(
     input: CustomerInput,
 ) -> StoreResult<CustomerView> {
     let permit = store.permit(actor, Module::Customers, Action::Edit)?;
+    let mut input = input;
     let mut invalid = check_input(&input);
     let txn = permit.begin().await?;
     let before = find_visible(&txn, actor, id).await?;
     require_owned(actor, &before)?;
     if before.deleted_at.is_some() {
         return Err(StoreError::NotFound);
+    }
+    if invalid.is_empty() {
+        invalid = normalize(&mut input, &picklists::load(&txn).await?, Some(&before));
     }
     let owner = input.owner_id.or(before.owner_id);
     if input.owner_id.is_some() && input.owner_id != before.owner_id {
@@ -391,6 +466,9 @@ pub async fn update_customer(
         .set(customer::Column::Address, Expr::value(clean(&input.address)))
         .set(customer::Column::Source, Expr::value(clean(&input.source)))
         .set(customer::Column::Kind, Expr::value(clean(&input.kind)))
+        .set(customer::Column::Phone, Expr::value(clean(&input.phone)))
+        .set(customer::Column::Website, Expr::value(clean(&input.website)))
+        .set(customer::Column::CreditCode, Expr::value(clean(&input.credit_code)))
         .set(customer::Column::CreditLimit, Expr::value(input.credit_limit.minor()))
         .set(customer::Column::OwnerId, Expr::value(owner))
         .set(customer::Column::Notes, Expr::value(input.notes.trim()))
@@ -660,15 +738,27 @@ pub async fn list_customers(
         query = query.filter(customer::Column::OwnerId.is_in(members));
     }
     let (region_province, region_city) = filter.region.as_deref().map(rules::split_region).unwrap_or_default();
+    // A picklist filter names a choice by its code or a label.
+    let picks =
+        [(Picklist::Industry, &filter.industry), (Picklist::Source, &filter.source), (Picklist::Kind, &filter.kind)];
+    let mut picked: [Option<String>; 3] = Default::default();
+    if picks.iter().any(|(_, v)| clean(v).is_some()) {
+        let lists = picklists::load(store.reader()).await?;
+        for (slot, (list, value)) in picked.iter_mut().zip(picks) {
+            *slot = clean(value)
+                .map(|v| records::resolve_choice(&lists.choices(list), &v, Some(&v)).map(str::to_owned).unwrap_or(v));
+        }
+    }
+    let [industry, source, kind] = picked;
     for (column, value) in [
         (customer::Column::Grade, filter.grade.as_deref().and_then(Grade::parse).map(|g| g.code().to_owned())),
-        (customer::Column::Industry, clean(&filter.industry)),
+        (customer::Column::Industry, industry),
         (customer::Column::Province, clean(&filter.province)),
         (customer::Column::City, clean(&filter.city)),
         (customer::Column::Province, region_province),
         (customer::Column::City, region_city),
-        (customer::Column::Source, clean(&filter.source)),
-        (customer::Column::Kind, clean(&filter.kind)),
+        (customer::Column::Source, source),
+        (customer::Column::Kind, kind),
     ] {
         if let Some(v) = value {
             query = query.filter(column.eq(v));

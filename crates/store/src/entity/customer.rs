@@ -15,6 +15,11 @@ pub struct Model {
     pub address: Option<String>,
     pub source: Option<String>,
     pub kind: Option<String>,
+    pub phone: Option<String>,
+    /// With its scheme (`https://…`).
+    pub website: Option<String>,
+    /// 统一社会信用代码: 18 characters in capitals, check character verified.
+    pub credit_code: Option<String>,
     /// Minor units.
     pub credit_limit: i64,
     /// `None`: in the public pool.

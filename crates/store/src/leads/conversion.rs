@@ -19,7 +19,7 @@ use crate::audit::{self, AuditEvent};
 use crate::clashes;
 use crate::customers::{
     self, ContactInput, CustomerInput, Duplicate, check_contact, check_input, contact_duplicates, duplicates_by_name,
-    insert_contact, insert_customer, require_owned,
+    insert_contact, insert_customer, normalize, require_owned,
 };
 use crate::entity::{contact, customer, lead};
 use crate::error::{StoreError, StoreResult};
@@ -214,7 +214,7 @@ pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput)
         Some(c) => c.id,
         None => {
             actor.require(Module::Customers, Action::Create)?;
-            let new = CustomerInput {
+            let mut new = CustomerInput {
                 name: rules::customer_name(&before.name, before.company.as_deref().unwrap_or("")).to_owned(),
                 province: before.province.clone(),
                 city: before.city.clone(),
@@ -223,6 +223,10 @@ pub async fn convert(store: &Store, actor: &Actor, id: i64, input: ConvertInput)
                 ..Default::default()
             };
             let mut invalid = check_input(&new);
+            // The lead's free-text source and region carry over when they
+            // name a choice and a region; otherwise the customer starts
+            // without them (the conversion is not refused for that).
+            let _unmatched = normalize(&mut new, &crate::picklists::load(&txn).await?, None);
             // The lead's owner may have left since: reassign the lead first.
             check_owner(&txn, actor, &mut invalid, Some(before.owner_id)).await?;
             invalid.into_result()?;

@@ -24,6 +24,9 @@ mod m20261207_000018_customer_tags;
 mod m20261207_000019_stored_codes;
 mod m20261207_000020_handover_requests;
 mod m20261208_000022_user_pinyin;
+mod m20261208_000026_customer_record;
+mod m20261208_000027_comments;
+mod m20261208_000028_attachments;
 
 pub struct Migrator;
 
@@ -54,6 +57,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_stored_codes::Migration),
             Box::new(m20261207_000020_handover_requests::Migration),
             Box::new(m20261208_000022_user_pinyin::Migration),
+            Box::new(m20261208_000026_customer_record::Migration),
+            Box::new(m20261208_000027_comments::Migration),
+            Box::new(m20261208_000028_attachments::Migration),
         ]
     }
 }

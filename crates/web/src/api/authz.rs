@@ -77,6 +77,10 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     // Each kind is searched only with the right to view it.
     ("GET", "/search", SignedIn),
     ("PATCH", "/settings", Right(Settings, Edit)),
+    // Forms and filters of everyone who sees customers need the choices.
+    ("GET", "/picklists", SignedIn),
+    ("POST", "/picklists", Right(Settings, Edit)),
+    ("PATCH", "/picklists/{id}", Right(Settings, Edit)),
     // customers and contacts
     ("GET", "/customers", Right(Customers, View)),
     ("POST", "/customers", Right(Customers, Create)),
@@ -91,6 +95,24 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/customers/{id}/merge", Right(Customers, Administer)),
     ("POST", "/customers/{id}/claim", Right(Customers, Edit)),
     ("POST", "/customers/{id}/release", Right(Customers, Edit)),
+    // Whoever reads a record may comment on it; only authors change theirs.
+    ("GET", "/customers/{id}/comments", Right(Customers, View)),
+    ("POST", "/customers/{id}/comments", Right(Customers, View)),
+    ("GET", "/opportunities/{id}/comments", Right(Opportunities, View)),
+    ("POST", "/opportunities/{id}/comments", Right(Opportunities, View)),
+    ("PATCH", "/comments/{id}", SignedIn),
+    ("DELETE", "/comments/{id}", SignedIn),
+    // Files: listed and downloaded within the scope; uploaded by those who
+    // change the record; deleted by the uploader or an administrator (the
+    // store decides by the file's record).
+    ("GET", "/customers/{id}/attachments", Right(Customers, View)),
+    ("POST", "/customers/{id}/attachments", Right(Customers, Edit)),
+    ("GET", "/contacts/{id}/attachments", Right(Customers, View)),
+    ("POST", "/contacts/{id}/attachments", Right(Customers, Edit)),
+    ("GET", "/opportunities/{id}/attachments", Right(Opportunities, View)),
+    ("POST", "/opportunities/{id}/attachments", Right(Opportunities, Edit)),
+    ("GET", "/attachments/{id}", SignedIn),
+    ("DELETE", "/attachments/{id}", SignedIn),
     ("GET", "/contacts", Right(Customers, View)),
     ("POST", "/contacts", Right(Customers, Edit)),
     ("GET", "/contacts/export.csv", Right(Customers, Export)),

@@ -209,6 +209,9 @@ pub struct CustomerBody {
     pub name: String,
     /// `A`, `B` or `C`.
     pub grade: Option<String>,
+    /// `industry`, `source` and `kind` name a choice of their picklist
+    /// (`GET /picklists`) by its code or its label in either language; the
+    /// code is stored and returned.
     pub industry: Option<String>,
     pub province: Option<String>,
     pub city: Option<String>,
@@ -218,6 +221,13 @@ pub struct CustomerBody {
     pub address: Option<String>,
     pub source: Option<String>,
     pub kind: Option<String>,
+    /// Digits with `+`, `-`, spaces or brackets (`021-6234 5678`).
+    pub phone: Option<String>,
+    /// `www.huaxin.cn` or `https://…` (stored with its scheme).
+    pub website: Option<String>,
+    /// 统一社会信用代码: 18 characters with a valid check character (lower
+    /// case accepted, stored in capitals).
+    pub credit_code: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
     /// Decimal string, e.g. `"500000.00"`; default 0.
@@ -271,6 +281,9 @@ impl CustomerBody {
             address: self.address.clone(),
             source: self.source.clone(),
             kind: self.kind.clone(),
+            phone: self.phone.clone(),
+            website: self.website.clone(),
+            credit_code: self.credit_code.clone(),
             tags: self.tags.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect(),
             credit_limit,
             owner_id: self.owner_id,
@@ -345,6 +358,9 @@ fn customer_body(c: &CustomerView) -> serde_json::Value {
         "address": c.address,
         "source": c.source,
         "kind": c.kind,
+        "phone": c.phone,
+        "website": c.website,
+        "credit_code": c.credit_code,
         "tags": c.tags,
         "credit_limit": c.credit_limit,
         "owner_id": c.owner_id,

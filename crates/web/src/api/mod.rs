@@ -4,11 +4,13 @@
 
 mod access;
 pub(crate) mod activities;
+mod attachments;
 pub(crate) mod audit;
 mod auth;
 pub mod authz;
 pub(crate) mod body;
 mod clashes;
+mod comments;
 mod contract;
 pub(crate) mod customers;
 mod global_search;
@@ -16,6 +18,7 @@ mod home;
 pub(crate) mod imports;
 pub(crate) mod leads;
 pub(crate) mod opportunities;
+mod picklists;
 pub(crate) mod pipelines;
 pub(crate) mod reports;
 pub(crate) mod settings;
@@ -73,8 +76,11 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(home::routes())
         .merge(global_search::routes())
         .merge(settings::routes())
+        .merge(picklists::routes())
         .merge(customers::routes())
         .merge(clashes::routes())
+        .merge(comments::routes())
+        .merge(attachments::routes())
         .merge(activities::routes())
         .merge(views::routes())
         .merge(tasks::routes())

@@ -179,7 +179,7 @@ pub async fn report_download(path: &Path, id: i64) -> Result<Response, StoreErro
 }
 
 /// A file as a stream of chunks, without holding it in memory.
-fn tokio_util_stream(
+pub(crate) fn tokio_util_stream(
     file: tokio::fs::File,
 ) -> impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send {
     futures_util::stream::unfold(file, |mut file| async move {

@@ -3,9 +3,11 @@
 
 pub(crate) mod access;
 mod activities;
+pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod clash;
+pub(crate) mod comments;
 mod customers;
 mod global_search;
 pub(crate) mod help;
@@ -15,6 +17,7 @@ mod imports;
 mod leads;
 mod opportunities;
 mod page;
+pub(crate) mod picklists;
 mod pipelines;
 mod reports;
 pub(crate) mod settings;
@@ -55,6 +58,9 @@ pub fn routes() -> Router<AppState> {
         .merge(access::routes())
         .merge(audit::routes())
         .merge(settings::routes())
+        .merge(picklists::routes())
+        .merge(comments::routes())
+        .merge(attachments::routes())
         .merge(tasks::routes())
         .merge(reports::routes())
         .merge(imports::routes())
@@ -305,6 +311,7 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     }
     if actor.can(Module::Settings, Action::Edit) {
         admin.push(item("/admin/settings", "nav.settings", "cog"));
+        admin.push(item("/admin/picklists", "picklists.nav", "list"));
     }
     if actor.can(Module::Opportunities, Action::View) {
         let reports = vec![

@@ -349,7 +349,7 @@ async fn created(app: &TestApp, path: &str, body: Value) -> Value {
 #[tokio::test]
 async fn no_csv_the_product_writes_carries_a_formula() {
     let app = TestApp::new().await;
-    let customer = created(&app, "/api/v1/customers", json!({"name": "=1+2 华信", "industry": "@SUM(A1)"})).await;
+    let customer = created(&app, "/api/v1/customers", json!({"name": "=1+2 华信", "address": "@SUM(A1)"})).await;
     let customer_id = customer["id"].as_i64().unwrap();
     created(
         &app,

@@ -37,7 +37,7 @@ async fn duplicate_checks_do_not_reveal_records_outside_the_callers_scope() {
 
     // Bob's customer, its contact, and a lead of Bob's.
     let (s, secret) =
-        post(&app, &bob, "/api/v1/customers", json!({"name": "华信科技有限公司", "industry": "机械"})).await;
+        post(&app, &bob, "/api/v1/customers", json!({"name": "华信科技有限公司", "industry": "制造业"})).await;
     assert_eq!(s, StatusCode::CREATED, "{secret}");
     let secret_id = secret["id"].as_i64().unwrap();
     let contact = json!({"customer_id": secret_id, "name": "王秘书", "role": "handler", "mobile": "13800138000", "email": "wang@huaxin.example"});

@@ -114,7 +114,7 @@ async fn rejected_csv(app: &TestApp, token: &str, id: i64) -> String {
 }
 
 const BAD_ROWS: &str = "客户名称,等级,信用额度,负责人,行业\n\
-上海华信科技有限公司,A,500000,,科技\n\
+上海华信科技有限公司,A,500000,,信息技术\n\
 ,B,,,\n\
 深圳云帆网络,D,,,\n\
 北京精工机械,C,-5,,\n\
@@ -164,10 +164,10 @@ async fn import_inserts_valid_rows_and_skips_duplicates() {
     let app = TestApp::new().await;
     app.customers().create(&json!({"name": "上海华信科技有限公司", "grade": "C"})).await;
     let csv = "客户名称,等级,行业\n\
-上海华信科技,A,科技\n\
-深圳云帆网络,B,网络\n\
+上海华信科技,A,信息技术\n\
+深圳云帆网络,B,互联网\n\
 深圳云帆网络有限公司,A,\n\
-北京精工机械,,机械\n\
+北京精工机械,,制造业\n\
 ,A,\n";
     let job = import(&app, &app.admin, "customers", "c.csv", csv.as_bytes(), &[("duplicates", "skip")]).await;
     assert_eq!(job["status"], "done", "{job}");
@@ -192,11 +192,11 @@ async fn merge_fills_the_existing_record_from_non_blank_cells() {
     let app = TestApp::new().await;
     let (_, existing) = app
         .customers()
-        .post(&json!({"name": "上海华信科技有限公司", "grade": "C", "industry": "科技", "province": "上海"}))
+        .post(&json!({"name": "上海华信科技有限公司", "grade": "C", "industry": "信息技术", "province": "上海"}))
         .await;
     let csv = "公司名称,等级,行业,省份\n\
 上海华信科技,A,,\n\
-杭州海润食品,B,食品,\n\
+杭州海润食品,B,食品饮料,\n\
 杭州海润食品有限公司,,,浙江\n\
 上海华信科技股份有限公司,,,江苏\n";
     let job = import(&app, &app.admin, "customers", "m.csv", csv.as_bytes(), &[("duplicates", "merge")]).await;
@@ -205,7 +205,7 @@ async fn merge_fills_the_existing_record_from_non_blank_cells() {
     let (_, after) = app.customers().get(id).await;
     assert_eq!(after["grade"], "A", "a non-blank cell overwrites");
     assert_eq!(after["province"], "江苏", "two rows for one customer both count");
-    assert_eq!(after["industry"], "科技", "a blank cell changes nothing");
+    assert_eq!(after["industry"], "it", "a blank cell changes nothing");
     assert_eq!(after["version"], 2, "written once");
     let (_, page) = app.customers().list("q=%E6%B5%B7%E6%B6%A6").await;
     let merged = &page["items"][0];
@@ -1057,4 +1057,39 @@ async fn imported_tags_are_written_and_a_merge_replaces_them_only_when_given() {
     let (_, page) = app.customers().list("tag=VIP").await;
     assert_eq!(page["items"][0]["name"], "北京精工机械");
     assert_eq!(page["items"][0]["tags"], json!(["VIP", "华北"]));
+}
+
+#[tokio::test]
+async fn the_customer_import_maps_phone_credit_code_and_picklists() {
+    let app = TestApp::new().await;
+    let csv = "客户名称,电话,网址,统一社会信用代码,行业,来源,客户类型,省份,城市\n\
+福州华信科技,0591-87654321,www.huaxin.cn,91350100m000100y43,制造业,Trade show,enterprise,福建省,福州市\n\
+杭州云帆网络,0571-88886666,,,internet,官网,经销商,浙江,杭州\n\
+北京坏行业公司,010-66668888,,,航天,,,北京,\n\
+上海坏代码公司,,,91350100M000100Y44,,,,,\n";
+    let job = import(&app, &app.admin, "customers", "r.csv", csv.as_bytes(), &[]).await;
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!((job["inserted"].as_i64(), job["rejected"].as_i64()), (Some(2), Some(2)), "{job}");
+    let mut errors = codes(&job);
+    errors.sort();
+    assert_eq!(
+        errors.iter().map(|(row, _, code)| (*row, code.as_str())).collect::<Vec<_>>(),
+        [(4, "unknown_choice"), (5, "credit_code_check")],
+        "{job}"
+    );
+    let (_, page) = app.customers().list(&format!("q={}", urlencode("华信"))).await;
+    let c = &page["items"][0];
+    assert_eq!(c["phone"], "0591-87654321", "an 电话 column is no longer dropped");
+    assert_eq!(c["website"], "https://www.huaxin.cn");
+    assert_eq!(c["credit_code"], "91350100M000100Y43");
+    assert_eq!(
+        (c["industry"].as_str(), c["source"].as_str(), c["kind"].as_str(), c["province"].as_str(), c["city"].as_str()),
+        (Some("manufacturing"), Some("trade_show"), Some("enterprise"), Some("福建"), Some("福州"))
+    );
+    let (_, page) = app.customers().list(&format!("q={}", urlencode("云帆"))).await;
+    let c = &page["items"][0];
+    assert_eq!(
+        (c["industry"].as_str(), c["source"].as_str(), c["kind"].as_str()),
+        (Some("internet"), Some("website"), Some("distributor"))
+    );
 }

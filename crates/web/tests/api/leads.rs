@@ -244,7 +244,7 @@ async fn converting_creates_customer_and_contact_and_links_them() {
     assert_eq!(c["name"], "成都蜀锦丝绸有限公司");
     assert_eq!(c["owner_id"], li_id, "the lead's owner owns the customer");
     assert_eq!(c["province"], "四川");
-    assert_eq!(c["source"], "展会");
+    assert_eq!(c["source"], "trade_show", "the lead's source names a choice: its code");
     let (_, contacts) = app.contacts().by(&li).list(&format!("customer_id={customer_id}")).await;
     let person = &contacts["items"][0];
     assert_eq!(person["id"], contact_id);

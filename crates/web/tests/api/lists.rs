@@ -90,7 +90,7 @@ async fn merging_moves_contacts_and_visits_to_the_survivor() {
             .unwrap();
     let dup = app
         .customers()
-        .create(&json!({"name": "深圳云帆科技", "industry": "软件", "tags": ["华南"], "closed_at": "2026-03-01",
+        .create(&json!({"name": "深圳云帆科技", "industry": "信息技术", "tags": ["华南"], "closed_at": "2026-03-01",
             "allow_duplicate": true}))
         .await["id"]
         .as_i64()
@@ -119,7 +119,7 @@ async fn merging_moves_contacts_and_visits_to_the_survivor() {
     assert_eq!(tasks["items"][0]["title"], "寄送样品");
     let c = &out["customer"];
     assert_eq!(c["grade"], "A", "the survivor's own fields win");
-    assert_eq!(c["industry"], "软件", "empty fields are filled from the other");
+    assert_eq!(c["industry"], "it", "empty fields are filled from the other");
     assert_eq!(c["tags"], json!(["重点", "华南"]));
     assert!(c["closed_at"].is_string());
     let (_, contacts) = app.contacts().list(&format!("customer_id={keep}")).await;

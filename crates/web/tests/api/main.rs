@@ -2,12 +2,15 @@
 //! `SALESFLOW_TEST_DATABASE_URL` is set), through the real router.
 
 mod access;
+mod attachments;
 mod auth;
 mod auth_hardening;
 mod authz;
 mod clashes;
+mod comments;
 mod contract;
 mod conventions;
+mod customer_record;
 mod customers;
 mod exports;
 mod hardening_inputs;

@@ -58,7 +58,7 @@ async fn cases(app: &TestApp) -> Vec<Case> {
     let customer = post(
         app,
         "/api/v1/customers",
-        json!({"name": "合并补丁 机械", "grade": "A", "industry": "机械", "notes": "重要客户", "tags": ["老客户"]}),
+        json!({"name": "合并补丁 机械", "grade": "A", "industry": "manufacturing", "notes": "重要客户", "tags": ["老客户"]}),
     )
     .await;
     let cid = customer["id"].as_i64().unwrap();
@@ -112,6 +112,14 @@ async fn cases(app: &TestApp) -> Vec<Case> {
     let stage = pipeline["stages"][0].clone();
     let reason = post(app, "/api/v1/lost-reasons", json!({"name": "价格太高", "name_en": "Too expensive"})).await;
     let department_id = department["id"].clone();
+    let comment = post(app, &format!("/api/v1/customers/{cid}/comments"), json!({"body": "先发报价"})).await;
+    let choice = post(
+        app,
+        "/api/v1/picklists",
+        json!({"list": "source", "code": "patch_fair", "label_zh": "补丁展会",
+                                                        "label_en": "Patch fair"}),
+    )
+    .await;
 
     vec![
         Case {
@@ -119,7 +127,7 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             path: format!("/api/v1/customers/{cid}"),
             read: format!("/api/v1/customers/{cid}"),
             pick: same,
-            change: json!({"industry": "电子"}),
+            change: json!({"industry": "electronics"}),
             keep: &["name", "grade", "notes", "tags", "owner_id"],
             clear: Some(("grade", Value::Null)),
             required: Some("name"),
@@ -259,6 +267,30 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             id: stage["id"].clone(),
         },
         Case {
+            route: "/comments/{id}",
+            path: format!("/api/v1/comments/{}", comment["id"]),
+            read: format!("/api/v1/customers/{cid}/comments"),
+            pick: by_id_in_list,
+            change: json!({"body": "报价已发"}),
+            keep: &["author_id", "subject_type", "subject_id", "created_at"],
+            clear: None,
+            required: Some("body"),
+            versioned: true,
+            id: comment["id"].clone(),
+        },
+        Case {
+            route: "/picklists/{id}",
+            path: format!("/api/v1/picklists/{}", choice["id"]),
+            read: "/api/v1/picklists".into(),
+            pick: by_id_in_list,
+            change: json!({"label_en": "Patched fair"}),
+            keep: &["code", "list", "label_zh", "position", "active"],
+            clear: Some(("label_en", json!(""))),
+            required: Some("label_zh"),
+            versioned: true,
+            id: choice["id"].clone(),
+        },
+        Case {
             route: "/lost-reasons/{id}",
             path: format!("/api/v1/lost-reasons/{}", reason["id"]),
             read: "/api/v1/lost-reasons?include_retired=true".into(),
@@ -372,13 +404,13 @@ async fn the_issue_example_keeps_every_other_field() {
     let c = post(
         &app,
         "/api/v1/customers",
-        json!({"name": "杭州机械", "grade": "B", "industry": "制造", "notes": "老客户", "region": "浙江 杭州",
+        json!({"name": "杭州机械", "grade": "B", "industry": "manufacturing", "notes": "老客户", "region": "浙江 杭州",
                "credit_limit": "5000.00"}),
     )
     .await;
-    let (s, v) = app.customers().patch(&c["id"], &json!({"industry": "机械", "version": c["version"]})).await;
+    let (s, v) = app.customers().patch(&c["id"], &json!({"industry": "electronics", "version": c["version"]})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(v["industry"], "机械");
+    assert_eq!(v["industry"], "electronics");
     for field in ["name", "grade", "notes", "province", "city", "credit_limit", "tags", "owner_id"] {
         assert_eq!(v[field], c[field], "{field}");
     }

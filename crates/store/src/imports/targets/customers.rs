@@ -10,7 +10,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::{Found, ImportTarget, Item, ROWS_PER_STATEMENT, Values, overwrite, owner_of, owners_by_text};
-use crate::customers::{CustomerInput, check_input, insert_tags, replace_tags, require_owned, tags_of};
+use crate::customers::{CustomerInput, check_input, insert_tags, normalize, replace_tags, require_owned, tags_of};
 use crate::entity::customer;
 use crate::error::StoreResult;
 use crate::scope::Actor;
@@ -54,6 +54,9 @@ impl ImportTarget for Customers {
             address: values.opt("address"),
             source: values.opt("source"),
             kind: values.opt("kind"),
+            phone: values.opt("phone"),
+            website: values.opt("website"),
+            credit_code: values.opt("credit_code"),
             tags: parse_tags(values.get("tags")),
             credit_limit,
             notes: values.get("notes").to_owned(),
@@ -76,8 +79,18 @@ impl ImportTarget for Customers {
     async fn resolve(txn: &UnitOfWork<'_>, actor: &Actor, items: &mut [Item<CustomerRecord>]) -> StoreResult<()> {
         let texts: Vec<String> = items.iter().filter_map(|i| i.record.as_ref()?.owner_text.clone()).collect::<Vec<_>>();
         let owners = owners_by_text(txn, texts).await?;
+        let lists = crate::picklists::load(txn).await?;
         for item in items.iter_mut() {
             let Some(record) = item.record.as_mut() else { continue };
+            // Picklist values by code or label in either language, regions
+            // by their names; a blank cell stays blank (merges keep the old).
+            let invalid = normalize(&mut record.input, &lists, None);
+            if !invalid.is_empty() {
+                for error in invalid.0 {
+                    item.reject(error);
+                }
+                continue;
+            }
             match owner_of(actor, &owners, record.owner_text.as_deref()) {
                 Ok(owner) => record.owner_id = owner,
                 Err(e) => item.reject(e),
@@ -135,6 +148,9 @@ impl ImportTarget for Customers {
                         address: Set(clean(&input.address)),
                         source: Set(clean(&input.source)),
                         kind: Set(clean(&input.kind)),
+                        phone: Set(clean(&input.phone)),
+                        website: Set(clean(&input.website)),
+                        credit_code: Set(clean(&input.credit_code)),
                         credit_limit: Set(input.credit_limit.minor()),
                         owner_id: Set(r.owner_id),
                         notes: Set(input.notes.trim().to_owned()),
@@ -167,6 +183,9 @@ impl ImportTarget for Customers {
                 address: existing.address.clone(),
                 source: existing.source.clone(),
                 kind: existing.kind.clone(),
+                phone: existing.phone.clone(),
+                website: existing.website.clone(),
+                credit_code: existing.credit_code.clone(),
                 tags: existing_tags.clone(),
                 credit_limit: Money(existing.credit_limit),
                 notes: existing.notes.clone(),
@@ -192,6 +211,9 @@ impl ImportTarget for Customers {
             .set(customer::Column::Address, Expr::value(input.address))
             .set(customer::Column::Source, Expr::value(input.source))
             .set(customer::Column::Kind, Expr::value(input.kind))
+            .set(customer::Column::Phone, Expr::value(input.phone))
+            .set(customer::Column::Website, Expr::value(input.website))
+            .set(customer::Column::CreditCode, Expr::value(input.credit_code))
             .set(customer::Column::CreditLimit, Expr::value(input.credit_limit.minor()))
             .set(customer::Column::OwnerId, Expr::value(into.owner_id))
             .set(customer::Column::Notes, Expr::value(input.notes))
@@ -220,6 +242,9 @@ impl ImportTarget for Customers {
             (&mut a.address, b.address),
             (&mut a.source, b.source),
             (&mut a.kind, b.kind),
+            (&mut a.phone, b.phone),
+            (&mut a.website, b.website),
+            (&mut a.credit_code, b.credit_code),
         ] {
             overwrite(to, value);
         }

@@ -1,5 +1,9 @@
 //! The customer form (new and edit), with the duplicate warning.
 
+use salesflow_domain::records::Picklist;
+use salesflow_domain::regions;
+use salesflow_store::picklists::Picklists;
+
 use super::*;
 use crate::ui::clash::Refusal;
 
@@ -21,6 +25,12 @@ pub(super) struct CustomerForm {
     pub(super) source: String,
     #[serde(default)]
     pub(super) kind: String,
+    #[serde(default)]
+    pub(super) phone: String,
+    #[serde(default)]
+    pub(super) website: String,
+    #[serde(default)]
+    pub(super) credit_code: String,
     #[serde(default)]
     pub(super) tags: String,
     #[serde(default)]
@@ -52,6 +62,9 @@ impl CustomerForm {
             address: c.address.clone().unwrap_or_default(),
             source: c.source.clone().unwrap_or_default(),
             kind: c.kind.clone().unwrap_or_default(),
+            phone: c.phone.clone().unwrap_or_default(),
+            website: c.website.clone().unwrap_or_default(),
+            credit_code: c.credit_code.clone().unwrap_or_default(),
             tags: c.tags.join(", "),
             credit_limit: c.credit_limit.clone(),
             notes: c.notes.clone(),
@@ -85,6 +98,9 @@ impl CustomerForm {
             address: opt(&self.address),
             source: opt(&self.source),
             kind: opt(&self.kind),
+            phone: opt(&self.phone),
+            website: opt(&self.website),
+            credit_code: opt(&self.credit_code),
             tags: parse_tags(&self.tags),
             credit_limit,
             owner_id: None,
@@ -97,6 +113,9 @@ impl CustomerForm {
     }
 }
 
+/// A select's options: value, label, selected.
+pub(super) type Options = Vec<(String, String, bool)>;
+
 #[derive(Template)]
 #[template(path = "customers/form.html")]
 pub(super) struct FormPage {
@@ -106,6 +125,7 @@ pub(super) struct FormPage {
     pub(super) errors: FormErrors,
     pub(super) grades: [Grade; 3],
     pub(super) refusal: Refusal,
+    pub(super) lists: Picklists,
 }
 
 impl FormPage {
@@ -117,16 +137,74 @@ impl FormPage {
         }
     }
 
-    /// The short text fields, in form order.
-    pub(super) fn text_fields(&self) -> Vec<(&'static str, String)> {
+    /// The contact fields of the company, in form order: name, value,
+    /// input type, longest length.
+    pub(super) fn text_fields(&self) -> Vec<(&'static str, String, &'static str, usize)> {
         let f = &self.form;
         vec![
-            ("industry", f.industry.clone()),
-            ("source", f.source.clone()),
-            ("kind", f.kind.clone()),
-            ("province", f.province.clone()),
-            ("city", f.city.clone()),
+            ("phone", f.phone.clone(), "tel", 40),
+            ("website", f.website.clone(), "url", 200),
+            ("credit_code", f.credit_code.clone(), "text", 18),
         ]
+    }
+
+    /// The picklist fields: name and options (code, label, selected). A
+    /// value the customer holds that is no longer offered stays an option.
+    pub(super) fn pick_fields(&self) -> Vec<(&'static str, Options)> {
+        let f = &self.form;
+        [
+            (Picklist::Industry, "industry", &f.industry),
+            (Picklist::Source, "source", &f.source),
+            (Picklist::Kind, "kind", &f.kind),
+        ]
+        .into_iter()
+        .map(|(list, field, value)| {
+            let mut options: Vec<(String, String, bool)> = self
+                .lists
+                .of(list)
+                .filter(|e| e.active || &e.code == value)
+                .map(|e| (e.code.clone(), e.label(&self.ctx.locale).to_owned(), &e.code == value))
+                .collect();
+            if !value.is_empty() && !options.iter().any(|o| o.2) {
+                options.push((value.clone(), value.clone(), true));
+            }
+            (field, options)
+        })
+        .collect()
+    }
+
+    /// The provinces for the picker: short name, label, selected.
+    pub(super) fn provinces(&self) -> Options {
+        let en = !self.ctx.locale.starts_with("zh");
+        let mut options: Vec<(String, String, bool)> = regions::provinces()
+            .iter()
+            .map(|p| {
+                let label = if en { p.en.clone() } else { p.name.clone() };
+                (p.name.clone(), label, p.name == self.form.province)
+            })
+            .collect();
+        if !self.form.province.is_empty() && !options.iter().any(|o| o.2) {
+            options.push((self.form.province.clone(), self.form.province.clone(), true));
+        }
+        options
+    }
+
+    /// Every province's cities (the picker shows those of the chosen
+    /// province): province, cities (name, selected).
+    pub(super) fn cities(&self) -> Vec<(String, Vec<(String, bool)>)> {
+        let mut groups: Vec<(String, Vec<(String, bool)>)> = regions::provinces()
+            .iter()
+            .map(|p| {
+                let mine = p.name == self.form.province;
+                let cities = p.cities.iter().map(|c| (c.clone(), mine && *c == self.form.city)).collect();
+                (p.name.clone(), cities)
+            })
+            .collect();
+        let known = groups.iter().any(|(_, cs)| cs.iter().any(|c| c.1));
+        if !self.form.city.is_empty() && !known {
+            groups.push((self.form.province.clone(), vec![(self.form.city.clone(), true)]));
+        }
+        groups
     }
 }
 
@@ -139,7 +217,8 @@ pub(super) async fn form_page(
 ) -> Response {
     let ctx = request.ctx("/customers").await;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let page = FormPage { ctx, form, customer, errors, grades: Grade::ALL, refusal };
+    let lists = salesflow_store::picklists::all(request.store()).await.unwrap_or_default();
+    let page = FormPage { ctx, form, customer, errors, grades: Grade::ALL, refusal, lists };
     (status, render(&page.ctx, &page)).into_response()
 }
 

@@ -115,6 +115,16 @@ pub(super) struct ListPage {
 }
 
 impl ListPage {
+    /// The industry filter's options: code, label, selected.
+    pub(super) fn industries(&self) -> Vec<(String, String, bool)> {
+        let current = self.query.industry.as_deref().unwrap_or("");
+        self.rows
+            .lists
+            .of(salesflow_domain::records::Picklist::Industry)
+            .map(|e| (e.code.clone(), e.label(&self.ctx.locale).to_owned(), e.code == current))
+            .collect()
+    }
+
     pub(super) fn sort_link(&self, field: &str) -> String {
         let current = self.query.sort.as_deref().unwrap_or(self.query.default_sort());
         let next = if current == field { format!("-{field}") } else { field.to_owned() };
@@ -147,6 +157,7 @@ pub(super) struct Rows {
     pub(super) selectable: bool,
     pub(super) next_url: Option<String>,
     pub(super) first_page: bool,
+    pub(super) lists: salesflow_store::picklists::Picklists,
 }
 
 impl Rows {
@@ -157,6 +168,14 @@ impl Rows {
     pub(super) fn money(&self, amount: &str) -> String {
         // HTML (`|safe`): short with the exact amount on hover when the setting asks.
         self.ctx.money(amount, "")
+    }
+
+    /// A picklist value (`industry`, `source`, `kind`) in the reader's language.
+    pub(super) fn pick(&self, list: &str, value: &Option<String>) -> String {
+        match (salesflow_domain::records::Picklist::parse(list), value) {
+            (Some(list), Some(code)) => self.lists.label(list, code, &self.ctx.locale).to_owned(),
+            _ => "—".to_owned(),
+        }
     }
 
     /// On a phone each row is a card showing grade, owner, last contact and region; the other columns
@@ -197,6 +216,7 @@ pub(super) async fn list_page(request: Page, Query(query): Query<ListQuery>) -> 
         selectable: can_bulk,
         next_url,
         first_page: query.cursor.is_none(),
+        lists: salesflow_store::picklists::all(request.store()).await?,
     };
     if request.meta.is_htmx {
         return Ok(render(&rows.ctx, &rows));

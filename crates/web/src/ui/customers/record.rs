@@ -1,5 +1,6 @@
 //! The customer page with its contacts; claim, release, delete and merge.
 
+use salesflow_domain::comments::Subject;
 use salesflow_domain::pipelines::OpportunityStatus;
 
 use super::*;
@@ -106,6 +107,11 @@ pub(super) struct ShowPage {
     pub(super) opportunities: Vec<salesflow_store::opportunities::OpportunityView>,
     pub(super) can_see_opportunities: bool,
     pub(super) can_add_opportunity: bool,
+    pub(super) lists: salesflow_store::picklists::Picklists,
+    /// The files section (empty on a deleted record).
+    pub(super) files: String,
+    /// The comments section (empty on a deleted customer).
+    pub(super) discussion: String,
 }
 
 impl ShowPage {
@@ -168,6 +174,14 @@ impl ShowPage {
     /// The next step the latest record that planned one wrote down.
     pub(super) fn next_step(&self) -> Option<&ActivityView> {
         self.activities().find(|a| a.next_step.is_some() || a.next_at.is_some())
+    }
+
+    /// A picklist value (`industry`, `source`, `kind`) in the reader's language.
+    pub(super) fn pick(&self, list: &str, value: &Option<String>) -> String {
+        match (salesflow_domain::records::Picklist::parse(list), value) {
+            (Some(list), Some(code)) => self.lists.label(list, code, &self.ctx.locale).to_owned(),
+            _ => "—".to_owned(),
+        }
     }
 
     pub(super) fn money(&self, amount: &str) -> String {
@@ -265,8 +279,30 @@ pub(super) async fn show_page(
     } else {
         Vec::new()
     };
+    let files = match c.deleted_at {
+        Some(_) => String::new(),
+        None => {
+            let can_upload =
+                crate::ui::attachments::may_upload(request, salesflow_domain::attachments::Holder::Customer);
+            crate::ui::attachments::Files::load(
+                request,
+                ctx.clone(),
+                salesflow_domain::attachments::Holder::Customer,
+                id,
+                can_upload,
+            )
+            .await?
+            .html()
+        }
+    };
+    let discussion = match c.deleted_at {
+        Some(_) => String::new(),
+        None => crate::ui::comments::Discussion::load(request, ctx.clone(), Subject::Customer, id).await?.html(),
+    };
     let page = ShowPage {
         move_names,
+        discussion,
+        files,
         mine: c.owner_id.is_some() && c.owner_id == actor.user_id,
         can_edit: actor.can(Module::Customers, Action::Edit)
             && (in_scope || actor.can(Module::Customers, Action::Administer)),
@@ -290,6 +326,7 @@ pub(super) async fn show_page(
         opportunities,
         can_see_opportunities: actor.can(Module::Opportunities, Action::View),
         can_add_opportunity: actor.can(Module::Opportunities, Action::Create),
+        lists: salesflow_store::picklists::all(request.store()).await?,
     };
     Ok((status, render(&page.ctx, &page)).into_response())
 }

@@ -1,5 +1,7 @@
 //! The opportunity page: stage path, checklist, gate, moves, win, loss, reopen.
 
+use salesflow_domain::comments::Subject;
+
 use super::*;
 
 /// One stage on the path, with its checklist as this deal has it.
@@ -114,6 +116,10 @@ pub(super) struct ShowPage {
     pub(super) lose_form: LoseForm,
     pub(super) can_edit: bool,
     pub(super) can_delete: bool,
+    /// The files section (empty on a deleted record).
+    pub(super) files: String,
+    /// The comments section (empty on a deleted deal).
+    pub(super) discussion: String,
 }
 
 impl ShowPage {
@@ -237,7 +243,29 @@ pub(super) async fn show_page(
         open_stage: None,
     };
     let status = if errors.any() || gate.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let files = match o.deleted_at {
+        Some(_) => String::new(),
+        None => {
+            let can_upload =
+                crate::ui::attachments::may_upload(request, salesflow_domain::attachments::Holder::Opportunity);
+            crate::ui::attachments::Files::load(
+                request,
+                ctx.clone(),
+                salesflow_domain::attachments::Holder::Opportunity,
+                id,
+                can_upload,
+            )
+            .await?
+            .html()
+        }
+    };
+    let discussion = match o.deleted_at {
+        Some(_) => String::new(),
+        None => crate::ui::comments::Discussion::load(request, ctx.clone(), Subject::Opportunity, id).await?.html(),
+    };
     let page = ShowPage {
+        discussion,
+        files,
         ctx,
         pipeline_name: pipeline.label(locale).to_owned(),
         checklist,

@@ -131,6 +131,10 @@ impl TestApp {
         self.resource("outbox")
     }
 
+    pub fn picklists(&self) -> Resource<'_> {
+        self.resource("picklists")
+    }
+
     pub fn pipelines(&self) -> Resource<'_> {
         self.resource("pipelines")
     }
