@@ -16,6 +16,7 @@ pub mod money;
 pub mod opportunities;
 pub mod orders;
 pub mod pipelines;
+pub mod products;
 pub mod quantity;
 pub mod search;
 pub mod settings;

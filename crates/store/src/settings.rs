@@ -36,6 +36,7 @@ pub(crate) fn from_model(m: company_settings::Model) -> VersionedSettings {
             pool_return_days: m.pool_return_days.max(1) as u32,
             pool_claim_limit: m.pool_claim_limit.max(1) as u32,
             short_amounts: m.short_amounts,
+            allow_negative_stock: m.allow_negative_stock,
         },
         version: m.version,
     }
@@ -59,6 +60,7 @@ pub(crate) async fn ensure<C: ConnectionTrait>(conn: &C) -> StoreResult<()> {
         pool_return_days: Set(d.pool_return_days as i32),
         pool_claim_limit: Set(d.pool_claim_limit as i32),
         short_amounts: Set(d.short_amounts),
+        allow_negative_stock: Set(d.allow_negative_stock),
         version: Set(1),
         updated_at: Set(Utc::now()),
     }
@@ -102,6 +104,7 @@ pub async fn update(store: &Store, actor: &Actor, new: Settings, version: i64) -
         .set(Column::PoolReturnDays, Expr::value(new.pool_return_days as i32))
         .set(Column::PoolClaimLimit, Expr::value(new.pool_claim_limit as i32))
         .set(Column::ShortAmounts, Expr::value(new.short_amounts))
+        .set(Column::AllowNegativeStock, Expr::value(new.allow_negative_stock))
         .exec()
         .await?;
     let (before, after) = (from_model(before), from_model(after));

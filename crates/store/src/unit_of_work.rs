@@ -299,7 +299,11 @@ versioned!(
     role,
     pipeline,
     pipeline_stage,
-    company_settings
+    company_settings,
+    product,
+    product_category,
+    price_list_entry,
+    warehouse
 );
 
 // The unit is the connection its area code reads and writes through.

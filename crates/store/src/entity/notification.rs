@@ -31,6 +31,9 @@ pub enum NotificationKind {
     /// Another rep asks to take over a customer (撞单).
     #[sea_orm(string_value = "handover_request")]
     HandoverRequest,
+    /// A stock movement took a product to or under its reorder point.
+    #[sea_orm(string_value = "low_stock")]
+    LowStock,
 }
 
 impl NotificationKind {
@@ -39,6 +42,7 @@ impl NotificationKind {
             NotificationKind::TaskDue => "task_due",
             NotificationKind::FollowUp => "follow_up",
             NotificationKind::HandoverRequest => "handover_request",
+            NotificationKind::LowStock => "low_stock",
         }
     }
 }

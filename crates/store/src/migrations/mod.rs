@@ -23,6 +23,8 @@ mod m20261207_000017_amount_display;
 mod m20261207_000018_customer_tags;
 mod m20261207_000019_stored_codes;
 mod m20261207_000020_handover_requests;
+mod m20261208_000030_products;
+mod m20261208_000031_inventory;
 
 pub struct Migrator;
 
@@ -52,6 +54,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_customer_tags::Migration),
             Box::new(m20261207_000019_stored_codes::Migration),
             Box::new(m20261207_000020_handover_requests::Migration),
+            Box::new(m20261208_000030_products::Migration),
+            Box::new(m20261208_000031_inventory::Migration),
         ]
     }
 }
