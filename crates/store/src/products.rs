@@ -335,8 +335,9 @@ async fn checked<C: ConnectionTrait>(conn: &C, input: &ProductInput, id: Option<
     {
         invalid.push(FieldError::new("category_id", "unknown_reference"));
     }
-    if let Some(v) = &values {
-        let mut same = product::Entity::find().filter(product::Column::Code.eq(v.code.clone()));
+    let code = input.text.code.trim();
+    if !code.is_empty() {
+        let mut same = product::Entity::find().filter(product::Column::Code.eq(code));
         if let Some(id) = id {
             same = same.filter(product::Column::Id.ne(id));
         }
