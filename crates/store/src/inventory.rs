@@ -459,7 +459,7 @@ pub async fn ship(
 async fn available_total<C: ConnectionTrait>(conn: &C, product_id: i64) -> StoreResult<Quantity> {
     let total: Option<Option<i64>> = stock::Entity::find()
         .select_only()
-        .column_as(Expr::cust("SUM(on_hand - reserved)"), "total")
+        .column_as(Expr::cust("CAST(SUM(on_hand - reserved) AS BIGINT)"), "total")
         .filter(stock::Column::ProductId.eq(product_id))
         .into_tuple()
         .one(conn)
@@ -540,7 +540,7 @@ pub async fn low_stock(store: &Store, actor: &Actor, limit: u64) -> StoreResult<
     let limit = limit.clamp(1, 500);
     let db = store.reader();
     let sql = format!(
-        "SELECT p.id, COALESCE(SUM(s.on_hand - s.reserved), 0) AS available FROM products p \
+        "SELECT p.id, CAST(COALESCE(SUM(s.on_hand - s.reserved), 0) AS BIGINT) AS available FROM products p \
          LEFT JOIN stock s ON s.product_id = p.id \
          WHERE p.active = {t} AND p.reorder_point > 0 \
          GROUP BY p.id, p.code, p.reorder_point \

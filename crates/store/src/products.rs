@@ -307,6 +307,17 @@ pub async fn products_by_id<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> StoreR
     Ok(rows.into_iter().map(|p| (p.id, p)).collect())
 }
 
+/// The id of the product with this code (pages take products by code).
+pub async fn product_by_code(store: &Store, code: &str) -> StoreResult<Option<i64>> {
+    Ok(product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
+        .filter(product::Column::Code.eq(code))
+        .into_tuple()
+        .one(store.reader())
+        .await?)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ProductInput {
     pub text: ProductText,
