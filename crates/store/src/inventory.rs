@@ -745,3 +745,71 @@ pub async fn record(store: &Store, actor: &Actor, input: MovementInput) -> Store
     unit.commit(event).await?;
     Ok(views)
 }
+
+// ---------------------------------------------------------------- bulk load
+
+/// One past movement for [`load_history`].
+#[derive(Debug, Clone)]
+pub struct PastMovement {
+    pub at: DateTime<Utc>,
+    pub kind: MovementKind,
+    /// Signed.
+    pub quantity: Quantity,
+    pub reason: String,
+}
+
+/// Writes a product's past movements in one warehouse, oldest first, with
+/// their running balance, and sets its stock row to the end balance: for
+/// `salesflow demo` and `salesflow gen` on a fresh product (no audit rows,
+/// like every bulk load). Movements that would take the balance below zero
+/// are skipped, as the live rule would refuse them.
+pub async fn load_history(
+    store: &Store,
+    product_id: i64,
+    warehouse_id: i64,
+    movements: &[PastMovement],
+) -> StoreResult<Quantity> {
+    let txn = store.begin().await?;
+    let mut balance = stock_row(&txn, product_id, warehouse_id).await?.on_hand;
+    let mut rows = Vec::with_capacity(movements.len());
+    for m in movements {
+        if (balance + m.quantity).0 < 0 {
+            continue;
+        }
+        balance = balance + m.quantity;
+        rows.push(stock_movement::ActiveModel {
+            product_id: Set(product_id),
+            warehouse_id: Set(warehouse_id),
+            kind: Set(m.kind.code().to_owned()),
+            quantity: Set(m.quantity.0),
+            balance_after: Set(balance.0),
+            source_type: Set(None),
+            source_id: Set(None),
+            reason: Set(m.reason.clone()),
+            created_by: Set(None),
+            created_at: Set(m.at),
+            ..Default::default()
+        });
+    }
+    for chunk in rows.chunks(500) {
+        stock_movement::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+    }
+    let now = store.now();
+    stock::Entity::insert(stock::ActiveModel {
+        product_id: Set(product_id),
+        warehouse_id: Set(warehouse_id),
+        on_hand: Set(balance.0),
+        reserved: Set(0),
+        version: Set(1),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([stock::Column::ProductId, stock::Column::WarehouseId])
+            .update_column(stock::Column::OnHand)
+            .to_owned(),
+    )
+    .exec(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(balance)
+}
