@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::settings::{DateFormat, Settings};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect, Set};
 use serde::Serialize;
 
 use crate::Store;
@@ -44,11 +44,15 @@ pub(crate) fn from_model(m: company_settings::Model) -> VersionedSettings {
 
 /// Inserts the default row when there is none (first start).
 pub(crate) async fn ensure<C: ConnectionTrait>(conn: &C) -> StoreResult<()> {
-    if Entity::find_by_id(ROW).one(conn).await?.is_some() {
+    // Only the key is read and only the oldest columns are written (later
+    // ones take their defaults), so that this also runs on a database
+    // whose later migrations have not run yet.
+    let found: Option<i64> = Entity::find_by_id(ROW).select_only().column(Column::Id).into_tuple().one(conn).await?;
+    if found.is_some() {
         return Ok(());
     }
     let d = Settings::default();
-    company_settings::ActiveModel {
+    let row = company_settings::ActiveModel {
         id: Set(ROW),
         company_name: Set(d.company_name),
         currency: Set(d.currency),
@@ -60,12 +64,12 @@ pub(crate) async fn ensure<C: ConnectionTrait>(conn: &C) -> StoreResult<()> {
         pool_return_days: Set(d.pool_return_days as i32),
         pool_claim_limit: Set(d.pool_claim_limit as i32),
         short_amounts: Set(d.short_amounts),
-        allow_negative_stock: Set(d.allow_negative_stock),
         version: Set(1),
         updated_at: Set(Utc::now()),
-    }
-    .insert(conn)
-    .await?;
+        // `allow_negative_stock`: the column's default (false).
+        ..Default::default()
+    };
+    Entity::insert(row).exec_without_returning(conn).await?;
     Ok(())
 }
 
