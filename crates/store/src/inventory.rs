@@ -2,11 +2,11 @@
 //! stock movements every change of on-hand leaves behind (the stock card).
 //!
 //! "Never below zero" (unless the company allows negative stock) is
-//! enforced in the one statement that changes the row:
-//! `UPDATE stock SET on_hand = on_hand + Δ … WHERE … AND on_hand - reserved
-//! + Δ >= 0`; no row changed means not enough, and the caller hears how
-//! much is available. Concurrent changes of the same row wait for each
-//! other (SQLite's write lock, PostgreSQL's row lock, which re-checks the
+//! enforced in the one statement that changes the row (`UPDATE stock SET
+//! on_hand = on_hand + delta … WHERE … AND on_hand - reserved + delta >= 0`):
+//! no row changed means not enough, and the caller hears how much is
+//! available. Concurrent changes of the same row wait for each other
+//! (SQLite's write lock, PostgreSQL's row lock, which re-checks the
 //! condition on the row it waited for), so none can oversell.
 //!
 //! Reserve, release and ship are `pub` for the documents that move goods
@@ -298,6 +298,7 @@ pub struct Source {
     pub document_id: Option<i64>,
 }
 
+#[allow(clippy::too_many_arguments)] // one movement row, field by field
 async fn write_movement(
     unit: &UnitOfWork<'_>,
     kind: MovementKind,
@@ -475,7 +476,7 @@ async fn warn_if_low(unit: &UnitOfWork<'_>, product_id: i64, drop: Quantity) -> 
     let point = Quantity(p.reorder_point);
     let after = available_total(unit, product_id).await?;
     let before = after + drop;
-    if !(rules::is_low(after, point) && !rules::is_low(before, point)) {
+    if !rules::is_low(after, point) || rules::is_low(before, point) {
         return Ok(());
     }
     let title = format!("{} {} ≤ {}", p.code, p.name, point);
