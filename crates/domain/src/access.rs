@@ -20,11 +20,24 @@ pub enum Module {
     /// Pipelines (configured with `administer`), opportunities; `approve`
     /// overrides a stage gate.
     Opportunities,
+    /// Changing the product catalogue, categories and price lists (everyone
+    /// signed in reads them: company-wide reference data).
+    Products,
+    /// Warehouses and stock movements (receipts, adjustments, transfers);
+    /// everyone signed in reads stock.
+    Inventory,
 }
 
 impl Module {
-    pub const ALL: [Module; 5] =
-        [Module::Access, Module::Audit, Module::Settings, Module::Customers, Module::Opportunities];
+    pub const ALL: [Module; 7] = [
+        Module::Access,
+        Module::Audit,
+        Module::Settings,
+        Module::Customers,
+        Module::Opportunities,
+        Module::Products,
+        Module::Inventory,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -33,6 +46,8 @@ impl Module {
             Module::Settings => "settings",
             Module::Customers => "customers",
             Module::Opportunities => "opportunities",
+            Module::Products => "products",
+            Module::Inventory => "inventory",
         }
     }
 
@@ -204,6 +219,7 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     manager.grant(Settings, &[View]);
     manager.grant(Customers, &[View, Create, Edit, Delete, Export, Administer]);
     manager.grant(Opportunities, &[View, Create, Edit, Delete, Approve, Export]);
+    manager.grant(Products, &[View, Create, Edit, Delete, Export]);
     let mut staff = Permissions::default();
     staff.grant(Settings, &[View]);
     let mut sales = staff.clone();
@@ -212,6 +228,9 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     let mut support = staff.clone();
     support.grant(Customers, &[View]);
     support.grant(Opportunities, &[View]);
+    let mut warehouse = staff.clone();
+    warehouse.grant(Products, &[View, Export]);
+    warehouse.grant(Inventory, &[View, Create, Edit, Delete, Export]);
     vec![
         BuiltInRole {
             code: "admin",
@@ -246,7 +265,7 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
             name_zh: "仓库管理",
             name_en: "Warehouse",
             scope: DataScope::Team,
-            permissions: staff.clone(),
+            permissions: warehouse,
         },
         BuiltInRole {
             code: "after_sales",
@@ -401,6 +420,20 @@ mod tests {
         let management = &roles[6];
         assert!(management.permissions.allows(Module::Audit, Action::View));
         assert!(!management.permissions.allows(Module::Access, Action::Edit));
+        // The catalogue: admin and sales managers change it; stock: admin and the warehouse.
+        let can = |code: &str, module| {
+            roles.iter().find(|r| r.code == code).unwrap().permissions.allows(module, Action::Edit)
+        };
+        for (code, products, inventory) in [
+            ("admin", true, true),
+            ("sales_manager", true, false),
+            ("salesperson", false, false),
+            ("warehouse", false, true),
+            ("management", false, false),
+        ] {
+            assert_eq!(can(code, Module::Products), products, "{code}");
+            assert_eq!(can(code, Module::Inventory), inventory, "{code}");
+        }
     }
 
     #[test]

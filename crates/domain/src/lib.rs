@@ -19,6 +19,7 @@ pub mod opportunities;
 pub mod orders;
 pub mod people;
 pub mod pipelines;
+pub mod products;
 pub mod quantity;
 pub mod records;
 pub mod regions;

@@ -109,6 +109,10 @@ pub struct Settings {
     /// amount on hover; forms, exports and the API stay exact.
     #[serde(default)]
     pub short_amounts: bool,
+    /// Stock may go below zero (receipts recorded late); by default a
+    /// movement or reservation that would is refused.
+    #[serde(default)]
+    pub allow_negative_stock: bool,
 }
 
 impl Default for Settings {
@@ -124,6 +128,7 @@ impl Default for Settings {
             pool_return_days: 30,
             pool_claim_limit: 20,
             short_amounts: false,
+            allow_negative_stock: false,
         }
     }
 }

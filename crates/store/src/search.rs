@@ -30,6 +30,8 @@ pub enum Kind {
     Task = 4,
     Lead = 3,
     Opportunity = 5,
+    /// Products by code and name (issue 12).
+    Product = 10,
 }
 
 /// Replaces the index entries of a row with those of its new texts.

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::settings::{DateFormat, Settings};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect, Set};
 use serde::Serialize;
 
 use crate::Store;
@@ -36,6 +36,7 @@ pub(crate) fn from_model(m: company_settings::Model) -> VersionedSettings {
             pool_return_days: m.pool_return_days.max(1) as u32,
             pool_claim_limit: m.pool_claim_limit.max(1) as u32,
             short_amounts: m.short_amounts,
+            allow_negative_stock: m.allow_negative_stock,
         },
         version: m.version,
     }
@@ -43,11 +44,15 @@ pub(crate) fn from_model(m: company_settings::Model) -> VersionedSettings {
 
 /// Inserts the default row when there is none (first start).
 pub(crate) async fn ensure<C: ConnectionTrait>(conn: &C) -> StoreResult<()> {
-    if Entity::find_by_id(ROW).one(conn).await?.is_some() {
+    // Only the key is read and only the oldest columns are written (later
+    // ones take their defaults), so that this also runs on a database
+    // whose later migrations have not run yet.
+    let found: Option<i64> = Entity::find_by_id(ROW).select_only().column(Column::Id).into_tuple().one(conn).await?;
+    if found.is_some() {
         return Ok(());
     }
     let d = Settings::default();
-    company_settings::ActiveModel {
+    let row = company_settings::ActiveModel {
         id: Set(ROW),
         company_name: Set(d.company_name),
         currency: Set(d.currency),
@@ -61,9 +66,10 @@ pub(crate) async fn ensure<C: ConnectionTrait>(conn: &C) -> StoreResult<()> {
         short_amounts: Set(d.short_amounts),
         version: Set(1),
         updated_at: Set(Utc::now()),
-    }
-    .insert(conn)
-    .await?;
+        // `allow_negative_stock`: the column's default (false).
+        ..Default::default()
+    };
+    Entity::insert(row).exec_without_returning(conn).await?;
     Ok(())
 }
 
@@ -102,6 +108,7 @@ pub async fn update(store: &Store, actor: &Actor, new: Settings, version: i64) -
         .set(Column::PoolReturnDays, Expr::value(new.pool_return_days as i32))
         .set(Column::PoolClaimLimit, Expr::value(new.pool_claim_limit as i32))
         .set(Column::ShortAmounts, Expr::value(new.short_amounts))
+        .set(Column::AllowNegativeStock, Expr::value(new.allow_negative_stock))
         .exec()
         .await?;
     let (before, after) = (from_model(before), from_model(after));

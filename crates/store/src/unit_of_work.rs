@@ -302,7 +302,11 @@ versioned!(
     company_settings,
     picklist_entry,
     comment,
-    attachment
+    attachment,
+    product,
+    product_category,
+    price_list_entry,
+    warehouse
 );
 
 // The unit is the connection its area code reads and writes through.

@@ -17,6 +17,7 @@ pub struct Model {
     pub pool_return_days: i32,
     pub pool_claim_limit: i32,
     pub short_amounts: bool,
+    pub allow_negative_stock: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -34,6 +34,9 @@ pub enum NotificationKind {
     /// Someone mentioned the user in a comment.
     #[sea_orm(string_value = "mention")]
     Mention,
+    /// A stock movement took a product to or under its reorder point.
+    #[sea_orm(string_value = "low_stock")]
+    LowStock,
 }
 
 impl NotificationKind {
@@ -43,6 +46,7 @@ impl NotificationKind {
             NotificationKind::FollowUp => "follow_up",
             NotificationKind::HandoverRequest => "handover_request",
             NotificationKind::Mention => "mention",
+            NotificationKind::LowStock => "low_stock",
         }
     }
 }

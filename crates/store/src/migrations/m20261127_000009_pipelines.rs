@@ -242,7 +242,7 @@ impl MigrationTrait for Migration {
 /// Built-in roles get their permissions when first created; a module added
 /// later is granted here, once, to the built-in roles of an existing
 /// database (as `built_in_roles()` grants it to new ones).
-async fn grant_new_module(m: &SchemaManager<'_>, module: Module) -> Result<(), DbErr> {
+pub(super) async fn grant_new_module(m: &SchemaManager<'_>, module: Module) -> Result<(), DbErr> {
     let db = m.get_connection();
     for role in built_in_roles() {
         let Some(actions) = role.permissions.0.get(&module) else { continue };

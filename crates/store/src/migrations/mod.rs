@@ -27,6 +27,8 @@ mod m20261208_000022_user_pinyin;
 mod m20261208_000026_customer_record;
 mod m20261208_000027_comments;
 mod m20261208_000028_attachments;
+mod m20261208_000030_products;
+mod m20261208_000031_inventory;
 
 pub struct Migrator;
 
@@ -60,6 +62,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000026_customer_record::Migration),
             Box::new(m20261208_000027_comments::Migration),
             Box::new(m20261208_000028_attachments::Migration),
+            Box::new(m20261208_000030_products::Migration),
+            Box::new(m20261208_000031_inventory::Migration),
         ]
     }
 }

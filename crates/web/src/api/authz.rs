@@ -29,7 +29,7 @@ pub enum Need {
 }
 
 use Action::*;
-use Module::{Access, Audit, Customers, Opportunities, Settings};
+use Module::{Access, Audit, Customers, Inventory, Opportunities, Products, Settings};
 use Need::*;
 
 const CUSTOMER_BULK: &[(Module, Action)] = &[(Customers, Edit), (Customers, Delete)];
@@ -134,6 +134,31 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("DELETE", "/saved-views/{id}", SignedIn),
     ("GET", "/list-columns/{list}", SignedIn),
     ("PUT", "/list-columns/{list}", SignedIn),
+    // products: company-wide reference data, read by everyone signed in
+    ("GET", "/product-categories", SignedIn),
+    ("POST", "/product-categories", Right(Products, Create)),
+    ("PATCH", "/product-categories/{id}", Right(Products, Edit)),
+    ("DELETE", "/product-categories/{id}", Right(Products, Delete)),
+    ("GET", "/products", SignedIn),
+    ("POST", "/products", Right(Products, Create)),
+    ("GET", "/products/{id}", SignedIn),
+    ("PATCH", "/products/{id}", Right(Products, Edit)),
+    ("DELETE", "/products/{id}", Right(Products, Delete)),
+    ("GET", "/products/{id}/prices", SignedIn),
+    ("POST", "/products/{id}/prices", Right(Products, Edit)),
+    ("DELETE", "/products/{id}/prices/{entry_id}", Right(Products, Edit)),
+    // The customer must be in the caller's scope (the store checks).
+    ("GET", "/products/{id}/price", SignedIn),
+    // inventory: read by everyone signed in
+    ("GET", "/warehouses", SignedIn),
+    ("POST", "/warehouses", Right(Inventory, Create)),
+    ("GET", "/warehouses/{id}", SignedIn),
+    ("PATCH", "/warehouses/{id}", Right(Inventory, Edit)),
+    ("DELETE", "/warehouses/{id}", Right(Inventory, Delete)),
+    ("GET", "/stock", SignedIn),
+    ("GET", "/stock/low", SignedIn),
+    ("GET", "/stock-movements", SignedIn),
+    ("POST", "/stock-movements", Right(Inventory, Create)),
     // tasks
     ("GET", "/tasks", Right(Customers, View)),
     ("POST", "/tasks", Right(Customers, Create)),

@@ -16,10 +16,12 @@ pub(crate) mod customers;
 mod global_search;
 mod home;
 pub(crate) mod imports;
+pub(crate) mod inventory;
 pub(crate) mod leads;
 pub(crate) mod opportunities;
 mod picklists;
 pub(crate) mod pipelines;
+pub(crate) mod products;
 pub(crate) mod reports;
 pub(crate) mod settings;
 pub(crate) mod tasks;
@@ -88,7 +90,9 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(pipelines::routes())
         .merge(opportunities::routes())
         .merge(reports::routes())
-        .merge(imports::routes());
+        .merge(imports::routes())
+        .merge(products::routes())
+        .merge(inventory::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

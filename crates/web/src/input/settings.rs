@@ -30,6 +30,10 @@ pub struct SettingsBody {
     /// the API are always exact.
     #[serde(default)]
     pub short_amounts: bool,
+    /// Stock may go below zero; default `false` (a movement or reservation
+    /// that would is refused).
+    #[serde(default)]
+    pub allow_negative_stock: bool,
     pub version: i64,
 }
 
@@ -47,6 +51,7 @@ impl From<VersionedSettings> for SettingsBody {
             pool_return_days: s.pool_return_days,
             pool_claim_limit: s.pool_claim_limit,
             short_amounts: s.short_amounts,
+            allow_negative_stock: s.allow_negative_stock,
             version: v.version,
         }
     }
@@ -67,6 +72,7 @@ impl SettingsBody {
             pool_return_days: self.pool_return_days,
             pool_claim_limit: self.pool_claim_limit,
             short_amounts: self.short_amounts,
+            allow_negative_stock: self.allow_negative_stock,
         })
     }
 }

@@ -14,11 +14,13 @@ pub(crate) mod help;
 mod handover;
 mod home;
 mod imports;
+mod inventory;
 mod leads;
 mod opportunities;
 mod page;
 pub(crate) mod picklists;
 mod pipelines;
+mod products;
 mod reports;
 pub(crate) mod settings;
 mod views;
@@ -66,6 +68,8 @@ pub fn routes() -> Router<AppState> {
         .merge(imports::routes())
         .merge(opportunities::routes())
         .merge(pipelines::routes())
+        .merge(products::routes())
+        .merge(inventory::routes())
 }
 
 const FLASH_COOKIE: &str = "sf_flash";
@@ -289,6 +293,9 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
         work.push(item("/opportunities", "opportunities.nav", "funnel"));
         work.push(item("/board", "kanban.nav", "columns"));
     }
+    // Reference data: every person signed in reads products and stock.
+    work.push(item("/products", "products.nav", "package"));
+    work.push(item("/stock", "inventory.nav", "archive"));
     if actor.can(Module::Customers, Action::Create) || actor.can(Module::Customers, Action::Edit) {
         work.push(item("/imports", "imports.nav", "upload"));
     }

@@ -75,6 +75,7 @@ struct SettingsForm {
     pool_claim_limit: u32,
     /// The checkbox: present when ticked.
     short_amounts: Option<String>,
+    allow_negative_stock: Option<String>,
     version: i64,
 }
 
@@ -90,6 +91,7 @@ async fn save_settings(request: Page, Form(f): Form<SettingsForm>) -> PageResult
         pool_return_days: f.pool_return_days,
         pool_claim_limit: f.pool_claim_limit,
         short_amounts: f.short_amounts.is_some(),
+        allow_negative_stock: f.allow_negative_stock.is_some(),
         version: f.version,
     };
     let result = match form.settings() {

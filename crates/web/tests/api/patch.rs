@@ -55,6 +55,17 @@ async fn post(app: &TestApp, path: &str, body: Value) -> Value {
 }
 
 async fn cases(app: &TestApp) -> Vec<Case> {
+    let parent = post(app, "/api/v1/product-categories", json!({"name": "补丁上级"})).await;
+    let category =
+        post(app, "/api/v1/product-categories", json!({"name": "补丁分类", "parent_id": parent["id"]})).await;
+    let product = post(
+        app,
+        "/api/v1/products",
+        json!({"code": "PATCH-1", "name": "补丁产品", "unit": "台", "list_price": "100", "cost": "60",
+               "tax_rate": "13", "specification": "规格", "category_id": category["id"]}),
+    )
+    .await;
+    let warehouse = post(app, "/api/v1/warehouses", json!({"code": "PW", "name": "补丁仓", "address": "上海"})).await;
     let customer = post(
         app,
         "/api/v1/customers",
@@ -289,6 +300,42 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             required: Some("label_zh"),
             versioned: true,
             id: choice["id"].clone(),
+        },
+        Case {
+            route: "/products/{id}",
+            path: format!("/api/v1/products/{}", product["id"]),
+            read: format!("/api/v1/products/{}", product["id"]),
+            pick: same,
+            change: json!({"list_price": "99.00"}),
+            keep: &["code", "name", "unit", "cost", "tax_rate", "specification"],
+            clear: Some(("category_id", Value::Null)),
+            required: Some("name"),
+            versioned: true,
+            id: product["id"].clone(),
+        },
+        Case {
+            route: "/product-categories/{id}",
+            path: format!("/api/v1/product-categories/{}", category["id"]),
+            read: "/api/v1/product-categories".into(),
+            pick: by_id_in_list,
+            change: json!({"name": "补丁分类二"}),
+            keep: &["parent_id"],
+            clear: Some(("parent_id", Value::Null)),
+            required: Some("name"),
+            versioned: true,
+            id: category["id"].clone(),
+        },
+        Case {
+            route: "/warehouses/{id}",
+            path: format!("/api/v1/warehouses/{}", warehouse["id"]),
+            read: format!("/api/v1/warehouses/{}", warehouse["id"]),
+            pick: same,
+            change: json!({"name": "补丁仓二"}),
+            keep: &["code", "address", "active"],
+            clear: None,
+            required: Some("code"),
+            versioned: true,
+            id: warehouse["id"].clone(),
         },
         Case {
             route: "/lost-reasons/{id}",

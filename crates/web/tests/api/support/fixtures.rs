@@ -39,4 +39,22 @@ impl TestApp {
         let (status, body) = self.api(Method::PATCH, "/api/v1/settings", Some(&self.admin), Some(settings)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
+
+    /// A product with this code (list price 100.00, reorder point `reorder`): its id.
+    pub async fn product(&self, code: &str, reorder: &str) -> i64 {
+        let body = json!({"code": code, "name": format!("产品 {code}"), "unit": "台", "list_price": "100.00",
+                          "reorder_point": reorder});
+        self.products().create(&body).await["id"].as_i64().unwrap()
+    }
+
+    /// A warehouse with this code: its id.
+    pub async fn warehouse(&self, code: &str) -> i64 {
+        self.warehouses().create(&json!({"code": code, "name": format!("仓库 {code}")})).await["id"].as_i64().unwrap()
+    }
+
+    /// Puts `quantity` of a product into a warehouse (a receipt).
+    pub async fn receive(&self, product: i64, warehouse: i64, quantity: &str) {
+        let body = json!({"kind": "receipt", "product_id": product, "warehouse_id": warehouse, "quantity": quantity});
+        self.stock_movements().create(&body).await;
+    }
 }

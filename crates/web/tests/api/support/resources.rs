@@ -139,6 +139,26 @@ impl TestApp {
         self.resource("pipelines")
     }
 
+    pub fn products(&self) -> Resource<'_> {
+        self.resource("products")
+    }
+
+    pub fn product_categories(&self) -> Resource<'_> {
+        self.resource("product-categories")
+    }
+
+    pub fn warehouses(&self) -> Resource<'_> {
+        self.resource("warehouses")
+    }
+
+    pub fn stock(&self) -> Resource<'_> {
+        self.resource("stock")
+    }
+
+    pub fn stock_movements(&self) -> Resource<'_> {
+        self.resource("stock-movements")
+    }
+
     pub fn roles(&self) -> Resource<'_> {
         self.resource("roles")
     }
