@@ -200,6 +200,7 @@ pub async fn actor_for<C: ConnectionTrait>(conn: &C, u: &user::Model) -> StoreRe
         username: u.username.clone(),
         display_name: u.display_name.clone(),
         role_code: r.code.clone(),
+        role_name: r.name.clone(),
         permissions: role_permissions(&r),
         scope,
         department_id: u.department_id,
