@@ -147,20 +147,19 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
     let buckets = periods(params.from, params.to, params.group_by);
 
     // The period index as a CASE over the bucket starts (portable).
-    let mut values: Vec<Value> = Vec::new();
+    let mut q = Params::new(backend);
     let mut case = String::from("CAST(CASE");
     for (i, (_, _, end)) in buckets.iter().enumerate() {
-        case.push_str(&format!(" WHEN expected_close_date <= ? THEN {i}"));
-        values.push((*end).into());
+        case.push_str(&format!(" WHEN expected_close_date <= {} THEN {i}", q.bind(*end)));
     }
     case.push_str(" END AS BIGINT)");
-    values.extend([rules::OpportunityStatus::Open.code().into(), params.from.into(), params.to.into()]);
+    let open = q.bind(rules::OpportunityStatus::Open.code());
+    let (from, to) = (q.bind(params.from), q.bind(params.to));
     let mut filter = String::new();
     if let Some(p) = params.pipeline_id {
-        filter.push_str(" AND pipeline_id = ?");
-        values.push(p.into());
+        filter.push_str(&format!(" AND pipeline_id = {}", q.bind(p)));
     }
-    filter.push_str(&owner_filter("owner_id", &owners, &mut values));
+    filter.push_str(&owner_filter("owner_id", &owners, &mut q));
     // Each deal's amount × probability rounded to the cent, without the
     // product (an amount stored before the maximum would overflow it):
     // (a / D × p) × D/100 + (a % D × p + 50) / 100, as D is a multiple of
@@ -170,8 +169,8 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
         "SELECT {case}, owner_id, probability, COUNT(*), {}, \
          CAST(SUM((amount / {d}) * probability) AS BIGINT), \
          CAST(SUM(((amount % {d}) * probability + 50) / 100) AS BIGINT) \
-         FROM opportunities WHERE status = ? AND deleted_at IS NULL \
-         AND expected_close_date >= ? AND expected_close_date <= ?{filter} \
+         FROM opportunities WHERE status = {open} AND deleted_at IS NULL \
+         AND expected_close_date >= {from} AND expected_close_date <= {to}{filter} \
          GROUP BY 1, 2, 3",
         split_sum_sql("amount"),
     );
@@ -179,7 +178,7 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
     let mut team: Vec<ForecastFigures> = vec![ForecastFigures::default(); buckets.len()];
     let mut by_person: BTreeMap<i64, Vec<ForecastFigures>> = BTreeMap::new();
     let mut total = ForecastFigures::default();
-    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+    for row in conn.query_all_raw(q.statement(sql)).await? {
         let Ok(bucket) = usize::try_from(int(&row, 0)?) else { continue };
         let owner = int(&row, 1)?;
         let probability: i32 = row.try_get_by_index(2)?;

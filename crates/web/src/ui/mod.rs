@@ -214,11 +214,7 @@ pub async fn page_ctx(request: &Page, path: &str) -> PageCtx {
         csrf: request.meta.csrf_token.clone(),
         user_name: request.session.actor.display_name.clone(),
         username: request.session.actor.username.clone(),
-        role: i18n::role_name(
-            request.locale(),
-            &request.session.actor.role_code,
-            &request.session.actor.role_name,
-        ),
+        role: i18n::role_name(request.locale(), &request.session.actor.role_code, &request.session.actor.role_name),
         nav: navigation(request.actor(), request.locale(), path),
         flash: flash.map(|k| i18n::t(request.locale(), &k)),
         settings,

@@ -204,7 +204,8 @@ async fn roles_are_named_in_the_readers_language_on_user_pages_and_the_top_bar()
     let (cookies, _) = sign_in(&app).await;
     let cell = |name: &str| format!("<td class=\"nowrap\">{name}</td>");
     let header = |name: &str| format!("@wang.fang · {name} ·");
-    for (request, name) in [(get("/admin/users", &cookies), "Salesperson"), (get_zh("/admin/users", &cookies), "销售顾问")]
+    for (request, name) in
+        [(get("/admin/users", &cookies), "Salesperson"), (get_zh("/admin/users", &cookies), "销售顾问")]
     {
         let (s, _, page) = app.send(request).await;
         assert_eq!(s, StatusCode::OK);
