@@ -211,8 +211,11 @@ pub(super) async fn show_page(
     } else {
         Vec::new()
     };
-    let task_filter =
-        salesflow_store::tasks::TaskFilter { customer_id: Some(id), status: Some("open".into()), ..Default::default() };
+    let task_filter = salesflow_store::tasks::TaskFilter {
+        customer_id: Some(id),
+        status: Some(salesflow_domain::tasks::TaskStatus::Open.code().into()),
+        ..Default::default()
+    };
     let open_tasks = match salesflow_store::tasks::list_tasks(
         request.store(),
         actor,
