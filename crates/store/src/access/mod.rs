@@ -639,7 +639,7 @@ pub async fn request_password_reset(
     let id = u.id;
     let view = user_view(&txn, u).await?;
     let (subject, body) = compose(&view, &token);
-    let outbox_id = notifications::enqueue(&txn, &to, &subject, &body).await?;
+    let outbox_id = notifications::enqueue(&txn, &to, &subject, &body, now).await?;
     txn.commit(AuditEvent::new("auth.password_reset_requested", "user", Some(id))).await?;
     Ok(Some(ResetMail { outbox_id }))
 }

@@ -175,7 +175,7 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
     let pipeline = pipeline.ok_or(StoreError::NotFound)?;
     let (settings, summary_zone) = rollup::settings_and_built_for(conn).await?;
     let (start, end) = bounds(&settings, params.from, params.to);
-    let now = Utc::now();
+    let now = store.now();
 
     // 1. Stays entered in the period, by stage and owner (count, amount,
     //    converted, finished and their days); whole days of the finished

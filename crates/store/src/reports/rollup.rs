@@ -465,6 +465,7 @@ pub(crate) async fn rebuild_in<C: ConnectionTrait>(conn: &C, pipeline: Option<i6
     }
     if pipeline.is_none() {
         let mut q = Params::new(backend);
+        // When the summary was built: bookkeeping of the machine, not business time.
         let row = q.list([Value::from(1i32), settings.time_zone.clone().into(), Utc::now().into()]);
         let sql = format!(
             "INSERT INTO funnel_rollup_state (id, time_zone, built_at) VALUES ({row}) \

@@ -91,6 +91,8 @@ pub struct PageCtx {
     pub path: String,
     /// Due reminders not read yet (the bell's count).
     pub notice_count: u64,
+    /// The store's clock when the page was built ("3 days ago").
+    pub now: DateTime<Utc>,
 }
 
 impl PageCtx {
@@ -118,7 +120,7 @@ impl PageCtx {
 
     /// "3 days ago" / "3 天前".
     pub fn ago(&self, at: &DateTime<Utc>) -> String {
-        let secs = (Utc::now() - *at).num_seconds().max(0);
+        let secs = (self.now - *at).num_seconds().max(0);
         let (n, unit) = match secs {
             0..60 => return self.t("time.just_now"),
             60..3600 => (secs / 60, "minutes"),
@@ -219,6 +221,7 @@ pub async fn page_ctx(request: &Page, path: &str) -> PageCtx {
         flash: flash.map(|k| i18n::t(request.locale(), &k)),
         settings,
         path: path.to_owned(),
+        now: request.store().now(),
     }
 }
 
@@ -236,6 +239,7 @@ pub async fn public_ctx(state: &AppState, meta: &RequestMeta) -> PageCtx {
         settings,
         path: String::new(),
         notice_count: 0,
+        now: state.store.now(),
     }
 }
 
@@ -318,6 +322,7 @@ pub async fn export_download(
 ) -> PageResult {
     let t = |k: &str| i18n::t(locale, k);
     let header = crate::export::header(&t, columns);
+    // The machine's date in a download's file name, not business time.
     let name = format!("{stem}-{}", chrono::Utc::now().format("%Y%m%d"));
     Ok(crate::export::respond(format, &name, header, fetch?).await?)
 }

@@ -229,7 +229,7 @@ pub(super) async fn show_page(
     };
     let ctx = request.ctx("/customers").await;
     let activity = if activity.occurred_at.is_empty() {
-        ActivityForm { occurred_at: ctx.settings.local_input(chrono::Utc::now()), kind: "visit".into(), ..activity }
+        ActivityForm { occurred_at: ctx.settings.local_input(request.store().now()), kind: "visit".into(), ..activity }
     } else {
         activity
     };
