@@ -46,11 +46,11 @@ use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryResult, Statement, V
 use serde::Serialize;
 
 use crate::Store;
-use crate::customers::owner_names;
 use crate::entity::{department, user};
 use crate::error::{StoreError, StoreResult};
 use crate::pipelines::{PipelineView, load_stages};
 use crate::scope::Actor;
+use crate::shared::owner_names;
 
 mod forecast;
 mod funnel;

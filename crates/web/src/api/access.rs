@@ -217,7 +217,7 @@ async fn transfer_user(
     ApiJson(body): ApiJson<TransferBody>,
 ) -> ApiResult<Json<TransferAnswer>> {
     let moved =
-        salesflow_store::customers::transfer(&state.store, &session.actor, id, body.to_user_id).await.api(&meta)?;
+        salesflow_store::handover::transfer(&state.store, &session.actor, id, body.to_user_id).await.api(&meta)?;
     Ok(Json(TransferAnswer {
         customers: moved.customers,
         tasks: moved.tasks,

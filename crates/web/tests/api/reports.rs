@@ -725,7 +725,7 @@ async fn reports_funnel_summary_matches_the_stays() {
         opportunities::update_opportunity(&app.store, &sys(), id, m.version, input).await.expect("update");
     }
     // Carol leaves: her open deal (4) goes to Bob.
-    let handed = customers::transfer(&app.store, &sys(), carol, bob).await.unwrap();
+    let handed = salesflow_store::handover::transfer(&app.store, &sys(), carol, bob).await.unwrap();
     assert_eq!(handed.opportunities, 1);
     let fresh = new_deal(&app, main.id, bob, customer_of[&bob], "777.00").await;
     for s in [To(2), Win] {
