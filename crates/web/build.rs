@@ -20,7 +20,10 @@ const FILES: [(&str, &str); 5] = [
 const MANIFESTS: [&str; 2] = ["package.json", "package-lock.json"];
 
 fn main() {
-    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
+    // Read when the script runs, not baked in when it compiles: one compiled
+    // script may serve checkouts at several paths (worktrees sharing a target).
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let assets = manifest.join("../../assets");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     for name in MANIFESTS {
         println!("cargo:rerun-if-changed={}", assets.join(name).display());

@@ -163,9 +163,10 @@ impl Settings {
         self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
     }
 
-    /// Today's date in the company's time zone.
-    pub fn today(&self) -> NaiveDate {
-        Utc::now().with_timezone(&self.tz()).date_naive()
+    /// The day `now` falls on in the company's time zone ("today", with
+    /// `now` from the store's clock).
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.tz()).date_naive()
     }
 
     pub fn format_date(&self, date: NaiveDate) -> String {

@@ -63,6 +63,31 @@ impl TaskStatus {
     }
 }
 
+/// A list's status filter: `open` is every status still to be done (open
+/// or in progress, as the contract shows them), any other code that status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    StillToDo,
+    Only(TaskStatus),
+}
+
+impl StatusFilter {
+    pub fn parse(code: &str) -> Option<StatusFilter> {
+        match TaskStatus::parse(code)? {
+            TaskStatus::Open => Some(StatusFilter::StillToDo),
+            other => Some(StatusFilter::Only(other)),
+        }
+    }
+
+    /// The stored statuses the filter matches.
+    pub fn statuses(self) -> Vec<TaskStatus> {
+        match self {
+            StatusFilter::StillToDo => TaskStatus::OPEN.to_vec(),
+            StatusFilter::Only(s) => vec![s],
+        }
+    }
+}
+
 /// Stored as its rank so that sorting by priority puts urgent work first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -188,6 +213,14 @@ mod tests {
 
     use super::*;
     use crate::settings::Settings;
+
+    #[test]
+    fn the_open_filter_takes_every_status_still_to_do() {
+        assert_eq!(StatusFilter::parse("open").map(StatusFilter::statuses), Some(TaskStatus::OPEN.to_vec()));
+        assert_eq!(StatusFilter::parse(" done ").map(StatusFilter::statuses), Some(vec![TaskStatus::Done]));
+        assert_eq!(StatusFilter::parse("in_progress").map(StatusFilter::statuses), Some(vec![TaskStatus::InProgress]));
+        assert_eq!(StatusFilter::parse("later"), None);
+    }
 
     #[test]
     fn codes_round_trip() {

@@ -44,6 +44,3 @@ pub use db::{Backend, DbSettings, Store};
 pub use error::{StoreError, StoreResult};
 pub use scope::Actor;
 pub use unit_of_work::{Permit, UnitOfWork};
-// Saved list views were `views`, a name the read models use too; the web
-// crate still calls them by it.
-pub use saved_views as views;

@@ -39,12 +39,19 @@ impl From<outbox_message::Model> for OutboxMessage {
     }
 }
 
-pub async fn enqueue<C: ConnectionTrait>(conn: &C, to: &str, subject: &str, body: &str) -> StoreResult<i64> {
+/// Writes a message to the outbox at `now` (the store's clock).
+pub async fn enqueue<C: ConnectionTrait>(
+    conn: &C,
+    to: &str,
+    subject: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<i64> {
     let row = outbox_message::ActiveModel {
         to_address: Set(to.to_owned()),
         subject: Set(subject.to_owned()),
         body: Set(body.to_owned()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(conn)
@@ -228,7 +235,7 @@ pub async fn queue_due_reminders(
                 due_at: n.due_at,
             };
             let (subject, body) = render(&reminder);
-            outbox.push(enqueue(&txn, &reminder.to_address, &subject, &body).await?);
+            outbox.push(enqueue(&txn, &reminder.to_address, &subject, &body, now).await?);
         }
     }
     notification::Entity::update_many()

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::pipelines::{self as rules, ItemKind, OpportunityStatus, StageFields};
@@ -300,8 +300,7 @@ fn check_pipeline_input(input: &PipelineInput) -> Invalid {
 
 // ---------------------------------------------------------------- install
 
-fn stage_row(pipeline_id: i64, position: i32, input: &StageInput) -> pipeline_stage::ActiveModel {
-    let now = Utc::now();
+fn stage_row(pipeline_id: i64, position: i32, input: &StageInput, now: DateTime<Utc>) -> pipeline_stage::ActiveModel {
     pipeline_stage::ActiveModel {
         pipeline_id: Set(pipeline_id),
         position: Set(position),
@@ -326,7 +325,13 @@ fn stage_row(pipeline_id: i64, position: i32, input: &StageInput) -> pipeline_st
     }
 }
 
-async fn insert_item<C: ConnectionTrait>(conn: &C, stage_id: i64, position: i32, item: &ItemInput) -> StoreResult<()> {
+async fn insert_item<C: ConnectionTrait>(
+    conn: &C,
+    stage_id: i64,
+    position: i32,
+    item: &ItemInput,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     stage_item::ActiveModel {
         stage_id: Set(stage_id),
         position: Set(position),
@@ -335,7 +340,7 @@ async fn insert_item<C: ConnectionTrait>(conn: &C, stage_id: i64, position: i32,
         text_en: Set(item.text_en.trim().to_owned()),
         required: Set(item.required),
         retired_at: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(conn)
@@ -375,6 +380,7 @@ fn template_stage(t: &rules::StageTemplate) -> StageInput {
 /// Installs the shipped pipelines (once per code, even if retired since)
 /// and the lost reasons (when there are none). Safe on every start.
 pub(crate) async fn install_templates<C: ConnectionTrait>(conn: &C) -> StoreResult<()> {
+    // Start-up bookkeeping (the shipped data's row times), not business time.
     let now = Utc::now();
     for (n, t) in rules::templates().iter().enumerate() {
         let exists = pipeline::Entity::find().filter(pipeline::Column::Code.eq(t.code.as_str())).count(conn).await? > 0;
@@ -396,9 +402,9 @@ pub(crate) async fn install_templates<C: ConnectionTrait>(conn: &C) -> StoreResu
         .await?;
         for (i, s) in t.stages.iter().enumerate() {
             let input = template_stage(s);
-            let stage = stage_row(p.id, i as i32 + 1, &input).insert(conn).await?;
+            let stage = stage_row(p.id, i as i32 + 1, &input, now).insert(conn).await?;
             for (k, item) in input.checklist.iter().enumerate() {
-                insert_item(conn, stage.id, k as i32 + 1, item).await?;
+                insert_item(conn, stage.id, k as i32 + 1, item, now).await?;
             }
         }
     }
@@ -454,9 +460,9 @@ pub async fn create_pipeline(
     .insert(&txn)
     .await?;
     for (i, s) in stages.iter().enumerate() {
-        let stage = stage_row(p.id, i as i32 + 1, s).insert(&txn).await?;
+        let stage = stage_row(p.id, i as i32 + 1, s, txn.now()).insert(&txn).await?;
         for (k, item) in s.checklist.iter().enumerate() {
-            insert_item(&txn, stage.id, k as i32 + 1, item).await?;
+            insert_item(&txn, stage.id, k as i32 + 1, item, txn.now()).await?;
         }
     }
     let v = load_one(&txn, p.id).await?;
@@ -510,7 +516,12 @@ async fn open_count<C: ConnectionTrait>(conn: &C, column: opportunity::Column, i
 
 /// Replaces a stage's checklist: listed items with an id are updated in
 /// place (their ticks stay), new ones are added, the rest retired.
-async fn save_checklist<C: ConnectionTrait>(conn: &C, stage_id: i64, items: &[ItemInput]) -> StoreResult<()> {
+async fn save_checklist<C: ConnectionTrait>(
+    conn: &C,
+    stage_id: i64,
+    items: &[ItemInput],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let existing: Vec<i64> = stage_item::Entity::find()
         .filter(stage_item::Column::StageId.eq(stage_id))
         .filter(stage_item::Column::RetiredAt.is_null())
@@ -537,14 +548,14 @@ async fn save_checklist<C: ConnectionTrait>(conn: &C, stage_id: i64, items: &[It
                     .await?;
             }
             Some(_) => return Err(Invalid::one(&format!("checklist[{n}].id"), "unknown_reference").into()),
-            None => insert_item(conn, stage_id, position, item).await?,
+            None => insert_item(conn, stage_id, position, item, now).await?,
         }
     }
     let kept: Vec<i64> = items.iter().filter_map(|i| i.id).collect();
     let gone: Vec<i64> = existing.into_iter().filter(|id| !kept.contains(id)).collect();
     if !gone.is_empty() {
         stage_item::Entity::update_many()
-            .col_expr(stage_item::Column::RetiredAt, Expr::value(Some(Utc::now())))
+            .col_expr(stage_item::Column::RetiredAt, Expr::value(Some(now)))
             .filter(stage_item::Column::Id.is_in(gone))
             .exec(conn)
             .await?;
@@ -575,8 +586,8 @@ pub async fn create_stage(
             .exec(&txn)
             .await?;
     }
-    let stage = stage_row(pipeline_id, position, &input).insert(&txn).await?;
-    save_checklist(&txn, stage.id, &input.checklist).await?;
+    let stage = stage_row(pipeline_id, position, &input, txn.now()).insert(&txn).await?;
+    save_checklist(&txn, stage.id, &input.checklist, txn.now()).await?;
     let after = load_one(&txn, pipeline_id).await?;
     let snapshot = after.stage(stage.id).and_then(audit::snapshot);
     txn.commit(AuditEvent::new("pipeline.stage_create", "pipeline_stage", Some(stage.id)).after_json(snapshot)).await?;
@@ -618,7 +629,7 @@ pub async fn update_stage(
         .set(pipeline_stage::Column::OutputEn, Expr::value(input.output_en.trim()))
         .exec_without_reading()
         .await?;
-    save_checklist(&txn, stage_id, &input.checklist).await?;
+    save_checklist(&txn, stage_id, &input.checklist, txn.now()).await?;
     if before.probability != input.probability {
         opportunity::Entity::update_many()
             .col_expr(opportunity::Column::Probability, Expr::value(input.probability))

@@ -16,6 +16,9 @@ pub struct Actor {
     pub username: String,
     pub display_name: String,
     pub role_code: String,
+    /// The role's stored name: what an administrator typed, or empty for a
+    /// built-in role (the reader's language names it).
+    pub role_name: String,
     pub permissions: Permissions,
     pub scope: DataScope,
     pub department_id: Option<i64>,
@@ -35,6 +38,7 @@ impl Actor {
             username: "system".to_owned(),
             display_name: "system".to_owned(),
             role_code: "admin".to_owned(),
+            role_name: String::new(),
             permissions: Permissions::everything(),
             scope: DataScope::All,
             department_id: None,

@@ -65,6 +65,7 @@ pub(crate) async fn ensure<C: ConnectionTrait>(conn: &C) -> StoreResult<()> {
         pool_claim_limit: Set(d.pool_claim_limit as i32),
         short_amounts: Set(d.short_amounts),
         version: Set(1),
+        // The first start-up creating the defaults: bookkeeping, not business time.
         updated_at: Set(Utc::now()),
         // `allow_negative_stock`: the column's default (false).
         ..Default::default()

@@ -1,7 +1,11 @@
 //! Web settings, from command-line flags and `SALESFLOW_` variables.
 
-/// How the web layer behaves; built by the CLI.
-#[derive(Clone)]
+use secrecy::SecretString;
+
+/// How the web layer behaves; built by the CLI. A secret in it is a
+/// `SecretString`: its `Debug` prints `[REDACTED]`, so the settings can be
+/// logged whole; `ExposeSecret` reads it where it is used.
+#[derive(Clone, Debug)]
 pub struct WebConfig {
     /// The address users reach Salesflow at, for links in e-mails.
     pub public_url: String,
@@ -10,7 +14,7 @@ pub struct WebConfig {
     /// Trust `X-Forwarded-For` for the client address (behind a proxy).
     pub trust_proxy: bool,
     /// `smtp://user:pass@host:587` or `smtps://…`; none → outbox only.
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<SecretString>,
     pub mail_from: String,
     /// Name of this node, for job leases and logs.
     pub node_name: String,
@@ -21,23 +25,6 @@ pub struct WebConfig {
     pub upload_max_bytes: u64,
     /// Largest attachment accepted (customers, contacts, deals).
     pub attachment_max_bytes: u64,
-}
-
-impl std::fmt::Debug for WebConfig {
-    // The SMTP URL may hold a password: never print it.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebConfig")
-            .field("public_url", &self.public_url)
-            .field("secure_cookies", &self.secure_cookies)
-            .field("trust_proxy", &self.trust_proxy)
-            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<hidden>"))
-            .field("mail_from", &self.mail_from)
-            .field("node_name", &self.node_name)
-            .field("data_dir", &self.data_dir)
-            .field("upload_max_bytes", &self.upload_max_bytes)
-            .field("attachment_max_bytes", &self.attachment_max_bytes)
-            .finish()
-    }
 }
 
 impl Default for WebConfig {
@@ -54,5 +41,23 @@ impl Default for WebConfig {
             upload_max_bytes: 200 * 1024 * 1024,
             attachment_max_bytes: 20 * 1024 * 1024,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_secret() {
+        let config = WebConfig {
+            smtp_url: Some("smtps://mailer:s3cret-pass@mail.example.com:465".into()),
+            ..WebConfig::default()
+        };
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("s3cret-pass"), "{printed}");
+        assert!(!printed.contains("mailer"), "{printed}");
+        assert!(printed.contains("smtp_url") && printed.contains("REDACTED"), "{printed}");
+        assert!(printed.contains("node_name"), "the rest is shown: {printed}");
     }
 }

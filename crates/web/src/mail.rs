@@ -4,6 +4,7 @@
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use salesflow_store::{Store, StoreResult, notifications};
+use secrecy::ExposeSecret;
 
 use crate::auth::RequestMeta;
 use crate::config::WebConfig;
@@ -14,7 +15,7 @@ use crate::server::AppState;
 pub async fn deliver(store: &Store, config: &WebConfig, outbox_id: i64) {
     let Some(url) = &config.smtp_url else { return };
     let Ok(Some(msg)) = notifications::get(store, outbox_id).await else { return };
-    let result = send(url, &config.mail_from, &msg.to_address, &msg.subject, &msg.body).await;
+    let result = send(url.expose_secret(), &config.mail_from, &msg.to_address, &msg.subject, &msg.body).await;
     if let Err(e) = &result {
         tracing::warn!(outbox_id, error = %e, "e-mail not sent");
     }

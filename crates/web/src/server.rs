@@ -347,7 +347,7 @@ async fn run_jobs(state: AppState) {
             let expired = salesflow_store::imports::expire_files(
                 &state.store,
                 &crate::jobs::imports::upload_dir(&state),
-                chrono::Utc::now() - kept,
+                state.store.now() - kept,
             )
             .await;
             // Bigrams an import left waiting when its node stopped.

@@ -11,17 +11,18 @@ use salesflow_store::{Actor, Store};
 /// Every demo account signs in with this password (printed on loading).
 pub const DEMO_PASSWORD: &str = "salesflow-demo";
 
-/// (key, name, parent key)
+/// (key, name, parent key): one language per name, the company's own
+/// (Chinese); a name is data, not a label the reader's language renders.
 const DEPARTMENTS: [(&str, &str, Option<&str>); 9] = [
-    ("mgmt", "管理层 Management", None),
-    ("sales", "销售部 Sales", Some("mgmt")),
-    ("east", "华东销售组 East China team", Some("sales")),
-    ("south", "华南销售组 South China team", Some("sales")),
-    ("key", "大客户部 Key accounts", Some("sales")),
-    ("mkt", "营销管理部 Marketing", Some("mgmt")),
-    ("wh", "仓储物流部 Warehouse & logistics", Some("mgmt")),
-    ("svc", "售后服务部 After-sales service", Some("mgmt")),
-    ("fin", "财务部 Finance", Some("mgmt")),
+    ("mgmt", "管理层", None),
+    ("sales", "销售部", Some("mgmt")),
+    ("east", "华东销售组", Some("sales")),
+    ("south", "华南销售组", Some("sales")),
+    ("key", "大客户部", Some("sales")),
+    ("mkt", "营销管理部", Some("mgmt")),
+    ("wh", "仓储物流部", Some("mgmt")),
+    ("svc", "售后服务部", Some("mgmt")),
+    ("fin", "财务部", Some("mgmt")),
 ];
 
 /// (username, display name, role, department key, locale, manages department)

@@ -3,6 +3,7 @@
 use salesflow_store::Store;
 use salesflow_store::access::{self, NewUser};
 use salesflow_web::{AppState, WebConfig};
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::ServeArgs;
 
@@ -21,7 +22,7 @@ pub async fn run(
         public_url: args.public_url.unwrap_or_else(|| format!("http://{}", args.listen)),
         secure_cookies: args.secure_cookies,
         trust_proxy: args.trust_proxy,
-        smtp_url: args.smtp_url.filter(|u| !u.is_empty()),
+        smtp_url: args.smtp_url.filter(|u| !u.is_empty()).map(SecretString::from),
         mail_from: args.mail_from,
         node_name: args.node_name.unwrap_or_else(|| format!("node-{}", args.listen)),
         data_dir: data_dir.to_owned(),
@@ -40,15 +41,15 @@ pub async fn ensure_admin(store: &Store) -> anyhow::Result<()> {
     if access::count_users(store).await? > 0 {
         return Ok(());
     }
-    let given = std::env::var("SALESFLOW_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
-    let password = given.clone().unwrap_or_else(super::generate_password);
+    let given = std::env::var("SALESFLOW_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()).map(SecretString::from);
+    let password = given.clone().unwrap_or_else(|| super::generate_password().into());
     let role =
         access::role_by_code(store, "admin").await?.ok_or_else(|| anyhow::anyhow!("the admin role is missing"))?;
     let admin = NewUser {
         username: "admin".into(),
         email: "admin@salesflow.local".into(),
         display_name: "系统管理员 Administrator".into(),
-        password: password.clone(),
+        password: password.expose_secret().to_owned(),
         role_id: role.id,
         department_id: None,
         locale: None,
@@ -63,7 +64,7 @@ pub async fn ensure_admin(store: &Store) -> anyhow::Result<()> {
     if given.is_some() {
         println!("Created the administrator 'admin' with the password from SALESFLOW_ADMIN_PASSWORD.");
     } else {
-        println!("Created the administrator 'admin' with the password: {password}");
+        println!("Created the administrator 'admin' with the password: {}", password.expose_secret());
         println!("(shown only this once; change it under the user menu after signing in)");
     }
     Ok(())

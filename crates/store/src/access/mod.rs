@@ -200,6 +200,7 @@ pub async fn actor_for<C: ConnectionTrait>(conn: &C, u: &user::Model) -> StoreRe
         username: u.username.clone(),
         display_name: u.display_name.clone(),
         role_code: r.code.clone(),
+        role_name: r.name.clone(),
         permissions: role_permissions(&r),
         scope,
         department_id: u.department_id,
@@ -638,7 +639,7 @@ pub async fn request_password_reset(
     let id = u.id;
     let view = user_view(&txn, u).await?;
     let (subject, body) = compose(&view, &token);
-    let outbox_id = notifications::enqueue(&txn, &to, &subject, &body).await?;
+    let outbox_id = notifications::enqueue(&txn, &to, &subject, &body, now).await?;
     txn.commit(AuditEvent::new("auth.password_reset_requested", "user", Some(id))).await?;
     Ok(Some(ResetMail { outbox_id }))
 }

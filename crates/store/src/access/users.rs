@@ -12,6 +12,11 @@ pub struct UserView {
     pub display_name: String,
     pub role_id: i64,
     pub role_code: String,
+    /// The name an administrator typed for the role, empty for a built-in
+    /// role under its shipped name: pages show it through the web crate's
+    /// `i18n::role_name` (the reader's language). Not part of the JSON.
+    #[serde(skip)]
+    pub role_name: String,
     pub department_id: Option<i64>,
     pub locale: Option<String>,
     pub active: bool,
@@ -22,9 +27,11 @@ pub struct UserView {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-fn view_with(u: user::Model, role_codes: &HashMap<i64, String>) -> UserView {
+fn view_with(u: user::Model, roles: &HashMap<i64, (String, String)>) -> UserView {
+    let (role_code, role_name) = roles.get(&u.role_id).cloned().unwrap_or_default();
     UserView {
-        role_code: role_codes.get(&u.role_id).cloned().unwrap_or_default(),
+        role_code,
+        role_name,
         id: u.id,
         username: u.username,
         email: u.email,
@@ -41,8 +48,9 @@ fn view_with(u: user::Model, role_codes: &HashMap<i64, String>) -> UserView {
     }
 }
 
-async fn role_codes<C: ConnectionTrait>(conn: &C) -> StoreResult<HashMap<i64, String>> {
-    Ok(role::Entity::find().all(conn).await?.into_iter().map(|r| (r.id, r.code)).collect())
+/// Every role's code and stored name, by id.
+async fn role_codes<C: ConnectionTrait>(conn: &C) -> StoreResult<HashMap<i64, (String, String)>> {
+    Ok(role::Entity::find().all(conn).await?.into_iter().map(|r| (r.id, (r.code, r.name))).collect())
 }
 
 pub(super) async fn user_view<C: ConnectionTrait>(conn: &C, u: user::Model) -> StoreResult<UserView> {

@@ -29,26 +29,25 @@ use crate::clashes;
 use crate::entity::{activity, audit_entry, contact, customer, pool_claim, task};
 use crate::error::{StoreError, StoreResult};
 // The hand-over's home is `handover`; the web crate still calls it here.
-pub use crate::handover::{Handover, transfer};
 // The funnel report still takes owner names from here.
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::picklists::{self, Picklists};
 use crate::scope::Actor;
 use crate::search::{self, Kind};
-pub(crate) use crate::shared::owner_names;
+use crate::shared::owner_names;
 use crate::shared::{check_owner, clean, hidden_owners, selection};
 use crate::unit_of_work::UnitOfWork;
 
 mod bulk;
 mod contacts;
 mod merge;
-mod tags;
+pub(crate) mod tags;
 
 pub use bulk::*;
 pub use contacts::*;
 pub use merge::*;
 pub use tags::normalize_tag;
-pub(crate) use tags::{add_tag, insert_tags, replace_tags, tags_of};
+use tags::{add_tag, insert_tags, replace_tags, tags_of};
 
 // ---------------------------------------------------------------- views
 

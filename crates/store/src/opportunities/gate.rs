@@ -46,7 +46,7 @@ pub async fn set_check(
     };
     if changed == 0 {
         // Already as asked: nothing written, nothing to record.
-        return full_view(&txn, m).await;
+        return full_view(&txn, m, txn.now()).await;
     }
     change(
         &txn,
@@ -59,7 +59,7 @@ pub async fn set_check(
     )
     .await?;
     let detail = serde_json::json!({ "item_id": item_id, "done": done });
-    let v = full_view(&txn, m).await?;
+    let v = full_view(&txn, m, txn.now()).await?;
     txn.commit(AuditEvent::new("opportunity.checklist", "opportunity", Some(id)).detail(detail)).await?;
     Ok(v)
 }
@@ -150,7 +150,7 @@ pub async fn move_opportunity(store: &Store, actor: &Actor, id: i64, input: Move
         }
     };
     if direction == Direction::Stay {
-        return full_view(&txn, m).await;
+        return full_view(&txn, m, txn.now()).await;
     }
     let now = txn.now();
     let target = pipeline.stage(input.stage_id).ok_or(StoreError::NotFound)?;
@@ -333,7 +333,7 @@ pub async fn reopen(store: &Store, actor: &Actor, id: i64, version: Option<i64>)
     let m = find_changeable(&txn, actor, id, false).await?;
     check_version(&m, version)?;
     if m.status == OpportunityStatus::Open.code() {
-        return full_view(&txn, m).await;
+        return full_view(&txn, m, txn.now()).await;
     }
     let pipeline = load_one(&txn, m.pipeline_id).await?;
     let probability = pipeline.stage(m.stage_id).map_or(m.probability, |s| s.probability);

@@ -287,10 +287,15 @@ fn summary(m: opportunity::Model, cx: &Context, now: DateTime<Utc>) -> Opportuni
 }
 
 /// The whole view of one opportunity: contacts and checklist included.
-async fn full_view<C: ConnectionTrait>(conn: &C, m: opportunity::Model) -> StoreResult<OpportunityView> {
+/// `now`: the store's clock (days in stage, overdue).
+async fn full_view<C: ConnectionTrait>(
+    conn: &C,
+    m: opportunity::Model,
+    now: DateTime<Utc>,
+) -> StoreResult<OpportunityView> {
     let cx = Context::load(conn, std::slice::from_ref(&m)).await?;
     let (id, pipeline_id) = (m.id, m.pipeline_id);
-    let mut v = summary(m, &cx, Utc::now());
+    let mut v = summary(m, &cx, now);
     let links =
         opportunity_contact::Entity::find().filter(opportunity_contact::Column::OpportunityId.eq(id)).all(conn).await?;
     // Deleted contacts are left out: they are not shown, and an edit that
@@ -364,9 +369,9 @@ async fn find_changeable<C: ConnectionTrait>(
 
 /// A versioned update that changed no row lost the race: conflict.
 /// The opportunity as it now stands inside the transaction, fully viewed.
-async fn reread<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<OpportunityView> {
-    let after = opportunity::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
-    full_view(conn, after).await
+async fn reread(unit: &UnitOfWork<'_>, id: i64) -> StoreResult<OpportunityView> {
+    let after = opportunity::Entity::find_by_id(id).one(unit).await?.ok_or(StoreError::NotFound)?;
+    full_view(unit, after, unit.now()).await
 }
 
 fn check_version(m: &opportunity::Model, version: Option<i64>) -> StoreResult<()> {
@@ -482,8 +487,8 @@ async fn save_contacts<C: ConnectionTrait>(conn: &C, id: i64, contacts: &[(i64, 
     Ok(())
 }
 
-async fn change<C: ConnectionTrait>(
-    conn: &C,
+async fn change(
+    unit: &UnitOfWork<'_>,
     actor: &Actor,
     id: i64,
     field: &str,
@@ -498,18 +503,18 @@ async fn change<C: ConnectionTrait>(
         to_value: Set(to),
         reason: Set(reason),
         user_id: Set(actor.user_id),
-        at: Set(Utc::now()),
+        at: Set(unit.now()),
         ..Default::default()
     }
-    .insert(conn)
+    .insert(unit)
     .await?;
     Ok(())
 }
 
 /// Records a move between stages as codes and ids, so that the history
 /// names the stages in the reader's language (not the mover's).
-async fn stage_change<C: ConnectionTrait>(
-    conn: &C,
+async fn stage_change(
+    unit: &UnitOfWork<'_>,
     actor: &Actor,
     id: i64,
     from: Option<&StageView>,
@@ -525,10 +530,10 @@ async fn stage_change<C: ConnectionTrait>(
         to_stage_id: Set(Some(to.id)),
         reason: Set(reason),
         user_id: Set(actor.user_id),
-        at: Set(Utc::now()),
+        at: Set(unit.now()),
         ..Default::default()
     }
-    .insert(conn)
+    .insert(unit)
     .await?;
     Ok(())
 }
@@ -658,7 +663,7 @@ pub(crate) async fn insert_opportunity(
     enter_stage(conn, actor, &m, stage.id, now, false, None).await?;
     conn.funnel_add(&[m.id]).await?;
     conn.index(Kind::Opportunity, m.id, &[m.name.as_str()]).await?;
-    let mut v = full_view(conn, m).await?;
+    let mut v = full_view(conn, m, conn.now()).await?;
     let today = crate::settings::today(conn, conn.now()).await?;
     if input.expected_close_date.is_some_and(|d| d < today) {
         v.warnings.push("expected_close_date:in_past".to_owned());
@@ -670,7 +675,7 @@ pub(crate) async fn insert_opportunity(
 pub async fn get_opportunity(store: &Store, actor: &Actor, id: i64) -> StoreResult<OpportunityView> {
     actor.require(Module::Opportunities, Action::View)?;
     let m = find_visible(store.reader(), actor, id).await?;
-    full_view(store.reader(), m).await
+    full_view(store.reader(), m, store.now()).await
 }
 
 /// Replaces an opportunity's fields (`version` must be current). Stage
@@ -777,7 +782,7 @@ pub async fn update_opportunity(
     txn.index(Kind::Opportunity, id, &[after.name.as_str()]).await?;
     let cx = Context::load(&txn, &[before.clone(), after.clone()]).await?;
     let before_view = summary(before, &cx, now);
-    let v = full_view(&txn, after).await?;
+    let v = full_view(&txn, after, txn.now()).await?;
     txn.commit(AuditEvent::new("opportunity.update", "opportunity", Some(id)).before(&before_view).after(&v)).await?;
     Ok(v)
 }
@@ -788,7 +793,7 @@ pub async fn set_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -
     let txn = permit.begin().await?;
     let before = find_visible(&txn, actor, id).await?;
     if before.deleted_at.is_some() == deleted {
-        return if deleted { Err(StoreError::NotFound) } else { full_view(&txn, before).await };
+        return if deleted { Err(StoreError::NotFound) } else { full_view(&txn, before, txn.now()).await };
     }
     let now = txn.now();
     let funnel = txn.funnel_begin(&[id]).await?;
@@ -798,7 +803,7 @@ pub async fn set_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -
         .exec()
         .await?;
     txn.funnel_finish(funnel).await?;
-    let v = full_view(&txn, after).await?;
+    let v = full_view(&txn, after, txn.now()).await?;
     let action = if deleted { "opportunity.delete" } else { "opportunity.restore" };
     txn.commit(AuditEvent::new(action, "opportunity", Some(id)).after(&v)).await?;
     Ok(v)

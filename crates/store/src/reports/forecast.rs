@@ -154,24 +154,26 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
     let settings = crate::settings::current(conn).await?;
     let buckets = periods(params.from, params.to, params.group_by);
 
-    // The period index as a CASE over the bucket starts (portable), then
-    // the status, the period and the filters.
-    let values_for = |status: rules::OpportunityStatus| {
-        let mut values: Vec<Value> = buckets.iter().map(|(_, _, end)| (*end).into()).collect();
-        values.extend([status.code().into(), params.from.into(), params.to.into()]);
-        if let Some(p) = params.pipeline_id {
-            values.push(p.into());
+    // The period index as a CASE over the bucket ends (portable), then
+    // the status, the period and the filters: one set of values per statement.
+    let bind_for = |status: rules::OpportunityStatus| {
+        let mut q = Params::new(backend);
+        let mut case = String::from("CAST(CASE");
+        for (i, (_, _, end)) in buckets.iter().enumerate() {
+            case.push_str(&format!(" WHEN expected_close_date <= {} THEN {i}", q.bind(*end)));
         }
-        let filter = owner_filter("owner_id", &owners, &mut values);
-        (values, filter)
+        case.push_str(" END AS BIGINT)");
+        let status = q.bind(status.code());
+        let (from, to) = (q.bind(params.from), q.bind(params.to));
+        let mut filter =
+            format!(" AND status = {status} AND expected_close_date >= {from} AND expected_close_date <= {to}");
+        if let Some(p) = params.pipeline_id {
+            filter.push_str(&format!(" AND pipeline_id = {}", q.bind(p)));
+        }
+        filter.push_str(&owner_filter("owner_id", &owners, &mut q));
+        (q, case, filter)
     };
-    let mut case = String::from("CAST(CASE");
-    for i in 0..buckets.len() {
-        case.push_str(&format!(" WHEN expected_close_date <= ? THEN {i}"));
-    }
-    case.push_str(" END AS BIGINT)");
-    let pipeline_filter = if params.pipeline_id.is_some() { " AND pipeline_id = ?" } else { "" };
-    let (values, owners_filter) = values_for(rules::OpportunityStatus::Open);
+    let (q, case, filter) = bind_for(rules::OpportunityStatus::Open);
     // Each deal's amount × weight rounded to the cent, without the
     // product (an amount stored before the maximum would overflow it):
     // (a / D × p) × D/100 + (a % D × p + 50) / 100, as D is a multiple of
@@ -182,8 +184,7 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
         "SELECT {case}, owner_id, {w}, COUNT(*), {}, \
          CAST(SUM((amount / {d}) * {w}) AS BIGINT), \
          CAST(SUM(((amount % {d}) * {w} + 50) / 100) AS BIGINT) \
-         FROM opportunities WHERE status = ? AND deleted_at IS NULL \
-         AND expected_close_date >= ? AND expected_close_date <= ?{pipeline_filter}{owners_filter} \
+         FROM opportunities WHERE deleted_at IS NULL{filter} \
          GROUP BY 1, 2, 3",
         split_sum_sql("amount"),
     );
@@ -191,7 +192,7 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
     let mut team: Vec<ForecastFigures> = vec![ForecastFigures::default(); buckets.len()];
     let mut by_person: BTreeMap<i64, Vec<ForecastFigures>> = BTreeMap::new();
     let mut total = ForecastFigures::default();
-    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+    for row in conn.query_all_raw(q.statement(sql)).await? {
         let Ok(bucket) = usize::try_from(int(&row, 0)?) else { continue };
         let owner = int(&row, 1)?;
         let probability: i32 = row.try_get_by_index(2)?;
@@ -209,15 +210,14 @@ pub async fn weighted_forecast(store: &Store, actor: &Actor, params: &ForecastPa
         total.add(category, count, amount, weighted);
     }
     // Closed-won in each period: a won deal's close date is the day won.
-    let (values, owners_filter) = values_for(rules::OpportunityStatus::Won);
+    let (q, case, filter) = bind_for(rules::OpportunityStatus::Won);
     let sql = format!(
         "SELECT {case}, owner_id, COUNT(*), {} \
-         FROM opportunities WHERE status = ? AND deleted_at IS NULL \
-         AND expected_close_date >= ? AND expected_close_date <= ?{pipeline_filter}{owners_filter} \
+         FROM opportunities WHERE deleted_at IS NULL{filter} \
          GROUP BY 1, 2",
         split_sum_sql("amount"),
     );
-    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+    for row in conn.query_all_raw(q.statement(sql)).await? {
         let Ok(bucket) = usize::try_from(int(&row, 0)?) else { continue };
         let owner = int(&row, 1)?;
         let (count, amount) = (int(&row, 2)?, wide(&row, 3)?);

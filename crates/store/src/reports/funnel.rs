@@ -180,7 +180,7 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
     let pipeline = pipeline.ok_or(StoreError::NotFound)?;
     let (settings, summary_zone) = rollup::settings_and_built_for(conn).await?;
     let (start, end) = bounds(&settings, params.from, params.to);
-    let now = Utc::now();
+    let now = store.now();
 
     // 1. Stays entered in the period, by stage and owner (count, amount,
     //    converted, finished and their days); whole days of the finished
@@ -213,27 +213,31 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
     //    by name. The status is written into the SQL, so that the partial
     //    index of open deals by time in stage can serve the second query
     //    (migration m20261129_000011).
-    let open_deals = format!(
-        "FROM opportunities WHERE pipeline_id = ? AND status = '{}' AND deleted_at IS NULL",
-        rules::OpportunityStatus::Open.code()
-    );
-    let (stalled_sql, stalled_values) = stalled_condition(&pipeline, now, idle_days);
-    // The period bounds twice: the in-period sum is read in two parts.
-    let mut values: Vec<Value> = vec![params.from.into(), params.to.into(), params.from.into(), params.to.into()];
-    values.extend(stalled_values.iter().cloned());
-    values.push(params.pipeline_id.into());
-    let scope = owner_filter("owner_id", &owners, &mut values);
+    let open_deals = |q: &mut Params| {
+        format!(
+            "FROM opportunities WHERE pipeline_id = {} AND status = '{}' AND deleted_at IS NULL",
+            q.bind(params.pipeline_id),
+            rules::OpportunityStatus::Open.code()
+        )
+    };
+    let mut q = Params::new(backend);
+    let (from, to) = (q.bind(params.from), q.bind(params.to));
+    let stalled_sql = stalled_condition(&pipeline, now, idle_days, &mut q);
     let sql = format!(
         "SELECT stage_id, owner_id, COUNT(*), {}, {}, \
          CAST(SUM(CASE WHEN {stalled_sql} THEN 1 ELSE 0 END) AS BIGINT) \
-         {open_deals}{scope} GROUP BY stage_id, owner_id",
+         {}{} GROUP BY stage_id, owner_id",
         split_sum_sql("amount"),
-        split_sum_sql("CASE WHEN expected_close_date >= ? AND expected_close_date <= ? THEN amount ELSE 0 END"),
+        split_sum_sql(&format!(
+            "CASE WHEN expected_close_date >= {from} AND expected_close_date <= {to} THEN amount ELSE 0 END"
+        )),
+        open_deals(&mut q),
+        owner_filter("owner_id", &owners, &mut q),
     );
     let mut open: HashMap<(i64, i64), Open> = HashMap::new();
     let mut in_period: HashMap<i64, i128> = HashMap::new();
     let mut stalled_by: HashMap<i64, i64> = HashMap::new();
-    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+    for row in conn.query_all_raw(q.statement(sql)).await? {
         let (stage, owner) = (int(&row, 0)?, int(&row, 1)?);
         open.insert((stage, owner), Open { count: int(&row, 2)?, amount: wide(&row, 3)? });
         *in_period.entry(owner).or_default() += wide(&row, 5)?;
@@ -242,14 +246,15 @@ async fn report(store: &Store, actor: &Actor, params: &FunnelParams, source: Sou
             *stalled_by.entry(owner).or_default() += stalled;
         }
     }
-    let mut values: Vec<Value> = vec![params.pipeline_id.into()];
-    values.extend(stalled_values);
-    let scope = owner_filter("owner_id", &owners, &mut values);
+    let mut q = Params::new(backend);
+    let open_deals = open_deals(&mut q);
+    let stalled_sql = stalled_condition(&pipeline, now, idle_days, &mut q);
+    let scope = owner_filter("owner_id", &owners, &mut q);
     let sql = format!(
         "SELECT id, name, owner_id, stage_id, amount, stage_entered_at, last_activity_at \
          {open_deals} AND ({stalled_sql}){scope} ORDER BY stage_entered_at, id LIMIT {STALLED_LISTED}"
     );
-    let stalled_rows = conn.query_all_raw(statement(backend, &sql, values)).await?;
+    let stalled_rows = conn.query_all_raw(q.statement(sql)).await?;
 
     // Names of everyone who appears.
     let mut people: BTreeSet<i64> = cells.keys().map(|(_, o)| *o).collect();
@@ -429,24 +434,26 @@ async fn stay_cells<C: ConnectionTrait>(
 ) -> StoreResult<HashMap<(i64, i64), Cell>> {
     let backend = conn.get_database_backend();
     let days = days_between(backend, "s.left_at", "s.entered_at");
-    let mut values: Vec<Value> = vec![false.into(), false.into(), pipeline_id.into(), start.into(), end.into()];
-    let scope = owner_filter("s.owner_id", owners, &mut values);
+    let mut q = Params::new(backend);
+    let finished = format!("s.left_at IS NOT NULL AND s.passed = {}", q.bind(false));
+    let (pipeline, start, end) = (q.bind(pipeline_id), q.bind(start), q.bind(end));
+    let scope = owner_filter("s.owner_id", owners, &mut q);
     let sql = format!(
         "SELECT s.stage_id, s.owner_id, COUNT(*), {}, \
          SUM(CASE WHEN EXISTS (SELECT 1 FROM opportunity_stages t JOIN pipeline_stages tp ON tp.id = t.stage_id \
              WHERE t.opportunity_id = s.opportunity_id AND t.entered_at >= s.entered_at \
              AND tp.position > sp.position) THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN s.left_at IS NOT NULL AND s.passed = ? THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN s.left_at IS NOT NULL AND s.passed = ? THEN {days} END) \
+         SUM(CASE WHEN {finished} THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN {finished} THEN {days} END) \
          FROM opportunity_stages s \
          JOIN pipeline_stages sp ON sp.id = s.stage_id \
          JOIN opportunities o ON o.id = s.opportunity_id AND o.deleted_at IS NULL \
-         WHERE s.pipeline_id = ? AND s.entered_at >= ? AND s.entered_at < ?{scope} \
+         WHERE s.pipeline_id = {pipeline} AND s.entered_at >= {start} AND s.entered_at < {end}{scope} \
          GROUP BY s.stage_id, s.owner_id",
         split_sum_sql("s.amount"),
     );
     let mut cells: HashMap<(i64, i64), Cell> = HashMap::new();
-    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+    for row in conn.query_all_raw(q.statement(sql)).await? {
         let key = (int(&row, 0)?, int(&row, 1)?);
         cells.insert(
             key,
@@ -475,16 +482,17 @@ async fn stay_days<C: ConnectionTrait>(
 ) -> StoreResult<()> {
     let backend = conn.get_database_backend();
     let whole = whole_days(backend, "s.left_at", "s.entered_at");
-    let mut values: Vec<Value> = vec![pipeline_id.into(), start.into(), end.into(), false.into()];
-    let scope = owner_filter("s.owner_id", owners, &mut values);
+    let mut q = Params::new(backend);
+    let (pipeline, start, end, no) = (q.bind(pipeline_id), q.bind(start), q.bind(end), q.bind(false));
+    let scope = owner_filter("s.owner_id", owners, &mut q);
     let sql = format!(
         "SELECT s.stage_id, {whole}, COUNT(*) FROM opportunity_stages s \
          JOIN opportunities o ON o.id = s.opportunity_id AND o.deleted_at IS NULL \
-         WHERE s.pipeline_id = ? AND s.entered_at >= ? AND s.entered_at < ? \
-         AND s.left_at IS NOT NULL AND s.passed = ?{scope} \
+         WHERE s.pipeline_id = {pipeline} AND s.entered_at >= {start} AND s.entered_at < {end} \
+         AND s.left_at IS NOT NULL AND s.passed = {no}{scope} \
          GROUP BY 1, 2"
     );
-    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+    for row in conn.query_all_raw(q.statement(sql)).await? {
         *out.entry(int(&row, 0)?).or_default().entry(int(&row, 1)?).or_default() += sign * int(&row, 2)?;
     }
     Ok(())
@@ -500,25 +508,25 @@ async fn closed_deals<C: ConnectionTrait>(
 ) -> StoreResult<HashMap<i64, Closed>> {
     let backend = conn.get_database_backend();
     let cycle = days_between(backend, "closed_at", "created_at");
-    let won = rules::OpportunityStatus::Won.code();
-    let lost = rules::OpportunityStatus::Lost.code();
-    let mut values: Vec<Value> =
-        vec![won.into(), pipeline_id.into(), start.into(), end.into(), won.into(), lost.into()];
-    let scope = owner_filter("owner_id", owners, &mut values);
+    let mut q = Params::new(backend);
+    let won = q.bind(rules::OpportunityStatus::Won.code());
+    let lost = q.bind(rules::OpportunityStatus::Lost.code());
+    let (pipeline, start, end) = (q.bind(pipeline_id), q.bind(start), q.bind(end));
+    let scope = owner_filter("owner_id", owners, &mut q);
     let sql = format!(
         "SELECT owner_id, status, COUNT(*), {}, \
-         SUM(CASE WHEN status = ? THEN {cycle} END) \
-         FROM opportunities WHERE pipeline_id = ? AND closed_at >= ? AND closed_at < ? \
-         AND status IN (?, ?) AND deleted_at IS NULL{scope} \
+         SUM(CASE WHEN status = {won} THEN {cycle} END) \
+         FROM opportunities WHERE pipeline_id = {pipeline} AND closed_at >= {start} AND closed_at < {end} \
+         AND status IN ({won}, {lost}) AND deleted_at IS NULL{scope} \
          GROUP BY owner_id, status",
         split_sum_sql("amount"),
     );
     let mut closed: HashMap<i64, Closed> = HashMap::new();
-    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+    for row in conn.query_all_raw(q.statement(sql)).await? {
         let owner = int(&row, 0)?;
         let status: String = row.try_get_by_index(1)?;
         let c = closed.entry(owner).or_default();
-        if status == won {
+        if rules::OpportunityStatus::parse(&status) == Some(rules::OpportunityStatus::Won) {
             c.won = int(&row, 2)?;
             c.won_amount = wide(&row, 3)?;
             c.cycle_days = float(&row, 5)?;
@@ -538,16 +546,17 @@ pub(super) fn divide_rounded(a: i128, b: i64) -> i128 {
 /// The SQL condition (and its values) of a stalled open deal, as
 /// [`rules::is_stalled`] decides it: whole days in the stage above the
 /// stage's expected days, or whole idle days at least `idle_days`.
-fn stalled_condition(pipeline: &PipelineView, now: DateTime<Utc>, idle_days: i64) -> (String, Vec<Value>) {
+fn stalled_condition(pipeline: &PipelineView, now: DateTime<Utc>, idle_days: i64, q: &mut Params) -> String {
     // The domain's rule as times (`rules::idle_since`, `rules::overstay_since`).
-    let mut parts = vec!["last_activity_at <= ?".to_owned()];
-    let mut values: Vec<Value> = vec![rules::idle_since(now, idle_days).into()];
+    let mut parts = vec![format!("last_activity_at <= {}", q.bind(rules::idle_since(now, idle_days)))];
     for s in &pipeline.stages {
         if let Some(e) = s.expected_days {
-            parts.push("(stage_id = ? AND stage_entered_at <= ?)".to_owned());
-            values.push(s.id.into());
-            values.push(rules::overstay_since(now, e).into());
+            parts.push(format!(
+                "(stage_id = {} AND stage_entered_at <= {})",
+                q.bind(s.id),
+                q.bind(rules::overstay_since(now, e))
+            ));
         }
     }
-    (parts.join(" OR "), values)
+    parts.join(" OR ")
 }

@@ -46,11 +46,11 @@ use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryResult, Statement, V
 use serde::Serialize;
 
 use crate::Store;
-use crate::customers::owner_names;
 use crate::entity::{department, user};
 use crate::error::{StoreError, StoreResult};
 use crate::pipelines::{PipelineView, load_stages};
 use crate::scope::Actor;
+use crate::shared::owner_names;
 
 mod forecast;
 mod funnel;
@@ -135,24 +135,42 @@ pub fn check_period(invalid: &mut Invalid, from: NaiveDate, to: NaiveDate) {
 
 // ---------------------------------------------------------------- SQL helpers
 
-/// Plain SQL with `?` placeholders, numbered for PostgreSQL.
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = if backend == DbBackend::Postgres {
-        let mut out = String::with_capacity(sql.len() + 16);
-        let mut n = 0;
-        for c in sql.chars() {
-            if c == '?' {
-                n += 1;
-                out.push_str(&format!("${n}"));
-            } else {
-                out.push(c);
-            }
+/// The values of one raw SQL statement. Each value goes into the SQL as
+/// the backend's own numbered placeholder (`?1` on SQLite, `$1` on
+/// PostgreSQL), written where the value is added: the SQL is written once
+/// for both backends and never rewritten afterwards, and a placeholder
+/// stands wherever (and as often as) the SQL needs its value. SeaQuery
+/// builds the portable statements elsewhere; these reports keep raw SQL
+/// for their `CASE`/`UNION ALL`/upsert shapes.
+pub(crate) struct Params {
+    backend: DbBackend,
+    values: Vec<Value>,
+}
+
+impl Params {
+    pub(crate) fn new(backend: DbBackend) -> Params {
+        Params { backend, values: Vec::new() }
+    }
+
+    /// Adds a value: its placeholder.
+    pub(crate) fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        let n = self.values.len();
+        match self.backend {
+            DbBackend::Postgres => format!("${n}"),
+            _ => format!("?{n}"),
         }
-        out
-    } else {
-        sql.to_owned()
-    };
-    Statement::from_sql_and_values(backend, sql, values)
+    }
+
+    /// Adds values: their placeholders, separated by commas (`?1, ?2`).
+    pub(crate) fn list<V: Into<Value>>(&mut self, values: impl IntoIterator<Item = V>) -> String {
+        values.into_iter().map(|v| self.bind(v)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The statement of `sql` with the values added so far.
+    pub(crate) fn statement(self, sql: impl Into<String>) -> Statement {
+        Statement::from_sql_and_values(self.backend, sql, self.values)
+    }
 }
 
 /// Fractional days from `earlier` to `later` (two timestamp columns).
@@ -176,15 +194,12 @@ fn whole_days(backend: DbBackend, later: &str, earlier: &str) -> String {
     }
 }
 
-/// ` AND <column> IN (?, …)` for a limited set of owners (none: no rows).
-fn owner_filter(column: &str, owners: &Option<Vec<i64>>, values: &mut Vec<Value>) -> String {
+/// ` AND <column> IN (…)` for a limited set of owners (none: no rows).
+fn owner_filter(column: &str, owners: &Option<Vec<i64>>, params: &mut Params) -> String {
     match owners {
         None => String::new(),
         Some(ids) if ids.is_empty() => " AND 1 = 0".to_owned(),
-        Some(ids) => {
-            values.extend(ids.iter().map(|i| Value::from(*i)));
-            format!(" AND {column} IN ({})", vec!["?"; ids.len()].join(", "))
-        }
+        Some(ids) => format!(" AND {column} IN ({})", params.list(ids.iter().copied())),
     }
 }
 
@@ -308,10 +323,16 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_are_numbered_for_postgres() {
-        let s = statement(DbBackend::Postgres, "a = ? AND b IN (?, ?)", vec![1.into(), 2.into(), 3.into()]);
-        assert_eq!(s.sql, "a = $1 AND b IN ($2, $3)");
-        let s = statement(DbBackend::Sqlite, "a = ?", vec![1.into()]);
-        assert_eq!(s.sql, "a = ?");
+    fn placeholders_are_each_backends_own() {
+        for (backend, sql) in
+            [(DbBackend::Postgres, "a = $1 AND b IN ($2, $3)"), (DbBackend::Sqlite, "a = ?1 AND b IN (?2, ?3)")]
+        {
+            let mut p = Params::new(backend);
+            let a = p.bind(1);
+            let b = p.list([2, 3]);
+            let s = p.statement(format!("a = {a} AND b IN ({b})"));
+            assert_eq!(s.sql, sql);
+            assert_eq!(s.values.map(|v| v.0.len()), Some(3));
+        }
     }
 }

@@ -30,7 +30,7 @@ use salesflow_domain::pipelines::OpportunityStatus;
 use salesflow_domain::settings::Settings;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
-use super::{Cell, Closed, clamp64, days_between, float, int, owner_filter, statement, whole_days, wide};
+use super::{Cell, Closed, Params, clamp64, days_between, float, int, owner_filter, whole_days, wide};
 use crate::Store;
 use crate::entity::company_settings;
 use crate::error::{StoreError, StoreResult};
@@ -136,19 +136,13 @@ enum Which<'a> {
 }
 
 impl Which<'_> {
-    fn sql(&self, id: &str, pipeline_column: &str, values: &mut Vec<Value>) -> String {
+    fn sql(&self, id: &str, pipeline_column: &str, q: &mut Params) -> String {
         match self {
-            Which::Ids(ids) => {
-                values.extend(ids.iter().map(|i| Value::from(*i)));
-                format!("{id} IN ({})", vec!["?"; ids.len()].join(", "))
-            }
+            Which::Ids(ids) => format!("{id} IN ({})", q.list(ids.iter().copied())),
             Which::Range { from, to, pipeline } => {
-                values.push((*from).into());
-                values.push((*to).into());
-                let mut sql = format!("{id} >= ? AND {id} < ?");
+                let mut sql = format!("{id} >= {} AND {id} < {}", q.bind(*from), q.bind(*to));
                 if let Some(p) = pipeline {
-                    values.push((*p).into());
-                    sql.push_str(&format!(" AND {pipeline_column} = ?"));
+                    sql.push_str(&format!(" AND {pipeline_column} = {}", q.bind(*p)));
                 }
                 sql
             }
@@ -174,9 +168,9 @@ impl Delta {
         // Stays, with the report's own expressions.
         let days = days_between(backend, "s.left_at", "s.entered_at");
         let whole = whole_days(backend, "s.left_at", "s.entered_at");
-        let finished = "s.left_at IS NOT NULL AND s.passed = ?";
-        let mut values: Vec<Value> = vec![false.into(), false.into(), false.into()];
-        let filter = which.sql("s.opportunity_id", "s.pipeline_id", &mut values);
+        let mut q = Params::new(backend);
+        let finished = format!("s.left_at IS NOT NULL AND s.passed = {}", q.bind(false));
+        let filter = which.sql("s.opportunity_id", "s.pipeline_id", &mut q);
         let sql = format!(
             "SELECT s.pipeline_id, s.stage_id, s.owner_id, s.amount, s.entered_at, \
              CAST(CASE WHEN EXISTS (SELECT 1 FROM opportunity_stages t JOIN pipeline_stages tp ON tp.id = t.stage_id \
@@ -190,28 +184,27 @@ impl Delta {
              JOIN opportunities o ON o.id = s.opportunity_id AND o.deleted_at IS NULL \
              WHERE {filter}"
         );
-        for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+        for row in conn.query_all_raw(q.statement(sql)).await? {
             self.add_stay(&row, sign, calendar)?;
         }
 
         // Won and lost deals.
-        let won = OpportunityStatus::Won.code();
-        let lost = OpportunityStatus::Lost.code();
         let cycle = days_between(backend, "o.closed_at", "o.created_at");
-        let mut values: Vec<Value> = vec![won.into()];
-        let filter = which.sql("o.id", "o.pipeline_id", &mut values);
-        values.extend([won.into(), lost.into()]);
+        let mut q = Params::new(backend);
+        let won = q.bind(OpportunityStatus::Won.code());
+        let lost = q.bind(OpportunityStatus::Lost.code());
+        let filter = which.sql("o.id", "o.pipeline_id", &mut q);
         let sql = format!(
             "SELECT o.pipeline_id, o.owner_id, o.status, o.amount, o.closed_at, \
-             CASE WHEN o.status = ? THEN {cycle} END \
-             FROM opportunities o WHERE {filter} AND o.status IN (?, ?) \
+             CASE WHEN o.status = {won} THEN {cycle} END \
+             FROM opportunities o WHERE {filter} AND o.status IN ({won}, {lost}) \
              AND o.deleted_at IS NULL AND o.closed_at IS NOT NULL"
         );
-        for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+        for row in conn.query_all_raw(q.statement(sql)).await? {
             let (pipeline, owner) = (int(&row, 0)?, int(&row, 1)?);
             let status: String = row.try_get_by_index(2)?;
             let closed_at: DateTime<Utc> = row.try_get_by_index(4)?;
-            let is_won = status == won;
+            let is_won = OpportunityStatus::parse(&status) == Some(OpportunityStatus::Won);
             let add = Closed {
                 won: sign * i64::from(is_won),
                 lost: sign * i64::from(!is_won),
@@ -270,9 +263,10 @@ impl Delta {
             .collect();
         cells.sort_by_key(|(k, _)| *k);
         for chunk in cells.chunks(ROWS_PER_INSERT) {
-            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 10);
+            let mut q = Params::new(backend);
+            let mut rows = Vec::with_capacity(chunk.len());
             for ((pipeline, grain, p, owner, stage), c) in chunk {
-                values.extend([
+                rows.push(q.list([
                     Value::from(*pipeline),
                     Value::from(*grain),
                     Value::from(*p),
@@ -283,22 +277,23 @@ impl Delta {
                     Value::from(c.converted),
                     Value::from(c.finished),
                     Value::from(c.days),
-                ]);
+                ]));
             }
             let sql = upsert(
                 "funnel_stays",
                 &["pipeline_id", "grain", "period", "owner_id", "stage_id"],
                 &["entered", "amount", "converted", "finished", "days"],
-                chunk.len(),
+                &rows,
             );
-            conn.execute_raw(statement(backend, &sql, values)).await?;
+            conn.execute_raw(q.statement(sql)).await?;
         }
         let mut days: Vec<(DaysKey, i64)> = self.days.into_iter().filter(|(_, n)| *n != 0).collect();
         days.sort_by_key(|(k, _)| *k);
         for chunk in days.chunks(ROWS_PER_INSERT) {
-            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
+            let mut q = Params::new(backend);
+            let mut rows = Vec::with_capacity(chunk.len());
             for ((pipeline, grain, p, owner, stage, d), n) in chunk {
-                values.extend([
+                rows.push(q.list([
                     Value::from(*pipeline),
                     Value::from(*grain),
                     Value::from(*p),
@@ -306,15 +301,15 @@ impl Delta {
                     Value::from(*stage),
                     Value::from(*d),
                     Value::from(*n),
-                ]);
+                ]));
             }
             let sql = upsert(
                 "funnel_stay_days",
                 &["pipeline_id", "grain", "period", "owner_id", "stage_id", "days"],
                 &["stays"],
-                chunk.len(),
+                &rows,
             );
-            conn.execute_raw(statement(backend, &sql, values)).await?;
+            conn.execute_raw(q.statement(sql)).await?;
         }
         let mut closed: Vec<(ClosedKey, Closed)> = self
             .closed
@@ -323,9 +318,10 @@ impl Delta {
             .collect();
         closed.sort_by_key(|(k, _)| *k);
         for chunk in closed.chunks(ROWS_PER_INSERT) {
-            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 8);
+            let mut q = Params::new(backend);
+            let mut rows = Vec::with_capacity(chunk.len());
             for ((pipeline, grain, p, owner), c) in chunk {
-                values.extend([
+                rows.push(q.list([
                     Value::from(*pipeline),
                     Value::from(*grain),
                     Value::from(*p),
@@ -334,15 +330,15 @@ impl Delta {
                     Value::from(c.lost),
                     Value::from(clamp64(c.won_amount)),
                     Value::from(c.cycle_days),
-                ]);
+                ]));
             }
             let sql = upsert(
                 "funnel_closed",
                 &["pipeline_id", "grain", "period", "owner_id"],
                 &["won", "lost", "won_amount", "cycle_days"],
-                chunk.len(),
+                &rows,
             );
-            conn.execute_raw(statement(backend, &sql, values)).await?;
+            conn.execute_raw(q.statement(sql)).await?;
         }
         Ok(())
     }
@@ -353,9 +349,9 @@ impl Delta {
 /// ±`i64::MAX` instead of failing the write (PostgreSQL) or turning into a
 /// float (SQLite): only thousands of deals at the maximum amount by one
 /// person in one stage and month reach it, and the reports read the cells
-/// with sums that cannot overflow.
-fn upsert(table: &str, keys: &[&str], sums: &[&str], rows: usize) -> String {
-    let row = format!("({})", vec!["?"; keys.len() + sums.len()].join(", "));
+/// with sums that cannot overflow. `rows`: each row's placeholders
+/// ([`Params::list`]), keys then sums.
+fn upsert(table: &str, keys: &[&str], sums: &[&str], rows: &[String]) -> String {
     let set: Vec<String> = sums
         .iter()
         .map(|c| {
@@ -375,7 +371,7 @@ fn upsert(table: &str, keys: &[&str], sums: &[&str], rows: usize) -> String {
         "INSERT INTO {table} ({}, {}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
         keys.join(", "),
         sums.join(", "),
-        vec![row; rows].join(", "),
+        rows.iter().map(|r| format!("({r})")).collect::<Vec<_>>().join(", "),
         keys.join(", "),
         set.join(", ")
     )
@@ -400,12 +396,12 @@ impl Change {
         let backend = conn.get_database_backend();
         for chunk in ids.chunks(CHUNK) {
             if backend == DbBackend::Postgres {
+                let mut q = Params::new(backend);
                 let sql = format!(
                     "SELECT id FROM opportunities WHERE id IN ({}) ORDER BY id FOR UPDATE",
-                    vec!["?"; chunk.len()].join(", ")
+                    q.list(chunk.iter().copied())
                 );
-                let values = chunk.iter().map(|i| Value::from(*i)).collect();
-                conn.query_all_raw(statement(backend, &sql, values)).await?;
+                conn.query_all_raw(q.statement(sql)).await?;
             }
             delta.capture(conn, Which::Ids(chunk), -1, &mut calendar).await?;
         }
@@ -437,8 +433,9 @@ pub(crate) async fn rebuild_in<C: ConnectionTrait>(conn: &C, pipeline: Option<i6
     for table in ["funnel_stays", "funnel_stay_days", "funnel_closed"] {
         match pipeline {
             Some(p) => {
-                let sql = format!("DELETE FROM {table} WHERE pipeline_id = ?");
-                conn.execute_raw(statement(backend, &sql, vec![p.into()])).await?;
+                let mut q = Params::new(backend);
+                let sql = format!("DELETE FROM {table} WHERE pipeline_id = {}", q.bind(p));
+                conn.execute_raw(q.statement(sql)).await?;
             }
             None => {
                 conn.execute_unprepared(&format!("DELETE FROM {table}")).await?;
@@ -467,10 +464,14 @@ pub(crate) async fn rebuild_in<C: ConnectionTrait>(conn: &C, pipeline: Option<i6
         delta.apply(conn).await?;
     }
     if pipeline.is_none() {
-        let sql = "INSERT INTO funnel_rollup_state (id, time_zone, built_at) VALUES (?, ?, ?) \
-                   ON CONFLICT (id) DO UPDATE SET time_zone = excluded.time_zone, built_at = excluded.built_at";
-        let values: Vec<Value> = vec![1i32.into(), settings.time_zone.clone().into(), Utc::now().into()];
-        conn.execute_raw(statement(backend, sql, values)).await?;
+        let mut q = Params::new(backend);
+        // When the summary was built: bookkeeping of the machine, not business time.
+        let row = q.list([Value::from(1i32), settings.time_zone.clone().into(), Utc::now().into()]);
+        let sql = format!(
+            "INSERT INTO funnel_rollup_state (id, time_zone, built_at) VALUES ({row}) \
+             ON CONFLICT (id) DO UPDATE SET time_zone = excluded.time_zone, built_at = excluded.built_at"
+        );
+        conn.execute_raw(q.statement(sql)).await?;
     }
     Ok(())
 }
@@ -487,8 +488,9 @@ pub async fn rebuild(store: &Store) -> StoreResult<()> {
 /// The time zone the summary was built for; `None`: never built.
 pub(crate) async fn built_for<C: ConnectionTrait>(conn: &C) -> StoreResult<Option<String>> {
     let backend = conn.get_database_backend();
-    let sql = "SELECT time_zone FROM funnel_rollup_state WHERE id = ?";
-    let rows = conn.query_all_raw(statement(backend, sql, vec![1i32.into()])).await?;
+    let mut q = Params::new(backend);
+    let sql = format!("SELECT time_zone FROM funnel_rollup_state WHERE id = {}", q.bind(1i32));
+    let rows = conn.query_all_raw(q.statement(sql)).await?;
     Ok(match rows.first() {
         Some(r) => Some(r.try_get_by_index::<String>(0)?),
         None => None,
@@ -612,21 +614,17 @@ fn signed_rows<'a>(
     columns: &str,
     pipeline: i64,
     parts: impl Iterator<Item = &'a Part>,
-    extra: impl Fn(&mut Vec<Value>) -> String,
-    values: &mut Vec<Value>,
+    extra: impl Fn(&mut Params) -> String,
+    q: &mut Params,
 ) -> String {
     let mut branches = Vec::new();
     for p in parts {
-        values.extend([
-            Value::from(pipeline),
-            Value::from(p.grain),
-            Value::from(period(p.first)),
-            Value::from(period(p.last)),
-        ]);
-        let extra = extra(values);
+        let (pipeline, grain) = (q.bind(pipeline), q.bind(p.grain));
+        let (first, last) = (q.bind(period(p.first)), q.bind(period(p.last)));
+        let extra = extra(q);
         branches.push(format!(
             "SELECT {columns}, {} AS sign FROM {table} \
-             WHERE pipeline_id = ? AND grain = ? AND period >= ? AND period <= ?{extra}",
+             WHERE pipeline_id = {pipeline} AND grain = {grain} AND period >= {first} AND period <= {last}{extra}",
             p.sign
         ));
     }
@@ -652,36 +650,33 @@ pub(super) async fn figures<C: ConnectionTrait>(
     let backend = conn.get_database_backend();
     // One row shape for the three families:
     // family, key 1, key 2, three counts, a split amount, fractional days.
-    let mut values: Vec<Value> = Vec::new();
+    let mut q = Params::new(backend);
     let stays = signed_rows(
         "funnel_stays",
         "stage_id, owner_id, entered, amount, converted, finished, days",
         pipeline,
         parts.iter(),
-        |v| owner_filter("owner_id", owners, v),
-        &mut values,
+        |q| owner_filter("owner_id", owners, q),
+        &mut q,
     );
     let days = signed_rows(
         "funnel_stay_days",
         "stage_id, days, stays",
         pipeline,
         parts.iter().filter(|p| owners.is_none() || p.grain == MONTH),
-        |v| match owners {
-            None => {
-                v.push(EVERYONE.into());
-                " AND owner_id = ?".to_owned()
-            }
-            Some(_) => owner_filter("owner_id", owners, v),
+        |q| match owners {
+            None => format!(" AND owner_id = {}", q.bind(EVERYONE)),
+            Some(_) => owner_filter("owner_id", owners, q),
         },
-        &mut values,
+        &mut q,
     );
     let closed = signed_rows(
         "funnel_closed",
         "owner_id, won, lost, won_amount, cycle_days",
         pipeline,
         parts.iter(),
-        |v| owner_filter("owner_id", owners, v),
-        &mut values,
+        |q| owner_filter("owner_id", owners, q),
+        &mut q,
     );
     let sql = format!(
         "SELECT CAST({CELLS} AS BIGINT), stage_id, owner_id, CAST(SUM(sign * entered) AS BIGINT), \
@@ -698,7 +693,7 @@ pub(super) async fn figures<C: ConnectionTrait>(
     );
     let mut cells = HashMap::new();
     let mut closed = HashMap::new();
-    for row in conn.query_all_raw(statement(backend, &sql, values)).await? {
+    for row in conn.query_all_raw(q.statement(sql)).await? {
         let (key1, key2, n1, n2, n3) = (int(&row, 1)?, int(&row, 2)?, int(&row, 3)?, int(&row, 4)?, int(&row, 5)?);
         match int(&row, 0)? {
             CELLS if n1 != 0 => {
@@ -787,10 +782,12 @@ mod tests {
 
     #[test]
     fn upserts_add_to_the_rows() {
-        let sql = upsert("t", &["a", "b"], &["x"], 2);
+        let mut q = Params::new(sea_orm::DbBackend::Postgres);
+        let rows = [q.list([1, 2, 3]), q.list([4, 5, 6])];
+        let sql = upsert("t", &["a", "b"], &["x"], &rows);
         assert_eq!(
             sql,
-            "INSERT INTO t (a, b, x) VALUES (?, ?, ?), (?, ?, ?) ON CONFLICT (a, b) DO UPDATE SET x = t.x + excluded.x"
+            "INSERT INTO t (a, b, x) VALUES ($1, $2, $3), ($4, $5, $6) ON CONFLICT (a, b) DO UPDATE SET x = t.x + excluded.x"
         );
     }
 }

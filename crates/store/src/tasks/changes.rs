@@ -78,7 +78,7 @@ pub async fn create_task(store: &Store, actor: &Actor, input: TaskInput) -> Stor
     .await?;
     txn.index(Kind::Task, m.id, &[&m.title]).await?;
     schedule_reminder(&txn, &company, &m).await?;
-    let v = one_view(&txn, &company, m).await?;
+    let v = one_view(&txn, &company, m, txn.now()).await?;
     txn.commit(AuditEvent::new("task.create", "task", Some(v.id)).after(&v)).await?;
     Ok(v)
 }
@@ -87,7 +87,7 @@ pub async fn get_task(store: &Store, actor: &Actor, id: i64) -> StoreResult<Task
     actor.require(Module::Customers, Action::View)?;
     let m = find_visible(store.reader(), actor, id).await?;
     let company = crate::settings::get(store).await?.settings;
-    one_view(store.reader(), &company, m).await
+    one_view(store.reader(), &company, m, store.now()).await
 }
 
 /// When a task becomes done it gets a completion time; reopened, it loses it.
@@ -205,7 +205,7 @@ pub async fn set_done(store: &Store, actor: &Actor, id: i64, version: i64, done:
     let status = if done { TaskStatus::Done } else { TaskStatus::Open };
     if status_of(&before) == status || (!done && !status_of(&before).is_closed()) {
         // Already so: nothing to change.
-        return one_view(&txn, &company, before).await;
+        return one_view(&txn, &company, before, txn.now()).await;
     }
     let after = task::Model {
         status: status.code().to_owned(),
@@ -235,7 +235,7 @@ pub async fn delete_task(store: &Store, actor: &Actor, id: i64) -> StoreResult<(
         .exec_without_reading()
         .await?;
     withdraw_reminders(&txn, before.assignee_id, id).await?;
-    let v = one_view(&txn, &company, before).await?;
+    let v = one_view(&txn, &company, before, txn.now()).await?;
     txn.commit(AuditEvent::new("task.delete", "task", Some(id)).before(&v)).await?;
     Ok(())
 }
@@ -316,7 +316,7 @@ pub async fn bulk(store: &Store, actor: &Actor, ids: &[i64], action: TaskBulkAct
                     .await?;
                 withdraw_reminders(&txn, before.assignee_id, before.id).await?;
                 let id = before.id;
-                let v = one_view(&txn, &company, before).await?;
+                let v = one_view(&txn, &company, before, txn.now()).await?;
                 let event = AuditEvent::new("task.delete", "task", Some(id)).before(&v);
                 audited = Some(txn.record(event.detail(serde_json::json!({ "bulk": true }))).await?);
             }

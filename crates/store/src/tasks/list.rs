@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
-use salesflow_domain::tasks::{Priority, RelatedKind, TaskStatus};
+use salesflow_domain::tasks::{Priority, RelatedKind, StatusFilter, TaskStatus};
 use salesflow_domain::validation::FieldError;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -64,11 +64,9 @@ pub async fn list_tasks(
     let mut invalid = Invalid::new();
     match filter.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => {}
-        Some("open") => {
-            query = query.filter(task::Column::Status.is_in(TaskStatus::OPEN.iter().map(|s| s.code())));
-        }
-        Some(code) => match TaskStatus::parse(code) {
-            Some(s) => query = query.filter(task::Column::Status.eq(s.code())),
+        Some(code) => match StatusFilter::parse(code).map(StatusFilter::statuses).as_deref() {
+            Some([one]) => query = query.filter(task::Column::Status.eq(one.code())),
+            Some(many) => query = query.filter(task::Column::Status.is_in(many.iter().map(|s| s.code()))),
             None => invalid.push(FieldError::new("status", "invalid_choice")),
         },
     }

@@ -154,9 +154,15 @@ fn view(m: task::Model, names: &Names, company: &Settings, now: DateTime<Utc>) -
     }
 }
 
-async fn one_view<C: ConnectionTrait>(conn: &C, company: &Settings, m: task::Model) -> StoreResult<TaskView> {
+/// `now`: the store's clock (overdue).
+async fn one_view<C: ConnectionTrait>(
+    conn: &C,
+    company: &Settings,
+    m: task::Model,
+    now: DateTime<Utc>,
+) -> StoreResult<TaskView> {
     let names = names_for(conn, std::slice::from_ref(&m)).await?;
-    Ok(view(m, &names, company, Utc::now()))
+    Ok(view(m, &names, company, now))
 }
 
 // ---------------------------------------------------------------- scope

@@ -176,7 +176,7 @@ async fn create_activity(
     ApiJson(body): ApiJson<ActivityBody>,
 ) -> ApiResult<(StatusCode, Json<ActivityView>)> {
     let company = settings::get(&state.store).await.api(&meta)?.settings;
-    let occurred_at = body.occurred_at.unwrap_or_else(Utc::now);
+    let occurred_at = body.occurred_at.unwrap_or_else(|| state.store.now());
     let next_at = follow_up(body.next_at.as_deref(), &company, occurred_at)
         .map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;
     let input = ActivityInput {

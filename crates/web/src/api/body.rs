@@ -162,13 +162,8 @@ pub mod filters {
             ("leads" | "activities", "intention") => Intention::ALL.iter().map(|i| i.code()).collect(),
             ("activities", "kind") => ActivityKind::ALL.iter().map(|k| k.code()).collect(),
             ("opportunities", "status") => OpportunityStatus::ALL.iter().map(|s| s.code()).collect(),
-            ("tasks", "status") => {
-                let mut all: Vec<&str> = TaskStatus::ALL.iter().map(|s| s.code()).collect();
-                if !all.contains(&"open") {
-                    all.push("open");
-                }
-                all
-            }
+            // `open` (every status still to do) is a status code too.
+            ("tasks", "status") => TaskStatus::ALL.iter().map(|s| s.code()).collect(),
             ("tasks", "priority") => Priority::ALL.iter().map(|p| p.code()).collect(),
             ("tasks", "related_type") => RelatedKind::ALL.iter().map(|k| k.code()).collect(),
             _ => return None,
@@ -210,7 +205,7 @@ pub mod filters {
 
     /// A task status, or `open` for every status still to do.
     pub fn task_status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        known(d, |v| v == "open" || TaskStatus::parse(v).is_some())
+        known(d, |v| salesflow_domain::tasks::StatusFilter::parse(v).is_some())
     }
 
     pub fn priority<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

@@ -64,7 +64,7 @@ async fn weighted_forecast(
     ApiQuery(q): ApiQuery<ForecastQuery>,
 ) -> ApiResult<Response> {
     let settings = salesflow_store::settings::get(&state.store).await.api(&meta)?.settings;
-    let (params, format) = q.params(&settings).map_err(StoreError::Invalid).api(&meta)?;
+    let (params, format) = q.params(&settings, state.store.now()).map_err(StoreError::Invalid).api(&meta)?;
     if format != Format::Json {
         session.actor.require(Module::Opportunities, Action::Export).api(&meta)?;
     }

@@ -330,6 +330,7 @@ async fn file_response(tables: Vec<Table>, format: Format, stem: &str, style: St
             "xlsx",
         ),
     };
+    // The machine's date in a download's file name, not business time.
     let disposition = format!("attachment; filename=\"{stem}-{}.{extension}\"", chrono::Utc::now().format("%Y%m%d"));
     Ok(([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
         .into_response())

@@ -1,7 +1,7 @@
 //! The report queries (funnel, forecast) as the API and the report pages
 //! both read them: period, pipeline, people, target and file format.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use salesflow_domain::money::Money;
 use salesflow_domain::validation::FieldError;
 use salesflow_domain::{Invalid, settings::Settings};
@@ -109,7 +109,7 @@ impl FunnelQuery {
         settings: &Settings,
     ) -> StoreResult<(FunnelParams, Format)> {
         let mut invalid = Invalid::new();
-        let today = settings.today();
+        let today = settings.today(store.now());
         let (first, last) = preset(FUNNEL_DEFAULT_PERIOD, today).unwrap_or((month_start(today), month_end(today)));
         let from = parse_date(&mut invalid, "from", &self.from).unwrap_or(first);
         let to = parse_date(&mut invalid, "to", &self.to).unwrap_or(last);
@@ -171,9 +171,10 @@ pub struct ForecastQuery {
 }
 
 impl ForecastQuery {
-    pub fn params(&self, settings: &Settings) -> Result<(ForecastParams, Format), Invalid> {
+    /// `now`: the store's clock (the default period is this month).
+    pub fn params(&self, settings: &Settings, now: DateTime<Utc>) -> Result<(ForecastParams, Format), Invalid> {
         let mut invalid = Invalid::new();
-        let today = settings.today();
+        let today = settings.today(now);
         let from = parse_date(&mut invalid, "from", &self.from).unwrap_or_else(|| month_start(today));
         let to = parse_date(&mut invalid, "to", &self.to).unwrap_or_else(|| {
             month_end(month_start(today).checked_add_months(chrono::Months::new(5)).unwrap_or(today))

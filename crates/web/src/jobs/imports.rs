@@ -90,6 +90,7 @@ async fn receive_into(
             };
             tokio::fs::create_dir_all(&dir).await.map_err(io)?;
             let token = salesflow_store::access::new_token();
+            // The machine's date in a file name (tidiness on disk), not business time.
             let path = dir.join(format!("{}-{}.upload", chrono::Utc::now().format("%Y%m%d"), &token[..24]));
             let mut file = tokio::fs::File::create(&path).await.map_err(io)?;
             upload.file = Some((path, original));

@@ -97,13 +97,16 @@ pub struct PageCtx {
     pub csrf: String,
     pub user_name: String,
     pub username: String,
-    pub role_code: String,
+    /// The role's name in the reader's language (see `i18n::role_name`).
+    pub role: String,
     pub nav: Vec<NavGroup>,
     pub flash: Option<String>,
     pub settings: Settings,
     pub path: String,
     /// Due reminders not read yet (the bell's count).
     pub notice_count: u64,
+    /// The store's clock when the page was built ("3 days ago").
+    pub now: DateTime<Utc>,
 }
 
 impl PageCtx {
@@ -131,7 +134,7 @@ impl PageCtx {
 
     /// "3 days ago" / "3 天前".
     pub fn ago(&self, at: &DateTime<Utc>) -> String {
-        let secs = (Utc::now() - *at).num_seconds().max(0);
+        let secs = (self.now - *at).num_seconds().max(0);
         let (n, unit) = match secs {
             0..60 => return self.t("time.just_now"),
             60..3600 => (secs / 60, "minutes"),
@@ -236,11 +239,12 @@ pub async fn page_ctx(request: &Page, path: &str) -> PageCtx {
         csrf: request.meta.csrf_token.clone(),
         user_name: request.session.actor.display_name.clone(),
         username: request.session.actor.username.clone(),
-        role_code: request.session.actor.role_code.clone(),
+        role: i18n::role_name(request.locale(), &request.session.actor.role_code, &request.session.actor.role_name),
         nav: navigation(request.actor(), request.locale(), path),
         flash: flash.map(|k| i18n::t(request.locale(), &k)),
         settings,
         path: path.to_owned(),
+        now: request.store().now(),
     }
 }
 
@@ -252,12 +256,13 @@ pub async fn public_ctx(state: &AppState, meta: &RequestMeta) -> PageCtx {
         csrf: meta.csrf_token.clone(),
         user_name: String::new(),
         username: String::new(),
-        role_code: String::new(),
+        role: String::new(),
         nav: Vec::new(),
         flash: None,
         settings,
         path: String::new(),
         notice_count: 0,
+        now: state.store.now(),
     }
 }
 
@@ -345,6 +350,7 @@ pub async fn export_download(
 ) -> PageResult {
     let t = |k: &str| i18n::t(locale, k);
     let header = crate::export::header(&t, columns);
+    // The machine's date in a download's file name, not business time.
     let name = format!("{stem}-{}", chrono::Utc::now().format("%Y%m%d"));
     let download = crate::export::Download { store, locale, kind: stem, file_stem: &name };
     Ok(crate::export::respond(download, format, header, fetch?).await?)

@@ -256,7 +256,7 @@ async fn funnel_page(request: Page, Query(filters): Query<Filters>) -> PageResul
         // Nothing chosen: the default period, named in the period box.
         filters.preset = Some(FUNNEL_DEFAULT_PERIOD.to_owned());
     }
-    let (from, to) = filters.dates(ctx.settings.today(), FUNNEL_DEFAULT_PERIOD);
+    let (from, to) = filters.dates(ctx.settings.today(ctx.now), FUNNEL_DEFAULT_PERIOD);
     let idle_days = match blank(&filters.idle_days).map(|d| d.parse::<i64>()) {
         Some(Ok(d)) => Some(d),
         Some(Err(_)) => Some(0),
@@ -373,7 +373,7 @@ async fn forecast_page(request: Page, Query(filters): Query<Filters>) -> PageRes
         return Err(StoreError::Forbidden.into());
     }
     let ctx = request.ctx("/reports/forecast").await;
-    let today = ctx.settings.today();
+    let today = ctx.settings.today(ctx.now);
     let (from, to) =
         if blank(&filters.from).is_none() && blank(&filters.to).is_none() && blank(&filters.preset).is_none() {
             let start = today.with_day(1).unwrap_or(today);
@@ -391,7 +391,7 @@ async fn forecast_page(request: Page, Query(filters): Query<Filters>) -> PageRes
         department_id: id(&filters.department_id),
         format: blank(&filters.format),
     };
-    let result = match query.params(&ctx.settings) {
+    let result = match query.params(&ctx.settings, ctx.now) {
         Ok((params, format)) => reports::weighted_forecast(request.store(), actor, &params).await.map(|r| (r, format)),
         Err(invalid) => Err(StoreError::Invalid(invalid)),
     };

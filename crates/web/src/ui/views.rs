@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::Path;
 use axum::routing::post;
 use axum_extra::extract::Form;
-use salesflow_store::views::{self, SavedView};
+use salesflow_store::saved_views::{self as views, SavedView};
 use salesflow_store::{Actor, StoreError};
 use serde::Deserialize;
 

@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 
-use crate::helpers::{ADMIN_PASSWORD, TestApp};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, USER_PASSWORD};
 use crate::support::browser::{cookie, form, get, sign_in};
 
 #[tokio::test]
@@ -242,4 +242,54 @@ async fn warehouse_and_after_sales_users_see_what_their_home_will_hold() {
     let (_, _, page) = app.send(get("/", &cookies)).await;
     let html = page.as_str().unwrap();
     assert!(html.contains("data-testid=\"home-figures\"") && !html.contains("data-area="), "a salesperson's day");
+}
+
+/// A page read in Chinese (the language cookie; the account keeps none).
+fn get_zh(path: &str, cookies: &str) -> Request<Body> {
+    get(path, &format!("{cookies}; sf_lang=zh-CN"))
+}
+
+#[tokio::test]
+async fn roles_are_named_in_the_readers_language_on_user_pages_and_the_top_bar() {
+    let app = TestApp::new().await;
+    let id = app.create_user("wang.fang", "salesperson", None).await;
+    let (cookies, _) = sign_in(&app).await;
+    let cell = |name: &str| format!("<td class=\"nowrap\">{name}</td>");
+    let header = |name: &str| format!("@wang.fang · {name} ·");
+    for (request, name) in
+        [(get("/admin/users", &cookies), "Salesperson"), (get_zh("/admin/users", &cookies), "销售顾问")]
+    {
+        let (s, _, page) = app.send(request).await;
+        assert_eq!(s, StatusCode::OK);
+        let html = page.as_str().unwrap();
+        assert!(html.contains(&cell(name)), "the list names the role {name}");
+        assert!(!html.contains(&cell("salesperson")), "never the code");
+    }
+    let path = format!("/admin/users/{id}");
+    for (request, name) in [(get(&path, &cookies), "Salesperson"), (get_zh(&path, &cookies), "销售顾问")] {
+        let (_, _, page) = app.send(request).await;
+        assert!(page.as_str().unwrap().contains(&header(name)), "the form's header names the role {name}");
+    }
+    // The top bar of the salesperson's own pages.
+    let (theirs, _) = crate::support::browser::sign_in_as(&app, "wang.fang", USER_PASSWORD, "/").await;
+    let bar = |name: &str| format!("@wang.fang · {name}</span>");
+    for (request, name) in [(get("/", &theirs), "Salesperson"), (get_zh("/", &theirs), "销售顾问")] {
+        let (_, _, page) = app.send(request).await;
+        let html = page.as_str().unwrap();
+        assert!(html.contains(&bar(name)), "the top bar names the role {name}");
+        assert!(!html.contains(&bar("salesperson")));
+    }
+    // A role an administrator named keeps that name in both languages.
+    let role = serde_json::json!({"code": "area_lead", "name": "区域经理", "data_scope": "team", "permissions": {}});
+    let (s, role) = app.api(Method::POST, "/api/v1/roles", Some(&app.admin), Some(role)).await;
+    assert_eq!(s, StatusCode::CREATED, "{role}");
+    let url = format!("/api/v1/users/{id}");
+    let (_, user) = app.api(Method::GET, &url, Some(&app.admin), None).await;
+    let patch = serde_json::json!({"role_id": role["id"], "version": user["version"]});
+    let (s, user) = app.api(Method::PATCH, &url, Some(&app.admin), Some(patch)).await;
+    assert_eq!(s, StatusCode::OK, "{user}");
+    for request in [get("/admin/users", &cookies), get_zh("/admin/users", &cookies)] {
+        let (_, _, page) = app.send(request).await;
+        assert!(page.as_str().unwrap().contains(&cell("区域经理")));
+    }
 }

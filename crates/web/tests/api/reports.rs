@@ -145,7 +145,7 @@ async fn world() -> World {
         .expect("the shipped funnel pipeline");
     let stages: Vec<i64> = funnel.active_stages().map(|s| s.id).collect();
     assert_eq!(stages.len(), 8);
-    let today = salesflow_store::settings::get(&app.store).await.unwrap().settings.today();
+    let today = salesflow_store::settings::get(&app.store).await.unwrap().settings.today(app.store.now());
     let mut w = World { app, alice, bob_id, east, west, stages, pipeline: funnel.id, today, ids: Default::default() };
     let customer =
         |owner: i64, name: &str| CustomerInput { name: name.into(), owner_id: Some(owner), ..Default::default() };
@@ -658,7 +658,7 @@ async fn reports_funnel_summary_matches_the_stays() {
     // ago and moves every 61 + 7·i hours; deal 3 starts exactly at a local
     // midnight.
     let settings = salesflow_store::settings::get(&app.store).await.unwrap();
-    let today = settings.settings.today();
+    let today = settings.settings.today(Utc::now());
     let now = Utc::now();
     let midnight_day = today - Duration::days(200);
     for (i, id) in ids.iter().enumerate() {
@@ -727,7 +727,7 @@ async fn reports_funnel_summary_matches_the_stays() {
         opportunities::update_opportunity(&app.store, &sys(), id, m.version, input).await.expect("update");
     }
     // Carol leaves: her open deal (4) goes to Bob.
-    let handed = customers::transfer(&app.store, &sys(), carol, bob).await.unwrap();
+    let handed = salesflow_store::handover::transfer(&app.store, &sys(), carol, bob).await.unwrap();
     assert_eq!(handed.opportunities, 1);
     let fresh = new_deal(&app, main.id, bob, customer_of[&bob], "777.00").await;
     for s in [To(2), Win] {

@@ -10,7 +10,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::{Found, ImportTarget, Item, ROWS_PER_STATEMENT, Values, overwrite, owner_of, owners_by_text};
-use crate::customers::{CustomerInput, check_input, insert_tags, normalize, replace_tags, require_owned, tags_of};
+use crate::customers::tags::{insert_tags, replace_tags, tags_of};
+use crate::customers::{CustomerInput, check_input, normalize, require_owned};
 use crate::entity::customer;
 use crate::error::StoreResult;
 use crate::scope::Actor;

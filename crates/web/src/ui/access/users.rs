@@ -320,7 +320,7 @@ pub(super) struct TransferForm {
 
 pub(super) async fn transfer_user(request: Page, Path(id): Path<i64>, Form(form): Form<TransferForm>) -> PageResult {
     let to = form.to_user_id.parse::<i64>().unwrap_or(0);
-    Ok(match salesflow_store::customers::transfer(request.store(), request.actor(), id, to).await {
+    Ok(match salesflow_store::handover::transfer(request.store(), request.actor(), id, to).await {
         Ok(_) => redirect_flash(&format!("/admin/users/{id}"), "flash.transferred"),
         Err(StoreError::Invalid(_)) => redirect_flash(&format!("/admin/users/{id}"), "flash.transfer_refused"),
         Err(e) => return Err(e.into()),

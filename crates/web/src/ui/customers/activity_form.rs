@@ -70,7 +70,7 @@ pub(super) async fn notices_page(request: Page) -> PageResult {
     Ok(match notifications::my_notices(request.store(), request.actor(), true).await {
         Ok(notices) => {
             let ctx = request.ctx("/notifications").await;
-            let page = NoticesPage { ctx, notices, now: chrono::Utc::now() };
+            let page = NoticesPage { ctx, notices, now: request.store().now() };
             render(&page.ctx, &page)
         }
         Err(e) => return Err(e.into()),

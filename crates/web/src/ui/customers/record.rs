@@ -253,8 +253,11 @@ pub(super) async fn show_page(
     } else {
         Vec::new()
     };
-    let task_filter =
-        salesflow_store::tasks::TaskFilter { customer_id: Some(id), status: Some("open".into()), ..Default::default() };
+    let task_filter = salesflow_store::tasks::TaskFilter {
+        customer_id: Some(id),
+        status: Some(salesflow_domain::tasks::TaskStatus::Open.code().into()),
+        ..Default::default()
+    };
     let open_tasks = match salesflow_store::tasks::list_tasks(
         request.store(),
         actor,
@@ -268,7 +271,7 @@ pub(super) async fn show_page(
     };
     let ctx = request.ctx("/customers").await;
     let activity = if activity.occurred_at.is_empty() {
-        ActivityForm { occurred_at: ctx.settings.local_input(chrono::Utc::now()), kind: "visit".into(), ..activity }
+        ActivityForm { occurred_at: ctx.settings.local_input(request.store().now()), kind: "visit".into(), ..activity }
     } else {
         activity
     };

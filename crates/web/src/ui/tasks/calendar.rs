@@ -86,7 +86,7 @@ pub(super) fn item(ctx: &PageCtx, e: CalendarEvent) -> CalItem {
 pub(super) async fn calendar_page(request: Page, Query(q): Query<CalendarQuery>) -> PageResult {
     let actor = request.actor();
     let ctx = request.ctx("/calendar").await;
-    let today = ctx.settings.today();
+    let today = ctx.settings.today(ctx.now);
     let anchor = q.date.as_deref().and_then(salesflow_domain::time::parse_day).unwrap_or(today);
     let week_view = q.view.as_deref() == Some("week");
     let monday = |d: NaiveDate| d - Duration::days(i64::from(d.weekday().num_days_from_monday()));

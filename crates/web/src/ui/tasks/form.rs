@@ -203,7 +203,7 @@ pub(super) async fn new_page(request: Page, Query(q): Query<NewQuery>) -> PageRe
             (None, Some(id)) => format!("customer:{id}"),
             (None, None) => String::new(),
         },
-        due_at: (company.today() + Duration::days(1)).format("%Y-%m-%d").to_string(),
+        due_at: (company.today(request.store().now()) + Duration::days(1)).format("%Y-%m-%d").to_string(),
         priority: Priority::Normal.code().into(),
         ..Default::default()
     };
