@@ -313,8 +313,8 @@ pub async fn lose(
 
 /// A won or lost deal's close date becomes the day it closed; the
 /// expected date it replaces stays in the history.
-async fn record_close_date<C: ConnectionTrait>(
-    conn: &C,
+async fn record_close_date(
+    unit: &UnitOfWork<'_>,
     actor: &Actor,
     m: &opportunity::Model,
     closed_on: NaiveDate,
@@ -323,7 +323,7 @@ async fn record_close_date<C: ConnectionTrait>(
         return Ok(());
     }
     let text = |d: Option<NaiveDate>| d.map(|d| d.to_string());
-    change(conn, actor, m.id, "expected_close_date", text(m.expected_close_date), text(Some(closed_on)), None).await
+    change(unit, actor, m.id, "expected_close_date", text(m.expected_close_date), text(Some(closed_on)), None).await
 }
 
 /// Opens a won or lost opportunity again, in the stage it ended in.
