@@ -174,7 +174,7 @@ impl<'a> SheetWriter<'a> {
             let c = c as u16;
             match cell {
                 Cell::Text(t) => {
-                    sheet.write_string(r, c, t)?;
+                    sheet.write_string(r, c, excel_text(t))?;
                 }
                 Cell::Money(m) => match m.parse::<f64>() {
                     Ok(n) => {
@@ -190,15 +190,25 @@ impl<'a> SheetWriter<'a> {
                 Cell::Int(n) => {
                     sheet.write_number(r, c, *n as f64)?;
                 }
-                Cell::Date(d) => {
-                    let x = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
-                    sheet.write_datetime_with_format(r, c, &x, &self.formats.date)?;
-                }
+                Cell::Date(d) => match excel_date(*d) {
+                    Some(x) => {
+                        sheet.write_datetime_with_format(r, c, &x, &self.formats.date)?;
+                    }
+                    None => {
+                        sheet.write_string(r, c, self.style.csv(cell))?;
+                    }
+                },
                 Cell::DateTime(at) => {
                     let local = at.with_timezone(&self.style.settings.tz()).naive_local();
-                    let x = ExcelDateTime::from_ymd(local.year() as u16, local.month() as u8, local.day() as u8)?
-                        .and_hms(local.hour() as u16, local.minute() as u8, local.second())?;
-                    sheet.write_datetime_with_format(r, c, &x, &self.formats.datetime)?;
+                    match excel_date(local.date()) {
+                        Some(x) => {
+                            let x = x.and_hms(local.hour() as u16, local.minute() as u8, local.second())?;
+                            sheet.write_datetime_with_format(r, c, &x, &self.formats.datetime)?;
+                        }
+                        None => {
+                            sheet.write_string(r, c, self.style.csv(cell))?;
+                        }
+                    }
                 }
                 Cell::Bool(b) => {
                     sheet.write_boolean(r, c, *b)?;
@@ -216,6 +226,25 @@ impl<'a> SheetWriter<'a> {
             sheet.autofilter(0, 0, self.row.saturating_sub(1).max(1), self.columns - 1)?;
         }
         Ok(())
+    }
+}
+
+/// A date Excel can hold (its calendar starts on 1900-01-01 and ends with
+/// 9999): `None` for one outside, which is then written as text in the
+/// company's format instead of failing the whole export.
+fn excel_date(d: NaiveDate) -> Option<ExcelDateTime> {
+    if !(1900..=9999).contains(&d.year()) {
+        return None;
+    }
+    ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).ok()
+}
+
+/// The text of a cell as Excel takes it: at most 32,767 characters.
+fn excel_text(t: &str) -> &str {
+    const MAX: usize = 32_767;
+    match t.char_indices().nth(MAX) {
+        Some((end, _)) => &t[..end],
+        None => t,
     }
 }
 

@@ -125,3 +125,30 @@ async fn exports_follow_the_company_date_format_in_csv_and_excel() {
     assert!(total_row.is_some(), "the forecast's amounts are numbers");
     assert!(part(&bytes, "xl/worksheets/sheet1.xml").contains("<autoFilter"));
 }
+
+#[tokio::test]
+async fn dates_excel_cannot_hold_are_written_as_text_not_a_failed_export() {
+    // Excel's calendar starts in 1900; the API takes any four-digit year.
+    let app = TestApp::new().await;
+    let c = app.customer(&app.admin, "远古贸易").await;
+    for (path, body) in [
+        (
+            "/api/v1/opportunities",
+            json!({"name": "一千年的商机", "customer_id": c, "amount": "1.00", "expected_close_date": "1000-01-01"}),
+        ),
+        ("/api/v1/tasks", json!({"title": "一千年的任务", "due_at": "1000-01-01"})),
+    ] {
+        let (s, created) = app.api(Method::POST, path, Some(&app.admin), Some(body)).await;
+        assert!(s.is_success(), "{path}: {created}");
+    }
+    for (path, sheet) in
+        [("/api/v1/opportunities/export.xlsx", "Opportunities"), ("/api/v1/tasks/export.xlsx", "Tasks")]
+    {
+        let (s, bytes) = download(&app, path, "en").await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range(sheet).unwrap();
+        let row = range.rows().nth(1).unwrap();
+        assert!(row.iter().any(|c| matches!(c, Data::String(t) if t.starts_with("1000-01-01"))), "{path}: {row:?}");
+    }
+}
