@@ -8,7 +8,8 @@ mkdirSync(out, { recursive: true });
 const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=closed", "/activities", "/activities?archive=visits", "/customers/1", "/customers/1?edit_contact=1#contact-form", "/customers/new", "/contacts", "/tasks", "/leads", "/leads/7", "/leads/new", "/admin/users", "/admin/users/new", "/admin/users/5", "/admin/departments", "/admin/roles", "/admin/roles/3",
   "/admin/api-tokens", "/admin/outbox", "/admin/audit", "/admin/settings", "/admin/picklists", "/account/password", "/nope",
   "/opportunities", "/opportunities/new", "/opportunities/1", "/board", "/admin/pipelines", "/admin/pipelines/1", "/admin/stages/1/edit",
-  "/reports/funnel", "/reports/forecast", "/search?q=%E5%8D%8E%E4%BF%A1", "/help", "/help#stage-gates", "/handover?from=6"];
+  "/reports/funnel", "/reports/forecast", "/search?q=%E5%8D%8E%E4%BF%A1", "/help", "/help#stage-gates", "/handover?from=6",
+  "/products", "/products/1", "/products/new", "/stock"];
 // A salesperson's own pages (the home page is per role).
 const salesPages = ["/"];
 // SHOTS_ONLY=word,word: only the pages whose path contains one of them.

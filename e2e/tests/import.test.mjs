@@ -25,8 +25,8 @@ test("upload, map, dry run, import and find the customers", async () => {
   writeFileSync(
     file,
     "\ufeff客户名称,等级,行业,省份,备注\n" +
-      "温州瓯江阀门制造有限公司,A,机械,浙江,展会认识\n" +
-      "绍兴鉴湖黄酒有限公司,B,食品,浙江,\n" +
+      "温州瓯江阀门制造有限公司,A,制造业,浙江,展会认识\n" +
+      "绍兴鉴湖黄酒有限公司,B,食品饮料,浙江,\n" +
       ",C,,,没有名称\n" +
       "嘉兴南湖电子,D,电子,浙江,等级不对\n",
   );

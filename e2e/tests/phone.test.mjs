@@ -84,11 +84,12 @@ test("lists are cards with the amount in view; the filters fold behind a button"
 
   // Filters: folded, one tap opens them; the search box stays.
   assert.ok(await page.isVisible("#q"));
-  assert.equal(await page.isVisible("#f-owner"), false, "the filter panel is folded");
+  // (A salesperson sees only their own deals: no owner filter, a stage filter.)
+  assert.equal(await page.isVisible("#f-stage"), false, "the filter panel is folded");
   const toggle = page.locator("[data-testid=filter-toggle]");
   assert.equal(await toggle.getAttribute("aria-expanded"), "false");
   await toggle.tap();
-  assert.ok(await page.isVisible("#f-owner"), "the filters open on tap");
+  assert.ok(await page.isVisible("#f-stage"), "the filters open on tap");
   assert.equal(await toggle.getAttribute("aria-expanded"), "true");
 
   // The customer list too.
