@@ -349,6 +349,7 @@ async fn warn_if_low(unit: &UnitOfWork<'_>, product_id: i64, drop: Quantity) -> 
             &title,
             &format!("/products/{product_id}"),
             unit.now(),
+            unit.now(),
         )
         .await?;
     }
