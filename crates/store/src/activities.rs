@@ -170,8 +170,16 @@ pub async fn create_activity(store: &Store, actor: &Actor, input: ActivityInput)
         let who = parent.owner_id.unwrap_or(me);
         let what = clean(&input.next_step).unwrap_or_else(|| input.subject.trim().to_owned());
         let title = format!("{} · {what}", parent.name);
-        notifications::remind(&txn, who, NotificationKind::FollowUp, &title, &format!("/customers/{}", parent.id), due)
-            .await?;
+        notifications::remind(
+            &txn,
+            who,
+            NotificationKind::FollowUp,
+            &title,
+            &format!("/customers/{}", parent.id),
+            due,
+            txn.now(),
+        )
+        .await?;
     }
     let v = view(m);
     txn.commit(AuditEvent::new("activity.create", "customer", Some(v.customer_id)).after(&v)).await?;

@@ -443,6 +443,7 @@ async fn notify<C: ConnectionTrait>(
             &title,
             &format!("/customers/{customer_id}"),
             now,
+            now,
         )
         .await?;
     }

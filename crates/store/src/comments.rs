@@ -173,7 +173,7 @@ async fn notify<C: ConnectionTrait>(
     let excerpt: String = body.chars().take(80).collect();
     let title = format!("{} · {}: {excerpt}", record.0, actor.display_name);
     for &user_id in ids.iter().filter(|id| Some(**id) != actor.user_id) {
-        notifications::remind(conn, user_id, NotificationKind::Mention, &title, &record.1, now).await?;
+        notifications::remind(conn, user_id, NotificationKind::Mention, &title, &record.1, now, now).await?;
     }
     Ok(())
 }

@@ -116,7 +116,8 @@ impl From<notification::Model> for Notice {
     }
 }
 
-/// Schedules a notice for a user (inside the caller's transaction).
+/// Schedules a notice for a user (inside the caller's transaction),
+/// created `now` (the store's clock).
 pub async fn remind<C: ConnectionTrait>(
     conn: &C,
     user_id: i64,
@@ -124,6 +125,7 @@ pub async fn remind<C: ConnectionTrait>(
     title: &str,
     link: &str,
     due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> StoreResult<()> {
     notification::ActiveModel {
         user_id: Set(user_id),
@@ -132,7 +134,7 @@ pub async fn remind<C: ConnectionTrait>(
         link: Set(Some(link.to_owned())),
         due_at: Set(due_at),
         read_at: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(conn)

@@ -57,7 +57,9 @@ pub(super) async fn user_view<C: ConnectionTrait>(conn: &C, u: user::Model) -> S
     Ok(view_with(u, &role_codes(conn).await?))
 }
 
-#[derive(Debug, Clone, Default)]
+/// A user to create. `Debug` never prints the password (it would land in
+/// logs and panic messages).
+#[derive(Clone, Default)]
 pub struct NewUser {
     pub username: String,
     pub email: String,
@@ -66,6 +68,20 @@ pub struct NewUser {
     pub role_id: i64,
     pub department_id: Option<i64>,
     pub locale: Option<String>,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("display_name", &self.display_name)
+            .field("password", &"[REDACTED]")
+            .field("role_id", &self.role_id)
+            .field("department_id", &self.department_id)
+            .field("locale", &self.locale)
+            .finish()
+    }
 }
 
 /// Changes to a user; `None` leaves a field as it is.
@@ -530,4 +546,17 @@ pub async fn departments_in_scope(store: &Store, actor: &Actor) -> StoreResult<V
         .into_tuple()
         .all(store.reader())
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NewUser;
+
+    #[test]
+    fn a_new_users_debug_output_hides_the_password() {
+        let u = NewUser { username: "li.na".into(), password: "s3cret-Passw0rd".into(), ..Default::default() };
+        let printed = format!("{u:?} {u:#?}");
+        assert!(!printed.contains("s3cret-Passw0rd"), "{printed}");
+        assert!(printed.contains("[REDACTED]") && printed.contains("li.na"), "{printed}");
+    }
 }

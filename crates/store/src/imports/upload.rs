@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use salesflow_domain::Invalid;
 use salesflow_domain::imports::{DuplicateMode, Status, Target, guess_mapping};
 use salesflow_domain::validation::FieldError;
@@ -273,20 +273,26 @@ pub async fn start(store: &Store, actor: &Actor, id: i64, input: StartInput) -> 
         .await?
     };
     if let Some(user_id) = actor.user_id {
-        remember_mapping(&txn, user_id, target, &mapping_json).await?;
+        remember_mapping(&txn, user_id, target, &mapping_json, txn.now()).await?;
     }
     txn.commit_without_audit(Unaudited::ImportBookkeeping).await?;
     Ok(view(m))
 }
 
-async fn remember_mapping<C: ConnectionTrait>(conn: &C, user_id: i64, target: Target, json: &str) -> StoreResult<()> {
+async fn remember_mapping<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    target: Target,
+    json: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     // One upsert on the unique (user, target): two imports of one person
     // saved at once cannot both insert (update-then-insert could).
     let row = import_mapping::ActiveModel {
         user_id: Set(user_id),
         target: Set(target.code().to_owned()),
         mapping: Set(json.to_owned()),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(now),
         ..Default::default()
     };
     import_mapping::Entity::insert(row)

@@ -28,7 +28,7 @@ use crate::Store;
 use crate::audit::AuditEvent;
 use crate::entity::{
     contact, customer, lost_reason, opportunity, opportunity_change, opportunity_check, opportunity_contact,
-    opportunity_stage, pipeline_stage,
+    opportunity_stage,
 };
 use crate::error::{StoreError, StoreResult};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
@@ -39,52 +39,16 @@ use crate::shared::{check_owner, clean, owner_names};
 use crate::unit_of_work::UnitOfWork;
 
 mod gate;
+mod history;
 mod lists;
 mod totals;
+mod weight;
 
 pub use gate::*;
+pub use history::*;
 pub use lists::*;
 pub use totals::*;
-
-// ---------------------------------------------------------------- weight
-
-/// A deal's weight (percent) as SQL over its own table's columns: the
-/// domain's rule (`opportunities::weight`) as a `CASE` on the status, for
-/// every weighted sum (board, home, list totals, forecast).
-pub fn weight_expr() -> Expr {
-    let status = || Expr::col(opportunity::Column::Status);
-    let mut case: Option<sea_orm::sea_query::CaseStatement> = None;
-    for s in OpportunityStatus::ALL {
-        if let Some(w) = deal_rules::fixed_weight(s) {
-            let cond = status().eq(s.code());
-            case = Some(match case {
-                None => Expr::case(cond, w),
-                Some(c) => c.case(cond, w),
-            });
-        }
-    }
-    let probability = Expr::col(opportunity::Column::Probability);
-    match case {
-        Some(c) => c.finally(probability).into(),
-        None => probability,
-    }
-}
-
-/// The same rule as plain SQL text for hand-written statements: the
-/// columns are named as given (`status`, `o.probability`), the status
-/// codes are literals (the enum's own codes, no input).
-pub fn weight_sql(status: &str, probability: &str) -> String {
-    let whens: String = OpportunityStatus::ALL
-        .into_iter()
-        .filter_map(|s| deal_rules::fixed_weight(s).map(|w| format!(" WHEN {status} = '{}' THEN {w}", s.code())))
-        .collect();
-    if whens.is_empty() { probability.to_owned() } else { format!("(CASE{whens} ELSE {probability} END)") }
-}
-
-/// A deal's weight from its row.
-pub fn weight_of(m: &opportunity::Model) -> i32 {
-    OpportunityStatus::parse(&m.status).map_or(m.probability, |s| deal_rules::weight(s, m.probability))
-}
+pub use weight::*;
 
 // ---------------------------------------------------------------- views
 
@@ -807,67 +771,4 @@ pub async fn set_deleted(store: &Store, actor: &Actor, id: i64, deleted: bool) -
     let action = if deleted { "opportunity.delete" } else { "opportunity.restore" };
     txn.commit(AuditEvent::new(action, "opportunity", Some(id)).after(&v)).await?;
     Ok(v)
-}
-
-// ---------------------------------------------------------------- history
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct HistoryEntry {
-    pub id: i64,
-    /// `stage|probability|amount|owner|expected_close_date|status|checklist_done|checklist_undone`.
-    pub field: String,
-    /// A stage: its code and name in the reader's language (`S2 需求确认`).
-    pub from_value: Option<String>,
-    pub to_value: Option<String>,
-    /// A stage change: the stages left and entered.
-    pub from_stage_id: Option<i64>,
-    pub to_stage_id: Option<i64>,
-    /// A gate override's or probability override's reason, a lost note.
-    pub reason: Option<String>,
-    pub user_id: Option<i64>,
-    pub user_name: Option<String>,
-    pub at: DateTime<Utc>,
-}
-
-/// Every recorded change of an opportunity, newest first, with stages
-/// named in `locale` (the reader's language).
-pub async fn history(store: &Store, actor: &Actor, id: i64, locale: &str) -> StoreResult<Vec<HistoryEntry>> {
-    actor.require(Module::Opportunities, Action::View)?;
-    find_visible(store.reader(), actor, id).await?;
-    let rows = opportunity_change::Entity::find()
-        .filter(opportunity_change::Column::OpportunityId.eq(id))
-        .order_by_desc(opportunity_change::Column::Id)
-        .limit(1000)
-        .all(store.reader())
-        .await?;
-    let names = owner_names(store.reader(), rows.iter().filter_map(|r| r.user_id)).await?;
-    let stage_ids: Vec<i64> = rows.iter().flat_map(|r| [r.from_stage_id, r.to_stage_id]).flatten().collect();
-    let stages: HashMap<i64, String> = if stage_ids.is_empty() {
-        HashMap::new()
-    } else {
-        pipeline_stage::Entity::find()
-            .filter(pipeline_stage::Column::Id.is_in(stage_ids))
-            .all(store.reader())
-            .await?
-            .into_iter()
-            .map(|s| (s.id, format!("{} {}", s.code, crate::pipelines::localized(&s.name, &s.name_en, locale))))
-            .collect()
-    };
-    // A stage by its id, named now; its stored code if it is gone.
-    let stage = |id: Option<i64>, code: Option<String>| id.and_then(|i| stages.get(&i).cloned()).or(code);
-    Ok(rows
-        .into_iter()
-        .map(|r| HistoryEntry {
-            user_name: r.user_id.and_then(|u| names.get(&u).cloned()),
-            id: r.id,
-            from_value: stage(r.from_stage_id, r.from_value),
-            to_value: stage(r.to_stage_id, r.to_value),
-            from_stage_id: r.from_stage_id,
-            to_stage_id: r.to_stage_id,
-            field: r.field,
-            reason: r.reason,
-            user_id: r.user_id,
-            at: r.at,
-        })
-        .collect())
 }

@@ -27,6 +27,7 @@ use crate::entity::{contact, customer, lead, notification, opportunity, task, us
 use crate::error::{StoreError, StoreResult};
 use crate::notifications;
 use crate::scope::Actor;
+use crate::unit_of_work::UnitOfWork;
 
 pub use calendar::{CalendarEvent, assignable_people, calendar};
 pub use changes::{TaskBulkAction, TaskInput, bulk, create_task, delete_task, get_task, set_done, update_task};
@@ -307,17 +308,18 @@ fn reminder_link(id: i64) -> String {
     format!("/tasks/{id}")
 }
 
-async fn schedule_reminder<C: ConnectionTrait>(conn: &C, settings: &Settings, t: &task::Model) -> StoreResult<()> {
+async fn schedule_reminder(unit: &UnitOfWork<'_>, settings: &Settings, t: &task::Model) -> StoreResult<()> {
     if status_of(t).is_closed() {
         return Ok(());
     }
     notifications::remind(
-        conn,
+        unit,
         t.assignee_id,
         NotificationKind::TaskDue,
         &t.title,
         &reminder_link(t.id),
         salesflow_domain::time::reminder_time(settings, t.due_at),
+        unit.now(),
     )
     .await
 }

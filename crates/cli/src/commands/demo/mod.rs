@@ -8,6 +8,12 @@ use salesflow_store::access::{self, DepartmentInput, NewUser, UserPatch};
 use salesflow_store::customers::{self, ContactInput, CustomerInput};
 use salesflow_store::{Actor, Store};
 
+mod comments;
+mod products;
+
+use comments::load_comments_and_files;
+use products::load_products;
+
 /// Every demo account signs in with this password (printed on loading).
 pub const DEMO_PASSWORD: &str = "salesflow-demo";
 
@@ -529,67 +535,6 @@ async fn load_handover_request(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A short discussion with mentions on the first customer and its first
-/// deal, and the visit notes as a small text file attached to it (under
-/// the data directory, as an upload would be).
-async fn load_comments_and_files(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<()> {
-    use salesflow_domain::attachments::FileKind;
-    use salesflow_domain::comments::Subject;
-    use salesflow_store::entity::{customer, opportunity, user};
-    use salesflow_store::{attachments, comments};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-
-    let person = |username: &'static str| async move {
-        let u = user::Entity::find().filter(user::Column::Username.eq(username)).one(store.reader()).await?;
-        let u = u.with_context(|| username.to_owned())?;
-        anyhow::Ok(access::actor_for(store.reader(), &u).await?)
-    };
-    let (li, zhang) = (person("li.na").await?, person("zhang.wei").await?);
-    let huaxin = customer::Entity::find()
-        .filter(customer::Column::Name.eq(CUSTOMERS[0].0))
-        .one(store.reader())
-        .await?
-        .context("the first demo customer")?;
-    comments::create(
-        store,
-        &li,
-        Subject::Customer,
-        huaxin.id,
-        "@张伟 华信周总希望下周三前拿到正式报价，折扣需要您审批。",
-    )
-    .await
-    .context("comment")?;
-    comments::create(store, &zhang, Subject::Customer, huaxin.id, "@李娜 可以给到 9 折，报价单发我过目后再发客户。")
-        .await
-        .context("comment")?;
-    if let Some(deal) = opportunity::Entity::find()
-        .filter(opportunity::Column::CustomerId.eq(huaxin.id))
-        .filter(opportunity::Column::OwnerId.eq(li.user_id))
-        .order_by_asc(opportunity::Column::Id)
-        .one(store.reader())
-        .await?
-    {
-        comments::create(store, &li, Subject::Opportunity, deal.id, "技术交流已约在周四下午，@张伟 请一起参加。")
-            .await
-            .context("comment")?;
-    }
-    let notes = "拜访纪要（上海华信科技）\n\n参加：周国强（总经理）、陈静（采购经理）、李娜\n\n1. 客户计划年内上线 ERP，预算已获批。\n2. 关注实施周期与本地化服务。\n3. 下一步：下周三前提交正式报价，周四技术交流。\n";
-    let dir = data_dir.join("attachments");
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let stored_name: String = access::new_token().chars().filter(char::is_ascii_hexdigit).take(32).collect();
-    std::fs::write(dir.join(&stored_name), notes).context("the demo attachment")?;
-    let file = attachments::NewFile {
-        file_name: "拜访纪要.txt".to_owned(),
-        stored_name,
-        kind: FileKind::Text,
-        size: notes.len() as u64,
-    };
-    attachments::create(store, &li, salesflow_domain::attachments::Holder::Customer, huaxin.id, file)
-        .await
-        .context("attachment")?;
-    Ok(())
-}
-
 /// Leads from several campaigns over two years, in every status; the
 /// converted ones join the demo customers (or become a new one) through
 /// the same conversion the app offers, done by their owners.
@@ -741,149 +686,6 @@ async fn load_deals(store: &Store) -> anyhow::Result<usize> {
     let ids = super::deals::insert(&txn, &planner, &mut rng, &seeds, now).await?;
     txn.commit().await?;
     Ok(ids.len())
-}
-
-/// (category, code, name, specification (English), unit, list price, cost, reorder point)
-type DemoProduct =
-    (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str, i64);
-
-const PRODUCTS: [DemoProduct; 8] = [
-    ("传感器", "SEN-T100", "工业温度传感器", "PT100, -50–400 °C, 4–20 mA output, IP67", "个", "680.00", "410.00", 40),
-    ("传感器", "SEN-P200", "工业压力传感器", "0–10 MPa, 0.25 % FS, M20×1.5 thread", "个", "1280.00", "760.00", 30),
-    ("传感器", "SEN-V300", "振动监测传感器", "3-axis, 10 kHz, Modbus RTU", "个", "2350.00", "1420.00", 20),
-    (
-        "控制器",
-        "PLC-S7",
-        "PLC控制器 标准型",
-        "24 DI / 16 DO, 2 AI, Ethernet, Modbus TCP",
-        "台",
-        "12800.00",
-        "7600.00",
-        10,
-    ),
-    (
-        "控制器",
-        "PLC-S9",
-        "PLC控制器 高性能型",
-        "64 I/O, dual Ethernet, PROFINET, redundant power",
-        "台",
-        "26800.00",
-        "16800.00",
-        5,
-    ),
-    ("控制器", "HMI-10", "10 英寸触摸屏", "10.1\" TFT, 1024×600, IP65 front panel", "台", "4600.00", "2750.00", 8),
-    (
-        "软件与服务",
-        "SW-SCADA",
-        "SCADA 监控软件许可",
-        "Per-site license, 5,000 tags, 1 year updates",
-        "套",
-        "38000.00",
-        "6000.00",
-        0,
-    ),
-    (
-        "软件与服务",
-        "SV-INST",
-        "现场安装调试服务",
-        "On-site installation and commissioning, per engineer-day",
-        "人天",
-        "2800.00",
-        "1200.00",
-        0,
-    ),
-];
-
-/// The product catalogue (categories, products, grade prices), two
-/// warehouses and two years of stock movements.
-async fn load_products(store: &Store, system: &Actor) -> anyhow::Result<usize> {
-    use chrono::{Duration, Utc};
-    use salesflow_domain::inventory::MovementKind;
-    use salesflow_domain::products::ProductText;
-    use salesflow_domain::quantity::Quantity;
-    use salesflow_store::inventory::{self, PastMovement, WarehouseInput};
-    use salesflow_store::products::{self, PriceInput, ProductInput};
-
-    let mut categories = std::collections::HashMap::new();
-    for name in ["传感器", "控制器", "软件与服务"] {
-        let c = products::create_category(store, system, name, None).await?;
-        categories.insert(name, c.id);
-    }
-    let mut warehouses = Vec::new();
-    for (code, name, address) in
-        [("SH", "上海仓", "上海市嘉定区安亭镇园区路 88 号"), ("BJ", "北京仓", "北京市大兴区经济技术开发区科创街 16 号")]
-    {
-        let w = inventory::create_warehouse(
-            store,
-            system,
-            WarehouseInput { code: code.into(), name: name.into(), address: address.into(), active: true },
-        )
-        .await?;
-        warehouses.push(w.id);
-    }
-    let now = Utc::now();
-    for (i, (category, code, name, spec, unit, price, cost, reorder)) in PRODUCTS.iter().enumerate() {
-        let text = ProductText {
-            code: (*code).into(),
-            name: (*name).into(),
-            specification: (*spec).into(),
-            unit: (*unit).into(),
-            list_price: (*price).into(),
-            cost: (*cost).into(),
-            tax_rate: if category == &"软件与服务" { "6".into() } else { "13".into() },
-            reorder_point: reorder.to_string(),
-            safety_stock: (reorder / 2).to_string(),
-        };
-        let input = ProductInput { text, category_id: categories.get(category).copied(), active: true };
-        let p = products::create_product(store, system, input).await.with_context(|| format!("product {code}"))?;
-        // Grade A customers pay 5 % less this year.
-        let list: i64 = price.split('.').next().unwrap_or("0").parse().unwrap_or(0);
-        let grade_a = PriceInput {
-            customer_id: None,
-            grade: Some("A".into()),
-            price: format!("{}.00", list * 95 / 100),
-            valid_from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1),
-            valid_to: chrono::NaiveDate::from_ymd_opt(2026, 12, 31),
-        };
-        products::add_price(store, system, p.id, grade_a).await?;
-        if *reorder == 0 {
-            continue; // Software and services are not stocked.
-        }
-        for (w, warehouse) in warehouses.iter().enumerate() {
-            // Two years: a receipt every four weeks, shipments every week,
-            // a count adjustment each quarter.
-            let mut history = Vec::new();
-            for week in (0..104i64).rev() {
-                let at = now - Duration::weeks(week) - Duration::hours((i * 3 + w) as i64);
-                if week % 4 == 0 {
-                    history.push(PastMovement {
-                        at,
-                        kind: MovementKind::Receipt,
-                        quantity: Quantity::units(reorder * 2),
-                        reason: String::new(),
-                    });
-                }
-                history.push(PastMovement {
-                    at: at + Duration::days(2),
-                    kind: MovementKind::Shipment,
-                    quantity: -Quantity::units(((week + i as i64) % 5 + 1) * (reorder / 10).max(1)),
-                    reason: String::new(),
-                });
-                if week % 13 == 6 {
-                    history.push(PastMovement {
-                        at: at + Duration::days(3),
-                        kind: MovementKind::Adjustment,
-                        quantity: -Quantity::units(1),
-                        reason: "季度盘点：盘亏".into(),
-                    });
-                }
-            }
-            history.retain(|m| m.at <= now);
-            history.sort_by_key(|m| m.at);
-            inventory::load_history(store, p.id, *warehouse, &history).await?;
-        }
-    }
-    Ok(PRODUCTS.len())
 }
 
 #[cfg(test)]
