@@ -25,8 +25,6 @@ use crate::audit::{self, AuditEvent};
 use crate::clashes;
 use crate::entity::{activity, contact, customer, task};
 use crate::error::{StoreError, StoreResult};
-// The hand-over's home is `handover`; the web crate still calls it here.
-// The funnel report still takes owner names from here.
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::picklists::{self, Picklists};
 use crate::scope::Actor;
