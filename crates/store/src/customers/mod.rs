@@ -616,7 +616,23 @@ pub async fn list_customers(
         Some(false) => query = query.filter(customer::Column::ClosedAt.is_null()),
         None => {}
     }
-    let rows = keyset.apply(query, customer::Column::Id).all(store.reader()).await?;
+    let query = keyset.apply(query, customer::Column::Id);
+    let rows = if filter.q.is_some() && keyset.field.name == "name" {
+        // A search sorted by name (the picker's autocomplete) sorts every
+        // match to keep a page: the page's ids first, from the names alone
+        // (on PostgreSQL an index covers them), then only the page's rows.
+        let ids: Vec<i64> = query.select_only().column(customer::Column::Id).into_tuple().all(store.reader()).await?;
+        let mut found: HashMap<i64, customer::Model> = customer::Entity::find()
+            .filter(customer::Column::Id.is_in(ids.iter().copied()))
+            .all(store.reader())
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        ids.iter().filter_map(|id| found.remove(id)).collect()
+    } else {
+        query.all(store.reader()).await?
+    };
     let names = owner_names(store.reader(), rows.iter().filter_map(|c| c.owner_id)).await?;
     let mut tags = tags_of(store.reader(), rows.iter().map(|c| c.id)).await?;
     let page = keyset.finish(rows, |c, field| {

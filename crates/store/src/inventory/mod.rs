@@ -257,11 +257,9 @@ pub async fn release(
     quantity: Quantity,
 ) -> StoreResult<Stock> {
     let q = Ord::max(quantity.0, 0);
+    let reserved = || Expr::col(stock::Column::Reserved);
     stock::Entity::update_many()
-        .col_expr(
-            stock::Column::Reserved,
-            Expr::cust(format!("CASE WHEN reserved > {q} THEN reserved - {q} ELSE 0 END")),
-        )
+        .col_expr(stock::Column::Reserved, Expr::case(reserved().gt(q), reserved().sub(q)).finally(0).into())
         .col_expr(stock::Column::Version, Expr::col(stock::Column::Version).add(1))
         .col_expr(stock::Column::UpdatedAt, Expr::value(unit.now()))
         .filter(stock::Column::ProductId.eq(product_id))
@@ -289,16 +287,18 @@ pub async fn ship(
     let q = quantity.0;
     let r = Ord::max(was_reserved.min(quantity).0, 0);
     // What the reservation covers, bounded by what is reserved now.
-    let covered = format!("(CASE WHEN reserved < {r} THEN reserved ELSE {r} END)");
+    let reserved = || Expr::col(stock::Column::Reserved);
+    let covered = || -> Expr { Expr::case(reserved().lt(r), reserved()).finally(r).into() };
     let mut update = stock::Entity::update_many()
         .col_expr(stock::Column::OnHand, Expr::col(stock::Column::OnHand).sub(q))
-        .col_expr(stock::Column::Reserved, Expr::cust(format!("reserved - {covered}")))
+        .col_expr(stock::Column::Reserved, reserved().sub(covered()))
         .col_expr(stock::Column::Version, Expr::col(stock::Column::Version).add(1))
         .col_expr(stock::Column::UpdatedAt, Expr::value(unit.now()))
         .filter(stock::Column::ProductId.eq(product_id))
         .filter(stock::Column::WarehouseId.eq(warehouse_id));
     if !allow_negative(unit).await? {
-        update = update.filter(Expr::cust(format!("on_hand - reserved - ({q} - {covered}) >= 0")));
+        let unreserved = Expr::val(q).sub(covered());
+        update = update.filter(Expr::col(stock::Column::OnHand).sub(reserved()).sub(unreserved).gte(0));
     }
     if update.exec(unit).await?.rows_affected == 0 {
         return Err(insufficient(stock_row(unit, product_id, warehouse_id).await?.available()));
