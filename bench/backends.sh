@@ -87,6 +87,30 @@ row "board, 20 cards a column" "$kanban"
 row "board of one owner" "$kanban&owner_id=$owner"
 row "funnel report, a year" "$base/api/v1/reports/funnel?from=$from&to=$to&pipeline_id=$pipeline"
 row "opportunity list" "$base/api/v1/opportunities?limit=50"
+# Home pages and the top bar's search (issue 11): a salesperson, and the
+# manager of a generated team of ten (the second bench user, made one here).
+rep=$(sql "SELECT username FROM users WHERE username LIKE 'bench%' ORDER BY id LIMIT 1")
+mgr=$(sql "SELECT username FROM users WHERE username LIKE 'bench%' ORDER BY id LIMIT 1 OFFSET 1")
+sql "UPDATE users SET role_id = (SELECT id FROM roles WHERE code = 'sales_manager') WHERE username = '$mgr'" >/dev/null
+sql "UPDATE departments SET manager_id = (SELECT id FROM users WHERE username = '$mgr')
+     WHERE id = (SELECT department_id FROM users WHERE username = '$mgr')" >/dev/null
+sign_in() {
+  curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"bench-password\"}" | sed -E 's/.*"token":"([^"]+)".*/\1/'
+}
+admin_auth=$auth
+auth="Authorization: Bearer $(sign_in "$rep")"
+row "home page, a salesperson" "$base/api/v1/home"
+for term in 华信 Panda 138; do
+  row "global search q=$term, a salesperson" "$base/api/v1/search?q=$(q "$term")"
+done
+auth="Authorization: Bearer $(sign_in "$mgr")"
+row "home page, the manager of ten" "$base/api/v1/home"
+auth=$admin_auth
+row "home page, the administrator" "$base/api/v1/home"
+for term in 华信 Panda 138; do
+  row "global search q=$term, the administrator" "$base/api/v1/search?q=$(q "$term")"
+done
 if [ "$backend" = sqlite ]; then
   echo "server RSS after the single requests: $(ps -o rss= -p "$server") KiB"
 fi
