@@ -187,7 +187,7 @@ mod tests {
         let person = Keys::person(Some("别的公司"), None, Some("021 62345678"), None);
         assert_eq!(person.matches(&theirs, &[]), Some("mobile"));
         // The name still matches first; e-mail only against contacts.
-        assert_eq!(Keys::customer("上海华信", None).matches(&theirs, &[]), Some("name"));
+        assert_eq!(Keys::customer("上海华信科技股份有限公司", None).matches(&theirs, &[]), Some("name"));
         let by_mail = Keys::person(None, None, None, Some(" zhou@huaxin.cn "));
         assert_eq!(by_mail.matches(&theirs, &[their_contact]), Some("email"));
         assert_eq!(by_mail.matches(&theirs, &[]), None);
