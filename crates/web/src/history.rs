@@ -34,8 +34,14 @@ fn short(text: &str) -> String {
     }
 }
 
-/// The parameters of an entry's sentence.
-fn params(locale: &str, e: &AuditEntry, names: &HashMap<i64, String>) -> Vec<(String, String)> {
+/// The parameters of an entry's sentence; `record_name` names the record
+/// when the details hold no name.
+fn params(
+    locale: &str,
+    e: &AuditEntry,
+    names: &HashMap<i64, String>,
+    record_name: Option<&str>,
+) -> Vec<(String, String)> {
     let person = |id: i64| names.get(&id).cloned().unwrap_or_else(|| i18n::t(locale, "audit.someone"));
     let actor = match e.actor_id {
         Some(id) => names.get(&id).cloned().unwrap_or_else(|| e.actor_name.clone()),
@@ -67,7 +73,10 @@ fn params(locale: &str, e: &AuditEntry, names: &HashMap<i64, String>) -> Vec<(St
             }
         }
     }
-    let record = record.or_else(|| e.entity_id.map(|id| format!("#{id}"))).unwrap_or_default();
+    let record = record
+        .or_else(|| record_name.map(short))
+        .or_else(|| e.entity_id.map(|id| format!("#{id}")))
+        .unwrap_or_default();
     out.push(("record".into(), record));
     // Later entries (after) override earlier ones (before) when filled in.
     out.reverse();
@@ -87,7 +96,14 @@ fn fill(template: &str, params: &[(String, String)]) -> Option<String> {
 
 /// The entry as one sentence in the reader's language, people by name.
 pub fn sentence(locale: &str, e: &AuditEntry, names: &HashMap<i64, String>) -> String {
-    let params = params(locale, e, names);
+    sentence_about(locale, e, names, None)
+}
+
+/// The same, with the record's current name for entries whose details
+/// hold none (a stage move, a ticked item): "李娜 moved the deal 华信 ERP
+/// to another stage" rather than "… the deal #12 …".
+pub fn sentence_about(locale: &str, e: &AuditEntry, names: &HashMap<i64, String>, record: Option<&str>) -> String {
+    let params = params(locale, e, names, record);
     if let Some(text) = lookup(locale, &format!("audit_sentences.{}", e.action)).and_then(|t| fill(&t, &params)) {
         return text;
     }

@@ -76,10 +76,16 @@ impl Files {
         })
     }
 
-    /// `12.5 KB`, `3.2 MB`.
+    /// `340 B`, `12.5 KB`, `3.2 MB`.
     pub fn size(&self, bytes: &i64) -> String {
         let b = *bytes as f64;
-        if b < 1024.0 * 1024.0 { format!("{:.1} KB", b / 1024.0) } else { format!("{:.1} MB", b / (1024.0 * 1024.0)) }
+        if b < 1024.0 {
+            format!("{bytes} B")
+        } else if b < 1024.0 * 1024.0 {
+            format!("{:.1} KB", b / 1024.0)
+        } else {
+            format!("{:.1} MB", b / (1024.0 * 1024.0))
+        }
     }
 }
 

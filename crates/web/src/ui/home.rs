@@ -31,7 +31,7 @@ struct Dashboard {
 impl Dashboard {
     /// A recent change as a sentence in the reader's language.
     fn sentence(&self, e: &salesflow_store::audit::AuditEntry) -> String {
-        crate::history::sentence(&self.ctx.locale, e, &self.names)
+        crate::history::sentence_about(&self.ctx.locale, e, &self.names, self.home.record_name(e))
     }
 
     fn team(&self) -> bool {

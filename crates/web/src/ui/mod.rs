@@ -185,8 +185,10 @@ impl PageCtx {
 
     /// A record's province and city as the reader sees them (see `province`).
     pub fn region(&self, province: &Option<String>, city: &Option<String>) -> String {
+        // A municipality's city is the province itself (北京 · 北京): once.
+        let city = city.as_deref().filter(|c| Some(*c) != province.as_deref());
         let province = province.as_deref().map(|p| salesflow_domain::regions::province_label(p, &self.locale));
-        match (province, city.as_deref()) {
+        match (province, city) {
             (Some(p), Some(c)) => format!("{p} · {c}"),
             (Some(p), None) => p.to_owned(),
             (None, Some(c)) => format!("— · {c}"),

@@ -74,6 +74,11 @@ async fn deal_and_lead_histories_and_the_home_feed_read_as_sentences_in_both_lan
     let patch = json!({"amount": "250000", "version": deal["version"]});
     let (s, body) = app.opportunities().by(&li_token).patch(deal["id"].as_i64().unwrap(), &patch).await;
     assert_eq!(s, StatusCode::OK, "{body}");
+    // A ticked checklist item: its audit details hold no name.
+    let item = body["checklist"][0]["item_id"].as_i64().expect("a checklist item");
+    let tick = format!("/api/v1/opportunities/{}/checklist/{item}", deal["id"]);
+    let (s, ticked) = app.api(axum::http::Method::PATCH, &tick, Some(&li_token), Some(json!({"done": true}))).await;
+    assert_eq!(s, StatusCode::OK, "{ticked}");
     let lead = app.leads().by(&li_token).create(&json!({"name": "周国强", "company": "远景贸易"})).await;
     let (cookies, _) = browser::sign_in_as(&app, "li.na", USER_PASSWORD, "/").await;
 
@@ -102,5 +107,6 @@ async fn deal_and_lead_histories_and_the_home_feed_read_as_sentences_in_both_lan
     let (_, _, page) = app.send(get_in("/", &cookies, "en")).await;
     let html = page.as_str().unwrap();
     assert!(html.contains("李娜 edited the deal 华信 ERP 项目"), "{html}");
+    assert!(html.contains("李娜 ticked a checklist item of the deal 华信 ERP 项目"), "named, not #id: {html}");
     assert!(!html.contains("编辑了商机"), "one language");
 }
