@@ -276,7 +276,7 @@
     var city = form && form.querySelector("select[data-region-city]");
     if (!city) return;
     city.querySelectorAll("optgroup").forEach(function (g) {
-      var mine = g.label === province.value;
+      var mine = (g.getAttribute("data-province") || g.label) === province.value;
       g.hidden = !mine;
       g.disabled = !mine;
     });

@@ -79,3 +79,37 @@ export async function signIn(page, base, username, password) {
   await page.fill("#password", password);
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/login")), page.click("button[type=submit]")]);
 }
+
+/**
+ * Signs in through the API and returns a small client with the bearer token:
+ * `call(method, path, body)` answers `{ status, body }` (the body parsed when JSON).
+ */
+export async function apiAs(base, username, password) {
+  const r = await fetch(`${base}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!r.ok) throw new Error(`API sign-in as ${username}: ${r.status} ${await r.text()}`);
+  const { token, user } = await r.json();
+  const call = async (method, path, body) => {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let parsed = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {}
+    return { status: res.status, body: parsed };
+  };
+  /** A call that must answer 2xx; returns the body. */
+  const ok = async (method, path, body) => {
+    const res = await call(method, path, body);
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  };
+  return { user, call, ok };
+}

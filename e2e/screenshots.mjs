@@ -5,7 +5,7 @@ import { startServer, launchBrowser, signIn, ADMIN_PASSWORD } from "./lib.mjs";
 
 const out = process.argv[2] || "shots";
 mkdirSync(out, { recursive: true });
-const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=closed", "/activities", "/activities?archive=visits", "/customers/1", "/customers/1?edit_contact=1#contact-form", "/customers/new", "/contacts", "/tasks", "/leads", "/leads/7", "/leads/new", "/admin/users", "/admin/users/new", "/admin/users/5", "/admin/departments", "/admin/roles", "/admin/roles/3",
+const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=closed", "/activities", "/activities?archive=visits", "/customers/1", "/contacts/1", "/customers/1?edit_contact=1#contact-form", "/customers/new", "/contacts", "/tasks", "/leads", "/leads/7", "/leads/new", "/admin/users", "/admin/users/new", "/admin/users/5", "/admin/departments", "/admin/roles", "/admin/roles/3",
   "/admin/api-tokens", "/admin/outbox", "/admin/audit", "/admin/settings", "/admin/picklists", "/account/password", "/nope",
   "/opportunities", "/opportunities/new", "/opportunities/1", "/board", "/admin/pipelines", "/admin/pipelines/1", "/admin/stages/1/edit",
   "/reports/funnel", "/reports/forecast", "/search?q=%E5%8D%8E%E4%BF%A1", "/help", "/help#stage-gates", "/handover?from=6",
@@ -38,6 +38,9 @@ try {
       const page = await ctx.newPage();
       await page.goto(`${server.base}/login`);
       await page.screenshot({ path: `${out}/${locale}-${size}-login.png` });
+      // The guide before signing in.
+      await page.goto(`${server.base}/help`);
+      await page.screenshot({ path: `${out}/${locale}-${size}-public-help.png` });
       await signIn(page, server.base, "admin", ADMIN_PASSWORD);
       for (const p of chosen) {
         await page.goto(`${server.base}${p}`);

@@ -14,6 +14,17 @@ pub fn csv_safe(cell: &str) -> Cow<'_, str> {
     if risky && !is_plain_number(cell) { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
 }
 
+/// A cell read back from a file: the `'` that [`csv_safe`] put before a
+/// text starting with `=`, `+`, `-`, `@`, a tab or a carriage return is
+/// taken off again, so an export imports back as it was
+/// (`'+86 138 0013 8000` is `+86 138 0013 8000`). Any other `'` stays.
+pub fn csv_unescape(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if matches!(rest.as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')) => rest,
+        _ => cell,
+    }
+}
+
 /// `[+-]digits[.digits]`, nothing else.
 fn is_plain_number(text: &str) -> bool {
     let body = text.strip_prefix(['+', '-']).unwrap_or(text);
@@ -24,6 +35,14 @@ fn is_plain_number(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_csv_safe_escaped_reads_back_as_it_was() {
+        for text in ["+86 138 0013 8000", "=1+1", "-", "@home", "\t=1", "上海华信", "'quoted'", "-5", "it's"] {
+            assert_eq!(csv_unescape(&csv_safe(text)), text, "{text:?}");
+        }
+        assert_eq!(csv_unescape("'上海"), "'上海", "an apostrophe before anything else stays");
+    }
 
     #[test]
     fn formulas_are_neutralised_numbers_are_not() {

@@ -1,15 +1,83 @@
 //! 撞单: two reps on one customer.
 //!
-//! A clash is a match (a customer's or a lead's normalised company name, a
-//! contact's or a lead's phone or e-mail against a contact of a customer)
-//! with a customer owned by ANOTHER user than the one the record is saved
-//! for. Customers in the public pool are not clashes (they stay a
+//! A clash is a match with a customer owned by ANOTHER user than the one
+//! the record is saved for: a customer's or a lead's normalised company
+//! name against a customer's name; a customer's own phone, a contact's or
+//! a lead's phone against a customer's own phone or a phone of one of its
+//! contacts; a contact's or a lead's e-mail against a contact's (customers
+//! hold no e-mail of their own). What a record is compared by is its
+//! [`Keys`]. Customers in the public pool are not clashes (they stay a
 //! possible duplicate). Who may save despite a clash: callers whose data
 //! scope is wider than their own records (team, department, all: managers
 //! and administrators), and only with a reason; salespeople never.
 
 use crate::access::DataScope;
+use crate::customers::{name_key, phone_key};
 use crate::validation::{FieldError, Invalid};
+
+/// What a record is compared by, each key with the input field it came
+/// from (the refusal names that field): the company name's key, the
+/// phones' keys ([`phone_key`]: digits without +86), the e-mail in lower
+/// case. Blank or implausible values give no key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keys {
+    pub name: Option<(&'static str, String)>,
+    /// Compared with customers' own phones and their contacts' phones.
+    pub phones: Vec<(&'static str, String)>,
+    /// Compared with contacts' e-mails.
+    pub email: Option<(&'static str, String)>,
+}
+
+impl Keys {
+    /// A customer's: its name and its own phone.
+    pub fn customer(name: &str, phone: Option<&str>) -> Keys {
+        let name = Some(name_key(name)).filter(|k| !k.is_empty()).map(|k| ("name", k));
+        let phones = phone.and_then(phone_key).map(|k| ("phone", k)).into_iter().collect();
+        Keys { name, phones, email: None }
+    }
+
+    /// A person's (a contact's or a lead's): phones and e-mail, and a
+    /// lead's company (field `company`).
+    pub fn person(company: Option<&str>, phone: Option<&str>, mobile: Option<&str>, email: Option<&str>) -> Keys {
+        let name = company.map(name_key).filter(|k| !k.is_empty()).map(|k| ("company", k));
+        let mut phones: Vec<(&'static str, String)> = Vec::new();
+        for (field, value) in [("phone", phone), ("mobile", mobile)] {
+            if let Some(key) = value.and_then(phone_key)
+                && !phones.iter().any(|(_, k)| *k == key)
+            {
+                phones.push((field, key));
+            }
+        }
+        let email = email.map(str::trim).filter(|e| !e.is_empty()).map(|e| ("email", e.to_lowercase()));
+        Keys { name, phones, email }
+    }
+
+    /// Whether there is nothing to compare.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.phones.is_empty() && self.email.is_none()
+    }
+
+    /// Whether a customer's stored keys (its name key and its own phone
+    /// key) or one of its contacts' (phones and e-mail) match: the field
+    /// that matched first, if any. The store asks the same in SQL; this is
+    /// the rule it follows.
+    pub fn matches(&self, customer: &Keys, contacts: &[Keys]) -> Option<&'static str> {
+        if let (Some((field, key)), Some((_, theirs))) = (&self.name, &customer.name)
+            && key == theirs
+        {
+            return Some(field);
+        }
+        let their_phones = customer.phones.iter().chain(contacts.iter().flat_map(|c| c.phones.iter()));
+        let their_phones: Vec<&String> = their_phones.map(|(_, k)| k).collect();
+        if let Some((field, _)) = self.phones.iter().find(|(_, k)| their_phones.contains(&k)) {
+            return Some(field);
+        }
+        match &self.email {
+            Some((field, key)) if contacts.iter().any(|c| c.email.as_ref().is_some_and(|(_, e)| e == key)) => Some(field),
+            _ => None,
+        }
+    }
+}
 
 /// The longest reason for saving despite a clash.
 pub const REASON_MAX: usize = 500;
@@ -102,6 +170,37 @@ mod tests {
         assert_eq!(name_key("Acme Co., Ltd."), name_key("acme"));
         assert_eq!(phone_key("+86 138 0013 8000"), phone_key("13800138000"));
         assert_eq!(phone_key("0086-13800138000"), phone_key("13800138000"));
+    }
+
+    #[test]
+    fn a_customers_own_phone_matches_another_customers_phone_and_its_contacts() {
+        let theirs = Keys::customer("上海华信科技有限公司", Some("021-6234 5678"));
+        let their_contact = Keys::person(None, Some("+86 138 0013 8000"), None, Some("Zhou@HuaXin.cn"));
+        // A new customer under another name, with the same switchboard written differently.
+        let mine = Keys::customer("华信（上海）贸易", Some("02162345678"));
+        assert_eq!(mine.matches(&theirs, &[]), Some("phone"));
+        // … or with the contact's mobile as its phone.
+        let mine = Keys::customer("另一家公司", Some("0086 13800138000"));
+        assert_eq!(mine.matches(&theirs, std::slice::from_ref(&their_contact)), Some("phone"));
+        assert_eq!(mine.matches(&theirs, &[]), None, "no contact, no match");
+        // A contact's or a lead's phone against the customer's own phone.
+        let person = Keys::person(Some("别的公司"), None, Some("021 62345678"), None);
+        assert_eq!(person.matches(&theirs, &[]), Some("mobile"));
+        // The name still matches first; e-mail only against contacts.
+        assert_eq!(Keys::customer("上海华信科技股份有限公司", None).matches(&theirs, &[]), Some("name"));
+        let by_mail = Keys::person(None, None, None, Some(" zhou@huaxin.cn "));
+        assert_eq!(by_mail.matches(&theirs, &[their_contact]), Some("email"));
+        assert_eq!(by_mail.matches(&theirs, &[]), None);
+    }
+
+    #[test]
+    fn blank_and_implausible_values_give_no_keys() {
+        assert!(Keys::customer("", Some("  ")).is_empty());
+        assert!(Keys::customer("", Some("ext. 12")).is_empty(), "not a phone number");
+        assert!(Keys::person(Some(" "), Some(""), None, Some(" ")).is_empty());
+        let k = Keys::person(None, Some("13800138000"), Some("+86 13800138000"), None);
+        assert_eq!(k.phones, vec![("phone", "13800138000".to_owned())], "the same number once");
+        assert_eq!(Keys::customer("华信", Some("13800138000")).phones[0].0, "phone");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::clashes::{self as rules, Decision, REQUEST_MESSAGE_MAX};
-use salesflow_domain::customers::{name_key, phone_key};
+use salesflow_domain::customers::name_key;
 use salesflow_domain::validation::FieldError;
 use sea_orm::sea_query::{Condition, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -39,44 +39,16 @@ pub(crate) struct Hit {
     pub owner_id: i64,
 }
 
-/// What a write matched and may be compared by: the company name, phones,
-/// e-mail, each with the input field it came from.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Probe {
-    pub name: Option<(&'static str, String)>,
-    pub phones: Vec<(&'static str, String)>,
-    pub email: Option<(&'static str, String)>,
-}
-
-impl Probe {
-    /// A customer's name.
-    pub(crate) fn customer(name: &str) -> Probe {
-        Probe { name: Some(("name", name_key(name))), ..Probe::default() }
-    }
-
-    /// A person's phones and e-mail (a contact's or a lead's), and a lead's
-    /// company.
-    pub(crate) fn person(
-        company: Option<&str>,
-        phone: Option<&str>,
-        mobile: Option<&str>,
-        email: Option<&str>,
-    ) -> Probe {
-        let company = company.map(str::trim).filter(|c| !c.is_empty());
-        let phones =
-            [("phone", phone), ("mobile", mobile)].into_iter().filter_map(|(f, p)| Some((f, phone_key(p?)?))).collect();
-        let email = email.map(str::trim).filter(|e| !e.is_empty()).map(|e| ("email", e.to_lowercase()));
-        Probe { name: company.map(|c| ("company", name_key(c))), phones, email }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.name.is_none() && self.phones.is_empty() && self.email.is_none()
-    }
-}
+/// What a write is compared by: the domain's keys (company name, phones,
+/// e-mail, each with the input field it came from).
+pub(crate) use salesflow_domain::clashes::Keys as Probe;
 
 /// Customers of owners other than `new_owner` the probe matches (not
-/// deleted; the public pool never clashes). `except_customer` is the
-/// customer being renamed, `except_contact` the contact being edited.
+/// deleted; the public pool never clashes), as `Keys::matches` says: the
+/// name against customers' names, a phone against customers' own phones
+/// and their contacts' phones, the e-mail against contacts'.
+/// `except_customer` is the customer being changed, `except_contact` the
+/// contact being edited.
 pub(crate) async fn find<C: ConnectionTrait>(
     conn: &C,
     probe: &Probe,
@@ -110,19 +82,21 @@ pub(crate) async fn find<C: ConnectionTrait>(
             .await?;
         hits.extend(rows.into_iter().filter_map(|(id, o)| Some(Hit { field, customer_id: id, owner_id: o? })));
     }
-    let mut by_contact: Vec<(&'static str, Condition)> = Vec::new();
+    // (field, the contacts' condition, the customer's own phone key)
+    let mut by_contact: Vec<(&'static str, Condition, Option<&String>)> = Vec::new();
     for (field, key) in &probe.phones {
         by_contact.push((
             field,
             Condition::any()
                 .add(contact::Column::PhoneKey.eq(key.clone()))
                 .add(contact::Column::MobileKey.eq(key.clone())),
+            Some(key),
         ));
     }
     if let Some((field, key)) = &probe.email {
-        by_contact.push((field, Condition::all().add(contact::Column::EmailKey.eq(key.clone()))));
+        by_contact.push((field, Condition::all().add(contact::Column::EmailKey.eq(key.clone())), None));
     }
-    for (field, cond) in by_contact {
+    for (field, cond, own_phone) in by_contact {
         let mut people = sea_orm::sea_query::Query::select();
         people.column(contact::Column::CustomerId).from(contact::Entity).cond_where(
             Condition::all()
@@ -130,11 +104,14 @@ pub(crate) async fn find<C: ConnectionTrait>(
                 .add(contact::Column::DeletedAt.is_null())
                 .add_option(except_contact.map(|id| contact::Column::Id.ne(id))),
         );
+        let matched = Condition::any()
+            .add(customer::Column::Id.in_subquery(people))
+            .add_option(own_phone.map(|key| customer::Column::PhoneKey.eq(key.clone())));
         let rows: Vec<(i64, Option<i64>)> = others(customer::Entity::find())
             .select_only()
             .column(customer::Column::Id)
             .column(customer::Column::OwnerId)
-            .filter(customer::Column::Id.in_subquery(people))
+            .filter(matched)
             .order_by_asc(customer::Column::Id)
             .limit(LIMIT)
             .into_tuple()
@@ -245,7 +222,7 @@ pub(crate) async fn conversion<C: ConnectionTrait>(
 ) -> StoreResult<Option<Accepted>> {
     let reason = format!("convert lead {lead_id}");
     let allow = rules::may_override(actor.scope);
-    check(conn, actor, &Probe::customer(name), Some(owner), (None, None), allow, Some(&reason)).await
+    check(conn, actor, &Probe::customer(name, None), Some(owner), (None, None), allow, Some(&reason)).await
 }
 
 /// For an import: rejects the rows that clash when the importer may not
@@ -353,7 +330,7 @@ pub async fn request_handover(
     let mut invalid = Invalid::new();
     invalid.optional_text("message", input.message.trim(), REQUEST_MESSAGE_MAX);
     let probe = Probe {
-        name: clean(&input.name).map(|n| ("name", name_key(&n))),
+        name: clean(&input.name).map(|n| ("name", name_key(&n))).filter(|(_, k)| !k.is_empty()),
         ..Probe::person(None, input.phone.as_deref(), None, input.email.as_deref())
     };
     if probe.is_empty() {

@@ -113,8 +113,28 @@ pub struct Home {
     pub people: Vec<HomePerson>,
     /// Changes of the last 14 days on customers and deals in scope.
     pub recent: Vec<AuditEntry>,
+    /// The current names of the records `recent` is about (a change whose
+    /// details hold no name still names its record).
+    pub recent_records: Vec<RecentRecord>,
     /// For administrators (who may edit settings).
     pub health: Option<SystemHealth>,
+}
+
+/// A record a recent change is about, by its current name.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecentRecord {
+    /// `customer` or `opportunity`.
+    pub entity_type: String,
+    pub entity_id: i64,
+    pub name: String,
+}
+
+impl Home {
+    /// The current name of the record a recent change is about.
+    pub fn record_name(&self, e: &AuditEntry) -> Option<&str> {
+        let id = e.entity_id?;
+        self.recent_records.iter().find(|r| r.entity_id == id && r.entity_type == e.entity_type).map(|r| r.name.as_str())
+    }
 }
 
 /// Rows of each short list on the page.
@@ -414,6 +434,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
     }
 
     let recent = if customers || deals { recent_changes(store, actor, team, me, now).await? } else { Vec::new() };
+    let recent_records = record_names(store, &recent).await?;
     let health = if actor.can(Module::Settings, Action::Edit) { Some(health(store, now).await?) } else { None };
 
     let mut people: Vec<HomePerson> = people
@@ -440,8 +461,41 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
         pipeline,
         people,
         recent,
+        recent_records,
         health,
     })
+}
+
+/// The names of the customers and deals the recent changes are about (two
+/// queries; the changes are already the caller's to see).
+async fn record_names(store: &Store, recent: &[AuditEntry]) -> StoreResult<Vec<RecentRecord>> {
+    let ids = |kind: &str| -> Vec<i64> {
+        let mut ids: Vec<i64> = recent.iter().filter(|e| e.entity_type == kind).filter_map(|e| e.entity_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let mut names: Vec<RecentRecord> = Vec::new();
+    let named = |kind: &str, (entity_id, name): (i64, String)| RecentRecord { entity_type: kind.to_owned(), entity_id, name };
+    let customers: Vec<(i64, String)> = customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Id)
+        .column(customer::Column::Name)
+        .filter(customer::Column::Id.is_in(ids("customer")))
+        .into_tuple()
+        .all(store.reader())
+        .await?;
+    names.extend(customers.into_iter().map(|row| named("customer", row)));
+    let deals: Vec<(i64, String)> = opportunity::Entity::find()
+        .select_only()
+        .column(opportunity::Column::Id)
+        .column(opportunity::Column::Name)
+        .filter(opportunity::Column::Id.is_in(ids("opportunity")))
+        .into_tuple()
+        .all(store.reader())
+        .await?;
+    names.extend(deals.into_iter().map(|row| named("opportunity", row)));
+    Ok(names)
 }
 
 /// Per owner, pipeline and stage: count, then the two parts of the amount

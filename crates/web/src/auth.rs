@@ -177,7 +177,7 @@ pub async fn identify(State(state): State<AppState>, request: Request, next: Nex
     let mut body = body;
     // A file upload form carries `_csrf` as its first part; the upload
     // handler checks it before it stores the file (see `MULTIPART_FORMS`).
-    let multipart_form = !api && is_multipart(&parts.headers) && MULTIPART_FORMS.contains(&parts.uri.path());
+    let multipart_form = !api && is_multipart(&parts.headers) && is_multipart_form(parts.uri.path());
     // Bearer calls carry no ambient credential; anonymous API calls neither.
     if unsafe_method && (cookie_session || !api) && !multipart_form {
         let header_token = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -222,6 +222,21 @@ pub async fn identify(State(state): State<AppState>, request: Request, next: Nex
 
 /// Pages whose forms upload files; their handlers check the CSRF field.
 pub const MULTIPART_FORMS: [&str; 1] = ["/imports"];
+
+/// The record pages' file uploads (`/customers/{id}/attachments`, and of
+/// contacts and deals), whose handler checks the CSRF field too.
+const ATTACHMENT_HOLDERS: [&str; 3] = ["customers", "contacts", "opportunities"];
+
+/// Whether a path takes a file upload form (see `MULTIPART_FORMS`).
+fn is_multipart_form(path: &str) -> bool {
+    if MULTIPART_FORMS.contains(&path) {
+        return true;
+    }
+    match path.split('/').collect::<Vec<_>>().as_slice() {
+        ["", area, id, "attachments"] => ATTACHMENT_HOLDERS.contains(area) && id.parse::<i64>().is_ok(),
+        _ => false,
+    }
+}
 
 fn is_multipart(headers: &HeaderMap) -> bool {
     headers

@@ -34,8 +34,14 @@ fn short(text: &str) -> String {
     }
 }
 
-/// The parameters of an entry's sentence.
-fn params(locale: &str, e: &AuditEntry, names: &HashMap<i64, String>) -> Vec<(String, String)> {
+/// The parameters of an entry's sentence; `record_name` names the record
+/// when the details hold no name.
+fn params(
+    locale: &str,
+    e: &AuditEntry,
+    names: &HashMap<i64, String>,
+    record_name: Option<&str>,
+) -> Vec<(String, String)> {
     let person = |id: i64| names.get(&id).cloned().unwrap_or_else(|| i18n::t(locale, "audit.someone"));
     let actor = match e.actor_id {
         Some(id) => names.get(&id).cloned().unwrap_or_else(|| e.actor_name.clone()),
@@ -67,7 +73,10 @@ fn params(locale: &str, e: &AuditEntry, names: &HashMap<i64, String>) -> Vec<(St
             }
         }
     }
-    let record = record.or_else(|| e.entity_id.map(|id| format!("#{id}"))).unwrap_or_default();
+    let record = record
+        .or_else(|| record_name.map(short))
+        .or_else(|| e.entity_id.map(|id| format!("#{id}")))
+        .unwrap_or_default();
     out.push(("record".into(), record));
     // Later entries (after) override earlier ones (before) when filled in.
     out.reverse();
@@ -87,7 +96,14 @@ fn fill(template: &str, params: &[(String, String)]) -> Option<String> {
 
 /// The entry as one sentence in the reader's language, people by name.
 pub fn sentence(locale: &str, e: &AuditEntry, names: &HashMap<i64, String>) -> String {
-    let params = params(locale, e, names);
+    sentence_about(locale, e, names, None)
+}
+
+/// The same, with the record's current name for entries whose details
+/// hold none (a stage move, a ticked item): "李娜 moved the deal 华信 ERP
+/// to another stage" rather than "… the deal #12 …".
+pub fn sentence_about(locale: &str, e: &AuditEntry, names: &HashMap<i64, String>, record: Option<&str>) -> String {
+    let params = params(locale, e, names, record);
     if let Some(text) = lookup(locale, &format!("audit_sentences.{}", e.action)).and_then(|t| fill(&t, &params)) {
         return text;
     }
@@ -95,6 +111,26 @@ pub fn sentence(locale: &str, e: &AuditEntry, names: &HashMap<i64, String>) -> S
     let mut params = params;
     params.push(("action".into(), action));
     fill(&i18n::t(locale, "audit_sentences.generic"), &params).unwrap_or_else(|| e.action.clone())
+}
+
+/// A line of a deal's history as a sentence in the reader's language:
+/// who (`None`: someone) changed `field` (`stage`, `amount`, … as the
+/// deal history stores it) from `from` to `to`, both already shown as the
+/// reader reads them (a stage's name, an amount with its currency); a
+/// ticked checklist item is `to`.
+pub fn deal_change(locale: &str, field: &str, who: Option<&str>, from: &str, to: &str) -> String {
+    let user = who.map(str::to_owned).unwrap_or_else(|| i18n::t(locale, "audit.someone"));
+    let field_label = lookup(locale, &format!("opportunities.history_fields.{field}")).unwrap_or_else(|| field.to_owned());
+    let params: Vec<(String, String)> = vec![
+        ("user".into(), user),
+        ("field".into(), field_label),
+        ("from".into(), short(from)),
+        ("to".into(), short(to)),
+    ];
+    lookup(locale, &format!("deal_history.{field}"))
+        .and_then(|t| fill(&t, &params))
+        .or_else(|| fill(&i18n::t(locale, "deal_history.generic"), &params))
+        .unwrap_or_default()
 }
 
 /// The raw details behind the sentence ("details" toggle): `before` and
@@ -125,6 +161,23 @@ mod tests {
             ip: None,
             request_id: None,
         }
+    }
+
+    #[test]
+    fn a_deal_change_reads_as_a_sentence_in_both_languages() {
+        assert_eq!(
+            deal_change("zh-CN", "stage", Some("李娜"), "S1 电话邀约", "S2 需求确认"),
+            "李娜 把阶段从 S1 电话邀约 改为 S2 需求确认"
+        );
+        assert_eq!(
+            deal_change("en", "stage", Some("Li Na"), "S1 Phone invite", "S2 Needs"),
+            "Li Na moved the stage from S1 Phone invite to S2 Needs"
+        );
+        assert_eq!(deal_change("en", "amount", None, "¥1,000.00", "¥2,000.00"), "Someone changed the amount from ¥1,000.00 to ¥2,000.00");
+        assert_eq!(deal_change("zh-CN", "checklist_done", Some("李娜"), "—", "已确认预算"), "李娜 勾选了“已确认预算”");
+        assert_eq!(deal_change("en", "checklist_undone", Some("Li Na"), "—", "Budget"), "Li Na unticked “Budget”");
+        // A field without its own sentence still reads as one.
+        assert_eq!(deal_change("en", "colour", Some("Li Na"), "red", "blue"), "Li Na changed colour: red → blue");
     }
 
     #[test]

@@ -45,10 +45,13 @@ pub async fn ensure_admin(store: &Store) -> anyhow::Result<()> {
     let password = given.clone().unwrap_or_else(|| super::generate_password().into());
     let role =
         access::role_by_code(store, "admin").await?.ok_or_else(|| anyhow::anyhow!("the admin role is missing"))?;
+    // A name in one language: the company's (Chinese unless configured otherwise).
+    let locale = salesflow_store::settings::get(store).await.map(|s| s.settings.default_locale).unwrap_or_default();
+    let display_name = if locale == "en" { "Administrator" } else { "系统管理员" };
     let admin = NewUser {
         username: "admin".into(),
         email: "admin@salesflow.local".into(),
-        display_name: "系统管理员 Administrator".into(),
+        display_name: display_name.into(),
         password: password.expose_secret().to_owned(),
         role_id: role.id,
         department_id: None,

@@ -122,6 +122,20 @@ pub fn check_region(
     (p.map(|p| p.name.clone()), city)
 }
 
+/// A stored province name as the reader sees it: the English name
+/// (`Zhejiang`) for an English reader when the data has one, otherwise
+/// as stored. (Cities have no English names in the data and stay as
+/// stored.)
+pub fn province_label<'a>(stored: &'a str, locale: &str) -> &'a str {
+    if locale.starts_with("zh") {
+        return stored;
+    }
+    match province(stored) {
+        Some(p) if !p.en.is_empty() => p.en.as_str(),
+        _ => stored,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +186,15 @@ mod tests {
         let kept = check_region(&mut invalid, Some("华东"), Some("某地"), (Some("华东"), Some("某地")));
         assert_eq!(kept, (Some("华东".into()), Some("某地".into())), "what a record holds stays");
         assert!(invalid.is_empty());
+    }
+
+    #[test]
+    fn an_english_reader_sees_the_english_province_names() {
+        assert_eq!(province_label("浙江", "en"), "Zhejiang");
+        assert_eq!(province_label("新疆", "en"), "Xinjiang");
+        assert_eq!(province_label("浙江", "zh-CN"), "浙江");
+        assert_eq!(province_label("火星", "en"), "火星", "unknown names stay as stored");
+        assert!(provinces().iter().all(|p| !p.en.is_empty() && p.en.is_ascii()), "every division has an English name");
+        assert_eq!(provinces().len(), 34);
     }
 }

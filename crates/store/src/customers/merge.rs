@@ -89,6 +89,10 @@ pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64
         .set(customer::Column::Source, Expr::value(either(&survivor.source, &other.source)))
         .set(customer::Column::Kind, Expr::value(either(&survivor.kind, &other.kind)))
         .set(customer::Column::Phone, Expr::value(either(&survivor.phone, &other.phone)))
+        .set(
+            customer::Column::PhoneKey,
+            Expr::value(either(&survivor.phone, &other.phone).as_deref().and_then(salesflow_domain::customers::phone_key)),
+        )
         .set(customer::Column::Website, Expr::value(either(&survivor.website, &other.website)))
         .set(customer::Column::CreditCode, Expr::value(either(&survivor.credit_code, &other.credit_code)))
         .set(customer::Column::CreditLimit, Expr::value(std::cmp::max(survivor.credit_limit, other.credit_limit)))

@@ -348,7 +348,7 @@ pub async fn create_customer(store: &Store, actor: &Actor, input: CustomerInput)
     }
     check_owner(&unit, actor, &mut invalid, owner).await?;
     invalid.into_result()?;
-    let probe = clashes::Probe::customer(&input.name);
+    let probe = clashes::Probe::customer(&input.name, input.phone.as_deref());
     let accepted =
         clashes::check(&unit, actor, &probe, owner, (None, None), input.allow_duplicate, reason(&input)).await?;
     if !input.allow_duplicate {
@@ -381,6 +381,7 @@ pub(crate) async fn insert_customer(
         source: Set(clean(&input.source)),
         kind: Set(clean(&input.kind)),
         phone: Set(clean(&input.phone)),
+        phone_key: Set(input.phone.as_deref().and_then(phone_key)),
         website: Set(clean(&input.website)),
         credit_code: Set(clean(&input.credit_code)),
         credit_limit: Set(input.credit_limit.minor()),
@@ -436,8 +437,10 @@ pub async fn update_customer(
     }
     invalid.into_result()?;
     let renamed = name_key(&input.name) != before.name_key;
-    let accepted = if renamed {
-        let probe = clashes::Probe::customer(&input.name);
+    let new_phone = input.phone.as_deref().and_then(phone_key);
+    // A new name or a new phone is checked (both, so the refusal names every clash).
+    let accepted = if renamed || (new_phone.is_some() && new_phone != before.phone_key) {
+        let probe = clashes::Probe::customer(&input.name, input.phone.as_deref());
         clashes::check(&txn, actor, &probe, owner, (Some(id), None), input.allow_duplicate, reason(&input)).await?
     } else {
         None
@@ -463,6 +466,7 @@ pub async fn update_customer(
         .set(customer::Column::Source, Expr::value(clean(&input.source)))
         .set(customer::Column::Kind, Expr::value(clean(&input.kind)))
         .set(customer::Column::Phone, Expr::value(clean(&input.phone)))
+        .set(customer::Column::PhoneKey, Expr::value(new_phone))
         .set(customer::Column::Website, Expr::value(clean(&input.website)))
         .set(customer::Column::CreditCode, Expr::value(clean(&input.credit_code)))
         .set(customer::Column::CreditLimit, Expr::value(input.credit_limit.minor()))

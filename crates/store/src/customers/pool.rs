@@ -125,9 +125,8 @@ pub async fn return_idle_to_pool(store: &Store, batch: u64) -> StoreResult<u64> 
     Ok(idle.len() as u64)
 }
 
-/// Hands every customer of `from` to `to`, in the hand-over's unit
-/// (`handover::transfer`). Returns how many moved.
-/// The customers of `from` a hand-over would move: all of them, or those
+/// The customers of `from` a hand-over would move: all the live ones (a
+/// soft-deleted customer stays where it is, also for "move all"), or those
 /// of `only` (each must be theirs, else it is left out and the caller
 /// refuses), or the live ones matching `filter`.
 pub(crate) async fn handover_ids<C: ConnectionTrait>(
@@ -140,13 +139,12 @@ pub(crate) async fn handover_ids<C: ConnectionTrait>(
         .select_only()
         .column(customer::Column::Id)
         .filter(customer::Column::OwnerId.eq(from))
+        .filter(customer::Column::DeletedAt.is_null())
         .order_by_asc(customer::Column::Id);
     if let Some(ids) = only {
-        query =
-            query.filter(customer::Column::Id.is_in(ids.iter().copied())).filter(customer::Column::DeletedAt.is_null());
+        query = query.filter(customer::Column::Id.is_in(ids.iter().copied()));
     }
     if let Some(f) = filter {
-        query = query.filter(customer::Column::DeletedAt.is_null());
         if let Some(g) = f.grade.as_deref().and_then(Grade::parse) {
             query = query.filter(customer::Column::Grade.eq(g.code()));
         }

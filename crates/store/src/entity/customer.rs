@@ -16,6 +16,8 @@ pub struct Model {
     pub source: Option<String>,
     pub kind: Option<String>,
     pub phone: Option<String>,
+    /// The phone's digits for 撞单 (`customers::phone_key`).
+    pub phone_key: Option<String>,
     /// With its scheme (`https://…`).
     pub website: Option<String>,
     /// 统一社会信用代码: 18 characters in capitals, check character verified.

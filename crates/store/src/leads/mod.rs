@@ -287,6 +287,22 @@ pub async fn get_lead(store: &Store, actor: &Actor, id: i64) -> StoreResult<Lead
     one_view(store.reader(), m).await
 }
 
+/// A lead's history, newest first: its audit entries (created, edited,
+/// status changes, given to someone, converted, deleted), for the lead
+/// page's sentences. Only for a lead in the caller's scope.
+pub async fn history(store: &Store, actor: &Actor, id: i64, limit: u64) -> StoreResult<Vec<crate::audit::AuditEntry>> {
+    actor.require(Module::Customers, Action::View)?;
+    find_visible(store.reader(), actor, id).await?;
+    let rows = crate::entity::audit_entry::Entity::find()
+        .filter(crate::entity::audit_entry::Column::EntityType.eq("lead"))
+        .filter(crate::entity::audit_entry::Column::EntityId.eq(id))
+        .order_by_desc(crate::entity::audit_entry::Column::Id)
+        .limit(limit)
+        .all(store.reader())
+        .await?;
+    Ok(rows.into_iter().map(crate::audit::AuditEntry::from).collect())
+}
+
 /// Replaces a lead's fields (`version` must be current). The status and
 /// owner change only when given. Converted leads no longer change.
 pub async fn update_lead(
@@ -393,10 +409,8 @@ pub async fn set_lead_deleted(store: &Store, actor: &Actor, id: i64, deleted: bo
     Ok(v)
 }
 
-/// Hands the unconverted leads of `from` to `to`, in the hand-over's unit
-/// (`handover::transfer`). Returns how many moved.
 /// The leads of `from` a hand-over would move: those not converted yet
-/// (all, or those of `only`).
+/// and not deleted (all, or those of `only`).
 pub(crate) async fn handover_ids<C: ConnectionTrait>(
     conn: &C,
     from: i64,
@@ -407,9 +421,10 @@ pub(crate) async fn handover_ids<C: ConnectionTrait>(
         .column(lead::Column::Id)
         .filter(lead::Column::OwnerId.eq(from))
         .filter(lead::Column::ConvertedAt.is_null())
+        .filter(lead::Column::DeletedAt.is_null())
         .order_by_asc(lead::Column::Id);
     if let Some(ids) = only {
-        query = query.filter(lead::Column::Id.is_in(ids.iter().copied())).filter(lead::Column::DeletedAt.is_null());
+        query = query.filter(lead::Column::Id.is_in(ids.iter().copied()));
     }
     Ok(query.into_tuple().all(conn).await?)
 }

@@ -136,7 +136,8 @@ async fn export_customers(
 ) -> ApiResult<axum::response::Response> {
     let t = |k: &str| crate::i18n::t(&meta.locale, k);
     let header = export::header(&t, &export::CUSTOMER_COLUMNS);
-    let fetch = export::customers(state.store.clone(), session.actor.clone(), q.filter()).api(&meta)?;
+    let fetch =
+        export::customers(state.store.clone(), session.actor.clone(), q.filter(), meta.locale.clone()).api(&meta)?;
     export::respond(
         crate::export::Download {
             store: &state.store,

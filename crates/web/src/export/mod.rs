@@ -16,10 +16,12 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::cells::csv_safe;
+use salesflow_domain::records::Picklist;
 use salesflow_store::activities::{self, ActivityFilter, ActivityView};
 use salesflow_store::customers::{self, ContactFilter, ContactView, CustomerFilter, CustomerView};
 use salesflow_store::leads::{self, LeadFilter, LeadView};
 use salesflow_store::opportunities;
+use salesflow_store::picklists::{self, Picklists};
 use salesflow_store::paging::PageRequest;
 use salesflow_store::tasks::{self, TaskFilter, TaskView};
 use salesflow_store::{Actor, Store, StoreError, StoreResult};
@@ -48,10 +50,16 @@ pub fn header(t: &dyn Fn(&str) -> String, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t(k)).collect()
 }
 
-pub const CUSTOMER_COLUMNS: [&str; 14] = [
+/// The customer export's columns: every field the customer import reads
+/// back (their headers are names the import recognises in either
+/// language), then the read-only ones.
+pub const CUSTOMER_COLUMNS: [&str; 17] = [
     "fields.name",
     "fields.grade",
     "fields.industry",
+    "fields.phone",
+    "fields.website",
+    "fields.credit_code",
     "fields.province",
     "fields.city",
     "fields.address",
@@ -65,17 +73,25 @@ pub const CUSTOMER_COLUMNS: [&str; 14] = [
     "fields.created_at",
 ];
 
-fn customer_row(c: &CustomerView) -> Vec<Cell> {
+/// A customer's row; picklist fields (industry, source, type) as their
+/// labels in the reader's language, which the import takes back.
+fn customer_row(c: &CustomerView, lists: &Picklists, locale: &str) -> Vec<Cell> {
     let o = Cell::opt_text;
+    let label = |list: Picklist, code: &Option<String>| {
+        code.as_deref().map_or(Cell::Empty, |code| Cell::text(lists.label(list, code, locale)))
+    };
     vec![
         Cell::text(&c.name),
         o(&c.grade),
-        o(&c.industry),
+        label(Picklist::Industry, &c.industry),
+        o(&c.phone),
+        o(&c.website),
+        o(&c.credit_code),
         o(&c.province),
         o(&c.city),
         o(&c.address),
-        o(&c.source),
-        o(&c.kind),
+        label(Picklist::Source, &c.source),
+        label(Picklist::Kind, &c.kind),
         Cell::Text(c.tags.join(",")),
         Cell::Money(c.credit_limit.clone()),
         o(&c.owner_name),
@@ -85,15 +101,17 @@ fn customer_row(c: &CustomerView) -> Vec<Cell> {
     ]
 }
 
-/// The customers list, page after page (needs the export right).
-pub fn customers(store: Store, actor: Actor, filter: CustomerFilter) -> StoreResult<Fetch> {
+/// The customers list, page after page (needs the export right), in the
+/// reader's language.
+pub fn customers(store: Store, actor: Actor, filter: CustomerFilter, locale: String) -> StoreResult<Fetch> {
     actor.require(Module::Customers, Action::Export)?;
     Ok(Arc::new(move |cursor| {
-        let (store, actor, filter) = (store.clone(), actor.clone(), filter.clone());
+        let (store, actor, filter, locale) = (store.clone(), actor.clone(), filter.clone(), locale.clone());
         Box::pin(async move {
             let req = PageRequest { limit: Some(PAGE), cursor, sort: None };
             let page = customers::list_customers(&store, &actor, &filter, &req).await?;
-            Ok((page.items.iter().map(customer_row).collect(), page.next_cursor))
+            let lists = picklists::all(&store).await?;
+            Ok((page.items.iter().map(|c| customer_row(c, &lists, &locale)).collect(), page.next_cursor))
         })
     }))
 }

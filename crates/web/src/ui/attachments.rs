@@ -1,4 +1,4 @@
-//! The files of a customer or a deal on its page: list, upload, download,
+//! The files of a customer, a contact or a deal on its page: list, upload, download,
 //! delete. Forms post and come back to the record's page with a message.
 
 use askama::Template;
@@ -19,6 +19,7 @@ use crate::server::AppState;
 pub fn routes() -> Router<AppState> {
     let uploads = Router::new()
         .route("/customers/{id}/attachments", post(upload_to_customer))
+        .route("/contacts/{id}/attachments", post(upload_to_contact))
         .route("/opportunities/{id}/attachments", post(upload_to_opportunity))
         .layer(DefaultBodyLimit::disable());
     Router::new()
@@ -75,10 +76,16 @@ impl Files {
         })
     }
 
-    /// `12.5 KB`, `3.2 MB`.
+    /// `340 B`, `12.5 KB`, `3.2 MB`.
     pub fn size(&self, bytes: &i64) -> String {
         let b = *bytes as f64;
-        if b < 1024.0 * 1024.0 { format!("{:.1} KB", b / 1024.0) } else { format!("{:.1} MB", b / (1024.0 * 1024.0)) }
+        if b < 1024.0 {
+            format!("{bytes} B")
+        } else if b < 1024.0 * 1024.0 {
+            format!("{:.1} KB", b / 1024.0)
+        } else {
+            format!("{:.1} MB", b / (1024.0 * 1024.0))
+        }
     }
 }
 
@@ -123,6 +130,14 @@ async fn upload_to_customer(
     upload(request, Holder::Customer, id, multipart).await
 }
 
+async fn upload_to_contact(
+    request: Page,
+    Path(id): Path<i64>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> PageResult {
+    upload(request, Holder::Contact, id, multipart).await
+}
+
 async fn upload_to_opportunity(
     request: Page,
     Path(id): Path<i64>,
@@ -140,12 +155,7 @@ async fn delete(request: Page, Path(id): Path<i64>) -> PageResult {
     let a = attachments::delete(request.store(), request.actor(), id).await?;
     crate::files::remove(&request.state, &a.stored_name).await;
     let kind = Holder::parse(&a.holder_type).unwrap_or(Holder::Customer);
-    let to = match kind {
-        // A contact's files show on its customer's page (the API lists them).
-        Holder::Contact => "/customers".to_owned(),
-        _ => back(kind, a.holder_id),
-    };
-    Ok(redirect_flash(&to, "flash.attachment_deleted"))
+    Ok(redirect_flash(&back(kind, a.holder_id), "flash.attachment_deleted"))
 }
 
 /// Whether the caller may attach files to a record of this area.

@@ -7,13 +7,16 @@
 use std::sync::LazyLock;
 
 use askama::Template;
-use axum::Router;
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
+use axum::{Extension, Router};
+use axum_extra::extract::cookie::CookieJar;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::page::Page;
-use super::{PageCtx, render};
+use super::{PageCtx, public_ctx, render};
+use crate::auth::{RequestMeta, Session};
 use crate::server::AppState;
 
 const GUIDE_EN: &str = include_str!("../../../../docs/user-guide.en.md");
@@ -121,11 +124,36 @@ struct HelpPage {
     guide: &'static Guide,
 }
 
-/// `GET /help`: the reader's guide; `/help#<id>` lands on a section.
-async fn help_page(page: Page) -> Response {
-    let ctx = page.ctx("/help").await;
-    let guide = Guide::of(page.locale());
-    render(&ctx, &HelpPage { ctx: ctx.clone(), guide })
+/// The same guide before signing in: no navigation, no data, a way back
+/// to the sign-in page.
+#[derive(Template)]
+#[template(path = "help/public.html")]
+struct PublicHelpPage {
+    ctx: PageCtx,
+    guide: &'static Guide,
+}
+
+/// `GET /help`: the reader's guide; `/help#<id>` lands on a section. Open
+/// without a session too (the guide holds no data), then in the sign-in
+/// page's frame.
+async fn help_page(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    session: Option<Extension<Session>>,
+    jar: CookieJar,
+) -> Response {
+    let guide = Guide::of(&meta.locale);
+    match session {
+        Some(Extension(session)) => {
+            let page = Page { state, session, meta, jar };
+            let ctx = page.ctx("/help").await;
+            render(&ctx, &HelpPage { ctx: ctx.clone(), guide })
+        }
+        None => {
+            let ctx = public_ctx(&state, &meta).await;
+            render(&ctx, &PublicHelpPage { ctx: ctx.clone(), guide })
+        }
+    }
 }
 
 #[cfg(test)]

@@ -24,9 +24,16 @@ struct Dashboard {
     can_create_customers: bool,
     can_create_deals: bool,
     user_id: Option<i64>,
+    /// Everyone the recent changes name, by id.
+    names: std::collections::HashMap<i64, String>,
 }
 
 impl Dashboard {
+    /// A recent change as a sentence in the reader's language.
+    fn sentence(&self, e: &salesflow_store::audit::AuditEntry) -> String {
+        crate::history::sentence_about(&self.ctx.locale, e, &self.names, self.home.record_name(e))
+    }
+
     fn team(&self) -> bool {
         self.home.scope == "team"
     }
@@ -94,8 +101,10 @@ async fn dashboard(request: Page) -> PageResult<Response> {
         return Ok(render(&page.ctx, &page));
     }
     let home = home::home(request.store(), actor).await?;
+    let names = salesflow_store::audit::people_named(request.store(), &home.recent).await?;
     let ctx = request.ctx("/").await;
     let page = Dashboard {
+        names,
         can_create_customers: actor.can(Module::Customers, Action::Create),
         can_create_deals: actor.can(Module::Opportunities, Action::Create),
         user_id: actor.user_id,

@@ -176,6 +176,26 @@ impl PageCtx {
         self.locale == "zh-CN"
     }
 
+    /// A stored province as the reader sees it: `浙江`, in English
+    /// `Zhejiang` (cities have no English names in the data and show as
+    /// stored: `Zhejiang · 杭州`).
+    pub fn province(&self, stored: &str) -> String {
+        salesflow_domain::regions::province_label(stored, &self.locale).to_owned()
+    }
+
+    /// A record's province and city as the reader sees them (see `province`).
+    pub fn region(&self, province: &Option<String>, city: &Option<String>) -> String {
+        // A municipality's city is the province itself (北京 · 北京): once.
+        let city = city.as_deref().filter(|c| Some(*c) != province.as_deref());
+        let province = province.as_deref().map(|p| salesflow_domain::regions::province_label(p, &self.locale));
+        match (province, city) {
+            (Some(p), Some(c)) => format!("{p} · {c}"),
+            (Some(p), None) => p.to_owned(),
+            (None, Some(c)) => format!("— · {c}"),
+            (None, None) => "—".to_owned(),
+        }
+    }
+
     /// An amount (decimal string) in its currency: the company's symbol
     /// for the company currency, the currency code otherwise.
     pub fn money_in(&self, amount: &str, currency: &str) -> String {

@@ -149,3 +149,93 @@ async fn a_file_over_the_size_setting_is_refused_and_leaves_nothing() {
     assert_eq!(s, StatusCode::CREATED);
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// A file posted by the page's upload form: the session's cookies, the
+/// CSRF field first, then the file.
+async fn upload_form(app: &TestApp, cookies: &str, csrf: &str, path: &str, name: &str, bytes: &[u8]) -> (StatusCode, HeaderMap) {
+    let boundary = "----salesflow-page-upload-Q7";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n").as_bytes(),
+    );
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/plain\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::COOKIE, cookies)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header("x-forwarded-for", "192.0.2.1")
+        .body(Body::from(body))
+        .unwrap();
+    let (s, h, _) = send_to(&app.router, request).await;
+    (s, h)
+}
+
+#[tokio::test]
+async fn a_contacts_page_lists_takes_and_serves_its_files() {
+    use crate::helpers::USER_PASSWORD;
+    use crate::support::browser::{get, sign_in_as};
+    let app = TestApp::new().await;
+    let east = app.department("华东销售组").await;
+    let (_, li) = app.signed_in("li.na", "salesperson", Some(east)).await;
+    let (_, wang) = app.signed_in("wang.fang", "salesperson", Some(east)).await;
+    let c = app.customers().by(&li).create(&json!({"name": "上海华信科技有限公司"})).await;
+    let contact = app
+        .contacts()
+        .by(&li)
+        .create(&json!({"customer_id": c["id"], "name": "陈静", "mobile": "13800138000", "role": "handler"}))
+        .await;
+    let id = contact["id"].as_i64().unwrap();
+    let (cookies, csrf) = sign_in_as(&app, "li.na", USER_PASSWORD, "/").await;
+
+    // The customer page links the contact; the contact's page offers the upload.
+    let (s, _, page) = app.send(get(&format!("/customers/{}", c["id"]), &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains(&format!(r#"href="/contacts/{id}" data-testid="contact-link">陈静</a>"#)));
+    let (s, _, page) = app.send(get(&format!("/contacts/{id}"), &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("<h1>陈静"), "the contact's page");
+    assert!(html.contains(&format!(r#"action="/contacts/{id}/attachments" enctype="multipart/form-data""#)));
+
+    // The page's form uploads (CSRF field first), back to the contact's files.
+    let path = format!("/contacts/{id}/attachments");
+    let (s, h) = upload_form(&app, &cookies, &csrf, &path, "名片.txt", "陈静 13800138000".as_bytes()).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), &format!("/contacts/{id}#attachments"));
+    let (s, _) = upload_form(&app, &cookies, "wrong-token", &path, "x.txt", b"x").await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "refused by the handler's CSRF check, with a message");
+    let (_, listed) = app.api(Method::GET, &format!("/api/v1/contacts/{id}/attachments"), Some(&li), None).await;
+    let files = listed.as_array().unwrap();
+    assert_eq!(files.len(), 1, "only the file with the right token: {listed}");
+    let (s, _, page) = app.send(get(&format!("/contacts/{id}"), &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    let file_id = &files[0]["id"];
+    assert!(page.as_str().unwrap().contains(&format!(r#"<a href="/attachments/{file_id}/download" class="strong wrap-any" download>名片.txt</a>"#)));
+    let (s, h, _) = app.send(get(&format!("/attachments/{file_id}/download"), &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    // The customer page's own upload form goes through the same way.
+    let (s, h) =
+        upload_form(&app, &cookies, &csrf, &format!("/customers/{}/attachments", c["id"]), "纪要.txt", b"notes").await;
+    assert_eq!((s, h.get(header::LOCATION).unwrap().to_str().unwrap()), (StatusCode::SEE_OTHER, &*format!("/customers/{}#attachments", c["id"])));
+    // Deleting the contact's file comes back to the contact.
+    let body = format!("_csrf={csrf}");
+    let (s, h, _) =
+        app.send(crate::support::browser::form(&format!("/attachments/{file_id}/delete"), &cookies, &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), &format!("/contacts/{id}#attachments"));
+
+    // Another rep's contact is not found.
+    let (wang_cookies, _) = sign_in_as(&app, "wang.fang", USER_PASSWORD, "/").await;
+    let (s, _, _) = app.send(get(&format!("/contacts/{id}"), &wang_cookies)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let _ = wang;
+}

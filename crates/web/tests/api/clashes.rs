@@ -148,6 +148,64 @@ async fn a_contacts_phone_or_email_clashes_with_another_reps_contact() {
 }
 
 #[tokio::test]
+async fn a_customers_own_phone_clashes_both_ways() {
+    let t = team().await;
+    // li.na's customer has its own switchboard number.
+    let (_, c) = t.app.customers().by(&t.li).get(t.huaxin).await;
+    let (s, c) = t
+        .app
+        .customers()
+        .by(&t.li)
+        .patch(t.huaxin, &json!({"phone": "021-6234 5678", "version": c["version"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+
+    // Another name, the same switchboard written otherwise: refused on the phone.
+    let (s, p) = t.app.customers().by(&t.zhao).post(&json!({"name": "华信贸易（苏州）", "phone": "02162345678"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(field_codes(&p), ["phone:owned_by_other"], "{p}");
+    assert!(error(&p, "phone")["message"].as_str().unwrap().contains("li.na"), "{p}");
+    leaks_nothing(&p, &t);
+    // A customer whose phone is li.na's contact's mobile: refused too.
+    let (s, p) = t.app.customers().by(&t.zhao).post(&json!({"name": "另一家公司", "phone": "+86 138 0013 8000"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(field_codes(&p), ["phone:owned_by_other"], "{p}");
+    // Giving one's own customer that number later is refused the same way.
+    let own = t.app.customer(&t.zhao, "苏州工业园").await;
+    let (_, mine) = t.app.customers().by(&t.zhao).get(own).await;
+    let patch = json!({"phone": "(021) 62345678", "version": mine["version"]});
+    let (s, p) = t.app.customers().by(&t.zhao).patch(own, &patch).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(field_codes(&p), ["phone:owned_by_other"]);
+    // A contact's or a lead's phone against the customer's own phone.
+    let body = json!({"customer_id": own, "name": "王总", "phone": "021 6234 5678", "role": "handler"});
+    let (s, p) = t.app.contacts().by(&t.zhao).post(&body).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(field_codes(&p), ["phone:owned_by_other"]);
+    let (s, p) = t.app.leads().by(&t.zhao).post(&json!({"name": "王总", "mobile": "02162345678"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(field_codes(&p), ["mobile:owned_by_other"]);
+    // Another number is fine; the owner herself keeps her number on edits.
+    let (s, p) = t.app.customers().by(&t.zhao).post(&json!({"name": "华信贸易（苏州）", "phone": "021-6234 0000"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let (s, p) = t.app.customers().by(&t.li).patch(t.huaxin, &json!({"grade": "A", "version": c["version"]})).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    // The manager saves despite it with a reason; the refused rep may ask for a hand-over by the phone.
+    let body = json!({"name": "华信分公司", "phone": "02162345678", "allow_duplicate": true, "duplicate_reason": "总部同意"});
+    let (s, p) = t.app.customers().by(&t.wang).post(&body).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let path = "/api/v1/customers/handover-requests";
+    let (s, p) = t.app.api(Method::POST, path, Some(&t.zhao), Some(json!({"phone": "021-62345678"}))).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{p}");
+    let (_, n) = t.app.notifications().by(&t.wang).list("").await;
+    assert!(
+        n.as_array().unwrap().iter().any(|n| n["kind"] == "handover_request"
+            && n["link"] == format!("/customers/{}", t.huaxin)),
+        "{n}"
+    );
+}
+
+#[tokio::test]
 async fn a_lead_clashes_with_another_reps_customer() {
     let t = team().await;
     for body in [

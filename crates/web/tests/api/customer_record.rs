@@ -135,7 +135,7 @@ async fn the_customer_form_offers_choices_and_the_region_picker() {
         "name=\"phone\"",
         "<option value=\"manufacturing\"",
         "data-region-province",
-        "<optgroup label=\"浙江\">",
+        "<optgroup label=\"Zhejiang\" data-province=\"浙江\">",
         "<option value=\"杭州\"",
     ] {
         assert!(html.contains(needle), "{needle}");

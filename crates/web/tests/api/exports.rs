@@ -152,3 +152,87 @@ async fn dates_excel_cannot_hold_are_written_as_text_not_a_failed_export() {
         assert!(row.iter().any(|c| matches!(c, Data::String(t) if t.starts_with("1000-01-01"))), "{path}: {row:?}");
     }
 }
+
+/// The fields of a customer that an export and an import carry.
+fn carried(c: &serde_json::Value) -> serde_json::Value {
+    let keys = [
+        "name",
+        "grade",
+        "industry",
+        "phone",
+        "website",
+        "credit_code",
+        "province",
+        "city",
+        "address",
+        "source",
+        "kind",
+        "tags",
+        "credit_limit",
+        "owner_name",
+    ];
+    serde_json::Value::Object(keys.iter().map(|k| ((*k).to_owned(), c[*k].clone())).collect())
+}
+
+async fn customers_by_name(app: &TestApp) -> Vec<serde_json::Value> {
+    let (s, page) = app.customers().list("limit=500&sort=name").await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let mut all: Vec<serde_json::Value> = page["items"].as_array().unwrap().iter().map(carried).collect();
+    all.sort_by_key(|c| c["name"].as_str().unwrap().to_owned());
+    all
+}
+
+#[tokio::test]
+async fn a_customer_export_imports_back_with_the_same_values_in_either_language() {
+    let app = TestApp::new().await;
+    for body in [
+        json!({"name": "福州华信科技有限公司", "grade": "A", "industry": "manufacturing", "phone": "0591-87654321",
+            "website": "www.huaxin.cn", "credit_code": "91350100M000100Y43", "province": "福建", "city": "福州",
+            "address": "鼓楼区五四路 88 号", "source": "trade_show", "kind": "enterprise", "tags": ["重点", "展会"],
+            "credit_limit": "500000.00"}),
+        json!({"name": "杭州云帆网络", "industry": "internet", "source": "website", "kind": "distributor",
+            "phone": "+86 138 0013 8000"}),
+        json!({"name": "成都蜀锦丝绸"}),
+    ] {
+        let (s, c) = app.customers().post(&body).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+    }
+    let original = customers_by_name(&app).await;
+
+    // CSV read in Chinese: the new columns, and picklists as their Chinese labels.
+    let (s, csv) = download(&app, "/api/v1/customers/export.csv", "zh-CN").await;
+    assert_eq!(s, StatusCode::OK);
+    let text = String::from_utf8(csv.clone()).unwrap();
+    let header = text.trim_start_matches('\u{feff}').lines().next().unwrap().to_owned();
+    for column in ["电话", "网址", "统一社会信用代码", "行业", "来源渠道", "客户类型"] {
+        assert!(header.split(',').any(|h| h == column), "{column} in {header}");
+    }
+    let huaxin = text.lines().find(|l| l.starts_with("福州华信科技有限公司")).unwrap();
+    for cell in ["制造业", "展会", "企业", "0591-87654321", "https://www.huaxin.cn", "91350100M000100Y43"] {
+        assert!(huaxin.split(',').any(|c| c == cell), "{cell} in {huaxin}");
+    }
+    assert!(!huaxin.contains("manufacturing") && !huaxin.contains("trade_show"), "labels, not codes: {huaxin}");
+
+    // Excel read in English: English labels.
+    let (s, xlsx) = download(&app, "/api/v1/customers/export.xlsx", "en").await;
+    assert_eq!(s, StatusCode::OK);
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(xlsx.clone())).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&sheet).unwrap();
+    let head: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap_or_else(|| panic!("{name} in {head:?}"));
+    let row = range.rows().find(|r| r[0] == Data::String("福州华信科技有限公司".into())).unwrap();
+    assert_eq!(row[col("Industry")], Data::String("Manufacturing".into()));
+    assert_eq!(row[col("Source")], Data::String("Trade show".into()));
+    assert_eq!(row[col("Unified social credit code")], Data::String("91350100M000100Y43".into()));
+    assert_eq!(row[col("Phone")], Data::String("0591-87654321".into()));
+
+    // Each file into a fresh database gives the same customers.
+    for (file, bytes) in [("customers.csv", csv), ("customers.xlsx", xlsx)] {
+        let fresh = TestApp::new().await;
+        let job = crate::imports::import(&fresh, &fresh.admin, "customers", file, &bytes, &[]).await;
+        assert_eq!(job["status"], "done", "{file}: {job}");
+        assert_eq!((job["inserted"].as_i64(), job["rejected"].as_i64()), (Some(3), Some(0)), "{file}: {job}");
+        assert_eq!(customers_by_name(&fresh).await, original, "{file}");
+    }
+}

@@ -9,9 +9,6 @@ use crate::support::browser::{get, sign_in};
 #[tokio::test]
 async fn help_shows_the_guide_of_the_readers_language() {
     let app = TestApp::new().await;
-    let (s, h, _) = app.send(get("/help", "")).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "signed-in page");
-    assert_eq!(h.get(header::LOCATION).unwrap(), "/login?next=%2Fhelp");
     let (cookies, _) = sign_in(&app).await;
 
     let (s, _, page) = app.send(get("/help", &format!("{cookies}; sf_lang=zh-CN"))).await;
@@ -32,6 +29,33 @@ async fn help_shows_the_guide_of_the_readers_language() {
     assert!(en.contains(r#"<h3 id="faq-stage-refused">Why is my stage move refused?</h3>"#));
     assert!(!en.contains("常见问题") && !en.contains("忘记密码怎么办"), "no Chinese guide text");
     assert!(en.contains(">Help</span>"));
+}
+
+#[tokio::test]
+async fn help_opens_before_signing_in_and_the_login_page_links_it() {
+    let app = TestApp::new().await;
+    let (s, _, page) = app.send(get("/login", "sf_lang=zh-CN")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains(r#"<a href="/help" class="small" data-testid="help-link">帮助</a>"#));
+    let (s, _, page) = app.send(get("/login", "sf_lang=en")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains(r#"data-testid="help-link">Help</a>"#));
+
+    for (lang, title, faq) in [("zh-CN", "使用指南", "常见问题"), ("en", "User guide", "Frequently asked questions")] {
+        let (s, h, page) = app.send(get("/help", &format!("sf_lang={lang}"))).await;
+        assert_eq!(s, StatusCode::OK, "{lang}: no redirect to the sign-in page");
+        assert!(h.get(header::LOCATION).is_none());
+        let html = page.as_str().unwrap();
+        assert!(html.contains(&format!("<h1>{title}</h1>")), "{lang}");
+        assert!(html.contains(&format!(r#"<h2 id="faq">{faq}</h2>"#)), "{lang}");
+        // The sign-in page's frame: no sidebar, no search, no one's name; a way to sign in.
+        assert!(!html.contains("nav-link") && !html.contains("global-q"), "{lang}: no navigation");
+        assert!(html.contains(r#"href="/login" data-testid="help-sign-in""#), "{lang}");
+    }
+    // Other pages still want a session.
+    let (s, h, _) = app.send(get("/customers", "")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), "/login?next=%2Fcustomers");
 }
 
 #[tokio::test]

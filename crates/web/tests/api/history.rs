@@ -58,3 +58,55 @@ async fn history_audit_sentences_name_people_in_both_languages() {
     assert!(html.contains("张伟 created the customer 华信科技有限公司"), "{html}");
     assert!(html.contains("<summary class=\"small muted\">Details</summary>"));
 }
+
+#[tokio::test]
+async fn deal_and_lead_histories_and_the_home_feed_read_as_sentences_in_both_languages() {
+    use crate::helpers::USER_PASSWORD;
+    let app = TestApp::new().await;
+    let (li, li_token) = app.signed_in("li.na", "salesperson", None).await;
+    rename(&app, li, "李娜").await;
+    let customer = app.customer(&li_token, "华信科技有限公司").await;
+    let deal = app
+        .opportunities()
+        .by(&li_token)
+        .create(&json!({"name": "华信 ERP 项目", "customer_id": customer, "amount": "100000"}))
+        .await;
+    let patch = json!({"amount": "250000", "version": deal["version"]});
+    let (s, body) = app.opportunities().by(&li_token).patch(deal["id"].as_i64().unwrap(), &patch).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    // A ticked checklist item: its audit details hold no name.
+    let item = body["checklist"][0]["item_id"].as_i64().expect("a checklist item");
+    let tick = format!("/api/v1/opportunities/{}/checklist/{item}", deal["id"]);
+    let (s, ticked) = app.api(axum::http::Method::PATCH, &tick, Some(&li_token), Some(json!({"done": true}))).await;
+    assert_eq!(s, StatusCode::OK, "{ticked}");
+    let lead = app.leads().by(&li_token).create(&json!({"name": "周国强", "company": "远景贸易"})).await;
+    let (cookies, _) = browser::sign_in_as(&app, "li.na", USER_PASSWORD, "/").await;
+
+    let deal_page = format!("/opportunities/{}", deal["id"]);
+    let (s, _, page) = app.send(get_in(&deal_page, &cookies, "zh-CN")).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("李娜 把金额从 ¥100,000.00 改为 ¥250,000.00"), "{html}");
+    let (_, _, page) = app.send(get_in(&deal_page, &cookies, "en")).await;
+    let html = page.as_str().unwrap();
+    assert!(html.contains("李娜 changed the amount from ¥100,000.00 to ¥250,000.00"), "{html}");
+    assert!(!html.contains("把金额"), "one language");
+
+    let lead_page = format!("/leads/{}", lead["id"]);
+    let (s, _, page) = app.send(get_in(&lead_page, &cookies, "zh-CN")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains("李娜 新建了线索 周国强"), "the lead's history");
+    let (_, _, page) = app.send(get_in(&lead_page, &cookies, "en")).await;
+    assert!(page.as_str().unwrap().contains("李娜 created the lead 周国强"));
+
+    let (s, _, page) = app.send(get_in("/", &cookies, "zh-CN")).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("李娜 编辑了商机 华信 ERP 项目"), "the home feed: {html}");
+    assert!(html.contains("李娜 新建了客户 华信科技有限公司"), "{html}");
+    let (_, _, page) = app.send(get_in("/", &cookies, "en")).await;
+    let html = page.as_str().unwrap();
+    assert!(html.contains("李娜 edited the deal 华信 ERP 项目"), "{html}");
+    assert!(html.contains("李娜 ticked a checklist item of the deal 华信 ERP 项目"), "named, not #id: {html}");
+    assert!(!html.contains("编辑了商机"), "one language");
+}

@@ -54,7 +54,14 @@ async fn post_multipart(
 }
 
 /// Uploads and starts an import; answers the job when it has finished.
-async fn import(app: &TestApp, token: &str, target: &str, file: &str, bytes: &[u8], extra: &[(&str, &str)]) -> Value {
+pub(crate) async fn import(
+    app: &TestApp,
+    token: &str,
+    target: &str,
+    file: &str,
+    bytes: &[u8],
+    extra: &[(&str, &str)],
+) -> Value {
     let mut parts: Vec<(&str, Option<&str>, &[u8])> = vec![("target", None, target.as_bytes())];
     for (k, v) in extra {
         parts.push((k, None, v.as_bytes()));

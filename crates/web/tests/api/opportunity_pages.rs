@@ -369,7 +369,7 @@ async fn the_opportunity_page_ticks_items_and_applies_the_gate() {
     let (_, _, page) = app.send(get(&format!("/opportunities/{id}"), &cookies)).await;
     let text = html(&page);
     assert!(text.contains("客户高层已口头确认") && text.contains("class=\"tl-override\""), "override in the history");
-    assert!(text.contains("Ticked"), "ticks in the history");
+    assert!(text.contains(" ticked “"), "ticks in the history, as sentences");
 
     // Lost needs a reason or a note; then reopen.
     let body = enc(&[("_csrf", &csrf), ("version", "3"), ("lost_reason_id", ""), ("note", "")]);

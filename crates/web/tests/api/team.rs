@@ -116,6 +116,35 @@ async fn the_preview_counts_what_the_hand_over_then_moves() {
 }
 
 #[tokio::test]
+async fn moving_all_leaves_deleted_customers_and_leads_where_they_are() {
+    let app = TestApp::new().await;
+    let t = team(&app).await;
+    let (kept, _, _) = records(&app, &t.a.1, "甲").await;
+    let gone = app.customer(&t.a.1, "乙已删客户公司").await;
+    let gone_lead = id(&app.leads().by(&t.a.1).create(&json!({"name": "已删线索", "company": "丙线索单位"})).await);
+    for (s, body) in [app.customers().by(&t.manager).delete(gone).await, app.leads().by(&t.manager).delete(gone_lead).await] {
+        assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
+    }
+    let plan = json!({"to_user_id": t.b.0, "dry_run": true});
+    let (s, preview) = app.users().by(&t.manager).act(t.a.0, "transfer", Some(&plan)).await;
+    assert_eq!(s, StatusCode::OK, "{preview}");
+    assert_eq!((preview["customers"].as_u64(), preview["leads"].as_u64()), (Some(1), Some(1)), "{preview}");
+    let (s, moved) = app.users().by(&t.manager).act(t.a.0, "transfer", Some(&json!({"to_user_id": t.b.0}))).await;
+    assert_eq!(s, StatusCode::OK, "{moved}");
+    assert_eq!((moved["customers"].as_u64(), moved["leads"].as_u64()), (Some(1), Some(1)), "{moved}");
+    let (_, live) = app.customers().by(&t.manager).get(kept).await;
+    assert_eq!(live["owner_id"], t.b.0);
+    // Restored, the deleted ones are still the first rep's.
+    for (s, body) in [
+        app.customers().by(&t.manager).act(gone, "restore", None).await,
+        app.leads().by(&t.manager).act(gone_lead, "restore", None).await,
+    ] {
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!(body["owner_id"], t.a.0, "a deleted record stays with its owner: {body}");
+    }
+}
+
+#[tokio::test]
 async fn a_selective_hand_over_moves_only_the_selected_and_a_filter_only_what_matches() {
     let app = TestApp::new().await;
     let t = team(&app).await;

@@ -7,12 +7,13 @@ use salesflow_store::access;
 use super::CUSTOMERS;
 
 /// A short discussion with mentions on the first customer and its first
-/// deal, and the visit notes as a small text file attached to it (under
-/// the data directory, as an upload would be).
+/// deal, the visit notes as a small text file attached to it and a
+/// business card on its first contact (under the data directory, as an
+/// upload would be).
 pub(super) async fn load_comments_and_files(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<()> {
     use salesflow_domain::attachments::FileKind;
     use salesflow_domain::comments::Subject;
-    use salesflow_store::entity::{customer, opportunity, user};
+    use salesflow_store::entity::{contact, customer, opportunity, user};
     use salesflow_store::{attachments, comments};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -64,5 +65,26 @@ pub(super) async fn load_comments_and_files(store: &Store, data_dir: &std::path:
     attachments::create(store, &li, salesflow_domain::attachments::Holder::Customer, huaxin.id, file)
         .await
         .context("attachment")?;
+    // The first contact's business card, on the contact's own page.
+    if let Some(contact) = contact::Entity::find()
+        .filter(contact::Column::CustomerId.eq(huaxin.id))
+        .filter(contact::Column::DeletedAt.is_null())
+        .order_by_asc(contact::Column::Id)
+        .one(store.reader())
+        .await?
+    {
+        let card = format!("{}\n上海华信科技有限公司\n{}\n", contact.name, contact.mobile.as_deref().unwrap_or(""));
+        let stored_name: String = access::new_token().chars().filter(char::is_ascii_hexdigit).take(32).collect();
+        std::fs::write(dir.join(&stored_name), &card).context("the demo business card")?;
+        let file = attachments::NewFile {
+            file_name: "名片.txt".to_owned(),
+            stored_name,
+            kind: FileKind::Text,
+            size: card.len() as u64,
+        };
+        attachments::create(store, &li, salesflow_domain::attachments::Holder::Contact, contact.id, file)
+            .await
+            .context("contact attachment")?;
+    }
     Ok(())
 }

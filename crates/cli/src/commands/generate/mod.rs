@@ -413,7 +413,7 @@ async fn generate_customers(store: &Store, args: &GenArgs, user_ids: &[i64]) -> 
                     contact_id: Set(None),
                     kind: Set(kind.to_owned()),
                     intention: Set(intention),
-                    subject: Set("跟进 follow-up".to_owned()),
+                    subject: Set("电话跟进".to_owned()),
                     occurred_at: Set(at),
                     participants: Set(None),
                     outcome: Set(String::new()),

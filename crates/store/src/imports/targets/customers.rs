@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use salesflow_domain::Invalid;
-use salesflow_domain::customers::{Grade, name_key, parse_tags};
+use salesflow_domain::customers::{Grade, name_key, parse_tags, phone_key};
 use salesflow_domain::imports::Target;
 use salesflow_domain::money::Money;
 use sea_orm::sea_query::Expr;
@@ -150,6 +150,7 @@ impl ImportTarget for Customers {
                         source: Set(clean(&input.source)),
                         kind: Set(clean(&input.kind)),
                         phone: Set(clean(&input.phone)),
+                        phone_key: Set(input.phone.as_deref().and_then(phone_key)),
                         website: Set(clean(&input.website)),
                         credit_code: Set(clean(&input.credit_code)),
                         credit_limit: Set(input.credit_limit.minor()),
@@ -212,6 +213,7 @@ impl ImportTarget for Customers {
             .set(customer::Column::Address, Expr::value(input.address))
             .set(customer::Column::Source, Expr::value(input.source))
             .set(customer::Column::Kind, Expr::value(input.kind))
+            .set(customer::Column::PhoneKey, Expr::value(input.phone.as_deref().and_then(phone_key)))
             .set(customer::Column::Phone, Expr::value(input.phone))
             .set(customer::Column::Website, Expr::value(input.website))
             .set(customer::Column::CreditCode, Expr::value(input.credit_code))
@@ -229,7 +231,7 @@ impl ImportTarget for Customers {
     }
 
     fn clash_probe(record: &CustomerRecord) -> crate::clashes::Probe {
-        crate::clashes::Probe::customer(&record.input.name)
+        crate::clashes::Probe::customer(&record.input.name, record.input.phone.as_deref())
     }
 
     /// Non-blank cells win; the name stays (both have the same key).

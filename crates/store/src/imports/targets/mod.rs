@@ -37,8 +37,14 @@ pub(crate) struct Values<'a> {
 
 impl Values<'_> {
     /// The trimmed cell mapped to `field`; empty when unmapped or blank.
+    /// A text our own CSV exports guarded against formulas (`'+86 …`)
+    /// reads as it was written.
     pub fn get(&self, field: &str) -> &str {
-        self.columns.get(field).and_then(|&i| self.cells.get(i)).map(|s| s.trim()).unwrap_or("")
+        self.columns
+            .get(field)
+            .and_then(|&i| self.cells.get(i))
+            .map(|s| salesflow_domain::cells::csv_unescape(s.trim()))
+            .unwrap_or("")
     }
 
     fn opt(&self, field: &str) -> Option<String> {

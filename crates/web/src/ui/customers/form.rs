@@ -52,6 +52,11 @@ pub(super) struct CustomerForm {
 }
 
 impl CustomerForm {
+    /// The value a 撞单 refusal on `field` was about (the hand-over request carries it).
+    fn clash_value(&self, field: &str) -> String {
+        if field == "phone" { self.phone.clone() } else { self.name.clone() }
+    }
+
     pub(super) fn from_view(c: &CustomerView, settings: &salesflow_domain::settings::Settings) -> Self {
         CustomerForm {
             name: c.name.clone(),
@@ -237,7 +242,7 @@ pub(super) async fn create(request: Page, Form(form): Form<CustomerForm>) -> Pag
         Ok(c) => redirect_flash(&format!("/customers/{}", c.id), "flash.customer_created"),
         Err(StoreError::Invalid(invalid)) => {
             let errors = FormErrors::from_invalid(request.locale(), &invalid);
-            let refusal = Refusal::of(&request, &invalid, |_| form.name.clone(), &form.duplicate_reason);
+            let refusal = Refusal::of(&request, &invalid, |f| form.clash_value(f), &form.duplicate_reason);
             form_page(&request, form, None, errors, refusal).await
         }
         Err(e) => return Err(e.into()),
@@ -265,7 +270,7 @@ pub(super) async fn update(request: Page, Path(id): Path<i64>, Form(form): Form<
     match request.saved(result)? {
         Ok(_) => Ok(redirect_flash(&format!("/customers/{id}"), "flash.saved")),
         Err(refused) => {
-            let refusal = Refusal::of(&request, &refused.invalid, |_| form.name.clone(), &form.duplicate_reason);
+            let refusal = Refusal::of(&request, &refused.invalid, |f| form.clash_value(f), &form.duplicate_reason);
             Ok(form_page(&request, form, Some(current), refused.errors, refusal).await)
         }
     }

@@ -276,7 +276,7 @@ pub(super) async fn export_customers(request: &Page, filter: CustomerFilter, for
         request.locale(),
         "customers",
         &crate::export::CUSTOMER_COLUMNS,
-        crate::export::customers(request.store().clone(), request.actor().clone(), filter),
+        crate::export::customers(request.store().clone(), request.actor().clone(), filter, request.locale().to_owned()),
         format,
     )
     .await

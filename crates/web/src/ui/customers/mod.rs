@@ -33,12 +33,14 @@ use crate::list_columns;
 use crate::server::AppState;
 
 mod activity_form;
+mod contact_page;
 mod contacts;
 mod form;
 mod list;
 mod record;
 
 use activity_form::*;
+use contact_page::*;
 use contacts::*;
 use form::*;
 use list::*;
@@ -63,6 +65,7 @@ pub fn routes() -> Router<AppState> {
         .route("/contacts/bulk", post(contacts_bulk))
         .route("/contacts/export.csv", get(contacts_export_csv))
         .route("/contacts/export.xlsx", get(contacts_export_xlsx))
+        .route("/contacts/{id}", get(contact_page))
         .route("/contacts/{id}/edit", post(edit_contact))
         .route("/contacts/{id}/delete", post(delete_contact))
         .route("/customers/{id}/activities", post(log_activity))

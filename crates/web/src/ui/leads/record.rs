@@ -44,9 +44,17 @@ pub(super) struct ShowPage {
     pub(super) can_edit: bool,
     pub(super) can_delete: bool,
     pub(super) can_open_opportunity: bool,
+    /// The lead's history, newest first, and everyone it names.
+    pub(super) history: Vec<salesflow_store::audit::AuditEntry>,
+    pub(super) history_names: std::collections::HashMap<i64, String>,
 }
 
 impl ShowPage {
+    /// A history entry as a sentence in the reader's language.
+    pub(super) fn history_line(&self, e: &salesflow_store::audit::AuditEntry) -> String {
+        crate::history::sentence(&self.ctx.locale, e, &self.history_names)
+    }
+
     pub(super) fn status_badge(&self) -> &'static str {
         status_badge(&self.l.status)
     }
@@ -120,10 +128,14 @@ pub(super) async fn show_page(
         },
         _ => convert_form,
     };
+    let history = leads::history(request.store(), actor, id, 50).await?;
+    let history_names = salesflow_store::audit::people_named(request.store(), &history).await?;
     let ctx = request.ctx("/leads").await;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ShowPage {
         ctx,
+        history,
+        history_names,
         preview,
         converted_name,
         status_form,

@@ -149,8 +149,18 @@ impl ShowPage {
             "status" => self.ctx.label("opportunities.statuses", v),
             "probability" => format!("{v}%"),
             "amount" => self.ctx.money_in(v, &self.o.currency),
+            "expected_close_date" => match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+                Ok(d) => self.ctx.day(&Some(d)),
+                Err(_) => v.clone(),
+            },
             _ => v.clone(),
         }
+    }
+
+    /// A history line as a sentence in the reader's language.
+    pub(super) fn history_line(&self, e: &HistoryEntry) -> String {
+        let (from, to) = (self.history_value(e, &e.from_value), self.history_value(e, &e.to_value));
+        crate::history::deal_change(&self.ctx.locale, &e.field, e.user_name.as_deref(), &from, &to)
     }
 
     pub(super) fn reason_label<'a>(&self, r: &'a LostReasonView) -> &'a str {
