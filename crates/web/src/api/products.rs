@@ -172,6 +172,8 @@ pub struct ProductBody {
     pub reorder_point: String,
     #[serde(default = "zero")]
     pub safety_stock: String,
+    /// Where the product is usually bought (drafts from the low-stock list).
+    pub default_supplier_id: Option<i64>,
     /// Required when updating.
     pub version: Option<i64>,
 }
@@ -200,6 +202,7 @@ impl ProductBody {
             },
             category_id: self.category_id,
             active: self.active,
+            default_supplier_id: self.default_supplier_id,
         }
     }
 }
@@ -240,6 +243,7 @@ async fn update_product(
         "code": p.code, "name": p.name, "category_id": p.category_id, "specification": p.specification,
         "unit": p.unit, "list_price": p.list_price, "cost": p.cost, "tax_rate": p.tax_rate, "active": p.active,
         "reorder_point": p.reorder_point, "safety_stock": p.safety_stock,
+        "default_supplier_id": p.default_supplier_id,
     });
     let body: ProductBody = patch.apply(base, &meta.locale)?;
     let version = body.version.ok_or_else(|| invalid(&meta, vec![FieldError::new("version", "required")]))?;
