@@ -1,7 +1,7 @@
 //! Drafting purchase orders from the low-stock list, and the bulk load of
 //! past purchase orders for `salesflow demo` and `salesflow gen`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use salesflow_domain::access::{Action, Module};
@@ -139,11 +139,12 @@ pub struct PastPurchaseOrder {
 
 /// Writes past purchase orders (oldest first) with their numbers; a
 /// received one also puts its goods in stock with `receipt` movements
-/// tied to it, each with the warehouse's running balance. For `salesflow
-/// demo` and `salesflow gen` (no audit rows, like every bulk load).
+/// tied to it, and the stock cards they join get their running balance
+/// again in time order. For `salesflow demo` and `salesflow gen` (no
+/// audit rows, like every bulk load).
 pub async fn load_purchase_orders(store: &Store, orders: &[PastPurchaseOrder]) -> StoreResult<usize> {
     let txn = store.begin().await?;
-    let mut balances: HashMap<(i64, i64), Quantity> = HashMap::new();
+    let mut touched: BTreeSet<(i64, i64)> = BTreeSet::new();
     let mut numbers: HashMap<i32, i64> = HashMap::new();
     for o in orders {
         let lines: Vec<Line> = o.lines.iter().map(|(_, q, c)| Line { quantity: *q, unit_cost: *c }).collect();
@@ -192,22 +193,14 @@ pub async fn load_purchase_orders(store: &Store, orders: &[PastPurchaseOrder]) -
             .insert(&txn)
             .await?;
             let Some(at) = o.received_at else { continue };
-            let key = (*product_id, o.warehouse_id);
-            let balance = match balances.get(&key) {
-                Some(b) => *b,
-                None => {
-                    let row = stock::Entity::find_by_id(key).one(&txn).await?;
-                    Quantity(row.map(|r| r.on_hand).unwrap_or(0))
-                }
-            };
-            let after = balance + *quantity;
-            balances.insert(key, after);
+            touched.insert((*product_id, o.warehouse_id));
             stock_movement::ActiveModel {
                 product_id: Set(*product_id),
                 warehouse_id: Set(o.warehouse_id),
                 kind: Set(MovementKind::Receipt.code().to_owned()),
                 quantity: Set(quantity.0),
-                balance_after: Set(after.0),
+                // Set by the rebalance below, in time order.
+                balance_after: Set(0),
                 source_type: Set(Some(SOURCE_TYPE.to_owned())),
                 source_id: Set(Some(saved.id)),
                 reason: Set(saved.number.clone()),
@@ -229,24 +222,60 @@ pub async fn load_purchase_orders(store: &Store, orders: &[PastPurchaseOrder]) -
             .exec(&txn)
             .await?;
     }
-    let now = store.now();
-    for ((product_id, warehouse_id), on_hand) in balances {
-        stock::Entity::insert(stock::ActiveModel {
-            product_id: Set(product_id),
-            warehouse_id: Set(warehouse_id),
-            on_hand: Set(on_hand.0),
-            reserved: Set(0),
-            version: Set(1),
-            updated_at: Set(now),
-        })
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::columns([stock::Column::ProductId, stock::Column::WarehouseId])
-                .update_column(stock::Column::OnHand)
-                .to_owned(),
-        )
-        .exec(&txn)
-        .await?;
+    for (product_id, warehouse_id) in touched {
+        rebalance(&txn, store.now(), product_id, warehouse_id).await?;
     }
     txn.commit().await?;
     Ok(orders.len())
+}
+
+/// Recomputes a stock card's running balance in time order (past receipts
+/// were added among existing movements) and sets on hand to its end.
+async fn rebalance<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+    product_id: i64,
+    warehouse_id: i64,
+) -> StoreResult<()> {
+    use sea_orm::QueryOrder;
+    use sea_orm::sea_query::Expr;
+    let rows: Vec<(i64, i64, i64)> = stock_movement::Entity::find()
+        .select_only()
+        .column(stock_movement::Column::Id)
+        .column(stock_movement::Column::Quantity)
+        .column(stock_movement::Column::BalanceAfter)
+        .filter(stock_movement::Column::ProductId.eq(product_id))
+        .filter(stock_movement::Column::WarehouseId.eq(warehouse_id))
+        .order_by_asc(stock_movement::Column::CreatedAt)
+        .order_by_asc(stock_movement::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut balance = 0i64;
+    for (id, quantity, stored) in rows {
+        balance += quantity;
+        if stored != balance {
+            stock_movement::Entity::update_many()
+                .col_expr(stock_movement::Column::BalanceAfter, Expr::value(balance))
+                .filter(stock_movement::Column::Id.eq(id))
+                .exec(conn)
+                .await?;
+        }
+    }
+    stock::Entity::insert(stock::ActiveModel {
+        product_id: Set(product_id),
+        warehouse_id: Set(warehouse_id),
+        on_hand: Set(balance),
+        reserved: Set(0),
+        version: Set(1),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([stock::Column::ProductId, stock::Column::WarehouseId])
+            .update_column(stock::Column::OnHand)
+            .to_owned(),
+    )
+    .exec(conn)
+    .await?;
+    Ok(())
 }
