@@ -140,6 +140,8 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("PATCH", "/product-categories/{id}", Right(Products, Edit)),
     ("DELETE", "/product-categories/{id}", Right(Products, Delete)),
     ("GET", "/products", SignedIn),
+    ("GET", "/products/export.csv", Right(Products, Export)),
+    ("GET", "/products/export.xlsx", Right(Products, Export)),
     ("POST", "/products", Right(Products, Create)),
     ("GET", "/products/{id}", SignedIn),
     ("PATCH", "/products/{id}", Right(Products, Edit)),
