@@ -26,10 +26,13 @@ pub enum Module {
     /// Warehouses and stock movements (receipts, adjustments, transfers);
     /// everyone signed in reads stock.
     Inventory,
+    /// Suppliers and purchase orders; `edit` also orders, cancels and
+    /// receives goods against an order.
+    Purchasing,
 }
 
 impl Module {
-    pub const ALL: [Module; 7] = [
+    pub const ALL: [Module; 8] = [
         Module::Access,
         Module::Audit,
         Module::Settings,
@@ -37,6 +40,7 @@ impl Module {
         Module::Opportunities,
         Module::Products,
         Module::Inventory,
+        Module::Purchasing,
     ];
 
     pub fn code(self) -> &'static str {
@@ -48,6 +52,7 @@ impl Module {
             Module::Opportunities => "opportunities",
             Module::Products => "products",
             Module::Inventory => "inventory",
+            Module::Purchasing => "purchasing",
         }
     }
 
@@ -220,6 +225,7 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     manager.grant(Customers, &[View, Create, Edit, Delete, Export, Administer]);
     manager.grant(Opportunities, &[View, Create, Edit, Delete, Approve, Export]);
     manager.grant(Products, &[View, Create, Edit, Delete, Export]);
+    manager.grant(Purchasing, &[View]);
     let mut staff = Permissions::default();
     staff.grant(Settings, &[View]);
     let mut sales = staff.clone();
@@ -231,6 +237,7 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     let mut warehouse = staff.clone();
     warehouse.grant(Products, &[View, Export]);
     warehouse.grant(Inventory, &[View, Create, Edit, Delete, Export]);
+    warehouse.grant(Purchasing, &[View, Create, Edit, Delete, Export]);
     vec![
         BuiltInRole {
             code: "admin",
@@ -424,15 +431,16 @@ mod tests {
         let can = |code: &str, module| {
             roles.iter().find(|r| r.code == code).unwrap().permissions.allows(module, Action::Edit)
         };
-        for (code, products, inventory) in [
-            ("admin", true, true),
-            ("sales_manager", true, false),
-            ("salesperson", false, false),
-            ("warehouse", false, true),
-            ("management", false, false),
+        for (code, products, inventory, purchasing) in [
+            ("admin", true, true, true),
+            ("sales_manager", true, false, false),
+            ("salesperson", false, false, false),
+            ("warehouse", false, true, true),
+            ("management", false, false, false),
         ] {
             assert_eq!(can(code, Module::Products), products, "{code}");
             assert_eq!(can(code, Module::Inventory), inventory, "{code}");
+            assert_eq!(can(code, Module::Purchasing), purchasing, "{code}");
         }
     }
 

@@ -20,6 +20,7 @@ pub mod orders;
 pub mod people;
 pub mod pipelines;
 pub mod products;
+pub mod purchasing;
 pub mod quantity;
 pub mod records;
 pub mod regions;

@@ -30,6 +30,7 @@ pub mod paging;
 pub mod picklists;
 pub mod pipelines;
 pub mod products;
+pub mod purchasing;
 pub mod reports;
 pub mod saved_views;
 pub mod scope;

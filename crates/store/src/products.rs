@@ -25,7 +25,9 @@ use serde::Serialize;
 
 use crate::Store;
 use crate::audit::AuditEvent;
-use crate::entity::{customer, price_list_entry, product, product_category, stock, stock_movement};
+use crate::entity::{
+    customer, price_list_entry, product, product_category, purchase_order_line, stock, stock_movement, supplier,
+};
 use crate::error::{StoreError, StoreResult};
 use crate::paging::{Key, Keyset, Page, PageRequest, SortField};
 use crate::scope::Actor;
@@ -59,6 +61,8 @@ pub struct ProductView {
     /// Decimal string in the product's unit (up to three decimals).
     pub reorder_point: String,
     pub safety_stock: String,
+    /// Where the product is usually bought.
+    pub default_supplier_id: Option<i64>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -76,6 +80,7 @@ fn view(m: product::Model, categories: &HashMap<i64, String>) -> ProductView {
         code: m.code,
         name: m.name,
         category_id: m.category_id,
+        default_supplier_id: m.default_supplier_id,
         specification: m.specification,
         unit: m.unit,
         active: m.active,
@@ -323,6 +328,8 @@ pub struct ProductInput {
     pub text: ProductText,
     pub category_id: Option<i64>,
     pub active: bool,
+    /// Where the product is usually bought (drafts from the low-stock list).
+    pub default_supplier_id: Option<i64>,
 }
 
 fn code_taken(err: DbErr) -> StoreError {
@@ -345,6 +352,11 @@ async fn checked<C: ConnectionTrait>(conn: &C, input: &ProductInput, id: Option<
         && product_category::Entity::find_by_id(c).count(conn).await? == 0
     {
         invalid.push(FieldError::new("category_id", "unknown_reference"));
+    }
+    if let Some(s) = input.default_supplier_id
+        && supplier::Entity::find_by_id(s).count(conn).await? == 0
+    {
+        invalid.push(FieldError::new("default_supplier_id", "unknown_reference"));
     }
     let code = input.text.code.trim();
     if !code.is_empty() {
@@ -377,6 +389,7 @@ pub async fn create_product(store: &Store, actor: &Actor, input: ProductInput) -
         active: Set(input.active),
         reorder_point: Set(v.reorder_point.0),
         safety_stock: Set(v.safety_stock.0),
+        default_supplier_id: Set(input.default_supplier_id),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -416,6 +429,7 @@ pub async fn update_product(
         .set(C::Active, Expr::value(input.active))
         .set(C::ReorderPoint, Expr::value(v.reorder_point.0))
         .set(C::SafetyStock, Expr::value(v.safety_stock.0))
+        .set(C::DefaultSupplierId, Expr::value(input.default_supplier_id))
         .map_db_error(code_taken)
         .exec()
         .await?;
@@ -436,6 +450,13 @@ pub async fn delete_product(store: &Store, actor: &Actor, id: i64) -> StoreResul
         stock_movement::Entity::find().filter(stock_movement::Column::ProductId.eq(id)).count(&unit).await?;
     if movements > 0 {
         return Err(Invalid(vec![FieldError::new("id", "product_has_movements").with("count", movements)]).into());
+    }
+    let ordered = purchase_order_line::Entity::find()
+        .filter(purchase_order_line::Column::ProductId.eq(id))
+        .count(&unit)
+        .await?;
+    if ordered > 0 {
+        return Err(Invalid(vec![FieldError::new("id", "product_has_purchase_orders").with("count", ordered)]).into());
     }
     stock::Entity::delete_many().filter(stock::Column::ProductId.eq(id)).exec(&unit).await?;
     price_list_entry::Entity::delete_many().filter(price_list_entry::Column::ProductId.eq(id)).exec(&unit).await?;

@@ -306,7 +306,9 @@ versioned!(
     product,
     product_category,
     price_list_entry,
-    warehouse
+    warehouse,
+    supplier,
+    purchase_order
 );
 
 // The unit is the connection its area code reads and writes through.

@@ -18,6 +18,8 @@ pub struct Model {
     pub active: bool,
     pub reorder_point: i64,
     pub safety_stock: i64,
+    /// Where the product is usually bought (drafts from the low-stock list).
+    pub default_supplier_id: Option<i64>,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

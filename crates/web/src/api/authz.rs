@@ -29,7 +29,7 @@ pub enum Need {
 }
 
 use Action::*;
-use Module::{Access, Audit, Customers, Inventory, Opportunities, Products, Settings};
+use Module::{Access, Audit, Customers, Inventory, Opportunities, Products, Purchasing, Settings};
 use Need::*;
 
 const CUSTOMER_BULK: &[(Module, Action)] = &[(Customers, Edit), (Customers, Delete)];
@@ -140,6 +140,8 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("PATCH", "/product-categories/{id}", Right(Products, Edit)),
     ("DELETE", "/product-categories/{id}", Right(Products, Delete)),
     ("GET", "/products", SignedIn),
+    ("GET", "/products/export.csv", Right(Products, Export)),
+    ("GET", "/products/export.xlsx", Right(Products, Export)),
     ("POST", "/products", Right(Products, Create)),
     ("GET", "/products/{id}", SignedIn),
     ("PATCH", "/products/{id}", Right(Products, Edit)),
@@ -159,6 +161,21 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/stock/low", SignedIn),
     ("GET", "/stock-movements", SignedIn),
     ("POST", "/stock-movements", Right(Inventory, Create)),
+    // purchasing
+    ("GET", "/suppliers", Right(Purchasing, View)),
+    ("POST", "/suppliers", Right(Purchasing, Create)),
+    ("GET", "/suppliers/{id}", Right(Purchasing, View)),
+    ("PATCH", "/suppliers/{id}", Right(Purchasing, Edit)),
+    ("DELETE", "/suppliers/{id}", Right(Purchasing, Delete)),
+    ("GET", "/purchase-orders", Right(Purchasing, View)),
+    ("POST", "/purchase-orders", Right(Purchasing, Create)),
+    ("POST", "/purchase-orders/from-low-stock", Right(Purchasing, Create)),
+    ("GET", "/purchase-orders/{id}", Right(Purchasing, View)),
+    ("PATCH", "/purchase-orders/{id}", Right(Purchasing, Edit)),
+    ("DELETE", "/purchase-orders/{id}", Right(Purchasing, Delete)),
+    ("POST", "/purchase-orders/{id}/order", Right(Purchasing, Edit)),
+    ("POST", "/purchase-orders/{id}/cancel", Right(Purchasing, Edit)),
+    ("POST", "/purchase-orders/{id}/receive", Right(Purchasing, Edit)),
     // tasks
     ("GET", "/tasks", Right(Customers, View)),
     ("POST", "/tasks", Right(Customers, Create)),

@@ -22,6 +22,7 @@ pub(crate) mod opportunities;
 mod picklists;
 pub(crate) mod pipelines;
 pub(crate) mod products;
+pub(crate) mod purchasing;
 pub(crate) mod reports;
 pub(crate) mod settings;
 pub(crate) mod tasks;
@@ -92,7 +93,8 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reports::routes())
         .merge(imports::routes())
         .merge(products::routes())
-        .merge(inventory::routes());
+        .merge(inventory::routes())
+        .merge(purchasing::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::NaiveDate;
 use salesflow_domain::products::ProductText;
 use salesflow_domain::{FieldError, Invalid};
@@ -19,6 +20,7 @@ use utoipa_axum::routes;
 use super::body::MergePatch;
 use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
+use crate::export;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
 
@@ -27,6 +29,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_categories, create_category))
         .routes(routes!(update_category, delete_category))
         .routes(routes!(list_products, create_product))
+        .routes(routes!(export_products))
+        .routes(routes!(export_products_xlsx))
         .routes(routes!(get_product, update_product, delete_product))
         .routes(routes!(list_prices, add_price))
         .routes(routes!(delete_price))
@@ -146,6 +150,45 @@ async fn list_products(
     Ok(Json(products::list_products(&state.store, &session.actor, &filter, &paging.page()).await.api(&meta)?.into()))
 }
 
+/// The filtered catalogue as CSV (UTF-8 with BOM, streamed; needs the export right).
+#[utoipa::path(get, path = "/products/export.csv", tag = "products", params(ProductQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem)))]
+async fn export_products(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<ProductQuery>,
+) -> ApiResult<Response> {
+    export_as(state, session, meta, q, export::Format::Csv).await
+}
+
+/// The filtered catalogue as an Excel workbook (needs the export right).
+#[utoipa::path(get, path = "/products/export.xlsx", tag = "products", params(ProductQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    body = Vec<u8>), (status = 403, body = Problem)))]
+async fn export_products_xlsx(
+    State(state): State<AppState>,
+    ApiCaller(session, meta): ApiCaller,
+    ApiQuery(q): ApiQuery<ProductQuery>,
+) -> ApiResult<Response> {
+    export_as(state, session, meta, q, export::Format::Xlsx).await
+}
+
+async fn export_as(
+    state: AppState,
+    session: crate::auth::Session,
+    meta: crate::auth::RequestMeta,
+    q: ProductQuery,
+    format: export::Format,
+) -> ApiResult<Response> {
+    let t = |k: &str| crate::i18n::t(&meta.locale, k);
+    let header = export::header(&t, &export::PRODUCT_COLUMNS);
+    let filter = ProductFilter { q: q.q, category_id: q.category_id, active: q.active };
+    let fetch = export::products(state.store.clone(), session.actor.clone(), filter).api(&meta)?;
+    let download =
+        export::Download { store: &state.store, locale: &meta.locale, kind: "products", file_stem: "products" };
+    export::respond(download, format, header, fetch).await.api(&meta)
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductBody {
@@ -172,6 +215,8 @@ pub struct ProductBody {
     pub reorder_point: String,
     #[serde(default = "zero")]
     pub safety_stock: String,
+    /// Where the product is usually bought (drafts from the low-stock list).
+    pub default_supplier_id: Option<i64>,
     /// Required when updating.
     pub version: Option<i64>,
 }
@@ -200,6 +245,7 @@ impl ProductBody {
             },
             category_id: self.category_id,
             active: self.active,
+            default_supplier_id: self.default_supplier_id,
         }
     }
 }
@@ -240,6 +286,7 @@ async fn update_product(
         "code": p.code, "name": p.name, "category_id": p.category_id, "specification": p.specification,
         "unit": p.unit, "list_price": p.list_price, "cost": p.cost, "tax_rate": p.tax_rate, "active": p.active,
         "reorder_point": p.reorder_point, "safety_stock": p.safety_stock,
+        "default_supplier_id": p.default_supplier_id,
     });
     let body: ProductBody = patch.apply(base, &meta.locale)?;
     let version = body.version.ok_or_else(|| invalid(&meta, vec![FieldError::new("version", "required")]))?;

@@ -23,6 +23,7 @@ use salesflow_store::leads::{self, LeadFilter, LeadView};
 use salesflow_store::opportunities;
 use salesflow_store::picklists::{self, Picklists};
 use salesflow_store::paging::PageRequest;
+use salesflow_store::products::{self, ProductFilter, ProductView};
 use salesflow_store::tasks::{self, TaskFilter, TaskView};
 use salesflow_store::{Actor, Store, StoreError, StoreResult};
 
@@ -212,6 +213,50 @@ pub fn leads(store: Store, actor: Actor, filter: LeadFilter, locale: String) -> 
             let req = PageRequest { limit: Some(PAGE), cursor, sort: None };
             let page = leads::list_leads(&store, &actor, &filter, &req).await?;
             Ok((page.items.iter().map(|l| lead_row(l, &locale)).collect(), page.next_cursor))
+        })
+    }))
+}
+
+pub const PRODUCT_COLUMNS: [&str; 11] = [
+    "products.code",
+    "products.name",
+    "products.category",
+    "products.specification",
+    "products.unit",
+    "products.list_price",
+    "products.cost",
+    "products.tax_rate",
+    "products.reorder_point",
+    "products.safety_stock",
+    "products.active",
+];
+
+fn product_row(p: &ProductView) -> Vec<Cell> {
+    vec![
+        Cell::text(&p.code),
+        Cell::text(&p.name),
+        Cell::opt_text(&p.category_name),
+        Cell::text(&p.specification),
+        Cell::text(&p.unit),
+        Cell::Money(p.list_price.clone()),
+        Cell::Money(p.cost.clone()),
+        Cell::Text(p.tax_rate.clone()),
+        Cell::Text(p.reorder_point.clone()),
+        Cell::Text(p.safety_stock.clone()),
+        Cell::Bool(p.active),
+    ]
+}
+
+/// The catalogue (with its filters), by code: needs the products module's
+/// export right.
+pub fn products(store: Store, actor: Actor, filter: ProductFilter) -> StoreResult<Fetch> {
+    actor.require(Module::Products, Action::Export)?;
+    Ok(Arc::new(move |cursor| {
+        let (store, actor, filter) = (store.clone(), actor.clone(), filter.clone());
+        Box::pin(async move {
+            let req = PageRequest { limit: Some(PAGE), cursor, sort: None };
+            let page = products::list_products(&store, &actor, &filter, &req).await?;
+            Ok((page.items.iter().map(product_row).collect(), page.next_cursor))
         })
     }))
 }

@@ -50,6 +50,8 @@ struct StockPage {
     low: Vec<LowStockView>,
     movements: Vec<MovementView>,
     can_move: bool,
+    /// May draft purchase orders from the low-stock list.
+    can_draft: bool,
     form: MovementForm,
     errors: FormErrors,
 }
@@ -78,6 +80,7 @@ async fn page(request: &Page, q: StockQuery, form: MovementForm, errors: FormErr
         low: inventory::low_stock(store, actor, 100).await?,
         movements: movements.items,
         can_move: actor.can(Module::Inventory, Action::Create),
+        can_draft: actor.can(Module::Purchasing, Action::Create),
         form,
         errors,
     })

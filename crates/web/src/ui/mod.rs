@@ -21,6 +21,7 @@ mod page;
 pub(crate) mod picklists;
 mod pipelines;
 mod products;
+mod purchasing;
 mod reports;
 pub(crate) mod settings;
 mod views;
@@ -70,6 +71,7 @@ pub fn routes() -> Router<AppState> {
         .merge(pipelines::routes())
         .merge(products::routes())
         .merge(inventory::routes())
+        .merge(purchasing::routes())
 }
 
 const FLASH_COOKIE: &str = "sf_flash";
@@ -321,6 +323,9 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     // Reference data: every person signed in reads products and stock.
     work.push(item("/products", "products.nav", "package"));
     work.push(item("/stock", "inventory.nav", "archive"));
+    if actor.can(Module::Purchasing, Action::View) {
+        work.push(item("/purchase-orders", "purchasing.nav", "truck"));
+    }
     if actor.can(Module::Customers, Action::Create) || actor.can(Module::Customers, Action::Edit) {
         work.push(item("/imports", "imports.nav", "upload"));
     }

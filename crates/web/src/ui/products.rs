@@ -10,6 +10,7 @@ use salesflow_domain::products::ProductText;
 use salesflow_store::inventory::{self, MovementFilter, MovementView, StockFilter, StockView};
 use salesflow_store::paging::PageRequest;
 use salesflow_store::products::{self, CategoryView, PriceEntryView, ProductFilter, ProductInput, ProductView};
+use salesflow_store::purchasing::{self, SupplierFilter, SupplierView};
 use serde::Deserialize;
 
 use super::page::Page;
@@ -133,6 +134,8 @@ struct ProductForm {
     tax_rate: String,
     reorder_point: String,
     safety_stock: String,
+    #[serde(default)]
+    default_supplier_id: String,
     /// The checkbox: present when ticked.
     active: Option<String>,
     version: i64,
@@ -151,6 +154,7 @@ impl ProductForm {
             tax_rate: p.tax_rate.clone(),
             reorder_point: p.reorder_point.clone(),
             safety_stock: p.safety_stock.clone(),
+            default_supplier_id: p.default_supplier_id.map(|c| c.to_string()).unwrap_or_default(),
             active: p.active.then(|| "1".to_owned()),
             version: p.version,
         }
@@ -159,6 +163,8 @@ impl ProductForm {
     fn input(&self) -> Result<ProductInput, salesflow_domain::Invalid> {
         let category_id = super::opt_id(&self.category_id)
             .map_err(|_| salesflow_domain::Invalid::one("category_id", "invalid_choice"))?;
+        let default_supplier_id = super::opt_id(&self.default_supplier_id)
+            .map_err(|_| salesflow_domain::Invalid::one("default_supplier_id", "invalid_choice"))?;
         Ok(ProductInput {
             text: ProductText {
                 code: self.code.clone(),
@@ -173,6 +179,7 @@ impl ProductForm {
             },
             category_id,
             active: self.active.is_some(),
+            default_supplier_id,
         })
     }
 }
@@ -184,6 +191,9 @@ struct FormPage {
     id: Option<i64>,
     form: ProductForm,
     categories: Vec<CategoryView>,
+    /// The supplier choices; `None` for a person who may not see suppliers
+    /// (the form then keeps the product's default supplier as it is).
+    suppliers: Option<Vec<SupplierView>>,
     errors: FormErrors,
 }
 
@@ -206,7 +216,13 @@ impl FormPage {
 
 async fn form_page(request: &Page, id: Option<i64>, form: ProductForm, errors: FormErrors) -> PageResult<FormPage> {
     let categories = products::list_categories(request.store(), request.actor()).await?;
-    Ok(FormPage { ctx: request.ctx("/products").await, id, form, categories, errors })
+    let suppliers = if request.actor().can(Module::Purchasing, Action::View) {
+        let all = PageRequest { limit: Some(500), ..Default::default() };
+        Some(purchasing::list_suppliers(request.store(), request.actor(), &SupplierFilter::default(), &all).await?.items)
+    } else {
+        None
+    };
+    Ok(FormPage { ctx: request.ctx("/products").await, id, form, categories, suppliers, errors })
 }
 
 async fn new_page(request: Page) -> PageResult {

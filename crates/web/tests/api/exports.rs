@@ -236,3 +236,37 @@ async fn a_customer_export_imports_back_with_the_same_values_in_either_language(
         assert_eq!(customers_by_name(&fresh).await, original, "{file}");
     }
 }
+
+/// The catalogue exports with its Chinese names intact (CSV with a BOM,
+/// a formula-looking cell neutralised; Excel on a named sheet), and only
+/// for those with the products export right.
+#[tokio::test]
+async fn products_export_as_csv_and_excel_with_chinese_names() {
+    let app = TestApp::new().await;
+    let body = json!({"code": "SEN-T100", "name": "工业温度传感器", "unit": "个", "list_price": "680.00",
+                      "specification": "=1+1 PT100，-50–400 °C"});
+    app.products().create(&body).await;
+    app.product("PLC-S7", "10").await;
+    let (s, csv) = download(&app, "/api/v1/products/export.csv?q=SEN", "zh-CN").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "Excel reads UTF-8 by its BOM");
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("编码,名称"), "{text}");
+    assert!(lines[1].contains("SEN-T100,工业温度传感器"), "{text}");
+    assert!(lines[1].contains("'=1+1 PT100，-50–400 °C"), "a formula is neutralised: {text}");
+
+    let (s, bytes) = download(&app, "/api/v1/products/export.xlsx", "zh-CN").await;
+    assert_eq!(s, StatusCode::OK);
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), ["产品"]);
+    let range = book.worksheet_range("产品").unwrap();
+    let names: Vec<String> = range.rows().skip(1).map(|r| r[1].to_string()).collect();
+    assert_eq!(names, ["产品 PLC-S7", "工业温度传感器"]);
+
+    let (_, sales) = app.signed_in("li.na", "salesperson", None).await;
+    let request = api_request(Method::GET, "/api/v1/products/export.csv", Some(&sales), None, &[]);
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}

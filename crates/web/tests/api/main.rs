@@ -31,6 +31,7 @@ mod opportunity_pages;
 mod pages;
 mod patch;
 mod products;
+mod purchasing;
 mod races;
 mod reports;
 mod search;

@@ -10,9 +10,11 @@ use salesflow_store::{Actor, Store};
 
 mod comments;
 mod products;
+mod purchasing;
 
 use comments::load_comments_and_files;
 use products::load_products;
+use purchasing::load_purchasing;
 
 /// Every demo account signs in with this password (printed on loading).
 pub const DEMO_PASSWORD: &str = "salesflow-demo";
@@ -124,8 +126,9 @@ pub async fn load(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<(
     load_handover_request(store).await?;
     load_comments_and_files(store, data_dir).await?;
     let products = load_products(store, &system).await?;
+    let purchase_orders = load_purchasing(store, &system).await?;
     println!(
-        "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
+        "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses, {purchase_orders} purchase orders. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),
         PEOPLE.len(),
         CUSTOMERS.len()

@@ -12,8 +12,10 @@ use salesflow_store::{Actor, Store};
 use sea_orm::{EntityTrait, Set};
 
 mod products;
+mod purchasing;
 
 use products::generate_products;
+use purchasing::generate_purchase_orders;
 
 #[derive(Args)]
 pub struct GenArgs {
@@ -50,6 +52,10 @@ pub struct GenArgs {
     /// and warehouses over two years (each product's stock card in time order).
     #[arg(long, default_value_t = 0)]
     movements: u64,
+    /// How many purchase orders to add (twenty new suppliers, lines of the
+    /// active products, over two years; most received into a warehouse).
+    #[arg(long, default_value_t = 0)]
+    purchase_orders: u64,
     /// Password of every generated user.
     #[arg(long, default_value = "bench-password")]
     password: String,
@@ -227,6 +233,9 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     }
     if args.products > 0 {
         generate_products(store, args.products, args.movements).await?;
+    }
+    if args.purchase_orders > 0 {
+        generate_purchase_orders(store, args.purchase_orders).await?;
     }
     // Fresh statistics for the planner: the tables grew by orders of magnitude.
     store.after_bulk_load().await?;

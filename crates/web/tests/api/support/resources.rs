@@ -159,6 +159,14 @@ impl TestApp {
         self.resource("stock-movements")
     }
 
+    pub fn suppliers(&self) -> Resource<'_> {
+        self.resource("suppliers")
+    }
+
+    pub fn purchase_orders(&self) -> Resource<'_> {
+        self.resource("purchase-orders")
+    }
+
     pub fn roles(&self) -> Resource<'_> {
         self.resource("roles")
     }
