@@ -26,10 +26,15 @@ pub enum Module {
     /// Warehouses and stock movements (receipts, adjustments, transfers);
     /// everyone signed in reads stock.
     Inventory,
+    /// Sales orders (销售订单): `view` within the data scope (a customer's
+    /// orders follow the customer), `create`/`edit` drafts, submissions,
+    /// shipments and cancellations. Approving is the approval engine's
+    /// business: whoever the rules name for the current step decides.
+    Orders,
 }
 
 impl Module {
-    pub const ALL: [Module; 7] = [
+    pub const ALL: [Module; 8] = [
         Module::Access,
         Module::Audit,
         Module::Settings,
@@ -37,6 +42,7 @@ impl Module {
         Module::Opportunities,
         Module::Products,
         Module::Inventory,
+        Module::Orders,
     ];
 
     pub fn code(self) -> &'static str {
@@ -48,6 +54,7 @@ impl Module {
             Module::Opportunities => "opportunities",
             Module::Products => "products",
             Module::Inventory => "inventory",
+            Module::Orders => "orders",
         }
     }
 
@@ -220,17 +227,20 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     manager.grant(Customers, &[View, Create, Edit, Delete, Export, Administer]);
     manager.grant(Opportunities, &[View, Create, Edit, Delete, Approve, Export]);
     manager.grant(Products, &[View, Create, Edit, Delete, Export]);
+    manager.grant(Orders, &[View, Create, Edit, Delete, Approve, Export]);
     let mut staff = Permissions::default();
     staff.grant(Settings, &[View]);
     let mut sales = staff.clone();
     sales.grant(Customers, &[View, Create, Edit, Export]);
     sales.grant(Opportunities, &[View, Create, Edit, Export]);
+    sales.grant(Orders, &[View, Create, Edit, Export]);
     let mut support = staff.clone();
     support.grant(Customers, &[View]);
     support.grant(Opportunities, &[View]);
     let mut warehouse = staff.clone();
     warehouse.grant(Products, &[View, Export]);
     warehouse.grant(Inventory, &[View, Create, Edit, Delete, Export]);
+    warehouse.grant(Orders, &[View, Edit]);
     vec![
         BuiltInRole {
             code: "admin",

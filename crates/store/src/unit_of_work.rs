@@ -306,7 +306,10 @@ versioned!(
     product,
     product_category,
     price_list_entry,
-    warehouse
+    warehouse,
+    approval_rule,
+    approval_request,
+    order
 );
 
 // The unit is the connection its area code reads and writes through.

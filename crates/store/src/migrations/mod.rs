@@ -29,6 +29,7 @@ mod m20261208_000027_comments;
 mod m20261208_000028_attachments;
 mod m20261208_000030_products;
 mod m20261208_000031_inventory;
+mod m20261209_000040_orders_approvals;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000028_attachments::Migration),
             Box::new(m20261208_000030_products::Migration),
             Box::new(m20261208_000031_inventory::Migration),
+            Box::new(m20261209_000040_orders_approvals::Migration),
         ]
     }
 }
