@@ -20,6 +20,7 @@ mod opportunities;
 mod page;
 pub(crate) mod picklists;
 mod pipelines;
+mod orders;
 mod products;
 mod reports;
 pub(crate) mod settings;
@@ -70,6 +71,7 @@ pub fn routes() -> Router<AppState> {
         .merge(pipelines::routes())
         .merge(products::routes())
         .merge(inventory::routes())
+        .merge(orders::routes())
 }
 
 const FLASH_COOKIE: &str = "sf_flash";
@@ -301,6 +303,10 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     // Reference data: every person signed in reads products and stock.
     work.push(item("/products", "products.nav", "package"));
     work.push(item("/stock", "inventory.nav", "archive"));
+    if actor.can(Module::Orders, Action::View) {
+        work.push(item("/orders", "orders.nav", "list"));
+    }
+    work.push(item("/approvals", "approvals.nav", "shield"));
     if actor.can(Module::Customers, Action::Create) || actor.can(Module::Customers, Action::Edit) {
         work.push(item("/imports", "imports.nav", "upload"));
     }
@@ -324,6 +330,7 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     if actor.can(Module::Settings, Action::Edit) {
         admin.push(item("/admin/settings", "nav.settings", "cog"));
         admin.push(item("/admin/picklists", "picklists.nav", "list"));
+        admin.push(item("/admin/approval-rules", "approvals.rules_nav", "cog"));
     }
     if actor.can(Module::Opportunities, Action::View) {
         let reports = vec![
