@@ -24,6 +24,8 @@ struct Dashboard {
     can_create_customers: bool,
     can_create_deals: bool,
     user_id: Option<i64>,
+    /// Approval requests waiting for the user (我的审批).
+    approvals_waiting: u64,
 }
 
 impl Dashboard {
@@ -99,6 +101,7 @@ async fn dashboard(request: Page) -> PageResult<Response> {
         can_create_customers: actor.can(Module::Customers, Action::Create),
         can_create_deals: actor.can(Module::Opportunities, Action::Create),
         user_id: actor.user_id,
+        approvals_waiting: salesflow_store::approvals::waiting_count(request.store(), actor).await?,
         ctx,
         home,
     };

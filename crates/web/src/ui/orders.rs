@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Deserialize, Default)]
 struct ListQuery {
     status: Option<String>,
+    customer_id: Option<String>,
     cursor: Option<String>,
 }
 
@@ -61,11 +62,17 @@ struct ListPage {
 async fn list_page(request: Page, Query(q): Query<ListQuery>) -> PageResult {
     let (store, actor) = (request.store(), request.actor());
     let status = q.status.clone().unwrap_or_default();
-    let filter = OrderFilter { status: OrderStatus::parse(status.trim()), ..Default::default() };
+    let customer = q.customer_id.clone().unwrap_or_default();
+    let filter = OrderFilter {
+        status: OrderStatus::parse(status.trim()),
+        customer_id: id_of(&customer),
+        ..Default::default()
+    };
     let paging = PageRequest { limit: Some(50), cursor: q.cursor.clone(), sort: None };
     let found = orders::list(store, actor, &filter, &paging).await?;
     let next_url = found.next_cursor.map(|c| {
-        format!("/orders?{}", super::query_string([("cursor", Some(c.as_str())), ("status", Some(status.as_str()))]))
+        let pairs = [("cursor", Some(c.as_str())), ("status", Some(status.as_str())), ("customer_id", Some(customer.as_str()))];
+        format!("/orders?{}", super::query_string(pairs))
     });
     let p = ListPage {
         ctx: request.ctx("/orders").await,
@@ -243,6 +250,19 @@ struct FormPage {
 impl FormPage {
     fn line_error(&self, i: &usize, field: &str) -> Option<&String> {
         self.errors.get(&format!("lines[{i}].{field}"))
+    }
+
+    /// Errors not shown beside a field of the form (the lines' are on their rows).
+    fn general_errors(&self) -> Vec<&String> {
+        const SHOWN: [&str; 5] = ["customer_id", "warehouse_id", "delivery_address", "delivery_date", "notes"];
+        let mut found: Vec<(&String, &String)> = self
+            .errors
+            .0
+            .iter()
+            .filter(|(k, _)| !SHOWN.contains(&k.as_str()) && !k.starts_with("lines["))
+            .collect();
+        found.sort();
+        found.into_iter().map(|(_, v)| v).collect()
     }
 }
 
