@@ -29,8 +29,10 @@ use crate::scope::Actor;
 
 mod edit;
 mod flow;
+mod load;
 pub use edit::*;
 pub use flow::*;
+pub use load::*;
 
 pub(crate) const LINK: &str = "/orders/";
 

@@ -9,9 +9,11 @@ use salesflow_store::customers::{self, ContactInput, CustomerInput};
 use salesflow_store::{Actor, Store};
 
 mod comments;
+mod orders;
 mod products;
 
 use comments::load_comments_and_files;
+use orders::load_orders;
 use products::load_products;
 
 /// Every demo account signs in with this password (printed on loading).
@@ -124,8 +126,9 @@ pub async fn load(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<(
     load_handover_request(store).await?;
     load_comments_and_files(store, data_dir).await?;
     let products = load_products(store, &system).await?;
+    let orders = load_orders(store, &system).await?;
     println!(
-        "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
+        "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses, {orders} sales orders. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),
         PEOPLE.len(),
         CUSTOMERS.len()

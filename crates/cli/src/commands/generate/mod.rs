@@ -11,8 +11,10 @@ use salesflow_store::search::{self, Kind};
 use salesflow_store::{Actor, Store};
 use sea_orm::{EntityTrait, Set};
 
+mod orders;
 mod products;
 
+use orders::generate_orders;
 use products::generate_products;
 
 #[derive(Args)]
@@ -50,6 +52,10 @@ pub struct GenArgs {
     /// and warehouses over two years (each product's stock card in time order).
     #[arg(long, default_value_t = 0)]
     movements: u64,
+    /// How many sales orders to add (about three lines each, closed over two
+    /// years) on owned customers and active products.
+    #[arg(long, default_value_t = 0)]
+    orders: u64,
     /// Password of every generated user.
     #[arg(long, default_value = "bench-password")]
     password: String,
@@ -227,6 +233,9 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     }
     if args.products > 0 {
         generate_products(store, args.products, args.movements).await?;
+    }
+    if args.orders > 0 {
+        generate_orders(store, args.orders).await?;
     }
     // Fresh statistics for the planner: the tables grew by orders of magnitude.
     store.after_bulk_load().await?;
