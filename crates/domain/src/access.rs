@@ -29,6 +29,11 @@ pub enum Module {
     /// Suppliers and purchase orders; `edit` also orders, cancels and
     /// receives goods against an order.
     Purchasing,
+    /// Sales orders (销售订单): `view` within the data scope (a customer's
+    /// orders follow the customer), `create`/`edit` drafts, submissions,
+    /// shipments and cancellations. Approving is the approval engine's
+    /// business: whoever the rules name for the current step decides.
+    Orders,
 }
 
 impl Module {
@@ -41,6 +46,7 @@ impl Module {
         Module::Products,
         Module::Inventory,
         Module::Purchasing,
+        Module::Orders,
     ];
 
     pub fn code(self) -> &'static str {
@@ -53,6 +59,7 @@ impl Module {
             Module::Products => "products",
             Module::Inventory => "inventory",
             Module::Purchasing => "purchasing",
+            Module::Orders => "orders",
         }
     }
 
@@ -226,11 +233,13 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     manager.grant(Opportunities, &[View, Create, Edit, Delete, Approve, Export]);
     manager.grant(Products, &[View, Create, Edit, Delete, Export]);
     manager.grant(Purchasing, &[View]);
+    manager.grant(Orders, &[View, Create, Edit, Delete, Approve, Export]);
     let mut staff = Permissions::default();
     staff.grant(Settings, &[View]);
     let mut sales = staff.clone();
     sales.grant(Customers, &[View, Create, Edit, Export]);
     sales.grant(Opportunities, &[View, Create, Edit, Export]);
+    sales.grant(Orders, &[View, Create, Edit, Export]);
     let mut support = staff.clone();
     support.grant(Customers, &[View]);
     support.grant(Opportunities, &[View]);
@@ -238,6 +247,7 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     warehouse.grant(Products, &[View, Export]);
     warehouse.grant(Inventory, &[View, Create, Edit, Delete, Export]);
     warehouse.grant(Purchasing, &[View, Create, Edit, Delete, Export]);
+    warehouse.grant(Orders, &[View, Edit]);
     vec![
         BuiltInRole {
             code: "admin",

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod activities;
+pub mod approvals;
 pub mod attachments;
 pub mod audit;
 pub mod clashes;
@@ -26,6 +27,7 @@ mod locks;
 mod migrations;
 pub mod notifications;
 pub mod opportunities;
+pub mod orders;
 pub mod paging;
 pub mod picklists;
 pub mod pipelines;

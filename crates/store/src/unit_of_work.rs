@@ -308,7 +308,10 @@ versioned!(
     price_list_entry,
     warehouse,
     supplier,
-    purchase_order
+    purchase_order,
+    approval_rule,
+    approval_request,
+    order
 );
 
 // The unit is the connection its area code reads and writes through.

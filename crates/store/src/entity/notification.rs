@@ -37,6 +37,15 @@ pub enum NotificationKind {
     /// A stock movement took a product to or under its reorder point.
     #[sea_orm(string_value = "low_stock")]
     LowStock,
+    /// A document waits for the user's approval.
+    #[sea_orm(string_value = "approval_request")]
+    ApprovalRequest,
+    /// The user's document was approved (its last step).
+    #[sea_orm(string_value = "approval_approved")]
+    ApprovalApproved,
+    /// The user's document was rejected.
+    #[sea_orm(string_value = "approval_rejected")]
+    ApprovalRejected,
 }
 
 impl NotificationKind {
@@ -47,6 +56,9 @@ impl NotificationKind {
             NotificationKind::HandoverRequest => "handover_request",
             NotificationKind::Mention => "mention",
             NotificationKind::LowStock => "low_stock",
+            NotificationKind::ApprovalRequest => "approval_request",
+            NotificationKind::ApprovalApproved => "approval_approved",
+            NotificationKind::ApprovalRejected => "approval_rejected",
         }
     }
 }

@@ -30,6 +30,7 @@ mod m20261208_000028_attachments;
 mod m20261208_000030_products;
 mod m20261208_000031_inventory;
 mod m20261209_000032_customer_names;
+mod m20261209_000040_orders_approvals;
 mod m20261209_000050_purchasing;
 mod m20261209_000060_customer_phone_key;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000030_products::Migration),
             Box::new(m20261208_000031_inventory::Migration),
             Box::new(m20261209_000032_customer_names::Migration),
+            Box::new(m20261209_000040_orders_approvals::Migration),
             Box::new(m20261209_000050_purchasing::Migration),
             Box::new(m20261209_000060_customer_phone_key::Migration),
         ]

@@ -29,7 +29,7 @@ pub enum Need {
 }
 
 use Action::*;
-use Module::{Access, Audit, Customers, Inventory, Opportunities, Products, Purchasing, Settings};
+use Module::{Access, Audit, Customers, Inventory, Opportunities, Orders, Products, Purchasing, Settings};
 use Need::*;
 
 const CUSTOMER_BULK: &[(Module, Action)] = &[(Customers, Edit), (Customers, Delete)];
@@ -176,6 +176,25 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/purchase-orders/{id}/order", Right(Purchasing, Edit)),
     ("POST", "/purchase-orders/{id}/cancel", Right(Purchasing, Edit)),
     ("POST", "/purchase-orders/{id}/receive", Right(Purchasing, Edit)),
+    ("GET", "/orders", Right(Orders, View)),
+    ("POST", "/orders", Right(Orders, Create)),
+    // Approvers read the orders they decide whatever their role (the store
+    // checks: the scope with `orders:view`, or the approver of a step).
+    ("GET", "/orders/{id}", SignedIn),
+    ("PATCH", "/orders/{id}", Right(Orders, Edit)),
+    ("POST", "/orders/{id}/submit", Right(Orders, Edit)),
+    // The approval engine decides who approves (the step's role or manager).
+    ("POST", "/orders/{id}/approve", SignedIn),
+    ("POST", "/orders/{id}/reject", SignedIn),
+    ("POST", "/orders/{id}/ship", Right(Orders, Edit)),
+    ("POST", "/orders/{id}/complete", Right(Orders, Edit)),
+    ("POST", "/orders/{id}/cancel", Right(Orders, Edit)),
+    ("GET", "/approvals/mine", SignedIn),
+    ("GET", "/approval-rules", Right(Settings, View)),
+    ("POST", "/approval-rules", Right(Settings, Edit)),
+    ("GET", "/approval-rules/{id}", Right(Settings, View)),
+    ("PATCH", "/approval-rules/{id}", Right(Settings, Edit)),
+    ("DELETE", "/approval-rules/{id}", Right(Settings, Edit)),
     // tasks
     ("GET", "/tasks", Right(Customers, View)),
     ("POST", "/tasks", Right(Customers, Create)),

@@ -4,6 +4,7 @@
 
 mod access;
 pub(crate) mod activities;
+mod approvals;
 mod attachments;
 pub(crate) mod audit;
 mod auth;
@@ -19,6 +20,7 @@ pub(crate) mod imports;
 pub(crate) mod inventory;
 pub(crate) mod leads;
 pub(crate) mod opportunities;
+mod orders;
 mod picklists;
 pub(crate) mod pipelines;
 pub(crate) mod products;
@@ -94,7 +96,9 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(imports::routes())
         .merge(products::routes())
         .merge(inventory::routes())
-        .merge(purchasing::routes());
+        .merge(purchasing::routes())
+        .merge(approvals::routes())
+        .merge(orders::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

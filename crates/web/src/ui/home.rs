@@ -26,6 +26,8 @@ struct Dashboard {
     user_id: Option<i64>,
     /// Everyone the recent changes name, by id.
     names: std::collections::HashMap<i64, String>,
+    /// Approval requests waiting for the user (我的审批).
+    approvals_waiting: u64,
 }
 
 impl Dashboard {
@@ -108,6 +110,7 @@ async fn dashboard(request: Page) -> PageResult<Response> {
         can_create_customers: actor.can(Module::Customers, Action::Create),
         can_create_deals: actor.can(Module::Opportunities, Action::Create),
         user_id: actor.user_id,
+        approvals_waiting: salesflow_store::approvals::waiting_count(request.store(), actor).await?,
         ctx,
         home,
     };

@@ -20,6 +20,7 @@ mod opportunities;
 mod page;
 pub(crate) mod picklists;
 mod pipelines;
+mod orders;
 mod products;
 mod purchasing;
 mod reports;
@@ -72,6 +73,7 @@ pub fn routes() -> Router<AppState> {
         .merge(products::routes())
         .merge(inventory::routes())
         .merge(purchasing::routes())
+        .merge(orders::routes())
 }
 
 const FLASH_COOKIE: &str = "sf_flash";
@@ -326,6 +328,10 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     if actor.can(Module::Purchasing, Action::View) {
         work.push(item("/purchase-orders", "purchasing.nav", "truck"));
     }
+    if actor.can(Module::Orders, Action::View) {
+        work.push(item("/orders", "orders.nav", "list"));
+    }
+    work.push(item("/approvals", "approvals.nav", "shield"));
     if actor.can(Module::Customers, Action::Create) || actor.can(Module::Customers, Action::Edit) {
         work.push(item("/imports", "imports.nav", "upload"));
     }
@@ -349,6 +355,7 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     if actor.can(Module::Settings, Action::Edit) {
         admin.push(item("/admin/settings", "nav.settings", "cog"));
         admin.push(item("/admin/picklists", "picklists.nav", "list"));
+        admin.push(item("/admin/approval-rules", "approvals.rules_nav", "cog"));
     }
     if actor.can(Module::Opportunities, Action::View) {
         let reports = vec![

@@ -28,6 +28,8 @@ mod lists;
 mod money_inputs;
 mod opportunities;
 mod opportunity_pages;
+mod order_pages;
+mod orders;
 mod pages;
 mod patch;
 mod products;

@@ -9,10 +9,12 @@ use salesflow_store::customers::{self, ContactInput, CustomerInput};
 use salesflow_store::{Actor, Store};
 
 mod comments;
+mod orders;
 mod products;
 mod purchasing;
 
 use comments::load_comments_and_files;
+use orders::load_orders;
 use products::load_products;
 use purchasing::load_purchasing;
 
@@ -127,8 +129,9 @@ pub async fn load(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<(
     load_comments_and_files(store, data_dir).await?;
     let products = load_products(store, &system).await?;
     let purchase_orders = load_purchasing(store, &system).await?;
+    let orders = load_orders(store, &system).await?;
     println!(
-        "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses, {purchase_orders} purchase orders. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
+        "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses, {orders} sales orders, {purchase_orders} purchase orders. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),
         PEOPLE.len(),
         CUSTOMERS.len()

@@ -11,9 +11,11 @@ use salesflow_store::search::{self, Kind};
 use salesflow_store::{Actor, Store};
 use sea_orm::{EntityTrait, Set};
 
+mod orders;
 mod products;
 mod purchasing;
 
+use orders::generate_orders;
 use products::generate_products;
 use purchasing::generate_purchase_orders;
 
@@ -56,6 +58,10 @@ pub struct GenArgs {
     /// active products, over two years; most received into a warehouse).
     #[arg(long, default_value_t = 0)]
     purchase_orders: u64,
+    /// How many sales orders to add (about three lines each, closed over two
+    /// years) on owned customers and active products.
+    #[arg(long, default_value_t = 0)]
+    orders: u64,
     /// Password of every generated user.
     #[arg(long, default_value = "bench-password")]
     password: String,
@@ -236,6 +242,9 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     }
     if args.purchase_orders > 0 {
         generate_purchase_orders(store, args.purchase_orders).await?;
+    }
+    if args.orders > 0 {
+        generate_orders(store, args.orders).await?;
     }
     // Fresh statistics for the planner: the tables grew by orders of magnitude.
     store.after_bulk_load().await?;

@@ -107,6 +107,10 @@ pub(super) struct ShowPage {
     pub(super) opportunities: Vec<salesflow_store::opportunities::OpportunityView>,
     pub(super) can_see_opportunities: bool,
     pub(super) can_add_opportunity: bool,
+    /// The customer's latest orders (empty without the orders view right).
+    pub(super) orders: Vec<salesflow_store::orders::OrderSummary>,
+    pub(super) can_see_orders: bool,
+    pub(super) can_add_order: bool,
     pub(super) lists: salesflow_store::picklists::Picklists,
     /// The files section (empty on a deleted record).
     pub(super) files: String,
@@ -329,6 +333,9 @@ pub(super) async fn show_page(
         opportunities,
         can_see_opportunities: actor.can(Module::Opportunities, Action::View),
         can_add_opportunity: actor.can(Module::Opportunities, Action::Create),
+        orders: salesflow_store::orders::for_customer(request.store(), actor, id, 10).await?,
+        can_see_orders: actor.can(Module::Orders, Action::View),
+        can_add_order: actor.can(Module::Orders, Action::Create) && in_scope,
         lists: salesflow_store::picklists::all(request.store()).await?,
     };
     Ok((status, render(&page.ctx, &page)).into_response())

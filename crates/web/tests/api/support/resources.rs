@@ -123,6 +123,18 @@ impl TestApp {
         self.resource("notifications")
     }
 
+    pub fn orders(&self) -> Resource<'_> {
+        self.resource("orders")
+    }
+
+    pub fn approval_rules(&self) -> Resource<'_> {
+        self.resource("approval-rules")
+    }
+
+    pub fn approvals(&self) -> Resource<'_> {
+        self.resource("approvals")
+    }
+
     pub fn opportunities(&self) -> Resource<'_> {
         self.resource("opportunities")
     }
