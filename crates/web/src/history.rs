@@ -120,7 +120,8 @@ pub fn sentence_about(locale: &str, e: &AuditEntry, names: &HashMap<i64, String>
 /// ticked checklist item is `to`.
 pub fn deal_change(locale: &str, field: &str, who: Option<&str>, from: &str, to: &str) -> String {
     let user = who.map(str::to_owned).unwrap_or_else(|| i18n::t(locale, "audit.someone"));
-    let field_label = lookup(locale, &format!("opportunities.history_fields.{field}")).unwrap_or_else(|| field.to_owned());
+    let field_label =
+        lookup(locale, &format!("opportunities.history_fields.{field}")).unwrap_or_else(|| field.to_owned());
     let params: Vec<(String, String)> = vec![
         ("user".into(), user),
         ("field".into(), field_label),
@@ -173,7 +174,10 @@ mod tests {
             deal_change("en", "stage", Some("Li Na"), "S1 Phone invite", "S2 Needs"),
             "Li Na moved the stage from S1 Phone invite to S2 Needs"
         );
-        assert_eq!(deal_change("en", "amount", None, "¥1,000.00", "¥2,000.00"), "Someone changed the amount from ¥1,000.00 to ¥2,000.00");
+        assert_eq!(
+            deal_change("en", "amount", None, "¥1,000.00", "¥2,000.00"),
+            "Someone changed the amount from ¥1,000.00 to ¥2,000.00"
+        );
         assert_eq!(deal_change("zh-CN", "checklist_done", Some("李娜"), "—", "已确认预算"), "李娜 勾选了“已确认预算”");
         assert_eq!(deal_change("en", "checklist_undone", Some("Li Na"), "—", "Budget"), "Li Na unticked “Budget”");
         // A field without its own sentence still reads as one.
