@@ -165,6 +165,18 @@ mod tests {
     }
 
     #[test]
+    fn files_and_comments_name_their_record_when_the_page_knows_it() {
+        let names: HashMap<i64, String> = [(1, "李娜".to_owned())].into();
+        let mut e = entry("attachment.create", 1, serde_json::json!({"file_name": "名片.txt", "size": 12}));
+        e.entity_type = "contact".into();
+        assert_eq!(sentence_about("zh-CN", &e, &names, Some("陈静")), "李娜 给联系人 陈静 上传了附件“名片.txt”");
+        assert_eq!(sentence("en", &e, &names), "李娜 attached the file “名片.txt” to the contact #11");
+        let mut c = entry("comment.create", 1, serde_json::json!({"body": "@张伟 请审批"}));
+        c.entity_type = "customer".into();
+        assert_eq!(sentence_about("en", &c, &names, Some("华信")), "李娜 commented on the customer 华信");
+    }
+
+    #[test]
     fn a_deal_change_reads_as_a_sentence_in_both_languages() {
         assert_eq!(
             deal_change("zh-CN", "stage", Some("李娜"), "S1 电话邀约", "S2 需求确认"),
