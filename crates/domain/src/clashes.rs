@@ -73,7 +73,9 @@ impl Keys {
             return Some(field);
         }
         match &self.email {
-            Some((field, key)) if contacts.iter().any(|c| c.email.as_ref().is_some_and(|(_, e)| e == key)) => Some(field),
+            Some((field, key)) if contacts.iter().any(|c| c.email.as_ref().is_some_and(|(_, e)| e == key)) => {
+                Some(field)
+            }
             _ => None,
         }
     }

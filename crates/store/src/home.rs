@@ -133,7 +133,10 @@ impl Home {
     /// The current name of the record a recent change is about.
     pub fn record_name(&self, e: &AuditEntry) -> Option<&str> {
         let id = e.entity_id?;
-        self.recent_records.iter().find(|r| r.entity_id == id && r.entity_type == e.entity_type).map(|r| r.name.as_str())
+        self.recent_records
+            .iter()
+            .find(|r| r.entity_id == id && r.entity_type == e.entity_type)
+            .map(|r| r.name.as_str())
     }
 }
 
@@ -476,7 +479,8 @@ async fn record_names(store: &Store, recent: &[AuditEntry]) -> StoreResult<Vec<R
         ids
     };
     let mut names: Vec<RecentRecord> = Vec::new();
-    let named = |kind: &str, (entity_id, name): (i64, String)| RecentRecord { entity_type: kind.to_owned(), entity_id, name };
+    let named =
+        |kind: &str, (entity_id, name): (i64, String)| RecentRecord { entity_type: kind.to_owned(), entity_id, name };
     let customers: Vec<(i64, String)> = customer::Entity::find()
         .select_only()
         .column(customer::Column::Id)

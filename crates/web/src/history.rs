@@ -120,7 +120,8 @@ pub fn sentence_about(locale: &str, e: &AuditEntry, names: &HashMap<i64, String>
 /// ticked checklist item is `to`.
 pub fn deal_change(locale: &str, field: &str, who: Option<&str>, from: &str, to: &str) -> String {
     let user = who.map(str::to_owned).unwrap_or_else(|| i18n::t(locale, "audit.someone"));
-    let field_label = lookup(locale, &format!("opportunities.history_fields.{field}")).unwrap_or_else(|| field.to_owned());
+    let field_label =
+        lookup(locale, &format!("opportunities.history_fields.{field}")).unwrap_or_else(|| field.to_owned());
     let params: Vec<(String, String)> = vec![
         ("user".into(), user),
         ("field".into(), field_label),
@@ -164,6 +165,18 @@ mod tests {
     }
 
     #[test]
+    fn files_and_comments_name_their_record_when_the_page_knows_it() {
+        let names: HashMap<i64, String> = [(1, "李娜".to_owned())].into();
+        let mut e = entry("attachment.create", 1, serde_json::json!({"file_name": "名片.txt", "size": 12}));
+        e.entity_type = "contact".into();
+        assert_eq!(sentence_about("zh-CN", &e, &names, Some("陈静")), "李娜 给联系人 陈静 上传了附件“名片.txt”");
+        assert_eq!(sentence("en", &e, &names), "李娜 attached the file “名片.txt” to the contact #11");
+        let mut c = entry("comment.create", 1, serde_json::json!({"body": "@张伟 请审批"}));
+        c.entity_type = "customer".into();
+        assert_eq!(sentence_about("en", &c, &names, Some("华信")), "李娜 commented on the customer 华信");
+    }
+
+    #[test]
     fn a_deal_change_reads_as_a_sentence_in_both_languages() {
         assert_eq!(
             deal_change("zh-CN", "stage", Some("李娜"), "S1 电话邀约", "S2 需求确认"),
@@ -173,7 +186,10 @@ mod tests {
             deal_change("en", "stage", Some("Li Na"), "S1 Phone invite", "S2 Needs"),
             "Li Na moved the stage from S1 Phone invite to S2 Needs"
         );
-        assert_eq!(deal_change("en", "amount", None, "¥1,000.00", "¥2,000.00"), "Someone changed the amount from ¥1,000.00 to ¥2,000.00");
+        assert_eq!(
+            deal_change("en", "amount", None, "¥1,000.00", "¥2,000.00"),
+            "Someone changed the amount from ¥1,000.00 to ¥2,000.00"
+        );
         assert_eq!(deal_change("zh-CN", "checklist_done", Some("李娜"), "—", "已确认预算"), "李娜 勾选了“已确认预算”");
         assert_eq!(deal_change("en", "checklist_undone", Some("Li Na"), "—", "Budget"), "Li Na unticked “Budget”");
         // A field without its own sentence still reads as one.

@@ -91,7 +91,9 @@ pub async fn merge(store: &Store, actor: &Actor, survivor_id: i64, other_id: i64
         .set(customer::Column::Phone, Expr::value(either(&survivor.phone, &other.phone)))
         .set(
             customer::Column::PhoneKey,
-            Expr::value(either(&survivor.phone, &other.phone).as_deref().and_then(salesflow_domain::customers::phone_key)),
+            Expr::value(
+                either(&survivor.phone, &other.phone).as_deref().and_then(salesflow_domain::customers::phone_key),
+            ),
         )
         .set(customer::Column::Website, Expr::value(either(&survivor.website, &other.website)))
         .set(customer::Column::CreditCode, Expr::value(either(&survivor.credit_code, &other.credit_code)))

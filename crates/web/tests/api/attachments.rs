@@ -152,7 +152,14 @@ async fn a_file_over_the_size_setting_is_refused_and_leaves_nothing() {
 
 /// A file posted by the page's upload form: the session's cookies, the
 /// CSRF field first, then the file.
-async fn upload_form(app: &TestApp, cookies: &str, csrf: &str, path: &str, name: &str, bytes: &[u8]) -> (StatusCode, HeaderMap) {
+async fn upload_form(
+    app: &TestApp,
+    cookies: &str,
+    csrf: &str,
+    path: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (StatusCode, HeaderMap) {
     let boundary = "----salesflow-page-upload-Q7";
     let mut body = Vec::new();
     body.extend_from_slice(
@@ -218,14 +225,19 @@ async fn a_contacts_page_lists_takes_and_serves_its_files() {
     let (s, _, page) = app.send(get(&format!("/contacts/{id}"), &cookies)).await;
     assert_eq!(s, StatusCode::OK);
     let file_id = &files[0]["id"];
-    assert!(page.as_str().unwrap().contains(&format!(r#"<a href="/attachments/{file_id}/download" class="strong wrap-any" download>名片.txt</a>"#)));
+    assert!(page.as_str().unwrap().contains(&format!(
+        r#"<a href="/attachments/{file_id}/download" class="strong wrap-any" download>名片.txt</a>"#
+    )));
     let (s, h, _) = app.send(get(&format!("/attachments/{file_id}/download"), &cookies)).await;
     assert_eq!(s, StatusCode::OK);
     assert!(h[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
     // The customer page's own upload form goes through the same way.
     let (s, h) =
         upload_form(&app, &cookies, &csrf, &format!("/customers/{}/attachments", c["id"]), "纪要.txt", b"notes").await;
-    assert_eq!((s, h.get(header::LOCATION).unwrap().to_str().unwrap()), (StatusCode::SEE_OTHER, &*format!("/customers/{}#attachments", c["id"])));
+    assert_eq!(
+        (s, h.get(header::LOCATION).unwrap().to_str().unwrap()),
+        (StatusCode::SEE_OTHER, &*format!("/customers/{}#attachments", c["id"]))
+    );
     // Deleting the contact's file comes back to the contact.
     let body = format!("_csrf={csrf}");
     let (s, h, _) =

@@ -152,12 +152,8 @@ async fn a_customers_own_phone_clashes_both_ways() {
     let t = team().await;
     // li.na's customer has its own switchboard number.
     let (_, c) = t.app.customers().by(&t.li).get(t.huaxin).await;
-    let (s, c) = t
-        .app
-        .customers()
-        .by(&t.li)
-        .patch(t.huaxin, &json!({"phone": "021-6234 5678", "version": c["version"]}))
-        .await;
+    let (s, c) =
+        t.app.customers().by(&t.li).patch(t.huaxin, &json!({"phone": "021-6234 5678", "version": c["version"]})).await;
     assert_eq!(s, StatusCode::OK, "{c}");
 
     // Another name, the same switchboard written otherwise: refused on the phone.
@@ -186,12 +182,14 @@ async fn a_customers_own_phone_clashes_both_ways() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(field_codes(&p), ["mobile:owned_by_other"]);
     // Another number is fine; the owner herself keeps her number on edits.
-    let (s, p) = t.app.customers().by(&t.zhao).post(&json!({"name": "华信贸易（苏州）", "phone": "021-6234 0000"})).await;
+    let (s, p) =
+        t.app.customers().by(&t.zhao).post(&json!({"name": "华信贸易（苏州）", "phone": "021-6234 0000"})).await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
     let (s, p) = t.app.customers().by(&t.li).patch(t.huaxin, &json!({"grade": "A", "version": c["version"]})).await;
     assert_eq!(s, StatusCode::OK, "{p}");
     // The manager saves despite it with a reason; the refused rep may ask for a hand-over by the phone.
-    let body = json!({"name": "华信分公司", "phone": "02162345678", "allow_duplicate": true, "duplicate_reason": "总部同意"});
+    let body =
+        json!({"name": "华信分公司", "phone": "02162345678", "allow_duplicate": true, "duplicate_reason": "总部同意"});
     let (s, p) = t.app.customers().by(&t.wang).post(&body).await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
     let path = "/api/v1/customers/handover-requests";
@@ -199,8 +197,10 @@ async fn a_customers_own_phone_clashes_both_ways() {
     assert_eq!(s, StatusCode::ACCEPTED, "{p}");
     let (_, n) = t.app.notifications().by(&t.wang).list("").await;
     assert!(
-        n.as_array().unwrap().iter().any(|n| n["kind"] == "handover_request"
-            && n["link"] == format!("/customers/{}", t.huaxin)),
+        n.as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "handover_request" && n["link"] == format!("/customers/{}", t.huaxin)),
         "{n}"
     );
 }

@@ -41,7 +41,8 @@ async fn help_opens_before_signing_in_and_the_login_page_links_it() {
     assert_eq!(s, StatusCode::OK);
     assert!(page.as_str().unwrap().contains(r#"data-testid="help-link">Help</a>"#));
 
-    for (lang, title, faq) in [("zh-CN", "使用指南", "常见问题"), ("en", "User guide", "Frequently asked questions")] {
+    for (lang, title, faq) in [("zh-CN", "使用指南", "常见问题"), ("en", "User guide", "Frequently asked questions")]
+    {
         let (s, h, page) = app.send(get("/help", &format!("sf_lang={lang}"))).await;
         assert_eq!(s, StatusCode::OK, "{lang}: no redirect to the sign-in page");
         assert!(h.get(header::LOCATION).is_none());

@@ -122,7 +122,9 @@ async fn moving_all_leaves_deleted_customers_and_leads_where_they_are() {
     let (kept, _, _) = records(&app, &t.a.1, "甲").await;
     let gone = app.customer(&t.a.1, "乙已删客户公司").await;
     let gone_lead = id(&app.leads().by(&t.a.1).create(&json!({"name": "已删线索", "company": "丙线索单位"})).await);
-    for (s, body) in [app.customers().by(&t.manager).delete(gone).await, app.leads().by(&t.manager).delete(gone_lead).await] {
+    for (s, body) in
+        [app.customers().by(&t.manager).delete(gone).await, app.leads().by(&t.manager).delete(gone_lead).await]
+    {
         assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
     }
     let plan = json!({"to_user_id": t.b.0, "dry_run": true});

@@ -25,7 +25,8 @@ pub(super) async fn contact_page(request: Page, Path(id): Path<i64>) -> PageResu
         .unwrap_or_default();
     let ctx = request.ctx("/contacts").await;
     let can_upload = crate::ui::attachments::may_upload(&request, Holder::Contact);
-    let files = crate::ui::attachments::Files::load(&request, ctx.clone(), Holder::Contact, id, can_upload).await?.html();
+    let files =
+        crate::ui::attachments::Files::load(&request, ctx.clone(), Holder::Contact, id, can_upload).await?.html();
     let page = ContactPage { ctx, p, customer_name, can_edit: actor.can(Module::Customers, Action::Edit), files };
     Ok(render(&page.ctx, &page))
 }
