@@ -136,7 +136,7 @@ pub async fn flush_pending(store: &Store) -> StoreResult<u64> {
     Ok(moved)
 }
 
-fn is_postgres<C: ConnectionTrait>(conn: &C) -> bool {
+pub(crate) fn is_postgres<C: ConnectionTrait>(conn: &C) -> bool {
     conn.get_database_backend() == sea_orm::DbBackend::Postgres
 }
 

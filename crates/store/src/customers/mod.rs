@@ -559,8 +559,13 @@ pub async fn list_customers(
     };
     if let Some(q) = filter.q.as_deref() {
         // Walking the list's order suits activity and creation times, not
-        // names (a name search correlates with the name order).
-        let walk = keyset.field.name != "name";
+        // names (a name search correlates with the name order). On SQLite
+        // only for those who see everyone: a salesperson's own and pool
+        // customers are walked one by one to the end when few of them
+        // match (`华信`: 40,000 rows, 270 ms, against 25 ms collecting the
+        // matches); PostgreSQL probes the key faster (17 against 41 ms).
+        let walk =
+            keyset.field.name != "name" && (actor.visible_users.is_none() || search::is_postgres(store.reader()));
         let matches = if walk {
             search::condition(store.reader(), Kind::Customer, q, customer::Entity, customer::Column::Id).await?
         } else {
