@@ -37,7 +37,7 @@ pub enum Module {
 }
 
 impl Module {
-    pub const ALL: [Module; 8] = [
+    pub const ALL: [Module; 9] = [
         Module::Access,
         Module::Audit,
         Module::Settings,
