@@ -22,6 +22,7 @@ pub(crate) mod picklists;
 mod pipelines;
 mod products;
 mod purchasing;
+mod warehouses;
 mod reports;
 pub(crate) mod settings;
 mod views;
@@ -72,6 +73,7 @@ pub fn routes() -> Router<AppState> {
         .merge(products::routes())
         .merge(inventory::routes())
         .merge(purchasing::routes())
+        .merge(warehouses::routes())
 }
 
 const FLASH_COOKIE: &str = "sf_flash";

@@ -329,3 +329,47 @@ async fn concurrent_receipts_never_exceed_what_was_ordered() {
     let (_, po) = app.purchase_orders().get(id).await;
     assert_eq!(po["status"], "received");
 }
+
+/// The pages: a warehouse added, refused with its field error, and one
+/// that movements name refused on delete; a supplier added through its
+/// form; the purchase order list and a draft from the low-stock button.
+#[tokio::test]
+async fn warehouse_and_supplier_pages_save_refuse_and_draft() {
+    use crate::support::browser::{form, get, sign_in};
+    let app = TestApp::new().await;
+    let (cookies, csrf) = sign_in(&app).await;
+    let body = format!("_csrf={csrf}&code=SH&name=%E4%B8%8A%E6%B5%B7%E4%BB%93&address=&active=1");
+    let (s, _, _) = app.send(form("/warehouses", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, html) = app.send(form("/warehouses", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.as_str().unwrap().contains("code-error"), "the code is taken: {html}");
+    let (s, _, html) = app.send(get("/warehouses", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.as_str().unwrap().contains("上海仓"), "{html}");
+    let sh = app.warehouses().list("").await.1["items"][0]["id"].as_i64().unwrap();
+    let p = app.product("PLC-200", "5").await;
+    app.receive(p, sh, "1").await;
+    let (s, _, html) = app.send(form(&format!("/warehouses/{sh}/delete"), &cookies, &format!("_csrf={csrf}"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = html.as_str().unwrap();
+    assert!(text.contains("deactivate it instead") || text.contains("请改为停用"), "{html}");
+
+    let body = format!("_csrf={csrf}&name=Acme+Components&contact=&phone=&email=bad&address=&notes=");
+    let (s, _, html) = app.send(form("/suppliers", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.as_str().unwrap().contains("email-error"), "{html}");
+    let body = body.replace("email=bad", "email=sales%40acme.com");
+    let (s, _, _) = app.send(form("/suppliers", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let sup = app.suppliers().list("").await.1["items"][0]["id"].as_i64().unwrap();
+    app.products().patch(p, &json!({"default_supplier_id": sup, "version": 1})).await;
+    let (s, _, html) = app.send(get("/stock", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.as_str().unwrap().contains("/purchase-orders/from-low-stock"), "the low-stock button: {html}");
+    let (s, _, _) = app.send(form("/purchase-orders/from-low-stock", &cookies, &format!("_csrf={csrf}"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, html) = app.send(get("/purchase-orders?status=draft", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.as_str().unwrap().contains("PO-") && html.as_str().unwrap().contains("Acme Components"), "{html}");
+}
