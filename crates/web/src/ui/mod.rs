@@ -22,10 +22,10 @@ pub(crate) mod picklists;
 mod pipelines;
 mod products;
 mod purchasing;
-mod warehouses;
 mod reports;
 pub(crate) mod settings;
 mod views;
+mod warehouses;
 
 mod tasks;
 
