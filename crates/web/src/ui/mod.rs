@@ -6,6 +6,7 @@ mod activities;
 pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod auth;
+mod categories;
 pub(crate) mod clash;
 pub(crate) mod comments;
 mod customers;
@@ -74,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         .merge(inventory::routes())
         .merge(purchasing::routes())
         .merge(warehouses::routes())
+        .merge(categories::routes())
 }
 
 const FLASH_COOKIE: &str = "sf_flash";
