@@ -300,7 +300,12 @@ mod tests {
 
     #[test]
     fn suppliers_need_a_name_and_well_formed_details() {
-        let ok = SupplierText { name: "上海精密机械有限公司", phone: "021-6234 5678", email: "sales@jm.cn", ..Default::default() };
+        let ok = SupplierText {
+            name: "上海精密机械有限公司",
+            phone: "021-6234 5678",
+            email: "sales@jm.cn",
+            ..Default::default()
+        };
         assert!(check_supplier(&ok).is_empty());
         let bad = SupplierText { name: " ", phone: "call me", email: "nope", ..Default::default() };
         let codes: Vec<_> = check_supplier(&bad).0.into_iter().map(|e| format!("{}:{}", e.field, e.code)).collect();

@@ -451,10 +451,8 @@ pub async fn delete_product(store: &Store, actor: &Actor, id: i64) -> StoreResul
     if movements > 0 {
         return Err(Invalid(vec![FieldError::new("id", "product_has_movements").with("count", movements)]).into());
     }
-    let ordered = purchase_order_line::Entity::find()
-        .filter(purchase_order_line::Column::ProductId.eq(id))
-        .count(&unit)
-        .await?;
+    let ordered =
+        purchase_order_line::Entity::find().filter(purchase_order_line::Column::ProductId.eq(id)).count(&unit).await?;
     if ordered > 0 {
         return Err(Invalid(vec![FieldError::new("id", "product_has_purchase_orders").with("count", ordered)]).into());
     }

@@ -29,9 +29,13 @@ async fn setup(t: &TestStore) -> (i64, i64) {
         cost: "60".into(),
         ..Default::default()
     };
-    let p = products::create_product(&t.store, &system, ProductInput { text, category_id: None, active: true, default_supplier_id: None })
-        .await
-        .expect("product");
+    let p = products::create_product(
+        &t.store,
+        &system,
+        ProductInput { text, category_id: None, active: true, default_supplier_id: None },
+    )
+    .await
+    .expect("product");
     let w = inventory::create_warehouse(
         &t.store,
         &system,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::inventory::MovementKind;
 use salesflow_domain::money::Money;
-use salesflow_domain::purchasing::{self as rules, Line, LINES_MAX, PurchaseStatus};
+use salesflow_domain::purchasing::{self as rules, LINES_MAX, Line, PurchaseStatus};
 use salesflow_domain::quantity::Quantity;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde::Serialize;

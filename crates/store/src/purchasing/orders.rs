@@ -164,7 +164,11 @@ pub(super) async fn next_number(unit: &UnitOfWork<'_>) -> StoreResult<String> {
     Ok(rules::number(year, last.unwrap_or(1)))
 }
 
-pub(super) async fn insert_lines(unit: &UnitOfWork<'_>, order_id: i64, lines: &[(i64, Line, Money)]) -> StoreResult<()> {
+pub(super) async fn insert_lines(
+    unit: &UnitOfWork<'_>,
+    order_id: i64,
+    lines: &[(i64, Line, Money)],
+) -> StoreResult<()> {
     let rows: Vec<purchase_order_line::ActiveModel> = lines
         .iter()
         .enumerate()

@@ -72,9 +72,7 @@ pub async fn receive(store: &Store, actor: &Actor, id: i64, input: ReceiveInput)
     let status = PurchaseStatus::parse(&order.status)
         .ok_or_else(|| StoreError::Internal(format!("unknown status {}", order.status)))?;
     if !status.receivable() {
-        return Err(StoreError::Conflict(
-            rules::NotAllowed { status, action: PurchaseAction::Receive }.to_string(),
-        ));
+        return Err(StoreError::Conflict(rules::NotAllowed { status, action: PurchaseAction::Receive }.to_string()));
     }
     let active = warehouse::Entity::find_by_id(input.warehouse_id)
         .filter(warehouse::Column::Active.eq(true))
@@ -91,7 +89,8 @@ pub async fn receive(store: &Store, actor: &Actor, id: i64, input: ReceiveInput)
         };
         if let Err(outstanding) = rules::check_receipt(Quantity(line.quantity), Quantity(line.received), *q) {
             invalid.push(
-                FieldError::new(&format!("lines[{i}].quantity"), "exceeds_outstanding").with("outstanding", outstanding),
+                FieldError::new(&format!("lines[{i}].quantity"), "exceeds_outstanding")
+                    .with("outstanding", outstanding),
             );
         }
     }
@@ -113,8 +112,16 @@ pub async fn receive(store: &Store, actor: &Actor, id: i64, input: ReceiveInput)
         if raised.rows_affected == 0 {
             return Err(Invalid(vec![FieldError::new(&format!("lines[{i}].quantity"), "exceeds_outstanding")]).into());
         }
-        inventory::change_on_hand(&unit, MovementKind::Receipt, line.product_id, input.warehouse_id, *q, &source, &order.number)
-            .await?;
+        inventory::change_on_hand(
+            &unit,
+            MovementKind::Receipt,
+            line.product_id,
+            input.warehouse_id,
+            *q,
+            &source,
+            &order.number,
+        )
+        .await?;
     }
     let after: Vec<(Quantity, Quantity)> =
         lines_of(&unit, id).await?.iter().map(|l| (Quantity(l.quantity), Quantity(l.received))).collect();

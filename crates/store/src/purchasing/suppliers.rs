@@ -165,8 +165,7 @@ pub async fn delete_supplier(store: &Store, actor: &Actor, id: i64) -> StoreResu
     let permit = store.permit(actor, Module::Purchasing, Action::Delete)?;
     let unit = permit.begin().await?;
     let before = supplier::Entity::find_by_id(id).one(&unit).await?.ok_or(StoreError::NotFound)?;
-    let orders =
-        purchase_order::Entity::find().filter(purchase_order::Column::SupplierId.eq(id)).count(&unit).await?;
+    let orders = purchase_order::Entity::find().filter(purchase_order::Column::SupplierId.eq(id)).count(&unit).await?;
     if orders > 0 {
         return Err(Invalid(vec![FieldError::new("id", "supplier_has_purchase_orders").with("count", orders)]).into());
     }

@@ -20,8 +20,8 @@ use utoipa_axum::routes;
 use super::body::MergePatch;
 use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
-use crate::export;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::export;
 use crate::server::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {

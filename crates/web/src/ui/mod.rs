@@ -6,6 +6,7 @@ mod activities;
 pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod auth;
+mod categories;
 pub(crate) mod clash;
 pub(crate) mod comments;
 mod customers;
@@ -26,6 +27,7 @@ mod purchasing;
 mod reports;
 pub(crate) mod settings;
 mod views;
+mod warehouses;
 
 mod tasks;
 
@@ -74,6 +76,8 @@ pub fn routes() -> Router<AppState> {
         .merge(inventory::routes())
         .merge(purchasing::routes())
         .merge(orders::routes())
+        .merge(warehouses::routes())
+        .merge(categories::routes())
 }
 
 const FLASH_COOKIE: &str = "sf_flash";

@@ -218,7 +218,9 @@ async fn form_page(request: &Page, id: Option<i64>, form: ProductForm, errors: F
     let categories = products::list_categories(request.store(), request.actor()).await?;
     let suppliers = if request.actor().can(Module::Purchasing, Action::View) {
         let all = PageRequest { limit: Some(500), ..Default::default() };
-        Some(purchasing::list_suppliers(request.store(), request.actor(), &SupplierFilter::default(), &all).await?.items)
+        Some(
+            purchasing::list_suppliers(request.store(), request.actor(), &SupplierFilter::default(), &all).await?.items,
+        )
     } else {
         None
     };

@@ -6,9 +6,9 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query};
 // Forms whose fields repeat (an order's lines, a receipt's lines).
-use axum_extra::extract::Form as MultiForm;
 use axum::response::Response;
 use axum::routing::{get, post};
+use axum_extra::extract::Form as MultiForm;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::purchasing::{PurchaseAction, PurchaseStatus};
 use salesflow_domain::{FieldError, Invalid};
@@ -66,9 +66,9 @@ async fn suppliers_page(request: Page, Query(q): Query<SupplierQuery>) -> PageRe
     let filter = SupplierFilter { q: q.q.clone() };
     let paging = PageRequest { limit: Some(50), cursor: q.cursor.clone(), sort: None };
     let found = purchasing::list_suppliers(request.store(), request.actor(), &filter, &paging).await?;
-    let next_url = found.next_cursor.map(|c| {
-        format!("/suppliers?{}", query_string([("q", q.q.as_deref()), ("cursor", Some(c.as_str()))]))
-    });
+    let next_url = found
+        .next_cursor
+        .map(|c| format!("/suppliers?{}", query_string([("q", q.q.as_deref()), ("cursor", Some(c.as_str()))])));
     let page = SuppliersPage {
         ctx: request.ctx("/suppliers").await,
         items: found.items,
@@ -148,11 +148,17 @@ async fn edit_supplier(request: Page, Path(id): Path<i64>) -> PageResult {
         notes: s.notes,
         version: s.version,
     };
-    let page = SupplierFormPage { ctx: request.ctx("/suppliers").await, id: Some(id), form, errors: FormErrors::default() };
+    let page =
+        SupplierFormPage { ctx: request.ctx("/suppliers").await, id: Some(id), form, errors: FormErrors::default() };
     Ok(render(&page.ctx, &page))
 }
 
-async fn supplier_saved(request: Page, id: Option<i64>, form: SupplierForm, result: salesflow_store::StoreResult<SupplierView>) -> PageResult {
+async fn supplier_saved(
+    request: Page,
+    id: Option<i64>,
+    form: SupplierForm,
+    result: salesflow_store::StoreResult<SupplierView>,
+) -> PageResult {
     match request.saved(result)? {
         Ok(_) => Ok(redirect_flash("/suppliers", "flash.saved")),
         Err(refused) => {
@@ -261,7 +267,8 @@ impl OrderFormPage {
 
 async fn order_form(request: &Page, form: OrderForm, errors: FormErrors) -> PageResult<OrderFormPage> {
     let all = PageRequest { limit: Some(500), ..Default::default() };
-    let suppliers = purchasing::list_suppliers(request.store(), request.actor(), &SupplierFilter::default(), &all).await?;
+    let suppliers =
+        purchasing::list_suppliers(request.store(), request.actor(), &SupplierFilter::default(), &all).await?;
     Ok(OrderFormPage { ctx: request.ctx("/purchase-orders").await, form, suppliers: suppliers.items, errors })
 }
 
@@ -293,12 +300,7 @@ async fn order_input(request: &Page, form: &OrderForm) -> salesflow_store::Store
         });
     }
     invalid.into_result()?;
-    Ok(PurchaseOrderInput {
-        supplier_id,
-        expected_date: form.expected_date.clone(),
-        notes: form.notes.clone(),
-        lines,
-    })
+    Ok(PurchaseOrderInput { supplier_id, expected_date: form.expected_date.clone(), notes: form.notes.clone(), lines })
 }
 
 async fn create_order(request: Page, MultiForm(form): MultiForm<OrderForm>) -> PageResult {

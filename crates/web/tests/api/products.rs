@@ -170,3 +170,35 @@ async fn the_price_that_applies_is_the_customers_then_the_grades_then_the_list_p
     assert_eq!(list["items"][0]["customer_name"], "上海华信科技");
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
 }
+
+/// The category tree page: a category added under another shows indented
+/// below it, a move is saved, and one with a category below it is refused
+/// on delete (the page again, with the reason).
+#[tokio::test]
+async fn the_category_tree_page_adds_moves_and_refuses_deleting_a_parent() {
+    use crate::support::browser::{form, get, sign_in};
+    let app = crate::helpers::TestApp::new().await;
+    let (cookies, csrf) = sign_in(&app).await;
+    let (s, _, _) = app
+        .send(form(
+            "/product-categories",
+            &cookies,
+            &format!("_csrf={csrf}&name=%E4%BC%A0%E6%84%9F%E5%99%A8&parent_id="),
+        ))
+        .await;
+    assert_eq!(s, axum::http::StatusCode::SEE_OTHER);
+    let (_, list) = app.product_categories().list("").await;
+    let root = list["items"].as_array().or(list.as_array()).unwrap()[0]["id"].as_i64().unwrap();
+    let body = format!("_csrf={csrf}&name=%E6%B8%A9%E5%BA%A6&parent_id={root}");
+    let (s, _, _) = app.send(form("/product-categories", &cookies, &body)).await;
+    assert_eq!(s, axum::http::StatusCode::SEE_OTHER);
+    let (s, _, html) = app.send(get("/product-categories", &cookies)).await;
+    assert_eq!(s, axum::http::StatusCode::OK);
+    let html = html.as_str().unwrap().to_owned();
+    let (parent_at, child_at) = (html.find("传感器").unwrap(), html.find("padding-left: 2rem\">温度").unwrap());
+    assert!(parent_at < child_at, "the child follows its parent, indented");
+    let (s, _, html) =
+        app.send(form(&format!("/product-categories/{root}/delete"), &cookies, &format!("_csrf={csrf}"))).await;
+    assert_eq!(s, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.as_str().unwrap().contains("notice error"));
+}

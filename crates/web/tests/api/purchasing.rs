@@ -42,7 +42,10 @@ async fn suppliers_are_created_read_changed_and_deleted() {
     assert_eq!(ids(&found), [id]);
     let (s, changed) = app.suppliers().patch(id, &json!({"phone": "021-5555 6666", "version": 1})).await;
     assert_eq!(s, StatusCode::OK, "{changed}");
-    assert_eq!((changed["phone"].as_str(), changed["email"].as_str()), (Some("021-5555 6666"), Some("sales@jingmi.cn")));
+    assert_eq!(
+        (changed["phone"].as_str(), changed["email"].as_str()),
+        (Some("021-5555 6666"), Some("sales@jingmi.cn"))
+    );
     let (s, _) = app.suppliers().patch(id, &json!({"phone": "021-7777 8888", "version": 1})).await;
     assert_eq!(s, StatusCode::CONFLICT, "a stale version");
     let (s, e) = app.suppliers().post(&json!({"name": " ", "email": "nope", "phone": "call me"})).await;
@@ -57,7 +60,10 @@ async fn suppliers_are_created_read_changed_and_deleted() {
     let p = app.product("PLC-200", "0").await;
     app.purchase_orders().create(&json!({"supplier_id": id, "lines": [line(p, "1", "10")]})).await;
     let (s, e) = app.suppliers().delete(id).await;
-    assert_eq!((s, field_codes(&e)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["id:supplier_has_purchase_orders".into()]));
+    assert_eq!(
+        (s, field_codes(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["id:supplier_has_purchase_orders".into()])
+    );
     let other = supplier(&app, "闲置供应商").await;
     let (s, _) = app.suppliers().delete(other).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
@@ -89,7 +95,8 @@ async fn a_purchase_order_goes_from_draft_to_received_and_puts_the_goods_in_stoc
     // A draft receives nothing (409), changes freely; ordered, it is final.
     let (s, _) = app.purchase_orders().act(id, "receive", Some(&receipt(plc_line, "1"))).await;
     assert_eq!(s, StatusCode::CONFLICT);
-    let (s, patched) = app.purchase_orders().patch(id, &json!({"notes": "加急，送上海仓", "version": po["version"]})).await;
+    let (s, patched) =
+        app.purchase_orders().patch(id, &json!({"notes": "加急，送上海仓", "version": po["version"]})).await;
     assert_eq!(s, StatusCode::OK, "{patched}");
     assert_eq!(patched["lines"].as_array().unwrap().len(), 2);
     let (s, ordered) = app.purchase_orders().act(id, "order", None).await;
@@ -104,17 +111,26 @@ async fn a_purchase_order_goes_from_draft_to_received_and_puts_the_goods_in_stoc
     let (s, part) = app.purchase_orders().act(id, "receive", Some(&receipt(plc_line, "4"))).await;
     assert_eq!(s, StatusCode::OK, "{part}");
     assert_eq!(part["status"], "partially_received");
-    assert_eq!((part["lines"][0]["received"].as_str(), part["lines"][0]["outstanding"].as_str()), (Some("4"), Some("6")));
+    assert_eq!(
+        (part["lines"][0]["received"].as_str(), part["lines"][0]["outstanding"].as_str()),
+        (Some("4"), Some("6"))
+    );
     assert_eq!(on_hand(&app, plc, sh).await, 6_000);
 
     // More than is outstanding: refused, nothing changed (not even the other line).
     let over = json!({"warehouse_id": sh, "lines": [{"line_id": hmi_line_now, "quantity": "1"},
                                                      {"line_id": plc_line, "quantity": "6.001"}]});
     let (s, e) = app.purchase_orders().act(id, "receive", Some(&over)).await;
-    assert_eq!((s, field_codes(&e)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["lines[1].quantity:exceeds_outstanding".into()]));
+    assert_eq!(
+        (s, field_codes(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["lines[1].quantity:exceeds_outstanding".into()])
+    );
     assert!(e.to_string().contains('6'), "{e}");
     let (_, unchanged) = app.purchase_orders().get(id).await;
-    assert_eq!((unchanged["lines"][1]["received"].as_str(), unchanged["status"].as_str()), (Some("0"), Some("partially_received")));
+    assert_eq!(
+        (unchanged["lines"][1]["received"].as_str(), unchanged["status"].as_str()),
+        (Some("0"), Some("partially_received"))
+    );
     assert_eq!(on_hand(&app, plc, sh).await, 6_000);
     assert_eq!(on_hand(&app, hmi, sh).await, 0);
     // Cancelling after goods arrived is refused.
@@ -138,8 +154,12 @@ async fn a_purchase_order_goes_from_draft_to_received_and_puts_the_goods_in_stoc
         .unwrap()
         .iter()
         .map(|m| {
-            (m["quantity"].as_str().unwrap().to_owned(), m["balance_after"].as_str().unwrap().to_owned(),
-             m["source_type"].clone(), m["source_id"].clone())
+            (
+                m["quantity"].as_str().unwrap().to_owned(),
+                m["balance_after"].as_str().unwrap().to_owned(),
+                m["source_type"].clone(),
+                m["source_id"].clone(),
+            )
         })
         .collect();
     assert_eq!(
@@ -223,11 +243,15 @@ async fn low_stock_drafts_one_purchase_order_per_default_supplier() {
     let orphan = app.product("D-1", "3").await;
     let fine = app.product("E-1", "2").await;
     for (p, s) in [(a, Some(east)), (b, Some(east)), (c, Some(west)), (fine, Some(west))] {
-        let (st, body) = app.products().patch(p, &json!({"default_supplier_id": s, "cost": "12.50", "version": 1})).await;
+        let (st, body) =
+            app.products().patch(p, &json!({"default_supplier_id": s, "cost": "12.50", "version": 1})).await;
         assert_eq!(st, StatusCode::OK, "{body}");
     }
     let (s, e) = app.products().patch(orphan, &json!({"default_supplier_id": 999, "version": 1})).await;
-    assert_eq!((s, field_codes(&e)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["default_supplier_id:unknown_reference".into()]));
+    assert_eq!(
+        (s, field_codes(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["default_supplier_id:unknown_reference".into()])
+    );
     app.receive(a, sh, "4").await;
     app.receive(fine, sh, "20").await;
     let (s, drafts) = app.purchase_orders().post(&json!({})).await;
@@ -242,7 +266,13 @@ async fn low_stock_drafts_one_purchase_order_per_default_supplier() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|l| (l["product_id"].as_i64().unwrap(), l["quantity"].as_str().unwrap().into(), l["unit_cost"].as_str().unwrap().into()))
+            .map(|l| {
+                (
+                    l["product_id"].as_i64().unwrap(),
+                    l["quantity"].as_str().unwrap().into(),
+                    l["unit_cost"].as_str().unwrap().into(),
+                )
+            })
             .collect()
     };
     // A: 10 − 4 = 6; B: 5 − 0 = 5; C: 8.
@@ -288,10 +318,8 @@ async fn concurrent_receipts_never_exceed_what_was_ordered() {
         statuses.push(t.await.expect("task"));
     }
     let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
-    let refused = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY || **s == StatusCode::CONFLICT)
-        .count();
+    let refused =
+        statuses.iter().filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY || **s == StatusCode::CONFLICT).count();
     assert_eq!((ok, refused), (5, 15), "{statuses:?}");
     let line = purchase_order_line::Entity::find_by_id(line_id).one(app.store.reader()).await.unwrap().unwrap();
     assert_eq!((line.quantity, line.received), (5_000, 5_000));
@@ -300,4 +328,48 @@ async fn concurrent_receipts_never_exceed_what_was_ordered() {
     assert_eq!(ids(&card).len(), 5);
     let (_, po) = app.purchase_orders().get(id).await;
     assert_eq!(po["status"], "received");
+}
+
+/// The pages: a warehouse added, refused with its field error, and one
+/// that movements name refused on delete; a supplier added through its
+/// form; the purchase order list and a draft from the low-stock button.
+#[tokio::test]
+async fn warehouse_and_supplier_pages_save_refuse_and_draft() {
+    use crate::support::browser::{form, get, sign_in};
+    let app = TestApp::new().await;
+    let (cookies, csrf) = sign_in(&app).await;
+    let body = format!("_csrf={csrf}&code=SH&name=%E4%B8%8A%E6%B5%B7%E4%BB%93&address=&active=1");
+    let (s, _, _) = app.send(form("/warehouses", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, html) = app.send(form("/warehouses", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.as_str().unwrap().contains("code-error"), "the code is taken: {html}");
+    let (s, _, html) = app.send(get("/warehouses", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.as_str().unwrap().contains("上海仓"), "{html}");
+    let sh = app.warehouses().list("").await.1["items"][0]["id"].as_i64().unwrap();
+    let p = app.product("PLC-200", "5").await;
+    app.receive(p, sh, "1").await;
+    let (s, _, html) = app.send(form(&format!("/warehouses/{sh}/delete"), &cookies, &format!("_csrf={csrf}"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = html.as_str().unwrap();
+    assert!(text.contains("deactivate it instead") || text.contains("请改为停用"), "{html}");
+
+    let body = format!("_csrf={csrf}&name=Acme+Components&contact=&phone=&email=bad&address=&notes=");
+    let (s, _, html) = app.send(form("/suppliers", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.as_str().unwrap().contains("email-error"), "{html}");
+    let body = body.replace("email=bad", "email=sales%40acme.com");
+    let (s, _, _) = app.send(form("/suppliers", &cookies, &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let sup = app.suppliers().list("").await.1["items"][0]["id"].as_i64().unwrap();
+    app.products().patch(p, &json!({"default_supplier_id": sup, "version": 1})).await;
+    let (s, _, html) = app.send(get("/stock", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.as_str().unwrap().contains("/purchase-orders/from-low-stock"), "the low-stock button: {html}");
+    let (s, _, _) = app.send(form("/purchase-orders/from-low-stock", &cookies, &format!("_csrf={csrf}"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, html) = app.send(get("/purchase-orders?status=draft", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.as_str().unwrap().contains("PO-") && html.as_str().unwrap().contains("Acme Components"), "{html}");
 }

@@ -95,8 +95,12 @@ pub(super) async fn load_products(store: &Store, system: &Actor) -> anyhow::Resu
             reorder_point: reorder.to_string(),
             safety_stock: (reorder / 2).to_string(),
         };
-        let input =
-            ProductInput { text, category_id: categories.get(category).copied(), active: true, default_supplier_id: None };
+        let input = ProductInput {
+            text,
+            category_id: categories.get(category).copied(),
+            active: true,
+            default_supplier_id: None,
+        };
         let p = products::create_product(store, system, input).await.with_context(|| format!("product {code}"))?;
         // Grade A customers pay 5 % less this year.
         let list: i64 = price.split('.').next().unwrap_or("0").parse().unwrap_or(0);

@@ -14,7 +14,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// (name, contact, phone, e-mail, address, notes, product codes it supplies)
-type DemoSupplier = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static [&'static str]);
+type DemoSupplier =
+    (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static [&'static str]);
 
 const SUPPLIERS: [DemoSupplier; 4] = [
     (
@@ -63,7 +64,8 @@ pub(super) async fn load_purchasing(store: &Store, system: &Actor) -> anyhow::Re
             address: (*address).into(),
             notes: (*notes).into(),
         };
-        let supplier = purchasing::create_supplier(store, system, input).await.with_context(|| format!("supplier {name}"))?;
+        let supplier =
+            purchasing::create_supplier(store, system, input).await.with_context(|| format!("supplier {name}"))?;
         let products = product::Entity::find()
             .filter(product::Column::Code.is_in(codes.iter().copied()))
             .all(store.reader())

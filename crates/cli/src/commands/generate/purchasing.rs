@@ -60,7 +60,8 @@ pub(super) async fn generate_purchase_orders(store: &Store, count: u64) -> anyho
     let mut rng = rand::rng();
     let mut orders: Vec<PastPurchaseOrder> = (0..count)
         .map(|i| {
-            let ordered_at = now - Duration::minutes(span - (i as i64 * span / count.max(1) as i64)) - Duration::days(14);
+            let ordered_at =
+                now - Duration::minutes(span - (i as i64 * span / count.max(1) as i64)) - Duration::days(14);
             let lines = (0..rng.random_range(1..=5))
                 .map(|_| {
                     let (id, cost) = products[rng.random_range(0..products.len())];
