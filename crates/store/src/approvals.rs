@@ -374,7 +374,12 @@ fn title(r: &approval_request::Model) -> String {
     format!("{} · {} · ¥{}", r.document_number, r.customer_name, Money(r.amount).grouped())
 }
 
-async fn notify_deciders(unit: &UnitOfWork<'_>, r: &approval_request::Model, who: &Resolved, link: &str) -> StoreResult<()> {
+async fn notify_deciders(
+    unit: &UnitOfWork<'_>,
+    r: &approval_request::Model,
+    who: &Resolved,
+    link: &str,
+) -> StoreResult<()> {
     for id in deciders(unit, who, r.requester_id).await? {
         notifications::remind(unit, id, NotificationKind::ApprovalRequest, &title(r), link, unit.now(), unit.now())
             .await?;
@@ -392,7 +397,11 @@ fn place(who: &Resolved) -> (Option<i64>, Option<String>) {
 /// Opens a request for a submitted document when the rules require steps
 /// (`None`: no approval needed). A pending request of the same document
 /// (a resubmission) is cancelled first. Runs in the document's unit.
-pub async fn open(unit: &UnitOfWork<'_>, doc: &DocumentRef, facts: &Facts) -> StoreResult<Option<approval_request::Model>> {
+pub async fn open(
+    unit: &UnitOfWork<'_>,
+    doc: &DocumentRef,
+    facts: &Facts,
+) -> StoreResult<Option<approval_request::Model>> {
     cancel(unit, doc.document, doc.id).await?;
     let steps = rules::required_steps(&rules_for(unit, doc.document).await?, facts);
     let Some(first) = steps.first() else { return Ok(None) };
@@ -581,15 +590,13 @@ pub async fn decide(
             (outcome, after)
         }
     };
-    unit.record(
-        AuditEvent::new(format!("approval.{}", decision.code()), "approval_request", Some(r.id)).after(
-            &serde_json::json!({
-                "document_type": r.document_type, "document_id": r.document_id,
-                "document_number": r.document_number, "step": r.current_step,
-                "comment": comment, "status": after.status,
-            }),
-        ),
-    )
+    unit.record(AuditEvent::new(format!("approval.{}", decision.code()), "approval_request", Some(r.id)).after(
+        &serde_json::json!({
+            "document_type": r.document_type, "document_id": r.document_id,
+            "document_number": r.document_number, "step": r.current_step,
+            "comment": comment, "status": after.status,
+        }),
+    ))
     .await?;
     Ok(outcome)
 }
@@ -658,7 +665,8 @@ async fn views<C: ConnectionTrait>(
     } else {
         Vec::new()
     };
-    let mut people: Vec<i64> = rows.iter().map(|r| r.requester_id).chain(decisions.iter().map(|d| d.decider_id)).collect();
+    let mut people: Vec<i64> =
+        rows.iter().map(|r| r.requester_id).chain(decisions.iter().map(|d| d.decider_id)).collect();
     people.sort_unstable();
     people.dedup();
     let names = crate::shared::owner_names(conn, people.into_iter()).await?;
@@ -720,7 +728,8 @@ fn mine(actor: &Actor) -> Condition {
     )
 }
 
-const SORTS: [SortField<approval_request::Column>; 1] = [SortField { name: "id", column: approval_request::Column::Id }];
+const SORTS: [SortField<approval_request::Column>; 1] =
+    [SortField { name: "id", column: approval_request::Column::Id }];
 
 /// 我的审批: the pending requests whose current step the caller decides,
 /// oldest first (keyset pages).

@@ -291,7 +291,11 @@ async fn ship_order(
     let input = ShipInput {
         carrier: body.carrier,
         tracking_number: body.tracking_number,
-        lines: body.lines.into_iter().map(|l| ShipLine { order_line_id: l.order_line_id, quantity: l.quantity }).collect(),
+        lines: body
+            .lines
+            .into_iter()
+            .map(|l| ShipLine { order_line_id: l.order_line_id, quantity: l.quantity })
+            .collect(),
     };
     Ok(Json(orders::ship(&state.store, &session.actor, id, input).await.api(&meta)?))
 }
