@@ -43,6 +43,21 @@ async fn an_order_goes_through_the_pages_from_the_form_to_the_approvers_decision
     let (status, _, _) = app.send(form(&format!("/orders/{id}/submit"), &cookies, &format!("_csrf={csrf}"))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 
+    // An order that names a deal shows on the deal's page.
+    let deal = json!({"name": "恒达 产线升级", "customer_id": customer, "amount": "200000", "expected_close_date": "2099-01-31"});
+    let deal = app.opportunities().by(&rep.1).create(&deal).await["id"].as_i64().unwrap();
+    let body =
+        json!({"customer_id": customer, "opportunity_id": deal, "lines": [{"product_id": product, "quantity": "1"}]});
+    let linked = app.orders().by(&rep.1).create(&body).await["id"].as_i64().unwrap();
+    let (_, _, page) = app.send(get(&format!("/opportunities/{deal}"), &cookies)).await;
+    assert!(page.as_str().unwrap().contains(&format!("/orders/{linked}")), "{page}");
+    // A deal of another customer is refused.
+    let other = app.customer(&rep.1, "东莞精密模具厂").await;
+    let body =
+        json!({"customer_id": other, "opportunity_id": deal, "lines": [{"product_id": product, "quantity": "1"}]});
+    let (status, _) = app.orders().by(&rep.1).post(&body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
     // The customer page lists the order.
     let (_, _, page) = app.send(get(&format!("/customers/{customer}"), &cookies)).await;
     assert!(page.as_str().unwrap().contains(&format!("/orders/{id}")));
