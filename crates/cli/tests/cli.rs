@@ -100,6 +100,8 @@ fn demo_and_gen_load_into_a_fresh_database() {
             "900",
             "--opportunities",
             "800",
+            "--orders",
+            "200",
         ],
         "",
     );

@@ -154,16 +154,19 @@ async fn check(store: &Store, unit: &UnitOfWork<'_>, input: &OrderInput) -> Stor
                 _ => Money(0),
             },
         };
-        let percent = |text: &Option<String>, name: &str, default: Percent, invalid: &mut Invalid, ok: &mut bool| {
-            match text.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let percent =
+            |text: &Option<String>, name: &str, default: Percent, invalid: &mut Invalid, ok: &mut bool| match text
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
                 None => default,
                 Some(s) => Percent::parse(s).unwrap_or_else(|e| {
                     invalid.push(Percent::field_error(e, &field(name)));
                     *ok = false;
                     default
                 }),
-            }
-        };
+            };
         let discount = percent(&l.discount_percent, "discount_percent", Percent::ZERO, &mut invalid, &mut line_ok);
         let tax_default = product.map(|p| Percent(p.tax_rate)).unwrap_or(Percent::ZERO);
         let tax_rate = percent(&l.tax_rate, "tax_rate", tax_default, &mut invalid, &mut line_ok);

@@ -14,9 +14,7 @@ use salesflow_domain::orders::{self as rules, OrderAction, OrderStatus};
 use salesflow_domain::quantity::Quantity;
 use salesflow_domain::validation::FieldError;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::{LINK, OrderView, find_in_scope, find_readable, full_view, status_of, totals_of};
 use crate::Store;
@@ -64,8 +62,11 @@ async fn default_warehouse<C: ConnectionTrait>(conn: &C) -> StoreResult<Option<i
 /// Reserves every line's stock (in its warehouse, else the order's, else
 /// the first active one); a line short of stock fails the whole unit.
 async fn reserve_lines(unit: &UnitOfWork<'_>, o: &order::Model) -> StoreResult<()> {
-    let lines =
-        order_line::Entity::find().filter(order_line::Column::OrderId.eq(o.id)).order_by_asc(order_line::Column::Position).all(unit).await?;
+    let lines = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(o.id))
+        .order_by_asc(order_line::Column::Position)
+        .all(unit)
+        .await?;
     let fallback = match o.warehouse_id {
         Some(w) => Some(w),
         None => default_warehouse(unit).await?,
@@ -149,15 +150,19 @@ pub async fn submit(store: &Store, actor: &Actor, id: i64) -> StoreResult<OrderV
     // Refused early when the state does not allow a submission.
     rules::transition(status_of(&o), OrderAction::Submit, false, false).map_err(not_allowed)?;
     let totals = totals_of(&o);
-    let credit =
-        rules::credit(open_receivables(&unit, o.customer_id, o.id).await?, totals.total, super::credit_limit(&unit, o.customer_id).await?);
+    let credit = rules::credit(
+        open_receivables(&unit, o.customer_id, o.id).await?,
+        totals.total,
+        super::credit_limit(&unit, o.customer_id).await?,
+    );
     let facts = Facts {
         document: DocumentType::Order,
         amount: totals.total,
         discount: rules::discount_percent(&totals),
         over_credit_limit: credit.over_limit.0 > 0,
     };
-    let customer_name = customer::Entity::find_by_id(o.customer_id).one(&unit).await?.map(|c| c.name).unwrap_or_default();
+    let customer_name =
+        customer::Entity::find_by_id(o.customer_id).one(&unit).await?.map(|c| c.name).unwrap_or_default();
     let doc = DocumentRef {
         document: DocumentType::Order,
         id: o.id,
@@ -184,7 +189,13 @@ pub async fn submit(store: &Store, actor: &Actor, id: i64) -> StoreResult<OrderV
     finish(unit, actor, "submit", &o, after).await
 }
 
-async fn decide(store: &Store, actor: &Actor, id: i64, decision: Decision, comment: Option<&str>) -> StoreResult<OrderView> {
+async fn decide(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    decision: Decision,
+    comment: Option<&str>,
+) -> StoreResult<OrderView> {
     // The right to decide is the engine's (the step's approver), checked
     // once the order and its request are read.
     let permit = store.permit_by_record(actor);
@@ -253,8 +264,11 @@ pub async fn ship(store: &Store, actor: &Actor, id: i64, input: ShipInput) -> St
     if input.lines.is_empty() {
         invalid.push(FieldError::new("lines", "required"));
     }
-    let mut lines =
-        order_line::Entity::find().filter(order_line::Column::OrderId.eq(o.id)).order_by_asc(order_line::Column::Position).all(&unit).await?;
+    let mut lines = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(o.id))
+        .order_by_asc(order_line::Column::Position)
+        .all(&unit)
+        .await?;
     let mut moves = Vec::new();
     for (i, s) in input.lines.iter().enumerate() {
         let field = format!("lines[{i}].quantity");
@@ -355,7 +369,12 @@ pub async fn cancel(store: &Store, actor: &Actor, id: i64) -> StoreResult<OrderV
 }
 
 /// A customer's orders for its page (newest first, at most `limit`).
-pub async fn for_customer(store: &Store, actor: &Actor, customer_id: i64, limit: u64) -> StoreResult<Vec<super::OrderSummary>> {
+pub async fn for_customer(
+    store: &Store,
+    actor: &Actor,
+    customer_id: i64,
+    limit: u64,
+) -> StoreResult<Vec<super::OrderSummary>> {
     if !actor.can(Module::Orders, Action::View) {
         return Ok(Vec::new());
     }

@@ -87,11 +87,18 @@ pub async fn load_past(store: &Store, orders: &[PastOrder]) -> StoreResult<usize
             let lines: Vec<Line> = o
                 .lines
                 .iter()
-                .map(|l| Line { quantity: l.quantity, unit_price: l.unit_price, discount: l.discount, tax_rate: l.tax_rate })
+                .map(|l| Line {
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                    discount: l.discount,
+                    tax_rate: l.tax_rate,
+                })
                 .collect();
             let Ok((amounts, t)) = rules::price(&lines) else { continue };
             let status = match o.status {
-                OrderStatus::Completed | OrderStatus::Shipped | OrderStatus::Rejected | OrderStatus::Cancelled => o.status,
+                OrderStatus::Completed | OrderStatus::Shipped | OrderStatus::Rejected | OrderStatus::Cancelled => {
+                    o.status
+                }
                 _ => OrderStatus::Cancelled,
             };
             let approved = matches!(status, OrderStatus::Completed | OrderStatus::Shipped);
@@ -125,7 +132,7 @@ pub async fn load_past(store: &Store, orders: &[PastOrder]) -> StoreResult<usize
         if heads.is_empty() {
             continue;
         }
-                order::Entity::insert_many(heads).exec(&txn).await?;
+        order::Entity::insert_many(heads).exec(&txn).await?;
         let ids: std::collections::HashMap<String, i64> = order::Entity::find()
             .filter(order::Column::Number.is_in(numbers.clone()))
             .all(&txn)
@@ -174,8 +181,10 @@ pub async fn load_past(store: &Store, orders: &[PastOrder]) -> StoreResult<usize
         order_line::Entity::insert_many(line_rows).exec(&txn).await?;
         if !shipments.is_empty() {
             shipment::Entity::insert_many(shipments).exec(&txn).await?;
-            let made = shipment::Entity::find().filter(shipment::Column::OrderId.is_in(shipped_ids.clone())).all(&txn).await?;
-            let lines = order_line::Entity::find().filter(order_line::Column::OrderId.is_in(shipped_ids)).all(&txn).await?;
+            let made =
+                shipment::Entity::find().filter(shipment::Column::OrderId.is_in(shipped_ids.clone())).all(&txn).await?;
+            let lines =
+                order_line::Entity::find().filter(order_line::Column::OrderId.is_in(shipped_ids)).all(&txn).await?;
             let rows: Vec<shipment_line::ActiveModel> = lines
                 .iter()
                 .filter_map(|l| {

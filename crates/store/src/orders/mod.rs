@@ -140,7 +140,13 @@ pub struct OrderSummary {
 }
 
 fn totals_of(m: &order::Model) -> Totals {
-    Totals { gross: Money(m.gross), discount: Money(m.discount), net: Money(m.net), tax: Money(m.tax), total: Money(m.total) }
+    Totals {
+        gross: Money(m.gross),
+        discount: Money(m.discount),
+        net: Money(m.net),
+        tax: Money(m.tax),
+        total: Money(m.total),
+    }
 }
 
 async fn customer_names<C: ConnectionTrait>(conn: &C, ids: Vec<i64>) -> StoreResult<HashMap<i64, String>> {
@@ -161,8 +167,11 @@ pub(crate) async fn full_view<C: ConnectionTrait>(conn: &C, actor: &Actor, m: or
         crate::products::products_by_id(conn, &lines.iter().map(|l| l.product_id).collect::<Vec<_>>()).await?;
     let warehouses: HashMap<i64, String> =
         warehouse::Entity::find().all(conn).await?.into_iter().map(|w| (w.id, w.name)).collect();
-    let shipments =
-        shipment::Entity::find().filter(shipment::Column::OrderId.eq(m.id)).order_by_asc(shipment::Column::Id).all(conn).await?;
+    let shipments = shipment::Entity::find()
+        .filter(shipment::Column::OrderId.eq(m.id))
+        .order_by_asc(shipment::Column::Id)
+        .all(conn)
+        .await?;
     let shipment_lines = if shipments.is_empty() {
         Vec::new()
     } else {
@@ -214,7 +223,10 @@ pub(crate) async fn full_view<C: ConnectionTrait>(conn: &C, actor: &Actor, m: or
             lines: shipment_lines
                 .iter()
                 .filter(|l| l.shipment_id == s.id)
-                .map(|l| ShipmentLineView { order_line_id: l.order_line_id, quantity: Quantity(l.quantity).to_string() })
+                .map(|l| ShipmentLineView {
+                    order_line_id: l.order_line_id,
+                    quantity: Quantity(l.quantity).to_string(),
+                })
                 .collect(),
             id: s.id,
             carrier: s.carrier,
@@ -313,7 +325,12 @@ const SORTS: [SortField<order::Column>; 3] = [
 ];
 
 /// Orders in scope: sort `-id` (default, newest first), `number`, `created_at`.
-pub async fn list(store: &Store, actor: &Actor, filter: &OrderFilter, page: &PageRequest) -> StoreResult<Page<OrderSummary>> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    filter: &OrderFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<OrderSummary>> {
     actor.require(Module::Orders, Action::View)?;
     let keyset = Keyset::parse(page, &SORTS, "-id")?;
     let mut query = order::Entity::find().filter(in_scope(actor));

@@ -20,10 +20,11 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(my_approvals))
-        .routes(routes!(list_rules, create_rule))
-        .routes(routes!(get_rule, update_rule, delete_rule))
+    OpenApiRouter::new().routes(routes!(my_approvals)).routes(routes!(list_rules, create_rule)).routes(routes!(
+        get_rule,
+        update_rule,
+        delete_rule
+    ))
 }
 
 /// 我的审批: pending requests whose current step the caller decides,

@@ -68,7 +68,7 @@ async fn list_orders(
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct OrderLineBody {
+pub struct SalesOrderLineBody {
     pub product_id: i64,
     /// Default: the order's warehouse (else the first active one on approval).
     #[serde(default)]
@@ -89,7 +89,7 @@ pub struct OrderLineBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct OrderBody {
+pub struct SalesOrderBody {
     /// A customer owned by someone in the caller's scope.
     pub customer_id: i64,
     /// One of the customer's contacts.
@@ -109,13 +109,13 @@ pub struct OrderBody {
     #[serde(default)]
     pub notes: String,
     /// At least one line.
-    pub lines: Vec<OrderLineBody>,
+    pub lines: Vec<SalesOrderLineBody>,
     /// Required when updating.
     #[serde(default)]
     pub version: Option<i64>,
 }
 
-impl OrderBody {
+impl SalesOrderBody {
     fn input(&self, meta: &crate::auth::RequestMeta) -> ApiResult<OrderInput> {
         let delivery_date = match self.delivery_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
@@ -149,12 +149,12 @@ impl OrderBody {
 }
 
 /// Creates a draft with its number (`SO-YYYY-NNNNNN`); totals from the lines.
-#[utoipa::path(post, path = "/orders", tag = "orders", request_body = OrderBody,
+#[utoipa::path(post, path = "/orders", tag = "orders", request_body = SalesOrderBody,
     responses((status = 201, body = OrderView), (status = 422, body = Problem)))]
 async fn create_order(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
-    ApiJson(body): ApiJson<OrderBody>,
+    ApiJson(body): ApiJson<SalesOrderBody>,
 ) -> ApiResult<(StatusCode, Json<OrderView>)> {
     let input = body.input(&meta)?;
     let o = orders::create(&state.store, &session.actor, input).await.api(&meta)?;
@@ -174,7 +174,7 @@ async fn get_order(
 
 /// Changes a draft or rejected order (merge patch; `lines` replaces all
 /// lines); `version` as last read.
-#[utoipa::path(patch, path = "/orders/{id}", tag = "orders", params(("id" = i64, Path)), request_body = OrderBody,
+#[utoipa::path(patch, path = "/orders/{id}", tag = "orders", params(("id" = i64, Path)), request_body = SalesOrderBody,
     responses((status = 200, body = OrderView), (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
 async fn update_order(
@@ -184,10 +184,10 @@ async fn update_order(
     patch: MergePatch,
 ) -> ApiResult<Json<OrderView>> {
     let o = orders::get(&state.store, &session.actor, id).await.api(&meta)?;
-    let lines: Vec<OrderLineBody> = o
+    let lines: Vec<SalesOrderLineBody> = o
         .lines
         .iter()
-        .map(|l| OrderLineBody {
+        .map(|l| SalesOrderLineBody {
             product_id: l.product_id,
             warehouse_id: l.warehouse_id,
             quantity: l.quantity.clone(),
@@ -201,7 +201,7 @@ async fn update_order(
         "warehouse_id": o.warehouse_id, "delivery_address": o.delivery_address,
         "delivery_date": o.delivery_date.map(|d| d.to_string()), "notes": o.notes, "lines": lines,
     });
-    let body: OrderBody = patch.apply(base, &meta.locale)?;
+    let body: SalesOrderBody = patch.apply(base, &meta.locale)?;
     let version = body.version.ok_or_else(|| invalid(&meta, vec![FieldError::new("version", "required")]))?;
     let input = body.input(&meta)?;
     Ok(Json(orders::update(&state.store, &session.actor, id, version, input).await.api(&meta)?))
@@ -291,7 +291,11 @@ async fn ship_order(
     let input = ShipInput {
         carrier: body.carrier,
         tracking_number: body.tracking_number,
-        lines: body.lines.into_iter().map(|l| ShipLine { order_line_id: l.order_line_id, quantity: l.quantity }).collect(),
+        lines: body
+            .lines
+            .into_iter()
+            .map(|l| ShipLine { order_line_id: l.order_line_id, quantity: l.quantity })
+            .collect(),
     };
     Ok(Json(orders::ship(&state.store, &session.actor, id, input).await.api(&meta)?))
 }

@@ -63,15 +63,13 @@ async fn list_page(request: Page, Query(q): Query<ListQuery>) -> PageResult {
     let (store, actor) = (request.store(), request.actor());
     let status = q.status.clone().unwrap_or_default();
     let customer = q.customer_id.clone().unwrap_or_default();
-    let filter = OrderFilter {
-        status: OrderStatus::parse(status.trim()),
-        customer_id: id_of(&customer),
-        ..Default::default()
-    };
+    let filter =
+        OrderFilter { status: OrderStatus::parse(status.trim()), customer_id: id_of(&customer), ..Default::default() };
     let paging = PageRequest { limit: Some(50), cursor: q.cursor.clone(), sort: None };
     let found = orders::list(store, actor, &filter, &paging).await?;
     let next_url = found.next_cursor.map(|c| {
-        let pairs = [("cursor", Some(c.as_str())), ("status", Some(status.as_str())), ("customer_id", Some(customer.as_str()))];
+        let pairs =
+            [("cursor", Some(c.as_str())), ("status", Some(status.as_str())), ("customer_id", Some(customer.as_str()))];
         format!("/orders?{}", super::query_string(pairs))
     });
     let p = ListPage {
@@ -255,18 +253,20 @@ impl FormPage {
     /// Errors not shown beside a field of the form (the lines' are on their rows).
     fn general_errors(&self) -> Vec<&String> {
         const SHOWN: [&str; 5] = ["customer_id", "warehouse_id", "delivery_address", "delivery_date", "notes"];
-        let mut found: Vec<(&String, &String)> = self
-            .errors
-            .0
-            .iter()
-            .filter(|(k, _)| !SHOWN.contains(&k.as_str()) && !k.starts_with("lines["))
-            .collect();
+        let mut found: Vec<(&String, &String)> =
+            self.errors.0.iter().filter(|(k, _)| !SHOWN.contains(&k.as_str()) && !k.starts_with("lines[")).collect();
         found.sort();
         found.into_iter().map(|(_, v)| v).collect()
     }
 }
 
-async fn form_page(request: &Page, id: Option<i64>, number: String, form: OrderForm, errors: FormErrors) -> PageResult<FormPage> {
+async fn form_page(
+    request: &Page,
+    id: Option<i64>,
+    number: String,
+    form: OrderForm,
+    errors: FormErrors,
+) -> PageResult<FormPage> {
     let (store, actor) = (request.store(), request.actor());
     let paging = PageRequest { limit: Some(500), ..Default::default() };
     let found = customers::list_customers(store, actor, &CustomerFilter::default(), &paging).await?;
@@ -327,7 +327,9 @@ async fn update(request: Page, Path(id): Path<i64>, Form(pairs): Form<Vec<(Strin
     let form = OrderForm::from_pairs(pairs);
     let version = id_of(&form.version).unwrap_or_default();
     let result = match input(&request, &form).await {
-        Ok((input, rows)) => renumber(orders::update(request.store(), request.actor(), id, version, input).await, &rows),
+        Ok((input, rows)) => {
+            renumber(orders::update(request.store(), request.actor(), id, version, input).await, &rows)
+        }
         Err(e) => Err(e),
     };
     match request.saved(result)? {
@@ -375,7 +377,11 @@ async fn show_page(request: Page, Path(id): Path<i64>) -> PageResult {
     Ok(render(&p.ctx, &p))
 }
 
-async fn act(request: Page, Path((id, action)): Path<(i64, String)>, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
+async fn act(
+    request: Page,
+    Path((id, action)): Path<(i64, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
     let (store, actor) = (request.store(), request.actor());
     let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let comment = Some(value("comment")).filter(|c| !c.trim().is_empty());
@@ -430,7 +436,9 @@ async fn my_approvals(request: Page, Query(q): Query<CursorQuery>) -> PageResult
     let found = approvals::my_approvals(request.store(), request.actor(), &paging).await?;
     let p = ApprovalsPage {
         ctx: request.ctx("/approvals").await,
-        next_url: found.next_cursor.map(|c| format!("/approvals?{}", super::query_string([("cursor", Some(c.as_str()))]))),
+        next_url: found
+            .next_cursor
+            .map(|c| format!("/approvals?{}", super::query_string([("cursor", Some(c.as_str()))]))),
         items: found.items,
     };
     Ok(render(&p.ctx, &p))
@@ -468,7 +476,9 @@ struct RulesPage {
 impl RulesPage {
     fn step_label(&self, s: &StepView) -> String {
         match (&s.role, s.manager) {
-            (Some(r), _) => self.roles.iter().find(|(c, _)| c == r).map(|(_, n)| n.clone()).unwrap_or_else(|| r.clone()),
+            (Some(r), _) => {
+                self.roles.iter().find(|(c, _)| c == r).map(|(_, n)| n.clone()).unwrap_or_else(|| r.clone())
+            }
             (None, Some(l)) => self.ctx.t(&format!("approvals.manager_{l}")),
             _ => String::new(),
         }

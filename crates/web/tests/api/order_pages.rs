@@ -20,7 +20,9 @@ async fn an_order_goes_through_the_pages_from_the_form_to_the_approvers_decision
     let product = app.product("SRV-10", "0").await;
     let warehouse = app.warehouse("SZ").await;
     app.receive(product, warehouse, "50").await;
-    app.approval_rules().create(&json!({"document_type": "order", "min_amount": "1000", "steps": [{"manager": 1}]})).await;
+    app.approval_rules()
+        .create(&json!({"document_type": "order", "min_amount": "1000", "steps": [{"manager": 1}]}))
+        .await;
 
     let (cookies, csrf) = sign_in_as(&app, "chen.rep", USER_PASSWORD, "/orders").await;
     let (status, _, page) = app.send(get("/orders/new", &cookies)).await;
@@ -41,6 +43,21 @@ async fn an_order_goes_through_the_pages_from_the_form_to_the_approvers_decision
     let (status, _, _) = app.send(form(&format!("/orders/{id}/submit"), &cookies, &format!("_csrf={csrf}"))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 
+    // An order that names a deal shows on the deal's page.
+    let deal = json!({"name": "恒达 产线升级", "customer_id": customer, "amount": "200000", "expected_close_date": "2099-01-31"});
+    let deal = app.opportunities().by(&rep.1).create(&deal).await["id"].as_i64().unwrap();
+    let body =
+        json!({"customer_id": customer, "opportunity_id": deal, "lines": [{"product_id": product, "quantity": "1"}]});
+    let linked = app.orders().by(&rep.1).create(&body).await["id"].as_i64().unwrap();
+    let (_, _, page) = app.send(get(&format!("/opportunities/{deal}"), &cookies)).await;
+    assert!(page.as_str().unwrap().contains(&format!("/orders/{linked}")), "{page}");
+    // A deal of another customer is refused.
+    let other = app.customer(&rep.1, "东莞精密模具厂").await;
+    let body =
+        json!({"customer_id": other, "opportunity_id": deal, "lines": [{"product_id": product, "quantity": "1"}]});
+    let (status, _) = app.orders().by(&rep.1).post(&body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
     // The customer page lists the order.
     let (_, _, page) = app.send(get(&format!("/customers/{customer}"), &cookies)).await;
     assert!(page.as_str().unwrap().contains(&format!("/orders/{id}")));
@@ -55,7 +72,8 @@ async fn an_order_goes_through_the_pages_from_the_form_to_the_approvers_decision
     let (_, _, order) = app.send(get(&format!("/orders/{id}"), &mcookies)).await;
     assert!(order.as_str().unwrap().contains(&format!("/orders/{id}/reject")));
     // Rejecting without a comment: the page again with the error.
-    let (status, _, page) = app.send(form(&format!("/orders/{id}/reject"), &mcookies, &format!("_csrf={mcsrf}&comment="))).await;
+    let (status, _, page) =
+        app.send(form(&format!("/orders/{id}/reject"), &mcookies, &format!("_csrf={mcsrf}&comment="))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.as_str().unwrap().contains("notice error"), "{page}");
     let (status, _, _) =
@@ -83,7 +101,9 @@ async fn administrators_configure_approval_rules_on_their_page() {
     let (cookies, csrf) = sign_in(&app).await;
     let (status, _, _) = app.send(get("/admin/approval-rules", &cookies)).await;
     assert_eq!(status, StatusCode::OK);
-    let body = format!("_csrf={csrf}&document_type=order&min_amount=500000&min_discount=&step1=manager%3A1&step2=role%3Aadmin&step3=&position=1");
+    let body = format!(
+        "_csrf={csrf}&document_type=order&min_amount=500000&min_discount=&step1=manager%3A1&step2=role%3Aadmin&step3=&position=1"
+    );
     let (status, _, _) = app.send(form("/admin/approval-rules", &cookies, &body)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, rules) = app.approval_rules().list("").await;
@@ -95,7 +115,8 @@ async fn administrators_configure_approval_rules_on_their_page() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // A salesperson may not change them.
     let (_, rep) = app.signed_in("sun.rep", "salesperson", None).await;
-    let (status, _) = app.approval_rules().by(&rep).post(&json!({"document_type": "order", "steps": [{"manager": 1}]})).await;
+    let (status, _) =
+        app.approval_rules().by(&rep).post(&json!({"document_type": "order", "steps": [{"manager": 1}]})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 

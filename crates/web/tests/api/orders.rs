@@ -203,8 +203,11 @@ async fn a_rejection_needs_a_comment_and_sends_the_order_back_to_be_reworked() {
 
     // Reworked (fewer units, under the threshold) and submitted again.
     let version = rejected["version"].as_i64().unwrap();
-    let (status, edited) =
-        app.orders().by(rep).patch(id, &json!({"lines": [{"product_id": s.product, "quantity": "4"}], "version": version})).await;
+    let (status, edited) = app
+        .orders()
+        .by(rep)
+        .patch(id, &json!({"lines": [{"product_id": s.product, "quantity": "4"}], "version": version}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{edited}");
     assert_eq!(edited["total"], "400.00");
     let (status, again) = act(&app, rep, id, "submit", json!({})).await;
@@ -263,9 +266,7 @@ async fn bad_lines_are_refused_field_by_field_and_nothing_is_saved() {
     let (_, p) = app.products().get(inactive).await;
     app.products().patch(inactive, &json!({"active": false, "version": p["version"]})).await;
     let rep = &s.rep.1;
-    let line = |q: &str, price: &str, discount: &str| {
-        json!({"product_id": s.product, "quantity": q, "unit_price": price, "discount_percent": discount})
-    };
+    let line = |q: &str, price: &str, discount: &str| json!({"product_id": s.product, "quantity": q, "unit_price": price, "discount_percent": discount});
     let body = json!({"customer_id": s.customer, "lines": [
         line("0", "10", "0"), line("-2", "10", "0"), line("1", "-1", "0"), line("1", "10", "101"),
         {"product_id": 999_999, "quantity": "1"}, {"product_id": inactive, "quantity": "1"},
@@ -288,9 +289,15 @@ async fn bad_lines_are_refused_field_by_field_and_nothing_is_saved() {
     let (status, problem) = app.orders().by(rep).post(&json!({"customer_id": s.customer, "lines": []})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_codes(&problem), ["lines:required"]);
-    let (status, problem) =
-        app.orders().by(rep).post(&json!({"customer_id": s.customer, "delivery_date": "2026-13-01", "lines": []})).await;
-    assert_eq!((status, field_codes(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["delivery_date:invalid_date".to_owned()]));
+    let (status, problem) = app
+        .orders()
+        .by(rep)
+        .post(&json!({"customer_id": s.customer, "delivery_date": "2026-13-01", "lines": []}))
+        .await;
+    assert_eq!(
+        (status, field_codes(&problem)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["delivery_date:invalid_date".to_owned()])
+    );
     assert_eq!(ids(&app.orders().list("").await.1).len(), 0);
     let (_, log) = app.audit_log().list("entity_type=order").await;
     assert_eq!(log["items"].as_array().unwrap().len(), 0);
@@ -309,7 +316,10 @@ async fn another_rep_neither_sees_nor_changes_the_order() {
     assert_eq!(ids(&app.orders().by(&other).list("").await.1).len(), 0);
     // Nor can they order for a customer outside their scope.
     let (status, problem) = app.orders().by(&other).post(&order_body(&s, "1")).await;
-    assert_eq!((status, field_codes(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["customer_id:unknown_reference".to_owned()]));
+    assert_eq!(
+        (status, field_codes(&problem)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["customer_id:unknown_reference".to_owned()])
+    );
     // The manager sees the department's orders.
     assert_eq!(app.orders().by(&s.manager.1).get(id).await.0, StatusCode::OK);
 }

@@ -34,11 +34,19 @@ pub(super) async fn load_orders(store: &Store, system: &Actor) -> anyhow::Result
         approvals::create_rule(store, system, input).await?;
     }
     let db = store.reader();
-    let products: Vec<product::Model> =
-        product::Entity::find().filter(product::Column::ReorderPoint.gt(0)).order_by_asc(product::Column::Id).all(db).await?;
+    let products: Vec<product::Model> = product::Entity::find()
+        .filter(product::Column::ReorderPoint.gt(0))
+        .order_by_asc(product::Column::Id)
+        .all(db)
+        .await?;
     anyhow::ensure!(!products.is_empty(), "the demo products come first");
-    let warehouses: Vec<i64> =
-        warehouse::Entity::find().order_by_asc(warehouse::Column::Id).all(db).await?.into_iter().map(|w| w.id).collect();
+    let warehouses: Vec<i64> = warehouse::Entity::find()
+        .order_by_asc(warehouse::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
     let customers: Vec<customer::Model> = customer::Entity::find()
         .filter(customer::Column::OwnerId.is_not_null())
         .filter(customer::Column::DeletedAt.is_null())
@@ -101,8 +109,8 @@ pub(super) async fn load_orders(store: &Store, system: &Actor) -> anyhow::Result
         (1, 1, 10, "5", "approved"),
         (2, 3, 4, "0", "partially_shipped"),
         (3, 4, 3, "0", "shipped"),
-        (0, 3, 45, "2", "submitted"),      // ¥500,000+ : waits for the manager
-        (6, 4, 80, "0", "submitted"),      // ¥2,000,000+ : manager, then an administrator
+        (0, 3, 45, "2", "submitted"), // ¥500,000+ : waits for the manager
+        (6, 4, 80, "0", "submitted"), // ¥2,000,000+ : manager, then an administrator
         (4, 1, 30, "12", "cancelled"),
         (5, 2, 6, "0", "approved"),
     ];

@@ -35,7 +35,10 @@ pub(super) async fn generate_orders(store: &Store, count: u64) -> anyhow::Result
         .into_tuple()
         .all(db)
         .await?;
-    anyhow::ensure!(!customers.is_empty() && !products.is_empty(), "orders need owned customers and products: generate them first");
+    anyhow::ensure!(
+        !customers.is_empty() && !products.is_empty(),
+        "orders need owned customers and products: generate them first"
+    );
     let bar = progress(count, "orders");
     let now = Utc::now();
     let mut rng = rand::rng();

@@ -110,6 +110,8 @@ pub(super) struct ShowPage {
     /// Tasks about this deal, open ones first by due date.
     pub(super) tasks: Vec<salesflow_store::tasks::TaskView>,
     pub(super) can_add_task: bool,
+    /// The orders that name this deal (empty without the orders view right).
+    pub(super) orders: Vec<salesflow_store::orders::OrderSummary>,
     pub(super) reasons: Vec<LostReasonView>,
     pub(super) gate: Option<GateRefusal>,
     pub(super) errors: FormErrors,
@@ -287,6 +289,13 @@ pub(super) async fn show_page(
         road_contacts,
         tasks,
         can_add_task: actor.can(Module::Customers, Action::Create) && o.deleted_at.is_none(),
+        orders: if actor.can(Module::Orders, Action::View) {
+            let filter = salesflow_store::orders::OrderFilter { opportunity_id: Some(o.id), ..Default::default() };
+            let page = salesflow_store::paging::PageRequest { limit: Some(10), ..Default::default() };
+            salesflow_store::orders::list(request.store(), actor, &filter, &page).await?.items
+        } else {
+            Vec::new()
+        },
         reasons,
         gate,
         errors,
