@@ -87,4 +87,19 @@ mod tests {
         let only_en: Vec<&String> = en.difference(&zh).collect();
         assert!(only_zh.is_empty() && only_en.is_empty(), "only in zh-CN: {only_zh:?}\nonly in en: {only_en:?}");
     }
+
+    /// Every kind of notice the store can write has a name in both
+    /// languages (a new kind without one showed its bare code).
+    #[test]
+    fn every_notice_kind_is_named_in_both_languages() {
+        use salesflow_store::entity::notification::NotificationKind;
+        use sea_orm::Iterable;
+        for kind in NotificationKind::iter() {
+            let key = format!("notice_kinds.{}", kind.code());
+            for locale in ["zh-CN", "en"] {
+                let messages = crate::_rust_i18n_backend().messages_for_locale(locale).unwrap();
+                assert!(messages.iter().any(|(k, _)| *k == key), "{key} in {locale}");
+            }
+        }
+    }
 }

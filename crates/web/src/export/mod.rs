@@ -22,8 +22,8 @@ use salesflow_store::customers::{self, ContactFilter, ContactView, CustomerFilte
 use salesflow_store::leads::{self, LeadFilter, LeadView};
 use salesflow_store::opportunities;
 use salesflow_store::paging::PageRequest;
-use salesflow_store::products::{self, ProductFilter, ProductView};
 use salesflow_store::picklists::{self, Picklists};
+use salesflow_store::products::{self, ProductFilter, ProductView};
 use salesflow_store::tasks::{self, TaskFilter, TaskView};
 use salesflow_store::{Actor, Store, StoreError, StoreResult};
 
