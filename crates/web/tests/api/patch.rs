@@ -66,6 +66,25 @@ async fn cases(app: &TestApp) -> Vec<Case> {
     )
     .await;
     let warehouse = post(app, "/api/v1/warehouses", json!({"code": "PW", "name": "补丁仓", "address": "上海"})).await;
+    let rule = post(
+        app,
+        "/api/v1/approval-rules",
+        json!({"document_type": "order", "min_amount": "500000", "min_discount": "20", "steps": [{"manager": 1}]}),
+    )
+    .await;
+    let supplier = post(
+        app,
+        "/api/v1/suppliers",
+        json!({"name": "补丁供应商", "contact": "赵强", "phone": "021-6234 5678", "address": "苏州", "notes": "月结"}),
+    )
+    .await;
+    let purchase = post(
+        app,
+        "/api/v1/purchase-orders",
+        json!({"supplier_id": supplier["id"], "expected_date": "2026-12-20", "notes": "加急",
+               "lines": [{"product_id": product["id"], "quantity": "2", "unit_cost": "60"}]}),
+    )
+    .await;
     let customer = post(
         app,
         "/api/v1/customers",
@@ -73,6 +92,14 @@ async fn cases(app: &TestApp) -> Vec<Case> {
     )
     .await;
     let cid = customer["id"].as_i64().unwrap();
+    let order = post(
+        app,
+        "/api/v1/orders",
+        json!({"customer_id": cid, "warehouse_id": warehouse["id"], "delivery_address": "上海市浦东新区张江路 88 号",
+               "delivery_date": "2026-12-20", "notes": "送货前电话",
+               "lines": [{"product_id": product["id"], "quantity": "1"}]}),
+    )
+    .await;
     let contact = post(
         app,
         "/api/v1/contacts",
@@ -336,6 +363,54 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             required: Some("code"),
             versioned: true,
             id: warehouse["id"].clone(),
+        },
+        Case {
+            route: "/approval-rules/{id}",
+            path: format!("/api/v1/approval-rules/{}", rule["id"]),
+            read: format!("/api/v1/approval-rules/{}", rule["id"]),
+            pick: same,
+            change: json!({"min_amount": "800000.00"}),
+            keep: &["document_type", "min_discount", "steps", "active"],
+            clear: Some(("min_discount", Value::Null)),
+            required: Some("document_type"),
+            versioned: true,
+            id: rule["id"].clone(),
+        },
+        Case {
+            route: "/orders/{id}",
+            path: format!("/api/v1/orders/{}", order["id"]),
+            read: format!("/api/v1/orders/{}", order["id"]),
+            pick: same,
+            change: json!({"delivery_address": "杭州市西湖区文三路 1 号"}),
+            keep: &["customer_id", "warehouse_id", "notes", "total"],
+            clear: Some(("delivery_date", Value::Null)),
+            required: Some("customer_id"),
+            versioned: true,
+            id: order["id"].clone(),
+        },
+        Case {
+            route: "/suppliers/{id}",
+            path: format!("/api/v1/suppliers/{}", supplier["id"]),
+            read: format!("/api/v1/suppliers/{}", supplier["id"]),
+            pick: same,
+            change: json!({"phone": "021-5555 6666"}),
+            keep: &["name", "contact", "address", "notes"],
+            clear: Some(("notes", json!(""))),
+            required: Some("name"),
+            versioned: true,
+            id: supplier["id"].clone(),
+        },
+        Case {
+            route: "/purchase-orders/{id}",
+            path: format!("/api/v1/purchase-orders/{}", purchase["id"]),
+            read: format!("/api/v1/purchase-orders/{}", purchase["id"]),
+            pick: same,
+            change: json!({"notes": "不急"}),
+            keep: &["supplier_id", "expected_date", "total"],
+            clear: Some(("expected_date", Value::Null)),
+            required: Some("supplier_id"),
+            versioned: true,
+            id: purchase["id"].clone(),
         },
         Case {
             route: "/lost-reasons/{id}",
