@@ -9,7 +9,9 @@ const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=clo
   "/admin/api-tokens", "/admin/outbox", "/admin/audit", "/admin/settings", "/admin/picklists", "/account/password", "/nope",
   "/opportunities", "/opportunities/new", "/opportunities/1", "/board", "/admin/pipelines", "/admin/pipelines/1", "/admin/stages/1/edit",
   "/reports/funnel", "/reports/forecast", "/search?q=%E5%8D%8E%E4%BF%A1", "/help", "/help#stage-gates", "/handover?from=6",
-  "/products", "/products/1", "/products/new", "/stock"];
+  "/products", "/products/1", "/products/new", "/stock",
+  "/orders", "/orders/1", "/orders/new", "/approvals", "/admin/approval-rules", "/suppliers", "/suppliers/new",
+  "/purchase-orders", "/purchase-orders/1", "/purchase-orders/new", "/warehouses", "/product-categories"];
 // A salesperson's own pages (the home page is per role).
 const salesPages = ["/"];
 // SHOTS_ONLY=word,word: only the pages whose path contains one of them.

@@ -217,7 +217,7 @@ pub(crate) async fn next_number(unit: &UnitOfWork<'_>, prefix: &str, year: i32) 
     .exec(unit)
     .await?;
     document_sequence::Entity::update_many()
-        .col_expr(document_sequence::Column::Last, Expr::col(document_sequence::Column::Last).add(1))
+        .col_expr(document_sequence::Column::Last, Expr::col(document_sequence::Column::Last).add(1i64))
         .filter(document_sequence::Column::Prefix.eq(prefix))
         .filter(document_sequence::Column::Year.eq(year))
         .exec(unit)

@@ -150,7 +150,7 @@ pub(super) async fn next_number(unit: &UnitOfWork<'_>) -> StoreResult<String> {
         .exec(unit)
         .await?;
     purchase_order_number::Entity::update_many()
-        .col_expr(purchase_order_number::Column::Last, Expr::col(purchase_order_number::Column::Last).add(1))
+        .col_expr(purchase_order_number::Column::Last, Expr::col(purchase_order_number::Column::Last).add(1i64))
         .filter(purchase_order_number::Column::Year.eq(year))
         .exec(unit)
         .await?;
