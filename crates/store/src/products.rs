@@ -63,6 +63,9 @@ pub struct ProductView {
     pub safety_stock: String,
     /// Where the product is usually bought.
     pub default_supplier_id: Option<i64>,
+    /// A service (installation, training): it has no stock; an order line
+    /// for it reserves and ships nothing.
+    pub service: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -81,6 +84,7 @@ fn view(m: product::Model, categories: &HashMap<i64, String>) -> ProductView {
         name: m.name,
         category_id: m.category_id,
         default_supplier_id: m.default_supplier_id,
+        service: m.service,
         specification: m.specification,
         unit: m.unit,
         active: m.active,
@@ -312,6 +316,23 @@ pub async fn products_by_id<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> StoreR
     Ok(rows.into_iter().map(|p| (p.id, p)).collect())
 }
 
+/// Which of these products are services (no stock: nothing to reserve,
+/// ship or count as low).
+pub async fn services<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> StoreResult<std::collections::HashSet<i64>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let found: Vec<i64> = product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
+        .filter(product::Column::Id.is_in(ids.to_vec()))
+        .filter(product::Column::Service.eq(true))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
 /// The id of the product with this code (pages take products by code).
 pub async fn product_by_code(store: &Store, code: &str) -> StoreResult<Option<i64>> {
     Ok(product::Entity::find()
@@ -330,6 +351,8 @@ pub struct ProductInput {
     pub active: bool,
     /// Where the product is usually bought (drafts from the low-stock list).
     pub default_supplier_id: Option<i64>,
+    /// A service: no stock (see [`ProductView::service`]).
+    pub service: bool,
 }
 
 fn code_taken(err: DbErr) -> StoreError {
@@ -390,6 +413,7 @@ pub async fn create_product(store: &Store, actor: &Actor, input: ProductInput) -
         reorder_point: Set(v.reorder_point.0),
         safety_stock: Set(v.safety_stock.0),
         default_supplier_id: Set(input.default_supplier_id),
+        service: Set(input.service),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -430,6 +454,7 @@ pub async fn update_product(
         .set(C::ReorderPoint, Expr::value(v.reorder_point.0))
         .set(C::SafetyStock, Expr::value(v.safety_stock.0))
         .set(C::DefaultSupplierId, Expr::value(input.default_supplier_id))
+        .set(C::Service, Expr::value(input.service))
         .map_db_error(code_taken)
         .exec()
         .await?;

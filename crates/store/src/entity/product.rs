@@ -20,6 +20,9 @@ pub struct Model {
     pub safety_stock: i64,
     /// Where the product is usually bought (drafts from the low-stock list).
     pub default_supplier_id: Option<i64>,
+    /// A service (installation, training): no stock, nothing reserved or
+    /// issued for it.
+    pub service: bool,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -405,11 +405,12 @@ pub async fn low_stock(store: &Store, actor: &Actor, limit: u64) -> StoreResult<
     let sql = format!(
         "SELECT p.id, CAST(COALESCE(SUM(s.on_hand - s.reserved), 0) AS BIGINT) AS available FROM products p \
          LEFT JOIN stock s ON s.product_id = p.id \
-         WHERE p.active = {t} AND p.reorder_point > 0 \
+         WHERE p.active = {t} AND p.service = {f} AND p.reorder_point > 0 \
          GROUP BY p.id, p.code, p.reorder_point \
          HAVING COALESCE(SUM(s.on_hand - s.reserved), 0) <= p.reorder_point \
          ORDER BY p.code LIMIT {limit}",
         t = if db.get_database_backend() == sea_orm::DbBackend::Postgres { "TRUE" } else { "1" },
+        f = if db.get_database_backend() == sea_orm::DbBackend::Postgres { "FALSE" } else { "0" },
     );
     let rows = db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await?;
     let mut found = Vec::new();

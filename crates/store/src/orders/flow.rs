@@ -60,18 +60,21 @@ async fn default_warehouse<C: ConnectionTrait>(conn: &C) -> StoreResult<Option<i
 }
 
 /// Reserves every line's stock (in its warehouse, else the order's, else
-/// the first active one); a line short of stock fails the whole unit.
+/// the first active one); a line short of stock fails the whole unit. A
+/// service's line has no stock to reserve.
 async fn reserve_lines(unit: &UnitOfWork<'_>, o: &order::Model) -> StoreResult<()> {
     let lines = order_line::Entity::find()
         .filter(order_line::Column::OrderId.eq(o.id))
         .order_by_asc(order_line::Column::Position)
         .all(unit)
         .await?;
+    let services = crate::products::services(unit, &lines.iter().map(|l| l.product_id).collect::<Vec<_>>()).await?;
+    let lines: Vec<_> = lines.into_iter().enumerate().filter(|(_, l)| !services.contains(&l.product_id)).collect();
     let fallback = match o.warehouse_id {
         Some(w) => Some(w),
         None => default_warehouse(unit).await?,
     };
-    for (i, l) in lines.iter().enumerate() {
+    for (i, l) in &lines {
         let Some(w) = l.warehouse_id.or(fallback) else {
             return Err(Invalid::one(&format!("lines[{i}].warehouse_id"), "required").into());
         };
@@ -269,6 +272,7 @@ pub async fn ship(store: &Store, actor: &Actor, id: i64, input: ShipInput) -> St
         .order_by_asc(order_line::Column::Position)
         .all(&unit)
         .await?;
+    let services = crate::products::services(&unit, &lines.iter().map(|l| l.product_id).collect::<Vec<_>>()).await?;
     let mut moves = Vec::new();
     for (i, s) in input.lines.iter().enumerate() {
         let field = format!("lines[{i}].quantity");
@@ -306,19 +310,22 @@ pub async fn ship(store: &Store, actor: &Actor, id: i64, input: ShipInput) -> St
     let source = Source { document_type: Some("order".into()), document_id: Some(o.id) };
     for (i, (l, q)) in moves.iter().enumerate() {
         let line = &mut lines[*l];
-        let Some(w) = line.warehouse_id else {
-            return Err(Invalid::one(&format!("lines[{i}].warehouse_id"), "required").into());
-        };
         let was_reserved = Quantity(line.reserved).min(*q);
-        match inventory::ship(&unit, line.product_id, w, *q, was_reserved, &source).await {
-            Ok(_) => {}
-            Err(StoreError::Invalid(mut inv)) => {
-                for e in &mut inv.0 {
-                    e.field = format!("lines[{i}].{}", e.field);
+        // A service is delivered, not issued from stock.
+        if !services.contains(&line.product_id) {
+            let Some(w) = line.warehouse_id else {
+                return Err(Invalid::one(&format!("lines[{i}].warehouse_id"), "required").into());
+            };
+            match inventory::ship(&unit, line.product_id, w, *q, was_reserved, &source).await {
+                Ok(_) => {}
+                Err(StoreError::Invalid(mut inv)) => {
+                    for e in &mut inv.0 {
+                        e.field = format!("lines[{i}].{}", e.field);
+                    }
+                    return Err(StoreError::Invalid(inv));
                 }
-                return Err(StoreError::Invalid(inv));
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
         }
         line.shipped += q.0;
         line.reserved -= was_reserved.0;

@@ -100,6 +100,28 @@ pub async fn read_json<T: DeserializeOwned>(req: Request) -> Result<T, ApiError>
     parse_tree(&bytes).and_then(from_tree).map_err(|e| e.in_locale(&locale))
 }
 
+/// An action's optional JSON body: none at all (no content type needed) is
+/// the default; a body that is there is read like [`read_json`].
+pub async fn read_optional_json<T: DeserializeOwned + Default>(req: Request) -> Result<T, ApiError> {
+    let locale = locale_of(&req);
+    let json = is_json(req.headers());
+    let bytes = Bytes::from_request(req, &())
+        .await
+        .map_err(|e| ApiError::new(e.status(), "malformed", e.body_text()).in_locale(&locale))?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "media-type",
+            "expected a request with `Content-Type: application/json`",
+        )
+        .in_locale(&locale));
+    }
+    optional(&bytes).map_err(|e| e.in_locale(&locale))
+}
+
 /// An optional JSON body: none (or only whitespace) is the default.
 pub fn optional<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {

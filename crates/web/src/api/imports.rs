@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
+use super::{ApiQuery, OptionalJson, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::jobs::imports::{receive, register, report_download, spawn_run, target_of};
@@ -163,7 +163,7 @@ async fn preview_import(
     Ok((StatusCode::CREATED, Json(preview)))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartBody {
     /// `{"column header": "field"}`; default: the import's current mapping.
@@ -177,13 +177,13 @@ pub struct StartBody {
 /// Starts an uploaded file's dry run or import. A file that already ran
 /// (say, a dry run) gets a new job; the answer is that job.
 #[utoipa::path(post, path = "/imports/{id}/start", tag = "imports", params(("id" = i64, Path)),
-    request_body = StartBody,
+    request_body(content = StartBody, description = "optional"),
     responses((status = 202, body = ImportView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn start_import(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     UrlPath(id): UrlPath<i64>,
-    ApiJson(body): ApiJson<StartBody>,
+    OptionalJson(body): OptionalJson<StartBody>,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     let duplicates =
         duplicates_of(body.duplicates.as_deref()).map_err(|e| ApiError::invalid(e).in_locale(&meta.locale))?;

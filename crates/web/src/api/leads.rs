@@ -1,7 +1,6 @@
 //! Leads (线索) and their conversion into customer and contact.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -16,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::body::MergePatch;
-use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
+use super::{ApiJson, ApiQuery, OptionalJson, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::export;
@@ -326,16 +325,16 @@ async fn preview_conversion(
 /// `possible_duplicate` on `customer_id`. Not qualified or already
 /// converted: 422 on `status`. With `opportunity`, an opportunity is
 /// opened too (its field errors are named `opportunity.…`).
-#[utoipa::path(post, path = "/leads/{id}/convert", tag = "leads", params(("id" = i64, Path)), request_body = ConvertBody,
+#[utoipa::path(post, path = "/leads/{id}/convert", tag = "leads", params(("id" = i64, Path)),
+    request_body(content = ConvertBody, description = "optional"),
     responses((status = 200, body = Conversion), (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
 async fn convert_lead(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    body: Bytes,
+    OptionalJson(body): OptionalJson<ConvertBody>,
 ) -> ApiResult<Json<Conversion>> {
-    let body: ConvertBody = super::optional_body(&body).map_err(|e| e.in_locale(&meta.locale))?;
     let input = ConvertInput {
         customer_id: body.customer_id,
         new_customer: body.new_customer,

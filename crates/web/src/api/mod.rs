@@ -154,6 +154,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// An action's body whose every field is optional (`approve`, `win`,
+/// `order`…): no body at all is the default, so a bare `POST` works; a
+/// body that is sent is read as strictly as [`ApiJson`].
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        body::read_optional_json(req).await.map(OptionalJson)
+    }
+}
+
 /// Query parameters; a malformed one is a 400 problem.
 pub struct ApiQuery<T>(pub T);
 
@@ -206,11 +219,6 @@ impl<T: ToSchema> From<salesflow_store::paging::Page<T>> for Page<T> {
     fn from(p: salesflow_store::paging::Page<T>) -> Self {
         Page { items: p.items, next_cursor: p.next_cursor }
     }
-}
-
-/// An optional JSON body: none (or only whitespace) is the default.
-pub fn optional_body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
-    body::optional(bytes)
 }
 
 /// For PATCH bodies: tells "absent" (`None`) from "set to null" (`Some(None)`).

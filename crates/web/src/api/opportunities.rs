@@ -2,7 +2,6 @@
 //! `win`, `lose`, `reopen`; the checklist; history; the kanban columns.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -18,7 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::body::MergePatch;
-use super::{ApiJson, ApiQuery, OrApi, Page, PageParams, optional_body};
+use super::{ApiJson, ApiQuery, OptionalJson, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::export;
@@ -374,9 +373,8 @@ async fn win_opportunity(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    body: Bytes,
+    OptionalJson(body): OptionalJson<WinBody>,
 ) -> ApiResult<Json<OpportunityView>> {
-    let body: WinBody = optional_body(&body).map_err(|e| e.in_locale(&meta.locale))?;
     let v =
         opportunities::win(&state.store, &session.actor, id, body.version, body.override_reason).await.api(&meta)?;
     Ok(Json(v))
@@ -393,13 +391,13 @@ pub struct LoseBody {
 }
 
 #[utoipa::path(post, path = "/opportunities/{id}/lose", tag = "opportunities", params(("id" = i64, Path)),
-    request_body = LoseBody,
+    request_body(content = LoseBody, description = "a listed reason or a note is required"),
     responses((status = 200, body = OpportunityView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn lose_opportunity(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<LoseBody>,
+    OptionalJson(body): OptionalJson<LoseBody>,
 ) -> ApiResult<Json<OpportunityView>> {
     let v = opportunities::lose(&state.store, &session.actor, id, body.version, body.lost_reason_id, body.reason)
         .await
@@ -421,9 +419,8 @@ async fn reopen_opportunity(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    body: Bytes,
+    OptionalJson(body): OptionalJson<ReopenBody>,
 ) -> ApiResult<Json<OpportunityView>> {
-    let body: ReopenBody = optional_body(&body).map_err(|e| e.in_locale(&meta.locale))?;
     Ok(Json(opportunities::reopen(&state.store, &session.actor, id, body.version).await.api(&meta)?))
 }
 

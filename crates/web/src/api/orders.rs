@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::body::MergePatch;
-use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
+use super::{ApiJson, ApiQuery, OptionalJson, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
@@ -233,14 +233,14 @@ pub struct DecisionBody {
 /// 422 `own_document` for the requester). The last step approves the
 /// order and reserves its stock (422 `insufficient_stock`, nothing changed).
 #[utoipa::path(post, path = "/orders/{id}/approve", tag = "orders", params(("id" = i64, Path)),
-    request_body = DecisionBody,
+    request_body(content = DecisionBody, description = "optional"),
     responses((status = 200, body = OrderView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn approve_order(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<DecisionBody>,
+    OptionalJson(body): OptionalJson<DecisionBody>,
 ) -> ApiResult<Json<OrderView>> {
     Ok(Json(orders::approve(&state.store, &session.actor, id, body.comment.as_deref()).await.api(&meta)?))
 }
@@ -248,14 +248,14 @@ async fn approve_order(
 /// Rejects the order at its current step (a comment is required); it goes
 /// back to its requester to be reworked and submitted again.
 #[utoipa::path(post, path = "/orders/{id}/reject", tag = "orders", params(("id" = i64, Path)),
-    request_body = DecisionBody,
+    request_body(content = DecisionBody, description = "optional; `comment` is required to reject"),
     responses((status = 200, body = OrderView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn reject_order(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<DecisionBody>,
+    OptionalJson(body): OptionalJson<DecisionBody>,
 ) -> ApiResult<Json<OrderView>> {
     Ok(Json(orders::reject(&state.store, &session.actor, id, body.comment.as_deref()).await.api(&meta)?))
 }

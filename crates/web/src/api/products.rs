@@ -217,6 +217,10 @@ pub struct ProductBody {
     pub safety_stock: String,
     /// Where the product is usually bought (drafts from the low-stock list).
     pub default_supplier_id: Option<i64>,
+    /// A service (installation, training): no stock; an order line for it
+    /// reserves and ships nothing. Default `false`.
+    #[serde(default)]
+    pub service: bool,
     /// Required when updating.
     pub version: Option<i64>,
 }
@@ -246,6 +250,7 @@ impl ProductBody {
             category_id: self.category_id,
             active: self.active,
             default_supplier_id: self.default_supplier_id,
+            service: self.service,
         }
     }
 }
@@ -286,7 +291,7 @@ async fn update_product(
         "code": p.code, "name": p.name, "category_id": p.category_id, "specification": p.specification,
         "unit": p.unit, "list_price": p.list_price, "cost": p.cost, "tax_rate": p.tax_rate, "active": p.active,
         "reorder_point": p.reorder_point, "safety_stock": p.safety_stock,
-        "default_supplier_id": p.default_supplier_id,
+        "default_supplier_id": p.default_supplier_id, "service": p.service,
     });
     let body: ProductBody = patch.apply(base, &meta.locale)?;
     let version = body.version.ok_or_else(|| invalid(&meta, vec![FieldError::new("version", "required")]))?;

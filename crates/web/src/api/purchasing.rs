@@ -3,7 +3,6 @@
 //! Quantities and amounts are decimal strings.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use salesflow_domain::purchasing::{PurchaseAction, PurchaseStatus};
@@ -18,7 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::body::MergePatch;
-use super::{ApiJson, ApiQuery, OrApi, Page, PageParams, optional_body};
+use super::{ApiJson, ApiQuery, OptionalJson, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
@@ -305,9 +304,8 @@ async fn act(
     meta: &crate::auth::RequestMeta,
     id: i64,
     action: PurchaseAction,
-    body: &[u8],
+    body: PurchaseActionBody,
 ) -> ApiResult<Json<PurchaseOrderView>> {
-    let body: PurchaseActionBody = optional_body(body).map_err(|e| e.in_locale(&meta.locale))?;
     let version = body.version;
     let o = purchasing::change_purchase_order(&state.store, &session.actor, id, action, version).await;
     Ok(Json(o.api(meta)?))
@@ -321,9 +319,9 @@ async fn order_purchase_order(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    body: Bytes,
+    OptionalJson(body): OptionalJson<PurchaseActionBody>,
 ) -> ApiResult<Json<PurchaseOrderView>> {
-    act(&state, &session, &meta, id, PurchaseAction::Order, &body).await
+    act(&state, &session, &meta, id, PurchaseAction::Order, body).await
 }
 
 /// Cancels a draft or an ordered purchase order nothing has arrived against.
@@ -334,9 +332,9 @@ async fn cancel_purchase_order(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    body: Bytes,
+    OptionalJson(body): OptionalJson<PurchaseActionBody>,
 ) -> ApiResult<Json<PurchaseOrderView>> {
-    act(&state, &session, &meta, id, PurchaseAction::Cancel, &body).await
+    act(&state, &session, &meta, id, PurchaseAction::Cancel, body).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

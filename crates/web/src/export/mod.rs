@@ -217,7 +217,7 @@ pub fn leads(store: Store, actor: Actor, filter: LeadFilter, locale: String) -> 
     }))
 }
 
-pub const PRODUCT_COLUMNS: [&str; 11] = [
+pub const PRODUCT_COLUMNS: [&str; 12] = [
     "products.code",
     "products.name",
     "products.category",
@@ -229,6 +229,7 @@ pub const PRODUCT_COLUMNS: [&str; 11] = [
     "products.reorder_point",
     "products.safety_stock",
     "products.active",
+    "products.service",
 ];
 
 fn product_row(p: &ProductView) -> Vec<Cell> {
@@ -244,6 +245,7 @@ fn product_row(p: &ProductView) -> Vec<Cell> {
         Cell::Text(p.reorder_point.clone()),
         Cell::Text(p.safety_stock.clone()),
         Cell::Bool(p.active),
+        Cell::Bool(p.service),
     ]
 }
 

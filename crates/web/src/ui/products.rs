@@ -138,6 +138,8 @@ struct ProductForm {
     default_supplier_id: String,
     /// The checkbox: present when ticked.
     active: Option<String>,
+    /// The checkbox "a service (no stock)".
+    service: Option<String>,
     version: i64,
 }
 
@@ -156,6 +158,7 @@ impl ProductForm {
             safety_stock: p.safety_stock.clone(),
             default_supplier_id: p.default_supplier_id.map(|c| c.to_string()).unwrap_or_default(),
             active: p.active.then(|| "1".to_owned()),
+            service: p.service.then(|| "1".to_owned()),
             version: p.version,
         }
     }
@@ -180,6 +183,7 @@ impl ProductForm {
             category_id,
             active: self.active.is_some(),
             default_supplier_id,
+            service: self.service.is_some(),
         })
     }
 }

@@ -204,3 +204,50 @@ async fn health_and_readiness() {
     let (s, _) = app.api(Method::GET, "/readyz", None, None).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+/// Every action on a record (`POST …/{id}/…`) whose body has no required
+/// field takes a bare `POST`, with no body and no content type: the
+/// approve of an order once needed `{}`.
+#[tokio::test]
+async fn actions_whose_fields_are_all_optional_take_no_body() {
+    let app = TestApp::new().await;
+    let document: serde_json::Value = serde_json::from_str(salesflow_web::api::openapi_document()).unwrap();
+    let schemas = &document["components"]["schemas"];
+    let (mut checked, mut refused) = (Vec::new(), Vec::new());
+    for (path, ops) in document["paths"].as_object().unwrap() {
+        let Some(post) = ops.get("post") else { continue };
+        if !path.contains('{') {
+            continue;
+        }
+        let body = &post["requestBody"];
+        let schema = &body["content"]["application/json"]["schema"];
+        let required = match schema["$ref"].as_str() {
+            Some(r) => schemas[r.rsplit('/').next().unwrap()]["required"].as_array().map_or(0, Vec::len),
+            None if body.is_null() => 0,
+            // A file upload, a list or an inline schema: a body is needed.
+            None => 1,
+        };
+        if required > 0 {
+            continue;
+        }
+        // No such record: the body was accepted and the store answered.
+        let uri =
+            path.split('/').map(|s| if s.starts_with('{') { "987654321" } else { s }).collect::<Vec<_>>().join("/");
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(&uri)
+            .header(header::AUTHORIZATION, format!("Bearer {}", app.admin))
+            .body(Body::empty())
+            .unwrap();
+        let (s, _, p) = app.send(request).await;
+        if s != StatusCode::NOT_FOUND {
+            refused.push(format!("{path}: {s} {p}"));
+        }
+        checked.push(path.clone());
+    }
+    assert!(refused.is_empty(), "refused a bare POST:\n{}", refused.join("\n"));
+    for must in ["/api/v1/orders/{id}/approve", "/api/v1/purchase-orders/{id}/order", "/api/v1/opportunities/{id}/win"]
+    {
+        assert!(checked.iter().any(|p| p == must), "{must} was not checked: {checked:?}");
+    }
+}

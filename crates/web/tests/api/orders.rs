@@ -360,3 +360,42 @@ async fn approvals_racing_for_scarce_stock_approve_exactly_what_is_there() {
     let (_, waiting) = app.orders().list("status=submitted&limit=100").await;
     assert_eq!(ids(&waiting).len(), 15);
 }
+
+/// A service (installation) has no stock: its line needs none to be
+/// approved, ships without a stock movement, and is never "low".
+#[tokio::test]
+async fn a_service_line_reserves_and_ships_no_stock() {
+    let app = TestApp::new().await;
+    let s = setup(&app, "5").await;
+    let rep = &s.rep.1;
+    let body = json!({"code": "SVC-INSTALL", "name": "安装调试服务", "unit": "次", "list_price": "800.00",
+                      "reorder_point": "10", "service": true});
+    let service = app.products().create(&body).await;
+    assert_eq!(service["service"], true);
+    let service = service["id"].as_i64().unwrap();
+    let mut body = order_body(&s, "2");
+    body["lines"].as_array_mut().unwrap().push(json!({"product_id": service, "quantity": "1"}));
+    let id = app.orders().by(rep).create(&body).await["id"].as_i64().unwrap();
+    let (status, approved) = act(&app, rep, id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["lines"][1]["reserved"], "0");
+    assert_eq!(stock_row(&app, &s).await, (5, 2));
+
+    let lines: Vec<Value> = approved["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| json!({"order_line_id": l["id"], "quantity": l["quantity"]}))
+        .collect();
+    let (status, shipped) = act(&app, rep, id, "ship", json!({"carrier": "自送", "lines": lines})).await;
+    assert_eq!(status, StatusCode::OK, "{shipped}");
+    assert_eq!(shipped["status"], "shipped");
+    assert_eq!(shipped["lines"][1]["shipped"], "1");
+    assert_eq!(stock_row(&app, &s).await, (3, 0));
+    let (_, card) = app.stock_movements().list(&format!("product_id={service}")).await;
+    assert_eq!(card["items"].as_array().unwrap().len(), 0, "{card}");
+    // A reorder point on a service never makes it "low".
+    let (_, low) = app.api(Method::GET, "/api/v1/stock/low", Some(&app.admin), None).await;
+    assert!(!low.to_string().contains("SVC-INSTALL"), "{low}");
+}

@@ -100,6 +100,8 @@ pub(super) async fn load_products(store: &Store, system: &Actor) -> anyhow::Resu
             category_id: categories.get(category).copied(),
             active: true,
             default_supplier_id: None,
+            // Installation is delivered, not taken from stock.
+            service: *code == "SV-INST",
         };
         let p = products::create_product(store, system, input).await.with_context(|| format!("product {code}"))?;
         // Grade A customers pay 5 % less this year.
