@@ -60,7 +60,7 @@ try {
         await repPage.screenshot({ path: `${out}/${locale}-${size}-sales-${name}.png`, fullPage: size === "desktop" });
       }
       await rep.close();
-      // A warehouse user's home (their area is not built yet).
+      // A warehouse user's home: orders to ship, low stock, arriving goods.
       const wh = await browser.newContext({ locale, viewport });
       const whPage = await wh.newPage();
       await signIn(whPage, server.base, "zheng.qiang", "salesflow-demo");

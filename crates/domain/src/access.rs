@@ -281,7 +281,8 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
             code: "warehouse",
             name_zh: "仓库管理",
             name_en: "Warehouse",
-            scope: DataScope::Team,
+            // Ships every department's orders.
+            scope: DataScope::All,
             permissions: warehouse,
         },
         BuiltInRole {
@@ -304,8 +305,6 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
 /// An area of the product a role works in that does not exist yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AwaitedArea {
-    /// Products, stock, deliveries (产品与库存).
-    Warehouse,
     /// Service tickets, returns, repairs (售后).
     AfterSales,
 }
@@ -313,7 +312,6 @@ pub enum AwaitedArea {
 impl AwaitedArea {
     pub fn code(self) -> &'static str {
         match self {
-            AwaitedArea::Warehouse => "warehouse",
             AwaitedArea::AfterSales => "after_sales",
         }
     }
@@ -324,7 +322,6 @@ impl AwaitedArea {
 /// not an empty sales home. `None` for roles whose areas exist.
 pub fn awaited_area(role_code: &str) -> Option<AwaitedArea> {
     match role_code {
-        "warehouse" => Some(AwaitedArea::Warehouse),
         "after_sales" => Some(AwaitedArea::AfterSales),
         _ => None,
     }
@@ -385,14 +382,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_warehouse_and_after_sales_wait_for_their_areas() {
-        assert_eq!(awaited_area("warehouse"), Some(AwaitedArea::Warehouse));
+    fn only_after_sales_waits_for_its_area() {
         assert_eq!(awaited_area("after_sales"), Some(AwaitedArea::AfterSales));
-        for code in ["admin", "sales_manager", "salesperson", "marketing", "management", "custom"] {
+        for code in ["admin", "sales_manager", "salesperson", "marketing", "warehouse", "management", "custom"] {
             assert_eq!(awaited_area(code), None, "{code}");
         }
         // Every awaited area is a built-in role's.
-        for area in [AwaitedArea::Warehouse, AwaitedArea::AfterSales] {
+        for area in [AwaitedArea::AfterSales] {
             assert!(built_in_role(area.code()).is_some());
         }
     }

@@ -590,3 +590,51 @@ async fn count<'db, C: ConnectionTrait, S: sea_orm::PaginatorTrait<'db, C> + Sen
 ) -> StoreResult<i64> {
     Ok(i64::try_from(select.count(conn).await?).unwrap_or(i64::MAX))
 }
+
+/// The warehouse's day: the orders to ship (oldest first), how many of
+/// them are past their delivery date, products at or below their reorder
+/// point, and purchase orders still to arrive.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WarehouseHome {
+    pub today: NaiveDate,
+    pub to_ship: u64,
+    /// Orders to ship whose delivery date has passed.
+    pub late: u64,
+    pub next: Vec<crate::orders::OrderSummary>,
+    pub low_stock: Vec<crate::inventory::LowStockView>,
+    /// Ordered or partly received purchase orders; `None` without the
+    /// purchasing view right.
+    pub arriving: Option<u64>,
+}
+
+const TO_SHIP_LISTED: u64 = 10;
+
+pub async fn warehouse(store: &Store, actor: &Actor) -> StoreResult<WarehouseHome> {
+    use crate::entity::purchase_order;
+    use crate::orders::{self, OrderFilter};
+    use salesflow_domain::purchasing::PurchaseStatus;
+    let company = crate::settings::get(store).await?.settings;
+    let today = local_day(&company, store.now());
+    let to_ship = OrderFilter { to_ship: true, ..Default::default() };
+    let (mut count, mut late, mut next) = (0, 0, Vec::new());
+    if actor.can(Module::Orders, Action::View) {
+        count = orders::count(store, actor, &to_ship).await?;
+        late = orders::count(store, actor, &OrderFilter { delivery_before: Some(today), ..to_ship.clone() }).await?;
+        let oldest = PageRequest { limit: Some(TO_SHIP_LISTED), cursor: None, sort: Some("id".into()) };
+        next = orders::list(store, actor, &to_ship, &oldest).await?.items;
+    }
+    let arriving = if actor.can(Module::Purchasing, Action::View) {
+        let open = [PurchaseStatus::Ordered, PurchaseStatus::PartiallyReceived];
+        Some(
+            sea_orm::PaginatorTrait::count(
+                purchase_order::Entity::find().filter(purchase_order::Column::Status.is_in(open.map(|s| s.code()))),
+                store.reader(),
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let low_stock = crate::inventory::low_stock(store, actor, TO_SHIP_LISTED).await?;
+    Ok(WarehouseHome { today, to_ship: count, late, next, low_stock, arriving })
+}

@@ -34,6 +34,7 @@ mod m20261209_000040_orders_approvals;
 mod m20261209_000050_purchasing;
 mod m20261209_000060_customer_phone_key;
 mod m20261210_000061_product_service;
+mod m20261210_000062_warehouse_scope;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000050_purchasing::Migration),
             Box::new(m20261209_000060_customer_phone_key::Migration),
             Box::new(m20261210_000061_product_service::Migration),
+            Box::new(m20261210_000062_warehouse_scope::Migration),
         ]
     }
 }

@@ -316,6 +316,37 @@ pub struct OrderFilter {
     pub status: Option<OrderStatus>,
     pub customer_id: Option<i64>,
     pub opportunity_id: Option<i64>,
+    /// Approved or partly shipped: what the warehouse has to ship.
+    pub to_ship: bool,
+    /// Delivery date before this day (late when still to ship).
+    pub delivery_before: Option<NaiveDate>,
+}
+
+fn filtered(actor: &Actor, filter: &OrderFilter) -> sea_orm::Select<order::Entity> {
+    let mut query = order::Entity::find().filter(in_scope(actor));
+    if let Some(s) = filter.status {
+        query = query.filter(order::Column::Status.eq(s.code()));
+    }
+    if filter.to_ship {
+        let open = [OrderStatus::Approved, OrderStatus::PartiallyShipped];
+        query = query.filter(order::Column::Status.is_in(open.map(|s| s.code())));
+    }
+    if let Some(c) = filter.customer_id {
+        query = query.filter(order::Column::CustomerId.eq(c));
+    }
+    if let Some(o) = filter.opportunity_id {
+        query = query.filter(order::Column::OpportunityId.eq(o));
+    }
+    if let Some(d) = filter.delivery_before {
+        query = query.filter(order::Column::DeliveryDate.lt(d));
+    }
+    query
+}
+
+/// How many orders in scope the filter finds.
+pub async fn count(store: &Store, actor: &Actor, filter: &OrderFilter) -> StoreResult<u64> {
+    actor.require(Module::Orders, Action::View)?;
+    Ok(sea_orm::PaginatorTrait::count(filtered(actor, filter), store.reader()).await?)
 }
 
 const SORTS: [SortField<order::Column>; 3] = [
@@ -333,16 +364,7 @@ pub async fn list(
 ) -> StoreResult<Page<OrderSummary>> {
     actor.require(Module::Orders, Action::View)?;
     let keyset = Keyset::parse(page, &SORTS, "-id")?;
-    let mut query = order::Entity::find().filter(in_scope(actor));
-    if let Some(s) = filter.status {
-        query = query.filter(order::Column::Status.eq(s.code()));
-    }
-    if let Some(c) = filter.customer_id {
-        query = query.filter(order::Column::CustomerId.eq(c));
-    }
-    if let Some(o) = filter.opportunity_id {
-        query = query.filter(order::Column::OpportunityId.eq(o));
-    }
+    let query = filtered(actor, filter);
     let db = store.reader();
     let rows = keyset.apply(query, order::Column::Id).all(db).await?;
     let customers = customer_names(db, rows.iter().map(|o| o.customer_id).collect()).await?;

@@ -74,6 +74,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/settings", SignedIn),
     // Every figure is counted inside the caller's rights and data scope.
     ("GET", "/home", SignedIn),
+    ("GET", "/home/warehouse", Right(Inventory, View)),
     // Each kind is searched only with the right to view it.
     ("GET", "/search", SignedIn),
     ("PATCH", "/settings", Right(Settings, Edit)),

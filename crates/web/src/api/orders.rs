@@ -44,6 +44,9 @@ pub struct OrderQuery {
     pub status: Option<String>,
     pub customer_id: Option<i64>,
     pub opportunity_id: Option<i64>,
+    /// `true`: approved or partly shipped orders (what is still to ship).
+    #[serde(default)]
+    pub to_ship: bool,
 }
 
 /// Orders in the caller's scope. Sort: `-id` (default), `id`, `number`,
@@ -62,7 +65,13 @@ async fn list_orders(
             OrderStatus::parse(s).ok_or_else(|| invalid(&meta, vec![FieldError::new("status", "invalid_choice")]))?,
         ),
     };
-    let filter = OrderFilter { status, customer_id: q.customer_id, opportunity_id: q.opportunity_id };
+    let filter = OrderFilter {
+        status,
+        customer_id: q.customer_id,
+        opportunity_id: q.opportunity_id,
+        to_ship: q.to_ship,
+        ..Default::default()
+    };
     Ok(Json(orders::list(&state.store, &session.actor, &filter, &paging.page()).await.api(&meta)?.into()))
 }
 

@@ -90,9 +90,36 @@ impl AwaitingHome {
     }
 }
 
+/// The warehouse's home: what to ship, what runs low, what is arriving.
+#[derive(Template)]
+#[template(path = "home_warehouse.html")]
+struct WarehouseDesk {
+    ctx: PageCtx,
+    desk: salesflow_store::home::WarehouseHome,
+    approvals_waiting: u64,
+    can_draft_purchases: bool,
+}
+
+impl WarehouseDesk {
+    /// Still to ship after its delivery date.
+    fn late(&self, o: &salesflow_store::orders::OrderSummary) -> bool {
+        o.delivery_date.is_some_and(|d| d < self.desk.today)
+    }
+}
+
 async fn dashboard(request: Page) -> PageResult<Response> {
     let actor = request.actor();
     use salesflow_domain::access::{Action, Module, awaited_area};
+    // Who keeps stock and sells nothing: the warehouse.
+    if !actor.can(Module::Customers, Action::View) && actor.can(Module::Inventory, Action::Create) {
+        let page = WarehouseDesk {
+            desk: home::warehouse(request.store(), actor).await?,
+            approvals_waiting: salesflow_store::approvals::waiting_count(request.store(), actor).await?,
+            can_draft_purchases: actor.can(Module::Purchasing, Action::Create),
+            ctx: request.ctx("/").await,
+        };
+        return Ok(render(&page.ctx, &page));
+    }
     if let Some(area) = awaited_area(&actor.role_code) {
         let page = AwaitingHome {
             ctx: request.ctx("/").await,

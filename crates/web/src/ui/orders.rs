@@ -63,8 +63,13 @@ async fn list_page(request: Page, Query(q): Query<ListQuery>) -> PageResult {
     let (store, actor) = (request.store(), request.actor());
     let status = q.status.clone().unwrap_or_default();
     let customer = q.customer_id.clone().unwrap_or_default();
-    let filter =
-        OrderFilter { status: OrderStatus::parse(status.trim()), customer_id: id_of(&customer), ..Default::default() };
+    let filter = OrderFilter {
+        status: OrderStatus::parse(status.trim()),
+        customer_id: id_of(&customer),
+        // Approved or partly shipped (the warehouse's home links here).
+        to_ship: status.trim() == "to_ship",
+        ..Default::default()
+    };
     let paging = PageRequest { limit: Some(50), cursor: q.cursor.clone(), sort: None };
     let found = orders::list(store, actor, &filter, &paging).await?;
     let next_url = found.next_cursor.map(|c| {

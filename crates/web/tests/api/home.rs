@@ -137,3 +137,55 @@ async fn home_shows_a_salespersons_day_and_a_managers_team() {
     let (_, _, html) = app.send(get("/", &session)).await;
     assert!(html.as_str().unwrap().contains("data-testid=\"home-team\""));
 }
+
+/// The warehouse's home: every department's orders to ship (its role sees
+/// the whole company), the late ones, products running low; the page and
+/// the API say the same.
+#[tokio::test]
+async fn the_warehouse_home_lists_every_departments_orders_to_ship() {
+    let app = TestApp::new().await;
+    let east = app.department("华东销售部").await;
+    let west = app.department("华西销售部").await;
+    let (_, rep) = app.signed_in("li.rep", "salesperson", Some(west)).await;
+    app.create_user("zhao.lei", "warehouse", Some(east)).await;
+    let keeper = app.login("zhao.lei", USER_PASSWORD).await;
+    let customer = app.customer(&rep, "成都精密机械有限公司").await;
+    let product = app.product("PLC-200", "50").await;
+    let warehouse = app.warehouse("CD").await;
+    app.receive(product, warehouse, "10").await;
+    let mut ids = Vec::new();
+    for delivery in ["2020-01-10", "2099-01-10"] {
+        let body = json!({"customer_id": customer, "warehouse_id": warehouse, "delivery_date": delivery,
+                          "lines": [{"product_id": product, "quantity": "2"}]});
+        let id = app.orders().by(&rep).create(&body).await["id"].as_i64().unwrap();
+        let (s, o) = app.orders().by(&rep).act(id, "submit", Some(&json!({}))).await;
+        assert_eq!((s, o["status"].as_str()), (StatusCode::OK, Some("approved")), "{o}");
+        ids.push(id);
+    }
+    // A draft is not to ship.
+    let draft = json!({"customer_id": customer, "lines": [{"product_id": product, "quantity": "1"}]});
+    app.orders().by(&rep).create(&draft).await;
+
+    let (s, desk) = app.api(axum::http::Method::GET, "/api/v1/home/warehouse", Some(&keeper), None).await;
+    assert_eq!(s, StatusCode::OK, "{desk}");
+    assert_eq!((desk["to_ship"].as_i64(), desk["late"].as_i64()), (Some(2), Some(1)), "{desk}");
+    let next: Vec<i64> = desk["next"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
+    assert_eq!(next, ids, "oldest first");
+    // 10 on hand, 4 reserved: 6 available, at or below the reorder point of 50.
+    assert_eq!(desk["low_stock"][0]["product_id"], product);
+    assert_eq!(desk["arriving"], 0);
+    let (s, listed) = app.api(axum::http::Method::GET, "/api/v1/orders?to_ship=true", Some(&keeper), None).await;
+    assert_eq!((s, listed["items"].as_array().unwrap().len()), (StatusCode::OK, 2), "{listed}");
+
+    let (cookies, _) = sign_in_as(&app, "zhao.lei", USER_PASSWORD, "/").await;
+    let (s, _, page) = app.send(get("/", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("data-testid=\"warehouse-figures\""), "{html}");
+    for id in &ids {
+        assert!(html.contains(&format!("href=\"/orders/{id}\"")), "order {id} listed");
+    }
+    let (s, _, list) = app.send(get("/orders?status=to_ship", &cookies)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_str().unwrap().matches("href=\"/orders/").count(), 2);
+}
