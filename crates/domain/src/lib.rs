@@ -21,6 +21,7 @@ pub mod people;
 pub mod pipelines;
 pub mod products;
 pub mod purchasing;
+pub mod quotes;
 pub mod quantity;
 pub mod records;
 pub mod regions;
