@@ -34,6 +34,7 @@ mod pages;
 mod patch;
 mod products;
 mod purchasing;
+mod quotes;
 mod races;
 mod reports;
 mod search;
