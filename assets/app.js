@@ -371,3 +371,8 @@
     });
   });
 })();
+
+// A "print" button (the printable quote).
+document.addEventListener("click", function (e) {
+  if (e.target.closest && e.target.closest("[data-print]")) window.print();
+});

@@ -34,10 +34,15 @@ pub enum Module {
     /// shipments and cancellations. Approving is the approval engine's
     /// business: whoever the rules name for the current step decides.
     Orders,
+    /// Quotes (报价): `view` within the data scope (a customer's quotes
+    /// follow the customer), `create`/`edit` drafts, new versions, sending,
+    /// the customer's answer; `delete` drafts. Approving a discount is the
+    /// approval engine's business, as for orders.
+    Quotes,
 }
 
 impl Module {
-    pub const ALL: [Module; 9] = [
+    pub const ALL: [Module; 10] = [
         Module::Access,
         Module::Audit,
         Module::Settings,
@@ -47,6 +52,7 @@ impl Module {
         Module::Inventory,
         Module::Purchasing,
         Module::Orders,
+        Module::Quotes,
     ];
 
     pub fn code(self) -> &'static str {
@@ -60,6 +66,7 @@ impl Module {
             Module::Inventory => "inventory",
             Module::Purchasing => "purchasing",
             Module::Orders => "orders",
+            Module::Quotes => "quotes",
         }
     }
 
@@ -234,12 +241,14 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     manager.grant(Products, &[View, Create, Edit, Delete, Export]);
     manager.grant(Purchasing, &[View]);
     manager.grant(Orders, &[View, Create, Edit, Delete, Approve, Export]);
+    manager.grant(Quotes, &[View, Create, Edit, Delete, Approve, Export]);
     let mut staff = Permissions::default();
     staff.grant(Settings, &[View]);
     let mut sales = staff.clone();
     sales.grant(Customers, &[View, Create, Edit, Export]);
     sales.grant(Opportunities, &[View, Create, Edit, Export]);
     sales.grant(Orders, &[View, Create, Edit, Export]);
+    sales.grant(Quotes, &[View, Create, Edit, Delete, Export]);
     let mut support = staff.clone();
     support.grant(Customers, &[View]);
     support.grant(Opportunities, &[View]);

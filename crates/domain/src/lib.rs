@@ -22,6 +22,7 @@ pub mod pipelines;
 pub mod products;
 pub mod purchasing;
 pub mod quantity;
+pub mod quotes;
 pub mod records;
 pub mod regions;
 pub mod search;

@@ -33,6 +33,7 @@ pub mod picklists;
 pub mod pipelines;
 pub mod products;
 pub mod purchasing;
+pub mod quotes;
 pub mod reports;
 pub mod saved_views;
 pub mod scope;

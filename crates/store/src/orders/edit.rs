@@ -264,10 +264,22 @@ async fn write_lines(unit: &UnitOfWork<'_>, order_id: i64, lines: &[Priced]) -> 
 pub async fn create(store: &Store, actor: &Actor, input: OrderInput) -> StoreResult<OrderView> {
     let permit = store.permit(actor, Module::Orders, Action::Create)?;
     let unit = permit.begin().await?;
-    let checked = check(store, &unit, &input).await?;
+    let m = create_in(store, &unit, &input).await?;
+    let view = full_view(&unit, actor, m).await?;
+    unit.commit(AuditEvent::new("order.create", "order", Some(view.id)).after(&view)).await?;
+    Ok(view)
+}
+
+/// Creates a draft order inside another area's unit of work (a quote
+/// accepted makes its order); the caller records the audit event. The
+/// unit's actor needs the `orders:create` right.
+pub(crate) async fn create_in(store: &Store, unit: &UnitOfWork<'_>, input: &OrderInput) -> StoreResult<order::Model> {
+    let actor = unit.actor();
+    actor.require(Module::Orders, Action::Create)?;
+    let checked = check(store, unit, input).await?;
     let now = unit.now();
-    let year = chrono::Datelike::year(&crate::settings::today(&unit, now).await?);
-    let number = next_number(&unit, "SO", year).await?;
+    let year = chrono::Datelike::year(&crate::settings::today(unit, now).await?);
+    let number = next_number(unit, "SO", year).await?;
     let t = checked.totals;
     let m = order::ActiveModel {
         number: Set(number),
@@ -292,12 +304,10 @@ pub async fn create(store: &Store, actor: &Actor, input: OrderInput) -> StoreRes
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&unit)
+    .insert(unit)
     .await?;
-    write_lines(&unit, m.id, &checked.lines).await?;
-    let view = full_view(&unit, actor, m).await?;
-    unit.commit(AuditEvent::new("order.create", "order", Some(view.id)).after(&view)).await?;
-    Ok(view)
+    write_lines(unit, m.id, &checked.lines).await?;
+    Ok(m)
 }
 
 /// Replaces a draft's (or a rejected order's) fields and lines.

@@ -29,7 +29,7 @@ pub enum Need {
 }
 
 use Action::*;
-use Module::{Access, Audit, Customers, Inventory, Opportunities, Orders, Products, Purchasing, Settings};
+use Module::{Access, Audit, Customers, Inventory, Opportunities, Orders, Products, Purchasing, Quotes, Settings};
 use Need::*;
 
 const CUSTOMER_BULK: &[(Module, Action)] = &[(Customers, Edit), (Customers, Delete)];
@@ -190,6 +190,22 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/orders/{id}/ship", Right(Orders, Edit)),
     ("POST", "/orders/{id}/complete", Right(Orders, Edit)),
     ("POST", "/orders/{id}/cancel", Right(Orders, Edit)),
+    ("GET", "/quotes", Right(Quotes, View)),
+    ("POST", "/quotes", Right(Quotes, Create)),
+    // Approvers read the quotes they decide whatever their role (the store
+    // checks: the scope with `quotes:view`, or the approver of a step).
+    ("GET", "/quotes/{id}", SignedIn),
+    ("PATCH", "/quotes/{id}", Right(Quotes, Edit)),
+    ("DELETE", "/quotes/{id}", Right(Quotes, Delete)),
+    ("POST", "/quotes/{id}/send", Right(Quotes, Edit)),
+    // The approval engine decides who approves (the step's role or manager).
+    ("POST", "/quotes/{id}/approve", SignedIn),
+    ("POST", "/quotes/{id}/reject-approval", SignedIn),
+    // Accepting also makes a sales order: the store asks for `orders:create` too.
+    ("POST", "/quotes/{id}/accept", Right(Quotes, Edit)),
+    ("POST", "/quotes/{id}/reject", Right(Quotes, Edit)),
+    ("GET", "/quotes/{id}/versions", SignedIn),
+    ("GET", "/quotes/{id}/compare", SignedIn),
     ("GET", "/approvals/mine", SignedIn),
     ("GET", "/approval-rules", Right(Settings, View)),
     ("POST", "/approval-rules", Right(Settings, Edit)),

@@ -25,6 +25,7 @@ mod picklists;
 pub(crate) mod pipelines;
 pub(crate) mod products;
 pub(crate) mod purchasing;
+mod quotes;
 pub(crate) mod reports;
 pub(crate) mod settings;
 pub(crate) mod tasks;
@@ -98,7 +99,8 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(inventory::routes())
         .merge(purchasing::routes())
         .merge(approvals::routes())
-        .merge(orders::routes());
+        .merge(orders::routes())
+        .merge(quotes::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

@@ -24,6 +24,7 @@ pub(crate) mod picklists;
 mod pipelines;
 mod products;
 mod purchasing;
+mod quotes;
 mod reports;
 pub(crate) mod settings;
 mod views;
@@ -76,6 +77,7 @@ pub fn routes() -> Router<AppState> {
         .merge(inventory::routes())
         .merge(purchasing::routes())
         .merge(orders::routes())
+        .merge(quotes::routes())
         .merge(warehouses::routes())
         .merge(categories::routes())
 }
@@ -331,6 +333,9 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     work.push(item("/stock", "inventory.nav", "archive"));
     if actor.can(Module::Purchasing, Action::View) {
         work.push(item("/purchase-orders", "purchasing.nav", "truck"));
+    }
+    if actor.can(Module::Quotes, Action::View) {
+        work.push(item("/quotes", "quotes.nav", "file-text"));
     }
     if actor.can(Module::Orders, Action::View) {
         work.push(item("/orders", "orders.nav", "list"));

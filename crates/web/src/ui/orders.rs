@@ -355,6 +355,8 @@ struct ShowPage {
     can_ship: bool,
     can_complete: bool,
     can_cancel: bool,
+    /// The quote the order was made from (when the reader sees it).
+    quote: Option<(i64, String)>,
 }
 
 async fn show(request: &Page, id: i64, errors: FormErrors) -> PageResult<ShowPage> {
@@ -362,7 +364,9 @@ async fn show(request: &Page, id: i64, errors: FormErrors) -> PageResult<ShowPag
     let o = orders::get(store, actor, id).await?;
     let status = OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Draft);
     let can_edit = actor.can(Module::Orders, Action::Edit);
+    let quote = salesflow_store::quotes::of_order(store, actor, o.id).await?;
     Ok(ShowPage {
+        quote,
         ctx: request.ctx("/orders").await,
         editable: can_edit && status.editable(),
         can_ship: can_edit && matches!(status, OrderStatus::Approved | OrderStatus::PartiallyShipped),

@@ -34,6 +34,8 @@ mod pages;
 mod patch;
 mod products;
 mod purchasing;
+mod quote_pages;
+mod quotes;
 mod races;
 mod reports;
 mod search;

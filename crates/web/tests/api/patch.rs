@@ -107,6 +107,13 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                "notes": "周三在"}),
     )
     .await;
+    let quote = post(
+        app,
+        "/api/v1/quotes",
+        json!({"customer_id": cid, "contact_id": contact["id"], "notes": "先发样品", "terms": "款到发货",
+               "lines": [{"product_id": product["id"], "quantity": "2", "discount_percent": "5"}]}),
+    )
+    .await;
     let lead = post(
         app,
         "/api/v1/leads",
@@ -387,6 +394,18 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             required: Some("customer_id"),
             versioned: true,
             id: order["id"].clone(),
+        },
+        Case {
+            route: "/quotes/{id}",
+            path: format!("/api/v1/quotes/{}", quote["id"]),
+            read: format!("/api/v1/quotes/{}", quote["id"]),
+            pick: same,
+            change: json!({"terms": "月结 30 天"}),
+            keep: &["customer_id", "valid_until", "notes", "total", "lines"],
+            clear: Some(("contact_id", Value::Null)),
+            required: Some("customer_id"),
+            versioned: true,
+            id: quote["id"].clone(),
         },
         Case {
             route: "/suppliers/{id}",

@@ -14,10 +14,12 @@ use sea_orm::{EntityTrait, Set};
 mod orders;
 mod products;
 mod purchasing;
+mod quotes;
 
 use orders::generate_orders;
 use products::generate_products;
 use purchasing::generate_purchase_orders;
+use quotes::generate_quotes;
 
 #[derive(Args)]
 pub struct GenArgs {
@@ -62,6 +64,10 @@ pub struct GenArgs {
     /// years) on owned customers and active products.
     #[arg(long, default_value_t = 0)]
     orders: u64,
+    /// How many quotes to add (about three lines each, a third with a second
+    /// version, over two years) on owned customers' opportunities.
+    #[arg(long, default_value_t = 0)]
+    quotes: u64,
     /// Password of every generated user.
     #[arg(long, default_value = "bench-password")]
     password: String,
@@ -245,6 +251,9 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     }
     if args.orders > 0 {
         generate_orders(store, args.orders).await?;
+    }
+    if args.quotes > 0 {
+        generate_quotes(store, args.quotes).await?;
     }
     // Fresh statistics for the planner: the tables grew by orders of magnitude.
     store.after_bulk_load().await?;

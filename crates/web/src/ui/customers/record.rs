@@ -111,6 +111,10 @@ pub(super) struct ShowPage {
     pub(super) orders: Vec<salesflow_store::orders::OrderSummary>,
     pub(super) can_see_orders: bool,
     pub(super) can_add_order: bool,
+    /// The customer's latest quotes (empty without the quotes view right).
+    pub(super) quotes: Vec<salesflow_store::quotes::QuoteSummary>,
+    pub(super) can_see_quotes: bool,
+    pub(super) can_add_quote: bool,
     pub(super) lists: salesflow_store::picklists::Picklists,
     /// The files section (empty on a deleted record).
     pub(super) files: String,
@@ -336,6 +340,15 @@ pub(super) async fn show_page(
         orders: salesflow_store::orders::for_customer(request.store(), actor, id, 10).await?,
         can_see_orders: actor.can(Module::Orders, Action::View),
         can_add_order: actor.can(Module::Orders, Action::Create) && in_scope,
+        quotes: salesflow_store::quotes::related(
+            request.store(),
+            actor,
+            salesflow_store::quotes::QuoteFilter { customer_id: Some(id), ..Default::default() },
+            10,
+        )
+        .await?,
+        can_see_quotes: actor.can(Module::Quotes, Action::View),
+        can_add_quote: actor.can(Module::Quotes, Action::Create) && in_scope,
         lists: salesflow_store::picklists::all(request.store()).await?,
     };
     Ok((status, render(&page.ctx, &page)).into_response())

@@ -112,6 +112,9 @@ pub(super) struct ShowPage {
     pub(super) can_add_task: bool,
     /// The orders that name this deal (empty without the orders view right).
     pub(super) orders: Vec<salesflow_store::orders::OrderSummary>,
+    /// The deal's quotes (empty without the quotes view right).
+    pub(super) quotes: Vec<salesflow_store::quotes::QuoteSummary>,
+    pub(super) can_add_quote: bool,
     pub(super) reasons: Vec<LostReasonView>,
     pub(super) gate: Option<GateRefusal>,
     pub(super) errors: FormErrors,
@@ -289,6 +292,14 @@ pub(super) async fn show_page(
         road_contacts,
         tasks,
         can_add_task: actor.can(Module::Customers, Action::Create) && o.deleted_at.is_none(),
+        quotes: salesflow_store::quotes::related(
+            request.store(),
+            actor,
+            salesflow_store::quotes::QuoteFilter { opportunity_id: Some(o.id), ..Default::default() },
+            10,
+        )
+        .await?,
+        can_add_quote: actor.can(Module::Quotes, Action::Create) && o.deleted_at.is_none(),
         orders: if actor.can(Module::Orders, Action::View) {
             let filter = salesflow_store::orders::OrderFilter { opportunity_id: Some(o.id), ..Default::default() };
             let page = salesflow_store::paging::PageRequest { limit: Some(10), ..Default::default() };

@@ -127,6 +127,10 @@ impl TestApp {
         self.resource("orders")
     }
 
+    pub fn quotes(&self) -> Resource<'_> {
+        self.resource("quotes")
+    }
+
     pub fn approval_rules(&self) -> Resource<'_> {
         self.resource("approval-rules")
     }
