@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::body::MergePatch;
-use super::{ApiJson, ApiQuery, OrApi, Page, PageParams};
+use super::{ApiJson, ApiQuery, OptionalJson, OrApi, Page, PageParams};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
@@ -248,14 +248,14 @@ pub struct QuoteDecisionBody {
 /// Approves the current approval step, as its approver (403 otherwise;
 /// 422 `own_document` for the requester). The last step approves the quote.
 #[utoipa::path(post, path = "/quotes/{id}/approve", tag = "quotes", params(("id" = i64, Path)),
-    request_body = QuoteDecisionBody,
+    request_body(content = QuoteDecisionBody, description = "optional"),
     responses((status = 200, body = QuoteView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn approve_quote(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<QuoteDecisionBody>,
+    OptionalJson(body): OptionalJson<QuoteDecisionBody>,
 ) -> ApiResult<Json<QuoteView>> {
     Ok(Json(quotes::approve(&state.store, &session.actor, id, body.comment.as_deref()).await.api(&meta)?))
 }
@@ -263,14 +263,14 @@ async fn approve_quote(
 /// Refuses the approval at its current step (a comment is required): the
 /// quote goes back to draft to be reworked.
 #[utoipa::path(post, path = "/quotes/{id}/reject-approval", tag = "quotes", params(("id" = i64, Path)),
-    request_body = QuoteDecisionBody,
+    request_body(content = QuoteDecisionBody, description = "optional"),
     responses((status = 200, body = QuoteView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn reject_quote_approval(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<QuoteDecisionBody>,
+    OptionalJson(body): OptionalJson<QuoteDecisionBody>,
 ) -> ApiResult<Json<QuoteView>> {
     Ok(Json(quotes::reject_approval(&state.store, &session.actor, id, body.comment.as_deref()).await.api(&meta)?))
 }
@@ -288,14 +288,14 @@ pub struct AcceptBody {
 /// order is made with the same lines, prices and discounts, linked to it,
 /// in one step. 422 `quote_expired` past the validity date.
 #[utoipa::path(post, path = "/quotes/{id}/accept", tag = "quotes", params(("id" = i64, Path)),
-    request_body = AcceptBody,
+    request_body(content = AcceptBody, description = "optional"),
     responses((status = 200, body = Accepted), (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
 async fn accept_quote(
     State(state): State<AppState>,
     ApiCaller(session, meta): ApiCaller,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<AcceptBody>,
+    OptionalJson(body): OptionalJson<AcceptBody>,
 ) -> ApiResult<Json<Accepted>> {
     Ok(Json(quotes::accept(&state.store, &session.actor, id, body.win).await.api(&meta)?))
 }
