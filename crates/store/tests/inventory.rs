@@ -32,7 +32,7 @@ async fn setup(t: &TestStore) -> (i64, i64) {
     let p = products::create_product(
         &t.store,
         &system,
-        ProductInput { text, category_id: None, active: true, default_supplier_id: None },
+        ProductInput { text, category_id: None, active: true, default_supplier_id: None, service: false },
     )
     .await
     .expect("product");
