@@ -34,10 +34,15 @@ pub enum Module {
     /// shipments and cancellations. Approving is the approval engine's
     /// business: whoever the rules name for the current step decides.
     Orders,
+    /// Money owed on sales orders (回款): `view` payments, invoices, plans
+    /// and receivables within the data scope (they follow the order's
+    /// customer); `create` records payments, invoices and collection
+    /// plans; `edit` reverses a payment or voids an invoice.
+    Finance,
 }
 
 impl Module {
-    pub const ALL: [Module; 9] = [
+    pub const ALL: [Module; 10] = [
         Module::Access,
         Module::Audit,
         Module::Settings,
@@ -47,6 +52,7 @@ impl Module {
         Module::Inventory,
         Module::Purchasing,
         Module::Orders,
+        Module::Finance,
     ];
 
     pub fn code(self) -> &'static str {
@@ -60,6 +66,7 @@ impl Module {
             Module::Inventory => "inventory",
             Module::Purchasing => "purchasing",
             Module::Orders => "orders",
+            Module::Finance => "finance",
         }
     }
 
@@ -234,12 +241,14 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     manager.grant(Products, &[View, Create, Edit, Delete, Export]);
     manager.grant(Purchasing, &[View]);
     manager.grant(Orders, &[View, Create, Edit, Delete, Approve, Export]);
+    manager.grant(Finance, &[View, Create, Edit, Export]);
     let mut staff = Permissions::default();
     staff.grant(Settings, &[View]);
     let mut sales = staff.clone();
     sales.grant(Customers, &[View, Create, Edit, Export]);
     sales.grant(Opportunities, &[View, Create, Edit, Export]);
     sales.grant(Orders, &[View, Create, Edit, Export]);
+    sales.grant(Finance, &[View, Create]);
     let mut support = staff.clone();
     support.grant(Customers, &[View]);
     support.grant(Opportunities, &[View]);
@@ -248,6 +257,10 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     warehouse.grant(Inventory, &[View, Create, Edit, Delete, Export]);
     warehouse.grant(Purchasing, &[View, Create, Edit, Delete, Export]);
     warehouse.grant(Orders, &[View, Edit]);
+    let mut finance = staff.clone();
+    finance.grant(Customers, &[View]);
+    finance.grant(Orders, &[View, Export]);
+    finance.grant(Finance, &[View, Create, Edit, Export]);
     vec![
         BuiltInRole {
             code: "admin",
@@ -297,6 +310,13 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
             name_en: "Management",
             scope: DataScope::All,
             permissions: view_all,
+        },
+        BuiltInRole {
+            code: "finance",
+            name_zh: "财务",
+            name_en: "Finance",
+            scope: DataScope::All,
+            permissions: finance,
         },
     ]
 }
@@ -388,7 +408,7 @@ mod tests {
     fn only_warehouse_and_after_sales_wait_for_their_areas() {
         assert_eq!(awaited_area("warehouse"), Some(AwaitedArea::Warehouse));
         assert_eq!(awaited_area("after_sales"), Some(AwaitedArea::AfterSales));
-        for code in ["admin", "sales_manager", "salesperson", "marketing", "management", "custom"] {
+        for code in ["admin", "sales_manager", "salesperson", "marketing", "management", "finance", "custom"] {
             assert_eq!(awaited_area(code), None, "{code}");
         }
         // Every awaited area is a built-in role's.
@@ -427,7 +447,7 @@ mod tests {
         let codes: Vec<&str> = roles.iter().map(|r| r.code).collect();
         assert_eq!(
             codes,
-            ["admin", "sales_manager", "salesperson", "marketing", "warehouse", "after_sales", "management"]
+            ["admin", "sales_manager", "salesperson", "marketing", "warehouse", "after_sales", "management", "finance"]
         );
         let admin = &roles[0];
         assert!(admin.permissions.allows(Module::Access, Action::Administer));
@@ -452,6 +472,21 @@ mod tests {
             assert_eq!(can(code, Module::Inventory), inventory, "{code}");
             assert_eq!(can(code, Module::Purchasing), purchasing, "{code}");
         }
+        // Money: finance and managers record and reverse; salespeople record only.
+        let has = |code: &str, action| {
+            roles.iter().find(|r| r.code == code).unwrap().permissions.allows(Module::Finance, action)
+        };
+        for (code, create, edit) in [
+            ("finance", true, true),
+            ("sales_manager", true, true),
+            ("salesperson", true, false),
+            ("management", false, false),
+            ("warehouse", false, false),
+        ] {
+            assert_eq!(has(code, Action::Create), create, "{code}");
+            assert_eq!(has(code, Action::Edit), edit, "{code}");
+        }
+        assert_eq!(roles[7].scope, DataScope::All);
     }
 
     #[test]

@@ -311,7 +311,9 @@ versioned!(
     purchase_order,
     approval_rule,
     approval_request,
-    order
+    order,
+    payment,
+    invoice
 );
 
 // The unit is the connection its area code reads and writes through.

@@ -110,6 +110,12 @@ pub struct OrderView {
     pub total: String,
     /// The overall discount the approval rules compare.
     pub discount_percent: String,
+    /// Decimal strings: paid so far (payments less reversals), invoiced
+    /// (issued, not void), and what is owed now (total less paid once
+    /// approved; zero before approval).
+    pub paid: String,
+    pub invoiced: String,
+    pub outstanding: String,
     pub created_by: i64,
     pub created_by_name: String,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -134,6 +140,9 @@ pub struct OrderSummary {
     pub customer_name: String,
     pub status: String,
     pub total: String,
+    pub paid: String,
+    pub invoiced: String,
+    pub outstanding: String,
     pub delivery_date: Option<NaiveDate>,
     pub created_by_name: String,
     pub created_at: DateTime<Utc>,
@@ -244,6 +253,9 @@ pub(crate) async fn full_view<C: ConnectionTrait>(conn: &C, actor: &Actor, m: or
         tax: totals.tax.to_string(),
         total: totals.total.to_string(),
         discount_percent: discount_percent(&totals).to_string(),
+        paid: Money(m.paid).to_string(),
+        invoiced: Money(m.invoiced).to_string(),
+        outstanding: Money(m.receivable).to_string(),
         created_by_name: names.get(&m.created_by).cloned().unwrap_or_default(),
         lines: line_views,
         shipments: shipment_views,
@@ -316,6 +328,8 @@ pub struct OrderFilter {
     pub status: Option<OrderStatus>,
     pub customer_id: Option<i64>,
     pub opportunity_id: Option<i64>,
+    /// Orders by what they owe (`finance::Collection`).
+    pub collection: Option<crate::finance::Collection>,
 }
 
 const SORTS: [SortField<order::Column>; 3] = [
@@ -344,6 +358,10 @@ pub async fn list(
         query = query.filter(order::Column::OpportunityId.eq(o));
     }
     let db = store.reader();
+    if let Some(c) = filter.collection {
+        let today = crate::settings::today(db, store.now()).await?;
+        query = query.filter(c.condition(today));
+    }
     let rows = keyset.apply(query, order::Column::Id).all(db).await?;
     let customers = customer_names(db, rows.iter().map(|o| o.customer_id).collect()).await?;
     let people = crate::shared::owner_names(db, rows.iter().map(|o| o.created_by)).await?;
@@ -359,6 +377,9 @@ pub async fn list(
         customer_name: customers.get(&o.customer_id).cloned().unwrap_or_default(),
         created_by_name: people.get(&o.created_by).cloned().unwrap_or_default(),
         total: Money(o.total).to_string(),
+        paid: Money(o.paid).to_string(),
+        invoiced: Money(o.invoiced).to_string(),
+        outstanding: Money(o.receivable).to_string(),
         id: o.id,
         number: o.number,
         customer_id: o.customer_id,

@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Deserialize, Default)]
 struct ListQuery {
     status: Option<String>,
+    collection: Option<String>,
     customer_id: Option<String>,
     cursor: Option<String>,
 }
@@ -55,6 +56,9 @@ struct ListPage {
     items: Vec<OrderSummary>,
     status: String,
     statuses: Vec<&'static str>,
+    collection: String,
+    collections: Vec<&'static str>,
+    show_money: bool,
     next_url: Option<String>,
     can_create: bool,
 }
@@ -63,13 +67,22 @@ async fn list_page(request: Page, Query(q): Query<ListQuery>) -> PageResult {
     let (store, actor) = (request.store(), request.actor());
     let status = q.status.clone().unwrap_or_default();
     let customer = q.customer_id.clone().unwrap_or_default();
-    let filter =
-        OrderFilter { status: OrderStatus::parse(status.trim()), customer_id: id_of(&customer), ..Default::default() };
+    let collection = q.collection.clone().unwrap_or_default();
+    let filter = OrderFilter {
+        status: OrderStatus::parse(status.trim()),
+        customer_id: id_of(&customer),
+        collection: salesflow_store::finance::Collection::parse(collection.trim()),
+        ..Default::default()
+    };
     let paging = PageRequest { limit: Some(50), cursor: q.cursor.clone(), sort: None };
     let found = orders::list(store, actor, &filter, &paging).await?;
     let next_url = found.next_cursor.map(|c| {
-        let pairs =
-            [("cursor", Some(c.as_str())), ("status", Some(status.as_str())), ("customer_id", Some(customer.as_str()))];
+        let pairs = [
+            ("cursor", Some(c.as_str())),
+            ("status", Some(status.as_str())),
+            ("customer_id", Some(customer.as_str())),
+            ("collection", Some(collection.as_str())),
+        ];
         format!("/orders?{}", super::query_string(pairs))
     });
     let p = ListPage {
@@ -77,6 +90,9 @@ async fn list_page(request: Page, Query(q): Query<ListQuery>) -> PageResult {
         items: found.items,
         status,
         statuses: OrderStatus::ALL.iter().map(|s| s.code()).collect(),
+        collections: salesflow_store::finance::Collection::ALL.iter().map(|c| c.code()).collect(),
+        show_money: actor.can(Module::Finance, Action::View),
+        collection,
         next_url,
         can_create: actor.can(Module::Orders, Action::Create),
     };
@@ -350,6 +366,8 @@ struct ShowPage {
     can_ship: bool,
     can_complete: bool,
     can_cancel: bool,
+    /// The money section (payments, invoices, plan), for those who see money.
+    money: Option<super::finance::OrderMoneyPanel>,
 }
 
 async fn show(request: &Page, id: i64, errors: FormErrors) -> PageResult<ShowPage> {
@@ -357,7 +375,9 @@ async fn show(request: &Page, id: i64, errors: FormErrors) -> PageResult<ShowPag
     let o = orders::get(store, actor, id).await?;
     let status = OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Draft);
     let can_edit = actor.can(Module::Orders, Action::Edit);
+    let money = super::finance::order_panel(request, &o).await?;
     Ok(ShowPage {
+        money,
         ctx: request.ctx("/orders").await,
         editable: can_edit && status.editable(),
         can_ship: can_edit && matches!(status, OrderStatus::Approved | OrderStatus::PartiallyShipped),

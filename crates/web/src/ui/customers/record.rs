@@ -111,6 +111,8 @@ pub(super) struct ShowPage {
     pub(super) orders: Vec<salesflow_store::orders::OrderSummary>,
     pub(super) can_see_orders: bool,
     pub(super) can_add_order: bool,
+    /// Receivables and credit used (for those who see money).
+    pub(super) credit: Option<salesflow_store::finance::CustomerCredit>,
     pub(super) lists: salesflow_store::picklists::Picklists,
     /// The files section (empty on a deleted record).
     pub(super) files: String,
@@ -336,6 +338,10 @@ pub(super) async fn show_page(
         orders: salesflow_store::orders::for_customer(request.store(), actor, id, 10).await?,
         can_see_orders: actor.can(Module::Orders, Action::View),
         can_add_order: actor.can(Module::Orders, Action::Create) && in_scope,
+        credit: match actor.can(Module::Finance, Action::View) {
+            true => salesflow_store::finance::customer_credit(request.store(), actor, id).await.ok(),
+            false => None,
+        },
         lists: salesflow_store::picklists::all(request.store()).await?,
     };
     Ok((status, render(&page.ctx, &page)).into_response())
