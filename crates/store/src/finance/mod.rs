@@ -129,8 +129,8 @@ pub(crate) async fn add_invoiced(unit: &UnitOfWork<'_>, order_id: i64, delta: i6
 }
 
 /// Called by the order's approval (in its unit): the order owes its total
-/// less anything paid from today on.
-pub(crate) async fn on_approved(unit: &UnitOfWork<'_>, order_id: i64) -> StoreResult<()> {
+/// less anything paid from today on. The order as it is then.
+pub(crate) async fn on_approved(unit: &UnitOfWork<'_>, order_id: i64) -> StoreResult<order::Model> {
     let today = crate::settings::today(unit, unit.now()).await?;
     order::Entity::update_many()
         .col_expr(order::Column::Receivable, Expr::col(order::Column::Total).sub(Expr::col(order::Column::Paid)))
@@ -138,7 +138,7 @@ pub(crate) async fn on_approved(unit: &UnitOfWork<'_>, order_id: i64) -> StoreRe
         .filter(order::Column::Id.eq(order_id))
         .exec(unit)
         .await?;
-    Ok(())
+    order::Entity::find_by_id(order_id).one(unit).await?.ok_or(StoreError::NotFound)
 }
 
 /// Called by the order's cancellation (in its unit): refused while money

@@ -165,10 +165,10 @@ pub async fn submit(store: &Store, actor: &Actor, id: i64) -> StoreResult<OrderV
     if next == OrderStatus::Approved {
         update = update.set(order::Column::ApprovedAt, Expr::value(Some(unit.now())));
     }
-    let after = update.exec().await?;
+    let mut after = update.exec().await?;
     if next == OrderStatus::Approved {
         reserve_lines(&unit, &after).await?;
-        crate::finance::on_approved(&unit, after.id).await?;
+        after = crate::finance::on_approved(&unit, after.id).await?;
     }
     finish(unit, actor, "submit", &o, after).await
 }
@@ -196,8 +196,7 @@ async fn decide(
         Outcome::Approved => {
             let after = set_status(&unit, &o, next, Some(order::Column::ApprovedAt)).await?;
             reserve_lines(&unit, &after).await?;
-            crate::finance::on_approved(&unit, after.id).await?;
-            after
+            crate::finance::on_approved(&unit, after.id).await?
         }
         Outcome::Rejected => set_status(&unit, &o, next, None).await?,
     };
