@@ -31,10 +31,12 @@ use crate::scope::Actor;
 use crate::unit_of_work::UnitOfWork;
 
 mod invoices;
+mod load;
 mod payments;
 mod plans;
 mod receivables;
 pub use invoices::*;
+pub use load::load_past_money;
 pub use payments::*;
 pub use plans::*;
 pub use receivables::*;

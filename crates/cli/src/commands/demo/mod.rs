@@ -130,6 +130,8 @@ pub async fn load(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<(
     let products = load_products(store, &system).await?;
     let purchase_orders = load_purchasing(store, &system).await?;
     let orders = load_orders(store, &system).await?;
+    // Payments, invoices and collection plans for the two years of orders.
+    salesflow_store::finance::load_past_money(store).await?;
     println!(
         "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses, {orders} sales orders, {purchase_orders} purchase orders. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),
