@@ -19,6 +19,9 @@ use crate::error::StoreResult;
 const PLAN_FROM: i64 = 5_000_000;
 const BATCH: u64 = 2_000;
 
+/// An order to settle: id, customer, total, the day it became receivable, who made it.
+type Unsettled = (i64, i64, i64, Option<NaiveDate>, Option<i64>);
+
 fn split(total: i64, parts: &[i64]) -> Vec<i64> {
     let mut out: Vec<i64> = parts.iter().map(|p| total * p / 100).collect();
     let rest = total - out.iter().sum::<i64>();
@@ -36,7 +39,7 @@ pub async fn load_past_money(store: &Store) -> StoreResult<usize> {
     let mut after = 0i64;
     let mut count = 0;
     loop {
-        let rows: Vec<(i64, i64, i64, Option<NaiveDate>, Option<i64>)> = order::Entity::find()
+        let rows: Vec<Unsettled> = order::Entity::find()
             .select_only()
             .columns([order::Column::Id, order::Column::CustomerId, order::Column::Total])
             .column(order::Column::ReceivableSince)
