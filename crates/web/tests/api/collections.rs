@@ -409,3 +409,54 @@ async fn parallel_payments_and_invoices_never_exceed_the_order() {
     let (_, o) = app.orders().get(id).await;
     assert_eq!(o["invoiced"], "300.00");
 }
+
+/// The pages: the order page's money section, the payment form with its
+/// field errors (the form keeps what was typed), the plan form, the
+/// receivables page, the customer's credit and the home page's figures.
+#[tokio::test]
+async fn the_money_pages_record_a_payment_and_show_the_receivables() {
+    use crate::helpers::USER_PASSWORD;
+    use crate::support::browser::{form, get, sign_in_as};
+    let app = TestApp::new().await;
+    let s = setup(&app).await;
+    let (id, _) = order(&app, &s, "5").await;
+    let (cookies, csrf) = sign_in_as(&app, "chen.rep", USER_PASSWORD, "/orders").await;
+    let (status, _, page) = app.send(get(&format!("/orders/{id}"), &cookies)).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("data-testid=\"order-outstanding\"") && html.contains("¥500.00"), "{html}");
+    assert!(html.contains(&format!("/orders/{id}/payments/new")));
+    let (status, _, _) = app.send(get(&format!("/orders/{id}/payments/new"), &cookies)).await;
+    assert_eq!(status, StatusCode::OK);
+    // Too much: the form again, with the bound beside the amount and the typed reference kept.
+    let path = format!("/orders/{id}/payments/new");
+    let bad = format!("_csrf={csrf}&kind=payment&received_on={}&amount=600&method=cash&reference=XJ-77&note=", day(0));
+    let (status, _, page) = app.send(form(&path, &cookies, &bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("超过订单未收金额（最多 500.00）") && html.contains("value=\"XJ-77\""), "{html}");
+    // 200 is taken: back to the order.
+    let good = format!("_csrf={csrf}&kind=deposit&received_on={}&amount=200&method=cash&reference=XJ-77&note=", day(0));
+    let (status, headers, _) = app.send(form(&path, &cookies, &good)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers.get(axum::http::header::LOCATION).unwrap(), &format!("/orders/{id}#money"));
+    let (_, _, page) = app.send(get(&format!("/orders/{id}"), &cookies)).await;
+    assert!(page.as_str().unwrap().contains("¥300.00"));
+    // A plan row without a date: the error on its row.
+    let plan = format!(
+        "_csrf={csrf}&version=1&instalments[0].due_date=&instalments[0].amount=100&instalments[1].due_date={}&instalments[1].amount=",
+        day(5)
+    );
+    let plan = plan.replace('[', "%5B").replace(']', "%5D");
+    let (status, _, page) = app.send(form(&format!("/orders/{id}/plan"), &cookies, &plan)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.as_str().unwrap().contains("field-error"));
+    // The receivables page and the customer's credit; the home page's section.
+    let (status, _, page) = app.send(get("/receivables", &cookies)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains("深圳华强电子有限公司"));
+    let (_, _, page) = app.send(get(&format!("/customers/{}", s.customer), &cookies)).await;
+    assert!(page.as_str().unwrap().contains("data-testid=\"customer-credit\""));
+    let (_, _, page) = app.send(get("/", &cookies)).await;
+    assert!(page.as_str().unwrap().contains("data-testid=\"home-collections\""));
+}
