@@ -39,10 +39,15 @@ pub enum Module {
     /// the customer's answer; `delete` drafts. Approving a discount is the
     /// approval engine's business, as for orders.
     Quotes,
+    /// Money owed on sales orders (回款): `view` payments, invoices, plans
+    /// and receivables within the data scope (they follow the order's
+    /// customer); `create` records payments, invoices and collection
+    /// plans; `edit` reverses a payment or voids an invoice.
+    Finance,
 }
 
 impl Module {
-    pub const ALL: [Module; 10] = [
+    pub const ALL: [Module; 11] = [
         Module::Access,
         Module::Audit,
         Module::Settings,
@@ -53,6 +58,7 @@ impl Module {
         Module::Purchasing,
         Module::Orders,
         Module::Quotes,
+        Module::Finance,
     ];
 
     pub fn code(self) -> &'static str {
@@ -67,6 +73,7 @@ impl Module {
             Module::Purchasing => "purchasing",
             Module::Orders => "orders",
             Module::Quotes => "quotes",
+            Module::Finance => "finance",
         }
     }
 
@@ -242,6 +249,7 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     manager.grant(Purchasing, &[View]);
     manager.grant(Orders, &[View, Create, Edit, Delete, Approve, Export]);
     manager.grant(Quotes, &[View, Create, Edit, Delete, Approve, Export]);
+    manager.grant(Finance, &[View, Create, Edit, Export]);
     let mut staff = Permissions::default();
     staff.grant(Settings, &[View]);
     let mut sales = staff.clone();
@@ -249,6 +257,7 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     sales.grant(Opportunities, &[View, Create, Edit, Export]);
     sales.grant(Orders, &[View, Create, Edit, Export]);
     sales.grant(Quotes, &[View, Create, Edit, Delete, Export]);
+    sales.grant(Finance, &[View, Create]);
     let mut support = staff.clone();
     support.grant(Customers, &[View]);
     support.grant(Opportunities, &[View]);
@@ -257,6 +266,10 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     warehouse.grant(Inventory, &[View, Create, Edit, Delete, Export]);
     warehouse.grant(Purchasing, &[View, Create, Edit, Delete, Export]);
     warehouse.grant(Orders, &[View, Edit]);
+    let mut finance = staff.clone();
+    finance.grant(Customers, &[View]);
+    finance.grant(Orders, &[View, Export]);
+    finance.grant(Finance, &[View, Create, Edit, Export]);
     vec![
         BuiltInRole {
             code: "admin",
@@ -307,6 +320,13 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
             name_en: "Management",
             scope: DataScope::All,
             permissions: view_all,
+        },
+        BuiltInRole {
+            code: "finance",
+            name_zh: "财务",
+            name_en: "Finance",
+            scope: DataScope::All,
+            permissions: finance,
         },
     ]
 }
@@ -393,7 +413,9 @@ mod tests {
     #[test]
     fn only_after_sales_waits_for_its_area() {
         assert_eq!(awaited_area("after_sales"), Some(AwaitedArea::AfterSales));
-        for code in ["admin", "sales_manager", "salesperson", "marketing", "warehouse", "management", "custom"] {
+        for code in
+            ["admin", "sales_manager", "salesperson", "marketing", "warehouse", "management", "finance", "custom"]
+        {
             assert_eq!(awaited_area(code), None, "{code}");
         }
         // Every awaited area is a built-in role's.
@@ -430,7 +452,7 @@ mod tests {
         let codes: Vec<&str> = roles.iter().map(|r| r.code).collect();
         assert_eq!(
             codes,
-            ["admin", "sales_manager", "salesperson", "marketing", "warehouse", "after_sales", "management"]
+            ["admin", "sales_manager", "salesperson", "marketing", "warehouse", "after_sales", "management", "finance"]
         );
         let admin = &roles[0];
         assert!(admin.permissions.allows(Module::Access, Action::Administer));
@@ -455,6 +477,21 @@ mod tests {
             assert_eq!(can(code, Module::Inventory), inventory, "{code}");
             assert_eq!(can(code, Module::Purchasing), purchasing, "{code}");
         }
+        // Money: finance and managers record and reverse; salespeople record only.
+        let has = |code: &str, action| {
+            roles.iter().find(|r| r.code == code).unwrap().permissions.allows(Module::Finance, action)
+        };
+        for (code, create, edit) in [
+            ("finance", true, true),
+            ("sales_manager", true, true),
+            ("salesperson", true, false),
+            ("management", false, false),
+            ("warehouse", false, false),
+        ] {
+            assert_eq!(has(code, Action::Create), create, "{code}");
+            assert_eq!(has(code, Action::Edit), edit, "{code}");
+        }
+        assert_eq!(roles[7].scope, DataScope::All);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod cells;
 pub mod clashes;
 pub mod comments;
 pub mod customers;
+pub mod finance;
 pub mod imports;
 pub mod inventory;
 pub mod leads;

@@ -15,6 +15,7 @@ pub mod customers;
 mod db;
 pub mod entity;
 mod error;
+pub mod finance;
 pub mod global_search;
 pub mod handover;
 pub mod home;

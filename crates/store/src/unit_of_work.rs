@@ -312,7 +312,9 @@ versioned!(
     approval_rule,
     approval_request,
     order,
-    quote
+    quote,
+    payment,
+    invoice
 );
 
 // The unit is the connection its area code reads and writes through.

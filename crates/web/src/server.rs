@@ -352,9 +352,21 @@ async fn run_jobs(state: AppState) {
             .await;
             // Bigrams an import left waiting when its node stopped.
             let bigrams = salesflow_store::search::flush_pending(&state.store).await;
+            // Instalments that fell overdue: their owners hear of it, once each.
+            let collections = salesflow_store::finance::remind_overdue(&state.store, 1000).await;
             // Planner statistics of the tables that changed (ANALYZE / PRAGMA optimize).
             let statistics = state.store.refresh_statistics().await;
-            tracing::info!(?purged, ?keys, ?returned, ?imports, ?expired, ?bigrams, ?statistics, "housekeeping done");
+            tracing::info!(
+                ?purged,
+                ?keys,
+                ?returned,
+                ?imports,
+                ?expired,
+                ?bigrams,
+                ?collections,
+                ?statistics,
+                "housekeeping done"
+            );
         }
         if reminders.as_ref().is_some_and(|r| r.is_finished()) {
             tracing::error!("reminder e-mail job stopped");

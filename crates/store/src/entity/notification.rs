@@ -46,6 +46,10 @@ pub enum NotificationKind {
     /// The user's document was rejected.
     #[sea_orm(string_value = "approval_rejected")]
     ApprovalRejected,
+    /// An instalment of a collection plan was not paid by its due date
+    /// (once per instalment, the day after).
+    #[sea_orm(string_value = "collection_overdue")]
+    CollectionOverdue,
 }
 
 impl NotificationKind {
@@ -59,6 +63,7 @@ impl NotificationKind {
             NotificationKind::ApprovalRequest => "approval_request",
             NotificationKind::ApprovalApproved => "approval_approved",
             NotificationKind::ApprovalRejected => "approval_rejected",
+            NotificationKind::CollectionOverdue => "collection_overdue",
         }
     }
 }

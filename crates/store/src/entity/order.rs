@@ -25,6 +25,19 @@ pub struct Model {
     pub submitted_at: Option<DateTimeUtc>,
     pub approved_at: Option<DateTimeUtc>,
     pub version: i64,
+    /// Paid so far (payments less reversals), in cents.
+    pub paid: i64,
+    /// Invoiced so far (issued, not void).
+    pub invoiced: i64,
+    /// The collection plan's instalments added up.
+    pub planned: i64,
+    /// What is owed now: total less paid once approved; zero before
+    /// approval and after a cancellation (the open-receivables index).
+    pub receivable: i64,
+    /// The day the order became receivable (its approval, company time).
+    pub receivable_since: Option<Date>,
+    /// Bumped by every change of the collection plan (409 on a stale one).
+    pub plan_version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -36,6 +36,7 @@ mod m20261209_000060_customer_phone_key;
 mod m20261210_000061_product_service;
 mod m20261210_000062_warehouse_scope;
 mod m20261210_000070_quotes;
+mod m20261210_000080_collections;
 
 pub struct Migrator;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000061_product_service::Migration),
             Box::new(m20261210_000062_warehouse_scope::Migration),
             Box::new(m20261210_000070_quotes::Migration),
+            Box::new(m20261210_000080_collections::Migration),
         ]
     }
 }

@@ -9,12 +9,11 @@
 use salesflow_domain::Invalid;
 use salesflow_domain::access::{Action, Module};
 use salesflow_domain::approvals::{Decision, DocumentType, Facts};
-use salesflow_domain::money::Money;
 use salesflow_domain::orders::{self as rules, OrderAction, OrderStatus};
 use salesflow_domain::quantity::Quantity;
 use salesflow_domain::validation::FieldError;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::{LINK, OrderView, find_in_scope, find_readable, full_view, status_of, totals_of};
 use crate::Store;
@@ -32,22 +31,6 @@ fn not_allowed(e: rules::NotAllowed) -> StoreError {
 
 fn link(id: i64) -> String {
     format!("{LINK}{id}")
-}
-
-/// What the customer owes on earlier orders: approved or shipped orders'
-/// totals (there are no payments yet, so the whole totals).
-async fn open_receivables<C: ConnectionTrait>(conn: &C, customer_id: i64, except: i64) -> StoreResult<Money> {
-    let owing = [OrderStatus::Approved, OrderStatus::PartiallyShipped, OrderStatus::Shipped, OrderStatus::Completed];
-    let total: Option<Option<i64>> = order::Entity::find()
-        .select_only()
-        .column_as(Expr::cust("CAST(SUM(total) AS BIGINT)"), "total")
-        .filter(order::Column::CustomerId.eq(customer_id))
-        .filter(order::Column::Id.ne(except))
-        .filter(order::Column::Status.is_in(owing.map(|s| s.code())))
-        .into_tuple()
-        .one(conn)
-        .await?;
-    Ok(Money(total.flatten().unwrap_or(0)))
 }
 
 async fn default_warehouse<C: ConnectionTrait>(conn: &C) -> StoreResult<Option<i64>> {
@@ -154,7 +137,7 @@ pub async fn submit(store: &Store, actor: &Actor, id: i64) -> StoreResult<OrderV
     rules::transition(status_of(&o), OrderAction::Submit, false, false).map_err(not_allowed)?;
     let totals = totals_of(&o);
     let credit = rules::credit(
-        open_receivables(&unit, o.customer_id, o.id).await?,
+        crate::finance::open_receivables(&unit, o.customer_id, o.id).await?,
         totals.total,
         super::credit_limit(&unit, o.customer_id).await?,
     );
@@ -185,9 +168,10 @@ pub async fn submit(store: &Store, actor: &Actor, id: i64) -> StoreResult<OrderV
     if next == OrderStatus::Approved {
         update = update.set(order::Column::ApprovedAt, Expr::value(Some(unit.now())));
     }
-    let after = update.exec().await?;
+    let mut after = update.exec().await?;
     if next == OrderStatus::Approved {
         reserve_lines(&unit, &after).await?;
+        after = crate::finance::on_approved(&unit, after.id).await?;
     }
     finish(unit, actor, "submit", &o, after).await
 }
@@ -215,7 +199,7 @@ async fn decide(
         Outcome::Approved => {
             let after = set_status(&unit, &o, next, Some(order::Column::ApprovedAt)).await?;
             reserve_lines(&unit, &after).await?;
-            after
+            crate::finance::on_approved(&unit, after.id).await?
         }
         Outcome::Rejected => set_status(&unit, &o, next, None).await?,
     };
@@ -367,6 +351,7 @@ pub async fn cancel(store: &Store, actor: &Actor, id: i64) -> StoreResult<OrderV
     let unit = permit.begin().await?;
     let o = find_in_scope(&unit, actor, id).await?;
     let next = rules::transition(status_of(&o), OrderAction::Cancel, false, false).map_err(not_allowed)?;
+    crate::finance::on_cancelled(&unit, &o).await?;
     if status_of(&o).holds_reservation() {
         release_lines(&unit, &o).await?;
     }

@@ -122,6 +122,9 @@ pub async fn load_past(store: &Store, orders: &[PastOrder]) -> StoreResult<usize
                 created_by: Set(o.created_by),
                 submitted_at: Set((status != OrderStatus::Cancelled).then_some(submitted_at)),
                 approved_at: Set(approved.then_some(o.created_at + Duration::days(1))),
+                // Owed in full until `finance::load_past_money` settles it.
+                receivable: Set(if approved { t.total.0 } else { 0 }),
+                receivable_since: Set(approved.then(|| (o.created_at + Duration::days(1)).date_naive())),
                 version: Set(1),
                 created_at: Set(o.created_at),
                 updated_at: Set(o.created_at + Duration::days(if approved { 20 } else { 2 })),

@@ -110,6 +110,12 @@ pub struct OrderView {
     pub total: String,
     /// The overall discount the approval rules compare.
     pub discount_percent: String,
+    /// Decimal strings: paid so far (payments less reversals), invoiced
+    /// (issued, not void), and what is owed now (total less paid once
+    /// approved; zero before approval).
+    pub paid: String,
+    pub invoiced: String,
+    pub outstanding: String,
     pub created_by: i64,
     pub created_by_name: String,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -134,6 +140,9 @@ pub struct OrderSummary {
     pub customer_name: String,
     pub status: String,
     pub total: String,
+    pub paid: String,
+    pub invoiced: String,
+    pub outstanding: String,
     pub delivery_date: Option<NaiveDate>,
     pub created_by_name: String,
     pub created_at: DateTime<Utc>,
@@ -244,6 +253,9 @@ pub(crate) async fn full_view<C: ConnectionTrait>(conn: &C, actor: &Actor, m: or
         tax: totals.tax.to_string(),
         total: totals.total.to_string(),
         discount_percent: discount_percent(&totals).to_string(),
+        paid: Money(m.paid).to_string(),
+        invoiced: Money(m.invoiced).to_string(),
+        outstanding: Money(m.receivable).to_string(),
         created_by_name: names.get(&m.created_by).cloned().unwrap_or_default(),
         lines: line_views,
         shipments: shipment_views,
@@ -320,9 +332,11 @@ pub struct OrderFilter {
     pub to_ship: bool,
     /// Delivery date before this day (late when still to ship).
     pub delivery_before: Option<NaiveDate>,
+    /// Orders by what they owe (`finance::Collection`).
+    pub collection: Option<crate::finance::Collection>,
 }
 
-fn filtered(actor: &Actor, filter: &OrderFilter) -> sea_orm::Select<order::Entity> {
+async fn filtered(store: &Store, actor: &Actor, filter: &OrderFilter) -> StoreResult<sea_orm::Select<order::Entity>> {
     let mut query = order::Entity::find().filter(in_scope(actor));
     if let Some(s) = filter.status {
         query = query.filter(order::Column::Status.eq(s.code()));
@@ -340,13 +354,17 @@ fn filtered(actor: &Actor, filter: &OrderFilter) -> sea_orm::Select<order::Entit
     if let Some(d) = filter.delivery_before {
         query = query.filter(order::Column::DeliveryDate.lt(d));
     }
-    query
+    if let Some(c) = filter.collection {
+        let today = crate::settings::today(store.reader(), store.now()).await?;
+        query = query.filter(c.condition(today));
+    }
+    Ok(query)
 }
 
 /// How many orders in scope the filter finds.
 pub async fn count(store: &Store, actor: &Actor, filter: &OrderFilter) -> StoreResult<u64> {
     actor.require(Module::Orders, Action::View)?;
-    Ok(sea_orm::PaginatorTrait::count(filtered(actor, filter), store.reader()).await?)
+    Ok(sea_orm::PaginatorTrait::count(filtered(store, actor, filter).await?, store.reader()).await?)
 }
 
 const SORTS: [SortField<order::Column>; 3] = [
@@ -364,7 +382,7 @@ pub async fn list(
 ) -> StoreResult<Page<OrderSummary>> {
     actor.require(Module::Orders, Action::View)?;
     let keyset = Keyset::parse(page, &SORTS, "-id")?;
-    let query = filtered(actor, filter);
+    let query = filtered(store, actor, filter).await?;
     let db = store.reader();
     let rows = keyset.apply(query, order::Column::Id).all(db).await?;
     let customers = customer_names(db, rows.iter().map(|o| o.customer_id).collect()).await?;
@@ -381,6 +399,9 @@ pub async fn list(
         customer_name: customers.get(&o.customer_id).cloned().unwrap_or_default(),
         created_by_name: people.get(&o.created_by).cloned().unwrap_or_default(),
         total: Money(o.total).to_string(),
+        paid: Money(o.paid).to_string(),
+        invoiced: Money(o.invoiced).to_string(),
+        outstanding: Money(o.receivable).to_string(),
         id: o.id,
         number: o.number,
         customer_id: o.customer_id,

@@ -29,7 +29,9 @@ pub enum Need {
 }
 
 use Action::*;
-use Module::{Access, Audit, Customers, Inventory, Opportunities, Orders, Products, Purchasing, Quotes, Settings};
+use Module::{
+    Access, Audit, Customers, Finance, Inventory, Opportunities, Orders, Products, Purchasing, Quotes, Settings,
+};
 use Need::*;
 
 const CUSTOMER_BULK: &[(Module, Action)] = &[(Customers, Edit), (Customers, Delete)];
@@ -206,6 +208,20 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/quotes/{id}/reject", Right(Quotes, Edit)),
     ("GET", "/quotes/{id}/versions", SignedIn),
     ("GET", "/quotes/{id}/compare", SignedIn),
+    // money owed on orders (回款)
+    ("GET", "/payments", Right(Finance, View)),
+    ("POST", "/payments", Right(Finance, Create)),
+    ("GET", "/payments/{id}", Right(Finance, View)),
+    ("POST", "/payments/{id}/reverse", Right(Finance, Edit)),
+    ("GET", "/invoices", Right(Finance, View)),
+    ("POST", "/invoices", Right(Finance, Create)),
+    ("GET", "/invoices/{id}", Right(Finance, View)),
+    ("POST", "/invoices/{id}/void", Right(Finance, Edit)),
+    ("GET", "/orders/{id}/plan", Right(Finance, View)),
+    ("PUT", "/orders/{id}/plan", Right(Finance, Create)),
+    ("GET", "/receivables", Right(Finance, View)),
+    ("GET", "/receivables/overdue", Right(Finance, View)),
+    ("GET", "/customers/{id}/credit", Right(Finance, View)),
     ("GET", "/approvals/mine", SignedIn),
     ("GET", "/approval-rules", Right(Settings, View)),
     ("POST", "/approval-rules", Right(Settings, Edit)),

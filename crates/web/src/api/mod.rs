@@ -14,6 +14,7 @@ mod clashes;
 mod comments;
 mod contract;
 pub(crate) mod customers;
+mod finance;
 mod global_search;
 mod home;
 pub(crate) mod imports;
@@ -100,7 +101,8 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(purchasing::routes())
         .merge(approvals::routes())
         .merge(orders::routes())
-        .merge(quotes::routes());
+        .merge(quotes::routes())
+        .merge(finance::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

@@ -47,6 +47,9 @@ pub struct OrderQuery {
     /// `true`: approved or partly shipped orders (what is still to ship).
     #[serde(default)]
     pub to_ship: bool,
+    /// By money: `owing` (still owes something), `overdue` (an instalment
+    /// past due), `paid` (paid in full), `uninvoiced` (not invoiced in full).
+    pub collection: Option<String>,
 }
 
 /// Orders in the caller's scope. Sort: `-id` (default), `id`, `number`,
@@ -65,11 +68,19 @@ async fn list_orders(
             OrderStatus::parse(s).ok_or_else(|| invalid(&meta, vec![FieldError::new("status", "invalid_choice")]))?,
         ),
     };
+    let collection = match q.collection.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(c) => Some(
+            salesflow_store::finance::Collection::parse(c)
+                .ok_or_else(|| invalid(&meta, vec![FieldError::new("collection", "invalid_choice")]))?,
+        ),
+    };
     let filter = OrderFilter {
         status,
         customer_id: q.customer_id,
         opportunity_id: q.opportunity_id,
         to_ship: q.to_ship,
+        collection,
         ..Default::default()
     };
     Ok(Json(orders::list(&state.store, &session.actor, &filter, &paging.page()).await.api(&meta)?.into()))

@@ -28,6 +28,8 @@ struct Dashboard {
     names: std::collections::HashMap<i64, String>,
     /// Approval requests waiting for the user (我的审批).
     approvals_waiting: u64,
+    /// Overdue collections (回款), for those who see money.
+    collections: Option<salesflow_store::finance::OverdueSummary>,
 }
 
 impl Dashboard {
@@ -138,6 +140,11 @@ async fn dashboard(request: Page) -> PageResult<Response> {
         can_create_deals: actor.can(Module::Opportunities, Action::Create),
         user_id: actor.user_id,
         approvals_waiting: salesflow_store::approvals::waiting_count(request.store(), actor).await?,
+        collections: if actor.can(Module::Finance, Action::View) {
+            Some(salesflow_store::finance::overdue_summary(request.store(), actor).await?)
+        } else {
+            None
+        },
         ctx,
         home,
     };

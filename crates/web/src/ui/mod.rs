@@ -10,6 +10,7 @@ mod categories;
 pub(crate) mod clash;
 pub(crate) mod comments;
 mod customers;
+mod finance;
 mod global_search;
 mod handover;
 pub(crate) mod help;
@@ -78,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .merge(purchasing::routes())
         .merge(orders::routes())
         .merge(quotes::routes())
+        .merge(finance::routes())
         .merge(warehouses::routes())
         .merge(categories::routes())
 }
@@ -339,6 +341,9 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     }
     if actor.can(Module::Orders, Action::View) {
         work.push(item("/orders", "orders.nav", "list"));
+    }
+    if actor.can(Module::Finance, Action::View) {
+        work.push(item("/receivables", "finance.nav", "archive"));
     }
     work.push(item("/approvals", "approvals.nav", "shield"));
     if actor.can(Module::Customers, Action::Create) || actor.can(Module::Customers, Action::Edit) {

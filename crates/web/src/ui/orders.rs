@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Deserialize, Default)]
 struct ListQuery {
     status: Option<String>,
+    collection: Option<String>,
     customer_id: Option<String>,
     cursor: Option<String>,
 }
@@ -55,6 +56,9 @@ struct ListPage {
     items: Vec<OrderSummary>,
     status: String,
     statuses: Vec<&'static str>,
+    collection: String,
+    collections: Vec<&'static str>,
+    show_money: bool,
     next_url: Option<String>,
     can_create: bool,
 }
@@ -63,18 +67,24 @@ async fn list_page(request: Page, Query(q): Query<ListQuery>) -> PageResult {
     let (store, actor) = (request.store(), request.actor());
     let status = q.status.clone().unwrap_or_default();
     let customer = q.customer_id.clone().unwrap_or_default();
+    let collection = q.collection.clone().unwrap_or_default();
     let filter = OrderFilter {
         status: OrderStatus::parse(status.trim()),
         customer_id: id_of(&customer),
         // Approved or partly shipped (the warehouse's home links here).
         to_ship: status.trim() == "to_ship",
+        collection: salesflow_store::finance::Collection::parse(collection.trim()),
         ..Default::default()
     };
     let paging = PageRequest { limit: Some(50), cursor: q.cursor.clone(), sort: None };
     let found = orders::list(store, actor, &filter, &paging).await?;
     let next_url = found.next_cursor.map(|c| {
-        let pairs =
-            [("cursor", Some(c.as_str())), ("status", Some(status.as_str())), ("customer_id", Some(customer.as_str()))];
+        let pairs = [
+            ("cursor", Some(c.as_str())),
+            ("status", Some(status.as_str())),
+            ("customer_id", Some(customer.as_str())),
+            ("collection", Some(collection.as_str())),
+        ];
         format!("/orders?{}", super::query_string(pairs))
     });
     let p = ListPage {
@@ -82,6 +92,9 @@ async fn list_page(request: Page, Query(q): Query<ListQuery>) -> PageResult {
         items: found.items,
         status,
         statuses: OrderStatus::ALL.iter().map(|s| s.code()).collect(),
+        collections: salesflow_store::finance::Collection::ALL.iter().map(|c| c.code()).collect(),
+        show_money: actor.can(Module::Finance, Action::View),
+        collection,
         next_url,
         can_create: actor.can(Module::Orders, Action::Create),
     };
@@ -357,6 +370,8 @@ struct ShowPage {
     can_cancel: bool,
     /// The quote the order was made from (when the reader sees it).
     quote: Option<(i64, String)>,
+    /// The money section (payments, invoices, plan), for those who see money.
+    money: Option<super::finance::OrderMoneyPanel>,
 }
 
 async fn show(request: &Page, id: i64, errors: FormErrors) -> PageResult<ShowPage> {
@@ -365,8 +380,10 @@ async fn show(request: &Page, id: i64, errors: FormErrors) -> PageResult<ShowPag
     let status = OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Draft);
     let can_edit = actor.can(Module::Orders, Action::Edit);
     let quote = salesflow_store::quotes::of_order(store, actor, o.id).await?;
+    let money = super::finance::order_panel(request, &o).await?;
     Ok(ShowPage {
         quote,
+        money,
         ctx: request.ctx("/orders").await,
         editable: can_edit && status.editable(),
         can_ship: can_edit && matches!(status, OrderStatus::Approved | OrderStatus::PartiallyShipped),

@@ -7,6 +7,7 @@ mod auth;
 mod auth_hardening;
 mod authz;
 mod clashes;
+mod collections;
 mod comments;
 mod contract;
 mod conventions;

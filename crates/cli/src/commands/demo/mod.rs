@@ -133,6 +133,8 @@ pub async fn load(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<(
     let purchase_orders = load_purchasing(store, &system).await?;
     let orders = load_orders(store, &system).await?;
     let quotes = load_quotes(store, &system).await?;
+    // Payments, invoices and collection plans for the two years of orders.
+    salesflow_store::finance::load_past_money(store).await?;
     println!(
         "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses, {orders} sales orders, {quotes} quotes, {purchase_orders} purchase orders. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),

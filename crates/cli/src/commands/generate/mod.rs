@@ -68,6 +68,11 @@ pub struct GenArgs {
     /// version, over two years) on owned customers' opportunities.
     #[arg(long, default_value_t = 0)]
     quotes: u64,
+    /// Payments, invoices and collection plans for the approved orders that
+    /// have none yet (most paid, some in part, some not at all), to measure
+    /// the receivables' aging (`GET /api/v1/receivables`).
+    #[arg(long)]
+    payments: bool,
     /// Password of every generated user.
     #[arg(long, default_value = "bench-password")]
     password: String,
@@ -254,6 +259,10 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     }
     if args.quotes > 0 {
         generate_quotes(store, args.quotes).await?;
+    }
+    if args.payments {
+        let settled = salesflow_store::finance::load_past_money(store).await?;
+        println!("payments, invoices and plans for {settled} orders");
     }
     // Fresh statistics for the planner: the tables grew by orders of magnitude.
     store.after_bulk_load().await?;

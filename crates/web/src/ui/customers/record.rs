@@ -115,6 +115,8 @@ pub(super) struct ShowPage {
     pub(super) quotes: Vec<salesflow_store::quotes::QuoteSummary>,
     pub(super) can_see_quotes: bool,
     pub(super) can_add_quote: bool,
+    /// Receivables and credit used (for those who see money).
+    pub(super) credit: Option<salesflow_store::finance::CustomerCredit>,
     pub(super) lists: salesflow_store::picklists::Picklists,
     /// The files section (empty on a deleted record).
     pub(super) files: String,
@@ -349,6 +351,10 @@ pub(super) async fn show_page(
         .await?,
         can_see_quotes: actor.can(Module::Quotes, Action::View),
         can_add_quote: actor.can(Module::Quotes, Action::Create) && in_scope,
+        credit: match actor.can(Module::Finance, Action::View) {
+            true => salesflow_store::finance::customer_credit(request.store(), actor, id).await.ok(),
+            false => None,
+        },
         lists: salesflow_store::picklists::all(request.store()).await?,
     };
     Ok((status, render(&page.ctx, &page)).into_response())
