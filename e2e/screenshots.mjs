@@ -11,7 +11,8 @@ const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=clo
   "/reports/funnel", "/reports/forecast", "/search?q=%E5%8D%8E%E4%BF%A1", "/help", "/help#stage-gates", "/handover?from=6",
   "/products", "/products/1", "/products/new", "/stock",
   "/orders", "/orders/1", "/orders/new", "/approvals", "/admin/approval-rules", "/suppliers", "/suppliers/new",
-  "/purchase-orders", "/purchase-orders/1", "/purchase-orders/new", "/warehouses", "/product-categories"];
+  "/purchase-orders", "/purchase-orders/1", "/purchase-orders/new", "/warehouses", "/product-categories",
+  "/returns", "/returns/1", "/returns/new?order_id=4"];
 // A salesperson's own pages (the home page is per role).
 const salesPages = ["/"];
 // SHOTS_ONLY=word,word: only the pages whose path contains one of them.

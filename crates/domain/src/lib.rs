@@ -24,6 +24,7 @@ pub mod purchasing;
 pub mod quantity;
 pub mod records;
 pub mod regions;
+pub mod returns;
 pub mod search;
 pub mod settings;
 pub mod tasks;

@@ -44,6 +44,8 @@ pub mod product_category;
 pub mod purchase_order;
 pub mod purchase_order_line;
 pub mod purchase_order_number;
+pub mod return_line;
+pub mod return_order;
 pub mod role;
 pub mod saved_view;
 pub mod search_gram;

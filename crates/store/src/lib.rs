@@ -34,6 +34,7 @@ pub mod pipelines;
 pub mod products;
 pub mod purchasing;
 pub mod reports;
+pub mod returns;
 pub mod saved_views;
 pub mod scope;
 pub mod search;

@@ -311,7 +311,8 @@ versioned!(
     purchase_order,
     approval_rule,
     approval_request,
-    order
+    order,
+    return_order
 );
 
 // The unit is the connection its area code reads and writes through.

@@ -33,6 +33,7 @@ mod m20261209_000032_customer_names;
 mod m20261209_000040_orders_approvals;
 mod m20261209_000050_purchasing;
 mod m20261209_000060_customer_phone_key;
+mod m20261210_000090_returns;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000040_orders_approvals::Migration),
             Box::new(m20261209_000050_purchasing::Migration),
             Box::new(m20261209_000060_customer_phone_key::Migration),
+            Box::new(m20261210_000090_returns::Migration),
         ]
     }
 }

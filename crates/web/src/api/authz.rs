@@ -189,6 +189,13 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/orders/{id}/ship", Right(Orders, Edit)),
     ("POST", "/orders/{id}/complete", Right(Orders, Edit)),
     ("POST", "/orders/{id}/cancel", Right(Orders, Edit)),
+    // returns: the orders module's rights, the order's customer's scope
+    ("GET", "/returns", Right(Orders, View)),
+    ("POST", "/returns", Right(Orders, Create)),
+    ("GET", "/returns/{id}", Right(Orders, View)),
+    ("POST", "/returns/{id}/receive", Right(Orders, Edit)),
+    ("POST", "/returns/{id}/complete", Right(Orders, Edit)),
+    ("POST", "/returns/{id}/cancel", Right(Orders, Edit)),
     ("GET", "/approvals/mine", SignedIn),
     ("GET", "/approval-rules", Right(Settings, View)),
     ("POST", "/approval-rules", Right(Settings, Edit)),

@@ -26,6 +26,7 @@ pub(crate) mod pipelines;
 pub(crate) mod products;
 pub(crate) mod purchasing;
 pub(crate) mod reports;
+mod returns;
 pub(crate) mod settings;
 pub(crate) mod tasks;
 mod views;
@@ -98,7 +99,8 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(inventory::routes())
         .merge(purchasing::routes())
         .merge(approvals::routes())
-        .merge(orders::routes());
+        .merge(orders::routes())
+        .merge(returns::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

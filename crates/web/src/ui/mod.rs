@@ -25,6 +25,7 @@ mod pipelines;
 mod products;
 mod purchasing;
 mod reports;
+mod returns;
 pub(crate) mod settings;
 mod views;
 mod warehouses;
@@ -76,6 +77,7 @@ pub fn routes() -> Router<AppState> {
         .merge(inventory::routes())
         .merge(purchasing::routes())
         .merge(orders::routes())
+        .merge(returns::routes())
         .merge(warehouses::routes())
         .merge(categories::routes())
 }
@@ -334,6 +336,7 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     }
     if actor.can(Module::Orders, Action::View) {
         work.push(item("/orders", "orders.nav", "list"));
+        work.push(item("/returns", "returns.nav", "rotate-ccw"));
     }
     work.push(item("/approvals", "approvals.nav", "shield"));
     if actor.can(Module::Customers, Action::Create) || actor.can(Module::Customers, Action::Edit) {

@@ -350,6 +350,9 @@ struct ShowPage {
     can_ship: bool,
     can_complete: bool,
     can_cancel: bool,
+    /// The order's returns, and whether goods may come back now.
+    returns: Vec<salesflow_store::returns::ReturnView>,
+    can_return: bool,
 }
 
 async fn show(request: &Page, id: i64, errors: FormErrors) -> PageResult<ShowPage> {
@@ -357,8 +360,14 @@ async fn show(request: &Page, id: i64, errors: FormErrors) -> PageResult<ShowPag
     let o = orders::get(store, actor, id).await?;
     let status = OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Draft);
     let can_edit = actor.can(Module::Orders, Action::Edit);
+    let returns = salesflow_store::returns::for_order(store, actor, id).await?;
+    let can_return = actor.can(Module::Orders, Action::Create)
+        && salesflow_domain::returns::order_returnable(status)
+        && o.lines.iter().any(|l| l.returnable != "0");
     Ok(ShowPage {
         ctx: request.ctx("/orders").await,
+        returns,
+        can_return,
         editable: can_edit && status.editable(),
         can_ship: can_edit && matches!(status, OrderStatus::Approved | OrderStatus::PartiallyShipped),
         can_complete: can_edit && status == OrderStatus::Shipped,

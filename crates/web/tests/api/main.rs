@@ -36,6 +36,7 @@ mod products;
 mod purchasing;
 mod races;
 mod reports;
+mod returns;
 mod search;
 mod support;
 mod tags;

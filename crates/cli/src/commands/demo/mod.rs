@@ -12,11 +12,13 @@ mod comments;
 mod orders;
 mod products;
 mod purchasing;
+mod returns;
 
 use comments::load_comments_and_files;
 use orders::load_orders;
 use products::load_products;
 use purchasing::load_purchasing;
+use returns::load_returns;
 
 /// Every demo account signs in with this password (printed on loading).
 pub const DEMO_PASSWORD: &str = "salesflow-demo";
@@ -130,8 +132,9 @@ pub async fn load(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<(
     let products = load_products(store, &system).await?;
     let purchase_orders = load_purchasing(store, &system).await?;
     let orders = load_orders(store, &system).await?;
+    let returns = load_returns(store).await?;
     println!(
-        "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses, {orders} sales orders, {purchase_orders} purchase orders. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
+        "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses, {orders} sales orders, {returns} returns, {purchase_orders} purchase orders. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),
         PEOPLE.len(),
         CUSTOMERS.len()

@@ -14,10 +14,12 @@ use sea_orm::{EntityTrait, Set};
 mod orders;
 mod products;
 mod purchasing;
+mod returns;
 
 use orders::generate_orders;
 use products::generate_products;
 use purchasing::generate_purchase_orders;
+use returns::generate_returns;
 
 #[derive(Args)]
 pub struct GenArgs {
@@ -62,6 +64,9 @@ pub struct GenArgs {
     /// years) on owned customers and active products.
     #[arg(long, default_value_t = 0)]
     orders: u64,
+    /// How many returns to add, one per shipped order (oldest first).
+    #[arg(long, default_value_t = 0)]
+    returns: u64,
     /// Password of every generated user.
     #[arg(long, default_value = "bench-password")]
     password: String,
@@ -245,6 +250,9 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     }
     if args.orders > 0 {
         generate_orders(store, args.orders).await?;
+    }
+    if args.returns > 0 {
+        generate_returns(store, args.returns).await?;
     }
     // Fresh statistics for the planner: the tables grew by orders of magnitude.
     store.after_bulk_load().await?;

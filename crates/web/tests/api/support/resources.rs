@@ -179,6 +179,10 @@ impl TestApp {
         self.resource("purchase-orders")
     }
 
+    pub fn returns(&self) -> Resource<'_> {
+        self.resource("returns")
+    }
+
     pub fn roles(&self) -> Resource<'_> {
         self.resource("roles")
     }
