@@ -12,7 +12,8 @@ const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=clo
   "/products", "/products/1", "/products/new", "/stock",
   "/orders", "/orders/1", "/orders/new", "/approvals", "/admin/approval-rules", "/suppliers", "/suppliers/new",
   "/purchase-orders", "/purchase-orders/1", "/purchase-orders/new", "/warehouses", "/product-categories",
-  "/returns", "/returns/1", "/returns/new?order_id=4"];
+  "/returns", "/returns/1", "/returns/new?order_id=4",
+  "/contracts", "/contracts?expiring=1", "/contracts/2", "/contracts/new", "/contracts/2/print"];
 // A salesperson's own pages (the home page is per role).
 const salesPages = ["/"];
 // SHOTS_ONLY=word,word: only the pages whose path contains one of them.

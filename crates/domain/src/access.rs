@@ -34,10 +34,15 @@ pub enum Module {
     /// shipments and cancellations. Approving is the approval engine's
     /// business: whoever the rules name for the current step decides.
     Orders,
+    /// Contracts (合同): `view` within the data scope (a customer's
+    /// contracts follow the customer), `create`/`edit` drafts, amendments,
+    /// submissions for signing, execution, termination. Approving is the
+    /// approval engine's business.
+    Contracts,
 }
 
 impl Module {
-    pub const ALL: [Module; 9] = [
+    pub const ALL: [Module; 10] = [
         Module::Access,
         Module::Audit,
         Module::Settings,
@@ -47,6 +52,7 @@ impl Module {
         Module::Inventory,
         Module::Purchasing,
         Module::Orders,
+        Module::Contracts,
     ];
 
     pub fn code(self) -> &'static str {
@@ -60,6 +66,7 @@ impl Module {
             Module::Inventory => "inventory",
             Module::Purchasing => "purchasing",
             Module::Orders => "orders",
+            Module::Contracts => "contracts",
         }
     }
 
@@ -234,12 +241,14 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     manager.grant(Products, &[View, Create, Edit, Delete, Export]);
     manager.grant(Purchasing, &[View]);
     manager.grant(Orders, &[View, Create, Edit, Delete, Approve, Export]);
+    manager.grant(Contracts, &[View, Create, Edit, Delete, Approve, Export]);
     let mut staff = Permissions::default();
     staff.grant(Settings, &[View]);
     let mut sales = staff.clone();
     sales.grant(Customers, &[View, Create, Edit, Export]);
     sales.grant(Opportunities, &[View, Create, Edit, Export]);
     sales.grant(Orders, &[View, Create, Edit, Export]);
+    sales.grant(Contracts, &[View, Create, Edit, Export]);
     let mut support = staff.clone();
     support.grant(Customers, &[View]);
     support.grant(Opportunities, &[View]);

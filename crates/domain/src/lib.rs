@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod cells;
 pub mod clashes;
 pub mod comments;
+pub mod contracts;
 pub mod customers;
 pub mod imports;
 pub mod inventory;

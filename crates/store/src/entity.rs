@@ -11,6 +11,8 @@ pub mod audit_entry;
 pub mod comment;
 pub mod company_settings;
 pub mod contact;
+pub mod contract;
+pub mod contract_version;
 pub mod customer;
 pub mod customer_tag;
 pub mod department;

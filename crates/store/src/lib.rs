@@ -11,6 +11,7 @@ pub mod attachments;
 pub mod audit;
 pub mod clashes;
 pub mod comments;
+pub mod contracts;
 pub mod customers;
 mod db;
 pub mod entity;

@@ -76,6 +76,9 @@ pub enum Unaudited {
     ImportBatch,
     /// A person's own list preferences (saved views, chosen columns).
     OwnPreference,
+    /// Reminders the system schedules (in-app notices are not business
+    /// records; what they remind of is audited where it changed).
+    Reminders,
 }
 
 /// One change: its transaction, its actor and its instant.
@@ -312,7 +315,8 @@ versioned!(
     approval_rule,
     approval_request,
     order,
-    return_order
+    return_order,
+    contract
 );
 
 // The unit is the connection its area code reads and writes through.

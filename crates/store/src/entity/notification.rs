@@ -46,6 +46,9 @@ pub enum NotificationKind {
     /// The user's document was rejected.
     #[sea_orm(string_value = "approval_rejected")]
     ApprovalRejected,
+    /// A contract the user owns ends soon (once per contract).
+    #[sea_orm(string_value = "contract_expiring")]
+    ContractExpiring,
 }
 
 impl NotificationKind {
@@ -59,6 +62,7 @@ impl NotificationKind {
             NotificationKind::ApprovalRequest => "approval_request",
             NotificationKind::ApprovalApproved => "approval_approved",
             NotificationKind::ApprovalRejected => "approval_rejected",
+            NotificationKind::ContractExpiring => "contract_expiring",
         }
     }
 }

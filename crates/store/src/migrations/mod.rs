@@ -34,6 +34,7 @@ mod m20261209_000040_orders_approvals;
 mod m20261209_000050_purchasing;
 mod m20261209_000060_customer_phone_key;
 mod m20261210_000090_returns;
+mod m20261210_000091_contracts;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000050_purchasing::Migration),
             Box::new(m20261209_000060_customer_phone_key::Migration),
             Box::new(m20261210_000090_returns::Migration),
+            Box::new(m20261210_000091_contracts::Migration),
         ]
     }
 }

@@ -29,7 +29,7 @@ pub enum Need {
 }
 
 use Action::*;
-use Module::{Access, Audit, Customers, Inventory, Opportunities, Orders, Products, Purchasing, Settings};
+use Module::{Access, Audit, Contracts, Customers, Inventory, Opportunities, Orders, Products, Purchasing, Settings};
 use Need::*;
 
 const CUSTOMER_BULK: &[(Module, Action)] = &[(Customers, Edit), (Customers, Delete)];
@@ -196,6 +196,20 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/returns/{id}/receive", Right(Orders, Edit)),
     ("POST", "/returns/{id}/complete", Right(Orders, Edit)),
     ("POST", "/returns/{id}/cancel", Right(Orders, Edit)),
+    // contracts (approvers read and decide whatever their role: the store checks)
+    ("GET", "/contracts", Right(Contracts, View)),
+    ("POST", "/contracts", Right(Contracts, Create)),
+    ("GET", "/contracts/{id}", SignedIn),
+    ("PATCH", "/contracts/{id}", Right(Contracts, Edit)),
+    ("GET", "/contracts/{id}/versions", SignedIn),
+    ("POST", "/contracts/{id}/submit", Right(Contracts, Edit)),
+    ("POST", "/contracts/{id}/approve", SignedIn),
+    ("POST", "/contracts/{id}/reject", SignedIn),
+    ("POST", "/contracts/{id}/start", Right(Contracts, Edit)),
+    ("POST", "/contracts/{id}/complete", Right(Contracts, Edit)),
+    ("POST", "/contracts/{id}/terminate", Right(Contracts, Edit)),
+    ("GET", "/contracts/{id}/attachments", Right(Contracts, View)),
+    ("POST", "/contracts/{id}/attachments", Right(Contracts, Edit)),
     ("GET", "/approvals/mine", SignedIn),
     ("GET", "/approval-rules", Right(Settings, View)),
     ("POST", "/approval-rules", Right(Settings, Edit)),

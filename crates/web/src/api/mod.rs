@@ -13,6 +13,7 @@ pub(crate) mod body;
 mod clashes;
 mod comments;
 mod contract;
+mod contracts;
 pub(crate) mod customers;
 mod global_search;
 mod home;
@@ -100,7 +101,8 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(purchasing::routes())
         .merge(approvals::routes())
         .merge(orders::routes())
-        .merge(returns::routes());
+        .merge(returns::routes())
+        .merge(contracts::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

@@ -9,6 +9,7 @@ pub(crate) mod auth;
 mod categories;
 pub(crate) mod clash;
 pub(crate) mod comments;
+mod contracts;
 mod customers;
 mod global_search;
 mod handover;
@@ -78,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .merge(purchasing::routes())
         .merge(orders::routes())
         .merge(returns::routes())
+        .merge(contracts::routes())
         .merge(warehouses::routes())
         .merge(categories::routes())
 }
@@ -337,6 +339,9 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     if actor.can(Module::Orders, Action::View) {
         work.push(item("/orders", "orders.nav", "list"));
         work.push(item("/returns", "returns.nav", "rotate-ccw"));
+    }
+    if actor.can(Module::Contracts, Action::View) {
+        work.push(item("/contracts", "contracts.nav", "file-text"));
     }
     work.push(item("/approvals", "approvals.nav", "shield"));
     if actor.can(Module::Customers, Action::Create) || actor.can(Module::Customers, Action::Edit) {

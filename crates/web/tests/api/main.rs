@@ -9,6 +9,7 @@ mod authz;
 mod clashes;
 mod comments;
 mod contract;
+mod contracts;
 mod conventions;
 mod customer_record;
 mod customers;

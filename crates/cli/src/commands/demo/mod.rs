@@ -9,6 +9,7 @@ use salesflow_store::customers::{self, ContactInput, CustomerInput};
 use salesflow_store::{Actor, Store};
 
 mod comments;
+mod contracts;
 mod orders;
 mod products;
 mod purchasing;
@@ -133,8 +134,9 @@ pub async fn load(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<(
     let purchase_orders = load_purchasing(store, &system).await?;
     let orders = load_orders(store, &system).await?;
     let returns = load_returns(store).await?;
+    let contracts = contracts::load_contracts(store, &system).await?;
     println!(
-        "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses, {orders} sales orders, {returns} returns, {purchase_orders} purchase orders. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
+        "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses, {orders} sales orders, {returns} returns, {contracts} contracts, {purchase_orders} purchase orders. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),
         PEOPLE.len(),
         CUSTOMERS.len()

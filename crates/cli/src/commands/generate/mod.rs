@@ -11,6 +11,7 @@ use salesflow_store::search::{self, Kind};
 use salesflow_store::{Actor, Store};
 use sea_orm::{EntityTrait, Set};
 
+mod contracts;
 mod orders;
 mod products;
 mod purchasing;
@@ -67,6 +68,9 @@ pub struct GenArgs {
     /// How many returns to add, one per shipped order (oldest first).
     #[arg(long, default_value_t = 0)]
     returns: u64,
+    /// How many contracts to add on owned customers, over two years.
+    #[arg(long, default_value_t = 0)]
+    contracts: u64,
     /// Password of every generated user.
     #[arg(long, default_value = "bench-password")]
     password: String,
@@ -253,6 +257,9 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     }
     if args.returns > 0 {
         generate_returns(store, args.returns).await?;
+    }
+    if args.contracts > 0 {
+        contracts::generate_contracts(store, args.contracts).await?;
     }
     // Fresh statistics for the planner: the tables grew by orders of magnitude.
     store.after_bulk_load().await?;

@@ -111,6 +111,10 @@ pub(super) struct ShowPage {
     pub(super) orders: Vec<salesflow_store::orders::OrderSummary>,
     pub(super) can_see_orders: bool,
     pub(super) can_add_order: bool,
+    /// The customer's latest contracts (empty without the contracts view right).
+    pub(super) contracts: Vec<salesflow_store::contracts::ContractView>,
+    pub(super) can_see_contracts: bool,
+    pub(super) can_add_contract: bool,
     pub(super) lists: salesflow_store::picklists::Picklists,
     /// The files section (empty on a deleted record).
     pub(super) files: String,
@@ -336,6 +340,9 @@ pub(super) async fn show_page(
         orders: salesflow_store::orders::for_customer(request.store(), actor, id, 10).await?,
         can_see_orders: actor.can(Module::Orders, Action::View),
         can_add_order: actor.can(Module::Orders, Action::Create) && in_scope,
+        contracts: salesflow_store::contracts::for_record(request.store(), actor, Some(id), None, 10).await?,
+        can_see_contracts: actor.can(Module::Contracts, Action::View),
+        can_add_contract: actor.can(Module::Contracts, Action::Create) && in_scope,
         lists: salesflow_store::picklists::all(request.store()).await?,
     };
     Ok((status, render(&page.ctx, &page)).into_response())

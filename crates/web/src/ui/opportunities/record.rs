@@ -112,6 +112,9 @@ pub(super) struct ShowPage {
     pub(super) can_add_task: bool,
     /// The orders that name this deal (empty without the orders view right).
     pub(super) orders: Vec<salesflow_store::orders::OrderSummary>,
+    /// The contracts that name this deal (empty without the contracts view right).
+    pub(super) contracts: Vec<salesflow_store::contracts::ContractView>,
+    pub(super) can_add_contract: bool,
     pub(super) reasons: Vec<LostReasonView>,
     pub(super) gate: Option<GateRefusal>,
     pub(super) errors: FormErrors,
@@ -296,6 +299,8 @@ pub(super) async fn show_page(
         } else {
             Vec::new()
         },
+        contracts: salesflow_store::contracts::for_record(request.store(), actor, None, Some(o.id), 10).await?,
+        can_add_contract: actor.can(Module::Contracts, Action::Create) && o.deleted_at.is_none(),
         reasons,
         gate,
         errors,

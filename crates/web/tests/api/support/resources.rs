@@ -183,6 +183,10 @@ impl TestApp {
         self.resource("returns")
     }
 
+    pub fn contracts(&self) -> Resource<'_> {
+        self.resource("contracts")
+    }
+
     pub fn roles(&self) -> Resource<'_> {
         self.resource("roles")
     }
