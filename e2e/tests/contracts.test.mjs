@@ -27,7 +27,7 @@ test("a return on a shipped order: refused beyond what shipped, registered, rece
   await page.goto(`${server.base}/orders?status=shipped`);
   await Promise.all([page.waitForURL(/\/orders\/\d+$/), page.locator("table a.strong").first().click()]);
   const order = (await page.textContent("h1")).trim();
-  await Promise.all([page.waitForURL(/\/returns\/new\?order_id=\d+$/), page.click("a:has-text('退货')")]);
+  await Promise.all([page.waitForURL(/\/returns\/new\?order_id=\d+$/), page.click(".page-head a:has-text('退货')")]);
   const qty = page.locator("input[name^=qty_]:not([disabled])").first();
   await qty.fill("99999");
   await page.fill("#reason", "包装破损，客户拒收");
