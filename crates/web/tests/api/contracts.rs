@@ -31,8 +31,9 @@ async fn setup(app: &TestApp) -> Setup {
     Setup { manager, rep, customer }
 }
 
+/// A day `offset` days from today in the company's time zone (the default, Asia/Shanghai).
 fn day(offset: i64) -> String {
-    (Utc::now() + Duration::days(offset)).date_naive().to_string()
+    ((Utc::now() + Duration::hours(8)).date_naive() + Duration::days(offset)).to_string()
 }
 
 fn body(s: &Setup, amount: &str) -> Value {
