@@ -28,6 +28,7 @@
     if (c && !window.confirm(c.getAttribute("data-confirm"))) {
       e.preventDefault();
     }
+    if (e.target.closest("[data-print]")) window.print();
   });
 
   // A slow submit shows a spinner on the button that started it.

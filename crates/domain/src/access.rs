@@ -44,10 +44,15 @@ pub enum Module {
     /// customer); `create` records payments, invoices and collection
     /// plans; `edit` reverses a payment or voids an invoice.
     Finance,
+    /// Contracts (合同): `view` within the data scope (a customer's
+    /// contracts follow the customer), `create`/`edit` drafts, amendments,
+    /// submissions for signing, execution, termination. Approving is the
+    /// approval engine's business.
+    Contracts,
 }
 
 impl Module {
-    pub const ALL: [Module; 11] = [
+    pub const ALL: [Module; 12] = [
         Module::Access,
         Module::Audit,
         Module::Settings,
@@ -59,6 +64,7 @@ impl Module {
         Module::Orders,
         Module::Quotes,
         Module::Finance,
+        Module::Contracts,
     ];
 
     pub fn code(self) -> &'static str {
@@ -74,6 +80,7 @@ impl Module {
             Module::Orders => "orders",
             Module::Quotes => "quotes",
             Module::Finance => "finance",
+            Module::Contracts => "contracts",
         }
     }
 
@@ -250,6 +257,7 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     manager.grant(Orders, &[View, Create, Edit, Delete, Approve, Export]);
     manager.grant(Quotes, &[View, Create, Edit, Delete, Approve, Export]);
     manager.grant(Finance, &[View, Create, Edit, Export]);
+    manager.grant(Contracts, &[View, Create, Edit, Delete, Approve, Export]);
     let mut staff = Permissions::default();
     staff.grant(Settings, &[View]);
     let mut sales = staff.clone();
@@ -258,6 +266,7 @@ pub fn built_in_roles() -> Vec<BuiltInRole> {
     sales.grant(Orders, &[View, Create, Edit, Export]);
     sales.grant(Quotes, &[View, Create, Edit, Delete, Export]);
     sales.grant(Finance, &[View, Create]);
+    sales.grant(Contracts, &[View, Create, Edit, Export]);
     let mut support = staff.clone();
     support.grant(Customers, &[View]);
     support.grant(Opportunities, &[View]);

@@ -1,4 +1,4 @@
-//! Files attached to customers, contacts and deals: which kinds are
+//! Files attached to customers, contacts, deals and contracts: which kinds are
 //! accepted (the extension and the file's first bytes must agree), the
 //! content type they are served with (ours, never the uploader's), the
 //! size limit and the name kept for the download.
@@ -15,16 +15,18 @@ pub enum Holder {
     Customer,
     Contact,
     Opportunity,
+    Contract,
 }
 
 impl Holder {
-    pub const ALL: [Holder; 3] = [Holder::Customer, Holder::Contact, Holder::Opportunity];
+    pub const ALL: [Holder; 4] = [Holder::Customer, Holder::Contact, Holder::Opportunity, Holder::Contract];
 
     pub fn code(self) -> &'static str {
         match self {
             Holder::Customer => "customer",
             Holder::Contact => "contact",
             Holder::Opportunity => "opportunity",
+            Holder::Contract => "contract",
         }
     }
 

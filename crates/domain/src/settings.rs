@@ -113,6 +113,13 @@ pub struct Settings {
     /// movement or reservation that would is refused.
     #[serde(default)]
     pub allow_negative_stock: bool,
+    /// How many days before a contract's end its owner hears of it.
+    #[serde(default = "default_reminder_days")]
+    pub contract_reminder_days: u32,
+}
+
+fn default_reminder_days() -> u32 {
+    crate::contracts::REMINDER_DAYS_DEFAULT
 }
 
 impl Default for Settings {
@@ -129,6 +136,7 @@ impl Default for Settings {
             pool_claim_limit: 20,
             short_amounts: false,
             allow_negative_stock: false,
+            contract_reminder_days: crate::contracts::REMINDER_DAYS_DEFAULT,
         }
     }
 }
@@ -149,6 +157,13 @@ impl Settings {
         }
         if !(1..=3650).contains(&self.pool_return_days) {
             invalid.push(FieldError::new("pool_return_days", "out_of_range").with("min", 1).with("max", 3650));
+        }
+        if !(1..=crate::contracts::REMINDER_DAYS_MAX).contains(&self.contract_reminder_days) {
+            invalid.push(
+                FieldError::new("contract_reminder_days", "out_of_range")
+                    .with("min", 1)
+                    .with("max", crate::contracts::REMINDER_DAYS_MAX),
+            );
         }
         if !(1..=10_000).contains(&self.pool_claim_limit) {
             invalid.push(FieldError::new("pool_claim_limit", "out_of_range").with("min", 1).with("max", 10_000));

@@ -1,4 +1,4 @@
-//! Files attached to customers, contacts and deals: the rows (the bytes are
+//! Files attached to customers, contacts, deals and contracts: the rows (the bytes are
 //! the web layer's, under the data directory). Listed and downloaded inside
 //! the caller's data scope; uploaded by those who may edit the record;
 //! deleted by the uploader or whoever administers the area. Audited.
@@ -22,7 +22,7 @@ use crate::shared::owner_names;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttachmentView {
     pub id: i64,
-    /// `customer`, `contact` or `opportunity`.
+    /// `customer`, `contact`, `opportunity` or `contract`.
     pub holder_type: String,
     pub holder_id: i64,
     pub file_name: String,
@@ -46,6 +46,7 @@ fn module(holder: Holder) -> Module {
     match holder {
         Holder::Customer | Holder::Contact => Module::Customers,
         Holder::Opportunity => Module::Opportunities,
+        Holder::Contract => Module::Contracts,
     }
 }
 
@@ -110,6 +111,10 @@ async fn holder<C: ConnectionTrait>(conn: &C, actor: &Actor, kind: Holder, id: i
                 .one(conn)
                 .await?
                 .ok_or(StoreError::NotFound)?;
+        }
+        Holder::Contract => {
+            // A contract follows its customer's scope.
+            crate::contracts::find_in_scope(conn, actor, id).await?;
         }
     }
     Ok(())

@@ -37,6 +37,7 @@ pub(crate) fn from_model(m: company_settings::Model) -> VersionedSettings {
             pool_claim_limit: m.pool_claim_limit.max(1) as u32,
             short_amounts: m.short_amounts,
             allow_negative_stock: m.allow_negative_stock,
+            contract_reminder_days: m.contract_reminder_days.clamp(1, 365) as u32,
         },
         version: m.version,
     }
@@ -67,7 +68,7 @@ pub(crate) async fn ensure<C: ConnectionTrait>(conn: &C) -> StoreResult<()> {
         version: Set(1),
         // The first start-up creating the defaults: bookkeeping, not business time.
         updated_at: Set(Utc::now()),
-        // `allow_negative_stock`: the column's default (false).
+        // `allow_negative_stock`, `contract_reminder_days`: the columns' defaults.
         ..Default::default()
     };
     Entity::insert(row).exec_without_returning(conn).await?;
@@ -110,6 +111,7 @@ pub async fn update(store: &Store, actor: &Actor, new: Settings, version: i64) -
         .set(Column::PoolClaimLimit, Expr::value(new.pool_claim_limit as i32))
         .set(Column::ShortAmounts, Expr::value(new.short_amounts))
         .set(Column::AllowNegativeStock, Expr::value(new.allow_negative_stock))
+        .set(Column::ContractReminderDays, Expr::value(new.contract_reminder_days as i32))
         .exec()
         .await?;
     let (before, after) = (from_model(before), from_model(after));

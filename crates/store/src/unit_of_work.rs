@@ -76,6 +76,9 @@ pub enum Unaudited {
     ImportBatch,
     /// A person's own list preferences (saved views, chosen columns).
     OwnPreference,
+    /// Reminders the system schedules (in-app notices are not business
+    /// records; what they remind of is audited where it changed).
+    Reminders,
 }
 
 /// One change: its transaction, its actor and its instant.
@@ -314,7 +317,9 @@ versioned!(
     order,
     quote,
     payment,
-    invoice
+    invoice,
+    return_order,
+    contract
 );
 
 // The unit is the connection its area code reads and writes through.

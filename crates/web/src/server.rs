@@ -342,6 +342,8 @@ async fn run_jobs(state: AppState) {
             let purged = salesflow_store::access::purge_expired(&state.store).await;
             let keys = salesflow_store::idempotency::purge(&state.store).await;
             let returned = salesflow_store::customers::return_idle_to_pool(&state.store, 1000).await;
+            // Contracts ending soon (their owners reminded once) and past their end (expired).
+            let contracts = salesflow_store::contracts::remind_and_expire(&state.store, 1000).await;
             let imports = salesflow_store::imports::fail_stale(&state.store, chrono::Duration::minutes(10)).await;
             let kept = chrono::Duration::days(salesflow_store::imports::FILES_KEPT_DAYS);
             let expired = salesflow_store::imports::expire_files(
@@ -360,6 +362,7 @@ async fn run_jobs(state: AppState) {
                 ?purged,
                 ?keys,
                 ?returned,
+                ?contracts,
                 ?imports,
                 ?expired,
                 ?bigrams,

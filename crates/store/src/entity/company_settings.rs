@@ -18,6 +18,7 @@ pub struct Model {
     pub pool_claim_limit: i32,
     pub short_amounts: bool,
     pub allow_negative_stock: bool,
+    pub contract_reminder_days: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

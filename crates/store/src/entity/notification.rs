@@ -50,6 +50,9 @@ pub enum NotificationKind {
     /// (once per instalment, the day after).
     #[sea_orm(string_value = "collection_overdue")]
     CollectionOverdue,
+    /// A contract the user owns ends soon (once per contract).
+    #[sea_orm(string_value = "contract_expiring")]
+    ContractExpiring,
 }
 
 impl NotificationKind {
@@ -64,6 +67,7 @@ impl NotificationKind {
             NotificationKind::ApprovalApproved => "approval_approved",
             NotificationKind::ApprovalRejected => "approval_rejected",
             NotificationKind::CollectionOverdue => "collection_overdue",
+            NotificationKind::ContractExpiring => "contract_expiring",
         }
     }
 }

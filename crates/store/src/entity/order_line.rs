@@ -23,6 +23,8 @@ pub struct Model {
     /// Thousandths reserved now (approved, not yet shipped).
     pub reserved: i64,
     pub shipped: i64,
+    /// Thousandths taken by returns that are not cancelled (at most `shipped`).
+    pub returned: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -37,6 +37,8 @@ mod m20261210_000061_product_service;
 mod m20261210_000062_warehouse_scope;
 mod m20261210_000070_quotes;
 mod m20261210_000080_collections;
+mod m20261210_000090_returns;
+mod m20261210_000091_contracts;
 
 pub struct Migrator;
 
@@ -80,6 +82,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000062_warehouse_scope::Migration),
             Box::new(m20261210_000070_quotes::Migration),
             Box::new(m20261210_000080_collections::Migration),
+            Box::new(m20261210_000090_returns::Migration),
+            Box::new(m20261210_000091_contracts::Migration),
         ]
     }
 }

@@ -250,6 +250,7 @@ async fn write_lines(unit: &UnitOfWork<'_>, order_id: i64, lines: &[Priced]) -> 
             total: Set(p.amounts.total.0),
             reserved: Set(0),
             shipped: Set(0),
+            returned: Set(0),
             ..Default::default()
         })
         .collect();

@@ -39,7 +39,12 @@ pub struct PastOrder {
 }
 
 /// Takes `count` numbers of a prefix and year at once: the first one.
-async fn take_numbers<C: ConnectionTrait>(conn: &C, prefix: &str, year: i32, count: i64) -> StoreResult<i64> {
+pub(crate) async fn take_numbers<C: ConnectionTrait>(
+    conn: &C,
+    prefix: &str,
+    year: i32,
+    count: i64,
+) -> StoreResult<i64> {
     document_sequence::Entity::insert(document_sequence::ActiveModel {
         prefix: Set(prefix.to_owned()),
         year: Set(year),
@@ -164,6 +169,7 @@ pub async fn load_past(store: &Store, orders: &[PastOrder]) -> StoreResult<usize
                     tax: Set(a.tax.0),
                     total: Set(a.total.0),
                     reserved: Set(0),
+                    returned: Set(0),
                     shipped: Set(if *approved { l.quantity.0 } else { 0 }),
                     ..Default::default()
                 });

@@ -67,6 +67,10 @@ pub struct OrderLineView {
     pub shipped: String,
     /// Ordered less shipped.
     pub remaining: String,
+    /// Taken by returns that are not cancelled.
+    pub returned: String,
+    /// Shipped less returned: what may still come back.
+    pub returnable: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -219,6 +223,8 @@ pub(crate) async fn full_view<C: ConnectionTrait>(conn: &C, actor: &Actor, m: or
                 reserved: Quantity(l.reserved).to_string(),
                 shipped: Quantity(l.shipped).to_string(),
                 remaining: Quantity(l.quantity - l.shipped).to_string(),
+                returned: Quantity(l.returned).to_string(),
+                returnable: Quantity(l.shipped - l.returned).to_string(),
                 id: l.id,
                 position: l.position,
                 product_id: l.product_id,

@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_customer_attachments, upload_customer_attachment))
         .routes(routes!(list_contact_attachments, upload_contact_attachment))
         .routes(routes!(list_opportunity_attachments, upload_opportunity_attachment))
+        .routes(routes!(list_contract_attachments, upload_contract_attachment))
         .layer(DefaultBodyLimit::disable());
     OpenApiRouter::new().merge(uploads).routes(routes!(download_attachment, delete_attachment))
 }
@@ -145,6 +146,30 @@ async fn upload_opportunity_attachment(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
     upload(state, caller, Holder::Opportunity, id, multipart).await
+}
+
+/// A contract's files (scans, annexes), newest first.
+#[utoipa::path(get, path = "/contracts/{id}/attachments", tag = "attachments", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<AttachmentView>), (status = 404, body = Problem)))]
+async fn list_contract_attachments(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<AttachmentView>>> {
+    list(state, caller, Holder::Contract, id).await
+}
+
+/// Attaches a file to a contract the caller may change.
+#[utoipa::path(post, path = "/contracts/{id}/attachments", tag = "attachments", params(("id" = i64, Path)),
+    request_body(content = AttachmentForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = AttachmentView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn upload_contract_attachment(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
+    upload(state, caller, Holder::Contract, id, multipart).await
 }
 
 /// The file (inside the caller's data scope), as an attachment with the

@@ -30,7 +30,8 @@ pub enum Need {
 
 use Action::*;
 use Module::{
-    Access, Audit, Customers, Finance, Inventory, Opportunities, Orders, Products, Purchasing, Quotes, Settings,
+    Access, Audit, Contracts, Customers, Finance, Inventory, Opportunities, Orders, Products, Purchasing, Quotes,
+    Settings,
 };
 use Need::*;
 
@@ -222,6 +223,27 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/receivables", Right(Finance, View)),
     ("GET", "/receivables/overdue", Right(Finance, View)),
     ("GET", "/customers/{id}/credit", Right(Finance, View)),
+    // returns: the orders module's rights, the order's customer's scope
+    ("GET", "/returns", Right(Orders, View)),
+    ("POST", "/returns", Right(Orders, Create)),
+    ("GET", "/returns/{id}", Right(Orders, View)),
+    ("POST", "/returns/{id}/receive", Right(Orders, Edit)),
+    ("POST", "/returns/{id}/complete", Right(Orders, Edit)),
+    ("POST", "/returns/{id}/cancel", Right(Orders, Edit)),
+    // contracts (approvers read and decide whatever their role: the store checks)
+    ("GET", "/contracts", Right(Contracts, View)),
+    ("POST", "/contracts", Right(Contracts, Create)),
+    ("GET", "/contracts/{id}", SignedIn),
+    ("PATCH", "/contracts/{id}", Right(Contracts, Edit)),
+    ("GET", "/contracts/{id}/versions", SignedIn),
+    ("POST", "/contracts/{id}/submit", Right(Contracts, Edit)),
+    ("POST", "/contracts/{id}/approve", SignedIn),
+    ("POST", "/contracts/{id}/reject", SignedIn),
+    ("POST", "/contracts/{id}/start", Right(Contracts, Edit)),
+    ("POST", "/contracts/{id}/complete", Right(Contracts, Edit)),
+    ("POST", "/contracts/{id}/terminate", Right(Contracts, Edit)),
+    ("GET", "/contracts/{id}/attachments", Right(Contracts, View)),
+    ("POST", "/contracts/{id}/attachments", Right(Contracts, Edit)),
     ("GET", "/approvals/mine", SignedIn),
     ("GET", "/approval-rules", Right(Settings, View)),
     ("POST", "/approval-rules", Right(Settings, Edit)),

@@ -13,6 +13,7 @@ pub(crate) mod body;
 mod clashes;
 mod comments;
 mod contract;
+mod contracts;
 pub(crate) mod customers;
 mod finance;
 mod global_search;
@@ -28,6 +29,7 @@ pub(crate) mod products;
 pub(crate) mod purchasing;
 mod quotes;
 pub(crate) mod reports;
+mod returns;
 pub(crate) mod settings;
 pub(crate) mod tasks;
 mod views;
@@ -102,7 +104,9 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(approvals::routes())
         .merge(orders::routes())
         .merge(quotes::routes())
-        .merge(finance::routes());
+        .merge(finance::routes())
+        .merge(returns::routes())
+        .merge(contracts::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

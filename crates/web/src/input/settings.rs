@@ -34,6 +34,9 @@ pub struct SettingsBody {
     /// that would is refused).
     #[serde(default)]
     pub allow_negative_stock: bool,
+    /// Days before a contract's end its owner is reminded (1–365; default 30).
+    #[serde(default = "default_reminder_days")]
+    pub contract_reminder_days: u32,
     pub version: i64,
 }
 
@@ -52,6 +55,7 @@ impl From<VersionedSettings> for SettingsBody {
             pool_claim_limit: s.pool_claim_limit,
             short_amounts: s.short_amounts,
             allow_negative_stock: s.allow_negative_stock,
+            contract_reminder_days: s.contract_reminder_days,
             version: v.version,
         }
     }
@@ -73,6 +77,11 @@ impl SettingsBody {
             pool_claim_limit: self.pool_claim_limit,
             short_amounts: self.short_amounts,
             allow_negative_stock: self.allow_negative_stock,
+            contract_reminder_days: self.contract_reminder_days,
         })
     }
+}
+
+fn default_reminder_days() -> u32 {
+    salesflow_domain::contracts::REMINDER_DAYS_DEFAULT
 }

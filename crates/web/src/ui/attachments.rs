@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/{id}/attachments", post(upload_to_customer))
         .route("/contacts/{id}/attachments", post(upload_to_contact))
         .route("/opportunities/{id}/attachments", post(upload_to_opportunity))
+        .route("/contracts/{id}/attachments", post(upload_to_contract))
         .layer(DefaultBodyLimit::disable());
     Router::new()
         .merge(uploads)
@@ -45,6 +46,7 @@ fn area(kind: Holder) -> &'static str {
         Holder::Customer => "customers",
         Holder::Contact => "contacts",
         Holder::Opportunity => "opportunities",
+        Holder::Contract => "contracts",
     }
 }
 
@@ -146,6 +148,14 @@ async fn upload_to_opportunity(
     upload(request, Holder::Opportunity, id, multipart).await
 }
 
+async fn upload_to_contract(
+    request: Page,
+    Path(id): Path<i64>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> PageResult {
+    upload(request, Holder::Contract, id, multipart).await
+}
+
 async fn download(request: Page, Path(id): Path<i64>) -> PageResult {
     let a = attachments::get(request.store(), request.actor(), id).await?;
     Ok(crate::files::download(&request.state, &a).await)
@@ -162,6 +172,7 @@ async fn delete(request: Page, Path(id): Path<i64>) -> PageResult {
 pub fn may_upload(request: &Page, kind: Holder) -> bool {
     let module = match kind {
         Holder::Opportunity => Module::Opportunities,
+        Holder::Contract => Module::Contracts,
         _ => Module::Customers,
     };
     request.actor().can(module, Action::Edit)

@@ -9,6 +9,7 @@ pub(crate) mod auth;
 mod categories;
 pub(crate) mod clash;
 pub(crate) mod comments;
+mod contracts;
 mod customers;
 mod finance;
 mod global_search;
@@ -27,6 +28,7 @@ mod products;
 mod purchasing;
 mod quotes;
 mod reports;
+mod returns;
 pub(crate) mod settings;
 mod views;
 mod warehouses;
@@ -80,6 +82,8 @@ pub fn routes() -> Router<AppState> {
         .merge(orders::routes())
         .merge(quotes::routes())
         .merge(finance::routes())
+        .merge(returns::routes())
+        .merge(contracts::routes())
         .merge(warehouses::routes())
         .merge(categories::routes())
 }
@@ -341,6 +345,10 @@ fn navigation(actor: &Actor, locale: &str, path: &str) -> Vec<NavGroup> {
     }
     if actor.can(Module::Orders, Action::View) {
         work.push(item("/orders", "orders.nav", "list"));
+        work.push(item("/returns", "returns.nav", "rotate-ccw"));
+    }
+    if actor.can(Module::Contracts, Action::View) {
+        work.push(item("/contracts", "contracts.nav", "file-text"));
     }
     if actor.can(Module::Finance, Action::View) {
         work.push(item("/receivables", "finance.nav", "archive"));

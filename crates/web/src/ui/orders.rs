@@ -372,6 +372,9 @@ struct ShowPage {
     quote: Option<(i64, String)>,
     /// The money section (payments, invoices, plan), for those who see money.
     money: Option<super::finance::OrderMoneyPanel>,
+    /// The order's returns, and whether goods may come back now.
+    returns: Vec<salesflow_store::returns::ReturnView>,
+    can_return: bool,
 }
 
 async fn show(request: &Page, id: i64, errors: FormErrors) -> PageResult<ShowPage> {
@@ -381,10 +384,16 @@ async fn show(request: &Page, id: i64, errors: FormErrors) -> PageResult<ShowPag
     let can_edit = actor.can(Module::Orders, Action::Edit);
     let quote = salesflow_store::quotes::of_order(store, actor, o.id).await?;
     let money = super::finance::order_panel(request, &o).await?;
+    let returns = salesflow_store::returns::for_order(store, actor, id).await?;
+    let can_return = actor.can(Module::Orders, Action::Create)
+        && salesflow_domain::returns::order_returnable(status)
+        && o.lines.iter().any(|l| l.returnable != "0");
     Ok(ShowPage {
         quote,
         money,
         ctx: request.ctx("/orders").await,
+        returns,
+        can_return,
         editable: can_edit && status.editable(),
         can_ship: can_edit && matches!(status, OrderStatus::Approved | OrderStatus::PartiallyShipped),
         can_complete: can_edit && status == OrderStatus::Shipped,

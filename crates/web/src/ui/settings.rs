@@ -37,6 +37,7 @@ impl SettingsPage {
         vec![
             ("pool_return_days", self.form.pool_return_days, 3650),
             ("pool_claim_limit", self.form.pool_claim_limit, 10_000),
+            ("contract_reminder_days", self.form.contract_reminder_days, 365),
         ]
     }
 }
@@ -76,6 +77,7 @@ struct SettingsForm {
     /// The checkbox: present when ticked.
     short_amounts: Option<String>,
     allow_negative_stock: Option<String>,
+    contract_reminder_days: Option<u32>,
     version: i64,
 }
 
@@ -92,6 +94,7 @@ async fn save_settings(request: Page, Form(f): Form<SettingsForm>) -> PageResult
         pool_claim_limit: f.pool_claim_limit,
         short_amounts: f.short_amounts.is_some(),
         allow_negative_stock: f.allow_negative_stock.is_some(),
+        contract_reminder_days: f.contract_reminder_days.unwrap_or(salesflow_domain::contracts::REMINDER_DAYS_DEFAULT),
         version: f.version,
     };
     let result = match form.settings() {

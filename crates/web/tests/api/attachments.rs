@@ -13,7 +13,13 @@ async fn upload(app: &TestApp, token: &str, path: &str, name: &str, bytes: &[u8]
     upload_to(&app.router, token, path, name, bytes).await
 }
 
-async fn upload_to(router: &axum::Router, token: &str, path: &str, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
+pub(crate) async fn upload_to(
+    router: &axum::Router,
+    token: &str,
+    path: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (StatusCode, Value) {
     let boundary = "----salesflow-attachment-boundary-Zx81";
     let mut body = Vec::new();
     body.extend_from_slice(

@@ -100,6 +100,13 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                "lines": [{"product_id": product["id"], "quantity": "1"}]}),
     )
     .await;
+    let contract = post(
+        app,
+        "/api/v1/contracts",
+        json!({"customer_id": cid, "title": "年度维保合同", "amount": "120000.00", "terms": "按季度付款",
+               "start_date": "2027-01-01", "end_date": "2027-12-31"}),
+    )
+    .await;
     let contact = post(
         app,
         "/api/v1/contacts",
@@ -406,6 +413,18 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             required: Some("customer_id"),
             versioned: true,
             id: quote["id"].clone(),
+        },
+        Case {
+            route: "/contracts/{id}",
+            path: format!("/api/v1/contracts/{}", contract["id"]),
+            read: format!("/api/v1/contracts/{}", contract["id"]),
+            pick: same,
+            change: json!({"amount": "135000.50"}),
+            keep: &["customer_id", "title", "terms", "end_date"],
+            clear: Some(("start_date", Value::Null)),
+            required: Some("title"),
+            versioned: true,
+            id: contract["id"].clone(),
         },
         Case {
             route: "/suppliers/{id}",

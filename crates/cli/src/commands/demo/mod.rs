@@ -9,16 +9,19 @@ use salesflow_store::customers::{self, ContactInput, CustomerInput};
 use salesflow_store::{Actor, Store};
 
 mod comments;
+mod contracts;
 mod orders;
 mod products;
 mod purchasing;
 mod quotes;
+mod returns;
 
 use comments::load_comments_and_files;
 use orders::load_orders;
 use products::load_products;
 use purchasing::load_purchasing;
 use quotes::load_quotes;
+use returns::load_returns;
 
 /// Every demo account signs in with this password (printed on loading).
 pub const DEMO_PASSWORD: &str = "salesflow-demo";
@@ -133,10 +136,12 @@ pub async fn load(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<(
     let purchase_orders = load_purchasing(store, &system).await?;
     let orders = load_orders(store, &system).await?;
     let quotes = load_quotes(store, &system).await?;
+    let returns = load_returns(store).await?;
+    let contracts = contracts::load_contracts(store, &system).await?;
     // Payments, invoices and collection plans for the two years of orders.
     salesflow_store::finance::load_past_money(store).await?;
     println!(
-        "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses, {orders} sales orders, {quotes} quotes, {purchase_orders} purchase orders. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
+        "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses, {orders} sales orders, {quotes} quotes, {returns} returns, {contracts} contracts, {purchase_orders} purchase orders. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),
         PEOPLE.len(),
         CUSTOMERS.len()

@@ -11,15 +11,18 @@ use salesflow_store::search::{self, Kind};
 use salesflow_store::{Actor, Store};
 use sea_orm::{EntityTrait, Set};
 
+mod contracts;
 mod orders;
 mod products;
 mod purchasing;
 mod quotes;
+mod returns;
 
 use orders::generate_orders;
 use products::generate_products;
 use purchasing::generate_purchase_orders;
 use quotes::generate_quotes;
+use returns::generate_returns;
 
 #[derive(Args)]
 pub struct GenArgs {
@@ -73,6 +76,12 @@ pub struct GenArgs {
     /// the receivables' aging (`GET /api/v1/receivables`).
     #[arg(long)]
     payments: bool,
+    /// How many returns to add, one per shipped order (oldest first).
+    #[arg(long, default_value_t = 0)]
+    returns: u64,
+    /// How many contracts to add on owned customers, over two years.
+    #[arg(long, default_value_t = 0)]
+    contracts: u64,
     /// Password of every generated user.
     #[arg(long, default_value = "bench-password")]
     password: String,
@@ -263,6 +272,12 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
     if args.payments {
         let settled = salesflow_store::finance::load_past_money(store).await?;
         println!("payments, invoices and plans for {settled} orders");
+    }
+    if args.returns > 0 {
+        generate_returns(store, args.returns).await?;
+    }
+    if args.contracts > 0 {
+        contracts::generate_contracts(store, args.contracts).await?;
     }
     // Fresh statistics for the planner: the tables grew by orders of magnitude.
     store.after_bulk_load().await?;

@@ -117,6 +117,10 @@ pub(super) struct ShowPage {
     pub(super) can_add_quote: bool,
     /// Receivables and credit used (for those who see money).
     pub(super) credit: Option<salesflow_store::finance::CustomerCredit>,
+    /// The customer's latest contracts (empty without the contracts view right).
+    pub(super) contracts: Vec<salesflow_store::contracts::ContractView>,
+    pub(super) can_see_contracts: bool,
+    pub(super) can_add_contract: bool,
     pub(super) lists: salesflow_store::picklists::Picklists,
     /// The files section (empty on a deleted record).
     pub(super) files: String,
@@ -355,6 +359,9 @@ pub(super) async fn show_page(
             true => salesflow_store::finance::customer_credit(request.store(), actor, id).await.ok(),
             false => None,
         },
+        contracts: salesflow_store::contracts::for_record(request.store(), actor, Some(id), None, 10).await?,
+        can_see_contracts: actor.can(Module::Contracts, Action::View),
+        can_add_contract: actor.can(Module::Contracts, Action::Create) && in_scope,
         lists: salesflow_store::picklists::all(request.store()).await?,
     };
     Ok((status, render(&page.ctx, &page)).into_response())

@@ -115,6 +115,9 @@ pub(super) struct ShowPage {
     /// The deal's quotes (empty without the quotes view right).
     pub(super) quotes: Vec<salesflow_store::quotes::QuoteSummary>,
     pub(super) can_add_quote: bool,
+    /// The contracts that name this deal (empty without the contracts view right).
+    pub(super) contracts: Vec<salesflow_store::contracts::ContractView>,
+    pub(super) can_add_contract: bool,
     pub(super) reasons: Vec<LostReasonView>,
     pub(super) gate: Option<GateRefusal>,
     pub(super) errors: FormErrors,
@@ -307,6 +310,8 @@ pub(super) async fn show_page(
         } else {
             Vec::new()
         },
+        contracts: salesflow_store::contracts::for_record(request.store(), actor, None, Some(o.id), 10).await?,
+        can_add_contract: actor.can(Module::Contracts, Action::Create) && o.deleted_at.is_none(),
         reasons,
         gate,
         errors,

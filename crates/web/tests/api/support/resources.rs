@@ -183,6 +183,14 @@ impl TestApp {
         self.resource("purchase-orders")
     }
 
+    pub fn returns(&self) -> Resource<'_> {
+        self.resource("returns")
+    }
+
+    pub fn contracts(&self) -> Resource<'_> {
+        self.resource("contracts")
+    }
+
     pub fn roles(&self) -> Resource<'_> {
         self.resource("roles")
     }
