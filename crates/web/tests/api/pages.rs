@@ -215,7 +215,7 @@ async fn the_login_form_tabs_from_username_to_password_to_sign_in() {
 }
 
 #[tokio::test]
-async fn warehouse_and_after_sales_users_see_what_their_home_will_hold() {
+async fn the_warehouse_has_its_home_and_after_sales_sees_what_its_home_will_hold() {
     use crate::helpers::USER_PASSWORD;
     use crate::support::browser::sign_in_as;
     let app = TestApp::new().await;
@@ -227,8 +227,8 @@ async fn warehouse_and_after_sales_users_see_what_their_home_will_hold() {
     let (s, _, page) = app.send(get("/", &cookies)).await;
     assert_eq!(s, StatusCode::OK);
     let html = page.as_str().unwrap();
-    assert!(html.contains("data-area=\"warehouse\""), "the warehouse home");
-    assert!(html.contains("Products and stock") && html.contains("Deliveries to prepare"), "says what will be there");
+    assert!(html.contains("data-testid=\"warehouse-figures\""), "the warehouse's own home");
+    assert!(html.contains("href=\"/orders?status=to_ship\""), "orders to ship");
     assert!(!html.contains("data-testid=\"home-figures\""), "no empty sales figures");
     assert!(!html.contains("href=\"/customers\""), "no customer rights, no customer link");
 
