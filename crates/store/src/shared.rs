@@ -85,3 +85,47 @@ pub(crate) fn selection(ids: &[i64]) -> StoreResult<Vec<i64>> {
     }
     Ok(ids)
 }
+
+/// The parties a sales document (order, quote, contract) names: its
+/// customer, owned by someone in the caller's scope and not in the public
+/// pool; and, when given, one of that customer's live contacts and deals.
+/// Each problem is a field error in `invalid`; nothing is read twice.
+pub(crate) async fn check_parties(
+    unit: &crate::unit_of_work::UnitOfWork<'_>,
+    customer_id: i64,
+    contact_id: Option<i64>,
+    opportunity_id: Option<i64>,
+    invalid: &mut Invalid,
+) -> StoreResult<()> {
+    use crate::entity::{contact, opportunity};
+    let actor = unit.actor();
+    match crate::customers::find_visible(unit, actor, customer_id).await {
+        Ok(c) if c.deleted_at.is_none() && c.owner_id.is_some() && actor.sees_owner(c.owner_id) => {}
+        Ok(c) if c.deleted_at.is_none() && c.owner_id.is_none() => {
+            invalid.push(FieldError::new("customer_id", "customer_in_pool"))
+        }
+        Ok(_) | Err(crate::StoreError::NotFound) => invalid.push(FieldError::new("customer_id", "unknown_reference")),
+        Err(e) => return Err(e),
+    }
+    if let Some(c) = contact_id
+        && contact::Entity::find_by_id(c)
+            .filter(contact::Column::CustomerId.eq(customer_id))
+            .filter(contact::Column::DeletedAt.is_null())
+            .one(unit)
+            .await?
+            .is_none()
+    {
+        invalid.push(FieldError::new("contact_id", "unknown_reference"));
+    }
+    if let Some(o) = opportunity_id
+        && opportunity::Entity::find_by_id(o)
+            .filter(opportunity::Column::CustomerId.eq(customer_id))
+            .filter(opportunity::Column::DeletedAt.is_null())
+            .one(unit)
+            .await?
+            .is_none()
+    {
+        invalid.push(FieldError::new("opportunity_id", "unknown_reference"));
+    }
+    Ok(())
+}

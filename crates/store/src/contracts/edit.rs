@@ -14,7 +14,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use super::{ContractView, find_in_scope, full_view, status_of};
 use crate::Store;
 use crate::audit::AuditEvent;
-use crate::entity::{contract, contract_version, opportunity, order};
+use crate::entity::{contract, contract_version, order};
 use crate::error::{StoreError, StoreResult};
 use crate::scope::Actor;
 use crate::unit_of_work::UnitOfWork;
@@ -42,24 +42,7 @@ pub struct ContractInput {
 async fn check(unit: &UnitOfWork<'_>, input: &ContractInput, signable: bool) -> StoreResult<(Money, i64)> {
     let actor = unit.actor();
     let mut invalid = Invalid::new();
-    match crate::customers::find_visible(unit, actor, input.customer_id).await {
-        Ok(c) if c.deleted_at.is_none() && c.owner_id.is_some() && actor.sees_owner(c.owner_id) => {}
-        Ok(c) if c.deleted_at.is_none() && c.owner_id.is_none() => {
-            invalid.push(FieldError::new("customer_id", "customer_in_pool"))
-        }
-        Ok(_) | Err(StoreError::NotFound) => invalid.push(FieldError::new("customer_id", "unknown_reference")),
-        Err(e) => return Err(e),
-    }
-    if let Some(o) = input.opportunity_id
-        && opportunity::Entity::find_by_id(o)
-            .filter(opportunity::Column::CustomerId.eq(input.customer_id))
-            .filter(opportunity::Column::DeletedAt.is_null())
-            .one(unit)
-            .await?
-            .is_none()
-    {
-        invalid.push(FieldError::new("opportunity_id", "unknown_reference"));
-    }
+    crate::shared::check_parties(unit, input.customer_id, None, input.opportunity_id, &mut invalid).await?;
     if let Some(o) = input.order_id
         && order::Entity::find_by_id(o)
             .filter(order::Column::CustomerId.eq(input.customer_id))

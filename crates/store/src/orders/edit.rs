@@ -15,7 +15,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use super::{OrderView, find_in_scope, full_view, status_of};
 use crate::Store;
 use crate::audit::AuditEvent;
-use crate::entity::{contact, customer, document_sequence, opportunity, order, order_line, warehouse};
+use crate::entity::{customer, document_sequence, order, order_line, warehouse};
 use crate::error::{StoreError, StoreResult};
 use crate::scope::Actor;
 use crate::unit_of_work::UnitOfWork;
@@ -72,34 +72,7 @@ async fn active_warehouse<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<
 async fn check(store: &Store, unit: &UnitOfWork<'_>, input: &OrderInput) -> StoreResult<Checked> {
     let actor = unit.actor();
     let mut invalid = Invalid::new();
-    match crate::customers::find_visible(unit, actor, input.customer_id).await {
-        Ok(c) if c.deleted_at.is_none() && c.owner_id.is_some() && actor.sees_owner(c.owner_id) => {}
-        Ok(c) if c.deleted_at.is_none() && c.owner_id.is_none() => {
-            invalid.push(FieldError::new("customer_id", "customer_in_pool"))
-        }
-        Ok(_) | Err(StoreError::NotFound) => invalid.push(FieldError::new("customer_id", "unknown_reference")),
-        Err(e) => return Err(e),
-    }
-    if let Some(c) = input.contact_id
-        && contact::Entity::find_by_id(c)
-            .filter(contact::Column::CustomerId.eq(input.customer_id))
-            .filter(contact::Column::DeletedAt.is_null())
-            .one(unit)
-            .await?
-            .is_none()
-    {
-        invalid.push(FieldError::new("contact_id", "unknown_reference"));
-    }
-    if let Some(o) = input.opportunity_id
-        && opportunity::Entity::find_by_id(o)
-            .filter(opportunity::Column::CustomerId.eq(input.customer_id))
-            .filter(opportunity::Column::DeletedAt.is_null())
-            .one(unit)
-            .await?
-            .is_none()
-    {
-        invalid.push(FieldError::new("opportunity_id", "unknown_reference"));
-    }
+    crate::shared::check_parties(unit, input.customer_id, input.contact_id, input.opportunity_id, &mut invalid).await?;
     if let Some(w) = input.warehouse_id
         && !active_warehouse(unit, w).await?
     {
