@@ -12,8 +12,8 @@ const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=clo
   "/products", "/products/1", "/products/new", "/stock",
   "/orders", "/orders/1", "/orders/new", "/approvals", "/admin/approval-rules", "/suppliers", "/suppliers/new",
   "/purchase-orders", "/purchase-orders/1", "/purchase-orders/new", "/warehouses", "/product-categories",
-  "/quotes", "/quotes/1", "/quotes/new?customer_id=1", "/quotes/new?opportunity_id=1", "/quotes?status=expired", "/quotes/1/print", "/quotes/1/versions/1", "/quotes/1/compare"];
-  "/receivables", "/orders/8", "/orders/8/payments/new", "/orders/8/plan", "/orders/8/invoices/new", "/orders?collection=overdue"];
+  "/quotes", "/quotes/1", "/quotes/new?customer_id=1", "/quotes/new?opportunity_id=1", "/quotes?status=expired", "/quotes/1/print", "/quotes/1/versions/1", "/quotes/1/compare",
+  "/receivables", "/orders/8", "/orders/8/payments/new", "/orders/8/plan", "/orders/8/invoices/new", "/orders?collection=overdue",
   "/returns", "/returns/1", "/returns/new?order_id=4",
   "/contracts", "/contracts?expiring=1", "/contracts/2", "/contracts/new", "/contracts/2/print"];
 // A salesperson's own pages (the home page is per role).

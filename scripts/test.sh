@@ -53,7 +53,7 @@ SALESFLOW_FUZZ_POSTGRES="$pg_ok" scripts/api-fuzz.sh
 echo "== browser tests (headless Chromium)"
 if command -v chromium >/dev/null && command -v npm >/dev/null; then
   # Our scripts parse (a merge that drops a brace kills every script on every page).
-  for f in assets/*.js; do node --check "$f"; done
+  for f in assets/*.js e2e/*.mjs e2e/tests/*.mjs; do node --check "$f"; done
   cargo build -p salesflow
   (cd e2e && npm ci --no-audit --no-fund --ignore-scripts && npm test)
 else
