@@ -12,7 +12,7 @@ end
 
 request = function()
   n = n + 1
-  local body = string.format('{"name": "压测客户 %s-%d", "grade": "B", "industry": "机械"}', tag, n)
+  local body = string.format('{"name": "压测客户 %s-%d", "grade": "B", "industry": "制造业"}', tag, n)
   return wrk.format("POST", "/api/v1/customers", {
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. token,

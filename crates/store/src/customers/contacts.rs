@@ -364,6 +364,23 @@ pub async fn customer_names(store: &Store, ids: impl Iterator<Item = i64>) -> St
     Ok(rows.into_iter().collect())
 }
 
+/// The live contacts the caller may see (those of customers in scope), as a
+/// condition on one contact row: a check per row, for walks (the top bar's
+/// search) where a list of every visible customer would be read in full.
+pub(crate) fn visible_contact(actor: &Actor) -> sea_orm::Condition {
+    let live = sea_orm::Condition::all().add(contact::Column::DeletedAt.is_null());
+    if actor.visible_users.is_none() {
+        return live;
+    }
+    use sea_orm::sea_query::ExprTrait;
+    let mut customer_seen = sea_orm::sea_query::Query::select();
+    customer_seen.expr(sea_orm::sea_query::Expr::val(1)).from(customer::Entity).cond_where(visible(actor)).and_where(
+        sea_orm::sea_query::Expr::col((customer::Entity, customer::Column::Id))
+            .equals((contact::Entity, contact::Column::CustomerId)),
+    );
+    live.add(sea_orm::sea_query::Expr::exists(customer_seen))
+}
+
 /// Contacts of customers in scope.
 pub async fn list_contacts(
     store: &Store,

@@ -569,7 +569,13 @@ pub async fn list_customers(
         let matches = if walk {
             search::condition(store.reader(), Kind::Customer, q, customer::Entity, customer::Column::Id).await?
         } else {
-            search::matching(store.reader(), Kind::Customer, q).await?.map(|ids| customer::Column::Id.in_subquery(ids))
+            if keyset.field.name == "name" {
+                search::all_matching(store.reader(), Kind::Customer, q, customer::Column::Id).await?
+            } else {
+                search::matching(store.reader(), Kind::Customer, q)
+                    .await?
+                    .map(|ids| customer::Column::Id.in_subquery(ids))
+            }
         };
         if let Some(matches) = matches {
             query = query.filter(matches);

@@ -85,9 +85,11 @@ async fn a_pasted_page_of_text_searches_without_failing() {
     let app = TestApp::new().await;
     app.customers().create(&json!({"name": "上海华信科技有限公司"})).await;
     let long: String = (0..3_000).map(|i| char::from_u32(0x4e00 + i).unwrap()).collect();
-    let (s, page) = app.customers().list(&format!("q={}", urlencode(&long))).await;
-    assert_eq!(s, StatusCode::OK, "{page}");
-    assert!(page["items"].as_array().unwrap().is_empty());
+    for sort in ["", "&sort=name"] {
+        let (s, page) = app.customers().list(&format!("q={}{sort}", urlencode(&long))).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert!(page["items"].as_array().unwrap().is_empty());
+    }
     let (s, page) = app.contacts().list(&format!("q={}", urlencode(&long))).await;
     assert_eq!(s, StatusCode::OK, "{page}");
 }
@@ -134,15 +136,26 @@ async fn one_box_finds_customers_contacts_leads_and_deals_in_scope() {
     // Someone else's records stay out.
     let found = search(wang.clone(), "陈静").await;
     assert!(found["customers"].as_array().unwrap().is_empty() && found["contacts"].as_array().unwrap().is_empty());
-    let found = search(wang, "华信").await;
+    let found = search(wang.clone(), "华信").await;
     assert_eq!(titles(&found, "customers"), ["北京华信商贸"]);
     assert!(titles(&found, "opportunities").is_empty());
+    // The box walks the newest matches until it has enough the caller sees:
+    // a page's worth of someone else's newer matches hides nothing.
+    for i in 0..25 {
+        app.customer(&wang, &format!("华信商贸{i}号")).await;
+    }
+    let found = search(li.clone(), "华信").await;
+    assert_eq!(titles(&found, "customers"), ["上海华信科技有限公司"]);
+    // The newest five of eleven matches (商贸1号, 商贸10–19号).
+    let mut newest = titles(&search(wang.clone(), "商贸1").await, "customers");
+    newest.sort();
+    assert_eq!(newest, ["华信商贸15号", "华信商贸16号", "华信商贸17号", "华信商贸18号", "华信商贸19号"]);
 
     // The page, and the fragment under the box.
     let (cookies, _) = crate::support::browser::sign_in(&app).await;
     let (s, _, html) = app.send(crate::support::browser::get("/search?q=%E5%8D%8E%E4%BF%A1", &cookies)).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.as_str().unwrap().contains("北京华信商贸"), "the administrator sees both");
+    assert!(html.as_str().unwrap().contains("华信商贸24号"), "the administrator sees wang's newest");
     let mut request = crate::support::browser::get("/search?q=%E5%8D%8E%E4%BF%A1", &cookies);
     request.headers_mut().insert("hx-request", "true".parse().unwrap());
     let (_, _, fragment) = app.send(request).await;
