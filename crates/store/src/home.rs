@@ -226,7 +226,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
         let overdue_by: Vec<(i64, i64)> = task::Entity::find()
             .select_only()
             .column(task::Column::AssigneeId)
-            .column_as(Expr::col(task::Column::Id).count(), "n")
+            .column_as(crate::shared::rows(), "n")
             .filter(open_task())
             .filter(task::Column::DueAt.lt(now))
             .group_by(task::Column::AssigneeId)
@@ -273,7 +273,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
         let mut unanswered_by = Query::select();
         unanswered_by
             .column((customer::Entity, customer::Column::OwnerId))
-            .expr(Expr::col((activity::Entity, activity::Column::Id)).count())
+            .expr(crate::shared::rows())
             .from(activity::Entity)
             .inner_join(
                 customer::Entity,
@@ -337,7 +337,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
             .column(opportunity::Column::OwnerId)
             .column(opportunity::Column::PipelineId)
             .column(opportunity::Column::StageId)
-            .column_as(Expr::col(opportunity::Column::Id).count(), "n")
+            .column_as(crate::shared::rows(), "n")
             .column_as(amount().div(money::SPLIT).sum().cast_as("bigint"), "amount_high")
             .column_as(amount().modulo(money::SPLIT).sum().cast_as("bigint"), "amount_low")
             .column_as(amount().div(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_high")
@@ -389,7 +389,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
         let stalled_by: Vec<(i64, i64)> = opportunity::Entity::find()
             .select_only()
             .column(opportunity::Column::OwnerId)
-            .column_as(Expr::col(opportunity::Column::Id).count(), "n")
+            .column_as(crate::shared::rows(), "n")
             .filter(open())
             .filter(stalled_condition(conn, now).await?)
             .group_by(opportunity::Column::OwnerId)
@@ -405,7 +405,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
 
         let closing_totals: Vec<(i64, Option<i64>, Option<i64>)> = opportunity::Entity::find()
             .select_only()
-            .column_as(Expr::col(opportunity::Column::Id).count(), "n")
+            .column_as(crate::shared::rows(), "n")
             .column_as(amount().div(money::SPLIT).sum().cast_as("bigint"), "amount_high")
             .column_as(amount().modulo(money::SPLIT).sum().cast_as("bigint"), "amount_low")
             .filter(open())

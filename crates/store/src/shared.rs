@@ -13,6 +13,15 @@ use crate::error::StoreResult;
 use crate::scope::Actor;
 
 /// A trimmed optional text; blank means none.
+/// `COUNT(*)`: the rows of a group. Counting a column (`COUNT` of `id`) makes
+/// PostgreSQL read every row from the table, since the covering indexes of
+/// the board and the home page hold no `id` (SQLite's hold the rowid): the
+/// board's stage totals took 15 ms instead of 3 (test
+/// `conventions::aggregates_count_rows_not_columns`).
+pub(crate) fn rows() -> sea_orm::sea_query::SimpleExpr {
+    sea_orm::sea_query::Func::count(sea_orm::sea_query::Expr::col(sea_orm::sea_query::Asterisk)).into()
+}
+
 pub(crate) fn clean(value: &Option<String>) -> Option<String> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
 }

@@ -25,7 +25,6 @@ pub struct DepartmentInput {
 
 /// All live departments in tree order (parents before their children).
 pub async fn list_departments(store: &Store, actor: &Actor) -> StoreResult<Vec<DepartmentView>> {
-    use sea_orm::sea_query::ExprTrait;
     actor.require(Module::Access, Action::View)?;
     let conn = store.reader();
     let rows = department::Entity::find()
@@ -36,7 +35,7 @@ pub async fn list_departments(store: &Store, actor: &Actor) -> StoreResult<Vec<D
     let counts: Vec<(Option<i64>, i64)> = user::Entity::find()
         .select_only()
         .column(user::Column::DepartmentId)
-        .column_as(Expr::col(user::Column::Id).count(), "n")
+        .column_as(crate::shared::rows(), "n")
         .filter(user::Column::DeletedAt.is_null())
         .group_by(user::Column::DepartmentId)
         .into_tuple()

@@ -190,7 +190,7 @@ pub async fn kanban(
         .clone()
         .select_only()
         .column(opportunity::Column::StageId)
-        .column_as(Expr::col(opportunity::Column::Id).count(), "n")
+        .column_as(crate::shared::rows(), "n")
         .column_as(high(amount()), "amount_high")
         .column_as(low(amount()), "amount_low")
         .column_as(weighted_high, "weighted_high")

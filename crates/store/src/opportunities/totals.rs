@@ -31,7 +31,7 @@ pub async fn list_totals(store: &Store, actor: &Actor, filter: &OpportunityFilte
     let probability = crate::opportunities::weight_expr;
     let row: Option<SplitTotals> = query
         .select_only()
-        .column_as(Expr::col(opportunity::Column::Id).count(), "n")
+        .column_as(crate::shared::rows(), "n")
         .column_as(amount().div(money::SPLIT).sum().cast_as("bigint"), "amount_high")
         .column_as(amount().modulo(money::SPLIT).sum().cast_as("bigint"), "amount_low")
         .column_as(amount().div(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_high")
