@@ -116,6 +116,11 @@ pub struct PageCtx {
     /// The role's name in the reader's language (see `i18n::role_name`).
     pub role: String,
     pub nav: Vec<NavGroup>,
+    /// The top bar's "+" menu: what the user may create (empty: no menu).
+    pub quick_create: Vec<NavItem>,
+    /// The top bar's search box finds records the user may read (a
+    /// warehouse clerk sees no customers, leads or deals: no box).
+    pub searches: bool,
     pub flash: Option<String>,
     pub settings: Settings,
     pub path: String,
@@ -277,6 +282,9 @@ pub async fn page_ctx(request: &Page, path: &str) -> PageCtx {
         username: request.session.actor.username.clone(),
         role: i18n::role_name(request.locale(), &request.session.actor.role_code, &request.session.actor.role_name),
         nav: navigation(request.actor(), request.locale(), path),
+        quick_create: quick_create(request.actor(), request.locale()),
+        searches: request.actor().can(Module::Customers, Action::View)
+            || request.actor().can(Module::Opportunities, Action::View),
         flash: flash.map(|k| i18n::t(request.locale(), &k)),
         settings,
         path: path.to_owned(),
@@ -294,6 +302,8 @@ pub async fn public_ctx(state: &AppState, meta: &RequestMeta) -> PageCtx {
         username: String::new(),
         role: String::new(),
         nav: Vec::new(),
+        quick_create: Vec::new(),
+        searches: false,
         flash: None,
         settings,
         path: String::new(),
@@ -310,6 +320,22 @@ fn valid_flash(key: &str) -> bool {
         [section, "flash", name] => word(section) && word(name),
         _ => false,
     }
+}
+
+/// The "+" menu: new records of the kinds the user may create.
+fn quick_create(actor: &Actor, locale: &str) -> Vec<NavItem> {
+    let customers = actor.can(Module::Customers, Action::Create);
+    let deals = actor.can(Module::Opportunities, Action::Create);
+    [
+        ("/customers/new", "search.new_customer", customers),
+        ("/leads/new", "search.new_lead", customers),
+        ("/opportunities/new", "search.new_deal", deals),
+        ("/tasks/new", "search.new_task", customers),
+    ]
+    .into_iter()
+    .filter(|(_, _, allowed)| *allowed)
+    .map(|(href, key, _)| NavItem { href, label: i18n::t(locale, key), icon: "", active: false })
+    .collect()
 }
 
 /// The sidebar: only areas that exist and that the user may open.

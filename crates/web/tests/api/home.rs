@@ -182,6 +182,8 @@ async fn the_warehouse_home_lists_every_departments_orders_to_ship() {
     assert_eq!(s, StatusCode::OK);
     let html = page.as_str().unwrap();
     assert!(html.contains("data-testid=\"warehouse-figures\""), "{html}");
+    // The top bar offers nothing the clerk may not read or create.
+    assert!(!html.contains("data-testid=\"global-search\"") && !html.contains("data-testid=\"quick-create\""));
     for id in &ids {
         assert!(html.contains(&format!("href=\"/orders/{id}\"")), "order {id} listed");
     }
