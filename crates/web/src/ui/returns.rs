@@ -34,6 +34,8 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Deserialize, Default)]
 struct ListQuery {
     status: Option<String>,
+    /// One customer's returns (from the customer page).
+    customer_id: Option<i64>,
     cursor: Option<String>,
 }
 
@@ -50,11 +52,14 @@ struct ListPage {
 async fn list_page(request: Page, Query(q): Query<ListQuery>) -> PageResult {
     let (store, actor) = (request.store(), request.actor());
     let status = q.status.clone().unwrap_or_default();
-    let filter = ReturnFilter { status: ReturnStatus::parse(status.trim()), ..Default::default() };
+    let filter =
+        ReturnFilter { status: ReturnStatus::parse(status.trim()), customer_id: q.customer_id, ..Default::default() };
     let paging = PageRequest { limit: Some(50), cursor: q.cursor.clone(), sort: None };
     let found = returns::list(store, actor, &filter, &paging).await?;
     let next_url = found.next_cursor.map(|c| {
-        let pairs = [("cursor", Some(c.as_str())), ("status", Some(status.as_str()))];
+        let customer = q.customer_id.map(|id| id.to_string());
+        let pairs =
+            [("cursor", Some(c.as_str())), ("status", Some(status.as_str())), ("customer_id", customer.as_deref())];
         format!("/returns?{}", super::query_string(pairs))
     });
     let p = ListPage {

@@ -291,4 +291,14 @@ async fn the_order_page_offers_returns_and_the_form_shows_its_errors() {
     let (status, _, page) = app.send(get("/returns", &cookies)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.as_str().unwrap().contains("RT-"), "{page}");
+    // The customer's page lists it, and its link filters the list to the customer.
+    let (_, _, page) = app.send(get(&format!("/customers/{}", s.customer), &cookies)).await;
+    let html = page.as_str().unwrap();
+    assert!(html.contains("data-testid=\"customer-returns\"") && html.contains(&format!("/returns/{id}")), "{html}");
+    let (status, _, page) = app.send(get(&format!("/returns?customer_id={}", s.customer), &cookies)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains(&format!("/returns/{id}")), "{page}");
+    let other = app.customer(&s.rep, "北京另一家客户").await;
+    let (_, _, page) = app.send(get(&format!("/returns?customer_id={other}"), &cookies)).await;
+    assert!(!page.as_str().unwrap().contains(&format!("/returns/{id}")), "another customer's list: {page}");
 }

@@ -117,6 +117,8 @@ pub(super) struct ShowPage {
     pub(super) can_add_quote: bool,
     /// Receivables and credit used (for those who see money).
     pub(super) credit: Option<salesflow_store::finance::CustomerCredit>,
+    /// The customer's latest returns (empty without the orders view right).
+    pub(super) returns: Vec<salesflow_store::returns::ReturnView>,
     /// The customer's latest contracts (empty without the contracts view right).
     pub(super) contracts: Vec<salesflow_store::contracts::ContractView>,
     pub(super) can_see_contracts: bool,
@@ -358,6 +360,14 @@ pub(super) async fn show_page(
         credit: match actor.can(Module::Finance, Action::View) {
             true => salesflow_store::finance::customer_credit(request.store(), actor, id).await.ok(),
             false => None,
+        },
+        returns: match actor.can(Module::Orders, Action::View) {
+            true => {
+                let filter = salesflow_store::returns::ReturnFilter { customer_id: Some(id), ..Default::default() };
+                let latest = salesflow_store::paging::PageRequest { limit: Some(5), cursor: None, sort: None };
+                salesflow_store::returns::list(request.store(), actor, &filter, &latest).await?.items
+            }
+            false => Vec::new(),
         },
         contracts: salesflow_store::contracts::for_record(request.store(), actor, Some(id), None, 10).await?,
         can_see_contracts: actor.can(Module::Contracts, Action::View),
