@@ -36,7 +36,7 @@ mod payments;
 mod plans;
 mod receivables;
 pub use invoices::*;
-pub use load::load_past_money;
+pub use load::{Ledger, load_past_money};
 pub use payments::*;
 pub use plans::*;
 pub use receivables::*;

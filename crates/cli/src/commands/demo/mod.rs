@@ -139,7 +139,7 @@ pub async fn load(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<(
     let returns = load_returns(store).await?;
     let contracts = contracts::load_contracts(store, &system).await?;
     // Payments, invoices and collection plans for the two years of orders.
-    salesflow_store::finance::load_past_money(store).await?;
+    salesflow_store::finance::load_past_money(store, salesflow_store::finance::Ledger::Realistic).await?;
     println!(
         "Loaded the demo company: {} departments, {} people, {} customers, {deals} opportunities, {products} products in two warehouses, {orders} sales orders, {quotes} quotes, {returns} returns, {contracts} contracts, {purchase_orders} purchase orders. Sign in as e.g. zhang.wei (sales manager) or li.na (salesperson) with the password: {DEMO_PASSWORD}",
         DEPARTMENTS.len(),

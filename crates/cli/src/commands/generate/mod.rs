@@ -270,7 +270,8 @@ pub async fn run(store: &Store, args: GenArgs) -> anyhow::Result<()> {
         generate_quotes(store, args.quotes).await?;
     }
     if args.payments {
-        let settled = salesflow_store::finance::load_past_money(store).await?;
+        let settled =
+            salesflow_store::finance::load_past_money(store, salesflow_store::finance::Ledger::Stress).await?;
         println!("payments, invoices and plans for {settled} orders");
     }
     if args.returns > 0 {
