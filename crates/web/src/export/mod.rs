@@ -19,6 +19,7 @@ use salesflow_domain::cells::csv_safe;
 use salesflow_domain::records::Picklist;
 use salesflow_store::activities::{self, ActivityFilter, ActivityView};
 use salesflow_store::customers::{self, ContactFilter, ContactView, CustomerFilter, CustomerView};
+use salesflow_store::finance::{self, InvoiceFilter, InvoiceView, PaymentFilter, PaymentView};
 use salesflow_store::leads::{self, LeadFilter, LeadView};
 use salesflow_store::opportunities;
 use salesflow_store::paging::PageRequest;
@@ -259,6 +260,86 @@ pub fn products(store: Store, actor: Actor, filter: ProductFilter) -> StoreResul
             let req = PageRequest { limit: Some(PAGE), cursor, sort: None };
             let page = products::list_products(&store, &actor, &filter, &req).await?;
             Ok((page.items.iter().map(product_row).collect(), page.next_cursor))
+        })
+    }))
+}
+
+pub const PAYMENT_COLUMNS: [&str; 9] = [
+    "finance.received_on",
+    "orders.customer",
+    "orders.number",
+    "finance.kind",
+    "finance.method",
+    "finance.reference",
+    "finance.amount",
+    "finance.status",
+    "finance.note",
+];
+
+fn payment_row(p: &PaymentView, locale: &str) -> Vec<Cell> {
+    let label = |group: &str, code: &str| Cell::Text(crate::i18n::t(locale, &format!("finance.{group}.{code}")));
+    vec![
+        Cell::Date(p.received_on),
+        Cell::text(&p.customer_name),
+        Cell::text(&p.order_number),
+        label("kinds", &p.kind),
+        label("methods", &p.method),
+        Cell::text(&p.reference),
+        Cell::Money(p.amount.clone()),
+        label("payment_statuses", &p.status),
+        Cell::text(&p.note),
+    ]
+}
+
+/// Payments received (reversed ones marked), newest first, page after page
+/// (needs the finance export right).
+pub fn payments(store: Store, actor: Actor, filter: PaymentFilter, locale: String) -> StoreResult<Fetch> {
+    actor.require(Module::Finance, Action::Export)?;
+    Ok(Arc::new(move |cursor| {
+        let (store, actor, filter, locale) = (store.clone(), actor.clone(), filter.clone(), locale.clone());
+        Box::pin(async move {
+            let req = PageRequest { limit: Some(PAGE), cursor, sort: None };
+            let page = finance::list_payments(&store, &actor, &filter, &req).await?;
+            Ok((page.items.iter().map(|p| payment_row(p, &locale)).collect(), page.next_cursor))
+        })
+    }))
+}
+
+pub const INVOICE_COLUMNS: [&str; 8] = [
+    "finance.issued_on",
+    "orders.customer",
+    "orders.number",
+    "finance.invoice_number",
+    "finance.invoice_type",
+    "finance.amount",
+    "finance.status",
+    "finance.note",
+];
+
+fn invoice_row(i: &InvoiceView, locale: &str) -> Vec<Cell> {
+    let label = |group: &str, code: &str| Cell::Text(crate::i18n::t(locale, &format!("finance.{group}.{code}")));
+    vec![
+        Cell::Date(i.issued_on),
+        Cell::text(&i.customer_name),
+        Cell::text(&i.order_number),
+        Cell::text(&i.number),
+        label("invoice_types", &i.invoice_type),
+        Cell::Money(i.amount.clone()),
+        label("invoice_statuses", &i.status),
+        Cell::text(&i.note),
+    ]
+}
+
+/// Invoices issued (voided ones marked), newest first, page after page
+/// (needs the finance export right).
+pub fn invoices(store: Store, actor: Actor, filter: InvoiceFilter, locale: String) -> StoreResult<Fetch> {
+    actor.require(Module::Finance, Action::Export)?;
+    Ok(Arc::new(move |cursor| {
+        let (store, actor, filter, locale) = (store.clone(), actor.clone(), filter.clone(), locale.clone());
+        Box::pin(async move {
+            let req = PageRequest { limit: Some(PAGE), cursor, sort: None };
+            let page = finance::list_invoices(&store, &actor, &filter, &req).await?;
+            Ok((page.items.iter().map(|i| invoice_row(i, &locale)).collect(), page.next_cursor))
         })
     }))
 }

@@ -37,6 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/payments/{id}/reverse", get(reverse_page).post(reverse_payment))
         .route("/invoices/{id}/void", get(void_page).post(void_invoice))
         .route("/receivables", get(receivables_page))
+        .route("/payments/export.{format}", get(export_payments))
+        .route("/invoices/export.{format}", get(export_invoices))
 }
 
 fn money_field(field: &str, text: &str) -> Result<Money, FieldError> {
@@ -503,6 +505,7 @@ struct ReceivablesView {
     owners: Vec<(i64, String)>,
     owner_id: String,
     next_url: Option<String>,
+    can_export: bool,
 }
 
 async fn receivables_page(request: Page, Query(q): Query<ReceivablesQuery>) -> PageResult {
@@ -517,6 +520,55 @@ async fn receivables_page(request: Page, Query(q): Query<ReceivablesQuery>) -> P
             super::query_string([("cursor", Some(c.as_str())), ("owner_id", Some(owner_id.as_str()))])
         )
     });
-    let p = ReceivablesView { ctx: request.ctx("/receivables").await, page, owners, owner_id, next_url };
+    let can_export = actor.can(Module::Finance, Action::Export);
+    let p = ReceivablesView { ctx: request.ctx("/receivables").await, page, owners, owner_id, next_url, can_export };
     Ok(render(&p.ctx, &p))
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct ExportQuery {
+    /// One customer's (from the customer page); everyone's in scope without.
+    customer_id: Option<i64>,
+}
+
+fn export_format(format: &str) -> Result<crate::export::Format, StoreError> {
+    match format {
+        "csv" => Ok(crate::export::Format::Csv),
+        "xlsx" => Ok(crate::export::Format::Xlsx),
+        _ => Err(StoreError::NotFound),
+    }
+}
+
+/// Payments in scope as CSV or an Excel workbook (`/payments/export.csv`).
+async fn export_payments(request: Page, Path(format): Path<String>, Query(q): Query<ExportQuery>) -> PageResult {
+    let format = export_format(&format)?;
+    let filter = PaymentFilter { customer_id: q.customer_id, order_id: None };
+    let fetch =
+        crate::export::payments(request.store().clone(), request.actor().clone(), filter, request.locale().into());
+    super::export_download(
+        request.store(),
+        request.locale(),
+        "payments",
+        &crate::export::PAYMENT_COLUMNS,
+        fetch,
+        format,
+    )
+    .await
+}
+
+/// Invoices in scope as CSV or an Excel workbook (`/invoices/export.xlsx`).
+async fn export_invoices(request: Page, Path(format): Path<String>, Query(q): Query<ExportQuery>) -> PageResult {
+    let format = export_format(&format)?;
+    let filter = InvoiceFilter { customer_id: q.customer_id, order_id: None };
+    let fetch =
+        crate::export::invoices(request.store().clone(), request.actor().clone(), filter, request.locale().into());
+    super::export_download(
+        request.store(),
+        request.locale(),
+        "invoices",
+        &crate::export::INVOICE_COLUMNS,
+        fetch,
+        format,
+    )
+    .await
 }

@@ -459,4 +459,23 @@ async fn the_money_pages_record_a_payment_and_show_the_receivables() {
     assert!(page.as_str().unwrap().contains("data-testid=\"customer-credit\""));
     let (_, _, page) = app.send(get("/", &cookies)).await;
     assert!(page.as_str().unwrap().contains("data-testid=\"home-collections\""));
+    // Exports need the finance export right: the salesperson has none.
+    assert!(!app.send(get("/receivables", &cookies)).await.2.as_str().unwrap().contains("money-exports"));
+    let (status, _, _) = app.send(get("/payments/export.csv", &cookies)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The manager exports the team's payments (Excel opens the CSV: a BOM) and invoices.
+    let (cookies, _) = sign_in_as(&app, "zhao.manager", USER_PASSWORD, "/receivables").await;
+    let (_, _, page) = app.send(get("/receivables", &cookies)).await;
+    assert!(page.as_str().unwrap().contains("/payments/export.xlsx"), "{page}");
+    let request = get(&format!("/payments/export.csv?customer_id={}", s.customer), &cookies);
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let csv = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(csv.starts_with('\u{feff}') && csv.contains("XJ-77") && csv.contains("深圳华强电子有限公司"), "{csv}");
+    assert!(csv.contains("200.00") && (csv.contains("定金") || csv.contains("Deposit")), "{csv}");
+    let (status, _, _) = app.send(get("/invoices/export.xlsx", &cookies)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = app.send(get("/invoices/export.pdf", &cookies)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
