@@ -14,7 +14,7 @@ const pages = ["/", "/customers", "/customers?scope=pool", "/customers?scope=clo
   "/purchase-orders", "/purchase-orders/1", "/purchase-orders/new", "/warehouses", "/product-categories",
   "/quotes", "/quotes/1", "/quotes/new?customer_id=1", "/quotes/new?opportunity_id=1", "/quotes?status=expired", "/quotes/1/print", "/quotes/1/versions/1", "/quotes/1/compare",
   "/receivables", "/orders/8", "/orders/8/payments/new", "/orders/8/plan", "/orders/8/invoices/new", "/orders?collection=overdue",
-  "/returns", "/returns/1", "/returns/new?order_id=4",
+  "/returns", "/returns/1", "/returns/new?order_id=4", "/customers/4", "/returns?customer_id=4",
   "/contracts", "/contracts?expiring=1", "/contracts/2", "/contracts/new", "/contracts/2/print"];
 // A salesperson's own pages (the home page is per role).
 const salesPages = ["/"];
