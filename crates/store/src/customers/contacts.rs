@@ -401,11 +401,13 @@ pub async fn list_contacts(
         query = query.filter(contact::Column::CustomerId.in_subquery(visible_customers));
     }
     if let Some(q) = filter.q.as_deref()
-        && let Some(ids) = search::matching(store.reader(), Kind::Contact, q).await?
+        && let Some(matches) = search::all_matching(store.reader(), Kind::Contact, q, contact::Column::Id).await?
     {
         // Contacts sort by name, which a name search correlates with: walking
-        // that order would skip most of the list, so the matches are fetched.
-        query = query.filter(contact::Column::Id.in_subquery(ids));
+        // that order would skip most of the list, so the matches are fetched
+        // (as the customer picker's: `李娜` among 1,000,000 contacts took
+        // 553 ms on PostgreSQL through `IN (…)`).
+        query = query.filter(matches);
     }
     if let Some(role) = clean(&filter.role) {
         query = query.filter(contact::Column::Role.eq(role));
