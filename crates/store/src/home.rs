@@ -322,27 +322,39 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
     }
 
     if deals {
-        let open = || {
-            Condition::all()
-                .add(opportunity::Column::DeletedAt.is_null())
-                .add(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
-                .add(mine_deals(actor, team, me))
-        };
-        // Per owner and stage: count, amount and Σ amount × probability,
-        // each sum in two parts so no sum overflows (`money::SPLIT`).
+        // Per owner, pipeline and stage in one statement over the open
+        // deals (the partial index of open deals by owner covers every
+        // column): count, amount, Σ amount × probability, stalled, and the
+        // count and amount expected to close this month. Each sum in two
+        // parts so no sum overflows (`money::SPLIT`).
         let amount = || Expr::col(opportunity::Column::Amount);
         let probability = crate::opportunities::weight_expr;
+        let high = |e: Expr| e.div(money::SPLIT).sum().cast_as("bigint");
+        let low = |e: Expr| e.modulo(money::SPLIT).sum().cast_as("bigint");
+        let when = |c: Condition, then: Expr| Expr::expr(Expr::case(c, then).finally(0));
+        let closing_cond = || {
+            Condition::all()
+                .add(opportunity::Column::ExpectedCloseDate.gte(month_from))
+                .add(opportunity::Column::ExpectedCloseDate.lte(month_to))
+        };
+        let stalled_cond = stalled_condition(conn, now).await?;
         let totals: Vec<OwnerStageTotals> = opportunity::Entity::find()
             .select_only()
             .column(opportunity::Column::OwnerId)
             .column(opportunity::Column::PipelineId)
             .column(opportunity::Column::StageId)
             .column_as(crate::shared::rows(), "n")
-            .column_as(amount().div(money::SPLIT).sum().cast_as("bigint"), "amount_high")
-            .column_as(amount().modulo(money::SPLIT).sum().cast_as("bigint"), "amount_low")
+            .column_as(high(amount()), "amount_high")
+            .column_as(low(amount()), "amount_low")
             .column_as(amount().div(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_high")
             .column_as(amount().modulo(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_low")
-            .filter(open())
+            .column_as(when(stalled_cond, Expr::val(1)).sum().cast_as("bigint"), "stalled")
+            .column_as(when(closing_cond(), Expr::val(1)).sum().cast_as("bigint"), "closing")
+            .column_as(high(when(closing_cond(), amount())), "closing_high")
+            .column_as(low(when(closing_cond(), amount())), "closing_low")
+            .filter(opportunity::Column::DeletedAt.is_null())
+            .filter(crate::opportunities::open_status())
+            .filter(mine_deals(actor, team, me))
             .group_by(opportunity::Column::OwnerId)
             .group_by(opportunity::Column::PipelineId)
             .group_by(opportunity::Column::StageId)
@@ -351,21 +363,28 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
             .await?;
         let joined = |h: Option<i64>, l: Option<i64>| money::join_split_sum(h.unwrap_or(0), l.unwrap_or(0));
         let mut by_stage: BTreeMap<(i64, i64), (i64, i128, i128)> = BTreeMap::new();
-        let (mut open_amount, mut weighted) = (0i128, 0i128);
-        for (owner, pipeline_id, stage, n, ah, al, wh, wl) in totals {
-            let (a, w) = (joined(ah, al), joined(wh, wl));
+        let (mut open_amount, mut weighted, mut closing_amount) = (0i128, 0i128, 0i128);
+        for t in totals {
+            let (owner, pipeline_id, stage, n) = (t.0, t.1, t.2, t.3);
+            let (a, w) = (joined(t.4, t.5), joined(t.6, t.7));
+            let stalled_here = t.8.unwrap_or(0);
             figures.open_deals += n;
+            figures.stalled_deals += stalled_here;
+            figures.closing_this_month += t.9.unwrap_or(0);
             open_amount += a;
             weighted += w;
+            closing_amount += joined(t.10, t.11);
             let s = by_stage.entry((pipeline_id, stage)).or_default();
             *s = (s.0 + n, s.1 + a, s.2 + w);
             if let Some(p) = people.get_mut(&owner) {
                 p.open_deals += n;
+                p.stalled_deals += stalled_here;
                 *amounts.entry(owner).or_default() += a;
             }
         }
         figures.open_amount = money::format_wide(open_amount);
         figures.weighted_amount = money::format_wide(hundredths(weighted));
+        figures.closing_this_month_amount = money::format_wide(closing_amount);
         let pipelines = crate::pipelines::load(conn, None).await?;
         for p in &pipelines {
             for s in &p.stages {
@@ -385,38 +404,6 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
                 }
             }
         }
-
-        let stalled_by: Vec<(i64, i64)> = opportunity::Entity::find()
-            .select_only()
-            .column(opportunity::Column::OwnerId)
-            .column_as(crate::shared::rows(), "n")
-            .filter(open())
-            .filter(stalled_condition(conn, now).await?)
-            .group_by(opportunity::Column::OwnerId)
-            .into_tuple()
-            .all(conn)
-            .await?;
-        for (owner, n) in stalled_by {
-            figures.stalled_deals += n;
-            if let Some(p) = people.get_mut(&owner) {
-                p.stalled_deals = n;
-            }
-        }
-
-        let closing_totals: Vec<(i64, Option<i64>, Option<i64>)> = opportunity::Entity::find()
-            .select_only()
-            .column_as(crate::shared::rows(), "n")
-            .column_as(amount().div(money::SPLIT).sum().cast_as("bigint"), "amount_high")
-            .column_as(amount().modulo(money::SPLIT).sum().cast_as("bigint"), "amount_low")
-            .filter(open())
-            .filter(opportunity::Column::ExpectedCloseDate.gte(month_from))
-            .filter(opportunity::Column::ExpectedCloseDate.lte(month_to))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        let (n, h, l) = closing_totals.first().copied().unwrap_or((0, None, None));
-        figures.closing_this_month = n;
-        figures.closing_this_month_amount = money::format_wide(joined(h, l));
 
         let largest = PageRequest { limit: Some(LISTED), cursor: None, sort: Some("-amount".into()) };
         let owner_id = if team { None } else { actor.user_id };
@@ -502,9 +489,23 @@ async fn record_names(store: &Store, recent: &[AuditEntry]) -> StoreResult<Vec<R
     Ok(names)
 }
 
-/// Per owner, pipeline and stage: count, then the two parts of the amount
-/// and of Σ amount × probability.
-type OwnerStageTotals = (i64, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+/// Per owner, pipeline and stage: count, the two parts of the amount and
+/// of Σ amount × probability, stalled, closing this month and the two
+/// parts of its amount.
+type OwnerStageTotals = (
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
 
 /// Rows of the caller only.
 fn own<C: ColumnTrait>(column: C, me: i64) -> Condition {
@@ -529,36 +530,47 @@ async fn recent_changes(
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<AuditEntry>> {
     // Whose records: the caller's own, the scope's, or (seeing everyone)
-    // every record, which needs no list of ids.
+    // every record, which needs no check.
     let everyone = team && actor.visible_users.is_none();
-    let of_kind = |entity_type: &str, mut ids: sea_orm::sea_query::SelectStatement, owner: Condition| {
-        let mut c = Condition::all().add(audit_entry::Column::EntityType.eq(entity_type));
+    let since = now - Duration::days(14);
+    // Per kind, the newest changes whose record is in scope: a check per
+    // change (an indexed lookup of its record), so the walk stops after
+    // the few shown instead of first reading every record of the team.
+    let newest = |entity_type: &'static str, record: sea_orm::sea_query::SelectStatement| {
+        let mut q = audit_entry::Entity::find()
+            .filter(audit_entry::Column::EntityType.eq(entity_type))
+            .filter(audit_entry::Column::At.gte(since));
         if !everyone {
-            ids.cond_where(owner);
-            c = c.add(audit_entry::Column::EntityId.in_subquery(ids));
+            q = q.filter(Expr::exists(record));
         }
-        c
+        q.order_by_desc(audit_entry::Column::Id).limit(RECENT).all(store.reader())
     };
-    let mut of = Condition::any();
+    let changed = || (audit_entry::Entity, audit_entry::Column::EntityId);
+    let mut rows = Vec::new();
     if actor.can(Module::Customers, Action::View) {
-        let mut ids = Query::select();
-        ids.column(customer::Column::Id).from(customer::Entity);
-        let owner =
-            if team { actor.scope_condition(customer::Column::OwnerId) } else { own(customer::Column::OwnerId, me) };
-        of = of.add(of_kind("customer", ids, owner));
+        let mut record = Query::select();
+        record
+            .expr(Expr::val(1))
+            .from(customer::Entity)
+            .and_where(Expr::col((customer::Entity, customer::Column::Id)).equals(changed()))
+            .cond_where(if team {
+                actor.scope_condition(customer::Column::OwnerId)
+            } else {
+                own(customer::Column::OwnerId, me)
+            });
+        rows.extend(newest("customer", record).await?);
     }
     if actor.can(Module::Opportunities, Action::View) {
-        let mut ids = Query::select();
-        ids.column(opportunity::Column::Id).from(opportunity::Entity);
-        of = of.add(of_kind("opportunity", ids, mine_deals(actor, team, me)));
+        let mut record = Query::select();
+        record
+            .expr(Expr::val(1))
+            .from(opportunity::Entity)
+            .and_where(Expr::col((opportunity::Entity, opportunity::Column::Id)).equals(changed()))
+            .cond_where(mine_deals(actor, team, me));
+        rows.extend(newest("opportunity", record).await?);
     }
-    let rows = audit_entry::Entity::find()
-        .filter(audit_entry::Column::At.gte(now - Duration::days(14)))
-        .filter(of)
-        .order_by_desc(audit_entry::Column::Id)
-        .limit(RECENT)
-        .all(store.reader())
-        .await?;
+    rows.sort_by_key(|e| std::cmp::Reverse(e.id));
+    rows.truncate(RECENT as usize);
     Ok(rows.into_iter().map(AuditEntry::from).collect())
 }
 

@@ -39,6 +39,7 @@ mod m20261210_000070_quotes;
 mod m20261210_000080_collections;
 mod m20261210_000090_returns;
 mod m20261210_000091_contracts;
+mod m20261211_000100_open_deals_by_owner;
 
 pub struct Migrator;
 
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000080_collections::Migration),
             Box::new(m20261210_000090_returns::Migration),
             Box::new(m20261210_000091_contracts::Migration),
+            Box::new(m20261211_000100_open_deals_by_owner::Migration),
         ]
     }
 }

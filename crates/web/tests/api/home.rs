@@ -39,7 +39,13 @@ async fn home_shows_a_salespersons_day_and_a_managers_team() {
     let body = json!({"name": "华信 运维", "customer_id": c, "amount": "50000", "expected_close_date": "2099-01-31"});
     app.opportunities().by(&alice).create(&body).await;
     let b = app.customer(&bob, "成都远景能源").await;
-    app.opportunities().by(&bob).create(&json!({"name": "远景 储能", "customer_id": b, "amount": "80000"})).await;
+    let bobs = app
+        .opportunities()
+        .by(&bob)
+        .create(&json!({"name": "远景 储能", "customer_id": b, "amount": "80000"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
     // Nothing recorded on the first deal for three weeks: stalled.
     opportunity::Entity::update_many()
         .col_expr(opportunity::Column::LastActivityAt, Expr::value(Utc::now() - Duration::days(21)))
@@ -105,6 +111,16 @@ async fn home_shows_a_salespersons_day_and_a_managers_team() {
     assert_eq!((a["stalled_deals"].as_i64(), a["overdue_tasks"].as_i64()), (Some(1), Some(1)));
     assert_eq!((a["overdue_follow_ups"].as_i64(), a["open_deals"].as_i64()), (Some(1), Some(2)));
     assert_eq!(people[0]["user_id"], alice_id, "who needs attention comes first");
+    // The team's recent changes: Alice's customer and deals, newest first,
+    // nothing of Bob's.
+    let recent = home["recent"].as_array().unwrap();
+    let about = |kind: &str| -> Vec<i64> {
+        recent.iter().filter(|e| e["entity_type"] == kind).filter_map(|e| e["entity_id"].as_i64()).collect()
+    };
+    assert!(about("customer").contains(&c) && !about("customer").contains(&b), "{recent:?}");
+    assert!(about("opportunity").contains(&stalled) && !about("opportunity").contains(&bobs), "{recent:?}");
+    let ids: Vec<i64> = recent.iter().filter_map(|e| e["id"].as_i64()).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
 
     // The administrator sees everyone, and the system's health.
     let (_, home) = app.api(axum::http::Method::GET, "/api/v1/home", Some(&app.admin), None).await;
