@@ -10,7 +10,6 @@ use salesflow_domain::access::{Action, DataScope, Module};
 use salesflow_domain::activities::unanswered_window;
 use salesflow_domain::imports::Status as ImportStatus;
 use salesflow_domain::money;
-use salesflow_domain::pipelines::OpportunityStatus;
 use salesflow_domain::tasks::TaskStatus;
 use salesflow_domain::time::{local_day, start_of_day};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -348,7 +347,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
             .column_as(low(amount()), "amount_low")
             .column_as(amount().div(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_high")
             .column_as(amount().modulo(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_low")
-            .column_as(when(stalled_cond, Expr::val(1)).sum().cast_as("bigint"), "stalled")
+            .column_as(when(stalled_cond.clone(), Expr::val(1)).sum().cast_as("bigint"), "stalled")
             .column_as(when(closing_cond(), Expr::val(1)).sum().cast_as("bigint"), "closing")
             .column_as(high(when(closing_cond(), amount())), "closing_high")
             .column_as(low(when(closing_cond(), amount())), "closing_low")
@@ -405,18 +404,30 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
             }
         }
 
-        let largest = PageRequest { limit: Some(LISTED), cursor: None, sort: Some("-amount".into()) };
-        let owner_id = if team { None } else { actor.user_id };
-        let filter = OpportunityFilter { stalled: true, owner_id, ..Default::default() };
-        stalled = list_opportunities(store, actor, &filter, &largest).await?.items;
-        let filter = OpportunityFilter {
-            status: Some(OpportunityStatus::Open.code().into()),
-            owner_id,
-            close_from: Some(month_from),
-            close_to: Some(month_to),
-            ..Default::default()
+        // The largest stalled and closing deals: their ids from the same
+        // index alone (largest first), then the rows of those few only.
+        let largest_ids = |c: Condition| {
+            opportunity::Entity::find()
+                .select_only()
+                .column(opportunity::Column::Id)
+                .filter(opportunity::Column::DeletedAt.is_null())
+                .filter(crate::opportunities::open_status())
+                .filter(mine_deals(actor, team, me))
+                .filter(c)
+                .order_by_desc(opportunity::Column::Amount)
+                .order_by_desc(opportunity::Column::Id)
+                .limit(LISTED)
+                .into_tuple::<i64>()
+                .all(conn)
         };
-        closing = list_opportunities(store, actor, &filter, &largest).await?.items;
+        let largest = PageRequest { limit: Some(LISTED), cursor: None, sort: Some("-amount".into()) };
+        for (cond, list) in [(stalled_cond, &mut stalled), (closing_cond(), &mut closing)] {
+            let ids = largest_ids(cond).await?;
+            if !ids.is_empty() {
+                let filter = OpportunityFilter { ids: Some(ids), ..Default::default() };
+                *list = list_opportunities(store, actor, &filter, &largest).await?.items;
+            }
+        }
     } else {
         figures.open_amount = money::format_wide(0);
         figures.weighted_amount = money::format_wide(0);

@@ -2,7 +2,8 @@
 //! counts of them (issue 11, speed at 1,000,000 deals): the stage totals,
 //! the weighted amount, the stalled and the closing-this-month figures and
 //! the largest of each are read from this index alone, however many
-//! closed deals the owners have. Partial (open, not deleted) like
+//! closed deals the owners have (the status too: the weight's rule reads
+//! it). Partial (open, not deleted) like
 //! `idx_opportunities_open_by_time`: the home page writes the status into
 //! its SQL so that both backends may use it.
 
@@ -25,7 +26,7 @@ impl MigrationTrait for Migration {
             .execute_unprepared(&format!(
                 "CREATE INDEX IF NOT EXISTS {OPEN_BY_OWNER} ON opportunities \
                  (owner_id, amount, id, pipeline_id, stage_id, probability, expected_close_date, \
-                 stage_entered_at, last_activity_at) WHERE status = 'open' AND deleted_at IS NULL"
+                 stage_entered_at, last_activity_at, status) WHERE status = 'open' AND deleted_at IS NULL"
             ))
             .await?;
         Ok(())
