@@ -279,16 +279,30 @@ where
     }
     let g0 = Alias::new("g0");
     let mut seen = Query::select();
-    seen.expr(Expr::val(1))
-        .from(table)
-        .cond_where(visible)
-        .and_where(Expr::col((table, id)).equals((g0.clone(), Column::EntityId)));
-    if is_postgres(conn) {
-        // A check per entry, not a join over every visible row (see `condition`).
-        seen.offset(0);
-    }
+    seen.expr(Expr::val(1)).from(table).cond_where(visible);
     let mut select = built.select;
-    select.and_where(Expr::exists(seen)).order_by((g0, Column::EntityId), Order::Desc).limit(limit);
+    if is_postgres(conn) {
+        // The matches (the bigrams' entries merged, newest first) in a
+        // sub-query of their own, then a check per match, not a join over
+        // every visible row (see `condition`): in one query PostgreSQL
+        // checked each entry of the rarest bigram before the others
+        // (a salesperson's `138` among 1,000,000 deals: 17,135 checks, 75
+        // ms, against 1,515 and 14 ms).
+        let m = Alias::new("m");
+        select.order_by((g0, Column::EntityId), Order::Desc).offset(0);
+        seen.and_where(Expr::col((table, id)).equals((m.clone(), Column::EntityId))).offset(0);
+        let mut outer = Query::select();
+        outer
+            .column((m.clone(), Column::EntityId))
+            .from_subquery(select, m.clone())
+            .and_where(Expr::exists(seen))
+            .order_by((m, Column::EntityId), Order::Desc)
+            .limit(limit);
+        select = outer;
+    } else {
+        seen.and_where(Expr::col((table, id)).equals((g0.clone(), Column::EntityId)));
+        select.and_where(Expr::exists(seen)).order_by((g0, Column::EntityId), Order::Desc).limit(limit);
+    }
     let rows = conn.query_all(&select).await?;
     Ok(Some(rows.iter().filter_map(|r| r.try_get_by_index::<i64>(0).ok()).collect()))
 }

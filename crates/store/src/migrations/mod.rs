@@ -40,6 +40,7 @@ mod m20261210_000080_collections;
 mod m20261210_000090_returns;
 mod m20261210_000091_contracts;
 mod m20261211_000100_open_deals_by_owner;
+mod m20261211_000101_scope_probes;
 
 pub struct Migrator;
 
@@ -86,6 +87,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000090_returns::Migration),
             Box::new(m20261210_000091_contracts::Migration),
             Box::new(m20261211_000100_open_deals_by_owner::Migration),
+            Box::new(m20261211_000101_scope_probes::Migration),
         ]
     }
 }
