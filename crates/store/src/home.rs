@@ -10,6 +10,7 @@ use salesflow_domain::access::{Action, DataScope, Module};
 use salesflow_domain::activities::unanswered_window;
 use salesflow_domain::imports::Status as ImportStatus;
 use salesflow_domain::money;
+use salesflow_domain::pipelines::OpportunityStatus;
 use salesflow_domain::tasks::TaskStatus;
 use salesflow_domain::time::{local_day, start_of_day};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -352,7 +353,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
             .column_as(high(when(closing_cond(), amount())), "closing_high")
             .column_as(low(when(closing_cond(), amount())), "closing_low")
             .filter(opportunity::Column::DeletedAt.is_null())
-            .filter(crate::opportunities::open_status())
+            .filter(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
             .filter(mine_deals(actor, team, me))
             .group_by(opportunity::Column::OwnerId)
             .group_by(opportunity::Column::PipelineId)
@@ -411,7 +412,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
                 .select_only()
                 .column(opportunity::Column::Id)
                 .filter(opportunity::Column::DeletedAt.is_null())
-                .filter(crate::opportunities::open_status())
+                .filter(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
                 .filter(mine_deals(actor, team, me))
                 .filter(c)
                 .order_by_desc(opportunity::Column::Amount)

@@ -39,7 +39,7 @@ mod m20261210_000070_quotes;
 mod m20261210_000080_collections;
 mod m20261210_000090_returns;
 mod m20261210_000091_contracts;
-mod m20261211_000100_open_deals_by_owner;
+mod m20261211_000100_owner_figures;
 mod m20261211_000101_scope_probes;
 
 pub struct Migrator;
@@ -86,7 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000080_collections::Migration),
             Box::new(m20261210_000090_returns::Migration),
             Box::new(m20261210_000091_contracts::Migration),
-            Box::new(m20261211_000100_open_deals_by_owner::Migration),
+            Box::new(m20261211_000100_owner_figures::Migration),
             Box::new(m20261211_000101_scope_probes::Migration),
         ]
     }

@@ -61,10 +61,8 @@ pub(super) async fn filtered<C: ConnectionTrait>(
             query = query.filter(column.eq(v));
         }
     }
-    match filter.status.as_deref().and_then(OpportunityStatus::parse) {
-        Some(OpportunityStatus::Open) => query = query.filter(open_status()),
-        Some(s) => query = query.filter(opportunity::Column::Status.eq(s.code())),
-        None => {}
+    if let Some(s) = filter.status.as_deref().and_then(OpportunityStatus::parse) {
+        query = query.filter(opportunity::Column::Status.eq(s.code()));
     }
     if let Some(d) = filter.department_id {
         let members = crate::access::department_members(conn, d).await?;
@@ -80,17 +78,11 @@ pub(super) async fn filtered<C: ConnectionTrait>(
         query = query.filter(opportunity::Column::Id.is_in(ids.iter().copied()));
     }
     if filter.stalled {
-        query = query.filter(open_status()).filter(stalled_condition(conn, now).await?);
+        query = query
+            .filter(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
+            .filter(stalled_condition(conn, now).await?);
     }
     Ok(query)
-}
-
-/// `status = 'open'` with the status written into the SQL, not bound: so
-/// SQLite, which plans before it sees bound values, may use the partial
-/// indexes of open deals (`idx_opportunities_open_by_owner`,
-/// `idx_opportunities_open_by_time`). The code is the enum's own, no input.
-pub(crate) fn open_status() -> sea_orm::sea_query::SimpleExpr {
-    Expr::cust(format!("\"opportunities\".\"status\" = '{}'", OpportunityStatus::Open.code()))
 }
 
 /// "An open deal is stalled" (`rules::is_stalled`) as a condition: idle

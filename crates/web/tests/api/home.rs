@@ -207,3 +207,61 @@ async fn the_warehouse_home_lists_every_departments_orders_to_ship() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list.as_str().unwrap().matches("href=\"/orders/").count(), 2);
 }
+
+/// The home page's open-deal statements (the figures by owner and stage,
+/// the ids of the largest stalled and closing deals) read an index alone,
+/// never the table, for a salesperson and for a manager: the SQL the API
+/// really sends, planned by SQLite (a column missing from the index made
+/// PostgreSQL read the table: 58 ms instead of 6.6 for a team's 7,410 open
+/// deals among 1,000,000).
+#[tokio::test]
+async fn the_homes_open_deals_come_from_their_index_alone() {
+    let app = TestApp::new().await;
+    if app.store.backend() != salesflow_store::Backend::Sqlite {
+        return;
+    }
+    let east = app.department("华东销售部").await;
+    let (_, mia) = app.signed_in("mia", "sales_manager", Some(east)).await;
+    let (_, alice) = app.signed_in("alice", "salesperson", Some(east)).await;
+    let c = app.customer(&alice, "上海华信科技有限公司").await;
+    app.opportunities().by(&alice).create(&json!({"name": "华信 ERP", "customer_id": c, "amount": "300000"})).await;
+    let mut store = app.store.clone();
+    let kept = store.record_statements();
+    let node =
+        salesflow_web::router(salesflow_web::AppState { store: store.clone(), config: crate::helpers::config() });
+    for who in [&alice, &mia] {
+        kept.lock().unwrap().clear();
+        let request = axum::http::Request::get("/api/v1/home")
+            .header("authorization", format!("Bearer {who}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let (s, _, body) = crate::helpers::send_to(&node, request).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let statements = kept.lock().unwrap().clone();
+        let open: Vec<_> = statements
+            .iter()
+            .filter(|st| st.sql.contains("FROM \"opportunities\"") && st.sql.contains("\"status\" = ?"))
+            .filter(|st| st.sql.contains("GROUP BY") || !st.sql.contains("\"opportunities\".\"name\""))
+            .collect();
+        assert_eq!(open.len(), 3, "the figures and two lists' ids: {statements:#?}");
+        for st in open {
+            let explain = sea_orm::Statement {
+                sql: format!("EXPLAIN QUERY PLAN {}", st.sql),
+                values: st.values.clone(),
+                db_backend: st.db_backend,
+            };
+            let plan: Vec<String> = sea_orm::ConnectionTrait::query_all_raw(app.store.reader(), explain)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get_by_index::<String>(3).unwrap())
+                .collect();
+            let reads: Vec<&String> = plan.iter().filter(|step| step.contains(" opportunities ")).collect();
+            assert!(
+                !reads.is_empty() && reads.iter().all(|step| step.contains("USING COVERING INDEX")),
+                "{}\n{plan:#?}",
+                st.sql
+            );
+        }
+    }
+}
