@@ -13,7 +13,7 @@ use salesflow_domain::money;
 use salesflow_domain::pipelines::OpportunityStatus;
 use salesflow_domain::tasks::TaskStatus;
 use salesflow_domain::time::{local_day, start_of_day};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query, UnionType};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
@@ -144,6 +144,10 @@ impl Home {
 const LISTED: u64 = 5;
 /// Recent changes shown.
 const RECENT: u64 = 8;
+/// A team's largest deals are read per person up to this many people
+/// (SQLite allows 500 parts in one compound query), over the team at once
+/// beyond.
+const MAX_PARTS: usize = 100;
 /// "Nothing was recorded on the activity's customer since its follow-up
 /// date", for a query over `activities`.
 pub(crate) fn unanswered() -> sea_orm::sea_query::SimpleExpr {
@@ -405,21 +409,60 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
             }
         }
 
-        // The largest stalled and closing deals: their ids from the same
-        // index alone (largest first), then the rows of those few only.
+        // The largest stalled and closing deals: their ids from the owners'
+        // index alone, then the rows of those few only. For a team, each
+        // person's largest in a part of their own (`UNION ALL`), each read
+        // in the index's order: one query over the team made PostgreSQL
+        // walk every deal by amount instead (14 ms for a team of ten at
+        // 1,000,000 deals, against a few hundred index entries).
+        let owners: Option<Vec<i64>> = match (team, &actor.visible_users) {
+            (false, _) => Some(vec![me]),
+            (true, Some(ids)) if ids.len() <= MAX_PARTS => Some(ids.clone()),
+            _ => None,
+        };
         let largest_ids = |c: Condition| {
-            opportunity::Entity::find()
-                .select_only()
-                .column(opportunity::Column::Id)
-                .filter(opportunity::Column::DeletedAt.is_null())
-                .filter(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
-                .filter(mine_deals(actor, team, me))
-                .filter(c)
-                .order_by_desc(opportunity::Column::Amount)
-                .order_by_desc(opportunity::Column::Id)
-                .limit(LISTED)
-                .into_tuple::<i64>()
-                .all(conn)
+            let part = |owner: Option<i64>| {
+                let mut q = Query::select();
+                q.column(opportunity::Column::Id)
+                    .column(opportunity::Column::Amount)
+                    .from(opportunity::Entity)
+                    .and_where(opportunity::Column::DeletedAt.is_null())
+                    .and_where(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
+                    .cond_where(match owner {
+                        Some(o) => own(opportunity::Column::OwnerId, o),
+                        None => mine_deals(actor, team, me),
+                    })
+                    .cond_where(c.clone())
+                    .order_by(opportunity::Column::Amount, Order::Desc)
+                    .order_by(opportunity::Column::Id, Order::Desc)
+                    .limit(LISTED);
+                q
+            };
+            let parts: Vec<Option<i64>> = match &owners {
+                Some(ids) => ids.iter().map(|o| Some(*o)).collect(),
+                None => vec![None],
+            };
+            let mut union: Option<sea_orm::sea_query::SelectStatement> = None;
+            for (i, owner) in parts.into_iter().enumerate() {
+                // Wrapped: SQLite allows no ORDER BY / LIMIT in a compound's parts.
+                let mut wrapped = Query::select();
+                wrapped.column(Asterisk).from_subquery(part(owner), Alias::new(format!("p{i}")));
+                match union.as_mut() {
+                    None => union = Some(wrapped),
+                    Some(u) => {
+                        u.union(UnionType::All, wrapped);
+                    }
+                }
+            }
+            async move {
+                let Some(union) = union else { return Ok::<_, crate::error::StoreError>(Vec::new()) };
+                let mut rows: Vec<(i64, i64)> = Vec::new();
+                for row in conn.query_all(&union).await? {
+                    rows.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
+                }
+                rows.sort_by_key(|(id, amount)| std::cmp::Reverse((*amount, *id)));
+                Ok(rows.into_iter().take(LISTED as usize).map(|(id, _)| id).collect::<Vec<i64>>())
+            }
         };
         let largest = PageRequest { limit: Some(LISTED), cursor: None, sort: Some("-amount".into()) };
         for (cond, list) in [(stalled_cond, &mut stalled), (closing_cond(), &mut closing)] {

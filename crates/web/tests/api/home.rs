@@ -111,6 +111,9 @@ async fn home_shows_a_salespersons_day_and_a_managers_team() {
     assert_eq!((a["stalled_deals"].as_i64(), a["overdue_tasks"].as_i64()), (Some(1), Some(1)));
     assert_eq!((a["overdue_follow_ups"].as_i64(), a["open_deals"].as_i64()), (Some(1), Some(2)));
     assert_eq!(people[0]["user_id"], alice_id, "who needs attention comes first");
+    // The team's largest stalled and closing deals, read per person.
+    assert_eq!(names(&home["stalled"]), ["华信 ERP"]);
+    assert_eq!(names(&home["closing"]), ["华信 ERP"]);
     // The team's recent changes: Alice's customer and deals, newest first,
     // nothing of Bob's.
     let recent = home["recent"].as_array().unwrap();
