@@ -342,6 +342,11 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
                 .add(opportunity::Column::ExpectedCloseDate.lte(month_to))
         };
         let stalled_cond = stalled_condition(conn, now).await?;
+        let pipelines = crate::pipelines::load(conn, None).await?;
+        // Seeing everyone, no owner leads an index: the pipelines do (the
+        // board's covering index starts with the pipeline and the status),
+        // instead of reading every deal (468 ms at 1,000,000 on PostgreSQL).
+        let every_pipeline = opportunity::Column::PipelineId.is_in(pipelines.iter().map(|p| p.id));
         let totals: Vec<OwnerStageTotals> = opportunity::Entity::find()
             .select_only()
             .column(opportunity::Column::OwnerId)
@@ -359,6 +364,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
             .filter(opportunity::Column::DeletedAt.is_null())
             .filter(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
             .filter(mine_deals(actor, team, me))
+            .filter(every_pipeline)
             .group_by(opportunity::Column::OwnerId)
             .group_by(opportunity::Column::PipelineId)
             .group_by(opportunity::Column::StageId)
@@ -389,7 +395,6 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
         figures.open_amount = money::format_wide(open_amount);
         figures.weighted_amount = money::format_wide(hundredths(weighted));
         figures.closing_this_month_amount = money::format_wide(closing_amount);
-        let pipelines = crate::pipelines::load(conn, None).await?;
         for p in &pipelines {
             for s in &p.stages {
                 if let Some((n, a, w)) = by_stage.get(&(p.id, s.id)) {
