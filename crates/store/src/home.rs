@@ -111,7 +111,8 @@ pub struct Home {
     /// Per person who sells (team scope only), the ones needing attention
     /// first.
     pub people: Vec<HomePerson>,
-    /// Changes of the last 14 days on customers and deals in scope.
+    /// Changes of the last 14 days on customers and deals in scope (live
+    /// ones only, unless the caller sees everyone).
     pub recent: Vec<AuditEntry>,
     /// The current names of the records `recent` is about (a change whose
     /// details hold no name still names its record).
@@ -581,7 +582,8 @@ fn hundredths(weighted: i128) -> i128 {
     if weighted >= 0 { (weighted + 50) / 100 } else { (weighted - 50) / 100 }
 }
 
-/// Changes of the last 14 days on customers and deals in the figures' scope.
+/// Changes of the last 14 days on live customers and deals in the figures'
+/// scope.
 async fn recent_changes(
     store: &Store,
     actor: &Actor,
@@ -593,8 +595,9 @@ async fn recent_changes(
     // every record, which needs no check.
     let everyone = team && actor.visible_users.is_none();
     let since = now - Duration::days(14);
-    // Per kind, the newest changes whose record is in scope: a check per
-    // change (an indexed lookup of its record), so the walk stops after
+    // Per kind, the newest changes whose record is live and in scope (a
+    // deleted record's page no longer opens): a check per change, from the
+    // index of live records' owners on PostgreSQL, so the walk stops after
     // the few shown instead of first reading every record of the team.
     let newest = |entity_type: &'static str, record: sea_orm::sea_query::SelectStatement| {
         let mut q = audit_entry::Entity::find()
@@ -613,6 +616,7 @@ async fn recent_changes(
             .expr(Expr::val(1))
             .from(customer::Entity)
             .and_where(Expr::col((customer::Entity, customer::Column::Id)).equals(changed()))
+            .and_where(customer::Column::DeletedAt.is_null())
             .cond_where(if team {
                 actor.scope_condition(customer::Column::OwnerId)
             } else {
@@ -626,6 +630,7 @@ async fn recent_changes(
             .expr(Expr::val(1))
             .from(opportunity::Entity)
             .and_where(Expr::col((opportunity::Entity, opportunity::Column::Id)).equals(changed()))
+            .and_where(opportunity::Column::DeletedAt.is_null())
             .cond_where(mine_deals(actor, team, me));
         rows.extend(newest("opportunity", record).await?);
     }
