@@ -608,35 +608,38 @@ async fn recent_changes(
         }
         q.order_by_desc(audit_entry::Column::Id).limit(RECENT).all(store.reader())
     };
-    let changed = || (audit_entry::Entity, audit_entry::Column::EntityId);
     let mut rows = Vec::new();
     if actor.can(Module::Customers, Action::View) {
-        let mut record = Query::select();
-        record
-            .expr(Expr::val(1))
-            .from(customer::Entity)
-            .and_where(Expr::col((customer::Entity, customer::Column::Id)).equals(changed()))
-            .and_where(customer::Column::DeletedAt.is_null())
-            .cond_where(if team {
-                actor.scope_condition(customer::Column::OwnerId)
-            } else {
-                own(customer::Column::OwnerId, me)
-            });
+        let owned =
+            if team { actor.scope_condition(customer::Column::OwnerId) } else { own(customer::Column::OwnerId, me) };
+        let record = live_record(customer::Entity, customer::Column::Id, customer::Column::DeletedAt, owned);
         rows.extend(newest("customer", record).await?);
     }
     if actor.can(Module::Opportunities, Action::View) {
-        let mut record = Query::select();
-        record
-            .expr(Expr::val(1))
-            .from(opportunity::Entity)
-            .and_where(Expr::col((opportunity::Entity, opportunity::Column::Id)).equals(changed()))
-            .and_where(opportunity::Column::DeletedAt.is_null())
-            .cond_where(mine_deals(actor, team, me));
+        let owned = mine_deals(actor, team, me);
+        let record = live_record(opportunity::Entity, opportunity::Column::Id, opportunity::Column::DeletedAt, owned);
         rows.extend(newest("opportunity", record).await?);
     }
     rows.sort_by_key(|e| std::cmp::Reverse(e.id));
     rows.truncate(RECENT as usize);
     Ok(rows.into_iter().map(AuditEntry::from).collect())
+}
+
+/// "The change's record is live and `owned`", for a query over `audit_log`.
+fn live_record<E: sea_orm::EntityTrait, C: ColumnTrait>(
+    table: E,
+    id: C,
+    deleted_at: C,
+    owned: Condition,
+) -> sea_orm::sea_query::SelectStatement {
+    let mut record = Query::select();
+    record
+        .expr(Expr::val(1))
+        .from(table)
+        .and_where(Expr::col((table, id)).equals((audit_entry::Entity, audit_entry::Column::EntityId)))
+        .and_where(deleted_at.is_null())
+        .cond_where(owned);
+    record
 }
 
 async fn health(store: &Store, now: DateTime<Utc>) -> StoreResult<SystemHealth> {

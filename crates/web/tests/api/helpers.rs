@@ -206,3 +206,19 @@ pub async fn send_to(router: &Router, request: Request<Body>) -> (StatusCode, He
         serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, headers, json)
 }
+
+/// SQLite's plan of a statement the API sent (`EXPLAIN QUERY PLAN`), one
+/// line per step.
+pub async fn sqlite_plan(store: &salesflow_store::Store, statement: &sea_orm::Statement) -> Vec<String> {
+    let explain = sea_orm::Statement {
+        sql: format!("EXPLAIN QUERY PLAN {}", statement.sql),
+        values: statement.values.clone(),
+        db_backend: statement.db_backend,
+    };
+    sea_orm::ConnectionTrait::query_all_raw(store.reader(), explain)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(3).unwrap())
+        .collect()
+}

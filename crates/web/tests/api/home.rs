@@ -248,17 +248,7 @@ async fn the_homes_open_deals_come_from_their_index_alone() {
             .collect();
         assert_eq!(open.len(), 3, "the figures and two lists' ids: {statements:#?}");
         for st in open {
-            let explain = sea_orm::Statement {
-                sql: format!("EXPLAIN QUERY PLAN {}", st.sql),
-                values: st.values.clone(),
-                db_backend: st.db_backend,
-            };
-            let plan: Vec<String> = sea_orm::ConnectionTrait::query_all_raw(app.store.reader(), explain)
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.try_get_by_index::<String>(3).unwrap())
-                .collect();
+            let plan = crate::helpers::sqlite_plan(&app.store, st).await;
             let reads: Vec<&String> = plan.iter().filter(|step| step.contains(" opportunities ")).collect();
             assert!(
                 !reads.is_empty() && reads.iter().all(|step| step.contains("USING COVERING INDEX")),

@@ -490,17 +490,7 @@ async fn every_list_sort_is_served_by_an_index() {
             .iter()
             .find(|st| st.sql.contains("ORDER BY") && st.sql.contains("LIMIT"))
             .unwrap_or_else(|| panic!("{path}: no list query among {statements:?}"));
-        let explain = sea_orm::Statement {
-            sql: format!("EXPLAIN QUERY PLAN {}", list.sql),
-            values: list.values.clone(),
-            db_backend: list.db_backend,
-        };
-        let plan: Vec<String> = sea_orm::ConnectionTrait::query_all_raw(app.store.reader(), explain)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.try_get_by_index::<String>(3).unwrap())
-            .collect();
+        let plan = crate::helpers::sqlite_plan(&app.store, list).await;
         assert!(
             !plan.iter().any(|step| step.contains("TEMP B-TREE FOR ORDER BY")),
             "{path} sorts:\n{}\n{plan:#?}",
