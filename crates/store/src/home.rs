@@ -328,10 +328,10 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
 
     if deals {
         // Per owner, pipeline and stage in one statement over the open
-        // deals (the partial index of open deals by owner covers every
-        // column): count, amount, Σ amount × probability, stalled, and the
-        // count and amount expected to close this month. Each sum in two
-        // parts so no sum overflows (`money::SPLIT`).
+        // deals (`idx_opportunities_owner_figures` covers every column):
+        // count, amount, Σ amount × probability, stalled, and the count and
+        // amount expected to close this month. Each sum in two parts so no
+        // sum overflows (`money::SPLIT`).
         let amount = || Expr::col(opportunity::Column::Amount);
         let probability = crate::opportunities::weight_expr;
         let high = |e: Expr| e.div(money::SPLIT).sum().cast_as("bigint");
