@@ -118,6 +118,10 @@ pub(crate) async fn write<C: ConnectionTrait>(
     event: AuditEvent,
 ) -> StoreResult<()> {
     let actor = event.by.as_ref().unwrap_or(actor);
+    let owner_id = match event.entity_id {
+        Some(id) => owner_of(conn, event.entity_type, id).await?,
+        None => None,
+    };
     audit_entry::ActiveModel {
         at: Set(at),
         actor_id: Set(actor.user_id),
@@ -129,12 +133,40 @@ pub(crate) async fn write<C: ConnectionTrait>(
         after: Set(event.after.map(|v| v.to_string())),
         ip: Set(actor.ip.clone()),
         request_id: Set(actor.request_id.clone()),
+        owner_id: Set(owner_id),
         ..Default::default()
     }
     .insert(conn)
     .await?;
     Ok(())
 }
+
+/// The current owner of the customer or deal `id` (other kinds have none):
+/// read in the change's own transaction, after the change.
+async fn owner_of<C: ConnectionTrait>(conn: &C, entity_type: &str, id: i64) -> StoreResult<Option<i64>> {
+    use crate::entity::{customer, opportunity};
+    use sea_orm::QuerySelect;
+    let owner: Option<Option<i64>> = match entity_type {
+        CUSTOMER => {
+            customer::Entity::find_by_id(id)
+                .select_only()
+                .column(customer::Column::OwnerId)
+                .into_tuple()
+                .one(conn)
+                .await?
+        }
+        OPPORTUNITY => {
+            let owner = opportunity::Entity::find_by_id(id).select_only().column(opportunity::Column::OwnerId);
+            owner.into_tuple::<i64>().one(conn).await?.map(Some)
+        }
+        _ => None,
+    };
+    Ok(owner.flatten())
+}
+
+/// The entity types whose changes carry their record's owner.
+pub(crate) const CUSTOMER: &str = "customer";
+pub(crate) const OPPORTUNITY: &str = "opportunity";
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {

@@ -18,7 +18,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use serde::Serialize;
 
 use crate::Store;
-use crate::audit::AuditEntry;
+use crate::audit::{self, AuditEntry};
 use crate::entity::{activity, audit_entry, customer, import_job, opportunity, outbox_message, task, user};
 use crate::error::StoreResult;
 use crate::opportunities::{OpportunityFilter, OpportunityView, list_opportunities, stalled_condition};
@@ -228,30 +228,27 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
                     own(task::Column::AssigneeId, me)
                 })
         };
-        let overdue_by: Vec<(i64, i64)> = task::Entity::find()
+        // Overdue and due today, per assignee, in one statement.
+        let count_when = |c: Condition| Expr::expr(Expr::case(c, Expr::val(1)).finally(0)).sum().cast_as("bigint");
+        let tasks_by: Vec<(i64, Option<i64>, Option<i64>)> = task::Entity::find()
             .select_only()
             .column(task::Column::AssigneeId)
-            .column_as(crate::shared::rows(), "n")
+            .column_as(count_when(Condition::all().add(task::Column::DueAt.lt(now))), "overdue")
+            .column_as(count_when(Condition::all().add(task::Column::DueAt.gte(day_start))), "today")
             .filter(open_task())
-            .filter(task::Column::DueAt.lt(now))
+            .filter(task::Column::DueAt.lt(day_end))
             .group_by(task::Column::AssigneeId)
             .into_tuple()
             .all(conn)
             .await?;
-        for (who, n) in overdue_by {
-            figures.overdue_tasks += n;
+        for (who, overdue, today) in tasks_by {
+            let overdue = overdue.unwrap_or(0);
+            figures.overdue_tasks += overdue;
+            figures.tasks_today += today.unwrap_or(0);
             if let Some(p) = people.get_mut(&who) {
-                p.overdue_tasks = n;
+                p.overdue_tasks = overdue;
             }
         }
-        figures.tasks_today = count(
-            task::Entity::find()
-                .filter(open_task())
-                .filter(task::Column::DueAt.gte(day_start))
-                .filter(task::Column::DueAt.lt(day_end)),
-            conn,
-        )
-        .await?;
 
         // Follow-up dates on the customers in scope.
         let owned = || {
@@ -517,8 +514,8 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
     })
 }
 
-/// The names of the customers and deals the recent changes are about (two
-/// queries; the changes are already the caller's to see).
+/// The names of the customers and deals the recent changes are about, in
+/// one statement (the changes are already the caller's to see).
 async fn record_names(store: &Store, recent: &[AuditEntry]) -> StoreResult<Vec<RecentRecord>> {
     let ids = |kind: &str| -> Vec<i64> {
         let mut ids: Vec<i64> = recent.iter().filter(|e| e.entity_type == kind).filter_map(|e| e.entity_id).collect();
@@ -526,28 +523,37 @@ async fn record_names(store: &Store, recent: &[AuditEntry]) -> StoreResult<Vec<R
         ids.dedup();
         ids
     };
-    let mut names: Vec<RecentRecord> = Vec::new();
-    let named =
-        |kind: &str, (entity_id, name): (i64, String)| RecentRecord { entity_type: kind.to_owned(), entity_id, name };
-    let customers: Vec<(i64, String)> = customer::Entity::find()
-        .select_only()
+    let (customers, deals) = (ids(audit::CUSTOMER), ids(audit::OPPORTUNITY));
+    if customers.is_empty() && deals.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The kind as its position in `KINDS`.
+    const KINDS: [&str; 2] = [audit::CUSTOMER, audit::OPPORTUNITY];
+    let mut names = Query::select();
+    names
+        .expr(Expr::val(0i64))
         .column(customer::Column::Id)
         .column(customer::Column::Name)
-        .filter(customer::Column::Id.is_in(ids("customer")))
-        .into_tuple()
-        .all(store.reader())
-        .await?;
-    names.extend(customers.into_iter().map(|row| named("customer", row)));
-    let deals: Vec<(i64, String)> = opportunity::Entity::find()
-        .select_only()
+        .from(customer::Entity)
+        .and_where(customer::Column::Id.is_in(customers));
+    let mut deal_names = Query::select();
+    deal_names
+        .expr(Expr::val(1i64))
         .column(opportunity::Column::Id)
         .column(opportunity::Column::Name)
-        .filter(opportunity::Column::Id.is_in(ids("opportunity")))
-        .into_tuple()
-        .all(store.reader())
-        .await?;
-    names.extend(deals.into_iter().map(|row| named("opportunity", row)));
-    Ok(names)
+        .from(opportunity::Entity)
+        .and_where(opportunity::Column::Id.is_in(deals));
+    names.union(UnionType::All, deal_names);
+    let mut found = Vec::new();
+    for row in store.reader().query_all(&names).await? {
+        let kind: i64 = row.try_get_by_index(0)?;
+        found.push(RecentRecord {
+            entity_type: KINDS.get(kind as usize).copied().unwrap_or_default().to_owned(),
+            entity_id: row.try_get_by_index(1)?,
+            name: row.try_get_by_index(2)?,
+        });
+    }
+    Ok(found)
 }
 
 /// Per owner, pipeline and stage: count, the two parts of the amount and
@@ -583,7 +589,14 @@ fn hundredths(weighted: i128) -> i128 {
 }
 
 /// Changes of the last 14 days on live customers and deals in the figures'
-/// scope.
+/// scope, newest first.
+///
+/// Read per owner from the index of changes by their record's owner
+/// (`idx_audit_log_owner_recent`): each person's newest few, each checked
+/// for its record being live and still in scope (a deleted record's page
+/// no longer opens), in one statement. Walking every change of the last 14
+/// days and checking each for its record first read every other team's
+/// changes.
 async fn recent_changes(
     store: &Store,
     actor: &Actor,
@@ -591,37 +604,63 @@ async fn recent_changes(
     me: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<AuditEntry>> {
-    // Whose records: the caller's own, the scope's, or (seeing everyone)
-    // every record, which needs no check.
-    let everyone = team && actor.visible_users.is_none();
     let since = now - Duration::days(14);
-    // Per kind, the newest changes whose record is live and in scope (a
-    // deleted record's page no longer opens): a check per change, from the
-    // index of live records' owners on PostgreSQL, so the walk stops after
-    // the few shown instead of first reading every record of the team.
-    let newest = |entity_type: &'static str, record: sea_orm::sea_query::SelectStatement| {
-        let mut q = audit_entry::Entity::find()
-            .filter(audit_entry::Column::EntityType.eq(entity_type))
-            .filter(audit_entry::Column::At.gte(since));
-        if !everyone {
-            q = q.filter(Expr::exists(record));
-        }
-        q.order_by_desc(audit_entry::Column::Id).limit(RECENT).all(store.reader())
-    };
-    let mut rows = Vec::new();
+    let conn = store.reader();
+    let mut kinds = Vec::new();
     if actor.can(Module::Customers, Action::View) {
         let owned =
             if team { actor.scope_condition(customer::Column::OwnerId) } else { own(customer::Column::OwnerId, me) };
         let record = live_record(customer::Entity, customer::Column::Id, customer::Column::DeletedAt, owned);
-        rows.extend(newest("customer", record).await?);
+        kinds.push((audit::CUSTOMER, record));
     }
     if actor.can(Module::Opportunities, Action::View) {
         let owned = mine_deals(actor, team, me);
         let record = live_record(opportunity::Entity, opportunity::Column::Id, opportunity::Column::DeletedAt, owned);
-        rows.extend(newest("opportunity", record).await?);
+        kinds.push((audit::OPPORTUNITY, record));
     }
-    rows.sort_by_key(|e| std::cmp::Reverse(e.id));
-    rows.truncate(RECENT as usize);
+    let newest = audit_entry::Entity::find()
+        .filter(audit_entry::Column::At.gte(since))
+        .order_by_desc(audit_entry::Column::At)
+        .order_by_desc(audit_entry::Column::Id)
+        .limit(RECENT);
+    let owners: Vec<Option<Vec<i64>>> = match (team, &actor.visible_users) {
+        (false, _) => vec![Some(vec![me])],
+        // Seeing everyone: every record, which needs no check.
+        (true, None) => {
+            let types: Vec<&str> = kinds.iter().map(|(t, _)| *t).collect();
+            let rows = newest.filter(audit_entry::Column::EntityType.is_in(types)).all(conn).await?;
+            return Ok(rows.into_iter().map(AuditEntry::from).collect());
+        }
+        (true, Some(ids)) if ids.len() <= MAX_PARTS => ids.iter().map(|id| Some(vec![*id])).collect(),
+        (true, Some(ids)) => vec![Some(ids.clone())],
+    };
+    let mut union: Option<sea_orm::sea_query::SelectStatement> = None;
+    for (i, (entity_type, record)) in kinds.iter().enumerate() {
+        for (j, owner) in owners.iter().flatten().enumerate() {
+            let mut part = Query::select();
+            part.column(audit_entry::Column::Id)
+                .from(audit_entry::Entity)
+                .and_where(audit_entry::Column::EntityType.eq(*entity_type))
+                .and_where(audit_entry::Column::OwnerId.is_not_null())
+                .and_where(audit_entry::Column::OwnerId.is_in(owner.iter().copied()))
+                .and_where(audit_entry::Column::At.gte(since))
+                .and_where(Expr::exists(record.clone()))
+                .order_by(audit_entry::Column::At, Order::Desc)
+                .order_by(audit_entry::Column::Id, Order::Desc)
+                .limit(RECENT);
+            // Wrapped: SQLite allows no ORDER BY / LIMIT in a compound's parts.
+            let mut wrapped = Query::select();
+            wrapped.column(Asterisk).from_subquery(part, Alias::new(format!("r{i}_{j}")));
+            match union.as_mut() {
+                None => union = Some(wrapped),
+                Some(u) => {
+                    u.union(UnionType::All, wrapped);
+                }
+            }
+        }
+    }
+    let Some(union) = union else { return Ok(Vec::new()) };
+    let rows = newest.filter(audit_entry::Column::Id.in_subquery(union)).all(conn).await?;
     Ok(rows.into_iter().map(AuditEntry::from).collect())
 }
 

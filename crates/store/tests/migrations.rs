@@ -1,7 +1,8 @@
 //! Data migrations convert rows written in the old shape, on SQLite and
 //! PostgreSQL: tags from `,a,b,` into their own table (000018); built-in
 //! roles' bilingual names and stage history in the mover's language into
-//! codes (000019), rendered in the reader's language.
+//! codes (000019), rendered in the reader's language; recent changes'
+//! record owners (000110).
 
 mod support;
 
@@ -368,4 +369,44 @@ async fn free_text_industries_sources_and_types_become_picklist_choices() {
     assert_eq!((tea[0].list.as_str(), tea[0].label_zh.as_str(), tea[0].active), ("industry", "茶叶", true));
     assert!(lists.entries.iter().any(|e| e.list == "kind" && e.code == "enterprise"));
     assert!(!lists.entries.iter().any(|e| e.code.is_empty()), "blank values make no choice");
+}
+
+/// 000110: the changes of the last 14 days on customers get their record's
+/// owner (the home page reads recent changes by owner); older ones and
+/// other kinds keep none.
+#[tokio::test]
+async fn recent_changes_learn_their_records_owner() {
+    let t = TestStore::migrated_before("m20261212_000110_audit_owner").await;
+    access::bootstrap(&t.store).await.expect("bootstrap");
+    let db = t.store.reader();
+    let alice = old_user(&t, "alice", "Alice", "salesperson").await;
+    let customer = old_customer(&t, "上海华信科技", alice).await;
+    let now = Utc::now();
+    for (action, entity_type, entity_id, at) in [
+        ("customer.update", "customer", customer, now - chrono::Duration::days(1)),
+        ("customer.create", "customer", customer, now - chrono::Duration::days(40)),
+        ("user.update", "user", alice, now - chrono::Duration::days(1)),
+    ] {
+        let insert = Query::insert()
+            .into_table(Alias::new("audit_log"))
+            .columns(["at", "actor_name", "action", "entity_type", "entity_id"].map(Alias::new))
+            .values_panic([at.into(), "alice".into(), action.into(), entity_type.into(), entity_id.into()])
+            .to_owned();
+        db.execute(&insert).await.expect("an old-style audit entry");
+    }
+    t.store.migrate().await.expect("migrate");
+
+    let select = Query::select()
+        .columns(["action", "owner_id"].map(Alias::new))
+        .from(Alias::new("audit_log"))
+        .order_by(Alias::new("id"), sea_orm::Order::Asc)
+        .to_owned();
+    let mut owners = Vec::new();
+    for row in db.query_all(&select).await.expect("read the log") {
+        let action: String = row.try_get_by_index(0).expect("an action");
+        let owner: Option<i64> = row.try_get_by_index(1).expect("an owner column");
+        owners.push((action, owner));
+    }
+    let expected = [("customer.update", Some(alice)), ("customer.create", None), ("user.update", None)];
+    assert_eq!(owners, expected.map(|(a, o)| (a.to_owned(), o)));
 }

@@ -15,6 +15,9 @@ pub struct Model {
     pub after: Option<String>,
     pub ip: Option<String>,
     pub request_id: Option<String>,
+    /// The owner of the customer or deal the change is about, when it was
+    /// recorded (the home page's recent changes are read by owner).
+    pub owner_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

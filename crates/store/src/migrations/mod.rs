@@ -41,6 +41,7 @@ mod m20261210_000090_returns;
 mod m20261210_000091_contracts;
 mod m20261211_000100_owner_figures;
 mod m20261211_000101_scope_probes;
+mod m20261212_000110_audit_owner;
 
 pub struct Migrator;
 
@@ -88,6 +89,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000091_contracts::Migration),
             Box::new(m20261211_000100_owner_figures::Migration),
             Box::new(m20261211_000101_scope_probes::Migration),
+            Box::new(m20261212_000110_audit_owner::Migration),
         ]
     }
 }

@@ -258,3 +258,75 @@ async fn the_homes_open_deals_come_from_their_index_alone() {
         }
     }
 }
+
+/// The home page's statements do not grow with the records (no query per
+/// person, change or deal), and its recent changes come from the index of
+/// changes by their record's owner: a team's few newest, not every
+/// change of the fortnight checked for being the team's.
+#[tokio::test]
+async fn the_home_reads_a_fixed_number_of_statements_and_recent_changes_by_owner() {
+    let app = TestApp::new().await;
+    let east = app.department("华东销售部").await;
+    let west = app.department("华西销售部").await;
+    let (_, mia) = app.signed_in("mia", "sales_manager", Some(east)).await;
+    let (_, alice) = app.signed_in("alice", "salesperson", Some(east)).await;
+    let (_, bob) = app.signed_in("bob", "salesperson", Some(west)).await;
+    let mut store = app.store.clone();
+    let kept = store.record_statements();
+    let node =
+        salesflow_web::router(salesflow_web::AppState { store: store.clone(), config: crate::helpers::config() });
+    let statements = |who: &String| {
+        let request = axum::http::Request::get("/api/v1/home")
+            .header("authorization", format!("Bearer {who}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let (node, kept) = (node.clone(), kept.clone());
+        async move {
+            kept.lock().unwrap().clear();
+            let (s, _, body) = crate::helpers::send_to(&node, request).await;
+            assert_eq!(s, StatusCode::OK, "{body}");
+            (kept.lock().unwrap().clone(), body)
+        }
+    };
+    let mut counts = Vec::new();
+    for round in 0..3 {
+        for (who, owner) in [(&alice, "a"), (&bob, "b")] {
+            let c = app.customer(who, &format!("客户 {owner} {round}")).await;
+            let body = json!({"name": format!("商机 {owner} {round}"), "customer_id": c, "amount": "100000"});
+            app.opportunities().by(who).create(&body).await;
+        }
+        let mut round_counts = Vec::new();
+        for who in [&alice, &mia] {
+            let (sent, home) = statements(who).await;
+            round_counts.push(sent.len());
+            let recent: Vec<&str> =
+                home["recent"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+            assert!(!recent.is_empty() && recent.len() <= 8, "{home}");
+            let names: Vec<&str> =
+                home["recent_records"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+            assert!(names.iter().all(|n| !n.contains(" b ")), "Bob's records are not the east team's: {names:?}");
+            if app.store.backend() == salesflow_store::Backend::Sqlite {
+                let changes: Vec<_> = sent
+                    .iter()
+                    .filter(|st| st.sql.contains("FROM \"audit_log\"") && st.sql.contains("\"owner_id\" IS NOT NULL"))
+                    .collect();
+                assert_eq!(changes.len(), 1, "recent changes in one statement: {sent:#?}");
+                let plan = crate::helpers::sqlite_plan(&app.store, changes[0]).await;
+                // Each person's changes from the owners' index, then the few found by key.
+                let reads: Vec<&String> = plan.iter().filter(|step| step.contains(" audit_log ")).collect();
+                assert!(
+                    reads.iter().any(|step| step.contains("idx_audit_log_owner_recent"))
+                        && reads.iter().all(|step| {
+                            step.contains("idx_audit_log_owner_recent") || step.contains("INTEGER PRIMARY KEY")
+                        }),
+                    "{}\n{plan:#?}",
+                    changes[0].sql
+                );
+            }
+        }
+        counts.push(round_counts);
+    }
+    assert!(counts.windows(2).all(|w| w[0] == w[1]), "statements per home page, round by round: {counts:?}");
+    let [own, team] = [counts[0][0], counts[0][1]];
+    assert!(own <= 30 && team <= 30, "a salesperson's home {own}, a manager's {team} statements");
+}
