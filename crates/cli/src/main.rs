@@ -40,12 +40,6 @@ pub struct DbArgs {
     #[arg(long, env = "SALESFLOW_SQLITE_CACHE_MB", default_value_t = DbSettings::default().sqlite_cache_mib,
           value_parser = clap::value_parser!(u32).range(2..=65536), global = true)]
     sqlite_cache_mb: u32,
-    /// SQLite: how much of the database file is read through a memory map,
-    /// in MiB (0: none); shared by every connection, it is the operating
-    /// system's file cache, not the server's own memory.
-    #[arg(long, env = "SALESFLOW_SQLITE_MMAP_MB", default_value_t = DbSettings::default().sqlite_mmap_mib,
-          value_parser = clap::value_parser!(u64).range(0..=1024 * 1024), global = true)]
-    sqlite_mmap_mb: u64,
 }
 
 impl DbArgs {
@@ -59,11 +53,7 @@ impl DbArgs {
     }
 
     pub fn settings(&self) -> DbSettings {
-        DbSettings {
-            pool_size: self.db_pool_size,
-            sqlite_cache_mib: self.sqlite_cache_mb,
-            sqlite_mmap_mib: self.sqlite_mmap_mb,
-        }
+        DbSettings { pool_size: self.db_pool_size, sqlite_cache_mib: self.sqlite_cache_mb }
     }
 }
 

@@ -28,12 +28,6 @@ pub struct DbSettings {
     /// gets half, the readers share the other half. Bulk loads (`gen`,
     /// imports) enlarge the writer's for their duration.
     pub sqlite_cache_mib: u32,
-    /// SQLite: how much of the database file every connection reads
-    /// through a memory map, in MiB (0: none). The page cache above is each
-    /// connection's own, so a page one reader has read is read again by the
-    /// next; through the map all of them read the operating system's cache
-    /// in place, without a system call and a copy per page.
-    pub sqlite_mmap_mib: u64,
 }
 
 impl Default for DbSettings {
@@ -41,7 +35,7 @@ impl Default for DbSettings {
         // 64 MiB of cache keeps the server well under 200 MB at a million
         // customers (the old 8 × 16 MiB + 256 MiB let it grow to ~450 MB);
         // the hot pages of the lists' indexes fit, the OS cache holds the rest.
-        DbSettings { pool_size: 10, sqlite_cache_mib: 64, sqlite_mmap_mib: DEFAULT_MMAP_MIB }
+        DbSettings { pool_size: 10, sqlite_cache_mib: 64 }
     }
 }
 
@@ -52,11 +46,6 @@ impl DbSettings {
         (total / 2, (total / 2 / self.pool_size.max(1)).max(512))
     }
 }
-/// The whole file up to 64 GiB (address space, not memory: the pages
-/// mapped are the operating system's cache). SQLite caps it at its compile-
-/// time `SQLITE_MAX_MMAP_SIZE`, raised in `.cargo/config.toml`.
-const DEFAULT_MMAP_MIB: u64 = 64 * 1024;
-
 /// SQLite's own default for `wal_autocheckpoint`.
 const DEFAULT_AUTOCHECKPOINT_PAGES: u32 = 1000;
 
@@ -119,9 +108,8 @@ impl Store {
             });
         }
         let (write_kib, read_kib) = settings.sqlite_caches_kib();
-        let mmap = settings.sqlite_mmap_mib * 1024 * 1024;
-        let read = Self::sqlite_pool(url, settings.pool_size.max(1), read_kib, mmap).await?;
-        let write = Self::sqlite_pool(url, 1, write_kib, mmap).await?;
+        let read = Self::sqlite_pool(url, settings.pool_size.max(1), read_kib).await?;
+        let write = Self::sqlite_pool(url, 1, write_kib).await?;
         Ok(Store { read, write, backend: Backend::Sqlite, write_cache_kib: write_kib, clock: Clock::system() })
     }
 
@@ -129,10 +117,10 @@ impl Store {
     /// race to switch it to WAL, and SQLite answers that switch with "database
     /// is locked" at once, without waiting for the busy timeout: such a
     /// start is tried again for up to ten seconds.
-    async fn sqlite_pool(url: &str, size: u32, cache_kib: u32, mmap_bytes: u64) -> StoreResult<DatabaseConnection> {
+    async fn sqlite_pool(url: &str, size: u32, cache_kib: u32) -> StoreResult<DatabaseConnection> {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
-            match Self::open_sqlite_pool(url, size, cache_kib, mmap_bytes).await {
+            match Self::open_sqlite_pool(url, size, cache_kib).await {
                 Err(sea_orm::DbErr::Conn(e))
                     if e.to_string().contains("database is locked") && std::time::Instant::now() < deadline =>
                 {
@@ -143,12 +131,7 @@ impl Store {
         }
     }
 
-    async fn open_sqlite_pool(
-        url: &str,
-        size: u32,
-        cache_kib: u32,
-        mmap_bytes: u64,
-    ) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    async fn open_sqlite_pool(url: &str, size: u32, cache_kib: u32) -> Result<DatabaseConnection, sea_orm::DbErr> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.max_connections(size)
             .min_connections(1)
@@ -162,7 +145,6 @@ impl Store {
                     .foreign_keys(true)
                     // Negative: KiB rather than pages.
                     .pragma("cache_size", format!("-{cache_kib}"))
-                    .pragma("mmap_size", mmap_bytes.to_string())
             });
         Database::connect(opts).await
     }
@@ -441,7 +423,7 @@ mod tests {
         let (w, r) = DbSettings::default().sqlite_caches_kib();
         assert_eq!(w, 32 * 1024);
         assert!(w + r * DbSettings::default().pool_size <= 64 * 1024 + 1024);
-        let (_, r) = DbSettings { pool_size: 1000, sqlite_cache_mib: 8, ..Default::default() }.sqlite_caches_kib();
+        let (_, r) = DbSettings { pool_size: 1000, sqlite_cache_mib: 8 }.sqlite_caches_kib();
         assert_eq!(r, 512, "a floor per connection");
     }
 }
