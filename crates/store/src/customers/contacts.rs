@@ -395,10 +395,13 @@ pub async fn list_contacts(
         // One customer: check it is visible once instead of a sub-query.
         find_visible(store.reader(), actor, id).await?;
         query = query.filter(contact::Column::CustomerId.eq(id));
-    } else if actor.visible_users.is_some() {
-        let mut visible_customers = sea_orm::sea_query::Query::select();
-        visible_customers.column(customer::Column::Id).from(customer::Entity).cond_where(visible(actor));
-        query = query.filter(contact::Column::CustomerId.in_subquery(visible_customers));
+    } else {
+        // Each contact's customer checked by key (`EXISTS`), never the
+        // visible customers collected first: a salesperson sees the whole
+        // public pool, and `IN (…)` made SQLite gather its 200,000 ids for
+        // every page (the top bar's five contacts of `138` at 1,000,000
+        // customers: ~80 ms of its ~95).
+        query = query.filter(visible_contact(actor));
     }
     if let Some(q) = filter.q.as_deref()
         && let Some(matches) = search::all_matching(store.reader(), Kind::Contact, q, contact::Column::Id).await?
