@@ -171,325 +171,50 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
     let company = crate::settings::get(store).await?.settings;
     let now = store.now();
     let today = local_day(&company, now);
-    let day_start = start_of_day(&company, today).unwrap_or(now);
-    let day_end = today.succ_opt().and_then(|d| start_of_day(&company, d)).unwrap_or(now);
     let month_from = today.with_day(1).unwrap_or(today);
-    let month_to = month_from.checked_add_months(chrono::Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(today);
-    let team = actor.scope != DataScope::Own;
+    let day = Day {
+        now,
+        start: start_of_day(&company, today).unwrap_or(now),
+        end: today.succ_opt().and_then(|d| start_of_day(&company, d)).unwrap_or(now),
+        today,
+        month_from,
+        month_to: month_from.checked_add_months(chrono::Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(today),
+        unanswered: unanswered_window(&company, now),
+    };
+    // Whose records the figures count: the caller's, or the scope's.
+    let whose = Whose { actor, team: actor.scope != DataScope::Own, me: actor.user_id.unwrap_or(0) };
     let customers = actor.can(Module::Customers, Action::View);
     let deals = actor.can(Module::Opportunities, Action::View);
-    let conn = store.reader();
 
-    let mut figures = DayFigures::default();
-    let mut people: BTreeMap<i64, HomePerson> = BTreeMap::new();
-    let (mut agenda, mut overdue) = (Vec::new(), Vec::new());
-    let (mut stalled, mut closing, mut pipeline) = (Vec::new(), Vec::new(), Vec::new());
-    let mut amounts: BTreeMap<i64, i128> = BTreeMap::new();
+    // The parts read independently, each statement on a pooled connection
+    // of its own: the page waits for its slowest part, not for the sum of
+    // its statements (on PostgreSQL each is planned at bind).
+    let (sellers, work, deals, (recent, recent_records), health) = tokio::try_join!(
+        sellers(store, &whose),
+        async { if customers { work(store, &whose, &day).await } else { Ok(Work::default()) } },
+        async { if deals { deal_figures(store, &whose, &day).await } else { Ok(DealFigures::default()) } },
+        async {
+            let recent = if customers || deals { recent_changes(store, &whose, now).await? } else { Vec::new() };
+            let names = record_names(store, &recent).await?;
+            Ok((recent, names))
+        },
+        async { if actor.can(Module::Settings, Action::Edit) { health(store, now).await.map(Some) } else { Ok(None) } },
+    )?;
 
-    if team {
-        let mut q = user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .column(user::Column::DisplayName)
-            .filter(user::Column::Active.eq(true))
-            .filter(user::Column::DeletedAt.is_null())
-            .filter(actor.scope_condition(user::Column::Id))
-            // People who sell: not a warehouse clerk with an "empty pipeline".
-            .filter(user::Column::RoleId.is_in(crate::access::selling_roles(conn).await?));
-        q = q.order_by_asc(user::Column::DisplayName);
-        let rows: Vec<(i64, String)> = q.into_tuple().all(conn).await?;
-        for (user_id, name) in rows {
-            people.insert(
+    let mut people: Vec<HomePerson> = sellers
+        .into_iter()
+        .map(|(user_id, name)| {
+            let (overdue_tasks, overdue_follow_ups) = work.by_person.get(&user_id).copied().unwrap_or_default();
+            let (open_deals, stalled_deals, amount) = deals.by_person.get(&user_id).copied().unwrap_or_default();
+            HomePerson {
                 user_id,
-                HomePerson {
-                    user_id,
-                    name,
-                    overdue_tasks: 0,
-                    overdue_follow_ups: 0,
-                    stalled_deals: 0,
-                    open_deals: 0,
-                    open_amount: String::new(),
-                },
-            );
-        }
-    }
-    // Whose records the figures count: the caller's, or the scope's.
-    let me = actor.user_id.unwrap_or(0);
-
-    if customers {
-        // Tasks still to do: overdue per assignee, due today.
-        let open_task = || {
-            Condition::all()
-                .add(task::Column::DeletedAt.is_null())
-                .add(task::Column::Status.is_in(TaskStatus::OPEN.map(|s| s.code())))
-                .add(if team {
-                    actor.scope_condition(task::Column::AssigneeId)
-                } else {
-                    own(task::Column::AssigneeId, me)
-                })
-        };
-        // Overdue and due today, per assignee, in one statement.
-        let count_when = |c: Condition| Expr::expr(Expr::case(c, Expr::val(1)).finally(0)).sum().cast_as("bigint");
-        let tasks_by: Vec<(i64, Option<i64>, Option<i64>)> = task::Entity::find()
-            .select_only()
-            .column(task::Column::AssigneeId)
-            .column_as(count_when(Condition::all().add(task::Column::DueAt.lt(now))), "overdue")
-            .column_as(count_when(Condition::all().add(task::Column::DueAt.gte(day_start))), "today")
-            .filter(open_task())
-            .filter(task::Column::DueAt.lt(day_end))
-            .group_by(task::Column::AssigneeId)
-            .into_tuple()
-            .all(conn)
-            .await?;
-        for (who, overdue, today) in tasks_by {
-            let overdue = overdue.unwrap_or(0);
-            figures.overdue_tasks += overdue;
-            figures.tasks_today += today.unwrap_or(0);
-            if let Some(p) = people.get_mut(&who) {
-                p.overdue_tasks = overdue;
+                name,
+                overdue_tasks,
+                overdue_follow_ups,
+                stalled_deals,
+                open_deals,
+                open_amount: money::format_wide(amount),
             }
-        }
-
-        // Follow-up dates on the customers in scope.
-        let owned = || {
-            let mut ids = Query::select();
-            ids.column(customer::Column::Id).from(customer::Entity).and_where(customer::Column::DeletedAt.is_null());
-            if team {
-                ids.cond_where(actor.scope_condition(customer::Column::OwnerId));
-            } else {
-                ids.and_where(customer::Column::OwnerId.eq(me));
-            }
-            ids
-        };
-        figures.follow_ups_today = count(
-            activity::Entity::find()
-                .filter(activity::Column::DeletedAt.is_null())
-                .filter(activity::Column::NextAt.gte(day_start))
-                .filter(activity::Column::NextAt.lt(day_end))
-                .filter(activity::Column::CustomerId.in_subquery(owned())),
-            conn,
-        )
-        .await?;
-        // Unanswered: nothing recorded on the customer since the date.
-        let (from, to) = unanswered_window(&company, now);
-        let mut unanswered_by = Query::select();
-        unanswered_by
-            .column((customer::Entity, customer::Column::OwnerId))
-            .expr(crate::shared::rows())
-            .from(activity::Entity)
-            .inner_join(
-                customer::Entity,
-                Expr::col((customer::Entity, customer::Column::Id))
-                    .equals((activity::Entity, activity::Column::CustomerId)),
-            )
-            .and_where(Expr::col((activity::Entity, activity::Column::DeletedAt)).is_null())
-            .and_where(Expr::col((activity::Entity, activity::Column::NextAt)).gte(from))
-            .and_where(Expr::col((activity::Entity, activity::Column::NextAt)).lt(to))
-            .and_where(unanswered())
-            .and_where(Expr::col((customer::Entity, customer::Column::Id)).in_subquery(owned()))
-            .group_by_col((customer::Entity, customer::Column::OwnerId));
-        for row in conn.query_all(&unanswered_by).await? {
-            let who: Option<i64> = row.try_get_by_index(0)?;
-            let n: i64 = row.try_get_by_index(1)?;
-            figures.overdue_follow_ups += n;
-            if let Some(p) = who.and_then(|w| people.get_mut(&w)) {
-                p.overdue_follow_ups = n;
-            }
-        }
-        figures.visits_planned = count(
-            activity::Entity::find()
-                .filter(activity::Column::DeletedAt.is_null())
-                .filter(activity::Column::Kind.is_in(["visit", "meeting"]))
-                .filter(activity::Column::OccurredAt.gte(now))
-                .filter(activity::Column::OccurredAt.lt(day_end + Duration::days(6)))
-                .filter(if team {
-                    actor.scope_condition(activity::Column::OwnerId)
-                } else {
-                    own(activity::Column::OwnerId, me)
-                }),
-            conn,
-        )
-        .await?;
-        if actor.user_id.is_some() {
-            agenda = calendar(store, actor, None, today, today).await?;
-            let filter = TaskFilter {
-                assignee_id: actor.user_id,
-                status: Some(TaskStatus::Open.code().into()),
-                overdue: true,
-                ..Default::default()
-            };
-            let first = PageRequest { limit: Some(LISTED), cursor: None, sort: Some("due_at".into()) };
-            overdue = list_tasks(store, actor, &filter, &first).await?.items;
-        }
-    }
-
-    if deals {
-        // Per owner, pipeline and stage in one statement over the open
-        // deals (`idx_opportunities_owner_figures` covers every column):
-        // count, amount, Σ amount × probability, stalled, and the count and
-        // amount expected to close this month. Each sum in two parts so no
-        // sum overflows (`money::SPLIT`).
-        let amount = || Expr::col(opportunity::Column::Amount);
-        let probability = crate::opportunities::weight_expr;
-        let high = |e: Expr| e.div(money::SPLIT).sum().cast_as("bigint");
-        let low = |e: Expr| e.modulo(money::SPLIT).sum().cast_as("bigint");
-        let when = |c: Condition, then: Expr| Expr::expr(Expr::case(c, then).finally(0));
-        let closing_cond = || {
-            Condition::all()
-                .add(opportunity::Column::ExpectedCloseDate.gte(month_from))
-                .add(opportunity::Column::ExpectedCloseDate.lte(month_to))
-        };
-        let stalled_cond = stalled_condition(conn, now).await?;
-        let pipelines = crate::pipelines::load(conn, None).await?;
-        // Seeing everyone, no owner leads an index: the pipelines do (the
-        // board's covering index starts with the pipeline and the status),
-        // instead of reading every deal (468 ms at 1,000,000 on PostgreSQL).
-        let every_pipeline = opportunity::Column::PipelineId.is_in(pipelines.iter().map(|p| p.id));
-        let totals: Vec<OwnerStageTotals> = opportunity::Entity::find()
-            .select_only()
-            .column(opportunity::Column::OwnerId)
-            .column(opportunity::Column::PipelineId)
-            .column(opportunity::Column::StageId)
-            .column_as(crate::shared::rows(), "n")
-            .column_as(high(amount()), "amount_high")
-            .column_as(low(amount()), "amount_low")
-            .column_as(amount().div(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_high")
-            .column_as(amount().modulo(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_low")
-            .column_as(when(stalled_cond.clone(), Expr::val(1)).sum().cast_as("bigint"), "stalled")
-            .column_as(when(closing_cond(), Expr::val(1)).sum().cast_as("bigint"), "closing")
-            .column_as(high(when(closing_cond(), amount())), "closing_high")
-            .column_as(low(when(closing_cond(), amount())), "closing_low")
-            .filter(opportunity::Column::DeletedAt.is_null())
-            .filter(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
-            .filter(mine_deals(actor, team, me))
-            .filter(every_pipeline)
-            .group_by(opportunity::Column::OwnerId)
-            .group_by(opportunity::Column::PipelineId)
-            .group_by(opportunity::Column::StageId)
-            .into_tuple()
-            .all(conn)
-            .await?;
-        let joined = |h: Option<i64>, l: Option<i64>| money::join_split_sum(h.unwrap_or(0), l.unwrap_or(0));
-        let mut by_stage: BTreeMap<(i64, i64), (i64, i128, i128)> = BTreeMap::new();
-        let (mut open_amount, mut weighted, mut closing_amount) = (0i128, 0i128, 0i128);
-        for t in totals {
-            let (owner, pipeline_id, stage, n) = (t.0, t.1, t.2, t.3);
-            let (a, w) = (joined(t.4, t.5), joined(t.6, t.7));
-            let stalled_here = t.8.unwrap_or(0);
-            figures.open_deals += n;
-            figures.stalled_deals += stalled_here;
-            figures.closing_this_month += t.9.unwrap_or(0);
-            open_amount += a;
-            weighted += w;
-            closing_amount += joined(t.10, t.11);
-            let s = by_stage.entry((pipeline_id, stage)).or_default();
-            *s = (s.0 + n, s.1 + a, s.2 + w);
-            if let Some(p) = people.get_mut(&owner) {
-                p.open_deals += n;
-                p.stalled_deals += stalled_here;
-                *amounts.entry(owner).or_default() += a;
-            }
-        }
-        figures.open_amount = money::format_wide(open_amount);
-        figures.weighted_amount = money::format_wide(hundredths(weighted));
-        figures.closing_this_month_amount = money::format_wide(closing_amount);
-        for p in &pipelines {
-            for s in &p.stages {
-                if let Some((n, a, w)) = by_stage.get(&(p.id, s.id)) {
-                    pipeline.push(HomeStage {
-                        pipeline_id: p.id,
-                        pipeline_name: p.name.clone(),
-                        pipeline_name_en: p.name_en.clone(),
-                        stage_id: s.id,
-                        stage_code: s.code.clone(),
-                        stage_name: s.name.clone(),
-                        stage_name_en: s.name_en.clone(),
-                        count: *n,
-                        amount: money::format_wide(*a),
-                        weighted_amount: money::format_wide(hundredths(*w)),
-                    });
-                }
-            }
-        }
-
-        // The largest stalled and closing deals: their ids from the owners'
-        // index alone, then the rows of those few only. For a team, each
-        // person's largest in a part of their own (`UNION ALL`), each read
-        // in the index's order: one query over the team made PostgreSQL
-        // walk every deal by amount instead (14 ms for a team of ten at
-        // 1,000,000 deals, against a few hundred index entries).
-        let owners: Option<Vec<i64>> = match (team, &actor.visible_users) {
-            (false, _) => Some(vec![me]),
-            (true, Some(ids)) if ids.len() <= MAX_PARTS => Some(ids.clone()),
-            _ => None,
-        };
-        let largest_ids = |c: Condition| {
-            let part = |owner: Option<i64>| {
-                let mut q = Query::select();
-                q.column(opportunity::Column::Id)
-                    .column(opportunity::Column::Amount)
-                    .from(opportunity::Entity)
-                    .and_where(opportunity::Column::DeletedAt.is_null())
-                    .and_where(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
-                    .cond_where(match owner {
-                        Some(o) => own(opportunity::Column::OwnerId, o),
-                        None => mine_deals(actor, team, me),
-                    })
-                    .cond_where(c.clone())
-                    .order_by(opportunity::Column::Amount, Order::Desc)
-                    .order_by(opportunity::Column::Id, Order::Desc)
-                    .limit(LISTED);
-                q
-            };
-            let parts: Vec<Option<i64>> = match &owners {
-                Some(ids) => ids.iter().map(|o| Some(*o)).collect(),
-                None => vec![None],
-            };
-            let mut union: Option<sea_orm::sea_query::SelectStatement> = None;
-            for (i, owner) in parts.into_iter().enumerate() {
-                // Wrapped: SQLite allows no ORDER BY / LIMIT in a compound's parts.
-                let mut wrapped = Query::select();
-                wrapped.column(Asterisk).from_subquery(part(owner), Alias::new(format!("p{i}")));
-                match union.as_mut() {
-                    None => union = Some(wrapped),
-                    Some(u) => {
-                        u.union(UnionType::All, wrapped);
-                    }
-                }
-            }
-            async move {
-                let Some(union) = union else { return Ok::<_, crate::error::StoreError>(Vec::new()) };
-                let mut rows: Vec<(i64, i64)> = Vec::new();
-                for row in conn.query_all(&union).await? {
-                    rows.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
-                }
-                rows.sort_by_key(|(id, amount)| std::cmp::Reverse((*amount, *id)));
-                Ok(rows.into_iter().take(LISTED as usize).map(|(id, _)| id).collect::<Vec<i64>>())
-            }
-        };
-        let largest = PageRequest { limit: Some(LISTED), cursor: None, sort: Some("-amount".into()) };
-        for (cond, list) in [(stalled_cond, &mut stalled), (closing_cond(), &mut closing)] {
-            let ids = largest_ids(cond).await?;
-            if !ids.is_empty() {
-                let filter = OpportunityFilter { ids: Some(ids), ..Default::default() };
-                *list = list_opportunities(store, actor, &filter, &largest).await?.items;
-            }
-        }
-    } else {
-        figures.open_amount = money::format_wide(0);
-        figures.weighted_amount = money::format_wide(0);
-        figures.closing_this_month_amount = money::format_wide(0);
-    }
-
-    let recent = if customers || deals { recent_changes(store, actor, team, me, now).await? } else { Vec::new() };
-    let recent_records = record_names(store, &recent).await?;
-    let health = if actor.can(Module::Settings, Action::Edit) { Some(health(store, now).await?) } else { None };
-
-    let mut people: Vec<HomePerson> = people
-        .into_values()
-        .map(|mut p| {
-            p.open_amount = money::format_wide(amounts.get(&p.user_id).copied().unwrap_or(0));
-            p
         })
         .collect();
     // Who needs attention first: overdue and stalled work, then an empty pipeline.
@@ -497,21 +222,364 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
         (std::cmp::Reverse(p.overdue_tasks + p.overdue_follow_ups + p.stalled_deals), p.open_deals != 0)
     });
     Ok(Home {
-        scope: if team { "team" } else { "own" }.into(),
+        scope: if whose.team { "team" } else { "own" }.into(),
         today,
-        month_from,
-        month_to,
-        figures,
-        agenda,
-        overdue,
-        stalled,
-        closing,
-        pipeline,
+        month_from: day.month_from,
+        month_to: day.month_to,
+        figures: DayFigures {
+            overdue_tasks: work.overdue_tasks,
+            tasks_today: work.tasks_today,
+            follow_ups_today: work.follow_ups_today,
+            overdue_follow_ups: work.overdue_follow_ups,
+            visits_planned: work.visits_planned,
+            ..deals.figures
+        },
+        agenda: work.agenda,
+        overdue: work.overdue,
+        stalled: deals.stalled,
+        closing: deals.closing,
+        pipeline: deals.pipeline,
         people,
         recent,
         recent_records,
         health,
     })
+}
+
+/// The day the home page counts in, in the company's time zone.
+struct Day {
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    /// Today's start and the next day's.
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    month_from: NaiveDate,
+    month_to: NaiveDate,
+    /// The follow-up dates that count as unanswered.
+    unanswered: (DateTime<Utc>, DateTime<Utc>),
+}
+
+/// The caller, and whether the figures are theirs or their scope's.
+struct Whose<'a> {
+    actor: &'a Actor,
+    team: bool,
+    me: i64,
+}
+
+impl Whose<'_> {
+    /// Rows whose `column` (an owner or assignee) is the caller's, or in the scope.
+    fn condition<C: ColumnTrait>(&self, column: C) -> Condition {
+        if self.team { self.actor.scope_condition(column) } else { Condition::all().add(column.eq(self.me)) }
+    }
+
+    /// The ids of the live customers counted.
+    fn customers(&self) -> sea_orm::sea_query::SelectStatement {
+        let mut ids = Query::select();
+        ids.column(customer::Column::Id)
+            .from(customer::Entity)
+            .and_where(customer::Column::DeletedAt.is_null())
+            .cond_where(self.condition(customer::Column::OwnerId));
+        ids
+    }
+}
+
+/// The people who sell in a manager's scope (none for a salesperson), by name.
+async fn sellers(store: &Store, whose: &Whose<'_>) -> StoreResult<Vec<(i64, String)>> {
+    if !whose.team {
+        return Ok(Vec::new());
+    }
+    let conn = store.reader();
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::DeletedAt.is_null())
+        .filter(whose.actor.scope_condition(user::Column::Id))
+        // People who sell: not a warehouse clerk with an "empty pipeline".
+        .filter(user::Column::RoleId.is_in(crate::access::selling_roles(conn).await?))
+        .order_by_asc(user::Column::DisplayName)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// Tasks, follow-ups and visits.
+#[derive(Default)]
+struct Work {
+    overdue_tasks: i64,
+    tasks_today: i64,
+    follow_ups_today: i64,
+    overdue_follow_ups: i64,
+    visits_planned: i64,
+    /// Per person: overdue tasks, unanswered follow-ups.
+    by_person: BTreeMap<i64, (i64, i64)>,
+    agenda: Vec<CalendarEvent>,
+    overdue: Vec<TaskView>,
+}
+
+async fn work(store: &Store, whose: &Whose<'_>, day: &Day) -> StoreResult<Work> {
+    let conn = store.reader();
+    // Overdue and due today, per assignee, in one statement.
+    let count_when = |c: Condition| Expr::expr(Expr::case(c, Expr::val(1)).finally(0)).sum().cast_as("bigint");
+    let tasks = task::Entity::find()
+        .select_only()
+        .column(task::Column::AssigneeId)
+        .column_as(count_when(Condition::all().add(task::Column::DueAt.lt(day.now))), "overdue")
+        .column_as(count_when(Condition::all().add(task::Column::DueAt.gte(day.start))), "today")
+        .filter(task::Column::DeletedAt.is_null())
+        .filter(task::Column::Status.is_in(TaskStatus::OPEN.map(|s| s.code())))
+        .filter(whose.condition(task::Column::AssigneeId))
+        .filter(task::Column::DueAt.lt(day.end))
+        .group_by(task::Column::AssigneeId)
+        .into_tuple::<(i64, Option<i64>, Option<i64>)>()
+        .all(conn);
+    // Follow-up dates on the customers counted, today.
+    let follow_ups_today = count(
+        activity::Entity::find()
+            .filter(activity::Column::DeletedAt.is_null())
+            .filter(activity::Column::NextAt.gte(day.start))
+            .filter(activity::Column::NextAt.lt(day.end))
+            .filter(activity::Column::CustomerId.in_subquery(whose.customers())),
+        conn,
+    );
+    // Unanswered: nothing recorded on the customer since the date.
+    let (from, to) = day.unanswered;
+    let mut unanswered_by = Query::select();
+    unanswered_by
+        .column((customer::Entity, customer::Column::OwnerId))
+        .expr(crate::shared::rows())
+        .from(activity::Entity)
+        .inner_join(
+            customer::Entity,
+            Expr::col((customer::Entity, customer::Column::Id))
+                .equals((activity::Entity, activity::Column::CustomerId)),
+        )
+        .and_where(Expr::col((activity::Entity, activity::Column::DeletedAt)).is_null())
+        .and_where(Expr::col((activity::Entity, activity::Column::NextAt)).gte(from))
+        .and_where(Expr::col((activity::Entity, activity::Column::NextAt)).lt(to))
+        .and_where(unanswered())
+        .and_where(Expr::col((customer::Entity, customer::Column::Id)).in_subquery(whose.customers()))
+        .group_by_col((customer::Entity, customer::Column::OwnerId));
+    let visits_planned = count(
+        activity::Entity::find()
+            .filter(activity::Column::DeletedAt.is_null())
+            .filter(activity::Column::Kind.is_in(["visit", "meeting"]))
+            .filter(activity::Column::OccurredAt.gte(day.now))
+            .filter(activity::Column::OccurredAt.lt(day.end + Duration::days(6)))
+            .filter(whose.condition(activity::Column::OwnerId)),
+        conn,
+    );
+    // The caller's own day and overdue tasks.
+    let own = async {
+        if whose.actor.user_id.is_none() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let filter = TaskFilter {
+            assignee_id: whose.actor.user_id,
+            status: Some(TaskStatus::Open.code().into()),
+            overdue: true,
+            ..Default::default()
+        };
+        let first = PageRequest { limit: Some(LISTED), cursor: None, sort: Some("due_at".into()) };
+        let (agenda, overdue) = tokio::try_join!(
+            calendar(store, whose.actor, None, day.today, day.today),
+            list_tasks(store, whose.actor, &filter, &first)
+        )?;
+        Ok::<_, crate::error::StoreError>((agenda, overdue.items))
+    };
+    let (tasks, follow_ups_today, unanswered, visits_planned, (agenda, overdue)) = tokio::try_join!(
+        async { Ok(tasks.await?) },
+        follow_ups_today,
+        conn_rows(conn, &unanswered_by),
+        visits_planned,
+        own
+    )?;
+
+    let mut work = Work { follow_ups_today, visits_planned, agenda, overdue, ..Default::default() };
+    for (who, overdue, today) in tasks {
+        let overdue = overdue.unwrap_or(0);
+        work.overdue_tasks += overdue;
+        work.tasks_today += today.unwrap_or(0);
+        work.by_person.entry(who).or_default().0 = overdue;
+    }
+    for row in unanswered {
+        let who: Option<i64> = row.try_get_by_index(0)?;
+        let n: i64 = row.try_get_by_index(1)?;
+        work.overdue_follow_ups += n;
+        if let Some(who) = who {
+            work.by_person.entry(who).or_default().1 = n;
+        }
+    }
+    Ok(work)
+}
+
+/// The rows of a statement.
+async fn conn_rows(
+    conn: &sea_orm::DatabaseConnection,
+    statement: &sea_orm::sea_query::SelectStatement,
+) -> StoreResult<Vec<sea_orm::QueryResult>> {
+    Ok(conn.query_all(statement).await?)
+}
+
+/// The open deals' figures, by stage, and the largest stalled and closing.
+#[derive(Default)]
+struct DealFigures {
+    figures: DayFigures,
+    pipeline: Vec<HomeStage>,
+    /// Per person: open deals, stalled ones, open amount.
+    by_person: BTreeMap<i64, (i64, i64, i128)>,
+    stalled: Vec<OpportunityView>,
+    closing: Vec<OpportunityView>,
+}
+
+async fn deal_figures(store: &Store, whose: &Whose<'_>, day: &Day) -> StoreResult<DealFigures> {
+    let conn = store.reader();
+    // Per owner, pipeline and stage in one statement over the open
+    // deals (`idx_opportunities_owner_figures` covers every column):
+    // count, amount, Σ amount × probability, stalled, and the count and
+    // amount expected to close this month. Each sum in two parts so no
+    // sum overflows (`money::SPLIT`).
+    let amount = || Expr::col(opportunity::Column::Amount);
+    let probability = crate::opportunities::weight_expr;
+    let high = |e: Expr| e.div(money::SPLIT).sum().cast_as("bigint");
+    let low = |e: Expr| e.modulo(money::SPLIT).sum().cast_as("bigint");
+    let when = |c: Condition, then: Expr| Expr::expr(Expr::case(c, then).finally(0));
+    let closing_cond = || {
+        Condition::all()
+            .add(opportunity::Column::ExpectedCloseDate.gte(day.month_from))
+            .add(opportunity::Column::ExpectedCloseDate.lte(day.month_to))
+    };
+    let (stalled_cond, pipelines) =
+        tokio::try_join!(stalled_condition(conn, day.now), crate::pipelines::load(conn, None))?;
+    // Seeing everyone, no owner leads an index: the pipelines do (the
+    // board's covering index starts with the pipeline and the status),
+    // instead of reading every deal (468 ms at 1,000,000 on PostgreSQL).
+    let every_pipeline = opportunity::Column::PipelineId.is_in(pipelines.iter().map(|p| p.id));
+    let totals = opportunity::Entity::find()
+        .select_only()
+        .column(opportunity::Column::OwnerId)
+        .column(opportunity::Column::PipelineId)
+        .column(opportunity::Column::StageId)
+        .column_as(crate::shared::rows(), "n")
+        .column_as(high(amount()), "amount_high")
+        .column_as(low(amount()), "amount_low")
+        .column_as(amount().div(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_high")
+        .column_as(amount().modulo(money::SPLIT).mul(probability()).sum().cast_as("bigint"), "weighted_low")
+        .column_as(when(stalled_cond.clone(), Expr::val(1)).sum().cast_as("bigint"), "stalled")
+        .column_as(when(closing_cond(), Expr::val(1)).sum().cast_as("bigint"), "closing")
+        .column_as(high(when(closing_cond(), amount())), "closing_high")
+        .column_as(low(when(closing_cond(), amount())), "closing_low")
+        .filter(opportunity::Column::DeletedAt.is_null())
+        .filter(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
+        .filter(whose.condition(opportunity::Column::OwnerId))
+        .filter(every_pipeline)
+        .group_by(opportunity::Column::OwnerId)
+        .group_by(opportunity::Column::PipelineId)
+        .group_by(opportunity::Column::StageId)
+        .into_tuple::<OwnerStageTotals>()
+        .all(conn);
+    let (totals, stalled, closing) = tokio::try_join!(
+        async { Ok(totals.await?) },
+        largest(store, whose, stalled_cond),
+        largest(store, whose, closing_cond())
+    )?;
+
+    let joined = |h: Option<i64>, l: Option<i64>| money::join_split_sum(h.unwrap_or(0), l.unwrap_or(0));
+    let mut deals = DealFigures { stalled, closing, ..Default::default() };
+    let figures = &mut deals.figures;
+    let mut by_stage: BTreeMap<(i64, i64), (i64, i128, i128)> = BTreeMap::new();
+    let (mut open_amount, mut weighted, mut closing_amount) = (0i128, 0i128, 0i128);
+    for t in totals {
+        let (owner, pipeline_id, stage, n) = (t.0, t.1, t.2, t.3);
+        let (a, w) = (joined(t.4, t.5), joined(t.6, t.7));
+        let stalled_here = t.8.unwrap_or(0);
+        figures.open_deals += n;
+        figures.stalled_deals += stalled_here;
+        figures.closing_this_month += t.9.unwrap_or(0);
+        open_amount += a;
+        weighted += w;
+        closing_amount += joined(t.10, t.11);
+        let s = by_stage.entry((pipeline_id, stage)).or_default();
+        *s = (s.0 + n, s.1 + a, s.2 + w);
+        let p = deals.by_person.entry(owner).or_default();
+        *p = (p.0 + n, p.1 + stalled_here, p.2 + a);
+    }
+    figures.open_amount = money::format_wide(open_amount);
+    figures.weighted_amount = money::format_wide(hundredths(weighted));
+    figures.closing_this_month_amount = money::format_wide(closing_amount);
+    for p in &pipelines {
+        for s in &p.stages {
+            if let Some((n, a, w)) = by_stage.get(&(p.id, s.id)) {
+                deals.pipeline.push(HomeStage {
+                    pipeline_id: p.id,
+                    pipeline_name: p.name.clone(),
+                    pipeline_name_en: p.name_en.clone(),
+                    stage_id: s.id,
+                    stage_code: s.code.clone(),
+                    stage_name: s.name.clone(),
+                    stage_name_en: s.name_en.clone(),
+                    count: *n,
+                    amount: money::format_wide(*a),
+                    weighted_amount: money::format_wide(hundredths(*w)),
+                });
+            }
+        }
+    }
+    Ok(deals)
+}
+
+/// The largest open deals meeting `c`: their ids from the owners' index
+/// alone, then the rows of those few only. For a team, each person's
+/// largest in a part of their own (`UNION ALL`), each read in the index's
+/// order: one query over the team made PostgreSQL walk every deal by
+/// amount instead (14 ms for a team of ten at 1,000,000 deals, against a
+/// few hundred index entries).
+async fn largest(store: &Store, whose: &Whose<'_>, c: Condition) -> StoreResult<Vec<OpportunityView>> {
+    let owners: Vec<Option<i64>> = match (whose.team, &whose.actor.visible_users) {
+        (false, _) => vec![Some(whose.me)],
+        (true, Some(ids)) if ids.len() <= MAX_PARTS => ids.iter().map(|o| Some(*o)).collect(),
+        _ => vec![None],
+    };
+    let mut union: Option<sea_orm::sea_query::SelectStatement> = None;
+    for (i, owner) in owners.into_iter().enumerate() {
+        let mut part = Query::select();
+        part.column(opportunity::Column::Id)
+            .column(opportunity::Column::Amount)
+            .from(opportunity::Entity)
+            .and_where(opportunity::Column::DeletedAt.is_null())
+            .and_where(opportunity::Column::Status.eq(OpportunityStatus::Open.code()))
+            .cond_where(match owner {
+                Some(o) => Condition::all().add(opportunity::Column::OwnerId.eq(o)),
+                None => whose.condition(opportunity::Column::OwnerId),
+            })
+            .cond_where(c.clone())
+            .order_by(opportunity::Column::Amount, Order::Desc)
+            .order_by(opportunity::Column::Id, Order::Desc)
+            .limit(LISTED);
+        // Wrapped: SQLite allows no ORDER BY / LIMIT in a compound's parts.
+        let mut wrapped = Query::select();
+        wrapped.column(Asterisk).from_subquery(part, Alias::new(format!("p{i}")));
+        match union.as_mut() {
+            None => union = Some(wrapped),
+            Some(u) => {
+                u.union(UnionType::All, wrapped);
+            }
+        }
+    }
+    let Some(union) = union else { return Ok(Vec::new()) };
+    let mut rows: Vec<(i64, i64)> = Vec::new();
+    for row in store.reader().query_all(&union).await? {
+        rows.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
+    }
+    rows.sort_by_key(|(id, amount)| std::cmp::Reverse((*amount, *id)));
+    let ids: Vec<i64> = rows.into_iter().take(LISTED as usize).map(|(id, _)| id).collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = OpportunityFilter { ids: Some(ids), ..Default::default() };
+    let page = PageRequest { limit: Some(LISTED), cursor: None, sort: Some("-amount".into()) };
+    Ok(list_opportunities(store, whose.actor, &filter, &page).await?.items)
 }
 
 /// The names of the customers and deals the recent changes are about, in
@@ -574,15 +642,6 @@ type OwnerStageTotals = (
     Option<i64>,
 );
 
-/// Rows of the caller only.
-fn own<C: ColumnTrait>(column: C, me: i64) -> Condition {
-    Condition::all().add(column.eq(me))
-}
-
-fn mine_deals(actor: &Actor, team: bool, me: i64) -> Condition {
-    if team { actor.scope_condition(opportunity::Column::OwnerId) } else { own(opportunity::Column::OwnerId, me) }
-}
-
 /// Σ amount × probability is in hundredths: rounded half away from zero.
 fn hundredths(weighted: i128) -> i128 {
     if weighted >= 0 { (weighted + 50) / 100 } else { (weighted - 50) / 100 }
@@ -598,24 +657,18 @@ fn hundredths(weighted: i128) -> i128 {
 /// statement. Walking every change of the last 14
 /// days and checking each for its record first read every other team's
 /// changes.
-async fn recent_changes(
-    store: &Store,
-    actor: &Actor,
-    team: bool,
-    me: i64,
-    now: DateTime<Utc>,
-) -> StoreResult<Vec<AuditEntry>> {
+async fn recent_changes(store: &Store, whose: &Whose<'_>, now: DateTime<Utc>) -> StoreResult<Vec<AuditEntry>> {
     let since = now - Duration::days(14);
     let conn = store.reader();
+    let actor = whose.actor;
     let mut kinds = Vec::new();
     if actor.can(Module::Customers, Action::View) {
-        let owned =
-            if team { actor.scope_condition(customer::Column::OwnerId) } else { own(customer::Column::OwnerId, me) };
+        let owned = whose.condition(customer::Column::OwnerId);
         let record = live_record(customer::Entity, customer::Column::Id, customer::Column::DeletedAt, owned);
         kinds.push((audit::CUSTOMER, record));
     }
     if actor.can(Module::Opportunities, Action::View) {
-        let owned = mine_deals(actor, team, me);
+        let owned = whose.condition(opportunity::Column::OwnerId);
         let record = live_record(opportunity::Entity, opportunity::Column::Id, opportunity::Column::DeletedAt, owned);
         kinds.push((audit::OPPORTUNITY, record));
     }
@@ -624,8 +677,8 @@ async fn recent_changes(
         .order_by_desc(audit_entry::Column::At)
         .order_by_desc(audit_entry::Column::Id)
         .limit(RECENT);
-    let owners: Vec<i64> = match (team, &actor.visible_users) {
-        (false, _) => vec![me],
+    let owners: Vec<i64> = match (whose.team, &actor.visible_users) {
+        (false, _) => vec![whose.me],
         // Seeing everyone: every record, which needs no check.
         (true, None) => {
             let types: Vec<&str> = kinds.iter().map(|(t, _)| *t).collect();
