@@ -47,7 +47,7 @@ pub mod tasks;
 pub mod unit_of_work;
 
 pub use audit::AuditEvent;
-pub use db::{Backend, DbSettings, Store};
+pub use db::{Backend, DbSettings, LoadStatistics, Store};
 pub use error::{StoreError, StoreResult};
 pub use scope::Actor;
 pub use unit_of_work::{Permit, UnitOfWork};

@@ -191,6 +191,8 @@ struct Run<'a, T: ImportTarget> {
     seen: HashSet<u64>,
     /// Batches committed since their bigrams last moved into the index.
     unflushed: usize,
+    /// Each batch looks its rows' duplicates up in the tables it fills.
+    statistics: crate::LoadStatistics,
     _target: PhantomData<T>,
 }
 
@@ -218,6 +220,7 @@ impl<'a, T: ImportTarget> Run<'a, T> {
             report: None,
             seen: HashSet::new(),
             unflushed: 0,
+            statistics: crate::LoadStatistics::new(&["customers", "contacts", "leads"]),
             _target: PhantomData,
         }
     }
@@ -435,6 +438,9 @@ impl<'a, T: ImportTarget> Run<'a, T> {
         if !dry_run && self.unflushed >= FLUSH_EVERY {
             crate::search::flush_pending(self.store).await?;
             self.unflushed = 0;
+        }
+        if !dry_run {
+            self.statistics.loaded(self.store, (total.inserted + total.merged).max(0) as u64).await?;
         }
         for item in bad {
             self.write_report(item)?;

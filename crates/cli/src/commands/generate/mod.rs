@@ -8,7 +8,7 @@ use rand::Rng;
 use salesflow_store::access::{self, DepartmentInput};
 use salesflow_store::entity::{activity, audit_entry, contact, customer, customer_tag, user};
 use salesflow_store::search::{self, Kind};
-use salesflow_store::{Actor, Store};
+use salesflow_store::{Actor, LoadStatistics, Store};
 use sea_orm::{EntityTrait, Set};
 
 mod contracts;
@@ -776,6 +776,8 @@ async fn generate_opportunities(store: &Store, count: u64) -> anyhow::Result<()>
     let bar = progress(count, "deals");
     let now = Utc::now();
     let mut done = 0;
+    // Each batch's funnel figures read its deals back by id.
+    let mut statistics = LoadStatistics::new(&["opportunities", "opportunity_stages"]);
     while done < count {
         let n = BATCH.min(count - done);
         let seeds: Vec<super::deals::Seed> = (done..done + n)
@@ -800,6 +802,7 @@ async fn generate_opportunities(store: &Store, count: u64) -> anyhow::Result<()>
         txn.commit().await?;
         done += n;
         bar.set_position(done);
+        statistics.loaded(store, done).await?;
     }
     bar.finish();
     Ok(())

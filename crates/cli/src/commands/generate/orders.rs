@@ -6,9 +6,9 @@ use rand::Rng;
 use salesflow_domain::money::Money;
 use salesflow_domain::orders::OrderStatus;
 use salesflow_domain::quantity::{Percent, Quantity};
-use salesflow_store::Store;
 use salesflow_store::entity::{customer, product};
 use salesflow_store::orders::{self, PastLine, PastOrder};
+use salesflow_store::{LoadStatistics, Store};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::{BATCH, progress};
@@ -43,6 +43,7 @@ pub(super) async fn generate_orders(store: &Store, count: u64) -> anyhow::Result
     let now = Utc::now();
     let mut rng = rand::rng();
     let mut done = 0;
+    let mut statistics = LoadStatistics::new(&["orders", "order_lines", "stock_movements"]);
     while done < count {
         let n = (BATCH * 4).min(count - done);
         let mut batch = Vec::with_capacity(n as usize);
@@ -80,6 +81,7 @@ pub(super) async fn generate_orders(store: &Store, count: u64) -> anyhow::Result
         orders::load_past(store, &batch).await?;
         done += n;
         bar.inc(n);
+        statistics.loaded(store, done).await?;
     }
     bar.finish();
     Ok(())
