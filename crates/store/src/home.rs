@@ -13,7 +13,7 @@ use salesflow_domain::money;
 use salesflow_domain::pipelines::OpportunityStatus;
 use salesflow_domain::tasks::TaskStatus;
 use salesflow_domain::time::{local_day, start_of_day};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query, UnionType};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, UnionType};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
@@ -541,8 +541,7 @@ async fn largest(store: &Store, whose: &Whose<'_>, c: Condition) -> StoreResult<
         (true, Some(ids)) if ids.len() <= MAX_PARTS => ids.iter().map(|o| Some(*o)).collect(),
         _ => vec![None],
     };
-    let mut union: Option<sea_orm::sea_query::SelectStatement> = None;
-    for (i, owner) in owners.into_iter().enumerate() {
+    let parts = owners.into_iter().map(|owner| {
         let mut part = Query::select();
         part.column(opportunity::Column::Id)
             .column(opportunity::Column::Amount)
@@ -557,17 +556,9 @@ async fn largest(store: &Store, whose: &Whose<'_>, c: Condition) -> StoreResult<
             .order_by(opportunity::Column::Amount, Order::Desc)
             .order_by(opportunity::Column::Id, Order::Desc)
             .limit(LISTED);
-        // Wrapped: SQLite allows no ORDER BY / LIMIT in a compound's parts.
-        let mut wrapped = Query::select();
-        wrapped.column(Asterisk).from_subquery(part, Alias::new(format!("p{i}")));
-        match union.as_mut() {
-            None => union = Some(wrapped),
-            Some(u) => {
-                u.union(UnionType::All, wrapped);
-            }
-        }
-    }
-    let Some(union) = union else { return Ok(Vec::new()) };
+        part
+    });
+    let Some(union) = crate::shared::union_all(parts) else { return Ok(Vec::new()) };
     let mut rows: Vec<(i64, i64)> = Vec::new();
     for row in store.reader().query_all(&union).await? {
         rows.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
@@ -689,8 +680,7 @@ async fn recent_changes(store: &Store, whose: &Whose<'_>, now: DateTime<Utc>) ->
     };
     // A part per kind, over the whole team: a part per person made
     // PostgreSQL plan 20 sub-queries for a team of ten (8 ms at bind).
-    let mut union: Option<sea_orm::sea_query::SelectStatement> = None;
-    for (i, (entity_type, record)) in kinds.iter().enumerate() {
+    let parts = kinds.iter().map(|(entity_type, record)| {
         let mut part = Query::select();
         part.column(audit_entry::Column::Id)
             .from(audit_entry::Entity)
@@ -702,17 +692,9 @@ async fn recent_changes(store: &Store, whose: &Whose<'_>, now: DateTime<Utc>) ->
             .order_by(audit_entry::Column::At, Order::Desc)
             .order_by(audit_entry::Column::Id, Order::Desc)
             .limit(RECENT);
-        // Wrapped: SQLite allows no ORDER BY / LIMIT in a compound's parts.
-        let mut wrapped = Query::select();
-        wrapped.column(Asterisk).from_subquery(part, Alias::new(format!("r{i}")));
-        match union.as_mut() {
-            None => union = Some(wrapped),
-            Some(u) => {
-                u.union(UnionType::All, wrapped);
-            }
-        }
-    }
-    let Some(union) = union else { return Ok(Vec::new()) };
+        part
+    });
+    let Some(union) = crate::shared::union_all(parts) else { return Ok(Vec::new()) };
     let rows = newest.filter(audit_entry::Column::Id.in_subquery(union)).all(conn).await?;
     Ok(rows.into_iter().map(AuditEntry::from).collect())
 }

@@ -22,6 +22,27 @@ pub(crate) fn rows() -> sea_orm::sea_query::SimpleExpr {
     sea_orm::sea_query::Func::count(sea_orm::sea_query::Expr::col(sea_orm::sea_query::Asterisk)).into()
 }
 
+/// `UNION ALL` of the parts, each read as `SELECT * FROM (part)`: SQLite
+/// allows no `ORDER BY` or `LIMIT` in a compound's parts. `None` without
+/// parts.
+pub(crate) fn union_all(
+    parts: impl IntoIterator<Item = sea_orm::sea_query::SelectStatement>,
+) -> Option<sea_orm::sea_query::SelectStatement> {
+    use sea_orm::sea_query::{Alias, Asterisk, Query, UnionType};
+    let mut union: Option<sea_orm::sea_query::SelectStatement> = None;
+    for (i, part) in parts.into_iter().enumerate() {
+        let mut wrapped = Query::select();
+        wrapped.column(Asterisk).from_subquery(part, Alias::new(format!("part{i}")));
+        match union.as_mut() {
+            None => union = Some(wrapped),
+            Some(u) => {
+                u.union(UnionType::All, wrapped);
+            }
+        }
+    }
+    union
+}
+
 pub(crate) fn clean(value: &Option<String>) -> Option<String> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
 }

@@ -203,23 +203,12 @@ pub async fn kanban(
     let page = PageRequest { limit: Some(cards_per_column), cursor: None, sort: Some(CARD_SORT.to_owned()) };
     let keyset = Keyset::parse(&page, &SORTS, CARD_SORT)?;
     let stages: Vec<&StageView> = pipeline.active_stages().collect();
-    let mut union: Option<sea_orm::sea_query::SelectStatement> = None;
-    for (i, stage) in stages.iter().enumerate() {
-        let column = keyset
+    let columns = stages.iter().map(|stage| {
+        keyset
             .apply(open.clone().filter(opportunity::Column::StageId.eq(stage.id)), opportunity::Column::Id)
-            .into_query();
-        // Wrapped: SQLite allows no ORDER BY / LIMIT in a compound's parts.
-        let mut part = sea_orm::sea_query::Query::select();
-        part.column(sea_orm::sea_query::Asterisk)
-            .from_subquery(column, sea_orm::sea_query::Alias::new(format!("c{i}")));
-        match union.as_mut() {
-            None => union = Some(part),
-            Some(u) => {
-                u.union(sea_orm::sea_query::UnionType::All, part);
-            }
-        }
-    }
-    let rows = match union {
+            .into_query()
+    });
+    let rows = match crate::shared::union_all(columns) {
         Some(u) => opportunity::Entity::find().from_raw_sql(conn.get_database_backend().build(&u)).all(conn).await?,
         None => Vec::new(),
     };
