@@ -4,7 +4,7 @@
 // team's customers with their aging, and the home page its overdue figures.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, signIn } from "../lib.mjs";
+import { startServer, launchBrowser, signIn, ADMIN_PASSWORD } from "../lib.mjs";
 
 let server, browser;
 before(async () => {
@@ -64,4 +64,24 @@ test("record a payment on an order page, see the outstanding change, see the rec
   await Promise.all([page.waitForURL(/collection=overdue/), overdue.click()]);
   assert.ok((await page.locator("table.cards tbody tr a.strong").count()) > 0);
   await context.close();
+});
+
+test("the home page's figures hold their amounts whole at desktop and phone width", async () => {
+  for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
+    const context = await browser.newContext({ viewport, locale: "zh-CN" });
+    const page = await context.newPage();
+    await signIn(page, server.base, "admin", ADMIN_PASSWORD);
+    await page.goto(`${server.base}/`);
+    await page.waitForSelector("[data-testid=home-collections] .money");
+    const cut = await page.$$eval(".stat .stat-value", (values) =>
+      values
+        .filter((v) => {
+          const card = v.closest(".stat").getBoundingClientRect();
+          return v.scrollWidth > v.clientWidth + 1 || v.getBoundingClientRect().right > card.right - 1;
+        })
+        .map((v) => v.textContent.trim()),
+    );
+    assert.deepEqual(cut, [], `figures cut at ${viewport.width} px`);
+    await context.close();
+  }
 });
