@@ -42,8 +42,10 @@ if $pg_ok; then
     psql "$pg_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   done
   SALESFLOW_TEST_DATABASE_URL="$pg_url" cargo test -p salesflow-web --test api
+  echo "== store tests on PostgreSQL (migrations, units of work, stock, statistics)"
+  SALESFLOW_TEST_DATABASE_URL="$pg_url" cargo test -p salesflow-store --tests
 else
-  echo "== API tests on PostgreSQL: skipped (no PostgreSQL answers at $pg_url)"
+  echo "== API and store tests on PostgreSQL: skipped (no PostgreSQL answers at $pg_url)"
 fi
 
 # Generated requests over the OpenAPI document, on both backends
