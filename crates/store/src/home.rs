@@ -192,7 +192,7 @@ pub async fn home(store: &Store, actor: &Actor) -> StoreResult<Home> {
     let (sellers, work, deals, (recent, recent_records), health) = tokio::try_join!(
         sellers(store, &whose),
         async { if customers { work(store, &whose, &day).await } else { Ok(Work::default()) } },
-        async { if deals { deal_figures(store, &whose, &day).await } else { Ok(DealFigures::default()) } },
+        async { if deals { deal_figures(store, &whose, &day).await } else { Ok(DealFigures::none()) } },
         async {
             let recent = if customers || deals { recent_changes(store, &whose, now).await? } else { Vec::new() };
             let names = record_names(store, &recent).await?;
@@ -431,6 +431,20 @@ struct DealFigures {
     by_person: BTreeMap<i64, (i64, i64, i128)>,
     stalled: Vec<OpportunityView>,
     closing: Vec<OpportunityView>,
+}
+
+impl DealFigures {
+    /// Without the right to see deals: nothing listed, amounts of zero.
+    fn none() -> DealFigures {
+        let zero = money::format_wide(0);
+        let figures = DayFigures {
+            open_amount: zero.clone(),
+            weighted_amount: zero.clone(),
+            closing_this_month_amount: zero,
+            ..Default::default()
+        };
+        DealFigures { figures, ..Default::default() }
+    }
 }
 
 async fn deal_figures(store: &Store, whose: &Whose<'_>, day: &Day) -> StoreResult<DealFigures> {

@@ -231,6 +231,12 @@ async fn the_warehouse_has_its_home_and_after_sales_sees_what_its_home_will_hold
     assert!(html.contains("href=\"/orders?status=to_ship\""), "orders to ship");
     assert!(!html.contains("data-testid=\"home-figures\""), "no empty sales figures");
     assert!(!html.contains("href=\"/customers\""), "no customer rights, no customer link");
+    // No right to see deals: the API's figures say zero, not nothing.
+    let (s, _, home) = app.send(get("/api/v1/home", &cookies)).await;
+    assert_eq!(s, StatusCode::OK, "{home}");
+    for amount in ["open_amount", "weighted_amount", "closing_this_month_amount"] {
+        assert_eq!(home["figures"][amount], "0.00", "{amount}: {home}");
+    }
 
     let (cookies, _) = sign_in_as(&app, "shou.hou", USER_PASSWORD, "/").await;
     let (_, _, page) = app.send(get("/", &cookies)).await;
